@@ -1,0 +1,1 @@
+"""AWS checks: SageMaker and the IAM, keys, storage, networks and logging around it."""

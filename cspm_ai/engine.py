@@ -1,0 +1,209 @@
+"""Evaluates registered checks over one scan's inventory snapshot.
+
+The engine decides ERROR, once: a check never runs on a resource whose
+collection failed, nor PASSes when something it consults could not be read
+(the context raises `Unseen`, and the engine turns that into an ERROR).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cspm_ai.model import (
+    CollectionError,
+    Finding,
+    Relation,
+    Resource,
+    Status,
+    Verdict,
+)
+from cspm_ai.registry import CheckSpec
+
+
+class Unseen(Exception):
+    """Something a check needs was not collected; carries the collection error."""
+
+    def __init__(self, error: CollectionError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    scan_started_at: datetime
+    allowed_regions: frozenset[str] | None = None
+
+
+@dataclass
+class Snapshot:
+    """One scan's resources, relations and collection errors, indexed for lookups."""
+
+    resources: list[Resource]
+    relations: list[Relation]
+    errors: list[CollectionError]
+    by_uid: dict[str, Resource] = field(init=False)
+    by_type: dict[str, list[Resource]] = field(init=False)
+    outgoing: dict[tuple[str, str], list[str]] = field(init=False)
+    incoming: dict[tuple[str, str], list[str]] = field(init=False)
+    uid_errors: dict[str, CollectionError] = field(init=False)
+    scope_errors: dict[str, list[CollectionError]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_uid = {r.uid: r for r in self.resources}
+        self.by_type = defaultdict(list)
+        for r in self.resources:
+            self.by_type[r.type].append(r)
+        self.outgoing = defaultdict(list)
+        self.incoming = defaultdict(list)
+        for rel in self.relations:
+            self.outgoing[(rel.src, rel.kind)].append(rel.dst)
+            self.incoming[(rel.dst, rel.kind)].append(rel.src)
+        self.uid_errors = {}
+        self.scope_errors = defaultdict(list)
+        for err in self.errors:
+            if err.resource_uid:
+                self.uid_errors.setdefault(err.resource_uid, err)
+            elif err.resource_type:
+                self.scope_errors[err.resource_type].append(err)
+
+    def scope_error(self, resource_type: str, account: str | None, region: str | None) -> CollectionError | None:
+        """The list failure (if any) that blinds `resource_type` in this account and region."""
+        for err in self.scope_errors.get(resource_type, ()):
+            if account is not None and err.account != account:
+                continue
+            if region is not None and err.region not in (region, "global"):
+                continue
+            return err
+        return None
+
+
+class _Context:
+    """The `CheckContext` a check sees: read-only lookups that raise `Unseen` on blind spots."""
+
+    def __init__(self, snapshot: Snapshot, settings: EvaluationSettings) -> None:
+        self._snap = snapshot
+        self._settings = settings
+
+    @property
+    def scan_started_at(self) -> datetime:
+        return self._settings.scan_started_at
+
+    @property
+    def allowed_regions(self) -> frozenset[str] | None:
+        return self._settings.allowed_regions
+
+    def get(self, uid: str) -> Resource | None:
+        if uid in self._snap.uid_errors:
+            raise Unseen(self._snap.uid_errors[uid])
+        return self._snap.by_uid.get(uid)
+
+    def related_uids(self, resource: Resource, kind: str) -> list[str]:
+        return list(self._snap.outgoing.get((resource.uid, kind), ()))
+
+    def related(self, resource: Resource, kind: str) -> list[Resource]:
+        found = (self.get(uid) for uid in self.related_uids(resource, kind))
+        return [r for r in found if r is not None]
+
+    def referrers(self, resource: Resource, kind: str) -> list[Resource]:
+        uids = self._snap.incoming.get((resource.uid, kind), ())
+        return [self._snap.by_uid[u] for u in uids if u in self._snap.by_uid]
+
+    def resources(
+        self, resource_type: str, *, account: str | None = None, region: str | None = None
+    ) -> list[Resource]:
+        err = self._snap.scope_error(resource_type, account, region)
+        if err is not None:
+            raise Unseen(err)
+        return [
+            r
+            for r in self._snap.by_type.get(resource_type, ())
+            if (account is None or r.account == account) and (region is None or r.region == region)
+        ]
+
+
+def finding_id(check_id: str, resource_uid: str) -> str:
+    """Stable across scans: the same check on the same resource gets the same id."""
+    return hashlib.sha256(f"{check_id}\x00{resource_uid}".encode()).hexdigest()[:32]
+
+
+def describe_error(err: CollectionError) -> str:
+    where = f"{err.account}/{err.region}" if err.account else err.region
+    return f"{err.service}:{err.operation} failed in {where} ({err.code}): {err.message}"
+
+
+def _finding(check: CheckSpec, verdict: Verdict, *, provider: str, account: str, region: str,
+             resource_type: str, uid: str, name: str) -> Finding:
+    return Finding(
+        id=finding_id(check.id, uid),
+        check_id=check.id,
+        title=check.title,
+        status=verdict.status,
+        severity=check.severity,
+        provider=provider,
+        account=account,
+        region=region,
+        resource_type=resource_type,
+        resource_uid=uid,
+        resource_name=name,
+        message=verdict.message,
+        checklist=check.checklist,
+        compliance={k: list(v) for k, v in check.compliance.items()},
+        remediation=check.remediation,
+        evidence=verdict.evidence,
+    )
+
+
+def _error_verdict(err: CollectionError, what: str) -> Verdict:
+    return Verdict(
+        Status.ERROR,
+        f"Could not evaluate {what}: {describe_error(err)}.",
+        {"error.operation": f"{err.service}:{err.operation}", "error.code": err.code,
+         "error.message": err.message},
+    )
+
+
+def evaluate(snapshot: Snapshot, checks: Iterable[CheckSpec], settings: EvaluationSettings) -> list[Finding]:
+    """Run every check on every resource of its types; one finding per (check, resource)."""
+    ctx = _Context(snapshot, settings)
+    findings: list[Finding] = []
+    for check in checks:
+        for rtype in check.resource_types:
+            # A failed list call hides every resource of this type in its scope:
+            # report the blind spot itself rather than evaluating nothing.
+            for err in snapshot.scope_errors.get(rtype, ()):
+                scope_uid = f"{err.provider}:{err.account}:{err.region}:{rtype}"
+                findings.append(_finding(
+                    check, _error_verdict(err, f"any {rtype} in {err.region}"),
+                    provider=err.provider, account=err.account, region=err.region,
+                    resource_type=rtype, uid=scope_uid, name=f"all {rtype} in {err.region}",
+                ))
+            for resource in snapshot.by_type.get(rtype, ()):
+                findings.append(_finding(
+                    check, _judge(check, resource, ctx, snapshot),
+                    provider=resource.provider, account=resource.account, region=resource.region,
+                    resource_type=resource.type, uid=resource.uid, name=resource.name,
+                ))
+    return findings
+
+
+def _judge(check: CheckSpec, resource: Resource, ctx: _Context, snapshot: Snapshot) -> Verdict:
+    own_error = snapshot.uid_errors.get(resource.uid)
+    if own_error is not None:
+        return _error_verdict(own_error, f"{resource.type} {resource.name}")
+    try:
+        verdict = check.run(resource, ctx)
+    except Unseen as blind:
+        return _error_verdict(blind.error, f"{resource.type} {resource.name}")
+    except Exception as exc:  # a malformed document must never become a PASS
+        return Verdict(
+            Status.ERROR,
+            f"Check {check.id} could not judge {resource.name}: {type(exc).__name__}: {exc}.",
+            {"exception": type(exc).__name__},
+        )
+    if not isinstance(verdict, Verdict) or verdict.status not in Status:
+        return Verdict(Status.ERROR, f"Check {check.id} returned no valid verdict.", {})
+    return verdict

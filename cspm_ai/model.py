@@ -1,0 +1,156 @@
+"""Value types shared by collectors, checks, the inventory and the reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+JSON = dict[str, Any]
+
+
+class Status(StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    MANUAL = "MANUAL"
+    ERROR = "ERROR"
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+
+SEVERITY_ORDER = {s: i for i, s in enumerate(Severity)}
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One cloud resource as stored: its describe response kept whole (already redacted)."""
+
+    provider: str
+    account: str
+    region: str
+    type: str
+    uid: str
+    name: str
+    config: JSON
+    tags: dict[str, str] = field(default_factory=dict)
+    # Where secrets were found and removed: [{"path": ..., "kind": ...}], never the value.
+    redactions: tuple[JSON, ...] = ()
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A directed edge between two resources, e.g. notebook --uses_role--> role."""
+
+    src: str
+    kind: str
+    dst: str
+
+
+@dataclass(frozen=True)
+class CollectionError:
+    """A list or describe call that failed: what could not be seen, and why.
+
+    `resource_type` names the kind whose collection failed; `resource_uid` is set
+    when only one resource's describe failed (it is then stored from its list
+    summary). A list failure leaves `resource_uid` empty and blinds the whole
+    (account, region, resource_type) scope.
+    """
+
+    provider: str
+    account: str
+    region: str
+    service: str
+    operation: str
+    code: str
+    message: str
+    resource_type: str | None = None
+    resource_uid: str | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one provider's collection covered: an account and the regions read in it."""
+
+    provider: str
+    account: str
+    regions: tuple[str, ...]
+    identity: str
+
+
+@dataclass
+class CollectionResult:
+    resources: list[Resource] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    errors: list[CollectionError] = field(default_factory=list)
+    scopes: list[Scope] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a check decided about one resource."""
+
+    status: Status
+    message: str
+    evidence: JSON = field(default_factory=dict)
+
+
+def passed(message: str, **evidence: Any) -> Verdict:
+    return Verdict(Status.PASS, message, evidence)
+
+
+def failed(message: str, **evidence: Any) -> Verdict:
+    return Verdict(Status.FAIL, message, evidence)
+
+
+def manual(message: str, **evidence: Any) -> Verdict:
+    return Verdict(Status.MANUAL, message, evidence)
+
+
+def errored(message: str, **evidence: Any) -> Verdict:
+    return Verdict(Status.ERROR, message, evidence)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's result on one resource, with everything a report shows."""
+
+    id: str
+    check_id: str
+    title: str
+    status: Status
+    severity: Severity
+    provider: str
+    account: str
+    region: str
+    resource_type: str
+    resource_uid: str
+    resource_name: str
+    message: str
+    checklist: tuple[str, ...]
+    compliance: dict[str, list[str]]
+    remediation: str
+    evidence: JSON
+    muted: bool = False
+    mute_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanRecord:
+    """A stored scan's metadata. `status` stays "incomplete" until the final commit
+    marks it "complete", so an interrupted scan can never pass for a finished one."""
+
+    id: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str  # "complete" | "incomplete"
+    providers: tuple[str, ...]
+    scopes: tuple[Scope, ...]
+    tool_version: str
+    allowed_regions: tuple[str, ...] | None = None

@@ -1,0 +1,130 @@
+"""The check registry: each check is metadata plus one pure function.
+
+    @check(
+        id="aws.sagemaker.notebook_direct_internet_access",
+        resource_types="aws.sagemaker.notebook_instance",
+        severity=Severity.HIGH,
+        title="Notebook instances have no direct internet access",
+        checklist=("CL-01",),
+        compliance={"nist-800-53-r5": ("SC-7",)},
+        remediation="...",
+    )
+    def notebook_direct_internet_access(resource: Resource, ctx: CheckContext) -> Verdict: ...
+
+The function reads only `resource.config` and what `ctx` offers (related
+resources, the scan's settings). It holds no client, no session and no clock,
+so `cspm-ai evaluate` can re-run it on any stored scan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from cspm_ai.model import Resource, Severity, Verdict
+
+if TYPE_CHECKING:
+    pass
+
+CHECK_ID = re.compile(r"^(aws|azure|gcp)\.[a-z0-9_]+\.[a-z0-9_]+$")
+
+
+class CheckContext(Protocol):
+    """What a check may consult besides its own resource (implemented by the engine)."""
+
+    @property
+    def scan_started_at(self) -> datetime: ...
+
+    @property
+    def allowed_regions(self) -> frozenset[str] | None: ...
+
+    def get(self, uid: str) -> Resource | None: ...
+
+    def related(self, resource: Resource, kind: str) -> list[Resource]: ...
+
+    def related_uids(self, resource: Resource, kind: str) -> list[str]: ...
+
+    def referrers(self, resource: Resource, kind: str) -> list[Resource]: ...
+
+    def resources(
+        self, resource_type: str, *, account: str | None = None, region: str | None = None
+    ) -> list[Resource]: ...
+
+
+CheckFunc = Callable[[Resource, CheckContext], Verdict]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    resource_types: tuple[str, ...]
+    severity: Severity
+    title: str
+    checklist: tuple[str, ...]
+    compliance: Mapping[str, tuple[str, ...]]
+    remediation: str
+    func: CheckFunc = field(repr=False, compare=False)
+    reads: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def provider(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def service(self) -> str:
+        return self.id.split(".")[1]
+
+    def run(self, resource: Resource, ctx: CheckContext) -> Verdict:
+        return self.func(resource, ctx)
+
+
+REGISTRY: dict[str, CheckSpec] = {}
+
+
+def check(
+    *,
+    id: str,
+    resource_types: str | Iterable[str],
+    severity: Severity,
+    title: str,
+    checklist: Iterable[str],
+    compliance: Mapping[str, Iterable[str]],
+    remediation: str,
+    reads: Iterable[str] = (),
+) -> Callable[[CheckFunc], CheckFunc]:
+    """Register a check function under `id` with its metadata."""
+
+    def register(func: CheckFunc) -> CheckFunc:
+        if id in REGISTRY:
+            raise ValueError(f"check id {id!r} registered twice")
+        types = (resource_types,) if isinstance(resource_types, str) else tuple(resource_types)
+        REGISTRY[id] = CheckSpec(
+            id=id,
+            resource_types=types,
+            severity=Severity(severity),
+            title=title,
+            checklist=tuple(checklist),
+            compliance={k: tuple(v) for k, v in compliance.items()},
+            remediation=remediation,
+            func=func,
+            reads=tuple(reads),
+            description=" ".join((func.__doc__ or "").split()),
+        )
+        return func
+
+    return register
+
+
+def all_checks(provider: str | None = None) -> list[CheckSpec]:
+    """Every registered check (loading the check modules once), sorted by id."""
+    import checks  # noqa: F401  (importing registers the checks)
+
+    checks.load_all()
+    return sorted(
+        (c for c in REGISTRY.values() if provider is None or c.provider == provider),
+        key=lambda c: c.id,
+    )
