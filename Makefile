@@ -1,0 +1,28 @@
+# `make demo` and `make test` work on a fresh machine: each creates .venv when missing.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test docs bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/cspm-ai demo --output-dir .
+
+test: $(STAMP)
+	AWS_EC2_METADATA_DISABLED=true $(PY) -m pytest -n 2 -q
+
+docs: $(STAMP)
+	$(VENV)/bin/cspm-ai checks list --format markdown > docs/checks.md
+
+bench: $(STAMP)
+	AWS_EC2_METADATA_DISABLED=true $(PY) -m benchmarks.scan_latency
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache report.html report.json

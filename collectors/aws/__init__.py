@@ -1,0 +1,24 @@
+"""AWS collector: SageMaker and the IAM, KMS, network, storage and logging around it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from collectors.aws.engine import AwsEngine
+from collectors.aws.session import AwsSession
+
+
+def aws_collector(
+    *,
+    profile: str | None = None,
+    regions: Sequence[str] | None = None,
+    workers: int = 32,
+    session: AwsSession | None = None,
+) -> AwsEngine:
+    """A ready collector: credentials checked, identity known, regions validated."""
+    aws = session or AwsSession(profile=profile, pool_size=workers)
+    aws.resolve_identity()
+    return AwsEngine(aws, aws.resolve_regions(regions), workers=workers)
+
+
+__all__ = ["AwsEngine", "AwsSession", "aws_collector"]

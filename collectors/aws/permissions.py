@@ -1,0 +1,77 @@
+"""The IAM actions the AWS collector needs, derived from its declarations.
+
+The shipped policy (cspm_ai/permissions/aws-readonly-policy.json) must equal
+`policy_document()`; a test also records every API call a scan makes and
+proves each one is allowed, so a new call without a permission fails CI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import botocore.session
+
+from collectors.aws.specs import LIST_SPECS, REFERENCED, TAGS_FROM_LIST_TAGS
+
+# Where the IAM action is not named after the API operation.
+_ACTION_FOR = {
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "GetBucketReplication"): "s3:GetReplicationConfiguration",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("budgets", "DescribeBudgets"): "budgets:ViewBudget",
+    ("budgets", "DescribeNotificationsForBudget"): "budgets:ViewBudget",
+}
+# The IAM prefix where it differs from the boto3 client name.
+_PREFIX = {"ce": "ce"}
+
+# Calls made outside the declarations: identity and the enabled-region lookup.
+_FIXED = (("sts", "get_caller_identity"), ("ec2", "describe_regions"))
+
+
+def _api_name(service: str, method: str) -> str:
+    model = botocore.session.get_session().get_service_model(service)
+    for name in model.operation_names:
+        if botocore.xform_name(name) == method:
+            return name
+    raise KeyError(f"{service} has no operation {method}")
+
+
+def iam_action(service: str, method: str) -> str:
+    """The IAM action that authorises boto3 `client(service).method(...)`."""
+    api = _api_name(service, method)
+    return _ACTION_FOR.get((service, api), f"{_PREFIX.get(service, service)}:{api}")
+
+
+def collector_calls() -> Iterator[tuple[str, str]]:
+    """Every (service, boto3 method) the collector's declarations can call."""
+    yield from _FIXED
+    for spec in LIST_SPECS:
+        yield spec.service, spec.list_op
+        if spec.describe_op:
+            yield spec.service, spec.describe_op
+        for read in spec.reads:
+            yield spec.service, read.operation
+        if spec.tags == TAGS_FROM_LIST_TAGS:
+            yield spec.service, "list_tags"
+    for ref in REFERENCED.values():
+        yield ref.service, ref.describe_op
+        for read in ref.reads:
+            yield ref.service, read.operation
+
+
+def required_actions() -> list[str]:
+    return sorted({iam_action(service, method) for service, method in collector_calls()})
+
+
+def policy_document() -> dict[str, object]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "CspmAiReadOnly",
+                "Effect": "Allow",
+                "Action": required_actions(),
+                "Resource": "*",
+            }
+        ],
+    }

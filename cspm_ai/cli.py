@@ -1,0 +1,381 @@
+"""The `cspm-ai` command line: thin commands over scan, inventory and report functions.
+
+Cloud SDKs, SQLAlchemy and moto are imported inside the commands that need
+them, so `--help` and `--version` stay instant.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from cspm_ai import __version__
+from cspm_ai.config import Settings, load_settings
+from cspm_ai.errors import ConfigError, CspmError, OutputError
+from cspm_ai.model import SEVERITY_ORDER, Finding, Severity, Status
+
+if TYPE_CHECKING:
+    from cspm_ai.inventory import Inventory
+    from cspm_ai.model import ScanRecord
+
+app = typer.Typer(
+    name="cspm-ai",
+    help="Live cloud security posture auditor for AI workloads (SageMaker, Azure ML, Vertex AI).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+scan_app = typer.Typer(help="Scan a cloud account and write reports.", no_args_is_help=True)
+checks_app = typer.Typer(help="The check catalogue.", no_args_is_help=True)
+app.add_typer(scan_app, name="scan")
+app.add_typer(checks_app, name="checks")
+
+REPORT_FORMATS = ("json", "html")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class _State:
+    debug = False
+    config_path: Path | None = None
+
+
+def safe_text(value: object) -> Text:
+    """Cloud-supplied text for the terminal: no markup, no escape sequences."""
+    return Text(_CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(value)))
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _settings() -> Settings:
+    return load_settings(_State.config_path)
+
+
+def _split(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return items or None
+
+
+def _formats(value: str | None, settings: Settings) -> list[str]:
+    chosen = _split(value) or settings.formats
+    unknown = [f for f in chosen if f not in REPORT_FORMATS]
+    if unknown:
+        raise ConfigError(f"Unknown report format {', '.join(map(repr, unknown))}.",
+                          f"Choose from: {', '.join(REPORT_FORMATS)}.")
+    return chosen
+
+
+def _output_dir(value: Path | None, settings: Settings) -> Path:
+    """The report directory, created and proven writable before any long work starts."""
+    directory = (value or settings.output_dir or Path(".")).expanduser()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".cspm-ai-probe-"):
+            pass
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise OutputError(f"Cannot write reports to {directory}: {reason}.",
+                          "Pass --output-dir with a directory you can write to.") from exc
+    return directory
+
+
+def _open_inventory(db: str | None, settings: Settings) -> Inventory:
+    from cspm_ai.inventory import Inventory
+
+    return Inventory.open(db or settings.db)
+
+
+@contextmanager
+def _progress(console: Console, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on a terminal; nothing at all when output is piped or scheduled."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _write_reports(inventory: Inventory, scan: ScanRecord, output_dir: Path,
+                   formats: Sequence[str]) -> list[Path]:
+    from cspm_ai.report import build_report
+    from reports import write_reports
+
+    report = build_report(scan, inventory.findings(scan.id), inventory.errors(scan.id), __version__)
+    return write_reports(report, output_dir, formats)
+
+
+def _print_summary(console: Console, scan: ScanRecord, findings: Sequence[Finding],
+                   paths: Sequence[Path]) -> None:
+    by_status = Counter(f.status for f in findings)
+    by_severity = Counter(f.severity for f in findings if f.status == Status.FAIL)
+    table = Table(title=f"Scan {scan.id} ({scan.status})", show_lines=False)
+    for status in Status:
+        table.add_column(status.value, justify="right")
+    table.add_row(*(str(by_status.get(s, 0)) for s in Status))
+    console.print(table)
+    sev = Table(title="Failed checks by severity")
+    for severity in Severity:
+        sev.add_column(severity.value, justify="right")
+    sev.add_row(*(str(by_severity.get(s, 0)) for s in Severity))
+    console.print(sev)
+    worst = sorted((f for f in findings if f.status == Status.FAIL and f.severity in
+                    (Severity.CRITICAL, Severity.HIGH)),
+                   key=lambda f: (SEVERITY_ORDER[f.severity], f.check_id, f.resource_uid))
+    if worst:
+        top = Table(title=f"Critical and high failures (first {min(len(worst), 15)} of {len(worst)})")
+        for col in ("severity", "check", "region", "resource"):
+            top.add_column(col)
+        for f in worst[:15]:
+            top.add_row(f.severity.value, f.check_id, safe_text(f.region), safe_text(f.resource_name))
+        console.print(top)
+    if scan.status != "complete":
+        console.print(Text("Scan is INCOMPLETE: some resources could not be read; "
+                           "see the ERROR findings and errors[] in the report.", style="bold yellow"))
+    for path in paths:
+        console.print(Text(f"wrote {path}"))
+
+
+def _fail_on(findings: Sequence[Finding], threshold: Severity | None) -> int:
+    if threshold is None:
+        return 0
+    limit = SEVERITY_ORDER[threshold]
+    return 1 if any(f.status == Status.FAIL and not f.muted and SEVERITY_ORDER[f.severity] <= limit
+                    for f in findings) else 0
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cspm-ai {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                    help="Print the version and exit.")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")] = False,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Config file (TOML).")] = None,
+) -> None:
+    _State.debug = debug
+    _State.config_path = config
+
+
+FormatOpt = Annotated[Optional[str], typer.Option("--format", help="Comma-separated: json,html.")]
+DbOpt = Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy URL of the inventory "
+                                              "(default: SQLite in the user data directory).")]
+OutOpt = Annotated[Optional[Path], typer.Option("--output-dir", help="Where reports are written.")]
+FailOnOpt = Annotated[Optional[Severity], typer.Option(
+    "--fail-on", help="Exit 1 when an unmuted FAIL of this severity or worse is found.")]
+
+
+@scan_app.command("aws")
+def scan_aws(
+    profile: Annotated[Optional[str], typer.Option("--profile", help="AWS named profile.")] = None,
+    regions: Annotated[Optional[str], typer.Option(
+        "--regions", help="Comma-separated regions (default: every region the account has enabled).")] = None,
+    allowed_regions: Annotated[Optional[str], typer.Option(
+        "--allowed-regions", help="Regions where AI data may live (CL-09); without it CL-09 is MANUAL.")] = None,
+    db: DbOpt = None,
+    output_dir: OutOpt = None,
+    format: FormatOpt = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=256,
+                                                   help="Concurrent API calls.")] = None,
+    fail_on: FailOnOpt = None,
+) -> None:
+    """Scan one AWS account's SageMaker estate and what surrounds it."""
+    from collectors.aws import aws_collector
+    from cspm_ai.scan import run_scan
+
+    settings = _settings()
+    console = _console()
+    formats = _formats(format, settings)
+    directory = _output_dir(output_dir, settings)
+    allowed = _split(allowed_regions) or settings.allowed_regions
+    inventory = _open_inventory(db, settings)
+    pool = workers or settings.aws.workers
+    collector = aws_collector(profile=profile or settings.aws.profile,
+                              regions=_split(regions) or settings.aws.regions, workers=pool)
+    if allowed:
+        collector.session.resolve_regions(allowed)  # an unknown allowed region is a typo: say so
+    with _progress(console, f"Scanning AWS {collector.session.account}") as progress:
+        scan = run_scan(inventory, [collector], allowed_regions=allowed, progress=progress,
+                        options={"profile": profile, "regions": list(collector.regions), "workers": pool})
+    findings = inventory.findings(scan.id)
+    paths = _write_reports(inventory, scan, directory, formats)
+    _print_summary(console, scan, findings, paths)
+    raise typer.Exit(_fail_on(findings, fail_on))
+
+
+@app.command()
+def demo(
+    output_dir: OutOpt = None,
+    db: Annotated[Optional[str], typer.Option(
+        "--db", help="Inventory URL (default: demo.db in the user data directory, "
+        "kept apart from real scans).")] = None,
+    format: FormatOpt = None,
+) -> None:
+    """Run the whole path offline against a simulated AI estate with good and bad resources."""
+    from cspm_ai.demo import demo_database_url, run_demo
+
+    settings = _settings()
+    console = _console()
+    formats = _formats(format, settings)
+    directory = _output_dir(output_dir, settings)
+    inventory = _open_inventory(db or demo_database_url(), settings)
+    with _progress(console, "Scanning the demo estate") as progress:
+        scan = run_demo(inventory, progress=progress)
+    findings = inventory.findings(scan.id)
+    paths = _write_reports(inventory, scan, directory, formats)
+    _print_summary(console, scan, findings, paths)
+
+
+@app.command()
+def evaluate(
+    scan: Annotated[str, typer.Option("--scan", help="Scan id, unique prefix, or 'latest'.")] = "latest",
+    db: DbOpt = None,
+    output_dir: OutOpt = None,
+    format: FormatOpt = None,
+    fail_on: FailOnOpt = None,
+) -> None:
+    """Re-run today's checks on a stored scan (no cloud calls) and rewrite its reports."""
+    from cspm_ai.scan import reevaluate
+
+    settings = _settings()
+    console = _console()
+    formats = _formats(format, settings)
+    directory = _output_dir(output_dir, settings)
+    inventory = _open_inventory(db, settings)
+    record = inventory.get_scan(scan)
+    findings = reevaluate(inventory, record)
+    paths = _write_reports(inventory, record, directory, formats)
+    _print_summary(console, record, findings, paths)
+    raise typer.Exit(_fail_on(findings, fail_on))
+
+
+@app.command()
+def report(
+    scan: Annotated[str, typer.Option("--scan", help="Scan id, unique prefix, or 'latest'.")] = "latest",
+    db: DbOpt = None,
+    output_dir: OutOpt = None,
+    format: FormatOpt = None,
+) -> None:
+    """Write the reports of a stored scan exactly as it was evaluated."""
+    settings = _settings()
+    console = _console()
+    formats = _formats(format, settings)
+    directory = _output_dir(output_dir, settings)
+    inventory = _open_inventory(db, settings)
+    record = inventory.get_scan(scan)
+    for path in _write_reports(inventory, record, directory, formats):
+        console.print(Text(f"wrote {path}"))
+
+
+@app.command()
+def scans(
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20,
+) -> None:
+    """List stored scans."""
+    settings = _settings()
+    console = _console()
+    inventory = _open_inventory(db, settings)
+    table = Table(title="Stored scans")
+    for col in ("id", "started", "status", "providers", "accounts"):
+        table.add_column(col)
+    for record in inventory.list_scans(limit=limit):
+        table.add_row(record.id, record.started_at.isoformat(timespec="seconds"), record.status,
+                      ",".join(record.providers), safe_text(",".join(s.account for s in record.scopes)))
+    console.print(table)
+
+
+class CatalogueFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+@checks_app.command("list")
+def checks_list(
+    provider: Annotated[Optional[str], typer.Option("--provider", help="aws, azure or gcp.")] = None,
+    format: Annotated[CatalogueFormat, typer.Option("--format")] = CatalogueFormat.table,
+) -> None:
+    """Print the check catalogue."""
+    from cspm_ai.catalogue import catalogue_json, catalogue_markdown
+    from cspm_ai.registry import all_checks
+
+    if provider is not None and provider not in ("aws", "azure", "gcp"):
+        raise ConfigError(f"Unknown provider {provider!r}.", "Choose aws, azure or gcp.")
+    checks = all_checks(provider)
+    if format is CatalogueFormat.json:
+        sys.stdout.write(catalogue_json(checks))
+        return
+    if format is CatalogueFormat.markdown:
+        sys.stdout.write(catalogue_markdown(checks))
+        return
+    console = _console()
+    table = Table(title=f"{len(checks)} checks")
+    for col in ("id", "severity", "checklist", "title"):
+        table.add_column(col)
+    for c in checks:
+        table.add_row(c.id, c.severity.value, ",".join(c.checklist), c.title)
+    console.print(table)
+
+
+def _report_error(message: str, hint: str = "") -> None:
+    err = Console(stderr=True, highlight=False)
+    err.print(Text(f"error: {message}", style="bold red"))
+    if hint:
+        err.print(Text(f"hint: {hint}"))
+
+
+def main(argv: Sequence[str] | None = None) -> Any:
+    """Entry point: typed errors become two short lines and exit 2; bugs show only under --debug."""
+    try:
+        return app(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except CspmError as exc:
+        if _State.debug:
+            raise
+        _report_error(exc.message, exc.hint)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _report_error("interrupted; any scan in progress stays marked incomplete in the inventory.")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors are handled below; anything else is a bug
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        if _State.debug or os.environ.get("CSPM_AI_DEBUG"):
+            raise
+        _report_error(f"internal error: {type(exc).__name__}: {exc}",
+                      "re-run with --debug for a traceback, and report it as a bug.")
+        sys.exit(70)

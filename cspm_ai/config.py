@@ -1,0 +1,64 @@
+"""User configuration: an optional TOML file, overridden by command-line options.
+
+Looked up at `--config PATH`, else $CSPM_AI_CONFIG, else `config.toml` in the
+user's config directory. A file that exists but cannot be read is an error
+(never silently ignored): a scheduled scan must not drift from its settings.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from platformdirs import user_config_dir
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cspm_ai.errors import ConfigError
+
+
+class AwsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    profile: str | None = None
+    regions: list[str] | None = None
+    workers: int = Field(default=32, ge=1, le=256)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    db: str | None = None
+    output_dir: Path | None = None
+    formats: list[str] = Field(default_factory=lambda: ["json", "html"])
+    allowed_regions: list[str] | None = None
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+
+
+def default_config_path() -> Path:
+    return Path(user_config_dir("cspm-ai")) / "config.toml"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Settings from the config file, or defaults when there is none."""
+    explicit = path or (Path(os.environ["CSPM_AI_CONFIG"]) if os.environ.get("CSPM_AI_CONFIG") else None)
+    candidate = explicit or default_config_path()
+    if not candidate.exists():
+        if explicit is not None:
+            raise ConfigError(f"Config file {candidate} does not exist.",
+                              "Check the path given to --config or $CSPM_AI_CONFIG.")
+        return Settings()
+    try:
+        raw = tomllib.loads(candidate.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read config file {candidate}: {exc}.", "Check its permissions.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Config file {candidate} is not valid TOML: {exc}.",
+                          "Fix the syntax, or move the file away to use defaults.") from exc
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise ConfigError(f"Config file {candidate}: {where}: {first['msg']}.",
+                          "See the README's configuration section for the accepted keys.") from exc

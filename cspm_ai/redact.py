@@ -1,0 +1,171 @@
+"""Removes credential-looking values from cloud documents before anything stores or shows them.
+
+Two nets, because secrets show up two ways in AI resource configuration:
+- by shape: values that are unmistakably credentials wherever they appear
+  (AWS key ids, PEM private keys, provider tokens, passwords inside URLs);
+- by name: a value stored under a secret-like name (`DB_PASSWORD`, `api_key`,
+  `export HF_TOKEN=...` in a script) that is not a reference to a vault.
+
+Each hit is replaced by `[REDACTED:<kind>]` and reported as (path, kind); the
+value itself is never kept. Base64 notebook lifecycle scripts are decoded,
+redacted and re-encoded so the stored script stays readable and safe.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+MARK = "[REDACTED:{kind}]"
+
+# Shapes that are credentials wherever they appear. Order matters: the most
+# specific first, so a PEM block is not partly eaten by a generic token rule.
+_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("private_key", re.compile(
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)",
+        re.DOTALL)),
+    ("aws_access_key_id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")),
+    ("github_token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
+    ("openai_api_key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}")),
+    ("anthropic_api_key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}")),
+    ("huggingface_token", re.compile(r"\bhf_[A-Za-z0-9]{30,}")),
+    ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
+    ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
+    ("azure_storage_key", re.compile(r"(?<=AccountKey=)[A-Za-z0-9+/=]{40,}")),
+    ("azure_sas_signature", re.compile(r"(?<=[?&]sig=)[A-Za-z0-9%+/=]{20,}")),
+)
+
+# user:password@ inside any URL-like string; only the password is removed.
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:)(?P<pw>[^\s@/]+)(?=@)")
+
+_SECRET_NAME = re.compile(
+    r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
+    r"private[_-]?key|client[_-]?secret|credential|conn(?:ection)?[_-]?str(?:ing)?|auth[_-]?key|sas)"
+)
+# Names that carry the secret-like word but hold no secret (ids, ARNs of keys).
+_NOT_SECRET_NAME = re.compile(
+    r"(?i)(?:kms|key_?id$|keyid$|arn$|_arn|name$|path$|file$|url$|uri$|type$|enabled$|expir|"
+    r"rotation|length|policy|version|secretsmanager|parameter)"
+)
+# `NAME=value`, `export NAME="value"`, `NAME: value` in scripts and command lines.
+_ASSIGNMENT = re.compile(
+    r"(?P<name>\b[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>\s*[=:]\s*|\s+)(?P<q>[\"']?)(?P<value>[^\s\"';&|]+)(?P=q)"
+)
+# Values that point at a vault or are resolved at run time: storing them is the good practice.
+_REFERENCE = re.compile(
+    r"^(?:\$\{?[A-Za-z_]|\{\{resolve:|arn:aws[a-z-]*:(?:secretsmanager|ssm|kms):|"
+    r"https://[a-z0-9-]+\.vault\.azure\.net/|projects/[^/]+/secrets/|@Microsoft\.KeyVault|"
+    r"\[REDACTED:|\*+$|<[^>]*>$|true$|false$|none$|null$)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Redaction:
+    path: str
+    kind: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "kind": self.kind}
+
+
+@dataclass
+class _Walk:
+    found: list[Redaction] = field(default_factory=list)
+
+    def note(self, path: str, kind: str) -> None:
+        if Redaction(path, kind) not in self.found:
+            self.found.append(Redaction(path, kind))
+
+
+def _entropy(value: str) -> float:
+    counts = {c: value.count(c) for c in set(value)}
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def _looks_like_secret_value(value: str) -> bool:
+    """A value under a secret-like name is treated as a secret unless it is a reference or trivial."""
+    value = value.strip()
+    if len(value) < 6 or _REFERENCE.match(value):
+        return False
+    return _entropy(value) >= 2.0
+
+
+def _secret_name(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET_NAME.search(name)
+
+
+def redact_text(text: str, on_hit: Callable[[str], None] | None = None) -> str:
+    """Text with every credential removed; `on_hit(kind)` is told of each kind found."""
+
+    def hit(kind: str) -> str:
+        if on_hit is not None:
+            on_hit(kind)
+        return MARK.format(kind=kind)
+
+    for kind, pattern in _SHAPES:
+        text = pattern.sub(lambda _m, k=kind: hit(k), text)
+    text = _URL_PASSWORD.sub(lambda m: m.group("head") + hit("url_password"), text)
+
+    def assignment(m: re.Match[str]) -> str:
+        if not _secret_name(m.group("name")) or not _looks_like_secret_value(m.group("value")):
+            return m.group(0)
+        if m.group("sep").strip() == "" and not m.group("name").isupper():
+            return m.group(0)  # "password reset" in prose is not an assignment
+        return f"{m.group('name')}{m.group('sep')}{m.group('q')}{hit('secret_assignment')}{m.group('q')}"
+
+    return _ASSIGNMENT.sub(assignment, text)
+
+
+def _decode_script(value: str) -> str | None:
+    try:
+        raw = base64.b64decode(value, validate=True)
+        return raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _redact_string(value: str, path: str, key: str | None, walk: _Walk) -> str:
+    kinds: list[str] = []
+    if key == "Content" and (script := _decode_script(value)) is not None:
+        # Notebook lifecycle scripts arrive base64-encoded.
+        cleaned = redact_text(script, kinds.append)
+        for kind in kinds:
+            walk.note(path, kind)
+        return base64.b64encode(cleaned.encode()).decode() if kinds else value
+    if key is not None and _secret_name(key) and _looks_like_secret_value(value):
+        walk.note(path, "secret_by_name")
+        return MARK.format(kind="secret_by_name")
+    cleaned = redact_text(value, kinds.append)
+    for kind in kinds:
+        walk.note(path, kind)
+    return cleaned
+
+
+def _redact(node: Any, path: str, key: str | None, walk: _Walk) -> Any:
+    if isinstance(node, str):
+        return _redact_string(node, path, key, walk)
+    if isinstance(node, dict):
+        # AWS tag lists ({"Key": k, "Value": v}) name the secret in the sibling "Key".
+        tag_name = node.get("Key") if isinstance(node.get("Key"), str) and "Value" in node else None
+        out: dict[Any, Any] = {}
+        for k, v in node.items():
+            name = tag_name if (k == "Value" and tag_name) else str(k)
+            out[k] = _redact(v, f"{path}.{k}" if path else str(k), name, walk)
+        return out
+    if isinstance(node, list):
+        return [_redact(v, f"{path}.{i}" if path else str(i), key, walk) for i, v in enumerate(node)]
+    return node
+
+
+def redact(document: Any, *, prefix: str = "") -> tuple[Any, list[Redaction]]:
+    """A copy of `document` with secrets replaced, and where each one was."""
+    walk = _Walk()
+    cleaned = _redact(document, prefix, None, walk)
+    return cleaned, walk.found

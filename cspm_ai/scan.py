@@ -1,0 +1,69 @@
+"""One scan, start to finish: collect, store atomically, evaluate, and re-evaluate stored scans."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from collectors import Collector, ProgressCallback
+from cspm_ai import __version__
+from cspm_ai.engine import EvaluationSettings, Snapshot, evaluate
+from cspm_ai.inventory import Inventory
+from cspm_ai.model import CollectionResult, Finding, ScanRecord
+from cspm_ai.registry import all_checks
+
+
+def _merge(results: Sequence[CollectionResult]) -> CollectionResult:
+    merged = CollectionResult()
+    for result in results:
+        merged.resources.extend(result.resources)
+        merged.relations.extend(result.relations)
+        merged.errors.extend(result.errors)
+        merged.scopes.extend(result.scopes)
+    return merged
+
+
+def evaluate_snapshot(snapshot: Snapshot, providers: Sequence[str], started_at: datetime,
+                      allowed_regions: Sequence[str] | None) -> list[Finding]:
+    settings = EvaluationSettings(
+        scan_started_at=started_at,
+        allowed_regions=frozenset(allowed_regions) if allowed_regions else None,
+    )
+    checks = [c for c in all_checks() if c.provider in providers]
+    return evaluate(snapshot, checks, settings)
+
+
+def run_scan(
+    inventory: Inventory,
+    collectors: Sequence[Collector],
+    *,
+    allowed_regions: Sequence[str] | None = None,
+    options: dict[str, object] | None = None,
+    progress: ProgressCallback | None = None,
+) -> ScanRecord:
+    """Collect every provider, then store results, findings and status in one transaction.
+
+    The scan row is committed first as "incomplete": if the process dies before
+    the final commit, the database keeps an honest incomplete scan and nothing else.
+    """
+    providers = [c.provider for c in collectors]
+    scan = inventory.begin_scan(
+        providers=providers, tool_version=__version__,
+        allowed_regions=list(allowed_regions) if allowed_regions else None,
+        options=options or {}, started_at=datetime.now(timezone.utc),
+    )
+    result = _merge([c.collect(progress) for c in collectors])
+    snapshot = Snapshot(result.resources, result.relations, result.errors)
+    findings = evaluate_snapshot(snapshot, providers, scan.started_at, allowed_regions)
+    status = "incomplete" if result.errors else "complete"
+    inventory.finish_scan(scan.id, result, findings, status=status,
+                          finished_at=datetime.now(timezone.utc))
+    return inventory.get_scan(scan.id)
+
+
+def reevaluate(inventory: Inventory, scan: ScanRecord) -> list[Finding]:
+    """Run today's checks on a stored scan's inventory and replace its findings."""
+    snapshot = inventory.snapshot(scan.id)
+    findings = evaluate_snapshot(snapshot, scan.providers, scan.started_at, scan.allowed_regions)
+    inventory.replace_findings(scan.id, findings)
+    return findings
