@@ -1,0 +1,110 @@
+"""The scan inventory: a SQL database of scans, resources, relations, findings and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from cspm_ai.engine import Snapshot
+from cspm_ai.inventory import queries
+from cspm_ai.inventory.database import default_database_url, for_writing, open_database
+from cspm_ai.model import CollectionError, CollectionResult, Finding, ScanRecord
+
+__all__ = ["Inventory", "default_database_url", "open_database"]
+
+
+class Inventory:
+    """Scans stored in one database, each call in its own short session."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(for_writing(engine), expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Self:
+        """Open (and migrate) the database at `url`, or the default SQLite file when `None`."""
+        return cls(open_database(url))
+
+    def begin_scan(
+        self,
+        *,
+        providers: Sequence[str],
+        tool_version: str,
+        allowed_regions: Iterable[str] | None = None,
+        options: Mapping[str, Any] | None = None,
+        started_at: datetime | None = None,
+    ) -> ScanRecord:
+        """Record a new "incomplete" scan and commit it at once."""
+        with self._write.begin() as session:
+            return queries.create_scan(
+                session,
+                providers=providers,
+                tool_version=tool_version,
+                allowed_regions=allowed_regions,
+                options=options or {},
+                started_at=started_at or datetime.now(UTC),
+            )
+
+    def finish_scan(
+        self,
+        scan_id: str,
+        result: CollectionResult,
+        findings: Sequence[Finding],
+        status: str,
+        finished_at: datetime | None = None,
+    ) -> ScanRecord:
+        """Store everything a scan produced in one transaction and mark it `status`."""
+        with self._write.begin() as session:
+            queries.store_scan_results(
+                session, scan_id, result, findings,
+                finished_at=finished_at or datetime.now(UTC), status=status,
+            )
+        return self.get_scan(scan_id)
+
+    def replace_findings(self, scan_id: str, findings: Sequence[Finding]) -> None:
+        """Replace a scan's findings after re-evaluating it."""
+        with self._write.begin() as session:
+            queries.replace_findings(session, scan_id, findings)
+
+    def get_scan(self, ref: str) -> ScanRecord:
+        """A scan by id, unique id prefix (8+ characters) or "latest"."""
+        with self._read() as session:
+            return queries.get_scan(session, ref)
+
+    def list_scans(self, limit: int = 50) -> list[ScanRecord]:
+        with self._read() as session:
+            return queries.list_scans(session, limit)
+
+    def scan_counts(self, scan_id: str) -> dict[str, int]:
+        with self._read() as session:
+            return queries.scan_counts(session, scan_id)
+
+    def snapshot(self, scan_id: str) -> Snapshot:
+        with self._read() as session:
+            return queries.load_snapshot(session, scan_id)
+
+    def findings(self, scan_id: str) -> list[Finding]:
+        with self._read() as session:
+            return queries.load_findings(session, scan_id)
+
+    def errors(self, scan_id: str) -> list[CollectionError]:
+        with self._read() as session:
+            return queries.load_errors(session, scan_id)
+
+    def close(self) -> None:
+        """Close the engine's pooled connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

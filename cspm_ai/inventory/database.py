@@ -1,0 +1,210 @@
+"""Opens the inventory database from a URL and brings its schema to the latest migration."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from cspm_ai.errors import InventoryError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+URL_HINT = "Use e.g. sqlite:///path/inventory.db or postgresql+psycopg://user@host/db"
+SERVER_HINT = "Check that the database server is running and that the URL's host, port, user and database are right."
+SQLITE_HINT = "Check that the directory exists and that the file is a writable SQLite database."
+
+# How long a SQLite connection waits for another writer before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+POSTGRES_CONNECT_TIMEOUT_S = 10
+# Serialises concurrent first-time migrations of one PostgreSQL database.
+_MIGRATION_LOCK_ID = 0x637370_6D6169  # "cspmai"
+# Execution option read by the SQLite "begin" hook; see `for_writing`.
+_SQLITE_BEGIN = "cspm_sqlite_begin"
+# Alembic keeps the running migration in module globals: one command per process at a time.
+_ALEMBIC_LOCK = threading.Lock()
+
+
+def default_database_url() -> str:
+    """The SQLite file `inventory.db` in the user's data directory (created if missing)."""
+    import platformdirs
+
+    directory = Path(platformdirs.user_data_dir("cspm-ai"))
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(directory / 'inventory.db').as_posix()}"
+
+
+def open_database(url: str | None = None) -> Engine:
+    """Validate `url`, connect, and run `alembic upgrade head` in place; `None` means the default file."""
+    from alembic.util import CommandError
+
+    raw = url if url is not None else default_database_url()
+    parsed = _parse_url(raw)
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        engine = _create_engine(parsed)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise InventoryError(
+            f"Invalid database URL '{shown}': {_one_line(exc, parsed.password)}", hint=URL_HINT
+        ) from exc
+    try:
+        upgrade_database(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        hint = SQLITE_HINT if parsed.get_backend_name() == "sqlite" else SERVER_HINT
+        reason = _one_line(exc.orig if exc.orig is not None else exc, parsed.password)
+        raise InventoryError(f"Cannot open database {shown}: {reason}", hint=hint) from exc
+    except (SQLAlchemyError, CommandError) as exc:
+        engine.dispose()
+        raise InventoryError(
+            f"Cannot migrate database {shown}: {_one_line(exc, parsed.password)}",
+            hint="The database may have been written by a newer cspm-ai; upgrade cspm-ai or use another --db.",
+        ) from exc
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def for_writing(engine: Engine) -> Engine:
+    """The same engine (and pool), but SQLite transactions take the write lock when they begin.
+
+    A transaction that reads and then writes would otherwise fail at once with
+    "database is locked" when another connection wrote in between; taking the
+    lock up front makes concurrent scans queue on the busy timeout instead.
+    """
+    return engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+
+
+def upgrade_database(engine: Engine) -> None:
+    """Run `alembic upgrade head` on `engine` in one transaction, keeping existing data.
+
+    A database already at head is only read, so opening it never waits for a running scan.
+    """
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with migration_config() as config:
+        heads = set(ScriptDirectory.from_config(config).get_heads())
+        with engine.connect() as connection:
+            if set(MigrationContext.configure(connection).get_current_heads()) == heads:
+                return
+        with _ALEMBIC_LOCK, for_writing(engine).begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+
+@contextmanager
+def migration_config(connection: Connection | None = None) -> Iterator[Config]:
+    """An Alembic `Config` for the migrations shipped in this package; no alembic.ini needed.
+
+    Alembic's env.py runs its migrations on `connection` (within its transaction).
+    """
+    from alembic.config import Config
+
+    with as_file(files("cspm_ai").joinpath("migrations")) as location:
+        config = Config()
+        config.set_main_option("script_location", str(location))
+        config.set_main_option("path_separator", "os")
+        # New revisions get date-prefixed file names, e.g. 2026_11_21_0002_add_x.py.
+        config.set_main_option(
+            "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
+        )
+        if connection is not None:
+            config.attributes["connection"] = connection
+        yield config
+
+
+def _parse_url(raw: str) -> URL:
+    try:
+        parsed = make_url(raw)
+    except ArgumentError as exc:
+        raise InventoryError(
+            f"Invalid database URL '{_mask_password(raw)}': expected dialect+driver://user:password@host/database",
+            hint=URL_HINT,
+        ) from exc
+    except ValueError as exc:  # make_url's only ValueError: a port that is not a number
+        raise InventoryError(
+            f"Invalid database URL '{_mask_password(raw)}': the port is not a number", hint=URL_HINT
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres") and parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend not in ("sqlite", "postgresql"):
+        raise InventoryError(
+            f"Invalid database URL '{parsed.render_as_string(hide_password=True)}': "
+            f"unsupported database '{backend}' (cspm-ai supports SQLite and PostgreSQL)",
+            hint=URL_HINT,
+        )
+    return parsed
+
+
+def _create_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, json_serializer=_json_dumps)
+        _configure_sqlite(engine)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if url.get_driver_name() == "psycopg" and "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True, json_serializer=_json_dumps)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # SQLAlchemy, not the sqlite3 module, decides when transactions begin
+        # (the module's legacy mode would leave DDL and reads outside them).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            # Readers never block the writer; an in-memory database stays "memory".
+            cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _json_dumps(value: Any) -> str:
+    # Unescaped unicode keeps stored documents greppable with plain SQL (LIKE '%é%').
+    return json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> str:
+    # SDK responses carry timestamps as datetime objects; store them as ISO 8601 text.
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} value {value!r} cannot be stored as JSON")
+
+
+def _one_line(exc: BaseException, password: str | None) -> str:
+    text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+    text = re.sub(r"\s+", " ", text) or type(exc).__name__
+    if password:
+        text = text.replace(password, "***")
+    return text
+
+
+def _mask_password(raw: str) -> str:
+    """Hide the password of a URL that could not be parsed (so `hide_password` is unavailable)."""
+    return re.sub(r"(://[^:/@]*:).*@", r"\1***@", raw)

@@ -1,0 +1,416 @@
+"""Every inventory read and write: functions that take a Session and return plain model values."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from cspm_ai.engine import Snapshot
+from cspm_ai.errors import NotFoundError
+from cspm_ai.inventory.schema import (
+    SCAN_STATUSES,
+    Base,
+    CollectionErrorRow,
+    FindingRow,
+    RelationRow,
+    ResourceRow,
+    ScanRow,
+)
+from cspm_ai.model import (
+    CollectionError,
+    CollectionResult,
+    Finding,
+    Relation,
+    Resource,
+    ScanRecord,
+    Scope,
+    Severity,
+    Status,
+)
+
+# Rows per INSERT batch, and uids per first-seen lookup (well under every
+# database's bound-parameter limit).
+INSERT_BATCH = 1000
+LOOKUP_BATCH = 500
+MIN_PREFIX = 8
+LIST_HINT = "run `cspm-ai scans` to list stored scans"
+
+_T = TypeVar("_T")
+
+
+def create_scan(
+    session: Session,
+    *,
+    providers: Sequence[str],
+    tool_version: str,
+    allowed_regions: Iterable[str] | None,
+    options: Mapping[str, Any],
+    started_at: datetime,
+) -> ScanRecord:
+    """Add an "incomplete" scan row with a new uuid; the caller commits."""
+    row = ScanRow(
+        id=str(uuid.uuid4()),
+        started_at=_utc(started_at),
+        finished_at=None,
+        status="incomplete",
+        providers=list(providers),
+        scopes=[],
+        tool_version=tool_version,
+        allowed_regions=None if allowed_regions is None else list(allowed_regions),
+        options=dict(options),
+    )
+    session.add(row)
+    session.flush()
+    return _scan_record(row)
+
+
+def store_scan_results(
+    session: Session,
+    scan_id: str,
+    result: CollectionResult,
+    findings: Sequence[Finding],
+    *,
+    finished_at: datetime,
+    status: str,
+) -> None:
+    """Store a scan's resources, relations, errors, findings and scopes and close the scan row.
+
+    Run it inside one transaction: if anything fails, nothing of the scan is
+    written and its row stays "incomplete". A uid listed twice keeps its first
+    resource; a finding id listed twice keeps its first finding.
+    """
+    if status not in SCAN_STATUSES:
+        raise ValueError(f"scan status must be one of {SCAN_STATUSES}, not {status!r}")
+    scan = _scan_row(session, scan_id)
+    if scan.finished_at is not None:
+        raise ValueError(f"scan {scan_id} already has stored results")
+    finished = _utc(finished_at)
+
+    unique: dict[str, Resource] = {}
+    for resource in result.resources:
+        unique.setdefault(resource.uid, resource)
+    resources = list(unique.values())
+    earliest = _earliest_scans(session, scan_id, resources)
+    started = scan.started_at
+    _insert(session, ResourceRow, (
+        {
+            "scan_id": scan_id,
+            "provider": r.provider,
+            "account": r.account,
+            "region": r.region,
+            "resource_type": r.type,
+            "uid": r.uid,
+            "name": r.name,
+            "tags": dict(r.tags),
+            "config": r.config,
+            "redactions": [dict(item) for item in r.redactions],
+            "first_seen": min(earliest.get((r.provider, r.uid), started), started),
+            "last_seen": started,
+        }
+        for r in resources
+    ))
+    _insert(session, RelationRow, (
+        {"scan_id": scan_id, "src_uid": rel.src, "kind": rel.kind, "dst_uid": rel.dst}
+        for rel in dict.fromkeys(result.relations)
+    ))
+    _insert(session, CollectionErrorRow, (
+        {
+            "scan_id": scan_id,
+            "provider": e.provider,
+            "account": e.account,
+            "region": e.region,
+            "service": e.service,
+            "operation": e.operation,
+            "code": e.code,
+            "message": e.message,
+            "resource_type": e.resource_type,
+            "resource_uid": e.resource_uid,
+        }
+        for e in result.errors
+    ))
+    _insert_findings(session, scan_id, findings)
+    scan.scopes = [
+        {"provider": s.provider, "account": s.account, "regions": list(s.regions), "identity": s.identity}
+        for s in result.scopes
+    ]
+    scan.finished_at = finished
+    scan.status = status
+    session.flush()
+
+
+def replace_findings(session: Session, scan_id: str, findings: Sequence[Finding]) -> None:
+    """Swap a scan's findings for a re-evaluation's; the caller commits."""
+    _scan_row(session, scan_id)
+    session.execute(delete(FindingRow).where(FindingRow.scan_id == scan_id))
+    _insert_findings(session, scan_id, findings)
+    session.flush()
+
+
+def get_scan(session: Session, ref: str) -> ScanRecord:
+    """The scan named by a full id, a unique id prefix of at least 8 characters, or "latest".
+
+    "latest" is the most recently started scan that finished, or failing any,
+    the most recently started one.
+    """
+    wanted = ref.strip().lower()
+    if wanted == "latest":
+        latest = session.scalars(
+            select(ScanRow)
+            .order_by(ScanRow.finished_at.is_(None), ScanRow.started_at.desc(), ScanRow.id.desc())
+            .limit(1)
+        ).first()
+        if latest is None:
+            raise NotFoundError("No scan is stored in this inventory yet.", hint="run `cspm-ai scan` to collect one")
+        return _scan_record(latest)
+    exact = session.get(ScanRow, wanted)
+    if exact is not None:
+        return _scan_record(exact)
+    if len(wanted) < MIN_PREFIX:
+        raise NotFoundError(
+            f"No stored scan has the id '{ref}' (an id prefix needs at least {MIN_PREFIX} characters).",
+            hint=LIST_HINT,
+        )
+    matches = session.scalars(
+        select(ScanRow).where(ScanRow.id.startswith(wanted, autoescape=True)).limit(2)
+    ).all()
+    if len(matches) > 1:
+        raise NotFoundError(
+            f"The scan id prefix '{ref}' matches more than one scan.",
+            hint=f"give more characters of the id; {LIST_HINT}",
+        )
+    if not matches:
+        raise NotFoundError(f"No stored scan has the id or id prefix '{ref}'.", hint=LIST_HINT)
+    return _scan_record(matches[0])
+
+
+def list_scans(session: Session, limit: int = 50) -> list[ScanRecord]:
+    """Stored scans, newest first."""
+    rows = session.scalars(
+        select(ScanRow).order_by(ScanRow.started_at.desc(), ScanRow.id.desc()).limit(limit)
+    )
+    return [_scan_record(row) for row in rows]
+
+
+def scan_counts(session: Session, scan_id: str) -> dict[str, int]:
+    """How many of a scan's findings have each status, every status listed (zero included)."""
+    _scan_row(session, scan_id)
+    counts = {status.value: 0 for status in Status}
+    rows = session.execute(
+        select(FindingRow.status, func.count())
+        .where(FindingRow.scan_id == scan_id)
+        .group_by(FindingRow.status)
+    )
+    for status, count in rows:
+        counts[status] = count
+    return counts
+
+
+def load_snapshot(session: Session, scan_id: str) -> Snapshot:
+    """The resources, relations and collection errors one scan stored, ready for evaluation."""
+    _scan_row(session, scan_id)
+    resources = [
+        Resource(
+            provider=row.provider,
+            account=row.account,
+            region=row.region,
+            type=row.resource_type,
+            uid=row.uid,
+            name=row.name,
+            config=row.config,
+            tags=row.tags,
+            redactions=tuple(row.redactions),
+        )
+        for row in session.execute(
+            select(
+                ResourceRow.provider, ResourceRow.account, ResourceRow.region, ResourceRow.resource_type,
+                ResourceRow.uid, ResourceRow.name, ResourceRow.config, ResourceRow.tags,
+                ResourceRow.redactions,
+            )
+            .where(ResourceRow.scan_id == scan_id)
+            .order_by(ResourceRow.id)
+        )
+    ]
+    relations = [
+        Relation(src=src, kind=kind, dst=dst)
+        for src, kind, dst in session.execute(
+            select(RelationRow.src_uid, RelationRow.kind, RelationRow.dst_uid)
+            .where(RelationRow.scan_id == scan_id)
+            .order_by(RelationRow.id)
+        )
+    ]
+    return Snapshot(resources=resources, relations=relations, errors=_errors(session, scan_id))
+
+
+def load_findings(session: Session, scan_id: str) -> list[Finding]:
+    """A scan's findings in the order they were stored."""
+    _scan_row(session, scan_id)
+    rows = session.execute(
+        select(
+            FindingRow.finding_id, FindingRow.check_id, FindingRow.title, FindingRow.status,
+            FindingRow.severity, FindingRow.provider, FindingRow.account, FindingRow.region,
+            FindingRow.resource_type, FindingRow.resource_uid, FindingRow.resource_name,
+            FindingRow.message, FindingRow.checklist, FindingRow.compliance, FindingRow.remediation,
+            FindingRow.evidence, FindingRow.muted, FindingRow.mute_reason,
+        )
+        .where(FindingRow.scan_id == scan_id)
+        .order_by(FindingRow.id)
+    )
+    return [
+        Finding(
+            id=row.finding_id,
+            check_id=row.check_id,
+            title=row.title,
+            status=Status(row.status),
+            severity=Severity(row.severity),
+            provider=row.provider,
+            account=row.account,
+            region=row.region,
+            resource_type=row.resource_type,
+            resource_uid=row.resource_uid,
+            resource_name=row.resource_name,
+            message=row.message,
+            checklist=tuple(row.checklist),
+            compliance={framework: list(ids) for framework, ids in row.compliance.items()},
+            remediation=row.remediation,
+            evidence=row.evidence,
+            muted=row.muted,
+            mute_reason=row.mute_reason,
+        )
+        for row in rows
+    ]
+
+
+def load_errors(session: Session, scan_id: str) -> list[CollectionError]:
+    """The list and describe calls that failed during a scan."""
+    _scan_row(session, scan_id)
+    return _errors(session, scan_id)
+
+
+def _errors(session: Session, scan_id: str) -> list[CollectionError]:
+    rows = session.execute(
+        select(
+            CollectionErrorRow.provider, CollectionErrorRow.account, CollectionErrorRow.region,
+            CollectionErrorRow.service, CollectionErrorRow.operation, CollectionErrorRow.code,
+            CollectionErrorRow.message, CollectionErrorRow.resource_type, CollectionErrorRow.resource_uid,
+        )
+        .where(CollectionErrorRow.scan_id == scan_id)
+        .order_by(CollectionErrorRow.id)
+    )
+    return [
+        CollectionError(
+            provider=row.provider,
+            account=row.account,
+            region=row.region,
+            service=row.service,
+            operation=row.operation,
+            code=row.code,
+            message=row.message,
+            resource_type=row.resource_type,
+            resource_uid=row.resource_uid,
+        )
+        for row in rows
+    ]
+
+
+def _scan_row(session: Session, scan_id: str) -> ScanRow:
+    row = session.get(ScanRow, scan_id)
+    if row is None:
+        raise NotFoundError(f"No stored scan has the id '{scan_id}'.", hint=LIST_HINT)
+    return row
+
+
+def _scan_record(row: ScanRow) -> ScanRecord:
+    return ScanRecord(
+        id=row.id,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        status=row.status,
+        providers=tuple(row.providers),
+        scopes=tuple(
+            Scope(
+                provider=scope["provider"],
+                account=scope["account"],
+                regions=tuple(scope["regions"]),
+                identity=scope["identity"],
+            )
+            for scope in row.scopes
+        ),
+        tool_version=row.tool_version,
+        allowed_regions=None if row.allowed_regions is None else tuple(row.allowed_regions),
+    )
+
+
+def _earliest_scans(
+    session: Session, scan_id: str, resources: Sequence[Resource]
+) -> dict[tuple[str, str], datetime]:
+    """For each (provider, uid) an earlier scan stored, the start of the earliest such scan."""
+    wanted = {(r.provider, r.uid) for r in resources}
+    earliest: dict[tuple[str, str], datetime] = {}
+    for uids in _batches(sorted({uid for _, uid in wanted}), LOOKUP_BATCH):
+        rows = session.execute(
+            select(ResourceRow.provider, ResourceRow.uid, func.min(ScanRow.started_at))
+            .join(ScanRow, ScanRow.id == ResourceRow.scan_id)
+            .where(ResourceRow.uid.in_(uids), ResourceRow.scan_id != scan_id)
+            .group_by(ResourceRow.provider, ResourceRow.uid)
+        )
+        for provider, uid, first in rows:
+            if (provider, uid) in wanted:
+                earliest[(provider, uid)] = first
+    return earliest
+
+
+def _insert_findings(session: Session, scan_id: str, findings: Iterable[Finding]) -> None:
+    unique: dict[str, Finding] = {}
+    for finding in findings:
+        unique.setdefault(finding.id, finding)
+    _insert(session, FindingRow, (
+        {
+            "scan_id": scan_id,
+            "finding_id": f.id,
+            "check_id": f.check_id,
+            "title": f.title,
+            "status": Status(f.status).value,
+            "severity": Severity(f.severity).value,
+            "provider": f.provider,
+            "account": f.account,
+            "region": f.region,
+            "resource_type": f.resource_type,
+            "resource_uid": f.resource_uid,
+            "resource_name": f.resource_name,
+            "message": f.message,
+            "checklist": list(f.checklist),
+            "compliance": {framework: list(ids) for framework, ids in f.compliance.items()},
+            "remediation": f.remediation,
+            "evidence": f.evidence,
+            "muted": f.muted,
+            "mute_reason": f.mute_reason,
+        }
+        for f in unique.values()
+    ))
+
+
+def _insert(session: Session, model: type[Base], rows: Iterable[dict[str, Any]]) -> None:
+    for batch in _batches(rows, INSERT_BATCH):
+        session.execute(insert(model), batch)
+
+
+def _batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    batch: list[_T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value.isoformat()} cannot be stored; pass an aware datetime")
+    return value.astimezone(UTC)

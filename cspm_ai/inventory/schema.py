@@ -1,0 +1,170 @@
+"""The inventory's tables: typed SQLAlchemy models users can also query with plain SQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Explicit names make constraints identical on SQLite and PostgreSQL, so
+# migrations can address them and autogenerate comparisons stay clean.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SCAN_STATUSES = ("complete", "incomplete")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp stored in UTC and always read back aware in UTC.
+
+    SQLite keeps no offset, so values are normalised to UTC before they are
+    written (an offset would otherwise be silently dropped) and marked UTC
+    when read; PostgreSQL values are converted from the session time zone.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} cannot be stored; pass an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _scan_fk() -> Mapped[str]:
+    return mapped_column(String(36), ForeignKey("scans.id", ondelete="CASCADE"), nullable=False)
+
+
+class ScanRow(Base):
+    __tablename__ = "scans"
+    __table_args__ = (
+        CheckConstraint("status IN ('complete', 'incomplete')", name="status"),
+        Index("ix_scans_started_at", "started_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    providers: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    # [{"provider", "account", "regions": [...], "identity"}]
+    scopes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
+    tool_version: Mapped[str] = mapped_column(String(64), nullable=False)
+    # SQL NULL (not JSON null) when no region allow-list is configured.
+    allowed_regions: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+
+
+class ResourceRow(Base):
+    __tablename__ = "resources"
+    __table_args__ = (
+        UniqueConstraint("scan_id", "uid", name="uq_resources_scan_id_uid"),
+        Index("ix_resources_scan_id_resource_type", "scan_id", "resource_type"),
+        Index("ix_resources_uid", "uid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scan_id: Mapped[str] = _scan_fk()
+    provider: Mapped[str] = mapped_column(String(32), nullable=False)
+    account: Mapped[str] = mapped_column(String(255), nullable=False)
+    region: Mapped[str] = mapped_column(String(64), nullable=False)
+    resource_type: Mapped[str] = mapped_column(String(255), nullable=False)
+    uid: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    tags: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    # [{"path", "kind"}]: where secrets were removed, never the value.
+    redactions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class RelationRow(Base):
+    __tablename__ = "relations"
+    __table_args__ = (
+        Index("ix_relations_scan_id_src_uid", "scan_id", "src_uid"),
+        Index("ix_relations_scan_id_dst_uid", "scan_id", "dst_uid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scan_id: Mapped[str] = _scan_fk()
+    src_uid: Mapped[str] = mapped_column(Text, nullable=False)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    dst_uid: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("scan_id", "finding_id", name="uq_findings_scan_id_finding_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scan_id: Mapped[str] = _scan_fk()
+    finding_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    check_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    severity: Mapped[str] = mapped_column(String(16), nullable=False)
+    provider: Mapped[str] = mapped_column(String(32), nullable=False)
+    account: Mapped[str] = mapped_column(String(255), nullable=False)
+    region: Mapped[str] = mapped_column(String(64), nullable=False)
+    resource_type: Mapped[str] = mapped_column(String(255), nullable=False)
+    resource_uid: Mapped[str] = mapped_column(Text, nullable=False)
+    resource_name: Mapped[str] = mapped_column(Text, nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    checklist: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    compliance: Mapped[dict[str, list[str]]] = mapped_column(JSON, nullable=False)
+    remediation: Mapped[str] = mapped_column(Text, nullable=False)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    muted: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    mute_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CollectionErrorRow(Base):
+    __tablename__ = "collection_errors"
+    __table_args__ = (Index("ix_collection_errors_scan_id", "scan_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scan_id: Mapped[str] = _scan_fk()
+    provider: Mapped[str] = mapped_column(String(32), nullable=False)
+    account: Mapped[str] = mapped_column(String(255), nullable=False)
+    region: Mapped[str] = mapped_column(String(64), nullable=False)
+    service: Mapped[str] = mapped_column(String(128), nullable=False)
+    operation: Mapped[str] = mapped_column(String(255), nullable=False)
+    code: Mapped[str] = mapped_column(String(255), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    resource_type: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    resource_uid: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,0 +1,1 @@
+"""Tests for the SQL inventory (schema, migrations, queries, database opening)."""

@@ -1,0 +1,145 @@
+"""Opening the inventory: URL validation, connection errors, defaults, SQLite settings, concurrency."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from cspm_ai.errors import InventoryError
+from cspm_ai.inventory import Inventory, default_database_url
+from cspm_ai.inventory.database import SERVER_HINT, SQLITE_HINT, URL_HINT, open_database
+from cspm_ai.model import CollectionResult
+
+from .conftest import PG_HOST, PG_PORT, PG_USER, make_finding, make_resource, make_result
+
+
+def _assert_one_line_without_password(error: InventoryError) -> None:
+    assert "\n" not in error.message and "\n" not in error.hint
+    assert "hunter2" not in error.message and "hunter2" not in error.hint
+    assert "hunter2" not in str(error)
+
+
+@pytest.mark.parametrize("url", [
+    "not a url",
+    "",
+    "postgresql://auditor:hunter2@db.example:notaport/inventory",
+    "mysql://auditor:hunter2@db.example/inventory",
+    "postgresql+nosuchdriver://auditor:hunter2@db.example/inventory",
+])
+def test_invalid_urls(url: str) -> None:
+    with pytest.raises(InventoryError) as caught:
+        open_database(url)
+    assert caught.value.message.startswith("Invalid database URL '")
+    assert caught.value.hint == URL_HINT
+    _assert_one_line_without_password(caught.value)
+
+
+def test_unreachable_server() -> None:
+    with pytest.raises(InventoryError) as caught:
+        open_database("postgresql://auditor:hunter2@127.0.0.1:1/inventory")
+    message = caught.value.message
+    assert message.startswith("Cannot open database postgresql+psycopg://auditor:***@127.0.0.1:1/inventory: ")
+    assert "refused" in message.lower()
+    assert caught.value.hint == SERVER_HINT
+    _assert_one_line_without_password(caught.value)
+
+
+@pytest.mark.postgres
+def test_unknown_postgres_database(postgres_database: str) -> None:
+    missing = f"cspm_missing_{secrets.token_hex(4)}"
+    with pytest.raises(InventoryError) as caught:
+        open_database(f"postgresql://{PG_USER}:hunter2@{PG_HOST}:{PG_PORT}/{missing}")
+    assert f'database "{missing}" does not exist' in caught.value.message
+    assert caught.value.hint == SERVER_HINT
+    _assert_one_line_without_password(caught.value)
+
+
+def test_unopenable_sqlite_file(tmp_path: Path) -> None:
+    with pytest.raises(InventoryError) as caught:
+        open_database(f"sqlite:///{(tmp_path / 'missing-dir' / 'inventory.db').as_posix()}")
+    assert caught.value.message.startswith("Cannot open database sqlite:///")
+    assert caught.value.hint == SQLITE_HINT
+    _assert_one_line_without_password(caught.value)
+
+
+@pytest.mark.postgres
+def test_plain_postgresql_scheme_uses_psycopg_3(postgres_database: str) -> None:
+    engine = open_database(f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{postgres_database}")
+    try:
+        assert engine.url.drivername == "postgresql+psycopg"
+    finally:
+        engine.dispose()
+
+
+def test_default_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import platformdirs
+
+    data_dir = tmp_path / "data" / "cspm-ai"
+    monkeypatch.setattr(platformdirs, "user_data_dir", lambda appname: str(data_dir))
+    url = default_database_url()
+    assert url == f"sqlite:///{(data_dir / 'inventory.db').as_posix()}"
+    assert data_dir.is_dir()
+    with Inventory.open(None) as inventory:
+        assert inventory.list_scans() == []
+    assert (data_dir / "inventory.db").is_file()
+
+
+def test_sqlite_connection_settings(tmp_path: Path) -> None:
+    engine = open_database(f"sqlite:///{(tmp_path / 'inventory.db').as_posix()}")
+    try:
+        with engine.connect() as connection:
+            assert connection.scalar(text("PRAGMA foreign_keys")) == 1
+            assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
+            assert connection.scalar(text("PRAGMA busy_timeout")) >= 10_000
+    finally:
+        engine.dispose()
+
+
+def test_deleting_a_scan_cascades(inventory: Inventory) -> None:
+    scan = inventory.begin_scan(providers=["aws"], tool_version="0.1.0")
+    inventory.finish_scan(scan.id, make_result(), [make_finding()], status="complete")
+    with inventory.engine.begin() as connection:
+        connection.execute(text("DELETE FROM scans WHERE id = :id"), {"id": scan.id})
+        for table in ("resources", "relations", "findings", "collection_errors"):
+            assert connection.scalar(text(f"SELECT count(*) FROM {table}")) == 0
+
+
+def test_concurrent_writers_both_complete(database_url: str) -> None:
+    """Two scans opening (and migrating) one fresh database and writing at the same time."""
+    writers = 2
+    barrier = threading.Barrier(writers)
+    failures: list[BaseException] = []
+    scan_ids: list[str] = []
+
+    def scan(worker: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            with Inventory.open(database_url) as inventory:
+                started = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=worker)
+                record = inventory.begin_scan(providers=["aws"], tool_version="0.1.0", started_at=started)
+                shared = [make_resource(f"arn:aws:s3:::shared-{i}", "aws.s3.bucket") for i in range(1500)]
+                own = [make_resource(f"arn:aws:s3:::worker{worker}-{i}", "aws.s3.bucket") for i in range(1500)]
+                result = CollectionResult(resources=shared + own)
+                inventory.finish_scan(record.id, result, [make_finding()], status="complete")
+                scan_ids.append(record.id)
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=scan, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures, failures
+    assert len(scan_ids) == writers
+
+    with Inventory.open(database_url) as inventory:
+        for scan_id in scan_ids:
+            assert inventory.get_scan(scan_id).status == "complete"
+            assert len(inventory.snapshot(scan_id).resources) == 3000
+            assert len(inventory.findings(scan_id)) == 1
