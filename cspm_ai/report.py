@@ -1,0 +1,267 @@
+"""The report value: pydantic models that are the report.json contract, and `build_report`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
+
+from cspm_ai.checklist import checklist
+from cspm_ai.model import SEVERITY_ORDER, CollectionError, Finding, ScanRecord, Scope, Severity, Status
+
+SCHEMA_VERSION = "1"
+TOOL_NAME = "cspm-ai"
+
+# Report order: what needs action first. Distinct from the enum's declaration order.
+STATUS_ORDER: dict[Status, int] = {Status.FAIL: 0, Status.ERROR: 1, Status.MANUAL: 2, Status.PASS: 3}
+
+CHECKLIST_ID_PATTERN = r"^(CL|ZT|PH|MS|DP)-[0-9]+$"
+
+Provider = Literal["aws", "azure", "gcp"]
+ScanStatus = Literal["complete", "incomplete"]
+ChecklistId = Annotated[str, StringConstraints(pattern=CHECKLIST_ID_PATTERN)]
+
+
+def _as_utc(value: datetime) -> datetime:
+    # Inventory backends such as SQLite drop the offset; the project stores UTC throughout.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def rfc3339(value: datetime) -> str:
+    """RFC 3339 text in UTC with a "Z" suffix, as the report writes every time."""
+    return _as_utc(value).isoformat().replace("+00:00", "Z")
+
+
+UtcDatetime = Annotated[
+    datetime,
+    AfterValidator(_as_utc),
+    PlainSerializer(rfc3339, return_type=str, when_used="json"),
+]
+
+
+class _Model(BaseModel):
+    # extra="allow": the contract lets later versions add fields, and a report.json
+    # written by one must still load here and write back unchanged.
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+class ToolInfo(_Model):
+    name: Literal["cspm-ai"] = TOOL_NAME
+    version: str
+
+
+class ScopeInfo(_Model):
+    provider: Provider
+    account: str
+    regions: list[str]
+    identity: str
+
+
+class ScanInfo(_Model):
+    id: str
+    started_at: UtcDatetime
+    finished_at: UtcDatetime | None
+    status: ScanStatus
+    providers: list[Provider]
+    scopes: list[ScopeInfo]
+    # Added beside the contract: the configured region allow-list, and the version that collected.
+    allowed_regions: list[str] | None = None
+    tool_version: str | None = None
+
+    @model_validator(mode="after")
+    def _finished_unless_incomplete(self) -> ScanInfo:
+        if self.finished_at is None and self.status != "incomplete":
+            raise ValueError("finished_at may be null only for an incomplete scan")
+        return self
+
+
+class StatusCounts(_Model):
+    PASS: NonNegativeInt
+    FAIL: NonNegativeInt
+    MANUAL: NonNegativeInt
+    ERROR: NonNegativeInt
+
+
+class SeverityCounts(_Model):
+    critical: NonNegativeInt
+    high: NonNegativeInt
+    medium: NonNegativeInt
+    low: NonNegativeInt
+    info: NonNegativeInt
+
+
+class Summary(_Model):
+    by_status: StatusCounts
+    by_severity: SeverityCounts
+    by_checklist: dict[ChecklistId, StatusCounts]
+
+
+class FindingOut(_Model):
+    id: str
+    check_id: str
+    title: str
+    status: Status
+    severity: Severity
+    provider: Provider
+    account: str
+    region: str
+    resource_type: str
+    resource_uid: str
+    resource_name: str
+    message: str
+    checklist: list[ChecklistId]
+    compliance: dict[str, list[str]]
+    remediation: str
+    evidence: dict[str, Any]
+    muted: bool = False
+    mute_reason: str | None = None
+
+
+class ErrorOut(_Model):
+    provider: Provider
+    account: str
+    region: str
+    service: str
+    operation: str
+    code: str
+    message: str
+    resource_type: str | None = None
+    resource_uid: str | None = None
+
+
+class Report(_Model):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    tool: ToolInfo
+    scan: ScanInfo
+    summary: Summary
+    findings: list[FindingOut]
+    errors: list[ErrorOut]
+    # Added beside the contract: every checklist item's title, in checklist order, so a
+    # reader can name items (including those no finding covers) without the checklist file.
+    checklist_titles: dict[str, str] = Field(default_factory=dict)
+
+
+def build_report(
+    scan: ScanRecord,
+    findings: Sequence[Finding],
+    errors: Sequence[CollectionError],
+    tool_version: str,
+) -> Report:
+    """Build the report value for one scan: summary counts, findings in report order, errors."""
+    ordered = sorted(findings, key=_finding_order)
+    return Report(
+        tool=ToolInfo(version=tool_version),
+        scan=_scan_info(scan),
+        summary=summarise(ordered),
+        findings=[_finding_out(f) for f in ordered],
+        errors=[_error_out(e) for e in sorted(errors, key=_error_order)],
+        checklist_titles={item.id: item.title for item in checklist().values()},
+    )
+
+
+def summarise(findings: Iterable[Finding | FindingOut]) -> Summary:
+    """Counts by status, by severity (every key always present) and by checklist item."""
+    by_status: Counter[Status] = Counter()
+    by_severity: Counter[Severity] = Counter()
+    by_item: dict[str, Counter[Status]] = {}
+    for f in findings:
+        by_status[f.status] += 1
+        by_severity[f.severity] += 1
+        for item in f.checklist:
+            by_item.setdefault(item, Counter())[f.status] += 1
+    known = list(checklist())
+    # Checklist order for known items; an id the checklist lacks (a newer check on an
+    # older checklist) still gets counted, after the known ones.
+    order = [i for i in known if i in by_item] + sorted(i for i in by_item if i not in known)
+    return Summary(
+        by_status=_status_counts(by_status),
+        by_severity=SeverityCounts(**{s.value: by_severity[s] for s in Severity}),
+        by_checklist={i: _status_counts(by_item[i]) for i in order},
+    )
+
+
+def _status_counts(counts: Counter[Status]) -> StatusCounts:
+    return StatusCounts(**{s.value: counts[s] for s in Status})
+
+
+def _finding_order(f: Finding) -> tuple[int, int, str, str, str]:
+    return (STATUS_ORDER[f.status], SEVERITY_ORDER[f.severity], f.check_id, f.resource_uid, f.id)
+
+
+def _error_order(e: CollectionError) -> tuple[str, ...]:
+    return (e.provider, e.account, e.region, e.service, e.operation,
+            e.resource_type or "", e.resource_uid or "", e.code, e.message)
+
+
+def _scan_info(scan: ScanRecord) -> ScanInfo:
+    return ScanInfo(
+        id=scan.id,
+        started_at=scan.started_at,
+        finished_at=scan.finished_at,
+        status=scan.status,  # type: ignore[arg-type]  # validated against ScanStatus here
+        providers=list(scan.providers),  # type: ignore[arg-type]  # validated against Provider
+        scopes=[_scope_info(s) for s in scan.scopes],
+        allowed_regions=list(scan.allowed_regions) if scan.allowed_regions is not None else None,
+        tool_version=scan.tool_version,
+    )
+
+
+def _scope_info(scope: Scope) -> ScopeInfo:
+    return ScopeInfo(
+        provider=scope.provider,  # type: ignore[arg-type]  # validated against Provider
+        account=scope.account,
+        regions=list(scope.regions),
+        identity=scope.identity,
+    )
+
+
+def _finding_out(f: Finding) -> FindingOut:
+    return FindingOut(
+        id=f.id,
+        check_id=f.check_id,
+        title=f.title,
+        status=f.status,
+        severity=f.severity,
+        provider=f.provider,  # type: ignore[arg-type]  # validated against Provider
+        account=f.account,
+        region=f.region,
+        resource_type=f.resource_type,
+        resource_uid=f.resource_uid,
+        resource_name=f.resource_name,
+        message=f.message,
+        checklist=list(f.checklist),
+        # Sorted so two scans of the same estate serialise identically.
+        compliance={k: list(f.compliance[k]) for k in sorted(f.compliance)},
+        remediation=f.remediation,
+        evidence=dict(f.evidence),
+        muted=f.muted,
+        mute_reason=f.mute_reason,
+    )
+
+
+def _error_out(e: CollectionError) -> ErrorOut:
+    return ErrorOut(
+        provider=e.provider,  # type: ignore[arg-type]  # validated against Provider
+        account=e.account,
+        region=e.region,
+        service=e.service,
+        operation=e.operation,
+        code=e.code,
+        message=e.message,
+        resource_type=e.resource_type,
+        resource_uid=e.resource_uid,
+    )
