@@ -327,6 +327,7 @@ def checks_list(
     from cspm_ai.catalogue import catalogue_json, catalogue_markdown
     from cspm_ai.registry import all_checks
 
+    _settings()  # a broken config file is reported by every command, not only by scans
     if provider is not None and provider not in ("aws", "azure", "gcp"):
         raise ConfigError(f"Unknown provider {provider!r}.", "Choose aws, azure or gcp.")
     checks = all_checks(provider)
@@ -346,7 +347,7 @@ def checks_list(
 
 
 def _report_error(message: str, hint: str = "") -> None:
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     err.print(Text(f"error: {message}", style="bold red"))
     if hint:
         err.print(Text(f"hint: {hint}"))

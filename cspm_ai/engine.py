@@ -174,8 +174,10 @@ def evaluate(snapshot: Snapshot, checks: Iterable[CheckSpec], settings: Evaluati
         for rtype in check.resource_types:
             # A failed list call hides every resource of this type in its scope:
             # report the blind spot itself rather than evaluating nothing.
+            blind_scopes: dict[str, CollectionError] = {}
             for err in snapshot.scope_errors.get(rtype, ()):
-                scope_uid = f"{err.provider}:{err.account}:{err.region}:{rtype}"
+                blind_scopes.setdefault(f"{err.provider}:{err.account}:{err.region}:{rtype}", err)
+            for scope_uid, err in blind_scopes.items():
                 findings.append(_finding(
                     check, _error_verdict(err, f"any {rtype} in {err.region}"),
                     provider=err.provider, account=err.account, region=err.region,

@@ -1,0 +1,143 @@
+"""The AWS engine: paging, no repeated calls, relations, and honest failures (moto in-process)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from moto import mock_aws
+
+from collectors.aws import AwsSession, aws_collector
+from cspm_ai.model import CollectionResult
+
+TRUST = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}],
+})
+
+
+@pytest.fixture()
+def small_estate() -> Iterator[dict[str, str]]:
+    """A notebook, a model and a training job sharing a role, key, subnet and bucket."""
+    from moto_fixtures.extensions import install
+
+    with mock_aws():
+        install()
+        iam = boto3.client("iam")
+        role = iam.create_role(RoleName="sm-exec", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+        key = boto3.client("kms").create_key(Description="ml")["KeyMetadata"]["Arn"]
+        boto3.client("s3").create_bucket(Bucket="ml-artifacts")
+        ec2 = boto3.client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+        sg = ec2.create_security_group(GroupName="ml", Description="ml", VpcId=vpc)["GroupId"]
+        sm = boto3.client("sagemaker")
+        sm.create_notebook_instance(NotebookInstanceName="nb", InstanceType="ml.t3.medium", RoleArn=role,
+                                    KmsKeyId=key, SubnetId=subnet, SecurityGroupIds=[sg])
+        sm.create_model(ModelName="clf", ExecutionRoleArn=role,
+                        PrimaryContainer={"Image": "img", "ModelDataUrl": "s3://ml-artifacts/m.tar.gz"},
+                        VpcConfig={"SecurityGroupIds": [sg], "Subnets": [subnet]})
+        sm.create_training_job(
+            TrainingJobName="train", RoleArn=role,
+            AlgorithmSpecification={"TrainingImage": "img", "TrainingInputMode": "File"},
+            OutputDataConfig={"S3OutputPath": "s3://ml-artifacts/out", "KmsKeyId": key},
+            ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+            StoppingCondition={"MaxRuntimeInSeconds": 3600},
+        )
+        yield {"role": role, "key": key, "subnet": subnet, "sg": sg, "vpc": vpc}
+
+
+def _collect(boto_session: boto3.Session | None = None, regions: list[str] | None = None) -> CollectionResult:
+    session = AwsSession(boto_session=boto_session or boto3.Session())
+    return aws_collector(session=session, regions=regions or ["us-east-1"]).collect()
+
+
+def _denying(operation: str, code: str = "AccessDeniedException") -> Callable[..., Any]:
+    def deny(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        body = {"Error": {"Code": code, "Message": f"not authorized to perform: {operation}"},
+                "ResponseMetadata": {"HTTPStatusCode": 403}}
+        return AWSResponse("https://denied", 403, {}, None), body
+    return deny
+
+
+def test_collects_resources_and_derives_relations(small_estate: dict[str, str]) -> None:
+    result = _collect()
+    by_type = Counter(r.type for r in result.resources)
+    assert by_type["aws.sagemaker.notebook_instance"] == 1
+    assert by_type["aws.sagemaker.model"] == 1
+    assert by_type["aws.sagemaker.training_job"] == 1
+    for supporting in ("aws.iam.role", "aws.kms.key", "aws.ec2.subnet", "aws.ec2.security_group",
+                       "aws.ec2.vpc", "aws.s3.bucket", "aws.account", "aws.region"):
+        assert by_type[supporting] >= 1, supporting
+    edges = {(r.src.rsplit("/", 1)[-1], r.kind, r.dst) for r in result.relations}
+    assert ("nb", "uses_role", small_estate["role"]) in edges
+    assert ("nb", "encrypted_by", small_estate["key"]) in edges
+    assert ("clf", "uses_bucket", "arn:aws:s3:::ml-artifacts") in edges
+    assert any(kind == "in_vpc" and dst.endswith(small_estate["vpc"]) for _, kind, dst in edges)
+    assert result.errors == []
+    # Only roles AI resources use are kept, not every role in the account.
+    assert [r.name for r in result.resources if r.type == "aws.iam.role"] == ["sm-exec"]
+
+
+def test_pages_with_the_largest_page_size_and_never_repeats_a_call(small_estate: dict[str, str]) -> None:
+    calls: list[tuple[str, str, str]] = []
+
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        calls.append((model.name, params["url"], json.dumps(params["body"], sort_keys=True, default=str)))
+
+    session = boto3.Session()
+    session.events.register("before-call.*.*", record)
+    _collect(session, regions=["us-east-1", "eu-west-1"])
+    repeated = [c for c, n in Counter(calls).items() if n > 1]
+    assert repeated == []
+    sagemaker_lists = [body for op, url, body in calls if op.startswith("List") and "sagemaker" in url]
+    assert sagemaker_lists and all('"MaxResults": 100' in body for body in sagemaker_lists)
+    assert sum(1 for op, _, _ in calls if op == "GetAccountAuthorizationDetails") == 1
+
+
+def test_a_denied_list_blinds_that_kind_and_nothing_else(small_estate: dict[str, str]) -> None:
+    session = boto3.Session()
+    session.events.register("before-call.sagemaker.ListTrainingJobs", _denying("sagemaker:ListTrainingJobs"))
+    result = _collect(session)
+    assert not [r for r in result.resources if r.type == "aws.sagemaker.training_job"]
+    assert [r.name for r in result.resources if r.type == "aws.sagemaker.model"] == ["clf"]
+    [error] = result.errors
+    assert (error.operation, error.code, error.resource_type, error.resource_uid) == (
+        "ListTrainingJobs", "AccessDeniedException", "aws.sagemaker.training_job", None)
+    assert error.region == "us-east-1" and error.account == "123456789012"
+
+
+def test_a_denied_describe_keeps_the_resource_and_names_it(small_estate: dict[str, str]) -> None:
+    session = boto3.Session()
+    session.events.register("before-call.sagemaker.DescribeNotebookInstance",
+                            _denying("sagemaker:DescribeNotebookInstance"))
+    result = _collect(session)
+    [notebook] = [r for r in result.resources if r.type == "aws.sagemaker.notebook_instance"]
+    [error] = result.errors
+    assert error.resource_uid == notebook.uid and error.operation == "DescribeNotebookInstance"
+    # The list summary is kept so the resource is visible, but not its full configuration.
+    assert "DirectInternetAccess" not in notebook.config
+
+
+def test_a_disabled_service_is_absence_not_failure(small_estate: dict[str, str]) -> None:
+    # Security Hub answers InvalidAccessException when it is not enabled: that is a
+    # configuration fact (CL-10 FAILs), not a blind spot.
+    session = boto3.Session()
+    session.events.register("before-call.securityhub.DescribeHub",
+                            _denying("securityhub:DescribeHub", "InvalidAccessException"))
+    result = _collect(session)
+    assert result.errors == []
+    assert not [r for r in result.resources if r.type == "aws.securityhub.hub"]
+
+
+def test_unknown_region_is_a_config_error(small_estate: dict[str, str]) -> None:
+    from cspm_ai.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="us-east-9"):
+        aws_collector(session=AwsSession(boto_session=boto3.Session()), regions=["us-east-9"])

@@ -1,0 +1,55 @@
+"""Generated and shipped artefacts stay in sync with the code that defines them."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+from collectors.aws.permissions import policy_document
+from cspm_ai.catalogue import catalogue_markdown
+from cspm_ai.registry import all_checks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def shipped_policy() -> dict[str, object]:
+    return json.loads(files("cspm_ai").joinpath("permissions/aws-readonly-policy.json").read_text())
+
+
+def test_shipped_aws_policy_is_what_the_collector_declares() -> None:
+    assert shipped_policy() == policy_document()
+
+
+def test_shipped_aws_policy_only_reads() -> None:
+    actions = policy_document()["Statement"][0]["Action"]  # type: ignore[index]
+    verbs = {a.split(":", 1)[1] for a in actions}
+    assert all(re.match(r"^(Describe|Get|List|View)", v) for v in verbs), verbs
+
+
+def test_readme_shows_the_shipped_policy() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```json\n(\{\n  \"Version\".*?)\n```", readme, re.DOTALL)
+    assert block, "README lost its IAM policy block"
+    assert json.loads(block.group(1)) == shipped_policy()
+
+
+def test_readme_gives_the_two_commands_and_every_cli_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "make demo" in readme and "make test" in readme
+    for command in ("scan aws", "demo", "evaluate", "report", "scans", "checks list"):
+        assert f"cspm-ai {command}" in readme, command
+
+
+def test_check_catalogue_document_is_current() -> None:
+    expected = catalogue_markdown(all_checks())
+    assert (ROOT / "docs" / "checks.md").read_text() == expected, "run `make docs`"
+
+
+def test_cli_prints_the_same_catalogue() -> None:
+    printed = subprocess.run([sys.executable, "-m", "cspm_ai", "checks", "list", "--format", "markdown"],
+                             capture_output=True, text=True, check=True).stdout
+    assert printed == catalogue_markdown(all_checks())
