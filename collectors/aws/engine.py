@@ -114,6 +114,8 @@ class AwsEngine:
         self._records: dict[str, _Record] = {}
         self._errors: list[CollectionError] = []
         self._calls: dict[tuple[Any, ...], Future[list[Any]]] = {}
+        # A reference by alias or short id resolves to the uid the describe call revealed.
+        self._aliases: dict[str, str] = {}
 
     # -- calls -------------------------------------------------------------------------
 
@@ -355,7 +357,7 @@ class AwsEngine:
                 if ref.target_type not in REFERENCED:
                     continue
                 uid, region, ident = self._resolve(rec, ref)
-                if uid in self._records or uid in self._attempted:
+                if uid in self._records or uid in self._attempted or uid in self._aliases:
                     continue
                 wanted[(ref.target_type, region)][ident] = uid
         if not wanted:
@@ -400,15 +402,19 @@ class AwsEngine:
             return
         body = get(answer, spec.result_key) if spec.result_key else answer
         config = {spec.id_param: ident, **_plain(dict(body))} if not spec.result_key else _plain(dict(body))
-        self._finish_referenced(spec, region, config)
+        record = self._finish_referenced(spec, region, config)
+        if record.uid != uid:
+            with self._lock:
+                self._aliases[uid] = record.uid
 
-    def _finish_referenced(self, spec: ReferencedSpec, region: str, config: dict[str, Any]) -> None:
+    def _finish_referenced(self, spec: ReferencedSpec, region: str, config: dict[str, Any]) -> _Record:
         config = _plain(config)
         home = spec.region_of(config) if spec.region_of else region
         record = self._record(spec.type, spec.service, home, home, config, spec.uid, spec.name)
         self._apply_reads(spec.service, home, spec.type, spec.reads, record)
         self._apply_tags(spec.service, home, spec.type, spec.tags, record)
         self._store(record)
+        return record
 
     # -- assembling the result -----------------------------------------------------------
 
@@ -419,7 +425,7 @@ class AwsEngine:
             edges[rec.uid] = []
             for ref in rec.refs:
                 uid, _, _ = self._resolve(rec, ref)
-                edges[rec.uid].append((ref.kind, uid))
+                edges[rec.uid].append((ref.kind, self._aliases.get(uid, uid)))
         # Keep every "all" resource and, transitively, what kept resources point at.
         kept = {uid for uid, rec in self._records.items() if rec.keep_all}
         frontier = list(kept)

@@ -29,12 +29,12 @@ class Rule:
     target_type: str
     keys: frozenset[str] = frozenset()
     value_pattern: re.Pattern[str] | None = None  # group 1 is the reference
-    sources: frozenset[str] | None = None  # only these source types (None: any AI resource)
+    sources: frozenset[str] | None = None  # these source types ("x.*" = prefix); None: AI resources
 
     def applies_to(self, source_type: str) -> bool:
-        if self.sources is not None:
-            return source_type in self.sources
-        return source_type.startswith(_SAGEMAKER)
+        sources = self.sources if self.sources is not None else frozenset({_SAGEMAKER + "*"})
+        return any(source_type.startswith(s[:-1]) if s.endswith("*") else source_type == s
+                   for s in sources)
 
 
 def _rule(kind: str, target: str, *keys: str, sources: set[str] | None = None,
@@ -50,7 +50,9 @@ RULES: tuple[Rule, ...] = (
     _rule("encrypted_by", "aws.kms.key", "KmsKeyId", "VolumeKmsKeyId", "KmsKey"),
     _rule("in_subnet", "aws.ec2.subnet", "SubnetId", "Subnets", "SubnetIds"),
     _rule("in_security_group", "aws.ec2.security_group", "SecurityGroupIds", "SecurityGroups"),
-    _rule("in_vpc", "aws.ec2.vpc", "VpcId"),
+    # A VPC hosts AI resources directly (domains) or through their subnets and security groups.
+    _rule("in_vpc", "aws.ec2.vpc", "VpcId",
+          sources={_SAGEMAKER + "*", "aws.ec2.subnet", "aws.ec2.security_group"}),
     _rule("uses_bucket", "aws.s3.bucket", pattern=r"^s3://([^/]+)"),
     _rule("uses_lifecycle_config", "aws.sagemaker.notebook_lifecycle_config",
           "NotebookInstanceLifecycleConfigName", sources={"aws.sagemaker.notebook_instance"}),

@@ -1,0 +1,118 @@
+"""Helpers shared by the AWS checks: value tests, key judgements, scope guards, ages and masks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from cspm_ai.doc import ABSENT, get, shown
+from cspm_ai.model import Resource, Verdict, failed, passed
+from cspm_ai.registry import CheckContext
+
+TRAINING_TYPES = ("aws.sagemaker.training_job", "aws.sagemaker.processing_job")
+INFERENCE_TYPES = ("aws.sagemaker.model",)
+KMS_KEY = "aws.kms.key"
+
+
+def is_set(value: Any) -> bool:
+    """A non-empty string: how AWS returns an identifier, ARN or key reference that is configured."""
+    return isinstance(value, str) and value.strip() != ""
+
+
+def is_true(value: Any) -> bool:
+    """Only a real boolean True counts; "true" strings or 1 are malformed and do not."""
+    return value is True
+
+
+def display(value: Any) -> str:
+    """A config value inside a message: `<absent>`, quoted text for empty or boolean-looking strings."""
+    if value is ABSENT:
+        return "<absent>"
+    if isinstance(value, str) and (not value.strip() or value.lower() in ("true", "false")):
+        return repr(value)
+    return str(value)
+
+
+def short_type(resource_type: str) -> str:
+    """`aws.sagemaker.training_job` -> `training_job`, for messages."""
+    return resource_type.rsplit(".", 1)[-1]
+
+
+def require_listed(ctx: CheckContext, types: Iterable[str], account: str, region: str | None = None) -> None:
+    """Consult the scope of each type so a failed list call raises `Unseen` (the engine makes it ERROR).
+
+    `ctx.referrers` silently returns what was collected; a check that reasons
+    about who refers to a resource must first make sure nothing was hidden.
+    """
+    for resource_type in types:
+        ctx.resources(resource_type, account=account, region=region)
+
+
+def _key_matches(ref: str, key: Resource) -> bool:
+    arn, key_id = get(key.config, "Arn"), get(key.config, "KeyId")
+    if ref in (arn, key_id, key.uid):
+        return True
+    return is_set(key_id) and ref.endswith("/" + key_id)
+
+
+def keys_for(ref: str, keys: list[Resource]) -> list[Resource]:
+    """The related keys a key reference names; all related keys when the reference is an alias."""
+    matched = [k for k in keys if _key_matches(ref, k)]
+    return matched or keys
+
+
+def judge_customer_key(resource: Resource, ctx: CheckContext, path: str, absent_means: str) -> Verdict:
+    """PASS when `path` names a KMS key and every related key it names is customer managed.
+
+    A key that is not in the inventory (another account, not collected) cannot be
+    inspected: the verdict then rests on the reference alone and says so.
+    """
+    ref = get(resource.config, path)
+    if not is_set(ref):
+        return failed(f"{resource.name} has no {path} ({display(ref)}), so {absent_means}.", **{path: shown(ref)})
+    related = ctx.related(resource, "encrypted_by")
+    keys = keys_for(ref, [k for k in related if k.type == KMS_KEY])
+    if not keys:
+        return passed(
+            f"{resource.name} sets {path} {ref}, but that key is not in the inventory (another account, or an "
+            "unresolved alias), so whether it is customer managed was not verified.",
+            **{path: ref, "encrypted_by": ctx.related_uids(resource, "encrypted_by"), "key_verified": False},
+        )
+    managers = {k.uid: shown(get(k.config, "KeyManager")) for k in keys}
+    evidence = {path: ref, "encrypted_by.KeyManager": managers}
+    not_customer = {uid: m for uid, m in managers.items() if m != "CUSTOMER"}
+    if not_customer:
+        uid, manager = next(iter(not_customer.items()))
+        return failed(f"{resource.name} is encrypted with key {uid} whose KeyManager is {manager}, not CUSTOMER.",
+                      **evidence)
+    return passed(f"{resource.name} is encrypted with customer managed key {ref}.", **evidence)
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """A timestamp as stored (datetime, or ISO 8601 text after a JSON round trip), always timezone-aware."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def age_days(value: Any, at: datetime) -> int | None:
+    """Whole days from `value` to `at` (the scan start), or None when the timestamp is unreadable."""
+    created = as_datetime(value)
+    if created is None:
+        return None
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return (at - created).days
+
+
+def mask_key_id(value: Any) -> str:
+    """An access key id reduced to its last four characters (the collector may already have masked the rest)."""
+    if isinstance(value, str) and len(value) >= 4 and value[-4:].isalnum():
+        return "****" + value[-4:]
+    return "<unreadable>"

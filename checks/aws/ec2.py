@@ -1,0 +1,117 @@
+"""EC2 network checks for VPCs and security groups that host AI resources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.aws._common import INFERENCE_TYPES, TRAINING_TYPES, require_listed, short_type
+from cspm_ai.doc import as_list, get, shown
+from cspm_ai.model import Resource, Severity, Verdict, failed, passed
+from cspm_ai.registry import CheckContext, check
+
+VPC = "aws.ec2.vpc"
+SECURITY_GROUP = "aws.ec2.security_group"
+SAGEMAKER_SERVICES = ("sagemaker.api", "sagemaker.runtime")
+OPEN_CIDRS = (("IpRanges", "CidrIp", "0.0.0.0/0"), ("Ipv6Ranges", "CidrIpv6", "::/0"))
+
+
+def _endpoint_ready(endpoint: Any) -> bool:
+    """An Interface endpoint in state available (EC2 returns the state in lower case)."""
+    state = get(endpoint, "State")
+    return get(endpoint, "VpcEndpointType") == "Interface" and isinstance(state, str) and state.lower() == "available"
+
+
+@check(
+    id="aws.ec2.vpc_sagemaker_endpoints",
+    resource_types=VPC,
+    severity=Severity.MEDIUM,
+    title="VPCs hosting AI resources have SageMaker API and runtime interface endpoints",
+    checklist=("CL-07",),
+    compliance={"nist-800-53-r5": ("SC-7", "AC-4"), "iso-27001-2022": ("A.8.20", "A.8.21")},
+    remediation="Run `aws ec2 create-vpc-endpoint --vpc-id <vpc> --vpc-endpoint-type Interface --service-name "
+                "com.amazonaws.<region>.sagemaker.api --subnet-ids <private-subnets> --security-group-ids <sg> "
+                "--private-dns-enabled`, and the same for `sagemaker.runtime`.",
+    reads=("VpcEndpoints",),
+)
+def vpc_sagemaker_endpoints(vpc: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when available Interface endpoints for sagemaker.api and sagemaker.runtime exist; VpcEndpoints absent =
+    none.
+    """
+    evidence: dict[str, Any] = {}
+    ready: set[str] = set()
+    for i, endpoint in enumerate(as_list(get(vpc.config, "VpcEndpoints"))):
+        service = get(endpoint, "ServiceName")
+        suffix = next((s for s in SAGEMAKER_SERVICES if isinstance(service, str) and service.endswith(s)), None)
+        if suffix is None:
+            continue
+        fields = ("ServiceName", "VpcEndpointType", "State")
+        evidence[f"VpcEndpoints.{i}"] = {k: shown(get(endpoint, k)) for k in fields}
+        if _endpoint_ready(endpoint):
+            ready.add(suffix)
+    missing = [s for s in SAGEMAKER_SERVICES if s not in ready]
+    if missing:
+        return failed(f"{vpc.name} has no available interface endpoint for {' or '.join(missing)}.",
+                      **(evidence or {"VpcEndpoints": shown(get(vpc.config, "VpcEndpoints"))}))
+    return passed(f"{vpc.name} has available interface endpoints for sagemaker.api and sagemaker.runtime.", **evidence)
+
+
+def _ports(permission: Any) -> str:
+    protocol = get(permission, "IpProtocol")
+    if protocol in ("-1", -1):
+        return "all traffic"
+    low, high = get(permission, "FromPort"), get(permission, "ToPort")
+    return f"{shown(protocol)} {shown(low)}" + (f"-{shown(high)}" if high != low else "")
+
+
+@check(
+    id="aws.ec2.security_group_no_public_ingress",
+    resource_types=SECURITY_GROUP,
+    severity=Severity.HIGH,
+    title="Security groups of AI resources admit no ingress from the whole internet",
+    checklist=("ZT-2", "CL-01"),
+    compliance={"nist-800-53-r5": ("SC-7", "AC-4", "CM-7"), "iso-27001-2022": ("A.8.20", "A.8.22"),
+                "cis-aws-3.0": ("5.2", "5.3")},
+    remediation="Remove the rule with `aws ec2 revoke-security-group-ingress --group-id <sg> --ip-permissions "
+                "<the 0.0.0.0/0 or ::/0 permission>` and admit only the security groups or prefix lists that need "
+                "access.",
+    reads=("IpPermissions",),
+)
+def security_group_no_public_ingress(sg: Resource, ctx: CheckContext) -> Verdict:
+    """FAIL on any ingress permission open to 0.0.0.0/0 or ::/0; IpPermissions absent = no ingress rules."""
+    evidence: dict[str, Any] = {}
+    openings: list[str] = []
+    for i, permission in enumerate(as_list(get(sg.config, "IpPermissions"))):
+        for ranges, field, cidr in OPEN_CIDRS:
+            for j, item in enumerate(as_list(get(permission, ranges))):
+                if get(item, field) == cidr:
+                    evidence[f"IpPermissions.{i}.{ranges}.{j}.{field}"] = cidr
+                    openings.append(f"{_ports(permission)} from {cidr}")
+    if openings:
+        return failed(f"{sg.name} admits {', '.join(openings)}.", **evidence)
+    return passed(f"{sg.name} admits no ingress from 0.0.0.0/0 or ::/0.",
+                  IpPermissions=len(as_list(get(sg.config, "IpPermissions"))))
+
+
+@check(
+    id="aws.ec2.security_group_training_inference_separation",
+    resource_types=SECURITY_GROUP,
+    severity=Severity.MEDIUM,
+    title="Training and inference do not share a security group",
+    checklist=("ZT-2",),
+    compliance={"nist-800-53-r5": ("SC-7", "SC-7(21)", "AC-4"), "iso-27001-2022": ("A.8.22", "A.8.31")},
+    remediation="Create separate security groups for training/processing and for inference (`aws ec2 "
+                "create-security-group`), admit only the traffic each needs, and recreate the models (and the "
+                "endpoints serving them) or future jobs with the new groups in their VpcConfig.",
+    reads=("in_security_group<-",),
+)
+def security_group_training_inference_separation(sg: Resource, ctx: CheckContext) -> Verdict:
+    """FAIL when training/processing jobs and models share the group (endpoints reach groups through models)."""
+    require_listed(ctx, TRAINING_TYPES + INFERENCE_TYPES, sg.account, sg.region)
+    members = ctx.referrers(sg, "in_security_group")
+    training = [f"{short_type(r.type)} {r.name}" for r in members if r.type in TRAINING_TYPES]
+    inference = [f"{short_type(r.type)} {r.name}" for r in members if r.type in INFERENCE_TYPES]
+    evidence = {"in_security_group<-training": training, "in_security_group<-inference": inference}
+    if training and inference:
+        return failed(f"{sg.name} is shared by training ({training[0]}) and inference ({inference[0]}).", **evidence)
+    used = "training only" if training else "inference only" if inference else "neither training nor inference"
+    return passed(f"{sg.name} is used by {used}.", **evidence)

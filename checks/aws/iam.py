@@ -1,0 +1,306 @@
+"""IAM checks: SageMaker execution roles (privilege, trust, separation) and users' long-lived keys."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from checks.aws._common import (
+    INFERENCE_TYPES,
+    TRAINING_TYPES,
+    age_days,
+    is_set,
+    mask_key_id,
+    require_listed,
+    short_type,
+)
+from checks.aws._policy import (
+    Grant,
+    PolicySource,
+    action_grants,
+    full_service_grants,
+    service_grants,
+    statements,
+    unreadable,
+)
+from cspm_ai.doc import as_list, get, shown
+from cspm_ai.model import Resource, Severity, Verdict, failed, manual, passed
+from cspm_ai.registry import CheckContext, check
+
+ROLE = "aws.iam.role"
+USER = "aws.iam.user"
+SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
+DEPLOY_ACTIONS = (
+    "sagemaker:CreateEndpoint",
+    "sagemaker:UpdateEndpoint",
+    "sagemaker:CreateEndpointConfig",
+    "sagemaker:DeleteEndpoint",
+)
+_ADMIN_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$")
+
+
+def _inline(principal: Resource, key: str, prefix: str = "", owner: str = "") -> list[PolicySource]:
+    """Inline policies (`RolePolicyList`, `UserPolicyList`, `GroupPolicyList`) as policy sources."""
+    return [
+        PolicySource(f"{owner}inline policy {get(item, 'PolicyName', f'#{i}')}", f"{prefix}{key}.{i}.PolicyDocument",
+                     get(item, "PolicyDocument"))
+        for i, item in enumerate(as_list(get(principal.config, key)))
+    ]
+
+
+def _managed(principal: Resource, ctx: CheckContext, owner: str = "") -> tuple[list[PolicySource], list[str]]:
+    """Attached managed policies found in the inventory, and the attached ARNs that are not there."""
+    policies = ctx.related(principal, "attached_policy")
+    sources = [
+        PolicySource(f"{owner}managed policy {get(p.config, 'PolicyName', p.name)}",
+                     f"attached_policy[{p.uid}].Document", get(p.config, "Document"))
+        for p in policies
+    ]
+    known = {p.uid for p in policies} | {a for p in policies if isinstance(a := get(p.config, "Arn"), str)}
+    attached = [get(a, "PolicyArn") for a in as_list(get(principal.config, "AttachedManagedPolicies"))]
+    missing = [arn for arn in attached if is_set(arn) and arn not in known]
+    return sources, missing
+
+
+def _role_policies(role: Resource, ctx: CheckContext) -> tuple[list[PolicySource], list[str]]:
+    managed, missing = _managed(role, ctx)
+    return _inline(role, "RolePolicyList") + managed, missing
+
+
+def _user_policies(user: Resource, ctx: CheckContext) -> tuple[list[PolicySource], list[str]]:
+    """The user's inline and attached policies plus those of its groups; missing = not in the inventory."""
+    sources, missing = _managed(user, ctx)
+    sources = _inline(user, "UserPolicyList") + sources
+    groups = ctx.related(user, "member_of")
+    for group in groups:
+        owner = f"group {group.name} "
+        group_managed, group_missing = _managed(group, ctx, owner)
+        sources += _inline(group, "GroupPolicyList", f"member_of[{group.uid}].", owner) + group_managed
+        missing += group_missing
+    names = {g.name for g in groups} | {n for g in groups if isinstance(n := get(g.config, "GroupName"), str)}
+    missing += [f"group {n}" for n in as_list(get(user.config, "GroupList")) if isinstance(n, str) and n not in names]
+    return sources, missing
+
+
+def _grant_evidence(grants: list[Grant]) -> dict[str, Any]:
+    return {g.where(): g.pattern for g in grants}
+
+
+def _unjudgeable(resource: Resource, broken: list[PolicySource]) -> Verdict:
+    return failed(f"{resource.name} could not be judged because {broken[0].label} has no readable Statement.",
+                  **{s.path: "<unreadable>" for s in broken})
+
+
+def _unseen_policies(resource: Resource, missing: list[str], claim: str) -> Verdict:
+    verb = "is" if len(missing) == 1 else "are"
+    return manual(f"{resource.name} {claim} in the policies read, but {', '.join(missing)} {verb} not in the "
+                  "inventory, so review by hand.", not_in_inventory=missing)
+
+
+@check(
+    id="aws.iam.execution_role_not_admin",
+    resource_types=ROLE,
+    severity=Severity.HIGH,
+    title="AI execution roles have no administrator or whole-service permissions",
+    checklist=("CL-02",),
+    compliance={"nist-800-53-r5": ("AC-6", "AC-6(5)", "AC-2"), "iso-27001-2022": ("A.5.15", "A.8.2"),
+                "cis-aws-3.0": ("1.16",)},
+    remediation="Detach AdministratorAccess (`aws iam detach-role-policy --role-name <role> --policy-arn "
+                "arn:aws:iam::aws:policy/AdministratorAccess`) and replace `*` or `<service>:*` on Resource `*` "
+                "with the specific actions and bucket/key ARNs the workload needs (`aws iam put-role-policy`); "
+                "IAM Access Analyzer policy generation can draft them from CloudTrail.",
+    reads=("AttachedManagedPolicies", "RolePolicyList", "attached_policy.Document"),
+)
+def execution_role_not_admin(role: Resource, ctx: CheckContext) -> Verdict:
+    """FAIL on AdministratorAccess or an Allow of `*`, `<service>:*` or NotAction on Resource `*`; no policies = no
+    permissions.
+    """
+    for i, attached in enumerate(as_list(get(role.config, "AttachedManagedPolicies"))):
+        arn = get(attached, "PolicyArn")
+        if isinstance(arn, str) and _ADMIN_POLICY.match(arn):
+            return failed(f"{role.name} has the AWS managed AdministratorAccess policy attached.",
+                          **{f"AttachedManagedPolicies.{i}.PolicyArn": arn})
+    sources, missing = _role_policies(role, ctx)
+    broken = unreadable(sources)
+    if broken:
+        return _unjudgeable(role, broken)
+    grants = full_service_grants(sources)
+    if grants:
+        return failed(f"{role.name} is over-privileged: {grants[0].describe()} on Resource *.",
+                      **_grant_evidence(grants))
+    if missing:
+        return _unseen_policies(role, missing, "grants no `*` or `<service>:*` on Resource *")
+    return passed(f"{role.name} grants no `*` or `<service>:*` on Resource * in its {len(sources)} policy document(s).",
+                  policies_read=[s.label for s in sources])
+
+
+def _foreign_principals(principal: Any) -> list[str]:
+    """Principals other than the SageMaker service in a trust statement's Principal."""
+    if not isinstance(principal, dict):
+        return [f"Principal {principal!r}"]
+    foreign: list[str] = []
+    for kind, values in principal.items():
+        for value in as_list(values):
+            if kind != "Service" or value != SAGEMAKER_PRINCIPAL:
+                foreign.append(f"{kind} {value}")
+    return foreign
+
+
+@check(
+    id="aws.iam.execution_role_trust_sagemaker_only",
+    resource_types=ROLE,
+    severity=Severity.MEDIUM,
+    title="AI execution roles can be assumed only by the SageMaker service",
+    checklist=("CL-02",),
+    compliance={"nist-800-53-r5": ("AC-3", "AC-6"), "iso-27001-2022": ("A.5.15", "A.5.18")},
+    remediation="Limit the trust policy to the service: `aws iam update-assume-role-policy --role-name <role> "
+                "--policy-document '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
+                "{\"Service\":\"sagemaker.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}'`; give people and "
+                "pipelines their own roles instead.",
+    reads=("AssumeRolePolicyDocument",),
+)
+def execution_role_trust_sagemaker_only(role: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when every Allow in the trust policy names only the sagemaker.amazonaws.com service; an unreadable policy
+    fails.
+    """
+    stmts = statements(get(role.config, "AssumeRolePolicyDocument"))
+    if stmts is None:
+        return failed(f"{role.name} has no readable AssumeRolePolicyDocument to judge.",
+                      AssumeRolePolicyDocument=shown(get(role.config, "AssumeRolePolicyDocument")))
+    evidence: dict[str, Any] = {}
+    foreign: list[str] = []
+    for stmt in (s for s in stmts if s.effect == "Allow"):
+        path = f"AssumeRolePolicyDocument.Statement.{stmt.index}"
+        if stmt.not_principal is not None:
+            evidence[f"{path}.NotPrincipal"] = stmt.not_principal
+            foreign.append("everyone outside a NotPrincipal")
+            continue
+        evidence[f"{path}.Principal"] = stmt.principal
+        foreign += _foreign_principals(stmt.principal)
+    if foreign:
+        return failed(f"{role.name} can also be assumed by {', '.join(foreign)}.", **evidence)
+    if not evidence:
+        return passed(f"{role.name} has no Allow statement in its trust policy, so no principal can assume it.")
+    return passed(f"{role.name} can be assumed only by {SAGEMAKER_PRINCIPAL}.", **evidence)
+
+
+def _role_users(role: Resource, ctx: CheckContext, types: tuple[str, ...]) -> list[Resource]:
+    require_listed(ctx, types, role.account)
+    return [r for r in ctx.referrers(role, "uses_role") if r.type in types]
+
+
+def _names(resources: list[Resource]) -> list[str]:
+    return [f"{short_type(r.type)} {r.name}" for r in resources]
+
+
+@check(
+    id="aws.iam.role_not_shared_training_inference",
+    resource_types=ROLE,
+    severity=Severity.MEDIUM,
+    title="Training and inference use separate execution roles",
+    checklist=("CL-02", "ZT-4"),
+    compliance={"nist-800-53-r5": ("AC-5", "AC-6"), "iso-27001-2022": ("A.5.3", "A.5.15")},
+    remediation="Create a dedicated inference role with only the model artifact bucket, ECR and key permissions "
+                "(`aws iam create-role`), recreate the models with `--execution-role-arn <inference-role>`, and "
+                "keep the current role for training and processing jobs only.",
+    reads=("uses_role<-",),
+)
+def role_not_shared_training_inference(role: Resource, ctx: CheckContext) -> Verdict:
+    """FAIL when training or processing jobs and models all use the role; a role nobody uses is not shared."""
+    training = _role_users(role, ctx, TRAINING_TYPES)
+    inference = _role_users(role, ctx, INFERENCE_TYPES)
+    evidence = {"uses_role<-training": _names(training), "uses_role<-inference": _names(inference)}
+    if training and inference:
+        return failed(f"{role.name} is used both for training ({_names(training)[0]}) and for inference "
+                      f"({_names(inference)[0]}).", **evidence)
+    used = "training only" if training else "inference only" if inference else "neither training nor inference"
+    return passed(f"{role.name} is used for {used}.", **evidence)
+
+
+@check(
+    id="aws.iam.training_role_cannot_deploy",
+    resource_types=ROLE,
+    severity=Severity.HIGH,
+    title="Training execution roles cannot create or change endpoints",
+    checklist=("ZT-4",),
+    compliance={"nist-800-53-r5": ("AC-5", "AC-6", "CM-5"), "iso-27001-2022": ("A.5.3", "A.8.31")},
+    remediation="Remove sagemaker:CreateEndpoint, UpdateEndpoint, CreateEndpointConfig and DeleteEndpoint (and "
+                "`sagemaker:*`) from the training role's policies, or add an explicit Deny for them on Resource "
+                "`*` (`aws iam put-role-policy`); deploy from a separate pipeline role.",
+    reads=("RolePolicyList", "attached_policy.Document", "uses_role<-"),
+)
+def training_role_cannot_deploy(role: Resource, ctx: CheckContext) -> Verdict:
+    """FAIL when a role used by training or processing jobs may create, update or delete endpoints or create endpoint
+    configs.
+    """
+    training = _role_users(role, ctx, TRAINING_TYPES)
+    if not training:
+        return passed(f"{role.name} is not used by any training or processing job.", **{"uses_role<-training": []})
+    sources, missing = _role_policies(role, ctx)
+    broken = unreadable(sources)
+    if broken:
+        return _unjudgeable(role, broken)
+    grants = {action: action_grants(sources, action) for action in DEPLOY_ACTIONS}
+    allowed = [action for action, found in grants.items() if found]
+    evidence = {"uses_role<-training": _names(training),
+                **_grant_evidence([g for found in grants.values() for g in found])}
+    if allowed:
+        first = grants[allowed[0]][0]
+        return failed(f"{role.name}, used by {_names(training)[0]}, can call {', '.join(allowed)} "
+                      f"({first.describe()}).", **evidence)
+    if missing:
+        return _unseen_policies(role, missing, "cannot create or change endpoints")
+    return passed(f"{role.name}, used by {_names(training)[0]}, cannot create, update or delete endpoints.",
+                  **evidence)
+
+
+def _active_keys(user: Resource, ctx: CheckContext) -> dict[str, Any]:
+    """Evidence for each Active access key: masked id, age at scan start, last use."""
+    found: dict[str, Any] = {}
+    for i, key in enumerate(as_list(get(user.config, "AccessKeys"))):
+        if get(key, "Status") != "Active":
+            continue
+        found[f"AccessKeys.{i}"] = {
+            "AccessKeyId": mask_key_id(get(key, "AccessKeyId")),
+            "Status": "Active",
+            "age_days": age_days(get(key, "CreateDate"), ctx.scan_started_at),
+            "LastUsedDate": str(shown(get(key, "LastUsedDate"))),
+        }
+    return found
+
+
+@check(
+    id="aws.iam.user_no_access_keys_for_ai",
+    resource_types=USER,
+    severity=Severity.HIGH,
+    title="No IAM user with active access keys can reach SageMaker",
+    checklist=("CL-08",),
+    compliance={"nist-800-53-r5": ("IA-2", "IA-5", "AC-2"), "iso-27001-2022": ("A.5.17", "A.8.5")},
+    remediation="Move the person or tool to federated access (IAM Identity Center, or a role assumed through OIDC "
+                "for CI), then deactivate and delete the keys: `aws iam update-access-key --user-name <user> "
+                "--access-key-id <id> --status Inactive` and `aws iam delete-access-key ...`.",
+    reads=("AccessKeys", "UserPolicyList", "GroupList", "attached_policy.Document", "member_of.GroupPolicyList"),
+)
+def user_no_access_keys_for_ai(user: Resource, ctx: CheckContext) -> Verdict:
+    """FAIL when the user has an Active access key and any policy (own or group) allows a sagemaker action; AccessKeys
+    absent = none.
+    """
+    keys = _active_keys(user, ctx)
+    if not keys:
+        total = len(as_list(get(user.config, "AccessKeys")))
+        return passed(f"{user.name} has no active access keys.", AccessKeys=f"{total} key(s), none Active")
+    sources, missing = _user_policies(user, ctx)
+    broken = unreadable(sources)
+    if broken:
+        return _unjudgeable(user, broken)
+    grants = service_grants(sources, "sagemaker")
+    ages = [k["age_days"] for k in keys.values() if isinstance(k["age_days"], int)]
+    oldest = f" (oldest {max(ages)} days old)" if ages else ""
+    evidence = {**keys, **_grant_evidence(grants)}
+    if grants:
+        return failed(f"{user.name} has {len(keys)} active access key(s){oldest} and {grants[0].describe()}.",
+                      **evidence)
+    if missing:
+        return _unseen_policies(user, missing, "cannot reach SageMaker")
+    return passed(f"{user.name} has {len(keys)} active access key(s){oldest} but no policy grants it any "
+                  "sagemaker action.", **evidence)

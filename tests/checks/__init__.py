@@ -1,0 +1,1 @@
+"""Tests of the check modules, one file per cloud service family."""
