@@ -1,0 +1,1255 @@
+"""Build a realistic mixed AI estate (good and bad resources side by side) through the boto3 API."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from moto_fixtures.extensions import install
+
+__all__ = ["CHECK_IDS", "EstateManifest", "HOSTILE_STRINGS", "build_aws_estate"]
+
+PASS = "PASS"
+FAIL = "FAIL"
+
+HOSTILE_STRINGS: tuple[str, ...] = (
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+)
+
+CHECK_IDS: tuple[str, ...] = (
+    "aws.sagemaker.notebook_direct_internet_access",
+    "aws.sagemaker.notebook_in_vpc",
+    "aws.sagemaker.notebook_root_access",
+    "aws.sagemaker.notebook_kms_encryption",
+    "aws.sagemaker.domain_vpc_only",
+    "aws.sagemaker.domain_kms_encryption",
+    "aws.sagemaker.model_network_isolation",
+    "aws.sagemaker.model_in_vpc",
+    "aws.sagemaker.training_job_in_vpc",
+    "aws.sagemaker.training_job_network_isolation",
+    "aws.sagemaker.training_job_volume_encryption",
+    "aws.sagemaker.training_job_output_encryption",
+    "aws.sagemaker.training_job_intercontainer_encryption",
+    "aws.sagemaker.processing_job_in_vpc",
+    "aws.sagemaker.processing_job_network_isolation",
+    "aws.sagemaker.processing_job_encryption",
+    "aws.sagemaker.transform_job_encryption",
+    "aws.sagemaker.endpoint_config_kms_encryption",
+    "aws.sagemaker.endpoint_config_instance_redundancy",
+    "aws.sagemaker.endpoint_data_capture",
+    "aws.sagemaker.endpoint_monitoring_schedule",
+    "aws.sagemaker.model_from_approved_package",
+    "aws.sagemaker.no_secrets_in_configuration",
+    "aws.iam.execution_role_not_admin",
+    "aws.iam.execution_role_trust_sagemaker_only",
+    "aws.iam.role_not_shared_training_inference",
+    "aws.iam.training_role_cannot_deploy",
+    "aws.iam.user_no_access_keys_for_ai",
+    "aws.kms.key_customer_managed",
+    "aws.kms.key_rotation_enabled",
+    "aws.s3.bucket_sse_kms",
+    "aws.s3.bucket_secure_transport",
+    "aws.s3.bucket_versioning",
+    "aws.s3.bucket_replication",
+    "aws.s3.bucket_public_access_block",
+    "aws.ec2.vpc_sagemaker_endpoints",
+    "aws.ec2.security_group_no_public_ingress",
+    "aws.ec2.security_group_training_inference_separation",
+    "aws.cloudtrail.multi_region_trail",
+    "aws.guardduty.enabled",
+    "aws.securityhub.enabled",
+    "aws.config.recorder_all_resources",
+    "aws.budgets.cost_alerts",
+)
+
+# Fixed fake credentials: deterministic so failures reproduce, shaped like the real thing so
+# secret detectors fire. None of them is, or was ever, a working credential.
+_rng = random.Random(20240611)
+_B64 = string.ascii_letters + string.digits + "+/"
+
+
+def _fake(alphabet: str, length: int) -> str:
+    return "".join(_rng.choice(alphabet) for _ in range(length))
+
+
+_LIFECYCLE_SECRET_KEY = _fake(_B64, 40)
+_LIFECYCLE_HF_TOKEN = "hf_" + _fake(string.ascii_letters, 34)
+_MODEL_ACCESS_KEY_ID = "AKIA" + _fake(string.ascii_uppercase + "234567", 16)
+_MODEL_SECRET_KEY = _fake(_B64, 40)
+_TRAINING_PASSWORD = "Pw-" + _fake(string.ascii_letters + string.digits, 21) + "!"
+_PROCESSING_HF_TOKEN = "hf_" + _fake(string.ascii_letters, 34)
+del _rng
+
+_IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-training:2.1.0-gpu-py310"
+_INFERENCE_IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-inference:2.1.0-gpu-py310"
+_SAGEMAKER_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+@dataclass(frozen=True)
+class EstateManifest:
+    """What build_aws_estate created and what each check should conclude about it."""
+
+    account_id: str
+    regions: tuple[str, ...]
+    secrets: tuple[str, ...]
+    hostile_strings: tuple[str, ...]
+    expected: dict[tuple[str, str], str]
+    # Logical name -> identifier (ids, ARNs, bucket names) for tests that need to look things up.
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+class _Builder:
+    def __init__(self, session: boto3.Session, regions: Sequence[str], hostile: bool) -> None:
+        if not regions:
+            raise ValueError("build_aws_estate needs at least one region")
+        self.session = session
+        self.regions = tuple(regions)
+        self.primary = self.regions[0]
+        self.hostile = hostile
+        self.expected: dict[tuple[str, str], str] = {}
+        self.ids: dict[str, str] = {}
+        self.secrets: list[str] = [
+            _LIFECYCLE_SECRET_KEY,
+            _LIFECYCLE_HF_TOKEN,
+            _MODEL_ACCESS_KEY_ID,
+            _MODEL_SECRET_KEY,
+            _TRAINING_PASSWORD,
+            _PROCESSING_HF_TOKEN,
+        ]
+        self._clients: dict[tuple[str, str], Any] = {}
+        self.account_id = self.client("sts").get_caller_identity()["Account"]
+        self.partition = "aws"
+
+    # ------------------------------------------------------------------ utilities
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        # Creating a boto3 client costs tens of milliseconds; the build would spend most of its time there.
+        key = (service, region or self.primary)
+        if key not in self._clients:
+            self._clients[key] = self.session.client(service, region_name=key[1])
+        return self._clients[key]
+
+    def expect(self, check_id: str, resource_name: str, status: str) -> None:
+        if check_id not in CHECK_IDS:
+            raise ValueError(f"unknown check id {check_id}")
+        previous = self.expected.get((check_id, resource_name))
+        if previous is not None and previous != status:
+            raise ValueError(f"conflicting expectation for {check_id} on {resource_name}")
+        self.expected[(check_id, resource_name)] = status
+
+    def text(self, benign: str, index: int = 0) -> str:
+        """A description: carries a hostile string when the estate is hostile."""
+        if not self.hostile:
+            return benign
+        return f"{benign} {HOSTILE_STRINGS[index % len(HOSTILE_STRINGS)]}"
+
+    def ec2_tags(self, name: str) -> list[dict[str, str]]:
+        # EC2 tag values accept any character, so they carry the hostile payloads.
+        tags = [{"Key": "Name", "Value": name}, {"Key": "team", "Value": "ml-platform"}]
+        if self.hostile:
+            tags += [
+                {"Key": "Description", "Value": HOSTILE_STRINGS[0]},
+                {"Key": "Owner", "Value": HOSTILE_STRINGS[1]},
+            ]
+        return tags
+
+    @staticmethod
+    def sagemaker_tags(classification: str) -> list[dict[str, str]]:
+        # SageMaker tag values only allow letters, digits, spaces and _.:/=+-@.
+        return [
+            {"Key": "team", "Value": "ml-platform"},
+            {"Key": "DataClassification", "Value": classification},
+        ]
+
+    def role_arn(self, name: str) -> str:
+        return f"arn:{self.partition}:iam::{self.account_id}:role/{name}"
+
+    # ------------------------------------------------------------------ IAM
+
+    def build_iam(self) -> None:
+        iam = self.client("iam")
+        good_bucket = self.ids["good_bucket"]
+
+        def create_role(name: str, trust: dict[str, Any], description: str) -> None:
+            iam.create_role(
+                RoleName=name,
+                AssumeRolePolicyDocument=json.dumps(trust),
+                Description=description,
+                Tags=[{"Key": "team", "Value": "ml-platform"}],
+            )
+            self.ids[name] = self.role_arn(name)
+
+        create_role("good-training-role", _SAGEMAKER_TRUST, self.text("Training jobs only"))
+        iam.put_role_policy(
+            RoleName="good-training-role",
+            PolicyName="training-data-access",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+                            "Resource": [
+                                f"arn:aws:s3:::{good_bucket}",
+                                f"arn:aws:s3:::{good_bucket}/*",
+                            ],
+                        },
+                        {
+                            "Effect": "Allow",
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                            "Resource": self.ids["good_key_arn"],
+                        },
+                        {
+                            "Effect": "Allow",
+                            "Action": [
+                                "ecr:GetAuthorizationToken",
+                                "ecr:BatchGetImage",
+                                "ecr:GetDownloadUrlForLayer",
+                                "logs:CreateLogStream",
+                                "logs:PutLogEvents",
+                                "ec2:CreateNetworkInterface",
+                                "ec2:DescribeNetworkInterfaces",
+                                "ec2:DeleteNetworkInterface",
+                            ],
+                            "Resource": "*",
+                        },
+                    ],
+                }
+            ),
+        )
+
+        create_role("good-inference-role", _SAGEMAKER_TRUST, self.text("Inference only", 1))
+        iam.put_role_policy(
+            RoleName="good-inference-role",
+            PolicyName="model-artifact-read",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["s3:GetObject"],
+                            "Resource": f"arn:aws:s3:::{good_bucket}/models/*",
+                        },
+                        {
+                            "Effect": "Allow",
+                            "Action": ["kms:Decrypt"],
+                            "Resource": self.ids["good_key_arn"],
+                        },
+                    ],
+                }
+            ),
+        )
+
+        create_role("good-studio-role", _SAGEMAKER_TRUST, self.text("Notebooks and Studio"))
+        iam.put_role_policy(
+            RoleName="good-studio-role",
+            PolicyName="studio-read",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["s3:GetObject", "s3:ListBucket"],
+                            "Resource": [
+                                f"arn:aws:s3:::{good_bucket}",
+                                f"arn:aws:s3:::{good_bucket}/*",
+                            ],
+                        }
+                    ],
+                }
+            ),
+        )
+
+        # Bad: admin, assumable by a whole AWS account, shared by training and inference.
+        bad_trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sagemaker.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                },
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                    "Action": "sts:AssumeRole",
+                },
+            ],
+        }
+        create_role("bad-shared-admin-role", bad_trust, self.text("Shared admin role", 1))
+        iam.attach_role_policy(
+            RoleName="bad-shared-admin-role",
+            PolicyArn=f"arn:{self.partition}:iam::aws:policy/AdministratorAccess",
+        )
+
+        # Service roles that AWS services (not SageMaker) assume.
+        create_role(
+            "s3-replication-role",
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            },
+            "S3 replication",
+        )
+        create_role(
+            "aws-config-role",
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "config.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            },
+            "AWS Config recorder",
+        )
+
+        for role, admin, trust_ok in (
+            ("good-training-role", PASS, PASS),
+            ("good-inference-role", PASS, PASS),
+            ("good-studio-role", PASS, PASS),
+            ("bad-shared-admin-role", FAIL, FAIL),
+        ):
+            self.expect("aws.iam.execution_role_not_admin", role, admin)
+            self.expect("aws.iam.execution_role_trust_sagemaker_only", role, trust_ok)
+        self.expect("aws.iam.role_not_shared_training_inference", "good-training-role", PASS)
+        self.expect("aws.iam.role_not_shared_training_inference", "good-inference-role", PASS)
+        self.expect("aws.iam.role_not_shared_training_inference", "bad-shared-admin-role", FAIL)
+        self.expect("aws.iam.training_role_cannot_deploy", "good-training-role", PASS)
+        self.expect("aws.iam.training_role_cannot_deploy", "bad-shared-admin-role", FAIL)
+
+        # Users: one with a long-lived key that reaches SageMaker, one federated-style user without keys.
+        iam.create_user(UserName="bad-ai-user", Tags=[{"Key": "team", "Value": "ml-platform"}])
+        iam.put_user_policy(
+            UserName="bad-ai-user",
+            PolicyName="sagemaker-full",
+            PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}
+            ),
+        )
+        key = iam.create_access_key(UserName="bad-ai-user")["AccessKey"]
+        self.secrets.append(key["SecretAccessKey"])
+        self.ids["bad_user_access_key_id"] = key["AccessKeyId"]
+        iam.create_user(UserName="good-ai-user", Tags=[{"Key": "team", "Value": "ml-platform"}])
+        iam.put_user_policy(
+            UserName="good-ai-user",
+            PolicyName="sagemaker-read",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["sagemaker:Describe*", "sagemaker:List*"],
+                            "Resource": "*",
+                        }
+                    ],
+                }
+            ),
+        )
+        self.expect("aws.iam.user_no_access_keys_for_ai", "bad-ai-user", FAIL)
+        self.expect("aws.iam.user_no_access_keys_for_ai", "good-ai-user", PASS)
+
+    # ------------------------------------------------------------------ KMS
+
+    def build_key(self, region: str, label: str, rotate: bool) -> str:
+        kms = self.client("kms", region)
+        metadata = kms.create_key(
+            Description=self.text(f"{label} customer managed key"),
+            KeyUsage="ENCRYPT_DECRYPT",
+            Tags=[{"TagKey": "team", "TagValue": "ml-platform"}]
+            + ([{"TagKey": "Owner", "TagValue": HOSTILE_STRINGS[1]}] if self.hostile else []),
+        )["KeyMetadata"]
+        if rotate:
+            kms.enable_key_rotation(KeyId=metadata["KeyId"])
+        kms.create_alias(AliasName=f"alias/{label}", TargetKeyId=metadata["KeyId"])
+        self.expect("aws.kms.key_customer_managed", metadata["KeyId"], PASS)
+        self.expect("aws.kms.key_rotation_enabled", metadata["KeyId"], PASS if rotate else FAIL)
+        return str(metadata["Arn"])
+
+    # ------------------------------------------------------------------ S3
+
+    def create_bucket(self, name: str, region: str) -> None:
+        s3 = self.client("s3", region)
+        if region == "us-east-1":
+            s3.create_bucket(Bucket=name)
+        else:
+            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+
+    def build_buckets(self) -> None:
+        good = f"good-ai-artifacts-{self.account_id}"
+        replica = f"good-ai-artifacts-replica-{self.account_id}"
+        bad = f"bad-ai-artifacts-{self.account_id}"
+        trail = f"cloudtrail-logs-{self.account_id}"
+        self.ids.update(good_bucket=good, replica_bucket=replica, bad_bucket=bad, trail_bucket=trail)
+        replica_region = self.regions[1] if len(self.regions) > 1 else self.primary
+        self.create_bucket(good, self.primary)
+        self.create_bucket(replica, replica_region)
+        self.create_bucket(bad, self.primary)
+        self.create_bucket(trail, self.primary)
+
+    def configure_buckets(self) -> None:
+        s3 = self.client("s3")
+        good, replica, bad = self.ids["good_bucket"], self.ids["replica_bucket"], self.ids["bad_bucket"]
+        replica_region = self.regions[1] if len(self.regions) > 1 else self.primary
+        s3.put_bucket_encryption(
+            Bucket=good,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": self.ids["good_key_arn"],
+                        },
+                        "BucketKeyEnabled": True,
+                    }
+                ]
+            },
+        )
+        s3.put_bucket_versioning(Bucket=good, VersioningConfiguration={"Status": "Enabled"})
+        self.client("s3", replica_region).put_bucket_versioning(
+            Bucket=replica, VersioningConfiguration={"Status": "Enabled"}
+        )
+        s3.put_bucket_replication(
+            Bucket=good,
+            ReplicationConfiguration={
+                "Role": self.role_arn("s3-replication-role"),
+                "Rules": [
+                    {
+                        "ID": "replicate-all",
+                        "Priority": 1,
+                        "Status": "Enabled",
+                        "Filter": {"Prefix": ""},
+                        "DeleteMarkerReplication": {"Status": "Disabled"},
+                        "Destination": {"Bucket": f"arn:aws:s3:::{replica}"},
+                    }
+                ],
+            },
+        )
+        s3.put_public_access_block(
+            Bucket=good,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+        s3.put_bucket_policy(
+            Bucket=good,
+            Policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "DenyInsecureTransport",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [f"arn:aws:s3:::{good}", f"arn:aws:s3:::{good}/*"],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                        {
+                            "Sid": "DenyOldTls",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [f"arn:aws:s3:::{good}", f"arn:aws:s3:::{good}/*"],
+                            "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+                        },
+                    ],
+                }
+            ),
+        )
+        s3.put_bucket_tagging(
+            Bucket=good,
+            Tagging={
+                "TagSet": [
+                    {"Key": "DataClassification", "Value": "confidential"},
+                    {"Key": "team", "Value": "ml-platform"},
+                ]
+            },
+        )
+        # A new bucket gets Block Public Access by default; the bad bucket has had it removed.
+        s3.delete_public_access_block(Bucket=bad)
+
+        trail = self.ids["trail_bucket"]
+        s3.put_bucket_policy(
+            Bucket=trail,
+            Policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AWSCloudTrailAclCheck",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                            "Action": "s3:GetBucketAcl",
+                            "Resource": f"arn:aws:s3:::{trail}",
+                        },
+                        {
+                            "Sid": "AWSCloudTrailWrite",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                            "Action": "s3:PutObject",
+                            "Resource": f"arn:aws:s3:::{trail}/AWSLogs/{self.account_id}/*",
+                            "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+                        },
+                    ],
+                }
+            ),
+        )
+
+        for check, good_status in (
+            ("aws.s3.bucket_sse_kms", PASS),
+            ("aws.s3.bucket_secure_transport", PASS),
+            ("aws.s3.bucket_versioning", PASS),
+            ("aws.s3.bucket_replication", PASS),
+            ("aws.s3.bucket_public_access_block", PASS),
+        ):
+            self.expect(check, good, good_status)
+            self.expect(check, bad, FAIL)
+
+    # ------------------------------------------------------------------ EC2
+
+    def build_network(self, region: str, suffix: str, with_endpoints: bool, cidr: str) -> dict[str, Any]:
+        ec2 = self.client("ec2", region)
+        vpc_name = f"{'good' if with_endpoints else 'bad'}-vpc{suffix}"
+        vpc_id = ec2.create_vpc(
+            CidrBlock=cidr,
+            TagSpecifications=[{"ResourceType": "vpc", "Tags": self.ec2_tags(vpc_name)}],
+        )["Vpc"]["VpcId"]
+        zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
+        base = cidr.split(".")
+        subnets = []
+        for index, zone in enumerate(zones):
+            subnet_cidr = f"{base[0]}.{base[1]}.{index}.0/24"
+            subnets.append(
+                ec2.create_subnet(
+                    VpcId=vpc_id,
+                    CidrBlock=subnet_cidr,
+                    AvailabilityZone=zone,
+                    TagSpecifications=[
+                        {"ResourceType": "subnet", "Tags": self.ec2_tags(f"{vpc_name}-private-{index}")}
+                    ],
+                )["Subnet"]["SubnetId"]
+            )
+        return {"vpc_id": vpc_id, "subnets": subnets, "ec2": ec2, "name": vpc_name}
+
+    def security_group(self, network: dict[str, Any], name: str, description: str) -> str:
+        ec2 = network["ec2"]
+        group_id: str = ec2.create_security_group(
+            GroupName=name,
+            Description=description,
+            VpcId=network["vpc_id"],
+            TagSpecifications=[{"ResourceType": "security-group", "Tags": self.ec2_tags(name)}],
+        )["GroupId"]
+        self.ids[name] = group_id
+        return group_id
+
+    def closed_ingress(self, network: dict[str, Any], group_id: str) -> None:
+        # HTTPS only from inside the VPC: what SageMaker ENIs and VPC endpoints need.
+        network["ec2"].authorize_security_group_ingress(
+            GroupId=group_id,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "VPC internal"}],
+                }
+            ],
+        )
+
+    def vpc_endpoints(self, network: dict[str, Any], region: str, group_id: str) -> None:
+        for service in ("sagemaker.api", "sagemaker.runtime"):
+            network["ec2"].create_vpc_endpoint(
+                VpcId=network["vpc_id"],
+                ServiceName=f"com.amazonaws.{region}.{service}",
+                VpcEndpointType="Interface",
+                SubnetIds=network["subnets"],
+                SecurityGroupIds=[group_id],
+                PrivateDnsEnabled=True,
+                TagSpecifications=[
+                    {"ResourceType": "vpc-endpoint", "Tags": self.ec2_tags(f"{service}-endpoint")}
+                ],
+            )
+
+    # ------------------------------------------------------------------ SageMaker (primary region)
+
+    def build_sagemaker(self, good_net: dict[str, Any], bad_net: dict[str, Any]) -> None:
+        region = self.primary
+        sm = self.client("sagemaker", region)
+        good_key = self.ids["good_key_arn"]
+        bad_key = self.ids["bad_key_arn"]
+        good_bucket = self.ids["good_bucket"]
+        bad_bucket = self.ids["bad_bucket"]
+        training_sg = self.ids["good-training-sg"]
+        inference_sg = self.ids["good-inference-sg"]
+        studio_sg = self.ids["good-studio-sg"]
+        open_sg = self.ids["bad-open-sg"]
+        good_subnets = good_net["subnets"]
+        bad_subnets = bad_net["subnets"]
+        training_role = self.role_arn("good-training-role")
+        inference_role = self.role_arn("good-inference-role")
+        studio_role = self.role_arn("good-studio-role")
+        bad_role = self.role_arn("bad-shared-admin-role")
+        training_image = _IMAGE.format(region=region)
+        inference_image = _INFERENCE_IMAGE.format(region=region)
+        confidential = self.sagemaker_tags("confidential")
+
+        # Notebook lifecycle configs and notebooks.
+        good_script = "#!/bin/bash\nset -euo pipefail\nsudo -u ec2-user -i pip install --quiet pandas==2.2.2\n"
+        bad_script = (
+            "#!/bin/bash\n"
+            "export AWS_ACCESS_KEY_ID=AKIA" + "Q" * 16 + "\n"
+            f"export AWS_SECRET_ACCESS_KEY={_LIFECYCLE_SECRET_KEY}\n"
+            f"export HF_TOKEN={_LIFECYCLE_HF_TOKEN}\n"
+            "huggingface-cli login --token $HF_TOKEN\n"
+        )
+        self.secrets.append("AKIA" + "Q" * 16)
+        for name, script in (("good-notebook-lifecycle", good_script), ("bad-notebook-lifecycle", bad_script)):
+            sm.create_notebook_instance_lifecycle_config(
+                NotebookInstanceLifecycleConfigName=name,
+                OnStart=[{"Content": base64.b64encode(script.encode()).decode()}],
+            )
+        self.expect("aws.sagemaker.no_secrets_in_configuration", "good-notebook-lifecycle", PASS)
+        self.expect("aws.sagemaker.no_secrets_in_configuration", "bad-notebook-lifecycle", FAIL)
+
+        sm.create_notebook_instance(
+            NotebookInstanceName="good-notebook",
+            InstanceType="ml.t3.medium",
+            RoleArn=studio_role,
+            SubnetId=good_subnets[0],
+            SecurityGroupIds=[studio_sg],
+            KmsKeyId=good_key,
+            LifecycleConfigName="good-notebook-lifecycle",
+            DirectInternetAccess="Disabled",
+            RootAccess="Disabled",
+            Tags=confidential,
+        )
+        sm.create_notebook_instance(
+            NotebookInstanceName="bad-notebook",
+            InstanceType="ml.t3.medium",
+            RoleArn=bad_role,
+            LifecycleConfigName="bad-notebook-lifecycle",
+        )
+        self.expect_notebook("good-notebook", PASS)
+        self.expect_notebook("bad-notebook", FAIL)
+
+        # Studio domains and user profiles.
+        good_domain = sm.create_domain(
+            DomainName="good-domain",
+            AuthMode="IAM",
+            DefaultUserSettings={"ExecutionRole": studio_role, "SecurityGroups": [studio_sg]},
+            SubnetIds=good_subnets,
+            VpcId=good_net["vpc_id"],
+            AppNetworkAccessType="VpcOnly",
+            KmsKeyId=good_key,
+            Tags=confidential,
+        )["DomainArn"]
+        bad_domain = sm.create_domain(
+            DomainName="bad-domain",
+            AuthMode="IAM",
+            DefaultUserSettings={"ExecutionRole": bad_role, "SecurityGroups": [open_sg]},
+            SubnetIds=bad_subnets,
+            VpcId=bad_net["vpc_id"],
+            AppNetworkAccessType="PublicInternetOnly",
+        )["DomainArn"]
+        good_domain_id = good_domain.rsplit("/", 1)[1]
+        bad_domain_id = bad_domain.rsplit("/", 1)[1]
+        self.ids.update(good_domain_id=good_domain_id, bad_domain_id=bad_domain_id)
+        sm.create_user_profile(
+            DomainId=good_domain_id,
+            UserProfileName="good-user-profile",
+            UserSettings={"ExecutionRole": studio_role, "SecurityGroups": [studio_sg]},
+            Tags=confidential,
+        )
+        sm.create_user_profile(
+            DomainId=bad_domain_id,
+            UserProfileName="bad-user-profile",
+            UserSettings={"ExecutionRole": bad_role},
+        )
+        self.expect("aws.sagemaker.domain_vpc_only", "good-domain", PASS)
+        self.expect("aws.sagemaker.domain_vpc_only", "bad-domain", FAIL)
+        self.expect("aws.sagemaker.domain_kms_encryption", "good-domain", PASS)
+        self.expect("aws.sagemaker.domain_kms_encryption", "bad-domain", FAIL)
+
+        # Model registry: one approved and one pending package.
+        sm.create_model_package_group(
+            ModelPackageGroupName="ai-model-registry",
+            ModelPackageGroupDescription=self.text("Fraud models"),
+            Tags=confidential,
+        )
+        packages: dict[str, str] = {}
+        for status in ("Approved", "PendingManualApproval"):
+            packages[status] = sm.create_model_package(
+                ModelPackageGroupName="ai-model-registry",
+                ModelPackageDescription=self.text(f"fraud model ({status})", 1),
+                ModelApprovalStatus=status,
+                InferenceSpecification={
+                    "Containers": [
+                        {
+                            "Image": inference_image,
+                            "ModelDataUrl": f"s3://{good_bucket}/models/fraud/{status.lower()}/model.tar.gz",
+                        }
+                    ],
+                    "SupportedContentTypes": ["application/json"],
+                    "SupportedResponseMIMETypes": ["application/json"],
+                },
+            )["ModelPackageArn"]
+        self.ids.update(approved_package=packages["Approved"], pending_package=packages["PendingManualApproval"])
+
+        # Models.
+        sm.create_model(
+            ModelName="good-model",
+            ExecutionRoleArn=inference_role,
+            PrimaryContainer={
+                "ModelPackageName": packages["Approved"],
+                "Environment": {"SAGEMAKER_CONTAINER_LOG_LEVEL": "20"},
+            },
+            VpcConfig={"SecurityGroupIds": [inference_sg], "Subnets": good_subnets},
+            EnableNetworkIsolation=True,
+            Tags=confidential,
+        )
+        sm.create_model(
+            ModelName="bad-model",
+            ExecutionRoleArn=bad_role,
+            PrimaryContainer={
+                "Image": inference_image,
+                "ModelDataUrl": f"s3://{bad_bucket}/models/fraud/model.tar.gz",
+                "Environment": {
+                    "AWS_ACCESS_KEY_ID": _MODEL_ACCESS_KEY_ID,
+                    "AWS_SECRET_ACCESS_KEY": _MODEL_SECRET_KEY,
+                },
+            },
+        )
+        sm.create_model(
+            ModelName="bad-pending-package-model",
+            ExecutionRoleArn=inference_role,
+            PrimaryContainer={"ModelPackageName": packages["PendingManualApproval"]},
+            VpcConfig={"SecurityGroupIds": [inference_sg], "Subnets": good_subnets},
+            EnableNetworkIsolation=True,
+        )
+        # Inference half of the security-group sharing scenario (see the training job below).
+        sm.create_model(
+            ModelName="bad-shared-sg-model",
+            ExecutionRoleArn=inference_role,
+            PrimaryContainer={
+                "Image": inference_image,
+                "ModelDataUrl": f"s3://{good_bucket}/models/shared/model.tar.gz",
+            },
+            VpcConfig={"SecurityGroupIds": [open_sg], "Subnets": bad_subnets},
+            EnableNetworkIsolation=True,
+        )
+        for model, isolation, in_vpc, approved, secrets in (
+            ("good-model", PASS, PASS, PASS, PASS),
+            ("bad-model", FAIL, FAIL, FAIL, FAIL),
+            ("bad-pending-package-model", PASS, PASS, FAIL, None),
+            ("bad-shared-sg-model", PASS, PASS, FAIL, None),
+        ):
+            self.expect("aws.sagemaker.model_network_isolation", model, isolation)
+            self.expect("aws.sagemaker.model_in_vpc", model, in_vpc)
+            self.expect("aws.sagemaker.model_from_approved_package", model, approved)
+            if secrets is not None:
+                self.expect("aws.sagemaker.no_secrets_in_configuration", model, secrets)
+
+        # Endpoint configs and endpoints.
+        sm.create_endpoint_config(
+            EndpointConfigName="good-endpoint-config",
+            ProductionVariants=[
+                {
+                    "VariantName": "primary",
+                    "ModelName": "good-model",
+                    "InitialInstanceCount": 2,
+                    "InstanceType": "ml.m5.xlarge",
+                    "InitialVariantWeight": 1.0,
+                }
+            ],
+            KmsKeyId=good_key,
+            DataCaptureConfig={
+                "EnableCapture": True,
+                "InitialSamplingPercentage": 20,
+                "DestinationS3Uri": f"s3://{good_bucket}/data-capture/",
+                "KmsKeyId": good_key,
+                "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+            },
+            Tags=confidential,
+        )
+        sm.create_endpoint_config(
+            EndpointConfigName="bad-endpoint-config",
+            ProductionVariants=[
+                {
+                    "VariantName": "primary",
+                    "ModelName": "bad-model",
+                    "InitialInstanceCount": 1,
+                    "InstanceType": "ml.m5.xlarge",
+                }
+            ],
+        )
+        self.expect("aws.sagemaker.endpoint_config_kms_encryption", "good-endpoint-config", PASS)
+        self.expect("aws.sagemaker.endpoint_config_kms_encryption", "bad-endpoint-config", FAIL)
+        self.expect("aws.sagemaker.endpoint_config_instance_redundancy", "good-endpoint-config", PASS)
+        self.expect("aws.sagemaker.endpoint_config_instance_redundancy", "bad-endpoint-config", FAIL)
+        sm.create_endpoint(EndpointName="good-endpoint", EndpointConfigName="good-endpoint-config", Tags=confidential)
+        sm.create_endpoint(EndpointName="bad-endpoint", EndpointConfigName="bad-endpoint-config")
+
+        sm.create_data_quality_job_definition(
+            JobDefinitionName="good-endpoint-data-quality",
+            DataQualityAppSpecification={
+                "ImageUri": f"156813124566.dkr.ecr.{region}.amazonaws.com/sagemaker-model-monitor-analyzer"
+            },
+            DataQualityJobInput={
+                "EndpointInput": {"EndpointName": "good-endpoint", "LocalPath": "/opt/ml/processing/input"}
+            },
+            DataQualityJobOutputConfig={
+                "MonitoringOutputs": [
+                    {
+                        "S3Output": {
+                            "S3Uri": f"s3://{good_bucket}/monitoring/",
+                            "LocalPath": "/opt/ml/processing/output",
+                        }
+                    }
+                ],
+                "KmsKeyId": good_key,
+            },
+            JobResources={
+                "ClusterConfig": {
+                    "InstanceCount": 1,
+                    "InstanceType": "ml.m5.large",
+                    "VolumeSizeInGB": 20,
+                    "VolumeKmsKeyId": good_key,
+                }
+            },
+            NetworkConfig={
+                "EnableInterContainerTrafficEncryption": True,
+                "EnableNetworkIsolation": True,
+                "VpcConfig": {"SecurityGroupIds": [inference_sg], "Subnets": good_subnets},
+            },
+            RoleArn=inference_role,
+            StoppingCondition={"MaxRuntimeInSeconds": 1800},
+        )
+        sm.create_monitoring_schedule(
+            MonitoringScheduleName="good-endpoint-monitor",
+            MonitoringScheduleConfig={
+                "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
+                "MonitoringJobDefinitionName": "good-endpoint-data-quality",
+                "MonitoringType": "DataQuality",
+            },
+            Tags=confidential,
+        )
+        self.expect("aws.sagemaker.endpoint_data_capture", "good-endpoint", PASS)
+        self.expect("aws.sagemaker.endpoint_data_capture", "bad-endpoint", FAIL)
+        self.expect("aws.sagemaker.endpoint_monitoring_schedule", "good-endpoint", PASS)
+        self.expect("aws.sagemaker.endpoint_monitoring_schedule", "bad-endpoint", FAIL)
+
+        # Training jobs.
+        sm.create_training_job(
+            TrainingJobName="good-training-job",
+            AlgorithmSpecification={"TrainingImage": training_image, "TrainingInputMode": "File"},
+            RoleArn=training_role,
+            InputDataConfig=[
+                {
+                    "ChannelName": "train",
+                    "DataSource": {
+                        "S3DataSource": {
+                            "S3DataType": "S3Prefix",
+                            "S3Uri": f"s3://{good_bucket}/datasets/fraud/train/",
+                            "S3DataDistributionType": "ShardedByS3Key",
+                        }
+                    },
+                }
+            ],
+            OutputDataConfig={"S3OutputPath": f"s3://{good_bucket}/training-output/", "KmsKeyId": good_key},
+            ResourceConfig={
+                "InstanceType": "ml.p3.2xlarge",
+                "InstanceCount": 2,
+                "VolumeSizeInGB": 100,
+                "VolumeKmsKeyId": good_key,
+            },
+            VpcConfig={"SecurityGroupIds": [training_sg], "Subnets": good_subnets},
+            StoppingCondition={"MaxRuntimeInSeconds": 86400},
+            EnableNetworkIsolation=True,
+            EnableInterContainerTrafficEncryption=True,
+            Environment={"EPOCHS": "20", "LOG_LEVEL": "info"},
+            RetryStrategy={"MaximumRetryAttempts": 2},
+            Tags=confidential,
+        )
+        sm.create_training_job(
+            TrainingJobName="bad-training-job",
+            AlgorithmSpecification={"TrainingImage": training_image, "TrainingInputMode": "File"},
+            RoleArn=bad_role,
+            OutputDataConfig={"S3OutputPath": f"s3://{bad_bucket}/training-output/"},
+            ResourceConfig={"InstanceType": "ml.p3.2xlarge", "InstanceCount": 2, "VolumeSizeInGB": 100},
+            StoppingCondition={"MaxRuntimeInSeconds": 86400},
+            Environment={"DB_USER": "trainer", "DB_PASSWORD": _TRAINING_PASSWORD},
+        )
+        # Training half of the sharing scenario: it sits in bad-open-sg with bad-shared-sg-model,
+        # and encrypts with the key whose rotation is off.
+        sm.create_training_job(
+            TrainingJobName="bad-shared-sg-training-job",
+            AlgorithmSpecification={"TrainingImage": training_image, "TrainingInputMode": "File"},
+            RoleArn=training_role,
+            OutputDataConfig={"S3OutputPath": f"s3://{good_bucket}/training-output/", "KmsKeyId": bad_key},
+            ResourceConfig={
+                "InstanceType": "ml.m5.xlarge",
+                "InstanceCount": 1,
+                "VolumeSizeInGB": 50,
+                "VolumeKmsKeyId": bad_key,
+            },
+            VpcConfig={"SecurityGroupIds": [open_sg], "Subnets": bad_subnets},
+            StoppingCondition={"MaxRuntimeInSeconds": 3600},
+            EnableNetworkIsolation=True,
+        )
+        for check in (
+            "aws.sagemaker.training_job_in_vpc",
+            "aws.sagemaker.training_job_network_isolation",
+            "aws.sagemaker.training_job_volume_encryption",
+            "aws.sagemaker.training_job_output_encryption",
+            "aws.sagemaker.training_job_intercontainer_encryption",
+            "aws.sagemaker.no_secrets_in_configuration",
+        ):
+            self.expect(check, "good-training-job", PASS)
+            self.expect(check, "bad-training-job", FAIL)
+        self.expect("aws.sagemaker.training_job_in_vpc", "bad-shared-sg-training-job", PASS)
+        self.expect("aws.sagemaker.training_job_network_isolation", "bad-shared-sg-training-job", PASS)
+
+        # Processing jobs.
+        sm.create_processing_job(
+            ProcessingJobName="good-processing-job",
+            ProcessingResources={
+                "ClusterConfig": {
+                    "InstanceCount": 2,
+                    "InstanceType": "ml.m5.xlarge",
+                    "VolumeSizeInGB": 50,
+                    "VolumeKmsKeyId": good_key,
+                }
+            },
+            AppSpecification={"ImageUri": training_image, "ContainerEntrypoint": ["python3", "preprocess.py"]},
+            RoleArn=training_role,
+            Environment={"STAGE": "preprocess"},
+            NetworkConfig={
+                "EnableInterContainerTrafficEncryption": True,
+                "EnableNetworkIsolation": True,
+                "VpcConfig": {"SecurityGroupIds": [training_sg], "Subnets": good_subnets},
+            },
+            ProcessingInputs=[
+                {
+                    "InputName": "raw",
+                    "S3Input": {
+                        "S3Uri": f"s3://{good_bucket}/datasets/fraud/raw/",
+                        "LocalPath": "/opt/ml/processing/input",
+                        "S3DataType": "S3Prefix",
+                        "S3InputMode": "File",
+                    },
+                }
+            ],
+            ProcessingOutputConfig={
+                "Outputs": [
+                    {
+                        "OutputName": "features",
+                        "S3Output": {
+                            "S3Uri": f"s3://{good_bucket}/datasets/fraud/features/",
+                            "LocalPath": "/opt/ml/processing/output",
+                            "S3UploadMode": "EndOfJob",
+                        },
+                    }
+                ],
+                "KmsKeyId": good_key,
+            },
+            StoppingCondition={"MaxRuntimeInSeconds": 3600},
+            Tags=confidential,
+        )
+        sm.create_processing_job(
+            ProcessingJobName="bad-processing-job",
+            ProcessingResources={
+                "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 50}
+            },
+            AppSpecification={"ImageUri": training_image, "ContainerEntrypoint": ["python3", "preprocess.py"]},
+            RoleArn=bad_role,
+            Environment={"HF_TOKEN": _PROCESSING_HF_TOKEN},
+            ProcessingOutputConfig={
+                "Outputs": [
+                    {
+                        "OutputName": "features",
+                        "S3Output": {
+                            "S3Uri": f"s3://{bad_bucket}/datasets/features/",
+                            "LocalPath": "/opt/ml/processing/output",
+                            "S3UploadMode": "EndOfJob",
+                        },
+                    }
+                ]
+            },
+            StoppingCondition={"MaxRuntimeInSeconds": 3600},
+        )
+        for check in (
+            "aws.sagemaker.processing_job_in_vpc",
+            "aws.sagemaker.processing_job_network_isolation",
+            "aws.sagemaker.processing_job_encryption",
+            "aws.sagemaker.no_secrets_in_configuration",
+        ):
+            self.expect(check, "good-processing-job", PASS)
+            self.expect(check, "bad-processing-job", FAIL)
+
+        # Transform jobs.
+        sm.create_transform_job(
+            TransformJobName="good-transform-job",
+            ModelName="good-model",
+            TransformInput={
+                "DataSource": {
+                    "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{good_bucket}/batch/input/"}
+                },
+                "ContentType": "application/json",
+            },
+            TransformOutput={"S3OutputPath": f"s3://{good_bucket}/batch/output/", "KmsKeyId": good_key},
+            TransformResources={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeKmsKeyId": good_key},
+            Environment={"BATCH_SIZE": "64"},
+            Tags=confidential,
+        )
+        sm.create_transform_job(
+            TransformJobName="bad-transform-job",
+            ModelName="bad-model",
+            TransformInput={
+                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{bad_bucket}/batch/input/"}}
+            },
+            TransformOutput={"S3OutputPath": f"s3://{bad_bucket}/batch/output/"},
+            TransformResources={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1},
+        )
+        self.expect("aws.sagemaker.transform_job_encryption", "good-transform-job", PASS)
+        self.expect("aws.sagemaker.transform_job_encryption", "bad-transform-job", FAIL)
+
+        # Feature groups (no check ids of their own yet; collected for relations and tags).
+        definitions = [
+            {"FeatureName": "transaction_id", "FeatureType": "String"},
+            {"FeatureName": "event_time", "FeatureType": "String"},
+            {"FeatureName": "amount", "FeatureType": "Fractional"},
+        ]
+        sm.create_feature_group(
+            FeatureGroupName="good-feature-group",
+            RecordIdentifierFeatureName="transaction_id",
+            EventTimeFeatureName="event_time",
+            FeatureDefinitions=definitions,
+            OnlineStoreConfig={"EnableOnlineStore": True, "SecurityConfig": {"KmsKeyId": good_key}},
+            OfflineStoreConfig={
+                "S3StorageConfig": {"S3Uri": f"s3://{good_bucket}/feature-store/", "KmsKeyId": good_key}
+            },
+            RoleArn=training_role,
+            Description=self.text("Fraud features"),
+            Tags=confidential,
+        )
+        # The bad group's offline store uses the AWS managed key: encrypted, but not with a key
+        # the account controls (the one FAIL for aws.kms.key_customer_managed).
+        aws_key = self.client("kms", region).describe_key(KeyId="alias/aws/sagemaker")["KeyMetadata"]
+        self.ids["aws_managed_key_arn"] = aws_key["Arn"]
+        self.expect("aws.kms.key_customer_managed", aws_key["KeyId"], FAIL)
+        sm.create_feature_group(
+            FeatureGroupName="bad-feature-group",
+            RecordIdentifierFeatureName="transaction_id",
+            EventTimeFeatureName="event_time",
+            FeatureDefinitions=definitions,
+            OnlineStoreConfig={"EnableOnlineStore": True},
+            OfflineStoreConfig={
+                "S3StorageConfig": {"S3Uri": f"s3://{bad_bucket}/feature-store/", "KmsKeyId": aws_key["Arn"]}
+            },
+            RoleArn=bad_role,
+            Description=self.text("Unencrypted features", 1),
+        )
+
+    def expect_notebook(self, name: str, status: str) -> None:
+        for check in (
+            "aws.sagemaker.notebook_direct_internet_access",
+            "aws.sagemaker.notebook_in_vpc",
+            "aws.sagemaker.notebook_root_access",
+            "aws.sagemaker.notebook_kms_encryption",
+        ):
+            self.expect(check, name, status)
+
+    # ------------------------------------------------------------------ secondary regions
+
+    def build_secondary_region(self, region: str, index: int) -> None:
+        network = self.build_network(region, f"-{region}", with_endpoints=False, cidr=f"10.{10 + index}.0.0/16")
+        # The secondary VPC hosts a notebook but has no SageMaker endpoints.
+        self.expect("aws.ec2.vpc_sagemaker_endpoints", network["vpc_id"], FAIL)
+        self.ids[f"vpc-{region}"] = network["vpc_id"]
+        group = self.security_group(network, f"good-studio-sg-{region}", "Studio notebooks")
+        self.closed_ingress(network, group)
+        self.expect("aws.ec2.security_group_no_public_ingress", group, PASS)
+        key_arn = self.build_key(region, f"good-ai-key-{region}", rotate=True)
+        sm = self.client("sagemaker", region)
+        sm.create_notebook_instance(
+            NotebookInstanceName=f"good-notebook-{region}",
+            InstanceType="ml.t3.medium",
+            RoleArn=self.role_arn("good-studio-role"),
+            SubnetId=network["subnets"][0],
+            SecurityGroupIds=[group],
+            KmsKeyId=key_arn,
+            DirectInternetAccess="Disabled",
+            RootAccess="Disabled",
+        )
+        sm.create_notebook_instance(
+            NotebookInstanceName=f"bad-notebook-{region}",
+            InstanceType="ml.t3.medium",
+            RoleArn=self.role_arn("bad-shared-admin-role"),
+        )
+        self.expect_notebook(f"good-notebook-{region}", PASS)
+        self.expect_notebook(f"bad-notebook-{region}", FAIL)
+
+    # ------------------------------------------------------------------ account services
+
+    def build_account_services(self) -> None:
+        region = self.primary
+        ct = self.client("cloudtrail", region)
+        trail_tags = [{"Key": "team", "Value": "security"}]
+        if self.hostile:
+            trail_tags.append({"Key": "Owner", "Value": HOSTILE_STRINGS[0]})
+        ct.create_trail(
+            Name="good-multi-region-trail",
+            S3BucketName=self.ids["trail_bucket"],
+            IsMultiRegionTrail=True,
+            IncludeGlobalServiceEvents=True,
+            EnableLogFileValidation=True,
+            KmsKeyId=self.ids["good_key_arn"],
+            TagsList=trail_tags,
+        )
+        ct.put_event_selectors(
+            TrailName="good-multi-region-trail",
+            EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}],
+        )
+        ct.start_logging(Name="good-multi-region-trail")
+        self.expect("aws.cloudtrail.multi_region_trail", self.account_id, PASS)
+
+        detector_tags = {"team": "security"}
+        if self.hostile:
+            detector_tags["Owner"] = HOSTILE_STRINGS[1]
+        self.client("guardduty", region).create_detector(
+            Enable=True, FindingPublishingFrequency="FIFTEEN_MINUTES", Tags=detector_tags
+        )
+        self.client("securityhub", region).enable_security_hub(EnableDefaultStandards=True)
+        config = self.client("config", region)
+        config.put_configuration_recorder(
+            ConfigurationRecorder={
+                "name": "default",
+                "roleARN": self.role_arn("aws-config-role"),
+                "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+            }
+        )
+        config.put_delivery_channel(
+            DeliveryChannel={"name": "default", "s3BucketName": self.ids["trail_bucket"]}
+        )
+        config.start_configuration_recorder(ConfigurationRecorderName="default")
+        for scanned in self.regions:
+            status = PASS if scanned == region else FAIL
+            self.expect("aws.guardduty.enabled", scanned, status)
+            self.expect("aws.securityhub.enabled", scanned, status)
+            self.expect("aws.config.recorder_all_resources", scanned, status)
+
+        # Budgets and Cost Explorer are global services answered from us-east-1.
+        self.client("budgets", "us-east-1").create_budget(
+            AccountId=self.account_id,
+            Budget={
+                "BudgetName": "ai-gpu-monthly",
+                "BudgetLimit": {"Amount": "5000", "Unit": "USD"},
+                "TimeUnit": "MONTHLY",
+                "BudgetType": "COST",
+                "CostFilters": {"Service": ["Amazon SageMaker"]},
+            },
+            NotificationsWithSubscribers=[
+                {
+                    "Notification": {
+                        "NotificationType": "ACTUAL",
+                        "ComparisonOperator": "GREATER_THAN",
+                        "Threshold": 80,
+                        "ThresholdType": "PERCENTAGE",
+                    },
+                    "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "ml-finops@example.com"}],
+                }
+            ],
+        )
+        monitor_arn = self.client("ce", "us-east-1").create_anomaly_monitor(
+            AnomalyMonitor={
+                "MonitorName": self.text("ai-services-spend"),
+                "MonitorType": "DIMENSIONAL",
+                "MonitorDimension": "SERVICE",
+            }
+        )["MonitorArn"]
+        self.ids["anomaly_monitor_arn"] = monitor_arn
+        self.expect("aws.budgets.cost_alerts", self.account_id, PASS)
+
+    # ------------------------------------------------------------------ everything
+
+    def build(self) -> EstateManifest:
+        self.build_buckets()
+        self.ids["good_key_arn"] = self.build_key(self.primary, "good-ai-key", rotate=True)
+        self.ids["bad_key_arn"] = self.build_key(self.primary, "bad-ai-key", rotate=False)
+        self.configure_buckets()
+        self.build_iam()
+
+        good_net = self.build_network(self.primary, "", with_endpoints=True, cidr="10.0.0.0/16")
+        bad_net = self.build_network(self.primary, "", with_endpoints=False, cidr="10.1.0.0/16")
+        self.ids.update(good_vpc=good_net["vpc_id"], bad_vpc=bad_net["vpc_id"])
+        training_sg = self.security_group(good_net, "good-training-sg", "Training jobs")
+        inference_sg = self.security_group(good_net, "good-inference-sg", "Inference models")
+        studio_sg = self.security_group(good_net, "good-studio-sg", "Studio and notebooks")
+        endpoint_sg = self.security_group(good_net, "good-vpce-sg", "SageMaker interface endpoints")
+        for group in (training_sg, inference_sg, studio_sg, endpoint_sg):
+            self.closed_ingress(good_net, group)
+        self.vpc_endpoints(good_net, self.primary, endpoint_sg)
+        open_sg = self.security_group(bad_net, "bad-open-sg", "Open to the internet")
+        bad_net["ec2"].authorize_security_group_ingress(
+            GroupId=open_sg,
+            IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+            ],
+        )
+        self.expect("aws.ec2.vpc_sagemaker_endpoints", good_net["vpc_id"], PASS)
+        self.expect("aws.ec2.vpc_sagemaker_endpoints", bad_net["vpc_id"], FAIL)
+        for group in (training_sg, inference_sg, studio_sg):
+            self.expect("aws.ec2.security_group_no_public_ingress", group, PASS)
+        self.expect("aws.ec2.security_group_no_public_ingress", open_sg, FAIL)
+        self.expect("aws.ec2.security_group_training_inference_separation", training_sg, PASS)
+        self.expect("aws.ec2.security_group_training_inference_separation", inference_sg, PASS)
+        self.expect("aws.ec2.security_group_training_inference_separation", open_sg, FAIL)
+
+        self.build_sagemaker(good_net, bad_net)
+        for index, region in enumerate(self.regions[1:], start=1):
+            self.build_secondary_region(region, index)
+        self.build_account_services()
+        return EstateManifest(
+            account_id=self.account_id,
+            regions=self.regions,
+            secrets=tuple(dict.fromkeys(self.secrets)),
+            hostile_strings=HOSTILE_STRINGS if self.hostile else (),
+            expected=dict(self.expected),
+            ids=dict(self.ids),
+        )
+
+
+def build_aws_estate(
+    session: boto3.Session | None = None,
+    regions: Sequence[str] = ("us-east-1", "eu-west-1"),
+    hostile: bool = True,
+) -> EstateManifest:
+    """Create the estate under an active mock_aws (or against AWS_ENDPOINT_URL) and describe it."""
+    install()
+    return _Builder(session or boto3.Session(), regions, hostile).build()

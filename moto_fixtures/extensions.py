@@ -1,0 +1,1128 @@
+"""Extend moto so it answers the AWS APIs cspm-ai calls with the shapes the real services return."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import functools
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast
+
+from moto.ce.models import CostExplorerBackend
+from moto.ce.responses import CostExplorerResponse
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
+from moto.iam.aws_managed_policies import aws_managed_policies_data
+from moto.iam.exceptions import ValidationError as IAMValidationError
+from moto.iam.models import AWSManagedPolicy, IAMBackend, ManagedPolicy
+from moto.iam.responses import IamResponse
+from moto.kms.models import KmsBackend
+from moto.kms.responses import KmsResponse, _assert_default_policy
+from moto.s3.models import PublicAccessBlock, S3Backend
+from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
+from moto.sagemaker.models import SageMakerModelBackend
+from moto.sagemaker.responses import SageMakerResponse
+from moto.sagemaker.utils import arn_formatter
+
+__all__ = ["install", "installed", "uninstall"]
+
+_LOCK = threading.Lock()
+# A class attribute, not a module flag, so a re-imported module still sees the patch.
+_MARK = "_cspm_ai_extensions"
+# What each patch replaced: (class, attribute) -> (had its own attribute, previous value).
+_ORIGINALS: dict[tuple[type, str], tuple[bool, Any]] = {}
+_MARKED: list[type] = []
+
+# Real SageMaker List* calls default to 10 results a page and refuse more than 100.
+_SM_DEFAULT_PAGE = 10
+_SM_MAX_PAGE = 100
+# S3 has encrypted every new bucket with SSE-S3 since January 2023.
+_S3_DEFAULT_ENCRYPTION: dict[str, Any] = {
+    "Rule": {
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+        "BucketKeyEnabled": "false",
+    }
+}
+_MONITOR_DEFINITION_STORES: tuple[tuple[str, str], ...] = (
+    ("data_quality_job_definitions", "DataQuality"),
+    ("model_quality_job_definitions", "ModelQuality"),
+    ("model_bias_job_definitions", "ModelBias"),
+    ("model_explainability_job_definitions", "ModelExplainability"),
+)
+
+
+def install() -> None:
+    """Patch moto's SageMaker, Cost Explorer, IAM, KMS and S3 classes; safe to call any number of times."""
+    with _LOCK:
+        _install_sagemaker_responses()
+        _install_sagemaker_backend()
+        _install_ce()
+        _install_iam()
+        _install_kms()
+        _install_s3()
+
+
+def installed() -> bool:
+    """Whether install() has patched moto in this process."""
+    return bool(SageMakerResponse.__dict__.get(_MARK, False))
+
+
+def uninstall() -> None:
+    """Restore moto's own classes, so tests can show what moto does without the extensions."""
+    with _LOCK:
+        for (cls, name), (owned, previous) in list(_ORIGINALS.items()):
+            if owned:
+                setattr(cls, name, previous)
+            else:
+                delattr(cls, name)
+        _ORIGINALS.clear()
+        for cls in _MARKED:
+            delattr(cls, _MARK)
+        _MARKED.clear()
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _patch(cls: type, name: str, replacement: Any) -> None:
+    _ORIGINALS[(cls, name)] = (name in cls.__dict__, cls.__dict__.get(name))
+    setattr(cls, name, replacement)
+
+
+def _original(cls: type, name: str) -> Callable[..., Any]:
+    """moto's own implementation of a patched method (looked up through the MRO if inherited)."""
+    owned, previous = _ORIGINALS[(cls, name)]
+    if owned:
+        return cast(Callable[..., Any], previous)
+    for base in cls.__mro__[1:]:
+        if name in base.__dict__:
+            return cast(Callable[..., Any], base.__dict__[name])
+    raise AttributeError(f"{cls.__name__} has no original {name}")
+
+
+def _mark_once(cls: type) -> bool:
+    """Return True (and mark the class) the first time; False when already patched."""
+    if cls.__dict__.get(_MARK, False):
+        return False
+    setattr(cls, _MARK, True)
+    _MARKED.append(cls)
+    return True
+
+
+def _encode_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def _decode_token(token: str) -> int:
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(token) from exc
+    if not isinstance(offset, int) or offset < 0:
+        raise ValueError(token)
+    return offset
+
+
+def _page(
+    items: Sequence[Any],
+    next_token: str | None,
+    max_results: int | None,
+    *,
+    default: int,
+    maximum: int | None,
+    error: Callable[[str], Exception],
+    token_error: Callable[[str], Exception],
+) -> tuple[list[Any], str | None]:
+    limit = default if max_results is None else int(max_results)
+    if limit < 1:
+        raise error(
+            f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy "
+            "constraint: Member must have value greater than or equal to 1"
+        )
+    if maximum is not None and limit > maximum:
+        raise error(
+            f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy "
+            f"constraint: Member must have value less than or equal to {maximum}"
+        )
+    start = 0
+    if next_token:
+        try:
+            start = _decode_token(next_token)
+        except ValueError:
+            raise token_error("Invalid pagination token") from None
+    end = start + limit
+    return list(items[start:end]), (_encode_token(end) if end < len(items) else None)
+
+
+def _sm_page(items: Sequence[Any], response: SageMakerResponse) -> tuple[list[Any], str | None]:
+    return _page(
+        items,
+        response._get_param("NextToken"),
+        response._get_param("MaxResults"),
+        default=_SM_DEFAULT_PAGE,
+        maximum=_SM_MAX_PAGE,
+        error=ValidationError,
+        token_error=ValidationError,
+    )
+
+
+def _as_datetime(value: Any) -> datetime.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+    if isinstance(value, (int, float)):
+        return datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
+    return datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _aware(value: datetime.datetime) -> datetime.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+
+
+def _sorted(
+    items: Iterable[Any],
+    key: Callable[[Any], Any],
+    sort_order: str | None,
+    default_order: str = "Descending",
+) -> list[Any]:
+    return sorted(items, key=key, reverse=(sort_order or default_order) == "Descending")
+
+
+def _time_window(items: Iterable[Any], response: SageMakerResponse, attr: str, prefix: str) -> list[Any]:
+    after = _as_datetime(response._get_param(f"{prefix}After"))
+    before = _as_datetime(response._get_param(f"{prefix}Before"))
+    kept = []
+    for item in items:
+        stamp = _aware(getattr(item, attr))
+        if after is not None and stamp <= after:
+            continue
+        if before is not None and stamp >= before:
+            continue
+        kept.append(item)
+    return kept
+
+
+def _result_dict(result: ActionResult) -> dict[str, Any]:
+    body = result.result
+    if not isinstance(body, dict):
+        raise TypeError(f"expected a dict result, got {type(body).__name__}")
+    return dict(body)
+
+
+def _find_endpoint_name(document: Any) -> str | None:
+    """Depth-first search for EndpointInput.EndpointName in a monitoring job definition."""
+    if isinstance(document, dict):
+        endpoint_input = document.get("EndpointInput")
+        if isinstance(endpoint_input, dict) and endpoint_input.get("EndpointName"):
+            return str(endpoint_input["EndpointName"])
+        for value in document.values():
+            found = _find_endpoint_name(value)
+            if found:
+                return found
+    elif isinstance(document, list):
+        for value in document:
+            found = _find_endpoint_name(value)
+            if found:
+                return found
+    return None
+
+
+# --------------------------------------------------------------------------- SageMaker state
+
+
+class _UserProfile:
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        domain_id: str,
+        name: str,
+        user_settings: dict[str, Any] | None,
+        sso_identifier: str | None,
+        sso_value: str | None,
+        tags: list[dict[str, str]] | None,
+        home_uid: int,
+    ) -> None:
+        self.domain_id = domain_id
+        self.name = name
+        self.arn = arn_formatter("user-profile", f"{domain_id}/{name}", account_id, region_name)
+        self.user_settings = user_settings
+        self.sso_identifier = sso_identifier
+        self.sso_value = sso_value
+        self.tags = list(tags or [])
+        self.home_uid = str(home_uid)
+        self.status = "InService"
+        self.creation_time = self.last_modified_time = utcnow()
+
+    def describe(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "DomainId": self.domain_id,
+            "UserProfileArn": self.arn,
+            "UserProfileName": self.name,
+            "HomeEfsFileSystemUid": self.home_uid,
+            "Status": self.status,
+            "LastModifiedTime": self.last_modified_time,
+            "CreationTime": self.creation_time,
+        }
+        if self.sso_identifier:
+            body["SingleSignOnUserIdentifier"] = self.sso_identifier
+        if self.sso_value:
+            body["SingleSignOnUserValue"] = self.sso_value
+        if self.user_settings:
+            body["UserSettings"] = self.user_settings
+        return body
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "UserProfileName": self.name,
+            "Status": self.status,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+        }
+
+
+class _MonitoringSchedule:
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        name: str,
+        config: dict[str, Any],
+        monitoring_type: str,
+        endpoint_name: str | None,
+        tags: list[dict[str, str]] | None,
+    ) -> None:
+        self.name = name
+        self.arn = arn_formatter("monitoring-schedule", name, account_id, region_name)
+        self.config = config
+        self.monitoring_type = monitoring_type
+        self.endpoint_name = endpoint_name
+        self.tags = list(tags or [])
+        self.status = "Scheduled"
+        self.creation_time = self.last_modified_time = utcnow()
+
+    def describe(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "MonitoringScheduleArn": self.arn,
+            "MonitoringScheduleName": self.name,
+            "MonitoringScheduleStatus": self.status,
+            "MonitoringType": self.monitoring_type,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "MonitoringScheduleConfig": self.config,
+        }
+        if self.endpoint_name:
+            body["EndpointName"] = self.endpoint_name
+        return body
+
+    def summary(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "MonitoringScheduleName": self.name,
+            "MonitoringScheduleArn": self.arn,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "MonitoringScheduleStatus": self.status,
+            "MonitoringType": self.monitoring_type,
+        }
+        if self.endpoint_name:
+            body["EndpointName"] = self.endpoint_name
+        if self.config.get("MonitoringJobDefinitionName"):
+            body["MonitoringJobDefinitionName"] = self.config["MonitoringJobDefinitionName"]
+        return body
+
+
+class _SageMakerState:
+    def __init__(self) -> None:
+        self.user_profiles: dict[tuple[str, str], _UserProfile] = {}
+        self.monitoring_schedules: dict[str, _MonitoringSchedule] = {}
+        self.next_home_uid = 200001
+
+
+def _sm_state(backend: SageMakerModelBackend) -> _SageMakerState:
+    # Kept in the instance dict so moto's reset(), which empties __dict__, forgets it too.
+    state = backend.__dict__.get("_cspm_state")
+    if state is None:
+        state = _SageMakerState()
+        backend.__dict__["_cspm_state"] = state
+    return state
+
+
+def _feature_group(backend: SageMakerModelBackend, name_or_arn: str) -> Any:
+    name = name_or_arn.rsplit("/", 1)[-1] if name_or_arn.startswith("arn:") else name_or_arn
+    arn = arn_formatter("feature-group", name.lower(), backend.account_id, backend.region_name)
+    group = backend.feature_groups.get(arn)
+    if group is None:
+        raise ResourceNotFound(
+            f"Resource Not Found: Amazon SageMaker can't find a FeatureGroup with name {name}"
+        )
+    return group
+
+
+# --------------------------------------------------------------------------- SageMaker responses
+
+
+def _sm_create_model(self: SageMakerResponse) -> ActionResult:
+    result = _original(SageMakerResponse, "create_model")(self)
+    model = self.sagemaker_backend._models[self._get_param("ModelName")]
+    # moto hard-codes False; real DescribeModel echoes what CreateModel was given.
+    model.enable_network_isolation = bool(self._get_param("EnableNetworkIsolation", False))
+    return result
+
+
+def _sm_describe_model(self: SageMakerResponse) -> ActionResult:
+    body = _result_dict(_original(SageMakerResponse, "describe_model")(self))
+    # Real DescribeModel omits VpcConfig and Containers when they were not given.
+    if not body.get("VpcConfig"):
+        body.pop("VpcConfig", None)
+    if not body.get("Containers"):
+        body.pop("Containers", None)
+    body["EnableNetworkIsolation"] = bool(body.get("EnableNetworkIsolation", False))
+    return ActionResult(body)
+
+
+def _sm_list_models(self: SageMakerResponse) -> ActionResult:
+    models = list(self.sagemaker_backend._models.values())
+    name_contains = self._get_param("NameContains")
+    if name_contains:
+        models = [m for m in models if name_contains in m.model_name]
+    models = _time_window(models, self, "creation_time", "CreationTime")
+    if self._get_param("SortBy") == "Name":
+        models = _sorted(models, lambda m: m.model_name, self._get_param("SortOrder"))
+    else:
+        models = _sorted(models, lambda m: _aware(m.creation_time), self._get_param("SortOrder"))
+    page, token = _sm_page(models, self)
+    body: dict[str, Any] = {
+        "Models": [
+            {"ModelName": m.model_name, "ModelArn": m.arn, "CreationTime": m.creation_time}
+            for m in page
+        ]
+    }
+    if token:
+        body["NextToken"] = token
+    return ActionResult(body)
+
+
+def _sm_create_training_job(self: SageMakerResponse) -> ActionResult:
+    result = _original(SageMakerResponse, "create_training_job")(self)
+    job = self.sagemaker_backend.training_jobs[self._get_param("TrainingJobName")]
+    # moto's constructor has no parameter for these, so DescribeTrainingJob lost them.
+    job.environment = self._get_param("Environment")
+    job.retry_strategy = self._get_param("RetryStrategy")
+    return result
+
+
+def _sm_create_processing_job(self: SageMakerResponse) -> ActionResult:
+    result = _original(SageMakerResponse, "create_processing_job")(self)
+    job = self.sagemaker_backend.processing_jobs[self._get_param("ProcessingJobName")]
+    job.environment = self._get_param("Environment")
+    job.processing_resources = self._get_param("ProcessingResources")
+    return result
+
+
+def _sm_describe_transform_job(self: SageMakerResponse) -> ActionResult:
+    body = _result_dict(_original(SageMakerResponse, "describe_transform_job")(self))
+    for key in ("FailureReason", "LabelingJobArn", "AutoMLJobArn"):
+        if body.get(key) == "":
+            body.pop(key)
+    return ActionResult(body)
+
+
+def _sm_describe_notebook_instance(self: SageMakerResponse) -> ActionResult:
+    body = _result_dict(_original(SageMakerResponse, "describe_notebook_instance")(self))
+    # Real DescribeNotebookInstance always reports RootAccess; "Enabled" is the service default.
+    if not body.get("RootAccess"):
+        body["RootAccess"] = "Enabled"
+    return ActionResult(body)
+
+
+def _sm_describe_domain(self: SageMakerResponse) -> ActionResult:
+    body = _result_dict(_original(SageMakerResponse, "describe_domain")(self))
+    if body.get("FailureReason") == "":
+        body.pop("FailureReason")
+    # moto invents a boundary group id that does not exist in EC2 ("sg-<domain name>");
+    # the real field only exists for RStudio domains, so drop it rather than mislead.
+    body.pop("SecurityGroupIdForDomainBoundary", None)
+    if body.get("AuthMode") == "IAM":
+        body.pop("SingleSignOnManagedApplicationInstanceId", None)
+        body.pop("SingleSignOnApplicationArn", None)
+    return ActionResult(body)
+
+
+def _sm_describe_endpoint_config(self: SageMakerResponse) -> ActionResult:
+    body = _result_dict(_original(SageMakerResponse, "describe_endpoint_config")(self))
+    if not body.get("DataCaptureConfig"):
+        body.pop("DataCaptureConfig", None)
+    return ActionResult(body)
+
+
+def _sm_describe_endpoint(self: SageMakerResponse) -> ActionResult:
+    body = _result_dict(_original(SageMakerResponse, "describe_endpoint")(self))
+    capture = body.get("DataCaptureConfig")
+    if not capture:
+        body.pop("DataCaptureConfig", None)
+    else:
+        # DataCaptureConfigSummary requires CaptureStatus and CurrentSamplingPercentage.
+        enabled = bool(capture.get("EnableCapture", True))
+        body["DataCaptureConfig"] = {
+            "EnableCapture": enabled,
+            "CaptureStatus": "Started" if enabled else "Stopped",
+            "CurrentSamplingPercentage": int(capture.get("InitialSamplingPercentage", 100)),
+            "DestinationS3Uri": capture.get("DestinationS3Uri", ""),
+            **({"KmsKeyId": capture["KmsKeyId"]} if capture.get("KmsKeyId") else {}),
+        }
+    return ActionResult(body)
+
+
+def _sm_create_notebook_instance_lifecycle_config(self: SageMakerResponse) -> ActionResult:
+    result = _original(SageMakerResponse, "create_notebook_instance_lifecycle_config")(self)
+    config = self.sagemaker_backend.notebook_instance_lifecycle_configurations[
+        self._get_param("NotebookInstanceLifecycleConfigName")
+    ]
+    config.tags = list(self._get_param("Tags") or [])
+    return result
+
+
+def _sm_list_notebook_instance_lifecycle_configs(self: SageMakerResponse) -> ActionResult:
+    configs = list(self.sagemaker_backend.notebook_instance_lifecycle_configurations.values())
+    name_contains = self._get_param("NameContains")
+    if name_contains:
+        configs = [c for c in configs if name_contains in c.notebook_instance_lifecycle_config_name]
+    configs = _time_window(configs, self, "creation_time", "CreationTime")
+    configs = _time_window(configs, self, "last_modified_time", "LastModifiedTime")
+    sort_by = self._get_param("SortBy") or "CreationTime"
+    keys: dict[str, Callable[[Any], Any]] = {
+        "Name": lambda c: c.notebook_instance_lifecycle_config_name,
+        "CreationTime": lambda c: _aware(c.creation_time),
+        "LastModifiedTime": lambda c: _aware(c.last_modified_time),
+    }
+    configs = _sorted(configs, keys[sort_by], self._get_param("SortOrder"))
+    page, token = _sm_page(configs, self)
+    body: dict[str, Any] = {
+        "NotebookInstanceLifecycleConfigs": [
+            {
+                "NotebookInstanceLifecycleConfigName": c.notebook_instance_lifecycle_config_name,
+                "NotebookInstanceLifecycleConfigArn": c.arn,
+                "CreationTime": c.creation_time,
+                "LastModifiedTime": c.last_modified_time,
+            }
+            for c in page
+        ]
+    }
+    if token:
+        body["NextToken"] = token
+    return ActionResult(body)
+
+
+def _sm_create_feature_group(self: SageMakerResponse) -> ActionResult:
+    backend = self.sagemaker_backend
+    name = self._get_param("FeatureGroupName")
+    online = self._get_param("OnlineStoreConfig")
+    offline = self._get_param("OfflineStoreConfig")
+    if not online and not offline:
+        raise ValidationError(
+            "Validation Error: At least one of OnlineStoreConfig and OfflineStoreConfig must be specified."
+        )
+    # moto's FeatureGroup cannot be built without an offline store, which is optional in
+    # the real API; build it with a placeholder and clear it afterwards.
+    placeholder = {"S3StorageConfig": {"S3Uri": "s3://cspm-placeholder"}}
+    arn = backend.create_feature_group(
+        feature_group_name=name,
+        record_identifier_feature_name=self._get_param("RecordIdentifierFeatureName"),
+        event_time_feature_name=self._get_param("EventTimeFeatureName"),
+        feature_definitions=self._get_param("FeatureDefinitions"),
+        offline_store_config=offline if offline else placeholder,
+        role_arn=self._get_param("RoleArn"),
+        tags=self._get_param("Tags"),
+    )
+    group = backend.feature_groups[arn]
+    if not offline:
+        group.offline_store_config = None
+    group.online_store_config = online
+    group.description = self._get_param("Description")
+    group.tags = list(group.tags or [])
+    return ActionResult({"FeatureGroupArn": arn})
+
+
+def _sm_describe_feature_group(self: SageMakerResponse) -> ActionResult:
+    group = _feature_group(self.sagemaker_backend, self._get_param("FeatureGroupName"))
+    body = group.describe()
+    if group.offline_store_config is None:
+        body.pop("OfflineStoreConfig", None)
+    else:
+        body["OfflineStoreStatus"] = {"Status": "Active"}
+    if getattr(group, "online_store_config", None):
+        body["OnlineStoreConfig"] = group.online_store_config
+    if getattr(group, "description", None):
+        body["Description"] = group.description
+    return ActionResult(body)
+
+
+def _sm_list_feature_groups(self: SageMakerResponse) -> ActionResult:
+    groups = list(self.sagemaker_backend.feature_groups.values())
+    name_contains = self._get_param("NameContains")
+    if name_contains:
+        groups = [g for g in groups if name_contains in g.feature_group_name]
+    if self._get_param("FeatureGroupStatusEquals") not in (None, "Created"):
+        groups = []
+    offline_status = self._get_param("OfflineStoreStatusEquals")
+    if offline_status is not None:
+        groups = [
+            g
+            for g in groups
+            if (offline_status == "Active") == (g.offline_store_config is not None)
+            and offline_status in ("Active", "Disabled")
+        ]
+    groups = _time_window(groups, self, "creation_time", "CreationTime")
+    sort_by = self._get_param("SortBy") or "CreationTime"
+    keys: dict[str, Callable[[Any], Any]] = {
+        "Name": lambda g: g.feature_group_name,
+        "FeatureGroupStatus": lambda g: "Created",
+        "OfflineStoreStatus": lambda g: "Active" if g.offline_store_config is not None else "",
+        "CreationTime": lambda g: _aware(g.creation_time),
+    }
+    groups = _sorted(groups, keys[sort_by], self._get_param("SortOrder"))
+    page, token = _sm_page(groups, self)
+    summaries = []
+    for group in page:
+        summary: dict[str, Any] = {
+            "FeatureGroupName": group.feature_group_name,
+            "FeatureGroupArn": group.arn,
+            "CreationTime": group.creation_time,
+            "FeatureGroupStatus": "Created",
+        }
+        if group.offline_store_config is not None:
+            summary["OfflineStoreStatus"] = {"Status": "Active"}
+        summaries.append(summary)
+    body: dict[str, Any] = {"FeatureGroupSummaries": summaries}
+    if token:
+        body["NextToken"] = token
+    return ActionResult(body)
+
+
+def _sm_create_user_profile(self: SageMakerResponse) -> ActionResult:
+    backend = self.sagemaker_backend
+    domain_id = self._get_param("DomainId")
+    name = self._get_param("UserProfileName")
+    if domain_id not in backend.domains:
+        raise ResourceNotFound(f"Domain {domain_id} not found.")
+    state = _sm_state(backend)
+    if (domain_id, name) in state.user_profiles:
+        raise ResourceInUseException(
+            f"Resource Already Exists: UserProfile with name {name} already exists. Choose a different name."
+        )
+    profile = _UserProfile(
+        account_id=backend.account_id,
+        region_name=backend.region_name,
+        domain_id=domain_id,
+        name=name,
+        user_settings=self._get_param("UserSettings"),
+        sso_identifier=self._get_param("SingleSignOnUserIdentifier"),
+        sso_value=self._get_param("SingleSignOnUserValue"),
+        tags=self._get_param("Tags"),
+        home_uid=state.next_home_uid,
+    )
+    state.next_home_uid += 1
+    state.user_profiles[(domain_id, name)] = profile
+    return ActionResult({"UserProfileArn": profile.arn})
+
+
+def _user_profile(self: SageMakerResponse) -> _UserProfile:
+    domain_id = self._get_param("DomainId")
+    name = self._get_param("UserProfileName")
+    profile = _sm_state(self.sagemaker_backend).user_profiles.get((domain_id, name))
+    if profile is None:
+        raise ResourceNotFound(f"User profile {name} does not exist in domain {domain_id}.")
+    return profile
+
+
+def _sm_describe_user_profile(self: SageMakerResponse) -> ActionResult:
+    return ActionResult(_user_profile(self).describe())
+
+
+def _sm_delete_user_profile(self: SageMakerResponse) -> ActionResult:
+    profile = _user_profile(self)
+    del _sm_state(self.sagemaker_backend).user_profiles[(profile.domain_id, profile.name)]
+    return EmptyResult()
+
+
+def _sm_list_user_profiles(self: SageMakerResponse) -> ActionResult:
+    profiles = list(_sm_state(self.sagemaker_backend).user_profiles.values())
+    domain_id = self._get_param("DomainIdEquals")
+    if domain_id:
+        profiles = [p for p in profiles if p.domain_id == domain_id]
+    name_contains = self._get_param("UserProfileNameContains")
+    if name_contains:
+        profiles = [p for p in profiles if name_contains in p.name]
+    if self._get_param("SortBy") == "LastModifiedTime":
+        profiles = _sorted(profiles, lambda p: _aware(p.last_modified_time), self._get_param("SortOrder"))
+    else:
+        profiles = _sorted(profiles, lambda p: _aware(p.creation_time), self._get_param("SortOrder"))
+    page, token = _sm_page(profiles, self)
+    body: dict[str, Any] = {"UserProfiles": [p.summary() for p in page]}
+    if token:
+        body["NextToken"] = token
+    return ActionResult(body)
+
+
+def _resolve_monitoring_target(
+    backend: SageMakerModelBackend, config: dict[str, Any]
+) -> tuple[str, str | None]:
+    """Return (monitoring type, endpoint name) for a schedule's config."""
+    inline = config.get("MonitoringJobDefinition")
+    if inline:
+        return config.get("MonitoringType") or "DataQuality", _find_endpoint_name(inline)
+    definition_name = config.get("MonitoringJobDefinitionName")
+    if not definition_name:
+        raise ValidationError(
+            "Either MonitoringJobDefinition or MonitoringJobDefinitionName must be provided."
+        )
+    for store_name, monitoring_type in _MONITOR_DEFINITION_STORES:
+        definition = getattr(backend, store_name, {}).get(definition_name)
+        if definition is not None:
+            if config.get("MonitoringType") and config["MonitoringType"] != monitoring_type:
+                raise ValidationError(
+                    f"Job definition {definition_name} is not of type {config['MonitoringType']}."
+                )
+            return monitoring_type, _find_endpoint_name(definition.response_object)
+    raise ResourceNotFound(f"Could not find job definition {definition_name}.")
+
+
+def _sm_create_monitoring_schedule(self: SageMakerResponse) -> ActionResult:
+    backend = self.sagemaker_backend
+    name = self._get_param("MonitoringScheduleName")
+    state = _sm_state(backend)
+    if name in state.monitoring_schedules:
+        raise ResourceInUseException(f"Monitoring Schedule {name} already exists.")
+    config = self._get_param("MonitoringScheduleConfig") or {}
+    monitoring_type, endpoint_name = _resolve_monitoring_target(backend, config)
+    if endpoint_name is not None and endpoint_name not in backend.endpoints:
+        endpoint_arn = arn_formatter("endpoint", endpoint_name, backend.account_id, backend.region_name)
+        raise ValidationError(f"Could not find endpoint '{endpoint_arn}'.")
+    schedule = _MonitoringSchedule(
+        account_id=backend.account_id,
+        region_name=backend.region_name,
+        name=name,
+        config=config,
+        monitoring_type=monitoring_type,
+        endpoint_name=endpoint_name,
+        tags=self._get_param("Tags"),
+    )
+    state.monitoring_schedules[name] = schedule
+    return ActionResult({"MonitoringScheduleArn": schedule.arn})
+
+
+def _monitoring_schedule(self: SageMakerResponse) -> _MonitoringSchedule:
+    name = self._get_param("MonitoringScheduleName")
+    schedule = _sm_state(self.sagemaker_backend).monitoring_schedules.get(name)
+    if schedule is None:
+        raise ResourceNotFound(f"Monitoring Schedule {name} not found.")
+    return schedule
+
+
+def _sm_describe_monitoring_schedule(self: SageMakerResponse) -> ActionResult:
+    return ActionResult(_monitoring_schedule(self).describe())
+
+
+def _sm_delete_monitoring_schedule(self: SageMakerResponse) -> ActionResult:
+    schedule = _monitoring_schedule(self)
+    del _sm_state(self.sagemaker_backend).monitoring_schedules[schedule.name]
+    return EmptyResult()
+
+
+def _sm_list_monitoring_schedules(self: SageMakerResponse) -> ActionResult:
+    schedules = list(_sm_state(self.sagemaker_backend).monitoring_schedules.values())
+    filters: dict[str, Callable[[_MonitoringSchedule, Any], bool]] = {
+        "EndpointName": lambda s, v: s.endpoint_name == v,
+        "NameContains": lambda s, v: v in s.name,
+        "StatusEquals": lambda s, v: s.status == v,
+        "MonitoringTypeEquals": lambda s, v: s.monitoring_type == v,
+        "MonitoringJobDefinitionName": lambda s, v: s.config.get("MonitoringJobDefinitionName") == v,
+    }
+    for param, keep in filters.items():
+        value = self._get_param(param)
+        if value:
+            schedules = [s for s in schedules if keep(s, value)]
+    schedules = _time_window(schedules, self, "creation_time", "CreationTime")
+    schedules = _time_window(schedules, self, "last_modified_time", "LastModifiedTime")
+    sort_by = self._get_param("SortBy") or "CreationTime"
+    keys: dict[str, Callable[[Any], Any]] = {
+        "Name": lambda s: s.name,
+        "Status": lambda s: s.status,
+        "CreationTime": lambda s: _aware(s.creation_time),
+    }
+    schedules = _sorted(schedules, keys[sort_by], self._get_param("SortOrder"))
+    page, token = _sm_page(schedules, self)
+    body: dict[str, Any] = {"MonitoringScheduleSummaries": [s.summary() for s in page]}
+    if token:
+        body["NextToken"] = token
+    return ActionResult(body)
+
+
+_SAGEMAKER_RESPONSE_PATCHES: dict[str, Callable[..., Any]] = {
+    "create_model": _sm_create_model,
+    "describe_model": _sm_describe_model,
+    "list_models": _sm_list_models,
+    "create_training_job": _sm_create_training_job,
+    "create_processing_job": _sm_create_processing_job,
+    "describe_transform_job": _sm_describe_transform_job,
+    "describe_notebook_instance": _sm_describe_notebook_instance,
+    "describe_domain": _sm_describe_domain,
+    "describe_endpoint_config": _sm_describe_endpoint_config,
+    "describe_endpoint": _sm_describe_endpoint,
+    "create_notebook_instance_lifecycle_config": _sm_create_notebook_instance_lifecycle_config,
+    "list_notebook_instance_lifecycle_configs": _sm_list_notebook_instance_lifecycle_configs,
+    "create_feature_group": _sm_create_feature_group,
+    "describe_feature_group": _sm_describe_feature_group,
+    "list_feature_groups": _sm_list_feature_groups,
+    "create_user_profile": _sm_create_user_profile,
+    "describe_user_profile": _sm_describe_user_profile,
+    "delete_user_profile": _sm_delete_user_profile,
+    "list_user_profiles": _sm_list_user_profiles,
+    "create_monitoring_schedule": _sm_create_monitoring_schedule,
+    "describe_monitoring_schedule": _sm_describe_monitoring_schedule,
+    "delete_monitoring_schedule": _sm_delete_monitoring_schedule,
+    "list_monitoring_schedules": _sm_list_monitoring_schedules,
+}
+
+
+def _install_sagemaker_responses() -> None:
+    if not _mark_once(SageMakerResponse):
+        return
+    for name, replacement in _SAGEMAKER_RESPONSE_PATCHES.items():
+        _patch(SageMakerResponse, name, replacement)
+
+
+# --------------------------------------------------------------------------- SageMaker backend
+
+
+def _sm_get_resource_from_arn(self: SageMakerModelBackend, arn: str) -> Any:
+    """Find the taggable resource behind an ARN, for ListTags/AddTags/DeleteTags."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or "/" not in parts[5]:
+        raise ValidationError(f"Invalid resource ARN: {arn}")
+    kind, _, ident = parts[5].partition("/")
+    state = _sm_state(self)
+    resource: Any
+    if kind == "user-profile":
+        domain_id, _, name = ident.partition("/")
+        resource = state.user_profiles.get((domain_id, name))
+    elif kind == "monitoring-schedule":
+        resource = state.monitoring_schedules.get(ident)
+    elif kind == "feature-group":
+        resource = self.feature_groups.get(arn) or self.feature_groups.get(arn.lower())
+    elif kind == "model-package":
+        resource = self.model_packages.get(arn)
+    elif kind == "notebook-instance-lifecycle-config":
+        resource = self.notebook_instance_lifecycle_configurations.get(ident)
+    else:
+        try:
+            resource = _original(SageMakerModelBackend, "_get_resource_from_arn")(self, arn)
+        except (AttributeError, ValueError, KeyError):
+            # moto's lookup crashes on kinds it does not know; the real API says "not found".
+            resource = None
+    if resource is None:
+        raise ValidationError(f"Could not find resource {arn}")
+    if getattr(resource, "tags", None) is None:
+        resource.tags = []
+    return resource
+
+
+def _install_sagemaker_backend() -> None:
+    if not _mark_once(SageMakerModelBackend):
+        return
+    _patch(SageMakerModelBackend, "_get_resource_from_arn", _sm_get_resource_from_arn)
+
+
+# --------------------------------------------------------------------------- Cost Explorer
+
+
+class _AnomalyMonitor:
+    def __init__(self, partition: str, account_id: str, spec: dict[str, Any]) -> None:
+        today = utcnow().strftime("%Y-%m-%d")
+        self.arn = f"arn:{partition}:ce::{account_id}:anomalymonitor/{uuid.uuid4()}"
+        self.name = str(spec["MonitorName"])
+        self.monitor_type = str(spec["MonitorType"])
+        self.dimension = spec.get("MonitorDimension")
+        self.specification = spec.get("MonitorSpecification")
+        self.creation_date = today
+        self.last_updated_date = today
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "MonitorArn": self.arn,
+            "MonitorName": self.name,
+            "CreationDate": self.creation_date,
+            "LastUpdatedDate": self.last_updated_date,
+            "MonitorType": self.monitor_type,
+            "DimensionalValueCount": 0,
+        }
+        if self.dimension:
+            body["MonitorDimension"] = self.dimension
+        if self.specification:
+            body["MonitorSpecification"] = self.specification
+        return body
+
+
+def _ce_monitors(backend: CostExplorerBackend) -> dict[str, _AnomalyMonitor]:
+    monitors = backend.__dict__.get("_cspm_anomaly_monitors")
+    if monitors is None:
+        monitors = {}
+        backend.__dict__["_cspm_anomaly_monitors"] = monitors
+    return monitors
+
+
+def _ce_validation(message: str) -> JsonRESTError:
+    return JsonRESTError("ValidationException", message)
+
+
+def _ce_create_anomaly_monitor(self: CostExplorerResponse) -> str:
+    params = json.loads(self.body or "{}")
+    spec = params.get("AnomalyMonitor") or {}
+    if not spec.get("MonitorName") or spec.get("MonitorType") not in ("DIMENSIONAL", "CUSTOM"):
+        raise _ce_validation("AnomalyMonitor requires MonitorName and a MonitorType of DIMENSIONAL or CUSTOM")
+    if spec["MonitorType"] == "DIMENSIONAL" and not spec.get("MonitorDimension"):
+        raise _ce_validation("MonitorDimension is required for a DIMENSIONAL monitor")
+    if spec["MonitorType"] == "CUSTOM" and not spec.get("MonitorSpecification"):
+        raise _ce_validation("MonitorSpecification is required for a CUSTOM monitor")
+    backend = self.ce_backend
+    monitor = _AnomalyMonitor(self.partition, backend.account_id, spec)
+    _ce_monitors(backend)[monitor.arn] = monitor
+    tags = params.get("ResourceTags")
+    if tags:
+        backend.tag_resource(monitor.arn, tags)
+    return json.dumps({"MonitorArn": monitor.arn})
+
+
+def _ce_get_anomaly_monitors(self: CostExplorerResponse) -> str:
+    params = json.loads(self.body or "{}")
+    monitors = _ce_monitors(self.ce_backend)
+    wanted = params.get("MonitorArnList") or []
+    if wanted:
+        missing = [arn for arn in wanted if arn not in monitors]
+        if missing:
+            raise JsonRESTError("UnknownMonitorException", "Cost anomaly monitor does not exist for the account")
+        selected = [monitors[arn] for arn in wanted]
+    else:
+        selected = list(monitors.values())
+    page, token = _page(
+        selected,
+        params.get("NextPageToken"),
+        params.get("MaxResults"),
+        default=100,
+        maximum=None,
+        error=_ce_validation,
+        token_error=lambda message: JsonRESTError("InvalidNextTokenException", message),
+    )
+    body: dict[str, Any] = {"AnomalyMonitors": [m.to_dict() for m in page]}
+    if token:
+        body["NextPageToken"] = token
+    return json.dumps(body)
+
+
+def _ce_delete_anomaly_monitor(self: CostExplorerResponse) -> str:
+    params = json.loads(self.body or "{}")
+    monitors = _ce_monitors(self.ce_backend)
+    if params.get("MonitorArn") not in monitors:
+        raise JsonRESTError("UnknownMonitorException", "Cost anomaly monitor does not exist for the account")
+    del monitors[params["MonitorArn"]]
+    return json.dumps({})
+
+
+def _install_ce() -> None:
+    if not _mark_once(CostExplorerResponse):
+        return
+    _patch(CostExplorerResponse, "create_anomaly_monitor", _ce_create_anomaly_monitor)
+    _patch(CostExplorerResponse, "get_anomaly_monitors", _ce_get_anomaly_monitors)
+    _patch(CostExplorerResponse, "delete_anomaly_monitor", _ce_delete_anomaly_monitor)
+
+
+# --------------------------------------------------------------------------- IAM
+
+
+@functools.cache
+def _aws_managed_policy_data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(aws_managed_policies_data)
+    return data
+
+
+def _materialise_aws_policy(backend: IAMBackend, policy_arn: Any) -> None:
+    """Load one AWS managed policy on first use, as if moto had loaded them all."""
+    if not isinstance(policy_arn, str) or policy_arn in backend.managed_policies:
+        return
+    prefix = f"arn:{backend.partition}:iam::aws:policy"
+    if not policy_arn.startswith(prefix + "/"):
+        return
+    name = policy_arn.rsplit("/", 1)[1]
+    data = _aws_managed_policy_data().get(name)
+    if data is None:
+        return
+    policy = AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
+    if policy.arn != policy_arn:
+        return
+    backend.managed_policies[policy.arn] = policy
+    backend.aws_managed_policies.append(policy)
+
+
+def _iam_lazy(name: str) -> Callable[..., Any]:
+    def method(self: IAMBackend, *args: Any, **kwargs: Any) -> Any:
+        _materialise_aws_policy(self, kwargs.get("policy_arn", args[0] if args else None))
+        return _original(IAMBackend, name)(self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+_GAAD_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+
+
+def _iam_get_account_authorization_details(self: IamResponse) -> ActionResult:
+    # moto ignores MaxItems/Marker and never truncates; page across the four lists in order.
+    body = _result_dict(_original(IamResponse, "get_account_authorization_details")(self))
+    flat = [(key, item) for key in _GAAD_LISTS for item in body.get(key, [])]
+    page, marker = _page(
+        flat,
+        self._get_param("Marker"),
+        self._get_param("MaxItems"),
+        default=100,
+        maximum=1000,
+        error=IAMValidationError,
+        token_error=IAMValidationError,
+    )
+    result: dict[str, Any] = {key: [item for kind, item in page if kind == key] for key in _GAAD_LISTS}
+    result["IsTruncated"] = marker is not None
+    if marker is not None:
+        result["Marker"] = marker
+    return ActionResult(result)
+
+
+def _install_iam() -> None:
+    if not _mark_once(IAMBackend):
+        return
+    # GetAccountAuthorizationDetails serialises ManagedPolicy objects, which have no
+    # policy_name/policy_id attributes, so PolicyName and PolicyId went missing.
+    _patch(ManagedPolicy, "policy_name", property(lambda policy: policy.name))
+    _patch(ManagedPolicy, "policy_id", property(lambda policy: policy.id))
+    _patch(ManagedPolicy, "permissions_boundary_usage_count", 0)
+    _patch(IamResponse, "get_account_authorization_details", _iam_get_account_authorization_details)
+    # moto loads AWS managed policies only with MOTO_IAM_LOAD_MANAGED_POLICIES=true (slow,
+    # ~1,400 policies per account); without it AdministratorAccess cannot even be attached.
+    for name in (
+        "attach_role_policy",
+        "attach_user_policy",
+        "attach_group_policy",
+        "get_policy",
+        "get_policy_version",
+        "list_policy_versions",
+    ):
+        _patch(IAMBackend, name, _iam_lazy(name))
+
+
+# --------------------------------------------------------------------------- KMS
+
+
+def _kms_get_key_policy(self: KmsResponse) -> str:
+    # PolicyName is optional in the real API and defaults to "default"; moto requires it.
+    key_id = self._get_param("KeyId")
+    policy_name = self._get_param("PolicyName") or "default"
+    _assert_default_policy(policy_name)
+    self._validate_cmk_id(key_id)
+    policy = self.kms_backend.get_key_policy(key_id) or "{}"
+    return json.dumps({"Policy": policy, "PolicyName": policy_name})
+
+
+_AWS_MANAGED_ALIAS = re.compile(r"^alias/aws/([a-z0-9-]+)$")
+
+
+def _aws_managed_key_policy(account_id: str, region: str, service: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Id": f"auto-{service}-1",
+            "Statement": [
+                {
+                    "Sid": f"Allow access through {service} for all principals in the account that are authorized to use {service}",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": {
+                            "kms:CallerAccount": account_id,
+                            "kms:ViaService": f"{service}.{region}.amazonaws.com",
+                        }
+                    },
+                },
+                {
+                    "Sid": "Allow direct access to key metadata to the account",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                    "Action": ["kms:Describe*", "kms:Get*", "kms:List*"],
+                    "Resource": "*",
+                },
+            ],
+        }
+    )
+
+
+def _kms_get_key_id_from_alias(self: KmsBackend, alias_name: str) -> str | None:
+    for key in self.keys.values():
+        if alias_name in key.aliases:
+            return str(key.id)
+    match = _AWS_MANAGED_ALIAS.match(alias_name)
+    if match is None:
+        return None
+    # Naming a predefined alias/aws/<service> makes KMS create that AWS managed key. moto only
+    # knew a fixed list and marked those keys KeyManager=CUSTOMER.
+    service = match.group(1)
+    key = self.create_key(
+        _aws_managed_key_policy(self.account_id, self.region_name, service),
+        "ENCRYPT_DECRYPT",
+        "SYMMETRIC_DEFAULT",
+        f"Default key that protects my {service} data when no other key is defined",
+        None,
+    )
+    key.key_manager = "AWS"
+    # AWS rotates AWS managed keys every year, and GetKeyRotationStatus says so.
+    key.key_rotation_status = True
+    self.create_alias(key.id, alias_name)
+    return str(key.id)
+
+
+def _install_kms() -> None:
+    if not _mark_once(KmsResponse):
+        return
+    _patch(KmsResponse, "get_key_policy", _kms_get_key_policy)
+    _patch(KmsBackend, "get_key_id_from_alias", _kms_get_key_id_from_alias)
+
+
+# --------------------------------------------------------------------------- S3
+
+
+def _s3_create_bucket(self: S3Backend, *args: Any, **kwargs: Any) -> Any:
+    bucket = _original(S3Backend, "create_bucket")(self, *args, **kwargs)
+    # New buckets get SSE-S3 and all four Block Public Access settings (S3 defaults since 2023).
+    if bucket.encryption is None:
+        bucket.encryption = json.loads(json.dumps(_S3_DEFAULT_ENCRYPTION))
+    if bucket.public_access_block is None:
+        bucket.public_access_block = PublicAccessBlock("true", "true", "true", "true")
+    return bucket
+
+
+def _s3_delete_bucket_encryption(self: S3Backend, bucket_name: str) -> None:
+    # Deleting a bucket's encryption configuration reverts it to SSE-S3; it never goes away.
+    self.get_bucket(bucket_name).encryption = json.loads(json.dumps(_S3_DEFAULT_ENCRYPTION))
+
+
+def _install_s3() -> None:
+    if not _mark_once(S3Backend):
+        return
+    _patch(S3Backend, "create_bucket", _s3_create_bucket)
+    _patch(S3Backend, "delete_bucket_encryption", _s3_delete_bucket_encryption)

@@ -1,0 +1,486 @@
+"""build_aws_estate creates what its manifest claims, with the fields the checks decide on."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from moto_fixtures.estate import CHECK_IDS, HOSTILE_STRINGS, EstateManifest, build_aws_estate
+
+REGIONS = ("us-east-1", "eu-west-1")
+PRIMARY, SECONDARY = REGIONS
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+class Estate:
+    """The manifest plus clients onto the mocked account that holds the estate."""
+
+    def __init__(self, manifest: EstateManifest, session: boto3.Session) -> None:
+        self.manifest = manifest
+        self.session = session
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def client(self, service: str, region: str = PRIMARY) -> Any:
+        if (service, region) not in self._clients:
+            self._clients[(service, region)] = self.session.client(service, region_name=region)
+        return self._clients[(service, region)]
+
+
+@pytest.fixture(scope="module")
+def estate() -> Iterator[Estate]:
+    with pytest.MonkeyPatch.context() as patch:
+        # Module scope runs before the suite's per-test environment fixture: isolate here too.
+        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+            patch.delenv(name, raising=False)
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.setenv("AWS_DEFAULT_REGION", PRIMARY)
+        # Exercise the extension that attaches AWS managed policies without preloading them all.
+        patch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
+        with mock_aws():
+            session = boto3.Session()
+            yield Estate(build_aws_estate(session=session, regions=REGIONS), session)
+
+
+def region_of(name: str) -> str:
+    return SECONDARY if name.endswith(SECONDARY) else PRIMARY
+
+
+# --------------------------------------------------------------------------- the manifest
+
+
+def test_manifest_covers_every_check_with_pass_or_fail(estate: Estate) -> None:
+    manifest = estate.manifest
+    assert manifest.account_id == "123456789012"
+    assert manifest.regions == REGIONS
+    assert {check for check, _ in manifest.expected} == set(CHECK_IDS)
+    assert set(manifest.expected.values()) == {"PASS", "FAIL"}
+    assert manifest.hostile_strings == HOSTILE_STRINGS
+    assert len(manifest.secrets) == len(set(manifest.secrets)) >= 7
+    for check in CHECK_IDS:
+        names = [name for c, name in manifest.expected if c == check]
+        if check not in ("aws.cloudtrail.multi_region_trail", "aws.budgets.cost_alerts"):
+            # Everything else has a bad example beside the good one.
+            assert {manifest.expected[(check, n)] for n in names} == {"PASS", "FAIL"}, check
+
+
+def test_region_scoped_services_pass_only_in_the_first_region(estate: Estate) -> None:
+    expected = estate.manifest.expected
+    for check in ("aws.guardduty.enabled", "aws.securityhub.enabled", "aws.config.recorder_all_resources"):
+        assert expected[(check, PRIMARY)] == "PASS"
+        assert expected[(check, SECONDARY)] == "FAIL"
+    assert estate.client("guardduty").list_detectors()["DetectorIds"]
+    assert estate.client("guardduty", SECONDARY).list_detectors()["DetectorIds"] == []
+    assert estate.client("securityhub").describe_hub()["HubArn"]
+    with pytest.raises(ClientError):
+        estate.client("securityhub", SECONDARY).describe_hub()
+    recorder = estate.client("config").describe_configuration_recorders()["ConfigurationRecorders"][0]
+    assert recorder["recordingGroup"]["allSupported"] is True
+    assert estate.client("config").describe_configuration_recorder_status()["ConfigurationRecordersStatus"][0]["recording"]
+    assert estate.client("config", SECONDARY).describe_configuration_recorders()["ConfigurationRecorders"] == []
+
+
+def resource_exists(estate: Estate, check: str, name: str) -> bool:
+    """Whether the resource an expectation names exists in the estate."""
+    service = check.split(".")[1]
+    manifest = estate.manifest
+    if check in ("aws.cloudtrail.multi_region_trail", "aws.budgets.cost_alerts"):
+        return name == manifest.account_id
+    if service in ("guardduty", "securityhub", "config"):
+        return name in manifest.regions
+    region = region_of(name)
+    sm = estate.client("sagemaker", region)
+    lookups: dict[str, Callable[[], Any]] = {
+        "notebook": lambda: sm.describe_notebook_instance(NotebookInstanceName=name),
+        "domain": lambda: next(d for d in sm.list_domains()["Domains"] if d["DomainName"] == name),
+        "model": lambda: sm.describe_model(ModelName=name),
+        "training_job": lambda: sm.describe_training_job(TrainingJobName=name),
+        "processing_job": lambda: sm.describe_processing_job(ProcessingJobName=name),
+        "transform_job": lambda: sm.describe_transform_job(TransformJobName=name),
+        "endpoint_config": lambda: sm.describe_endpoint_config(EndpointConfigName=name),
+        "endpoint": lambda: sm.describe_endpoint(EndpointName=name),
+    }
+    if service == "sagemaker":
+        if check.endswith("no_secrets_in_configuration"):
+            kinds: list[Callable[[], Any]] = [
+                lambda: sm.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name),
+                lookups["model"],
+                lookups["training_job"],
+                lookups["processing_job"],
+            ]
+        else:
+            kind = check.split(".")[2]
+            prefix = next(p for p in sorted(lookups, key=len, reverse=True) if kind.startswith(p))
+            kinds = [lookups[prefix]]
+        for lookup in kinds:
+            try:
+                lookup()
+                return True
+            except (ClientError, StopIteration):
+                continue
+        return False
+    try:
+        if service == "iam":
+            iam = estate.client("iam")
+            if check.endswith("user_no_access_keys_for_ai"):
+                iam.get_user(UserName=name)
+            else:
+                iam.get_role(RoleName=name)
+        elif service == "kms":
+            return any(_key_exists(estate, region, name) for region in manifest.regions)
+        elif service == "s3":
+            estate.client("s3").head_bucket(Bucket=name)
+        elif check == "aws.ec2.vpc_sagemaker_endpoints":
+            return any(estate.client("ec2", r).describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [name]}])["Vpcs"] for r in REGIONS)
+        else:
+            return any(
+                estate.client("ec2", r).describe_security_groups(Filters=[{"Name": "group-id", "Values": [name]}])["SecurityGroups"]
+                for r in REGIONS
+            )
+    except ClientError:
+        return False
+    return True
+
+
+def _key_exists(estate: Estate, region: str, key_id: str) -> bool:
+    try:
+        estate.client("kms", region).describe_key(KeyId=key_id)
+    except ClientError:
+        return False
+    return True
+
+
+def test_every_expectation_names_a_resource_that_exists(estate: Estate) -> None:
+    missing = [key for key in estate.manifest.expected if not resource_exists(estate, *key)]
+    assert missing == []
+
+
+def test_names_are_valid_sagemaker_names(estate: Estate) -> None:
+    names = {name for check, name in estate.manifest.expected if check.startswith("aws.sagemaker.")}
+    assert names and all(NAME_PATTERN.match(name) for name in names)
+    for name in names:
+        assert not any(s in name for s in HOSTILE_STRINGS)
+
+
+# --------------------------------------------------------------------------- SageMaker fields
+
+
+def test_notebooks(estate: Estate) -> None:
+    sm = estate.client("sagemaker")
+    good = sm.describe_notebook_instance(NotebookInstanceName="good-notebook")
+    assert good["DirectInternetAccess"] == "Disabled" and good["RootAccess"] == "Disabled"
+    assert good["SubnetId"].startswith("subnet-") and good["KmsKeyId"] == estate.manifest.ids["good_key_arn"]
+    assert good["NotebookInstanceLifecycleConfigName"] == "good-notebook-lifecycle"
+    bad = sm.describe_notebook_instance(NotebookInstanceName="bad-notebook")
+    assert bad["DirectInternetAccess"] == "Enabled" and bad["RootAccess"] == "Enabled"
+    assert "SubnetId" not in bad and "KmsKeyId" not in bad
+    secondary = estate.client("sagemaker", SECONDARY)
+    regional = secondary.describe_notebook_instance(NotebookInstanceName=f"good-notebook-{SECONDARY}")
+    assert f":{SECONDARY}:" in regional["KmsKeyId"]
+
+
+def test_lifecycle_scripts_carry_secrets_only_in_the_bad_one(estate: Estate) -> None:
+    sm = estate.client("sagemaker")
+
+    def script(name: str) -> str:
+        config = sm.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name)
+        return base64.b64decode(config["OnStart"][0]["Content"]).decode()
+
+    bad, good = script("bad-notebook-lifecycle"), script("good-notebook-lifecycle")
+    secret_line = re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", bad)
+    assert secret_line and len(secret_line.group(1)) == 40 and secret_line.group(1) in estate.manifest.secrets
+    assert re.search(r"hf_[A-Za-z]{34}", bad)
+    assert not any(secret in good for secret in estate.manifest.secrets)
+
+
+def test_domains_and_user_profiles(estate: Estate) -> None:
+    sm = estate.client("sagemaker")
+    ids = estate.manifest.ids
+    good = sm.describe_domain(DomainId=ids["good_domain_id"])
+    assert good["AppNetworkAccessType"] == "VpcOnly" and good["KmsKeyId"] == ids["good_key_arn"]
+    assert good["VpcId"] == ids["good_vpc"] and len(good["SubnetIds"]) == 2
+    bad = sm.describe_domain(DomainId=ids["bad_domain_id"])
+    assert bad["AppNetworkAccessType"] == "PublicInternetOnly" and "KmsKeyId" not in bad
+    profiles = sm.list_user_profiles(DomainIdEquals=ids["good_domain_id"])["UserProfiles"]
+    assert [p["UserProfileName"] for p in profiles] == ["good-user-profile"]
+
+
+def test_models(estate: Estate) -> None:
+    sm = estate.client("sagemaker")
+    ids = estate.manifest.ids
+    good = sm.describe_model(ModelName="good-model")
+    assert good["EnableNetworkIsolation"] is True and good["VpcConfig"]["Subnets"]
+    assert good["PrimaryContainer"]["ModelPackageName"] == ids["approved_package"]
+    assert sm.describe_model_package(ModelPackageName=ids["approved_package"])["ModelApprovalStatus"] == "Approved"
+    pending = sm.describe_model_package(ModelPackageName=ids["pending_package"])
+    assert pending["ModelApprovalStatus"] == "PendingManualApproval"
+    assert sm.describe_model(ModelName="bad-pending-package-model")["PrimaryContainer"]["ModelPackageName"] == ids["pending_package"]
+    bad = sm.describe_model(ModelName="bad-model")
+    assert bad["EnableNetworkIsolation"] is False and "VpcConfig" not in bad
+    environment = bad["PrimaryContainer"]["Environment"]
+    assert re.fullmatch(r"AKIA[A-Z2-7]{16}", environment["AWS_ACCESS_KEY_ID"])
+    assert {environment["AWS_ACCESS_KEY_ID"], environment["AWS_SECRET_ACCESS_KEY"]} <= set(estate.manifest.secrets)
+
+
+def test_endpoints_configs_and_monitoring(estate: Estate) -> None:
+    sm = estate.client("sagemaker")
+    good = sm.describe_endpoint_config(EndpointConfigName="good-endpoint-config")
+    assert good["KmsKeyId"] and good["ProductionVariants"][0]["InitialInstanceCount"] == 2
+    assert good["DataCaptureConfig"]["KmsKeyId"] == estate.manifest.ids["good_key_arn"]
+    bad = sm.describe_endpoint_config(EndpointConfigName="bad-endpoint-config")
+    assert "KmsKeyId" not in bad and "DataCaptureConfig" not in bad
+    assert bad["ProductionVariants"][0]["InitialInstanceCount"] == 1
+    assert sm.describe_endpoint(EndpointName="good-endpoint")["DataCaptureConfig"]["EnableCapture"] is True
+    assert "DataCaptureConfig" not in sm.describe_endpoint(EndpointName="bad-endpoint")
+    watched = sm.list_monitoring_schedules(EndpointName="good-endpoint")["MonitoringScheduleSummaries"]
+    assert [s["MonitoringScheduleName"] for s in watched] == ["good-endpoint-monitor"]
+    assert sm.list_monitoring_schedules(EndpointName="bad-endpoint")["MonitoringScheduleSummaries"] == []
+    described = sm.describe_monitoring_schedule(MonitoringScheduleName="good-endpoint-monitor")
+    assert described["EndpointName"] == "good-endpoint" and described["MonitoringScheduleStatus"] == "Scheduled"
+
+
+def test_training_processing_and_transform_jobs(estate: Estate) -> None:
+    sm = estate.client("sagemaker")
+    good = sm.describe_training_job(TrainingJobName="good-training-job")
+    assert good["VpcConfig"] and good["EnableNetworkIsolation"] and good["EnableInterContainerTrafficEncryption"]
+    assert good["ResourceConfig"]["InstanceCount"] == 2 and good["ResourceConfig"]["VolumeKmsKeyId"]
+    assert good["OutputDataConfig"]["KmsKeyId"]
+    bad = sm.describe_training_job(TrainingJobName="bad-training-job")
+    assert "VpcConfig" not in bad and not bad["EnableNetworkIsolation"] and not bad["EnableInterContainerTrafficEncryption"]
+    assert "KmsKeyId" not in bad["OutputDataConfig"] and "VolumeKmsKeyId" not in bad["ResourceConfig"]
+    assert bad["Environment"]["DB_PASSWORD"] in estate.manifest.secrets
+
+    good_processing = sm.describe_processing_job(ProcessingJobName="good-processing-job")
+    assert good_processing["NetworkConfig"]["EnableNetworkIsolation"] is True
+    assert good_processing["NetworkConfig"]["VpcConfig"]["Subnets"]
+    assert good_processing["ProcessingOutputConfig"]["KmsKeyId"]
+    assert good_processing["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"]
+    bad_processing = sm.describe_processing_job(ProcessingJobName="bad-processing-job")
+    assert "NetworkConfig" not in bad_processing and "KmsKeyId" not in bad_processing["ProcessingOutputConfig"]
+    assert bad_processing["Environment"]["HF_TOKEN"] in estate.manifest.secrets
+
+    good_transform = sm.describe_transform_job(TransformJobName="good-transform-job")
+    assert good_transform["TransformOutput"]["KmsKeyId"] and good_transform["TransformResources"]["VolumeKmsKeyId"]
+    bad_transform = sm.describe_transform_job(TransformJobName="bad-transform-job")
+    assert "KmsKeyId" not in bad_transform["TransformOutput"]
+
+
+def test_feature_groups_and_tags(estate: Estate) -> None:
+    sm = estate.client("sagemaker")
+    good = sm.describe_feature_group(FeatureGroupName="good-feature-group")
+    assert good["OnlineStoreConfig"]["SecurityConfig"]["KmsKeyId"]
+    assert good["OfflineStoreConfig"]["S3StorageConfig"]["KmsKeyId"]
+    bad = sm.describe_feature_group(FeatureGroupName="bad-feature-group")
+    assert "SecurityConfig" not in bad["OnlineStoreConfig"]
+    aws_key = bad["OfflineStoreConfig"]["S3StorageConfig"]["KmsKeyId"]
+    assert aws_key == estate.manifest.ids["aws_managed_key_arn"]
+    assert estate.client("kms").describe_key(KeyId=aws_key)["KeyMetadata"]["KeyManager"] == "AWS"
+    tags = sm.list_tags(ResourceArn=good["FeatureGroupArn"])["Tags"]
+    assert {"Key": "DataClassification", "Value": "confidential"} in tags
+    names = [g["FeatureGroupName"] for g in sm.list_feature_groups()["FeatureGroupSummaries"]]
+    assert sorted(names) == ["bad-feature-group", "good-feature-group"]
+
+
+# --------------------------------------------------------------------------- supporting resources
+
+
+def test_iam_roles_and_users(estate: Estate) -> None:
+    iam = estate.client("iam")
+    bad = iam.get_role(RoleName="bad-shared-admin-role")["Role"]
+    principals = [s["Principal"] for s in bad["AssumeRolePolicyDocument"]["Statement"]]
+    assert {"AWS": "arn:aws:iam::111122223333:root"} in principals
+    attached = iam.list_attached_role_policies(RoleName="bad-shared-admin-role")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AdministratorAccess"]
+    sm = estate.client("sagemaker")
+    assert sm.describe_training_job(TrainingJobName="bad-training-job")["RoleArn"] == bad["Arn"]
+    assert sm.describe_model(ModelName="bad-model")["ExecutionRoleArn"] == bad["Arn"]
+    training = iam.get_role_policy(RoleName="good-training-role", PolicyName="training-data-access")
+    actions = [a for s in training["PolicyDocument"]["Statement"] for a in s["Action"]]
+    assert not any(a.startswith("sagemaker:") or a == "*" for a in actions)
+    good_trust = iam.get_role(RoleName="good-training-role")["Role"]["AssumeRolePolicyDocument"]
+    assert [s["Principal"] for s in good_trust["Statement"]] == [{"Service": "sagemaker.amazonaws.com"}]
+    keys = iam.list_access_keys(UserName="bad-ai-user")["AccessKeyMetadata"]
+    assert [k["Status"] for k in keys] == ["Active"]
+    assert iam.list_access_keys(UserName="good-ai-user")["AccessKeyMetadata"] == []
+    details = iam.get_account_authorization_details(Filter=["Role"])["RoleDetailList"]
+    assert {"good-training-role", "good-inference-role", "good-studio-role", "bad-shared-admin-role"} <= {
+        r["RoleName"] for r in details
+    }
+
+
+def test_kms_keys(estate: Estate) -> None:
+    kms = estate.client("kms")
+    rotation = {
+        name: kms.get_key_rotation_status(KeyId=name)["KeyRotationEnabled"]
+        for (check, name), _ in estate.manifest.expected.items()
+        if check == "aws.kms.key_rotation_enabled" and _key_exists(estate, PRIMARY, name)
+    }
+    expected = {
+        name: status == "PASS"
+        for (check, name), status in estate.manifest.expected.items()
+        if check == "aws.kms.key_rotation_enabled" and name in rotation
+    }
+    assert rotation == expected and sorted(rotation.values()) == [False, True]
+    for key_id in rotation:
+        metadata = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+        assert metadata["KeyManager"] == "CUSTOMER"
+        assert json.loads(kms.get_key_policy(KeyId=key_id)["Policy"])["Statement"]
+
+
+def test_buckets(estate: Estate) -> None:
+    s3 = estate.client("s3")
+    ids = estate.manifest.ids
+    good, bad = ids["good_bucket"], ids["bad_bucket"]
+    rule = s3.get_bucket_encryption(Bucket=good)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    policy = json.loads(s3.get_bucket_policy(Bucket=good)["Policy"])
+    assert any(s["Condition"].get("Bool", {}).get("aws:SecureTransport") == "false" for s in policy["Statement"])
+    assert s3.get_bucket_versioning(Bucket=good)["Status"] == "Enabled"
+    assert s3.get_bucket_replication(Bucket=good)["ReplicationConfiguration"]["Rules"]
+    assert all(s3.get_public_access_block(Bucket=good)["PublicAccessBlockConfiguration"].values())
+    assert {"Key": "DataClassification", "Value": "confidential"} in s3.get_bucket_tagging(Bucket=good)["TagSet"]
+    assert s3.get_bucket_location(Bucket=ids["replica_bucket"])["LocationConstraint"] == SECONDARY
+
+    # The bad bucket keeps only what S3 cannot take away: SSE-S3.
+    bad_rule = s3.get_bucket_encryption(Bucket=bad)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert bad_rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bad)
+    for call, code in (
+        (lambda: s3.get_bucket_policy(Bucket=bad), "NoSuchBucketPolicy"),
+        (lambda: s3.get_bucket_replication(Bucket=bad), "ReplicationConfigurationNotFoundError"),
+        (lambda: s3.get_public_access_block(Bucket=bad), "NoSuchPublicAccessBlockConfiguration"),
+        (lambda: s3.get_bucket_tagging(Bucket=bad), "NoSuchTagSet"),
+    ):
+        with pytest.raises(ClientError) as caught:
+            call()
+        assert caught.value.response["Error"]["Code"] == code
+
+
+def test_network(estate: Estate) -> None:
+    ec2 = estate.client("ec2")
+    ids = estate.manifest.ids
+    endpoints = ec2.describe_vpc_endpoints()["VpcEndpoints"]
+    by_vpc = {(e["VpcId"], e["ServiceName"]) for e in endpoints}
+    assert by_vpc == {
+        (ids["good_vpc"], f"com.amazonaws.{PRIMARY}.sagemaker.api"),
+        (ids["good_vpc"], f"com.amazonaws.{PRIMARY}.sagemaker.runtime"),
+    }
+    groups = ec2.describe_security_groups(GroupIds=[ids["bad-open-sg"], ids["good-training-sg"]])["SecurityGroups"]
+    ranges = {
+        g["GroupId"]: {r.get("CidrIp") or r.get("CidrIpv6") for p in g["IpPermissions"] for r in p["IpRanges"] + p["Ipv6Ranges"]}
+        for g in groups
+    }
+    assert {"0.0.0.0/0", "::/0"} <= ranges[ids["bad-open-sg"]]
+    assert ranges[ids["good-training-sg"]] == {"10.0.0.0/8"}
+    sm = estate.client("sagemaker")
+    shared = {
+        sm.describe_training_job(TrainingJobName="bad-shared-sg-training-job")["VpcConfig"]["SecurityGroupIds"][0],
+        sm.describe_model(ModelName="bad-shared-sg-model")["VpcConfig"]["SecurityGroupIds"][0],
+    }
+    assert shared == {ids["bad-open-sg"]}
+    assert ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [ids["good_vpc"]]}])["Subnets"]
+
+
+def test_account_services(estate: Estate) -> None:
+    trail = estate.client("cloudtrail").describe_trails()["trailList"][0]
+    assert trail["IsMultiRegionTrail"] is True and trail["HomeRegion"] == PRIMARY
+    assert estate.client("cloudtrail").get_trail_status(Name=trail["TrailARN"])["IsLogging"] is True
+    selectors = estate.client("cloudtrail").get_event_selectors(TrailName=trail["Name"])["EventSelectors"]
+    assert selectors[0]["IncludeManagementEvents"] is True
+    # A multi-region trail shows up in every region.
+    assert estate.client("cloudtrail", SECONDARY).describe_trails()["trailList"][0]["Name"] == trail["Name"]
+    account = estate.manifest.account_id
+    budgets = estate.client("budgets").describe_budgets(AccountId=account)["Budgets"]
+    assert [b["BudgetName"] for b in budgets] == ["ai-gpu-monthly"]
+    notifications = estate.client("budgets").describe_notifications_for_budget(AccountId=account, BudgetName="ai-gpu-monthly")
+    assert notifications["Notifications"][0]["Threshold"] == 80
+    monitors = estate.client("ce").get_anomaly_monitors()["AnomalyMonitors"]
+    assert [m["MonitorArn"] for m in monitors] == [estate.manifest.ids["anomaly_monitor_arn"]]
+
+
+def test_hostile_strings_sit_where_aws_allows_them(estate: Estate) -> None:
+    script, image = HOSTILE_STRINGS
+    vpc_tags = estate.client("ec2").describe_vpcs(VpcIds=[estate.manifest.ids["good_vpc"]])["Vpcs"][0]["Tags"]
+    assert {t["Value"] for t in vpc_tags} >= {script, image}
+    key = estate.client("kms").describe_key(KeyId=estate.manifest.ids["good_key_arn"])["KeyMetadata"]
+    assert any(s in key["Description"] for s in HOSTILE_STRINGS)
+    role = estate.client("iam").get_role(RoleName="good-training-role")["Role"]
+    assert any(s in role["Description"] for s in HOSTILE_STRINGS)
+    group = estate.client("sagemaker").describe_model_package_group(ModelPackageGroupName="ai-model-registry")
+    assert any(s in group["ModelPackageGroupDescription"] for s in HOSTILE_STRINGS)
+    monitor = estate.client("ce").get_anomaly_monitors()["AnomalyMonitors"][0]
+    assert any(s in monitor["MonitorName"] for s in HOSTILE_STRINGS)
+
+
+def test_scanner_calls_answer(estate: Estate) -> None:
+    """Every read call the scanner makes answers against the estate (regional ones in both regions)."""
+    account = estate.manifest.account_id
+    ids = estate.manifest.ids
+    good_key = ids["good_key_arn"]
+    trail_arn = f"arn:aws:cloudtrail:{PRIMARY}:{account}:trail/good-multi-region-trail"
+    global_calls: list[tuple[str, str, dict[str, Any]]] = [
+        ("sts", "get_caller_identity", {}),
+        ("iam", "get_account_authorization_details", {}),
+        ("iam", "list_access_keys", {"UserName": "bad-ai-user"}),
+        ("iam", "get_access_key_last_used", {"AccessKeyId": ids["bad_user_access_key_id"]}),
+        ("kms", "describe_key", {"KeyId": good_key}),
+        ("kms", "get_key_rotation_status", {"KeyId": good_key}),
+        ("kms", "get_key_policy", {"KeyId": good_key}),
+        ("s3", "get_bucket_location", {"Bucket": ids["good_bucket"]}),
+        ("s3", "get_bucket_encryption", {"Bucket": ids["good_bucket"]}),
+        ("s3", "get_bucket_policy", {"Bucket": ids["good_bucket"]}),
+        ("s3", "get_bucket_versioning", {"Bucket": ids["good_bucket"]}),
+        ("s3", "get_bucket_replication", {"Bucket": ids["good_bucket"]}),
+        ("s3", "get_public_access_block", {"Bucket": ids["good_bucket"]}),
+        ("s3", "get_bucket_tagging", {"Bucket": ids["good_bucket"]}),
+        ("securityhub", "describe_hub", {}),
+        ("budgets", "describe_budgets", {"AccountId": account}),
+        ("budgets", "describe_notifications_for_budget", {"AccountId": account, "BudgetName": "ai-gpu-monthly"}),
+        ("ce", "get_anomaly_monitors", {}),
+        # The collector reads a trail's selectors in its home region (moto, like the docs, wants that).
+        ("cloudtrail", "get_event_selectors", {"TrailName": trail_arn}),
+    ]
+    regional_calls: list[tuple[str, str, dict[str, Any]]] = [
+        ("ec2", "describe_regions", {}),
+        ("ec2", "describe_vpcs", {}),
+        ("ec2", "describe_subnets", {}),
+        ("ec2", "describe_security_groups", {}),
+        ("ec2", "describe_vpc_endpoints", {}),
+        ("cloudtrail", "describe_trails", {}),
+        ("cloudtrail", "get_trail_status", {"Name": trail_arn}),
+        ("guardduty", "list_detectors", {}),
+        ("config", "describe_configuration_recorders", {}),
+        ("config", "describe_configuration_recorder_status", {}),
+    ] + [
+        ("sagemaker", operation, {})
+        for operation in (
+            "list_notebook_instances",
+            "list_notebook_instance_lifecycle_configs",
+            "list_domains",
+            "list_user_profiles",
+            "list_models",
+            "list_endpoint_configs",
+            "list_endpoints",
+            "list_training_jobs",
+            "list_processing_jobs",
+            "list_transform_jobs",
+            "list_model_package_groups",
+            "list_monitoring_schedules",
+            "list_feature_groups",
+        )
+    ]
+    answered = [(service, operation, PRIMARY, params) for service, operation, params in global_calls]
+    answered += [(s, o, region, p) for region in REGIONS for s, o, p in regional_calls]
+    for service, operation, region, params in answered:
+        response = getattr(estate.client(service, region), operation)(**params)
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 200, (service, operation, region)
+    detector = estate.client("guardduty").list_detectors()["DetectorIds"][0]
+    assert estate.client("guardduty").get_detector(DetectorId=detector)["Status"] == "ENABLED"

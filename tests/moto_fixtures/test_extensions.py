@@ -1,0 +1,611 @@
+"""Each moto extension answers like the real API, and each scenario fails on moto without it."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from moto_fixtures.extensions import install, installed, uninstall
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/sagemaker-role"
+KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+VPC = {"SecurityGroupIds": ["sg-0123456789abcdef0"], "Subnets": ["subnet-0123456789abcdef0"]}
+IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.1.0-gpu-py310"
+
+# One session for the module: mock_aws drops boto3's default session, and a fresh session
+# re-parses each service model (a quarter of a second for SageMaker) on its first client.
+SESSION = boto3.Session(region_name=REGION)
+
+Scenario = Callable[[], None]
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def scenario(function: Scenario) -> Scenario:
+    SCENARIOS[function.__name__] = function
+    return function
+
+
+def sm() -> Any:
+    return SESSION.client("sagemaker")
+
+
+def error_code(call: Callable[[], Any]) -> str:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return str(caught.value.response["Error"]["Code"])
+
+
+def create_training_job(name: str, **extra: Any) -> None:
+    sm().create_training_job(
+        TrainingJobName=name,
+        AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+        RoleArn=ROLE,
+        OutputDataConfig={"S3OutputPath": "s3://bucket/out", "KmsKeyId": KEY},
+        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 2, "VolumeSizeInGB": 10, "VolumeKmsKeyId": KEY},
+        StoppingCondition={"MaxRuntimeInSeconds": 60},
+        **extra,
+    )
+
+
+def create_processing_job(name: str, **extra: Any) -> None:
+    sm().create_processing_job(
+        ProcessingJobName=name,
+        ProcessingResources={
+            "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10, "VolumeKmsKeyId": KEY}
+        },
+        AppSpecification={"ImageUri": IMAGE},
+        RoleArn=ROLE,
+        StoppingCondition={"MaxRuntimeInSeconds": 60},
+        **extra,
+    )
+
+
+def create_endpoint(name: str, capture: dict[str, Any] | None) -> None:
+    client = sm()
+    client.create_model(ModelName=f"{name}-model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    extra = {"DataCaptureConfig": capture} if capture else {}
+    client.create_endpoint_config(
+        EndpointConfigName=f"{name}-config",
+        ProductionVariants=[
+            {"VariantName": "v", "ModelName": f"{name}-model", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}
+        ],
+        **extra,
+    )
+    client.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+
+
+def create_domain(name: str) -> str:
+    arn = sm().create_domain(
+        DomainName=name,
+        AuthMode="IAM",
+        DefaultUserSettings={"ExecutionRole": ROLE},
+        SubnetIds=VPC["Subnets"],
+        VpcId="vpc-0123456789abcdef0",
+    )["DomainArn"]
+    return str(arn.rsplit("/", 1)[1])
+
+
+FEATURES = [
+    {"FeatureName": "id", "FeatureType": "String"},
+    {"FeatureName": "event_time", "FeatureType": "String"},
+]
+
+# --------------------------------------------------------------------------- SageMaker: lost fields
+
+
+@scenario
+def model_enable_network_isolation() -> None:
+    client = sm()
+    client.create_model(ModelName="isolated", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE}, EnableNetworkIsolation=True)
+    client.create_model(ModelName="default", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    assert client.describe_model(ModelName="isolated")["EnableNetworkIsolation"] is True
+    assert client.describe_model(ModelName="default")["EnableNetworkIsolation"] is False
+
+
+@scenario
+def model_without_vpc_has_no_vpc_config() -> None:
+    client = sm()
+    client.create_model(ModelName="no-vpc", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    described = client.describe_model(ModelName="no-vpc")
+    assert "VpcConfig" not in described
+    assert "Containers" not in described
+
+
+@scenario
+def training_job_environment() -> None:
+    create_training_job("with-env", Environment={"PASSWORD": "x"})
+    assert sm().describe_training_job(TrainingJobName="with-env")["Environment"] == {"PASSWORD": "x"}
+
+
+@scenario
+def training_job_retry_strategy() -> None:
+    create_training_job("with-retry", RetryStrategy={"MaximumRetryAttempts": 3})
+    assert sm().describe_training_job(TrainingJobName="with-retry")["RetryStrategy"] == {"MaximumRetryAttempts": 3}
+
+
+@scenario
+def processing_job_environment() -> None:
+    create_processing_job("with-env", Environment={"TOKEN": "y"})
+    assert sm().describe_processing_job(ProcessingJobName="with-env")["Environment"] == {"TOKEN": "y"}
+
+
+@scenario
+def processing_job_resources() -> None:
+    create_processing_job("with-resources")
+    described = sm().describe_processing_job(ProcessingJobName="with-resources")
+    assert described["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"] == KEY
+
+
+@scenario
+def notebook_root_access_default() -> None:
+    client = sm()
+    client.create_notebook_instance(NotebookInstanceName="defaults", InstanceType="ml.t3.medium", RoleArn=ROLE)
+    assert client.describe_notebook_instance(NotebookInstanceName="defaults")["RootAccess"] == "Enabled"
+
+
+@scenario
+def endpoint_config_without_capture_omits_it() -> None:
+    create_endpoint("plain", capture=None)
+    assert "DataCaptureConfig" not in sm().describe_endpoint_config(EndpointConfigName="plain-config")
+    assert "DataCaptureConfig" not in sm().describe_endpoint(EndpointName="plain")
+
+
+@scenario
+def endpoint_data_capture_summary() -> None:
+    create_endpoint(
+        "captured",
+        capture={
+            "EnableCapture": True,
+            "InitialSamplingPercentage": 25,
+            "DestinationS3Uri": "s3://bucket/capture",
+            "KmsKeyId": KEY,
+            "CaptureOptions": [{"CaptureMode": "Input"}],
+        },
+    )
+    summary = sm().describe_endpoint(EndpointName="captured")["DataCaptureConfig"]
+    assert summary == {
+        "EnableCapture": True,
+        "CaptureStatus": "Started",
+        "CurrentSamplingPercentage": 25,
+        "DestinationS3Uri": "s3://bucket/capture",
+        "KmsKeyId": KEY,
+    }
+
+
+@scenario
+def domain_without_invented_security_group() -> None:
+    domain_id = create_domain("plain-domain")
+    described = sm().describe_domain(DomainId=domain_id)
+    assert "SecurityGroupIdForDomainBoundary" not in described
+    assert "FailureReason" not in described
+    assert described["AppNetworkAccessType"] == "PublicInternetOnly"
+
+
+@scenario
+def feature_group_online_store() -> None:
+    client = sm()
+    client.create_feature_group(
+        FeatureGroupName="online-only",
+        RecordIdentifierFeatureName="id",
+        EventTimeFeatureName="event_time",
+        FeatureDefinitions=FEATURES,
+        OnlineStoreConfig={"EnableOnlineStore": True, "SecurityConfig": {"KmsKeyId": KEY}},
+        Description="online features",
+    )
+    described = client.describe_feature_group(FeatureGroupName="online-only")
+    assert described["OnlineStoreConfig"]["SecurityConfig"]["KmsKeyId"] == KEY
+    assert described["Description"] == "online features"
+    assert "OfflineStoreConfig" not in described
+    assert error_code(lambda: client.describe_feature_group(FeatureGroupName="missing")) == "ResourceNotFound"
+
+
+# --------------------------------------------------------------------------- SageMaker: missing APIs
+
+
+@scenario
+def user_profiles() -> None:
+    client = sm()
+    first, second = create_domain("team-a"), create_domain("team-b")
+    for index in range(3):
+        client.create_user_profile(DomainId=first, UserProfileName=f"user-{index}", Tags=[{"Key": "k", "Value": "v"}])
+    arn = client.create_user_profile(
+        DomainId=second, UserProfileName="other", UserSettings={"ExecutionRole": ROLE}
+    )["UserProfileArn"]
+    assert arn == f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/{second}/other"
+    described = client.describe_user_profile(DomainId=second, UserProfileName="other")
+    assert described["UserSettings"] == {"ExecutionRole": ROLE}
+    assert described["Status"] == "InService"
+    assert {"CreationTime", "LastModifiedTime", "HomeEfsFileSystemUid", "UserProfileArn"} <= set(described)
+    pages = list(client.get_paginator("list_user_profiles").paginate(DomainIdEquals=first, PaginationConfig={"PageSize": 2}))
+    assert [len(page["UserProfiles"]) for page in pages] == [2, 1]
+    assert {p["UserProfileName"] for page in pages for p in page["UserProfiles"]} == {"user-0", "user-1", "user-2"}
+    assert "NextToken" in client.list_user_profiles(MaxResults=1)
+    assert len(client.list_user_profiles()["UserProfiles"]) == 4
+    assert error_code(lambda: client.describe_user_profile(DomainId=first, UserProfileName="nobody")) == "ResourceNotFound"
+    assert error_code(lambda: client.create_user_profile(DomainId=first, UserProfileName="user-0")) == "ResourceInUse"
+    assert error_code(lambda: client.list_user_profiles(MaxResults=101)) == "ValidationException"
+    client.delete_user_profile(DomainId=second, UserProfileName="other")
+    assert error_code(lambda: client.describe_user_profile(DomainId=second, UserProfileName="other")) == "ResourceNotFound"
+
+
+@scenario
+def monitoring_schedules() -> None:
+    client = sm()
+    create_endpoint("watched", capture=None)
+    create_endpoint("other", capture=None)
+    inline = {
+        "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
+        "MonitoringJobDefinition": {
+            "MonitoringInputs": [{"EndpointInput": {"EndpointName": "watched", "LocalPath": "/opt/ml/processing/input"}}],
+            "MonitoringOutputConfig": {"MonitoringOutputs": [{"S3Output": {"S3Uri": "s3://bucket/mon", "LocalPath": "/opt/ml/out"}}]},
+            "MonitoringResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10}},
+            "MonitoringAppSpecification": {"ImageUri": IMAGE},
+            "RoleArn": ROLE,
+        },
+    }
+    client.create_monitoring_schedule(MonitoringScheduleName="inline-a", MonitoringScheduleConfig=inline)
+    client.create_monitoring_schedule(MonitoringScheduleName="inline-b", MonitoringScheduleConfig=inline)
+    client.create_data_quality_job_definition(
+        JobDefinitionName="dq-other",
+        DataQualityAppSpecification={"ImageUri": IMAGE},
+        DataQualityJobInput={"EndpointInput": {"EndpointName": "other", "LocalPath": "/opt/ml/processing/input"}},
+        DataQualityJobOutputConfig={"MonitoringOutputs": [{"S3Output": {"S3Uri": "s3://bucket/dq", "LocalPath": "/opt/ml/out"}}]},
+        JobResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10}},
+        RoleArn=ROLE,
+    )
+    arn = client.create_monitoring_schedule(
+        MonitoringScheduleName="by-definition",
+        MonitoringScheduleConfig={
+            "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
+            "MonitoringJobDefinitionName": "dq-other",
+            "MonitoringType": "DataQuality",
+        },
+    )["MonitoringScheduleArn"]
+    assert arn == f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:monitoring-schedule/by-definition"
+    described = client.describe_monitoring_schedule(MonitoringScheduleName="by-definition")
+    assert described["MonitoringScheduleStatus"] == "Scheduled"
+    assert described["MonitoringType"] == "DataQuality"
+    assert described["EndpointName"] == "other"
+    assert described["MonitoringScheduleConfig"]["MonitoringJobDefinitionName"] == "dq-other"
+    assert {"MonitoringScheduleArn", "MonitoringScheduleName", "CreationTime", "LastModifiedTime"} <= set(described)
+    watched = client.list_monitoring_schedules(EndpointName="watched")["MonitoringScheduleSummaries"]
+    assert sorted(s["MonitoringScheduleName"] for s in watched) == ["inline-a", "inline-b"]
+    pages = list(client.get_paginator("list_monitoring_schedules").paginate(PaginationConfig={"PageSize": 2}))
+    assert [len(page["MonitoringScheduleSummaries"]) for page in pages] == [2, 1]
+    assert error_code(lambda: client.describe_monitoring_schedule(MonitoringScheduleName="nope")) == "ResourceNotFound"
+    assert error_code(
+        lambda: client.create_monitoring_schedule(MonitoringScheduleName="inline-a", MonitoringScheduleConfig=inline)
+    ) == "ResourceInUse"
+
+
+@scenario
+def feature_groups_list() -> None:
+    client = sm()
+    for index in range(3):
+        client.create_feature_group(
+            FeatureGroupName=f"features-{index}",
+            RecordIdentifierFeatureName="id",
+            EventTimeFeatureName="event_time",
+            FeatureDefinitions=FEATURES,
+            OfflineStoreConfig={"S3StorageConfig": {"S3Uri": f"s3://bucket/fs/{index}"}},
+            RoleArn=ROLE,
+        )
+    pages = list(client.get_paginator("list_feature_groups").paginate(PaginationConfig={"PageSize": 2}))
+    assert [len(page["FeatureGroupSummaries"]) for page in pages] == [2, 1]
+    summary = pages[0]["FeatureGroupSummaries"][0]
+    assert {"FeatureGroupName", "FeatureGroupArn", "CreationTime", "FeatureGroupStatus"} <= set(summary)
+    assert summary["FeatureGroupStatus"] == "Created"
+    assert len(client.list_feature_groups(NameContains="features-1")["FeatureGroupSummaries"]) == 1
+
+
+@scenario
+def notebook_lifecycle_configs_list() -> None:
+    client = sm()
+    for index in range(3):
+        client.create_notebook_instance_lifecycle_config(
+            NotebookInstanceLifecycleConfigName=f"lifecycle-{index}",
+            OnStart=[{"Content": base64.b64encode(b"echo hi").decode()}],
+        )
+    pages = list(
+        client.get_paginator("list_notebook_instance_lifecycle_configs").paginate(PaginationConfig={"PageSize": 2})
+    )
+    names = [c["NotebookInstanceLifecycleConfigName"] for page in pages for c in page["NotebookInstanceLifecycleConfigs"]]
+    assert sorted(names) == ["lifecycle-0", "lifecycle-1", "lifecycle-2"]
+    assert len(pages) == 2
+
+
+@scenario
+def list_models_pages() -> None:
+    client = sm()
+    for index in range(5):
+        client.create_model(ModelName=f"model-{index}", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    first = client.list_models(MaxResults=2)
+    assert len(first["Models"]) == 2 and "NextToken" in first
+    pages = list(client.get_paginator("list_models").paginate(PaginationConfig={"PageSize": 2}))
+    assert [len(page["Models"]) for page in pages] == [2, 2, 1]
+    assert set(pages[0]["Models"][0]) == {"ModelName", "ModelArn", "CreationTime"}
+    assert error_code(lambda: client.list_models(MaxResults=101)) == "ValidationException"
+    assert error_code(lambda: client.list_models(NextToken="not-a-token")) == "ValidationException"
+
+
+@scenario
+def list_tags_on_every_resource_kind() -> None:
+    client = sm()
+    tags = [{"Key": "team", "Value": "ml"}]
+    domain_id = create_domain("tagged")
+    arns = [
+        client.create_user_profile(DomainId=domain_id, UserProfileName="tagged", Tags=tags)["UserProfileArn"],
+        client.create_feature_group(
+            FeatureGroupName="tagged",
+            RecordIdentifierFeatureName="id",
+            EventTimeFeatureName="event_time",
+            FeatureDefinitions=FEATURES,
+            OnlineStoreConfig={"EnableOnlineStore": True},
+            Tags=tags,
+        )["FeatureGroupArn"],
+        client.create_notebook_instance_lifecycle_config(
+            NotebookInstanceLifecycleConfigName="tagged", OnStart=[{"Content": "ZWNobw=="}], Tags=tags
+        )["NotebookInstanceLifecycleConfigArn"],
+    ]
+    client.create_model_package_group(ModelPackageGroupName="tagged")
+    arns.append(
+        client.create_model_package(
+            ModelPackageGroupName="tagged",
+            ModelApprovalStatus="Approved",
+            InferenceSpecification={
+                "Containers": [{"Image": IMAGE}],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["text/csv"],
+            },
+            Tags=tags,
+        )["ModelPackageArn"]
+    )
+    for arn in arns:
+        assert client.list_tags(ResourceArn=arn)["Tags"] == tags, arn
+    # Domains created without tags still answer (moto stored None and crashed).
+    assert client.list_tags(ResourceArn=f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:domain/{domain_id}")["Tags"] == []
+    missing = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:feature-group/missing"
+    assert error_code(lambda: client.list_tags(ResourceArn=missing)) == "ValidationException"
+
+
+# --------------------------------------------------------------------------- other services
+
+
+@scenario
+def cost_explorer_anomaly_monitors() -> None:
+    ce = SESSION.client("ce")
+    arns = [
+        ce.create_anomaly_monitor(
+            AnomalyMonitor={"MonitorName": f"monitor-{index}", "MonitorType": "DIMENSIONAL", "MonitorDimension": "SERVICE"}
+        )["MonitorArn"]
+        for index in range(3)
+    ]
+    assert all(arn.startswith(f"arn:aws:ce::{ACCOUNT}:anomalymonitor/") for arn in arns)
+    monitors = ce.get_anomaly_monitors()["AnomalyMonitors"]
+    assert [m["MonitorName"] for m in monitors] == ["monitor-0", "monitor-1", "monitor-2"]
+    first = monitors[0]
+    assert first["MonitorType"] == "DIMENSIONAL" and first["MonitorDimension"] == "SERVICE"
+    assert len(first["CreationDate"]) == 10 and first["MonitorArn"] == arns[0]
+    only = ce.get_anomaly_monitors(MonitorArnList=[arns[1]])["AnomalyMonitors"]
+    assert [m["MonitorArn"] for m in only] == [arns[1]]
+    page = ce.get_anomaly_monitors(MaxResults=2)
+    assert len(page["AnomalyMonitors"]) == 2
+    rest = ce.get_anomaly_monitors(MaxResults=2, NextPageToken=page["NextPageToken"])
+    assert [m["MonitorArn"] for m in rest["AnomalyMonitors"]] == [arns[2]] and "NextPageToken" not in rest
+    unknown = f"arn:aws:ce::{ACCOUNT}:anomalymonitor/00000000-0000-0000-0000-000000000000"
+    assert error_code(lambda: ce.get_anomaly_monitors(MonitorArnList=[unknown])) == "UnknownMonitorException"
+
+
+@scenario
+def iam_aws_managed_policy_attachable() -> None:
+    iam = SESSION.client("iam")
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    iam.create_role(RoleName="admin", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    iam.attach_role_policy(RoleName="admin", PolicyArn=admin)
+    assert iam.get_policy(PolicyArn=admin)["Policy"]["AttachmentCount"] == 1
+    details = iam.get_account_authorization_details(Filter=["AWSManagedPolicy"])["Policies"]
+    assert [p["PolicyName"] for p in details] == ["AdministratorAccess"]
+    assert details[0]["PolicyId"]
+    document = details[0]["PolicyVersionList"][0]["Document"]
+    assert document["Statement"][0]["Action"] == "*"
+
+
+@scenario
+def iam_authorization_details_pages() -> None:
+    iam = SESSION.client("iam")
+    for index in range(3):
+        iam.create_user(UserName=f"user-{index}")
+        iam.create_role(RoleName=f"role-{index}", AssumeRolePolicyDocument="{}")
+    first = iam.get_account_authorization_details(MaxItems=4)
+    assert first["IsTruncated"] is True and first["Marker"]
+    assert len(first["UserDetailList"]) == 3 and len(first["RoleDetailList"]) == 1
+    rest = iam.get_account_authorization_details(MaxItems=4, Marker=first["Marker"])
+    assert rest["IsTruncated"] is False and len(rest["RoleDetailList"]) == 2
+
+
+@scenario
+def kms_key_policy_name_is_optional() -> None:
+    kms = SESSION.client("kms")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    response = kms.get_key_policy(KeyId=key_id)
+    assert json.loads(response["Policy"])["Statement"]
+    assert response["PolicyName"] == "default"
+
+
+@scenario
+def s3_new_bucket_defaults() -> None:
+    s3 = SESSION.client("s3")
+    s3.create_bucket(Bucket="fresh-bucket-defaults")
+    rules = s3.get_bucket_encryption(Bucket="fresh-bucket-defaults")["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    block = s3.get_public_access_block(Bucket="fresh-bucket-defaults")["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    s3.delete_public_access_block(Bucket="fresh-bucket-defaults")
+    assert error_code(lambda: s3.get_public_access_block(Bucket="fresh-bucket-defaults")) == (
+        "NoSuchPublicAccessBlockConfiguration"
+    )
+
+
+@scenario
+def s3_deleted_encryption_reverts_to_sse_s3() -> None:
+    s3 = SESSION.client("s3")
+    s3.create_bucket(Bucket="reverting-bucket")
+    s3.put_bucket_encryption(
+        Bucket="reverting-bucket",
+        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]},
+    )
+    s3.delete_bucket_encryption(Bucket="reverting-bucket")
+    rules = s3.get_bucket_encryption(Bucket="reverting-bucket")["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+
+# --------------------------------------------------------------------------- running the scenarios
+
+
+@pytest.fixture(autouse=True)
+def plain_iam(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The suite preloads every AWS managed policy (about 2 s per mock_aws context); these
+    # tests need none of them, and the IAM scenario shows what happens without them.
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
+
+
+@pytest.fixture
+def without_extensions() -> Iterator[None]:
+    uninstall()
+    try:
+        yield
+    finally:
+        install()
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenario_passes_with_extensions(name: str) -> None:
+    install()
+    with mock_aws():
+        SCENARIOS[name]()
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenario_fails_on_plain_moto(name: str, without_extensions: None) -> None:
+    assert not installed()
+    with mock_aws(), pytest.raises((AssertionError, ClientError, NotImplementedError, KeyError, TypeError)):
+        SCENARIOS[name]()
+
+
+def test_fields_moto_already_keeps_survive() -> None:
+    install()
+    with mock_aws():
+        client = sm()
+        create_training_job(
+            "kept",
+            VpcConfig=VPC,
+            EnableNetworkIsolation=True,
+            EnableInterContainerTrafficEncryption=True,
+        )
+        job = client.describe_training_job(TrainingJobName="kept")
+        assert job["VpcConfig"] == VPC
+        assert job["EnableNetworkIsolation"] is True
+        assert job["EnableInterContainerTrafficEncryption"] is True
+        assert job["OutputDataConfig"]["KmsKeyId"] == KEY
+        assert job["ResourceConfig"]["VolumeKmsKeyId"] == KEY
+
+        network = {"EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True, "VpcConfig": VPC}
+        create_processing_job("kept", NetworkConfig=network)
+        assert client.describe_processing_job(ProcessingJobName="kept")["NetworkConfig"] == network
+
+        client.create_model(ModelName="m", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+        client.create_transform_job(
+            TransformJobName="kept",
+            ModelName="m",
+            TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://bucket/in"}}},
+            TransformOutput={"S3OutputPath": "s3://bucket/out", "KmsKeyId": KEY},
+            TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1},
+            Environment={"A": "B"},
+        )
+        transform = client.describe_transform_job(TransformJobName="kept")
+        assert transform["Environment"] == {"A": "B"} and transform["TransformOutput"]["KmsKeyId"] == KEY
+        assert "FailureReason" not in transform
+
+        client.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName="lc", OnStart=[{"Content": "ZWNobw=="}])
+        client.create_notebook_instance(
+            NotebookInstanceName="kept",
+            InstanceType="ml.t3.medium",
+            RoleArn=ROLE,
+            SubnetId=VPC["Subnets"][0],
+            SecurityGroupIds=VPC["SecurityGroupIds"],
+            KmsKeyId=KEY,
+            LifecycleConfigName="lc",
+            DirectInternetAccess="Disabled",
+            RootAccess="Disabled",
+        )
+        notebook = client.describe_notebook_instance(NotebookInstanceName="kept")
+        assert (notebook["DirectInternetAccess"], notebook["RootAccess"]) == ("Disabled", "Disabled")
+        assert (notebook["KmsKeyId"], notebook["SubnetId"], notebook["SecurityGroups"]) == (
+            KEY,
+            VPC["Subnets"][0],
+            VPC["SecurityGroupIds"],
+        )
+        assert notebook["NotebookInstanceLifecycleConfigName"] == "lc"
+
+        domain_id = client.create_domain(
+            DomainName="kept",
+            AuthMode="IAM",
+            DefaultUserSettings={"ExecutionRole": ROLE, "SecurityGroups": VPC["SecurityGroupIds"]},
+            SubnetIds=VPC["Subnets"],
+            VpcId="vpc-0123456789abcdef0",
+            AppNetworkAccessType="VpcOnly",
+            KmsKeyId=KEY,
+        )["DomainArn"].rsplit("/", 1)[1]
+        domain = client.describe_domain(DomainId=domain_id)
+        assert (domain["AppNetworkAccessType"], domain["KmsKeyId"], domain["VpcId"]) == ("VpcOnly", KEY, "vpc-0123456789abcdef0")
+        assert domain["SubnetIds"] == VPC["Subnets"]
+        assert domain["DefaultUserSettings"]["SecurityGroups"] == VPC["SecurityGroupIds"]
+
+        capture = {
+            "EnableCapture": True,
+            "InitialSamplingPercentage": 100,
+            "DestinationS3Uri": "s3://bucket/capture",
+            "KmsKeyId": KEY,
+            "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+        }
+        variants = [{"VariantName": "v", "ModelName": "m", "InitialInstanceCount": 2, "InstanceType": "ml.m5.large"}]
+        client.create_endpoint_config(EndpointConfigName="kept", ProductionVariants=variants, KmsKeyId=KEY, DataCaptureConfig=capture)
+        config = client.describe_endpoint_config(EndpointConfigName="kept")
+        assert (config["KmsKeyId"], config["DataCaptureConfig"], config["ProductionVariants"]) == (KEY, capture, variants)
+        client.create_endpoint(EndpointName="kept", EndpointConfigName="kept", Tags=[{"Key": "team", "Value": "ml"}])
+        endpoint_arn = client.describe_endpoint(EndpointName="kept")["EndpointArn"]
+        assert client.list_tags(ResourceArn=endpoint_arn)["Tags"] == [{"Key": "team", "Value": "ml"}]
+
+        client.create_model_package_group(ModelPackageGroupName="kept")
+        package = client.create_model_package(
+            ModelPackageGroupName="kept",
+            ModelApprovalStatus="PendingManualApproval",
+            InferenceSpecification={
+                "Containers": [{"Image": IMAGE}],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["text/csv"],
+            },
+        )["ModelPackageArn"]
+        assert client.describe_model_package(ModelPackageName=package)["ModelApprovalStatus"] == "PendingManualApproval"
+
+
+def test_install_is_idempotent() -> None:
+    for _ in range(3):
+        install()
+    assert installed()
+    uninstall()
+    assert not installed()
+    install()
+    install()
+    with mock_aws():
+        # A second install must not wrap the wrapper: that would recurse or double-apply.
+        model_enable_network_isolation()

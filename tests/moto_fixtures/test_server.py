@@ -1,0 +1,204 @@
+"""The moto server process: extensions installed, latency, throttling, AccessDenied and call counting."""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from moto_fixtures.estate import build_aws_estate
+from moto_fixtures.server import FAULTS_PATH, STATS_PATH, running_server
+
+pytestmark = pytest.mark.server
+
+NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
+# One session: a fresh one re-parses every service model (about a second for EC2).
+SESSION = boto3.Session()
+
+
+@pytest.fixture(autouse=True)
+def _lean_server_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The child inherits the environment; preloading every AWS managed policy costs it ~2 s.
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
+
+
+def get_json(url: str, method: str = "GET") -> Any:
+    request = urllib.request.Request(url, method=method)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def client(url: str, service: str, config: Config = NO_RETRY) -> Any:
+    return SESSION.client(service, region_name="us-east-1", endpoint_url=url, config=config)
+
+
+def error_of(call: Any) -> tuple[str, int]:
+    with pytest.raises(ClientError) as caught:
+        call()
+    response = caught.value.response
+    return str(response["Error"]["Code"]), int(response["ResponseMetadata"]["HTTPStatusCode"])
+
+
+def test_serves_the_extensions_and_counts_calls() -> None:
+    with running_server() as url:
+        assert url.startswith("http://127.0.0.1:")
+        sm = client(url, "sagemaker")
+        domain = sm.create_domain(
+            DomainName="served",
+            AuthMode="IAM",
+            DefaultUserSettings={"ExecutionRole": "arn:aws:iam::123456789012:role/r"},
+            SubnetIds=["subnet-0123456789abcdef0"],
+            VpcId="vpc-0123456789abcdef0",
+        )["DomainArn"].rsplit("/", 1)[1]
+        sm.create_user_profile(DomainId=domain, UserProfileName="someone")
+        assert [p["UserProfileName"] for p in sm.list_user_profiles()["UserProfiles"]] == ["someone"]
+        ce = client(url, "ce")
+        ce.create_anomaly_monitor(AnomalyMonitor={"MonitorName": "m", "MonitorType": "DIMENSIONAL", "MonitorDimension": "SERVICE"})
+        assert len(ce.get_anomaly_monitors()["AnomalyMonitors"]) == 1
+        s3 = client(url, "s3")
+        s3.create_bucket(Bucket="served-bucket")
+        assert s3.get_bucket_encryption(Bucket="served-bucket")["ServerSideEncryptionConfiguration"]["Rules"]
+        client(url, "ec2").describe_vpcs()
+        client(url, "iam").list_roles()
+        assert get_json(url + STATS_PATH) == {
+            "ce:CreateAnomalyMonitor": 1,
+            "ce:GetAnomalyMonitors": 1,
+            "ec2:DescribeVpcs": 1,
+            "iam:ListRoles": 1,
+            "s3:CreateBucket": 1,
+            "s3:GetBucketEncryption": 1,
+            "sagemaker:CreateDomain": 1,
+            "sagemaker:CreateUserProfile": 1,
+            "sagemaker:ListUserProfiles": 1,
+        }
+        assert get_json(url + STATS_PATH, method="DELETE") == {}
+        assert get_json(url + STATS_PATH) == {}
+
+
+def test_latency_applies_per_request_and_requests_overlap() -> None:
+    latency = 0.4
+    with running_server(latency_ms=latency * 1000) as url:
+        sm = client(url, "sagemaker", Config(retries={"total_max_attempts": 1}, max_pool_connections=8))
+        sm.list_models()  # warm the connection pool and the server's model loading
+        started = time.perf_counter()
+        sm.list_models()
+        assert time.perf_counter() - started >= latency
+        durations: list[float] = []
+
+        def call() -> None:
+            begin = time.perf_counter()
+            sm.list_models()
+            durations.append(time.perf_counter() - begin)
+
+        threads = [threading.Thread(target=call) for _ in range(6)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        assert len(durations) == 6 and min(durations) >= latency
+        # Six sequential calls would take 2.4 s; overlapping ones take about one latency.
+        assert elapsed < 3 * latency
+
+
+def test_throttling_answers_each_protocol_like_aws() -> None:
+    with running_server(throttle_rate=1.0) as url:
+        assert error_of(client(url, "sagemaker").list_models) == ("ThrottlingException", 400)
+        assert error_of(client(url, "kms").list_keys) == ("ThrottlingException", 400)
+        assert error_of(client(url, "guardduty").list_detectors) == ("ThrottlingException", 400)
+        assert error_of(client(url, "iam").list_roles) == ("Throttling", 400)
+        assert error_of(client(url, "ec2").describe_vpcs) == ("RequestLimitExceeded", 503)
+        assert error_of(client(url, "s3").list_buckets) == ("SlowDown", 503)
+        retrying = client(url, "sagemaker", Config(retries={"mode": "standard", "total_max_attempts": 2}))
+        with pytest.raises(ClientError) as caught:
+            retrying.list_endpoints()
+        # botocore recognised the throttle and retried it.
+        assert caught.value.response["ResponseMetadata"]["RetryAttempts"] == 1
+        assert get_json(url + STATS_PATH)["sagemaker:ListEndpoints"] == 2
+        assert get_json(url + FAULTS_PATH)["throttled"]["sagemaker:ListEndpoints"] == 2
+
+
+def test_partial_throttling_is_seeded_and_retries_get_through() -> None:
+    seed, rate = 7, 0.5
+    # Sequential requests draw from random.Random(seed) in order, so the pattern is predictable.
+    draws = random.Random(seed)
+    expected = ["throttled" if draws.random() < rate else "ok" for _ in range(16)]
+    assert 0 < expected.count("throttled") < 16
+    with running_server(throttle_rate=rate, seed=seed) as url:
+        sm = client(url, "sagemaker")
+        results = []
+        for _ in range(16):
+            try:
+                sm.list_models()
+                results.append("ok")
+            except ClientError as error:
+                assert error.response["Error"]["Code"] == "ThrottlingException"
+                results.append("throttled")
+        assert results == expected
+        assert get_json(url + FAULTS_PATH)["throttled"]["sagemaker:ListModels"] == results.count("throttled")
+        patient = client(url, "sagemaker", Config(retries={"mode": "standard", "total_max_attempts": 12}))
+        for _ in range(2):
+            patient.list_endpoints()
+
+
+def test_denied_operations_answer_access_denied() -> None:
+    with running_server(deny=("sagemaker:ListTrainingJobs", "iam:List*", "s3:GetBucketPolicy")) as url:
+        sm = client(url, "sagemaker")
+        code, status = error_of(sm.list_training_jobs)
+        assert (code, status) == ("AccessDeniedException", 400)
+        sm.list_models()
+        assert error_of(client(url, "iam").list_roles) == ("AccessDenied", 403)
+        assert error_of(client(url, "iam").list_users) == ("AccessDenied", 403)
+        client(url, "iam").get_account_authorization_details()
+        s3 = client(url, "s3")
+        s3.create_bucket(Bucket="denied-bucket")
+        assert error_of(lambda: s3.get_bucket_policy(Bucket="denied-bucket")) == ("AccessDenied", 403)
+        faults = get_json(url + FAULTS_PATH)
+        assert faults["denied"] == {
+            "iam:ListRoles": 1,
+            "iam:ListUsers": 1,
+            "s3:GetBucketPolicy": 1,
+            "sagemaker:ListTrainingJobs": 1,
+        }
+        assert faults["throttled"] == {}
+
+
+def test_estate_builds_against_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    with running_server() as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        manifest = build_aws_estate(session=SESSION, regions=("us-east-1", "eu-west-1"))
+        sm = SESSION.client("sagemaker", region_name="us-east-1")
+        assert sm.describe_model(ModelName="good-model")["EnableNetworkIsolation"] is True
+        assert manifest.expected[("aws.sagemaker.model_network_isolation", "bad-model")] == "FAIL"
+        stats = get_json(url + STATS_PATH)
+        assert stats["sagemaker:CreateUserProfile"] == 2 and stats["iam:AttachRolePolicy"] == 1
+
+
+def test_explicit_port_and_clean_stop() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with running_server(port=port) as url:
+        assert url == f"http://127.0.0.1:{port}"
+        assert get_json(url + STATS_PATH) == {}
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(url + STATS_PATH, timeout=2)
+
+
+def test_a_server_that_cannot_start_reports_why() -> None:
+    with running_server() as url:
+        busy = int(url.rsplit(":", 1)[1])
+        with pytest.raises(RuntimeError, match="did not start"):
+            with running_server(port=busy):
+                pass
