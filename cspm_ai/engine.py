@@ -136,7 +136,7 @@ def describe_error(err: CollectionError) -> str:
 
 
 def _finding(check: CheckSpec, verdict: Verdict, *, provider: str, account: str, region: str,
-             resource_type: str, uid: str, name: str) -> Finding:
+             resource_type: str, uid: str, name: str, tags: dict[str, str] | None = None) -> Finding:
     return Finding(
         id=finding_id(check.id, uid),
         check_id=check.id,
@@ -154,6 +154,7 @@ def _finding(check: CheckSpec, verdict: Verdict, *, provider: str, account: str,
         compliance={k: list(v) for k, v in check.compliance.items()},
         remediation=check.remediation,
         evidence=verdict.evidence,
+        resource_tags=dict(tags or {}),
     )
 
 
@@ -188,6 +189,7 @@ def evaluate(snapshot: Snapshot, checks: Iterable[CheckSpec], settings: Evaluati
                     check, _judge(check, resource, ctx, snapshot),
                     provider=resource.provider, account=resource.account, region=resource.region,
                     resource_type=resource.type, uid=resource.uid, name=resource.name,
+                    tags=resource.tags,
                 ))
     return findings
 

@@ -139,6 +139,8 @@ class Finding:
     evidence: JSON
     muted: bool = False
     mute_reason: str | None = None
+    # The resource's tags (redacted), so owners can be found and findings routed.
+    resource_tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,7 @@ class FindingOut(_Model):
     evidence: dict[str, Any]
     muted: bool = False
     mute_reason: str | None = None
+    resource_tags: dict[str, str] = Field(default_factory=dict)
 
 
 class ErrorOut(_Model):
@@ -250,6 +251,7 @@ def _finding_out(f: Finding) -> FindingOut:
         evidence=dict(f.evidence),
         muted=f.muted,
         mute_reason=f.mute_reason,
+        resource_tags={k: f.resource_tags[k] for k in sorted(f.resource_tags)},
     )
 
 

@@ -152,7 +152,8 @@ def _script() -> str:
 
 def _finding_row(f: FindingOut) -> FindingRow:
     searchable = (f.title, f.check_id, f.resource_uid, f.resource_name, f.resource_type,
-                  f.message, f.account, f.region, f.id)
+                  f.message, f.account, f.region, f.id,
+                  *(f"{k}={v}" for k, v in f.resource_tags.items()))
     return FindingRow(
         finding=f,
         evidence=[EvidenceRow(str(k), _json_text(v)) for k, v in f.evidence.items()],

@@ -255,7 +255,7 @@ def load_findings(session: Session, scan_id: str) -> list[Finding]:
             FindingRow.severity, FindingRow.provider, FindingRow.account, FindingRow.region,
             FindingRow.resource_type, FindingRow.resource_uid, FindingRow.resource_name,
             FindingRow.message, FindingRow.checklist, FindingRow.compliance, FindingRow.remediation,
-            FindingRow.evidence, FindingRow.muted, FindingRow.mute_reason,
+            FindingRow.evidence, FindingRow.muted, FindingRow.mute_reason, FindingRow.resource_tags,
         )
         .where(FindingRow.scan_id == scan_id)
         .order_by(FindingRow.id)
@@ -280,6 +280,7 @@ def load_findings(session: Session, scan_id: str) -> list[Finding]:
             evidence=row.evidence,
             muted=row.muted,
             mute_reason=row.mute_reason,
+            resource_tags=dict(row.resource_tags or {}),
         )
         for row in rows
     ]
@@ -389,6 +390,7 @@ def _insert_findings(session: Session, scan_id: str, findings: Iterable[Finding]
             "evidence": f.evidence,
             "muted": f.muted,
             "mute_reason": f.mute_reason,
+            "resource_tags": dict(f.resource_tags),
         }
         for f in unique.values()
     ))

@@ -151,6 +151,7 @@ class FindingRow(Base):
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     muted: Mapped[bool] = mapped_column(Boolean, nullable=False)
     mute_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    resource_tags: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False)
 
 
 class CollectionErrorRow(Base):

@@ -23,11 +23,10 @@ TRUST = json.dumps({
 
 
 @pytest.fixture()
-def small_estate(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def small_estate() -> Iterator[dict[str, str]]:
     """A notebook, a model and a training job sharing a role, key, subnet and bucket."""
     from moto_fixtures.extensions import install
 
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")  # 1,000 policies this test never reads
     with mock_aws():
         install()
         iam = boto3.client("iam")

@@ -24,53 +24,7 @@ from cspm_ai.model import (
     Status,
 )
 
-PG_HOST = os.environ.get("CSPM_TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("CSPM_TEST_PG_PORT", "5432"))
-PG_USER = os.environ.get("CSPM_TEST_PG_USER", "postgres")
-
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-def _admin_connection(dbname: str) -> psycopg.Connection:
-    return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname, autocommit=True, connect_timeout=5)
-
-
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A throwaway PostgreSQL database for this test session; fails under CI when unreachable."""
-    try:
-        admin = _admin_connection("postgres")
-    except psycopg.OperationalError as exc:
-        reason = f"PostgreSQL on {PG_HOST}:{PG_PORT} is unreachable: {' '.join(str(exc).split())}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    name = f"cspm_test_{secrets.token_hex(6)}"
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield name
-    finally:
-        with _admin_connection("postgres") as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def _reset_postgres(name: str) -> None:
-    with _admin_connection(name) as conn:
-        conn.execute("SET lock_timeout = '10s'")
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty database (no tables yet)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{(tmp_path / 'inventory.db').as_posix()}"
-        return
-    name: str = request.getfixturevalue("postgres_database")
-    _reset_postgres(name)
-    yield f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+from tests.conftest import PG_HOST, PG_PORT, PG_USER  # noqa: E402,F401  (re-exported for the tests)
 
 
 @pytest.fixture

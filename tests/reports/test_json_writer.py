@@ -17,7 +17,8 @@ def test_keys_follow_the_contract_order(report: Report) -> None:
     assert list(doc["summary"]["by_status"]) == ["PASS", "FAIL", "MANUAL", "ERROR"]
     assert list(doc["summary"]["by_severity"]) == ["critical", "high", "medium", "low", "info"]
     assert list(doc["findings"][0])[:4] == ["id", "check_id", "title", "status"]
-    assert list(doc["findings"][0])[-2:] == ["muted", "mute_reason"]
+    # Contract fields first, in contract order; added fields come after them.
+    assert list(doc["findings"][0])[-3:] == ["muted", "mute_reason", "resource_tags"]
 
 
 def test_indent_two_and_trailing_newline(report: Report) -> None:

@@ -104,6 +104,7 @@ def upgrade() -> None:
         sa.Column("evidence", sa.JSON(), nullable=False),
         sa.Column("muted", sa.Boolean(), nullable=False),
         sa.Column("mute_reason", sa.Text(), nullable=True),
+        sa.Column("resource_tags", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_findings")),
         sa.UniqueConstraint("scan_id", "finding_id", name=op.f("uq_findings_scan_id_finding_id")),
     )
