@@ -72,12 +72,12 @@ CHECK_IDS: tuple[str, ...] = (
 
 # Fixed fake credentials: deterministic so failures reproduce, shaped like the real thing so
 # secret detectors fire. None of them is, or was ever, a working credential.
-_rng = random.Random(20240611)
+_FAKES = random.Random(20240611)
 _B64 = string.ascii_letters + string.digits + "+/"
 
 
-def _fake(alphabet: str, length: int) -> str:
-    return "".join(_rng.choice(alphabet) for _ in range(length))
+def _fake(alphabet: str, length: int, rng: random.Random = _FAKES) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(length))
 
 
 _LIFECYCLE_SECRET_KEY = _fake(_B64, 40)
@@ -86,7 +86,6 @@ _MODEL_ACCESS_KEY_ID = "AKIA" + _fake(string.ascii_uppercase + "234567", 16)
 _MODEL_SECRET_KEY = _fake(_B64, 40)
 _TRAINING_PASSWORD = "Pw-" + _fake(string.ascii_letters + string.digits, 21) + "!"
 _PROCESSING_HF_TOKEN = "hf_" + _fake(string.ascii_letters, 34)
-del _rng
 
 _IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-training:2.1.0-gpu-py310"
 _INFERENCE_IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-inference:2.1.0-gpu-py310"

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from collectors import ProgressCallback
 from collectors.aws.references import Reference, references
@@ -119,18 +120,22 @@ class AwsEngine:
 
     # -- calls -------------------------------------------------------------------------
 
-    def _invoke(self, service: str, region: str, op: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        client = self.session.client(service, region)
+    @contextmanager
+    def _reading(self, client: Any, op: str) -> Iterator[None]:
+        """Turn whatever a call raises into a `_Failure` naming the API operation."""
         try:
-            return getattr(client, op)(**params)
+            yield
         except ClientError as exc:
             err = exc.response.get("Error", {})
             raise _Failure(self._api_name(client, op), str(err.get("Code") or "ClientError"),
                            str(err.get("Message") or exc)) from exc
-        except BotoCoreError as exc:
+        except Exception as exc:  # botocore errors, and an endpoint answering nonsense: a failed read
             raise _Failure(self._api_name(client, op), type(exc).__name__, str(exc)) from exc
-        except Exception as exc:  # an endpoint that answers nonsense is a failed read, not a crash
-            raise _Failure(self._api_name(client, op), type(exc).__name__, str(exc)) from exc
+
+    def _invoke(self, service: str, region: str, op: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        client = self.session.client(service, region)
+        with self._reading(client, op):
+            return getattr(client, op)(**params)
 
     def _pages(self, service: str, region: str, op: str, params: Mapping[str, Any],
                page_size: int | None) -> list[dict[str, Any]]:
@@ -138,17 +143,9 @@ class AwsEngine:
         client = self.session.client(service, region)
         if page_size is None or not client.can_paginate(op):
             return [self._invoke(service, region, op, params)]
-        try:
+        with self._reading(client, op):
             return list(client.get_paginator(op).paginate(
                 **params, PaginationConfig={"PageSize": page_size}))
-        except ClientError as exc:
-            err = exc.response.get("Error", {})
-            raise _Failure(self._api_name(client, op), str(err.get("Code") or "ClientError"),
-                           str(err.get("Message") or exc)) from exc
-        except BotoCoreError as exc:
-            raise _Failure(self._api_name(client, op), type(exc).__name__, str(exc)) from exc
-        except Exception as exc:  # an endpoint that answers nonsense is a failed read, not a crash
-            raise _Failure(self._api_name(client, op), type(exc).__name__, str(exc)) from exc
 
     @staticmethod
     def _items(pages: Iterable[dict[str, Any]], key: str) -> list[Any]:

@@ -233,9 +233,9 @@ def _bucket_region(constraint: str | None) -> str:
     return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(constraint, constraint or "us-east-1")
 
 
-_CUSTOMER_SYMMETRIC = (
-    lambda key: key.get("KeyManager") == "CUSTOMER" and key.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
-)
+def _customer_symmetric(key: Mapping[str, Any]) -> bool:
+    # Only customer managed symmetric keys have a rotation status to ask for.
+    return key.get("KeyManager") == "CUSTOMER" and key.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
 
 REFERENCED: Mapping[str, ReferencedSpec] = {
     spec.type: spec
@@ -244,7 +244,7 @@ REFERENCED: Mapping[str, ReferencedSpec] = {
             type="aws.kms.key", service="kms", describe_op="describe_key", id_param="KeyId",
             result_key="KeyMetadata", uid="{Arn}", name="{KeyId}",
             reads=(
-                Read("get_key_rotation_status", {"KeyId": "{Arn}"}, when=_CUSTOMER_SYMMETRIC),
+                Read("get_key_rotation_status", {"KeyId": "{Arn}"}, when=_customer_symmetric),
                 Read("get_key_policy", {"KeyId": "{Arn}", "PolicyName": "default"}, into="Policy",
                      pick="Policy", parse_json=True),
             ),

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from cspm_ai.inventory import Inventory
 from cspm_ai.model import (
@@ -23,7 +18,6 @@ from cspm_ai.model import (
     Severity,
     Status,
 )
-
 from tests.conftest import PG_HOST, PG_PORT, PG_USER  # noqa: E402,F401  (re-exported for the tests)
 
 
