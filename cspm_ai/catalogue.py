@@ -15,7 +15,7 @@ def catalogue_json(checks: Sequence[CheckSpec]) -> str:
             "id": c.id, "title": c.title, "severity": c.severity.value,
             "resource_types": list(c.resource_types), "checklist": list(c.checklist),
             "compliance": {k: list(v) for k, v in c.compliance.items()},
-            "remediation": c.remediation, "description": c.description,
+            "remediation": c.remediation, "description": c.description, "reads": list(c.reads),
         }
         for c in checks
     ]
@@ -54,6 +54,8 @@ def catalogue_markdown(checks: Sequence[CheckSpec]) -> str:
             "- Compliance: " + "; ".join(f"{k} {', '.join(v)}" for k, v in sorted(c.compliance.items())),
             f"- Remediation: {_cell(c.remediation)}",
         ]
+        if c.reads:
+            lines.append(f"- Reads: {', '.join(f'`{r}`' for r in c.reads)}")
         if c.description:
             lines.append(f"- How it decides: {_cell(c.description)}")
         lines.append("")

@@ -58,7 +58,9 @@ def safe_text(value: object) -> Text:
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    # Piped or scheduled output goes to logs: wide enough that check ids are not cut.
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def _settings() -> Settings:

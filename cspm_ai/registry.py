@@ -22,12 +22,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from cspm_ai.model import Resource, Severity, Verdict
-
-if TYPE_CHECKING:
-    pass
 
 CHECK_ID = re.compile(r"^(aws|azure|gcp)\.[a-z0-9_]+\.[a-z0-9_]+$")
 
@@ -67,7 +64,7 @@ class CheckSpec:
     compliance: Mapping[str, tuple[str, ...]]
     remediation: str
     func: CheckFunc = field(repr=False, compare=False)
-    reads: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()  # the config paths (or related kinds) that decide it, for the catalogue
     description: str = ""
 
     @property
