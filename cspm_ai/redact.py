@@ -116,8 +116,11 @@ def redact_text(text: str, on_hit: Callable[[str], None] | None = None) -> str:
     def assignment(m: re.Match[str]) -> str:
         if not _secret_name(m.group("name")) or not _looks_like_secret_value(m.group("value")):
             return m.group(0)
-        if m.group("sep").strip() == "" and not m.group("name").isupper():
-            return m.group(0)  # "password reset" in prose is not an assignment
+        is_flag = m.string[max(0, m.start("name") - 2):m.start("name")].endswith("-")
+        if m.group("sep").strip() == "" and not (m.group("name").isupper() or is_flag):
+            # "password reset" in prose is not an assignment; `--db_password x` on a
+            # command line (script mode hyperparameters, echoed in FailureReason) is.
+            return m.group(0)
         return f"{m.group('name')}{m.group('sep')}{m.group('q')}{hit('secret_assignment')}{m.group('q')}"
 
     return _ASSIGNMENT.sub(assignment, text)

@@ -93,3 +93,11 @@ def test_plain_configuration_is_untouched() -> None:
 
 def test_prose_mentioning_passwords_is_not_redacted() -> None:
     assert redact_text("Rotate the password regularly") == "Rotate the password regularly"
+
+
+def test_command_line_flags_with_secret_names_are_redacted() -> None:
+    # Script-mode hyperparameters reach the command line that FailureReason echoes.
+    line = 'Command "python train.py --db_password Tr41ningPassw0rd --epochs 3 --max-tokens 512"'
+    cleaned = redact_text(line)
+    assert "Tr41ningPassw0rd" not in cleaned
+    assert "--db_password [REDACTED:secret_assignment] --epochs 3 --max-tokens 512" in cleaned
