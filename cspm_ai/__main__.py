@@ -2,4 +2,4 @@
 
 from cspm_ai.cli import main
 
-main()
+main()  # main() exits with the command's code

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -109,7 +109,13 @@ def _progress(console: Console, label: str) -> Iterator[Callable[[int, int], Non
     if not console.is_terminal:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
@@ -134,7 +140,8 @@ def _print_summary(console: Console, scan: ScanRecord, findings: Sequence[Findin
                    paths: Sequence[Path]) -> None:
     by_status = Counter(f.status for f in findings)
     by_severity = Counter(f.severity for f in findings if f.status == Status.FAIL)
-    table = Table(title=f"Scan {scan.id} ({scan.status})", show_lines=False)
+    console.print(Text(f"Scan {scan.id} ({scan.status})", style="bold"))
+    table = Table(title="Findings by status", show_lines=False)
     for status in Status:
         table.add_column(status.value, justify="right")
     table.add_row(*(str(by_status.get(s, 0)) for s in Status))
@@ -355,10 +362,10 @@ def _report_error(message: str, hint: str = "") -> None:
         err.print(Text(f"hint: {hint}"))
 
 
-def main(argv: Sequence[str] | None = None) -> Any:
+def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: typed errors become two short lines and exit 2; bugs show only under --debug."""
     try:
-        return app(args=list(argv) if argv is not None else None, standalone_mode=False)
+        code = app(args=list(argv) if argv is not None else None, standalone_mode=False)
     except CspmError as exc:
         if _State.debug:
             raise
@@ -382,3 +389,5 @@ def main(argv: Sequence[str] | None = None) -> Any:
         _report_error(f"internal error: {type(exc).__name__}: {exc}",
                       "re-run with --debug for a traceback, and report it as a bug.")
         sys.exit(70)
+    # Without standalone mode click hands back typer.Exit codes instead of exiting.
+    sys.exit(code if isinstance(code, int) else 0)

@@ -109,7 +109,8 @@ class _Context:
         return [r for r in found if r is not None]
 
     def referrers(self, resource: Resource, kind: str) -> list[Resource]:
-        uids = self._snap.incoming.get((resource.uid, kind), ())
+        # Sorted: a check naming "the first" referrer must say the same thing every scan.
+        uids = sorted(self._snap.incoming.get((resource.uid, kind), ()))
         return [self._snap.by_uid[u] for u in uids if u in self._snap.by_uid]
 
     def resources(

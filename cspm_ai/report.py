@@ -19,7 +19,15 @@ from pydantic import (
 )
 
 from cspm_ai.checklist import checklist
-from cspm_ai.model import SEVERITY_ORDER, CollectionError, Finding, ScanRecord, Scope, Severity, Status
+from cspm_ai.model import (
+    SEVERITY_ORDER,
+    CollectionError,
+    Finding,
+    ScanRecord,
+    Scope,
+    Severity,
+    Status,
+)
 
 SCHEMA_VERSION = "1"
 TOOL_NAME = "cspm-ai"

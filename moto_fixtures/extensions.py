@@ -25,7 +25,11 @@ from moto.iam.responses import IamResponse
 from moto.kms.models import KmsBackend
 from moto.kms.responses import KmsResponse, _assert_default_policy
 from moto.s3.models import PublicAccessBlock, S3Backend
-from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
+from moto.sagemaker.exceptions import (
+    ResourceInUseException,
+    ResourceNotFound,
+    ValidationError,
+)
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter

@@ -309,7 +309,11 @@ def serve(
     ready: IO[str] | None = None,
 ) -> None:
     """Run the server in this thread until SIGTERM/SIGINT; print "ready <port>" once listening."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
     from werkzeug.serving import make_server
 
     from moto_fixtures.extensions import install

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.aws._common import INFERENCE_TYPES, TRAINING_TYPES, require_listed, short_type
+from checks.aws._common import (
+    INFERENCE_TYPES,
+    TRAINING_TYPES,
+    require_listed,
+    short_type,
+)
 from cspm_ai.doc import as_list, get, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
 from cspm_ai.registry import CheckContext, check

@@ -64,6 +64,8 @@ def key_rotation_enabled(key: Resource, ctx: CheckContext) -> Verdict:
         return manual(f"{key.name} has key material origin {origin}, which KMS cannot rotate automatically; "
                       "attest that it is rotated by hand.", **evidence)
     if enabled is True:
-        return passed(f"{key.name} rotates automatically every {shown(period)} days.", **evidence)
+        # RotationPeriodInDays absent: keys made before custom periods rotate yearly (365 days).
+        every = f"every {period} days" if isinstance(period, int) else "every 365 days (the default period)"
+        return passed(f"{key.name} rotates automatically {every}.", **evidence)
     note = " (absent means off)" if enabled is ABSENT else ""
     return failed(f"{key.name} has KeyRotationEnabled {display(enabled)}{note}.", **evidence)

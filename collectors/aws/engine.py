@@ -435,7 +435,7 @@ class AwsEngine:
                         nxt.append(dst)
             frontier = nxt
         relations = [
-            Relation(src, kind, dst) for src in kept for kind, dst in dict.fromkeys(edges.get(src, ()))
+            Relation(src, kind, dst) for src in sorted(kept) for kind, dst in dict.fromkeys(edges.get(src, ()))
         ]
         return relations, kept
 
@@ -470,7 +470,7 @@ class AwsEngine:
             Resource(provider="aws", account=self.session.account, region=rec.region, type=rec.type,
                      uid=rec.uid, name=rec.name, config=rec.config, tags=rec.tags,
                      redactions=rec.redactions)
-            for uid, rec in self._records.items() if uid in kept
+            for uid, rec in sorted(self._records.items()) if uid in kept
         ]
         scope = Scope(provider="aws", account=self.session.account, regions=self.regions,
                       identity=self.session.identity)

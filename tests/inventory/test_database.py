@@ -15,7 +15,14 @@ from cspm_ai.inventory import Inventory, default_database_url
 from cspm_ai.inventory.database import SERVER_HINT, SQLITE_HINT, URL_HINT, open_database
 from cspm_ai.model import CollectionResult
 
-from .conftest import PG_HOST, PG_PORT, PG_USER, make_finding, make_resource, make_result
+from .conftest import (
+    PG_HOST,
+    PG_PORT,
+    PG_USER,
+    make_finding,
+    make_resource,
+    make_result,
+)
 
 
 def _assert_one_line_without_password(error: InventoryError) -> None:

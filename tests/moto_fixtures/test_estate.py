@@ -13,7 +13,12 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from moto_fixtures.estate import CHECK_IDS, HOSTILE_STRINGS, EstateManifest, build_aws_estate
+from moto_fixtures.estate import (
+    CHECK_IDS,
+    HOSTILE_STRINGS,
+    EstateManifest,
+    build_aws_estate,
+)
 
 REGIONS = ("us-east-1", "eu-west-1")
 PRIMARY, SECONDARY = REGIONS
