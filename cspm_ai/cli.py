@@ -13,6 +13,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -101,6 +102,26 @@ def _open_inventory(db: str | None, settings: Settings) -> Inventory:
     from cspm_ai.inventory import Inventory
 
     return Inventory.open(db or settings.db)
+
+
+@dataclass
+class _Run:
+    """What every report-writing command needs, validated before any long work starts."""
+
+    settings: Settings
+    console: Console
+    formats: list[str]
+    directory: Path
+    inventory: Inventory
+
+
+def _prepare(db: str | None, output_dir: Path | None, format: str | None,
+             default_db: Callable[[], str] | None = None) -> _Run:
+    settings = _settings()
+    formats = _formats(format, settings)
+    directory = _output_dir(output_dir, settings)
+    url = db or (default_db() if default_db else None)
+    return _Run(settings, _console(), formats, directory, _open_inventory(url, settings))
 
 
 @contextmanager
@@ -219,12 +240,9 @@ def scan_aws(
     from collectors.aws import aws_collector
     from cspm_ai.scan import run_scan
 
-    settings = _settings()
-    console = _console()
-    formats = _formats(format, settings)
-    directory = _output_dir(output_dir, settings)
+    run = _prepare(db, output_dir, format)
+    settings, console, inventory = run.settings, run.console, run.inventory
     allowed = _split(allowed_regions) or settings.allowed_regions
-    inventory = _open_inventory(db, settings)
     pool = workers or settings.aws.workers
     collector = aws_collector(profile=profile or settings.aws.profile,
                               regions=_split(regions) or settings.aws.regions, workers=pool)
@@ -234,7 +252,7 @@ def scan_aws(
         scan = run_scan(inventory, [collector], allowed_regions=allowed, progress=progress,
                         options={"profile": profile, "regions": list(collector.regions), "workers": pool})
     findings = inventory.findings(scan.id)
-    paths = _write_reports(inventory, scan, directory, formats)
+    paths = _write_reports(inventory, scan, run.directory, run.formats)
     _print_summary(console, scan, findings, paths)
     raise typer.Exit(_fail_on(findings, fail_on))
 
@@ -250,16 +268,12 @@ def demo(
     """Run the whole path offline against a simulated AI estate with good and bad resources."""
     from cspm_ai.demo import demo_database_url, run_demo
 
-    settings = _settings()
-    console = _console()
-    formats = _formats(format, settings)
-    directory = _output_dir(output_dir, settings)
-    inventory = _open_inventory(db or demo_database_url(), settings)
-    with _progress(console, "Scanning the demo estate") as progress:
-        scan = run_demo(inventory, progress=progress)
-    findings = inventory.findings(scan.id)
-    paths = _write_reports(inventory, scan, directory, formats)
-    _print_summary(console, scan, findings, paths)
+    run = _prepare(db, output_dir, format, default_db=demo_database_url)
+    with _progress(run.console, "Scanning the demo estate") as progress:
+        scan = run_demo(run.inventory, progress=progress)
+    findings = run.inventory.findings(scan.id)
+    paths = _write_reports(run.inventory, scan, run.directory, run.formats)
+    _print_summary(run.console, scan, findings, paths)
 
 
 @app.command()
@@ -273,15 +287,11 @@ def evaluate(
     """Re-run today's checks on a stored scan (no cloud calls) and rewrite its reports."""
     from cspm_ai.scan import reevaluate
 
-    settings = _settings()
-    console = _console()
-    formats = _formats(format, settings)
-    directory = _output_dir(output_dir, settings)
-    inventory = _open_inventory(db, settings)
-    record = inventory.get_scan(scan)
-    findings = reevaluate(inventory, record)
-    paths = _write_reports(inventory, record, directory, formats)
-    _print_summary(console, record, findings, paths)
+    run = _prepare(db, output_dir, format)
+    record = run.inventory.get_scan(scan)
+    findings = reevaluate(run.inventory, record)
+    paths = _write_reports(run.inventory, record, run.directory, run.formats)
+    _print_summary(run.console, record, findings, paths)
     raise typer.Exit(_fail_on(findings, fail_on))
 
 
@@ -293,14 +303,10 @@ def report(
     format: FormatOpt = None,
 ) -> None:
     """Write the reports of a stored scan exactly as it was evaluated."""
-    settings = _settings()
-    console = _console()
-    formats = _formats(format, settings)
-    directory = _output_dir(output_dir, settings)
-    inventory = _open_inventory(db, settings)
-    record = inventory.get_scan(scan)
-    for path in _write_reports(inventory, record, directory, formats):
-        console.print(Text(f"wrote {path}"))
+    run = _prepare(db, output_dir, format)
+    record = run.inventory.get_scan(scan)
+    for path in _write_reports(run.inventory, record, run.directory, run.formats):
+        run.console.print(Text(f"wrote {path}"))
 
 
 @app.command()
