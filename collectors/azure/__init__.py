@@ -1,0 +1,1 @@
+"""Azure collector: Azure Machine Learning and the identities, keys, networks and logging around it."""
