@@ -122,6 +122,7 @@ def all_checks(provider: str | None = None) -> list[CheckSpec]:
 
     checks.load_all()
     return sorted(
-        (c for c in REGISTRY.values() if provider is None or c.provider == provider),
+        (c for c in REGISTRY.values()
+         if c.provider in checks.PROVIDERS and (provider is None or c.provider == provider)),
         key=lambda c: c.id,
     )
