@@ -44,11 +44,14 @@ _SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 # user:password@ inside any URL-like string; only the password is removed.
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:)(?P<pw>[^\s@/]+)(?=@)")
 
-_SECRET_NAME = re.compile(
-    r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
-    r"private[_-]?key|client[_-]?secret|credential|conn(?:ection)?[_-]?str(?:ing)?|auth[_-]?key|sas)"
-)
-# Names that carry the secret-like word but hold no secret (ids, ARNs of keys).
+# Words that make a name secret-like; matched on the name's words (camelCase and
+# separators split), so "bypass" or "MAX_TOTAL_TOKENS" are not mistaken for secrets.
+_SECRET_WORDS = frozenset({"password", "passwd", "pass", "pwd", "passphrase", "secret", "token", "apikey",
+                           "credential", "credentials", "sas", "connectionstring"})
+_SECRET_PAIRS = frozenset({("api", "key"), ("access", "key"), ("private", "key"), ("client", "secret"),
+                           ("connection", "string"), ("auth", "key"), ("account", "key"), ("conn", "str")})
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+# Names that carry a secret-like word but hold no secret (ids, ARNs of keys).
 _NOT_SECRET_NAME = re.compile(
     r"(?i)(?:kms|key_?id$|keyid$|arn$|_arn|name$|path$|file$|url$|uri$|type$|enabled$|expir|"
     r"rotation|length|policy|version|secretsmanager|parameter)"
@@ -98,7 +101,9 @@ def _looks_like_secret_value(value: str) -> bool:
 
 
 def _secret_name(name: str) -> bool:
-    return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET_NAME.search(name)
+    words = [w.lower() for w in _WORD.findall(name)]
+    secret = any(w in _SECRET_WORDS for w in words) or any(p in _SECRET_PAIRS for p in zip(words, words[1:]))
+    return secret and not _NOT_SECRET_NAME.search(name)
 
 
 def redact_text(text: str, on_hit: Callable[[str], None] | None = None) -> str:

@@ -101,3 +101,17 @@ def test_command_line_flags_with_secret_names_are_redacted() -> None:
     cleaned = redact_text(line)
     assert "Tr41ningPassw0rd" not in cleaned
     assert "--db_password [REDACTED:secret_assignment] --epochs 3 --max-tokens 512" in cleaned
+
+
+@pytest.mark.parametrize("name", ["bypass", "networkRuleBypassOptions", "MAX_TOTAL_TOKENS", "tokenizer_name",
+                                  "bypassProxy", "SecretsManagerArn", "compass_heading"])
+def test_words_that_merely_contain_a_secret_word_are_not_secret_names(name: str) -> None:
+    doc, found = redact({name: "AzureServices,Logging"})
+    assert doc[name] == "AzureServices,Logging" and found == []
+
+
+@pytest.mark.parametrize("name", ["dbPassword", "AWS_SECRET_ACCESS_KEY", "hfToken", "OPENAI_API_KEY", "apikey",
+                                  "clientSecret", "storageConnectionString", "sasToken", "x-api-key"])
+def test_secret_names_in_any_casing_are_recognised(name: str) -> None:
+    doc, found = redact({name: "q8Zr2LmX0pWv7Ks"})
+    assert doc[name] == "[REDACTED:secret_by_name]" and len(found) == 1
