@@ -1,0 +1,111 @@
+"""The Azure engine on the recorded estate: every route read, relations, denials, throttling, secrets."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import responses
+from azure.core.exceptions import ClientAuthenticationError
+
+import collectors.azure as azure
+from collectors.azure import ArmReader, AzureEngine, azure_collector
+from cspm_ai.demo import DemoCredential
+from cspm_ai.errors import ConfigError, CredentialsError
+from cspm_ai.model import CollectionResult
+from moto_fixtures.azure_estate import (
+    AzureEstateManifest,
+    azure_routes,
+    register_azure_estate,
+)
+
+
+def _collect(throttle: bool = False, denied: bool = True) -> tuple[CollectionResult, AzureEstateManifest,
+                                                                      set[str]]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+        manifest = register_azure_estate(replay, throttle=throttle, denied_subscription=denied)
+        result = AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint, retry_backoff_factor=0)).collect()
+        called = {c.request.url.split("?")[0].removeprefix(manifest.arm_endpoint) for c in replay.calls}
+    return result, manifest, called
+
+
+@pytest.fixture(scope="module")
+def collected() -> tuple[CollectionResult, AzureEstateManifest, set[str]]:
+    return _collect()
+
+
+def test_every_recorded_route_is_read_once_through_paging(collected: Any) -> None:
+    result, manifest, called = collected
+    assert {path for path, _ in azure_routes()} <= called
+    by_type = Counter(r.type for r in result.resources)
+    assert by_type["azure.ml.workspace"] == 2 and by_type["azure.ml.online_endpoint"] == 4
+    assert by_type["azure.keyvault.key"] == 2 and by_type["azure.subscription"] == 2
+
+
+def test_relations_link_children_keys_and_roles(collected: Any) -> None:
+    result, _, _ = collected
+    kinds = Counter(r.kind for r in result.relations)
+    for kind in ("in_workspace", "in_endpoint", "uses_storage", "uses_key_vault", "encrypted_by", "assigns_role"):
+        assert kinds[kind] >= 1, kind
+    stored = {r.uid for r in result.resources}
+    keys = [r for r in result.relations if r.kind == "encrypted_by"]
+    # Both the workspace (by ARM id) and the AI services account (by vault URI) reach a stored key.
+    assert len(keys) == 2 and all(r.dst in stored for r in keys)
+
+
+def test_a_denied_subscription_is_an_error_per_kind_and_the_rest_is_scanned(collected: Any) -> None:
+    result, manifest, _ = collected
+    denied = [e for e in result.errors if e.account == manifest.denied_subscription_id]
+    assert denied and all(e.code == "AuthorizationFailed" and e.operation.endswith("/read") for e in denied)
+    assert not [e for e in result.errors if e.account == manifest.prod_subscription_id]
+    assert any(r.account == manifest.prod_subscription_id and r.type == "azure.ml.workspace"
+               for r in result.resources)
+
+
+def test_throttling_changes_nothing() -> None:
+    throttled, _, _ = _collect(throttle=True, denied=False)
+    clean, _, _ = _collect(denied=False)
+    assert [(r.uid, r.config) for r in throttled.resources] == [(r.uid, r.config) for r in clean.resources]
+    assert throttled.errors == clean.errors == []
+
+
+def test_secrets_are_redacted_before_anything_is_returned(collected: Any) -> None:
+    result, manifest, _ = collected
+    blob = json.dumps([[r.config, r.tags] for r in result.resources])
+    assert manifest.secrets and not [s for s in manifest.secrets if s in blob]
+    assert any(r.redactions for r in result.resources)
+
+
+@pytest.fixture()
+def demo_credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(azure, "credential_factory", lambda authority: DemoCredential())
+    yield
+
+
+def test_an_invisible_subscription_is_a_config_error(demo_credentials: None) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+        register_azure_estate(replay)
+        with pytest.raises(ConfigError, match="not visible"):
+            azure_collector(subscriptions=["00000000-dead-beef-0000-000000000000"])
+
+
+def test_missing_sign_in_is_a_credentials_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    class NoCredential:
+        def get_token(self, *_: Any, **__: Any) -> Any:
+            raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+
+    monkeypatch.setattr(azure, "credential_factory", lambda authority: NoCredential())
+    with pytest.raises(CredentialsError, match="No usable Azure credentials"):
+        azure_collector()
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"cloud": "mars"}, "Unknown Azure cloud"),
+    ({"arm_endpoint": "http://127.0.0.1:8080"}, "not https"),
+])
+def test_bad_cloud_settings_are_config_errors(kwargs: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        azure_collector(**kwargs)

@@ -1,0 +1,272 @@
+"""register_azure_estate replays ARM as ARM answers: envelopes, paging, enum spellings, denial, throttling."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+from azure.core.credentials import AccessToken
+
+from collectors.azure.arm import ArmFailure, ArmReader
+from moto_fixtures.azure_estate import (
+    API_VERSIONS,
+    AZURE_CHECK_IDS,
+    AZURE_HOSTILE_STRINGS,
+    AzureEstateManifest,
+    azure_routes,
+    register_azure_estate,
+)
+
+PROD = "11111111-2222-3333-4444-555555555555"
+SUB_LISTS = {
+    "workspaces": ("Microsoft.MachineLearningServices/workspaces", API_VERSIONS["ml"]),
+    "registries": ("Microsoft.MachineLearningServices/registries", API_VERSIONS["ml"]),
+    "accounts": ("Microsoft.CognitiveServices/accounts", API_VERSIONS["cognitive"]),
+    "vaults": ("Microsoft.KeyVault/vaults", API_VERSIONS["keyvault"]),
+    "storage": ("Microsoft.Storage/storageAccounts", API_VERSIONS["storage"]),
+    "acr": ("Microsoft.ContainerRegistry/registries", API_VERSIONS["containerregistry"]),
+    "role_assignments": ("Microsoft.Authorization/roleAssignments", API_VERSIONS["authorization"]),
+    "pricings": ("Microsoft.Security/pricings", API_VERSIONS["security"]),
+    "policy_assignments": ("Microsoft.Authorization/policyAssignments", API_VERSIONS["policy"]),
+    "budgets": ("Microsoft.Consumption/budgets", API_VERSIONS["consumption"]),
+}
+ENVELOPE = {"id", "name", "type", "properties"}
+TRACKED = ENVELOPE | {"location", "tags", "systemData"}
+
+
+class FakeCredential:
+    def get_token(self, *scopes: str, **_: Any) -> AccessToken:
+        return AccessToken("fake-token", int(time.time()) + 3600)
+
+
+def reader(endpoint: str = "https://management.azure.com") -> ArmReader:
+    return ArmReader(FakeCredential(), endpoint, retry_backoff_factor=0)
+
+
+def sub_list(name: str, sub: str = PROD) -> tuple[str, str]:
+    rtype, api = SUB_LISTS[name]
+    return f"/subscriptions/{sub}/providers/{rtype}", api
+
+
+@pytest.fixture
+def estate() -> Iterator[tuple[AzureEstateManifest, ArmReader]]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield register_azure_estate(rsps), reader()
+
+
+def everything(arm: ArmReader) -> dict[str, list[dict[str, Any]]]:
+    """Every list the collector reads in prod, walked the way the collector walks it."""
+    found = {name: arm.list(*sub_list(name)) for name in SUB_LISTS}
+    ml = API_VERSIONS["ml"]
+    for kind in ("onlineEndpoints", "batchEndpoints", "computes"):
+        found[kind] = [i for ws in found["workspaces"] for i in arm.list(f"{ws['id']}/{kind}", ml)]
+    found["deployments"] = [d for ep in found["onlineEndpoints"] for d in arm.list(f"{ep['id']}/deployments", ml)]
+    found["diagnosticSettings"] = [
+        s for r in found["workspaces"] + found["accounts"]
+        for s in arm.list(f"{r['id']}/providers/Microsoft.Insights/diagnosticSettings", API_VERSIONS["diagnostics"])]
+    return found
+
+
+def type_of_id(rid: str) -> tuple[str, str]:
+    """The ARM type an id names (namespace + type segments after the last `providers`) and its name."""
+    segments = rid.strip("/").split("/")
+    start = len(segments) - 1 - [s.lower() for s in segments][::-1].index("providers")
+    rest = segments[start + 1:]
+    return "/".join([rest[0]] + rest[1::2]), rest[-1]
+
+
+def test_paging_follows_next_link_across_pages(estate: tuple[AzureEstateManifest, ArmReader]) -> None:
+    manifest, arm = estate
+    workspaces = arm.list(*sub_list("workspaces"))
+    assert [w["name"] for w in workspaces] == ["mlw-secure", "mlw-open"]
+    for ws in workspaces:
+        endpoints = arm.list(f"{ws['id']}/onlineEndpoints", API_VERSIONS["ml"])
+        assert len(endpoints) == 2
+    assert {(w["location"], w["id"].split("/")[4]) for w in workspaces} == {
+        ("eastus2", "rg-ml-secure"), ("westeurope", "rg-ml-open")}
+    assert manifest.resource_ids["workspace:good"] == workspaces[0]["id"]
+
+
+def test_next_links_are_absolute_on_the_endpoint_with_skip_and_skip_token() -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_azure_estate(rsps)
+        arm = reader()
+        workspaces = arm.list(*sub_list("workspaces"))
+        for ws in workspaces:
+            arm.list(f"{ws['id']}/onlineEndpoints", API_VERSIONS["ml"])
+        queries = [parse_qs(urlsplit(c.request.url).query) for c in rsps.calls]
+        assert all(c.request.url.startswith("https://management.azure.com/") for c in rsps.calls)
+    assert sum("$skip" in q for q in queries) == 1
+    assert sum("$skipToken" in q for q in queries) == 2
+    assert all(q["api-version"] == [API_VERSIONS["ml"]] for q in queries)
+
+
+def test_every_item_has_the_arm_envelope_and_an_id_matching_its_type(
+        estate: tuple[AzureEstateManifest, ArmReader]) -> None:
+    _, arm = estate
+    found = everything(arm)
+    untracked = {"role_assignments", "pricings", "policy_assignments", "budgets", "diagnosticSettings"}
+    for kind, items in found.items():
+        assert items, kind
+        for item in items:
+            assert (ENVELOPE if kind in untracked else TRACKED) <= item.keys(), (kind, item["id"])
+            rtype, name = type_of_id(item["id"])
+            assert rtype.lower() == item["type"].lower(), item["id"]
+            assert name == item["name"]
+            assert item["id"].startswith(f"/subscriptions/{PROD}/")
+    computes = {c["name"]: c for c in found["computes"]}
+    assert computes["ci-secure"]["properties"]["properties"]["sshSettings"]["sshPublicAccess"] == "Disabled"
+    assert computes["aml-open-cluster"]["properties"]["properties"]["remoteLoginPortPublicAccess"] == "Enabled"
+    assert {d["name"] for d in found["deployments"]} == {"blue"} and len(found["deployments"]) == 4
+
+
+def test_keys_role_definitions_and_subscriptions_answer_single_gets(
+        estate: tuple[AzureEstateManifest, ArmReader]) -> None:
+    manifest, arm = estate
+    subs = arm.list("/subscriptions", API_VERSIONS["subscriptions"])
+    assert [s["subscriptionId"] for s in subs] == list(manifest.subscription_ids)
+    assert arm.get(f"/subscriptions/{PROD}", API_VERSIONS["subscriptions"])["displayName"] == "prod"
+
+    ws = next(w for w in arm.list(*sub_list("workspaces")) if w["name"] == "mlw-secure")
+    kv = ws["properties"]["encryption"]["keyVaultProperties"]
+    key_name = kv["keyIdentifier"].split("/keys/")[1].split("/")[0]
+    key = arm.get(f"{kv['keyVaultArmId']}/keys/{key_name}", API_VERSIONS["keyvault"])
+    assert [a["action"]["type"].lower() for a in key["properties"]["rotationPolicy"]["lifetimeActions"]] == [
+        "rotate", "notify"]
+    aoai = next(a for a in arm.list(*sub_list("accounts")) if a["kind"] == "OpenAI")
+    key_props = aoai["properties"]["encryption"]["keyVaultProperties"]
+    vault = next(v for v in arm.list(*sub_list("vaults")) if v["properties"]["vaultUri"] == key_props["keyVaultUri"])
+    other = arm.get(f"{vault['id']}/keys/{key_props['keyName']}", API_VERSIONS["keyvault"])
+    assert "rotationPolicy" not in other["properties"]
+
+    for assignment in arm.list(*sub_list("role_assignments")):
+        definition = arm.get(assignment["properties"]["roleDefinitionId"], API_VERSIONS["authorization"])
+        assert definition["name"] == assignment["properties"]["roleDefinitionId"].rsplit("/", 1)[1]
+
+
+def test_enum_spellings_and_defaults_follow_the_reference(estate: tuple[AzureEstateManifest, ArmReader]) -> None:
+    _, arm = estate
+    found = everything(arm)
+    ws = {w["name"]: w for w in found["workspaces"]}
+    assert ws["mlw-secure"]["identity"]["type"] == "SystemAssigned,UserAssigned"  # ML: no space
+    assert ws["mlw-secure"]["properties"]["managedNetwork"]["isolationMode"] == "AllowOnlyApprovedOutbound"
+    assert ws["mlw-secure"]["properties"]["systemDatastoresAuthMode"] == "Identity"
+    assert ws["mlw-open"]["properties"]["systemDatastoresAuthMode"] == "AccessKey"
+    assert "managedNetwork" not in ws["mlw-open"]["properties"]
+    assert ws["mlw-open"]["properties"]["v1LegacyMode"] is True
+    accounts = {a["name"]: a for a in found["accounts"]}
+    assert accounts["aoai-secure"]["identity"]["type"] == "SystemAssigned, UserAssigned"  # Cognitive: a space
+    assert accounts["aoai-secure"]["properties"]["encryption"]["keySource"] == "Microsoft.KeyVault"
+    assert "disableLocalAuth" not in accounts["ais-open"]["properties"]
+    assert accounts["ais-open"]["kind"] == "AIServices"
+    endpoints = {e["name"]: e["properties"] for e in found["onlineEndpoints"]}
+    assert {(p["publicNetworkAccess"], p["authMode"]) for p in endpoints.values()} == {
+        ("Disabled", "AADToken"), ("Enabled", "Key"), ("Disabled", "Key")}
+    vaults = {v["name"]: v["properties"] for v in found["vaults"]}
+    assert vaults["kv-secure-ml"]["enablePurgeProtection"] is True and "enablePurgeProtection" not in vaults["kv-open-ml"]
+    tls = {s["name"]: s["properties"]["minimumTlsVersion"] for s in found["storage"]}
+    assert tls == {"stsecureml": "TLS1_2", "stopenml": "TLS1_0"}
+    tiers = {p["name"]: p["properties"]["pricingTier"] for p in found["pricings"]}
+    assert tiers == {"AI": "Free", "CloudPosture": "Standard", "StorageAccounts": "Standard", "KeyVaults": "Standard"}
+    diag = {s["name"]: s for s in found["diagnosticSettings"]}
+    assert {g["categoryGroup"] for s in diag.values() for g in s["properties"]["logs"]} == {"audit", "allLogs"}
+    assert arm.get(f"{ws['mlw-open']['id']}/providers/Microsoft.Insights/diagnosticSettings",
+                   API_VERSIONS["diagnostics"]) == {"value": []}
+
+
+def test_shared_identity_hostile_data_and_secrets_are_present(estate: tuple[AzureEstateManifest, ArmReader]) -> None:
+    manifest, arm = estate
+    found = everything(arm)
+    shared = manifest.resource_ids["identity:shared"]
+    users = [r["name"] for r in found["computes"] + found["onlineEndpoints"]
+             if shared in ((r.get("identity") or {}).get("userAssignedIdentities") or {})]
+    assert sorted(users) == ["aml-open-cluster", "chat-open-ep"]
+    text = repr(found)
+    for hostile in AZURE_HOSTILE_STRINGS:
+        assert hostile in text or repr(hostile)[1:-1] in text, hostile
+    assert set(manifest.hostile_strings) == set(AZURE_HOSTILE_STRINGS)
+    tag_secret, env_secret = manifest.secrets
+    assert any(a["tags"].get("api_key") == tag_secret for a in found["accounts"])
+    assert env_secret.startswith("sk-proj-") and len(env_secret) == 48
+    assert any(d["properties"]["environmentVariables"].get("OPENAI_API_KEY") == env_secret
+               for d in found["deployments"])
+
+
+def test_expected_verdicts_name_known_checks_and_resources(estate: tuple[AzureEstateManifest, ArmReader]) -> None:
+    manifest, arm = estate
+    found = everything(arm)
+    names = {i["name"] for items in found.values() for i in items} | {PROD}
+    names |= {k.rsplit("/", 1)[1] for k in (manifest.resource_ids["key:workspace"], manifest.resource_ids["key:openai"])}
+    assert {check for check, _ in manifest.expected} == set(AZURE_CHECK_IDS)
+    assert set(manifest.expected.values()) <= {"PASS", "FAIL"}
+    for check, name in manifest.expected:
+        assert name in names, (check, name)
+    for check in AZURE_CHECK_IDS:
+        verdicts = {v for (c, _), v in manifest.expected.items() if c == check}
+        single = {"azure.security.defender_for_ai_present", "azure.policy.assignments_monitor_compliance",
+                  "azure.consumption.budget_alerts"}
+        assert verdicts == ({"PASS", "FAIL"} if check not in single else verdicts), check
+
+
+def test_denied_subscription_answers_authorization_failed() -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        manifest = register_azure_estate(rsps)
+        arm = reader()
+        for name in SUB_LISTS:
+            with pytest.raises(ArmFailure) as denied:
+                arm.list(*sub_list(name, manifest.denied_subscription_id))
+            assert (denied.value.status, denied.value.code) == (403, "AuthorizationFailed"), name
+            assert denied.value.action in denied.value.message
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        manifest = register_azure_estate(rsps, denied_subscription=False)
+        arm = reader()
+        assert all(arm.list(*sub_list(n, manifest.denied_subscription_id)) == [] for n in SUB_LISTS)
+
+
+def test_throttle_retries_after_retry_after_and_yields_the_same_items() -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_azure_estate(rsps)
+        plain = reader().list(*sub_list("workspaces"))
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        register_azure_estate(rsps, throttle=True)
+        started = time.monotonic()
+        throttled = ArmReader(FakeCredential()).list(*sub_list("workspaces"))
+        elapsed = time.monotonic() - started
+        statuses = [c.response.status_code for c in rsps.calls]
+        # Every other route is fine unfired; only the workspace pages had to be.
+        rsps.assert_all_requests_are_fired = False
+    assert throttled == plain
+    assert statuses == [429, 200, 200]
+    assert elapsed >= 1.0
+
+
+def test_sovereign_endpoint_keeps_next_links_on_it() -> None:
+    usgov = "https://management.usgovcloudapi.net"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        manifest = register_azure_estate(rsps, arm_endpoint=usgov)
+        assert manifest.arm_endpoint == usgov
+        assert len(reader(usgov).list(*sub_list("workspaces"))) == 2
+        assert all(c.request.url.startswith(usgov) for c in rsps.calls)
+
+
+def test_every_route_is_reachable() -> None:
+    routes = azure_routes()
+    assert len(routes) == len(set(routes))
+    assert ("/subscriptions", API_VERSIONS["subscriptions"]) in routes
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_azure_estate(rsps)
+        arm = reader()
+        for path, api in routes:
+            try:
+                arm.get(path, api)  # a list route answers its first page
+            except ArmFailure as failure:
+                assert (failure.status, failure.code) == (403, "AuthorizationFailed"), path
+        reached = {(urlsplit(c.request.url).path, parse_qs(urlsplit(c.request.url).query)["api-version"][0])
+                   for c in rsps.calls}
+    assert set(routes) <= reached
+    assert all(api in API_VERSIONS.values() for _, api in routes)
+
