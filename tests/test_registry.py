@@ -18,12 +18,13 @@ FRAMEWORKS = {
     "nist-800-53-r5": re.compile(r"^[A-Z]{2}-\d+(\(\d+\))?$"),
     "iso-27001-2022": re.compile(r"^A\.[5-8]\.\d+$"),
     "cis-aws-3.0": re.compile(r"^\d+(\.\d+)+$"),
+    "cis-azure-2.0": re.compile(r"^\d+(\.\d+)+$"),
 }
 # Checklist items an AWS scan must cover (the AWS section of the checklist).
 AWS_ITEMS = ("CL-01", "CL-02", "CL-03", "CL-04", "CL-05", "CL-06", "CL-07", "CL-08", "CL-09", "CL-10", "CL-11",
              "CL-12", "ZT-2", "ZT-4", "PH-4", "MS-1", "MS-3", "MS-4")
 # No API can show these; they are MANUAL by design and need a MANUAL case instead of PASS and FAIL.
-ALWAYS_MANUAL = {"aws.account.incident_response_playbooks"}
+ALWAYS_MANUAL = {"aws.account.incident_response_playbooks", "azure.subscription.incident_response_playbooks"}
 AWS_TYPES = {
     "aws.account", "aws.region", "aws.iam.role", "aws.iam.policy", "aws.iam.user", "aws.iam.group", "aws.kms.key",
     "aws.ec2.vpc", "aws.ec2.subnet", "aws.ec2.security_group", "aws.s3.bucket", "aws.cloudtrail.trail",
@@ -66,7 +67,8 @@ def _case_statuses() -> dict[str, set[Status]]:
     statuses: dict[str, set[Status]] = defaultdict(set)
     for module in pkgutil.iter_modules(check_tests.__path__):
         if module.name.startswith("test_"):
-            for case in getattr(importlib.import_module(f"tests.checks.{module.name}"), "CASES", ()):
+            tests = importlib.import_module(f"tests.checks.{module.name}")
+            for case in (*getattr(tests, "CASES", ()), *getattr(tests, "AZURE_CASES", ())):
                 statuses[case.check_id].add(case.expected)
     return statuses
 

@@ -1,0 +1,128 @@
+"""Helpers shared by the Azure checks: ARM value tests, settings with service defaults, diagnostic settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cspm_ai.doc import ABSENT, as_list, get, shown
+from cspm_ai.model import Resource, Verdict, failed, manual, passed
+from cspm_ai.registry import CheckContext
+
+NETWORK = {"nist-800-53-r5": ("SC-7", "AC-4"), "iso-27001-2022": ("A.8.20", "A.8.22")}
+PRIVATE_LINK = {"nist-800-53-r5": ("SC-7", "SC-7(4)", "AC-17"), "iso-27001-2022": ("A.8.20", "A.8.21")}
+AT_REST = {"nist-800-53-r5": ("SC-28", "SC-28(1)", "SC-12"), "iso-27001-2022": ("A.8.24",)}
+LOCAL_AUTH = {"nist-800-53-r5": ("IA-2", "IA-5", "AC-3"), "iso-27001-2022": ("A.5.17", "A.8.5")}
+LEAST_PRIVILEGE = {"nist-800-53-r5": ("AC-6", "AC-5", "AC-2"), "iso-27001-2022": ("A.5.15", "A.5.18", "A.8.2")}
+AUDIT_LOGGING = {"nist-800-53-r5": ("AU-2", "AU-6", "AU-12"), "iso-27001-2022": ("A.8.15", "A.8.16"),
+                 "cis-azure-2.0": ("5.4",)}
+
+# Log category groups that include the audit trail of API calls.
+AUDIT_GROUPS = ("audit", "alllogs")
+DESTINATIONS = ("workspaceId", "storageAccountId", "eventHubAuthorizationRuleId", "marketplacePartnerId")
+
+
+def is_set(value: Any) -> bool:
+    """A non-empty string: how ARM returns an id, URL or name that is configured."""
+    return isinstance(value, str) and value.strip() != ""
+
+
+def display(value: Any) -> str:
+    """A config value inside a message: `<absent>`, quoted text for empty or boolean-looking strings."""
+    if value is ABSENT:
+        return "<absent>"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as the ARM JSON says it
+    if isinstance(value, str) and (not value.strip() or value.lower() in ("true", "false")):
+        return repr(value)
+    return str(value)
+
+
+def effective(value: Any, default: Any) -> Any:
+    """The value the service applies: ARM omits (or returns null for) settings left at their default."""
+    return default if value is ABSENT or value is None else value
+
+
+def setting(resource: Resource, path: str, wanted: str, absent_means: str, consequence: str) -> Verdict:
+    """PASS when a string setting equals `wanted`; absent or null takes the service default `absent_means`."""
+    value = get(resource.config, path)
+    applied = effective(value, absent_means)
+    if applied == wanted:
+        return passed(f"{resource.name} has {path} {wanted}.", **{path: shown(value)})
+    note = f" (absent means {absent_means})" if value is ABSENT or value is None else ""
+    return failed(f"{resource.name} has {path} {display(value)}{note}, so {consequence}.",
+                  **{path: shown(value)})
+
+
+def flag_true(resource: Resource, path: str, on: str, off: str) -> Verdict:
+    """PASS when a boolean flag is really True; absent or null means false (the ARM default for these flags)."""
+    value = get(resource.config, path)
+    if value is True:
+        return passed(f"{resource.name} has {path} true, so {on}.", **{path: True})
+    note = " (absent means false)" if value is ABSENT or value is None else ""
+    return failed(f"{resource.name} has {path} {display(value)}{note}, so {off}.", **{path: shown(value)})
+
+
+def _audit_logs(setting_doc: Any) -> list[str]:
+    """The enabled log entries of one diagnostic setting that carry audit events, by category or group."""
+    found = []
+    for entry in as_list(get(setting_doc, "properties.logs")):
+        if get(entry, "enabled") is not True:
+            continue
+        group, category = get(entry, "categoryGroup"), get(entry, "category")
+        if isinstance(group, str) and group.lower() in AUDIT_GROUPS:
+            found.append(group)
+        elif is_set(category):
+            found.append(category)
+    return found
+
+
+def diagnostic_settings(resource: Resource) -> Verdict:
+    """PASS when a diagnostic setting sends enabled audit logs (allLogs/audit group, or named categories)
+    to a destination. The collector always adds `diagnosticSettings` (empty when none): absent = FAIL."""
+    settings = get(resource.config, "diagnosticSettings")
+    if settings is ABSENT or settings is None:
+        return failed(f"{resource.name} has no diagnosticSettings recorded, so no audit log export is known.",
+                      diagnosticSettings="<absent>")
+    summary = []
+    for item in as_list(settings):
+        destinations = [d for d in DESTINATIONS if is_set(get(item, f"properties.{d}"))]
+        logs = _audit_logs(item)
+        name = get(item, "name")
+        summary.append({"name": shown(name), "destinations": destinations, "enabled_logs": logs})
+        if destinations and logs:
+            return passed(f"{resource.name} sends {', '.join(logs)} logs to {', '.join(destinations)} through "
+                          f"diagnostic setting {display(name)}.", diagnosticSettings=summary)
+    if not summary:
+        return failed(f"{resource.name} has no diagnostic settings, so its audit logs are not exported.",
+                      diagnosticSettings=[])
+    return failed(f"{resource.name} has {len(summary)} diagnostic setting(s) but none sends enabled logs to a "
+                  "destination.", diagnosticSettings=summary)
+
+
+def in_allowed_region(resource: Resource, ctx: CheckContext) -> Verdict:
+    """PASS inside the configured allowed regions, FAIL outside; no configured list = MANUAL attestation."""
+    allowed = ctx.allowed_regions
+    if allowed is None:
+        return manual(f"{resource.name} is in {resource.region}, but no allowed regions are configured; attest "
+                      "data residency for this region.", region=resource.region)
+    evidence = {"region": resource.region, "allowed_regions": sorted(allowed)}
+    if resource.region in allowed:
+        return passed(f"{resource.name} is in allowed region {resource.region}.", **evidence)
+    return failed(f"{resource.name} is in {resource.region}, which is not an allowed region.", **evidence)
+
+
+def identity_principals(resource: Resource) -> dict[str, str]:
+    """The identities a resource runs as: user-assigned identity ARM ids (lower-cased, as ARM ids are
+    case-insensitive) and the system identity's principalId, each mapped to how it is named in config."""
+    found: dict[str, str] = {}
+    assigned = get(resource.config, "identity.userAssignedIdentities")
+    if isinstance(assigned, dict):
+        for uid in assigned:
+            if is_set(uid):
+                found[uid.lower()] = uid
+    principal = get(resource.config, "identity.principalId")
+    if is_set(principal):
+        found[principal.lower()] = principal
+    return found

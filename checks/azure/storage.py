@@ -1,0 +1,42 @@
+"""Storage account checks: transport security for the accounts AI workloads read and write."""
+
+from __future__ import annotations
+
+from checks.azure._common import display
+from cspm_ai.doc import ABSENT, get, shown
+from cspm_ai.model import Resource, Severity, Verdict, failed, passed
+from cspm_ai.registry import CheckContext, check
+
+ACCOUNT = "azure.storage.account"
+MODERN_TLS = ("TLS1_2", "TLS1_3")
+
+
+@check(
+    id="azure.storage.account_tls12_https_only",
+    resource_types=ACCOUNT,
+    severity=Severity.HIGH,
+    title="Storage accounts require HTTPS and TLS 1.2 or later",
+    checklist=("CL-04",),
+    compliance={"nist-800-53-r5": ("SC-8", "SC-8(1)", "SC-13"), "iso-27001-2022": ("A.8.24", "A.8.20"),
+                "cis-azure-2.0": ("3.1", "3.15")},
+    remediation="Run `az storage account update --name <account> --resource-group <rg> --min-tls-version TLS1_2 "
+                "--https-only true` (portal: account > Configuration > Secure transfer required Enabled, Minimum "
+                "TLS version 1.2).",
+    reads=("properties.minimumTlsVersion", "properties.supportsHttpsTrafficOnly"),
+)
+def account_tls12_https_only(account: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when properties.minimumTlsVersion is TLS1_2 or TLS1_3 and supportsHttpsTrafficOnly is not false.
+    Absent minimumTlsVersion = TLS1_0 (older accounts); absent supportsHttpsTrafficOnly = true (the default
+    since API 2019-04-01)."""
+    tls = get(account.config, "properties.minimumTlsVersion")
+    https = get(account.config, "properties.supportsHttpsTrafficOnly")
+    evidence = {"properties.minimumTlsVersion": shown(tls), "properties.supportsHttpsTrafficOnly": shown(https)}
+    problems = []
+    if tls not in MODERN_TLS:
+        note = " (absent means TLS1_0)" if tls is ABSENT or tls is None else ""
+        problems.append(f"minimumTlsVersion {display(tls)}{note}")
+    if https is False:
+        problems.append("supportsHttpsTrafficOnly false, so plain HTTP is accepted")
+    if problems:
+        return failed(f"{account.name} has {' and '.join(problems)}.", **evidence)
+    return passed(f"{account.name} has minimumTlsVersion {tls} and accepts HTTPS traffic only.", **evidence)
