@@ -257,6 +257,38 @@ def scan_aws(
     raise typer.Exit(_fail_on(findings, fail_on))
 
 
+@scan_app.command("azure")
+def scan_azure(
+    subscriptions: Annotated[Optional[str], typer.Option(
+        "--subscriptions", help="Comma-separated subscription ids (default: every one the identity can read).")] = None,
+    allowed_regions: Annotated[Optional[str], typer.Option(
+        "--allowed-regions", help="Locations where AI data may live (CL-09); without it CL-09 is MANUAL.")] = None,
+    cloud: Annotated[str, typer.Option("--cloud", help="public, usgov or china.")] = "public",
+    arm_endpoint: Annotated[Optional[str], typer.Option(
+        "--arm-endpoint", help="Resource Manager URL (Azure Stack Hub, private endpoints).")] = None,
+    db: DbOpt = None,
+    output_dir: OutOpt = None,
+    format: FormatOpt = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="Concurrent ARM reads.")] = 16,
+    fail_on: FailOnOpt = None,
+) -> None:
+    """Scan Azure subscriptions' Machine Learning and AI services and what surrounds them."""
+    from collectors.azure import azure_collector
+    from cspm_ai.scan import run_scan
+
+    run = _prepare(db, output_dir, format)
+    allowed = _split(allowed_regions) or run.settings.allowed_regions
+    collector = azure_collector(subscriptions=_split(subscriptions), cloud=cloud,
+                                arm_endpoint=arm_endpoint, workers=workers)
+    with _progress(run.console, "Scanning Azure") as progress:
+        scan = run_scan(run.inventory, [collector], allowed_regions=allowed, progress=progress,
+                        options={"cloud": cloud, "subscriptions": _split(subscriptions), "workers": workers})
+    findings = run.inventory.findings(scan.id)
+    paths = _write_reports(run.inventory, scan, run.directory, run.formats)
+    _print_summary(run.console, scan, findings, paths)
+    raise typer.Exit(_fail_on(findings, fail_on))
+
+
 @app.command()
 def demo(
     output_dir: OutOpt = None,

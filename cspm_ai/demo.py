@@ -1,20 +1,30 @@
-"""The offline demo: the real scan path against an in-process moto estate of good and bad resources."""
+"""The offline demo: the real scan path against simulated estates of good and bad resources.
+
+AWS runs against an in-process moto estate; Azure against recorded Resource
+Manager responses replayed under the real SDK pipeline. Each estate lives
+only while its collector runs, inside its own mock.
+"""
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 from platformdirs import user_data_dir
 
-from collectors import ProgressCallback
+from collectors import Collector, ProgressCallback
 from cspm_ai.inventory import Inventory
-from cspm_ai.model import ScanRecord
+from cspm_ai.model import CollectionResult, ScanRecord
 
 DEMO_REGIONS = ("us-east-1", "eu-west-1")
-# eu-west-1 is deliberately outside the demo's residency policy, so CL-09 shows a FAIL.
-DEMO_ALLOWED_REGIONS = ("us-east-1",)
+# Outside each demo's residency policy on purpose, so CL-09 shows FAILs: eu-west-1 on AWS,
+# westeurope on Azure.
+DEMO_ALLOWED_REGIONS = ("us-east-1", "eastus2")
 
 # The demo must never read or send a real credential, nor probe a metadata address.
 _DEMO_ENV = {
@@ -33,11 +43,32 @@ def demo_database_url() -> str:
     return f"sqlite:///{directory / 'demo.db'}"
 
 
-def run_demo(inventory: Inventory, progress: ProgressCallback | None = None) -> ScanRecord:
+class DemoCredential:
+    """A token for the simulated Resource Manager; nothing signs in anywhere."""
+
+    def get_token(self, *scopes: str, **_: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken("demo-token", int(time.time()) + 3600)
+
+
+class _Simulated:
+    """A collector that builds its simulated estate and collects it inside one mock."""
+
+    def __init__(self, provider: str, simulate: Callable[[], Any]) -> None:
+        self.provider = provider
+        self._simulate = simulate
+
+    def collect(self, progress: ProgressCallback | None = None) -> CollectionResult:
+        with self._simulate() as collector:
+            return collector.collect(progress)
+
+
+@contextmanager
+def _aws_estate() -> Iterator[Collector]:
     from moto import mock_aws
 
     from collectors.aws import aws_collector
-    from cspm_ai.scan import run_scan
     from moto_fixtures.estate import build_aws_estate
     from moto_fixtures.extensions import install
 
@@ -46,6 +77,24 @@ def run_demo(inventory: Inventory, progress: ProgressCallback | None = None) -> 
     with mock.patch.dict(os.environ, env, clear=True), mock_aws():
         install()
         manifest = build_aws_estate(regions=DEMO_REGIONS)
-        collector = aws_collector(regions=manifest.regions)
-        return run_scan(inventory, [collector], allowed_regions=DEMO_ALLOWED_REGIONS,
-                        progress=progress, options={"demo": True})
+        yield aws_collector(regions=manifest.regions)
+
+
+@contextmanager
+def _azure_estate() -> Iterator[Collector]:
+    import responses
+
+    from collectors.azure import ArmReader, AzureEngine
+    from moto_fixtures.azure_estate import register_azure_estate
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+        manifest = register_azure_estate(replay, denied_subscription=False)
+        yield AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint), identity="demo@contoso.com")
+
+
+def run_demo(inventory: Inventory, progress: ProgressCallback | None = None) -> ScanRecord:
+    from cspm_ai.scan import run_scan
+
+    collectors = [_Simulated("aws", _aws_estate), _Simulated("azure", _azure_estate)]
+    return run_scan(inventory, collectors, allowed_regions=DEMO_ALLOWED_REGIONS,
+                    progress=progress, options={"demo": True})

@@ -30,6 +30,14 @@ def test_shipped_aws_policy_only_reads() -> None:
     assert all(re.match(r"^(Describe|Get|List|View)", v) for v in verbs), verbs
 
 
+def test_readme_shows_the_shipped_azure_role() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```json\n(\{\n  \"Name\": \"cspm-ai reader\".*?)\n```", readme, re.DOTALL)
+    assert block, "README lost its Azure role block"
+    shipped = json.loads(files("cspm_ai").joinpath("permissions/azure-readonly-role.json").read_text())
+    assert json.loads(block.group(1)) == shipped
+
+
 def test_readme_shows_the_shipped_policy() -> None:
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"```json\n(\{\n  \"Version\".*?)\n```", readme, re.DOTALL)
@@ -40,7 +48,7 @@ def test_readme_shows_the_shipped_policy() -> None:
 def test_readme_gives_the_two_commands_and_every_cli_command() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
-    for command in ("scan aws", "demo", "evaluate", "report", "scans", "checks list"):
+    for command in ("scan aws", "scan azure", "demo", "evaluate", "report", "scans", "checks list"):
         assert f"cspm-ai {command}" in readme, command
 
 
@@ -53,3 +61,28 @@ def test_cli_prints_the_same_catalogue() -> None:
     printed = subprocess.run([sys.executable, "-m", "cspm_ai", "checks", "list", "--format", "markdown"],
                              capture_output=True, text=True, check=True).stdout
     assert printed == catalogue_markdown(all_checks())
+
+
+def test_shipped_azure_role_is_what_the_collector_declares() -> None:
+    from collectors.azure.permissions import role_definition
+
+    shipped = json.loads(files("cspm_ai").joinpath("permissions/azure-readonly-role.json").read_text())
+    assert shipped == role_definition()
+    assert all(action.endswith("/read") for action in shipped["Actions"])
+    assert shipped["DataActions"] == []
+
+
+def test_every_arm_read_of_a_scan_is_in_the_shipped_azure_role() -> None:
+    import responses
+
+    from collectors.azure import ArmReader, AzureEngine
+    from collectors.azure.arm import rbac_action
+    from cspm_ai.demo import DemoCredential
+    from moto_fixtures.azure_estate import register_azure_estate
+
+    shipped = json.loads(files("cspm_ai").joinpath("permissions/azure-readonly-role.json").read_text())
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+        manifest = register_azure_estate(replay)
+        AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint)).collect()
+        needed = {rbac_action(call.request.url) for call in replay.calls}
+    assert needed - set(shipped["Actions"]) == set()

@@ -1,0 +1,101 @@
+"""The whole path on the recorded Azure estate: expectations hold, denials are ERRORs, nothing leaks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import responses
+from bs4 import BeautifulSoup
+from jsonschema import Draft202012Validator
+
+from collectors.azure import ArmReader, AzureEngine
+from cspm_ai import __version__
+from cspm_ai.demo import DemoCredential
+from cspm_ai.inventory import Inventory
+from cspm_ai.model import Finding, ScanRecord, Status
+from cspm_ai.report import build_report
+from cspm_ai.scan import run_scan
+from moto_fixtures.azure_estate import AzureEstateManifest, register_azure_estate
+from reports import load_schema, write_reports
+
+
+@dataclass
+class ScannedAzure:
+    manifest: AzureEstateManifest
+    scan: ScanRecord
+    findings: list[Finding]
+    reports: dict[str, Path]
+    db_file: Path
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScannedAzure]:
+    tmp = tmp_path_factory.mktemp("e2e-azure")
+    inventory = Inventory.open(f"sqlite:///{tmp / 'inventory.db'}")
+    try:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+            manifest = register_azure_estate(replay, denied_subscription=True)
+            engine = AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint), identity="auditor@contoso")
+            scan = run_scan(inventory, [engine], allowed_regions=["eastus2"])
+        findings = inventory.findings(scan.id)
+        report = build_report(scan, findings, inventory.errors(scan.id), __version__)
+        paths = write_reports(report, tmp / "out", ["json", "html"])
+        yield ScannedAzure(manifest, scan, findings, {p.suffix.lstrip("."): p for p in paths},
+                           tmp / "inventory.db")
+    finally:
+        inventory.close()
+
+
+def test_every_expectation_of_the_estate_holds(scanned: ScannedAzure) -> None:
+    index: dict[tuple[str, str], set[str]] = {}
+    for f in scanned.findings:
+        if f.account == scanned.manifest.prod_subscription_id:
+            index.setdefault((f.check_id, f.resource_name), set()).add(f.status.value)
+    wrong = [f"{c} on {n}: expected {s}, got {sorted(index.get((c, n), set())) or 'no finding'}"
+             for (c, n), s in sorted(scanned.manifest.expected.items()) if index.get((c, n)) != {s}]
+    assert wrong == []
+
+
+def test_no_false_fail_in_the_good_resources(scanned: ScannedAzure) -> None:
+    good = {n for (_, n), s in scanned.manifest.expected.items() if s == "PASS"}
+    bad = {n for (_, n), s in scanned.manifest.expected.items() if s == "FAIL"}
+    only_good = good - bad
+    false_fails = [f"{f.check_id} on {f.resource_name}" for f in scanned.findings
+                   if f.status == Status.FAIL and f.resource_name in only_good
+                   and f.check_id != "azure.ml.resource_in_allowed_region"]
+    assert false_fails == []
+
+
+def test_the_denied_subscription_is_error_not_pass(scanned: ScannedAzure) -> None:
+    assert scanned.scan.status == "incomplete"
+    denied = [f for f in scanned.findings if f.account == scanned.manifest.denied_subscription_id]
+    assert denied and not [f for f in denied if f.status == Status.PASS]
+    errors = [f for f in denied if f.status == Status.ERROR]
+    assert any("AuthorizationFailed" in f.message and "/read" in f.message for f in errors)
+    document = json.loads(scanned.reports["json"].read_text())
+    assert {e["code"] for e in document["errors"]} == {"AuthorizationFailed"}
+
+
+def test_report_follows_the_schema(scanned: ScannedAzure) -> None:
+    document = json.loads(scanned.reports["json"].read_text())
+    Draft202012Validator(load_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER).validate(document)
+    assert document["scan"]["providers"] == ["azure"]
+
+
+def test_planted_secrets_appear_nowhere(scanned: ScannedAzure) -> None:
+    for secret in scanned.manifest.secrets:
+        for blob in (scanned.db_file.read_bytes(), *(p.read_bytes() for p in scanned.reports.values())):
+            assert secret.encode() not in blob
+
+
+def test_hostile_names_and_tags_render_as_text(scanned: ScannedAzure) -> None:
+    soup = BeautifulSoup(scanned.reports["html"].read_text(), "html.parser")
+    assert len(soup.find_all("script")) == 1
+    assert not soup.find_all("img")
+    assert not [t for t in soup.find_all(True) if any(a.startswith("on") for a in t.attrs)]
+    text = soup.get_text()
+    assert [s for s in scanned.manifest.hostile_strings if s in text]
