@@ -598,6 +598,29 @@ class _Builder:
                 "provisioningState": "Succeeded",
                 "keys": None,
             }, tags={}, identity=copy.deepcopy(sys_ident), sku={"name": "Default", "tier": "Free"})])
+            bdid = f"{bid}/deployments/default"
+            self.ids[f"batch_deployment:{batch}/default"] = bdid
+            self.add_list(f"{bid}/deployments", api, [_tracked(
+                bdid, f"{ws_type}/batchEndpoints/deployments", location, {
+                    "description": "nightly scoring deployment",
+                    "model": {"referenceType": "Id",
+                              "assetId": f"{ws_id}/models/scorer/versions/2"},
+                    "compute": f"{ws_id}/computes/batch-cluster",
+                    "codeConfiguration": {"codeId": f"{ws_id}/codes/batch-score/versions/1",
+                                          "scoringScript": "batch_score.py"},
+                    "environmentId": "azureml://registries/azureml/environments/sklearn-1.5/versions/12",
+                    "environmentVariables": {"LOG_LEVEL": "INFO"},
+                    "miniBatchSize": 10,
+                    "maxConcurrencyPerInstance": 1,
+                    "outputAction": "AppendRow",
+                    "outputFileName": "predictions.csv",
+                    "errorThreshold": -1,
+                    "loggingLevel": "Info",
+                    "retrySettings": {"maxRetries": 3, "timeout": "PT30S"},
+                    "resources": {"instanceCount": 1},
+                    "properties": {},
+                    "provisioningState": "Succeeded",
+                }, tags={}, identity=None, sku=None, kind=None)])
 
         # Computes: a locked-down instance and an exposed cluster sharing the open endpoint's identity.
         ci_id = f"{good_id}/computes/ci-secure"

@@ -30,7 +30,8 @@ ONLINE_DEPLOYMENT = "azure.ml.online_deployment"
 BATCH_ENDPOINT = "azure.ml.batch_endpoint"
 COMPUTE = "azure.ml.compute"
 REGISTRY = "azure.ml.registry"
-ML_TYPES = (WORKSPACE, ONLINE_ENDPOINT, ONLINE_DEPLOYMENT, BATCH_ENDPOINT, COMPUTE, REGISTRY)
+ML_TYPES = (WORKSPACE, ONLINE_ENDPOINT, ONLINE_DEPLOYMENT, BATCH_ENDPOINT, "azure.ml.batch_deployment", COMPUTE,
+            REGISTRY)
 # Compute types whose nodes Azure ML creates and manages (the rest are attached, managed elsewhere).
 MANAGED_COMPUTE = ("ComputeInstance", "AmlCompute")
 

@@ -32,7 +32,8 @@ from cspm_ai.errors import ConfigError
 from cspm_ai.model import CollectionError, CollectionResult, Relation, Resource, Scope
 
 GLOBAL = "global"
-_PARENT_RELATION = {"azure.ml.workspace": "in_workspace", "azure.ml.online_endpoint": "in_endpoint"}
+_PARENT_RELATION = {"azure.ml.workspace": "in_workspace", "azure.ml.online_endpoint": "in_endpoint",
+                    "azure.ml.batch_endpoint": "in_endpoint"}
 # Workspace properties naming the resources it depends on.
 _LINKS = (("properties.storageAccount", "uses_storage"), ("properties.keyVault", "uses_key_vault"),
           ("properties.containerRegistry", "uses_container_registry"))

@@ -18,6 +18,8 @@ _SAMPLE_PARENT = {
     "azure.ml.workspace": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w",
     "azure.ml.online_endpoint": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/"
                                 "workspaces/w/onlineEndpoints/e",
+    "azure.ml.batch_endpoint": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/"
+                               "workspaces/w/batchEndpoints/e",
 }
 
 

@@ -34,6 +34,7 @@ KINDS: tuple[ArmKind, ...] = (
     ArmKind("azure.ml.online_endpoint", "{parent}/onlineEndpoints", ML_API, parent="azure.ml.workspace"),
     ArmKind("azure.ml.online_deployment", "{parent}/deployments", ML_API, parent="azure.ml.online_endpoint"),
     ArmKind("azure.ml.batch_endpoint", "{parent}/batchEndpoints", ML_API, parent="azure.ml.workspace"),
+    ArmKind("azure.ml.batch_deployment", "{parent}/deployments", ML_API, parent="azure.ml.batch_endpoint"),
     ArmKind("azure.ml.compute", "{parent}/computes", ML_API, parent="azure.ml.workspace"),
     ArmKind("azure.ml.registry", "/subscriptions/{subscription}" + ML + "/registries", ML_API),
     ArmKind("azure.cognitive.account",
