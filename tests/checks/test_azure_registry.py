@@ -28,7 +28,7 @@ ALWAYS_MANUAL = {"azure.subscription.incident_response_playbooks"}
 # The resource types of docs/architecture.md, "Azure resource types".
 AZURE_TYPES = {
     "azure.subscription", "azure.ml.workspace", "azure.ml.online_endpoint", "azure.ml.online_deployment",
-    "azure.ml.batch_endpoint", "azure.ml.compute", "azure.ml.registry", "azure.cognitive.account",
+    "azure.ml.batch_endpoint", "azure.ml.batch_deployment", "azure.ml.compute", "azure.ml.registry", "azure.cognitive.account",
     "azure.keyvault.vault", "azure.keyvault.key", "azure.storage.account", "azure.containerregistry.registry",
     "azure.authorization.role_assignment", "azure.authorization.role_definition", "azure.security.pricing",
     "azure.policy.assignment", "azure.consumption.budget",
