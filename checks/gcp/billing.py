@@ -1,0 +1,47 @@
+"""Cloud Billing checks: budgets with alert thresholds covering the project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.gcp._common import project_number
+from cspm_ai.doc import as_list, get
+from cspm_ai.model import Resource, Severity, Verdict, failed, passed
+from cspm_ai.registry import CheckContext, check
+
+
+@check(
+    id="gcp.billing.budget_alerts",
+    resource_types="gcp.project",
+    severity=Severity.LOW,
+    title="A budget with alert thresholds covers the project",
+    checklist=("CL-06",),
+    compliance={"nist-800-53-r5": ("SA-2", "SI-4"), "iso-27001-2022": ("A.5.37", "A.8.6")},
+    remediation="Run `gcloud billing budgets create --billing-account=<billing account id> --display-name=ai-monthly "
+                "--budget-amount=5000USD --filter-projects=projects/<number> --threshold-rule=percent=0.5 "
+                "--threshold-rule=percent=0.9 --threshold-rule=percent=1.0` (add `--notifications-rule-pubsub-topic` "
+                "or monitoring channels for the on-call team).",
+    reads=("name", "gcp.billing.budget:budgetFilter.projects", "gcp.billing.budget:thresholdRules"),
+)
+def budget_alerts(project: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when some gcp.billing.budget (any account) has thresholdRules and either lists "projects/<number>" in
+    budgetFilter.projects or has no projects filter (absent = the whole billing account); none = FAIL."""
+    number = project_number(project)
+    member = f"projects/{number}" if number else None
+    covering: list[dict[str, Any]] = []
+    for budget in ctx.resources("gcp.billing.budget"):
+        projects = as_list(get(budget.config, "budgetFilter.projects"))
+        if projects and member not in projects:
+            continue
+        rules = as_list(get(budget.config, "thresholdRules"))
+        covering.append({"budget": budget.name, "scope": "project" if projects else "billing account",
+                         "thresholds": [get(r, "thresholdPercent", None) for r in rules]})
+    alerting = [c for c in covering if c["thresholds"]]
+    if alerting:
+        return passed(f"{project.name} is covered by budget {alerting[0]['budget']} with "
+                      f"{len(alerting[0]['thresholds'])} alert threshold(s).", projectNumber=number, budgets=covering)
+    if covering:
+        return failed(f"{project.name} is covered by {len(covering)} budget(s) but none has thresholdRules (absent "
+                      "means no alerts), so overspend goes unannounced.", projectNumber=number, budgets=covering)
+    return failed(f"{project.name} is covered by no budget, so runaway AI spend raises no alert.",
+                  projectNumber=number, budgets=[])
