@@ -68,3 +68,22 @@ def as_list(value: Any) -> list[Any]:
 def shown(value: Any) -> Any:
     """A value as evidence: ABSENT is shown as the string "<absent>"."""
     return "<absent>" if value is ABSENT else value
+
+
+def is_set(value: Any) -> bool:
+    """A non-empty string: how every cloud returns an id, ARN, URI or key reference that is configured."""
+    return isinstance(value, str) and value.strip() != ""
+
+
+def display(value: Any) -> str:
+    """A config value inside a message: `<absent>`, booleans and null as JSON spells them, and
+    empty or boolean-looking strings quoted so they are not mistaken for the real thing."""
+    if value is ABSENT:
+        return "<absent>"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and (not value.strip() or value.lower() in ("true", "false")):
+        return repr(value)
+    return str(value)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from cspm_ai.doc import ABSENT, get, shown
+from cspm_ai.doc import display, get, is_set, shown
 from cspm_ai.model import Resource, Verdict, failed, passed
 from cspm_ai.registry import CheckContext
 
@@ -15,9 +15,6 @@ INFERENCE_TYPES = ("aws.sagemaker.model",)
 KMS_KEY = "aws.kms.key"
 
 
-def is_set(value: Any) -> bool:
-    """A non-empty string: how AWS returns an identifier, ARN or key reference that is configured."""
-    return isinstance(value, str) and value.strip() != ""
 
 
 def is_true(value: Any) -> bool:
@@ -25,13 +22,6 @@ def is_true(value: Any) -> bool:
     return value is True
 
 
-def display(value: Any) -> str:
-    """A config value inside a message: `<absent>`, quoted text for empty or boolean-looking strings."""
-    if value is ABSENT:
-        return "<absent>"
-    if isinstance(value, str) and (not value.strip() or value.lower() in ("true", "false")):
-        return repr(value)
-    return str(value)
 
 
 def short_type(resource_type: str) -> str:

@@ -9,7 +9,6 @@ from checks.aws._common import (
     INFERENCE_TYPES,
     TRAINING_TYPES,
     age_days,
-    is_set,
     mask_key_id,
     require_listed,
     short_type,
@@ -23,7 +22,7 @@ from checks.aws._policy import (
     statements,
     unreadable,
 )
-from cspm_ai.doc import as_list, get, shown
+from cspm_ai.doc import as_list, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
 

@@ -5,14 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from checks.aws._common import (
-    display,
-    is_set,
-    is_true,
-    judge_customer_key,
-    require_listed,
-)
-from cspm_ai.doc import ABSENT, as_list, get, shown
+from checks._verdicts import flag_true, in_allowed_region
+from checks.aws._common import is_true, judge_customer_key, require_listed
+from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
 
@@ -49,13 +44,6 @@ def _setting(resource: Resource, path: str, wanted: str, absent_means: str) -> V
     return failed(f"{resource.name} has {path} {display(value)}{note}, not {wanted}.", **{path: shown(value)})
 
 
-def _flag(resource: Resource, path: str, on: str, off: str) -> Verdict:
-    """PASS when a boolean flag is True; absent means false (the API default for these flags)."""
-    value = get(resource.config, path)
-    if is_true(value):
-        return passed(f"{resource.name} has {path} true, so {on}.", **{path: True})
-    note = " (absent means false)" if value is ABSENT else ""
-    return failed(f"{resource.name} has {path} {display(value)}{note}, so {off}.", **{path: shown(value)})
 
 
 def _subnets(resource: Resource, prefix: str) -> Verdict:
@@ -245,7 +233,7 @@ def domain_kms_encryption(domain: Resource, ctx: CheckContext) -> Verdict:
 )
 def model_network_isolation(model: Resource, ctx: CheckContext) -> Verdict:
     """PASS when EnableNetworkIsolation is true; absent = false, containers may call out."""
-    return _flag(model, "EnableNetworkIsolation", "its containers cannot make outbound network calls",
+    return flag_true(model, "EnableNetworkIsolation", "its containers cannot make outbound network calls",
                  "its containers can reach the network")
 
 
@@ -296,7 +284,7 @@ def training_job_in_vpc(job: Resource, ctx: CheckContext) -> Verdict:
 )
 def training_job_network_isolation(job: Resource, ctx: CheckContext) -> Verdict:
     """PASS when EnableNetworkIsolation is true; absent = false, the container may call out."""
-    return _flag(job, "EnableNetworkIsolation", "the training container cannot make outbound network calls",
+    return flag_true(job, "EnableNetworkIsolation", "the training container cannot make outbound network calls",
                  "the training container can reach the network")
 
 
@@ -404,7 +392,7 @@ def processing_job_in_vpc(job: Resource, ctx: CheckContext) -> Verdict:
 )
 def processing_job_network_isolation(job: Resource, ctx: CheckContext) -> Verdict:
     """PASS when NetworkConfig.EnableNetworkIsolation is true; absent = false."""
-    return _flag(job, "NetworkConfig.EnableNetworkIsolation", "the processing container cannot call out",
+    return flag_true(job, "NetworkConfig.EnableNetworkIsolation", "the processing container cannot call out",
                  "the processing container can reach the network")
 
 
@@ -701,11 +689,4 @@ def no_secrets_in_configuration(resource: Resource, ctx: CheckContext) -> Verdic
 )
 def resource_in_allowed_region(resource: Resource, ctx: CheckContext) -> Verdict:
     """PASS inside the configured allowed regions, FAIL outside; no configured list = MANUAL attestation."""
-    allowed = ctx.allowed_regions
-    if allowed is None:
-        return manual(f"{resource.name} is in {resource.region}, but no allowed regions are configured; attest "
-                      "data residency for this region.", region=resource.region)
-    evidence = {"region": resource.region, "allowed_regions": sorted(allowed)}
-    if resource.region in allowed:
-        return passed(f"{resource.name} is in allowed region {resource.region}.", **evidence)
-    return failed(f"{resource.name} is in {resource.region}, which is not an allowed region.", **evidence)
+    return in_allowed_region(resource, ctx)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cspm_ai.doc import ABSENT, as_list, get, shown
-from cspm_ai.model import Resource, Verdict, failed, manual, passed
-from cspm_ai.registry import CheckContext
+from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
+from cspm_ai.model import Resource, Verdict, failed, passed
 
 NETWORK = {"nist-800-53-r5": ("SC-7", "AC-4"), "iso-27001-2022": ("A.8.20", "A.8.22")}
 PRIVATE_LINK = {"nist-800-53-r5": ("SC-7", "SC-7(4)", "AC-17"), "iso-27001-2022": ("A.8.20", "A.8.21")}
@@ -21,22 +20,8 @@ AUDIT_GROUPS = ("audit", "alllogs")
 DESTINATIONS = ("workspaceId", "storageAccountId", "eventHubAuthorizationRuleId", "marketplacePartnerId")
 
 
-def is_set(value: Any) -> bool:
-    """A non-empty string: how ARM returns an id, URL or name that is configured."""
-    return isinstance(value, str) and value.strip() != ""
 
 
-def display(value: Any) -> str:
-    """A config value inside a message: `<absent>`, quoted text for empty or boolean-looking strings."""
-    if value is ABSENT:
-        return "<absent>"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"  # as the ARM JSON says it
-    if isinstance(value, str) and (not value.strip() or value.lower() in ("true", "false")):
-        return repr(value)
-    return str(value)
 
 
 def effective(value: Any, default: Any) -> Any:
@@ -55,13 +40,6 @@ def setting(resource: Resource, path: str, wanted: str, absent_means: str, conse
                   **{path: shown(value)})
 
 
-def flag_true(resource: Resource, path: str, on: str, off: str) -> Verdict:
-    """PASS when a boolean flag is really True; absent or null means false (the ARM default for these flags)."""
-    value = get(resource.config, path)
-    if value is True:
-        return passed(f"{resource.name} has {path} true, so {on}.", **{path: True})
-    note = " (absent means false)" if value is ABSENT or value is None else ""
-    return failed(f"{resource.name} has {path} {display(value)}{note}, so {off}.", **{path: shown(value)})
 
 
 def _audit_logs(setting_doc: Any) -> list[str]:
@@ -101,16 +79,6 @@ def diagnostic_settings(resource: Resource) -> Verdict:
                   "destination.", diagnosticSettings=summary)
 
 
-def in_allowed_region(resource: Resource, ctx: CheckContext) -> Verdict:
-    """PASS inside the configured allowed regions, FAIL outside; no configured list = MANUAL attestation."""
-    allowed = ctx.allowed_regions
-    if allowed is None:
-        return manual(f"{resource.name} is in {resource.region}, but no allowed regions are configured; attest "
-                      "data residency for this region.", region=resource.region)
-    evidence = {"region": resource.region, "allowed_regions": sorted(allowed)}
-    if resource.region in allowed:
-        return passed(f"{resource.name} is in allowed region {resource.region}.", **evidence)
-    return failed(f"{resource.name} is in {resource.region}, which is not an allowed region.", **evidence)
 
 
 def identity_principals(resource: Resource) -> dict[str, str]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from checks.azure._common import display, is_set
-from cspm_ai.doc import get, shown
+from cspm_ai.doc import display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
 from cspm_ai.registry import CheckContext, check
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+from checks._verdicts import flag_true
 from checks.azure._common import (
     AT_REST,
     AUDIT_LOGGING,
     LOCAL_AUTH,
     NETWORK,
     diagnostic_settings,
-    display,
-    flag_true,
-    is_set,
     setting,
 )
-from cspm_ai.doc import ABSENT, get, shown
+from cspm_ai.doc import ABSENT, display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
 from cspm_ai.registry import CheckContext, check
 

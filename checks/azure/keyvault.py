@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from checks.azure._common import AT_REST, display
-from cspm_ai.doc import ABSENT, as_list, get, shown
+from checks.azure._common import AT_REST
+from cspm_ai.doc import ABSENT, as_list, display, get, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
 from cspm_ai.registry import CheckContext, check
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks._verdicts import flag_true, in_allowed_region
 from checks.azure._common import (
     AT_REST,
     AUDIT_LOGGING,
@@ -12,15 +13,11 @@ from checks.azure._common import (
     NETWORK,
     PRIVATE_LINK,
     diagnostic_settings,
-    display,
     effective,
-    flag_true,
     identity_principals,
-    in_allowed_region,
-    is_set,
     setting,
 )
-from cspm_ai.doc import ABSENT, as_list, get, shown
+from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
 from cspm_ai.registry import CheckContext, check
 

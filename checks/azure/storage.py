@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from checks.azure._common import display
-from cspm_ai.doc import ABSENT, get, shown
+from cspm_ai.doc import ABSENT, display, get, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
 from cspm_ai.registry import CheckContext, check
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cspm_ai.doc import ABSENT, get
-from cspm_ai.model import Resource, Verdict, failed, manual, passed
+from cspm_ai.doc import get
+from cspm_ai.model import Resource
 from cspm_ai.registry import CheckContext
 
 NETWORK = {"nist-800-53-r5": ("SC-7", "AC-4"), "iso-27001-2022": ("A.8.20", "A.8.22")}
@@ -25,22 +25,8 @@ _ZONE = re.compile(r"^([a-z]+-[a-z]+\d+)-[a-z]$")
 _DURATION = re.compile(r"^(\d+)(\.\d+)?s$")
 
 
-def is_set(value: Any) -> bool:
-    """A non-empty string: how the JSON carries a name, email or URI that is configured."""
-    return isinstance(value, str) and value.strip() != ""
 
 
-def display(value: Any) -> str:
-    """A config value inside a message: `<absent>`, and booleans as the JSON spells them."""
-    if value is ABSENT:
-        return "<absent>"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and not value.strip():
-        return repr(value)
-    return str(value)
 
 
 def seconds(duration: Any) -> float | None:
@@ -71,26 +57,4 @@ def project_number(project: Resource) -> str | None:
     return None
 
 
-def flag_true(resource: Resource, path: str, on: str, off: str) -> Verdict:
-    """PASS when a boolean is really true; absent means false (proto3 JSON omits false)."""
-    value = get(resource.config, path)
-    if value is True:
-        return passed(f"{resource.name} has {path} true, so {on}.", **{path: True})
-    note = " (absent means false)" if value is ABSENT else ""
-    return failed(f"{resource.name} has {path} {display(value)}{note}, so {off}.",
-                  **{path: "<absent>" if value is ABSENT else value})
 
-
-def in_allowed_region(resource: Resource, ctx: CheckContext) -> Verdict:
-    """PASS inside the configured allowed regions (a zone counts as its region), FAIL outside;
-    no configured list = MANUAL attestation."""
-    region = region_of(resource.region)
-    evidence: dict[str, Any] = {"location": resource.region, "region": region}
-    allowed = ctx.allowed_regions
-    if allowed is None:
-        return manual(f"{resource.name} is in {resource.region}, but no allowed regions are configured; attest "
-                      "data residency for this region.", **evidence)
-    evidence["allowed_regions"] = sorted(allowed)
-    if region in allowed or resource.region in allowed:
-        return passed(f"{resource.name} is in allowed region {region}.", **evidence)
-    return failed(f"{resource.name} is in {resource.region}, which is not an allowed region.", **evidence)

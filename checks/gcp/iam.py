@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.gcp._common import LEAST_PRIVILEGE, is_set, project_of
-from cspm_ai.doc import as_list, get, shown
+from checks.gcp._common import LEAST_PRIVILEGE, project_of
+from cspm_ai.doc import as_list, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from checks.gcp._common import display, seconds
-from cspm_ai.doc import get, shown
+from checks.gcp._common import seconds
+from cspm_ai.doc import display, get, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from checks.gcp._common import NETWORK, flag_true
+from checks._verdicts import flag_true
+from checks.gcp._common import NETWORK
 from cspm_ai.model import Resource, Severity, Verdict
 from cspm_ai.registry import CheckContext, check
 

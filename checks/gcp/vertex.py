@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks._verdicts import flag_true, in_allowed_region
 from checks.gcp._common import (
     AT_REST,
     DEFAULT_COMPUTE_SA,
@@ -11,13 +12,10 @@ from checks.gcp._common import (
     MONITORING,
     NETWORK,
     RESIDENCY,
-    display,
-    flag_true,
-    in_allowed_region,
-    is_set,
     project_of,
+    region_of,
 )
-from cspm_ai.doc import ABSENT, as_list, get, shown
+from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
 from cspm_ai.registry import CheckContext, check
 
@@ -256,4 +254,4 @@ def endpoint_monitored(ep: Resource, ctx: CheckContext) -> Verdict:
 def resource_in_allowed_region(resource: Resource, ctx: CheckContext) -> Verdict:
     """PASS when the resource's region (a Workbench zone such as us-central1-a counts as us-central1) is among the
     allowed regions, FAIL otherwise; no allowed regions configured = MANUAL."""
-    return in_allowed_region(resource, ctx)
+    return in_allowed_region(resource, ctx, region=region_of(resource.region))
