@@ -5,9 +5,8 @@ plus the keys docs/architecture.md adds, e.g. `diagnosticSettings`), describing 
 *secure* resource. Cases vary it with dotted-path changes (DROP deletes a key) and
 evaluate one check through the real engine via `tests.checks.conftest.assert_case`.
 
-Test modules name their tables `AZURE_CASES`, not `CASES`: the AWS registry lint
-collects every `CASES` and requires its ids in `all_checks()`, which hides Azure
-until "azure" joins `checks.PROVIDERS`.
+Test modules name their tables `CASES`; tests/test_registry.py lints every registered
+check against them, live or staged.
 """
 
 from __future__ import annotations

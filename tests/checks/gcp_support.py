@@ -6,8 +6,8 @@ docs/architecture.md adds (`iamPolicy`, `defaultComputeServiceAccount`, `keys`),
 resource. Cases vary it with dotted-path changes (DROP deletes a key) and evaluate one check through the
 real engine via `tests.checks.conftest.assert_case`.
 
-Test modules name their tables `GCP_CASES`, not `CASES`: the registry lint collects every `CASES` and
-requires its ids in `all_checks()`, which hides GCP until "gcp" joins `checks.PROVIDERS`.
+Test modules name their tables `CASES`; tests/test_registry.py lints every registered
+check against them, live or staged.
 """
 
 from __future__ import annotations

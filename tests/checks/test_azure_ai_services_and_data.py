@@ -16,7 +16,7 @@ NOTIFY_ONLY = [{"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "not
 DATA_PLANE_CASING = [{"trigger": {"timeAfterCreate": "P90D"}, "action": {"type": "Rotate"}}]
 ROTATE_NO_TRIGGER = [{"trigger": {}, "action": {"type": "rotate"}}]
 
-AZURE_CASES: list[Case] = [
+CASES: list[Case] = [
     # CL-01
     Case("azure.cognitive.account_public_network_disabled", PASS, "disabled", one(AI)),
     Case("azure.cognitive.account_public_network_disabled", FAIL, "enabled",
@@ -78,6 +78,6 @@ def _azure_checks() -> None:
     load_azure_checks()
 
 
-@pytest.mark.parametrize("case", AZURE_CASES, ids=str)
+@pytest.mark.parametrize("case", CASES, ids=str)
 def test_check(case: Case) -> None:
     assert_case(case)

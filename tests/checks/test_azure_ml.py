@@ -76,7 +76,7 @@ ALL_LOGS_EVENT_HUB = [{"name": "to-siem", "properties": {
     "eventHubAuthorizationRuleId": "/subscriptions/x/authorizationrules/RootManageSharedAccessKey",
     "logs": [{"categoryGroup": "allLogs", "enabled": True}]}}]
 
-AZURE_CASES: list[Case] = [
+CASES: list[Case] = [
     # CL-01 workspace network
     Case("azure.ml.workspace_public_network_disabled", PASS, "disabled", one(WS)),
     Case("azure.ml.workspace_public_network_disabled", FAIL, "enabled",
@@ -207,11 +207,11 @@ def _azure_checks() -> None:
     load_azure_checks()
 
 
-@pytest.mark.parametrize("case", AZURE_CASES, ids=str)
+@pytest.mark.parametrize("case", CASES, ids=str)
 def test_check(case: Case) -> None:
     assert_case(case)
 
 
 def test_managed_network_pass_without_egress_control_still_names_the_gap() -> None:
-    finding = assert_case(AZURE_CASES[5])
+    finding = assert_case(CASES[5])
     assert finding.evidence == {"properties.managedNetwork.isolationMode": "AllowInternetOutbound"}

@@ -85,7 +85,7 @@ def budgets_unlisted() -> Estate:
 AI_SCIENTIST = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
 NOTIFICATION_OFF = {"properties.notifications.Actual_GreaterThan_80_Percent.enabled": False}
 
-AZURE_CASES: list[Case] = [
+CASES: list[Case] = [
     # CL-02 RBAC
     Case("azure.authorization.no_broad_privileged_roles", PASS, "task-role-on-workspace", one(ASSIGNMENT),
          says="no Owner"),
@@ -155,6 +155,6 @@ def _azure_checks() -> None:
     load_azure_checks()
 
 
-@pytest.mark.parametrize("case", AZURE_CASES, ids=str)
+@pytest.mark.parametrize("case", CASES, ids=str)
 def test_check(case: Case) -> None:
     assert_case(case)

@@ -59,7 +59,7 @@ def sa_with(bindings: list[dict[str, object]] | None, sa_changes: dict[str, obje
     return build
 
 
-GCP_CASES: list[Case] = [
+CASES: list[Case] = [
     # CL-02
     Case("gcp.iam.no_basic_roles_for_ai_service_accounts", PASS, "predefined-only",
          sa_with([{"role": "roles/aiplatform.user", "members": [f"serviceAccount:{SERVING_SA}"]},
@@ -159,18 +159,18 @@ def _gcp_checks() -> None:
     load_gcp_checks()
 
 
-@pytest.mark.parametrize("case", GCP_CASES, ids=str)
+@pytest.mark.parametrize("case", CASES, ids=str)
 def test_check(case: Case) -> None:
     assert_case(case)
 
 
 def test_user_managed_key_evidence_names_key_and_age() -> None:
-    case = next(c for c in GCP_CASES if c.label == "one-key")
+    case = next(c for c in CASES if c.label == "one-key")
     finding = assert_case(case)
     assert finding.evidence["keys"] == [{"key": "0123456789abcdef", "validAfterTime": "2024-03-01T10:00:00Z"}]
 
 
 def test_audit_log_exemptions_are_reported() -> None:
-    case = next(c for c in GCP_CASES if c.label == "all-services-with-exemption")
+    case = next(c for c in CASES if c.label == "all-services-with-exemption")
     finding = assert_case(case)
     assert finding.evidence["exemptedMembers"] == {"allServices:DATA_READ": ["user:jose@example.com"]}

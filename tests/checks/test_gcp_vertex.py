@@ -54,7 +54,7 @@ def monitoring_unlisted() -> Estate:
     return Estate(make(EP)).fail(collection_error(MON, region="us-central1", operation="ListModelDeploymentMonitoringJobs"))
 
 
-GCP_CASES: list[Case] = [
+CASES: list[Case] = [
     # CL-01 endpoints
     Case("gcp.vertex.endpoint_private", PASS, "psc", one(EP), says="Private Service Connect"),
     Case("gcp.vertex.endpoint_private", PASS, "vpc-peering", one(EP, {**PUBLIC, "network": NETWORK}), says="ml-vpc"),
@@ -134,13 +134,13 @@ def _gcp_checks() -> None:
     load_gcp_checks()
 
 
-@pytest.mark.parametrize("case", GCP_CASES, ids=str)
+@pytest.mark.parametrize("case", CASES, ids=str)
 def test_check(case: Case) -> None:
     assert_case(case)
 
 
 def test_dedicated_service_account_evidence_names_each_deployed_model() -> None:
-    case = next(c for c in GCP_CASES if c.label == "endpoint-default-compute")
+    case = next(c for c in CASES if c.label == "endpoint-default-compute")
     finding = assert_case(case)
     assert finding.evidence["deployedModels[1122334455667788990].serviceAccount"] == DEFAULT_SA
     assert finding.evidence["defaultComputeServiceAccount"] == DEFAULT_SA
