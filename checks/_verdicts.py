@@ -35,3 +35,18 @@ def in_allowed_region(resource: Resource, ctx: CheckContext, region: str | None 
     if region in allowed or resource.region in allowed:
         return passed(f"{resource.name} is in allowed region {region}.", **evidence)
     return failed(f"{resource.name} is in {resource.region}, which is not an allowed region.", **evidence)
+
+
+def setting_is(resource: Resource, path: str, wanted: str, absent_means: str,
+               consequence: str | None = None) -> Verdict:
+    """PASS when a string setting equals `wanted`; absent or null takes the service default `absent_means`.
+
+    The FAIL message says what the wrong value means (`consequence`), or else what was wanted.
+    """
+    value = get(resource.config, path)
+    applied = absent_means if value is ABSENT or value is None else value
+    if applied == wanted:
+        return passed(f"{resource.name} has {path} {wanted}.", **{path: shown(value)})
+    note = f" (absent means {absent_means})" if value is ABSENT or value is None else ""
+    tail = f"so {consequence}" if consequence else f"not {wanted}"
+    return failed(f"{resource.name} has {path} {display(value)}{note}, {tail}.", **{path: shown(value)})

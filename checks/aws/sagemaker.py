@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from checks._verdicts import flag_true, in_allowed_region
+from checks._verdicts import flag_true, in_allowed_region, setting_is
 from checks.aws._common import is_true, judge_customer_key, require_listed
-from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
+from cspm_ai.doc import as_list, display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
 
@@ -34,14 +34,6 @@ IN_TRANSIT = {"nist-800-53-r5": ("SC-8", "SC-8(1)", "SC-13"), "iso-27001-2022": 
 MONITORING = {"nist-800-53-r5": ("SI-4", "AU-12", "CA-7"), "iso-27001-2022": ("A.8.15", "A.8.16")}
 
 
-def _setting(resource: Resource, path: str, wanted: str, absent_means: str) -> Verdict:
-    """PASS when a string setting equals `wanted`; absence takes the service default `absent_means`."""
-    value = get(resource.config, path)
-    effective = absent_means if value is ABSENT else value
-    if effective == wanted:
-        return passed(f"{resource.name} has {path} {wanted}.", **{path: shown(value)})
-    note = f" (absent means {absent_means})" if value is ABSENT else ""
-    return failed(f"{resource.name} has {path} {display(value)}{note}, not {wanted}.", **{path: shown(value)})
 
 
 
@@ -127,7 +119,7 @@ def _training_instance_types(job: Resource) -> dict[str, Any]:
 )
 def notebook_direct_internet_access(nb: Resource, ctx: CheckContext) -> Verdict:
     """PASS when DirectInternetAccess is Disabled; absent = the service default, Enabled."""
-    return _setting(nb, "DirectInternetAccess", "Disabled", absent_means="Enabled")
+    return setting_is(nb, "DirectInternetAccess", "Disabled", absent_means="Enabled")
 
 
 @check(
@@ -164,7 +156,7 @@ def notebook_in_vpc(nb: Resource, ctx: CheckContext) -> Verdict:
 )
 def notebook_root_access(nb: Resource, ctx: CheckContext) -> Verdict:
     """PASS when RootAccess is Disabled; absent = the service default, Enabled."""
-    return _setting(nb, "RootAccess", "Disabled", absent_means="Enabled")
+    return setting_is(nb, "RootAccess", "Disabled", absent_means="Enabled")
 
 
 @check(
@@ -200,7 +192,7 @@ def notebook_kms_encryption(nb: Resource, ctx: CheckContext) -> Verdict:
 )
 def domain_vpc_only(domain: Resource, ctx: CheckContext) -> Verdict:
     """PASS when AppNetworkAccessType is VpcOnly; absent = the service default, PublicInternetOnly."""
-    return _setting(domain, "AppNetworkAccessType", "VpcOnly", absent_means="PublicInternetOnly")
+    return setting_is(domain, "AppNetworkAccessType", "VpcOnly", absent_means="PublicInternetOnly")
 
 
 @check(

@@ -29,15 +29,6 @@ def effective(value: Any, default: Any) -> Any:
     return default if value is ABSENT or value is None else value
 
 
-def setting(resource: Resource, path: str, wanted: str, absent_means: str, consequence: str) -> Verdict:
-    """PASS when a string setting equals `wanted`; absent or null takes the service default `absent_means`."""
-    value = get(resource.config, path)
-    applied = effective(value, absent_means)
-    if applied == wanted:
-        return passed(f"{resource.name} has {path} {wanted}.", **{path: shown(value)})
-    note = f" (absent means {absent_means})" if value is ABSENT or value is None else ""
-    return failed(f"{resource.name} has {path} {display(value)}{note}, so {consequence}.",
-                  **{path: shown(value)})
 
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from checks._verdicts import flag_true
+from checks._verdicts import flag_true, setting_is
 from checks.azure._common import (
     AT_REST,
     AUDIT_LOGGING,
     LOCAL_AUTH,
     NETWORK,
     diagnostic_settings,
-    setting,
 )
 from cspm_ai.doc import ABSENT, display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
@@ -32,7 +31,7 @@ ACCOUNT = "azure.cognitive.account"
 )
 def account_public_network_disabled(account: Resource, ctx: CheckContext) -> Verdict:
     """PASS when properties.publicNetworkAccess is Disabled; absent = the service default, Enabled."""
-    return setting(account, "properties.publicNetworkAccess", "Disabled", absent_means="Enabled",
+    return setting_is(account, "properties.publicNetworkAccess", "Disabled", absent_means="Enabled",
                    consequence="the account endpoint is reachable from the internet")
 
 

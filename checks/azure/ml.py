@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks._verdicts import flag_true, in_allowed_region
+from checks._verdicts import flag_true, in_allowed_region, setting_is
 from checks.azure._common import (
     AT_REST,
     AUDIT_LOGGING,
@@ -15,7 +15,6 @@ from checks.azure._common import (
     diagnostic_settings,
     effective,
     identity_principals,
-    setting,
 )
 from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
@@ -47,7 +46,7 @@ MANAGED_COMPUTE = ("ComputeInstance", "AmlCompute")
 )
 def workspace_public_network_disabled(ws: Resource, ctx: CheckContext) -> Verdict:
     """PASS when properties.publicNetworkAccess is Disabled; absent = the service default, Enabled."""
-    return setting(ws, "properties.publicNetworkAccess", "Disabled", absent_means="Enabled",
+    return setting_is(ws, "properties.publicNetworkAccess", "Disabled", absent_means="Enabled",
                    consequence="the workspace is reachable from the internet")
 
 
@@ -201,7 +200,7 @@ def workspace_identity_datastores(ws: Resource, ctx: CheckContext) -> Verdict:
 )
 def online_endpoint_private(ep: Resource, ctx: CheckContext) -> Verdict:
     """PASS when properties.publicNetworkAccess is Disabled; absent = the service default, Enabled."""
-    return setting(ep, "properties.publicNetworkAccess", "Disabled", absent_means="Enabled",
+    return setting_is(ep, "properties.publicNetworkAccess", "Disabled", absent_means="Enabled",
                    consequence="the scoring URI is reachable from the internet")
 
 
