@@ -212,6 +212,13 @@ def root(
 ) -> None:
     _State.debug = debug
     _State.config_path = config
+    if not debug:
+        # SDKs log multi-line diagnostics (azure-identity's credential chain report, for one);
+        # the user gets our one-line error and hint instead, and --debug restores them.
+        import logging
+
+        for name in ("azure", "botocore", "boto3", "urllib3", "google"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 FormatOpt = Annotated[Optional[str], typer.Option("--format", help="Comma-separated: json,html.")]

@@ -17,6 +17,8 @@ _FAKE_AWS = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_EC2_METADATA_DISABLED": "true",
+    # DefaultAzureCredential then tries only the environment: never a managed-identity metadata address.
+    "AZURE_TOKEN_CREDENTIALS": "EnvironmentCredential",
 }
 
 

@@ -89,3 +89,20 @@ def test_informational_commands_succeed(args: list[str]) -> None:
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
+
+
+def test_an_unknown_region_is_reported_before_any_network_call(tmp_path: Path) -> None:
+    # Fake keys and an unroutable endpoint: were STS tried first, this would be a connection error.
+    env = dict(os.environ, AWS_ENDPOINT_URL="https://127.0.0.1:9")
+    result = run_cli("scan", "aws", "--regions", "mars-1", "--db", f"sqlite:///{tmp_path / 'inv.db'}",
+                     "--output-dir", str(tmp_path), env=env)
+    assert_clean_failure(result, "Unknown AWS region 'mars-1'")
+
+
+def test_missing_azure_credentials_are_one_error_and_one_hint(tmp_path: Path) -> None:
+    # Only the environment credential, unconfigured: no metadata address is probed.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
+    env["AZURE_TOKEN_CREDENTIALS"] = "EnvironmentCredential"
+    result = run_cli("scan", "azure", "--db", f"sqlite:///{tmp_path / 'inv.db'}", "--output-dir", str(tmp_path),
+                     env=env)
+    assert_clean_failure(result, "No usable Azure credentials")

@@ -17,6 +17,8 @@ def aws_collector(
 ) -> AwsEngine:
     """A ready collector: credentials checked, identity known, regions validated."""
     aws = session or AwsSession(profile=profile, pool_size=workers)
+    if regions:
+        aws.check_region_names(regions)
     aws.resolve_identity()
     return AwsEngine(aws, aws.resolve_regions(regions), workers=workers)
 

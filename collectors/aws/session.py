@@ -109,15 +109,24 @@ class AwsSession:
         known = set(self.known_regions())
         return sorted(r["RegionName"] for r in answer.get("Regions", []) if r["RegionName"] in known)
 
-    def resolve_regions(self, requested: Sequence[str] | None) -> list[str]:
-        """The regions to scan: those asked for (validated), else every enabled one."""
-        if not requested:
-            return self.enabled_regions()
-        known = set(self.known_regions())
-        unknown = [r for r in requested if r not in known]
+    def check_region_names(self, requested: Sequence[str]) -> None:
+        """Reject a region no partition knows, before any call is made: a typo is not a network problem."""
+        known = {r for p in self._boto.get_available_partitions()
+                 for r in self._boto.get_available_regions("sagemaker", partition_name=p)}
+        self._reject([r for r in requested if r not in known])
+
+    @staticmethod
+    def _reject(unknown: Sequence[str]) -> None:
         if unknown:
             raise ConfigError(
                 f"Unknown AWS region {', '.join(repr(r) for r in unknown)} (SageMaker does not run there).",
                 "Use region codes such as us-east-1, eu-west-1; omit --regions to scan every enabled region.",
             )
+
+    def resolve_regions(self, requested: Sequence[str] | None) -> list[str]:
+        """The regions to scan: those asked for (in this account's partition), else every enabled one."""
+        if not requested:
+            return self.enabled_regions()
+        known = set(self.known_regions())
+        self._reject([r for r in requested if r not in known])
         return list(dict.fromkeys(requested))
