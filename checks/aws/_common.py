@@ -98,7 +98,8 @@ def age_days(value: Any, at: datetime) -> int | None:
     if created is None:
         return None
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
-    return (at - created).days
+    # Made during the scan (or seen across a little clock skew): 0 days old, never negative.
+    return max(0, (at - created).days)
 
 
 def mask_key_id(value: Any) -> str:
