@@ -156,15 +156,20 @@ def _redact_string(value: str, path: str, key: str | None, walk: _Walk) -> str:
     return cleaned
 
 
+_NAME_VALUE_PAIRS = (("Key", "Value"), ("name", "value"))
+
+
 def _redact(node: Any, path: str, key: str | None, walk: _Walk) -> Any:
     if isinstance(node, str):
         return _redact_string(node, path, key, walk)
     if isinstance(node, dict):
-        # AWS tag lists ({"Key": k, "Value": v}) name the secret in the sibling "Key".
-        tag_name = node.get("Key") if isinstance(node.get("Key"), str) and "Value" in node else None
+        # AWS tag lists ({"Key": k, "Value": v}) and container env lists ({"name": k, "value": v}, as
+        # Vertex AI and Kubernetes write them) name the secret in the sibling key.
+        value_key, pair_name = next(((v, node[n]) for n, v in _NAME_VALUE_PAIRS
+                                     if isinstance(node.get(n), str) and v in node), (None, None))
         out: dict[Any, Any] = {}
         for k, v in node.items():
-            name = tag_name if (k == "Value" and tag_name) else str(k)
+            name = pair_name if (k == value_key and pair_name) else str(k)
             out[k] = _redact(v, f"{path}.{k}" if path else str(k), name, walk)
         return out
     if isinstance(node, list):

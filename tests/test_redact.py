@@ -65,6 +65,15 @@ def test_aws_tag_value_is_judged_by_its_key() -> None:
     assert [r.path for r in found] == ["Tags.0.Value"]
 
 
+def test_container_env_value_is_judged_by_its_name() -> None:
+    # Vertex AI (and Kubernetes) env lists: the secret's name sits in the sibling "name".
+    env = [{"name": "DB_PASSWORD", "value": "Zq8!vL2#pR7x"}, {"name": "LOG_LEVEL", "value": "debug"}]
+    doc, found = redact({"containerSpec": {"env": env}})
+    assert doc["containerSpec"]["env"] == [{"name": "DB_PASSWORD", "value": "[REDACTED:secret_by_name]"},
+                                           {"name": "LOG_LEVEL", "value": "debug"}]
+    assert [(r.path, r.kind) for r in found] == [("containerSpec.env.0.value", "secret_by_name")]
+
+
 def test_base64_lifecycle_script_is_redacted_and_stays_base64() -> None:
     script = (
         "#!/bin/bash\nset -e\n"
