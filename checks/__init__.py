@@ -9,7 +9,7 @@ from functools import cache
 # Providers whose collectors ship: the single switch that makes a provider's checks
 # visible to scans, `checks list` and the catalogue. Checks of a provider still being
 # built may be registered (their tests import them) but stay out of every listing.
-PROVIDERS: tuple[str, ...] = ("aws", "azure")
+PROVIDERS: tuple[str, ...] = ("aws", "azure", "gcp")
 
 
 @cache

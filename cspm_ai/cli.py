@@ -296,6 +296,51 @@ def scan_azure(
     raise typer.Exit(_fail_on(findings, fail_on))
 
 
+@scan_app.command("gcp")
+def scan_gcp(
+    projects: Annotated[Optional[str], typer.Option(
+        "--projects", help="Comma-separated project ids (default: the credentials' default project).")] = None,
+    organization: Annotated[Optional[str], typer.Option(
+        "--organization", help="Organization id: scan every active project in it (found with Cloud Asset "
+                               "Inventory).")] = None,
+    locations: Annotated[Optional[str], typer.Option(
+        "--locations", help="Comma-separated regions to read Vertex AI and Workbench in (default: wherever Cloud "
+                            "Asset Inventory finds AI resources).")] = None,
+    allowed_regions: Annotated[Optional[str], typer.Option(
+        "--allowed-regions", help="Regions where AI data may live (CL-09); without it CL-09 is MANUAL.")] = None,
+    impersonate_service_account: Annotated[Optional[str], typer.Option(
+        "--impersonate-service-account", help="Scan as this service account (needs Token Creator on it).")] = None,
+    universe_domain: Annotated[Optional[str], typer.Option(
+        "--universe-domain", help="Universe of a sovereign cloud (default: googleapis.com).")] = None,
+    api_endpoint: Annotated[Optional[list[str]], typer.Option(
+        "--api-endpoint", help="API=HOST override for private or regional endpoints, repeatable; "
+                               "{location} stands for the Vertex AI location.")] = None,
+    db: DbOpt = None,
+    output_dir: OutOpt = None,
+    format: FormatOpt = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="Concurrent API reads.")] = 16,
+    fail_on: FailOnOpt = None,
+) -> None:
+    """Scan Google Cloud projects' Vertex AI and Workbench estate and what surrounds it."""
+    from collectors.gcp import gcp_collector, parse_api_endpoints
+    from cspm_ai.scan import run_scan
+
+    run = _prepare(db, output_dir, format)
+    allowed = _split(allowed_regions) or run.settings.allowed_regions
+    collector = gcp_collector(projects=_split(projects), organization=organization, locations=_split(locations),
+                              impersonate_service_account=impersonate_service_account,
+                              universe_domain=universe_domain, api_endpoints=parse_api_endpoints(api_endpoint),
+                              workers=workers)
+    with _progress(run.console, "Scanning Google Cloud") as progress:
+        scan = run_scan(run.inventory, [collector], allowed_regions=allowed, progress=progress,
+                        options={"projects": collector.projects(), "organization": organization,
+                                 "locations": _split(locations), "workers": workers})
+    findings = run.inventory.findings(scan.id)
+    paths = _write_reports(run.inventory, scan, run.directory, run.formats)
+    _print_summary(run.console, scan, findings, paths)
+    raise typer.Exit(_fail_on(findings, fail_on))
+
+
 @app.command()
 def demo(
     output_dir: OutOpt = None,

@@ -1,8 +1,8 @@
 """The offline demo: the real scan path against simulated estates of good and bad resources.
 
-AWS runs against an in-process moto estate; Azure against recorded Resource
-Manager responses replayed under the real SDK pipeline. Each estate lives
-only while its collector runs, inside its own mock.
+AWS runs against an in-process moto estate; Azure and Google Cloud against
+recorded API responses replayed under the real SDK clients. Each estate
+lives only while its collector runs, inside its own mock.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from cspm_ai.model import CollectionResult, ScanRecord
 
 DEMO_REGIONS = ("us-east-1", "eu-west-1")
 # Outside each demo's residency policy on purpose, so CL-09 shows FAILs: eu-west-1 on AWS,
-# westeurope on Azure.
-DEMO_ALLOWED_REGIONS = ("us-east-1", "eastus2")
+# westeurope on Azure, europe-west4 on Google Cloud.
+DEMO_ALLOWED_REGIONS = ("us-east-1", "eastus2", "us-central1")
 
 # The demo must never read or send a real credential, nor probe a metadata address.
 _DEMO_ENV = {
@@ -92,9 +92,25 @@ def _azure_estate() -> Iterator[Collector]:
         yield AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint), identity="demo@contoso.com")
 
 
+@contextmanager
+def _gcp_estate() -> Iterator[Collector]:
+    import responses
+    from google.auth.credentials import AnonymousCredentials
+
+    from collectors.gcp import GcpEngine, GoogleApis
+    from moto_fixtures.gcp_estate import register_gcp_estate
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+        manifest = register_gcp_estate(replay, denied_project=False)
+        # Anonymous: no token is requested from anywhere.
+        yield GcpEngine(GoogleApis(AnonymousCredentials()), organization=manifest.organization_id,
+                        identity="demo-scanner@ml-prod-4521.iam.gserviceaccount.com")
+
+
 def run_demo(inventory: Inventory, progress: ProgressCallback | None = None) -> ScanRecord:
     from cspm_ai.scan import run_scan
 
-    collectors = [_Simulated("aws", _aws_estate), _Simulated("azure", _azure_estate)]
+    collectors = [_Simulated("aws", _aws_estate), _Simulated("azure", _azure_estate),
+                  _Simulated("gcp", _gcp_estate)]
     return run_scan(inventory, collectors, allowed_regions=DEMO_ALLOWED_REGIONS,
                     progress=progress, options={"demo": True})

@@ -20,11 +20,16 @@ _FAKE_AWS = {
     # DefaultAzureCredential then tries only the environment: never a managed-identity metadata address.
     "AZURE_TOKEN_CREDENTIALS": "EnvironmentCredential",
 }
+# google-auth never probes the Compute Engine metadata server (read when google.auth is first imported,
+# so set for the whole session and every subprocess); were it to, the address is a closed local port.
+_NO_GCE = {"NO_GCE_CHECK": "true", "GCE_METADATA_HOST": "127.0.0.1:9", "GCE_METADATA_IP": "127.0.0.1:9"}
+os.environ.update(_NO_GCE)
 
 
 @pytest.fixture(autouse=True)
 def _isolated_cloud_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "CSPM_AI_CONFIG"):
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "CSPM_AI_CONFIG", "GOOGLE_APPLICATION_CREDENTIALS",
+                 "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in _FAKE_AWS.items():
         monkeypatch.setenv(name, value)
@@ -34,6 +39,10 @@ def _isolated_cloud_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "aws-credentials"))
+    # No gcloud application-default credentials file of the real user.
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(home / "gcloud"))
+    for name, value in _NO_GCE.items():
+        monkeypatch.setenv(name, value)
     yield
 
 

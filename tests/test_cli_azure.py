@@ -63,10 +63,10 @@ def test_bad_azure_options_are_one_line_errors(tmp_path: Path, capsys: pytest.Ca
     assert needle in err and "Traceback" not in err
 
 
-def test_demo_scans_both_clouds(tmp_path: Path) -> None:
+def test_demo_scans_all_three_clouds(tmp_path: Path) -> None:
     assert run("demo", "--db", f"sqlite:///{tmp_path / 'demo.db'}", "--output-dir", str(tmp_path)) == 0
     report = json.loads((tmp_path / "report.json").read_text())
-    assert report["scan"]["providers"] == ["aws", "azure"]
+    assert report["scan"]["providers"] == ["aws", "azure", "gcp"]
     assert report["scan"]["status"] == "complete" and report["errors"] == []
-    assert {f["provider"] for f in report["findings"] if f["status"] == "FAIL"} == {"aws", "azure"}
+    assert {f["provider"] for f in report["findings"] if f["status"] == "FAIL"} == {"aws", "azure", "gcp"}
     assert (tmp_path / "report.html").stat().st_size > 0

@@ -37,6 +37,7 @@ TRAINER_SA = f"vertex-trainer@{PROJECT_ID}.iam.gserviceaccount.com"
 DEFAULT_SA = f"{PROJECT_NUMBER}-compute@developer.gserviceaccount.com"
 ENDPOINT_NAME = f"{LOC}/endpoints/4567890123456789012"
 POLICY = "accessPolicies/987654321098"
+BILLING_ACCOUNT = "billingAccounts/01A2B3-C4D5E6-F7A8B9"
 
 # type -> (config name template, default last segment, where the collector records it)
 TYPES: dict[str, tuple[str, str, str]] = {
@@ -86,6 +87,8 @@ BASE: dict[str, dict[str, Any]] = {
             ],
         },
         "defaultComputeServiceAccount": DEFAULT_SA,
+        "billingInfo": {"name": f"projects/{PROJECT_ID}/billingInfo", "projectId": PROJECT_ID,
+                        "billingAccountName": BILLING_ACCOUNT, "billingEnabled": True},
     },
     "gcp.vertex.endpoint": {
         "name": ENDPOINT_NAME, "displayName": "fraud-ep", "etag": "AMEw9yNxyz", "labels": {"env": "prod"}, **_TIMES,

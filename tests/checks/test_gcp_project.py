@@ -17,6 +17,7 @@ from tests.checks.conftest import (
     assert_case,
 )
 from tests.checks.gcp_support import (
+    BILLING_ACCOUNT,
     PROJ,
     SERVING_SA,
     collection_error,
@@ -36,6 +37,7 @@ USER_KEY = {"name": f"projects/ml-prod-4521/serviceAccounts/{SERVING_SA}/keys/01
             "validAfterTime": "2024-03-01T10:00:00Z", "validBeforeTime": "9999-12-31T23:59:59Z",
             "keyAlgorithm": "KEY_ALG_RSA_2048", "keyOrigin": "GOOGLE_PROVIDED", "keyType": "USER_MANAGED"}
 BINDINGS = "iamPolicy.bindings"
+ON_BILLING = {"account": BILLING_ACCOUNT}  # budgets are recorded under their billing account
 
 
 def project_with(*others: tuple[str, dict[str, object] | None, dict[str, object]],
@@ -123,13 +125,22 @@ CASES: list[Case] = [
          lambda: project_with((EP, {"privateServiceConnectConfig": DROP}, {}))().fail(collection_error(PERIMETER))),
     Case("gcp.accesscontext.vertex_in_perimeter", FAIL, "nothing", one(PROJECT), says="no service perimeter"),
     # CL-06
-    Case("gcp.billing.budget_alerts", PASS, "project-budget", project_with((BUDGET, None, {})), says="ai-monthly"),
+    Case("gcp.billing.budget_alerts", PASS, "project-budget", project_with((BUDGET, None, ON_BILLING)),
+         says="ai-monthly"),
     Case("gcp.billing.budget_alerts", PASS, "billing-account-budget",
-         project_with((BUDGET, {"budgetFilter.projects": DROP}, {"account": "billingAccounts/01A2B3-C4D5E6-F7A8B9"}))),
-    Case("gcp.billing.budget_alerts", FAIL, "no-thresholds", project_with((BUDGET, {"thresholdRules": DROP}, {})),
-         says="none has thresholdRules"),
+         project_with((BUDGET, {"budgetFilter.projects": DROP}, ON_BILLING))),
+    Case("gcp.billing.budget_alerts", FAIL, "no-thresholds", project_with((BUDGET, {"thresholdRules": DROP},
+                                                                            ON_BILLING)),
+         says="thresholdRules"),
     Case("gcp.billing.budget_alerts", FAIL, "other-project",
-         project_with((BUDGET, {"budgetFilter.projects": ["projects/210987654321"]}, {})), says="no budget"),
+         project_with((BUDGET, {"budgetFilter.projects": ["projects/210987654321"]}, ON_BILLING)), says="no budget"),
+    Case("gcp.billing.budget_alerts", FAIL, "other-billing-account",
+         project_with((BUDGET, None, {"account": "billingAccounts/0F0F0F-0F0F0F-0F0F0F"})), says="no budget"),
+    Case("gcp.billing.budget_alerts", PASS, "no-billing-account",
+         project_with(changes={"billingInfo": {"name": "projects/ml-prod-4521/billingInfo",
+                                               "projectId": "ml-prod-4521"}}), says="no billing account"),
+    Case("gcp.billing.budget_alerts", ERROR, "billing-unreadable",
+         lambda: project_with((BUDGET, None, ON_BILLING))().fail(collection_error(BUDGET))),
     Case("gcp.billing.budget_alerts", FAIL, "none", one(PROJECT), says="no budget"),
     # CL-10
     Case("gcp.scc.enabled", PASS, "enabled", project_with(("gcp.scc.settings", None, {}))),

@@ -1,0 +1,241 @@
+"""Google API reads: the generated clients over REST, raw REST where no client speaks it, one retry policy.
+
+Vertex AI, Cloud Asset Inventory, Resource Manager, Org Policy, Cloud KMS,
+Workbench, Billing and Security Command Center are read through their
+`google-cloud-*` clients with `transport="rest"`. IAM admin and Access
+Context Manager have no Python client that speaks REST (google-cloud-iam's
+admin client is gRPC only; google-cloud-access-context-manager ships only
+types), so those few GETs go through google-auth's `AuthorizedSession`.
+
+Every answer is turned into the proto3 JSON mapping (lowerCamelCase, enum
+names, defaults omitted), whatever encoding the server used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from collectors.gcp.specs import READS, Read
+
+DEFAULT_UNIVERSE = "googleapis.com"
+RAW_PAGE_SIZE = 100  # serviceAccounts.list, accessPolicies.list and servicePerimeters.list maximum
+
+
+class GoogleFailure(Exception):
+    """A read that failed: the permission it needed, the status, and Google's message."""
+
+    def __init__(self, read: Read, status: int | None, code: str, message: str) -> None:
+        super().__init__(f"{read.permission}: {code}: {message}")
+        self.read, self.status, self.code, self.message = read, status, code, message
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where each API is reached: `<api>.<universe>`, Vertex AI on `<location>-aiplatform.<universe>`.
+
+    `overrides` maps an API ("aiplatform", "cloudasset", ...) to a host or URL for private or
+    sovereign endpoints; "{location}" in it is replaced by the Vertex AI location.
+    """
+
+    universe_domain: str = DEFAULT_UNIVERSE
+    overrides: Mapping[str, str] = field(default_factory=dict)
+
+    def host(self, api: str, location: str | None = None) -> str:
+        template = self.overrides.get(api)
+        if template is None:
+            regional = api == "aiplatform" and location not in (None, "global")
+            template = f"{{location}}-{api}.{self.universe_domain}" if regional else f"{api}.{self.universe_domain}"
+        return template.format(location=location or "")
+
+    def url(self, api: str, path: str) -> str:
+        host = self.host(api)
+        base = host if host.startswith(("https://", "http://")) else f"https://{host}"
+        return f"{base.rstrip('/')}/{path.lstrip('/')}"
+
+
+def to_json(message: Any) -> dict[str, Any]:
+    """A proto-plus or protobuf message in the proto3 JSON mapping (what the REST API documents)."""
+    from google.protobuf.json_format import MessageToDict
+
+    return MessageToDict(getattr(message, "_pb", message))
+
+
+# The client module of each generated-client API.
+_MODULES = {
+    "aiplatform": "google.cloud.aiplatform_v1",
+    "cloudasset": "google.cloud.asset_v1",
+    "cloudresourcemanager": "google.cloud.resourcemanager_v3",
+    "orgpolicy": "google.cloud.orgpolicy_v2",
+    "securitycentermanagement": "google.cloud.securitycentermanagement_v1",
+    "cloudbilling": "google.cloud.billing_v1",
+    "billingbudgets": "google.cloud.billing.budgets_v1",
+    "cloudkms": "google.cloud.kms_v1",
+    "notebooks": "google.cloud.notebooks_v2",
+}
+
+
+class GoogleApis:
+    """Reads with one credential; clients are built once per (class, host) and shared between threads."""
+
+    def __init__(self, credentials: Any, endpoints: Endpoints | None = None, *, workers: int = 16,
+                 retry_initial: float = 1.0, retry_timeout: float = 600.0) -> None:
+        from google.api_core import retry
+
+        self.credentials = credentials
+        self.endpoints = endpoints or Endpoints()
+        self._workers = workers
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        self._session: Any = None
+        # 429 and 5xx (and dropped connections) are retried with jittered exponential backoff; the
+        # deadline is generous because a throttled scan must finish with the same results.
+        self.retry = retry.Retry(predicate=retry.if_transient_error, initial=retry_initial, maximum=32.0,
+                                 multiplier=2.0, timeout=retry_timeout)
+        self.permissions_used: set[str] = set()
+
+    # -- clients -------------------------------------------------------------------------
+
+    def client(self, api: str, cls: str, location: str | None = None) -> Any:
+        host = self.endpoints.host(api, location)
+        key = (cls, host)
+        with self._lock:
+            if key not in self._clients:
+                from google.api_core.client_options import ClientOptions
+
+                module = importlib.import_module(_MODULES[api])
+                options = ClientOptions(api_endpoint=host, universe_domain=self.endpoints.universe_domain)
+                self._clients[key] = getattr(module, cls)(credentials=self.credentials, transport="rest",
+                                                          client_options=options)
+            return self._clients[key]
+
+    def _raw_session(self) -> Any:
+        with self._lock:
+            if self._session is None:
+                import requests.adapters
+                from google.auth.transport.requests import AuthorizedSession
+
+                session = AuthorizedSession(self.credentials)
+                adapter = requests.adapters.HTTPAdapter(pool_maxsize=self._workers)
+                session.mount("https://", adapter)
+                self._session = session
+            return self._session
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def _guard(self, read: Read, call: Callable[[], Any]) -> Any:
+        """Run a read, turning every way it can fail into a GoogleFailure naming the permission."""
+        from google.api_core import exceptions
+        from google.auth import exceptions as auth_exceptions
+        from google.protobuf.json_format import ParseError
+        from requests import RequestException
+
+        with self._lock:
+            self.permissions_used.add(read.permission)
+        try:
+            return call()
+        except exceptions.RetryError as exc:
+            cause = exc.cause
+            raise GoogleFailure(read, getattr(cause, "code", None), "RETRIES_EXHAUSTED",
+                                _first_line(cause or exc)) from exc
+        except exceptions.GoogleAPICallError as exc:
+            status, message = _google_error(exc)
+            raise GoogleFailure(read, exc.code, status, message) from exc
+        except (exceptions.GoogleAPIError, auth_exceptions.GoogleAuthError, RequestException) as exc:
+            raise GoogleFailure(read, None, type(exc).__name__, _first_line(exc)) from exc
+        except (ParseError, ValueError) as exc:
+            raise GoogleFailure(read, None, "MalformedResponse", _first_line(exc)) from exc
+
+    def get(self, name: str, api: str, cls: str, request: Mapping[str, Any], *, method: str | None = None,
+            location: str | None = None) -> dict[str, Any]:
+        """One resource through a generated client's method (`name` unless given), as READS[name]."""
+        call = getattr(self.client(api, cls, location), method or name)
+        return self._guard(READS[name], lambda: to_json(call(request=dict(request), retry=self.retry)))
+
+    def list(self, name: str, api: str, cls: str, request: Mapping[str, Any], *, method: str | None = None,
+             location: str | None = None) -> list[dict[str, Any]]:
+        """Every item of a paged list through a generated client, refusing a page token that repeats."""
+        read = READS[name]
+        call = getattr(self.client(api, cls, location), method or name)
+
+        def pages() -> list[dict[str, Any]]:
+            items: list[dict[str, Any]] = []
+            seen: set[str] = set()
+            for page in call(request=dict(request), retry=self.retry).pages:
+                items.extend(to_json(item) for item in _items(page))
+                token = page.next_page_token
+                if token in seen:
+                    # A looping token would page forever; stopping quietly would hide resources.
+                    raise GoogleFailure(read, None, "RepeatedPageToken", f"nextPageToken repeats: {token}")
+                seen.add(token)
+            return items
+
+        return self._guard(read, pages)
+
+    def raw_list(self, name: str, api: str, path: str, key: str, params: Mapping[str, str] | None = None,
+                 *, paged: bool = True) -> list[dict[str, Any]]:
+        """Every item of a REST list (already proto3 JSON) from an API without a REST client."""
+        from google.api_core import exceptions
+
+        read = READS[name]
+        url = self.endpoints.url(api, path)
+        session = self._raw_session()
+
+        def fetch(query: dict[str, str]) -> dict[str, Any]:
+            response = session.get(url, params=query, timeout=60)
+            if response.status_code >= 400:
+                raise exceptions.from_http_response(response)
+            body = response.json()
+            if not isinstance(body, dict):
+                raise ValueError("the answer was not a JSON object")
+            return body
+
+        def pages() -> list[dict[str, Any]]:
+            query = dict(params or {})
+            if paged:
+                query["pageSize"] = str(RAW_PAGE_SIZE)
+            items: list[dict[str, Any]] = []
+            seen: set[str] = set()
+            while True:
+                body = self.retry(fetch)(dict(query))
+                items.extend(v for v in body.get(key) or [] if isinstance(v, dict))
+                token = body.get("nextPageToken") if paged else None
+                if not token:
+                    return items
+                if token in seen:
+                    raise GoogleFailure(read, None, "RepeatedPageToken", f"nextPageToken repeats: {token}")
+                seen.add(token)
+                query["pageToken"] = token
+
+        return self._guard(read, pages)
+
+
+def _items(page: Any) -> Iterable[Any]:
+    """The repeated field of a list response (the one that is not `unreachable` or a token)."""
+    for descriptor in page._pb.DESCRIPTOR.fields:
+        if descriptor.is_repeated and descriptor.message_type is not None:
+            return getattr(page, descriptor.name)
+    return ()
+
+
+def _google_error(exc: Any) -> tuple[str, str]:
+    """Google's own status ("PERMISSION_DENIED") and message from the error envelope, when it sent one."""
+    error: Any = None
+    response = getattr(exc, "response", None)
+    if response is not None:
+        try:
+            error = response.json().get("error")
+        except (ValueError, AttributeError):
+            error = None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return str(error.get("status") or f"HTTP{exc.code}"), error["message"]
+    status = exc.grpc_status_code.name if exc.grpc_status_code is not None else f"HTTP{exc.code}"
+    return status, exc.message or _first_line(exc)
+
+
+def _first_line(exc: object) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
