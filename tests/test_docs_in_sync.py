@@ -38,6 +38,14 @@ def test_readme_shows_the_shipped_azure_role() -> None:
     assert json.loads(block.group(1)) == shipped
 
 
+def test_readme_shows_the_shipped_gcp_role() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```json\n(\{\n  \"title\": \"cspm-ai reader\".*?)\n```", readme, re.DOTALL)
+    assert block, "README lost its Google Cloud role block"
+    shipped = json.loads(files("cspm_ai").joinpath("permissions/gcp-readonly-role.json").read_text())
+    assert json.loads(block.group(1)) == shipped
+
+
 def test_readme_shows_the_shipped_policy() -> None:
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"```json\n(\{\n  \"Version\".*?)\n```", readme, re.DOTALL)
@@ -48,7 +56,7 @@ def test_readme_shows_the_shipped_policy() -> None:
 def test_readme_gives_the_two_commands_and_every_cli_command() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
-    for command in ("scan aws", "scan azure", "demo", "evaluate", "report", "scans", "checks list"):
+    for command in ("scan aws", "scan azure", "scan gcp", "demo", "evaluate", "report", "scans", "checks list"):
         assert f"cspm-ai {command}" in readme, command
 
 

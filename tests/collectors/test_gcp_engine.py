@@ -1,0 +1,223 @@
+"""The Google Cloud collector under the real clients (REST transport) on the recorded estate: project mode,
+throttling, permissions, universes and endpoints, and reads that go wrong."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from importlib.resources import files
+from typing import Any
+
+import pytest
+import responses
+from google.auth.credentials import AnonymousCredentials
+
+import collectors.gcp as gcp
+from collectors.gcp import Endpoints, GcpEngine, GoogleApis, gcp_collector, parse_api_endpoints
+from collectors.gcp.permissions import role_definition
+from cspm_ai.engine import Snapshot
+from cspm_ai.errors import ConfigError, CredentialsError
+from cspm_ai.model import CollectionResult
+from cspm_ai.scan import evaluate_snapshot
+from moto_fixtures.gcp_estate import register_gcp_estate
+
+
+class UniverseCredentials(AnonymousCredentials):
+    """Anonymous credentials issued in another universe (a sovereign cloud)."""
+
+    def __init__(self, universe: str) -> None:
+        super().__init__()
+        self._universe_domain = universe
+
+
+def collect(*, throttle: bool = False, denied: bool = True, universe: str = "googleapis.com",
+            **engine: Any) -> tuple[CollectionResult, GoogleApis, list[tuple[str, str, int]]]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+        manifest = register_gcp_estate(replay, denied_project=denied, throttle=throttle, universe_domain=universe)
+        credentials = AnonymousCredentials() if universe == "googleapis.com" else UniverseCredentials(universe)
+        apis = GoogleApis(credentials, Endpoints(universe), retry_initial=0.001)
+        if "organization" not in engine:
+            engine.setdefault("projects", list(manifest.project_ids))
+        result = GcpEngine(apis, **engine).collect()
+        calls = [(c.request.method, c.request.url, c.response.status_code if c.response is not None else 0)
+                 for c in replay.calls]
+    return result, apis, calls
+
+
+def verdicts(result: CollectionResult) -> set[tuple[str, str, str]]:
+    snapshot = Snapshot(result.resources, result.relations, result.errors)
+    from datetime import datetime, timezone
+
+    findings = evaluate_snapshot(snapshot, ["gcp"], datetime(2026, 11, 22, tzinfo=timezone.utc), ["us-central1"])
+    return {(f.check_id, f.resource_uid, f.status.value) for f in findings}
+
+
+@pytest.fixture(scope="module")
+def by_projects() -> Iterator[tuple[CollectionResult, GoogleApis, list[tuple[str, str, int]]]]:
+    yield collect()
+
+
+def test_project_mode_scans_each_project_and_isolates_the_denied_one(by_projects: Any) -> None:
+    result, _, _ = by_projects
+    accounts = {r.account for r in result.resources if r.type == "gcp.project"}
+    assert accounts == {"ml-prod-4521", "ml-dev-7781"}
+    denied = {(e.resource_type, e.code) for e in result.errors}
+    assert {e.account for e in result.errors} == {"ml-denied-9001"}
+    # Cloud Asset Inventory is denied too, so every Vertex AI kind there is blind rather than empty.
+    assert ("gcp.vertex.endpoint", "PERMISSION_DENIED") in denied
+    assert ("gcp.notebooks.instance", "PERMISSION_DENIED") in denied
+    assert all(e.operation.count(".") >= 2 for e in result.errors)  # each names the IAM permission
+
+
+def test_project_mode_walks_folders_to_the_organization_perimeters(by_projects: Any) -> None:
+    result, _, calls = by_projects
+    assert any("/v3/folders/111122223333" in url for _, url, _ in calls)
+    perimeters = [r for r in result.resources if r.type == "gcp.accesscontext.perimeter"]
+    assert perimeters and {r.account for r in perimeters} == {"organizations/222233334444"}
+
+
+def test_enums_arrive_as_integers_and_are_stored_by_name(by_projects: Any) -> None:
+    result, _, _ = by_projects
+    jobs = [r for r in result.resources if r.type == "gcp.vertex.custom_job"]
+    assert {r.config.get("state") for r in jobs} >= {"JOB_STATE_SUCCEEDED"}
+    project = next(r for r in result.resources if r.type == "gcp.project" and r.account == "ml-prod-4521")
+    log_types = {c["logType"] for a in project.config["iamPolicy"]["auditConfigs"] for c in a["auditLogConfigs"]}
+    assert {"DATA_READ", "DATA_WRITE"} <= log_types
+    assert project.config["defaultComputeServiceAccount"] == "123456789012-compute@developer.gserviceaccount.com"
+
+
+def test_paged_lists_are_read_to_the_end(by_projects: Any) -> None:
+    result, _, calls = by_projects
+    models = [r for r in result.resources if r.type == "gcp.vertex.model" and r.region == "us-central1"
+              and r.account == "ml-prod-4521"]
+    assert len(models) >= 5
+    assert any("pageToken=" in url for _, url, _ in calls if "/models" in url)
+    assert any("pageToken=" in url for _, url, _ in calls if "/serviceAccounts?" in url)
+
+
+def test_only_the_service_accounts_ai_runs_as_are_collected_with_their_keys(by_projects: Any) -> None:
+    result, _, calls = by_projects
+    accounts = {r.name: r for r in result.resources if r.type == "gcp.iam.service_account"}
+    assert "vertex-trainer@ml-prod-4521.iam.gserviceaccount.com" in accounts
+    assert not [n for n in accounts if n.startswith(("ci-deployer", "bq-exporter"))]
+    trainer = accounts["vertex-trainer@ml-prod-4521.iam.gserviceaccount.com"]
+    assert trainer.config["keys"] and all("privateKeyData" not in k for k in trainer.config["keys"])
+    assert all("keyTypes=USER_MANAGED" in url for _, url, _ in calls if url.split("?")[0].endswith("/keys"))
+
+
+def test_relations_link_workloads_to_identities_keys_endpoints_and_projects(by_projects: Any) -> None:
+    result, _, _ = by_projects
+    kinds = {r.kind for r in result.relations}
+    assert kinds == {"in_project", "uses_service_account", "encrypted_by", "monitors"}
+    stored = {r.uid for r in result.resources}
+    keys = [r for r in result.relations if r.kind == "encrypted_by"]
+    assert keys and all(r.dst in stored for r in keys)
+
+
+def test_secret_env_values_are_redacted_and_the_place_recorded(by_projects: Any) -> None:
+    result, _, _ = by_projects
+    secrets = register_gcp_estate(responses.RequestsMock()).secrets
+    text = json.dumps([[r.config, r.tags] for r in result.resources])
+    assert secrets and not [s for s in secrets if s in text]
+    redacted = [r for r in result.resources if r.redactions]
+    assert any(p["path"].startswith("containerSpec.env") for r in redacted for p in r.redactions)
+
+
+def test_throttling_is_retried_and_changes_no_result(by_projects: Any) -> None:
+    calm, _, _ = by_projects
+    throttled, _, calls = collect(throttle=True)
+    assert {status for _, _, status in calls} >= {429, 503}
+    assert verdicts(throttled) == verdicts(calm)
+    assert sorted(r.uid for r in throttled.resources) == sorted(r.uid for r in calm.resources)
+
+
+def test_every_call_a_scan_makes_is_in_the_shipped_role_and_the_role_is_exactly_what_is_declared(
+        by_projects: Any) -> None:
+    _, apis, _ = by_projects
+    shipped = json.loads(files("cspm_ai").joinpath("permissions/gcp-readonly-role.json").read_text())
+    assert shipped == role_definition()
+    assert apis.permissions_used == set(shipped["includedPermissions"])
+    assert all(p.rsplit(".", 1)[1] in ("get", "list", "getIamPolicy", "searchAllResources")
+               for p in shipped["includedPermissions"])
+
+
+def test_locations_limit_where_vertex_ai_is_read() -> None:
+    result, _, calls = collect(locations=["us-central1"], projects=["ml-prod-4521"])
+    assert {r.region for r in result.resources if r.type.startswith("gcp.vertex.")} == {"us-central1"}
+    assert not [url for _, url, _ in calls if "europe-west4" in url]
+
+
+def test_a_sovereign_universe_is_reached_on_its_own_hosts() -> None:
+    result, _, calls = collect(universe="example-sovereign.goog", projects=["ml-prod-4521"])
+    assert calls and all(".example-sovereign.goog/" in url for _, url, _ in calls)
+    assert any(r.type == "gcp.vertex.endpoint" for r in result.resources)
+    # Asset names keep Google's service names whatever the universe.
+    assert all(r.uid.startswith("//") and ".googleapis.com/" in r.uid for r in result.resources)
+
+
+def test_credentials_from_another_universe_are_refused_before_any_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gcp, "credential_factory", lambda _: (AnonymousCredentials(), None, "anon"))
+    with pytest.raises(ConfigError, match="universe googleapis.com"):
+        gcp_collector(projects=["ml-prod-4521"], universe_domain="example-sovereign.goog")
+
+
+def test_endpoints_put_vertex_ai_on_regional_hosts_and_take_overrides() -> None:
+    default = Endpoints()
+    assert default.host("aiplatform", "europe-west4") == "europe-west4-aiplatform.googleapis.com"
+    assert default.host("aiplatform", "global") == "aiplatform.googleapis.com"
+    assert default.host("cloudasset") == "cloudasset.googleapis.com"
+    private = Endpoints(overrides=parse_api_endpoints(["aiplatform={location}-aiplatform.p.example.internal"]))
+    assert private.host("aiplatform", "us-central1") == "us-central1-aiplatform.p.example.internal"
+    assert private.url("cloudasset", "v1/x") == "https://cloudasset.googleapis.com/v1/x"
+
+
+@pytest.mark.parametrize("value", ["aiplatform", "unknownapi=host", "aiplatform=", "iam=http://plain.example"])
+def test_bad_api_endpoint_overrides_are_refused(value: str) -> None:
+    with pytest.raises(ConfigError):
+        parse_api_endpoints([value])
+
+
+@pytest.mark.parametrize(("kwargs", "says"), [
+    ({}, "No Google Cloud project"),
+    ({"projects": ["Bad_Project"]}, "not a Google Cloud project id"),
+    ({"organization": "acme"}, "not an organization id"),
+    ({"projects": ["ml-prod-4521"], "locations": ["us central"]}, "not a Google Cloud location"),
+])
+def test_bad_scope_is_a_config_error(kwargs: dict[str, Any], says: str) -> None:
+    with pytest.raises(ConfigError, match=says):
+        GcpEngine(GoogleApis(AnonymousCredentials()), **kwargs)
+
+
+def test_an_organization_whose_projects_cannot_be_listed_is_a_config_error() -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+        register_gcp_estate(replay)
+        engine = GcpEngine(GoogleApis(AnonymousCredentials(), retry_initial=0.001), organization="999999999999")
+        with pytest.raises(ConfigError, match="Cannot list the projects of organization 999999999999"):
+            engine.projects()
+
+
+def test_a_looping_page_token_is_an_error_not_an_endless_scan() -> None:
+    page = {"accounts": [{"name": "projects/p/serviceAccounts/a@p.iam.gserviceaccount.com",
+                          "email": "a@p.iam.gserviceaccount.com"}], "nextPageToken": "again"}
+    with responses.RequestsMock() as replay:
+        replay.add(responses.GET, "https://iam.googleapis.com/v1/projects/loop-project/serviceAccounts", json=page)
+        apis = GoogleApis(AnonymousCredentials(), retry_initial=0.001)
+        with pytest.raises(gcp.GoogleFailure, match="RepeatedPageToken|repeats"):
+            apis.raw_list("list_service_accounts", "iam", "v1/projects/loop-project/serviceAccounts", "accounts")
+
+
+def test_a_malformed_answer_is_a_failure_naming_the_permission() -> None:
+    with responses.RequestsMock() as replay:
+        replay.add(responses.GET, "https://cloudresourcemanager.googleapis.com/v3/projects/odd-project",
+                   body="<html>proxy error</html>", status=200)
+        apis = GoogleApis(AnonymousCredentials(), retry_initial=0.001)
+        with pytest.raises(gcp.GoogleFailure) as failure:
+            apis.get("get_project", "cloudresourcemanager", "ProjectsClient", {"name": "projects/odd-project"})
+    assert failure.value.read.permission == "resourcemanager.projects.get"
+
+
+def test_missing_application_default_credentials_is_a_credentials_error(monkeypatch: pytest.MonkeyPatch,
+                                                                         tmp_path: Any) -> None:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "absent.json"))
+    with pytest.raises(CredentialsError, match="No usable Google Cloud credentials"):
+        gcp.default_credentials(None)
