@@ -189,6 +189,14 @@ def _print_summary(console: Console, scan: ScanRecord, findings: Sequence[Findin
         console.print(Text(f"wrote {path}"))
 
 
+def _finish_scan(run: _Run, scan: ScanRecord, fail_on: Severity | None) -> None:
+    """Write the reports, print the summary, and exit 1 when --fail-on is met."""
+    findings = run.inventory.findings(scan.id)
+    paths = _write_reports(run.inventory, scan, run.directory, run.formats)
+    _print_summary(run.console, scan, findings, paths)
+    raise typer.Exit(_fail_on(findings, fail_on))
+
+
 def _fail_on(findings: Sequence[Finding], threshold: Severity | None) -> int:
     if threshold is None:
         return 0
@@ -258,10 +266,7 @@ def scan_aws(
     with _progress(console, f"Scanning AWS {collector.session.account}") as progress:
         scan = run_scan(inventory, [collector], allowed_regions=allowed, progress=progress,
                         options={"profile": profile, "regions": list(collector.regions), "workers": pool})
-    findings = inventory.findings(scan.id)
-    paths = _write_reports(inventory, scan, run.directory, run.formats)
-    _print_summary(console, scan, findings, paths)
-    raise typer.Exit(_fail_on(findings, fail_on))
+    _finish_scan(run, scan, fail_on)
 
 
 @scan_app.command("azure")
@@ -290,10 +295,7 @@ def scan_azure(
     with _progress(run.console, "Scanning Azure") as progress:
         scan = run_scan(run.inventory, [collector], allowed_regions=allowed, progress=progress,
                         options={"cloud": cloud, "subscriptions": _split(subscriptions), "workers": workers})
-    findings = run.inventory.findings(scan.id)
-    paths = _write_reports(run.inventory, scan, run.directory, run.formats)
-    _print_summary(run.console, scan, findings, paths)
-    raise typer.Exit(_fail_on(findings, fail_on))
+    _finish_scan(run, scan, fail_on)
 
 
 @scan_app.command("gcp")
@@ -335,10 +337,7 @@ def scan_gcp(
         scan = run_scan(run.inventory, [collector], allowed_regions=allowed, progress=progress,
                         options={"projects": collector.projects(), "organization": organization,
                                  "locations": _split(locations), "workers": workers})
-    findings = run.inventory.findings(scan.id)
-    paths = _write_reports(run.inventory, scan, run.directory, run.formats)
-    _print_summary(run.console, scan, findings, paths)
-    raise typer.Exit(_fail_on(findings, fail_on))
+    _finish_scan(run, scan, fail_on)
 
 
 @app.command()

@@ -539,7 +539,8 @@ class _Builder:
             trafficSplit={"1122334455667788990": 100}, encryptionSpec={"kmsKeyName": key_us},
             privateServiceConnectConfig={
                 "enablePrivateServiceConnect": True, "projectAllowlist": [p],
-                "serviceAttachment": f"projects/k8a1b2c3d4e5f-tp/regions/{us}/serviceAttachments/sa-4567890123456789012"},
+                "serviceAttachment":
+                    f"projects/k8a1b2c3d4e5f-tp/regions/{us}/serviceAttachments/sa-4567890123456789012"},
             predictRequestResponseLoggingConfig={
                 "enabled": True, "samplingRate": 0.1,
                 "bigqueryDestination": {"outputUri": f"bq://{p}.logging.request_response_logging"}},

@@ -33,7 +33,7 @@ from collectors.gcp.specs import (
 )
 from collectors.pool import TaskGroup
 from cspm_ai import redact
-from cspm_ai.doc import as_list, get
+from cspm_ai.doc import get
 from cspm_ai.errors import ConfigError
 from cspm_ai.model import CollectionError, CollectionResult, Relation, Resource, Scope
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from checks.gcp.orgpolicy import AI_CONSTRAINTS
+
 CAI_PAGE_SIZE = 500  # searchAllResources maximum
 PROJECT_ASSET_TYPE = "cloudresourcemanager.googleapis.com/Project"
 WORKBENCH_ASSET_TYPE = "notebooks.googleapis.com/Instance"
@@ -46,21 +48,8 @@ VERTEX_KINDS: tuple[VertexKind, ...] = (
 )
 AI_ASSET_TYPES: tuple[str, ...] = (*(k.asset_type for k in VERTEX_KINDS), WORKBENCH_ASSET_TYPE)
 
-# Effective organization policies read per project: the constraints that bound where AI data lives,
-# how it is encrypted and how AI compute is reached (checks.gcp.orgpolicy judges them).
-ORG_POLICY_CONSTRAINTS: tuple[str, ...] = (
-    "constraints/gcp.resourceLocations",
-    "constraints/gcp.restrictNonCmekServices",
-    "constraints/iam.disableServiceAccountKeyCreation",
-    "constraints/iam.managed.disableServiceAccountKeyCreation",
-    "constraints/iam.automaticIamGrantsForDefaultServiceAccounts",
-    "constraints/ainotebooks.disableRootAccess",
-    "constraints/ainotebooks.disableFileDownloads",
-    "constraints/ainotebooks.disableTerminal",
-    "constraints/ainotebooks.restrictPublicIp",
-    "constraints/compute.vmExternalIpAccess",
-    "constraints/vertexai.allowedModels",
-)
+# Effective organization policies read per project: the constraints the org policy check judges.
+ORG_POLICY_CONSTRAINTS: tuple[str, ...] = AI_CONSTRAINTS
 
 
 @dataclass(frozen=True)
