@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test docs bench clean
+.PHONY: demo test docs bench bench-gcp clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	AWS_EC2_METADATA_DISABLED=true $(PY) -m benchmarks.scan_latency
+
+bench-gcp: $(STAMP)
+	NO_GCE_CHECK=true $(PY) -m benchmarks.gcp_latency
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache report.html report.json
