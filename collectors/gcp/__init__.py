@@ -37,7 +37,26 @@ def default_credentials(impersonate: str | None) -> tuple[Any, str | None, str]:
         credentials = impersonated_credentials.Credentials(
             source_credentials=credentials, target_principal=impersonate, target_scopes=list(SCOPES))
         identity = impersonate
+    _first_token(credentials, impersonate)
     return credentials, project, str(identity)
+
+
+def _first_token(credentials: Any, impersonate: str | None) -> None:
+    """Get a token now: an expired login or a refused impersonation is one clear error, not an ERROR
+    finding on every read of the scan."""
+    from google.auth import exceptions
+    from google.auth.transport.requests import Request
+
+    try:
+        credentials.refresh(Request())
+    except exceptions.GoogleAuthError as exc:
+        detail = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if impersonate:
+            raise CredentialsError(
+                f"Cannot impersonate {impersonate}: {detail}",
+                "Grant your identity roles/iam.serviceAccountTokenCreator on that service account, and check "
+                "the IAM Service Account Credentials API is enabled.") from exc
+        raise _no_credentials(detail) from exc
 
 
 # Tests and the offline demo replace this; a real scan uses Application Default Credentials.

@@ -221,3 +221,16 @@ def test_missing_application_default_credentials_is_a_credentials_error(monkeypa
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "absent.json"))
     with pytest.raises(CredentialsError, match="No usable Google Cloud credentials"):
         gcp.default_credentials(None)
+
+
+def test_an_expired_login_is_a_credentials_error_before_the_scan(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Any) -> None:
+    adc = tmp_path / "adc.json"
+    adc.write_text(json.dumps({"type": "authorized_user", "client_id": "cspm-test.apps.googleusercontent.com",
+                               "client_secret": "not-a-secret", "refresh_token": "1//expired"}))
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(adc))
+    with responses.RequestsMock() as replay:
+        replay.add(responses.POST, "https://oauth2.googleapis.com/token", status=400,
+                   json={"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
+        with pytest.raises(CredentialsError, match="No usable Google Cloud credentials.*invalid_grant"):
+            gcp.default_credentials(None)
