@@ -325,10 +325,15 @@ def scan_gcp(
 ) -> None:
     """Scan Google Cloud projects' Vertex AI and Workbench estate and what surrounds it."""
     from collectors.gcp import gcp_collector, parse_api_endpoints
+    from collectors.gcp.engine import LOCATION
     from cspm_ai.scan import run_scan
 
     run = _prepare(db, output_dir, format)
     allowed = _split(allowed_regions) or run.settings.allowed_regions
+    mistyped = [r for r in allowed or () if not LOCATION.match(r)]
+    if mistyped:
+        raise ConfigError(f"Allowed region {', '.join(map(repr, mistyped))} is not a Google Cloud region.",
+                          "Use region names such as us-central1 or europe-west4.")
     collector = gcp_collector(projects=_split(projects), organization=organization, locations=_split(locations),
                               impersonate_service_account=impersonate_service_account,
                               universe_domain=universe_domain, api_endpoints=parse_api_endpoints(api_endpoint),

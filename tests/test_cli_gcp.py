@@ -69,6 +69,7 @@ def test_scan_gcp_defaults_to_the_credentials_project_and_gates_on_severity(
     (("--organization", "acme-corp"), "not an organization id"),
     (("--projects", "ml-prod-4521", "--locations", "us central1"), "not a Google Cloud location"),
     (("--projects", "ml-prod-4521", "--api-endpoint", "vertex=example.com"), "not API=HOST"),
+    (("--projects", "ml-prod-4521", "--allowed-regions", "us central1"), "not a Google Cloud region"),
     (("--projects", "ml-prod-4521", "--universe-domain", "example-sovereign.goog"), "issued in universe"),
 ])
 def test_bad_gcp_options_are_one_line_errors(signed_in: list[str | None], tmp_path: Path,
