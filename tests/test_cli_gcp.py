@@ -80,6 +80,8 @@ def test_bad_gcp_options_are_one_line_errors(signed_in: list[str | None], tmp_pa
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
     assert len([line for line in err.splitlines() if line.startswith("error:")]) == 1
+    if "universe" not in needle:
+        assert signed_in == []  # a typo is reported before any sign-in
 
 
 def test_missing_google_credentials_is_one_line_with_a_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from collectors.gcp.api import DEFAULT_UNIVERSE, Endpoints, GoogleApis, GoogleFailure
-from collectors.gcp.engine import GcpEngine
+from collectors.gcp.engine import GcpEngine, check_scope
 from cspm_ai.errors import ConfigError, CredentialsError
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
@@ -90,6 +90,7 @@ def gcp_collector(
     workers: int = 16,
 ) -> GcpEngine:
     """A ready collector: credentials found, projects resolved (an organization's through Cloud Asset Inventory)."""
+    check_scope(projects, organization, locations)  # a typo is reported before any sign-in
     credentials, default_project, identity = credential_factory(impersonate_service_account)
     if not projects and not organization and default_project:
         projects = [default_project]

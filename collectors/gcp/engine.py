@@ -81,6 +81,21 @@ def crypto_key_of(name: str) -> str:
     return name.split("/cryptoKeyVersions/", 1)[0]
 
 
+def check_scope(projects: Sequence[str] | None, organization: str | None, locations: Sequence[str] | None) -> None:
+    """Reject malformed project ids, organization ids and locations before any call is made."""
+    bad = [p for p in projects or () if not PROJECT_ID.match(p)]
+    if bad:
+        raise ConfigError(f"{', '.join(map(repr, bad))} is not a Google Cloud project id.",
+                          "Project ids are 6 to 30 lowercase letters, digits and hyphens, e.g. ml-prod-4521.")
+    if organization is not None and not organization.removeprefix("organizations/").isdigit():
+        raise ConfigError(f"{organization!r} is not an organization id.",
+                          "Pass the numeric id `gcloud organizations list` shows, e.g. 123456789012.")
+    unknown = sorted(loc for loc in locations or () if not LOCATION.match(loc))
+    if unknown:
+        raise ConfigError(f"{', '.join(map(repr, unknown))} is not a Google Cloud location.",
+                          "Use region names such as us-central1 or europe-west4.")
+
+
 @dataclass
 class _Record:
     type: str
@@ -120,21 +135,11 @@ class GcpEngine:
         self._listed_accounts: dict[str, tuple[str, dict[str, Any]]] = {}
         self._claimed: set[str] = set()
         self._errors: list[CollectionError] = []
+        check_scope(self.requested, organization, locations)
         if not self.requested and not self.organization:
             raise ConfigError("No Google Cloud project to scan.",
                               "Pass --projects a,b or --organization <id> (or set a default project with "
                               "`gcloud config set project`).")
-        bad = [p for p in self.requested or () if not PROJECT_ID.match(p)]
-        if bad:
-            raise ConfigError(f"{', '.join(map(repr, bad))} is not a Google Cloud project id.",
-                              "Project ids are 6 to 30 lowercase letters, digits and hyphens, e.g. ml-prod-4521.")
-        if self.organization is not None and not self.organization.isdigit():
-            raise ConfigError(f"{organization!r} is not an organization id.",
-                              "Pass the numeric id `gcloud organizations list` shows, e.g. 123456789012.")
-        unknown = sorted(loc for loc in self.locations or () if not LOCATION.match(loc))
-        if unknown:
-            raise ConfigError(f"{', '.join(map(repr, unknown))} is not a Google Cloud location.",
-                              "Use region names such as us-central1 or europe-west4.")
 
     # -- bookkeeping ----------------------------------------------------------------------
 
