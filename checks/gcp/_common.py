@@ -21,12 +21,8 @@ MONITORING = {"nist-800-53-r5": ("AU-2", "AU-12", "SI-4"), "iso-27001-2022": ("A
 RESIDENCY = {"nist-800-53-r5": ("SA-9(5)", "SC-7"), "iso-27001-2022": ("A.5.34", "A.8.10")}
 
 DEFAULT_COMPUTE_SA = re.compile(r"^\d+-compute@developer\.gserviceaccount\.com$")
-_ZONE = re.compile(r"^([a-z]+-[a-z]+\d+)-[a-z]$")
+_ZONE = re.compile(r"^([a-z]+(?:-[a-z]+)+\d+)-[a-z]$")
 _DURATION = re.compile(r"^(\d+)(\.\d+)?s$")
-
-
-
-
 
 
 def seconds(duration: Any) -> float | None:
@@ -55,6 +51,3 @@ def project_number(project: Resource) -> str | None:
     if isinstance(name, str) and name.startswith("projects/") and name[len("projects/"):].isdigit():
         return name[len("projects/"):]
     return None
-
-
-

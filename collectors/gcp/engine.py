@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from checks.gcp._common import region_of
 from collectors import ProgressCallback
 from collectors.gcp.api import GoogleApis, GoogleFailure
 from collectors.gcp.specs import (
@@ -50,7 +51,6 @@ PERIMETER = "gcp.accesscontext.perimeter"
 # legacy ids such as "example.com:proj" are accepted too).
 PROJECT_ID = re.compile(r"^(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 LOCATION = re.compile(r"^[a-z]+(?:-[a-z]+)+\d+(?:-[a-z])?$|^global$")
-_ZONE = re.compile(r"^([a-z]+(?:-[a-z]+)+\d+)-[a-z]$")
 # Vertex AI fields naming the service account a workload runs as.
 _RUNS_AS = {
     "gcp.vertex.endpoint": ("deployedModels.serviceAccount",),
@@ -58,12 +58,6 @@ _RUNS_AS = {
     "gcp.vertex.training_pipeline": ("trainingTaskInputs.serviceAccount",),
     WORKBENCH: ("gceSetup.serviceAccounts.email",),
 }
-
-
-def region_of(location: str) -> str:
-    """The region of a location; a zone ("us-central1-a") belongs to its region."""
-    match = _ZONE.match(location)
-    return match.group(1) if match else location
 
 
 def _values(doc: Any, path: str) -> list[str]:
@@ -497,4 +491,4 @@ class GcpEngine:
                                 scopes=scopes)
 
 
-__all__ = ["GcpEngine", "READS", "crypto_key_of", "region_of"]
+__all__ = ["GcpEngine", "READS", "check_scope", "crypto_key_of"]

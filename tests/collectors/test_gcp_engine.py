@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from importlib.resources import files
 from typing import Any
 
@@ -46,8 +47,6 @@ def collect(*, throttle: bool = False, denied: bool = True, universe: str = "goo
 
 def verdicts(result: CollectionResult) -> set[tuple[str, str, str]]:
     snapshot = Snapshot(result.resources, result.relations, result.errors)
-    from datetime import datetime, timezone
-
     findings = evaluate_snapshot(snapshot, ["gcp"], datetime(2026, 11, 22, tzinfo=timezone.utc), ["us-central1"])
     return {(f.check_id, f.resource_uid, f.status.value) for f in findings}
 
