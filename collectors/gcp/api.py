@@ -146,7 +146,7 @@ class GoogleApis:
             raise GoogleFailure(read, exc.code, status, message) from exc
         except (exceptions.GoogleAPIError, auth_exceptions.GoogleAuthError, RequestException) as exc:
             raise GoogleFailure(read, None, type(exc).__name__, _first_line(exc)) from exc
-        except (ParseError, ValueError) as exc:
+        except ParseError as exc:
             raise GoogleFailure(read, None, "MalformedResponse", _first_line(exc)) from exc
 
     def get(self, name: str, api: str, cls: str, request: Mapping[str, Any], *, method: str | None = None,
@@ -179,6 +179,7 @@ class GoogleApis:
                  *, paged: bool = True) -> list[dict[str, Any]]:
         """Every item of a REST list (already proto3 JSON) from an API without a REST client."""
         from google.api_core import exceptions
+        from google.protobuf.json_format import ParseError
 
         read = READS[name]
         url = self.endpoints.url(api, path)
@@ -188,9 +189,12 @@ class GoogleApis:
             response = session.get(url, params=query, timeout=60)
             if response.status_code >= 400:
                 raise exceptions.from_http_response(response)
-            body = response.json()
+            try:
+                body = response.json()
+            except ValueError as exc:
+                raise ParseError("the answer was not JSON") from exc
             if not isinstance(body, dict):
-                raise ValueError("the answer was not a JSON object")
+                raise ParseError("the answer was not a JSON object")
             return body
 
         def pages() -> list[dict[str, Any]]:

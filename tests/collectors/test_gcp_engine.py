@@ -213,6 +213,17 @@ def test_a_malformed_answer_is_a_failure_naming_the_permission() -> None:
         with pytest.raises(gcp.GoogleFailure) as failure:
             apis.get("get_project", "cloudresourcemanager", "ProjectsClient", {"name": "projects/odd-project"})
     assert failure.value.read.permission == "resourcemanager.projects.get"
+    assert failure.value.code == "MalformedResponse"
+
+
+def test_a_raw_answer_that_is_not_json_is_a_malformed_response() -> None:
+    with responses.RequestsMock() as replay:
+        replay.add(responses.GET, "https://iam.googleapis.com/v1/projects/odd-project/serviceAccounts",
+                   body="<html>captive portal</html>", status=200)
+        apis = GoogleApis(AnonymousCredentials(), retry_initial=0.001)
+        with pytest.raises(gcp.GoogleFailure) as failure:
+            apis.raw_list("list_service_accounts", "iam", "v1/projects/odd-project/serviceAccounts", "accounts")
+    assert (failure.value.code, failure.value.read.permission) == ("MalformedResponse", "iam.serviceAccounts.list")
 
 
 def test_missing_application_default_credentials_is_a_credentials_error(monkeypatch: pytest.MonkeyPatch,
