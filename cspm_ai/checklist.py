@@ -1,11 +1,13 @@
-"""The AI security checklist: item ids and titles (a public contract), shipped as data."""
+"""The AI security checklist: item ids and titles (a public contract).
+
+The checklist ships as the `checklist` framework file, so the same data serves
+the per-framework reports and this view of its items.
+"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 
 
 @dataclass(frozen=True)
@@ -18,5 +20,7 @@ class ChecklistItem:
 @cache
 def checklist() -> dict[str, ChecklistItem]:
     """Items by id, in the checklist's own order."""
-    raw = json.loads(files("cspm_ai").joinpath("data/checklist.json").read_text("utf-8"))
-    return {item["id"]: ChecklistItem(**item) for item in raw["items"]}
+    from cspm_ai.compliance import CHECKLIST_FRAMEWORK, frameworks
+
+    controls = frameworks()[CHECKLIST_FRAMEWORK].controls
+    return {c.id: ChecklistItem(id=c.id, title=c.title, section=c.section) for c in controls}

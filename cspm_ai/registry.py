@@ -6,7 +6,6 @@
         severity=Severity.HIGH,
         title="Notebook instances have no direct internet access",
         checklist=("CL-01",),
-        compliance={"nist-800-53-r5": ("SC-7",)},
         remediation="...",
     )
     def notebook_direct_internet_access(resource: Resource, ctx: CheckContext) -> Verdict: ...
@@ -14,6 +13,10 @@
 The function reads only `resource.config` and what `ctx` offers (related
 resources, the scan's settings). It holds no client, no session and no clock,
 so `cspm-ai evaluate` can re-run it on any stored scan.
+
+A check's compliance mapping is not declared here: the framework files
+(`cspm_ai/data/frameworks/`) map controls to checks and checklist items, and
+`CheckSpec.compliance` is the view derived from them.
 """
 
 from __future__ import annotations
@@ -61,7 +64,6 @@ class CheckSpec:
     severity: Severity
     title: str
     checklist: tuple[str, ...]
-    compliance: Mapping[str, tuple[str, ...]]
     remediation: str
     func: CheckFunc = field(repr=False, compare=False)
     reads: tuple[str, ...] = ()  # the config paths (or related kinds) that decide it, for the catalogue
@@ -70,6 +72,13 @@ class CheckSpec:
     @property
     def provider(self) -> str:
         return self.id.split(".", 1)[0]
+
+    @property
+    def compliance(self) -> Mapping[str, tuple[str, ...]]:
+        """Framework id -> the controls this check gives evidence for (from the framework files)."""
+        from cspm_ai.compliance import compliance_of
+
+        return compliance_of(self.id, self.checklist)
 
     @property
     def service(self) -> str:
@@ -89,7 +98,6 @@ def check(
     severity: Severity,
     title: str,
     checklist: Iterable[str],
-    compliance: Mapping[str, Iterable[str]],
     remediation: str,
     reads: Iterable[str] = (),
 ) -> Callable[[CheckFunc], CheckFunc]:
@@ -105,7 +113,6 @@ def check(
             severity=Severity(severity),
             title=title,
             checklist=tuple(checklist),
-            compliance={k: tuple(v) for k, v in compliance.items()},
             remediation=remediation,
             func=func,
             reads=tuple(reads),

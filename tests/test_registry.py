@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -15,14 +14,6 @@ import tests.checks as check_tests
 from cspm_ai.checklist import checklist
 from cspm_ai.model import Severity, Status
 from cspm_ai.registry import CHECK_ID, REGISTRY, CheckSpec, all_checks
-
-FRAMEWORKS = {
-    "nist-800-53-r5": re.compile(r"^[A-Z]{2}-\d+(\(\d+\))?$"),
-    "iso-27001-2022": re.compile(r"^A\.[5-8]\.\d+$"),
-    "cis-aws-3.0": re.compile(r"^\d+(\.\d+)+$"),
-    "cis-azure-2.0": re.compile(r"^\d+(\.\d+)+$"),
-    "cis-gcp-2.0": re.compile(r"^\d+(\.\d+)+$"),
-}
 
 AWS_TYPES = {
     "aws.account", "aws.region", "aws.iam.role", "aws.iam.policy", "aws.iam.user", "aws.iam.group", "aws.kms.key",
@@ -197,13 +188,10 @@ def test_metadata_is_complete(spec: CheckSpec) -> None:
 
 
 @pytest.mark.parametrize("spec", CHECKS, ids=_ids(CHECKS))
-def test_compliance_references_are_well_formed(spec: CheckSpec) -> None:
-    assert {"nist-800-53-r5", "iso-27001-2022"} <= set(spec.compliance), spec.compliance
-    for framework, controls in spec.compliance.items():
-        assert framework in FRAMEWORKS, framework
-        assert controls, framework
-        assert all(FRAMEWORKS[framework].match(c) for c in controls), (framework, controls)
-        assert len(set(controls)) == len(controls)
+def test_every_check_maps_to_the_core_control_catalogues(spec: CheckSpec) -> None:
+    # The framework files carry the mapping (tests/test_frameworks.py lints them); every
+    # check still answers to the two catalogues most audits start from.
+    assert {"checklist", "nist-800-53-r5", "iso-27001-2022"} <= set(spec.compliance), spec.compliance
 
 
 @pytest.mark.parametrize(("provider", "item"), [(p, i) for p, c in CONTRACTS.items() for i in c.items])

@@ -14,7 +14,6 @@ ACCOUNT = "aws.account"
     severity=Severity.INFO,
     title="Incident response playbooks for AI scenarios exist and are tested",
     checklist=("CL-11",),
-    compliance={"nist-800-53-r5": ("IR-3", "IR-4", "IR-8"), "iso-27001-2022": ("A.5.24", "A.5.26", "A.5.27")},
     remediation="Write playbooks for AI incidents (leaked endpoint or training credentials, model or training data "
                 "exfiltration, data poisoning, prompt injection or abuse of an endpoint, runaway GPU spend), "
                 "exercise them at least yearly (e.g. with AWS Fault Injection Service or a tabletop), and keep "

@@ -27,7 +27,6 @@ def _notifications(budget: Resource) -> list[Any]:
     severity=Severity.LOW,
     title="Cost alerts watch for GPU and AI spend anomalies",
     checklist=("CL-06",),
-    compliance={"nist-800-53-r5": ("SI-4", "CP-2(2)"), "iso-27001-2022": ("A.8.6", "A.8.16")},
     remediation="Create a budget with an alert (`aws budgets create-budget --account-id <id> --budget file://"
                 "budget.json --notifications-with-subscribers file://alerts.json`, e.g. 80% ACTUAL and 100% "
                 "FORECASTED), and a Cost Anomaly Detection monitor with a subscription (`aws ce "

@@ -83,8 +83,6 @@ def _judge_trail(trail: Resource) -> tuple[bool, str, dict[str, Any]]:
     severity=Severity.HIGH,
     title="A multi-region CloudTrail trail logs all management events",
     checklist=("CL-05",),
-    compliance={"nist-800-53-r5": ("AU-2", "AU-3", "AU-12"), "iso-27001-2022": ("A.8.15", "A.8.16"),
-                "cis-aws-3.0": ("3.1",)},
     remediation="Run `aws cloudtrail create-trail --name org-audit --s3-bucket-name <log-bucket> "
                 "--is-multi-region-trail --enable-log-file-validation --kms-key-id <key>`, then "
                 "`aws cloudtrail start-logging --name org-audit`; keep the default event selectors or set "

@@ -35,8 +35,6 @@ def _judge(recorder: Resource) -> tuple[bool, str, dict[str, Any]]:
     severity=Severity.MEDIUM,
     title="AWS Config records all supported resource types in every scanned region",
     checklist=("CL-12",),
-    compliance={"nist-800-53-r5": ("CM-8", "CM-2", "CA-7"), "iso-27001-2022": ("A.8.9", "A.5.9", "A.5.36"),
-                "cis-aws-3.0": ("3.3",)},
     remediation="Run `aws configservice put-configuration-recorder --configuration-recorder "
                 "name=default,roleARN=<role> --recording-group allSupported=true,includeGlobalResourceTypes=true`, "
                 "`aws configservice put-delivery-channel ...` and `aws configservice start-configuration-recorder "

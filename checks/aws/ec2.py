@@ -32,7 +32,6 @@ def _endpoint_ready(endpoint: Any) -> bool:
     severity=Severity.MEDIUM,
     title="VPCs hosting AI resources have SageMaker API and runtime interface endpoints",
     checklist=("CL-07",),
-    compliance={"nist-800-53-r5": ("SC-7", "AC-4"), "iso-27001-2022": ("A.8.20", "A.8.21")},
     remediation="Run `aws ec2 create-vpc-endpoint --vpc-id <vpc> --vpc-endpoint-type Interface --service-name "
                 "com.amazonaws.<region>.sagemaker.api --subnet-ids <private-subnets> --security-group-ids <sg> "
                 "--private-dns-enabled`, and the same for `sagemaker.runtime`.",
@@ -74,8 +73,6 @@ def _ports(permission: Any) -> str:
     severity=Severity.HIGH,
     title="Security groups of AI resources admit no ingress from the whole internet",
     checklist=("ZT-2", "CL-01"),
-    compliance={"nist-800-53-r5": ("SC-7", "AC-4", "CM-7"), "iso-27001-2022": ("A.8.20", "A.8.22"),
-                "cis-aws-3.0": ("5.2", "5.3")},
     remediation="Remove the rule with `aws ec2 revoke-security-group-ingress --group-id <sg> --ip-permissions "
                 "<the 0.0.0.0/0 or ::/0 permission>` and admit only the security groups or prefix lists that need "
                 "access.",
@@ -103,7 +100,6 @@ def security_group_no_public_ingress(sg: Resource, ctx: CheckContext) -> Verdict
     severity=Severity.MEDIUM,
     title="Training and inference do not share a security group",
     checklist=("ZT-2",),
-    compliance={"nist-800-53-r5": ("SC-7", "SC-7(21)", "AC-4"), "iso-27001-2022": ("A.8.22", "A.8.31")},
     remediation="Create separate security groups for training/processing and for inference (`aws ec2 "
                 "create-security-group`), admit only the traffic each needs, and recreate the models (and the "
                 "endpoints serving them) or future jobs with the new groups in their VpcConfig.",

@@ -16,7 +16,6 @@ DETECTOR = "aws.guardduty.detector"
     severity=Severity.HIGH,
     title="GuardDuty is enabled in every scanned region",
     checklist=("CL-10",),
-    compliance={"nist-800-53-r5": ("SI-4", "SI-4(2)"), "iso-27001-2022": ("A.8.16", "A.5.7")},
     remediation="Run `aws guardduty create-detector --enable --finding-publishing-frequency FIFTEEN_MINUTES "
                 "--region <region>` (or enable it organization-wide from the delegated administrator), and send "
                 "findings to your SIEM through Security Hub or EventBridge.",

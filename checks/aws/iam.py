@@ -102,8 +102,6 @@ def _unseen_policies(resource: Resource, missing: list[str], claim: str) -> Verd
     severity=Severity.HIGH,
     title="AI execution roles have no administrator or whole-service permissions",
     checklist=("CL-02",),
-    compliance={"nist-800-53-r5": ("AC-6", "AC-6(5)", "AC-2"), "iso-27001-2022": ("A.5.15", "A.8.2"),
-                "cis-aws-3.0": ("1.16",)},
     remediation="Detach AdministratorAccess (`aws iam detach-role-policy --role-name <role> --policy-arn "
                 "arn:aws:iam::aws:policy/AdministratorAccess`) and replace `*` or `<service>:*` on Resource `*` "
                 "with the specific actions and bucket/key ARNs the workload needs (`aws iam put-role-policy`); "
@@ -151,7 +149,6 @@ def _foreign_principals(principal: Any) -> list[str]:
     severity=Severity.MEDIUM,
     title="AI execution roles can be assumed only by the SageMaker service",
     checklist=("CL-02",),
-    compliance={"nist-800-53-r5": ("AC-3", "AC-6"), "iso-27001-2022": ("A.5.15", "A.5.18")},
     remediation="Limit the trust policy to the service: `aws iam update-assume-role-policy --role-name <role> "
                 "--policy-document '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
                 "{\"Service\":\"sagemaker.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}'`; give people and "
@@ -198,7 +195,6 @@ def _names(resources: list[Resource]) -> list[str]:
     severity=Severity.MEDIUM,
     title="Training and inference use separate execution roles",
     checklist=("CL-02", "ZT-4"),
-    compliance={"nist-800-53-r5": ("AC-5", "AC-6"), "iso-27001-2022": ("A.5.3", "A.5.15")},
     remediation="Create a dedicated inference role with only the model artifact bucket, ECR and key permissions "
                 "(`aws iam create-role`), recreate the models with `--execution-role-arn <inference-role>`, and "
                 "keep the current role for training and processing jobs only.",
@@ -222,7 +218,6 @@ def role_not_shared_training_inference(role: Resource, ctx: CheckContext) -> Ver
     severity=Severity.HIGH,
     title="Training execution roles cannot create or change endpoints",
     checklist=("ZT-4",),
-    compliance={"nist-800-53-r5": ("AC-5", "AC-6", "CM-5"), "iso-27001-2022": ("A.5.3", "A.8.31")},
     remediation="Remove sagemaker:CreateEndpoint, UpdateEndpoint, CreateEndpointConfig and DeleteEndpoint (and "
                 "`sagemaker:*`) from the training role's policies, or add an explicit Deny for them on Resource "
                 "`*` (`aws iam put-role-policy`); deploy from a separate pipeline role.",
@@ -274,7 +269,6 @@ def _active_keys(user: Resource, ctx: CheckContext) -> dict[str, Any]:
     severity=Severity.HIGH,
     title="No IAM user with active access keys can reach SageMaker",
     checklist=("CL-08",),
-    compliance={"nist-800-53-r5": ("IA-2", "IA-5", "AC-2"), "iso-27001-2022": ("A.5.17", "A.8.5")},
     remediation="Move the person or tool to federated access (IAM Identity Center, or a role assumed through OIDC "
                 "for CI), then deactivate and delete the keys: `aws iam update-access-key --user-name <user> "
                 "--access-key-id <id> --status Inactive` and `aws iam delete-access-key ...`.",

@@ -7,7 +7,6 @@ from cspm_ai.model import Resource, Severity, Verdict, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
 
 KEY = "aws.kms.key"
-KEY_MANAGEMENT = {"nist-800-53-r5": ("SC-12", "SC-28"), "iso-27001-2022": ("A.8.24",)}
 
 
 @check(
@@ -16,7 +15,6 @@ KEY_MANAGEMENT = {"nist-800-53-r5": ("SC-12", "SC-28"), "iso-27001-2022": ("A.8.
     severity=Severity.MEDIUM,
     title="KMS keys used by AI resources are customer managed",
     checklist=("CL-03",),
-    compliance=KEY_MANAGEMENT,
     remediation="Create a customer managed key (`aws kms create-key --description <purpose>`), grant the "
                 "SageMaker execution roles kms:Decrypt/GenerateDataKey in its key policy, and recreate the "
                 "resources that use the AWS managed key with `KmsKeyId=<new-key-arn>`.",
@@ -38,7 +36,6 @@ def key_customer_managed(key: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Customer managed KMS keys used by AI resources rotate automatically",
     checklist=("CL-03",),
-    compliance={**KEY_MANAGEMENT, "cis-aws-3.0": ("3.6",)},
     remediation="Run `aws kms enable-key-rotation --key-id <key-arn> --rotation-period-in-days 365` (90-2560 days).",
     reads=("KeyManager", "KeySpec", "Origin", "KeyRotationEnabled", "RotationPeriodInDays"),
 )

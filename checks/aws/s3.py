@@ -10,7 +10,6 @@ from cspm_ai.model import Resource, Severity, Verdict, failed, passed
 from cspm_ai.registry import CheckContext, check
 
 BUCKET = "aws.s3.bucket"
-BACKUP = {"nist-800-53-r5": ("CP-9", "CP-6"), "iso-27001-2022": ("A.8.13", "A.8.14")}
 PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
@@ -20,7 +19,6 @@ PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy
     severity=Severity.MEDIUM,
     title="AI data buckets encrypt by default with SSE-KMS",
     checklist=("CL-03",),
-    compliance={"nist-800-53-r5": ("SC-28", "SC-28(1)", "SC-13"), "iso-27001-2022": ("A.8.24",)},
     remediation="Run `aws s3api put-bucket-encryption --bucket <bucket> --server-side-encryption-configuration "
                 "'{\"Rules\":[{\"ApplyServerSideEncryptionByDefault\":{\"SSEAlgorithm\":\"aws:kms\","
                 "\"KMSMasterKeyID\":\"<customer-managed-key-arn>\"},\"BucketKeyEnabled\":true}]}'`.",
@@ -86,8 +84,6 @@ def _deny_statements(policy: Any) -> list[tuple[int, dict[str, Any]]]:
     severity=Severity.MEDIUM,
     title="AI data buckets deny requests that do not use TLS",
     checklist=("CL-04",),
-    compliance={"nist-800-53-r5": ("SC-8", "SC-8(1)", "SC-13"), "iso-27001-2022": ("A.8.24", "A.8.20"),
-                "cis-aws-3.0": ("2.1.1",)},
     remediation="Add to the bucket policy (`aws s3api put-bucket-policy`) a statement {\"Effect\":\"Deny\","
                 "\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::<bucket>\","
                 "\"arn:aws:s3:::<bucket>/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}, and "
@@ -124,7 +120,6 @@ def bucket_secure_transport(bucket: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.LOW,
     title="AI artifact and data buckets are versioned",
     checklist=("PH-4",),
-    compliance=BACKUP,
     remediation="Run `aws s3api put-bucket-versioning --bucket <bucket> --versioning-configuration Status=Enabled` "
                 "and add a lifecycle rule expiring noncurrent versions after your retention period.",
     reads=("Versioning.Status",),
@@ -145,7 +140,6 @@ def bucket_versioning(bucket: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.LOW,
     title="AI artifact and data buckets replicate to another location",
     checklist=("PH-4",),
-    compliance=BACKUP,
     remediation="Enable versioning on source and destination, then run `aws s3api put-bucket-replication "
                 "--bucket <bucket> --replication-configuration file://replication.json` with an Enabled rule "
                 "to a bucket in another region (Cross-Region Replication).",
@@ -170,8 +164,6 @@ def bucket_replication(bucket: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.HIGH,
     title="AI data buckets block all public access",
     checklist=("CL-01",),
-    compliance={"nist-800-53-r5": ("AC-3", "AC-4", "SC-7"), "iso-27001-2022": ("A.8.12", "A.5.15"),
-                "cis-aws-3.0": ("2.1.4",)},
     remediation="Run `aws s3api put-public-access-block --bucket <bucket> --public-access-block-configuration "
                 "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.",
     reads=tuple(f"PublicAccessBlockConfiguration.{f}" for f in PUBLIC_ACCESS_FLAGS),

@@ -28,10 +28,6 @@ SAGEMAKER_TYPES = (
     MONITORING_SCHEDULE, "aws.sagemaker.feature_group",
 )
 
-NETWORK = {"nist-800-53-r5": ("SC-7", "AC-4"), "iso-27001-2022": ("A.8.20", "A.8.22")}
-AT_REST = {"nist-800-53-r5": ("SC-28", "SC-28(1)", "SC-12"), "iso-27001-2022": ("A.8.24",)}
-IN_TRANSIT = {"nist-800-53-r5": ("SC-8", "SC-8(1)", "SC-13"), "iso-27001-2022": ("A.8.24", "A.8.20")}
-MONITORING = {"nist-800-53-r5": ("SI-4", "AU-12", "CA-7"), "iso-27001-2022": ("A.8.15", "A.8.16")}
 
 
 
@@ -110,7 +106,6 @@ def _training_instance_types(job: Resource) -> dict[str, Any]:
     severity=Severity.HIGH,
     title="Notebook instances have no direct internet access",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="DirectInternetAccess cannot be changed in place: create a replacement notebook with "
                 "`aws sagemaker create-notebook-instance --direct-internet-access Disabled --subnet-id <subnet> "
                 "--security-group-ids <sg>` in a subnet that reaches the internet only through a NAT or VPC "
@@ -128,7 +123,6 @@ def notebook_direct_internet_access(nb: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Notebook instances run in a customer VPC subnet",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="The subnet of a notebook cannot be changed: create a replacement with "
                 "`aws sagemaker create-notebook-instance --subnet-id <private-subnet> --security-group-ids <sg> "
                 "--direct-internet-access Disabled`, then delete the old notebook.",
@@ -149,7 +143,6 @@ def notebook_in_vpc(nb: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Notebook instances deny root access to users",
     checklist=("ZT-4",),
-    compliance={"nist-800-53-r5": ("AC-6", "AC-6(2)", "CM-7"), "iso-27001-2022": ("A.8.2", "A.8.18")},
     remediation="Stop the notebook, run `aws sagemaker update-notebook-instance --notebook-instance-name <name> "
                 "--root-access Disabled`, then start it again (lifecycle scripts still run as root).",
     reads=("RootAccess",),
@@ -165,7 +158,6 @@ def notebook_root_access(nb: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Notebook instance volumes are encrypted with a customer managed KMS key",
     checklist=("CL-03",),
-    compliance=AT_REST,
     remediation="The key of a notebook cannot be changed: create a replacement with "
                 "`aws sagemaker create-notebook-instance --kms-key-id <customer-managed-key-arn> ...`, copy the "
                 "data from the old volume, then delete the old notebook.",
@@ -184,7 +176,6 @@ def notebook_kms_encryption(nb: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.HIGH,
     title="Studio domains send app traffic only through the customer VPC",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="Delete the domain's running apps, then run `aws sagemaker update-domain --domain-id <id> "
                 "--app-network-access-type VpcOnly --subnet-ids <private-subnets>`; give the subnets VPC "
                 "endpoints (sagemaker.api, sagemaker.runtime, s3, sts) or a NAT route.",
@@ -201,7 +192,6 @@ def domain_vpc_only(domain: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Studio domains encrypt their storage with a customer managed KMS key",
     checklist=("CL-03",),
-    compliance=AT_REST,
     remediation="The key of a domain is fixed at creation: create a new domain with "
                 "`aws sagemaker create-domain --kms-key-id <customer-managed-key-arn> ...`, migrate user "
                 "profiles and data, then delete the old domain.",
@@ -218,7 +208,6 @@ def domain_kms_encryption(domain: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Models run with network isolation",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="Models are immutable: create a new model with `aws sagemaker create-model "
                 "--enable-network-isolation ...`, point a new endpoint config at it and update the endpoint.",
     reads=("EnableNetworkIsolation",),
@@ -235,7 +224,6 @@ def model_network_isolation(model: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Models run in a customer VPC",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="Create a new model with `aws sagemaker create-model --vpc-config "
                 "Subnets=<private-subnets>,SecurityGroupIds=<sg> ...`, then a new endpoint config and "
                 "`aws sagemaker update-endpoint` to switch traffic.",
@@ -252,7 +240,6 @@ def model_in_vpc(model: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Training jobs run in a customer VPC",
     checklist=("CL-01", "ZT-2"),
-    compliance=NETWORK,
     remediation="Pass `--vpc-config Subnets=<private-subnets>,SecurityGroupIds=<training-sg>` to "
                 "`aws sagemaker create-training-job` (in the SDK, `subnets=` and `security_group_ids=` on the "
                 "Estimator) for future runs; completed jobs cannot be changed.",
@@ -269,7 +256,6 @@ def training_job_in_vpc(job: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Training jobs run with network isolation",
     checklist=("CL-01", "ZT-4"),
-    compliance=NETWORK,
     remediation="Pass `--enable-network-isolation` to `aws sagemaker create-training-job` "
                 "(`enable_network_isolation=True` on the SDK Estimator) for future runs.",
     reads=("EnableNetworkIsolation",),
@@ -286,7 +272,6 @@ def training_job_network_isolation(job: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Training job storage volumes are encrypted with a customer managed KMS key",
     checklist=("CL-03",),
-    compliance=AT_REST,
     remediation="Set `ResourceConfig.VolumeKmsKeyId=<customer-managed-key-arn>` in "
                 "`aws sagemaker create-training-job` (`volume_kms_key=` on the SDK Estimator) for future runs.",
     reads=("ResourceConfig.VolumeKmsKeyId", "ResourceConfig.InstanceType", "ResourceConfig.InstanceGroups"),
@@ -302,7 +287,6 @@ def training_job_volume_encryption(job: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Training job model artifacts are encrypted with a customer managed KMS key",
     checklist=("CL-03",),
-    compliance=AT_REST,
     remediation="Set `OutputDataConfig.KmsKeyId=<customer-managed-key-arn>` in "
                 "`aws sagemaker create-training-job` (`output_kms_key=` on the SDK Estimator) for future runs.",
     reads=("OutputDataConfig.KmsKeyId",),
@@ -332,7 +316,6 @@ def _instance_count(job: Resource) -> tuple[int | None, dict[str, Any]]:
     severity=Severity.MEDIUM,
     title="Distributed training jobs encrypt inter-container traffic",
     checklist=("CL-04",),
-    compliance=IN_TRANSIT,
     remediation="Pass `--enable-inter-container-traffic-encryption` to `aws sagemaker create-training-job` "
                 "(`encrypt_inter_container_traffic=True` on the SDK Estimator) for multi-instance runs.",
     reads=("EnableInterContainerTrafficEncryption", "ResourceConfig.InstanceCount", "ResourceConfig.InstanceGroups"),
@@ -360,7 +343,6 @@ def training_job_intercontainer_encryption(job: Resource, ctx: CheckContext) -> 
     severity=Severity.MEDIUM,
     title="Processing jobs run in a customer VPC",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="Pass `--network-config 'VpcConfig={Subnets=[<private-subnets>],SecurityGroupIds=[<sg>]}'` to "
                 "`aws sagemaker create-processing-job` (`network_config=NetworkConfig(subnets=..., "
                 "security_group_ids=...)` in the SDK) for future runs.",
@@ -377,7 +359,6 @@ def processing_job_in_vpc(job: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.LOW,
     title="Processing jobs run with network isolation",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="Pass `--network-config EnableNetworkIsolation=true,...` to `aws sagemaker create-processing-job` "
                 "(`NetworkConfig(enable_network_isolation=True)` in the SDK) for future runs.",
     reads=("NetworkConfig.EnableNetworkIsolation",),
@@ -394,7 +375,6 @@ def processing_job_network_isolation(job: Resource, ctx: CheckContext) -> Verdic
     severity=Severity.MEDIUM,
     title="Processing job volumes and outputs are encrypted with customer managed KMS keys",
     checklist=("CL-03",),
-    compliance=AT_REST,
     remediation="Set `ProcessingResources.ClusterConfig.VolumeKmsKeyId` and `ProcessingOutputConfig.KmsKeyId` to "
                 "a customer managed key in `aws sagemaker create-processing-job` (`volume_kms_key=` and "
                 "`output_kms_key=` on the SDK Processor) for future runs.",
@@ -424,7 +404,6 @@ def processing_job_encryption(job: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Batch transform outputs and volumes are encrypted with customer managed KMS keys",
     checklist=("CL-03",),
-    compliance=AT_REST,
     remediation="Set `TransformOutput.KmsKeyId` and `TransformResources.VolumeKmsKeyId` to a customer managed key "
                 "in `aws sagemaker create-transform-job` (`output_kms_key=` and `volume_kms_key=` on the SDK "
                 "Transformer) for future runs.",
@@ -457,7 +436,6 @@ def _capture_enabled(config: Any) -> bool:
     severity=Severity.MEDIUM,
     title="Endpoint configs encrypt hosting volumes and captured data with customer managed KMS keys",
     checklist=("CL-03",),
-    compliance=AT_REST,
     remediation="Endpoint configs are immutable: create a new one with `aws sagemaker create-endpoint-config "
                 "--kms-key-id <customer-managed-key-arn> --data-capture-config KmsKeyId=<key-arn>,...`, then "
                 "`aws sagemaker update-endpoint --endpoint-config-name <new>` on every endpoint using it.",
@@ -501,7 +479,6 @@ def _count(value: Any) -> bool:
     severity=Severity.LOW,
     title="Endpoint config production variants run at least two instances",
     checklist=("PH-4",),
-    compliance={"nist-800-53-r5": ("CP-10", "SC-36"), "iso-27001-2022": ("A.8.14",)},
     remediation="Create a new endpoint config whose production variants set `InitialInstanceCount` >= 2 (and "
                 "`ManagedInstanceScaling.MinInstanceCount` >= 2 when managed scaling is on), then "
                 "`aws sagemaker update-endpoint`; SageMaker spreads instances across Availability Zones.",
@@ -536,7 +513,6 @@ def endpoint_config_instance_redundancy(config: Resource, ctx: CheckContext) -> 
     severity=Severity.MEDIUM,
     title="Endpoints capture inference requests and responses",
     checklist=("MS-3",),
-    compliance=MONITORING,
     remediation="Create an endpoint config with `--data-capture-config EnableCapture=true,"
                 "InitialSamplingPercentage=<n>,DestinationS3Uri=s3://<bucket>/capture,KmsKeyId=<key-arn>,"
                 "CaptureOptions=[{CaptureMode=Input},{CaptureMode=Output}]` and run `aws sagemaker update-endpoint`.",
@@ -561,7 +537,6 @@ def endpoint_data_capture(endpoint: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Endpoints have an active model monitoring schedule",
     checklist=("MS-3",),
-    compliance=MONITORING,
     remediation="Create a baseline and a schedule with `aws sagemaker create-monitoring-schedule` (or "
                 "`DefaultModelMonitor.create_monitoring_schedule` in the SDK) for the endpoint, and restart "
                 "stopped schedules with `aws sagemaker start-monitoring-schedule`.",
@@ -600,7 +575,6 @@ def _package_matches(ref: str, package: Resource) -> bool:
     severity=Severity.MEDIUM,
     title="Models are deployed from approved model registry packages",
     checklist=("MS-1",),
-    compliance={"nist-800-53-r5": ("SR-4", "CM-3", "SI-7"), "iso-27001-2022": ("A.8.32", "A.5.21")},
     remediation="Register the model in a model package group (`aws sagemaker create-model-package`), approve it "
                 "with `aws sagemaker update-model-package --model-approval-status Approved`, and create models "
                 "with `PrimaryContainer.ModelPackageName=<package-arn>` instead of an image and artifact URL.",
@@ -641,7 +615,6 @@ def model_from_approved_package(model: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.CRITICAL,
     title="SageMaker configurations hold no credentials or secrets",
     checklist=("MS-4",),
-    compliance={"nist-800-53-r5": ("IA-5", "IA-5(7)", "SC-28"), "iso-27001-2022": ("A.5.17", "A.8.12")},
     remediation="Rotate the exposed credential now, move it to AWS Secrets Manager or SSM Parameter Store "
                 "(SecureString), read it at run time through the execution role, and recreate the model, job "
                 "or lifecycle config without the literal value.",
@@ -673,7 +646,6 @@ def no_secrets_in_configuration(resource: Resource, ctx: CheckContext) -> Verdic
     severity=Severity.MEDIUM,
     title="AI resources and artifact buckets are in allowed regions",
     checklist=("CL-09",),
-    compliance={"nist-800-53-r5": ("SA-9(5)", "CM-8"), "iso-27001-2022": ("A.5.23", "A.5.31", "A.5.34")},
     remediation="Recreate the resource (or replicate the bucket and switch readers) in an allowed region and "
                 "delete the original; set `allowed_regions` in the cspm-ai configuration to the regions your "
                 "data residency policy permits.",

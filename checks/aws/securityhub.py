@@ -16,8 +16,6 @@ HUB = "aws.securityhub.hub"
     severity=Severity.MEDIUM,
     title="Security Hub is enabled in every scanned region",
     checklist=("CL-10",),
-    compliance={"nist-800-53-r5": ("SI-4", "CA-7"), "iso-27001-2022": ("A.8.16", "A.5.36"),
-                "cis-aws-3.0": ("4.16",)},
     remediation="Run `aws securityhub enable-security-hub --enable-default-standards --region <region>` (or from "
                 "the organization's delegated administrator) and forward findings to the central SIEM.",
     reads=("aws.securityhub.hub.HubArn",),

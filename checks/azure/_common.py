@@ -7,14 +7,6 @@ from typing import Any
 from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
 from cspm_ai.model import Resource, Verdict, failed, passed
 
-NETWORK = {"nist-800-53-r5": ("SC-7", "AC-4"), "iso-27001-2022": ("A.8.20", "A.8.22")}
-PRIVATE_LINK = {"nist-800-53-r5": ("SC-7", "SC-7(4)", "AC-17"), "iso-27001-2022": ("A.8.20", "A.8.21")}
-AT_REST = {"nist-800-53-r5": ("SC-28", "SC-28(1)", "SC-12"), "iso-27001-2022": ("A.8.24",)}
-LOCAL_AUTH = {"nist-800-53-r5": ("IA-2", "IA-5", "AC-3"), "iso-27001-2022": ("A.5.17", "A.8.5")}
-LEAST_PRIVILEGE = {"nist-800-53-r5": ("AC-6", "AC-5", "AC-2"), "iso-27001-2022": ("A.5.15", "A.5.18", "A.8.2")}
-AUDIT_LOGGING = {"nist-800-53-r5": ("AU-2", "AU-6", "AU-12"), "iso-27001-2022": ("A.8.15", "A.8.16"),
-                 "cis-azure-2.0": ("5.4",)}
-
 # Log category groups that include the audit trail of API calls.
 AUDIT_GROUPS = ("audit", "alllogs")
 DESTINATIONS = ("workspaceId", "storageAccountId", "eventHubAuthorizationRuleId", "marketplacePartnerId")

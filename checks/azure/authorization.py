@@ -50,7 +50,6 @@ def _role_name(assignment: Resource, ctx: CheckContext) -> tuple[str | None, dic
     severity=Severity.HIGH,
     title="No Owner, Contributor or User Access Administrator assignments at subscription or resource group scope",
     checklist=("CL-02",),
-    compliance={"nist-800-53-r5": ("AC-6", "AC-6(5)", "AC-2"), "iso-27001-2022": ("A.5.15", "A.5.18", "A.8.2")},
     remediation="Replace the assignment with a narrower one: `az role assignment create --assignee <principal> "
                 "--role \"AzureML Data Scientist\" --scope <workspace ARM id>` (or another task role on the single "
                 "AI resource), then `az role assignment delete --ids <assignment ARM id>`; use Privileged Identity "

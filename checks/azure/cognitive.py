@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from checks._verdicts import flag_true, setting_is
 from checks.azure._common import (
-    AT_REST,
-    AUDIT_LOGGING,
-    LOCAL_AUTH,
-    NETWORK,
     diagnostic_settings,
 )
 from cspm_ai.doc import ABSENT, display, get, is_set, shown
@@ -23,7 +19,6 @@ ACCOUNT = "azure.cognitive.account"
     severity=Severity.HIGH,
     title="Azure AI services accounts disable public network access",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="Create a private endpoint for the account, then run `az cognitiveservices account update --name "
                 "<account> --resource-group <rg> --public-network-access Disabled` (portal: account > Networking > "
                 "Disabled).",
@@ -41,7 +36,6 @@ def account_public_network_disabled(account: Resource, ctx: CheckContext) -> Ver
     severity=Severity.HIGH,
     title="Azure AI services accounts disable key (local) authentication",
     checklist=("CL-08",),
-    compliance=LOCAL_AUTH,
     remediation="Move callers to Microsoft Entra ID (Cognitive Services OpenAI User or Cognitive Services User "
                 "role), then run `az resource update --ids <account ARM id> --set properties.disableLocalAuth=true` "
                 "and regenerate both keys.",
@@ -59,7 +53,6 @@ def account_local_auth_disabled(account: Resource, ctx: CheckContext) -> Verdict
     severity=Severity.MEDIUM,
     title="Azure AI services accounts encrypt data with a customer-managed key",
     checklist=("CL-03",),
-    compliance=AT_REST,
     remediation="Give the account a managed identity with get/wrapKey/unwrapKey on the key, then run `az "
                 "cognitiveservices account update --name <account> --resource-group <rg> --encryption "
                 "'{\"keySource\":\"Microsoft.KeyVault\",\"keyVaultProperties\":{\"keyName\":\"<key>\",\"keyVersion\":"
@@ -87,7 +80,6 @@ def account_cmk_encryption(account: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Azure AI services accounts send audit logs through diagnostic settings",
     checklist=("CL-05",),
-    compliance=AUDIT_LOGGING,
     remediation="Run `az monitor diagnostic-settings create --name ai-audit --resource <account ARM id> "
                 "--workspace <Log Analytics workspace ARM id> --logs '[{\"categoryGroup\":\"audit\",\"enabled\":true}]'` "
                 "(portal: account > Diagnostic settings > Add, category group audit or allLogs).",

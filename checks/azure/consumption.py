@@ -23,7 +23,6 @@ def _enabled_notifications(budget: Resource) -> list[str]:
     severity=Severity.LOW,
     title="The subscription has a budget with alert notifications",
     checklist=("CL-06",),
-    compliance={"nist-800-53-r5": ("SI-4", "CP-2(2)"), "iso-27001-2022": ("A.8.6", "A.8.16")},
     remediation="Create a monthly budget with alerts: `az consumption budget create --budget-name ai-monthly "
                 "--amount <limit> --category cost --time-grain monthly --start-date <YYYY-MM-01> --end-date "
                 "<YYYY-MM-DD>`, then add notifications (portal: Cost Management > Budgets > Alert conditions at "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from checks.azure._common import AT_REST
 from cspm_ai.doc import ABSENT, as_list, display, get, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
 from cspm_ai.registry import CheckContext, check
@@ -17,7 +16,6 @@ KEY = "azure.keyvault.key"
     severity=Severity.MEDIUM,
     title="Key Vaults have soft delete and purge protection enabled",
     checklist=("CL-03",),
-    compliance={**AT_REST, "cis-azure-2.0": ("8.5",)},
     remediation="Run `az keyvault update --name <vault> --resource-group <rg> --enable-purge-protection true` "
                 "(irreversible; soft delete must be on, which it is for every vault created since 2020).",
     reads=("properties.enablePurgeProtection", "properties.enableSoftDelete"),
@@ -46,8 +44,6 @@ def vault_purge_protection(vault: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Key Vault keys have an automatic rotation policy",
     checklist=("CL-03",),
-    compliance={"nist-800-53-r5": ("SC-12", "SC-12(1)", "SC-28"), "iso-27001-2022": ("A.8.24",),
-                "cis-azure-2.0": ("8.8",)},
     remediation="Run `az keyvault key rotation-policy update --vault-name <vault> --name <key> --value "
                 "'{\"lifetimeActions\":[{\"trigger\":{\"timeAfterCreate\":\"P90D\"},\"action\":{\"type\":\"Rotate\"}},"
                 "{\"trigger\":{\"timeBeforeExpiry\":\"P30D\"},\"action\":{\"type\":\"Notify\"}}],"

@@ -6,12 +6,6 @@ from typing import Any
 
 from checks._verdicts import flag_true, in_allowed_region, setting_is
 from checks.azure._common import (
-    AT_REST,
-    AUDIT_LOGGING,
-    LEAST_PRIVILEGE,
-    LOCAL_AUTH,
-    NETWORK,
-    PRIVATE_LINK,
     diagnostic_settings,
     effective,
     identity_principals,
@@ -38,7 +32,6 @@ MANAGED_COMPUTE = ("ComputeInstance", "AmlCompute")
     severity=Severity.HIGH,
     title="Machine Learning workspaces disable public network access",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="Create a private endpoint for the workspace first, then run `az ml workspace update --name <ws> "
                 "--resource-group <rg> --public-network-access Disabled` (portal: workspace > Networking > "
                 "Public access > Disabled).",
@@ -56,7 +49,6 @@ def workspace_public_network_disabled(ws: Resource, ctx: CheckContext) -> Verdic
     severity=Severity.MEDIUM,
     title="Machine Learning workspaces use managed virtual network isolation",
     checklist=("CL-01", "ZT-2"),
-    compliance={"nist-800-53-r5": ("SC-7", "SC-7(5)", "AC-4"), "iso-27001-2022": ("A.8.20", "A.8.22")},
     remediation="Run `az ml workspace update --name <ws> --resource-group <rg> --managed-network "
                 "allow_only_approved_outbound` and `az ml workspace provision-network --name <ws> --resource-group "
                 "<rg>`, then add outbound rules for the package feeds and data stores the workloads need.",
@@ -86,7 +78,6 @@ def workspace_managed_network_isolation(ws: Resource, ctx: CheckContext) -> Verd
     severity=Severity.MEDIUM,
     title="Machine Learning workspaces encrypt data with a customer-managed Key Vault key",
     checklist=("CL-03",),
-    compliance=AT_REST,
     remediation="Customer-managed keys can only be set when the workspace is created: create a replacement with "
                 "`az ml workspace create --name <ws> --resource-group <rg> --customer-managed-key "
                 "<https://<vault>.vault.azure.net/keys/<key>/<version>> --key-vault <vault ARM id>`, migrate the "
@@ -122,7 +113,6 @@ def _connection_states(resource: Resource) -> list[dict[str, Any]]:
     severity=Severity.MEDIUM,
     title="Machine Learning workspaces have an approved private endpoint connection",
     checklist=("CL-07",),
-    compliance=PRIVATE_LINK,
     remediation="Run `az network private-endpoint create --name <pe> --resource-group <rg> --vnet-name <vnet> "
                 "--subnet <subnet> --private-connection-resource-id <workspace ARM id> --group-id amlworkspace "
                 "--connection-name <pe>-conn`, link the privatelink.api.azureml.ms and privatelink.notebooks.azure.net "
@@ -149,7 +139,6 @@ def workspace_private_endpoint(ws: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Machine Learning workspaces send audit logs through diagnostic settings",
     checklist=("CL-05",),
-    compliance=AUDIT_LOGGING,
     remediation="Run `az monitor diagnostic-settings create --name ml-audit --resource <workspace ARM id> "
                 "--workspace <Log Analytics workspace ARM id> --logs '[{\"categoryGroup\":\"audit\",\"enabled\":true}]'` "
                 "(portal: workspace > Diagnostic settings > Add, category group audit or allLogs).",
@@ -168,7 +157,6 @@ def workspace_diagnostic_settings(ws: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Machine Learning workspaces reach their system datastores with managed identity",
     checklist=("CL-08",),
-    compliance={"nist-800-53-r5": ("IA-5", "IA-2", "AC-3"), "iso-27001-2022": ("A.5.17", "A.8.5")},
     remediation="Run `az ml workspace update --name <ws> --resource-group <rg> --system-datastores-auth-mode "
                 "identity`, grant the workspace identity Storage Blob Data Contributor on the storage account, "
                 "then disable shared key access on that account.",
@@ -193,7 +181,6 @@ def workspace_identity_datastores(ws: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.HIGH,
     title="Online endpoints disable public network access",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="Run `az ml online-endpoint update --name <endpoint> --workspace-name <ws> --resource-group <rg> "
                 "--set public_network_access=disabled`; clients then score through the workspace private endpoint.",
     reads=("properties.publicNetworkAccess",),
@@ -210,7 +197,6 @@ def online_endpoint_private(ep: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Online endpoints authenticate callers with Microsoft Entra tokens",
     checklist=("CL-08", "ZT-1"),
-    compliance={"nist-800-53-r5": ("IA-2", "IA-5", "AC-3"), "iso-27001-2022": ("A.5.17", "A.8.5")},
     remediation="The auth mode is fixed at creation: create a replacement with `auth_mode: aad_token` in the "
                 "endpoint YAML (`az ml online-endpoint create --file endpoint.yml`), grant callers the "
                 "AzureML Data Scientist role or a custom role with the score action, move traffic, then delete "
@@ -245,7 +231,6 @@ def _not_managed(compute: Resource, what: str) -> Verdict:
     severity=Severity.HIGH,
     title="Compute instances and clusters have no public IP addresses",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="Public IPs are fixed at creation: recreate the compute in a VNet subnet (or a managed network) "
                 "with `az ml compute create --name <c> --type computeinstance|amlcompute --enable-node-public-ip "
                 "false --vnet-name <vnet> --subnet <subnet> ...`, then delete the old compute.",
@@ -272,7 +257,6 @@ def compute_no_public_ip(compute: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.HIGH,
     title="Compute instances and clusters do not expose SSH to the internet",
     checklist=("CL-01",),
-    compliance={"nist-800-53-r5": ("SC-7", "AC-17", "CM-7"), "iso-27001-2022": ("A.8.20", "A.8.22")},
     remediation="Compute instance: recreate with `--ssh-public-access false` (`az ml compute create --type "
                 "computeinstance ...`). Cluster: `az ml compute update --name <c> --workspace-name <ws> "
                 "--resource-group <rg>` cannot change it; recreate with `--ssh-public-access false` (or "
@@ -320,7 +304,6 @@ def compute_no_public_ssh(compute: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Computes disable local authentication",
     checklist=("CL-08",),
-    compliance=LOCAL_AUTH,
     remediation="Recreate the compute with local authentication disabled (`disableLocalAuth: true` in the ARM or "
                 "Bicep definition, or `az ml compute create ... --disable-local-auth` where your CLI version offers "
                 "it) so that only Microsoft Entra identities can use it.",
@@ -351,7 +334,6 @@ def _children(ws: Resource, ctx: CheckContext) -> tuple[list[Resource], list[Res
     severity=Severity.MEDIUM,
     title="Computes and online endpoints of a workspace run as different identities",
     checklist=("CL-02",),
-    compliance=LEAST_PRIVILEGE,
     remediation="Create a dedicated user-assigned identity for serving (`az identity create --name <ws>-serving "
                 "--resource-group <rg>`), grant it only what inference needs, and recreate the endpoint with it "
                 "(`identity: {type: user_assigned, user_assigned_identities: [...]}`); keep the training identity "
@@ -381,7 +363,6 @@ def separate_identities(ws: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Azure AI resources and their storage accounts are in allowed regions",
     checklist=("CL-09",),
-    compliance={"nist-800-53-r5": ("SA-9(5)", "CM-8"), "iso-27001-2022": ("A.5.23", "A.5.31", "A.5.34")},
     remediation="Recreate the resource in an allowed region (for storage, copy the data with `azcopy copy` or "
                 "object replication and switch readers), delete the original, and assign the built-in policy "
                 "'Allowed locations' to stop new ones; set `allowed_regions` in the cspm-ai configuration.",

@@ -16,7 +16,6 @@ SUBSCRIPTION = "azure.subscription"
     severity=Severity.MEDIUM,
     title="Azure Policy assignments evaluate the subscription with enforcement on",
     checklist=("CL-12",),
-    compliance={"nist-800-53-r5": ("CM-2", "CM-6", "CA-7"), "iso-27001-2022": ("A.5.36", "A.8.9")},
     remediation="Assign an initiative such as Microsoft cloud security benchmark and the Azure Machine Learning "
                 "and Azure AI services built-ins: `az policy assignment create --name mcsb --scope "
                 "/subscriptions/<id> --policy-set-definition 1f3afdf9-d0c9-4c3d-847f-89da613e70a8 "

@@ -10,7 +10,6 @@ PRICING = "azure.security.pricing"
 SUBSCRIPTION = "azure.subscription"
 # Plans the checklist needs: AI threat protection, posture, and the services AI workloads depend on.
 REQUIRED_PLANS = ("AI", "CloudPosture", "StorageAccounts", "KeyVaults", "Arm", "Containers")
-MONITORING = {"nist-800-53-r5": ("SI-4", "RA-5", "CA-7"), "iso-27001-2022": ("A.8.16", "A.5.7")}
 
 
 def _plan(pricing: Resource) -> str:
@@ -24,7 +23,6 @@ def _plan(pricing: Resource) -> str:
     severity=Severity.HIGH,
     title="Defender for Cloud plans that protect AI workloads are on the Standard tier",
     checklist=("CL-10",),
-    compliance={**MONITORING, "cis-azure-2.0": ("2.1.7", "2.1.8", "2.1.10", "2.1.12")},
     remediation="Run `az security pricing create --name <plan> --tier Standard` for each of AI, CloudPosture, "
                 "StorageAccounts, KeyVaults, Arm and Containers (portal: Defender for Cloud > Environment settings "
                 "> subscription > Defender plans), and route alerts to your SIEM with continuous export.",
@@ -52,7 +50,6 @@ def defender_plan_enabled(pricing: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.HIGH,
     title="Defender for AI services is enabled on the subscription",
     checklist=("CL-10",),
-    compliance=MONITORING,
     remediation="Run `az security pricing create --name AI --tier Standard` (portal: Defender for Cloud > "
                 "Environment settings > subscription > Defender plans > AI services On), then enable prompt evidence "
                 "and route alerts to your SIEM.",

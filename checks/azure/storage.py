@@ -16,8 +16,6 @@ MODERN_TLS = ("TLS1_2", "TLS1_3")
     severity=Severity.HIGH,
     title="Storage accounts require HTTPS and TLS 1.2 or later",
     checklist=("CL-04",),
-    compliance={"nist-800-53-r5": ("SC-8", "SC-8(1)", "SC-13"), "iso-27001-2022": ("A.8.24", "A.8.20"),
-                "cis-azure-2.0": ("3.1", "3.15")},
     remediation="Run `az storage account update --name <account> --resource-group <rg> --min-tls-version TLS1_2 "
                 "--https-only true` (portal: account > Configuration > Secure transfer required Enabled, Minimum "
                 "TLS version 1.2).",

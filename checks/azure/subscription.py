@@ -14,7 +14,6 @@ SUBSCRIPTION = "azure.subscription"
     severity=Severity.INFO,
     title="Incident response playbooks for AI scenarios exist and are tested",
     checklist=("CL-11",),
-    compliance={"nist-800-53-r5": ("IR-3", "IR-4", "IR-8"), "iso-27001-2022": ("A.5.24", "A.5.26", "A.5.27")},
     remediation="Write playbooks for AI incidents (leaked endpoint keys or workspace credentials, model or training "
                 "data exfiltration, data poisoning, prompt injection or abuse of an Azure OpenAI deployment, runaway "
                 "GPU spend), automate the first steps with Microsoft Sentinel playbooks or Defender for Cloud "

@@ -13,13 +13,6 @@ from cspm_ai.doc import get
 from cspm_ai.model import Resource
 from cspm_ai.registry import CheckContext
 
-NETWORK = {"nist-800-53-r5": ("SC-7", "AC-4"), "iso-27001-2022": ("A.8.20", "A.8.22")}
-PRIVATE_ACCESS = {"nist-800-53-r5": ("SC-7", "SC-7(4)", "AC-4"), "iso-27001-2022": ("A.8.20", "A.8.21")}
-AT_REST = {"nist-800-53-r5": ("SC-28", "SC-28(1)", "SC-12"), "iso-27001-2022": ("A.8.24",)}
-LEAST_PRIVILEGE = {"nist-800-53-r5": ("AC-6", "AC-5", "AC-2"), "iso-27001-2022": ("A.5.15", "A.5.18", "A.8.2")}
-MONITORING = {"nist-800-53-r5": ("AU-2", "AU-12", "SI-4"), "iso-27001-2022": ("A.8.15", "A.8.16")}
-RESIDENCY = {"nist-800-53-r5": ("SA-9(5)", "SC-7"), "iso-27001-2022": ("A.5.34", "A.8.10")}
-
 DEFAULT_COMPUTE_SA = re.compile(r"^\d+-compute@developer\.gserviceaccount\.com$")
 _ZONE = re.compile(r"^([a-z]+(?:-[a-z]+)+\d+)-[a-z]$")
 _DURATION = re.compile(r"^(\d+)(\.\d+)?s$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.gcp._common import PRIVATE_ACCESS, project_number
+from checks.gcp._common import project_number
 from cspm_ai.doc import as_list, get
 from cspm_ai.engine import Unseen
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
@@ -28,7 +28,6 @@ def _psc_endpoints(project: Resource, ctx: CheckContext) -> tuple[list[str], lis
     severity=Severity.MEDIUM,
     title="Vertex AI is inside a VPC Service Controls perimeter or reached through Private Service Connect",
     checklist=("CL-07",),
-    compliance=PRIVATE_ACCESS,
     remediation="Add the project and the Vertex AI API to a perimeter: `gcloud access-context-manager perimeters "
                 "update <perimeter> --policy=<policy id> --add-resources=projects/<number> "
                 "--add-restricted-services=aiplatform.googleapis.com` (test first with `perimeters dry-run update`); "

@@ -16,7 +16,6 @@ from cspm_ai.registry import CheckContext, check
     severity=Severity.LOW,
     title="A budget with alert thresholds covers the project",
     checklist=("CL-06",),
-    compliance={"nist-800-53-r5": ("SA-2", "SI-4"), "iso-27001-2022": ("A.5.37", "A.8.6")},
     remediation="Run `gcloud billing budgets create --billing-account=<billing account id> --display-name=ai-monthly "
                 "--budget-amount=5000USD --filter-projects=projects/<number> --threshold-rule=percent=0.5 "
                 "--threshold-rule=percent=0.9 --threshold-rule=percent=1.0` (add `--notifications-rule-pubsub-topic` "

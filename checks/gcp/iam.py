@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.gcp._common import LEAST_PRIVILEGE, project_of
+from checks.gcp._common import project_of
 from cspm_ai.doc import as_list, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
@@ -19,7 +19,6 @@ BASIC_ROLES = ("roles/owner", "roles/editor")
     severity=Severity.HIGH,
     title="AI service accounts hold no basic roles (Owner, Editor) on the project",
     checklist=("CL-02",),
-    compliance={**LEAST_PRIVILEGE, "cis-gcp-2.0": ("1.5",)},
     remediation="Grant the predefined roles the workload needs (e.g. roles/aiplatform.user, "
                 "roles/storage.objectViewer on its buckets), then remove the basic role: `gcloud projects "
                 "remove-iam-policy-binding <project> --member=serviceAccount:<email> --role=roles/editor` "
@@ -57,8 +56,6 @@ def no_basic_roles_for_ai_service_accounts(sa: Resource, ctx: CheckContext) -> V
     severity=Severity.HIGH,
     title="AI service accounts have no user-managed keys",
     checklist=("CL-08",),
-    compliance={"nist-800-53-r5": ("IA-5", "IA-5(1)", "AC-2"), "iso-27001-2022": ("A.5.17", "A.8.5"),
-                "cis-gcp-2.0": ("1.4",)},
     remediation="Move callers to attached service accounts or Workload Identity Federation, then delete each key: "
                 "`gcloud iam service-accounts keys list --iam-account=<email> --managed-by=user` and `gcloud iam "
                 "service-accounts keys delete <key id> --iam-account=<email>`; block new ones with the org policy "

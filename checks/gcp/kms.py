@@ -16,7 +16,6 @@ NINETY_DAYS = 90 * 24 * 3600  # "7776000s"
     severity=Severity.MEDIUM,
     title="Cloud KMS keys rotate automatically at least every 90 days",
     checklist=("CL-03",),
-    compliance={"nist-800-53-r5": ("SC-12", "SC-12(1)"), "iso-27001-2022": ("A.8.24",), "cis-gcp-2.0": ("1.10",)},
     remediation="Run `gcloud kms keys update <key> --location=<region> --keyring=<kr> --rotation-period=90d "
                 "--next-rotation-time=<RFC 3339 time>`.",
     reads=("rotationPeriod", "purpose"),

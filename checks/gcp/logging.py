@@ -18,8 +18,6 @@ DATA_LOGS = ("DATA_READ", "DATA_WRITE")
     severity=Severity.HIGH,
     title="Data Access audit logs are on for Vertex AI",
     checklist=("CL-05",),
-    compliance={"nist-800-53-r5": ("AU-2", "AU-3", "AU-12"), "iso-27001-2022": ("A.8.15", "A.8.16"),
-                "cis-gcp-2.0": ("2.1",)},
     remediation="Add to the project IAM policy (`gcloud projects get-iam-policy <p> --format=json > policy.json`, "
                 "edit, `gcloud projects set-iam-policy <p> policy.json`) an auditConfigs entry {\"service\": "
                 "\"aiplatform.googleapis.com\", \"auditLogConfigs\": [{\"logType\": \"DATA_READ\"}, {\"logType\": "

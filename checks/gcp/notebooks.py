@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from checks._verdicts import flag_true
-from checks.gcp._common import NETWORK
 from cspm_ai.model import Resource, Severity, Verdict
 from cspm_ai.registry import CheckContext, check
 
@@ -14,7 +13,6 @@ from cspm_ai.registry import CheckContext, check
     severity=Severity.HIGH,
     title="Workbench instances have no public IP address",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="Public IPs are fixed at creation: recreate the instance with `gcloud workbench instances create "
                 "<name> --location=<zone> --disable-public-ip --network=<vpc> --subnet=<subnet>` (reach the internet "
                 "through Cloud NAT and Google APIs through Private Google Access), move the data, then `gcloud "

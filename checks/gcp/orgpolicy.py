@@ -43,7 +43,6 @@ def _enforcing(rule: Any) -> bool:
     severity=Severity.MEDIUM,
     title="Organization policy constraints governing AI and data are enforced on the project",
     checklist=("CL-12",),
-    compliance={"nist-800-53-r5": ("CM-7", "CM-2", "SA-9(5)"), "iso-27001-2022": ("A.5.36", "A.8.9")},
     remediation="Enforce the constraints at the organization or folder (inherited) or on the project, e.g. `gcloud "
                 "org-policies set-policy policy.yaml` with `name: projects/<p>/policies/"
                 "iam.disableServiceAccountKeyCreation` and `spec: {rules: [{enforce: true}]}`, or "

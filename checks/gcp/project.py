@@ -12,7 +12,6 @@ from cspm_ai.registry import CheckContext, check
     severity=Severity.INFO,
     title="AI incident response playbooks exist and are exercised",
     checklist=("CL-11",),
-    compliance={"nist-800-53-r5": ("IR-4", "IR-8"), "iso-27001-2022": ("A.5.24", "A.5.26")},
     remediation="Write playbooks for AI incidents (leaked service account key, model or data exfiltration, prompt "
                 "abuse, runaway spend) naming owners and the gcloud steps (`gcloud iam service-accounts keys "
                 "delete`, `gcloud ai endpoints undeploy-model`), route Security Command Center findings to the "

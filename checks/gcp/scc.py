@@ -13,7 +13,6 @@ from cspm_ai.registry import CheckContext, check
     severity=Severity.HIGH,
     title="Security Command Center is enabled for the project",
     checklist=("CL-10",),
-    compliance={"nist-800-53-r5": ("SI-4", "RA-5", "IR-4"), "iso-27001-2022": ("A.8.16", "A.5.25")},
     remediation="Activate Security Command Center for the organization or project (console: Security > Security "
                 "Command Center > Get started), then check the services with `gcloud scc manage services list "
                 "--project=<project>` and enable the ones you need, e.g. `gcloud scc manage services update "

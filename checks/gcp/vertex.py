@@ -6,12 +6,7 @@ from typing import Any
 
 from checks._verdicts import flag_true, in_allowed_region
 from checks.gcp._common import (
-    AT_REST,
     DEFAULT_COMPUTE_SA,
-    LEAST_PRIVILEGE,
-    MONITORING,
-    NETWORK,
-    RESIDENCY,
     project_of,
     region_of,
 )
@@ -38,7 +33,6 @@ ENDED_STATES = ("JOB_STATE_CANCELLED", "JOB_STATE_FAILED")
     severity=Severity.HIGH,
     title="Vertex AI endpoints are private (VPC peering or Private Service Connect)",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="The network is fixed at creation: create a private endpoint with `gcloud ai endpoints create "
                 "--region=<region> --display-name=<name> --network=projects/<number>/global/networks/<vpc>` (or a "
                 "Private Service Connect endpoint through the REST API with `privateServiceConnectConfig."
@@ -66,7 +60,6 @@ def endpoint_private(ep: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Vertex AI resources are encrypted with a customer-managed Cloud KMS key",
     checklist=("CL-03",),
-    compliance=AT_REST,
     remediation="The key is fixed at creation: recreate the resource with a Cloud KMS key in the same region, e.g. "
                 "`gcloud ai endpoints create --region=<region> --display-name=<name> --encryption-kms-key-name="
                 "projects/<p>/locations/<region>/keyRings/<kr>/cryptoKeys/<key>` (models: `gcloud ai models upload "
@@ -104,7 +97,6 @@ def _task_network(inputs: Any) -> Any:
     severity=Severity.MEDIUM,
     title="Vertex AI training jobs run on a VPC network",
     checklist=("CL-01",),
-    compliance=NETWORK,
     remediation="Peer the VPC with Vertex AI (`gcloud services vpc-peerings connect --service="
                 "servicenetworking.googleapis.com --network=<vpc> --ranges=<range>`), then run jobs with "
                 "`gcloud ai custom-jobs create --region=<region> --network=projects/<number>/global/networks/<vpc> "
@@ -147,7 +139,6 @@ def _service_accounts(resource: Resource) -> list[tuple[str, Any]]:
     severity=Severity.MEDIUM,
     title="Vertex AI deployed models and custom jobs run as a dedicated service account",
     checklist=("CL-02",),
-    compliance=LEAST_PRIVILEGE,
     remediation="Create a service account holding only what the workload needs (`gcloud iam service-accounts create "
                 "vertex-serving`, then `gcloud projects add-iam-policy-binding <p> --member=serviceAccount:"
                 "vertex-serving@<p>.iam.gserviceaccount.com --role=<role>`), redeploy models with `gcloud ai endpoints "
@@ -187,7 +178,6 @@ def dedicated_service_account(resource: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Vertex AI endpoints log prediction requests and responses",
     checklist=("MS-3",),
-    compliance=MONITORING,
     remediation="Enable request-response logging to BigQuery: `gcloud beta ai endpoints update <endpoint> "
                 "--region=<region> --request-response-logging-rate=0.1 --request-response-logging-table="
                 "bq://<p>.<dataset>.<table>` (or set predictRequestResponseLoggingConfig {enabled: true, "
@@ -216,7 +206,6 @@ def _tail(name: Any) -> str:
     severity=Severity.MEDIUM,
     title="Vertex AI endpoints have an active model monitoring job",
     checklist=("MS-3",),
-    compliance=MONITORING,
     remediation="Create a monitoring job for the endpoint: `gcloud ai model-monitoring-jobs create --region=<region> "
                 "--display-name=<name> --endpoint=<endpoint id> --emails=<team@example.com> "
                 "--prediction-sampling-rate=0.2 --monitoring-frequency=24 --target-field=<label> "
@@ -245,7 +234,6 @@ def endpoint_monitored(ep: Resource, ctx: CheckContext) -> Verdict:
     severity=Severity.MEDIUM,
     title="Vertex AI resources and Workbench instances are in allowed regions",
     checklist=("CL-09",),
-    compliance=RESIDENCY,
     remediation="Recreate the resource in an allowed region (e.g. `gcloud ai endpoints create --region=<allowed>`, "
                 "`gcloud workbench instances create --location=<allowed zone>`), migrate, delete the old one, and "
                 "enforce the boundary with `gcloud org-policies set-policy` on constraints/gcp.resourceLocations.",
