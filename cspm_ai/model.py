@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -156,3 +156,27 @@ class ScanRecord:
     scopes: tuple[Scope, ...]
     tool_version: str
     allowed_regions: tuple[str, ...] | None = None
+    # The exceptions (mutes) its evaluation applied: each rule as written, with
+    # "status" ("active" | "expired") and "matched" (findings it matches).
+    exceptions: tuple[JSON, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """A person's statement that a checklist item no API can show is met, with evidence.
+
+    It turns the item's MANUAL findings PASS for scans started on or before
+    `expires_on` (a UTC date, inclusive) and FAIL for scans started after it.
+    """
+
+    id: str
+    item: str
+    attested_by: str
+    attested_at: datetime
+    expires_on: date
+    evidence: str  # a URL, or the file name whose bytes and hash are kept
+    note: str = ""
+    evidence_sha256: str | None = None
+
+    def valid_on(self, day: date) -> bool:
+        return day <= self.expires_on

@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from cspm_ai.engine import Snapshot
 from cspm_ai.inventory import queries
 from cspm_ai.inventory.database import default_database_url, for_writing, open_database
-from cspm_ai.model import CollectionError, CollectionResult, Finding, ScanRecord
+from cspm_ai.model import Attestation, CollectionError, CollectionResult, Finding, ScanRecord
 
 __all__ = ["Inventory", "default_database_url", "open_database"]
 
@@ -58,19 +58,34 @@ class Inventory:
         findings: Sequence[Finding],
         status: str,
         finished_at: datetime | None = None,
+        exceptions: Sequence[Mapping[str, Any]] = (),
     ) -> ScanRecord:
         """Store everything a scan produced in one transaction and mark it `status`."""
         with self._write.begin() as session:
             queries.store_scan_results(
                 session, scan_id, result, findings,
-                finished_at=finished_at or datetime.now(UTC), status=status,
+                finished_at=finished_at or datetime.now(UTC), status=status, exceptions=exceptions,
             )
         return self.get_scan(scan_id)
 
-    def replace_findings(self, scan_id: str, findings: Sequence[Finding]) -> None:
-        """Replace a scan's findings after re-evaluating it."""
+    def replace_findings(self, scan_id: str, findings: Sequence[Finding],
+                         exceptions: Sequence[Mapping[str, Any]] | None = None) -> None:
+        """Replace a scan's findings (and, when given, the exceptions applied) after re-evaluating it."""
         with self._write.begin() as session:
-            queries.replace_findings(session, scan_id, findings)
+            queries.replace_findings(session, scan_id, findings, exceptions)
+
+    def add_attestation(self, attestation: Attestation, content: bytes | None = None) -> None:
+        """Record an attestation (with the evidence file's bytes, when it is a file)."""
+        with self._write.begin() as session:
+            queries.add_attestation(session, attestation, content)
+
+    def attestations(self) -> list[Attestation]:
+        with self._read() as session:
+            return queries.load_attestations(session)
+
+    def attestation_evidence(self, attestation_id: str) -> bytes | None:
+        with self._read() as session:
+            return queries.load_attestation_evidence(session, attestation_id)
 
     def get_scan(self, ref: str) -> ScanRecord:
         """A scan by id, unique id prefix (8+ characters) or "latest"."""

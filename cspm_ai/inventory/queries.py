@@ -14,6 +14,7 @@ from cspm_ai.engine import Snapshot
 from cspm_ai.errors import NotFoundError
 from cspm_ai.inventory.schema import (
     SCAN_STATUSES,
+    AttestationRow,
     Base,
     CollectionErrorRow,
     FindingRow,
@@ -22,6 +23,7 @@ from cspm_ai.inventory.schema import (
     ScanRow,
 )
 from cspm_ai.model import (
+    Attestation,
     CollectionError,
     CollectionResult,
     Finding,
@@ -77,6 +79,7 @@ def store_scan_results(
     *,
     finished_at: datetime,
     status: str,
+    exceptions: Sequence[Mapping[str, Any]] = (),
 ) -> None:
     """Store a scan's resources, relations, errors, findings and scopes and close the scan row.
 
@@ -138,17 +141,50 @@ def store_scan_results(
         {"provider": s.provider, "account": s.account, "regions": list(s.regions), "identity": s.identity}
         for s in result.scopes
     ]
+    scan.exceptions = [dict(e) for e in exceptions]
     scan.finished_at = finished
     scan.status = status
     session.flush()
 
 
-def replace_findings(session: Session, scan_id: str, findings: Sequence[Finding]) -> None:
-    """Swap a scan's findings for a re-evaluation's; the caller commits."""
-    _scan_row(session, scan_id)
+def replace_findings(session: Session, scan_id: str, findings: Sequence[Finding],
+                     exceptions: Sequence[Mapping[str, Any]] | None = None) -> None:
+    """Swap a scan's findings (and the exceptions applied) for a re-evaluation's; the caller commits."""
+    scan = _scan_row(session, scan_id)
     session.execute(delete(FindingRow).where(FindingRow.scan_id == scan_id))
     _insert_findings(session, scan_id, findings)
+    if exceptions is not None:
+        scan.exceptions = [dict(e) for e in exceptions]
     session.flush()
+
+
+def add_attestation(session: Session, attestation: Attestation, content: bytes | None) -> None:
+    session.add(AttestationRow(
+        id=attestation.id, item=attestation.item, attested_by=attestation.attested_by,
+        attested_at=_utc(attestation.attested_at), expires_on=attestation.expires_on,
+        evidence=attestation.evidence, evidence_sha256=attestation.evidence_sha256,
+        evidence_content=content, note=attestation.note,
+    ))
+    session.flush()
+
+
+def load_attestations(session: Session) -> list[Attestation]:
+    """Every attestation, oldest first."""
+    rows = session.scalars(select(AttestationRow).order_by(AttestationRow.attested_at, AttestationRow.id))
+    return [_attestation(row) for row in rows]
+
+
+def load_attestation_evidence(session: Session, attestation_id: str) -> bytes | None:
+    row = session.get(AttestationRow, attestation_id)
+    return None if row is None else row.evidence_content
+
+
+def _attestation(row: AttestationRow) -> Attestation:
+    return Attestation(
+        id=row.id, item=row.item, attested_by=row.attested_by, attested_at=row.attested_at,
+        expires_on=row.expires_on, evidence=row.evidence, note=row.note,
+        evidence_sha256=row.evidence_sha256,
+    )
 
 
 def get_scan(session: Session, ref: str) -> ScanRecord:
@@ -343,6 +379,7 @@ def _scan_record(row: ScanRow) -> ScanRecord:
         ),
         tool_version=row.tool_version,
         allowed_regions=None if row.allowed_regions is None else tuple(row.allowed_regions),
+        exceptions=tuple(row.exceptions or ()),
     )
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -87,6 +89,8 @@ class ScanRow(Base):
     # SQL NULL (not JSON null) when no region allow-list is configured.
     allowed_regions: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     options: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    # The exceptions (mutes) the scan's evaluation applied, each with its status and match count.
+    exceptions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, server_default="[]")
 
 
 class ResourceRow(Base):
@@ -169,3 +173,21 @@ class CollectionErrorRow(Base):
     message: Mapped[str] = mapped_column(Text, nullable=False)
     resource_type: Mapped[str | None] = mapped_column(String(255), nullable=True)
     resource_uid: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AttestationRow(Base):
+    """A person's signed-off statement that a manual checklist item is met, until it expires."""
+
+    __tablename__ = "attestations"
+    __table_args__ = (Index("ix_attestations_item", "item"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item: Mapped[str] = mapped_column(String(16), nullable=False)
+    attested_by: Mapped[str] = mapped_column(Text, nullable=False)
+    attested_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    expires_on: Mapped[date] = mapped_column(Date, nullable=False)
+    # A URL, or the name of the file whose bytes are kept below.
+    evidence: Mapped[str] = mapped_column(Text, nullable=False)
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    evidence_content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    note: Mapped[str] = mapped_column(Text, nullable=False)

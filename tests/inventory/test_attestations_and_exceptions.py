@@ -1,0 +1,63 @@
+"""Attestations and a scan's applied exceptions survive the round trip on SQLite and PostgreSQL,
+and a database made by the first schema upgrades without losing a scan."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from alembic import command
+from sqlalchemy import create_engine, text
+
+from cspm_ai.inventory import Inventory
+from cspm_ai.inventory.database import migration_config
+from cspm_ai.model import Attestation
+
+from .conftest import T0, make_finding, make_result, utc
+
+
+def test_attestations_round_trip_with_their_evidence(inventory: Inventory) -> None:
+    content = bytes(range(256)) * 4
+    first = Attestation(id=str(uuid.uuid4()), item="CL-11", attested_by="Zoë (CISO)", attested_at=T0,
+                        expires_on=date(2027, 6, 30), evidence="tabletop.pdf", note="«annual»",
+                        evidence_sha256="ab" * 32)
+    second = Attestation(id=str(uuid.uuid4()), item="PH-1", attested_by="ops", attested_at=datetime.now(UTC),
+                         expires_on=date(2027, 1, 1), evidence="https://wiki.example.com/iac")
+    inventory.add_attestation(second)
+    inventory.add_attestation(first, content)
+    loaded = inventory.attestations()
+    assert [a.id for a in loaded] == [first.id, second.id]  # oldest first
+    assert loaded[0] == Attestation(**{**first.__dict__, "attested_at": utc(T0)})
+    assert inventory.attestation_evidence(first.id) == content
+    assert inventory.attestation_evidence(second.id) is None
+
+
+def test_a_scans_exceptions_are_stored_and_replaced(inventory: Inventory) -> None:
+    outcome = {"id": "dev", "checks": ["aws.*"], "resources": ["*"], "accounts": ["*"], "regions": ["*"],
+               "tags": {}, "justification": "j", "owner": "o", "expires": "2027-01-01", "status": "active",
+               "matched": 1}
+    scan = inventory.begin_scan(providers=["aws"], tool_version="t", started_at=T0)
+    inventory.finish_scan(scan.id, make_result(), [make_finding()], status="complete", exceptions=[outcome])
+    assert inventory.get_scan(scan.id).exceptions == (outcome,)
+    inventory.replace_findings(scan.id, [make_finding()])  # no new exceptions given: kept
+    assert inventory.get_scan(scan.id).exceptions == (outcome,)
+    inventory.replace_findings(scan.id, [make_finding()], [])
+    assert inventory.get_scan(scan.id).exceptions == ()
+
+
+def test_a_database_from_the_first_schema_upgrades_without_losing_data(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection, migration_config(connection) as config:
+            command.upgrade(config, "0001")
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO scans (id, started_at, finished_at, status, providers, scopes, tool_version, "
+                "allowed_regions, options) VALUES ('11111111-1111-1111-1111-111111111111', :t, :t, 'complete', "
+                "'[\"aws\"]', '[]', '0.0.1', NULL, '{}')"), {"t": T0})
+    finally:
+        engine.dispose()
+    with Inventory.open(database_url) as upgraded:  # opening migrates to head
+        scan = upgraded.get_scan("11111111")
+        assert scan.status == "complete" and scan.tool_version == "0.0.1" and scan.exceptions == ()
+        assert upgraded.attestations() == []
