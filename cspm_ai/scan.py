@@ -10,6 +10,7 @@ from cspm_ai import __version__
 from cspm_ai.engine import EvaluationSettings, Snapshot, evaluate
 from cspm_ai.inventory import Inventory
 from cspm_ai.model import CollectionResult, Finding, ScanRecord
+from cspm_ai.mutelist import Mutelist, apply_mutelist, exception_rules
 from cspm_ai.registry import all_checks
 
 
@@ -40,6 +41,7 @@ def run_scan(
     allowed_regions: Sequence[str] | None = None,
     options: dict[str, object] | None = None,
     progress: ProgressCallback | None = None,
+    mutelist: Mutelist | None = None,
 ) -> ScanRecord:
     """Collect every provider, then store results, findings and status in one transaction.
 
@@ -55,15 +57,21 @@ def run_scan(
     result = _merge([c.collect(progress) for c in collectors])
     snapshot = Snapshot(result.resources, result.relations, result.errors)
     findings = evaluate_snapshot(snapshot, providers, scan.started_at, allowed_regions)
+    findings, exceptions = apply_mutelist(findings, mutelist, scan.started_at)
     status = "incomplete" if result.errors else "complete"
     inventory.finish_scan(scan.id, result, findings, status=status,
-                          finished_at=datetime.now(timezone.utc))
+                          finished_at=datetime.now(timezone.utc), exceptions=exceptions)
     return inventory.get_scan(scan.id)
 
 
-def reevaluate(inventory: Inventory, scan: ScanRecord) -> list[Finding]:
-    """Run today's checks on a stored scan's inventory and replace its findings."""
+def reevaluate(inventory: Inventory, scan: ScanRecord, mutelist: Mutelist | None = None) -> list[Finding]:
+    """Run today's checks on a stored scan's inventory and replace its findings.
+
+    Without a new mutelist the scan keeps the exceptions it was evaluated with.
+    """
     snapshot = inventory.snapshot(scan.id)
     findings = evaluate_snapshot(snapshot, scan.providers, scan.started_at, scan.allowed_regions)
-    inventory.replace_findings(scan.id, findings)
+    rules = mutelist if mutelist is not None else exception_rules(scan.exceptions)
+    findings, exceptions = apply_mutelist(findings, rules, scan.started_at)
+    inventory.replace_findings(scan.id, findings, exceptions)
     return findings
