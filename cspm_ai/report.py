@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,9 +18,11 @@ from pydantic import (
     model_validator,
 )
 
+from cspm_ai.attestation import apply_attestations
 from cspm_ai.checklist import checklist
 from cspm_ai.model import (
     SEVERITY_ORDER,
+    Attestation,
     CollectionError,
     Finding,
     ScanRecord,
@@ -152,6 +154,34 @@ class ErrorOut(_Model):
     resource_uid: str | None = None
 
 
+class AttestationOut(_Model):
+    id: str
+    item: ChecklistId
+    item_title: str
+    attested_by: str
+    attested_at: UtcDatetime
+    expires_on: date
+    evidence: str
+    evidence_sha256: str | None = None
+    note: str = ""
+    # As of the scan's start: PASS while in force, FAIL once expired.
+    status: Literal["PASS", "FAIL"]
+
+
+class ExceptionOut(_Model):
+    id: str
+    checks: list[str]
+    resources: list[str]
+    accounts: list[str]
+    regions: list[str]
+    tags: dict[str, str]
+    justification: str
+    owner: str
+    expires: date
+    status: Literal["active", "expired"]
+    matched: NonNegativeInt
+
+
 class Report(_Model):
     schema_version: Literal["1"] = SCHEMA_VERSION
     tool: ToolInfo
@@ -162,6 +192,10 @@ class Report(_Model):
     # Added beside the contract: every checklist item's title, in checklist order, so a
     # reader can name items (including those no finding covers) without the checklist file.
     checklist_titles: dict[str, str] = Field(default_factory=dict)
+    # Added beside the contract: the attestations in the inventory, judged as of the
+    # scan's start, and the exceptions (mutes) its evaluation applied.
+    attestations: list[AttestationOut] = Field(default_factory=list)
+    exceptions: list[ExceptionOut] = Field(default_factory=list)
 
 
 def build_report(
@@ -169,9 +203,14 @@ def build_report(
     findings: Sequence[Finding],
     errors: Sequence[CollectionError],
     tool_version: str,
+    attestations: Sequence[Attestation] = (),
 ) -> Report:
-    """Build the report value for one scan: summary counts, findings in report order, errors."""
-    ordered = sorted(findings, key=_finding_order)
+    """Build the report value for one scan: summary counts, findings in report order, errors.
+
+    Attestations turn MANUAL findings of their items PASS or FAIL as of the scan's start.
+    """
+    attested = apply_attestations(findings, attestations, scan.started_at)
+    ordered = sorted(attested, key=_finding_order)
     return Report(
         tool=ToolInfo(version=tool_version),
         scan=_scan_info(scan),
@@ -179,7 +218,22 @@ def build_report(
         findings=[_finding_out(f) for f in ordered],
         errors=[_error_out(e) for e in sorted(errors, key=_error_order)],
         checklist_titles={item.id: item.title for item in checklist().values()},
+        attestations=attestations_out(attestations, scan.started_at),
+        exceptions=[ExceptionOut.model_validate(e) for e in scan.exceptions],
     )
+
+
+def attestations_out(attestations: Sequence[Attestation], as_of: datetime) -> list[AttestationOut]:
+    titles = checklist()
+    return [
+        AttestationOut(
+            id=a.id, item=a.item, item_title=titles[a.item].title if a.item in titles else a.item,
+            attested_by=a.attested_by, attested_at=a.attested_at, expires_on=a.expires_on,
+            evidence=a.evidence, evidence_sha256=a.evidence_sha256, note=a.note,
+            status="PASS" if a.valid_on(_as_utc(as_of).date()) else "FAIL",
+        )
+        for a in sorted(attestations, key=lambda a: (a.item, a.attested_at, a.id))
+    ]
 
 
 def summarise(findings: Iterable[Finding | FindingOut]) -> Summary:
