@@ -1,0 +1,522 @@
+"""Evidence bundles: a stored scan as a zip an auditor can verify on another machine.
+
+    manifest.json   scanner, scan metadata (identity, scope, times) and every file's SHA-256
+    manifest.sig    Ed25519 signature of manifest.json's exact bytes (signed bundles only)
+    signer.pub      the signer's public key, PEM (signed bundles only)
+    report/...      report.json and report.html, as `cspm-ai report` writes them
+    compliance/...  the per-framework report of every shipped framework, JSON and HTML
+    inventory/...   every evaluated resource's stored (redacted) configuration, and relations
+    checks.json     the check catalogue, each check with its content version
+    frameworks/...  the framework mapping files the reports used
+    attestations.json, attestations/<id>/<file>   attestations and their evidence files
+    exceptions.json the exceptions (mutes) the scan applied
+
+The archive is written canonically (fixed timestamps and attributes, no extra
+fields, no comments, entries back to back), and `verify` insists on exactly that
+layout, so changing any byte of a bundle fails verification: a byte of a file
+fails its hash (or the zip's CRC), a byte of the zip's own records fails the layout.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import struct
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from cspm_ai import __version__
+from cspm_ai.errors import ConfigError, CspmError, OutputError
+from cspm_ai.report import rfc3339
+
+BUNDLE_FORMAT = "cspm-ai-evidence-bundle/1"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+SIGNER = "signer.pub"
+CONTROL_FILES = (MANIFEST, SIGNATURE, SIGNER)
+
+# Canonical zip entries: what `export` writes and `verify` requires.
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+_MODE = 0o100644 << 16
+_UNIX = 3
+_VERSION = 20
+_LOCAL_HEADER = struct.Struct("<4sHHHHHLLLHH")
+_CENTRAL_HEADER = struct.Struct("<4sBBBBHHHHLLLHHHHHLL")
+_END_RECORD = struct.Struct("<4sHHHHLLH")
+
+
+class BundleError(CspmError):
+    """An evidence bundle cannot be written, or a key cannot be used."""
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+def generate_keypair(private_path: Path, public_path: Path) -> str:
+    """Write a new Ed25519 key pair (PEM; the private key readable by its owner only); return the fingerprint."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    for path in (private_path, public_path):
+        if path.exists():
+            raise OutputError(f"{path} already exists.", "Choose another path; keys are never overwritten.")
+    key = Ed25519PrivateKey.generate()
+    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    _write_new(private_path, private_pem, 0o600)
+    _write_new(public_path, public_pem, 0o644)
+    return fingerprint(public_pem)
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    import os
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except OSError as exc:
+        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}.",
+                          "Choose a directory you can write to.") from exc
+
+
+def _load_private_key(path: Path) -> Any:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except OSError as exc:
+        raise ConfigError(f"Cannot read signing key {path}: {exc.strerror or exc}.",
+                          "Pass the private key `cspm-ai evidence keygen` wrote.") from exc
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{path} is not an unencrypted PEM private key.",
+                          "Pass the private key `cspm-ai evidence keygen` wrote.") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ConfigError(f"{path} is not an Ed25519 key.", "Make one with `cspm-ai evidence keygen`.")
+    return key
+
+
+def _load_public_key(pem: bytes, where: str) -> Any:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{where} is not a PEM public key.",
+                          "Pass the public key `cspm-ai evidence keygen` wrote.") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise ConfigError(f"{where} is not an Ed25519 public key.",
+                          "Pass the public key `cspm-ai evidence keygen` wrote.")
+    return key
+
+
+def fingerprint(public_pem: bytes) -> str:
+    """SHA256:<base64> of the raw public key, as ssh-keygen shows fingerprints."""
+    from cryptography.hazmat.primitives import serialization
+
+    raw = _load_public_key(public_pem, "the public key").public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "SHA256:" + base64.b64encode(hashlib.sha256(raw).digest()).decode("ascii").rstrip("=")
+
+
+# ----------------------------------------------------------------------------- export
+
+
+@dataclass
+class BundleContents:
+    """What goes into a bundle besides the manifest: path -> bytes, and the scan's metadata."""
+
+    files: dict[str, bytes]
+    scan: dict[str, Any]
+
+
+def write_bundle(contents: BundleContents, out: Path, signing_key: Path | None = None,
+                 now: datetime | None = None) -> dict[str, Any]:
+    """Hash every file into the manifest, sign it when a key is given, and write the zip atomically."""
+    key = _load_private_key(signing_key) if signing_key is not None else None
+    clashes = [p for p in contents.files if p in CONTROL_FILES or not _safe_member(p)]
+    if clashes:
+        raise ValueError(f"reserved or unsafe bundle paths: {clashes}")
+    manifest: dict[str, Any] = {
+        "format": BUNDLE_FORMAT,
+        "created_at": rfc3339(now or datetime.now(UTC)),
+        "scanner": {"name": "cspm-ai", "version": __version__},
+        "scan": contents.scan,
+        "signature": None,
+        "files": [
+            {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            for path, data in sorted(contents.files.items())
+        ],
+    }
+    members: list[tuple[str, bytes]] = []
+    if key is not None:
+        from cryptography.hazmat.primitives import serialization
+
+        public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+        manifest["signature"] = {"algorithm": "Ed25519", "signed_file": MANIFEST,
+                                 "public_key_fingerprint": fingerprint(public_pem)}
+        manifest_bytes = _json_bytes(manifest)
+        members += [(MANIFEST, manifest_bytes), (SIGNATURE, base64.b64encode(key.sign(manifest_bytes)) + b"\n"),
+                    (SIGNER, public_pem)]
+    else:
+        members.append((MANIFEST, _json_bytes(manifest)))
+    members += sorted(contents.files.items())
+    _write_zip_atomically(out, members)
+    return manifest
+
+
+def _json_bytes(value: Any) -> bytes:
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _write_zip_atomically(out: Path, members: Sequence[tuple[str, bytes]]) -> None:
+    import os
+    import secrets
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_STORED
+            info.create_system = _UNIX
+            info.external_attr = _MODE
+            archive.writestr(info, data)
+    if out.exists() and out.is_dir():
+        raise OutputError(f"{out} is a directory.", "Pass a file name for the bundle, e.g. --out bundle.zip.")
+    temp = out.with_name(f".{out.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(buffer.getvalue())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, out)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise OutputError(f"Cannot write {out}: {exc.strerror or exc}.",
+                          "Choose a path in a directory you can write to.") from exc
+
+
+def _safe_member(name: str) -> bool:
+    parts = name.split("/")
+    return (bool(name) and not name.startswith("/") and "\\" not in name
+            and all(p not in ("", ".", "..") for p in parts))
+
+
+# ----------------------------------------------------------------------------- verify
+
+
+@dataclass
+class Verification:
+    ok: bool
+    problem: str = ""
+    failed_file: str | None = None
+    signed: bool = False
+    signer: str | None = None  # fingerprint of the key the signature was checked against
+    pinned: bool = False  # True when that key came from --public-key, not from the bundle
+    files_checked: int = 0
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def verify_bundle(path: Path, public_key: Path | None = None) -> Verification:
+    """Check the layout, every file's hash and the signature; stop at the first thing that does not hold."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {path}: {exc.strerror or exc}.", "Pass the bundle's path.") from exc
+    pinned_pem = None
+    if public_key is not None:
+        try:
+            pinned_pem = public_key.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"Cannot read public key {public_key}: {exc.strerror or exc}.",
+                              "Pass the signer's public key file.") from exc
+        _load_public_key(pinned_pem, str(public_key))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, struct.error):
+        return Verification(False, "the file is not a readable zip archive", failed_file=path.name)
+    with archive:
+        problem = _layout_problem(data, archive)
+        if problem is not None:
+            return Verification(False, problem[1], failed_file=problem[0])
+        return _verify_contents(archive, pinned_pem)
+
+
+def _read(archive: zipfile.ZipFile, name: str) -> bytes | None:
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError):  # bad CRC
+        return None
+    except Exception as exc:  # zlib.error and friends: damaged compressed data is a damaged file
+        if type(exc).__module__ == "zlib":
+            return None
+        raise
+
+
+def _verify_contents(archive: zipfile.ZipFile, pinned_pem: bytes | None) -> Verification:
+    names = archive.namelist()
+    if MANIFEST not in names:
+        return Verification(False, "the bundle has no manifest.json", failed_file=MANIFEST)
+    manifest_bytes = _read(archive, MANIFEST)
+    if manifest_bytes is None:
+        return Verification(False, "manifest.json is damaged (its CRC does not match)", failed_file=MANIFEST)
+    try:
+        manifest = json.loads(manifest_bytes)
+        listed = [(str(f["path"]), str(f["sha256"]), int(f["size"])) for f in manifest["files"]]
+        fmt = manifest["format"]
+    except (ValueError, KeyError, TypeError):
+        return Verification(False, "manifest.json is not a cspm-ai manifest", failed_file=MANIFEST)
+    if fmt != BUNDLE_FORMAT:
+        return Verification(False, f"unknown bundle format {fmt!r}", failed_file=MANIFEST)
+    result = Verification(True, manifest=manifest)
+
+    # The signature first: if the manifest was altered, no hash in it can be trusted.
+    signature = _read(archive, SIGNATURE) if SIGNATURE in names else None
+    claims_signed = manifest.get("signature") is not None
+    if SIGNATURE in names and signature is None:
+        return Verification(False, "manifest.sig is damaged", failed_file=SIGNATURE)
+    if signature is None:
+        if claims_signed:
+            return Verification(False, "the manifest says the bundle is signed, but manifest.sig is missing",
+                                failed_file=SIGNATURE)
+        if pinned_pem is not None:
+            return Verification(False, "the bundle is not signed, so it cannot be checked against --public-key",
+                                failed_file=SIGNATURE)
+    else:
+        bundled_pem = _read(archive, SIGNER) if SIGNER in names else None
+        if SIGNER in names and bundled_pem is None:
+            return Verification(False, "signer.pub is damaged", failed_file=SIGNER)
+        key_pem = pinned_pem if pinned_pem is not None else bundled_pem
+        if key_pem is None:
+            return Verification(False, "the bundle is signed but carries no signer.pub; pass --public-key",
+                                failed_file=SIGNER)
+        try:
+            key = _load_public_key(key_pem, SIGNER)
+        except ConfigError:
+            return Verification(False, "signer.pub is not an Ed25519 public key", failed_file=SIGNER)
+        if not _signature_holds(key, signature, manifest_bytes):
+            who = "the --public-key given" if pinned_pem is not None else "the bundle's signer.pub"
+            return Verification(False, f"the signature of manifest.json does not hold under {who}",
+                                failed_file=MANIFEST)
+        result.signed, result.signer, result.pinned = True, fingerprint(key_pem), pinned_pem is not None
+        # The control files are not in the manifest, so each must be exactly as export writes it.
+        if bundled_pem is not None and not _canonical_public_pem(bundled_pem):
+            return Verification(False, "signer.pub was altered", failed_file=SIGNER)
+        declared = (manifest.get("signature") or {}).get("public_key_fingerprint")
+        if bundled_pem is not None and declared != fingerprint(bundled_pem):
+            return Verification(False, "signer.pub is not the key the manifest names", failed_file=SIGNER)
+
+    listed_paths = [p for p, _, _ in listed]
+    for name in names:
+        if name not in CONTROL_FILES and name not in listed_paths:
+            return Verification(False, "the file is in the bundle but not in the manifest", failed_file=name)
+    for path, digest, size in listed:
+        if path not in names:
+            return Verification(False, "the manifest lists this file but the bundle lacks it", failed_file=path)
+        content = _read(archive, path)
+        if content is None:
+            return Verification(False, "the file is damaged (its CRC or compressed data does not hold)",
+                                failed_file=path)
+        if len(content) != size or hashlib.sha256(content).hexdigest() != digest:
+            return Verification(False, "its SHA-256 does not match the manifest", failed_file=path)
+        result.files_checked += 1
+    return result
+
+
+def _signature_holds(key: Any, signature_b64: bytes, message: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        signature = base64.b64decode(signature_b64[:-1], validate=True)
+        if base64.b64encode(signature) + b"\n" != signature_b64:
+            return False
+        key.verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _canonical_public_pem(pem: bytes) -> bool:
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        key = _load_public_key(pem, SIGNER)
+    except ConfigError:
+        return False
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo) == pem
+
+
+def _layout_problem(data: bytes, archive: zipfile.ZipFile) -> tuple[str, str] | None:
+    """(member, why) when the archive is not exactly as `export` writes it, else None."""
+    infos = archive.infolist()
+    seen: set[str] = set()
+    offset = 0
+    for info in infos:
+        name = info.filename
+        if name in seen:
+            return name, "the name appears twice in the archive"
+        seen.add(name)
+        if not _safe_member(name):
+            return name, "unsafe member path"
+        canonical = (info.date_time == _EPOCH and info.compress_type == zipfile.ZIP_STORED
+                     and info.create_system == _UNIX and info.create_version == _VERSION
+                     and info.extract_version == _VERSION and info.external_attr == _MODE
+                     and info.internal_attr == 0 and info.flag_bits == 0
+                     and info.extra == b"" and info.comment == b"" and info.volume == 0)
+        if not canonical or info.header_offset != offset:
+            return name, "its zip directory entry was altered"
+        header = data[offset:offset + _LOCAL_HEADER.size]
+        if len(header) < _LOCAL_HEADER.size:
+            return name, "the archive is truncated"
+        (sig, version, flags, method, mtime, mdate, crc, csize, usize, name_len,
+         extra_len) = _LOCAL_HEADER.unpack(header)
+        local_name = data[offset + _LOCAL_HEADER.size:offset + _LOCAL_HEADER.size + name_len]
+        if (sig != b"PK\x03\x04" or version != _VERSION or flags != info.flag_bits
+                or method != zipfile.ZIP_STORED or (mtime, mdate) != (0, 0x21) or crc != info.CRC
+                or csize != info.compress_size or usize != info.file_size or extra_len != 0
+                or local_name != name.encode("ascii", "replace")):
+            return name, "its zip local header was altered"
+        offset += _LOCAL_HEADER.size + name_len + csize
+    if archive.start_dir != offset:
+        return "(zip directory)", "there are bytes between the files and the zip directory"
+    # Rebuild the central directory and its end record from the canonical values: every byte must match.
+    central = b"".join(
+        _CENTRAL_HEADER.pack(b"PK\x01\x02", _VERSION, _UNIX, _VERSION, 0, info.flag_bits, zipfile.ZIP_STORED,
+                             0, 0x21, info.CRC, info.compress_size, info.file_size, len(info.filename), 0, 0, 0,
+                             0, _MODE, info.header_offset) + info.filename.encode("ascii", "replace")
+        for info in infos
+    )
+    end = _END_RECORD.pack(b"PK\x05\x06", 0, 0, len(infos), len(infos), len(central), offset, 0)
+    if data[offset:] != central + end:
+        return "(zip directory)", "the zip directory or its end record was altered"
+    return None
+
+
+def package_frameworks() -> dict[str, bytes]:
+    """The framework files as shipped, for the bundle's frameworks/ folder."""
+    folder = files("cspm_ai").joinpath("data/frameworks")
+    return {f"frameworks/{e.name}": e.read_bytes() for e in folder.iterdir() if e.name.endswith(".json")}
+
+
+
+def bundle_contents(inventory: Any, scan: Any) -> BundleContents:
+    """Everything an auditor needs about one stored scan, rendered from the inventory.
+
+    `inventory` is a `cspm_ai.inventory.Inventory`; `scan` its `ScanRecord`.
+    """
+    from cspm_ai.catalogue import catalogue_json
+    from cspm_ai.compliance import frameworks
+    from cspm_ai.framework_report import build_framework_report
+    from cspm_ai.registry import all_checks
+    from cspm_ai.report import build_report
+    from reports import render_html, render_json
+    from reports.framework_writer import render_framework
+
+    findings = inventory.findings(scan.id)
+    errors = inventory.errors(scan.id)
+    attestations = inventory.attestations()
+    report = build_report(scan, findings, errors, __version__, attestations)
+    out: dict[str, bytes] = {
+        "report/report.json": render_json(report).encode("utf-8"),
+        "report/report.html": render_html(report).encode("utf-8"),
+    }
+    for framework in frameworks().values():
+        fw_report = build_framework_report(framework, scan, findings, errors, __version__, attestations)
+        for name, text in render_framework(fw_report, ("json", "html")):
+            out[f"compliance/{name}"] = text.encode("utf-8")
+    snapshot = inventory.snapshot(scan.id)
+    evaluated = {f.resource_uid for f in findings}
+    resources = [
+        {"uid": r.uid, "type": r.type, "provider": r.provider, "account": r.account, "region": r.region,
+         "name": r.name, "tags": r.tags, "redactions": list(r.redactions), "evaluated": r.uid in evaluated,
+         "config": r.config}
+        for r in sorted(snapshot.resources, key=lambda r: (r.provider, r.account, r.type, r.uid))
+    ]
+    out["inventory/resources.json"] = _json_bytes(resources)
+    out["inventory/relations.json"] = _json_bytes(sorted(
+        ({"src": rel.src, "kind": rel.kind, "dst": rel.dst} for rel in snapshot.relations),
+        key=lambda r: (r["src"], r["kind"], r["dst"])))
+    checks = [c for c in all_checks() if c.provider in scan.providers]
+    out["checks.json"] = catalogue_json(checks).encode("utf-8")
+    out.update(package_frameworks())
+    listed = []
+    for att in attestations:
+        entry = {"id": att.id, "item": att.item, "attested_by": att.attested_by,
+                 "attested_at": rfc3339(att.attested_at), "expires_on": att.expires_on.isoformat(),
+                 "evidence": att.evidence, "evidence_sha256": att.evidence_sha256, "note": att.note,
+                 "in_force_at_scan": att.valid_on(scan.started_at.astimezone(UTC).date()),
+                 "evidence_file": None}
+        content = inventory.attestation_evidence(att.id) if att.evidence_sha256 else None
+        if content is not None:
+            path = f"attestations/{att.id}/{_file_name(att.evidence)}"
+            out[path] = content
+            entry["evidence_file"] = path
+        listed.append(entry)
+    out["attestations.json"] = _json_bytes(listed)
+    out["exceptions.json"] = _json_bytes(list(scan.exceptions))
+    out["README.txt"] = _README.encode("utf-8")
+    meta = {
+        "id": scan.id, "status": scan.status, "started_at": rfc3339(scan.started_at),
+        "finished_at": rfc3339(scan.finished_at) if scan.finished_at else None,
+        "collected_by": {"name": "cspm-ai", "version": scan.tool_version},
+        "providers": list(scan.providers),
+        "scopes": [{"provider": s.provider, "account": s.account, "regions": list(s.regions),
+                    "identity": s.identity} for s in scan.scopes],
+        "allowed_regions": list(scan.allowed_regions) if scan.allowed_regions is not None else None,
+        "counts": {"resources": len(resources), "findings": len(findings), "errors": len(errors),
+                   "by_status": report.summary.by_status.model_dump()},
+    }
+    return BundleContents(files=out, scan=meta)
+
+
+def _file_name(name: str) -> str:
+    # The evidence file's own name, reduced to characters safe in any archive tool.
+    import re
+
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", Path(name).name).strip("._") or "evidence"
+    return cleaned[:120]
+
+
+_README = """cspm-ai evidence bundle
+=======================
+
+This archive holds the evidence of one stored cspm-ai scan. manifest.json names
+the scan (id, times, scope and the identity it read the clouds as), the scanner
+version, and the SHA-256 and size of every other file. When the bundle is signed,
+manifest.sig is the Ed25519 signature of manifest.json's exact bytes and
+signer.pub the public key that made it.
+
+To verify it (no cloud access or database needed):
+
+    cspm-ai evidence verify bundle.zip --public-key signer-you-trust.pub
+
+It exits 0 only when the archive is intact, every file matches its hash and the
+signature holds; otherwise it names the first file that does not. Without
+--public-key the signature is checked against the bundle's own signer.pub and
+its fingerprint is printed: compare it with the one the signer published.
+
+  report/           the scan's report.json (the JSON contract) and report.html
+  compliance/       one report per framework, control by control (JSON and HTML)
+  inventory/        every collected resource's configuration as stored (secrets
+                    redacted before storage) and the relations between them
+  checks.json       the check catalogue; "version" changes when a check changes
+  frameworks/       the framework mapping files the compliance reports used
+  attestations.json attestations of manual checklist items, with evidence files
+                    under attestations/
+  exceptions.json   the exceptions (accepted risks) the scan's evaluation applied
+"""
