@@ -31,6 +31,7 @@ from cspm_ai.model import SEVERITY_ORDER, Finding, Severity, Status
 if TYPE_CHECKING:
     from cspm_ai.inventory import Inventory
     from cspm_ai.model import ScanRecord
+    from cspm_ai.mutelist import Mutelist
 
 app = typer.Typer(
     name="cspm-ai",
@@ -41,8 +42,12 @@ app = typer.Typer(
 )
 scan_app = typer.Typer(help="Scan a cloud account and write reports.", no_args_is_help=True)
 checks_app = typer.Typer(help="The check catalogue.", no_args_is_help=True)
+frameworks_app = typer.Typer(help="The compliance frameworks checks map to.", no_args_is_help=True)
+evidence_app = typer.Typer(help="Signed evidence bundles for auditors.", no_args_is_help=True)
 app.add_typer(scan_app, name="scan")
 app.add_typer(checks_app, name="checks")
+app.add_typer(frameworks_app, name="frameworks")
+app.add_typer(evidence_app, name="evidence")
 
 REPORT_FORMATS = ("json", "html")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -113,15 +118,27 @@ class _Run:
     formats: list[str]
     directory: Path
     inventory: Inventory
+    mutelist: Mutelist | None = None
 
 
 def _prepare(db: str | None, output_dir: Path | None, format: str | None,
-             default_db: Callable[[], str] | None = None) -> _Run:
+             default_db: Callable[[], str] | None = None, mutelist: Path | None = None) -> _Run:
     settings = _settings()
     formats = _formats(format, settings)
+    rules = _mutelist(mutelist, settings)
     directory = _output_dir(output_dir, settings)
     url = db or (default_db() if default_db else None)
-    return _Run(settings, _console(), formats, directory, _open_inventory(url, settings))
+    return _Run(settings, _console(), formats, directory, _open_inventory(url, settings), rules)
+
+
+def _mutelist(path: Path | None, settings: Settings) -> Mutelist | None:
+    """The exceptions file from --mutelist or the config, validated before any long work starts."""
+    chosen = path or settings.mutelist
+    if chosen is None:
+        return None
+    from cspm_ai.mutelist import load_mutelist
+
+    return load_mutelist(chosen.expanduser())
 
 
 @contextmanager
@@ -153,7 +170,8 @@ def _write_reports(inventory: Inventory, scan: ScanRecord, output_dir: Path,
     from cspm_ai.report import build_report
     from reports import write_reports
 
-    report = build_report(scan, inventory.findings(scan.id), inventory.errors(scan.id), __version__)
+    report = build_report(scan, inventory.findings(scan.id), inventory.errors(scan.id), __version__,
+                          inventory.attestations())
     return write_reports(report, output_dir, formats)
 
 
@@ -182,6 +200,13 @@ def _print_summary(console: Console, scan: ScanRecord, findings: Sequence[Findin
         for f in worst[:15]:
             top.add_row(f.severity.value, f.check_id, safe_text(f.region), safe_text(f.resource_name))
         console.print(top)
+    muted = sum(1 for f in findings if f.muted)
+    if muted:
+        console.print(Text(f"{muted} finding(s) muted by exceptions; the reports show each with its reason."))
+    for rule in scan.exceptions:
+        if rule.get("status") == "expired":
+            console.print(safe_text(f"exception {rule.get('id')} expired on {rule.get('expires')}: it no longer "
+                                    f"mutes the {rule.get('matched')} finding(s) it matches"), style="yellow")
     if scan.status != "complete":
         console.print(Text("Scan is INCOMPLETE: some resources could not be read; "
                            "see the ERROR findings and errors[] in the report.", style="bold yellow"))
@@ -235,6 +260,8 @@ DbOpt = Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy URL of th
 OutOpt = Annotated[Optional[Path], typer.Option("--output-dir", help="Where reports are written.")]
 FailOnOpt = Annotated[Optional[Severity], typer.Option(
     "--fail-on", help="Exit 1 when an unmuted FAIL of this severity or worse is found.")]
+MutelistOpt = Annotated[Optional[Path], typer.Option(
+    "--mutelist", help="YAML file of exceptions (accepted risks) to mark muted; see the README.")]
 
 
 @scan_app.command("aws")
@@ -250,12 +277,13 @@ def scan_aws(
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=256,
                                                    help="Concurrent API calls.")] = None,
     fail_on: FailOnOpt = None,
+    mutelist: MutelistOpt = None,
 ) -> None:
     """Scan one AWS account's SageMaker estate and what surrounds it."""
     from collectors.aws import aws_collector
     from cspm_ai.scan import run_scan
 
-    run = _prepare(db, output_dir, format)
+    run = _prepare(db, output_dir, format, mutelist=mutelist)
     settings, console, inventory = run.settings, run.console, run.inventory
     allowed = _split(allowed_regions) or settings.allowed_regions
     pool = workers or settings.aws.workers
@@ -264,7 +292,7 @@ def scan_aws(
     if allowed:
         collector.session.resolve_regions(allowed)  # an unknown allowed region is a typo: say so
     with _progress(console, f"Scanning AWS {collector.session.account}") as progress:
-        scan = run_scan(inventory, [collector], allowed_regions=allowed, progress=progress,
+        scan = run_scan(inventory, [collector], allowed_regions=allowed, progress=progress, mutelist=run.mutelist,
                         options={"profile": profile, "regions": list(collector.regions), "workers": pool})
     _finish_scan(run, scan, fail_on)
 
@@ -283,17 +311,19 @@ def scan_azure(
     format: FormatOpt = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="Concurrent ARM reads.")] = 16,
     fail_on: FailOnOpt = None,
+    mutelist: MutelistOpt = None,
 ) -> None:
     """Scan Azure subscriptions' Machine Learning and AI services and what surrounds them."""
     from collectors.azure import azure_collector
     from cspm_ai.scan import run_scan
 
-    run = _prepare(db, output_dir, format)
+    run = _prepare(db, output_dir, format, mutelist=mutelist)
     allowed = _split(allowed_regions) or run.settings.allowed_regions
     collector = azure_collector(subscriptions=_split(subscriptions), cloud=cloud,
                                 arm_endpoint=arm_endpoint, workers=workers)
     with _progress(run.console, "Scanning Azure") as progress:
         scan = run_scan(run.inventory, [collector], allowed_regions=allowed, progress=progress,
+                        mutelist=run.mutelist,
                         options={"cloud": cloud, "subscriptions": _split(subscriptions), "workers": workers})
     _finish_scan(run, scan, fail_on)
 
@@ -322,13 +352,14 @@ def scan_gcp(
     format: FormatOpt = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="Concurrent API reads.")] = 16,
     fail_on: FailOnOpt = None,
+    mutelist: MutelistOpt = None,
 ) -> None:
     """Scan Google Cloud projects' Vertex AI and Workbench estate and what surrounds it."""
     from collectors.gcp import gcp_collector, parse_api_endpoints
     from collectors.gcp.engine import LOCATION
     from cspm_ai.scan import run_scan
 
-    run = _prepare(db, output_dir, format)
+    run = _prepare(db, output_dir, format, mutelist=mutelist)
     allowed = _split(allowed_regions) or run.settings.allowed_regions
     mistyped = [r for r in allowed or () if not LOCATION.match(r)]
     if mistyped:
@@ -339,7 +370,7 @@ def scan_gcp(
                               universe_domain=universe_domain, api_endpoints=parse_api_endpoints(api_endpoint),
                               workers=workers)
     with _progress(run.console, "Scanning Google Cloud") as progress:
-        scan = run_scan(run.inventory, [collector], allowed_regions=allowed, progress=progress,
+        scan = run_scan(run.inventory, [collector], allowed_regions=allowed, progress=progress, mutelist=run.mutelist,
                         options={"projects": collector.projects(), "organization": organization,
                                  "locations": _split(locations), "workers": workers})
     _finish_scan(run, scan, fail_on)
@@ -371,13 +402,18 @@ def evaluate(
     output_dir: OutOpt = None,
     format: FormatOpt = None,
     fail_on: FailOnOpt = None,
+    mutelist: MutelistOpt = None,
 ) -> None:
-    """Re-run today's checks on a stored scan (no cloud calls) and rewrite its reports."""
+    """Re-run today's checks on a stored scan (no cloud calls) and rewrite its reports.
+
+    Without --mutelist the scan keeps the exceptions it was evaluated with.
+    """
     from cspm_ai.scan import reevaluate
 
-    run = _prepare(db, output_dir, format)
+    run = _prepare(db, output_dir, format, mutelist=mutelist)
     record = run.inventory.get_scan(scan)
-    findings = reevaluate(run.inventory, record)
+    findings = reevaluate(run.inventory, record, run.mutelist)
+    record = run.inventory.get_scan(record.id)
     paths = _write_reports(run.inventory, record, run.directory, run.formats)
     _print_summary(run.console, record, findings, paths)
     raise typer.Exit(_fail_on(findings, fail_on))
@@ -388,13 +424,157 @@ def report(
     scan: Annotated[str, typer.Option("--scan", help="Scan id, unique prefix, or 'latest'.")] = "latest",
     db: DbOpt = None,
     output_dir: OutOpt = None,
-    format: FormatOpt = None,
+    format: Annotated[Optional[str], typer.Option(
+        "--format", help="Comma-separated: json,html; with --framework also csv,ocsf.")] = None,
+    framework: Annotated[Optional[str], typer.Option(
+        "--framework", help="Write this framework's compliance report (`cspm-ai frameworks list`).")] = None,
 ) -> None:
-    """Write the reports of a stored scan exactly as it was evaluated."""
-    run = _prepare(db, output_dir, format)
+    """Write the reports of a stored scan, or with --framework its report for one compliance framework."""
+    if framework is None:
+        run = _prepare(db, output_dir, format)
+        record = run.inventory.get_scan(scan)
+        for path in _write_reports(run.inventory, record, run.directory, run.formats):
+            run.console.print(Text(f"wrote {path}"))
+        return
+    from cspm_ai.compliance import framework as find_framework
+    from cspm_ai.framework_report import build_framework_report
+    from reports.framework_writer import framework_formats, write_framework_reports
+
+    chosen = find_framework(framework)
+    formats = framework_formats(_split(format) or ["html", "json"])
+    run = _prepare(db, output_dir, None)
     record = run.inventory.get_scan(scan)
-    for path in _write_reports(run.inventory, record, run.directory, run.formats):
+    value = build_framework_report(chosen, record, run.inventory.findings(record.id),
+                                   run.inventory.errors(record.id), __version__, run.inventory.attestations())
+    counts = value.summary.controls
+    run.console.print(Text(f"{chosen.name} {chosen.version} on scan {record.id} ({record.status}): "
+                           f"{len(value.controls)} controls, {counts.FAIL} FAIL, {counts.ERROR} ERROR, "
+                           f"{counts.MANUAL} MANUAL, {counts.PASS} PASS"))
+    for path in write_framework_reports(value, run.directory, formats):
         run.console.print(Text(f"wrote {path}"))
+
+
+@frameworks_app.command("list")
+def frameworks_list() -> None:
+    """The shipped compliance frameworks, with how many controls each maps."""
+    from cspm_ai.compliance import frameworks
+    from cspm_ai.registry import all_checks
+
+    _settings()
+    specs = all_checks()
+    table = Table(title="Compliance frameworks")
+    table.add_column("id", no_wrap=True)  # the value --framework takes: never cut
+    for col in ("name", "version", "controls", "with automated evidence"):
+        table.add_column(col)
+    for fw in frameworks().values():
+        automated = sum(1 for c in fw.controls if any(c in fw.controls_for(k.id, k.checklist) for k in specs))
+        table.add_row(fw.id, fw.name, fw.version, str(len(fw.controls)), str(automated))
+    _console().print(table)
+
+
+@app.command()
+def attest(
+    item: Annotated[str, typer.Argument(help="Checklist item, e.g. CL-11.")],
+    by: Annotated[str, typer.Option("--by", help="Who attests (name and role).")],
+    evidence: Annotated[str, typer.Option("--evidence", help="File (kept in the inventory) or http(s) URL.")],
+    expires: Annotated[str, typer.Option("--expires", help="Last day it is in force, YYYY-MM-DD (UTC).")],
+    note: Annotated[str, typer.Option("--note", help="What was checked, and how.")] = "",
+    db: DbOpt = None,
+) -> None:
+    """Record an attestation: the item's MANUAL findings turn PASS until it expires, then FAIL."""
+    from cspm_ai.attestation import new_attestation
+
+    settings = _settings()
+    attestation, content = new_attestation(item, by=by, evidence=evidence, expires=expires, note=note)
+    inventory = _open_inventory(db, settings)
+    inventory.add_attestation(attestation, content)
+    digest = f" (sha256 {attestation.evidence_sha256})" if attestation.evidence_sha256 else ""
+    _console().print(safe_text(
+        f"attested {attestation.item} as {attestation.attested_by}, in force until "
+        f"{attestation.expires_on.isoformat()}; evidence {attestation.evidence}{digest}; id {attestation.id}"))
+
+
+@app.command()
+def attestations(db: DbOpt = None) -> None:
+    """List attestations, in force or expired as of today."""
+    from datetime import UTC, datetime
+
+    settings = _settings()
+    today = datetime.now(UTC).date()
+    table = Table(title="Attestations")
+    for col in ("item", "status", "by", "attested", "expires", "evidence", "id"):
+        table.add_column(col)
+    for a in _open_inventory(db, settings).attestations():
+        table.add_row(a.item, "in force" if a.valid_on(today) else "EXPIRED", safe_text(a.attested_by),
+                      a.attested_at.date().isoformat(), a.expires_on.isoformat(), safe_text(a.evidence), a.id)
+    _console().print(table)
+
+
+@evidence_app.command("keygen")
+def evidence_keygen(
+    private_key: Annotated[Path, typer.Option("--private-key", help="Where to write the private key.")] = Path(
+        "cspm-ai-signing.key"),
+    public_key: Annotated[Path, typer.Option("--public-key", help="Where to write the public key.")] = Path(
+        "cspm-ai-signing.pub"),
+) -> None:
+    """Make an Ed25519 key pair for signing evidence bundles (the private key is readable by you only)."""
+    from cspm_ai.evidence import generate_keypair
+
+    _settings()
+    print_ = _console().print
+    fp = generate_keypair(private_key.expanduser(), public_key.expanduser())
+    print_(Text(f"wrote {private_key} (keep it secret) and {public_key} (give it to auditors)"))
+    print_(Text(f"fingerprint {fp}"))
+
+
+@evidence_app.command("export")
+def evidence_export(
+    out: Annotated[Path, typer.Option("--out", help="The bundle to write, e.g. bundle.zip.")],
+    scan: Annotated[str, typer.Option("--scan", help="Scan id, unique prefix, or 'latest'.")] = "latest",
+    db: DbOpt = None,
+    sign_key: Annotated[Optional[Path], typer.Option(
+        "--sign-key", envvar="CSPM_AI_SIGNING_KEY",
+        help="Ed25519 private key to sign the manifest (`cspm-ai evidence keygen`).")] = None,
+) -> None:
+    """Write a stored scan's evidence bundle: reports, redacted configuration, catalogue, hashes, signature."""
+    from cspm_ai.evidence import bundle_contents, write_bundle
+
+    settings = _settings()
+    inventory = _open_inventory(db, settings)
+    record = inventory.get_scan(scan)
+    manifest = write_bundle(bundle_contents(inventory, record), out.expanduser(),
+                            sign_key.expanduser() if sign_key else None)
+    console = _console()
+    signed = manifest["signature"]
+    console.print(Text(f"wrote {out}: scan {record.id} ({record.status}), {len(manifest['files'])} files, "
+                       + (f"signed by {signed['public_key_fingerprint']}" if signed else "UNSIGNED (hashes only)")))
+
+
+@evidence_app.command("verify")
+def evidence_verify(
+    bundle: Annotated[Path, typer.Argument(help="The evidence bundle (.zip).")],
+    public_key: Annotated[Optional[Path], typer.Option(
+        "--public-key", help="The signer's public key you trust; without it the bundle's own key is used.")] = None,
+) -> None:
+    """Exit 0 only when the archive is intact, every file matches its hash and the signature holds."""
+    from cspm_ai.evidence import verify_bundle
+
+    console = _console()
+    result = verify_bundle(bundle.expanduser(), public_key.expanduser() if public_key else None)
+    if not result.ok:
+        _report_error(f"verification FAILED at {result.failed_file!r}: {result.problem}",
+                      "the bundle was changed or damaged after export; do not rely on it.")
+        raise typer.Exit(1)
+    scan = result.manifest.get("scan", {})
+    console.print(safe_text(f"OK: {result.files_checked} files match the manifest of scan {scan.get('id')} "
+                            f"({scan.get('status')}, started {scan.get('started_at')})"))
+    if not result.signed:
+        console.print(Text("UNSIGNED: the hashes hold, but nothing proves who made the bundle.", style="yellow"))
+    elif result.pinned:
+        console.print(Text(f"signature holds under the given public key {result.signer}"))
+    else:
+        console.print(Text(f"signature holds under the bundle's own key {result.signer}; pass --public-key "
+                           "to check it was made by the signer you trust.", style="yellow"))
 
 
 @app.command()

@@ -32,6 +32,8 @@ class Settings(BaseModel):
     output_dir: Path | None = None
     formats: list[str] = Field(default_factory=lambda: ["json", "html"])
     allowed_regions: list[str] | None = None
+    # The exceptions file every scan applies unless --mutelist names another.
+    mutelist: Path | None = None
     aws: AwsSettings = Field(default_factory=AwsSettings)
 
 

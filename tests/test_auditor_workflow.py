@@ -1,0 +1,472 @@
+"""The auditor's path end to end, through the CLI: a scan with exceptions, an attestation,
+per-framework reports in every format, and a signed evidence bundle verified elsewhere."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+import responses
+from bs4 import BeautifulSoup
+from google.auth.credentials import AnonymousCredentials
+
+import collectors.gcp as gcp
+from cspm_ai.cli import main
+from cspm_ai.compliance import frameworks
+from cspm_ai.evidence import verify_bundle
+from cspm_ai.framework_report import FrameworkReport, build_framework_report
+from cspm_ai.inventory import Inventory
+from cspm_ai.model import Status
+from cspm_ai.report import build_report
+from moto_fixtures.gcp_estate import GcpEstateManifest, register_gcp_estate
+from reports.framework_writer import render_framework_csv
+from tests.report_safety import assert_no_secret_in
+
+IDENTITY = "auditor@ml-prod-4521.iam.gserviceaccount.com"
+MUTELIST = """\
+exceptions:
+  - id: dev-sandbox
+    checks: ["gcp.vertex.*"]
+    accounts: ["ml-dev-7781"]
+    tags: {env: dev}
+    justification: Throwaway playground with synthetic data only (RISK-142).
+    owner: ml-platform@example.com
+    expires: 2099-12-31
+  - id: old-cmek-waiver
+    checks: ["gcp.vertex.resource_cmek"]
+    resources: ["*churn*"]
+    justification: CMEK rollout waiver, superseded.
+    owner: security@example.com
+    expires: 2020-01-31
+  - id: blind-project
+    checks: ["*"]
+    accounts: ["ml-denied-0000"]
+    justification: An exception cannot accept what could not be read.
+    owner: security@example.com
+    expires: 2099-12-31
+"""
+
+
+def run(*args: str) -> int:
+    with pytest.raises(SystemExit) as finished:
+        main(list(args))
+    return int(finished.value.code or 0)
+
+
+@dataclass
+class Audited:
+    root: Path
+    db: str
+    manifest: GcpEstateManifest
+    evidence_file: Path
+
+    def report_json(self) -> dict:
+        return json.loads((self.root / "out" / "report.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audited]:
+    root = tmp_path_factory.mktemp("audit")
+    (root / "mutelist.yaml").write_text(MUTELIST)
+    evidence = root / "ir-tabletop-2026.pdf"
+    evidence.write_bytes(b"%PDF-1.7 tabletop exercise: leaked endpoint key, poisoned dataset\n")
+    db = f"sqlite:///{root / 'inventory.db'}"
+    with pytest.MonkeyPatch.context() as patch, responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+        patch.setattr(gcp, "credential_factory",
+                      lambda impersonate: (AnonymousCredentials(), None, IDENTITY))
+        manifest = register_gcp_estate(replay)
+        assert run("scan", "gcp", "--organization", manifest.organization_id, "--mutelist", str(root / "mutelist.yaml"),
+                   "--db", db, "--output-dir", str(root / "out")) == 0
+    assert run("attest", "cl-11", "--by", "Dana Reyes (CISO)", "--evidence", str(evidence),
+               "--expires", "2099-06-30", "--note", "Tabletop of AI incident playbooks", "--db", db) == 0
+    assert run("report", "--db", db, "--output-dir", str(root / "out")) == 0
+    yield Audited(root, db, manifest, evidence)
+
+
+# ----------------------------------------------------------------------------- exceptions
+
+
+def test_exceptions_mute_matching_failures_and_keep_their_status(audited: Audited) -> None:
+    report = audited.report_json()
+    muted = [f for f in report["findings"] if f["muted"]]
+    assert muted and all(f["account"] == "ml-dev-7781" and f["check_id"].startswith("gcp.vertex.")
+                         and f["resource_tags"].get("env") == "dev" for f in muted)
+    assert {f["status"] for f in muted} >= {"FAIL"}
+    assert all(f["mute_reason"].startswith("dev-sandbox: Throwaway playground") and "ml-platform@example.com"
+               in f["mute_reason"] and "2099-12-31" in f["mute_reason"] for f in muted)
+    outcomes = {e["id"]: e for e in report["exceptions"]}
+    assert outcomes["dev-sandbox"]["status"] == "active" and outcomes["dev-sandbox"]["matched"] == len(muted)
+
+
+def test_an_expired_exception_mutes_nothing_and_is_reported_as_expired(audited: Audited) -> None:
+    report = audited.report_json()
+    churn = [f for f in report["findings"] if f["check_id"] == "gcp.vertex.resource_cmek"
+             and "churn" in f["resource_name"]]
+    assert len(churn) == 4 and all(f["status"] == "FAIL" and not f["muted"] for f in churn)
+    outcome = {e["id"]: e for e in report["exceptions"]}["old-cmek-waiver"]
+    assert outcome["status"] == "expired" and outcome["matched"] == 4
+
+
+def test_an_exception_never_mutes_what_could_not_be_read(audited: Audited) -> None:
+    report = audited.report_json()
+    blind = [f for f in report["findings"] if f["account"] == audited.manifest.denied_project_id]
+    assert blind and all(f["status"] == "ERROR" and not f["muted"] for f in blind)
+    assert {e["id"]: e for e in report["exceptions"]}["blind-project"]["matched"] == 0
+
+
+def test_reevaluating_keeps_the_scans_exceptions_and_warns_of_expired_ones(
+        audited: Audited, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    before = {f["id"]: f["muted"] for f in audited.report_json()["findings"]}
+    assert run("evaluate", "--db", audited.db, "--output-dir", str(tmp_path)) == 0
+    out = capsys.readouterr().out
+    assert "exception old-cmek-waiver expired on 2020-01-31" in out and "muted by exceptions" in out
+    after = {f["id"]: f["muted"] for f in json.loads((tmp_path / "report.json").read_text())["findings"]}
+    assert after == before
+
+
+@pytest.mark.parametrize(("content", "needle"), [
+    ("exceptions:\n  - id: x\n    checks: ['*']\n    justification: j\n    expires: 2099-01-01\n",
+     "exceptions.0.owner: Field required"),
+    ("exceptions: [\n", "is not valid YAML at line"),
+    ("exceptions:\n  - id: x\n    check: ['*']\n", "exceptions.0"),
+    ("exceptions:\n  - {id: a, checks: ['*'], justification: j, owner: o, expires: 2099-01-01}\n"
+     "  - {id: a, checks: ['*'], justification: j, owner: o, expires: 2099-01-01}\n", "appears twice"),
+])
+def test_a_bad_mutelist_is_one_line_error_before_any_work(
+        audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, needle: str) -> None:
+    bad = tmp_path / "mutes.yaml"
+    bad.write_text(content)
+    assert run("evaluate", "--db", audited.db, "--mutelist", str(bad), "--output-dir", str(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err and "hint:" in err
+    assert not (tmp_path / "report.json").exists()
+
+
+# ----------------------------------------------------------------------------- attestations
+
+
+def test_an_attestation_turns_the_manual_item_pass_with_who_when_and_what(audited: Audited) -> None:
+    report = audited.report_json()
+    playbooks = [f for f in report["findings"] if "CL-11" in f["checklist"]
+                 and f["account"] != audited.manifest.denied_project_id]
+    assert playbooks and all(f["status"] == "PASS" for f in playbooks)
+    assert all(f["evidence"]["attestation.by"] == "Dana Reyes (CISO)" for f in playbooks)
+    (att,) = report["attestations"]
+    assert att["item"] == "CL-11" and att["status"] == "PASS" and att["expires_on"] == "2099-06-30"
+    assert att["evidence"] == "ir-tabletop-2026.pdf" and len(att["evidence_sha256"]) == 64
+
+
+def test_after_its_expiry_the_attested_item_fails(audited: Audited) -> None:
+    with Inventory.open(audited.db) as inventory:
+        scan = inventory.get_scan("latest")
+        attestations = inventory.attestations()
+        # The denied project's playbook check is ERROR whatever anyone attests: leave it out here.
+        findings = [f for f in inventory.findings(scan.id) if f.account != audited.manifest.denied_project_id]
+    errors: list = []
+    (att,) = attestations
+
+    later = replace(scan, started_at=datetime.combine(att.expires_on + timedelta(days=1), time(), UTC))
+    on_last_day = replace(scan, started_at=datetime.combine(att.expires_on, time(23, 59), UTC))
+    for record, status in ((on_last_day, "PASS"), (later, "FAIL")):
+        report = build_report(record, findings, errors, "test", attestations)
+        items = [f for f in report.findings if "CL-11" in f.checklist and f.status is not Status.ERROR]
+        assert items and {f.status.value for f in items} == {status}
+        assert report.attestations[0].status == status
+        control = {c.id: c for c in build_framework_report(frameworks()["checklist"], record, findings, errors,
+                                                            "test", attestations).controls}["CL-11"]
+        assert control.status.value == status
+    assert "expired on 2099-06-30" in [f for f in build_report(later, findings, errors, "t", attestations).findings
+                                       if "CL-11" in f.checklist and f.status is Status.FAIL][0].message
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (("CL-99", "--by", "x", "--evidence", "https://x.example/e", "--expires", "2099-01-01"), "Unknown checklist item"),
+    (("CL-11", "--by", "x", "--evidence", "/no/such/file.pdf", "--expires", "2099-01-01"), "neither an http(s) URL"),
+    (("CL-11", "--by", "x", "--evidence", "https://x.example/e", "--expires", "2020-01-01"), "already past"),
+    (("CL-11", "--by", "x", "--evidence", "https://x.example/e", "--expires", "next year"), "is not a date"),
+    (("CL-11", "--by", " ", "--evidence", "https://x.example/e", "--expires", "2099-01-01"), "--by is empty"),
+])
+def test_a_bad_attestation_is_one_line_error_and_stores_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], needle: str) -> None:
+    db = f"sqlite:///{tmp_path / 'inv.db'}"
+    assert run("attest", *args, "--db", db) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+    with Inventory.open(db) as inventory:
+        assert inventory.attestations() == []
+
+
+# ----------------------------------------------------------------------------- framework reports
+
+
+def test_every_failing_finding_carries_its_framework_mapping(audited: Audited) -> None:
+    failing = [f for f in audited.report_json()["findings"] if f["status"] == "FAIL"]
+    assert failing
+    for f in failing:
+        assert len(f["compliance"]) >= 3 and set(f["checklist"]) <= set(f["compliance"]["checklist"])
+
+
+@pytest.fixture(scope="module")
+def nist(audited: Audited) -> Path:
+    out = audited.root / "nist"
+    assert run("report", "--db", audited.db, "--scan", "latest", "--framework", "NIST-800-53-r5",
+               "--format", "html,json,csv,ocsf", "--output-dir", str(out)) == 0
+    return out
+
+
+def test_the_framework_report_goes_control_by_control(nist: Path) -> None:
+    report = json.loads((nist / "nist-800-53-r5-report.json").read_text())
+    fw = frameworks()["nist-800-53-r5"]
+    assert report["framework"]["id"] == fw.id and [c["id"] for c in report["controls"]] == [c.id for c in fw.controls]
+    by_id = {c["id"]: c for c in report["controls"]}
+    findings = {f["id"]: f for f in report["findings"]}
+    # Boundary protection fails on the public endpoints, citing them with their evidence.
+    sc7 = by_id["SC-7"]
+    assert sc7["status"] == "FAIL" and sc7["automated"]
+    assert any(findings[i]["status"] == "FAIL" and findings[i]["evidence"] for i in sc7["findings"])
+    # A control no check speaks to, whose items nobody attested, is MANUAL.
+    manual = [c for c in report["controls"] if not c["automated"] and not c["attestations"]]
+    assert manual and all(c["status"] == "MANUAL" and not c["findings"] for c in manual)
+    # The incident-response plan is attested, but the denied project could not be read at all:
+    # the blind spot outranks the attestation.
+    ir8 = by_id["IR-8"]
+    assert ir8["attestations"] and ir8["status"] == "ERROR" and "could not be judged" in ir8["rationale"]
+    assert {findings[i]["status"] for i in ir8["findings"]} == {"PASS", "ERROR"}
+    # Muted failures do not fail a control but are counted.
+    assert any(c["muted"] for c in report["controls"])
+    counts = report["summary"]["controls"]
+    assert sum(counts.values()) == len(report["controls"])
+
+
+def test_the_framework_html_loads_nothing_runs_nothing_and_shows_hostile_text_as_text(
+        nist: Path, audited: Audited) -> None:
+    soup = BeautifulSoup((nist / "nist-800-53-r5-report.html").read_text(), "html.parser")
+    csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
+    assert "default-src 'none'" in csp and "script-src" not in csp
+    assert not soup.find_all("script") and not soup.find_all("img") and not soup.find_all("link")
+    assert not [t for t in soup.find_all(True) if any(a.startswith("on") for a in t.attrs)]
+    assert all(a["href"].startswith("#") for a in soup.find_all("a", href=True))
+    assert audited.manifest.hostile_strings[0] in soup.get_text()
+    assert "IR-8" in soup.get_text() and "Dana Reyes (CISO)" in soup.get_text()
+
+
+def test_the_framework_csv_is_safe_to_open_in_a_spreadsheet(nist: Path) -> None:
+    rows = list(csv.DictReader(io.StringIO((nist / "nist-800-53-r5-report.csv").read_text())))
+    assert rows and {r["control_id"] for r in rows} == {c.id for c in frameworks()["nist-800-53-r5"].controls}
+    assert not [cell for r in rows for cell in r.values() if cell[:1] in ("=", "+", "-", "@")]
+    # A resource named like a formula is kept, quoted so no spreadsheet runs it.
+    value = FrameworkReport.model_validate_json((nist / "nist-800-53-r5-report.json").read_text())
+    formula = "=cmd|' /C calc'!A0"
+    renamed = [f.model_copy(update={"resource_name": formula, "message": "@SUM(1)"}) for f in value.findings]
+    hostile = value.model_copy(update={"findings": renamed})
+    cells = [c for r in csv.reader(io.StringIO(render_framework_csv(hostile))) for c in r]
+    assert "'" + formula in cells and "'@SUM(1)" in cells and formula not in cells
+
+
+def test_the_ocsf_output_is_compliance_findings_a_siem_can_ingest(nist: Path) -> None:
+    events = json.loads((nist / "nist-800-53-r5-ocsf.json").read_text())
+    assert events
+    for event in events:
+        assert (event["class_uid"], event["category_uid"], event["type_uid"]) == (2003, 2, 200301)
+        assert event["metadata"]["version"].startswith("1.") and event["metadata"]["product"]["name"] == "cspm-ai"
+        assert isinstance(event["time"], int) and event["severity_id"] in range(1, 6)
+        comp = event["compliance"]
+        assert comp["standards"] == ["NIST SP 800-53 Rev. 5 5.1.1"] and comp["status_id"] in (0, 1, 3, 99)
+        assert event["finding_info"]["uid"] and event["finding_info"]["title"]
+    muted = [e for e in events if e.get("unmapped", {}).get("muted")]
+    assert muted and all(e["status_id"] == 3 and e["status"] == "Suppressed" for e in muted)
+    assert any(e["compliance"]["status"] == "Fail" and e["resources"][0]["uid"] for e in events)
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (("--framework", "sox"), "unknown framework 'sox'"),
+    (("--framework", "gdpr", "--format", "pdf"), "Unknown framework report format 'pdf'"),
+    (("--framework", "gdpr", "--scan", "deadbeefdeadbeef"), "No stored scan"),
+])
+def test_bad_framework_report_requests_are_one_line_errors(
+        audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
+        needle: str) -> None:
+    assert run("report", "--db", audited.db, "--output-dir", str(tmp_path), *args) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+
+
+def test_frameworks_list_names_every_framework(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("frameworks", "list") == 0
+    out = capsys.readouterr().out
+    assert all(fid in out for fid in frameworks())
+
+
+# ----------------------------------------------------------------------------- evidence bundles
+
+
+@dataclass
+class Exported:
+    bundle: Path
+    public_key: Path
+    private_key: Path
+
+
+@pytest.fixture(scope="module")
+def exported(audited: Audited) -> Exported:
+    keys = audited.root / "keys"
+    assert run("evidence", "keygen", "--private-key", str(keys / "signing.key"),
+               "--public-key", str(keys / "signing.pub")) == 0
+    bundle = audited.root / "bundle.zip"
+    assert run("evidence", "export", "--scan", "latest", "--db", audited.db, "--out", str(bundle),
+               "--sign-key", str(keys / "signing.key")) == 0
+    return Exported(bundle, keys / "signing.pub", keys / "signing.key")
+
+
+def test_keygen_keeps_the_private_key_private_and_never_overwrites(
+        exported: Exported, capsys: pytest.CaptureFixture[str]) -> None:
+    assert exported.private_key.stat().st_mode & 0o077 == 0
+    assert run("evidence", "keygen", "--private-key", str(exported.private_key),
+               "--public-key", str(exported.private_key.with_suffix(".other"))) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_the_bundle_verifies_on_another_machine(exported: Exported, tmp_path: Path) -> None:
+    # Another machine: a fresh directory and home, no inventory, no cloud credentials.
+    elsewhere = tmp_path / "auditor"
+    elsewhere.mkdir()
+    copy = elsewhere / "bundle.zip"
+    copy.write_bytes(exported.bundle.read_bytes())
+    (elsewhere / "signer.pub").write_bytes(exported.public_key.read_bytes())
+    env = {"PATH": os.environ["PATH"], "HOME": str(elsewhere), "XDG_DATA_HOME": str(elsewhere / "data"),
+           "XDG_CONFIG_HOME": str(elsewhere / "config")}
+    done = subprocess.run([sys.executable, "-m", "cspm_ai", "evidence", "verify", "bundle.zip",
+                           "--public-key", "signer.pub"], cwd=elsewhere, env=env, capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "OK:" in done.stdout and "signature holds under the given public key SHA256:" in done.stdout
+    assert not (elsewhere / "data").exists(), "verifying must not create an inventory"
+
+
+def test_the_bundle_holds_what_an_auditor_needs(exported: Exported, audited: Audited) -> None:
+    with zipfile.ZipFile(exported.bundle) as z:
+        names = set(z.namelist())
+        manifest = json.loads(z.read("manifest.json"))
+        listed = {f["path"] for f in manifest["files"]}
+        assert names == listed | {"manifest.json", "manifest.sig", "signer.pub"}
+        for fid in frameworks():
+            assert {f"compliance/{fid}-report.html", f"compliance/{fid}-report.json",
+                    f"frameworks/{fid}.json"} <= names
+        assert {"report/report.json", "report/report.html", "inventory/resources.json", "checks.json",
+                "attestations.json", "exceptions.json", "README.txt"} <= names
+        report = json.loads(z.read("report/report.json"))
+        resources = json.loads(z.read("inventory/resources.json"))
+        assert {f["resource_uid"] for f in report["findings"]} - {"blind"} <= (
+            {r["uid"] for r in resources} | {f["resource_uid"] for f in report["findings"] if f["status"] == "ERROR"})
+        assert all("config" in r and "redactions" in r for r in resources)
+        assert any(r["redactions"] for r in resources), "the estate plants secrets the collector redacted"
+        checks = json.loads(z.read("checks.json"))
+        assert checks and all(len(c["version"]) == 16 for c in checks)
+        (att,) = json.loads(z.read("attestations.json"))
+        assert z.read(att["evidence_file"]) == audited.evidence_file.read_bytes()
+        assert {e["id"]: e["status"] for e in json.loads(z.read("exceptions.json"))} == {
+            "dev-sandbox": "active", "old-cmek-waiver": "expired", "blind-project": "active"}
+    scan = manifest["scan"]
+    assert scan["status"] == "incomplete" and scan["started_at"] and scan["finished_at"]
+    assert {s["identity"] for s in scan["scopes"]} == {IDENTITY}
+    assert manifest["scanner"]["name"] == "cspm-ai" and scan["collected_by"]["version"]
+    assert manifest["signature"]["algorithm"] == "Ed25519"
+
+
+def test_no_planted_secret_reaches_the_bundle(exported: Exported, audited: Audited) -> None:
+    # Members are stored uncompressed, so the raw archive bytes are the files' bytes.
+    with zipfile.ZipFile(exported.bundle) as z:
+        assert all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())
+    assert_no_secret_in(audited.manifest.secrets, {"bundle.zip": exported.bundle.read_bytes()})
+
+
+def _probes(data: bytes) -> list[int]:
+    """Offsets to change: in each member's zip header and content, and in the zip directory.
+
+    tests/test_evidence.py changes every single byte of a small bundle; this samples a real one.
+    """
+    probes: list[int] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for info in z.infolist():
+            start = info.header_offset
+            content = start + 30 + len(info.filename)
+            probes += [start + 10, start + 30]  # the header's time field, the first byte of the name
+            if info.file_size:
+                probes += [content, content + info.file_size // 2, content + info.file_size - 1]
+        probes += [z.start_dir, z.start_dir + 12, len(data) - 12, len(data) - 1]
+    return probes
+
+
+def test_changing_a_byte_anywhere_in_the_bundle_fails_verification(exported: Exported, tmp_path: Path) -> None:
+    data = exported.bundle.read_bytes()
+    target = tmp_path / "tampered.zip"
+    for offset in _probes(data):
+        changed = bytearray(data)
+        changed[offset] ^= 0x20
+        target.write_bytes(bytes(changed))
+        result = verify_bundle(target, exported.public_key)
+        assert not result.ok and result.failed_file, f"a change at byte {offset} went unnoticed"
+
+
+def test_verify_names_the_file_that_was_changed(exported: Exported, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    data = exported.bundle.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        info = z.getinfo("compliance/gdpr-report.html")
+    at = info.header_offset + 30 + len(info.filename) + 100
+    changed = bytearray(data)
+    changed[at] = ord("X") if changed[at] != ord("X") else ord("Y")
+    (tmp_path / "b.zip").write_bytes(bytes(changed))
+    assert run("evidence", "verify", str(tmp_path / "b.zip"), "--public-key", str(exported.public_key)) == 1
+    err = capsys.readouterr().err
+    assert "verification FAILED at 'compliance/gdpr-report.html'" in err and "Traceback" not in err
+
+
+def test_a_bundle_resigned_by_someone_else_fails_under_the_trusted_key(
+        exported: Exported, audited: Audited, tmp_path: Path) -> None:
+    assert run("evidence", "keygen", "--private-key", str(tmp_path / "mallory.key"),
+               "--public-key", str(tmp_path / "mallory.pub")) == 0
+    forged = tmp_path / "forged.zip"
+    assert run("evidence", "export", "--db", audited.db, "--out", str(forged),
+               "--sign-key", str(tmp_path / "mallory.key")) == 0
+    assert verify_bundle(forged).ok  # self-consistent under its own key...
+    result = verify_bundle(forged, exported.public_key)  # ...but not made by the trusted signer
+    assert not result.ok and result.failed_file == "manifest.json"
+
+
+def test_an_unsigned_bundle_still_carries_hashes(audited: Audited, exported: Exported, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    unsigned = tmp_path / "unsigned.zip"
+    assert run("evidence", "export", "--db", audited.db, "--out", str(unsigned)) == 0
+    assert run("evidence", "verify", str(unsigned)) == 0
+    assert "UNSIGNED" in capsys.readouterr().out
+    with zipfile.ZipFile(unsigned) as z:
+        assert "manifest.sig" not in z.namelist() and json.loads(z.read("manifest.json"))["files"]
+    assert run("evidence", "verify", str(unsigned), "--public-key", str(exported.public_key)) == 1
+    assert "not signed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", ["not-a-zip", "missing-key", "out-is-dir"])
+def test_evidence_bad_input_is_one_line(audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        case: str) -> None:
+    if case == "not-a-zip":
+        (tmp_path / "x.zip").write_text("hello")
+        assert run("evidence", "verify", str(tmp_path / "x.zip")) == 1
+    elif case == "missing-key":
+        assert run("evidence", "export", "--db", audited.db, "--out", str(tmp_path / "b.zip"),
+                   "--sign-key", str(tmp_path / "nope.key")) == 2
+        assert not (tmp_path / "b.zip").exists()
+    else:
+        assert run("evidence", "export", "--db", audited.db, "--out", str(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "Traceback" not in err
