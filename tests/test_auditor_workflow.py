@@ -470,3 +470,12 @@ def test_evidence_bad_input_is_one_line(audited: Audited, tmp_path: Path, capsys
         assert run("evidence", "export", "--db", audited.db, "--out", str(tmp_path)) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "Traceback" not in err
+
+
+def test_the_scan_report_shows_attestations_and_exceptions(audited: Audited) -> None:
+    soup = BeautifulSoup((audited.root / "out" / "report.html").read_text(), "html.parser")
+    attestations = soup.find(id="attestations-table").get_text(" ")
+    assert "CL-11" in attestations and "Dana Reyes (CISO)" in attestations and "IN FORCE" in attestations
+    rows = {r.th.get_text(): r.get_text(" ") for r in soup.find(id="exceptions-table").tbody.find_all("tr")}
+    assert "EXPIRED" in rows["old-cmek-waiver"] and "4 findings" in rows["old-cmek-waiver"]
+    assert "ACTIVE" in rows["dev-sandbox"]
