@@ -30,13 +30,16 @@ def short_type(resource_type: str) -> str:
 
 
 def require_listed(ctx: CheckContext, types: Iterable[str], account: str, region: str | None = None) -> None:
-    """Consult the scope of each type so a failed list call raises `Unseen` (the engine makes it ERROR).
+    """Consult the scope of each type so a failed list call, or a failed describe of a resource that
+    could be a referrer, raises `Unseen` (the engine makes it ERROR).
 
     `ctx.referrers` silently returns what was collected; a check that reasons
     about who refers to a resource must first make sure nothing was hidden.
     """
     for resource_type in types:
-        ctx.resources(resource_type, account=account, region=region)
+        for resource in ctx.resources(resource_type, account=account, region=region):
+            # A resource whose describe failed may refer here without its reference being seen.
+            ctx.get(resource.uid)
 
 
 def _key_matches(ref: str, key: Resource) -> bool:

@@ -27,6 +27,8 @@ SAGEMAKER_TYPES = (
     TRAINING_JOB, PROCESSING_JOB, TRANSFORM_JOB, "aws.sagemaker.model_package_group", MODEL_PACKAGE,
     MONITORING_SCHEDULE, "aws.sagemaker.feature_group",
 )
+# MonitoringScheduleStatus values of a schedule that runs (or is about to).
+_RUNNING_SCHEDULE = ("Scheduled", "Pending")
 
 
 
@@ -519,7 +521,7 @@ def endpoint_config_instance_redundancy(config: Resource, ctx: CheckContext) -> 
     reads=("DataCaptureConfig.EnableCapture", "DataCaptureConfig.CaptureStatus"),
 )
 def endpoint_data_capture(endpoint: Resource, ctx: CheckContext) -> Verdict:
-    """PASS when DataCaptureConfig.EnableCapture is true and capture is not Stopped; absent = no capture configured."""
+    """PASS only when DataCaptureConfig.EnableCapture is true and CaptureStatus is Started; absent = no capture."""
     enabled = get(endpoint.config, "DataCaptureConfig.EnableCapture")
     status = get(endpoint.config, "DataCaptureConfig.CaptureStatus")
     evidence = {"DataCaptureConfig.EnableCapture": shown(enabled), "DataCaptureConfig.CaptureStatus": shown(status)}
@@ -528,6 +530,10 @@ def endpoint_data_capture(endpoint: Resource, ctx: CheckContext) -> Verdict:
                       "is not captured.", **evidence)
     if status == "Stopped":
         return failed(f"{endpoint.name} has data capture enabled but CaptureStatus Stopped.", **evidence)
+    if status != "Started":
+        # DataCaptureConfigSummary always carries CaptureStatus (Started or Stopped): anything else is unjudgeable.
+        return failed(f"{endpoint.name} has data capture enabled but DataCaptureConfig.CaptureStatus "
+                      f"{display(status)}, not Started, so capture is not shown to run.", **evidence)
     return passed(f"{endpoint.name} captures inference data (CaptureStatus {shown(status)}).", **evidence)
 
 
@@ -543,15 +549,21 @@ def endpoint_data_capture(endpoint: Resource, ctx: CheckContext) -> Verdict:
     reads=("monitors<-MonitoringScheduleStatus",),
 )
 def endpoint_monitoring_schedule(endpoint: Resource, ctx: CheckContext) -> Verdict:
-    """PASS when a monitoring schedule that is not Stopped or Failed monitors the endpoint; none = unmonitored."""
+    """PASS when a Scheduled or Pending monitoring schedule monitors the endpoint; any other status does not count,
+    and none = unmonitored."""
     require_listed(ctx, [MONITORING_SCHEDULE], endpoint.account, endpoint.region)
     schedules = ctx.referrers(endpoint, "monitors")
     statuses = {s.name: shown(get(s.config, "MonitoringScheduleStatus")) for s in schedules}
     evidence = {"monitors<-MonitoringScheduleStatus": statuses}
-    active = [name for name, status in statuses.items() if status not in ("Stopped", "Failed")]
+    # Only the documented running states count: an absent or unknown status proves nothing is monitored.
+    active = [name for name, status in statuses.items() if status in _RUNNING_SCHEDULE]
     if active:
         return passed(f"{endpoint.name} is monitored by schedule {active[0]} ({statuses[active[0]]}).", **evidence)
     if statuses:
+        unknown = [f"{n}: {display(s)}" for n, s in statuses.items() if s not in ("Stopped", "Failed")]
+        if unknown:
+            return failed(f"{endpoint.name} has no monitoring schedule known to run; MonitoringScheduleStatus "
+                          f"{', '.join(unknown)} is not Scheduled or Pending.", **evidence)
         return failed(f"{endpoint.name} has only stopped or failed monitoring schedules "
                       f"({', '.join(f'{n}: {s}' for n, s in statuses.items())}).", **evidence)
     return failed(f"{endpoint.name} has no monitoring schedule.", **evidence)

@@ -8,6 +8,8 @@ Every failed call becomes a `CollectionError`; nothing failed is left out silent
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -182,6 +184,35 @@ class AwsEngine:
     def _api_name(client: Any, op: str) -> str:
         return client.meta.method_to_api_mapping.get(op, op)
 
+    def _malformed(self, service: str, region: str, op: str, message: str) -> _Failure:
+        return _Failure(self._api_name(self.session.client(service, region), op), "MalformedResponse", message)
+
+    def _params(self, service: str, region: str, op: str, template: Mapping[str, Any],
+                source: Mapping[str, Any], where: str) -> Any:
+        """Parameters of a follow-up call; a field the answer lacks fails that call, not the scan."""
+        try:
+            return render(dict(template), self._values(region, source))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise self._malformed(service, region, op, f"{where} lacks {exc}, so the call could not be made") from exc
+
+    def _require_document(self, spec: ListSpec, region: str, summary: Mapping[str, Any] | None,
+                          document: Any) -> None:
+        """A describe answer must be an object still naming the resource its list item named."""
+        if not isinstance(document, dict):
+            raise self._malformed(spec.service, region, spec.describe_op,
+                                  f"the answer is {type(document).__name__}, not the documented object")
+        if summary is None:
+            return
+        try:
+            render(spec.uid, self._values(region, summary))
+        except (KeyError, IndexError, ValueError):
+            return  # the list item does not name it either: the uid comes from elsewhere
+        try:
+            render(spec.uid, self._values(region, document))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise self._malformed(spec.service, region, spec.describe_op,
+                                  f"the answer lacks {exc}, which identifies the resource") from exc
+
     def _fail(self, service: str, region: str, failure: _Failure, resource_type: str,
               resource_uid: str | None = None) -> None:
         with self._lock:
@@ -216,10 +247,13 @@ class AwsEngine:
         failed: _Failure | None = None
         if spec.describe_op:
             try:
-                params = render(dict(spec.describe_params), self._values(region, summary))
+                listed = self._api_name(self.session.client(spec.service, region), spec.list_op)
+                params = self._params(spec.service, region, spec.describe_op, spec.describe_params, summary,
+                                      f"the {listed} item")
                 answer = self._invoke(spec.service, region, spec.describe_op, params)
                 described = get(answer, spec.describe_key) if spec.describe_key else answer
-                config = {**({} if isinstance(item, dict) else {"item": item}), **dict(described)}
+                self._require_document(spec, region, summary if isinstance(item, dict) else None, described)
+                config = {**({} if isinstance(item, dict) else {"item": item}), **described}
                 if isinstance(item, str):
                     config.pop("item", None)
             except _Failure as failure:
@@ -242,7 +276,9 @@ class AwsEngine:
         try:
             uid = render(uid_t, values)
         except (KeyError, IndexError, ValueError):
-            uid = f"aws:{self.session.account}:{where}:{rtype}:{config.get('item') or id(config)}"
+            # Stable across scans, so the same unnamed resource is the same resource next time.
+            digest = hashlib.sha256(json.dumps(_plain(config), sort_keys=True, default=str).encode()).hexdigest()
+            uid = f"aws:{self.session.account}:{where}:{rtype}:{config.get('item') or digest[:16]}"
         try:
             name = render(name_t, values)
         except (KeyError, IndexError, ValueError):
@@ -255,7 +291,8 @@ class AwsEngine:
             if read.when is not None and not read.when(record.config):
                 continue
             try:
-                params = render(dict(read.params), self._values(region, record.config))
+                params = self._params(service, region, read.operation, read.params, record.config,
+                                      "the stored configuration")
                 if read.paginate:
                     value: Any = self._paginate(service, region, read.operation, params,
                                                 read.paginate, read.page_size)
@@ -266,8 +303,6 @@ class AwsEngine:
                         if value is ABSENT:
                             continue
                 if read.parse_json and isinstance(value, str):
-                    import json
-
                     try:
                         value = json.loads(value)
                     except ValueError:
@@ -387,6 +422,13 @@ class AwsEngine:
                     self._fail(spec.service, region, failure, spec.type, uid)
             return
         for item in found:
+            if not isinstance(item, dict):
+                failure = self._malformed(spec.service, region, spec.describe_op,
+                                          f"an item of the answer is {type(item).__name__}, not an object")
+                for uid in ids.values():
+                    self._fail(spec.service, region, failure, spec.type, uid)
+                return
+        for item in found:
             self._finish_referenced(spec, region, dict(item))
 
     def _fetch_one(self, spec: ReferencedSpec, region: str, ident: str, uid: str) -> None:
@@ -398,7 +440,12 @@ class AwsEngine:
             self._fail(spec.service, region, failure, spec.type, uid)
             return
         body = get(answer, spec.result_key) if spec.result_key else answer
-        config = {spec.id_param: ident, **_plain(dict(body))} if not spec.result_key else _plain(dict(body))
+        if not isinstance(body, dict):
+            self._fail(spec.service, region, self._malformed(
+                spec.service, region, spec.describe_op,
+                f"the answer is {type(body).__name__}, not the documented object"), spec.type, uid)
+            return
+        config = {spec.id_param: ident, **_plain(body)} if not spec.result_key else _plain(body)
         record = self._finish_referenced(spec, region, config)
         if record.uid != uid:
             with self._lock:

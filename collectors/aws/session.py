@@ -16,12 +16,13 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
-    EndpointConnectionError,
+    HTTPClientError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
     ProfileNotFound,
 )
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from cspm_ai.errors import ConfigError, CredentialsError, CspmError
 
@@ -83,7 +84,8 @@ class AwsSession:
                 f"AWS rejected the credentials ({code}).",
                 "Refresh them (`aws sso login`, new access keys) and check the profile.",
             ) from exc
-        except EndpointConnectionError as exc:
+        except (BotoConnectionError, HTTPClientError) as exc:
+            # Timeouts and resets (after botocore's retries) are the network, not the credentials.
             raise CspmError(f"Cannot reach AWS STS: {exc}.",
                             "Check the network, a proxy, or AWS_ENDPOINT_URL.") from exc
         except (NoRegionError, BotoCoreError) as exc:
