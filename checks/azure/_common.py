@@ -16,6 +16,19 @@ DESTINATIONS = ("workspaceId", "storageAccountId", "eventHubAuthorizationRuleId"
 
 
 
+def not_an_object(doc: Any, path: str) -> str | None:
+    """The first step above the leaf of `path` that is present but not an object: `get` reads the leaf
+    as absent there, which must not pass for the service default."""
+    node, parts = doc, path.split(".")
+    for depth, part in enumerate(parts[:-1], start=1):
+        if not isinstance(node, dict) or node.get(part) is None:
+            return None
+        node = node[part]
+        if not isinstance(node, dict):
+            return ".".join(parts[:depth])
+    return None
+
+
 def effective(value: Any, default: Any) -> Any:
     """The value the service applies: ARM omits (or returns null for) settings left at their default."""
     return default if value is ABSENT or value is None else value

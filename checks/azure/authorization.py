@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from cspm_ai.doc import display, get, is_set, shown
-from cspm_ai.model import Resource, Severity, Verdict, failed, passed
+from cspm_ai.model import Resource, Severity, Verdict, errored, failed, passed
 from cspm_ai.registry import CheckContext, check
 
 ASSIGNMENT = "azure.authorization.role_assignment"
@@ -68,6 +68,11 @@ def no_broad_privileged_roles(assignment: Resource, ctx: CheckContext) -> Verdic
     principal = get(assignment.config, "properties.principalId")
     kind = get(assignment.config, "properties.principalType")
     evidence.update({"properties.principalId": shown(principal), "properties.principalType": shown(kind)})
+    if role is None and not is_set(get(assignment.config, "properties.roleDefinitionId")):
+        # roleDefinitionId is required: without it nothing says which role is granted.
+        return errored(f"{assignment.name} has properties.roleDefinitionId "
+                       f"{display(get(assignment.config, 'properties.roleDefinitionId'))}, so the role it grants "
+                       "cannot be judged.", **evidence)
     if role is None:
         return passed(f"{assignment.name} grants no Owner, Contributor or User Access Administrator role.",
                       **evidence)

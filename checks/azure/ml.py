@@ -9,9 +9,10 @@ from checks.azure._common import (
     diagnostic_settings,
     effective,
     identity_principals,
+    not_an_object,
 )
 from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
-from cspm_ai.model import Resource, Severity, Verdict, failed, passed
+from cspm_ai.model import Resource, Severity, Verdict, errored, failed, passed
 from cspm_ai.registry import CheckContext, check
 
 WORKSPACE = "azure.ml.workspace"
@@ -24,6 +25,9 @@ ML_TYPES = (WORKSPACE, ONLINE_ENDPOINT, ONLINE_DEPLOYMENT, BATCH_ENDPOINT, "azur
             REGISTRY)
 # Compute types whose nodes Azure ML creates and manages (the rest are attached, managed elsewhere).
 MANAGED_COMPUTE = ("ComputeInstance", "AmlCompute")
+# The rest of ARM's ComputeType enum: attached compute whose nodes Azure ML does not manage.
+ATTACHED_COMPUTE = ("AKS", "Kubernetes", "VirtualMachine", "HDInsight", "DataFactory", "Databricks",
+                    "DataLakeAnalytics", "SynapseSpark")
 
 
 @check(
@@ -221,6 +225,10 @@ def _compute_type(compute: Resource) -> Any:
 
 def _not_managed(compute: Resource, what: str) -> Verdict:
     ctype = _compute_type(compute)
+    if ctype not in ATTACHED_COMPUTE:
+        # computeType is required: missing or unknown, nothing says who manages the nodes.
+        return errored(f"{compute.name} has properties.computeType {display(ctype)}, not a compute type ARM "
+                       f"defines, so its {what} cannot be judged.", **{"properties.computeType": shown(ctype)})
     return passed(f"{compute.name} is computeType {display(ctype)}, attached compute whose {what} Azure ML does "
                   "not manage (check it on the underlying resource).", **{"properties.computeType": shown(ctype)})
 
@@ -271,6 +279,10 @@ def compute_no_public_ssh(compute: Resource, ctx: CheckContext) -> Verdict:
     ctype = _compute_type(compute)
     if ctype == "ComputeInstance":
         path = "properties.properties.sshSettings.sshPublicAccess"
+        malformed = not_an_object(compute.config, path)
+        if malformed:
+            return errored(f"{compute.name} has {malformed} {display(get(compute.config, malformed))}, not an "
+                           f"object, so {path} cannot be read.", **{malformed: get(compute.config, malformed)})
         value = get(compute.config, path)
         evidence = {"properties.computeType": ctype, path: shown(value)}
         if effective(value, "Disabled") == "Disabled":

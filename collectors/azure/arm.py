@@ -72,7 +72,9 @@ class ArmReader:
             credential, _UNUSED_SUBSCRIPTION, base_url=self.endpoint,
             # Tokens must be for this cloud's Resource Manager, not the public one.
             credential_scopes=[f"{self.endpoint}/.default"],
-            retry_total=RETRY_ATTEMPTS, retry_backoff_factor=retry_backoff_factor,
+            # azure-core caps retries on 429/5xx at 3 unless told otherwise; a throttled subscription
+            # needs them all. Connection and read failures keep azure-core's bound of 3.
+            retry_total=RETRY_ATTEMPTS, retry_status=RETRY_ATTEMPTS, retry_backoff_factor=retry_backoff_factor,
         )
 
     def _url(self, path_or_url: str, api_version: str | None) -> str:
@@ -116,7 +118,12 @@ class ArmReader:
                 raise ArmFailure(rbac_action(path), None, "RepeatedNextLink", f"nextLink repeats: {next_url}")
             seen.add(next_url)
             page = self.get(next_url, None)
-            items.extend(v for v in page.get("value") or [] if isinstance(v, dict))
+            value = page.get("value")
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                # Reading a wrongly shaped page as empty would hide every resource on it.
+                raise ArmFailure(rbac_action(path), None, "MalformedResponse",
+                                 'the page has no "value" list of objects')
+            items.extend(value)
             link = page.get("nextLink")
             next_url = link if isinstance(link, str) and link else None
             if next_url and _origin(next_url) != _origin(self.endpoint):
