@@ -11,7 +11,7 @@ from checks.gcp._common import (
     region_of,
 )
 from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
-from cspm_ai.model import Resource, Severity, Verdict, failed, passed
+from cspm_ai.model import Resource, Severity, Verdict, errored, failed, passed
 from cspm_ai.registry import CheckContext, check
 
 ENDPOINT = "gcp.vertex.endpoint"
@@ -200,6 +200,10 @@ def _tail(name: Any) -> str:
     return "/".join(parts[2:]) if len(parts) > 2 and parts[0] == "projects" else name
 
 
+def _known_state(state: Any) -> bool:
+    return isinstance(state, str) and state.startswith("JOB_STATE_") and state != "JOB_STATE_UNSPECIFIED"
+
+
 @check(
     id="gcp.vertex.endpoint_monitored",
     resource_types=ENDPOINT,
@@ -215,14 +219,22 @@ def _tail(name: Any) -> str:
 def endpoint_monitored(ep: Resource, ctx: CheckContext) -> Verdict:
     """PASS when a gcp.vertex.model_monitoring_job of the same project names this endpoint in `endpoint` (compared
     without the project segment, which may be an id or a number) and its state is not JOB_STATE_CANCELLED or
-    JOB_STATE_FAILED; none = FAIL. Unlisted monitoring jobs = ERROR."""
+    JOB_STATE_FAILED; none = FAIL. Unlisted monitoring jobs, or none known active while one has a state that is
+    not a known name (a number the client does not know, or none), = ERROR."""
     name = get(ep.config, "name")
     jobs = [j for j in ctx.resources(MONITORING_JOB, account=ep.account)
             if _tail(get(j.config, "endpoint")) == _tail(name) and _tail(name)]
     summary = [{"name": j.name, "state": shown(get(j.config, "state"))} for j in jobs]
-    active = [j for j in jobs if get(j.config, "state") not in ENDED_STATES]
+    # The collector stores enum names; a number (a state this client does not know) or no state cannot be judged.
+    known = [j for j in jobs if _known_state(get(j.config, "state"))]
+    active = [j for j in known if get(j.config, "state") not in ENDED_STATES]
     if active:
         return passed(f"{ep.name} is watched by monitoring job {active[0].name}.", monitoringJobs=summary)
+    unknown = [j for j in jobs if j not in known]
+    if unknown:
+        return errored(f"{ep.name} could not be judged: monitoring job {unknown[0].name} has state "
+                       f"{display(get(unknown[0].config, 'state'))}, which is not a known job state.",
+                       monitoringJobs=summary)
     if jobs:
         return failed(f"{ep.name} has {len(jobs)} monitoring job(s), all cancelled or failed.", monitoringJobs=summary)
     return failed(f"{ep.name} has no model monitoring job, so drift and skew go unnoticed.", monitoringJobs=[])

@@ -23,6 +23,7 @@ from collectors.gcp.specs import READS, Read
 
 DEFAULT_UNIVERSE = "googleapis.com"
 RAW_PAGE_SIZE = 100  # serviceAccounts.list, accessPolicies.list and servicePerimeters.list maximum
+ATTEMPT_TIMEOUT = 60.0  # seconds one HTTP attempt may take; some generated methods default to none (wait forever)
 
 
 class GoogleFailure(Exception):
@@ -84,6 +85,7 @@ class GoogleApis:
     def __init__(self, credentials: Any, endpoints: Endpoints | None = None, *, workers: int = 16,
                  retry_initial: float = 1.0, retry_timeout: float = 600.0) -> None:
         from google.api_core import retry
+        from requests.exceptions import Timeout
 
         self.credentials = credentials
         self.endpoints = endpoints or Endpoints()
@@ -91,10 +93,11 @@ class GoogleApis:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._session: Any = None
-        # 429 and 5xx (and dropped connections) are retried with jittered exponential backoff; the
-        # deadline is generous because a throttled scan must finish with the same results.
-        self.retry = retry.Retry(predicate=retry.if_transient_error, initial=retry_initial, maximum=32.0,
-                                 multiplier=2.0, timeout=retry_timeout)
+        # 429 and 5xx, dropped connections and timed-out reads (every call here is a read, safe to repeat)
+        # are retried with jittered exponential backoff; the deadline is generous because a throttled scan
+        # must finish with the same results.
+        self.retry = retry.Retry(predicate=lambda exc: retry.if_transient_error(exc) or isinstance(exc, Timeout),
+                                 initial=retry_initial, maximum=32.0, multiplier=2.0, timeout=retry_timeout)
         self.permissions_used: set[str] = set()
 
     # -- clients -------------------------------------------------------------------------
@@ -153,7 +156,8 @@ class GoogleApis:
             location: str | None = None) -> dict[str, Any]:
         """One resource through a generated client's method (`name` unless given), as READS[name]."""
         call = getattr(self.client(api, cls, location), method or name)
-        return self._guard(READS[name], lambda: to_json(call(request=dict(request), retry=self.retry)))
+        return self._guard(READS[name], lambda: to_json(call(request=dict(request), retry=self.retry,
+                                                             timeout=ATTEMPT_TIMEOUT)))
 
     def list(self, name: str, api: str, cls: str, request: Mapping[str, Any], *, method: str | None = None,
              location: str | None = None) -> list[dict[str, Any]]:
@@ -164,7 +168,7 @@ class GoogleApis:
         def pages() -> list[dict[str, Any]]:
             items: list[dict[str, Any]] = []
             seen: set[str] = set()
-            for page in call(request=dict(request), retry=self.retry).pages:
+            for page in call(request=dict(request), retry=self.retry, timeout=ATTEMPT_TIMEOUT).pages:
                 items.extend(to_json(item) for item in _items(page))
                 token = page.next_page_token
                 if token in seen:
@@ -186,7 +190,7 @@ class GoogleApis:
         session = self._raw_session()
 
         def fetch(query: dict[str, str]) -> dict[str, Any]:
-            response = session.get(url, params=query, timeout=60)
+            response = session.get(url, params=query, timeout=ATTEMPT_TIMEOUT)
             if response.status_code >= 400:
                 raise exceptions.from_http_response(response)
             try:
@@ -195,6 +199,10 @@ class GoogleApis:
                 raise ParseError("the answer was not JSON") from exc
             if not isinstance(body, dict):
                 raise ParseError("the answer was not a JSON object")
+            items = body.get(key)
+            # An item of the wrong shape dropped here would read as "none": a PASS on garbage.
+            if items is not None and (not isinstance(items, list) or not all(isinstance(v, dict) for v in items)):
+                raise ParseError(f"{key} was not a list of objects")
             return body
 
         def pages() -> list[dict[str, Any]]:
@@ -205,7 +213,7 @@ class GoogleApis:
             seen: set[str] = set()
             while True:
                 body = self.retry(fetch)(dict(query))
-                items.extend(v for v in body.get(key) or [] if isinstance(v, dict))
+                items.extend(body.get(key) or [])
                 token = body.get("nextPageToken") if paged else None
                 if not token:
                     return items

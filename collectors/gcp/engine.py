@@ -305,10 +305,15 @@ class GcpEngine:
         except GoogleFailure as failure:
             self._fail(failure, project, SERVICE_ACCOUNT)
             return
+        whole = [a for a in accounts if isinstance(a.get("email"), str) and isinstance(a.get("name"), str)]
+        if len(whole) < len(accounts):
+            # An account that cannot be named cannot be judged: its project's accounts are ERROR, not skipped.
+            self._fail(GoogleFailure(READS["list_service_accounts"], None, "MalformedResponse",
+                                     f"{len(accounts) - len(whole)} service account(s) came without a name or email"),
+                       project, SERVICE_ACCOUNT)
         with self._lock:
-            for account in accounts:
-                if isinstance(account.get("email"), str):
-                    self._listed_accounts[account["email"].lower()] = (project, account)
+            for account in whole:
+                self._listed_accounts[account["email"].lower()] = (project, account)
 
     def _keys(self, record: _Record) -> None:
         try:
@@ -379,6 +384,9 @@ class GcpEngine:
             policies = self.apis.raw_list("list_access_policies", "accesscontextmanager", "v1/accessPolicies",
                                           "accessPolicies", {"parent": account})
             for policy in policies:
+                if not isinstance(policy.get("name"), str) or not policy["name"]:
+                    raise GoogleFailure(READS["list_access_policies"], None, "MalformedResponse",
+                                        "an access policy came without a name, so its perimeters cannot be listed")
                 for perimeter in self.apis.raw_list("list_perimeters", "accesscontextmanager",
                                                     f"v1/{policy['name']}/servicePerimeters", "servicePerimeters"):
                     self._store(PERIMETER, account, GLOBAL, perimeter, api="accesscontextmanager",
