@@ -73,6 +73,13 @@ class CollectionError:
     resource_type: str | None = None
     resource_uid: str | None = None
 
+    def __post_init__(self) -> None:
+        # Cloud error messages quote request parameters (a SAS URL, a connection string): every
+        # failure is scrubbed once, here, before anything stores, reports or prints it.
+        from cspm_ai.redact import redact_text
+
+        object.__setattr__(self, "message", redact_text(self.message))
+
 
 @dataclass(frozen=True)
 class Scope:

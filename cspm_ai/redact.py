@@ -8,7 +8,9 @@ Two nets, because secrets show up two ways in AI resource configuration:
 
 Each hit is replaced by `[REDACTED:<kind>]` and reported as (path, kind); the
 value itself is never kept. Base64 notebook lifecycle scripts are decoded,
-redacted and re-encoded so the stored script stays readable and safe.
+redacted and re-encoded so the stored script stays readable and safe; any
+other base64 run that decodes to text holding a credential (a service account
+key file in an environment variable) is replaced whole.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 MARK = "[REDACTED:{kind}]"
@@ -31,15 +34,28 @@ _SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.DOTALL)),
     ("aws_access_key_id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")),
     ("github_token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
-    ("openai_api_key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}")),
+    # Before OpenAI's rule, which would otherwise claim `sk-ant-...` as its own.
     ("anthropic_api_key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}")),
+    ("openai_api_key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}")),
     ("huggingface_token", re.compile(r"\bhf_[A-Za-z0-9]{30,}")),
     ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
     ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
     ("azure_storage_key", re.compile(r"(?<=AccountKey=)[A-Za-z0-9+/=]{40,}")),
-    ("azure_sas_signature", re.compile(r"(?<=[?&]sig=)[A-Za-z0-9%+/=]{20,}")),
+    # Service Bus, Event Hubs and IoT Hub connection strings.
+    ("azure_shared_access_key", re.compile(r"(?<=SharedAccessKey=)[A-Za-z0-9+/=]{40,}")),
+    # A storage account key on its own: 64 random bytes are 86 base64 characters and "==".
+    ("azure_storage_key", re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])")),
+    # Entra ID (Azure AD) client secrets: three characters, a digit, "Q~", then 31 to 34 more.
+    ("azure_client_secret", re.compile(r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}"
+                                       r"(?![A-Za-z0-9_~.-])")),
+    # A SAS token's signature, inside a URL or as a bare token string (`sv=...&sig=...` or `sig=...`).
+    ("azure_sas_signature", re.compile(r"(?<=\bsig=)[A-Za-z0-9%+/=]{20,}")),
 )
+
+# Base64 text hiding a credential: a service account key file or PEM block put in an environment
+# variable or a script base64-encoded. Shorter runs are ids and digests, not worth decoding.
+_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=])")
 
 # user:password@ inside any URL-like string; only the password is removed.
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:)(?P<pw>[^\s@/]+)(?=@)")
@@ -49,7 +65,8 @@ _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:)(?P<p
 _SECRET_WORDS = frozenset({"password", "passwd", "pass", "pwd", "passphrase", "secret", "token", "apikey",
                            "credential", "credentials", "sas", "connectionstring"})
 _SECRET_PAIRS = frozenset({("api", "key"), ("access", "key"), ("private", "key"), ("client", "secret"),
-                           ("connection", "string"), ("auth", "key"), ("account", "key"), ("conn", "str")})
+                           ("connection", "string"), ("auth", "key"), ("account", "key"), ("conn", "str"),
+                           ("storage", "key"), ("shared", "key"), ("master", "key"), ("subscription", "key")})
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 # Names that carry a secret-like word but hold no secret (ids, ARNs of keys).
 _NOT_SECRET_NAME = re.compile(
@@ -102,7 +119,7 @@ def _looks_like_secret_value(value: str) -> bool:
 
 def _secret_name(name: str) -> bool:
     words = [w.lower() for w in _WORD.findall(name)]
-    secret = any(w in _SECRET_WORDS for w in words) or any(p in _SECRET_PAIRS for p in zip(words, words[1:]))
+    secret = any(w in _SECRET_WORDS for w in words) or any(p in _SECRET_PAIRS for p in pairwise(words))
     return secret and not _NOT_SECRET_NAME.search(name)
 
 
@@ -114,21 +131,48 @@ def redact_text(text: str, on_hit: Callable[[str], None] | None = None) -> str:
             on_hit(kind)
         return MARK.format(kind=kind)
 
+    def encoded(m: re.Match[str]) -> str:
+        decoded = _decode_script(m.group(0))
+        if decoded is None:
+            return m.group(0)
+        inner: list[str] = []
+        redact_text(decoded, inner.append)
+        if not inner:
+            return m.group(0)
+        for kind in inner[1:]:
+            hit(kind)
+        return hit(inner[0])
+
+    text = _BASE64_RUN.sub(encoded, text)
     for kind, pattern in _SHAPES:
         text = pattern.sub(lambda _m, k=kind: hit(k), text)
     text = _URL_PASSWORD.sub(lambda m: m.group("head") + hit("url_password"), text)
 
-    def assignment(m: re.Match[str]) -> str:
+    def assignment(m: re.Match[str]) -> str | None:
         if not _secret_name(m.group("name")) or not _looks_like_secret_value(m.group("value")):
-            return m.group(0)
+            return None
         is_flag = m.string[max(0, m.start("name") - 2):m.start("name")].endswith("-")
         if m.group("sep").strip() == "" and not (m.group("name").isupper() or is_flag):
             # "password reset" in prose is not an assignment; `--db_password x` on a
             # command line (script mode hyperparameters, echoed in FailureReason) is.
-            return m.group(0)
+            return None
         return f"{m.group('name')}{m.group('sep')}{m.group('q')}{hit('secret_assignment')}{m.group('q')}"
 
-    return _ASSIGNMENT.sub(assignment, text)
+    # Not re.sub: a word that is not an assignment must not swallow the next one as its value
+    # ("boom with token=...", "python3 -u train.py --db_password ..."), so the search resumes
+    # right after each name that was let through.
+    parts: list[str] = []
+    pos = 0
+    while (m := _ASSIGNMENT.search(text, pos)) is not None:
+        replacement = assignment(m)
+        if replacement is None:
+            parts.append(text[pos:m.end("name")])
+            pos = m.end("name")
+        else:
+            parts.append(text[pos:m.start()] + replacement)
+            pos = m.end()
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _decode_script(value: str) -> str | None:
