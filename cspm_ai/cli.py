@@ -59,8 +59,11 @@ class _State:
 
 
 def safe_text(value: object) -> Text:
-    """Cloud-supplied text for the terminal: no markup, no escape sequences."""
-    return Text(_CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(value)))
+    """Cloud-supplied text for the terminal: no markup, no escape sequences, and nothing that starts a
+    line or reorders what is shown (tab, newline, bidi controls, Unicode line separators)."""
+    text = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(value))
+    return Text(re.sub(r"[\t\n\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]",
+                       "\N{REPLACEMENT CHARACTER}", text))
 
 
 def _console() -> Console:
@@ -240,17 +243,25 @@ def _version(value: bool) -> None:
 def root(
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Print the version and exit.")] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")] = False,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="Show tracebacks for internal errors and SDK debug logs (credentials scrubbed).")] = False,
     config: Annotated[Optional[Path], typer.Option("--config", help="Config file (TOML).")] = None,
 ) -> None:
     _State.debug = debug
     _State.config_path = config
-    if not debug:
+    if debug:
+        # SDK diagnostics go to stderr, with credentials scrubbed from every record.
+        from cspm_ai.logsafe import configure_debug_logging
+
+        configure_debug_logging()
+    else:
         # SDKs log multi-line diagnostics (azure-identity's credential chain report, for one);
         # the user gets our one-line error and hint instead, and --debug restores them.
         import logging
 
-        for name in ("azure", "botocore", "boto3", "urllib3", "google"):
+        from cspm_ai.logsafe import QUIET_LOGGERS
+
+        for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
@@ -660,7 +671,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             sys.exit(130)
         if _State.debug or os.environ.get("CSPM_AI_DEBUG"):
             raise
-        _report_error(f"internal error: {type(exc).__name__}: {exc}",
+        from cspm_ai.logsafe import scrub
+
+        _report_error(scrub(f"internal error: {type(exc).__name__}: {exc}"),
                       "re-run with --debug for a traceback, and report it as a bug.")
         sys.exit(70)
     # Without standalone mode click hands back typer.Exit codes instead of exiting.

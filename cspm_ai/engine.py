@@ -209,6 +209,8 @@ def _judge(check: CheckSpec, resource: Resource, ctx: _Context, snapshot: Snapsh
             f"Check {check.id} could not judge {resource.name}: {type(exc).__name__}: {exc}.",
             {"exception": type(exc).__name__},
         )
-    if not isinstance(verdict, Verdict) or verdict.status not in Status:
+    # isinstance, not `in Status`: a plain string status must become ERROR, not a TypeError.
+    if (not isinstance(verdict, Verdict) or not isinstance(verdict.status, Status)
+            or not isinstance(verdict.message, str)):
         return Verdict(Status.ERROR, f"Check {check.id} returned no valid verdict.", {})
     return verdict
