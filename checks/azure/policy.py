@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checks.azure._common import not_an_object
 from cspm_ai.doc import ABSENT, get, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
 from cspm_ai.registry import CheckContext, check
@@ -24,12 +25,15 @@ SUBSCRIPTION = "azure.subscription"
 )
 def assignments_monitor_compliance(subscription: Resource, ctx: CheckContext) -> Verdict:
     """PASS when at least one azure.policy.assignment in the subscription has properties.enforcementMode Default
-    (absent = Default); none, or only DoNotEnforce, FAIL. A failed assignment list makes it ERROR."""
+    (absent = Default); none, or only DoNotEnforce or malformed ones, FAIL. A failed assignment list makes it
+    ERROR."""
     assignments = ctx.resources(ASSIGNMENT, account=subscription.account)
     modes = {}
     for assignment in assignments:
         mode = get(assignment.config, "properties.enforcementMode")
         modes[assignment.name] = shown(mode)
+        if not_an_object(assignment.config, "properties.enforcementMode") is not None:
+            continue  # a mangled assignment proves nothing: "absent" must not read as Default here
         if mode is ABSENT or mode is None or mode == "Default":
             return passed(f"{subscription.name} has policy assignment {assignment.name} with enforcementMode "
                           f"{'Default' if mode == 'Default' else '<absent> (means Default)'}.",

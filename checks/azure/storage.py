@@ -22,9 +22,9 @@ MODERN_TLS = ("TLS1_2", "TLS1_3")
     reads=("properties.minimumTlsVersion", "properties.supportsHttpsTrafficOnly"),
 )
 def account_tls12_https_only(account: Resource, ctx: CheckContext) -> Verdict:
-    """PASS when properties.minimumTlsVersion is TLS1_2 or TLS1_3 and supportsHttpsTrafficOnly is not false.
+    """PASS when properties.minimumTlsVersion is TLS1_2 or TLS1_3 and supportsHttpsTrafficOnly is true or absent.
     Absent minimumTlsVersion = TLS1_0 (older accounts); absent supportsHttpsTrafficOnly = true (the default
-    since API 2019-04-01)."""
+    since API 2019-04-01); any value but a boolean true fails, as it proves nothing."""
     tls = get(account.config, "properties.minimumTlsVersion")
     https = get(account.config, "properties.supportsHttpsTrafficOnly")
     evidence = {"properties.minimumTlsVersion": shown(tls), "properties.supportsHttpsTrafficOnly": shown(https)}
@@ -34,6 +34,8 @@ def account_tls12_https_only(account: Resource, ctx: CheckContext) -> Verdict:
         problems.append(f"minimumTlsVersion {display(tls)}{note}")
     if https is False:
         problems.append("supportsHttpsTrafficOnly false, so plain HTTP is accepted")
+    elif https is not True and https is not ABSENT:
+        problems.append(f"supportsHttpsTrafficOnly {display(https)}, not a boolean, so HTTPS-only is not shown")
     if problems:
         return failed(f"{account.name} has {' and '.join(problems)}.", **evidence)
     return passed(f"{account.name} has minimumTlsVersion {tls} and accepts HTTPS traffic only.", **evidence)

@@ -70,6 +70,8 @@ CASES: list[Case] = [
          one(STORAGE, {"properties.minimumTlsVersion": DROP}), says="absent means TLS1_0"),
     Case("azure.storage.account_tls12_https_only", FAIL, "http-allowed",
          one(STORAGE, {"properties.supportsHttpsTrafficOnly": False}), says="plain HTTP"),
+    Case("azure.storage.account_tls12_https_only", FAIL, "https-flag-a-string",
+         one(STORAGE, {"properties.supportsHttpsTrafficOnly": "false"}), says="not a boolean"),
 ]
 
 

@@ -132,6 +132,8 @@ CASES: list[Case] = [
          subscription_with(POLICY, {"properties.enforcementMode": DROP}), says="means Default"),
     Case("azure.policy.assignments_monitor_compliance", FAIL, "do-not-enforce",
          subscription_with(POLICY, {"properties.enforcementMode": "DoNotEnforce"}), says="none with enforcementMode"),
+    Case("azure.policy.assignments_monitor_compliance", FAIL, "properties-not-an-object",
+         subscription_with(POLICY, {"properties": "Default"}), says="none with enforcementMode"),
     Case("azure.policy.assignments_monitor_compliance", FAIL, "none", one(SUBSCRIPTION),
          says="no Azure Policy assignments"),
     Case("azure.policy.assignments_monitor_compliance", ERROR, "unlisted", policies_unlisted),
