@@ -185,6 +185,15 @@ def evaluate(snapshot: Snapshot, checks: Iterable[CheckSpec], settings: Evaluati
                     provider=err.provider, account=err.account, region=err.region,
                     resource_type=rtype, uid=scope_uid, name=f"all {rtype} in {err.region}",
                 ))
+            # A resource whose own read failed before anything of it was stored (a key or role
+            # definition fetched because an AI resource names it) still gets its findings: ERROR.
+            for uid, err in snapshot.uid_errors.items():
+                if err.resource_type == rtype and uid not in snapshot.by_uid:
+                    findings.append(_finding(
+                        check, _error_verdict(err, f"{rtype} {uid}"),
+                        provider=err.provider, account=err.account, region=err.region,
+                        resource_type=rtype, uid=uid, name=uid.rstrip("/").rsplit("/", 1)[-1],
+                    ))
             for resource in snapshot.by_type.get(rtype, ()):
                 findings.append(_finding(
                     check, _judge(check, resource, ctx, snapshot),

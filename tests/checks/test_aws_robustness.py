@@ -67,3 +67,17 @@ def test_malformed_neighbours_never_crash(spec: CheckSpec) -> None:
             relations = [Relation(target.uid, kind, n.uid) for n in neighbours for kind in RELATION_KINDS]
             relations += [Relation(n.uid, kind, target.uid) for n in neighbours for kind in RELATION_KINDS]
             assert _statuses(spec, [target, *neighbours], relations) == [], (rtype, salt)
+
+
+def test_a_resource_whose_own_read_failed_before_it_was_stored_gets_error_findings() -> None:
+    from cspm_ai.model import CollectionError
+
+    key = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-aaaa-bbbb-cccc-000000000000"
+    denied = CollectionError("aws", "123456789012", "eu-west-1", "kms", "DescribeKey", "AccessDenied",
+                             "not authorized to perform kms:DescribeKey", resource_type="aws.kms.key",
+                             resource_uid=key)
+    key_checks = [c for c in AWS_CHECKS if "aws.kms.key" in c.resource_types]
+    findings = evaluate(Snapshot([], [], [denied]), key_checks, EvaluationSettings(scan_started_at=SCAN_AT))
+    assert key_checks and len(findings) == len(key_checks)
+    assert all(f.status is Status.ERROR and f.resource_uid == key and "kms:DescribeKey" in f.message
+               for f in findings)
