@@ -256,6 +256,8 @@ class AwsEngine:
                 config = {**({} if isinstance(item, dict) else {"item": item}), **described}
                 if isinstance(item, str):
                     config.pop("item", None)
+                    if spec.item_key:
+                        config[spec.item_key] = item
             except _Failure as failure:
                 failed = failure
         record = self._record(spec.type, spec.service, where, region, config, spec.uid, spec.name)

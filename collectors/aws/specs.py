@@ -52,6 +52,8 @@ class ListSpec:
     # "referenced": keep only resources that a kept resource points at (IAM roles used by AI).
     keep: Literal["all", "referenced"] = "all"
     derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # reshape before storing
+    # A list of bare ids (GuardDuty's DetectorIds): keep each under this key, since the describe lacks it.
+    item_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ ACCOUNT_SERVICES: tuple[ListSpec, ...] = (
     ),
     ListSpec(
         type="aws.guardduty.detector", service="guardduty", scope="regional",
-        list_op="list_detectors", list_key="DetectorIds", page_size=50,
+        list_op="list_detectors", list_key="DetectorIds", page_size=50, item_key="DetectorId",
         describe_op="get_detector", describe_params={"DetectorId": "{item}"},
         uid="arn:{partition}:guardduty:{region}:{account}:detector/{DetectorId}", name="{DetectorId}",
     ),

@@ -144,3 +144,11 @@ def test_unknown_region_is_a_config_error(small_estate: dict[str, str]) -> None:
 
     with pytest.raises(ConfigError, match="us-east-9"):
         aws_collector(session=AwsSession(boto_session=boto3.Session()), regions=["us-east-9"])
+
+
+def test_a_guardduty_detector_is_named_by_its_arn(small_estate: dict[str, str]) -> None:
+    # ListDetectors gives bare ids and GetDetector does not repeat the id: it is kept from the list.
+    detector_id = boto3.client("guardduty").create_detector(Enable=True)["DetectorId"]
+    (detector,) = [r for r in _collect().resources if r.type == "aws.guardduty.detector"]
+    assert detector.uid == f"arn:aws:guardduty:us-east-1:123456789012:detector/{detector_id}"
+    assert detector.name == detector_id and detector.config["DetectorId"] == detector_id
