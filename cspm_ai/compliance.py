@@ -90,6 +90,14 @@ class Framework(_Data):
             hits.update(c.id for c in self._by_checklist.get(item, ()))
         return [c for c in self.controls if c.id in hits]
 
+    def checks_by_control(self, checks: Iterable[tuple[str, Iterable[str]]]) -> dict[str, list[str]]:
+        """Control id -> the ids of `checks` ((id, checklist) pairs) that give evidence for it, in one pass."""
+        mapped: dict[str, list[str]] = {c.id: [] for c in self.controls}
+        for check_id, items in checks:
+            for control in self.controls_for(check_id, items):
+                mapped[control.id].append(check_id)
+        return mapped
+
     def control(self, control_id: str) -> Control:
         for control in self.controls:
             if control.id == control_id:

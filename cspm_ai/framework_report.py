@@ -111,9 +111,13 @@ def build_framework_report(
     day = scan.started_at.date()
     controls: list[ControlResult] = []
     used: dict[str, Finding] = {}
+    checks_of = framework.checks_by_control((cid, spec.checklist) for cid, spec in specs.items())
+    by_check: dict[str, list[Finding]] = {}
+    for f in attested:
+        by_check.setdefault(f.check_id, []).append(f)
     for control in framework.controls:
-        mapped = [cid for cid, spec in specs.items() if control in framework.controls_for(cid, spec.checklist)]
-        mine = [f for f in attested if f.check_id in mapped]
+        mapped = checks_of[control.id]
+        mine = sorted((f for cid in mapped for f in by_check.get(cid, ())), key=_finding_order)
         used.update((f.id, f) for f in mine)
         relevant = [a for a in attestations if a.item in control.checklist]
         controls.append(_control_result(control, mapped, mine, relevant, specs, day))
