@@ -36,8 +36,7 @@ def _scan(workers: int, latency: float) -> tuple[float, int, int]:
         manifest = register_gcp_estate(replay, denied_project=False, page_size=1000)
         for route in replay.registered():
             route.callback = _delayed(route.callback, latency)  # type: ignore[attr-defined]
-        engine = GcpEngine(GoogleApis(AnonymousCredentials()), organization=manifest.organization_id,
-                           workers=workers)
+        engine = GcpEngine(GoogleApis(AnonymousCredentials()), organization=manifest.organization_id, workers=workers)
         started = time.perf_counter()
         result = engine.collect()
         elapsed = time.perf_counter() - started

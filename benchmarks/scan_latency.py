@@ -52,20 +52,27 @@ def main() -> None:
     from moto_fixtures.bulk import build_bulk_estate
     from moto_fixtures.server import running_server
 
-    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
-    with running_server(latency_ms=args.latency_ms) as endpoint, \
-            mock.patch.dict(os.environ, {**env, "AWS_ENDPOINT_URL": endpoint}):
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    with (
+        running_server(latency_ms=args.latency_ms) as endpoint,
+        mock.patch.dict(os.environ, {**env, "AWS_ENDPOINT_URL": endpoint}),
+    ):
         built = build_bulk_estate(regions=REGIONS, per_region=args.per_region)
-        print(f"estate: {built} SageMaker resources in {len(REGIONS)} regions, "
-              f"{args.latency_ms} ms per API call")
+        print(f"estate: {built} SageMaker resources in {len(REGIONS)} regions, {args.latency_ms} ms per API call")
         pooled, calls, seen = _scan_seconds(args.workers, endpoint)
         print(f"pooled ({args.workers} workers): {pooled:6.1f} s, {calls} API calls, {seen} resources")
         if not args.skip_sequential:
             sequential, calls_seq, seen_seq = _scan_seconds(1, endpoint)
             print(f"sequential (1 worker):  {sequential:6.1f} s, {calls_seq} API calls, {seen_seq} resources")
-            print(f"speed-up: {sequential / pooled:.1f}x "
-                  f"(pooled takes {100 * pooled / sequential:.0f}% of the sequential time)")
+            print(
+                f"speed-up: {sequential / pooled:.1f}x "
+                f"(pooled takes {100 * pooled / sequential:.0f}% of the sequential time)"
+            )
 
 
 if __name__ == "__main__":

@@ -29,16 +29,20 @@ def in_allowed_region(resource: Resource, ctx: CheckContext, region: str | None 
         evidence["location"] = resource.region
     allowed = ctx.allowed_regions
     if allowed is None:
-        return manual(f"{resource.name} is in {resource.region}, but no allowed regions are configured; attest "
-                      "data residency for this region.", **evidence)
+        return manual(
+            f"{resource.name} is in {resource.region}, but no allowed regions are configured; attest "
+            "data residency for this region.",
+            **evidence,
+        )
     evidence["allowed_regions"] = sorted(allowed)
     if region in allowed or resource.region in allowed:
         return passed(f"{resource.name} is in allowed region {region}.", **evidence)
     return failed(f"{resource.name} is in {resource.region}, which is not an allowed region.", **evidence)
 
 
-def setting_is(resource: Resource, path: str, wanted: str, absent_means: str,
-               consequence: str | None = None) -> Verdict:
+def setting_is(
+    resource: Resource, path: str, wanted: str, absent_means: str, consequence: str | None = None
+) -> Verdict:
     """PASS when a string setting equals `wanted`; absent or null takes the service default `absent_means`.
 
     The FAIL message says what the wrong value means (`consequence`), or else what was wanted.

@@ -24,14 +24,14 @@ from cspm_ai.model import Attestation, Finding, Status
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 
 
-def new_attestation(item: str, *, by: str, evidence: str, expires: str, note: str = "",
-                    now: datetime | None = None) -> tuple[Attestation, bytes | None]:
+def new_attestation(
+    item: str, *, by: str, evidence: str, expires: str, note: str = "", now: datetime | None = None
+) -> tuple[Attestation, bytes | None]:
     """Validate what the user typed and build the attestation (with the evidence file's bytes)."""
     now = now or datetime.now(UTC)
     item = item.strip().upper()
     if item not in checklist():
-        raise ConfigError(f"Unknown checklist item {item!r}.",
-                          "Choose one of: " + ", ".join(checklist()) + ".")
+        raise ConfigError(f"Unknown checklist item {item!r}.", "Choose one of: " + ", ".join(checklist()) + ".")
     if not by.strip():
         raise ConfigError("--by is empty.", "Name the person who attests, e.g. --by 'Dana Reyes (CISO)'.")
     try:
@@ -39,12 +39,20 @@ def new_attestation(item: str, *, by: str, evidence: str, expires: str, note: st
     except ValueError as exc:
         raise ConfigError(f"--expires {expires!r} is not a date.", "Give it as YYYY-MM-DD.") from exc
     if expires_on < now.date():
-        raise ConfigError(f"--expires {expires_on.isoformat()} is already past.",
-                          "An attestation must be in force today; give a future date.")
+        raise ConfigError(
+            f"--expires {expires_on.isoformat()} is already past.",
+            "An attestation must be in force today; give a future date.",
+        )
     content, digest, label = _evidence(evidence)
     attestation = Attestation(
-        id=str(uuid.uuid4()), item=item, attested_by=by.strip(), attested_at=now,
-        expires_on=expires_on, evidence=label, note=note.strip(), evidence_sha256=digest,
+        id=str(uuid.uuid4()),
+        item=item,
+        attested_by=by.strip(),
+        attested_at=now,
+        expires_on=expires_on,
+        evidence=label,
+        note=note.strip(),
+        evidence_sha256=digest,
     )
     return attestation, content
 
@@ -55,17 +63,22 @@ def _evidence(evidence: str) -> tuple[bytes | None, str | None, str]:
         return None, None, evidence
     path = Path(evidence).expanduser()
     if not path.is_file():
-        raise ConfigError(f"Evidence {evidence!r} is neither an http(s) URL nor a readable file.",
-                          "Pass the file that proves the item (a report, a signed PDF) or a link to it.")
+        raise ConfigError(
+            f"Evidence {evidence!r} is neither an http(s) URL nor a readable file.",
+            "Pass the file that proves the item (a report, a signed PDF) or a link to it.",
+        )
     size = path.stat().st_size
     if size > MAX_EVIDENCE_BYTES:
-        raise ConfigError(f"Evidence file {path} is {size} bytes; the limit is {MAX_EVIDENCE_BYTES}.",
-                          "Store large evidence elsewhere and pass its URL.")
+        raise ConfigError(
+            f"Evidence file {path} is {size} bytes; the limit is {MAX_EVIDENCE_BYTES}.",
+            "Store large evidence elsewhere and pass its URL.",
+        )
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"Cannot read evidence file {path}: {exc.strerror or exc}.",
-                          "Check its permissions.") from exc
+        raise ConfigError(
+            f"Cannot read evidence file {path}: {exc.strerror or exc}.", "Check its permissions."
+        ) from exc
     return content, hashlib.sha256(content).hexdigest(), path.name
 
 
@@ -81,12 +94,15 @@ def in_force(attestations: Iterable[Attestation], item: str, day: date) -> tuple
 
 
 def describe(attestation: Attestation) -> str:
-    return (f"attested by {attestation.attested_by} on {attestation.attested_at.date().isoformat()} "
-            f"with evidence {attestation.evidence}")
+    return (
+        f"attested by {attestation.attested_by} on {attestation.attested_at.date().isoformat()} "
+        f"with evidence {attestation.evidence}"
+    )
 
 
-def apply_attestations(findings: Sequence[Finding], attestations: Sequence[Attestation],
-                       as_of: datetime) -> list[Finding]:
+def apply_attestations(
+    findings: Sequence[Finding], attestations: Sequence[Attestation], as_of: datetime
+) -> list[Finding]:
     """Turn MANUAL findings PASS (every item attested and in force) or FAIL (an attestation expired)."""
     if not attestations:
         return list(findings)
@@ -101,14 +117,26 @@ def apply_attestations(findings: Sequence[Finding], attestations: Sequence[Attes
         in_effect = [(i, a) for i, (s, a) in verdicts.items() if s is Status.PASS and a is not None]
         if expired:
             item, att = expired[0]
-            out.append(_judged(finding, Status.FAIL, att,
-                               f"The attestation of {item} for {finding.resource_name} expired on "
-                               f"{att.expires_on.isoformat()} ({describe(att)}); attest it again."))
+            out.append(
+                _judged(
+                    finding,
+                    Status.FAIL,
+                    att,
+                    f"The attestation of {item} for {finding.resource_name} expired on "
+                    f"{att.expires_on.isoformat()} ({describe(att)}); attest it again.",
+                )
+            )
         elif in_effect and len(in_effect) == len(verdicts):
             item, att = in_effect[0]
-            out.append(_judged(finding, Status.PASS, att,
-                               f"{item} for {finding.resource_name} is {describe(att)}, "
-                               f"in force until {att.expires_on.isoformat()}."))
+            out.append(
+                _judged(
+                    finding,
+                    Status.PASS,
+                    att,
+                    f"{item} for {finding.resource_name} is {describe(att)}, "
+                    f"in force until {att.expires_on.isoformat()}.",
+                )
+            )
         else:
             out.append(finding)
     return out

@@ -12,10 +12,16 @@ from cspm_ai.registry import CheckSpec
 def catalogue_json(checks: Sequence[CheckSpec]) -> str:
     rows = [
         {
-            "id": c.id, "version": c.version, "title": c.title, "severity": c.severity.value,
-            "resource_types": list(c.resource_types), "checklist": list(c.checklist),
+            "id": c.id,
+            "version": c.version,
+            "title": c.title,
+            "severity": c.severity.value,
+            "resource_types": list(c.resource_types),
+            "checklist": list(c.checklist),
             "compliance": {k: list(v) for k, v in c.compliance.items()},
-            "remediation": c.remediation, "description": c.description, "reads": list(c.reads),
+            "remediation": c.remediation,
+            "description": c.description,
+            "reads": list(c.reads),
         }
         for c in checks
     ]

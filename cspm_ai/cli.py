@@ -62,8 +62,9 @@ def safe_text(value: object) -> Text:
     """Cloud-supplied text for the terminal: no markup, no escape sequences, and nothing that starts a
     line or reorders what is shown (tab, newline, bidi controls, Unicode line separators)."""
     text = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(value))
-    return Text(re.sub(r"[\t\n\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]",
-                       "\N{REPLACEMENT CHARACTER}", text))
+    return Text(
+        re.sub(r"[\t\n\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]", "\N{REPLACEMENT CHARACTER}", text)
+    )
 
 
 def _console() -> Console:
@@ -87,8 +88,9 @@ def _formats(value: str | None, settings: Settings) -> list[str]:
     chosen = _split(value) or settings.formats
     unknown = [f for f in chosen if f not in REPORT_FORMATS]
     if unknown:
-        raise ConfigError(f"Unknown report format {', '.join(map(repr, unknown))}.",
-                          f"Choose from: {', '.join(REPORT_FORMATS)}.")
+        raise ConfigError(
+            f"Unknown report format {', '.join(map(repr, unknown))}.", f"Choose from: {', '.join(REPORT_FORMATS)}."
+        )
     return chosen
 
 
@@ -101,8 +103,9 @@ def _output_dir(value: Path | None, settings: Settings) -> Path:
             pass
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise OutputError(f"Cannot write reports to {directory}: {reason}.",
-                          "Pass --output-dir with a directory you can write to.") from exc
+        raise OutputError(
+            f"Cannot write reports to {directory}: {reason}.", "Pass --output-dir with a directory you can write to."
+        ) from exc
     return directory
 
 
@@ -124,8 +127,13 @@ class _Run:
     mutelist: Mutelist | None = None
 
 
-def _prepare(db: str | None, output_dir: Path | None, format: str | None,
-             default_db: Callable[[], str] | None = None, mutelist: Path | None = None) -> _Run:
+def _prepare(
+    db: str | None,
+    output_dir: Path | None,
+    format: str | None,
+    default_db: Callable[[], str] | None = None,
+    mutelist: Path | None = None,
+) -> _Run:
     settings = _settings()
     formats = _formats(format, settings)
     rules = _mutelist(mutelist, settings)
@@ -158,8 +166,14 @@ def _progress(console: Console, label: str) -> Iterator[Callable[[int, int], Non
         TimeElapsedColumn,
     )
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:
@@ -168,18 +182,17 @@ def _progress(console: Console, label: str) -> Iterator[Callable[[int, int], Non
         yield update
 
 
-def _write_reports(inventory: Inventory, scan: ScanRecord, output_dir: Path,
-                   formats: Sequence[str]) -> list[Path]:
+def _write_reports(inventory: Inventory, scan: ScanRecord, output_dir: Path, formats: Sequence[str]) -> list[Path]:
     from cspm_ai.report import build_report
     from reports import write_reports
 
-    report = build_report(scan, inventory.findings(scan.id), inventory.errors(scan.id), __version__,
-                          inventory.attestations())
+    report = build_report(
+        scan, inventory.findings(scan.id), inventory.errors(scan.id), __version__, inventory.attestations()
+    )
     return write_reports(report, output_dir, formats)
 
 
-def _print_summary(console: Console, scan: ScanRecord, findings: Sequence[Finding],
-                   paths: Sequence[Path]) -> None:
+def _print_summary(console: Console, scan: ScanRecord, findings: Sequence[Finding], paths: Sequence[Path]) -> None:
     by_status = Counter(f.status for f in findings)
     by_severity = Counter(f.severity for f in findings if f.status == Status.FAIL)
     console.print(Text(f"Scan {scan.id} ({scan.status})", style="bold"))
@@ -193,9 +206,10 @@ def _print_summary(console: Console, scan: ScanRecord, findings: Sequence[Findin
         sev.add_column(severity.value, justify="right")
     sev.add_row(*(str(by_severity.get(s, 0)) for s in Severity))
     console.print(sev)
-    worst = sorted((f for f in findings if f.status == Status.FAIL and f.severity in
-                    (Severity.CRITICAL, Severity.HIGH)),
-                   key=lambda f: (SEVERITY_ORDER[f.severity], f.check_id, f.resource_uid))
+    worst = sorted(
+        (f for f in findings if f.status == Status.FAIL and f.severity in (Severity.CRITICAL, Severity.HIGH)),
+        key=lambda f: (SEVERITY_ORDER[f.severity], f.check_id, f.resource_uid),
+    )
     if worst:
         top = Table(title=f"Critical and high failures (first {min(len(worst), 15)} of {len(worst)})")
         for col in ("severity", "check", "region", "resource"):
@@ -208,11 +222,21 @@ def _print_summary(console: Console, scan: ScanRecord, findings: Sequence[Findin
         console.print(Text(f"{muted} finding(s) muted by exceptions; the reports show each with its reason."))
     for rule in scan.exceptions:
         if rule.get("status") == "expired":
-            console.print(safe_text(f"exception {rule.get('id')} expired on {rule.get('expires')}: it no longer "
-                                    f"mutes the {rule.get('matched')} finding(s) it matches"), style="yellow")
+            console.print(
+                safe_text(
+                    f"exception {rule.get('id')} expired on {rule.get('expires')}: it no longer "
+                    f"mutes the {rule.get('matched')} finding(s) it matches"
+                ),
+                style="yellow",
+            )
     if scan.status != "complete":
-        console.print(Text("Scan is INCOMPLETE: some resources could not be read; "
-                           "see the ERROR findings and errors[] in the report.", style="bold yellow"))
+        console.print(
+            Text(
+                "Scan is INCOMPLETE: some resources could not be read; "
+                "see the ERROR findings and errors[] in the report.",
+                style="bold yellow",
+            )
+        )
     for path in paths:
         console.print(Text(f"wrote {path}"))
 
@@ -229,8 +253,11 @@ def _fail_on(findings: Sequence[Finding], threshold: Severity | None) -> int:
     if threshold is None:
         return 0
     limit = SEVERITY_ORDER[threshold]
-    return 1 if any(f.status == Status.FAIL and not f.muted and SEVERITY_ORDER[f.severity] <= limit
-                    for f in findings) else 0
+    return (
+        1
+        if any(f.status == Status.FAIL and not f.muted and SEVERITY_ORDER[f.severity] <= limit for f in findings)
+        else 0
+    )
 
 
 def _version(value: bool) -> None:
@@ -241,10 +268,13 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
-                                                    help="Print the version and exit.")] = None,
-    debug: Annotated[bool, typer.Option(
-        "--debug", help="Show tracebacks for internal errors and SDK debug logs (credentials scrubbed).")] = False,
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show tracebacks for internal errors and SDK debug logs (credentials scrubbed)."),
+    ] = False,
     config: Annotated[Optional[Path], typer.Option("--config", help="Config file (TOML).")] = None,
 ) -> None:
     _State.debug = debug
@@ -266,27 +296,36 @@ def root(
 
 
 FormatOpt = Annotated[Optional[str], typer.Option("--format", help="Comma-separated: json,html.")]
-DbOpt = Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy URL of the inventory "
-                                              "(default: SQLite in the user data directory).")]
+DbOpt = Annotated[
+    Optional[str],
+    typer.Option("--db", help="SQLAlchemy URL of the inventory (default: SQLite in the user data directory)."),
+]
 OutOpt = Annotated[Optional[Path], typer.Option("--output-dir", help="Where reports are written.")]
-FailOnOpt = Annotated[Optional[Severity], typer.Option(
-    "--fail-on", help="Exit 1 when an unmuted FAIL of this severity or worse is found.")]
-MutelistOpt = Annotated[Optional[Path], typer.Option(
-    "--mutelist", help="YAML file of exceptions (accepted risks) to mark muted; see the README.")]
+FailOnOpt = Annotated[
+    Optional[Severity],
+    typer.Option("--fail-on", help="Exit 1 when an unmuted FAIL of this severity or worse is found."),
+]
+MutelistOpt = Annotated[
+    Optional[Path],
+    typer.Option("--mutelist", help="YAML file of exceptions (accepted risks) to mark muted; see the README."),
+]
 
 
 @scan_app.command("aws")
 def scan_aws(
     profile: Annotated[Optional[str], typer.Option("--profile", help="AWS named profile.")] = None,
-    regions: Annotated[Optional[str], typer.Option(
-        "--regions", help="Comma-separated regions (default: every region the account has enabled).")] = None,
-    allowed_regions: Annotated[Optional[str], typer.Option(
-        "--allowed-regions", help="Regions where AI data may live (CL-09); without it CL-09 is MANUAL.")] = None,
+    regions: Annotated[
+        Optional[str],
+        typer.Option("--regions", help="Comma-separated regions (default: every region the account has enabled)."),
+    ] = None,
+    allowed_regions: Annotated[
+        Optional[str],
+        typer.Option("--allowed-regions", help="Regions where AI data may live (CL-09); without it CL-09 is MANUAL."),
+    ] = None,
     db: DbOpt = None,
     output_dir: OutOpt = None,
     format: FormatOpt = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=256,
-                                                   help="Concurrent API calls.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=256, help="Concurrent API calls.")] = None,
     fail_on: FailOnOpt = None,
     mutelist: MutelistOpt = None,
 ) -> None:
@@ -298,25 +337,39 @@ def scan_aws(
     settings, console, inventory = run.settings, run.console, run.inventory
     allowed = _split(allowed_regions) or settings.allowed_regions
     pool = workers or settings.aws.workers
-    collector = aws_collector(profile=profile or settings.aws.profile,
-                              regions=_split(regions) or settings.aws.regions, workers=pool)
+    collector = aws_collector(
+        profile=profile or settings.aws.profile, regions=_split(regions) or settings.aws.regions, workers=pool
+    )
     if allowed:
         collector.session.resolve_regions(allowed)  # an unknown allowed region is a typo: say so
     with _progress(console, f"Scanning AWS {collector.session.account}") as progress:
-        scan = run_scan(inventory, [collector], allowed_regions=allowed, progress=progress, mutelist=run.mutelist,
-                        options={"profile": profile, "regions": list(collector.regions), "workers": pool})
+        scan = run_scan(
+            inventory,
+            [collector],
+            allowed_regions=allowed,
+            progress=progress,
+            mutelist=run.mutelist,
+            options={"profile": profile, "regions": list(collector.regions), "workers": pool},
+        )
     _finish_scan(run, scan, fail_on)
 
 
 @scan_app.command("azure")
 def scan_azure(
-    subscriptions: Annotated[Optional[str], typer.Option(
-        "--subscriptions", help="Comma-separated subscription ids (default: every one the identity can read).")] = None,
-    allowed_regions: Annotated[Optional[str], typer.Option(
-        "--allowed-regions", help="Locations where AI data may live (CL-09); without it CL-09 is MANUAL.")] = None,
+    subscriptions: Annotated[
+        Optional[str],
+        typer.Option(
+            "--subscriptions", help="Comma-separated subscription ids (default: every one the identity can read)."
+        ),
+    ] = None,
+    allowed_regions: Annotated[
+        Optional[str],
+        typer.Option("--allowed-regions", help="Locations where AI data may live (CL-09); without it CL-09 is MANUAL."),
+    ] = None,
     cloud: Annotated[str, typer.Option("--cloud", help="public, usgov or china.")] = "public",
-    arm_endpoint: Annotated[Optional[str], typer.Option(
-        "--arm-endpoint", help="Resource Manager URL (Azure Stack Hub, private endpoints).")] = None,
+    arm_endpoint: Annotated[
+        Optional[str], typer.Option("--arm-endpoint", help="Resource Manager URL (Azure Stack Hub, private endpoints).")
+    ] = None,
     db: DbOpt = None,
     output_dir: OutOpt = None,
     format: FormatOpt = None,
@@ -330,34 +383,62 @@ def scan_azure(
 
     run = _prepare(db, output_dir, format, mutelist=mutelist)
     allowed = _split(allowed_regions) or run.settings.allowed_regions
-    collector = azure_collector(subscriptions=_split(subscriptions), cloud=cloud,
-                                arm_endpoint=arm_endpoint, workers=workers)
+    collector = azure_collector(
+        subscriptions=_split(subscriptions), cloud=cloud, arm_endpoint=arm_endpoint, workers=workers
+    )
     with _progress(run.console, "Scanning Azure") as progress:
-        scan = run_scan(run.inventory, [collector], allowed_regions=allowed, progress=progress,
-                        mutelist=run.mutelist,
-                        options={"cloud": cloud, "subscriptions": _split(subscriptions), "workers": workers})
+        scan = run_scan(
+            run.inventory,
+            [collector],
+            allowed_regions=allowed,
+            progress=progress,
+            mutelist=run.mutelist,
+            options={"cloud": cloud, "subscriptions": _split(subscriptions), "workers": workers},
+        )
     _finish_scan(run, scan, fail_on)
 
 
 @scan_app.command("gcp")
 def scan_gcp(
-    projects: Annotated[Optional[str], typer.Option(
-        "--projects", help="Comma-separated project ids (default: the credentials' default project).")] = None,
-    organization: Annotated[Optional[str], typer.Option(
-        "--organization", help="Organization id: scan every active project in it (found with Cloud Asset "
-                               "Inventory).")] = None,
-    locations: Annotated[Optional[str], typer.Option(
-        "--locations", help="Comma-separated regions to read Vertex AI and Workbench in (default: wherever Cloud "
-                            "Asset Inventory finds AI resources).")] = None,
-    allowed_regions: Annotated[Optional[str], typer.Option(
-        "--allowed-regions", help="Regions where AI data may live (CL-09); without it CL-09 is MANUAL.")] = None,
-    impersonate_service_account: Annotated[Optional[str], typer.Option(
-        "--impersonate-service-account", help="Scan as this service account (needs Token Creator on it).")] = None,
-    universe_domain: Annotated[Optional[str], typer.Option(
-        "--universe-domain", help="Universe of a sovereign cloud (default: googleapis.com).")] = None,
-    api_endpoint: Annotated[Optional[list[str]], typer.Option(
-        "--api-endpoint", help="API=HOST override for private or regional endpoints, repeatable; "
-                               "{location} stands for the Vertex AI location.")] = None,
+    projects: Annotated[
+        Optional[str],
+        typer.Option("--projects", help="Comma-separated project ids (default: the credentials' default project)."),
+    ] = None,
+    organization: Annotated[
+        Optional[str],
+        typer.Option(
+            "--organization",
+            help="Organization id: scan every active project in it (found with Cloud Asset Inventory).",
+        ),
+    ] = None,
+    locations: Annotated[
+        Optional[str],
+        typer.Option(
+            "--locations",
+            help="Comma-separated regions to read Vertex AI and Workbench in (default: wherever Cloud "
+            "Asset Inventory finds AI resources).",
+        ),
+    ] = None,
+    allowed_regions: Annotated[
+        Optional[str],
+        typer.Option("--allowed-regions", help="Regions where AI data may live (CL-09); without it CL-09 is MANUAL."),
+    ] = None,
+    impersonate_service_account: Annotated[
+        Optional[str],
+        typer.Option("--impersonate-service-account", help="Scan as this service account (needs Token Creator on it)."),
+    ] = None,
+    universe_domain: Annotated[
+        Optional[str],
+        typer.Option("--universe-domain", help="Universe of a sovereign cloud (default: googleapis.com)."),
+    ] = None,
+    api_endpoint: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--api-endpoint",
+            help="API=HOST override for private or regional endpoints, repeatable; "
+            "{location} stands for the Vertex AI location.",
+        ),
+    ] = None,
     db: DbOpt = None,
     output_dir: OutOpt = None,
     format: FormatOpt = None,
@@ -374,25 +455,45 @@ def scan_gcp(
     allowed = _split(allowed_regions) or run.settings.allowed_regions
     mistyped = [r for r in allowed or () if not LOCATION.match(r)]
     if mistyped:
-        raise ConfigError(f"Allowed region {', '.join(map(repr, mistyped))} is not a Google Cloud region.",
-                          "Use region names such as us-central1 or europe-west4.")
-    collector = gcp_collector(projects=_split(projects), organization=organization, locations=_split(locations),
-                              impersonate_service_account=impersonate_service_account,
-                              universe_domain=universe_domain, api_endpoints=parse_api_endpoints(api_endpoint),
-                              workers=workers)
+        raise ConfigError(
+            f"Allowed region {', '.join(map(repr, mistyped))} is not a Google Cloud region.",
+            "Use region names such as us-central1 or europe-west4.",
+        )
+    collector = gcp_collector(
+        projects=_split(projects),
+        organization=organization,
+        locations=_split(locations),
+        impersonate_service_account=impersonate_service_account,
+        universe_domain=universe_domain,
+        api_endpoints=parse_api_endpoints(api_endpoint),
+        workers=workers,
+    )
     with _progress(run.console, "Scanning Google Cloud") as progress:
-        scan = run_scan(run.inventory, [collector], allowed_regions=allowed, progress=progress, mutelist=run.mutelist,
-                        options={"projects": collector.projects(), "organization": organization,
-                                 "locations": _split(locations), "workers": workers})
+        scan = run_scan(
+            run.inventory,
+            [collector],
+            allowed_regions=allowed,
+            progress=progress,
+            mutelist=run.mutelist,
+            options={
+                "projects": collector.projects(),
+                "organization": organization,
+                "locations": _split(locations),
+                "workers": workers,
+            },
+        )
     _finish_scan(run, scan, fail_on)
 
 
 @app.command()
 def demo(
     output_dir: OutOpt = None,
-    db: Annotated[Optional[str], typer.Option(
-        "--db", help="Inventory URL (default: demo.db in the user data directory, "
-        "kept apart from real scans).")] = None,
+    db: Annotated[
+        Optional[str],
+        typer.Option(
+            "--db", help="Inventory URL (default: demo.db in the user data directory, kept apart from real scans)."
+        ),
+    ] = None,
     format: FormatOpt = None,
 ) -> None:
     """Run the whole path offline against a simulated AI estate with good and bad resources."""
@@ -435,10 +536,13 @@ def report(
     scan: Annotated[str, typer.Option("--scan", help="Scan id, unique prefix, or 'latest'.")] = "latest",
     db: DbOpt = None,
     output_dir: OutOpt = None,
-    format: Annotated[Optional[str], typer.Option(
-        "--format", help="Comma-separated: json,html; with --framework also csv,ocsf.")] = None,
-    framework: Annotated[Optional[str], typer.Option(
-        "--framework", help="Write this framework's compliance report (`cspm-ai frameworks list`).")] = None,
+    format: Annotated[
+        Optional[str], typer.Option("--format", help="Comma-separated: json,html; with --framework also csv,ocsf.")
+    ] = None,
+    framework: Annotated[
+        Optional[str],
+        typer.Option("--framework", help="Write this framework's compliance report (`cspm-ai frameworks list`)."),
+    ] = None,
 ) -> None:
     """Write the reports of a stored scan, or with --framework its report for one compliance framework."""
     if framework is None:
@@ -455,12 +559,22 @@ def report(
     formats = framework_formats(_split(format) or ["html", "json"])
     run = _prepare(db, output_dir, None)
     record = run.inventory.get_scan(scan)
-    value = build_framework_report(chosen, record, run.inventory.findings(record.id),
-                                   run.inventory.errors(record.id), __version__, run.inventory.attestations())
+    value = build_framework_report(
+        chosen,
+        record,
+        run.inventory.findings(record.id),
+        run.inventory.errors(record.id),
+        __version__,
+        run.inventory.attestations(),
+    )
     counts = value.summary.controls
-    run.console.print(Text(f"{chosen.name} {chosen.version} on scan {record.id} ({record.status}): "
-                           f"{len(value.controls)} controls, {counts.FAIL} FAIL, {counts.ERROR} ERROR, "
-                           f"{counts.MANUAL} MANUAL, {counts.PASS} PASS"))
+    run.console.print(
+        Text(
+            f"{chosen.name} {chosen.version} on scan {record.id} ({record.status}): "
+            f"{len(value.controls)} controls, {counts.FAIL} FAIL, {counts.ERROR} ERROR, "
+            f"{counts.MANUAL} MANUAL, {counts.PASS} PASS"
+        )
+    )
     for path in write_framework_reports(value, run.directory, formats):
         run.console.print(Text(f"wrote {path}"))
 
@@ -501,9 +615,12 @@ def attest(
     inventory = _open_inventory(db, settings)
     inventory.add_attestation(attestation, content)
     digest = f" (sha256 {attestation.evidence_sha256})" if attestation.evidence_sha256 else ""
-    _console().print(safe_text(
-        f"attested {attestation.item} as {attestation.attested_by}, in force until "
-        f"{attestation.expires_on.isoformat()}; evidence {attestation.evidence}{digest}; id {attestation.id}"))
+    _console().print(
+        safe_text(
+            f"attested {attestation.item} as {attestation.attested_by}, in force until "
+            f"{attestation.expires_on.isoformat()}; evidence {attestation.evidence}{digest}; id {attestation.id}"
+        )
+    )
 
 
 @app.command()
@@ -517,17 +634,26 @@ def attestations(db: DbOpt = None) -> None:
     for col in ("item", "status", "by", "attested", "expires", "evidence", "id"):
         table.add_column(col)
     for a in _open_inventory(db, settings).attestations():
-        table.add_row(a.item, "in force" if a.valid_on(today) else "EXPIRED", safe_text(a.attested_by),
-                      a.attested_at.date().isoformat(), a.expires_on.isoformat(), safe_text(a.evidence), a.id)
+        table.add_row(
+            a.item,
+            "in force" if a.valid_on(today) else "EXPIRED",
+            safe_text(a.attested_by),
+            a.attested_at.date().isoformat(),
+            a.expires_on.isoformat(),
+            safe_text(a.evidence),
+            a.id,
+        )
     _console().print(table)
 
 
 @evidence_app.command("keygen")
 def evidence_keygen(
     private_key: Annotated[Path, typer.Option("--private-key", help="Where to write the private key.")] = Path(
-        "cspm-ai-signing.key"),
+        "cspm-ai-signing.key"
+    ),
     public_key: Annotated[Path, typer.Option("--public-key", help="Where to write the public key.")] = Path(
-        "cspm-ai-signing.pub"),
+        "cspm-ai-signing.pub"
+    ),
 ) -> None:
     """Make an Ed25519 key pair for signing evidence bundles (the private key is readable by you only)."""
     from cspm_ai.evidence import generate_keypair
@@ -544,9 +670,14 @@ def evidence_export(
     out: Annotated[Path, typer.Option("--out", help="The bundle to write, e.g. bundle.zip.")],
     scan: Annotated[str, typer.Option("--scan", help="Scan id, unique prefix, or 'latest'.")] = "latest",
     db: DbOpt = None,
-    sign_key: Annotated[Optional[Path], typer.Option(
-        "--sign-key", envvar="CSPM_AI_SIGNING_KEY",
-        help="Ed25519 private key to sign the manifest (`cspm-ai evidence keygen`).")] = None,
+    sign_key: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--sign-key",
+            envvar="CSPM_AI_SIGNING_KEY",
+            help="Ed25519 private key to sign the manifest (`cspm-ai evidence keygen`).",
+        ),
+    ] = None,
 ) -> None:
     """Write a stored scan's evidence bundle: reports, redacted configuration, catalogue, hashes, signature."""
     from cspm_ai.evidence import bundle_contents, write_bundle
@@ -554,19 +685,28 @@ def evidence_export(
     settings = _settings()
     inventory = _open_inventory(db, settings)
     record = inventory.get_scan(scan)
-    manifest = write_bundle(bundle_contents(inventory, record), out.expanduser(),
-                            sign_key.expanduser() if sign_key else None)
+    manifest = write_bundle(
+        bundle_contents(inventory, record), out.expanduser(), sign_key.expanduser() if sign_key else None
+    )
     console = _console()
     signed = manifest["signature"]
-    console.print(Text(f"wrote {out}: scan {record.id} ({record.status}), {len(manifest['files'])} files, "
-                       + (f"signed by {signed['public_key_fingerprint']}" if signed else "UNSIGNED (hashes only)")))
+    console.print(
+        Text(
+            f"wrote {out}: scan {record.id} ({record.status}), {len(manifest['files'])} files, "
+            + (f"signed by {signed['public_key_fingerprint']}" if signed else "UNSIGNED (hashes only)")
+        )
+    )
 
 
 @evidence_app.command("verify")
 def evidence_verify(
     bundle: Annotated[Path, typer.Argument(help="The evidence bundle (.zip).")],
-    public_key: Annotated[Optional[Path], typer.Option(
-        "--public-key", help="The signer's public key you trust; without it the bundle's own key is used.")] = None,
+    public_key: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--public-key", help="The signer's public key you trust; without it the bundle's own key is used."
+        ),
+    ] = None,
 ) -> None:
     """Exit 0 only when the archive is intact, every file matches its hash and the signature holds."""
     from cspm_ai.evidence import verify_bundle
@@ -574,19 +714,30 @@ def evidence_verify(
     console = _console()
     result = verify_bundle(bundle.expanduser(), public_key.expanduser() if public_key else None)
     if not result.ok:
-        _report_error(f"verification FAILED at {result.failed_file!r}: {result.problem}",
-                      "the bundle was changed or damaged after export; do not rely on it.")
+        _report_error(
+            f"verification FAILED at {result.failed_file!r}: {result.problem}",
+            "the bundle was changed or damaged after export; do not rely on it.",
+        )
         raise typer.Exit(1)
     scan = result.manifest.get("scan", {})
-    console.print(safe_text(f"OK: {result.files_checked} files match the manifest of scan {scan.get('id')} "
-                            f"({scan.get('status')}, started {scan.get('started_at')})"))
+    console.print(
+        safe_text(
+            f"OK: {result.files_checked} files match the manifest of scan {scan.get('id')} "
+            f"({scan.get('status')}, started {scan.get('started_at')})"
+        )
+    )
     if not result.signed:
         console.print(Text("UNSIGNED: the hashes hold, but nothing proves who made the bundle.", style="yellow"))
     elif result.pinned:
         console.print(Text(f"signature holds under the given public key {result.signer}"))
     else:
-        console.print(Text(f"signature holds under the bundle's own key {result.signer}; pass --public-key "
-                           "to check it was made by the signer you trust.", style="yellow"))
+        console.print(
+            Text(
+                f"signature holds under the bundle's own key {result.signer}; pass --public-key "
+                "to check it was made by the signer you trust.",
+                style="yellow",
+            )
+        )
 
 
 @app.command()
@@ -602,8 +753,13 @@ def scans(
     for col in ("id", "started", "status", "providers", "accounts"):
         table.add_column(col)
     for record in inventory.list_scans(limit=limit):
-        table.add_row(record.id, record.started_at.isoformat(timespec="seconds"), record.status,
-                      ",".join(record.providers), safe_text(",".join(s.account for s in record.scopes)))
+        table.add_row(
+            record.id,
+            record.started_at.isoformat(timespec="seconds"),
+            record.status,
+            ",".join(record.providers),
+            safe_text(",".join(s.account for s in record.scopes)),
+        )
     console.print(table)
 
 
@@ -674,8 +830,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             raise
         from cspm_ai.logsafe import scrub
 
-        _report_error(scrub(f"internal error: {type(exc).__name__}: {exc}"),
-                      "re-run with --debug for a traceback, and report it as a bug.")
+        _report_error(
+            scrub(f"internal error: {type(exc).__name__}: {exc}"),
+            "re-run with --debug for a traceback, and report it as a bug.",
+        )
         sys.exit(70)
     # Without standalone mode click hands back typer.Exit codes instead of exiting.
     sys.exit(code if isinstance(code, int) else 0)

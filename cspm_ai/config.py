@@ -47,20 +47,25 @@ def load_settings(path: Path | None = None) -> Settings:
     candidate = explicit or default_config_path()
     if not candidate.exists():
         if explicit is not None:
-            raise ConfigError(f"Config file {candidate} does not exist.",
-                              "Check the path given to --config or $CSPM_AI_CONFIG.")
+            raise ConfigError(
+                f"Config file {candidate} does not exist.", "Check the path given to --config or $CSPM_AI_CONFIG."
+            )
         return Settings()
     try:
         raw = tomllib.loads(candidate.read_text("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Cannot read config file {candidate}: {exc}.", "Check its permissions.") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Config file {candidate} is not valid TOML: {exc}.",
-                          "Fix the syntax, or move the file away to use defaults.") from exc
+        raise ConfigError(
+            f"Config file {candidate} is not valid TOML: {exc}.",
+            "Fix the syntax, or move the file away to use defaults.",
+        ) from exc
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise ConfigError(f"Config file {candidate}: {where}: {first['msg']}.",
-                          "See the README's configuration section for the accepted keys.") from exc
+        raise ConfigError(
+            f"Config file {candidate}: {where}: {first['msg']}.",
+            "See the README's configuration section for the accepted keys.",
+        ) from exc

@@ -103,14 +103,17 @@ def _gcp_estate() -> Iterator[Collector]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
         manifest = register_gcp_estate(replay, denied_project=False)
         # Anonymous: no token is requested from anywhere.
-        yield GcpEngine(GoogleApis(AnonymousCredentials()), organization=manifest.organization_id,
-                        identity="demo-scanner@ml-prod-4521.iam.gserviceaccount.com")
+        yield GcpEngine(
+            GoogleApis(AnonymousCredentials()),
+            organization=manifest.organization_id,
+            identity="demo-scanner@ml-prod-4521.iam.gserviceaccount.com",
+        )
 
 
 def run_demo(inventory: Inventory, progress: ProgressCallback | None = None) -> ScanRecord:
     from cspm_ai.scan import run_scan
 
-    collectors = [_Simulated("aws", _aws_estate), _Simulated("azure", _azure_estate),
-                  _Simulated("gcp", _gcp_estate)]
-    return run_scan(inventory, collectors, allowed_regions=DEMO_ALLOWED_REGIONS,
-                    progress=progress, options={"demo": True})
+    collectors = [_Simulated("aws", _aws_estate), _Simulated("azure", _azure_estate), _Simulated("gcp", _gcp_estate)]
+    return run_scan(
+        inventory, collectors, allowed_regions=DEMO_ALLOWED_REGIONS, progress=progress, options={"demo": True}
+    )

@@ -113,9 +113,7 @@ class _Context:
         uids = sorted(self._snap.incoming.get((resource.uid, kind), ()))
         return [self._snap.by_uid[u] for u in uids if u in self._snap.by_uid]
 
-    def resources(
-        self, resource_type: str, *, account: str | None = None, region: str | None = None
-    ) -> list[Resource]:
+    def resources(self, resource_type: str, *, account: str | None = None, region: str | None = None) -> list[Resource]:
         err = self._snap.scope_error(resource_type, account, region)
         if err is not None:
             raise Unseen(err)
@@ -136,8 +134,18 @@ def describe_error(err: CollectionError) -> str:
     return f"{err.service}:{err.operation} failed in {where} ({err.code}): {err.message}"
 
 
-def _finding(check: CheckSpec, verdict: Verdict, *, provider: str, account: str, region: str,
-             resource_type: str, uid: str, name: str, tags: dict[str, str] | None = None) -> Finding:
+def _finding(
+    check: CheckSpec,
+    verdict: Verdict,
+    *,
+    provider: str,
+    account: str,
+    region: str,
+    resource_type: str,
+    uid: str,
+    name: str,
+    tags: dict[str, str] | None = None,
+) -> Finding:
     return Finding(
         id=finding_id(check.id, uid),
         check_id=check.id,
@@ -163,8 +171,7 @@ def _error_verdict(err: CollectionError, what: str) -> Verdict:
     return Verdict(
         Status.ERROR,
         f"Could not evaluate {what}: {describe_error(err)}.",
-        {"error.operation": f"{err.service}:{err.operation}", "error.code": err.code,
-         "error.message": err.message},
+        {"error.operation": f"{err.service}:{err.operation}", "error.code": err.code, "error.message": err.message},
     )
 
 
@@ -180,27 +187,48 @@ def evaluate(snapshot: Snapshot, checks: Iterable[CheckSpec], settings: Evaluati
             for err in snapshot.scope_errors.get(rtype, ()):
                 blind_scopes.setdefault(f"{err.provider}:{err.account}:{err.region}:{rtype}", err)
             for scope_uid, err in blind_scopes.items():
-                findings.append(_finding(
-                    check, _error_verdict(err, f"any {rtype} in {err.region}"),
-                    provider=err.provider, account=err.account, region=err.region,
-                    resource_type=rtype, uid=scope_uid, name=f"all {rtype} in {err.region}",
-                ))
+                findings.append(
+                    _finding(
+                        check,
+                        _error_verdict(err, f"any {rtype} in {err.region}"),
+                        provider=err.provider,
+                        account=err.account,
+                        region=err.region,
+                        resource_type=rtype,
+                        uid=scope_uid,
+                        name=f"all {rtype} in {err.region}",
+                    )
+                )
             # A resource whose own read failed before anything of it was stored (a key or role
             # definition fetched because an AI resource names it) still gets its findings: ERROR.
             for uid, err in snapshot.uid_errors.items():
                 if err.resource_type == rtype and uid not in snapshot.by_uid:
-                    findings.append(_finding(
-                        check, _error_verdict(err, f"{rtype} {uid}"),
-                        provider=err.provider, account=err.account, region=err.region,
-                        resource_type=rtype, uid=uid, name=uid.rstrip("/").rsplit("/", 1)[-1],
-                    ))
+                    findings.append(
+                        _finding(
+                            check,
+                            _error_verdict(err, f"{rtype} {uid}"),
+                            provider=err.provider,
+                            account=err.account,
+                            region=err.region,
+                            resource_type=rtype,
+                            uid=uid,
+                            name=uid.rstrip("/").rsplit("/", 1)[-1],
+                        )
+                    )
             for resource in snapshot.by_type.get(rtype, ()):
-                findings.append(_finding(
-                    check, _judge(check, resource, ctx, snapshot),
-                    provider=resource.provider, account=resource.account, region=resource.region,
-                    resource_type=resource.type, uid=resource.uid, name=resource.name,
-                    tags=resource.tags,
-                ))
+                findings.append(
+                    _finding(
+                        check,
+                        _judge(check, resource, ctx, snapshot),
+                        provider=resource.provider,
+                        account=resource.account,
+                        region=resource.region,
+                        resource_type=resource.type,
+                        uid=resource.uid,
+                        name=resource.name,
+                        tags=resource.tags,
+                    )
+                )
     return findings
 
 
@@ -219,7 +247,10 @@ def _judge(check: CheckSpec, resource: Resource, ctx: _Context, snapshot: Snapsh
             {"exception": type(exc).__name__},
         )
     # isinstance, not `in Status`: a plain string status must become ERROR, not a TypeError.
-    if (not isinstance(verdict, Verdict) or not isinstance(verdict.status, Status)
-            or not isinstance(verdict.message, str)):
+    if (
+        not isinstance(verdict, Verdict)
+        or not isinstance(verdict.status, Status)
+        or not isinstance(verdict.message, str)
+    ):
         return Verdict(Status.ERROR, f"Check {check.id} returned no valid verdict.", {})
     return verdict

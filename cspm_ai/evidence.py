@@ -68,10 +68,12 @@ def generate_keypair(private_path: Path, public_path: Path) -> str:
         if path.exists():
             raise OutputError(f"{path} already exists.", "Choose another path; keys are never overwritten.")
     key = Ed25519PrivateKey.generate()
-    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     _write_new(private_path, private_pem, 0o600)
     _write_new(public_path, public_pem, 0o644)
     return fingerprint(public_pem)
@@ -86,8 +88,9 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
     except OSError as exc:
-        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}.",
-                          "Choose a directory you can write to.") from exc
+        raise OutputError(
+            f"Cannot write {path}: {exc.strerror or exc}.", "Choose a directory you can write to."
+        ) from exc
 
 
 def _load_private_key(path: Path) -> Any:
@@ -97,11 +100,14 @@ def _load_private_key(path: Path) -> Any:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except OSError as exc:
-        raise ConfigError(f"Cannot read signing key {path}: {exc.strerror or exc}.",
-                          "Pass the private key `cspm-ai evidence keygen` wrote.") from exc
+        raise ConfigError(
+            f"Cannot read signing key {path}: {exc.strerror or exc}.",
+            "Pass the private key `cspm-ai evidence keygen` wrote.",
+        ) from exc
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{path} is not an unencrypted PEM private key.",
-                          "Pass the private key `cspm-ai evidence keygen` wrote.") from exc
+        raise ConfigError(
+            f"{path} is not an unencrypted PEM private key.", "Pass the private key `cspm-ai evidence keygen` wrote."
+        ) from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigError(f"{path} is not an Ed25519 key.", "Make one with `cspm-ai evidence keygen`.")
     return key
@@ -114,11 +120,13 @@ def _load_public_key(pem: bytes, where: str) -> Any:
     try:
         key = serialization.load_pem_public_key(pem)
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{where} is not a PEM public key.",
-                          "Pass the public key `cspm-ai evidence keygen` wrote.") from exc
+        raise ConfigError(
+            f"{where} is not a PEM public key.", "Pass the public key `cspm-ai evidence keygen` wrote."
+        ) from exc
     if not isinstance(key, Ed25519PublicKey):
-        raise ConfigError(f"{where} is not an Ed25519 public key.",
-                          "Pass the public key `cspm-ai evidence keygen` wrote.")
+        raise ConfigError(
+            f"{where} is not an Ed25519 public key.", "Pass the public key `cspm-ai evidence keygen` wrote."
+        )
     return key
 
 
@@ -127,7 +135,8 @@ def fingerprint(public_pem: bytes) -> str:
     from cryptography.hazmat.primitives import serialization
 
     raw = _load_public_key(public_pem, "the public key").public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
     return "SHA256:" + base64.b64encode(hashlib.sha256(raw).digest()).decode("ascii").rstrip("=")
 
 
@@ -142,8 +151,9 @@ class BundleContents:
     scan: dict[str, Any]
 
 
-def write_bundle(contents: BundleContents, out: Path, signing_key: Path | None = None,
-                 now: datetime | None = None) -> dict[str, Any]:
+def write_bundle(
+    contents: BundleContents, out: Path, signing_key: Path | None = None, now: datetime | None = None
+) -> dict[str, Any]:
     """Hash every file into the manifest, sign it when a key is given, and write the zip atomically."""
     key = _load_private_key(signing_key) if signing_key is not None else None
     clashes = [p for p in contents.files if p in CONTROL_FILES or not _safe_member(p)]
@@ -164,13 +174,20 @@ def write_bundle(contents: BundleContents, out: Path, signing_key: Path | None =
     if key is not None:
         from cryptography.hazmat.primitives import serialization
 
-        public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
-        manifest["signature"] = {"algorithm": "Ed25519", "signed_file": MANIFEST,
-                                 "public_key_fingerprint": fingerprint(public_pem)}
+        public_pem = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        manifest["signature"] = {
+            "algorithm": "Ed25519",
+            "signed_file": MANIFEST,
+            "public_key_fingerprint": fingerprint(public_pem),
+        }
         manifest_bytes = _json_bytes(manifest)
-        members += [(MANIFEST, manifest_bytes), (SIGNATURE, base64.b64encode(key.sign(manifest_bytes)) + b"\n"),
-                    (SIGNER, public_pem)]
+        members += [
+            (MANIFEST, manifest_bytes),
+            (SIGNATURE, base64.b64encode(key.sign(manifest_bytes)) + b"\n"),
+            (SIGNER, public_pem),
+        ]
     else:
         members.append((MANIFEST, _json_bytes(manifest)))
     members += sorted(contents.files.items())
@@ -207,14 +224,14 @@ def _write_zip_atomically(out: Path, members: Sequence[tuple[str, bytes]]) -> No
         os.replace(temp, out)
     except OSError as exc:
         temp.unlink(missing_ok=True)
-        raise OutputError(f"Cannot write {out}: {exc.strerror or exc}.",
-                          "Choose a path in a directory you can write to.") from exc
+        raise OutputError(
+            f"Cannot write {out}: {exc.strerror or exc}.", "Choose a path in a directory you can write to."
+        ) from exc
 
 
 def _safe_member(name: str) -> bool:
     parts = name.split("/")
-    return (bool(name) and not name.startswith("/") and "\\" not in name
-            and all(p not in ("", ".", "..") for p in parts))
+    return bool(name) and not name.startswith("/") and "\\" not in name and all(p not in ("", ".", "..") for p in parts)
 
 
 # ----------------------------------------------------------------------------- verify
@@ -243,8 +260,9 @@ def verify_bundle(path: Path, public_key: Path | None = None) -> Verification:
         try:
             pinned_pem = public_key.read_bytes()
         except OSError as exc:
-            raise ConfigError(f"Cannot read public key {public_key}: {exc.strerror or exc}.",
-                              "Pass the signer's public key file.") from exc
+            raise ConfigError(
+                f"Cannot read public key {public_key}: {exc.strerror or exc}.", "Pass the signer's public key file."
+            ) from exc
         _load_public_key(pinned_pem, str(public_key))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -290,27 +308,31 @@ def _verify_contents(archive: zipfile.ZipFile, pinned_pem: bytes | None) -> Veri
         return Verification(False, "manifest.sig is damaged", failed_file=SIGNATURE)
     if signature is None:
         if claims_signed:
-            return Verification(False, "the manifest says the bundle is signed, but manifest.sig is missing",
-                                failed_file=SIGNATURE)
+            return Verification(
+                False, "the manifest says the bundle is signed, but manifest.sig is missing", failed_file=SIGNATURE
+            )
         if pinned_pem is not None:
-            return Verification(False, "the bundle is not signed, so it cannot be checked against --public-key",
-                                failed_file=SIGNATURE)
+            return Verification(
+                False, "the bundle is not signed, so it cannot be checked against --public-key", failed_file=SIGNATURE
+            )
     else:
         bundled_pem = _read(archive, SIGNER) if SIGNER in names else None
         if SIGNER in names and bundled_pem is None:
             return Verification(False, "signer.pub is damaged", failed_file=SIGNER)
         key_pem = pinned_pem if pinned_pem is not None else bundled_pem
         if key_pem is None:
-            return Verification(False, "the bundle is signed but carries no signer.pub; pass --public-key",
-                                failed_file=SIGNER)
+            return Verification(
+                False, "the bundle is signed but carries no signer.pub; pass --public-key", failed_file=SIGNER
+            )
         try:
             key = _load_public_key(key_pem, SIGNER)
         except ConfigError:
             return Verification(False, "signer.pub is not an Ed25519 public key", failed_file=SIGNER)
         if not _signature_holds(key, signature, manifest_bytes):
             who = "the --public-key given" if pinned_pem is not None else "the bundle's signer.pub"
-            return Verification(False, f"the signature of manifest.json does not hold under {who}",
-                                failed_file=MANIFEST)
+            return Verification(
+                False, f"the signature of manifest.json does not hold under {who}", failed_file=MANIFEST
+            )
         result.signed, result.signer, result.pinned = True, fingerprint(key_pem), pinned_pem is not None
         # The control files are not in the manifest, so each must be exactly as export writes it.
         if bundled_pem is not None and not _canonical_public_pem(bundled_pem):
@@ -328,8 +350,9 @@ def _verify_contents(archive: zipfile.ZipFile, pinned_pem: bytes | None) -> Veri
             return Verification(False, "the manifest lists this file but the bundle lacks it", failed_file=path)
         content = _read(archive, path)
         if content is None:
-            return Verification(False, "the file is damaged (its CRC or compressed data does not hold)",
-                                failed_file=path)
+            return Verification(
+                False, "the file is damaged (its CRC or compressed data does not hold)", failed_file=path
+            )
         if len(content) != size or hashlib.sha256(content).hexdigest() != digest:
             return Verification(False, "its SHA-256 does not match the manifest", failed_file=path)
         result.files_checked += 1
@@ -371,32 +394,68 @@ def _layout_problem(data: bytes, archive: zipfile.ZipFile) -> tuple[str, str] | 
         seen.add(name)
         if not _safe_member(name):
             return name, "unsafe member path"
-        canonical = (info.date_time == _EPOCH and info.compress_type == zipfile.ZIP_STORED
-                     and info.create_system == _UNIX and info.create_version == _VERSION
-                     and info.extract_version == _VERSION and info.external_attr == _MODE
-                     and info.internal_attr == 0 and info.flag_bits == 0
-                     and info.extra == b"" and info.comment == b"" and info.volume == 0)
+        canonical = (
+            info.date_time == _EPOCH
+            and info.compress_type == zipfile.ZIP_STORED
+            and info.create_system == _UNIX
+            and info.create_version == _VERSION
+            and info.extract_version == _VERSION
+            and info.external_attr == _MODE
+            and info.internal_attr == 0
+            and info.flag_bits == 0
+            and info.extra == b""
+            and info.comment == b""
+            and info.volume == 0
+        )
         if not canonical or info.header_offset != offset:
             return name, "its zip directory entry was altered"
-        header = data[offset:offset + _LOCAL_HEADER.size]
+        header = data[offset : offset + _LOCAL_HEADER.size]
         if len(header) < _LOCAL_HEADER.size:
             return name, "the archive is truncated"
-        (sig, version, flags, method, mtime, mdate, crc, csize, usize, name_len,
-         extra_len) = _LOCAL_HEADER.unpack(header)
-        local_name = data[offset + _LOCAL_HEADER.size:offset + _LOCAL_HEADER.size + name_len]
-        if (sig != b"PK\x03\x04" or version != _VERSION or flags != info.flag_bits
-                or method != zipfile.ZIP_STORED or (mtime, mdate) != (0, 0x21) or crc != info.CRC
-                or csize != info.compress_size or usize != info.file_size or extra_len != 0
-                or local_name != name.encode("ascii", "replace")):
+        (sig, version, flags, method, mtime, mdate, crc, csize, usize, name_len, extra_len) = _LOCAL_HEADER.unpack(
+            header
+        )
+        local_name = data[offset + _LOCAL_HEADER.size : offset + _LOCAL_HEADER.size + name_len]
+        if (
+            sig != b"PK\x03\x04"
+            or version != _VERSION
+            or flags != info.flag_bits
+            or method != zipfile.ZIP_STORED
+            or (mtime, mdate) != (0, 0x21)
+            or crc != info.CRC
+            or csize != info.compress_size
+            or usize != info.file_size
+            or extra_len != 0
+            or local_name != name.encode("ascii", "replace")
+        ):
             return name, "its zip local header was altered"
         offset += _LOCAL_HEADER.size + name_len + csize
     if archive.start_dir != offset:
         return "(zip directory)", "there are bytes between the files and the zip directory"
     # Rebuild the central directory and its end record from the canonical values: every byte must match.
     central = b"".join(
-        _CENTRAL_HEADER.pack(b"PK\x01\x02", _VERSION, _UNIX, _VERSION, 0, info.flag_bits, zipfile.ZIP_STORED,
-                             0, 0x21, info.CRC, info.compress_size, info.file_size, len(info.filename), 0, 0, 0,
-                             0, _MODE, info.header_offset) + info.filename.encode("ascii", "replace")
+        _CENTRAL_HEADER.pack(
+            b"PK\x01\x02",
+            _VERSION,
+            _UNIX,
+            _VERSION,
+            0,
+            info.flag_bits,
+            zipfile.ZIP_STORED,
+            0,
+            0x21,
+            info.CRC,
+            info.compress_size,
+            info.file_size,
+            len(info.filename),
+            0,
+            0,
+            0,
+            0,
+            _MODE,
+            info.header_offset,
+        )
+        + info.filename.encode("ascii", "replace")
         for info in infos
     )
     end = _END_RECORD.pack(b"PK\x05\x06", 0, 0, len(infos), len(infos), len(central), offset, 0)
@@ -409,7 +468,6 @@ def package_frameworks() -> dict[str, bytes]:
     """The framework files as shipped, for the bundle's frameworks/ folder."""
     folder = files("cspm_ai").joinpath("data/frameworks")
     return {f"frameworks/{e.name}": e.read_bytes() for e in folder.iterdir() if e.name.endswith(".json")}
-
 
 
 def bundle_contents(inventory: Any, scan: Any) -> BundleContents:
@@ -440,25 +498,44 @@ def bundle_contents(inventory: Any, scan: Any) -> BundleContents:
     snapshot = inventory.snapshot(scan.id)
     evaluated = {f.resource_uid for f in findings}
     resources = [
-        {"uid": r.uid, "type": r.type, "provider": r.provider, "account": r.account, "region": r.region,
-         "name": r.name, "tags": r.tags, "redactions": list(r.redactions), "evaluated": r.uid in evaluated,
-         "config": r.config}
+        {
+            "uid": r.uid,
+            "type": r.type,
+            "provider": r.provider,
+            "account": r.account,
+            "region": r.region,
+            "name": r.name,
+            "tags": r.tags,
+            "redactions": list(r.redactions),
+            "evaluated": r.uid in evaluated,
+            "config": r.config,
+        }
         for r in sorted(snapshot.resources, key=lambda r: (r.provider, r.account, r.type, r.uid))
     ]
     out["inventory/resources.json"] = _json_bytes(resources)
-    out["inventory/relations.json"] = _json_bytes(sorted(
-        ({"src": rel.src, "kind": rel.kind, "dst": rel.dst} for rel in snapshot.relations),
-        key=lambda r: (r["src"], r["kind"], r["dst"])))
+    out["inventory/relations.json"] = _json_bytes(
+        sorted(
+            ({"src": rel.src, "kind": rel.kind, "dst": rel.dst} for rel in snapshot.relations),
+            key=lambda r: (r["src"], r["kind"], r["dst"]),
+        )
+    )
     checks = [c for c in all_checks() if c.provider in scan.providers]
     out["checks.json"] = catalogue_json(checks).encode("utf-8")
     out.update(package_frameworks())
     listed = []
     for att in attestations:
-        entry = {"id": att.id, "item": att.item, "attested_by": att.attested_by,
-                 "attested_at": rfc3339(att.attested_at), "expires_on": att.expires_on.isoformat(),
-                 "evidence": att.evidence, "evidence_sha256": att.evidence_sha256, "note": att.note,
-                 "in_force_at_scan": att.valid_on(scan.started_at.astimezone(UTC).date()),
-                 "evidence_file": None}
+        entry = {
+            "id": att.id,
+            "item": att.item,
+            "attested_by": att.attested_by,
+            "attested_at": rfc3339(att.attested_at),
+            "expires_on": att.expires_on.isoformat(),
+            "evidence": att.evidence,
+            "evidence_sha256": att.evidence_sha256,
+            "note": att.note,
+            "in_force_at_scan": att.valid_on(scan.started_at.astimezone(UTC).date()),
+            "evidence_file": None,
+        }
         content = inventory.attestation_evidence(att.id) if att.evidence_sha256 else None
         if content is not None:
             path = f"attestations/{att.id}/{_file_name(att.evidence)}"
@@ -469,15 +546,23 @@ def bundle_contents(inventory: Any, scan: Any) -> BundleContents:
     out["exceptions.json"] = _json_bytes(list(scan.exceptions))
     out["README.txt"] = _README.encode("utf-8")
     meta = {
-        "id": scan.id, "status": scan.status, "started_at": rfc3339(scan.started_at),
+        "id": scan.id,
+        "status": scan.status,
+        "started_at": rfc3339(scan.started_at),
         "finished_at": rfc3339(scan.finished_at) if scan.finished_at else None,
         "collected_by": {"name": "cspm-ai", "version": scan.tool_version},
         "providers": list(scan.providers),
-        "scopes": [{"provider": s.provider, "account": s.account, "regions": list(s.regions),
-                    "identity": s.identity} for s in scan.scopes],
+        "scopes": [
+            {"provider": s.provider, "account": s.account, "regions": list(s.regions), "identity": s.identity}
+            for s in scan.scopes
+        ],
         "allowed_regions": list(scan.allowed_regions) if scan.allowed_regions is not None else None,
-        "counts": {"resources": len(resources), "findings": len(findings), "errors": len(errors),
-                   "by_status": report.summary.by_status.model_dump()},
+        "counts": {
+            "resources": len(resources),
+            "findings": len(findings),
+            "errors": len(errors),
+            "by_status": report.summary.by_status.model_dump(),
+        },
     }
     return BundleContents(files=out, scan=meta)
 

@@ -125,40 +125,59 @@ def build_framework_report(
     kept = sorted(used.values(), key=_finding_order)
     return FrameworkReport(
         tool=ToolInfo(version=tool_version),
-        framework=FrameworkInfo(id=framework.id, name=framework.name, version=framework.version,
-                                publisher=framework.publisher, url=framework.url,
-                                description=framework.description),
+        framework=FrameworkInfo(
+            id=framework.id,
+            name=framework.name,
+            version=framework.version,
+            publisher=framework.publisher,
+            url=framework.url,
+            description=framework.description,
+        ),
         scan=_scan_info(scan),
-        summary=FrameworkSummary(controls=_status_counts(control_counts),
-                                 findings=_status_counts(Counter(f.status for f in kept))),
+        summary=FrameworkSummary(
+            controls=_status_counts(control_counts), findings=_status_counts(Counter(f.status for f in kept))
+        ),
         controls=controls,
         findings=[_finding_out(f) for f in kept],
-        attestations=attestations_out([a for a in attestations
-                                       if any(a.item in c.checklist for c in framework.controls)], scan.started_at),
+        attestations=attestations_out(
+            [a for a in attestations if any(a.item in c.checklist for c in framework.controls)], scan.started_at
+        ),
         exceptions=[ExceptionOut.model_validate(e) for e in scan.exceptions],
         errors=[_error_out(e) for e in errors],
     )
 
 
-def _control_result(control: Control, mapped: list[str], findings: list[Finding],
-                    attestations: list[Attestation], specs: dict, day) -> ControlResult:
+def _control_result(
+    control: Control, mapped: list[str], findings: list[Finding], attestations: list[Attestation], specs: dict, day
+) -> ControlResult:
     counts = Counter(f.status for f in findings)
     muted = sum(1 for f in findings if f.muted)
     # A muted failure is an accepted risk: it does not fail the control, and is counted apart.
     effective = Counter(Status.PASS if f.muted and f.status is Status.FAIL else f.status for f in findings)
     by_check = Counter((f.check_id, f.status) for f in findings)
     checks = [
-        ControlCheck(check_id=cid, title=specs[cid].title,
-                     counts=_status_counts(Counter({s: by_check[(cid, s)] for s in Status})))
+        ControlCheck(
+            check_id=cid,
+            title=specs[cid].title,
+            counts=_status_counts(Counter({s: by_check[(cid, s)] for s in Status})),
+        )
         for cid in mapped
     ]
     attested = [(item, *in_force(attestations, item, day)) for item in control.checklist]
     attested = [(item, s, a) for item, s, a in attested if s is not None]
     status, rationale = _decide(effective, muted, attested, bool(mapped))
     return ControlResult(
-        id=control.id, title=control.title, section=control.section, description=control.description,
-        status=status, rationale=rationale, automated=bool(mapped), checklist=list(control.checklist),
-        checks=checks, counts=_status_counts(counts), muted=muted,
+        id=control.id,
+        title=control.title,
+        section=control.section,
+        description=control.description,
+        status=status,
+        rationale=rationale,
+        automated=bool(mapped),
+        checklist=list(control.checklist),
+        checks=checks,
+        counts=_status_counts(counts),
+        muted=muted,
         findings=[f.id for f in sorted(findings, key=lambda f: (STATUS_ORDER[f.status], f.check_id, f.id))],
         attestations=[a.id for _, _, a in attested],
     )
@@ -181,8 +200,7 @@ def _decide(effective: Counter[Status], muted: int, attested: list, automated: b
     in_effect = [(item, a) for item, s, a in attested if s is Status.PASS]
     if in_effect:
         item, a = in_effect[0]
-        return Status.PASS, (f"{item} is attested by {a.attested_by}, in force until "
-                             f"{a.expires_on.isoformat()}.")
+        return Status.PASS, (f"{item} is attested by {a.attested_by}, in force until {a.expires_on.isoformat()}.")
     if automated:
         return Status.MANUAL, "No mapped check had a resource to judge in this scan; assess it by hand."
     return Status.MANUAL, "No automated evidence: assess it by hand or attest its checklist items."

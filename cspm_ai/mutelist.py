@@ -58,12 +58,15 @@ class MuteRule(BaseModel):
     def matches(self, finding: Finding) -> bool:
         return (
             any(fnmatchcase(finding.check_id, p) for p in self.checks)
-            and any(fnmatchcase(finding.resource_uid, p) or fnmatchcase(finding.resource_name, p)
-                    for p in self.resources)
+            and any(
+                fnmatchcase(finding.resource_uid, p) or fnmatchcase(finding.resource_name, p) for p in self.resources
+            )
             and any(fnmatchcase(finding.account, p) for p in self.accounts)
             and any(fnmatchcase(finding.region, p) for p in self.regions)
-            and all(key in finding.resource_tags and fnmatchcase(finding.resource_tags[key], value)
-                    for key, value in self.tags.items())
+            and all(
+                key in finding.resource_tags and fnmatchcase(finding.resource_tags[key], value)
+                for key, value in self.tags.items()
+            )
         )
 
     def status_on(self, day: date) -> ExceptionStatus:
@@ -93,7 +96,7 @@ def load_mutelist(path: Path) -> Mutelist:
     """Read and validate a mutelist file; any problem is one ConfigError naming the place."""
     import yaml
 
-    hint = "See the README's \"Exceptions\" section for the file format."
+    hint = 'See the README\'s "Exceptions" section for the file format.'
     try:
         raw = yaml.safe_load(path.read_text("utf-8"))
     except FileNotFoundError as exc:
@@ -114,8 +117,9 @@ def load_mutelist(path: Path) -> Mutelist:
         raise ConfigError(f"Mutelist {path}: {where}: {first['msg']}.", hint) from exc
 
 
-def apply_mutelist(findings: Sequence[Finding], mutelist: Mutelist | None,
-                   as_of: datetime) -> tuple[list[Finding], list[dict[str, Any]]]:
+def apply_mutelist(
+    findings: Sequence[Finding], mutelist: Mutelist | None, as_of: datetime
+) -> tuple[list[Finding], list[dict[str, Any]]]:
     """Mark matching findings muted; return them and each exception's outcome for the record.
 
     The first active exception that matches a finding gives its reason. An
@@ -134,8 +138,11 @@ def apply_mutelist(findings: Sequence[Finding], mutelist: Mutelist | None,
                     matched[rule.id] += 1
                     if reason is None and rule.status_on(day) == "active":
                         reason = rule.reason()
-        out.append(replace(finding, muted=True, mute_reason=reason) if reason else
-                   replace(finding, muted=False, mute_reason=None))
+        out.append(
+            replace(finding, muted=True, mute_reason=reason)
+            if reason
+            else replace(finding, muted=False, mute_reason=None)
+        )
     outcomes = [
         {**rule.model_dump(mode="json"), "status": rule.status_on(day), "matched": matched[rule.id]}
         for rule in mutelist.exceptions
@@ -146,5 +153,6 @@ def apply_mutelist(findings: Sequence[Finding], mutelist: Mutelist | None,
 def exception_rules(outcomes: Sequence[Mapping[str, Any]]) -> Mutelist:
     """The mutelist a stored scan applied, rebuilt from its recorded outcomes."""
     fields = set(MuteRule.model_fields)
-    return Mutelist(exceptions=tuple(MuteRule.model_validate({k: v for k, v in o.items() if k in fields})
-                                     for o in outcomes))
+    return Mutelist(
+        exceptions=tuple(MuteRule.model_validate({k: v for k, v in o.items() if k in fields}) for o in outcomes)
+    )

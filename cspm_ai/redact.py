@@ -29,9 +29,12 @@ MARK = "[REDACTED:{kind}]"
 # Shapes that are credentials wherever they appear. Order matters: the most
 # specific first, so a PEM block is not partly eaten by a generic token rule.
 _SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("private_key", re.compile(
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)",
-        re.DOTALL)),
+    (
+        "private_key",
+        re.compile(
+            r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)", re.DOTALL
+        ),
+    ),
     ("aws_access_key_id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")),
     ("github_token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
     # Before OpenAI's rule, which would otherwise claim `sk-ant-...` as its own.
@@ -47,8 +50,13 @@ _SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # A storage account key on its own: 64 random bytes are 86 base64 characters and "==".
     ("azure_storage_key", re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])")),
     # Entra ID (Azure AD) client secrets: three characters, a digit, "Q~", then 31 to 34 more.
-    ("azure_client_secret", re.compile(r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}"
-                                       r"(?![A-Za-z0-9_~.-])")),
+    (
+        "azure_client_secret",
+        re.compile(
+            r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}"
+            r"(?![A-Za-z0-9_~.-])"
+        ),
+    ),
     # A SAS token's signature, inside a URL or as a bare token string (`sv=...&sig=...` or `sig=...`).
     ("azure_sas_signature", re.compile(r"(?<=\bsig=)[A-Za-z0-9%+/=]{20,}")),
 )
@@ -62,11 +70,38 @@ _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:)(?P<p
 
 # Words that make a name secret-like; matched on the name's words (camelCase and
 # separators split), so "bypass" or "MAX_TOTAL_TOKENS" are not mistaken for secrets.
-_SECRET_WORDS = frozenset({"password", "passwd", "pass", "pwd", "passphrase", "secret", "token", "apikey",
-                           "credential", "credentials", "sas", "connectionstring"})
-_SECRET_PAIRS = frozenset({("api", "key"), ("access", "key"), ("private", "key"), ("client", "secret"),
-                           ("connection", "string"), ("auth", "key"), ("account", "key"), ("conn", "str"),
-                           ("storage", "key"), ("shared", "key"), ("master", "key"), ("subscription", "key")})
+_SECRET_WORDS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pass",
+        "pwd",
+        "passphrase",
+        "secret",
+        "token",
+        "apikey",
+        "credential",
+        "credentials",
+        "sas",
+        "connectionstring",
+    }
+)
+_SECRET_PAIRS = frozenset(
+    {
+        ("api", "key"),
+        ("access", "key"),
+        ("private", "key"),
+        ("client", "secret"),
+        ("connection", "string"),
+        ("auth", "key"),
+        ("account", "key"),
+        ("conn", "str"),
+        ("storage", "key"),
+        ("shared", "key"),
+        ("master", "key"),
+        ("subscription", "key"),
+    }
+)
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 # Names that carry a secret-like word but hold no secret (ids, ARNs of keys).
 _NOT_SECRET_NAME = re.compile(
@@ -151,7 +186,7 @@ def redact_text(text: str, on_hit: Callable[[str], None] | None = None) -> str:
     def assignment(m: re.Match[str]) -> str | None:
         if not _secret_name(m.group("name")) or not _looks_like_secret_value(m.group("value")):
             return None
-        is_flag = m.string[max(0, m.start("name") - 2):m.start("name")].endswith("-")
+        is_flag = m.string[max(0, m.start("name") - 2) : m.start("name")].endswith("-")
         if m.group("sep").strip() == "" and not (m.group("name").isupper() or is_flag):
             # "password reset" in prose is not an assignment; `--db_password x` on a
             # command line (script mode hyperparameters, echoed in FailureReason) is.
@@ -166,10 +201,10 @@ def redact_text(text: str, on_hit: Callable[[str], None] | None = None) -> str:
     while (m := _ASSIGNMENT.search(text, pos)) is not None:
         replacement = assignment(m)
         if replacement is None:
-            parts.append(text[pos:m.end("name")])
+            parts.append(text[pos : m.end("name")])
             pos = m.end("name")
         else:
-            parts.append(text[pos:m.start()] + replacement)
+            parts.append(text[pos : m.start()] + replacement)
             pos = m.end()
     parts.append(text[pos:])
     return "".join(parts)
@@ -209,8 +244,9 @@ def _redact(node: Any, path: str, key: str | None, walk: _Walk) -> Any:
     if isinstance(node, dict):
         # AWS tag lists ({"Key": k, "Value": v}) and container env lists ({"name": k, "value": v}, as
         # Vertex AI and Kubernetes write them) name the secret in the sibling key.
-        value_key, pair_name = next(((v, node[n]) for n, v in _NAME_VALUE_PAIRS
-                                     if isinstance(node.get(n), str) and v in node), (None, None))
+        value_key, pair_name = next(
+            ((v, node[n]) for n, v in _NAME_VALUE_PAIRS if isinstance(node.get(n), str) and v in node), (None, None)
+        )
         out: dict[Any, Any] = {}
         for k, v in node.items():
             name = pair_name if (k == value_key and pair_name) else str(k)

@@ -26,8 +26,8 @@ import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import datetime
+from functools import cache
 from typing import Protocol
 
 from cspm_ai.model import Resource, Severity, Verdict
@@ -108,8 +108,7 @@ def _content_version(spec: CheckSpec) -> str:
         source = inspect.getsource(spec.func)
     except (OSError, TypeError):  # no source shipped: fall back to the compiled code
         source = spec.func.__code__.co_code.hex()
-    meta = [spec.id, spec.resource_types, spec.severity.value, spec.title, spec.checklist,
-            spec.remediation, spec.reads]
+    meta = [spec.id, spec.resource_types, spec.severity.value, spec.title, spec.checklist, spec.remediation, spec.reads]
     return hashlib.sha256(repr((meta, source)).encode("utf-8")).hexdigest()[:16]
 
 
@@ -151,7 +150,10 @@ def all_checks(provider: str | None = None) -> list[CheckSpec]:
 
     checks.load_all()
     return sorted(
-        (c for c in REGISTRY.values()
-         if c.provider in checks.PROVIDERS and (provider is None or c.provider == provider)),
+        (
+            c
+            for c in REGISTRY.values()
+            if c.provider in checks.PROVIDERS and (provider is None or c.provider == provider)
+        ),
         key=lambda c: c.id,
     )

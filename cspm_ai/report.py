@@ -227,9 +227,15 @@ def attestations_out(attestations: Sequence[Attestation], as_of: datetime) -> li
     titles = checklist()
     return [
         AttestationOut(
-            id=a.id, item=a.item, item_title=titles[a.item].title if a.item in titles else a.item,
-            attested_by=a.attested_by, attested_at=a.attested_at, expires_on=a.expires_on,
-            evidence=a.evidence, evidence_sha256=a.evidence_sha256, note=a.note,
+            id=a.id,
+            item=a.item,
+            item_title=titles[a.item].title if a.item in titles else a.item,
+            attested_by=a.attested_by,
+            attested_at=a.attested_at,
+            expires_on=a.expires_on,
+            evidence=a.evidence,
+            evidence_sha256=a.evidence_sha256,
+            note=a.note,
             status="PASS" if a.valid_on(_as_utc(as_of).date()) else "FAIL",
         )
         for a in sorted(attestations, key=lambda a: (a.item, a.attested_at, a.id))
@@ -266,8 +272,17 @@ def _finding_order(f: Finding) -> tuple[int, int, str, str, str]:
 
 
 def _error_order(e: CollectionError) -> tuple[str, ...]:
-    return (e.provider, e.account, e.region, e.service, e.operation,
-            e.resource_type or "", e.resource_uid or "", e.code, e.message)
+    return (
+        e.provider,
+        e.account,
+        e.region,
+        e.service,
+        e.operation,
+        e.resource_type or "",
+        e.resource_uid or "",
+        e.code,
+        e.message,
+    )
 
 
 def _scan_info(scan: ScanRecord) -> ScanInfo:

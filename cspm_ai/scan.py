@@ -24,8 +24,9 @@ def _merge(results: Sequence[CollectionResult]) -> CollectionResult:
     return merged
 
 
-def evaluate_snapshot(snapshot: Snapshot, providers: Sequence[str], started_at: datetime,
-                      allowed_regions: Sequence[str] | None) -> list[Finding]:
+def evaluate_snapshot(
+    snapshot: Snapshot, providers: Sequence[str], started_at: datetime, allowed_regions: Sequence[str] | None
+) -> list[Finding]:
     settings = EvaluationSettings(
         scan_started_at=started_at,
         allowed_regions=frozenset(allowed_regions) if allowed_regions else None,
@@ -50,17 +51,20 @@ def run_scan(
     """
     providers = [c.provider for c in collectors]
     scan = inventory.begin_scan(
-        providers=providers, tool_version=__version__,
+        providers=providers,
+        tool_version=__version__,
         allowed_regions=list(allowed_regions) if allowed_regions else None,
-        options=options or {}, started_at=datetime.now(timezone.utc),
+        options=options or {},
+        started_at=datetime.now(timezone.utc),
     )
     result = _merge([c.collect(progress) for c in collectors])
     snapshot = Snapshot(result.resources, result.relations, result.errors)
     findings = evaluate_snapshot(snapshot, providers, scan.started_at, allowed_regions)
     findings, exceptions = apply_mutelist(findings, mutelist, scan.started_at)
     status = "incomplete" if result.errors else "complete"
-    inventory.finish_scan(scan.id, result, findings, status=status,
-                          finished_at=datetime.now(timezone.utc), exceptions=exceptions)
+    inventory.finish_scan(
+        scan.id, result, findings, status=status, finished_at=datetime.now(timezone.utc), exceptions=exceptions
+    )
     return inventory.get_scan(scan.id)
 
 

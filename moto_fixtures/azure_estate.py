@@ -145,9 +145,17 @@ class _Route:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-def _tracked(rid: str, rtype: str, location: str, properties: dict[str, Any], *, tags: dict[str, str] | None = None,
-             identity: dict[str, Any] | None = None, sku: dict[str, Any] | None = None,
-             kind: str | None = None) -> dict[str, Any]:
+def _tracked(
+    rid: str,
+    rtype: str,
+    location: str,
+    properties: dict[str, Any],
+    *,
+    tags: dict[str, str] | None = None,
+    identity: dict[str, Any] | None = None,
+    sku: dict[str, Any] | None = None,
+    kind: str | None = None,
+) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": rid,
         "name": rid.rsplit("/", 1)[1],
@@ -188,8 +196,15 @@ class _Builder:
     def add(self, path: str, api: str, body: Any, **kw: Any) -> None:
         self.routes.append(_Route(path, api, body, **kw))
 
-    def add_list(self, path: str, api: str, items: list[dict[str, Any]], *, page_key: str | None = None,
-                 page_values: tuple[str, ...] = ()) -> None:
+    def add_list(
+        self,
+        path: str,
+        api: str,
+        items: list[dict[str, Any]],
+        *,
+        page_key: str | None = None,
+        page_values: tuple[str, ...] = (),
+    ) -> None:
         """A list; with page_key, split into one page per item after the first, linked by absolute nextLinks."""
         if not page_key:
             self.add(path, api, {"value": items})
@@ -199,8 +214,7 @@ class _Builder:
             extra = () if number == 0 else ((page_key, page_values[number - 1]),)
             body: dict[str, Any] = {"value": page}
             if number + 1 < len(pages):
-                body["nextLink"] = (f"{self.endpoint}{path}?api-version={api}"
-                                    f"&{page_key}={page_values[number]}")
+                body["nextLink"] = f"{self.endpoint}{path}?api-version={api}&{page_key}={page_values[number]}"
             self.add(path, api, body, extra_query=extra)
 
     def expect(self, check_id: str, name: str, status: str) -> None:
@@ -208,8 +222,11 @@ class _Builder:
         self.expected[(check_id, name)] = status
 
     def diagnostic_settings(self, resource_id: str, settings: list[dict[str, Any]]) -> None:
-        self.add(f"{resource_id}/providers/Microsoft.Insights/diagnosticSettings", API_VERSIONS["diagnostics"],
-                 {"value": settings})
+        self.add(
+            f"{resource_id}/providers/Microsoft.Insights/diagnosticSettings",
+            API_VERSIONS["diagnostics"],
+            {"value": settings},
+        )
 
     def law_setting(self, resource_id: str, name: str, group: str) -> dict[str, Any]:
         return {
@@ -227,10 +244,22 @@ class _Builder:
                 "eventHubName": None,
                 "marketplacePartnerId": None,
                 "logAnalyticsDestinationType": None,
-                "metrics": [{"timeGrain": None, "category": "AllMetrics", "enabled": True,
-                             "retentionPolicy": {"enabled": False, "days": 0}}],
-                "logs": [{"category": None, "categoryGroup": group, "enabled": True,
-                          "retentionPolicy": {"enabled": False, "days": 0}}],
+                "metrics": [
+                    {
+                        "timeGrain": None,
+                        "category": "AllMetrics",
+                        "enabled": True,
+                        "retentionPolicy": {"enabled": False, "days": 0},
+                    }
+                ],
+                "logs": [
+                    {
+                        "category": None,
+                        "categoryGroup": group,
+                        "enabled": True,
+                        "retentionPolicy": {"enabled": False, "days": 0},
+                    }
+                ],
             },
         }
 
@@ -268,8 +297,11 @@ class _Builder:
                 "tenantId": TENANT_ID,
                 "displayName": display,
                 "state": "Enabled",
-                "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01",
-                                         "quotaId": "EnterpriseAgreement_2014-09-01", "spendingLimit": "Off"},
+                "subscriptionPolicies": {
+                    "locationPlacementId": "Public_2014-09-01",
+                    "quotaId": "EnterpriseAgreement_2014-09-01",
+                    "spendingLimit": "Off",
+                },
             }
 
         prod = sub(PROD_SUBSCRIPTION_ID, "prod", {"env": "prod"})
@@ -286,35 +318,65 @@ class _Builder:
         accounts = []
         for logical, rg, location, name, tls, tags in (
             ("storage:good", "rg-ml-secure", "eastus2", "stsecureml", "TLS1_2", {"env": "prod"}),
-            ("storage:bad", "rg-ml-open", "westeurope", "stopenml", "TLS1_0",
-             {"env": "dev", "owner": AZURE_HOSTILE_STRINGS[2]}),
+            (
+                "storage:bad",
+                "rg-ml-open",
+                "westeurope",
+                "stopenml",
+                "TLS1_0",
+                {"env": "dev", "owner": AZURE_HOSTILE_STRINGS[2]},
+            ),
         ):
             rid = f"{self.rg(rg)}/providers/{sa_type}/{name}"
             self.ids[logical] = rid
             good = tls == "TLS1_2"
-            accounts.append(_tracked(rid, sa_type, location, {
-                "keyCreationTime": {"key1": "2026-03-02T09:15:27.0000000Z", "key2": "2026-03-02T09:15:27.0000000Z"},
-                "allowCrossTenantReplication": False,
-                "privateEndpointConnections": [],
-                "minimumTlsVersion": tls,
-                "allowBlobPublicAccess": not good,
-                "allowSharedKeyAccess": not good,
-                "publicNetworkAccess": "Disabled" if good else "Enabled",
-                "isHnsEnabled": False,
-                "networkAcls": {"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [],
-                                "defaultAction": "Deny" if good else "Allow"},
-                "supportsHttpsTrafficOnly": True,
-                "encryption": {"requireInfrastructureEncryption": False, "keySource": "Microsoft.Storage",
-                               "services": {"file": {"keyType": "Account", "enabled": True},
-                                            "blob": {"keyType": "Account", "enabled": True}}},
-                "accessTier": "Hot",
-                "provisioningState": "Succeeded",
-                "creationTime": "2026-03-02T09:15:26.9876543Z",
-                "primaryEndpoints": {"blob": f"https://{name}.blob.core.windows.net/",
-                                     "dfs": f"https://{name}.dfs.core.windows.net/"},
-                "primaryLocation": location,
-                "statusOfPrimary": "available",
-            }, tags=tags, sku={"name": "Standard_LRS", "tier": "Standard"}, kind="StorageV2"))
+            accounts.append(
+                _tracked(
+                    rid,
+                    sa_type,
+                    location,
+                    {
+                        "keyCreationTime": {
+                            "key1": "2026-03-02T09:15:27.0000000Z",
+                            "key2": "2026-03-02T09:15:27.0000000Z",
+                        },
+                        "allowCrossTenantReplication": False,
+                        "privateEndpointConnections": [],
+                        "minimumTlsVersion": tls,
+                        "allowBlobPublicAccess": not good,
+                        "allowSharedKeyAccess": not good,
+                        "publicNetworkAccess": "Disabled" if good else "Enabled",
+                        "isHnsEnabled": False,
+                        "networkAcls": {
+                            "bypass": "AzureServices",
+                            "virtualNetworkRules": [],
+                            "ipRules": [],
+                            "defaultAction": "Deny" if good else "Allow",
+                        },
+                        "supportsHttpsTrafficOnly": True,
+                        "encryption": {
+                            "requireInfrastructureEncryption": False,
+                            "keySource": "Microsoft.Storage",
+                            "services": {
+                                "file": {"keyType": "Account", "enabled": True},
+                                "blob": {"keyType": "Account", "enabled": True},
+                            },
+                        },
+                        "accessTier": "Hot",
+                        "provisioningState": "Succeeded",
+                        "creationTime": "2026-03-02T09:15:26.9876543Z",
+                        "primaryEndpoints": {
+                            "blob": f"https://{name}.blob.core.windows.net/",
+                            "dfs": f"https://{name}.dfs.core.windows.net/",
+                        },
+                        "primaryLocation": location,
+                        "statusOfPrimary": "available",
+                    },
+                    tags=tags,
+                    sku={"name": "Standard_LRS", "tier": "Standard"},
+                    kind="StorageV2",
+                )
+            )
             self.expect("azure.storage.account_tls12_https_only", name, PASS if good else FAIL)
         self.add_list(f"/subscriptions/{self.sub}/providers/{sa_type}", API_VERSIONS["storage"], accounts)
 
@@ -326,25 +388,35 @@ class _Builder:
         ):
             rid = f"{self.rg(rg)}/providers/{cr_type}/{name}"
             self.ids[logical] = rid
-            registries.append(_tracked(rid, cr_type, location, {
-                "loginServer": f"{name}.azurecr.io",
-                "creationDate": "2026-03-02T09:16:01.1234567Z",
-                "provisioningState": "Succeeded",
-                "adminUserEnabled": not good,
-                "policies": {"quarantinePolicy": {"status": "disabled"},
-                             "trustPolicy": {"type": "Notary", "status": "disabled"},
-                             "retentionPolicy": {"days": 7, "status": "disabled"},
-                             "exportPolicy": {"status": "enabled"}},
-                "encryption": {"status": "disabled"},
-                "dataEndpointEnabled": False,
-                "dataEndpointHostNames": [],
-                "privateEndpointConnections": [],
-                "publicNetworkAccess": "Disabled" if good else "Enabled",
-                "networkRuleBypassOptions": "AzureServices",
-                "zoneRedundancy": "Disabled",
-                "anonymousPullEnabled": False,
-            }, tags={"env": "prod" if good else "dev"},
-                sku={"name": "Premium" if good else "Basic", "tier": "Premium" if good else "Basic"}))
+            registries.append(
+                _tracked(
+                    rid,
+                    cr_type,
+                    location,
+                    {
+                        "loginServer": f"{name}.azurecr.io",
+                        "creationDate": "2026-03-02T09:16:01.1234567Z",
+                        "provisioningState": "Succeeded",
+                        "adminUserEnabled": not good,
+                        "policies": {
+                            "quarantinePolicy": {"status": "disabled"},
+                            "trustPolicy": {"type": "Notary", "status": "disabled"},
+                            "retentionPolicy": {"days": 7, "status": "disabled"},
+                            "exportPolicy": {"status": "enabled"},
+                        },
+                        "encryption": {"status": "disabled"},
+                        "dataEndpointEnabled": False,
+                        "dataEndpointHostNames": [],
+                        "privateEndpointConnections": [],
+                        "publicNetworkAccess": "Disabled" if good else "Enabled",
+                        "networkRuleBypassOptions": "AzureServices",
+                        "zoneRedundancy": "Disabled",
+                        "anonymousPullEnabled": False,
+                    },
+                    tags={"env": "prod" if good else "dev"},
+                    sku={"name": "Premium" if good else "Basic", "tier": "Premium" if good else "Basic"},
+                )
+            )
         self.add_list(f"/subscriptions/{self.sub}/providers/{cr_type}", API_VERSIONS["containerregistry"], registries)
 
     def key_vaults(self) -> None:
@@ -369,13 +441,20 @@ class _Builder:
                 "vaultUri": f"https://{name}.vault.azure.net/",
                 "provisioningState": "Succeeded",
                 "publicNetworkAccess": "Disabled" if good else "Enabled",
-                "networkAcls": {"bypass": "AzureServices", "defaultAction": "Deny" if good else "Allow",
-                                "ipRules": [], "virtualNetworkRules": []},
+                "networkAcls": {
+                    "bypass": "AzureServices",
+                    "defaultAction": "Deny" if good else "Allow",
+                    "ipRules": [],
+                    "virtualNetworkRules": [],
+                },
             }
             if good:
                 props["enablePurgeProtection"] = True  # absent, not false, when never enabled
-            vaults.append(_tracked(rid, kv_type, location, props,
-                                   tags={"env": "prod"} if good else {"note": AZURE_HOSTILE_STRINGS[1]}))
+            vaults.append(
+                _tracked(
+                    rid, kv_type, location, props, tags={"env": "prod"} if good else {"note": AZURE_HOSTILE_STRINGS[1]}
+                )
+            )
             self.expect("azure.keyvault.vault_purge_protection", name, PASS if good else FAIL)
         self.add_list(f"/subscriptions/{self.sub}/providers/{kv_type}", API_VERSIONS["keyvault"], vaults)
 
@@ -388,8 +467,13 @@ class _Builder:
             kid = f"{good_vault}/keys/{key}"
             self.ids[logical] = kid
             props: dict[str, Any] = {
-                "attributes": {"enabled": True, "exportable": False, "created": 1772442927, "updated": 1772442927,
-                               "recoveryLevel": "Recoverable+Purgeable"},
+                "attributes": {
+                    "enabled": True,
+                    "exportable": False,
+                    "created": 1772442927,
+                    "updated": 1772442927,
+                    "recoveryLevel": "Recoverable+Purgeable",
+                },
                 "kty": "RSA",
                 "keyOps": ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"],
                 "keySize": 2048,
@@ -400,11 +484,16 @@ class _Builder:
                 # ARM spells the action types lower-case ('rotate' | 'notify'); the data plane PascalCase.
                 props["rotationPolicy"] = {
                     "attributes": {"expiryTime": "P1Y", "created": 1772442927, "updated": 1772442927},
-                    "lifetimeActions": [{"trigger": {"timeAfterCreate": "P90D"}, "action": {"type": "rotate"}},
-                                        {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "notify"}}],
+                    "lifetimeActions": [
+                        {"trigger": {"timeAfterCreate": "P90D"}, "action": {"type": "rotate"}},
+                        {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "notify"}},
+                    ],
                 }
-            self.add(kid, API_VERSIONS["keyvault"],
-                     _tracked(kid, "Microsoft.KeyVault/vaults/keys", "eastus2", props, tags={}))
+            self.add(
+                kid,
+                API_VERSIONS["keyvault"],
+                _tracked(kid, "Microsoft.KeyVault/vaults/keys", "eastus2", props, tags={}),
+            )
             self.expect("azure.keyvault.key_rotation_policy", key, PASS if rotation else FAIL)
 
     def workspaces(self) -> None:
@@ -421,104 +510,164 @@ class _Builder:
         bad_id = f"{self.rg('rg-ml-open')}/providers/{ws_type}/mlw-open"
         self.ids["workspace:good"], self.ids["workspace:bad"] = good_id, bad_id
 
-        good = _tracked(good_id, ws_type, "eastus2", {
-            "friendlyName": "Secure ML workspace",
-            "description": "Fraud models (production)",
-            "storageAccount": self.ids["storage:good"],
-            "keyVault": self.ids["vault:good"],
-            "containerRegistry": self.ids["acr:good"],
-            "applicationInsights": f"{self.rg('rg-ml-secure')}/providers/Microsoft.Insights/components/appi-mlw-secure",
-            "hbiWorkspace": True,
-            "encryption": {
-                "status": "Enabled",
-                "identity": {"userAssignedIdentity": uai_ws},
-                "keyVaultProperties": {
-                    "keyVaultArmId": self.ids["vault:good"],
-                    "keyIdentifier": "https://kv-secure-ml.vault.azure.net/keys/ws-cmk/4f1c2a9e8b7d6c5e4f3a2b1c0d9e8f7a",
-                    "identityClientId": "",
+        good = _tracked(
+            good_id,
+            ws_type,
+            "eastus2",
+            {
+                "friendlyName": "Secure ML workspace",
+                "description": "Fraud models (production)",
+                "storageAccount": self.ids["storage:good"],
+                "keyVault": self.ids["vault:good"],
+                "containerRegistry": self.ids["acr:good"],
+                "applicationInsights": f"{self.rg('rg-ml-secure')}/providers/Microsoft.Insights/components/appi-mlw-secure",
+                "hbiWorkspace": True,
+                "encryption": {
+                    "status": "Enabled",
+                    "identity": {"userAssignedIdentity": uai_ws},
+                    "keyVaultProperties": {
+                        "keyVaultArmId": self.ids["vault:good"],
+                        "keyIdentifier": "https://kv-secure-ml.vault.azure.net/keys/ws-cmk/4f1c2a9e8b7d6c5e4f3a2b1c0d9e8f7a",
+                        "identityClientId": "",
+                    },
+                },
+                "publicNetworkAccess": "Disabled",
+                "allowPublicAccessWhenBehindVnet": False,
+                "managedNetwork": {
+                    "isolationMode": "AllowOnlyApprovedOutbound",
+                    "networkId": "2f6b1c9e-3a4d-4e5f-8a7b-6c5d4e3f2a1b",
+                    "status": {"status": "Active", "sparkReady": False},
+                    "firewallSku": "Standard",
+                    "managedNetworkKind": "V1",
+                    "outboundRules": {
+                        "kv": {
+                            "type": "PrivateEndpoint",
+                            "category": "UserDefined",
+                            "status": "Active",
+                            "destination": {
+                                "serviceResourceId": self.ids["vault:good"],
+                                "subresourceTarget": "vault",
+                                "sparkEnabled": False,
+                            },
+                        },
+                        "pypi": {
+                            "type": "FQDN",
+                            "category": "UserDefined",
+                            "status": "Active",
+                            "destination": "pypi.org",
+                        },
+                    },
+                },
+                "privateEndpointConnections": [
+                    {
+                        "id": f"{good_id}/privateEndpointConnections/pe-mlw-secure",
+                        "name": "pe-mlw-secure",
+                        "type": f"{ws_type}/privateEndpointConnections",
+                        "properties": {
+                            "provisioningState": "Succeeded",
+                            "privateEndpoint": {
+                                "id": f"{self.rg('rg-network')}/providers/Microsoft.Network/privateEndpoints/pe-mlw-secure"
+                            },
+                            "privateLinkServiceConnectionState": {
+                                "status": "Approved",
+                                "description": "Auto-Approved",
+                                "actionsRequired": "None",
+                            },
+                        },
+                    }
+                ],
+                "privateLinkCount": 1,
+                "v1LegacyMode": False,
+                "systemDatastoresAuthMode": "Identity",
+                "primaryUserAssignedIdentity": uai_ws,
+                "enableDataIsolation": True,
+                "serverlessComputeSettings": {"serverlessComputeNoPublicIP": True},
+                "provisioningState": "Succeeded",
+                "workspaceId": "0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a",
+                "tenantId": TENANT_ID,
+                "storageHnsEnabled": False,
+                "mlFlowTrackingUri": f"azureml://eastus2.api.azureml.ms/mlflow/v1.0{good_id}",
+            },
+            tags={"env": "prod", "cost-center": "ml-42"},
+            identity={
+                "type": "SystemAssigned,UserAssigned",
+                "principalId": "a1a1a1a1-0000-4000-8000-000000000001",
+                "tenantId": TENANT_ID,
+                "userAssignedIdentities": {
+                    uai_ws: _uai("a1a1a1a1-0000-4000-8000-000000000002", "c1c1c1c1-0000-4000-8000-000000000002")
                 },
             },
-            "publicNetworkAccess": "Disabled",
-            "allowPublicAccessWhenBehindVnet": False,
-            "managedNetwork": {
-                "isolationMode": "AllowOnlyApprovedOutbound",
-                "networkId": "2f6b1c9e-3a4d-4e5f-8a7b-6c5d4e3f2a1b",
-                "status": {"status": "Active", "sparkReady": False},
-                "firewallSku": "Standard",
-                "managedNetworkKind": "V1",
-                "outboundRules": {
-                    "kv": {"type": "PrivateEndpoint", "category": "UserDefined", "status": "Active",
-                           "destination": {"serviceResourceId": self.ids["vault:good"], "subresourceTarget": "vault",
-                                           "sparkEnabled": False}},
-                    "pypi": {"type": "FQDN", "category": "UserDefined", "status": "Active", "destination": "pypi.org"},
-                },
-            },
-            "privateEndpointConnections": [{
-                "id": f"{good_id}/privateEndpointConnections/pe-mlw-secure",
-                "name": "pe-mlw-secure",
-                "type": f"{ws_type}/privateEndpointConnections",
-                "properties": {
-                    "provisioningState": "Succeeded",
-                    "privateEndpoint": {"id": f"{self.rg('rg-network')}/providers/Microsoft.Network/privateEndpoints/pe-mlw-secure"},
-                    "privateLinkServiceConnectionState": {"status": "Approved", "description": "Auto-Approved",
-                                                          "actionsRequired": "None"},
-                },
-            }],
-            "privateLinkCount": 1,
-            "v1LegacyMode": False,
-            "systemDatastoresAuthMode": "Identity",
-            "primaryUserAssignedIdentity": uai_ws,
-            "enableDataIsolation": True,
-            "serverlessComputeSettings": {"serverlessComputeNoPublicIP": True},
-            "provisioningState": "Succeeded",
-            "workspaceId": "0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a",
-            "tenantId": TENANT_ID,
-            "storageHnsEnabled": False,
-            "mlFlowTrackingUri": f"azureml://eastus2.api.azureml.ms/mlflow/v1.0{good_id}",
-        }, tags={"env": "prod", "cost-center": "ml-42"},
-            identity={"type": "SystemAssigned,UserAssigned", "principalId": "a1a1a1a1-0000-4000-8000-000000000001",
-                      "tenantId": TENANT_ID,
-                      "userAssignedIdentities": {uai_ws: _uai("a1a1a1a1-0000-4000-8000-000000000002",
-                                                              "c1c1c1c1-0000-4000-8000-000000000002")}},
-            sku={"name": "Basic", "tier": "Basic"}, kind="Default")
+            sku={"name": "Basic", "tier": "Basic"},
+            kind="Default",
+        )
 
-        bad = _tracked(bad_id, ws_type, "westeurope", {
-            "friendlyName": "open ws " + AZURE_HOSTILE_STRINGS[1],
-            "description": AZURE_HOSTILE_STRINGS[0] + " " + AZURE_HOSTILE_STRINGS[3],
-            "storageAccount": self.ids["storage:bad"],
-            "keyVault": self.ids["vault:bad"],
-            "containerRegistry": self.ids["acr:bad"],
-            "applicationInsights": f"{self.rg('rg-ml-open')}/providers/Microsoft.Insights/components/appi-mlw-open",
-            "hbiWorkspace": False,
-            "publicNetworkAccess": "Enabled",
-            "allowPublicAccessWhenBehindVnet": True,
-            "privateEndpointConnections": [],
-            "privateLinkCount": 0,
-            "v1LegacyMode": True,
-            "systemDatastoresAuthMode": "AccessKey",
-            "enableDataIsolation": False,
-            "provisioningState": "Succeeded",
-            "workspaceId": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
-            "tenantId": TENANT_ID,
-            "storageHnsEnabled": False,
-            "mlFlowTrackingUri": f"azureml://westeurope.api.azureml.ms/mlflow/v1.0{bad_id}",
-        }, tags={"env": "dev", "owner": AZURE_HOSTILE_STRINGS[0], "note": AZURE_HOSTILE_STRINGS[1],
-                 "formula": AZURE_HOSTILE_STRINGS[2], "color": AZURE_HOSTILE_STRINGS[3]},
-            identity={"type": "SystemAssigned", "principalId": "b2b2b2b2-0000-4000-8000-000000000001",
-                      "tenantId": TENANT_ID},
-            sku={"name": "Basic", "tier": "Basic"}, kind="Default")
+        bad = _tracked(
+            bad_id,
+            ws_type,
+            "westeurope",
+            {
+                "friendlyName": "open ws " + AZURE_HOSTILE_STRINGS[1],
+                "description": AZURE_HOSTILE_STRINGS[0] + " " + AZURE_HOSTILE_STRINGS[3],
+                "storageAccount": self.ids["storage:bad"],
+                "keyVault": self.ids["vault:bad"],
+                "containerRegistry": self.ids["acr:bad"],
+                "applicationInsights": f"{self.rg('rg-ml-open')}/providers/Microsoft.Insights/components/appi-mlw-open",
+                "hbiWorkspace": False,
+                "publicNetworkAccess": "Enabled",
+                "allowPublicAccessWhenBehindVnet": True,
+                "privateEndpointConnections": [],
+                "privateLinkCount": 0,
+                "v1LegacyMode": True,
+                "systemDatastoresAuthMode": "AccessKey",
+                "enableDataIsolation": False,
+                "provisioningState": "Succeeded",
+                "workspaceId": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
+                "tenantId": TENANT_ID,
+                "storageHnsEnabled": False,
+                "mlFlowTrackingUri": f"azureml://westeurope.api.azureml.ms/mlflow/v1.0{bad_id}",
+            },
+            tags={
+                "env": "dev",
+                "owner": AZURE_HOSTILE_STRINGS[0],
+                "note": AZURE_HOSTILE_STRINGS[1],
+                "formula": AZURE_HOSTILE_STRINGS[2],
+                "color": AZURE_HOSTILE_STRINGS[3],
+            },
+            identity={
+                "type": "SystemAssigned",
+                "principalId": "b2b2b2b2-0000-4000-8000-000000000001",
+                "tenantId": TENANT_ID,
+            },
+            sku={"name": "Basic", "tier": "Basic"},
+            kind="Default",
+        )
 
         # Paged with $skip, one workspace a page; throttled first if asked.
         path = f"/subscriptions/{self.sub}/providers/{ws_type}"
         if self.throttle:
-            self.add(path, api, {"error": {"code": "TooManyRequests",
-                                           "message": "The request is being throttled. Please retry after 1 second."}},
-                     status=429, headers=(("Retry-After", "1"),))
+            self.add(
+                path,
+                api,
+                {
+                    "error": {
+                        "code": "TooManyRequests",
+                        "message": "The request is being throttled. Please retry after 1 second.",
+                    }
+                },
+                status=429,
+                headers=(("Retry-After", "1"),),
+            )
         self.add_list(path, api, [good, bad], page_key="$skip", page_values=("1",))
 
-        for check in ("workspace_public_network_disabled", "workspace_managed_network_isolation",
-                      "workspace_cmk_encryption", "workspace_private_endpoint", "workspace_diagnostic_settings",
-                      "workspace_identity_datastores", "separate_identities"):
+        for check in (
+            "workspace_public_network_disabled",
+            "workspace_managed_network_isolation",
+            "workspace_cmk_encryption",
+            "workspace_private_endpoint",
+            "workspace_diagnostic_settings",
+            "workspace_identity_datastores",
+            "separate_identities",
+        ):
             self.expect(f"azure.ml.{check}", "mlw-secure", PASS)
             self.expect(f"azure.ml.{check}", "mlw-open", FAIL)
 
@@ -526,17 +675,34 @@ class _Builder:
         self.diagnostic_settings(bad_id, [])
 
         # Online endpoints (paged with $skipToken), one deployment each.
-        sys_ident = {"type": "SystemAssigned", "principalId": "d3d3d3d3-0000-4000-8000-000000000001",
-                     "tenantId": TENANT_ID}
-        shared_ident = {"type": "UserAssigned", "tenantId": TENANT_ID,
-                        "userAssignedIdentities": {uai_shared: _uai("e4e4e4e4-0000-4000-8000-000000000001",
-                                                                    "f5f5f5f5-0000-4000-8000-000000000001")}}
+        sys_ident = {
+            "type": "SystemAssigned",
+            "principalId": "d3d3d3d3-0000-4000-8000-000000000001",
+            "tenantId": TENANT_ID,
+        }
+        shared_ident = {
+            "type": "UserAssigned",
+            "tenantId": TENANT_ID,
+            "userAssignedIdentities": {
+                uai_shared: _uai("e4e4e4e4-0000-4000-8000-000000000001", "f5f5f5f5-0000-4000-8000-000000000001")
+            },
+        }
         endpoints = {
-            good_id: [("chat-secure-ep", "Disabled", "AADToken", sys_ident, {}, {"env": "prod"}),
-                      ("embed-secure-ep", "Disabled", "AADToken", sys_ident, {}, {"env": "prod"})],
-            bad_id: [("chat-open-ep", "Enabled", "Key", shared_ident, {"OPENAI_API_KEY": _OPENAI_API_KEY},
-                      {"owner": AZURE_HOSTILE_STRINGS[0], "api_key": _TAG_API_KEY}),
-                     ("embed-open-ep", "Disabled", "Key", sys_ident, {}, {"formula": AZURE_HOSTILE_STRINGS[2]})],
+            good_id: [
+                ("chat-secure-ep", "Disabled", "AADToken", sys_ident, {}, {"env": "prod"}),
+                ("embed-secure-ep", "Disabled", "AADToken", sys_ident, {}, {"env": "prod"}),
+            ],
+            bad_id: [
+                (
+                    "chat-open-ep",
+                    "Enabled",
+                    "Key",
+                    shared_ident,
+                    {"OPENAI_API_KEY": _OPENAI_API_KEY},
+                    {"owner": AZURE_HOSTILE_STRINGS[0], "api_key": _TAG_API_KEY},
+                ),
+                ("embed-open-ep", "Disabled", "Key", sys_ident, {}, {"formula": AZURE_HOSTILE_STRINGS[2]}),
+            ],
         }
         for ws_id, eps in endpoints.items():
             location = "eastus2" if ws_id == good_id else "westeurope"
@@ -544,134 +710,243 @@ class _Builder:
             for name, pna, auth, ident, env, tags in eps:
                 eid = f"{ws_id}/onlineEndpoints/{name}"
                 self.ids[f"online_endpoint:{name}"] = eid
-                items.append(_tracked(eid, f"{ws_type}/onlineEndpoints", location, {
-                    "authMode": auth,
-                    "description": f"Scoring for {name} {AZURE_HOSTILE_STRINGS[3] if ws_id == bad_id else ''}".strip(),
-                    "properties": {"azureml.onlineendpointid": eid},
-                    "scoringUri": f"https://{name}.{location}.inference.ml.azure.com/score",
-                    "openapiUri": f"https://{name}.{location}.inference.ml.azure.com/swagger.json",
-                    "traffic": {"blue": 100},
-                    "mirrorTraffic": {},
-                    "publicNetworkAccess": pna,
-                    "provisioningState": "Succeeded",
-                    "compute": None,
-                    "keys": None,
-                }, tags=tags, identity=copy.deepcopy(ident), sku={"name": "Default", "tier": "Free"}, kind="Managed"))
+                items.append(
+                    _tracked(
+                        eid,
+                        f"{ws_type}/onlineEndpoints",
+                        location,
+                        {
+                            "authMode": auth,
+                            "description": f"Scoring for {name} {AZURE_HOSTILE_STRINGS[3] if ws_id == bad_id else ''}".strip(),
+                            "properties": {"azureml.onlineendpointid": eid},
+                            "scoringUri": f"https://{name}.{location}.inference.ml.azure.com/score",
+                            "openapiUri": f"https://{name}.{location}.inference.ml.azure.com/swagger.json",
+                            "traffic": {"blue": 100},
+                            "mirrorTraffic": {},
+                            "publicNetworkAccess": pna,
+                            "provisioningState": "Succeeded",
+                            "compute": None,
+                            "keys": None,
+                        },
+                        tags=tags,
+                        identity=copy.deepcopy(ident),
+                        sku={"name": "Default", "tier": "Free"},
+                        kind="Managed",
+                    )
+                )
                 self.expect("azure.ml.online_endpoint_private", name, PASS if pna == "Disabled" else FAIL)
                 self.expect("azure.ml.online_endpoint_entra_auth", name, PASS if auth == "AADToken" else FAIL)
                 did = f"{eid}/deployments/blue"
                 self.ids[f"online_deployment:{name}/blue"] = did
-                self.add_list(f"{eid}/deployments", api, [_tracked(did, f"{ws_type}/onlineEndpoints/deployments",
-                                                                   location, {
-                    "endpointComputeType": "Managed",
-                    "description": "blue deployment",
-                    "model": f"azureml://registries/mlr-shared/models/{name.split('-')[0]}-model/versions/3",
-                    "environmentId": "azureml://registries/azureml/environments/sklearn-1.5/versions/12",
-                    "environmentVariables": {"LOG_LEVEL": "INFO", **env},
-                    "codeConfiguration": {"codeId": f"{ws_id}/codes/score/versions/1", "scoringScript": "score.py"},
-                    "instanceType": "Standard_DS3_v2",
-                    "scaleSettings": {"scaleType": "Default"},
-                    "requestSettings": {"requestTimeout": "PT5S", "maxConcurrentRequestsPerInstance": 1},
-                    "livenessProbe": {"initialDelay": "PT10M", "period": "PT10S", "timeout": "PT2S",
-                                      "successThreshold": 1, "failureThreshold": 30},
-                    "appInsightsEnabled": ws_id == good_id,
-                    "egressPublicNetworkAccess": "Disabled" if ws_id == good_id else "Enabled",
-                    "dataCollector": None,
-                    "properties": {},
-                    "provisioningState": "Succeeded",
-                }, tags={}, identity=None, sku={"name": "Default", "tier": "Standard", "capacity": 1},
-                    kind="Managed")])
-            self.add_list(f"{ws_id}/onlineEndpoints", api, items, page_key="$skipToken",
-                          page_values=("eyJza2lwIjoxLCJ0YWtlIjoxfQ",))
+                self.add_list(
+                    f"{eid}/deployments",
+                    api,
+                    [
+                        _tracked(
+                            did,
+                            f"{ws_type}/onlineEndpoints/deployments",
+                            location,
+                            {
+                                "endpointComputeType": "Managed",
+                                "description": "blue deployment",
+                                "model": f"azureml://registries/mlr-shared/models/{name.split('-')[0]}-model/versions/3",
+                                "environmentId": "azureml://registries/azureml/environments/sklearn-1.5/versions/12",
+                                "environmentVariables": {"LOG_LEVEL": "INFO", **env},
+                                "codeConfiguration": {
+                                    "codeId": f"{ws_id}/codes/score/versions/1",
+                                    "scoringScript": "score.py",
+                                },
+                                "instanceType": "Standard_DS3_v2",
+                                "scaleSettings": {"scaleType": "Default"},
+                                "requestSettings": {"requestTimeout": "PT5S", "maxConcurrentRequestsPerInstance": 1},
+                                "livenessProbe": {
+                                    "initialDelay": "PT10M",
+                                    "period": "PT10S",
+                                    "timeout": "PT2S",
+                                    "successThreshold": 1,
+                                    "failureThreshold": 30,
+                                },
+                                "appInsightsEnabled": ws_id == good_id,
+                                "egressPublicNetworkAccess": "Disabled" if ws_id == good_id else "Enabled",
+                                "dataCollector": None,
+                                "properties": {},
+                                "provisioningState": "Succeeded",
+                            },
+                            tags={},
+                            identity=None,
+                            sku={"name": "Default", "tier": "Standard", "capacity": 1},
+                            kind="Managed",
+                        )
+                    ],
+                )
+            self.add_list(
+                f"{ws_id}/onlineEndpoints",
+                api,
+                items,
+                page_key="$skipToken",
+                page_values=("eyJza2lwIjoxLCJ0YWtlIjoxfQ",),
+            )
 
             # One batch endpoint per workspace (no publicNetworkAccess on batch endpoints).
             batch = f"batch-{ws_id.rsplit('/', 1)[1]}"
             bid = f"{ws_id}/batchEndpoints/{batch}"
             self.ids[f"batch_endpoint:{batch}"] = bid
-            self.add_list(f"{ws_id}/batchEndpoints", api, [_tracked(bid, f"{ws_type}/batchEndpoints", location, {
-                "authMode": "AADToken",
-                "description": "nightly scoring",
-                "defaults": {"deploymentName": "default"},
-                "properties": {},
-                "scoringUri": f"https://{batch}.{location}.inference.ml.azure.com/jobs",
-                "openapiUri": None,
-                "provisioningState": "Succeeded",
-                "keys": None,
-            }, tags={}, identity=copy.deepcopy(sys_ident), sku={"name": "Default", "tier": "Free"})])
+            self.add_list(
+                f"{ws_id}/batchEndpoints",
+                api,
+                [
+                    _tracked(
+                        bid,
+                        f"{ws_type}/batchEndpoints",
+                        location,
+                        {
+                            "authMode": "AADToken",
+                            "description": "nightly scoring",
+                            "defaults": {"deploymentName": "default"},
+                            "properties": {},
+                            "scoringUri": f"https://{batch}.{location}.inference.ml.azure.com/jobs",
+                            "openapiUri": None,
+                            "provisioningState": "Succeeded",
+                            "keys": None,
+                        },
+                        tags={},
+                        identity=copy.deepcopy(sys_ident),
+                        sku={"name": "Default", "tier": "Free"},
+                    )
+                ],
+            )
             bdid = f"{bid}/deployments/default"
             self.ids[f"batch_deployment:{batch}/default"] = bdid
-            self.add_list(f"{bid}/deployments", api, [_tracked(
-                bdid, f"{ws_type}/batchEndpoints/deployments", location, {
-                    "description": "nightly scoring deployment",
-                    "model": {"referenceType": "Id",
-                              "assetId": f"{ws_id}/models/scorer/versions/2"},
-                    "compute": f"{ws_id}/computes/batch-cluster",
-                    "codeConfiguration": {"codeId": f"{ws_id}/codes/batch-score/versions/1",
-                                          "scoringScript": "batch_score.py"},
-                    "environmentId": "azureml://registries/azureml/environments/sklearn-1.5/versions/12",
-                    "environmentVariables": {"LOG_LEVEL": "INFO"},
-                    "miniBatchSize": 10,
-                    "maxConcurrencyPerInstance": 1,
-                    "outputAction": "AppendRow",
-                    "outputFileName": "predictions.csv",
-                    "errorThreshold": -1,
-                    "loggingLevel": "Info",
-                    "retrySettings": {"maxRetries": 3, "timeout": "PT30S"},
-                    "resources": {"instanceCount": 1},
-                    "properties": {},
-                    "provisioningState": "Succeeded",
-                }, tags={}, identity=None, sku=None, kind=None)])
+            self.add_list(
+                f"{bid}/deployments",
+                api,
+                [
+                    _tracked(
+                        bdid,
+                        f"{ws_type}/batchEndpoints/deployments",
+                        location,
+                        {
+                            "description": "nightly scoring deployment",
+                            "model": {"referenceType": "Id", "assetId": f"{ws_id}/models/scorer/versions/2"},
+                            "compute": f"{ws_id}/computes/batch-cluster",
+                            "codeConfiguration": {
+                                "codeId": f"{ws_id}/codes/batch-score/versions/1",
+                                "scoringScript": "batch_score.py",
+                            },
+                            "environmentId": "azureml://registries/azureml/environments/sklearn-1.5/versions/12",
+                            "environmentVariables": {"LOG_LEVEL": "INFO"},
+                            "miniBatchSize": 10,
+                            "maxConcurrencyPerInstance": 1,
+                            "outputAction": "AppendRow",
+                            "outputFileName": "predictions.csv",
+                            "errorThreshold": -1,
+                            "loggingLevel": "Info",
+                            "retrySettings": {"maxRetries": 3, "timeout": "PT30S"},
+                            "resources": {"instanceCount": 1},
+                            "properties": {},
+                            "provisioningState": "Succeeded",
+                        },
+                        tags={},
+                        identity=None,
+                        sku=None,
+                        kind=None,
+                    )
+                ],
+            )
 
         # Computes: a locked-down instance and an exposed cluster sharing the open endpoint's identity.
         ci_id = f"{good_id}/computes/ci-secure"
         cl_id = f"{bad_id}/computes/aml-open-cluster"
         self.ids["compute:good"], self.ids["compute:bad"] = ci_id, cl_id
-        self.add_list(f"{good_id}/computes", api, [_tracked(ci_id, f"{ws_type}/computes", "eastus2", {
-            "computeType": "ComputeInstance",
-            "computeLocation": "eastus2",
-            "description": "data scientist workstation",
-            "provisioningState": "Succeeded",
-            "disableLocalAuth": True,
-            "isAttachedCompute": False,
-            "properties": {
-                "vmSize": "STANDARD_DS3_V2",
-                "subnet": {"id": f"{self.rg('rg-network')}/providers/Microsoft.Network/virtualNetworks/vnet-ml/subnets/compute"},
-                "applicationSharingPolicy": "Personal",
-                "sshSettings": {"sshPublicAccess": "Disabled", "adminUserName": "azureuser", "sshPort": 22},
-                "enableNodePublicIp": False,
-                "computeInstanceAuthorizationType": "personal",
-                "personalComputeInstanceSettings": {"assignedUser": {"objectId": "0a0a0a0a-0000-4000-8000-00000000000a",
-                                                                     "tenantId": TENANT_ID}},
-                "connectivityEndpoints": {"publicIpAddress": None, "privateIpAddress": "10.20.1.4"},
-                "osImageMetadata": {"currentImageVersion": "26.04.01", "latestImageVersion": "26.04.01",
-                                    "isLatestOsImageVersion": True},
-                "state": "Running",
-            },
-        }, tags={"env": "prod"}, identity={"type": "UserAssigned", "tenantId": TENANT_ID,
-                                            "userAssignedIdentities": {uai_ci: _uai("a1a1a1a1-0000-4000-8000-000000000003",
-                                                                                    "c1c1c1c1-0000-4000-8000-000000000003")}},
-            sku={"name": "Basic", "tier": "Basic"})])
-        self.add_list(f"{bad_id}/computes", api, [_tracked(cl_id, f"{ws_type}/computes", "westeurope", {
-            "computeType": "AmlCompute",
-            "computeLocation": "westeurope",
-            "description": AZURE_HOSTILE_STRINGS[2],
-            "provisioningState": "Succeeded",
-            "disableLocalAuth": False,
-            "isAttachedCompute": False,
-            "properties": {
-                "vmSize": "STANDARD_NC6S_V3",
-                "vmPriority": "Dedicated",
-                "osType": "Linux",
-                "isolatedNetwork": False,
-                "scaleSettings": {"maxNodeCount": 4, "minNodeCount": 0, "nodeIdleTimeBeforeScaleDown": "PT5M"},
-                "remoteLoginPortPublicAccess": "Enabled",
-                "enableNodePublicIp": True,
-                "allocationState": "Steady",
-                "currentNodeCount": 0,
-                "targetNodeCount": 0,
-            },
-        }, tags={"owner": AZURE_HOSTILE_STRINGS[1]}, identity=copy.deepcopy(shared_ident),
-            sku={"name": "Basic", "tier": "Basic"})])
+        self.add_list(
+            f"{good_id}/computes",
+            api,
+            [
+                _tracked(
+                    ci_id,
+                    f"{ws_type}/computes",
+                    "eastus2",
+                    {
+                        "computeType": "ComputeInstance",
+                        "computeLocation": "eastus2",
+                        "description": "data scientist workstation",
+                        "provisioningState": "Succeeded",
+                        "disableLocalAuth": True,
+                        "isAttachedCompute": False,
+                        "properties": {
+                            "vmSize": "STANDARD_DS3_V2",
+                            "subnet": {
+                                "id": f"{self.rg('rg-network')}/providers/Microsoft.Network/virtualNetworks/vnet-ml/subnets/compute"
+                            },
+                            "applicationSharingPolicy": "Personal",
+                            "sshSettings": {"sshPublicAccess": "Disabled", "adminUserName": "azureuser", "sshPort": 22},
+                            "enableNodePublicIp": False,
+                            "computeInstanceAuthorizationType": "personal",
+                            "personalComputeInstanceSettings": {
+                                "assignedUser": {
+                                    "objectId": "0a0a0a0a-0000-4000-8000-00000000000a",
+                                    "tenantId": TENANT_ID,
+                                }
+                            },
+                            "connectivityEndpoints": {"publicIpAddress": None, "privateIpAddress": "10.20.1.4"},
+                            "osImageMetadata": {
+                                "currentImageVersion": "26.04.01",
+                                "latestImageVersion": "26.04.01",
+                                "isLatestOsImageVersion": True,
+                            },
+                            "state": "Running",
+                        },
+                    },
+                    tags={"env": "prod"},
+                    identity={
+                        "type": "UserAssigned",
+                        "tenantId": TENANT_ID,
+                        "userAssignedIdentities": {
+                            uai_ci: _uai("a1a1a1a1-0000-4000-8000-000000000003", "c1c1c1c1-0000-4000-8000-000000000003")
+                        },
+                    },
+                    sku={"name": "Basic", "tier": "Basic"},
+                )
+            ],
+        )
+        self.add_list(
+            f"{bad_id}/computes",
+            api,
+            [
+                _tracked(
+                    cl_id,
+                    f"{ws_type}/computes",
+                    "westeurope",
+                    {
+                        "computeType": "AmlCompute",
+                        "computeLocation": "westeurope",
+                        "description": AZURE_HOSTILE_STRINGS[2],
+                        "provisioningState": "Succeeded",
+                        "disableLocalAuth": False,
+                        "isAttachedCompute": False,
+                        "properties": {
+                            "vmSize": "STANDARD_NC6S_V3",
+                            "vmPriority": "Dedicated",
+                            "osType": "Linux",
+                            "isolatedNetwork": False,
+                            "scaleSettings": {
+                                "maxNodeCount": 4,
+                                "minNodeCount": 0,
+                                "nodeIdleTimeBeforeScaleDown": "PT5M",
+                            },
+                            "remoteLoginPortPublicAccess": "Enabled",
+                            "enableNodePublicIp": True,
+                            "allocationState": "Steady",
+                            "currentNodeCount": 0,
+                            "targetNodeCount": 0,
+                        },
+                    },
+                    tags={"owner": AZURE_HOSTILE_STRINGS[1]},
+                    identity=copy.deepcopy(shared_ident),
+                    sku={"name": "Basic", "tier": "Basic"},
+                )
+            ],
+        )
         for check in ("compute_no_public_ip", "compute_no_public_ssh", "compute_local_auth_disabled"):
             self.expect(f"azure.ml.{check}", "ci-secure", PASS)
             self.expect(f"azure.ml.{check}", "aml-open-cluster", FAIL)
@@ -680,19 +955,49 @@ class _Builder:
         reg_type = "Microsoft.MachineLearningServices/registries"
         rid = f"{self.rg('rg-ml-secure')}/providers/{reg_type}/mlr-shared"
         self.ids["ml_registry"] = rid
-        self.add_list(f"/subscriptions/{self.sub}/providers/{reg_type}", API_VERSIONS["ml"], [_tracked(rid, reg_type, "eastus2", {
-            "discoveryUrl": "https://eastus2.api.azureml.ms/registrymanagement/v1.0/registries/mlr-shared/discovery",
-            "intellectualPropertyPublisher": "contoso",
-            "managedResourceGroup": {"resourceId": f"/subscriptions/{self.sub}/resourceGroups/azureml-rg-mlr-shared"},
-            "mlFlowRegistryUri": "azureml://eastus2.api.azureml.ms/mlflow/v1.0" + rid,
-            "publicNetworkAccess": "Disabled",
-            "regionDetails": [{"location": "eastus2", "acrDetails": [{"systemCreatedAcrAccount": {"acrAccountSku": "Premium"}}],
-                               "storageAccountDetails": [{"systemCreatedStorageAccount": {
-                                   "storageAccountType": "Standard_LRS", "storageAccountHnsEnabled": False}}]}],
-            "registryPrivateEndpointConnections": [],
-        }, tags={"env": "prod"}, identity={"type": "SystemAssigned", "principalId": "a1a1a1a1-0000-4000-8000-000000000009",
-                                            "tenantId": TENANT_ID},
-            sku={"name": "P3", "tier": "Basic"}, kind="Registry")])
+        self.add_list(
+            f"/subscriptions/{self.sub}/providers/{reg_type}",
+            API_VERSIONS["ml"],
+            [
+                _tracked(
+                    rid,
+                    reg_type,
+                    "eastus2",
+                    {
+                        "discoveryUrl": "https://eastus2.api.azureml.ms/registrymanagement/v1.0/registries/mlr-shared/discovery",
+                        "intellectualPropertyPublisher": "contoso",
+                        "managedResourceGroup": {
+                            "resourceId": f"/subscriptions/{self.sub}/resourceGroups/azureml-rg-mlr-shared"
+                        },
+                        "mlFlowRegistryUri": "azureml://eastus2.api.azureml.ms/mlflow/v1.0" + rid,
+                        "publicNetworkAccess": "Disabled",
+                        "regionDetails": [
+                            {
+                                "location": "eastus2",
+                                "acrDetails": [{"systemCreatedAcrAccount": {"acrAccountSku": "Premium"}}],
+                                "storageAccountDetails": [
+                                    {
+                                        "systemCreatedStorageAccount": {
+                                            "storageAccountType": "Standard_LRS",
+                                            "storageAccountHnsEnabled": False,
+                                        }
+                                    }
+                                ],
+                            }
+                        ],
+                        "registryPrivateEndpointConnections": [],
+                    },
+                    tags={"env": "prod"},
+                    identity={
+                        "type": "SystemAssigned",
+                        "principalId": "a1a1a1a1-0000-4000-8000-000000000009",
+                        "tenantId": TENANT_ID,
+                    },
+                    sku={"name": "P3", "tier": "Basic"},
+                    kind="Registry",
+                )
+            ],
+        )
 
     def cognitive(self) -> None:
         cs_type = "Microsoft.CognitiveServices/accounts"
@@ -700,56 +1005,103 @@ class _Builder:
         good_id = f"{self.rg('rg-ai')}/providers/{cs_type}/aoai-secure"
         bad_id = f"{self.rg('rg-ai-dev')}/providers/{cs_type}/ais-open"
         self.ids.update({"cognitive:good": good_id, "cognitive:bad": bad_id, "identity:openai": uai})
-        good = _tracked(good_id, cs_type, "eastus2", {
-            "endpoint": "https://aoai-secure.openai.azure.com/",
-            "customSubDomainName": "aoai-secure",
-            "provisioningState": "Succeeded",
-            "publicNetworkAccess": "Disabled",
-            "disableLocalAuth": True,
-            "restrictOutboundNetworkAccess": True,
-            "allowedFqdnList": ["stsecureml.blob.core.windows.net"],
-            "networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices", "ipRules": [], "virtualNetworkRules": []},
-            "encryption": {"keySource": "Microsoft.KeyVault",
-                           "keyVaultProperties": {"keyName": "aoai-cmk", "keyVersion": "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d",
-                                                  "keyVaultUri": "https://kv-secure-ml.vault.azure.net/",
-                                                  "identityClientId": "c1c1c1c1-0000-4000-8000-000000000005"}},
-            "privateEndpointConnections": [{
-                "id": f"{good_id}/privateEndpointConnections/pe-aoai",
-                "name": "pe-aoai",
-                "type": f"{cs_type}/privateEndpointConnections",
-                "properties": {"groupIds": ["account"],
-                               "privateEndpoint": {"id": f"{self.rg('rg-network')}/providers/Microsoft.Network/privateEndpoints/pe-aoai"},
-                               "privateLinkServiceConnectionState": {"status": "Approved", "description": "",
-                                                                     "actionsRequired": "None"},
-                               "provisioningState": "Succeeded"}}],
-            "capabilities": [{"name": "VirtualNetworks"}, {"name": "CustomerManagedKey"}],
-            "dateCreated": "2026-03-02T09:20:11.1234567Z",
-        }, tags={"env": "prod"},
-            identity={"type": "SystemAssigned, UserAssigned", "principalId": "a1a1a1a1-0000-4000-8000-000000000005",
-                      "tenantId": TENANT_ID,
-                      "userAssignedIdentities": {uai: _uai("a1a1a1a1-0000-4000-8000-000000000006",
-                                                           "c1c1c1c1-0000-4000-8000-000000000005")}},
-            sku={"name": "S0"}, kind="OpenAI")
+        good = _tracked(
+            good_id,
+            cs_type,
+            "eastus2",
+            {
+                "endpoint": "https://aoai-secure.openai.azure.com/",
+                "customSubDomainName": "aoai-secure",
+                "provisioningState": "Succeeded",
+                "publicNetworkAccess": "Disabled",
+                "disableLocalAuth": True,
+                "restrictOutboundNetworkAccess": True,
+                "allowedFqdnList": ["stsecureml.blob.core.windows.net"],
+                "networkAcls": {
+                    "defaultAction": "Deny",
+                    "bypass": "AzureServices",
+                    "ipRules": [],
+                    "virtualNetworkRules": [],
+                },
+                "encryption": {
+                    "keySource": "Microsoft.KeyVault",
+                    "keyVaultProperties": {
+                        "keyName": "aoai-cmk",
+                        "keyVersion": "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d",
+                        "keyVaultUri": "https://kv-secure-ml.vault.azure.net/",
+                        "identityClientId": "c1c1c1c1-0000-4000-8000-000000000005",
+                    },
+                },
+                "privateEndpointConnections": [
+                    {
+                        "id": f"{good_id}/privateEndpointConnections/pe-aoai",
+                        "name": "pe-aoai",
+                        "type": f"{cs_type}/privateEndpointConnections",
+                        "properties": {
+                            "groupIds": ["account"],
+                            "privateEndpoint": {
+                                "id": f"{self.rg('rg-network')}/providers/Microsoft.Network/privateEndpoints/pe-aoai"
+                            },
+                            "privateLinkServiceConnectionState": {
+                                "status": "Approved",
+                                "description": "",
+                                "actionsRequired": "None",
+                            },
+                            "provisioningState": "Succeeded",
+                        },
+                    }
+                ],
+                "capabilities": [{"name": "VirtualNetworks"}, {"name": "CustomerManagedKey"}],
+                "dateCreated": "2026-03-02T09:20:11.1234567Z",
+            },
+            tags={"env": "prod"},
+            identity={
+                "type": "SystemAssigned, UserAssigned",
+                "principalId": "a1a1a1a1-0000-4000-8000-000000000005",
+                "tenantId": TENANT_ID,
+                "userAssignedIdentities": {
+                    uai: _uai("a1a1a1a1-0000-4000-8000-000000000006", "c1c1c1c1-0000-4000-8000-000000000005")
+                },
+            },
+            sku={"name": "S0"},
+            kind="OpenAI",
+        )
         good["etag"] = '"0a000b00-0000-0200-0000-66a1b2c30000"'
         # An account left at its defaults: public, keys on (disableLocalAuth absent), platform-managed key.
-        bad = _tracked(bad_id, cs_type, "westeurope", {
-            "endpoint": "https://ais-open.cognitiveservices.azure.com/",
-            "customSubDomainName": "ais-open",
-            "provisioningState": "Succeeded",
-            "publicNetworkAccess": "Enabled",
-            "networkAcls": {"defaultAction": "Allow", "ipRules": [], "virtualNetworkRules": []},
-            "privateEndpointConnections": [],
-            "capabilities": [{"name": "VirtualNetworks"}],
-            "dateCreated": "2026-04-11T12:00:41.7654321Z",
-        }, tags={"owner": AZURE_HOSTILE_STRINGS[0], "api_key": _TAG_API_KEY, "formula": AZURE_HOSTILE_STRINGS[2],
-                 "banner": AZURE_HOSTILE_STRINGS[3]},
-            identity={"type": "None"}, sku={"name": "S0"}, kind="AIServices")
+        bad = _tracked(
+            bad_id,
+            cs_type,
+            "westeurope",
+            {
+                "endpoint": "https://ais-open.cognitiveservices.azure.com/",
+                "customSubDomainName": "ais-open",
+                "provisioningState": "Succeeded",
+                "publicNetworkAccess": "Enabled",
+                "networkAcls": {"defaultAction": "Allow", "ipRules": [], "virtualNetworkRules": []},
+                "privateEndpointConnections": [],
+                "capabilities": [{"name": "VirtualNetworks"}],
+                "dateCreated": "2026-04-11T12:00:41.7654321Z",
+            },
+            tags={
+                "owner": AZURE_HOSTILE_STRINGS[0],
+                "api_key": _TAG_API_KEY,
+                "formula": AZURE_HOSTILE_STRINGS[2],
+                "banner": AZURE_HOSTILE_STRINGS[3],
+            },
+            identity={"type": "None"},
+            sku={"name": "S0"},
+            kind="AIServices",
+        )
         bad["etag"] = '"0a000b00-0000-0200-0000-66a1b2c40000"'
         self.add_list(f"/subscriptions/{self.sub}/providers/{cs_type}", API_VERSIONS["cognitive"], [good, bad])
         self.diagnostic_settings(good_id, [self.law_setting(good_id, "aoai-secure-logs", "allLogs")])
         self.diagnostic_settings(bad_id, [])
-        for check in ("account_public_network_disabled", "account_local_auth_disabled", "account_cmk_encryption",
-                      "account_diagnostic_settings"):
+        for check in (
+            "account_public_network_disabled",
+            "account_local_auth_disabled",
+            "account_cmk_encryption",
+            "account_diagnostic_settings",
+        ):
             self.expect(f"azure.cognitive.{check}", "aoai-secure", PASS)
             self.expect(f"azure.cognitive.{check}", "ais-open", FAIL)
 
@@ -780,10 +1132,22 @@ class _Builder:
                 "name": name,
             }
 
-        owner = assignment(sub_scope, OWNER_ASSIGNMENT, OWNER_ROLE, "5e5e5e5e-0000-4000-8000-00000000005e",
-                           "ServicePrincipal", "ci pipeline " + AZURE_HOSTILE_STRINGS[1])
-        scientist = assignment(ws_scope, DATA_SCIENTIST_ASSIGNMENT, AML_DATA_SCIENTIST_ROLE,
-                               "6f6f6f6f-0000-4000-8000-00000000006f", "Group", "fraud data science team")
+        owner = assignment(
+            sub_scope,
+            OWNER_ASSIGNMENT,
+            OWNER_ROLE,
+            "5e5e5e5e-0000-4000-8000-00000000005e",
+            "ServicePrincipal",
+            "ci pipeline " + AZURE_HOSTILE_STRINGS[1],
+        )
+        scientist = assignment(
+            ws_scope,
+            DATA_SCIENTIST_ASSIGNMENT,
+            AML_DATA_SCIENTIST_ROLE,
+            "6f6f6f6f-0000-4000-8000-00000000006f",
+            "Group",
+            "fraud data science team",
+        )
         self.ids["role_assignment:owner"], self.ids["role_assignment:data_scientist"] = owner["id"], scientist["id"]
         self.add_list(f"{sub_scope}/providers/{ra}", api, [owner, scientist])
         self.expect("azure.authorization.no_broad_privileged_roles", OWNER_ASSIGNMENT, FAIL)
@@ -791,35 +1155,53 @@ class _Builder:
 
         rd = "Microsoft.Authorization/roleDefinitions"
         for role, role_name, desc, actions, data_actions in (
-            (OWNER_ROLE, "Owner", ("Grants full access to manage all resources, including the ability to assign "
-             "roles in Azure RBAC."), ["*"], []),
-            (AML_DATA_SCIENTIST_ROLE, "AzureML Data Scientist", ("Can perform all actions within an Azure Machine "
-             "Learning workspace, except for creating or deleting compute resources and modifying the workspace itself."),
-             ["Microsoft.MachineLearningServices/workspaces/*/read",
-              "Microsoft.MachineLearningServices/workspaces/*/action",
-              "Microsoft.MachineLearningServices/workspaces/*/delete",
-              "Microsoft.MachineLearningServices/workspaces/*/write"],
-             ["Microsoft.MachineLearningServices/workspaces/*"]),
+            (
+                OWNER_ROLE,
+                "Owner",
+                ("Grants full access to manage all resources, including the ability to assign roles in Azure RBAC."),
+                ["*"],
+                [],
+            ),
+            (
+                AML_DATA_SCIENTIST_ROLE,
+                "AzureML Data Scientist",
+                (
+                    "Can perform all actions within an Azure Machine "
+                    "Learning workspace, except for creating or deleting compute resources and modifying the workspace itself."
+                ),
+                [
+                    "Microsoft.MachineLearningServices/workspaces/*/read",
+                    "Microsoft.MachineLearningServices/workspaces/*/action",
+                    "Microsoft.MachineLearningServices/workspaces/*/delete",
+                    "Microsoft.MachineLearningServices/workspaces/*/write",
+                ],
+                ["Microsoft.MachineLearningServices/workspaces/*"],
+            ),
         ):
             rid = f"/subscriptions/{self.sub}/providers/{rd}/{role}"
             self.ids[f"role_definition:{role_name}"] = rid
-            self.add(rid, api, {
-                "id": rid,
-                "type": rd,
-                "name": role,
-                "properties": {
-                    "roleName": role_name,
-                    "type": "BuiltInRole",
-                    "description": desc,
-                    "assignableScopes": ["/"],
-                    "permissions": [{"actions": actions, "notActions": [], "dataActions": data_actions,
-                                     "notDataActions": []}],
-                    "createdOn": "2015-02-02T21:55:09.8806423Z",
-                    "updatedOn": "2025-11-04T19:22:37.6520814Z",
-                    "createdBy": None,
-                    "updatedBy": None,
+            self.add(
+                rid,
+                api,
+                {
+                    "id": rid,
+                    "type": rd,
+                    "name": role,
+                    "properties": {
+                        "roleName": role_name,
+                        "type": "BuiltInRole",
+                        "description": desc,
+                        "assignableScopes": ["/"],
+                        "permissions": [
+                            {"actions": actions, "notActions": [], "dataActions": data_actions, "notDataActions": []}
+                        ],
+                        "createdOn": "2015-02-02T21:55:09.8806423Z",
+                        "updatedOn": "2025-11-04T19:22:37.6520814Z",
+                        "createdBy": None,
+                        "updatedBy": None,
+                    },
                 },
-            })
+            )
 
     def security_policy_budgets(self) -> None:
         sub_scope = f"/subscriptions/{self.sub}"
@@ -827,13 +1209,30 @@ class _Builder:
         plans = []
         for name, tier, sub_plan, extensions in (
             ("AI", "Free", None, None),
-            ("CloudPosture", "Standard", None,
-             [{"name": "AgentlessVmScanning", "isEnabled": "True"}, {"name": "SensitiveDataDiscovery", "isEnabled": "True"}]),
-            ("StorageAccounts", "Standard", "DefenderForStorageV2",
-             [{"name": "OnUploadMalwareScanning", "isEnabled": "True"}, {"name": "SensitiveDataDiscovery", "isEnabled": "False"}]),
+            (
+                "CloudPosture",
+                "Standard",
+                None,
+                [
+                    {"name": "AgentlessVmScanning", "isEnabled": "True"},
+                    {"name": "SensitiveDataDiscovery", "isEnabled": "True"},
+                ],
+            ),
+            (
+                "StorageAccounts",
+                "Standard",
+                "DefenderForStorageV2",
+                [
+                    {"name": "OnUploadMalwareScanning", "isEnabled": "True"},
+                    {"name": "SensitiveDataDiscovery", "isEnabled": "False"},
+                ],
+            ),
             ("KeyVaults", "Standard", "PerKeyVault", None),
         ):
-            props: dict[str, Any] = {"pricingTier": tier, "freeTrialRemainingTime": "PT0S" if tier == "Standard" else "P30D"}
+            props: dict[str, Any] = {
+                "pricingTier": tier,
+                "freeTrialRemainingTime": "PT0S" if tier == "Standard" else "P30D",
+            }
             if tier == "Standard":
                 props["enablementTime"] = "2026-03-02T10:00:00.0000000Z"
             if sub_plan:
@@ -850,49 +1249,69 @@ class _Builder:
         pa = "Microsoft.Authorization/policyAssignments"
         paid = f"{sub_scope}/providers/{pa}/SecurityCenterBuiltIn"
         self.ids["policy_assignment"] = paid
-        self.add_list(f"{sub_scope}/providers/{pa}", API_VERSIONS["policy"], [{
-            "id": paid,
-            "name": "SecurityCenterBuiltIn",
-            "type": pa,
-            "properties": {
-                "displayName": "ASC Default (subscription: " + self.sub + ")",
-                "description": "Microsoft cloud security benchmark " + AZURE_HOSTILE_STRINGS[0],
-                "policyDefinitionId": "/providers/Microsoft.Authorization/policySetDefinitions/1f3afdf9-d0c9-4c3d-847f-89da613e70a8",
-                "definitionVersion": "57.*.*",
-                "scope": sub_scope,
-                "notScopes": [],
-                "parameters": {},
-                "metadata": {"assignedBy": "Security Center", "createdBy": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-                             "createdOn": "2026-03-02T10:00:00.0000000Z"},
-                "enforcementMode": "Default",
-                "nonComplianceMessages": [],
-            },
-        }])
+        self.add_list(
+            f"{sub_scope}/providers/{pa}",
+            API_VERSIONS["policy"],
+            [
+                {
+                    "id": paid,
+                    "name": "SecurityCenterBuiltIn",
+                    "type": pa,
+                    "properties": {
+                        "displayName": "ASC Default (subscription: " + self.sub + ")",
+                        "description": "Microsoft cloud security benchmark " + AZURE_HOSTILE_STRINGS[0],
+                        "policyDefinitionId": "/providers/Microsoft.Authorization/policySetDefinitions/1f3afdf9-d0c9-4c3d-847f-89da613e70a8",
+                        "definitionVersion": "57.*.*",
+                        "scope": sub_scope,
+                        "notScopes": [],
+                        "parameters": {},
+                        "metadata": {
+                            "assignedBy": "Security Center",
+                            "createdBy": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                            "createdOn": "2026-03-02T10:00:00.0000000Z",
+                        },
+                        "enforcementMode": "Default",
+                        "nonComplianceMessages": [],
+                    },
+                }
+            ],
+        )
         self.expect("azure.policy.assignments_monitor_compliance", self.sub, PASS)
 
         bt = "Microsoft.Consumption/budgets"
         bid = f"{sub_scope}/providers/{bt}/ml-monthly"
         self.ids["budget"] = bid
-        self.add_list(f"{sub_scope}/providers/{bt}", API_VERSIONS["consumption"], [{
-            "id": bid,
-            "name": "ml-monthly",
-            "type": bt,
-            "eTag": '"1d34d016a593709"',
-            "properties": {
-                "category": "Cost",
-                "amount": 25000,
-                "timeGrain": "Monthly",
-                "timePeriod": {"startDate": "2026-01-01T00:00:00Z", "endDate": "2027-12-31T00:00:00Z"},
-                "currentSpend": {"amount": 11234.56, "unit": "USD"},
-                "notifications": {
-                    "Actual_GreaterThan_80_Percent": {
-                        "enabled": True, "operator": "GreaterThan", "threshold": 80, "locale": "en-us",
-                        "contactEmails": ["finops@contoso.com"], "contactRoles": ["Owner"], "contactGroups": [],
-                        "thresholdType": "Actual",
+        self.add_list(
+            f"{sub_scope}/providers/{bt}",
+            API_VERSIONS["consumption"],
+            [
+                {
+                    "id": bid,
+                    "name": "ml-monthly",
+                    "type": bt,
+                    "eTag": '"1d34d016a593709"',
+                    "properties": {
+                        "category": "Cost",
+                        "amount": 25000,
+                        "timeGrain": "Monthly",
+                        "timePeriod": {"startDate": "2026-01-01T00:00:00Z", "endDate": "2027-12-31T00:00:00Z"},
+                        "currentSpend": {"amount": 11234.56, "unit": "USD"},
+                        "notifications": {
+                            "Actual_GreaterThan_80_Percent": {
+                                "enabled": True,
+                                "operator": "GreaterThan",
+                                "threshold": 80,
+                                "locale": "en-us",
+                                "contactEmails": ["finops@contoso.com"],
+                                "contactRoles": ["Owner"],
+                                "contactGroups": [],
+                                "thresholdType": "Actual",
+                            },
+                        },
                     },
-                },
-            },
-        }])
+                }
+            ],
+        )
         self.expect("azure.consumption.budget_alerts", self.sub, PASS)
 
     def denied_subscription(self) -> None:
@@ -901,45 +1320,69 @@ class _Builder:
             if not self.denied:
                 self.add(path, api, {"value": []})
                 continue
-            self.add(path, api, {"error": {
-                "code": "AuthorizationFailed",
-                "message": (f"The client 'cspm-reader@contoso.com' with object id '0c0c0c0c-0000-4000-8000-00000000000c' "
+            self.add(
+                path,
+                api,
+                {
+                    "error": {
+                        "code": "AuthorizationFailed",
+                        "message": (
+                            f"The client 'cspm-reader@contoso.com' with object id '0c0c0c0c-0000-4000-8000-00000000000c' "
                             f"does not have authorization to perform action '{rbac_action(path)}' over scope "
                             f"'/subscriptions/{DENIED_SUBSCRIPTION_ID}' or the scope is invalid. If access was recently "
-                            "granted, please refresh your credentials."),
-            }}, status=403)
+                            "granted, please refresh your credentials."
+                        ),
+                    }
+                },
+                status=403,
+            )
 
 
 def _subscription_lists(sub: str) -> list[tuple[str, str]]:
     """Every subscription-scope list the collector reads in a subscription."""
-    return [(f"/subscriptions/{sub}/providers/{rtype}", API_VERSIONS[key]) for rtype, key in (
-        ("Microsoft.MachineLearningServices/workspaces", "ml"),
-        ("Microsoft.MachineLearningServices/registries", "ml"),
-        ("Microsoft.CognitiveServices/accounts", "cognitive"),
-        ("Microsoft.KeyVault/vaults", "keyvault"),
-        ("Microsoft.Storage/storageAccounts", "storage"),
-        ("Microsoft.ContainerRegistry/registries", "containerregistry"),
-        ("Microsoft.Authorization/roleAssignments", "authorization"),
-        ("Microsoft.Security/pricings", "security"),
-        ("Microsoft.Authorization/policyAssignments", "policy"),
-        ("Microsoft.Consumption/budgets", "consumption"),
-    )]
+    return [
+        (f"/subscriptions/{sub}/providers/{rtype}", API_VERSIONS[key])
+        for rtype, key in (
+            ("Microsoft.MachineLearningServices/workspaces", "ml"),
+            ("Microsoft.MachineLearningServices/registries", "ml"),
+            ("Microsoft.CognitiveServices/accounts", "cognitive"),
+            ("Microsoft.KeyVault/vaults", "keyvault"),
+            ("Microsoft.Storage/storageAccounts", "storage"),
+            ("Microsoft.ContainerRegistry/registries", "containerregistry"),
+            ("Microsoft.Authorization/roleAssignments", "authorization"),
+            ("Microsoft.Security/pricings", "security"),
+            ("Microsoft.Authorization/policyAssignments", "policy"),
+            ("Microsoft.Consumption/budgets", "consumption"),
+        )
+    ]
 
 
-def _build(arm_endpoint: str = DEFAULT_ARM_ENDPOINT, denied_subscription: bool = True,
-           throttle: bool = False) -> tuple[_Builder, AzureEstateManifest]:
+def _build(
+    arm_endpoint: str = DEFAULT_ARM_ENDPOINT, denied_subscription: bool = True, throttle: bool = False
+) -> tuple[_Builder, AzureEstateManifest]:
     builder = _Builder(arm_endpoint, denied_subscription, throttle)
     return builder, builder.build()
 
 
-def register_azure_estate(rsps: responses.RequestsMock, *, arm_endpoint: str = DEFAULT_ARM_ENDPOINT,
-                          denied_subscription: bool = True, throttle: bool = False) -> AzureEstateManifest:
+def register_azure_estate(
+    rsps: responses.RequestsMock,
+    *,
+    arm_endpoint: str = DEFAULT_ARM_ENDPOINT,
+    denied_subscription: bool = True,
+    throttle: bool = False,
+) -> AzureEstateManifest:
     """Register every ARM GET of the estate on `rsps` (api-version pinned) and describe it."""
     builder, manifest = _build(arm_endpoint, denied_subscription, throttle)
     for route in builder.routes:
         query = {"api-version": route.api_version, **dict(route.extra_query)}
-        rsps.add(responses.GET, f"{builder.endpoint}{route.path}", json=route.body, status=route.status,
-                 headers=dict(route.headers) or None, match=[matchers.query_param_matcher(query)])
+        rsps.add(
+            responses.GET,
+            f"{builder.endpoint}{route.path}",
+            json=route.body,
+            status=route.status,
+            headers=dict(route.headers) or None,
+            match=[matchers.query_param_matcher(query)],
+        )
     return manifest
 
 

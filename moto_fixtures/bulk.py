@@ -21,9 +21,7 @@ _WORKERS = 16
 _ROLE = "bulk-sagemaker-role"
 _TRUST = {
     "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
-    ],
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
 
 
@@ -38,9 +36,7 @@ def plan(per_region: int) -> dict[str, int]:
     return counts
 
 
-def _creators(
-    sm: Any, region: str, role_arn: str, bucket: str
-) -> dict[str, Callable[[int], None]]:
+def _creators(sm: Any, region: str, role_arn: str, bucket: str) -> dict[str, Callable[[int], None]]:
     image = f"763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-inference:2.1.0-cpu-py310"
     tags = [{"Key": "estate", "Value": "bulk"}]
 
@@ -163,9 +159,7 @@ def build_bulk_estate(
         for kind in KINDS:
             # Each kind finishes everywhere before its dependants start.
             futures = [
-                pool.submit(run, creators[region][kind], index)
-                for region in regions
-                for index in range(counts[kind])
+                pool.submit(run, creators[region][kind], index) for region in regions for index in range(counts[kind])
             ]
             for future in futures:
                 future.result()

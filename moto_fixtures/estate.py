@@ -589,9 +589,7 @@ class _Builder:
                 SubnetIds=network["subnets"],
                 SecurityGroupIds=[group_id],
                 PrivateDnsEnabled=True,
-                TagSpecifications=[
-                    {"ResourceType": "vpc-endpoint", "Tags": self.ec2_tags(f"{service}-endpoint")}
-                ],
+                TagSpecifications=[{"ResourceType": "vpc-endpoint", "Tags": self.ec2_tags(f"{service}-endpoint")}],
             )
 
     # ------------------------------------------------------------------ SageMaker (primary region)
@@ -1015,9 +1013,7 @@ class _Builder:
             TransformJobName="good-transform-job",
             ModelName="good-model",
             TransformInput={
-                "DataSource": {
-                    "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{good_bucket}/batch/input/"}
-                },
+                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{good_bucket}/batch/input/"}},
                 "ContentType": "application/json",
             },
             TransformOutput={"S3OutputPath": f"s3://{good_bucket}/batch/output/", "KmsKeyId": good_key},
@@ -1152,9 +1148,7 @@ class _Builder:
                 "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
             }
         )
-        config.put_delivery_channel(
-            DeliveryChannel={"name": "default", "s3BucketName": self.ids["trail_bucket"]}
-        )
+        config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": self.ids["trail_bucket"]})
         config.start_configuration_recorder(ConfigurationRecorderName="default")
         for scanned in self.regions:
             status = PASS if scanned == region else FAIL

@@ -364,9 +364,7 @@ def _feature_group(backend: SageMakerModelBackend, name_or_arn: str) -> Any:
     arn = arn_formatter("feature-group", name.lower(), backend.account_id, backend.region_name)
     group = backend.feature_groups.get(arn)
     if group is None:
-        raise ResourceNotFound(
-            f"Resource Not Found: Amazon SageMaker can't find a FeatureGroup with name {name}"
-        )
+        raise ResourceNotFound(f"Resource Not Found: Amazon SageMaker can't find a FeatureGroup with name {name}")
     return group
 
 
@@ -404,10 +402,7 @@ def _sm_list_models(self: SageMakerResponse) -> ActionResult:
         models = _sorted(models, lambda m: _aware(m.creation_time), self._get_param("SortOrder"))
     page, token = _sm_page(models, self)
     body: dict[str, Any] = {
-        "Models": [
-            {"ModelName": m.model_name, "ModelArn": m.arn, "CreationTime": m.creation_time}
-            for m in page
-        ]
+        "Models": [{"ModelName": m.model_name, "ModelArn": m.arn, "CreationTime": m.creation_time} for m in page]
     }
     if token:
         body["NextToken"] = token
@@ -676,25 +671,19 @@ def _sm_list_user_profiles(self: SageMakerResponse) -> ActionResult:
     return ActionResult(body)
 
 
-def _resolve_monitoring_target(
-    backend: SageMakerModelBackend, config: dict[str, Any]
-) -> tuple[str, str | None]:
+def _resolve_monitoring_target(backend: SageMakerModelBackend, config: dict[str, Any]) -> tuple[str, str | None]:
     """Return (monitoring type, endpoint name) for a schedule's config."""
     inline = config.get("MonitoringJobDefinition")
     if inline:
         return config.get("MonitoringType") or "DataQuality", _find_endpoint_name(inline)
     definition_name = config.get("MonitoringJobDefinitionName")
     if not definition_name:
-        raise ValidationError(
-            "Either MonitoringJobDefinition or MonitoringJobDefinitionName must be provided."
-        )
+        raise ValidationError("Either MonitoringJobDefinition or MonitoringJobDefinitionName must be provided.")
     for store_name, monitoring_type in _MONITOR_DEFINITION_STORES:
         definition = getattr(backend, store_name, {}).get(definition_name)
         if definition is not None:
             if config.get("MonitoringType") and config["MonitoringType"] != monitoring_type:
-                raise ValidationError(
-                    f"Job definition {definition_name} is not of type {config['MonitoringType']}."
-                )
+                raise ValidationError(f"Job definition {definition_name} is not of type {config['MonitoringType']}.")
             return monitoring_type, _find_endpoint_name(definition.response_object)
     raise ResourceNotFound(f"Could not find job definition {definition_name}.")
 
@@ -1055,7 +1044,14 @@ def _aws_managed_key_policy(account_id: str, region: str, service: str) -> str:
                     "Sid": f"Allow access through {service} for all principals in the account that are authorized to use {service}",
                     "Effect": "Allow",
                     "Principal": {"AWS": "*"},
-                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"],
+                    "Action": [
+                        "kms:Encrypt",
+                        "kms:Decrypt",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:CreateGrant",
+                        "kms:DescribeKey",
+                    ],
                     "Resource": "*",
                     "Condition": {
                         "StringEquals": {

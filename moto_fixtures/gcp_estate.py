@@ -110,7 +110,12 @@ GCP_HOSTILE_STRINGS: tuple[str, ...] = (
 
 # Vertex AI collections (URL segment = list envelope key) and their list permissions.
 VERTEX_COLLECTIONS: tuple[str, ...] = (
-    "endpoints", "models", "datasets", "customJobs", "trainingPipelines", "featurestores",
+    "endpoints",
+    "models",
+    "datasets",
+    "customJobs",
+    "trainingPipelines",
+    "featurestores",
     "modelDeploymentMonitoringJobs",
 )
 AI_ASSET_TYPES: dict[str, str] = {
@@ -272,13 +277,22 @@ class _Builder:
 
     def resource_manager(self) -> None:
         self.folders[FOLDER_ID] = {
-            "name": f"folders/{FOLDER_ID}", "parent": f"organizations/{ORGANIZATION_ID}", "displayName": "ml-platform",
-            "state": FOLDER_ACTIVE, "createTime": "2024-02-01T10:00:00.000Z", "updateTime": "2024-02-01T10:00:00.000Z",
-            "etag": "W/\"f0ld3r11\"",
+            "name": f"folders/{FOLDER_ID}",
+            "parent": f"organizations/{ORGANIZATION_ID}",
+            "displayName": "ml-platform",
+            "state": FOLDER_ACTIVE,
+            "createTime": "2024-02-01T10:00:00.000Z",
+            "updateTime": "2024-02-01T10:00:00.000Z",
+            "etag": 'W/"f0ld3r11"',
         }
         specs = (
-            (PROD_PROJECT_ID, f"folders/{FOLDER_ID}", "ML production", {"env": "prod", "team": "ml-platform"},
-             PROJECT_ACTIVE),
+            (
+                PROD_PROJECT_ID,
+                f"folders/{FOLDER_ID}",
+                "ML production",
+                {"env": "prod", "team": "ml-platform"},
+                PROJECT_ACTIVE,
+            ),
             (DEV_PROJECT_ID, f"organizations/{ORGANIZATION_ID}", "ML dev sandbox", {"env": "dev"}, PROJECT_ACTIVE),
             (DENIED_PROJECT_ID, f"folders/{FOLDER_ID}", "ML partner share", {"env": "partner"}, PROJECT_ACTIVE),
             (DELETED_PROJECT_ID, f"organizations/{ORGANIZATION_ID}", "ML 2020 pilot", {}, PROJECT_DELETE_REQUESTED),
@@ -286,9 +300,14 @@ class _Builder:
         for pid, parent, display, labels, state in specs:
             number = PROJECT_NUMBERS[pid]
             project: dict[str, Any] = {
-                "name": f"projects/{number}", "parent": parent, "projectId": pid, "state": state,
-                "displayName": display, "createTime": "2024-02-03T08:30:12.000Z",
-                "updateTime": "2025-11-03T14:02:55.000Z", "etag": f"W/\"{number[-6:]}e7a1\"",
+                "name": f"projects/{number}",
+                "parent": parent,
+                "projectId": pid,
+                "state": state,
+                "displayName": display,
+                "createTime": "2024-02-03T08:30:12.000Z",
+                "updateTime": "2025-11-03T14:02:55.000Z",
+                "etag": f'W/"{number[-6:]}e7a1"',
             }
             if labels:
                 project["labels"] = labels
@@ -298,14 +317,20 @@ class _Builder:
             folders = [f"folders/{FOLDER_ID}"] if parent.startswith("folders/") else []
             result: dict[str, Any] = {
                 "name": f"//cloudresourcemanager.googleapis.com/projects/{number}",
-                "assetType": PROJECT_ASSET_TYPE, "project": f"projects/{number}", "displayName": display,
-                "location": "global", "organization": f"organizations/{ORGANIZATION_ID}",
+                "assetType": PROJECT_ASSET_TYPE,
+                "project": f"projects/{number}",
+                "displayName": display,
+                "location": "global",
+                "organization": f"organizations/{ORGANIZATION_ID}",
                 "createTime": "2024-02-03T08:30:12Z",
                 "state": "DELETE_REQUESTED" if state == PROJECT_DELETE_REQUESTED else "ACTIVE",
                 "additionalAttributes": {"projectId": pid},
                 "parentFullResourceName": f"//cloudresourcemanager.googleapis.com/{parent}",
-                "parentAssetType": ("cloudresourcemanager.googleapis.com/Folder" if folders
-                                    else "cloudresourcemanager.googleapis.com/Organization"),
+                "parentAssetType": (
+                    "cloudresourcemanager.googleapis.com/Folder"
+                    if folders
+                    else "cloudresourcemanager.googleapis.com/Organization"
+                ),
             }
             if folders:
                 result["folders"] = folders
@@ -317,47 +342,90 @@ class _Builder:
         trainer = self.sa_email(PROD_PROJECT_ID, "vertex-trainer")
         prod_default = self.default_sa(PROD_PROJECT_ID)
         self.iam_policies[PROD_PROJECT_ID] = {
-            "version": 3, "etag": "BwYd8dXZ2mE=",
+            "version": 3,
+            "etag": "BwYd8dXZ2mE=",
             "bindings": [
-                {"role": "roles/aiplatform.user", "members": [f"serviceAccount:{prod_sa}", f"serviceAccount:{trainer}",
-                                                              "group:ml-engineers@example.com"]},
-                {"role": "roles/aiplatform.viewer", "members": ["group:analysts@example.com"],
-                 "condition": {"title": "expires-2026-12", "description": "Temporary analyst access",
-                               "expression": "request.time < timestamp('2026-12-31T00:00:00.000Z')"}},
-                {"role": "roles/editor", "members": [
-                    f"serviceAccount:{PROJECT_NUMBERS[PROD_PROJECT_ID]}@cloudservices.gserviceaccount.com",
-                    f"serviceAccount:{prod_default}", f"serviceAccount:{trainer}"]},
+                {
+                    "role": "roles/aiplatform.user",
+                    "members": [
+                        f"serviceAccount:{prod_sa}",
+                        f"serviceAccount:{trainer}",
+                        "group:ml-engineers@example.com",
+                    ],
+                },
+                {
+                    "role": "roles/aiplatform.viewer",
+                    "members": ["group:analysts@example.com"],
+                    "condition": {
+                        "title": "expires-2026-12",
+                        "description": "Temporary analyst access",
+                        "expression": "request.time < timestamp('2026-12-31T00:00:00.000Z')",
+                    },
+                },
+                {
+                    "role": "roles/editor",
+                    "members": [
+                        f"serviceAccount:{PROJECT_NUMBERS[PROD_PROJECT_ID]}@cloudservices.gserviceaccount.com",
+                        f"serviceAccount:{prod_default}",
+                        f"serviceAccount:{trainer}",
+                    ],
+                },
                 {"role": "roles/owner", "members": ["group:cloud-admins@example.com"]},
             ],
             "auditConfigs": [
                 {"service": "allServices", "auditLogConfigs": [{"logType": LOG_ADMIN_READ}]},
-                {"service": "aiplatform.googleapis.com", "auditLogConfigs": [
-                    {"logType": LOG_DATA_READ, "exemptedMembers": ["user:ml-loadtest@example.com"]},
-                    {"logType": LOG_DATA_WRITE}]},
+                {
+                    "service": "aiplatform.googleapis.com",
+                    "auditLogConfigs": [
+                        {"logType": LOG_DATA_READ, "exemptedMembers": ["user:ml-loadtest@example.com"]},
+                        {"logType": LOG_DATA_WRITE},
+                    ],
+                },
             ],
         }
         self.iam_policies[DEV_PROJECT_ID] = {
-            "version": 1, "etag": "BwYdRk1y0sQ=",
+            "version": 1,
+            "etag": "BwYdRk1y0sQ=",
             "bindings": [
-                {"role": "roles/editor", "members": [
-                    f"serviceAccount:{PROJECT_NUMBERS[DEV_PROJECT_ID]}@cloudservices.gserviceaccount.com",
-                    f"serviceAccount:{self.default_sa(DEV_PROJECT_ID)}", "group:ml-engineers@example.com"]},
+                {
+                    "role": "roles/editor",
+                    "members": [
+                        f"serviceAccount:{PROJECT_NUMBERS[DEV_PROJECT_ID]}@cloudservices.gserviceaccount.com",
+                        f"serviceAccount:{self.default_sa(DEV_PROJECT_ID)}",
+                        "group:ml-engineers@example.com",
+                    ],
+                },
                 {"role": "roles/owner", "members": ["user:dev-lead@example.com"]},
             ],
         }
         self.iam_policies[DENIED_PROJECT_ID] = {
-            "version": 1, "etag": "BwYdAAAAAAA=",
+            "version": 1,
+            "etag": "BwYdAAAAAAA=",
             "bindings": [{"role": "roles/owner", "members": ["group:partner-admins@example.com"]}],
         }
         for pid, verdicts in (
-            (PROD_PROJECT_ID, {"gcp.logging.vertex_data_access_audit_logs": PASS, "gcp.orgpolicy.ai_constraints": PASS,
-                               "gcp.scc.enabled": PASS, "gcp.billing.budget_alerts": PASS,
-                               "gcp.accesscontext.vertex_in_perimeter": PASS,
-                               "gcp.project.incident_response_playbooks": MANUAL}),
-            (DEV_PROJECT_ID, {"gcp.logging.vertex_data_access_audit_logs": FAIL, "gcp.orgpolicy.ai_constraints": FAIL,
-                              "gcp.scc.enabled": FAIL, "gcp.billing.budget_alerts": FAIL,
-                              "gcp.accesscontext.vertex_in_perimeter": FAIL,
-                              "gcp.project.incident_response_playbooks": MANUAL}),
+            (
+                PROD_PROJECT_ID,
+                {
+                    "gcp.logging.vertex_data_access_audit_logs": PASS,
+                    "gcp.orgpolicy.ai_constraints": PASS,
+                    "gcp.scc.enabled": PASS,
+                    "gcp.billing.budget_alerts": PASS,
+                    "gcp.accesscontext.vertex_in_perimeter": PASS,
+                    "gcp.project.incident_response_playbooks": MANUAL,
+                },
+            ),
+            (
+                DEV_PROJECT_ID,
+                {
+                    "gcp.logging.vertex_data_access_audit_logs": FAIL,
+                    "gcp.orgpolicy.ai_constraints": FAIL,
+                    "gcp.scc.enabled": FAIL,
+                    "gcp.billing.budget_alerts": FAIL,
+                    "gcp.accesscontext.vertex_in_perimeter": FAIL,
+                    "gcp.project.incident_response_playbooks": MANUAL,
+                },
+            ),
         ):
             self.expect_all(pid, verdicts)
 
@@ -371,37 +439,69 @@ class _Builder:
 
     # ---- Vertex AI resources (each with its expected verdicts next to it)
 
-    def endpoint(self, project: str, region: str, eid: str, display: str, *, verdicts: dict[str, str],
-                 **fields: Any) -> dict[str, Any]:
-        item = {"name": f"{self.loc(project, region)}/endpoints/{eid}", "displayName": display,
-                "etag": f"AMEw9yN{eid[-6:]}", **fields, **_TIMES}
+    def endpoint(
+        self, project: str, region: str, eid: str, display: str, *, verdicts: dict[str, str], **fields: Any
+    ) -> dict[str, Any]:
+        item = {
+            "name": f"{self.loc(project, region)}/endpoints/{eid}",
+            "displayName": display,
+            "etag": f"AMEw9yN{eid[-6:]}",
+            **fields,
+            **_TIMES,
+        }
         self.put(project, region, "endpoints", item)
         self.expect_all(display, {**verdicts, "gcp.vertex.resource_in_allowed_region": self.region_verdict(region)})
         return item
 
-    def deployed(self, project: str, region: str, dm_id: str, model_id: str, display: str,
-                 sa: str | None) -> dict[str, Any]:
+    def deployed(
+        self, project: str, region: str, dm_id: str, model_id: str, display: str, sa: str | None
+    ) -> dict[str, Any]:
         dm: dict[str, Any] = {
-            "id": dm_id, "model": f"{self.loc(project, region)}/models/{model_id}", "modelVersionId": "1",
-            "displayName": display, "createTime": "2026-03-02T10:05:00.000Z",
-            "dedicatedResources": {"machineSpec": {"machineType": "n1-standard-4"}, "minReplicaCount": 1,
-                                   "maxReplicaCount": 3},
+            "id": dm_id,
+            "model": f"{self.loc(project, region)}/models/{model_id}",
+            "modelVersionId": "1",
+            "displayName": display,
+            "createTime": "2026-03-02T10:05:00.000Z",
+            "dedicatedResources": {
+                "machineSpec": {"machineType": "n1-standard-4"},
+                "minReplicaCount": 1,
+                "maxReplicaCount": 3,
+            },
             "enableAccessLogging": True,
         }
         if sa:
             dm["serviceAccount"] = sa
         return dm
 
-    def model(self, project: str, region: str, mid: str, display: str, *, key: str | None,
-              env: list[dict[str, str]] | None = None, description: str | None = None) -> None:
+    def model(
+        self,
+        project: str,
+        region: str,
+        mid: str,
+        display: str,
+        *,
+        key: str | None,
+        env: list[dict[str, str]] | None = None,
+        description: str | None = None,
+    ) -> None:
         item: dict[str, Any] = {
-            "name": f"{self.loc(project, region)}/models/{mid}", "displayName": display, "versionId": "1",
-            "versionAliases": ["default"], "versionCreateTime": _TIMES["createTime"],
-            "versionUpdateTime": _TIMES["updateTime"], "artifactUri": f"gs://{project}-artifacts/models/{display}/",
+            "name": f"{self.loc(project, region)}/models/{mid}",
+            "displayName": display,
+            "versionId": "1",
+            "versionAliases": ["default"],
+            "versionCreateTime": _TIMES["createTime"],
+            "versionUpdateTime": _TIMES["updateTime"],
+            "artifactUri": f"gs://{project}-artifacts/models/{display}/",
             "supportedDeploymentResourcesTypes": [DEDICATED_RESOURCES],
-            "containerSpec": {"imageUri": "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest",
-                              "ports": [{"containerPort": 8080}], "predictRoute": "/predict", "healthRoute": "/health"},
-            "etag": f"AMEw9yM{mid[-6:]}", "labels": {"team": "ml-platform"}, **_TIMES,
+            "containerSpec": {
+                "imageUri": "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest",
+                "ports": [{"containerPort": 8080}],
+                "predictRoute": "/predict",
+                "healthRoute": "/health",
+            },
+            "etag": f"AMEw9yM{mid[-6:]}",
+            "labels": {"team": "ml-platform"},
+            **_TIMES,
         }
         if env:
             item["containerSpec"]["env"] = env
@@ -410,36 +510,64 @@ class _Builder:
         if key:
             item["encryptionSpec"] = {"kmsKeyName": key}
         self.put(project, region, "models", item)
-        self.expect_all(display, {"gcp.vertex.resource_cmek": PASS if key else FAIL,
-                                  "gcp.vertex.resource_in_allowed_region": self.region_verdict(region)})
+        self.expect_all(
+            display,
+            {
+                "gcp.vertex.resource_cmek": PASS if key else FAIL,
+                "gcp.vertex.resource_in_allowed_region": self.region_verdict(region),
+            },
+        )
 
-    def dataset(self, project: str, region: str, did: str, display: str, *, key: str | None,
-                description: str | None = None) -> None:
+    def dataset(
+        self, project: str, region: str, did: str, display: str, *, key: str | None, description: str | None = None
+    ) -> None:
         item: dict[str, Any] = {
-            "name": f"{self.loc(project, region)}/datasets/{did}", "displayName": display,
+            "name": f"{self.loc(project, region)}/datasets/{did}",
+            "displayName": display,
             "metadataSchemaUri": "gs://google-cloud-aiplatform/schema/dataset/metadata/tabular_1.0.0.yaml",
             "metadata": {"inputConfig": {"bigquerySource": {"uri": f"bq://{project}.ml.{display.replace('-', '_')}"}}},
-            "etag": f"AMEw9yD{did[-6:]}", "metadataArtifact": f"{self.loc(project, region)}/metadataStores/default/"
-                                                              f"artifacts/{did}", **_TIMES,
+            "etag": f"AMEw9yD{did[-6:]}",
+            "metadataArtifact": f"{self.loc(project, region)}/metadataStores/default/artifacts/{did}",
+            **_TIMES,
         }
         if description:
             item["description"] = description
         if key:
             item["encryptionSpec"] = {"kmsKeyName": key}
         self.put(project, region, "datasets", item)
-        self.expect_all(display, {"gcp.vertex.resource_cmek": PASS if key else FAIL,
-                                  "gcp.vertex.resource_in_allowed_region": self.region_verdict(region)})
+        self.expect_all(
+            display,
+            {
+                "gcp.vertex.resource_cmek": PASS if key else FAIL,
+                "gcp.vertex.resource_in_allowed_region": self.region_verdict(region),
+            },
+        )
 
-    def custom_job(self, project: str, region: str, jid: str, display: str, *, state: int, key: str | None,
-                   sa: str | None, network: str | None, env: list[dict[str, str]] | None = None) -> None:
-        pool: dict[str, Any] = {"machineSpec": {"machineType": "n1-standard-8"}, "replicaCount": "1",
-                                "containerSpec": {"imageUri": f"us-docker.pkg.dev/{project}/train/{display}:v3",
-                                                  "args": ["--epochs=10"]},
-                                "diskSpec": {"bootDiskType": "pd-ssd", "bootDiskSizeGb": 100}}
+    def custom_job(
+        self,
+        project: str,
+        region: str,
+        jid: str,
+        display: str,
+        *,
+        state: int,
+        key: str | None,
+        sa: str | None,
+        network: str | None,
+        env: list[dict[str, str]] | None = None,
+    ) -> None:
+        pool: dict[str, Any] = {
+            "machineSpec": {"machineType": "n1-standard-8"},
+            "replicaCount": "1",
+            "containerSpec": {"imageUri": f"us-docker.pkg.dev/{project}/train/{display}:v3", "args": ["--epochs=10"]},
+            "diskSpec": {"bootDiskType": "pd-ssd", "bootDiskSizeGb": 100},
+        }
         if env:
             pool["containerSpec"]["env"] = env
-        spec: dict[str, Any] = {"workerPoolSpecs": [pool],
-                                "baseOutputDirectory": {"outputUriPrefix": f"gs://{project}-artifacts/jobs/{jid}"}}
+        spec: dict[str, Any] = {
+            "workerPoolSpecs": [pool],
+            "baseOutputDirectory": {"outputUriPrefix": f"gs://{project}-artifacts/jobs/{jid}"},
+        }
         if sa:
             spec["serviceAccount"] = sa
         if network:
@@ -447,25 +575,42 @@ class _Builder:
             spec["reservedIpRanges"] = ["vertex-range"]
         else:
             spec["enableWebAccess"] = True
-        item: dict[str, Any] = {"name": f"{self.loc(project, region)}/customJobs/{jid}", "displayName": display,
-                                "jobSpec": spec, "state": state, "startTime": "2026-03-02T09:20:00Z",
-                                "endTime": "2026-03-02T10:20:00Z", **_TIMES}
+        item: dict[str, Any] = {
+            "name": f"{self.loc(project, region)}/customJobs/{jid}",
+            "displayName": display,
+            "jobSpec": spec,
+            "state": state,
+            "startTime": "2026-03-02T09:20:00Z",
+            "endTime": "2026-03-02T10:20:00Z",
+            **_TIMES,
+        }
         if key:
             item["encryptionSpec"] = {"kmsKeyName": key}
         if state == JOB_STATE_FAILED:
             item["error"] = {"code": 3, "message": "The replica workerpool0-0 exited with a non-zero status of 1."}
         self.put(project, region, "customJobs", item)
         default = sa is None or sa.endswith("-compute@developer.gserviceaccount.com")
-        self.expect_all(display, {"gcp.vertex.resource_cmek": PASS if key else FAIL,
-                                  "gcp.vertex.job_on_vpc": PASS if network else FAIL,
-                                  "gcp.vertex.dedicated_service_account": FAIL if default else PASS,
-                                  "gcp.vertex.resource_in_allowed_region": self.region_verdict(region)})
+        self.expect_all(
+            display,
+            {
+                "gcp.vertex.resource_cmek": PASS if key else FAIL,
+                "gcp.vertex.job_on_vpc": PASS if network else FAIL,
+                "gcp.vertex.dedicated_service_account": FAIL if default else PASS,
+                "gcp.vertex.resource_in_allowed_region": self.region_verdict(region),
+            },
+        )
 
-    def pipeline(self, project: str, region: str, pid: str, display: str, *, key: str | None, sa: str | None,
-                 network: str | None) -> None:
+    def pipeline(
+        self, project: str, region: str, pid: str, display: str, *, key: str | None, sa: str | None, network: str | None
+    ) -> None:
         inputs: dict[str, Any] = {
-            "workerPoolSpecs": [{"machineSpec": {"machineType": "n1-standard-8"}, "replicaCount": "1",
-                                 "containerSpec": {"imageUri": f"us-docker.pkg.dev/{project}/train/{display}:v1"}}],
+            "workerPoolSpecs": [
+                {
+                    "machineSpec": {"machineType": "n1-standard-8"},
+                    "replicaCount": "1",
+                    "containerSpec": {"imageUri": f"us-docker.pkg.dev/{project}/train/{display}:v1"},
+                }
+            ],
             "baseOutputDirectory": {"outputUriPrefix": f"gs://{project}-artifacts/pipelines/{pid}"},
         }
         if sa:
@@ -473,46 +618,83 @@ class _Builder:
         if network:
             inputs["network"] = network
         item: dict[str, Any] = {
-            "name": f"{self.loc(project, region)}/trainingPipelines/{pid}", "displayName": display,
+            "name": f"{self.loc(project, region)}/trainingPipelines/{pid}",
+            "displayName": display,
             "trainingTaskDefinition": "gs://google-cloud-aiplatform/schema/trainingjob/definition/custom_task_1.0.0.yaml",
-            "trainingTaskInputs": inputs, "state": PIPELINE_STATE_SUCCEEDED,
-            "modelToUpload": {"displayName": f"{display}-model"}, "startTime": "2026-03-03T09:00:00Z",
-            "endTime": "2026-03-03T11:00:00Z", **_TIMES,
+            "trainingTaskInputs": inputs,
+            "state": PIPELINE_STATE_SUCCEEDED,
+            "modelToUpload": {"displayName": f"{display}-model"},
+            "startTime": "2026-03-03T09:00:00Z",
+            "endTime": "2026-03-03T11:00:00Z",
+            **_TIMES,
         }
         if key:
             item["encryptionSpec"] = {"kmsKeyName": key}
             item["modelToUpload"]["encryptionSpec"] = {"kmsKeyName": key}
         self.put(project, region, "trainingPipelines", item)
-        self.expect_all(display, {"gcp.vertex.resource_cmek": PASS if key else FAIL,
-                                  "gcp.vertex.job_on_vpc": PASS if network else FAIL,
-                                  "gcp.vertex.resource_in_allowed_region": self.region_verdict(region)})
+        self.expect_all(
+            display,
+            {
+                "gcp.vertex.resource_cmek": PASS if key else FAIL,
+                "gcp.vertex.job_on_vpc": PASS if network else FAIL,
+                "gcp.vertex.resource_in_allowed_region": self.region_verdict(region),
+            },
+        )
 
     def featurestore(self, project: str, region: str, fid: str, *, key: str | None) -> None:
         item: dict[str, Any] = {
-            "name": f"{self.loc(project, region)}/featurestores/{fid}", "etag": f"AMEw9yF{fid[-4:]}",
-            "onlineServingConfig": {"scaling": {"minNodeCount": 1, "maxNodeCount": 3}}, "state": FEATURESTORE_STABLE,
-            "onlineStorageTtlDays": 30, "labels": {"team": "ml-platform"}, **_TIMES,
+            "name": f"{self.loc(project, region)}/featurestores/{fid}",
+            "etag": f"AMEw9yF{fid[-4:]}",
+            "onlineServingConfig": {"scaling": {"minNodeCount": 1, "maxNodeCount": 3}},
+            "state": FEATURESTORE_STABLE,
+            "onlineStorageTtlDays": 30,
+            "labels": {"team": "ml-platform"},
+            **_TIMES,
         }
         if key:
             item["encryptionSpec"] = {"kmsKeyName": key}
         self.put(project, region, "featurestores", item)
-        self.expect_all(fid, {"gcp.vertex.resource_cmek": PASS if key else FAIL,
-                              "gcp.vertex.resource_in_allowed_region": self.region_verdict(region)})
+        self.expect_all(
+            fid,
+            {
+                "gcp.vertex.resource_cmek": PASS if key else FAIL,
+                "gcp.vertex.resource_in_allowed_region": self.region_verdict(region),
+            },
+        )
 
-    def monitoring_job(self, project: str, region: str, jid: str, display: str, endpoint: dict[str, Any],
-                       dm_id: str, *, state: int, key: str | None) -> None:
+    def monitoring_job(
+        self,
+        project: str,
+        region: str,
+        jid: str,
+        display: str,
+        endpoint: dict[str, Any],
+        dm_id: str,
+        *,
+        state: int,
+        key: str | None,
+    ) -> None:
         item: dict[str, Any] = {
-            "name": f"{self.loc(project, region)}/modelDeploymentMonitoringJobs/{jid}", "displayName": display,
-            "endpoint": endpoint["name"], "state": state,
-            "modelDeploymentMonitoringObjectiveConfigs": [{
-                "deployedModelId": dm_id,
-                "objectiveConfig": {"predictionDriftDetectionConfig": {"driftThresholds": {"amount": {"value": 0.3}}}},
-            }],
+            "name": f"{self.loc(project, region)}/modelDeploymentMonitoringJobs/{jid}",
+            "displayName": display,
+            "endpoint": endpoint["name"],
+            "state": state,
+            "modelDeploymentMonitoringObjectiveConfigs": [
+                {
+                    "deployedModelId": dm_id,
+                    "objectiveConfig": {
+                        "predictionDriftDetectionConfig": {"driftThresholds": {"amount": {"value": 0.3}}}
+                    },
+                }
+            ],
             "modelDeploymentMonitoringScheduleConfig": {"monitorInterval": "3600s"},
             "loggingSamplingStrategy": {"randomSampleConfig": {"sampleRate": 0.2}},
-            "modelMonitoringAlertConfig": {"emailAlertConfig": {"userEmails": ["ml-oncall@example.com"]},
-                                           "enableLogging": True},
-            "logTtl": "2592000s", **_TIMES,
+            "modelMonitoringAlertConfig": {
+                "emailAlertConfig": {"userEmails": ["ml-oncall@example.com"]},
+                "enableLogging": True,
+            },
+            "logTtl": "2592000s",
+            **_TIMES,
         }
         if state == JOB_STATE_RUNNING:
             item["scheduleState"] = SCHEDULE_OFFLINE
@@ -529,52 +711,103 @@ class _Builder:
         key_us = self.key_name(p, us, "vertex-kr", "vertex-cmek")
         key_eu = self.key_name(p, eu, "vertex-kr-eu", "vertex-cmek-eu")
         vpc = f"projects/{number}/global/networks/ml-vpc"
-        serving, trainer, default = self.sa_email(p, "vertex-serving"), self.sa_email(p, "vertex-trainer"), \
-            self.default_sa(p)
+        serving, trainer, default = (
+            self.sa_email(p, "vertex-serving"),
+            self.sa_email(p, "vertex-trainer"),
+            self.default_sa(p),
+        )
 
         secure = self.endpoint(
-            p, us, "4567890123456789012", "fraud-ep-private",
+            p,
+            us,
+            "4567890123456789012",
+            "fraud-ep-private",
             labels={"env": "prod", "team": "fraud"},
             deployedModels=[self.deployed(p, us, "1122334455667788990", "998877", "fraud-v1", serving)],
-            trafficSplit={"1122334455667788990": 100}, encryptionSpec={"kmsKeyName": key_us},
+            trafficSplit={"1122334455667788990": 100},
+            encryptionSpec={"kmsKeyName": key_us},
             privateServiceConnectConfig={
-                "enablePrivateServiceConnect": True, "projectAllowlist": [p],
-                "serviceAttachment":
-                    f"projects/k8a1b2c3d4e5f-tp/regions/{us}/serviceAttachments/sa-4567890123456789012"},
+                "enablePrivateServiceConnect": True,
+                "projectAllowlist": [p],
+                "serviceAttachment": f"projects/k8a1b2c3d4e5f-tp/regions/{us}/serviceAttachments/sa-4567890123456789012",
+            },
             predictRequestResponseLoggingConfig={
-                "enabled": True, "samplingRate": 0.1,
-                "bigqueryDestination": {"outputUri": f"bq://{p}.logging.request_response_logging"}},
-            verdicts={"gcp.vertex.endpoint_private": PASS, "gcp.vertex.resource_cmek": PASS,
-                      "gcp.vertex.dedicated_service_account": PASS, "gcp.vertex.endpoint_request_logging": PASS,
-                      "gcp.vertex.endpoint_monitored": PASS})
+                "enabled": True,
+                "samplingRate": 0.1,
+                "bigqueryDestination": {"outputUri": f"bq://{p}.logging.request_response_logging"},
+            },
+            verdicts={
+                "gcp.vertex.endpoint_private": PASS,
+                "gcp.vertex.resource_cmek": PASS,
+                "gcp.vertex.dedicated_service_account": PASS,
+                "gcp.vertex.endpoint_request_logging": PASS,
+                "gcp.vertex.endpoint_monitored": PASS,
+            },
+        )
         public = self.endpoint(
-            p, us, "5678901234567890123", "churn-ep-public", labels={"env": "prod", "team": "growth"},
+            p,
+            us,
+            "5678901234567890123",
+            "churn-ep-public",
+            labels={"env": "prod", "team": "growth"},
             deployedModels=[self.deployed(p, us, "2233445566778899001", "887766", "churn-v4", default)],
             trafficSplit={"2233445566778899001": 100},
-            verdicts={"gcp.vertex.endpoint_private": FAIL, "gcp.vertex.resource_cmek": FAIL,
-                      "gcp.vertex.dedicated_service_account": FAIL, "gcp.vertex.endpoint_request_logging": FAIL,
-                      "gcp.vertex.endpoint_monitored": FAIL})
+            verdicts={
+                "gcp.vertex.endpoint_private": FAIL,
+                "gcp.vertex.resource_cmek": FAIL,
+                "gcp.vertex.dedicated_service_account": FAIL,
+                "gcp.vertex.endpoint_request_logging": FAIL,
+                "gcp.vertex.endpoint_monitored": FAIL,
+            },
+        )
         self.endpoint(
-            p, us, "6789012345678901234", HOSTILE_ENDPOINT_NAME,
+            p,
+            us,
+            "6789012345678901234",
+            HOSTILE_ENDPOINT_NAME,
             labels={"env": "prod", "owner": GCP_HOSTILE_STRINGS[1]},
-            description=GCP_HOSTILE_STRINGS[3], network=vpc, encryptionSpec={"kmsKeyName": key_us},
-            verdicts={"gcp.vertex.endpoint_private": PASS, "gcp.vertex.resource_cmek": PASS,
-                      "gcp.vertex.dedicated_service_account": PASS, "gcp.vertex.endpoint_request_logging": FAIL,
-                      "gcp.vertex.endpoint_monitored": FAIL})
+            description=GCP_HOSTILE_STRINGS[3],
+            network=vpc,
+            encryptionSpec={"kmsKeyName": key_us},
+            verdicts={
+                "gcp.vertex.endpoint_private": PASS,
+                "gcp.vertex.resource_cmek": PASS,
+                "gcp.vertex.dedicated_service_account": PASS,
+                "gcp.vertex.endpoint_request_logging": FAIL,
+                "gcp.vertex.endpoint_monitored": FAIL,
+            },
+        )
         self.endpoint(
-            p, eu, "7890123456789012345", "recs-ep-eu", labels={"env": "prod", "team": "recs"},
+            p,
+            eu,
+            "7890123456789012345",
+            "recs-ep-eu",
+            labels={"env": "prod", "team": "recs"},
             deployedModels=[self.deployed(p, eu, "3344556677889900112", "776655", "recs-v2", serving)],
-            trafficSplit={"3344556677889900112": 100}, encryptionSpec={"kmsKeyName": key_eu},
-            predictRequestResponseLoggingConfig={"samplingRate": 0.05,
-                                                 "bigqueryDestination": {"outputUri": f"bq://{p}.logging.recs"}},
-            verdicts={"gcp.vertex.endpoint_private": FAIL, "gcp.vertex.resource_cmek": PASS,
-                      "gcp.vertex.dedicated_service_account": PASS, "gcp.vertex.endpoint_request_logging": FAIL,
-                      "gcp.vertex.endpoint_monitored": FAIL})
+            trafficSplit={"3344556677889900112": 100},
+            encryptionSpec={"kmsKeyName": key_eu},
+            predictRequestResponseLoggingConfig={
+                "samplingRate": 0.05,
+                "bigqueryDestination": {"outputUri": f"bq://{p}.logging.recs"},
+            },
+            verdicts={
+                "gcp.vertex.endpoint_private": FAIL,
+                "gcp.vertex.resource_cmek": PASS,
+                "gcp.vertex.dedicated_service_account": PASS,
+                "gcp.vertex.endpoint_request_logging": FAIL,
+                "gcp.vertex.endpoint_monitored": FAIL,
+            },
+        )
 
-        self.model(p, us, "998877", "fraud-classifier", key=key_us,
-                   env=[{"name": "HF_TOKEN", "value": _HF_TOKEN}, {"name": "LOG_LEVEL", "value": "info"}])
-        self.model(p, us, "887766", "churn-model", key=None,
-                   env=[{"name": "OPENAI_API_KEY", "value": _OPENAI_API_KEY}])
+        self.model(
+            p,
+            us,
+            "998877",
+            "fraud-classifier",
+            key=key_us,
+            env=[{"name": "HF_TOKEN", "value": _HF_TOKEN}, {"name": "LOG_LEVEL", "value": "info"}],
+        )
+        self.model(p, us, "887766", "churn-model", key=None, env=[{"name": "OPENAI_API_KEY", "value": _OPENAI_API_KEY}])
         self.model(p, us, "665544", "recs-ranker", key=key_us)
         self.model(p, us, "554433", "sentiment-bert", key=None, description=GCP_HOSTILE_STRINGS[3])
         self.model(p, us, "443322", "llm-summarizer", key=key_us)
@@ -583,50 +816,81 @@ class _Builder:
         self.dataset(p, us, "3344556677", "transactions", key=key_us)
         self.dataset(p, us, "4455667788", "support-tickets", key=None, description=GCP_HOSTILE_STRINGS[2])
 
-        self.custom_job(p, us, "5555000011112222", "train-fraud", state=JOB_STATE_SUCCEEDED, key=key_us,
-                        sa=trainer, network=vpc)
-        self.custom_job(p, us, "5555000033334444", "train-churn-adhoc", state=JOB_STATE_FAILED, key=None,
-                        sa=default, network=None, env=[{"name": "WANDB_API_KEY", "value": _WANDB_API_KEY}])
+        self.custom_job(
+            p, us, "5555000011112222", "train-fraud", state=JOB_STATE_SUCCEEDED, key=key_us, sa=trainer, network=vpc
+        )
+        self.custom_job(
+            p,
+            us,
+            "5555000033334444",
+            "train-churn-adhoc",
+            state=JOB_STATE_FAILED,
+            key=None,
+            sa=default,
+            network=None,
+            env=[{"name": "WANDB_API_KEY", "value": _WANDB_API_KEY}],
+        )
         self.pipeline(p, us, "7777000011112222", "fraud-pipeline", key=key_us, sa=trainer, network=vpc)
         self.pipeline(p, us, "7777000033334444", "churn-pipeline", key=None, sa=None, network=None)
 
         self.featurestore(p, us, "fraud_features", key=key_us)
         self.featurestore(p, eu, "recs_features_eu", key=None)
 
-        self.monitoring_job(p, us, "8888000011112222", "fraud-drift", secure, "1122334455667788990",
-                            state=JOB_STATE_RUNNING, key=key_us)
-        self.monitoring_job(p, us, "8888000033334444", "churn-drift", public, "2233445566778899001",
-                            state=JOB_STATE_CANCELLED, key=None)
+        self.monitoring_job(
+            p, us, "8888000011112222", "fraud-drift", secure, "1122334455667788990", state=JOB_STATE_RUNNING, key=key_us
+        )
+        self.monitoring_job(
+            p, us, "8888000033334444", "churn-drift", public, "2233445566778899001", state=JOB_STATE_CANCELLED, key=None
+        )
         # The other SAs an AI resource runs as: their IAM verdicts.
-        self.expect_all(serving, {"gcp.iam.no_basic_roles_for_ai_service_accounts": PASS,
-                                  "gcp.iam.no_user_managed_keys": PASS})
-        self.expect_all(trainer, {"gcp.iam.no_basic_roles_for_ai_service_accounts": FAIL,
-                                  "gcp.iam.no_user_managed_keys": FAIL})
-        self.expect_all(default, {"gcp.iam.no_basic_roles_for_ai_service_accounts": FAIL,
-                                  "gcp.iam.no_user_managed_keys": PASS})
+        self.expect_all(
+            serving, {"gcp.iam.no_basic_roles_for_ai_service_accounts": PASS, "gcp.iam.no_user_managed_keys": PASS}
+        )
+        self.expect_all(
+            trainer, {"gcp.iam.no_basic_roles_for_ai_service_accounts": FAIL, "gcp.iam.no_user_managed_keys": FAIL}
+        )
+        self.expect_all(
+            default, {"gcp.iam.no_basic_roles_for_ai_service_accounts": FAIL, "gcp.iam.no_user_managed_keys": PASS}
+        )
 
     def dev_vertex(self) -> None:
         p, us = DEV_PROJECT_ID, "us-central1"
         default = self.default_sa(p)
         self.endpoint(
-            p, us, "1234509876123450987", "dev-playground-ep", labels={"env": "dev"},
+            p,
+            us,
+            "1234509876123450987",
+            "dev-playground-ep",
+            labels={"env": "dev"},
             deployedModels=[self.deployed(p, us, "9988776655443322110", "112233", "scratch-v1", default)],
             trafficSplit={"9988776655443322110": 100},
-            verdicts={"gcp.vertex.endpoint_private": FAIL, "gcp.vertex.resource_cmek": FAIL,
-                      "gcp.vertex.dedicated_service_account": FAIL, "gcp.vertex.endpoint_request_logging": FAIL,
-                      "gcp.vertex.endpoint_monitored": FAIL})
+            verdicts={
+                "gcp.vertex.endpoint_private": FAIL,
+                "gcp.vertex.resource_cmek": FAIL,
+                "gcp.vertex.dedicated_service_account": FAIL,
+                "gcp.vertex.endpoint_request_logging": FAIL,
+                "gcp.vertex.endpoint_monitored": FAIL,
+            },
+        )
         self.model(p, us, "112233", "scratch-model", key=None)
         self.dataset(p, us, "9900112233", "dev-samples", key=None)
-        self.custom_job(p, us, "6666000011112222", "dev-notebook-export", state=JOB_STATE_SUCCEEDED, key=None,
-                        sa=None, network=None)
-        self.expect_all(default, {"gcp.iam.no_basic_roles_for_ai_service_accounts": FAIL,
-                                  "gcp.iam.no_user_managed_keys": PASS})
+        self.custom_job(
+            p, us, "6666000011112222", "dev-notebook-export", state=JOB_STATE_SUCCEEDED, key=None, sa=None, network=None
+        )
+        self.expect_all(
+            default, {"gcp.iam.no_basic_roles_for_ai_service_accounts": FAIL, "gcp.iam.no_user_managed_keys": PASS}
+        )
 
     def denied_vertex(self) -> None:
         """One public endpoint: always in the org-scope search; listed by the project itself when readable."""
         p, us = DENIED_PROJECT_ID, "us-central1"
-        item = {"name": f"{self.loc(p, us)}/endpoints/3456789012345678901", "displayName": "partner-share-ep",
-                "etag": "AMEw9yN678901", "labels": {"env": "partner"}, **_TIMES}
+        item = {
+            "name": f"{self.loc(p, us)}/endpoints/3456789012345678901",
+            "displayName": "partner-share-ep",
+            "etag": "AMEw9yN678901",
+            "labels": {"env": "partner"},
+            **_TIMES,
+        }
         if self.denied:
             self.cai_org_extra.append((p, self.cai_result(p, us, "endpoints", item)))
         else:
@@ -640,45 +904,78 @@ class _Builder:
             region = zone[:-2]
             setup: dict[str, Any] = {
                 "machineType": "e2-standard-4",
-                "serviceAccounts": [{"email": sa, "scopes": ["https://www.googleapis.com/auth/cloud-platform",
-                                                             "https://www.googleapis.com/auth/userinfo.email"]}],
+                "serviceAccounts": [
+                    {
+                        "email": sa,
+                        "scopes": [
+                            "https://www.googleapis.com/auth/cloud-platform",
+                            "https://www.googleapis.com/auth/userinfo.email",
+                        ],
+                    }
+                ],
                 "vmImage": {"project": "cloud-notebooks-managed", "name": "workbench-instances-v20260415"},
                 "bootDisk": {"diskSizeGb": "150", "diskType": PD_BALANCED},
                 "dataDisks": [{"diskSizeGb": "100", "diskType": PD_BALANCED}],
-                "shieldedInstanceConfig": {"enableSecureBoot": True, "enableVtpm": True,
-                                           "enableIntegrityMonitoring": True},
-                "networkInterfaces": [{"network": f"projects/{p}/global/networks/ml-vpc",
-                                       "subnet": f"projects/{p}/regions/{region}/subnetworks/ml-{region}",
-                                       "nicType": GVNIC}],
+                "shieldedInstanceConfig": {
+                    "enableSecureBoot": True,
+                    "enableVtpm": True,
+                    "enableIntegrityMonitoring": True,
+                },
+                "networkInterfaces": [
+                    {
+                        "network": f"projects/{p}/global/networks/ml-vpc",
+                        "subnet": f"projects/{p}/regions/{region}/subnetworks/ml-{region}",
+                        "nicType": GVNIC,
+                    }
+                ],
                 "tags": ["deeplearning-vm", "notebook-instance"],
-                "metadata": {"notebook-disable-root": "true", "idle-timeout-seconds": "10800",
-                             "proxy-mode": "service_account", "shutdown-script":
-                                 "/opt/deeplearning/bin/shutdown_script.sh"},
+                "metadata": {
+                    "notebook-disable-root": "true",
+                    "idle-timeout-seconds": "10800",
+                    "proxy-mode": "service_account",
+                    "shutdown-script": "/opt/deeplearning/bin/shutdown_script.sh",
+                },
             }
             if public_ip_disabled:
                 setup["disablePublicIp"] = True
             item = {
                 "name": f"projects/{p}/locations/{zone}/instances/{name}",
                 "proxyUri": f"{self.hex(10)}-dot-{region}.notebooks.googleusercontent.com",
-                "creator": owner, "instanceOwners": [owner], "state": WORKBENCH_ACTIVE,
-                "healthState": WORKBENCH_HEALTHY, "healthInfo": {"jupyterlab_status": "1"},
-                "id": f"9f8e7d6c-5b4a-4321-9876-{self.hex(12)}", "gceSetup": setup,
-                "labels": {"consumer-project-id": number, "notebooks-product": "workbench-instances"}, **_TIMES,
+                "creator": owner,
+                "instanceOwners": [owner],
+                "state": WORKBENCH_ACTIVE,
+                "healthState": WORKBENCH_HEALTHY,
+                "healthInfo": {"jupyterlab_status": "1"},
+                "id": f"9f8e7d6c-5b4a-4321-9876-{self.hex(12)}",
+                "gceSetup": setup,
+                "labels": {"consumer-project-id": number, "notebooks-product": "workbench-instances"},
+                **_TIMES,
             }
             self.notebooks.setdefault((p, zone), []).append(item)
-            self.expect_all(name, {"gcp.notebooks.no_public_ip": PASS if public_ip_disabled else FAIL,
-                                   "gcp.vertex.resource_in_allowed_region": self.region_verdict(zone)})
+            self.expect_all(
+                name,
+                {
+                    "gcp.notebooks.no_public_ip": PASS if public_ip_disabled else FAIL,
+                    "gcp.vertex.resource_in_allowed_region": self.region_verdict(zone),
+                },
+            )
             return item
 
         instance("us-central1-a", "wb-alice", "alice@example.com", self.sa_email(p, "vertex-trainer"), True)
         instance("europe-west4-b", "wb-eu-bob", "bob@example.com", self.default_sa(p), False)
 
     def service_accounts(self) -> None:
-        def account(project: str, email: str, display: str, unique: str, description: str = "",
-                    disabled: bool = False) -> dict[str, Any]:
+        def account(
+            project: str, email: str, display: str, unique: str, description: str = "", disabled: bool = False
+        ) -> dict[str, Any]:
             item: dict[str, Any] = {
-                "name": f"projects/{project}/serviceAccounts/{email}", "projectId": project, "uniqueId": unique,
-                "email": email, "displayName": display, "etag": "MDEwMjE5MjA=", "oauth2ClientId": unique,
+                "name": f"projects/{project}/serviceAccounts/{email}",
+                "projectId": project,
+                "uniqueId": unique,
+                "email": email,
+                "displayName": display,
+                "etag": "MDEwMjE5MjA=",
+                "oauth2ClientId": unique,
             }
             if description:
                 item["description"] = description
@@ -689,15 +986,30 @@ class _Builder:
         p = PROD_PROJECT_ID
         self.accounts[p] = [
             account(p, self.default_sa(p), "Compute Engine default service account", "104729384756102938401"),
-            account(p, self.sa_email(p, "vertex-serving"), "Vertex AI serving", "104729384756102938402",
-                    "Runs fraud-ep-private and recs-ep-eu deployed models"),
-            account(p, self.sa_email(p, "vertex-trainer"), "Vertex AI training", "104729384756102938403",
-                    "Custom training jobs and Workbench"),
+            account(
+                p,
+                self.sa_email(p, "vertex-serving"),
+                "Vertex AI serving",
+                "104729384756102938402",
+                "Runs fraud-ep-private and recs-ep-eu deployed models",
+            ),
+            account(
+                p,
+                self.sa_email(p, "vertex-trainer"),
+                "Vertex AI training",
+                "104729384756102938403",
+                "Custom training jobs and Workbench",
+            ),
             account(p, self.sa_email(p, "ci-deployer"), "CI deployer", "104729384756102938404"),
             account(p, self.sa_email(p, "bq-exporter"), "BigQuery exporter", "104729384756102938405"),
             account(p, self.sa_email(p, "cspm-scanner"), "CSPM read-only scanner", "104729384756102938406"),
-            account(p, self.sa_email(p, "dataflow-runner"), "Dataflow runner (retired)", "104729384756102938407",
-                    disabled=True),
+            account(
+                p,
+                self.sa_email(p, "dataflow-runner"),
+                "Dataflow runner (retired)",
+                "104729384756102938407",
+                disabled=True,
+            ),
         ]
         d = DEV_PROJECT_ID
         self.accounts[d] = [
@@ -706,24 +1018,49 @@ class _Builder:
         ]
         self.accounts[DENIED_PROJECT_ID] = []
 
-        def key(project: str, email: str, key_id: str, key_type: str, after: str, before: str,
-                **extra: Any) -> dict[str, Any]:
-            return {"name": f"projects/{project}/serviceAccounts/{email}/keys/{key_id}", "validAfterTime": after,
-                    "validBeforeTime": before, "keyAlgorithm": "KEY_ALG_RSA_2048",
-                    "keyOrigin": "GOOGLE_PROVIDED", "keyType": key_type, **extra}
+        def key(
+            project: str, email: str, key_id: str, key_type: str, after: str, before: str, **extra: Any
+        ) -> dict[str, Any]:
+            return {
+                "name": f"projects/{project}/serviceAccounts/{email}/keys/{key_id}",
+                "validAfterTime": after,
+                "validBeforeTime": before,
+                "keyAlgorithm": "KEY_ALG_RSA_2048",
+                "keyOrigin": "GOOGLE_PROVIDED",
+                "keyType": key_type,
+                **extra,
+            }
 
         for project, items in self.accounts.items():
             for sa in items:
                 email = sa["email"]
-                system = key(project, email, self.hex(40), "SYSTEM_MANAGED",
-                             "2026-05-01T00:00:00Z", "2026-05-17T00:00:00Z")
+                system = key(
+                    project, email, self.hex(40), "SYSTEM_MANAGED", "2026-05-01T00:00:00Z", "2026-05-17T00:00:00Z"
+                )
                 self.keys[email] = [system]
         trainer = self.sa_email(p, "vertex-trainer")
-        self.keys[trainer].append(key(p, trainer, "3f6a9c1e5b7d2f4a8c0e1b3d5f7a9c2e4b6d8f01", "USER_MANAGED",
-                                      "2025-01-15T10:00:00Z", "9999-12-31T23:59:59Z"))
+        self.keys[trainer].append(
+            key(
+                p,
+                trainer,
+                "3f6a9c1e5b7d2f4a8c0e1b3d5f7a9c2e4b6d8f01",
+                "USER_MANAGED",
+                "2025-01-15T10:00:00Z",
+                "9999-12-31T23:59:59Z",
+            )
+        )
         ci = self.sa_email(p, "ci-deployer")
-        self.keys[ci].append(key(p, ci, "7b1d3f5a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b03", "USER_MANAGED",
-                                 "2024-06-01T08:00:00Z", "9999-12-31T23:59:59Z", disabled=True))
+        self.keys[ci].append(
+            key(
+                p,
+                ci,
+                "7b1d3f5a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b03",
+                "USER_MANAGED",
+                "2024-06-01T08:00:00Z",
+                "9999-12-31T23:59:59Z",
+                disabled=True,
+            )
+        )
 
     def kms(self) -> None:
         p = PROD_PROJECT_ID
@@ -733,12 +1070,19 @@ class _Builder:
             level = KMS_HSM if hsm else KMS_SOFTWARE
             item: dict[str, Any] = {
                 "name": full,
-                "primary": {"name": f"{full}/cryptoKeyVersions/3", "state": KMS_VERSION_ENABLED,
-                            "protectionLevel": level, "algorithm": KMS_SYMMETRIC,
-                            "createTime": "2026-02-01T00:00:00.123456Z", "generateTime": "2026-02-01T00:00:00.123456Z"},
-                "purpose": KMS_ENCRYPT_DECRYPT, "createTime": "2024-02-05T11:00:00.000000Z",
+                "primary": {
+                    "name": f"{full}/cryptoKeyVersions/3",
+                    "state": KMS_VERSION_ENABLED,
+                    "protectionLevel": level,
+                    "algorithm": KMS_SYMMETRIC,
+                    "createTime": "2026-02-01T00:00:00.123456Z",
+                    "generateTime": "2026-02-01T00:00:00.123456Z",
+                },
+                "purpose": KMS_ENCRYPT_DECRYPT,
+                "createTime": "2024-02-05T11:00:00.000000Z",
                 "versionTemplate": {"protectionLevel": level, "algorithm": KMS_SYMMETRIC},
-                "destroyScheduledDuration": "2592000s", "labels": {"team": "ml-platform"},
+                "destroyScheduledDuration": "2592000s",
+                "labels": {"team": "ml-platform"},
             }
             if rotation:
                 item["rotationPeriod"] = rotation
@@ -752,8 +1096,9 @@ class _Builder:
     def org_policy(self) -> None:
         prod = {
             "iam.disableServiceAccountKeyCreation": {"rules": [{"enforce": True}]},
-            "gcp.resourceLocations": {"rules": [{"values": {"allowedValues": [
-                "in:us-central1-locations", "in:europe-west4-locations"]}}]},
+            "gcp.resourceLocations": {
+                "rules": [{"values": {"allowedValues": ["in:us-central1-locations", "in:europe-west4-locations"]}}]
+            },
             "iam.automaticIamGrantsForDefaultServiceAccounts": {"rules": [{"enforce": True}]},
             "compute.vmExternalIpAccess": {"rules": [{"denyAll": True}]},
         }
@@ -766,15 +1111,25 @@ class _Builder:
         self.org_policies[DENIED_PROJECT_ID] = {}
 
     def security_center(self) -> None:
-        services = ("security-health-analytics", "event-threat-detection", "container-threat-detection",
-                    "vm-threat-detection", "web-security-scanner")
+        services = (
+            "security-health-analytics",
+            "event-threat-detection",
+            "container-threat-detection",
+            "vm-threat-detection",
+            "web-security-scanner",
+        )
 
         def states(project: str, enabled: set[str]) -> list[dict[str, Any]]:
             number = PROJECT_NUMBERS[project]
-            return [{"name": f"projects/{number}/locations/global/securityCenterServices/{s}",
-                     "intendedEnablementState": SCC_INHERITED,
-                     "effectiveEnablementState": SCC_ENABLED if s in enabled else SCC_DISABLED,
-                     "updateTime": "2026-04-11T07:00:00.000000Z"} for s in services]
+            return [
+                {
+                    "name": f"projects/{number}/locations/global/securityCenterServices/{s}",
+                    "intendedEnablementState": SCC_INHERITED,
+                    "effectiveEnablementState": SCC_ENABLED if s in enabled else SCC_DISABLED,
+                    "updateTime": "2026-04-11T07:00:00.000000Z",
+                }
+                for s in services
+            ]
 
         self.scc[PROD_PROJECT_ID] = states(PROD_PROJECT_ID, set(services[:3]))
         self.scc[DEV_PROJECT_ID] = states(DEV_PROJECT_ID, set())
@@ -782,52 +1137,93 @@ class _Builder:
 
     def billing(self) -> None:
         for pid in (PROD_PROJECT_ID, DEV_PROJECT_ID):
-            self.billing_info[pid] = {"name": f"projects/{pid}/billingInfo", "projectId": pid,
-                                      "billingAccountName": BILLING_ACCOUNT, "billingEnabled": True}
-        self.billing_info[DENIED_PROJECT_ID] = {"name": f"projects/{DENIED_PROJECT_ID}/billingInfo",
-                                                "projectId": DENIED_PROJECT_ID}
+            self.billing_info[pid] = {
+                "name": f"projects/{pid}/billingInfo",
+                "projectId": pid,
+                "billingAccountName": BILLING_ACCOUNT,
+                "billingEnabled": True,
+            }
+        self.billing_info[DENIED_PROJECT_ID] = {
+            "name": f"projects/{DENIED_PROJECT_ID}/billingInfo",
+            "projectId": DENIED_PROJECT_ID,
+        }
         self.budgets = [
-            {"name": f"{BILLING_ACCOUNT}/budgets/b1c2d3e4-0000-1111-2222-333344445555",
-             "displayName": "ai-prod-monthly", "etag": "2d3e4f5a6b7c8d9e",
-             "budgetFilter": {"projects": [f"projects/{PROJECT_NUMBERS[PROD_PROJECT_ID]}"],
-                              "creditTypesTreatment": INCLUDE_ALL_CREDITS,
-                              "services": ["services/C7E2-9256-1C43"], "calendarPeriod": CALENDAR_MONTH},
-             "amount": {"specifiedAmount": {"currencyCode": "USD", "units": "5000"}},
-             "thresholdRules": [{"thresholdPercent": 0.5, "spendBasis": CURRENT_SPEND},
-                                {"thresholdPercent": 0.9, "spendBasis": CURRENT_SPEND},
-                                {"thresholdPercent": 1, "spendBasis": FORECASTED_SPEND}],
-             "notificationsRule": {"pubsubTopic": f"projects/{PROD_PROJECT_ID}/topics/budget-alerts",
-                                   "schemaVersion": "1.0",
-                                   "monitoringNotificationChannels": [
-                                       f"projects/{PROD_PROJECT_ID}/notificationChannels/1357924680"]}},
-            {"name": f"{BILLING_ACCOUNT}/budgets/c2d3e4f5-0000-1111-2222-444455556666",
-             "displayName": "ai-dev-monthly", "etag": "3e4f5a6b7c8d9e0f",
-             "budgetFilter": {"projects": [f"projects/{PROJECT_NUMBERS[DEV_PROJECT_ID]}"],
-                              "creditTypesTreatment": INCLUDE_ALL_CREDITS, "calendarPeriod": CALENDAR_MONTH},
-             "amount": {"specifiedAmount": {"currencyCode": "USD", "units": "500"}}},
+            {
+                "name": f"{BILLING_ACCOUNT}/budgets/b1c2d3e4-0000-1111-2222-333344445555",
+                "displayName": "ai-prod-monthly",
+                "etag": "2d3e4f5a6b7c8d9e",
+                "budgetFilter": {
+                    "projects": [f"projects/{PROJECT_NUMBERS[PROD_PROJECT_ID]}"],
+                    "creditTypesTreatment": INCLUDE_ALL_CREDITS,
+                    "services": ["services/C7E2-9256-1C43"],
+                    "calendarPeriod": CALENDAR_MONTH,
+                },
+                "amount": {"specifiedAmount": {"currencyCode": "USD", "units": "5000"}},
+                "thresholdRules": [
+                    {"thresholdPercent": 0.5, "spendBasis": CURRENT_SPEND},
+                    {"thresholdPercent": 0.9, "spendBasis": CURRENT_SPEND},
+                    {"thresholdPercent": 1, "spendBasis": FORECASTED_SPEND},
+                ],
+                "notificationsRule": {
+                    "pubsubTopic": f"projects/{PROD_PROJECT_ID}/topics/budget-alerts",
+                    "schemaVersion": "1.0",
+                    "monitoringNotificationChannels": [f"projects/{PROD_PROJECT_ID}/notificationChannels/1357924680"],
+                },
+            },
+            {
+                "name": f"{BILLING_ACCOUNT}/budgets/c2d3e4f5-0000-1111-2222-444455556666",
+                "displayName": "ai-dev-monthly",
+                "etag": "3e4f5a6b7c8d9e0f",
+                "budgetFilter": {
+                    "projects": [f"projects/{PROJECT_NUMBERS[DEV_PROJECT_ID]}"],
+                    "creditTypesTreatment": INCLUDE_ALL_CREDITS,
+                    "calendarPeriod": CALENDAR_MONTH,
+                },
+                "amount": {"specifiedAmount": {"currencyCode": "USD", "units": "500"}},
+            },
         ]
 
     def access_context(self) -> None:
-        self.access_policies = [{"name": ACCESS_POLICY, "parent": f"organizations/{ORGANIZATION_ID}",
-                                 "title": "default policy", "etag": "\"8d3b1f6a2c4e\""}]
+        self.access_policies = [
+            {
+                "name": ACCESS_POLICY,
+                "parent": f"organizations/{ORGANIZATION_ID}",
+                "title": "default policy",
+                "etag": '"8d3b1f6a2c4e"',
+            }
+        ]
         prod, dev = PROJECT_NUMBERS[PROD_PROJECT_ID], PROJECT_NUMBERS[DEV_PROJECT_ID]
         self.perimeters[ACCESS_POLICY] = [
-            {"name": f"{ACCESS_POLICY}/servicePerimeters/ml_perimeter", "title": "ml_perimeter",
-             "perimeterType": "PERIMETER_TYPE_REGULAR",
-             "status": {"resources": [f"projects/{prod}"],
-                        "restrictedServices": ["aiplatform.googleapis.com", "bigquery.googleapis.com",
-                                               "notebooks.googleapis.com", "storage.googleapis.com"],
-                        "vpcAccessibleServices": {"enableRestriction": True,
-                                                  "allowedServices": ["RESTRICTED-SERVICES"]}},
-             "etag": "\"6d9c1a4e\""},
+            {
+                "name": f"{ACCESS_POLICY}/servicePerimeters/ml_perimeter",
+                "title": "ml_perimeter",
+                "perimeterType": "PERIMETER_TYPE_REGULAR",
+                "status": {
+                    "resources": [f"projects/{prod}"],
+                    "restrictedServices": [
+                        "aiplatform.googleapis.com",
+                        "bigquery.googleapis.com",
+                        "notebooks.googleapis.com",
+                        "storage.googleapis.com",
+                    ],
+                    "vpcAccessibleServices": {"enableRestriction": True, "allowedServices": ["RESTRICTED-SERVICES"]},
+                },
+                "etag": '"6d9c1a4e"',
+            },
             # dev is in a perimeter that restricts only Cloud Storage; its dry-run spec (which does not count)
             # would add Vertex AI.
-            {"name": f"{ACCESS_POLICY}/servicePerimeters/dev_perimeter", "title": "dev_perimeter",
-             "perimeterType": "PERIMETER_TYPE_REGULAR",
-             "status": {"resources": [f"projects/{dev}"], "restrictedServices": ["storage.googleapis.com"]},
-             "spec": {"resources": [f"projects/{dev}"],
-                      "restrictedServices": ["aiplatform.googleapis.com", "storage.googleapis.com"]},
-             "useExplicitDryRunSpec": True, "etag": "\"71ab0c3d\""},
+            {
+                "name": f"{ACCESS_POLICY}/servicePerimeters/dev_perimeter",
+                "title": "dev_perimeter",
+                "perimeterType": "PERIMETER_TYPE_REGULAR",
+                "status": {"resources": [f"projects/{dev}"], "restrictedServices": ["storage.googleapis.com"]},
+                "spec": {
+                    "resources": [f"projects/{dev}"],
+                    "restrictedServices": ["aiplatform.googleapis.com", "storage.googleapis.com"],
+                },
+                "useExplicitDryRunSpec": True,
+                "etag": '"71ab0c3d"',
+            },
         ]
 
     # ---- Cloud Asset Inventory view of the AI resources
@@ -836,11 +1232,15 @@ class _Builder:
         number = PROJECT_NUMBERS[project]
         service = "notebooks" if collection == "instances" else "aiplatform"
         result: dict[str, Any] = {
-            "name": f"//{service}.googleapis.com/{item['name']}", "assetType": AI_ASSET_TYPES[collection],
-            "project": f"projects/{number}", "organization": f"organizations/{ORGANIZATION_ID}",
-            "displayName": item.get("displayName") or item["name"].rsplit("/", 1)[-1], "location": location,
+            "name": f"//{service}.googleapis.com/{item['name']}",
+            "assetType": AI_ASSET_TYPES[collection],
+            "project": f"projects/{number}",
+            "organization": f"organizations/{ORGANIZATION_ID}",
+            "displayName": item.get("displayName") or item["name"].rsplit("/", 1)[-1],
+            "location": location,
             "parentFullResourceName": f"//cloudresourcemanager.googleapis.com/projects/{number}",
-            "parentAssetType": PROJECT_ASSET_TYPE, "createTime": item["createTime"].split(".")[0] + "Z",
+            "parentAssetType": PROJECT_ASSET_TYPE,
+            "createTime": item["createTime"].split(".")[0] + "Z",
             "updateTime": item["updateTime"].split(".")[0] + "Z",
         }
         if self.projects[project]["parent"].startswith("folders/"):
@@ -895,13 +1295,29 @@ class _Router:
         if self.throttle:
             if key not in self.seen:
                 self.seen[key] = len(self.seen)
-                status, body = ((429, _error(429, "RESOURCE_EXHAUSTED", (
-                    f"Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of "
-                    f"service '{split.hostname}' for consumer 'project_number:{PROJECT_NUMBERS[PROD_PROJECT_ID]}'."),
-                    [_error_info("RATE_LIMIT_EXCEEDED", "googleapis.com", service=str(split.hostname),
-                                 quota_metric="Read requests")]))
-                    if self.seen[key] % 2 == 0 else
-                    (503, _error(503, "UNAVAILABLE", "The service is currently unavailable.")))
+                status, body = (
+                    (
+                        429,
+                        _error(
+                            429,
+                            "RESOURCE_EXHAUSTED",
+                            (
+                                f"Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of "
+                                f"service '{split.hostname}' for consumer 'project_number:{PROJECT_NUMBERS[PROD_PROJECT_ID]}'."
+                            ),
+                            [
+                                _error_info(
+                                    "RATE_LIMIT_EXCEEDED",
+                                    "googleapis.com",
+                                    service=str(split.hostname),
+                                    quota_metric="Read requests",
+                                )
+                            ],
+                        ),
+                    )
+                    if self.seen[key] % 2 == 0
+                    else (503, _error(503, "UNAVAILABLE", "The service is currently unavailable."))
+                )
                 return status, {"Content-Type": "application/json; charset=UTF-8"}, json.dumps(body)
         try:
             match = self.host.fullmatch(split.hostname or "")
@@ -924,17 +1340,31 @@ class _Router:
 
     def deny(self, pid: str, service: str, permission: str, resource: str) -> None:
         if pid == DENIED_PROJECT_ID and self.b.denied:
-            raise _Reply(403, _error(403, "PERMISSION_DENIED", (
-                f"Permission '{permission}' denied on resource '//{service}.googleapis.com/{resource}' "
-                "(or it may not exist)."),
-                [_error_info("IAM_PERMISSION_DENIED", f"{service}.googleapis.com", permission=permission)]))
+            raise _Reply(
+                403,
+                _error(
+                    403,
+                    "PERMISSION_DENIED",
+                    (
+                        f"Permission '{permission}' denied on resource '//{service}.googleapis.com/{resource}' "
+                        "(or it may not exist)."
+                    ),
+                    [_error_info("IAM_PERMISSION_DENIED", f"{service}.googleapis.com", permission=permission)],
+                ),
+            )
 
     def token(self, path: str, offset: int) -> str:
         digest = hashlib.sha256(f"{path}#{self.universe}".encode()).digest()[:9]
         return base64.urlsafe_b64encode(offset.to_bytes(3, "big") + digest).decode()
 
-    def page(self, path: str, query: dict[str, list[str]], key: str, items: list[dict[str, Any]],
-             extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    def page(
+        self,
+        path: str,
+        query: dict[str, list[str]],
+        key: str,
+        items: list[dict[str, Any]],
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """One page of `items` under `key` ({} when empty), with nextPageToken when more remain."""
         try:
             size = int((query.get("pageSize") or ["0"])[0] or 0)
@@ -948,7 +1378,7 @@ class _Router:
             if not offsets:
                 raise _Reply(400, _error(400, "INVALID_ARGUMENT", "Invalid page token."))
             offset = offsets[0]
-        chunk = items[offset:offset + size]
+        chunk = items[offset : offset + size]
         body: dict[str, Any] = dict(extra or {})
         if chunk:
             body[key] = copy.deepcopy(chunk)
@@ -971,9 +1401,14 @@ class _Router:
             handler = self.vertex
         else:
             handler = {
-                "notebooks": self.workbench, "iam": self.iam, "orgpolicy": self.org_policy,
-                "securitycentermanagement": self.scc, "cloudbilling": self.billing_info,
-                "billingbudgets": self.budgets, "cloudkms": self.kms, "accesscontextmanager": self.access_context,
+                "notebooks": self.workbench,
+                "iam": self.iam,
+                "orgpolicy": self.org_policy,
+                "securitycentermanagement": self.scc,
+                "cloudbilling": self.billing_info,
+                "billingbudgets": self.budgets,
+                "cloudkms": self.kms,
+                "accesscontextmanager": self.access_context,
             }.get(svc)
         if handler is None:
             raise self.unknown(request.url)
@@ -988,15 +1423,24 @@ class _Router:
         perm = "cloudasset.assets.searchAllResources"
         if kind == "organizations":
             if ident != ORGANIZATION_ID:
-                raise _Reply(403, _error(403, "PERMISSION_DENIED", f"The caller does not have permission on {scope}.",
-                                         [_error_info("IAM_PERMISSION_DENIED", "cloudasset.googleapis.com",
-                                                      permission=perm)]))
+                raise _Reply(
+                    403,
+                    _error(
+                        403,
+                        "PERMISSION_DENIED",
+                        f"The caller does not have permission on {scope}.",
+                        [_error_info("IAM_PERMISSION_DENIED", "cloudasset.googleapis.com", permission=perm)],
+                    ),
+                )
             results = self.b.cai_projects + self.b.cai_ai_results(None)
         elif kind == "folders":
             if ident != FOLDER_ID:
                 raise _not_found(f"Folder {ident} not found.")
-            results = [r for r in self.b.cai_projects + self.b.cai_ai_results(None)
-                       if f"folders/{FOLDER_ID}" in r.get("folders", ())]
+            results = [
+                r
+                for r in self.b.cai_projects + self.b.cai_ai_results(None)
+                if f"folders/{FOLDER_ID}" in r.get("folders", ())
+            ]
         else:
             pid = self.project(ident)
             self.deny(pid, "cloudasset", perm, f"projects/{ident}")
@@ -1036,9 +1480,17 @@ class _Router:
             wanted = 0
         if policy.get("version") == 3 and wanted < 3:
             # Asked for v1 of a policy with conditions: Google refuses rather than drop the conditions.
-            raise _Reply(400, _error(400, "INVALID_ARGUMENT", (
-                "Request contains an invalid argument. The policy has conditional role bindings; request "
-                "requestedPolicyVersion 3 to read it.")))
+            raise _Reply(
+                400,
+                _error(
+                    400,
+                    "INVALID_ARGUMENT",
+                    (
+                        "Request contains an invalid argument. The policy has conditional role bindings; request "
+                        "requestedPolicyVersion 3 to read it."
+                    ),
+                ),
+            )
         return policy
 
     def vertex(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
@@ -1051,9 +1503,17 @@ class _Router:
         perm = f"aiplatform.{collection}.{'get' if item_id else 'list'}"
         self.deny(pid, "aiplatform", perm, f"projects/{token}/locations/{region}")
         if region != host_region:
-            raise _Reply(400, _error(400, "INVALID_ARGUMENT", (
-                f"Request is for location {region}, but the endpoint serves {host_region}; use "
-                f"{region}-aiplatform.{self.universe}.")))
+            raise _Reply(
+                400,
+                _error(
+                    400,
+                    "INVALID_ARGUMENT",
+                    (
+                        f"Request is for location {region}, but the endpoint serves {host_region}; use "
+                        f"{region}-aiplatform.{self.universe}."
+                    ),
+                ),
+            )
         items = self.b.vertex.get((pid, region, collection), [])
         if item_id:
             for item in items:
@@ -1069,8 +1529,7 @@ class _Router:
         pid = self.project(match.group(1))
         zone = match.group(2)
         self.deny(pid, "notebooks", "notebooks.instances.list", f"projects/{match.group(1)}/locations/{zone}")
-        items = [i for (p, z), items in self.b.notebooks.items() for i in items
-                 if p == pid and (zone in (z, "-"))]
+        items = [i for (p, z), items in self.b.notebooks.items() for i in items if p == pid and (zone in (z, "-"))]
         return self.page(path, query, "instances", items)
 
     def iam(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
@@ -1080,8 +1539,15 @@ class _Router:
             return self.page(path, query, "accounts", self.b.accounts[pid])
         if match := re.fullmatch(r"/v1/projects/([^/]+)/serviceAccounts/([^/]+)/keys", path):
             token, email = match.groups()
-            owner = next((p for p, items in self.b.accounts.items() for sa in items
-                          if sa["email"] == email or sa["uniqueId"] == email), None)
+            owner = next(
+                (
+                    p
+                    for p, items in self.b.accounts.items()
+                    for sa in items
+                    if sa["email"] == email or sa["uniqueId"] == email
+                ),
+                None,
+            )
             if token != "-":
                 pid = self.project(token)
                 self.deny(pid, "iam", "iam.serviceAccountKeys.list", f"projects/{token}/serviceAccounts/{email}")
@@ -1105,8 +1571,11 @@ class _Router:
         body: dict[str, Any] = {"name": f"projects/{PROJECT_NUMBERS[pid]}/policies/{constraint}"}
         spec = self.b.org_policies[pid].get(constraint)
         if spec is not None:
-            body["spec"] = {"etag": "CLCb2b8GEMCW6ssB", "updateTime": "2025-02-01T00:00:00.000000Z",
-                            **copy.deepcopy(spec)}
+            body["spec"] = {
+                "etag": "CLCb2b8GEMCW6ssB",
+                "updateTime": "2025-02-01T00:00:00.000000Z",
+                **copy.deepcopy(spec),
+            }
         return body
 
     def scc(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
@@ -1114,8 +1583,12 @@ class _Router:
         if not match:
             raise self.unknown(request.url)
         pid = self.project(match.group(1))
-        self.deny(pid, "securitycentermanagement", "securitycentermanagement.securityCenterServices.list",
-                  f"projects/{match.group(1)}/locations/{match.group(2)}")
+        self.deny(
+            pid,
+            "securitycentermanagement",
+            "securitycentermanagement.securityCenterServices.list",
+            f"projects/{match.group(1)}/locations/{match.group(2)}",
+        )
         if match.group(2) != "global":
             raise _Reply(400, _error(400, "INVALID_ARGUMENT", f"Location {match.group(2)} is not supported."))
         return self.page(path, query, "securityCenterServices", self.b.scc[pid])
@@ -1131,10 +1604,21 @@ class _Router:
     def budgets(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
         if path != f"/v1/{BILLING_ACCOUNT}/budgets":
             if re.fullmatch(r"/v1/billingAccounts/[^/]+/budgets", path):
-                raise _Reply(403, _error(403, "PERMISSION_DENIED", (
-                    f"Permission 'billing.budgets.list' denied on resource '{path[4:-8]}' (or it may not exist)."),
-                    [_error_info("IAM_PERMISSION_DENIED", "billingbudgets.googleapis.com",
-                                 permission="billing.budgets.list")]))
+                raise _Reply(
+                    403,
+                    _error(
+                        403,
+                        "PERMISSION_DENIED",
+                        (f"Permission 'billing.budgets.list' denied on resource '{path[4:-8]}' (or it may not exist)."),
+                        [
+                            _error_info(
+                                "IAM_PERMISSION_DENIED",
+                                "billingbudgets.googleapis.com",
+                                permission="billing.budgets.list",
+                            )
+                        ],
+                    ),
+                )
             raise self.unknown(request.url)
         return self.page(path, query, "budgets", self.b.budgets)
 
@@ -1169,8 +1653,14 @@ def _build(denied_project: bool = True) -> _Builder:
     return builder
 
 
-def register_gcp_estate(rsps: responses.RequestsMock, *, denied_project: bool = True, throttle: bool = False,
-                        page_size: int = 2, universe_domain: str = DEFAULT_UNIVERSE_DOMAIN) -> GcpEstateManifest:
+def register_gcp_estate(
+    rsps: responses.RequestsMock,
+    *,
+    denied_project: bool = True,
+    throttle: bool = False,
+    page_size: int = 2,
+    universe_domain: str = DEFAULT_UNIVERSE_DOMAIN,
+) -> GcpEstateManifest:
     """Register one callback per method (GET, POST) answering every `https://*.<universe_domain>/` URL of the
     estate, and describe it."""
     assert page_size >= 1, page_size

@@ -98,9 +98,7 @@ class FaultInjector:
         with self._lock:
             self.calls[operation.key] += 1
             denied = self._is_denied(operation)
-            throttled = (
-                not denied and self.throttle_rate > 0.0 and self._random.random() < self.throttle_rate
-            )
+            throttled = not denied and self.throttle_rate > 0.0 and self._random.random() < self.throttle_rate
             if denied:
                 self.denied[operation.key] += 1
             elif throttled:

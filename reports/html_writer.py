@@ -111,16 +111,18 @@ def incomplete_reasons(report: Report) -> list[str]:
         return []
     reasons: list[str] = []
     if report.scan.finished_at is None:
-        reasons.append("The scan did not finish: it stopped before its final step, "
-                       "so some collectors or checks may not have run.")
+        reasons.append(
+            "The scan did not finish: it stopped before its final step, so some collectors or checks may not have run."
+        )
     causes = Counter(_error_cause(e) for e in report.errors)
     for cause, count in list(causes.items())[:MAX_BANNER_REASONS]:
         reasons.append(cause if count == 1 else f"{cause} ({count} times)")
     if len(causes) > MAX_BANNER_REASONS:
         reasons.append(f"{len(causes) - MAX_BANNER_REASONS} more causes: see Collection errors below.")
     if not reasons:
-        reasons.append("The scan was recorded as incomplete without a collection error; "
-                       "re-run it before relying on these results.")
+        reasons.append(
+            "The scan was recorded as incomplete without a collection error; re-run it before relying on these results."
+        )
     return reasons
 
 
@@ -133,8 +135,7 @@ def _error_cause(e: ErrorOut) -> str:
 def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("reports", "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True,
-                                     default=True),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True, default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -151,9 +152,18 @@ def _script() -> str:
 
 
 def _finding_row(f: FindingOut) -> FindingRow:
-    searchable = (f.title, f.check_id, f.resource_uid, f.resource_name, f.resource_type,
-                  f.message, f.account, f.region, f.id,
-                  *(f"{k}={v}" for k, v in f.resource_tags.items()))
+    searchable = (
+        f.title,
+        f.check_id,
+        f.resource_uid,
+        f.resource_name,
+        f.resource_type,
+        f.message,
+        f.account,
+        f.region,
+        f.id,
+        *(f"{k}={v}" for k, v in f.resource_tags.items()),
+    )
     return FindingRow(
         finding=f,
         evidence=[EvidenceRow(str(k), _json_text(v)) for k, v in f.evidence.items()],
@@ -172,10 +182,14 @@ def _checklist_sections(report: Report) -> list[ChecklistSection]:
     known = checklist()
     for item in known.values():
         sections.setdefault(item.section, []).append(
-            ChecklistRow(item.id, item.title, item.section, counts.get(item.id)))
+            ChecklistRow(item.id, item.title, item.section, counts.get(item.id))
+        )
     # Ids the installed checklist lacks (a report from a newer version) are still shown.
-    others = [ChecklistRow(i, report.checklist_titles.get(i, "Not in this version's checklist"),
-                           "Other", c) for i, c in counts.items() if i not in known]
+    others = [
+        ChecklistRow(i, report.checklist_titles.get(i, "Not in this version's checklist"), "Other", c)
+        for i, c in counts.items()
+        if i not in known
+    ]
     if others:
         sections.setdefault("Other", []).extend(others)
     return [ChecklistSection(title, rows) for title, rows in sections.items()]

@@ -28,8 +28,14 @@ os.environ.update(_NO_GCE)
 
 @pytest.fixture(autouse=True)
 def _isolated_cloud_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "CSPM_AI_CONFIG", "GOOGLE_APPLICATION_CREDENTIALS",
-                 "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "CSPM_AI_CONFIG",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "GOOGLE_CLOUD_PROJECT",
+        "CLOUDSDK_CORE_PROJECT",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in _FAKE_AWS.items():
         monkeypatch.setenv(name, value)
@@ -94,5 +100,3 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     name: str = request.getfixturevalue("postgres_database")
     _reset_postgres(name)
     yield f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
-
-

@@ -82,13 +82,40 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audited]:
     evidence.write_bytes(b"%PDF-1.7 tabletop exercise: leaked endpoint key, poisoned dataset\n")
     db = f"sqlite:///{root / 'inventory.db'}"
     with pytest.MonkeyPatch.context() as patch, responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
-        patch.setattr(gcp, "credential_factory",
-                      lambda impersonate: (AnonymousCredentials(), None, IDENTITY))
+        patch.setattr(gcp, "credential_factory", lambda impersonate: (AnonymousCredentials(), None, IDENTITY))
         manifest = register_gcp_estate(replay)
-        assert run("scan", "gcp", "--organization", manifest.organization_id, "--mutelist", str(root / "mutelist.yaml"),
-                   "--db", db, "--output-dir", str(root / "out")) == 0
-    assert run("attest", "cl-11", "--by", "Dana Reyes (CISO)", "--evidence", str(evidence),
-               "--expires", "2099-06-30", "--note", "Tabletop of AI incident playbooks", "--db", db) == 0
+        assert (
+            run(
+                "scan",
+                "gcp",
+                "--organization",
+                manifest.organization_id,
+                "--mutelist",
+                str(root / "mutelist.yaml"),
+                "--db",
+                db,
+                "--output-dir",
+                str(root / "out"),
+            )
+            == 0
+        )
+    assert (
+        run(
+            "attest",
+            "cl-11",
+            "--by",
+            "Dana Reyes (CISO)",
+            "--evidence",
+            str(evidence),
+            "--expires",
+            "2099-06-30",
+            "--note",
+            "Tabletop of AI incident playbooks",
+            "--db",
+            db,
+        )
+        == 0
+    )
     assert run("report", "--db", db, "--output-dir", str(root / "out")) == 0
     yield Audited(root, db, manifest, evidence)
 
@@ -99,19 +126,28 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audited]:
 def test_exceptions_mute_matching_failures_and_keep_their_status(audited: Audited) -> None:
     report = audited.report_json()
     muted = [f for f in report["findings"] if f["muted"]]
-    assert muted and all(f["account"] == "ml-dev-7781" and f["check_id"].startswith("gcp.vertex.")
-                         and f["resource_tags"].get("env") == "dev" for f in muted)
+    assert muted and all(
+        f["account"] == "ml-dev-7781"
+        and f["check_id"].startswith("gcp.vertex.")
+        and f["resource_tags"].get("env") == "dev"
+        for f in muted
+    )
     assert {f["status"] for f in muted} >= {"FAIL"}
-    assert all(f["mute_reason"].startswith("dev-sandbox: Throwaway playground") and "ml-platform@example.com"
-               in f["mute_reason"] and "2099-12-31" in f["mute_reason"] for f in muted)
+    assert all(
+        f["mute_reason"].startswith("dev-sandbox: Throwaway playground")
+        and "ml-platform@example.com" in f["mute_reason"]
+        and "2099-12-31" in f["mute_reason"]
+        for f in muted
+    )
     outcomes = {e["id"]: e for e in report["exceptions"]}
     assert outcomes["dev-sandbox"]["status"] == "active" and outcomes["dev-sandbox"]["matched"] == len(muted)
 
 
 def test_an_expired_exception_mutes_nothing_and_is_reported_as_expired(audited: Audited) -> None:
     report = audited.report_json()
-    churn = [f for f in report["findings"] if f["check_id"] == "gcp.vertex.resource_cmek"
-             and "churn" in f["resource_name"]]
+    churn = [
+        f for f in report["findings"] if f["check_id"] == "gcp.vertex.resource_cmek" and "churn" in f["resource_name"]
+    ]
     assert len(churn) == 4 and all(f["status"] == "FAIL" and not f["muted"] for f in churn)
     outcome = {e["id"]: e for e in report["exceptions"]}["old-cmek-waiver"]
     assert outcome["status"] == "expired" and outcome["matched"] == 4
@@ -125,7 +161,8 @@ def test_an_exception_never_mutes_what_could_not_be_read(audited: Audited) -> No
 
 
 def test_reevaluating_keeps_the_scans_exceptions_and_warns_of_expired_ones(
-        audited: Audited, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    audited: Audited, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     before = {f["id"]: f["muted"] for f in audited.report_json()["findings"]}
     assert run("evaluate", "--db", audited.db, "--output-dir", str(tmp_path)) == 0
     out = capsys.readouterr().out
@@ -134,16 +171,25 @@ def test_reevaluating_keeps_the_scans_exceptions_and_warns_of_expired_ones(
     assert after == before
 
 
-@pytest.mark.parametrize(("content", "needle"), [
-    ("exceptions:\n  - id: x\n    checks: ['*']\n    justification: j\n    expires: 2099-01-01\n",
-     "exceptions.0.owner: Field required"),
-    ("exceptions: [\n", "is not valid YAML at line"),
-    ("exceptions:\n  - id: x\n    check: ['*']\n", "exceptions.0"),
-    ("exceptions:\n  - {id: a, checks: ['*'], justification: j, owner: o, expires: 2099-01-01}\n"
-     "  - {id: a, checks: ['*'], justification: j, owner: o, expires: 2099-01-01}\n", "appears twice"),
-])
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (
+            "exceptions:\n  - id: x\n    checks: ['*']\n    justification: j\n    expires: 2099-01-01\n",
+            "exceptions.0.owner: Field required",
+        ),
+        ("exceptions: [\n", "is not valid YAML at line"),
+        ("exceptions:\n  - id: x\n    check: ['*']\n", "exceptions.0"),
+        (
+            "exceptions:\n  - {id: a, checks: ['*'], justification: j, owner: o, expires: 2099-01-01}\n"
+            "  - {id: a, checks: ['*'], justification: j, owner: o, expires: 2099-01-01}\n",
+            "appears twice",
+        ),
+    ],
+)
 def test_a_bad_mutelist_is_one_line_error_before_any_work(
-        audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, needle: str) -> None:
+    audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, needle: str
+) -> None:
     bad = tmp_path / "mutes.yaml"
     bad.write_text(content)
     assert run("evaluate", "--db", audited.db, "--mutelist", str(bad), "--output-dir", str(tmp_path)) == 2
@@ -157,8 +203,11 @@ def test_a_bad_mutelist_is_one_line_error_before_any_work(
 
 def test_an_attestation_turns_the_manual_item_pass_with_who_when_and_what(audited: Audited) -> None:
     report = audited.report_json()
-    playbooks = [f for f in report["findings"] if "CL-11" in f["checklist"]
-                 and f["account"] != audited.manifest.denied_project_id]
+    playbooks = [
+        f
+        for f in report["findings"]
+        if "CL-11" in f["checklist"] and f["account"] != audited.manifest.denied_project_id
+    ]
     assert playbooks and all(f["status"] == "PASS" for f in playbooks)
     assert all(f["evidence"]["attestation.by"] == "Dana Reyes (CISO)" for f in playbooks)
     (att,) = report["attestations"]
@@ -182,22 +231,42 @@ def test_after_its_expiry_the_attested_item_fails(audited: Audited) -> None:
         items = [f for f in report.findings if "CL-11" in f.checklist and f.status is not Status.ERROR]
         assert items and {f.status.value for f in items} == {status}
         assert report.attestations[0].status == status
-        control = {c.id: c for c in build_framework_report(frameworks()["checklist"], record, findings, errors,
-                                                            "test", attestations).controls}["CL-11"]
+        control = {
+            c.id: c
+            for c in build_framework_report(
+                frameworks()["checklist"], record, findings, errors, "test", attestations
+            ).controls
+        }["CL-11"]
         assert control.status.value == status
-    assert "expired on 2099-06-30" in [f for f in build_report(later, findings, errors, "t", attestations).findings
-                                       if "CL-11" in f.checklist and f.status is Status.FAIL][0].message
+    assert (
+        "expired on 2099-06-30"
+        in [
+            f
+            for f in build_report(later, findings, errors, "t", attestations).findings
+            if "CL-11" in f.checklist and f.status is Status.FAIL
+        ][0].message
+    )
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (("CL-99", "--by", "x", "--evidence", "https://x.example/e", "--expires", "2099-01-01"), "Unknown checklist item"),
-    (("CL-11", "--by", "x", "--evidence", "/no/such/file.pdf", "--expires", "2099-01-01"), "neither an http(s) URL"),
-    (("CL-11", "--by", "x", "--evidence", "https://x.example/e", "--expires", "2020-01-01"), "already past"),
-    (("CL-11", "--by", "x", "--evidence", "https://x.example/e", "--expires", "next year"), "is not a date"),
-    (("CL-11", "--by", " ", "--evidence", "https://x.example/e", "--expires", "2099-01-01"), "--by is empty"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (
+            ("CL-99", "--by", "x", "--evidence", "https://x.example/e", "--expires", "2099-01-01"),
+            "Unknown checklist item",
+        ),
+        (
+            ("CL-11", "--by", "x", "--evidence", "/no/such/file.pdf", "--expires", "2099-01-01"),
+            "neither an http(s) URL",
+        ),
+        (("CL-11", "--by", "x", "--evidence", "https://x.example/e", "--expires", "2020-01-01"), "already past"),
+        (("CL-11", "--by", "x", "--evidence", "https://x.example/e", "--expires", "next year"), "is not a date"),
+        (("CL-11", "--by", " ", "--evidence", "https://x.example/e", "--expires", "2099-01-01"), "--by is empty"),
+    ],
+)
 def test_a_bad_attestation_is_one_line_error_and_stores_nothing(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], needle: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], needle: str
+) -> None:
     db = f"sqlite:///{tmp_path / 'inv.db'}"
     assert run("attest", *args, "--db", db) == 2
     err = capsys.readouterr().err
@@ -219,8 +288,22 @@ def test_every_failing_finding_carries_its_framework_mapping(audited: Audited) -
 @pytest.fixture(scope="module")
 def nist(audited: Audited) -> Path:
     out = audited.root / "nist"
-    assert run("report", "--db", audited.db, "--scan", "latest", "--framework", "NIST-800-53-r5",
-               "--format", "html,json,csv,ocsf", "--output-dir", str(out)) == 0
+    assert (
+        run(
+            "report",
+            "--db",
+            audited.db,
+            "--scan",
+            "latest",
+            "--framework",
+            "NIST-800-53-r5",
+            "--format",
+            "html,json,csv,ocsf",
+            "--output-dir",
+            str(out),
+        )
+        == 0
+    )
     return out
 
 
@@ -249,7 +332,8 @@ def test_the_framework_report_goes_control_by_control(nist: Path) -> None:
 
 
 def test_the_framework_html_loads_nothing_runs_nothing_and_shows_hostile_text_as_text(
-        nist: Path, audited: Audited) -> None:
+    nist: Path, audited: Audited
+) -> None:
     soup = BeautifulSoup((nist / "nist-800-53-r5-report.html").read_text(), "html.parser")
     csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
     assert "default-src 'none'" in csp and "script-src" not in csp
@@ -288,14 +372,17 @@ def test_the_ocsf_output_is_compliance_findings_a_siem_can_ingest(nist: Path) ->
     assert any(e["compliance"]["status"] == "Fail" and e["resources"][0]["uid"] for e in events)
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (("--framework", "sox"), "unknown framework 'sox'"),
-    (("--framework", "gdpr", "--format", "pdf"), "Unknown framework report format 'pdf'"),
-    (("--framework", "gdpr", "--scan", "deadbeefdeadbeef"), "No stored scan"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--framework", "sox"), "unknown framework 'sox'"),
+        (("--framework", "gdpr", "--format", "pdf"), "Unknown framework report format 'pdf'"),
+        (("--framework", "gdpr", "--scan", "deadbeefdeadbeef"), "No stored scan"),
+    ],
+)
 def test_bad_framework_report_requests_are_one_line_errors(
-        audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
-        needle: str) -> None:
+    audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], needle: str
+) -> None:
     assert run("report", "--db", audited.db, "--output-dir", str(tmp_path), *args) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
@@ -320,19 +407,44 @@ class Exported:
 @pytest.fixture(scope="module")
 def exported(audited: Audited) -> Exported:
     keys = audited.root / "keys"
-    assert run("evidence", "keygen", "--private-key", str(keys / "signing.key"),
-               "--public-key", str(keys / "signing.pub")) == 0
+    assert (
+        run("evidence", "keygen", "--private-key", str(keys / "signing.key"), "--public-key", str(keys / "signing.pub"))
+        == 0
+    )
     bundle = audited.root / "bundle.zip"
-    assert run("evidence", "export", "--scan", "latest", "--db", audited.db, "--out", str(bundle),
-               "--sign-key", str(keys / "signing.key")) == 0
+    assert (
+        run(
+            "evidence",
+            "export",
+            "--scan",
+            "latest",
+            "--db",
+            audited.db,
+            "--out",
+            str(bundle),
+            "--sign-key",
+            str(keys / "signing.key"),
+        )
+        == 0
+    )
     return Exported(bundle, keys / "signing.pub", keys / "signing.key")
 
 
 def test_keygen_keeps_the_private_key_private_and_never_overwrites(
-        exported: Exported, capsys: pytest.CaptureFixture[str]) -> None:
+    exported: Exported, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert exported.private_key.stat().st_mode & 0o077 == 0
-    assert run("evidence", "keygen", "--private-key", str(exported.private_key),
-               "--public-key", str(exported.private_key.with_suffix(".other"))) == 2
+    assert (
+        run(
+            "evidence",
+            "keygen",
+            "--private-key",
+            str(exported.private_key),
+            "--public-key",
+            str(exported.private_key.with_suffix(".other")),
+        )
+        == 2
+    )
     assert "already exists" in capsys.readouterr().err
 
 
@@ -343,11 +455,21 @@ def test_the_bundle_verifies_on_another_machine(exported: Exported, tmp_path: Pa
     copy = elsewhere / "bundle.zip"
     copy.write_bytes(exported.bundle.read_bytes())
     (elsewhere / "signer.pub").write_bytes(exported.public_key.read_bytes())
-    env = {"PATH": os.environ["PATH"], "HOME": str(elsewhere), "XDG_DATA_HOME": str(elsewhere / "data"),
-           "XDG_CONFIG_HOME": str(elsewhere / "config")}
-    done = subprocess.run([sys.executable, "-m", "cspm_ai", "evidence", "verify", "bundle.zip",
-                           "--public-key", "signer.pub"], cwd=elsewhere, env=env, capture_output=True, text=True,
-                          check=False, timeout=120)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(elsewhere),
+        "XDG_DATA_HOME": str(elsewhere / "data"),
+        "XDG_CONFIG_HOME": str(elsewhere / "config"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "cspm_ai", "evidence", "verify", "bundle.zip", "--public-key", "signer.pub"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "OK:" in done.stdout and "signature holds under the given public key SHA256:" in done.stdout
     assert not (elsewhere / "data").exists(), "verifying must not create an inventory"
@@ -360,10 +482,16 @@ def test_the_bundle_holds_what_an_auditor_needs(exported: Exported, audited: Aud
         listed = {f["path"] for f in manifest["files"]}
         assert names == listed | {"manifest.json", "manifest.sig", "signer.pub"}
         for fid in frameworks():
-            assert {f"compliance/{fid}-report.html", f"compliance/{fid}-report.json",
-                    f"frameworks/{fid}.json"} <= names
-        assert {"report/report.json", "report/report.html", "inventory/resources.json", "checks.json",
-                "attestations.json", "exceptions.json", "README.txt"} <= names
+            assert {f"compliance/{fid}-report.html", f"compliance/{fid}-report.json", f"frameworks/{fid}.json"} <= names
+        assert {
+            "report/report.json",
+            "report/report.html",
+            "inventory/resources.json",
+            "checks.json",
+            "attestations.json",
+            "exceptions.json",
+            "README.txt",
+        } <= names
         report = json.loads(z.read("report/report.json"))
         resources = json.loads(z.read("inventory/resources.json"))
         # Every judged resource's configuration is in the bundle; only blind spots (ERROR) may lack one.
@@ -377,7 +505,10 @@ def test_the_bundle_holds_what_an_auditor_needs(exported: Exported, audited: Aud
         (att,) = json.loads(z.read("attestations.json"))
         assert z.read(att["evidence_file"]) == audited.evidence_file.read_bytes()
         assert {e["id"]: e["status"] for e in json.loads(z.read("exceptions.json"))} == {
-            "dev-sandbox": "active", "old-cmek-waiver": "expired", "blind-project": "active"}
+            "dev-sandbox": "active",
+            "old-cmek-waiver": "expired",
+            "blind-project": "active",
+        }
     scan = manifest["scan"]
     assert scan["status"] == "incomplete" and scan["started_at"] and scan["finished_at"]
     assert {s["identity"] for s in scan["scopes"]} == {IDENTITY}
@@ -420,8 +551,9 @@ def test_changing_a_byte_anywhere_in_the_bundle_fails_verification(exported: Exp
         assert not result.ok and result.failed_file, f"a change at byte {offset} went unnoticed"
 
 
-def test_verify_names_the_file_that_was_changed(exported: Exported, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_names_the_file_that_was_changed(
+    exported: Exported, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = exported.bundle.read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         info = z.getinfo("compliance/gdpr-report.html")
@@ -435,19 +567,32 @@ def test_verify_names_the_file_that_was_changed(exported: Exported, tmp_path: Pa
 
 
 def test_a_bundle_resigned_by_someone_else_fails_under_the_trusted_key(
-        exported: Exported, audited: Audited, tmp_path: Path) -> None:
-    assert run("evidence", "keygen", "--private-key", str(tmp_path / "mallory.key"),
-               "--public-key", str(tmp_path / "mallory.pub")) == 0
+    exported: Exported, audited: Audited, tmp_path: Path
+) -> None:
+    assert (
+        run(
+            "evidence",
+            "keygen",
+            "--private-key",
+            str(tmp_path / "mallory.key"),
+            "--public-key",
+            str(tmp_path / "mallory.pub"),
+        )
+        == 0
+    )
     forged = tmp_path / "forged.zip"
-    assert run("evidence", "export", "--db", audited.db, "--out", str(forged),
-               "--sign-key", str(tmp_path / "mallory.key")) == 0
+    assert (
+        run("evidence", "export", "--db", audited.db, "--out", str(forged), "--sign-key", str(tmp_path / "mallory.key"))
+        == 0
+    )
     assert verify_bundle(forged).ok  # self-consistent under its own key...
     result = verify_bundle(forged, exported.public_key)  # ...but not made by the trusted signer
     assert not result.ok and result.failed_file == "manifest.json"
 
 
-def test_an_unsigned_bundle_still_carries_hashes(audited: Audited, exported: Exported, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unsigned_bundle_still_carries_hashes(
+    audited: Audited, exported: Exported, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     unsigned = tmp_path / "unsigned.zip"
     assert run("evidence", "export", "--db", audited.db, "--out", str(unsigned)) == 0
     assert run("evidence", "verify", str(unsigned)) == 0
@@ -459,14 +604,26 @@ def test_an_unsigned_bundle_still_carries_hashes(audited: Audited, exported: Exp
 
 
 @pytest.mark.parametrize("case", ["not-a-zip", "missing-key", "out-is-dir"])
-def test_evidence_bad_input_is_one_line(audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                        case: str) -> None:
+def test_evidence_bad_input_is_one_line(
+    audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
     if case == "not-a-zip":
         (tmp_path / "x.zip").write_text("hello")
         assert run("evidence", "verify", str(tmp_path / "x.zip")) == 1
     elif case == "missing-key":
-        assert run("evidence", "export", "--db", audited.db, "--out", str(tmp_path / "b.zip"),
-                   "--sign-key", str(tmp_path / "nope.key")) == 2
+        assert (
+            run(
+                "evidence",
+                "export",
+                "--db",
+                audited.db,
+                "--out",
+                str(tmp_path / "b.zip"),
+                "--sign-key",
+                str(tmp_path / "nope.key"),
+            )
+            == 2
+        )
         assert not (tmp_path / "b.zip").exists()
     else:
         assert run("evidence", "export", "--db", audited.db, "--out", str(tmp_path)) == 2

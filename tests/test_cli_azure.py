@@ -26,11 +26,20 @@ def signed_in(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_scan_azure_writes_reports_and_marks_the_denied_subscription(
-        signed_in: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    signed_in: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
         manifest = register_azure_estate(replay)
-        code = run("scan", "azure", "--allowed-regions", "eastus2", "--db", f"sqlite:///{tmp_path / 'inv.db'}",
-                   "--output-dir", str(tmp_path))
+        code = run(
+            "scan",
+            "azure",
+            "--allowed-regions",
+            "eastus2",
+            "--db",
+            f"sqlite:///{tmp_path / 'inv.db'}",
+            "--output-dir",
+            str(tmp_path),
+        )
     assert code == 0
     out = capsys.readouterr().out
     assert "(incomplete)" in out and "wrote" in out
@@ -44,21 +53,34 @@ def test_scan_azure_writes_reports_and_marks_the_denied_subscription(
 def test_scan_azure_for_one_subscription_is_complete(signed_in: None, tmp_path: Path) -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
         manifest = register_azure_estate(replay)
-        code = run("scan", "azure", "--subscriptions", manifest.prod_subscription_id, "--fail-on", "high",
-                   "--db", f"sqlite:///{tmp_path / 'inv.db'}", "--output-dir", str(tmp_path))
+        code = run(
+            "scan",
+            "azure",
+            "--subscriptions",
+            manifest.prod_subscription_id,
+            "--fail-on",
+            "high",
+            "--db",
+            f"sqlite:///{tmp_path / 'inv.db'}",
+            "--output-dir",
+            str(tmp_path),
+        )
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["scan"]["status"] == "complete" and report["errors"] == []
     assert code == 1  # the estate has high-severity failures and --fail-on high gates on them
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (("--cloud", "mars"), "Unknown Azure cloud"),
-    (("--arm-endpoint", "http://127.0.0.1:1"), "not https"),
-])
-def test_bad_azure_options_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                               args: tuple[str, ...], needle: str) -> None:
-    assert run("scan", "azure", *args, "--db", f"sqlite:///{tmp_path / 'inv.db'}",
-               "--output-dir", str(tmp_path)) == 2
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--cloud", "mars"), "Unknown Azure cloud"),
+        (("--arm-endpoint", "http://127.0.0.1:1"), "not https"),
+    ],
+)
+def test_bad_azure_options_are_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], needle: str
+) -> None:
+    assert run("scan", "azure", *args, "--db", f"sqlite:///{tmp_path / 'inv.db'}", "--output-dir", str(tmp_path)) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
 

@@ -13,7 +13,11 @@ import pytest
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "cspm_ai", *args],
-        capture_output=True, text=True, timeout=120, env=env or dict(os.environ), cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env or dict(os.environ),
+        cwd=cwd,
     )
 
 
@@ -33,23 +37,35 @@ def test_bad_database_url(tmp_path: Path) -> None:
 
 
 def test_unreachable_database_hides_the_password(tmp_path: Path) -> None:
-    result = run_cli("scan", "aws", "--db", "postgresql://u:s3cretpw@127.0.0.1:1/x",
-                     "--output-dir", str(tmp_path))
+    result = run_cli("scan", "aws", "--db", "postgresql://u:s3cretpw@127.0.0.1:1/x", "--output-dir", str(tmp_path))
     assert_clean_failure(result)
     assert "s3cretpw" not in result.stderr
 
 
 def test_missing_credentials(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
-    result = run_cli("scan", "aws", "--regions", "us-east-1", "--output-dir", str(tmp_path),
-                     "--db", f"sqlite:///{tmp_path / 'inv.db'}", env=env)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    }
+    result = run_cli(
+        "scan",
+        "aws",
+        "--regions",
+        "us-east-1",
+        "--output-dir",
+        str(tmp_path),
+        "--db",
+        f"sqlite:///{tmp_path / 'inv.db'}",
+        env=env,
+    )
     assert_clean_failure(result, "No AWS credentials")
 
 
 def test_unknown_profile(tmp_path: Path) -> None:
-    result = run_cli("scan", "aws", "--profile", "nope", "--output-dir", str(tmp_path),
-                     "--db", f"sqlite:///{tmp_path / 'inv.db'}")
+    result = run_cli(
+        "scan", "aws", "--profile", "nope", "--output-dir", str(tmp_path), "--db", f"sqlite:///{tmp_path / 'inv.db'}"
+    )
     assert_clean_failure(result, "'nope'")
 
 
@@ -79,8 +95,15 @@ def test_unknown_report_format(tmp_path: Path) -> None:
 
 
 def test_unknown_scan_id(tmp_path: Path) -> None:
-    result = run_cli("report", "--scan", "deadbeefdeadbeef", "--db", f"sqlite:///{tmp_path / 'inv.db'}",
-                     "--output-dir", str(tmp_path))
+    result = run_cli(
+        "report",
+        "--scan",
+        "deadbeefdeadbeef",
+        "--db",
+        f"sqlite:///{tmp_path / 'inv.db'}",
+        "--output-dir",
+        str(tmp_path),
+    )
     assert_clean_failure(result, "deadbeef")
 
 
@@ -94,8 +117,17 @@ def test_informational_commands_succeed(args: list[str]) -> None:
 def test_an_unknown_region_is_reported_before_any_network_call(tmp_path: Path) -> None:
     # Fake keys and an unroutable endpoint: were STS tried first, this would be a connection error.
     env = dict(os.environ, AWS_ENDPOINT_URL="https://127.0.0.1:9")
-    result = run_cli("scan", "aws", "--regions", "mars-1", "--db", f"sqlite:///{tmp_path / 'inv.db'}",
-                     "--output-dir", str(tmp_path), env=env)
+    result = run_cli(
+        "scan",
+        "aws",
+        "--regions",
+        "mars-1",
+        "--db",
+        f"sqlite:///{tmp_path / 'inv.db'}",
+        "--output-dir",
+        str(tmp_path),
+        env=env,
+    )
     assert_clean_failure(result, "Unknown AWS region 'mars-1'")
 
 
@@ -103,6 +135,7 @@ def test_missing_azure_credentials_are_one_error_and_one_hint(tmp_path: Path) ->
     # Only the environment credential, unconfigured: no metadata address is probed.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
     env["AZURE_TOKEN_CREDENTIALS"] = "EnvironmentCredential"
-    result = run_cli("scan", "azure", "--db", f"sqlite:///{tmp_path / 'inv.db'}", "--output-dir", str(tmp_path),
-                     env=env)
+    result = run_cli(
+        "scan", "azure", "--db", f"sqlite:///{tmp_path / 'inv.db'}", "--output-dir", str(tmp_path), env=env
+    )
     assert_clean_failure(result, "No usable Azure credentials")

@@ -69,19 +69,22 @@ THROTTLED_TIMEOUT_S = 420
 
 def cli_env(home: Path, endpoint: str | None) -> dict[str, str]:
     """The CLI's whole environment: fake credentials, the endpoint, config and data dirs in `home`."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "CSPM_AI_")) and k not in ("COLUMNS", "LINES")}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CSPM_AI_")) and k not in ("COLUMNS", "LINES")
+    }
     env.update(FAKE_AWS)
-    env.update({
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "AWS_CONFIG_FILE": str(home / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-        # Test this tree, whatever else is installed.
-        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-    })
+    env.update(
+        {
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_DATA_HOME": str(home / "data"),
+            "AWS_CONFIG_FILE": str(home / "aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+            # Test this tree, whatever else is installed.
+            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        }
+    )
     if endpoint is not None:
         env["AWS_ENDPOINT_URL"] = endpoint
     return env
@@ -92,8 +95,16 @@ def python_m(*args: str) -> list[str]:
 
 
 def run(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, check=False, capture_output=True, text=True, env=env, cwd=cwd,
-                          stdin=subprocess.DEVNULL, timeout=CLI_TIMEOUT_S)
+    return subprocess.run(
+        command,
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        timeout=CLI_TIMEOUT_S,
+    )
 
 
 def assert_ran(result: subprocess.CompletedProcess[str], code: int = 0) -> None:
@@ -155,8 +166,7 @@ class BuilderSession(boto3.Session):
         service = client.meta.service_model.service_id.hyphenize()
         events.register_first(f"needs-retry.{service}", _retry_throttling_at_once)
         if self._describe_locally and service == "kms":
-            events.register_first("before-call.kms.DescribeKey",
-                                  lambda **kw: _describe_aws_managed_key(client, **kw))
+            events.register_first("before-call.kms.DescribeKey", lambda **kw: _describe_aws_managed_key(client, **kw))
         return client
 
 
@@ -190,8 +200,9 @@ class ScannedServer:
 
 
 @contextmanager
-def estate_server(name: str, tmp_path_factory: pytest.TempPathFactory,
-                  **server_options: Any) -> Iterator[tuple[str, EstateManifest, Path]]:
+def estate_server(
+    name: str, tmp_path_factory: pytest.TempPathFactory, **server_options: Any
+) -> Iterator[tuple[str, EstateManifest, Path]]:
     """A moto server process holding the mixed estate; its counters reset after the build."""
     home = tmp_path_factory.mktemp(name)
     with ExitStack() as stack:
@@ -243,10 +254,18 @@ class BackgroundScan:
 def throttled_scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackgroundScan]:
     with ExitStack() as stack:
         url, manifest, home = stack.enter_context(
-            estate_server("throttled", tmp_path_factory, throttle_rate=THROTTLE_RATE, seed=THROTTLE_SEED))
+            estate_server("throttled", tmp_path_factory, throttle_rate=THROTTLE_RATE, seed=THROTTLE_SEED)
+        )
         command, db, out = scan_command(home)
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                   stdin=subprocess.DEVNULL, env=cli_env(home, url), cwd=home)
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            env=cli_env(home, url),
+            cwd=home,
+        )
 
         def stop() -> None:
             if process.poll() is None:
@@ -335,9 +354,11 @@ def test_clean_report_json_follows_the_schema_and_is_complete(clean: ScannedServ
 
 def test_clean_findings_match_every_expectation_of_the_estate(clean: ScannedServer) -> None:
     index = statuses_by_check_and_name(clean.findings)
-    wrong = [f"{check} on {name}: expected {expected}, got {sorted(index.get((check, name), ())) or 'nothing'}"
-             for (check, name), expected in sorted(clean.manifest.expected.items())
-             if check != CL09 and index.get((check, name)) != {expected}]
+    wrong = [
+        f"{check} on {name}: expected {expected}, got {sorted(index.get((check, name), ())) or 'nothing'}"
+        for (check, name), expected in sorted(clean.manifest.expected.items())
+        if check != CL09 and index.get((check, name)) != {expected}
+    ]
     assert wrong == []
     assert len(clean.manifest.expected) > 100
 
@@ -348,7 +369,9 @@ def test_clean_data_residency_fails_exactly_outside_the_allowed_region(clean: Sc
     assert by_region == {"us-east-1": {"PASS"}, "eu-west-1": {"FAIL"}}
     assert {f["region"] for f in residency} == set(REGIONS)
     assert {f["resource_name"] for f in residency if f["status"] == "FAIL"} == {
-        "good-notebook-eu-west-1", "bad-notebook-eu-west-1"}
+        "good-notebook-eu-west-1",
+        "bad-notebook-eu-west-1",
+    }
     assert all(f["evidence"]["allowed_regions"] == [ALLOWED] for f in residency)
 
 
@@ -367,8 +390,9 @@ def test_scans_lists_the_scan(clean: ScannedServer) -> None:
 
 
 def test_report_latest_rewrites_identical_findings(clean: ScannedServer, tmp_path: Path) -> None:
-    result = run(python_m("report", "--scan", "latest", "--db", clean.db, "--output-dir", str(tmp_path)),
-                 clean.env, tmp_path)
+    result = run(
+        python_m("report", "--scan", "latest", "--db", clean.db, "--output-dir", str(tmp_path)), clean.env, tmp_path
+    )
     assert_ran(result)
     assert result.stdout.split() == ["wrote", str(tmp_path / "report.json"), "wrote", str(tmp_path / "report.html")]
     again = json.loads((tmp_path / "report.json").read_text())
@@ -380,15 +404,17 @@ def test_report_latest_rewrites_identical_findings(clean: ScannedServer, tmp_pat
 
 def test_evaluate_by_id_prefix_gives_the_same_findings(clean: ScannedServer, tmp_path: Path) -> None:
     prefix = clean.scan_id[:8]
-    result = run(python_m("evaluate", "--scan", prefix, "--db", clean.db, "--output-dir", str(tmp_path)),
-                 clean.env, tmp_path)
+    result = run(
+        python_m("evaluate", "--scan", prefix, "--db", clean.db, "--output-dir", str(tmp_path)), clean.env, tmp_path
+    )
     assert_ran(result, 0)
     assert f"wrote {tmp_path / 'report.json'}" in result.stdout
     again = json.loads((tmp_path / "report.json").read_text())
     validate(again)
     assert again["scan"]["id"] == clean.scan_id
     assert sorted((f["id"], f["status"], f["message"]) for f in again["findings"]) == sorted(
-        (f["id"], f["status"], f["message"]) for f in clean.findings)
+        (f["id"], f["status"], f["message"]) for f in clean.findings
+    )
 
 
 def _console_script() -> list[str]:
@@ -398,15 +424,32 @@ def _console_script() -> list[str]:
     return [str(script)]
 
 
-@pytest.mark.parametrize("entry", [
-    pytest.param("console-script", id="cspm-ai"),
-    pytest.param("python-m", id="python-m"),
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        pytest.param("console-script", id="cspm-ai"),
+        pytest.param("python-m", id="python-m"),
+    ],
+)
 def test_fail_on_high_exits_1_on_this_estate(clean: ScannedServer, tmp_path: Path, entry: str) -> None:
     assert any(f["status"] == "FAIL" and f["severity"] in ("critical", "high") for f in clean.findings)
     command = _console_script() if entry == "console-script" else python_m()
-    result = run([*command, "evaluate", "--scan", clean.scan_id[:8], "--db", clean.db,
-                  "--output-dir", str(tmp_path), "--fail-on", "high"], clean.env, tmp_path)
+    result = run(
+        [
+            *command,
+            "evaluate",
+            "--scan",
+            clean.scan_id[:8],
+            "--db",
+            clean.db,
+            "--output-dir",
+            str(tmp_path),
+            "--fail-on",
+            "high",
+        ],
+        clean.env,
+        tmp_path,
+    )
     assert "Traceback" not in result.stdout + result.stderr
     assert (tmp_path / "report.json").exists()  # the reports are written before the verdict
     assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
@@ -434,7 +477,8 @@ def _normalise(text: str, table: dict[str, str]) -> str:
 
 
 def test_throttled_scan_gives_the_same_findings_as_the_clean_one(
-        throttled_scan: BackgroundScan, clean: ScannedServer) -> None:
+    throttled_scan: BackgroundScan, clean: ScannedServer
+) -> None:
     throttled = throttled_scan.wait()
     validate(throttled.report)
     assert throttled.report["scan"]["status"] == "complete"
@@ -452,8 +496,11 @@ def test_throttled_scan_gives_the_same_findings_as_the_clean_one(
         return str(f["message"])
 
     def stable(findings: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
-        return {(f["id"], f["status"], message(f)) for f in findings
-                if not SERVER_IDS.search(f"{f['resource_uid']} {f['message']}")}
+        return {
+            (f["id"], f["status"], message(f))
+            for f in findings
+            if not SERVER_IDS.search(f"{f['resource_uid']} {f['message']}")
+        }
 
     assert len(stable(clean.findings)) > 100
     assert stable(throttled.findings) == stable(clean.findings)
@@ -462,8 +509,13 @@ def test_throttled_scan_gives_the_same_findings_as_the_clean_one(
     assert table, "two servers should have invented different ids"
 
     def key(f: dict[str, Any], t: dict[str, str]) -> tuple[str, str, str, str, str]:
-        return (f["check_id"], _normalise(f["resource_uid"], t), _normalise(f["resource_name"], t),
-                f["status"], _normalise(message(f), t))
+        return (
+            f["check_id"],
+            _normalise(f["resource_uid"], t),
+            _normalise(f["resource_name"], t),
+            f["status"],
+            _normalise(message(f), t),
+        )
 
     assert Counter(key(f, table) for f in throttled.findings) == Counter(key(f, {}) for f in clean.findings)
     assert len(throttled.findings) == len(clean.findings)
@@ -485,8 +537,10 @@ def test_denied_scan_finishes_incomplete_and_names_the_denied_calls(denied: Scan
     assert all(ACCESS_DENIED.match(e["code"]) for e in errors), errors
     listing = by_operation["ListTrainingJobs"]
     assert sorted(e["region"] for e in listing) == sorted(REGIONS)
-    assert all(e["service"] == "sagemaker" and e["resource_type"] == TRAINING_JOB and e["resource_uid"] is None
-               for e in listing)
+    assert all(
+        e["service"] == "sagemaker" and e["resource_type"] == TRAINING_JOB and e["resource_uid"] is None
+        for e in listing
+    )
     keys = by_operation["DescribeKey"]
     assert all(e["service"] == "kms" and e["resource_type"] == "aws.kms.key" for e in keys)
     key_uids = {e["resource_uid"] for e in keys}
@@ -532,8 +586,9 @@ def test_denials_never_turn_an_expected_verdict_into_its_opposite(denied: Scanne
     unseen.add(manifest.ids["bad_key_arn"].rsplit("/", 1)[1])
     # A key whose DescribeKey was denied is not in the inventory: its own checks have no finding,
     # and its error (and the ERROR of everything encrypted with it) says why.
-    undescribed = {e["resource_uid"].rsplit("/", 1)[1] for e in denied.report["errors"]
-                   if e["operation"] == "DescribeKey"}
+    undescribed = {
+        e["resource_uid"].rsplit("/", 1)[1] for e in denied.report["errors"] if e["operation"] == "DescribeKey"
+    }
     wrong = []
     for (check, name), expected in sorted(manifest.expected.items()):
         got = index.get((check, name), set())
@@ -558,8 +613,13 @@ def test_other_services_are_still_scanned(denied: ScannedServer) -> None:
         assert index.get((check, good)) == {"PASS"}, (check, good, index.get((check, good)))
         assert index.get((check, bad)) == {"FAIL"}, (check, bad, index.get((check, bad)))
     scanned_types = {f["resource_type"] for f in denied.findings if f["status"] in ("PASS", "FAIL")}
-    assert {"aws.sagemaker.notebook_instance", "aws.sagemaker.endpoint", "aws.sagemaker.model",
-            "aws.sagemaker.endpoint_config", "aws.sagemaker.processing_job"} <= scanned_types
+    assert {
+        "aws.sagemaker.notebook_instance",
+        "aws.sagemaker.endpoint",
+        "aws.sagemaker.model",
+        "aws.sagemaker.endpoint_config",
+        "aws.sagemaker.processing_job",
+    } <= scanned_types
 
 
 def test_denied_html_shows_the_incomplete_banner(denied: ScannedServer) -> None:
@@ -578,8 +638,13 @@ def test_denied_html_shows_the_incomplete_banner(denied: ScannedServer) -> None:
 
 def test_an_unknown_region_is_one_error_and_a_hint(clean: ScannedServer, tmp_path: Path) -> None:
     out = tmp_path / "reports"
-    result = run(python_m("scan", "aws", "--regions", "us-east-9", "--db", f"sqlite:///{tmp_path / 'x.db'}",
-                          "--output-dir", str(out)), clean.env, tmp_path)
+    result = run(
+        python_m(
+            "scan", "aws", "--regions", "us-east-9", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--output-dir", str(out)
+        ),
+        clean.env,
+        tmp_path,
+    )
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stdout + result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]

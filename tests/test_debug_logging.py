@@ -33,18 +33,30 @@ def _restore_logging() -> None:
     root.setLevel(level)
 
 
-@pytest.mark.parametrize(("line", "secret"), [
-    ("x-amz-security-token:" + SESSION_TOKEN, SESSION_TOKEN),
-    ("{'X-Amz-Security-Token': b'" + SESSION_TOKEN + "', 'Authorization': b'AWS4-HMAC-SHA256 Credential="
-     + ACCESS_KEY + "/20261122/us-east-1/sagemaker/aws4_request, SignedHeaders=host, Signature=" + "ab12" * 16 + "'}",
-     "ab12" * 16),
-    ("Signature:\n" + "9f" * 32, "9f" * 32),
-    ("headers={'Authorization': 'Bearer eyJ0eXAiOiJKV1QiLCJhbGciOi.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQ.sig123456789'}",
-     "eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQ"),
-    ("access_token=ya29.a0AfB_byC-exampleGoogleAccessToken1234567890", "ya29.a0AfB_byC"),
-    ("aws_secret_access_key = " + SECRET_KEY, SECRET_KEY),
-    ("Credential=" + ACCESS_KEY + "/20261122", ACCESS_KEY),
-])
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("x-amz-security-token:" + SESSION_TOKEN, SESSION_TOKEN),
+        (
+            "{'X-Amz-Security-Token': b'"
+            + SESSION_TOKEN
+            + "', 'Authorization': b'AWS4-HMAC-SHA256 Credential="
+            + ACCESS_KEY
+            + "/20261122/us-east-1/sagemaker/aws4_request, SignedHeaders=host, Signature="
+            + "ab12" * 16
+            + "'}",
+            "ab12" * 16,
+        ),
+        ("Signature:\n" + "9f" * 32, "9f" * 32),
+        (
+            "headers={'Authorization': 'Bearer eyJ0eXAiOiJKV1QiLCJhbGciOi.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQ.sig123456789'}",
+            "eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQ",
+        ),
+        ("access_token=ya29.a0AfB_byC-exampleGoogleAccessToken1234567890", "ya29.a0AfB_byC"),
+        ("aws_secret_access_key = " + SECRET_KEY, SECRET_KEY),
+        ("Credential=" + ACCESS_KEY + "/20261122", ACCESS_KEY),
+    ],
+)
 def test_scrub_takes_credentials_out_of_sdk_log_lines(line: str, secret: str) -> None:
     assert secret not in scrub(line) and "[REDACTED:" in scrub(line)
 
@@ -55,13 +67,23 @@ def test_scrub_leaves_ordinary_diagnostics_alone() -> None:
 
 
 def test_a_debug_scan_logs_sdk_diagnostics_without_credentials(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
     monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_TOKEN)
     with mock_aws():
-        code = run("--debug", "scan", "aws", "--regions", "us-east-1", "--db", f"sqlite:///{tmp_path / 'i.db'}",
-                   "--output-dir", str(tmp_path))
+        code = run(
+            "--debug",
+            "scan",
+            "aws",
+            "--regions",
+            "us-east-1",
+            "--db",
+            f"sqlite:///{tmp_path / 'i.db'}",
+            "--output-dir",
+            str(tmp_path),
+        )
     out, err = capsys.readouterr()
     assert code == 0
     assert "botocore" in err and "DEBUG" in err, "--debug should show the SDK's diagnostics"
@@ -73,13 +95,25 @@ def test_a_debug_scan_logs_sdk_diagnostics_without_credentials(
 
 def test_without_debug_a_scan_logs_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with mock_aws():
-        assert run("scan", "aws", "--regions", "us-east-1", "--db", f"sqlite:///{tmp_path / 'i.db'}",
-                   "--output-dir", str(tmp_path)) == 0
+        assert (
+            run(
+                "scan",
+                "aws",
+                "--regions",
+                "us-east-1",
+                "--db",
+                f"sqlite:///{tmp_path / 'i.db'}",
+                "--output-dir",
+                str(tmp_path),
+            )
+            == 0
+        )
     assert capsys.readouterr().err == ""
 
 
 def test_an_internal_error_is_one_line_and_a_traceback_only_under_debug(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import cspm_ai.catalogue as catalogue
 
     def broken(checks: object) -> str:

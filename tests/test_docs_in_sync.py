@@ -66,8 +66,12 @@ def test_check_catalogue_document_is_current() -> None:
 
 
 def test_cli_prints_the_same_catalogue() -> None:
-    printed = subprocess.run([sys.executable, "-m", "cspm_ai", "checks", "list", "--format", "markdown"],
-                             capture_output=True, text=True, check=True).stdout
+    printed = subprocess.run(
+        [sys.executable, "-m", "cspm_ai", "checks", "list", "--format", "markdown"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert printed == catalogue_markdown(all_checks())
 
 

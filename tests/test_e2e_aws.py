@@ -56,8 +56,12 @@ def scanned(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         _reset_postgres(name)
         url = f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
     monkeypatch = pytest.MonkeyPatch()
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     calls: set[tuple[str, str]] = set()
@@ -77,8 +81,9 @@ def scanned(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         findings = inventory.findings(scan.id)
         report = build_report(scan, findings, inventory.errors(scan.id), __version__)
         paths = write_reports(report, tmp / "out", ["json", "html"])
-        yield ScannedEstate(manifest, inventory, scan, findings, calls,
-                            {p.suffix.lstrip("."): p for p in paths}, db_file)
+        yield ScannedEstate(
+            manifest, inventory, scan, findings, calls, {p.suffix.lstrip("."): p for p in paths}, db_file
+        )
     finally:
         inventory.close()
         monkeypatch.undo()
@@ -117,21 +122,28 @@ def test_every_planted_misconfiguration_kind_is_found(scanned: ScannedEstate) ->
     from cspm_ai.registry import all_checks
 
     automatic = {c.id for c in all_checks("aws")} - {
-        "aws.account.incident_response_playbooks", "aws.sagemaker.resource_in_allowed_region",
-        "aws.cloudtrail.multi_region_trail", "aws.budgets.cost_alerts"}
+        "aws.account.incident_response_playbooks",
+        "aws.sagemaker.resource_in_allowed_region",
+        "aws.cloudtrail.multi_region_trail",
+        "aws.budgets.cost_alerts",
+    }
     assert automatic - expected_fail_checks == set()
 
 
 def test_no_false_fail_on_good_resources(scanned: ScannedEstate) -> None:
-    false_fails = [f"{f.check_id} on {f.resource_name}: {f.message}" for f in scanned.findings
-                   if f.status == Status.FAIL and f.resource_name.startswith("good")]
+    false_fails = [
+        f"{f.check_id} on {f.resource_name}: {f.message}"
+        for f in scanned.findings
+        if f.status == Status.FAIL and f.resource_name.startswith("good")
+    ]
     assert false_fails == []
 
 
 def test_reevaluating_the_stored_scan_gives_the_same_findings(scanned: ScannedEstate) -> None:
     again = reevaluate(scanned.inventory, scanned.scan)
     assert sorted((f.id, f.status, f.message) for f in again) == sorted(
-        (f.id, f.status, f.message) for f in scanned.findings)
+        (f.id, f.status, f.message) for f in scanned.findings
+    )
 
 
 def test_report_json_follows_the_schema(scanned: ScannedEstate) -> None:
@@ -146,12 +158,14 @@ def test_planted_secrets_appear_nowhere(scanned: ScannedEstate) -> None:
     haystacks = {name: path.read_bytes() for name, path in scanned.reports.items()}
     if scanned.db_file is not None:
         haystacks["database"] = scanned.db_file.read_bytes()
-    stored = [json.dumps(r.config) + json.dumps(r.tags)
-              for r in scanned.inventory.snapshot(scanned.scan.id).resources]
+    stored = [json.dumps(r.config) + json.dumps(r.tags) for r in scanned.inventory.snapshot(scanned.scan.id).resources]
     haystacks["inventory rows"] = "\n".join(stored).encode()
     assert_no_secret_in(scanned.manifest.secrets, haystacks)
-    secret_findings = [f for f in scanned.findings
-                       if f.check_id == "aws.sagemaker.no_secrets_in_configuration" and f.status == Status.FAIL]
+    secret_findings = [
+        f
+        for f in scanned.findings
+        if f.check_id == "aws.sagemaker.no_secrets_in_configuration" and f.status == Status.FAIL
+    ]
     assert secret_findings and all(f.evidence for f in secret_findings)
 
 

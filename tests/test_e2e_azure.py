@@ -44,8 +44,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScannedAzure]:
         findings = inventory.findings(scan.id)
         report = build_report(scan, findings, inventory.errors(scan.id), __version__)
         paths = write_reports(report, tmp / "out", ["json", "html"])
-        yield ScannedAzure(manifest, scan, findings, {p.suffix.lstrip("."): p for p in paths},
-                           tmp / "inventory.db")
+        yield ScannedAzure(manifest, scan, findings, {p.suffix.lstrip("."): p for p in paths}, tmp / "inventory.db")
     finally:
         inventory.close()
 
@@ -55,8 +54,11 @@ def test_every_expectation_of_the_estate_holds(scanned: ScannedAzure) -> None:
     for f in scanned.findings:
         if f.account == scanned.manifest.prod_subscription_id:
             index.setdefault((f.check_id, f.resource_name), set()).add(f.status.value)
-    wrong = [f"{c} on {n}: expected {s}, got {sorted(index.get((c, n), set())) or 'no finding'}"
-             for (c, n), s in sorted(scanned.manifest.expected.items()) if index.get((c, n)) != {s}]
+    wrong = [
+        f"{c} on {n}: expected {s}, got {sorted(index.get((c, n), set())) or 'no finding'}"
+        for (c, n), s in sorted(scanned.manifest.expected.items())
+        if index.get((c, n)) != {s}
+    ]
     assert wrong == []
 
 
@@ -64,9 +66,13 @@ def test_no_false_fail_in_the_good_resources(scanned: ScannedAzure) -> None:
     good = {n for (_, n), s in scanned.manifest.expected.items() if s == "PASS"}
     bad = {n for (_, n), s in scanned.manifest.expected.items() if s == "FAIL"}
     only_good = good - bad
-    false_fails = [f"{f.check_id} on {f.resource_name}" for f in scanned.findings
-                   if f.status == Status.FAIL and f.resource_name in only_good
-                   and f.check_id != "azure.ml.resource_in_allowed_region"]
+    false_fails = [
+        f"{f.check_id} on {f.resource_name}"
+        for f in scanned.findings
+        if f.status == Status.FAIL
+        and f.resource_name in only_good
+        and f.check_id != "azure.ml.resource_in_allowed_region"
+    ]
     assert false_fails == []
 
 
@@ -87,8 +93,10 @@ def test_report_follows_the_schema(scanned: ScannedAzure) -> None:
 
 
 def test_planted_secrets_appear_nowhere(scanned: ScannedAzure) -> None:
-    assert_no_secret_in(scanned.manifest.secrets, {"database": scanned.db_file.read_bytes(),
-                                                   **{k: p.read_bytes() for k, p in scanned.reports.items()}})
+    assert_no_secret_in(
+        scanned.manifest.secrets,
+        {"database": scanned.db_file.read_bytes(), **{k: p.read_bytes() for k, p in scanned.reports.items()}},
+    )
 
 
 def test_hostile_names_and_tags_render_as_text(scanned: ScannedAzure) -> None:

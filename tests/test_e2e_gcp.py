@@ -42,15 +42,19 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScannedGcp]:
     try:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
             manifest = register_gcp_estate(replay, denied_project=True)
-            engine = GcpEngine(GoogleApis(AnonymousCredentials()), organization=manifest.organization_id,
-                               identity="auditor@ml-prod-4521.iam.gserviceaccount.com")
+            engine = GcpEngine(
+                GoogleApis(AnonymousCredentials()),
+                organization=manifest.organization_id,
+                identity="auditor@ml-prod-4521.iam.gserviceaccount.com",
+            )
             scan = run_scan(inventory, [engine], allowed_regions=list(manifest.allowed_regions))
             requests = [(c.request.method, c.request.url) for c in replay.calls]
         findings = inventory.findings(scan.id)
         report = build_report(scan, findings, inventory.errors(scan.id), __version__)
         paths = write_reports(report, tmp / "out", ["json", "html"])
-        yield ScannedGcp(manifest, scan, findings, {p.suffix.lstrip("."): p for p in paths},
-                         tmp / "inventory.db", requests)
+        yield ScannedGcp(
+            manifest, scan, findings, {p.suffix.lstrip("."): p for p in paths}, tmp / "inventory.db", requests
+        )
     finally:
         inventory.close()
 
@@ -67,8 +71,11 @@ def test_every_expectation_of_the_estate_holds(scanned: ScannedGcp) -> None:
     for f in scanned.findings:
         if f.account in own or f.resource_type != "gcp.project":
             index.setdefault((f.check_id, f.resource_name), set()).add(f.status.value)
-    wrong = [f"{c} on {n}: expected {s}, got {sorted(index.get((c, n), set())) or 'no finding'}"
-             for (c, n), s in sorted(scanned.manifest.expected.items()) if index.get((c, n)) != {s}]
+    wrong = [
+        f"{c} on {n}: expected {s}, got {sorted(index.get((c, n), set())) or 'no finding'}"
+        for (c, n), s in sorted(scanned.manifest.expected.items())
+        if index.get((c, n)) != {s}
+    ]
     assert wrong == []
 
 
@@ -106,8 +113,10 @@ def test_report_follows_the_schema(scanned: ScannedGcp) -> None:
 
 
 def test_planted_secrets_appear_nowhere(scanned: ScannedGcp) -> None:
-    assert_no_secret_in(scanned.manifest.secrets, {"database": scanned.db_file.read_bytes(),
-                                                   **{k: p.read_bytes() for k, p in scanned.reports.items()}})
+    assert_no_secret_in(
+        scanned.manifest.secrets,
+        {"database": scanned.db_file.read_bytes(), **{k: p.read_bytes() for k, p in scanned.reports.items()}},
+    )
 
 
 def test_hostile_names_and_labels_render_as_text(scanned: ScannedGcp) -> None:

@@ -10,8 +10,12 @@ import pytest
 from cspm_ai.errors import ConfigError, OutputError
 from cspm_ai.evidence import BundleContents, fingerprint, generate_keypair, verify_bundle, write_bundle
 
-FILES = {"report/report.json": b'{"findings": []}\n', "inventory/resources.json": b"[]\n", "README.txt": b"hi\n",
-         "attestations/1/evidence.pdf": bytes(range(256))}
+FILES = {
+    "report/report.json": b'{"findings": []}\n',
+    "inventory/resources.json": b"[]\n",
+    "README.txt": b"hi\n",
+    "attestations/1/evidence.pdf": bytes(range(256)),
+}
 
 
 @pytest.fixture()
@@ -69,6 +73,7 @@ def test_keys_are_ed25519_and_bad_keys_are_user_errors(tmp_path: Path, keys: tup
         write_bundle(BundleContents(dict(FILES), {}), tmp_path / "b.zip", tmp_path / "junk.key")
     with pytest.raises(ConfigError, match="not a PEM public key"):
         verify_bundle(tmp_path / "whatever.zip", tmp_path / "junk.key") if (tmp_path / "whatever.zip").write_bytes(
-            b"") is not None else None
+            b""
+        ) is not None else None
     with pytest.raises(OutputError, match="already exists"):
         generate_keypair(keys[0], tmp_path / "new.pub")

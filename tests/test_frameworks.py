@@ -83,8 +83,11 @@ def test_a_checks_compliance_is_derived_from_the_framework_files() -> None:
 
 def test_every_checklist_item_is_mapped_by_several_frameworks() -> None:
     for item in checklist():
-        mapped_by = [fid for fid, fw in frameworks().items()
-                     if fid != "checklist" and any(item in c.checklist for c in fw.controls)]
+        mapped_by = [
+            fid
+            for fid, fw in frameworks().items()
+            if fid != "checklist" and any(item in c.checklist for c in fw.controls)
+        ]
         assert len(mapped_by) >= 4, f"{item} is mapped only by {mapped_by}"
 
 

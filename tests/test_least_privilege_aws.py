@@ -71,8 +71,9 @@ def _scan_as(policy: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # 
     # From here on moto checks every request against the caller's IAM policies.
     monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
     monkeypatch.setattr(ActionAuthenticatorMixin, "request_count", 0)
-    session = boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
-                            region_name="us-east-1")
+    session = boto3.Session(
+        aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"], region_name="us-east-1"
+    )
     inventory = Inventory.open(f"sqlite:///{tmp_path / 'inv.db'}")
     try:
         scan = run_scan(inventory, [aws_collector(session=AwsSession(boto_session=session), regions=REGIONS)])
@@ -81,14 +82,19 @@ def _scan_as(policy: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # 
         inventory.close()
 
 
-def test_a_scan_under_the_shipped_policy_succeeds(enforced: None, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_scan_under_the_shipped_policy_succeeds(
+    enforced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     scan, findings, errors = _scan_as(shipped_policy(), tmp_path, monkeypatch)
     assert {e.service for e in errors} <= MOTO_UNVERIFIABLE
     assert all(e.code in ("403", "SignatureDoesNotMatch") for e in errors)
     blind = {f"aws.{s}." for s in MOTO_UNVERIFIABLE}
-    verifiable = [f for f in findings if not f.resource_type.startswith(tuple(blind))
-                  and not f.check_id.startswith(("aws.guardduty.", "aws.securityhub."))]
+    verifiable = [
+        f
+        for f in findings
+        if not f.resource_type.startswith(tuple(blind))
+        and not f.check_id.startswith(("aws.guardduty.", "aws.securityhub."))
+    ]
     assert len(verifiable) > 50 and not [f for f in verifiable if f.status is Status.ERROR]
 
 
@@ -96,8 +102,9 @@ def test_the_moto_name_table_grants_nothing_the_shipped_policy_does_not() -> Non
     assert {real for real, _ in MOTO_ACTION_NAMES} <= set(shipped_policy()["Statement"][0]["Action"])
 
 
-def test_enforcement_is_real_a_missing_action_is_an_error_naming_it(enforced: None, tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_enforcement_is_real_a_missing_action_is_an_error_naming_it(
+    enforced: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     policy = shipped_policy()
     statement = policy["Statement"][0]
     statement["Action"] = [a for a in statement["Action"] if a != "sagemaker:ListNotebookInstances"]
@@ -107,8 +114,10 @@ def test_enforcement_is_real_a_missing_action_is_an_error_naming_it(enforced: No
     assert denied == {("sagemaker", "ListNotebookInstances")}
     notebook_checks = [f for f in findings if f.resource_type == "aws.sagemaker.notebook_instance"]
     assert notebook_checks and all(f.status is Status.ERROR for f in notebook_checks)
-    others = [f for f in findings if f.resource_type != "aws.sagemaker.notebook_instance"
-              and not f.check_id.startswith(("aws.guardduty.", "aws.securityhub."))]
+    others = [
+        f
+        for f in findings
+        if f.resource_type != "aws.sagemaker.notebook_instance"
+        and not f.check_id.startswith(("aws.guardduty.", "aws.securityhub."))
+    ]
     assert others and all(f.status is not Status.ERROR for f in others)
-
-

@@ -62,9 +62,15 @@ CHECKS = all_checks()
 SUPPORT = {"aws": aws_support, "azure": azure_support, "gcp": gcp_support}
 # Every relation kind a check consults (ctx.related / related_uids / referrers), read from the check modules
 # so that a new kind is linked to malformed neighbours without editing this file.
-RELATION_KINDS = tuple(sorted({
-    kind for module in (Path(__file__).parents[1] / "checks").rglob("*.py")
-    for kind in re.findall(r"\b(?:related|related_uids|referrers)\(\s*\w+,\s*\"([a-z_]+)\"", module.read_text())}))
+RELATION_KINDS = tuple(
+    sorted(
+        {
+            kind
+            for module in (Path(__file__).parents[1] / "checks").rglob("*.py")
+            for kind in re.findall(r"\b(?:related|related_uids|referrers)\(\s*\w+,\s*\"([a-z_]+)\"", module.read_text())
+        }
+    )
+)
 REGIONS = ("us-east-1", "eu-west-1", "eastus", "us-central1", "global", "")
 
 # ---------------------------------------------------------------------------------------------------------
@@ -91,12 +97,19 @@ def _field_names() -> list[str]:
 
 
 KEYS = st.sampled_from(_field_names()) | st.text(max_size=8)
-SCALARS = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats()
-           | st.text(max_size=12) | st.sampled_from(("", "true", "false", "0", "Enabled", "Disabled", "*",
-                                                     "2025-13-45T99:99:99Z", "9999-12-31T23:59:59Z")))
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats()
+    | st.text(max_size=12)
+    | st.sampled_from(
+        ("", "true", "false", "0", "Enabled", "Disabled", "*", "2025-13-45T99:99:99Z", "9999-12-31T23:59:59Z")
+    )
+)
 JSON_VALUES = st.recursive(
-    SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
-    max_leaves=12)
+    SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4), max_leaves=12
+)
 
 DocPath = tuple[str | int, ...]
 
@@ -134,8 +147,13 @@ def _mutate(doc: Any, path: DocPath, op: str, value: Any) -> None:
         except (KeyError, IndexError, TypeError):
             return  # an earlier mutation removed or retyped this branch
     last = path[-1]
-    if isinstance(parent, dict) and last in parent or isinstance(parent, list) and isinstance(last, int) \
-            and last < len(parent):
+    if (
+        isinstance(parent, dict)
+        and last in parent
+        or isinstance(parent, list)
+        and isinstance(last, int)
+        and last < len(parent)
+    ):
         if op == "drop":
             del parent[last]
         elif op == "retype":
@@ -196,15 +214,17 @@ def estates(draw: st.DrawFn, spec: CheckSpec) -> tuple[Resource, Snapshot, Evalu
     target = replace(base, config=draw(documents(provider, rtype)), tags=tags)
     resources, relations = [target], []
     types = sorted(SUPPORT[provider].BASE)
-    links = draw(st.lists(st.tuples(st.sampled_from(types), st.sampled_from(RELATION_KINDS), st.booleans()),
-                          max_size=2))
+    links = draw(
+        st.lists(st.tuples(st.sampled_from(types), st.sampled_from(RELATION_KINDS), st.booleans()), max_size=2)
+    )
     for i, (ntype, kind, outgoing) in enumerate(links):
         neighbour = _neighbour(provider, ntype, i)
         if any(r.uid == neighbour.uid for r in resources):
             continue  # singleton types (account, project, subscription) have one fixed uid
         resources.append(replace(neighbour, config=draw(mutated(provider, ntype))))
-        relations.append(Relation(target.uid, kind, neighbour.uid) if outgoing
-                         else Relation(neighbour.uid, kind, target.uid))
+        relations.append(
+            Relation(target.uid, kind, neighbour.uid) if outgoing else Relation(neighbour.uid, kind, target.uid)
+        )
     allowed = draw(st.none() | st.frozensets(st.sampled_from(REGIONS), max_size=2))
     return target, Snapshot(resources, relations, []), EvaluationSettings(SCAN_AT, allowed)
 
@@ -236,8 +256,17 @@ def test_every_check_judges_any_document(spec: CheckSpec, data: st.DataObject) -
     assert (mine.status, mine.message, mine.evidence) == (verdict.status, verdict.message, verdict.evidence)
 
 
-EXCEPTIONS = (TypeError, KeyError, ValueError, AttributeError, IndexError, ZeroDivisionError, OverflowError,
-              RecursionError, RuntimeError)
+EXCEPTIONS = (
+    TypeError,
+    KeyError,
+    ValueError,
+    AttributeError,
+    IndexError,
+    ZeroDivisionError,
+    OverflowError,
+    RecursionError,
+    RuntimeError,
+)
 
 
 @settings(max_examples=30, deadline=None)
@@ -259,8 +288,9 @@ def test_engine_turns_a_crashing_check_into_error(exc: type[Exception], text: st
 @pytest.mark.parametrize("returned", [None, "PASS", {"status": "PASS"}, Status.PASS], ids=repr)
 def test_engine_turns_a_non_verdict_into_error(returned: object) -> None:
     spec = _spec_of(lambda resource, ctx: returned)
-    [finding] = evaluate(Snapshot([_base("aws", "aws.sagemaker.notebook_instance")], [], []), [spec],
-                         EvaluationSettings(SCAN_AT))
+    [finding] = evaluate(
+        Snapshot([_base("aws", "aws.sagemaker.notebook_instance")], [], []), [spec], EvaluationSettings(SCAN_AT)
+    )
     assert finding.status is Status.ERROR
     assert finding.message == f"Check {spec.id} returned no valid verdict."
 
@@ -268,16 +298,23 @@ def test_engine_turns_a_non_verdict_into_error(returned: object) -> None:
 @pytest.mark.parametrize("status", ["PASS", "nope", None], ids=repr)
 def test_engine_turns_a_verdict_with_an_invalid_status_into_error(status: object) -> None:
     spec = _spec_of(lambda resource, ctx: Verdict(status, "looks fine.", {}))  # type: ignore[arg-type]
-    [finding] = evaluate(Snapshot([_base("aws", "aws.sagemaker.notebook_instance")], [], []), [spec],
-                         EvaluationSettings(SCAN_AT))
+    [finding] = evaluate(
+        Snapshot([_base("aws", "aws.sagemaker.notebook_instance")], [], []), [spec], EvaluationSettings(SCAN_AT)
+    )
     assert finding.status is Status.ERROR
 
 
 def _spec_of(func: Callable[..., Any]) -> CheckSpec:
     """An unregistered check on notebook instances, so the registry stays as the product ships it."""
-    return CheckSpec(id="aws.test.misbehaves", resource_types=("aws.sagemaker.notebook_instance",),
-                     severity=Severity.HIGH, title="A check that misbehaves", checklist=("CL-01",),
-                     remediation="Fix the check.", func=func)
+    return CheckSpec(
+        id="aws.test.misbehaves",
+        resource_types=("aws.sagemaker.notebook_instance",),
+        severity=Severity.HIGH,
+        title="A check that misbehaves",
+        checklist=("CL-01",),
+        remediation="Fix the check.",
+        func=func,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -285,20 +322,70 @@ def _spec_of(func: Callable[..., Any]) -> CheckSpec:
 # ---------------------------------------------------------------------------------------------------------
 
 FRAGMENTS = (
-    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "'><svg/onload=alert(1)>",
-    "javascript:alert(document.cookie)", "</td></tr></table></pre><b>x</b>", "<!--", "]]>", "{{7*7}}",
-    "{% raw %}", "&lt;b&gt;",
-    "=cmd|' /C calc'!A0", "+SUM(1,1)", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)", "\t=1+1", "\r=1+1", "\n=1+1",
-    "\x1b[31mred", "\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07", "\x1b[2J\x1b[H", "\x9b31m", "\x9d0;t\x9c",
-    "\x00", "\x08\x08\x08", "\x07", "\x7f", "\u202eevil\u202c", "\u2066x\u2069", "\u2028", "line\nbreak",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "'><svg/onload=alert(1)>",
+    "javascript:alert(document.cookie)",
+    "</td></tr></table></pre><b>x</b>",
+    "<!--",
+    "]]>",
+    "{{7*7}}",
+    "{% raw %}",
+    "&lt;b&gt;",
+    "=cmd|' /C calc'!A0",
+    "+SUM(1,1)",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    "\x1b[31mred",
+    "\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07",
+    "\x1b[2J\x1b[H",
+    "\x9b31m",
+    "\x9d0;t\x9c",
+    "\x00",
+    "\x08\x08\x08",
+    "\x07",
+    "\x7f",
+    "\u202eevil\u202c",
+    "\u2066x\u2069",
+    "\u2028",
+    "line\nbreak",
     "[bold red]markup[/]",
 )
-HOSTILE = st.builds(lambda head, fragment, tail: head + fragment + tail,
-                    st.text(max_size=4), st.sampled_from(FRAGMENTS), st.text(max_size=8) | st.sampled_from(FRAGMENTS))
-TEXT_FIELDS = ("scan_id", "account", "region", "identity", "scope_region", "resource_uid", "resource_name",
-               "message", "mute_reason", "tag_key", "tag_value", "evidence_key", "evidence_value",
-               "error_operation", "error_code", "error_message", "error_uid", "exception_id", "justification",
-               "owner", "attestation_id", "attested_by", "attestation_evidence", "attestation_note")
+HOSTILE = st.builds(
+    lambda head, fragment, tail: head + fragment + tail,
+    st.text(max_size=4),
+    st.sampled_from(FRAGMENTS),
+    st.text(max_size=8) | st.sampled_from(FRAGMENTS),
+)
+TEXT_FIELDS = (
+    "scan_id",
+    "account",
+    "region",
+    "identity",
+    "scope_region",
+    "resource_uid",
+    "resource_name",
+    "message",
+    "mute_reason",
+    "tag_key",
+    "tag_value",
+    "evidence_key",
+    "evidence_value",
+    "error_operation",
+    "error_code",
+    "error_message",
+    "error_uid",
+    "exception_id",
+    "justification",
+    "owner",
+    "attestation_id",
+    "attested_by",
+    "attestation_evidence",
+    "attestation_note",
+)
 TEXTS = st.fixed_dictionaries({name: HOSTILE for name in TEXT_FIELDS})
 BENIGN = {name: f"benign-{name}" for name in TEXT_FIELDS}
 LONG = ("=" + "<script>alert(1)</script>\x1b[31m\x00\u202e" * 4000)[:100_000]
@@ -314,47 +401,96 @@ class Scenario:
 
     def __init__(self, t: dict[str, str]) -> None:
         self.scan = ScanRecord(
-            id=t["scan_id"], started_at=SCAN_AT, finished_at=SCAN_AT.replace(minute=5), status="incomplete",
+            id=t["scan_id"],
+            started_at=SCAN_AT,
+            finished_at=SCAN_AT.replace(minute=5),
+            status="incomplete",
             providers=("aws", "azure", "gcp"),
             scopes=tuple(Scope(p, t["account"], (t["scope_region"],), t["identity"]) for p in ("aws", "azure", "gcp")),
-            tool_version="1.0.0", allowed_regions=(t["scope_region"],),
-            exceptions=({"id": t["exception_id"], "checks": [FAILING], "resources": [t["resource_uid"]],
-                         "accounts": [t["account"]], "regions": [t["region"]], "tags": {t["tag_key"]: t["tag_value"]},
-                         "justification": t["justification"], "owner": t["owner"], "expires": "2025-01-01",
-                         "status": "expired", "matched": 1},),
+            tool_version="1.0.0",
+            allowed_regions=(t["scope_region"],),
+            exceptions=(
+                {
+                    "id": t["exception_id"],
+                    "checks": [FAILING],
+                    "resources": [t["resource_uid"]],
+                    "accounts": [t["account"]],
+                    "regions": [t["region"]],
+                    "tags": {t["tag_key"]: t["tag_value"]},
+                    "justification": t["justification"],
+                    "owner": t["owner"],
+                    "expires": "2025-01-01",
+                    "status": "expired",
+                    "matched": 1,
+                },
+            ),
         )
-        self.findings = [self._finding(t, REGISTRY[FAILING], Status.FAIL),
-                         self._finding(t, REGISTRY[ERRORED], Status.ERROR),
-                         self._finding(t, REGISTRY[MANUAL_MUTED], Status.MANUAL, muted=True)]
-        self.errors = [CollectionError(provider="aws", account=t["account"], region=t["region"], service="sagemaker",
-                                       operation=t["error_operation"], code=t["error_code"],
-                                       message=t["error_message"], resource_type="aws.sagemaker.notebook_instance",
-                                       resource_uid=t["error_uid"])]
-        self.attestations = [Attestation(id=t["attestation_id"], item=REGISTRY[FAILING].checklist[0],
-                                         attested_by=t["attested_by"], attested_at=SCAN_AT.replace(month=5),
-                                         expires_on=date(2026, 1, 1), evidence=t["attestation_evidence"],
-                                         note=t["attestation_note"])]
+        self.findings = [
+            self._finding(t, REGISTRY[FAILING], Status.FAIL),
+            self._finding(t, REGISTRY[ERRORED], Status.ERROR),
+            self._finding(t, REGISTRY[MANUAL_MUTED], Status.MANUAL, muted=True),
+        ]
+        self.errors = [
+            CollectionError(
+                provider="aws",
+                account=t["account"],
+                region=t["region"],
+                service="sagemaker",
+                operation=t["error_operation"],
+                code=t["error_code"],
+                message=t["error_message"],
+                resource_type="aws.sagemaker.notebook_instance",
+                resource_uid=t["error_uid"],
+            )
+        ]
+        self.attestations = [
+            Attestation(
+                id=t["attestation_id"],
+                item=REGISTRY[FAILING].checklist[0],
+                attested_by=t["attested_by"],
+                attested_at=SCAN_AT.replace(month=5),
+                expires_on=date(2026, 1, 1),
+                evidence=t["attestation_evidence"],
+                note=t["attestation_note"],
+            )
+        ]
 
     @staticmethod
     def _finding(t: dict[str, str], spec: CheckSpec, status: Status, muted: bool = False) -> Finding:
         uid = f"{t['resource_uid']}/{spec.provider}"
         return Finding(
-            id=finding_id(spec.id, uid), check_id=spec.id, title=spec.title, status=status,
-            severity=Severity.HIGH if status is Status.FAIL else spec.severity, provider=spec.provider,
-            account=t["account"], region=t["region"], resource_type=spec.resource_types[0], resource_uid=uid,
-            resource_name=t["resource_name"], message=t["message"], checklist=spec.checklist,
-            compliance={k: list(v) for k, v in spec.compliance.items()}, remediation=spec.remediation,
-            evidence={t["evidence_key"]: t["evidence_value"], "Tags": {t["tag_key"]: t["tag_value"]},
-                      "nested": [t["evidence_value"], {"value": t["evidence_value"]}, None, 3, 1.5, True]},
-            muted=muted, mute_reason=t["mute_reason"] if muted else None, resource_tags={t["tag_key"]: t["tag_value"]},
+            id=finding_id(spec.id, uid),
+            check_id=spec.id,
+            title=spec.title,
+            status=status,
+            severity=Severity.HIGH if status is Status.FAIL else spec.severity,
+            provider=spec.provider,
+            account=t["account"],
+            region=t["region"],
+            resource_type=spec.resource_types[0],
+            resource_uid=uid,
+            resource_name=t["resource_name"],
+            message=t["message"],
+            checklist=spec.checklist,
+            compliance={k: list(v) for k, v in spec.compliance.items()},
+            remediation=spec.remediation,
+            evidence={
+                t["evidence_key"]: t["evidence_value"],
+                "Tags": {t["tag_key"]: t["tag_value"]},
+                "nested": [t["evidence_value"], {"value": t["evidence_value"]}, None, 3, 1.5, True],
+            },
+            muted=muted,
+            mute_reason=t["mute_reason"] if muted else None,
+            resource_tags={t["tag_key"]: t["tag_value"]},
         )
 
     def report(self) -> Report:
         return build_report(self.scan, self.findings, self.errors, "1.0.0", self.attestations)
 
     def framework_report(self) -> FrameworkReport:
-        return build_framework_report(framework("checklist"), self.scan, self.findings, self.errors, "1.0.0",
-                                      self.attestations)
+        return build_framework_report(
+            framework("checklist"), self.scan, self.findings, self.errors, "1.0.0", self.attestations
+        )
 
 
 def _shape(soup: BeautifulSoup) -> list[tuple[str, tuple[str, ...]]]:
@@ -381,8 +517,9 @@ def _packaged_script() -> str:
     return (Path(__file__).parents[1] / "reports" / "templates" / SCRIPT).read_text("utf-8")
 
 
-def _assert_inert_html(html: str, shape: list[tuple[str, tuple[str, ...]]], t: dict[str, str],
-                       scripts: list[str]) -> BeautifulSoup:
+def _assert_inert_html(
+    html: str, shape: list[tuple[str, tuple[str, ...]]], t: dict[str, str], scripts: list[str]
+) -> BeautifulSoup:
     soup = BeautifulSoup(html, "html.parser")
     assert [s.string for s in soup.find_all("script")] == scripts
     assert not [(tag.name, a) for tag in soup.find_all(True) for a in tag.attrs if a.lower().startswith("on")]
@@ -444,8 +581,14 @@ SGR = re.compile(r"\x1b\[[0-9;]*m")
 def _summary(scenario: Scenario, color_system: str | None) -> str:
     # Wide enough that no row wraps, so a line more than the benign summary's can only come from the data.
     width = 2 * max(len(f.resource_name) for f in scenario.findings) + 500
-    console = Console(file=io.StringIO(), force_terminal=True, color_system=color_system, width=width,
-                      highlight=False, soft_wrap=False)
+    console = Console(
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system=color_system,
+        width=width,
+        highlight=False,
+        soft_wrap=False,
+    )
     # The scan id is made by the scanner, not read from a cloud, and is printed as is.
     _print_summary(console, replace(scenario.scan, id="scan-0001"), scenario.findings, [Path("report.html")])
     return console.file.getvalue()  # type: ignore[attr-defined]
@@ -498,8 +641,13 @@ def test_safe_text_replaces_exactly_the_unsafe_characters(value: str) -> None:
 
 
 def test_very_long_hostile_values_render_whole_and_inert() -> None:
-    t = {**BENIGN, **{name: LONG for name in ("resource_name", "message", "evidence_value", "tag_value",
-                                              "error_message", "justification")}}
+    t = {
+        **BENIGN,
+        **{
+            name: LONG
+            for name in ("resource_name", "message", "evidence_value", "tag_value", "error_message", "justification")
+        },
+    }
     scenario = Scenario(t)
     report = scenario.report()
     _assert_report_html(report, t)

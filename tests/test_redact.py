@@ -72,8 +72,10 @@ def test_container_env_value_is_judged_by_its_name() -> None:
     # Vertex AI (and Kubernetes) env lists: the secret's name sits in the sibling "name".
     env = [{"name": "DB_PASSWORD", "value": "Zq8!vL2#pR7x"}, {"name": "LOG_LEVEL", "value": "debug"}]
     doc, found = redact({"containerSpec": {"env": env}})
-    assert doc["containerSpec"]["env"] == [{"name": "DB_PASSWORD", "value": "[REDACTED:secret_by_name]"},
-                                           {"name": "LOG_LEVEL", "value": "debug"}]
+    assert doc["containerSpec"]["env"] == [
+        {"name": "DB_PASSWORD", "value": "[REDACTED:secret_by_name]"},
+        {"name": "LOG_LEVEL", "value": "debug"},
+    ]
     assert [(r.path, r.kind) for r in found] == [("containerSpec.env.0.value", "secret_by_name")]
 
 
@@ -94,9 +96,13 @@ def test_base64_lifecycle_script_is_redacted_and_stays_base64() -> None:
 
 def test_plain_configuration_is_untouched() -> None:
     config = {
-        "NotebookInstanceName": "research", "RoleArn": "arn:aws:iam::111122223333:role/sm",
-        "DirectInternetAccess": "Disabled", "InstanceType": "ml.t3.medium", "VolumeSizeInGB": 5,
-        "Tags": [{"Key": "owner", "Value": "ml-platform"}], "Description": "token bucket rate limiter",
+        "NotebookInstanceName": "research",
+        "RoleArn": "arn:aws:iam::111122223333:role/sm",
+        "DirectInternetAccess": "Disabled",
+        "InstanceType": "ml.t3.medium",
+        "VolumeSizeInGB": 5,
+        "Tags": [{"Key": "owner", "Value": "ml-platform"}],
+        "Description": "token bucket rate limiter",
     }
     doc, found = redact(config)
     assert doc == config
@@ -115,15 +121,37 @@ def test_command_line_flags_with_secret_names_are_redacted() -> None:
     assert "--db_password [REDACTED:secret_assignment] --epochs 3 --max-tokens 512" in cleaned
 
 
-@pytest.mark.parametrize("name", ["bypass", "networkRuleBypassOptions", "MAX_TOTAL_TOKENS", "tokenizer_name",
-                                  "bypassProxy", "SecretsManagerArn", "compass_heading"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "bypass",
+        "networkRuleBypassOptions",
+        "MAX_TOTAL_TOKENS",
+        "tokenizer_name",
+        "bypassProxy",
+        "SecretsManagerArn",
+        "compass_heading",
+    ],
+)
 def test_words_that_merely_contain_a_secret_word_are_not_secret_names(name: str) -> None:
     doc, found = redact({name: "AzureServices,Logging"})
     assert doc[name] == "AzureServices,Logging" and found == []
 
 
-@pytest.mark.parametrize("name", ["dbPassword", "AWS_SECRET_ACCESS_KEY", "hfToken", "OPENAI_API_KEY", "apikey",
-                                  "clientSecret", "storageConnectionString", "sasToken", "x-api-key"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "dbPassword",
+        "AWS_SECRET_ACCESS_KEY",
+        "hfToken",
+        "OPENAI_API_KEY",
+        "apikey",
+        "clientSecret",
+        "storageConnectionString",
+        "sasToken",
+        "x-api-key",
+    ],
+)
 def test_secret_names_in_any_casing_are_recognised(name: str) -> None:
     doc, found = redact({name: "q8Zr2LmX0pWv7Ks"})
     assert doc[name] == "[REDACTED:secret_by_name]" and len(found) == 1
@@ -132,9 +160,11 @@ def test_secret_names_in_any_casing_are_recognised(name: str) -> None:
 def test_a_word_before_an_assignment_does_not_hide_it() -> None:
     # An exception message echoed by the CLI, and a command line with a flag before the script.
     assert "a8F3kP0zQ9xW2mN7vB4cT6yH1jL5sD0eR7uV" not in redact_text(
-        "RuntimeError: boom with token=a8F3kP0zQ9xW2mN7vB4cT6yH1jL5sD0eR7uV")
+        "RuntimeError: boom with token=a8F3kP0zQ9xW2mN7vB4cT6yH1jL5sD0eR7uV"
+    )
     assert redact_text("python3 -u train.py --db_password Tr41ningPassw0rd --epochs 3") == (
-        "python3 -u train.py --db_password [REDACTED:secret_assignment] --epochs 3")
+        "python3 -u train.py --db_password [REDACTED:secret_assignment] --epochs 3"
+    )
 
 
 # ----------------------------------------------------------------------------- every kind, every location
@@ -145,21 +175,28 @@ def test_a_word_before_an_assignment_does_not_hide_it() -> None:
 
 _STORAGE_KEY = base64.b64encode(hashlib.sha512(b"mlartifacts storage key1").digest()).decode()
 _PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKjMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvuNMoSfm76oqFvAp8Gy0iz5sxjZmSnXyCdPEovGhLa0VzMaQ8s+CLOyS56YyCFGeJZ"
-_SERVICE_ACCOUNT_JSON = json.dumps({
-    "type": "service_account", "project_id": "ml-prod-4521",
-    "private_key_id": "8a1c2e4f6b8d0a2c4e6f8b0d2a4c6e8f0b2d4a6c",
-    "private_key": f"-----BEGIN PRIVATE KEY-----\n{_PEM_BODY}\n-----END PRIVATE KEY-----\n",
-    "client_email": "trainer@ml-prod-4521.iam.gserviceaccount.com", "client_id": "104917558620119038547",
-    "token_uri": "https://oauth2.googleapis.com/token",
-})
+_SERVICE_ACCOUNT_JSON = json.dumps(
+    {
+        "type": "service_account",
+        "project_id": "ml-prod-4521",
+        "private_key_id": "8a1c2e4f6b8d0a2c4e6f8b0d2a4c6e8f0b2d4a6c",
+        "private_key": f"-----BEGIN PRIVATE KEY-----\n{_PEM_BODY}\n-----END PRIVATE KEY-----\n",
+        "client_email": "trainer@ml-prod-4521.iam.gserviceaccount.com",
+        "client_id": "104917558620119038547",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
+)
 _SAS_SIG = "kX9v%2BQ2m7aLr0Zp1nT4cWq8yE5uJ3hG6fD2sB1vN0oI%3D"
 _SB_KEY = "Zm9vYmFyYmF6cXV4cXV1eDEyMzQ1Njc4OTAxMjM0NTY="
-_STORAGE_CONNECTION_STRING = (f"DefaultEndpointsProtocol=https;AccountName=mlartifacts;AccountKey={_STORAGE_KEY};"
-                              "EndpointSuffix=core.windows.net")
+_STORAGE_CONNECTION_STRING = (
+    f"DefaultEndpointsProtocol=https;AccountName=mlartifacts;AccountKey={_STORAGE_KEY};EndpointSuffix=core.windows.net"
+)
 _SAS_TOKEN = f"sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-12-31T00:00:00Z&spr=https&sig={_SAS_SIG}"
 _SAS_URL = f"https://mlartifacts.blob.core.windows.net/models/llm.bin?{_SAS_TOKEN}"
-_SERVICE_BUS_CONNECTION_STRING = ("Endpoint=sb://ml-events.servicebus.windows.net/;"
-                                  f"SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={_SB_KEY}")
+_SERVICE_BUS_CONNECTION_STRING = (
+    "Endpoint=sb://ml-events.servicebus.windows.net/;"
+    f"SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={_SB_KEY}"
+)
 _OPENSSH_BODY = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"
 _OPENSSH_KEY = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{_OPENSSH_BODY}\n-----END OPENSSH PRIVATE KEY-----"
 _EC_BODY = "MHcCAQEEIIrYSSNQFaA2Hwf1duRSxKtLYX5CB04fSeQ6tF1aY/PuoAoGCCqGSM49"
@@ -168,46 +205,127 @@ _EC_KEY = f"-----BEGIN EC PRIVATE KEY-----\n{_EC_BODY}\n-----END EC PRIVATE KEY-
 SAMPLES = [
     # (sample id, name, value, the part that must vanish (None: all of it), kind under the name, kind in a script)
     ("aws access key id", "UPLOADER", "AKIAQ3EGRN7XKBV2LS4M", None, "aws_access_key_id", "aws_access_key_id"),
-    ("aws session key id", "UPLOADER_SESSION", "ASIAY34FZKBOKMUTVV7A", None,
-     "aws_access_key_id", "aws_access_key_id"),
+    ("aws session key id", "UPLOADER_SESSION", "ASIAY34FZKBOKMUTVV7A", None, "aws_access_key_id", "aws_access_key_id"),
     ("aws secret key", "AWS_SECRET_ACCESS_KEY", FAKE_SECRET, None, "secret_by_name", "secret_assignment"),
     ("azure storage key", "BLOB_BACKUP", _STORAGE_KEY, None, "azure_storage_key", "azure_storage_key"),
-    ("azure connection string", "ARTIFACT_STORE", _STORAGE_CONNECTION_STRING, _STORAGE_KEY,
-     "azure_storage_key", "azure_storage_key"),
+    (
+        "azure connection string",
+        "ARTIFACT_STORE",
+        _STORAGE_CONNECTION_STRING,
+        _STORAGE_KEY,
+        "azure_storage_key",
+        "azure_storage_key",
+    ),
     ("azure sas url", "MODEL_URL", _SAS_URL, _SAS_SIG, "azure_sas_signature", "azure_sas_signature"),
     ("azure sas token", "MODEL_READ", _SAS_TOKEN, _SAS_SIG, "azure_sas_signature", "azure_sas_signature"),
-    ("azure service bus", "EVENTS", _SERVICE_BUS_CONNECTION_STRING, _SB_KEY,
-     "azure_shared_access_key", "azure_shared_access_key"),
-    ("entra client secret", "GRAPH_APP", "Zr28Q~Jx7vN2mK9pL4qW1sT6yB3cF8hD0gA5eR.u", None,
-     "azure_client_secret", "azure_client_secret"),
-    ("entra client secret by name", "AZURE_CLIENT_SECRET", "Gm7~pQ2.vX9_kL4-rT8sW1nB6yC3dF0hJ5zA", None,
-     "secret_by_name", "secret_assignment"),
-    ("google api key", "MAPS", "AIzaSyD4x9Qk2mN7pL1vR8sT3wY6zB0cE5fH2jK", None,
-     "google_api_key", "google_api_key"),
+    (
+        "azure service bus",
+        "EVENTS",
+        _SERVICE_BUS_CONNECTION_STRING,
+        _SB_KEY,
+        "azure_shared_access_key",
+        "azure_shared_access_key",
+    ),
+    (
+        "entra client secret",
+        "GRAPH_APP",
+        "Zr28Q~Jx7vN2mK9pL4qW1sT6yB3cF8hD0gA5eR.u",
+        None,
+        "azure_client_secret",
+        "azure_client_secret",
+    ),
+    (
+        "entra client secret by name",
+        "AZURE_CLIENT_SECRET",
+        "Gm7~pQ2.vX9_kL4-rT8sW1nB6yC3dF0hJ5zA",
+        None,
+        "secret_by_name",
+        "secret_assignment",
+    ),
+    ("google api key", "MAPS", "AIzaSyD4x9Qk2mN7pL1vR8sT3wY6zB0cE5fH2jK", None, "google_api_key", "google_api_key"),
     ("google service account json", "GCP_SA", _SERVICE_ACCOUNT_JSON, _PEM_BODY, "private_key", "private_key"),
-    ("google service account json, base64", "GCP_SA_B64", base64.b64encode(_SERVICE_ACCOUNT_JSON.encode()).decode(),
-     _PEM_BODY, "private_key", "private_key"),
-    ("openai project key", "LLM_BACKEND",
-     "sk-proj-Rk3vT9qLm2Xw8ZpN4bYc7Hd1Fs6Jg0Ae5Ku_Wt-Qn2Vx8Lr3MpYt6Bz", None, "openai_api_key", "openai_api_key"),
-    ("openai legacy key", "SUMMARISER", "sk-9fK2mQ7xL4pR1vT8T3BlbkFJzW6nB3cY0hD5gA2eS7uJ", None,
-     "openai_api_key", "openai_api_key"),
-    ("anthropic key", "JUDGE_MODEL", "sk-ant-api03-Xq7vR2mL9pT4wZ8nB1cY6hD3fG0jK5sA", None,
-     "anthropic_api_key", "anthropic_api_key"),
-    ("hugging face token", "HUB_MIRROR", "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", None,
-     "huggingface_token", "huggingface_token"),
-    ("github classic token", "CI_BOT", "ghp_R7x2Lm9Qv4Tz8Kp1Wn6Yb3Hc5Jd0Fs2Ga7Ek", None,
-     "github_token", "github_token"),
-    ("github fine-grained token", "RELEASES",
-     "github_pat_11ABCDEFG0aB3cD5eF7gH9_iJ2kL4mN6oP8qR0sT2uV4wX6yZ8aB0cD2eF4gH6iJ8kL0", None,
-     "github_token", "github_token"),
+    (
+        "google service account json, base64",
+        "GCP_SA_B64",
+        base64.b64encode(_SERVICE_ACCOUNT_JSON.encode()).decode(),
+        _PEM_BODY,
+        "private_key",
+        "private_key",
+    ),
+    (
+        "openai project key",
+        "LLM_BACKEND",
+        "sk-proj-Rk3vT9qLm2Xw8ZpN4bYc7Hd1Fs6Jg0Ae5Ku_Wt-Qn2Vx8Lr3MpYt6Bz",
+        None,
+        "openai_api_key",
+        "openai_api_key",
+    ),
+    (
+        "openai legacy key",
+        "SUMMARISER",
+        "sk-9fK2mQ7xL4pR1vT8T3BlbkFJzW6nB3cY0hD5gA2eS7uJ",
+        None,
+        "openai_api_key",
+        "openai_api_key",
+    ),
+    (
+        "anthropic key",
+        "JUDGE_MODEL",
+        "sk-ant-api03-Xq7vR2mL9pT4wZ8nB1cY6hD3fG0jK5sA",
+        None,
+        "anthropic_api_key",
+        "anthropic_api_key",
+    ),
+    (
+        "hugging face token",
+        "HUB_MIRROR",
+        "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",
+        None,
+        "huggingface_token",
+        "huggingface_token",
+    ),
+    (
+        "github classic token",
+        "CI_BOT",
+        "ghp_R7x2Lm9Qv4Tz8Kp1Wn6Yb3Hc5Jd0Fs2Ga7Ek",
+        None,
+        "github_token",
+        "github_token",
+    ),
+    (
+        "github fine-grained token",
+        "RELEASES",
+        "github_pat_11ABCDEFG0aB3cD5eF7gH9_iJ2kL4mN6oP8qR0sT2uV4wX6yZ8aB0cD2eF4gH6iJ8kL0",
+        None,
+        "github_token",
+        "github_token",
+    ),
     ("openssh private key", "DEPLOY", _OPENSSH_KEY, _OPENSSH_BODY, "private_key", "private_key"),
     ("ec private key", "TLS_BUNDLE", _EC_KEY, _EC_BODY, "private_key", "private_key"),
-    ("password in a database url", "FEATURE_DB_DSN", "postgresql://feature_svc:Xq7%21mR2vLp9@db.internal:5432/features",
-     "Xq7%21mR2vLp9", "url_password", "url_password"),
-    ("password in an index url", "PIP_INDEX_URL", "https://build:Pa55w0rd-r34lly@pypi.internal.example.com/simple",
-     "Pa55w0rd-r34lly", "url_password", "url_password"),
-    ("high-entropy api key by name", "WANDB_API_KEY", "3f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f0a", None,
-     "secret_by_name", "secret_assignment"),
+    (
+        "password in a database url",
+        "FEATURE_DB_DSN",
+        "postgresql://feature_svc:Xq7%21mR2vLp9@db.internal:5432/features",
+        "Xq7%21mR2vLp9",
+        "url_password",
+        "url_password",
+    ),
+    (
+        "password in an index url",
+        "PIP_INDEX_URL",
+        "https://build:Pa55w0rd-r34lly@pypi.internal.example.com/simple",
+        "Pa55w0rd-r34lly",
+        "url_password",
+        "url_password",
+    ),
+    (
+        "high-entropy api key by name",
+        "WANDB_API_KEY",
+        "3f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f0a",
+        None,
+        "secret_by_name",
+        "secret_assignment",
+    ),
     ("password by name", "DB_PASSWORD", "c0rrect-h0rse-B4ttery!", None, "secret_by_name", "secret_assignment"),
 ]
 
@@ -218,22 +336,30 @@ def _in_env_dict(name: str, value: str) -> tuple[dict, str]:
 
 def _in_env_list(name: str, value: str) -> tuple[dict, str]:
     # Vertex AI and Kubernetes: the name sits beside the value.
-    return ({"containerSpec": {"env": [{"name": "LOG_LEVEL", "value": "info"}, {"name": name, "value": value}]}},
-            "containerSpec.env.1.value")
+    return (
+        {"containerSpec": {"env": [{"name": "LOG_LEVEL", "value": "info"}, {"name": name, "value": value}]}},
+        "containerSpec.env.1.value",
+    )
 
 
 def _in_job_settings(name: str, value: str) -> tuple[dict, str]:
     # Job definitions nest environments and hyperparameters several levels deep.
-    return ({"settings": {"tasks": [{"task_key": "train", "new_cluster": {"spark_env_vars": {name: value}}}]}},
-            f"settings.tasks.0.new_cluster.spark_env_vars.{name}")
+    return (
+        {"settings": {"tasks": [{"task_key": "train", "new_cluster": {"spark_env_vars": {name: value}}}]}},
+        f"settings.tasks.0.new_cluster.spark_env_vars.{name}",
+    )
 
 
 def _in_aws_tags(name: str, value: str) -> tuple[dict, str]:
     return {"Tags": [{"Key": "team", "Value": "ml"}, {"Key": name, "Value": value}]}, "Tags.1.Value"
 
 
-LOCATIONS = {"env dict": _in_env_dict, "env list": _in_env_list, "job settings": _in_job_settings,
-             "aws tag list": _in_aws_tags}
+LOCATIONS = {
+    "env dict": _in_env_dict,
+    "env list": _in_env_list,
+    "job settings": _in_job_settings,
+    "aws tag list": _in_aws_tags,
+}
 
 
 def _everything_readable(node: object) -> str:
@@ -259,8 +385,9 @@ SAMPLE_PARAMS = [pytest.param(*sample[1:], id=sample[0]) for sample in SAMPLES]
 
 @pytest.mark.parametrize("location", LOCATIONS)
 @pytest.mark.parametrize(SAMPLE_FIELDS, SAMPLE_PARAMS)
-def test_each_kind_is_redacted_where_it_is_stored(location: str, name: str, value: str, secret: str | None,
-                                                 kind_by_name: str, kind_in_script: str) -> None:
+def test_each_kind_is_redacted_where_it_is_stored(
+    location: str, name: str, value: str, secret: str | None, kind_by_name: str, kind_in_script: str
+) -> None:
     document, path = LOCATIONS[location](name, value)
     cleaned, found = redact(document)
     readable = _everything_readable(cleaned)
@@ -270,8 +397,9 @@ def test_each_kind_is_redacted_where_it_is_stored(location: str, name: str, valu
 
 
 @pytest.mark.parametrize(SAMPLE_FIELDS, SAMPLE_PARAMS)
-def test_each_kind_is_redacted_in_tags_as_collectors_store_them(name: str, value: str, secret: str | None,
-                                                               kind_by_name: str, kind_in_script: str) -> None:
+def test_each_kind_is_redacted_in_tags_as_collectors_store_them(
+    name: str, value: str, secret: str | None, kind_by_name: str, kind_in_script: str
+) -> None:
     # Azure tags and Google labels arrive as a dict and are stored under the "tags" prefix.
     cleaned, found = redact({"project": "llm-chat", name: value}, prefix="tags")
     assert not [s for s in _secrets_of(value, secret) if s in _everything_readable(cleaned)]
@@ -280,8 +408,9 @@ def test_each_kind_is_redacted_in_tags_as_collectors_store_them(name: str, value
 
 
 @pytest.mark.parametrize(SAMPLE_FIELDS, SAMPLE_PARAMS)
-def test_each_kind_is_redacted_in_a_base64_lifecycle_script(name: str, value: str, secret: str | None,
-                                                           kind_by_name: str, kind_in_script: str) -> None:
+def test_each_kind_is_redacted_in_a_base64_lifecycle_script(
+    name: str, value: str, secret: str | None, kind_by_name: str, kind_in_script: str
+) -> None:
     script = f"#!/bin/bash\nset -euo pipefail\nexport {name}='{value}'\npip install -r requirements.txt\n"
     cleaned, found = redact({"OnCreate": [{"Content": base64.b64encode(script.encode()).decode()}]})
     text = base64.b64decode(cleaned["OnCreate"][0]["Content"]).decode()
@@ -291,21 +420,37 @@ def test_each_kind_is_redacted_in_a_base64_lifecycle_script(name: str, value: st
 
 
 LOOK_ALIKES = [
-    pytest.param("MODEL_SHA256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", id="sha256 digest"),
-    pytest.param("IMAGE", "123456789012.dkr.ecr.us-east-1.amazonaws.com/trainer@sha256:"
-                 "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", id="image digest"),
+    pytest.param(
+        "MODEL_SHA256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", id="sha256 digest"
+    ),
+    pytest.param(
+        "IMAGE",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/trainer@sha256:"
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        id="image digest",
+    ),
     pytest.param("MODEL", "arn:aws:sagemaker:us-east-1:111122223333:model/fraud-classifier-v3", id="model arn"),
     pytest.param("RUN_ID", "3f2b8c4e-9a1d-4e7b-8c2f-5d6a7b8c9d0e", id="uuid"),
-    pytest.param("CONFIG_URL", "https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct/resolve/main/config.json",
-                 id="url without password"),
-    pytest.param("DATA", "https://mlartifacts.blob.core.windows.net/datasets/train.parquet?versionid=2026-11-01",
-                 id="blob url without sas"),
+    pytest.param(
+        "CONFIG_URL",
+        "https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct/resolve/main/config.json",
+        id="url without password",
+    ),
+    pytest.param(
+        "DATA",
+        "https://mlartifacts.blob.core.windows.net/datasets/train.parquet?versionid=2026-11-01",
+        id="blob url without sas",
+    ),
     pytest.param("MLFLOW_TRACKING_URI", "postgresql://db.internal:5432/mlflow", id="dsn without credentials"),
     pytest.param("HF_TOKEN", "projects/ml-prod-4521/secrets/hf-token/versions/latest", id="secret manager reference"),
-    pytest.param("KmsKeyId", "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                 id="kms key arn"),
-    pytest.param("SETUP", base64.b64encode(b"#!/bin/bash\npip install torch==2.4.0 transformers\n").decode(),
-                 id="base64 without secret"),
+    pytest.param(
+        "KmsKeyId", "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", id="kms key arn"
+    ),
+    pytest.param(
+        "SETUP",
+        base64.b64encode(b"#!/bin/bash\npip install torch==2.4.0 transformers\n").decode(),
+        id="base64 without secret",
+    ),
 ]
 
 
@@ -323,7 +468,14 @@ def test_a_collection_errors_message_is_scrubbed_before_anything_keeps_it() -> N
     from cspm_ai.model import CollectionError
 
     password, signature = "hunter2-Correct-Horse", "sv2024abcdEFGHijklMNOPqrst%2Bu"
-    err = CollectionError("azure", "sub", "eastus2", "Microsoft.Storage", "Microsoft.Storage/read", "Forbidden",
-                          f"GET https://ml:{password}@files.example.com/x?sp=r&sig={signature} was refused")
+    err = CollectionError(
+        "azure",
+        "sub",
+        "eastus2",
+        "Microsoft.Storage",
+        "Microsoft.Storage/read",
+        "Forbidden",
+        f"GET https://ml:{password}@files.example.com/x?sp=r&sig={signature} was refused",
+    )
     assert password not in err.message and signature not in err.message
     assert "[REDACTED:url_password]" in err.message and "was refused" in err.message

@@ -47,8 +47,9 @@ def plant_label_secret(replay: responses.RequestsMock) -> None:
     for registered in replay.registered():
         answer = registered.callback
 
-        def labelled(request: Any, answer: Callable[[Any], tuple[int, dict[str, str], str]] = answer
-                     ) -> tuple[int, dict[str, str], str]:
+        def labelled(
+            request: Any, answer: Callable[[Any], tuple[int, dict[str, str], str]] = answer
+        ) -> tuple[int, dict[str, str], str]:
             status, headers, body = answer(request)
             document = json.loads(body)
             _label_endpoints(document)
@@ -85,9 +86,12 @@ def _restore_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
-def test_no_planted_secret_reaches_any_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str],
-                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_no_planted_secret_reaches_any_output(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     monkeypatch.delenv("CSPM_AI_SIGNING_KEY", raising=False)
     caplog.set_level(logging.DEBUG)
     db_file = tmp_path / "inventory.db"
@@ -98,10 +102,23 @@ def test_no_planted_secret_reaches_any_output(tmp_path: Path, monkeypatch: pytes
         manifest = register_gcp_estate(replay)
         plant_label_secret(replay)
         # The denied project makes the scan incomplete, which still writes everything (exit 0).
-        assert run("scan", "gcp", "--organization", manifest.organization_id, "--db", db,
-                   "--output-dir", str(out)) == 0
-    assert run("report", "--db", db, "--scan", "latest", "--framework", "nist-800-53-r5",
-               "--format", "html,json,csv,ocsf", "--output-dir", str(out / "nist")) == 0
+        assert run("scan", "gcp", "--organization", manifest.organization_id, "--db", db, "--output-dir", str(out)) == 0
+    assert (
+        run(
+            "report",
+            "--db",
+            db,
+            "--scan",
+            "latest",
+            "--framework",
+            "nist-800-53-r5",
+            "--format",
+            "html,json,csv,ocsf",
+            "--output-dir",
+            str(out / "nist"),
+        )
+        == 0
+    )
     bundle = tmp_path / "bundle.zip"
     assert run("evidence", "export", "--scan", "latest", "--db", db, "--out", str(bundle)) == 0
     terminal = capsys.readouterr()
@@ -112,8 +129,12 @@ def test_no_planted_secret_reaches_any_output(tmp_path: Path, monkeypatch: pytes
     resources = inventory.snapshot(inventory.get_scan("latest").id).resources
     recorded = {(r.uid, red["path"], red["kind"]) for r in resources for red in r.redactions}
     for name in SECRET_ENV_VARS:
-        stored = [(r.uid, path, entry) for r in resources for path, entry in _env_entries(r.config, "")
-                  if entry["name"] == name]
+        stored = [
+            (r.uid, path, entry)
+            for r in resources
+            for path, entry in _env_entries(r.config, "")
+            if entry["name"] == name
+        ]
         assert stored, f"the estate's {name} should be stored"
         for uid, path, entry in stored:
             assert entry["value"] == "[REDACTED:secret_by_name]"
@@ -133,13 +154,16 @@ def test_no_planted_secret_reaches_any_output(tmp_path: Path, monkeypatch: pytes
     # The write-ahead log too: until a checkpoint, the scan's rows live only there.
     database_files = {p.name: p.read_bytes() for p in tmp_path.glob("inventory.db*")}
     assert db_file.name in database_files
-    assert_no_secret_in([*manifest.secrets, LABEL_SECRET], {
-        **database_files,
-        "report.json": (out / "report.json").read_bytes(),
-        "report.html": (out / "report.html").read_bytes(),
-        **{f"nist/{p.name}": p.read_bytes() for p in framework_files},
-        "bundle.zip": bundle.read_bytes(),
-        "captured log records": caplog.text.encode(),
-        "stdout": terminal.out.encode(),
-        "stderr": terminal.err.encode(),
-    })
+    assert_no_secret_in(
+        [*manifest.secrets, LABEL_SECRET],
+        {
+            **database_files,
+            "report.json": (out / "report.json").read_bytes(),
+            "report.html": (out / "report.html").read_bytes(),
+            **{f"nist/{p.name}": p.read_bytes() for p in framework_files},
+            "bundle.zip": bundle.read_bytes(),
+            "captured log records": caplog.text.encode(),
+            "stdout": terminal.out.encode(),
+            "stderr": terminal.err.encode(),
+        },
+    )

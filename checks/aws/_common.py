@@ -15,13 +15,9 @@ INFERENCE_TYPES = ("aws.sagemaker.model",)
 KMS_KEY = "aws.kms.key"
 
 
-
-
 def is_true(value: Any) -> bool:
     """Only a real boolean True counts; "true" strings or 1 are malformed and do not."""
     return value is True
-
-
 
 
 def short_type(resource_type: str) -> str:
@@ -77,8 +73,9 @@ def judge_customer_key(resource: Resource, ctx: CheckContext, path: str, absent_
     not_customer = {uid: m for uid, m in managers.items() if m != "CUSTOMER"}
     if not_customer:
         uid, manager = next(iter(not_customer.items()))
-        return failed(f"{resource.name} is encrypted with key {uid} whose KeyManager is {manager}, not CUSTOMER.",
-                      **evidence)
+        return failed(
+            f"{resource.name} is encrypted with key {uid} whose KeyManager is {manager}, not CUSTOMER.", **evidence
+        )
     return passed(f"{resource.name} is encrypted with customer managed key {ref}.", **evidence)
 
 

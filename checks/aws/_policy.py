@@ -167,8 +167,7 @@ def unreadable(sources: list[PolicySource]) -> list[PolicySource]:
 def _denied_everywhere(sources: list[PolicySource], action: str) -> bool:
     for source in sources:
         for stmt in statements(source.document) or ():
-            if (stmt.effect == "Deny" and not stmt.conditional and all_resources(stmt)
-                    and action_covered(stmt, action)):
+            if stmt.effect == "Deny" and not stmt.conditional and all_resources(stmt) and action_covered(stmt, action):
                 return True
     return False
 
@@ -212,8 +211,12 @@ def service_grants(sources: list[PolicySource], service: str) -> list[Grant]:
     """
     for source in sources:
         for stmt in statements(source.document) or ():
-            if (stmt.effect == "Deny" and not stmt.conditional and all_resources(stmt)
-                    and any(_covers_service(p, service) for p in stmt.actions or ())):
+            if (
+                stmt.effect == "Deny"
+                and not stmt.conditional
+                and all_resources(stmt)
+                and any(_covers_service(p, service) for p in stmt.actions or ())
+            ):
                 return []
     found: list[Grant] = []
     for source in sources:

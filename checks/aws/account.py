@@ -15,9 +15,9 @@ ACCOUNT = "aws.account"
     title="Incident response playbooks for AI scenarios exist and are tested",
     checklist=("CL-11",),
     remediation="Write playbooks for AI incidents (leaked endpoint or training credentials, model or training data "
-                "exfiltration, data poisoning, prompt injection or abuse of an endpoint, runaway GPU spend), "
-                "exercise them at least yearly (e.g. with AWS Fault Injection Service or a tabletop), and keep "
-                "the exercise records (date, scenario, participants, lessons) as audit evidence.",
+    "exfiltration, data poisoning, prompt injection or abuse of an endpoint, runaway GPU spend), "
+    "exercise them at least yearly (e.g. with AWS Fault Injection Service or a tabletop), and keep "
+    "the exercise records (date, scenario, participants, lessons) as audit evidence.",
     reads=(),
 )
 def incident_response_playbooks(account: Resource, ctx: CheckContext) -> Verdict:

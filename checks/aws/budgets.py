@@ -28,9 +28,9 @@ def _notifications(budget: Resource) -> list[Any]:
     title="Cost alerts watch for GPU and AI spend anomalies",
     checklist=("CL-06",),
     remediation="Create a budget with an alert (`aws budgets create-budget --account-id <id> --budget file://"
-                "budget.json --notifications-with-subscribers file://alerts.json`, e.g. 80% ACTUAL and 100% "
-                "FORECASTED), and a Cost Anomaly Detection monitor with a subscription (`aws ce "
-                "create-anomaly-monitor` with MonitorDimension SERVICE, then `aws ce create-anomaly-subscription`).",
+    "budget.json --notifications-with-subscribers file://alerts.json`, e.g. 80% ACTUAL and 100% "
+    "FORECASTED), and a Cost Anomaly Detection monitor with a subscription (`aws ce "
+    "create-anomaly-monitor` with MonitorDimension SERVICE, then `aws ce create-anomaly-subscription`).",
     reads=("aws.budgets.budget.Notifications", "aws.ce.anomaly_monitor.MonitorArn"),
 )
 def cost_alerts(account: Resource, ctx: CheckContext) -> Verdict:
@@ -41,12 +41,20 @@ def cost_alerts(account: Resource, ctx: CheckContext) -> Verdict:
     counts = {f"{BUDGET}[{b.name}].Notifications": len(_notifications(b)) for b in budgets}
     alerting = [b for b in budgets if _notifications(b)]
     if alerting:
-        return passed(f"{account.name} has budget {alerting[0].name} with {len(_notifications(alerting[0]))} "
-                      "notification(s).", **counts)
+        return passed(
+            f"{account.name} has budget {alerting[0].name} with {len(_notifications(alerting[0]))} notification(s).",
+            **counts,
+        )
     monitors = ctx.resources(ANOMALY_MONITOR, account=account.account)
     if monitors:
-        return passed(f"{account.name} has Cost Anomaly Detection monitor {monitors[0].name}.",
-                      **counts, **{ANOMALY_MONITOR: [m.name for m in monitors]})
+        return passed(
+            f"{account.name} has Cost Anomaly Detection monitor {monitors[0].name}.",
+            **counts,
+            **{ANOMALY_MONITOR: [m.name for m in monitors]},
+        )
     budgets_said = f"{len(budgets)} budget(s) without notifications" if budgets else "no budget"
-    return failed(f"{account.name} has {budgets_said} and no Cost Anomaly Detection monitor.",
-                  **counts, **{BUDGET: [b.name for b in budgets], ANOMALY_MONITOR: []})
+    return failed(
+        f"{account.name} has {budgets_said} and no Cost Anomaly Detection monitor.",
+        **counts,
+        **{BUDGET: [b.name for b in budgets], ANOMALY_MONITOR: []},
+    )

@@ -66,8 +66,11 @@ def _judge_trail(trail: Resource) -> tuple[bool, str, dict[str, Any]]:
     logging = get(trail.config, "Status.IsLogging")
     management, why = _management_events(trail)
     prefix = f"{TRAIL}[{trail.name}]"
-    evidence = {f"{prefix}.IsMultiRegionTrail": shown(multi), f"{prefix}.Status.IsLogging": shown(logging),
-                f"{prefix}.management_events": why}
+    evidence = {
+        f"{prefix}.IsMultiRegionTrail": shown(multi),
+        f"{prefix}.Status.IsLogging": shown(logging),
+        f"{prefix}.management_events": why,
+    }
     if multi is not True:
         return False, f"trail {trail.name} has IsMultiRegionTrail {shown(multi)}", evidence
     if logging is not True:
@@ -84,11 +87,15 @@ def _judge_trail(trail: Resource) -> tuple[bool, str, dict[str, Any]]:
     title="A multi-region CloudTrail trail logs all management events",
     checklist=("CL-05",),
     remediation="Run `aws cloudtrail create-trail --name org-audit --s3-bucket-name <log-bucket> "
-                "--is-multi-region-trail --enable-log-file-validation --kms-key-id <key>`, then "
-                "`aws cloudtrail start-logging --name org-audit`; keep the default event selectors or set "
-                "`ReadWriteType=All,IncludeManagementEvents=true`.",
-    reads=("aws.cloudtrail.trail.IsMultiRegionTrail", "aws.cloudtrail.trail.Status.IsLogging",
-           "aws.cloudtrail.trail.EventSelectors", "aws.cloudtrail.trail.AdvancedEventSelectors"),
+    "--is-multi-region-trail --enable-log-file-validation --kms-key-id <key>`, then "
+    "`aws cloudtrail start-logging --name org-audit`; keep the default event selectors or set "
+    "`ReadWriteType=All,IncludeManagementEvents=true`.",
+    reads=(
+        "aws.cloudtrail.trail.IsMultiRegionTrail",
+        "aws.cloudtrail.trail.Status.IsLogging",
+        "aws.cloudtrail.trail.EventSelectors",
+        "aws.cloudtrail.trail.AdvancedEventSelectors",
+    ),
 )
 def multi_region_trail(account: Resource, ctx: CheckContext) -> Verdict:
     """PASS when a trail is multi-region, logging, and records read and write management events; no selectors = all

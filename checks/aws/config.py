@@ -18,12 +18,20 @@ def _judge(recorder: Resource) -> tuple[bool, str, dict[str, Any]]:
     strategy = get(recorder.config, "recordingGroup.recordingStrategy.useOnly")
     recording = get(recorder.config, "Status.recording")
     prefix = f"{RECORDER}[{recorder.name}]"
-    evidence = {f"{prefix}.recordingGroup.allSupported": shown(all_supported),
-                f"{prefix}.recordingGroup.recordingStrategy.useOnly": shown(strategy),
-                f"{prefix}.Status.recording": shown(recording)}
+    evidence = {
+        f"{prefix}.recordingGroup.allSupported": shown(all_supported),
+        f"{prefix}.recordingGroup.recordingStrategy.useOnly": shown(strategy),
+        f"{prefix}.Status.recording": shown(recording),
+    }
     if all_supported is not True and strategy != "ALL_SUPPORTED_RESOURCE_TYPES":
-        return False, (f"recorder {recorder.name} does not record all supported types (allSupported "
-                       f"{shown(all_supported)}, useOnly {shown(strategy)})"), evidence
+        return (
+            False,
+            (
+                f"recorder {recorder.name} does not record all supported types (allSupported "
+                f"{shown(all_supported)}, useOnly {shown(strategy)})"
+            ),
+            evidence,
+        )
     if recording is not True:
         return False, f"recorder {recorder.name} has Status.recording {shown(recording)}", evidence
     return True, f"recorder {recorder.name} is recording all supported resource types", evidence
@@ -36,9 +44,9 @@ def _judge(recorder: Resource) -> tuple[bool, str, dict[str, Any]]:
     title="AWS Config records all supported resource types in every scanned region",
     checklist=("CL-12",),
     remediation="Run `aws configservice put-configuration-recorder --configuration-recorder "
-                "name=default,roleARN=<role> --recording-group allSupported=true,includeGlobalResourceTypes=true`, "
-                "`aws configservice put-delivery-channel ...` and `aws configservice start-configuration-recorder "
-                "--configuration-recorder-name default`.",
+    "name=default,roleARN=<role> --recording-group allSupported=true,includeGlobalResourceTypes=true`, "
+    "`aws configservice put-delivery-channel ...` and `aws configservice start-configuration-recorder "
+    "--configuration-recorder-name default`.",
     reads=("aws.config.recorder.recordingGroup", "aws.config.recorder.Status.recording"),
 )
 def recorder_all_resources(region: Resource, ctx: CheckContext) -> Verdict:

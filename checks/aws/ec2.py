@@ -33,8 +33,8 @@ def _endpoint_ready(endpoint: Any) -> bool:
     title="VPCs hosting AI resources have SageMaker API and runtime interface endpoints",
     checklist=("CL-07",),
     remediation="Run `aws ec2 create-vpc-endpoint --vpc-id <vpc> --vpc-endpoint-type Interface --service-name "
-                "com.amazonaws.<region>.sagemaker.api --subnet-ids <private-subnets> --security-group-ids <sg> "
-                "--private-dns-enabled`, and the same for `sagemaker.runtime`.",
+    "com.amazonaws.<region>.sagemaker.api --subnet-ids <private-subnets> --security-group-ids <sg> "
+    "--private-dns-enabled`, and the same for `sagemaker.runtime`.",
     reads=("VpcEndpoints",),
 )
 def vpc_sagemaker_endpoints(vpc: Resource, ctx: CheckContext) -> Verdict:
@@ -54,8 +54,10 @@ def vpc_sagemaker_endpoints(vpc: Resource, ctx: CheckContext) -> Verdict:
             ready.add(suffix)
     missing = [s for s in SAGEMAKER_SERVICES if s not in ready]
     if missing:
-        return failed(f"{vpc.name} has no available interface endpoint for {' or '.join(missing)}.",
-                      **(evidence or {"VpcEndpoints": shown(get(vpc.config, "VpcEndpoints"))}))
+        return failed(
+            f"{vpc.name} has no available interface endpoint for {' or '.join(missing)}.",
+            **(evidence or {"VpcEndpoints": shown(get(vpc.config, "VpcEndpoints"))}),
+        )
     return passed(f"{vpc.name} has available interface endpoints for sagemaker.api and sagemaker.runtime.", **evidence)
 
 
@@ -74,8 +76,8 @@ def _ports(permission: Any) -> str:
     title="Security groups of AI resources admit no ingress from the whole internet",
     checklist=("ZT-2", "CL-01"),
     remediation="Remove the rule with `aws ec2 revoke-security-group-ingress --group-id <sg> --ip-permissions "
-                "<the 0.0.0.0/0 or ::/0 permission>` and admit only the security groups or prefix lists that need "
-                "access.",
+    "<the 0.0.0.0/0 or ::/0 permission>` and admit only the security groups or prefix lists that need "
+    "access.",
     reads=("IpPermissions",),
 )
 def security_group_no_public_ingress(sg: Resource, ctx: CheckContext) -> Verdict:
@@ -90,8 +92,10 @@ def security_group_no_public_ingress(sg: Resource, ctx: CheckContext) -> Verdict
                     openings.append(f"{_ports(permission)} from {cidr}")
     if openings:
         return failed(f"{sg.name} admits {', '.join(openings)}.", **evidence)
-    return passed(f"{sg.name} admits no ingress from 0.0.0.0/0 or ::/0.",
-                  IpPermissions=len(as_list(get(sg.config, "IpPermissions"))))
+    return passed(
+        f"{sg.name} admits no ingress from 0.0.0.0/0 or ::/0.",
+        IpPermissions=len(as_list(get(sg.config, "IpPermissions"))),
+    )
 
 
 @check(
@@ -101,8 +105,8 @@ def security_group_no_public_ingress(sg: Resource, ctx: CheckContext) -> Verdict
     title="Training and inference do not share a security group",
     checklist=("ZT-2",),
     remediation="Create separate security groups for training/processing and for inference (`aws ec2 "
-                "create-security-group`), admit only the traffic each needs, and recreate the models (and the "
-                "endpoints serving them) or future jobs with the new groups in their VpcConfig.",
+    "create-security-group`), admit only the traffic each needs, and recreate the models (and the "
+    "endpoints serving them) or future jobs with the new groups in their VpcConfig.",
     reads=("in_security_group<-",),
 )
 def security_group_training_inference_separation(sg: Resource, ctx: CheckContext) -> Verdict:

@@ -17,8 +17,8 @@ DETECTOR = "aws.guardduty.detector"
     title="GuardDuty is enabled in every scanned region",
     checklist=("CL-10",),
     remediation="Run `aws guardduty create-detector --enable --finding-publishing-frequency FIFTEEN_MINUTES "
-                "--region <region>` (or enable it organization-wide from the delegated administrator), and send "
-                "findings to your SIEM through Security Hub or EventBridge.",
+    "--region <region>` (or enable it organization-wide from the delegated administrator), and send "
+    "findings to your SIEM through Security Hub or EventBridge.",
     reads=("aws.guardduty.detector.Status",),
 )
 def enabled(region: Resource, ctx: CheckContext) -> Verdict:
@@ -28,6 +28,7 @@ def enabled(region: Resource, ctx: CheckContext) -> Verdict:
     if any(status == "ENABLED" for status in statuses.values()):
         return passed(f"{region.name} has an ENABLED GuardDuty detector.", **statuses)
     if statuses:
-        return failed(f"{region.name} has a GuardDuty detector with Status {next(iter(statuses.values()))}.",
-                      **statuses)
+        return failed(
+            f"{region.name} has a GuardDuty detector with Status {next(iter(statuses.values()))}.", **statuses
+        )
     return failed(f"{region.name} has no GuardDuty detector.", **{DETECTOR: []})

@@ -41,8 +41,11 @@ _ADMIN_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess
 def _inline(principal: Resource, key: str, prefix: str = "", owner: str = "") -> list[PolicySource]:
     """Inline policies (`RolePolicyList`, `UserPolicyList`, `GroupPolicyList`) as policy sources."""
     return [
-        PolicySource(f"{owner}inline policy {get(item, 'PolicyName', f'#{i}')}", f"{prefix}{key}.{i}.PolicyDocument",
-                     get(item, "PolicyDocument"))
+        PolicySource(
+            f"{owner}inline policy {get(item, 'PolicyName', f'#{i}')}",
+            f"{prefix}{key}.{i}.PolicyDocument",
+            get(item, "PolicyDocument"),
+        )
         for i, item in enumerate(as_list(get(principal.config, key)))
     ]
 
@@ -51,8 +54,11 @@ def _managed(principal: Resource, ctx: CheckContext, owner: str = "") -> tuple[l
     """Attached managed policies found in the inventory, and the attached ARNs that are not there."""
     policies = ctx.related(principal, "attached_policy")
     sources = [
-        PolicySource(f"{owner}managed policy {get(p.config, 'PolicyName', p.name)}",
-                     f"attached_policy[{p.uid}].Document", get(p.config, "Document"))
+        PolicySource(
+            f"{owner}managed policy {get(p.config, 'PolicyName', p.name)}",
+            f"attached_policy[{p.uid}].Document",
+            get(p.config, "Document"),
+        )
         for p in policies
     ]
     known = {p.uid for p in policies} | {a for p in policies if isinstance(a := get(p.config, "Arn"), str)}
@@ -86,14 +92,19 @@ def _grant_evidence(grants: list[Grant]) -> dict[str, Any]:
 
 
 def _unjudgeable(resource: Resource, broken: list[PolicySource]) -> Verdict:
-    return failed(f"{resource.name} could not be judged because {broken[0].label} has no readable Statement.",
-                  **{s.path: "<unreadable>" for s in broken})
+    return failed(
+        f"{resource.name} could not be judged because {broken[0].label} has no readable Statement.",
+        **{s.path: "<unreadable>" for s in broken},
+    )
 
 
 def _unseen_policies(resource: Resource, missing: list[str], claim: str) -> Verdict:
     verb = "is" if len(missing) == 1 else "are"
-    return manual(f"{resource.name} {claim} in the policies read, but {', '.join(missing)} {verb} not in the "
-                  "inventory, so review by hand.", not_in_inventory=missing)
+    return manual(
+        f"{resource.name} {claim} in the policies read, but {', '.join(missing)} {verb} not in the "
+        "inventory, so review by hand.",
+        not_in_inventory=missing,
+    )
 
 
 @check(
@@ -103,9 +114,9 @@ def _unseen_policies(resource: Resource, missing: list[str], claim: str) -> Verd
     title="AI execution roles have no administrator or whole-service permissions",
     checklist=("CL-02",),
     remediation="Detach AdministratorAccess (`aws iam detach-role-policy --role-name <role> --policy-arn "
-                "arn:aws:iam::aws:policy/AdministratorAccess`) and replace `*` or `<service>:*` on Resource `*` "
-                "with the specific actions and bucket/key ARNs the workload needs (`aws iam put-role-policy`); "
-                "IAM Access Analyzer policy generation can draft them from CloudTrail.",
+    "arn:aws:iam::aws:policy/AdministratorAccess`) and replace `*` or `<service>:*` on Resource `*` "
+    "with the specific actions and bucket/key ARNs the workload needs (`aws iam put-role-policy`); "
+    "IAM Access Analyzer policy generation can draft them from CloudTrail.",
     reads=("AttachedManagedPolicies", "RolePolicyList", "attached_policy.Document"),
 )
 def execution_role_not_admin(role: Resource, ctx: CheckContext) -> Verdict:
@@ -115,20 +126,25 @@ def execution_role_not_admin(role: Resource, ctx: CheckContext) -> Verdict:
     for i, attached in enumerate(as_list(get(role.config, "AttachedManagedPolicies"))):
         arn = get(attached, "PolicyArn")
         if isinstance(arn, str) and _ADMIN_POLICY.match(arn):
-            return failed(f"{role.name} has the AWS managed AdministratorAccess policy attached.",
-                          **{f"AttachedManagedPolicies.{i}.PolicyArn": arn})
+            return failed(
+                f"{role.name} has the AWS managed AdministratorAccess policy attached.",
+                **{f"AttachedManagedPolicies.{i}.PolicyArn": arn},
+            )
     sources, missing = _role_policies(role, ctx)
     broken = unreadable(sources)
     if broken:
         return _unjudgeable(role, broken)
     grants = full_service_grants(sources)
     if grants:
-        return failed(f"{role.name} is over-privileged: {grants[0].describe()} on Resource *.",
-                      **_grant_evidence(grants))
+        return failed(
+            f"{role.name} is over-privileged: {grants[0].describe()} on Resource *.", **_grant_evidence(grants)
+        )
     if missing:
         return _unseen_policies(role, missing, "grants no `*` or `<service>:*` on Resource *")
-    return passed(f"{role.name} grants no `*` or `<service>:*` on Resource * in its {len(sources)} policy document(s).",
-                  policies_read=[s.label for s in sources])
+    return passed(
+        f"{role.name} grants no `*` or `<service>:*` on Resource * in its {len(sources)} policy document(s).",
+        policies_read=[s.label for s in sources],
+    )
 
 
 def _foreign_principals(principal: Any) -> list[str]:
@@ -150,9 +166,9 @@ def _foreign_principals(principal: Any) -> list[str]:
     title="AI execution roles can be assumed only by the SageMaker service",
     checklist=("CL-02",),
     remediation="Limit the trust policy to the service: `aws iam update-assume-role-policy --role-name <role> "
-                "--policy-document '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
-                "{\"Service\":\"sagemaker.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}'`; give people and "
-                "pipelines their own roles instead.",
+    '--policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
+    '{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}\'`; give people and '
+    "pipelines their own roles instead.",
     reads=("AssumeRolePolicyDocument",),
 )
 def execution_role_trust_sagemaker_only(role: Resource, ctx: CheckContext) -> Verdict:
@@ -161,8 +177,10 @@ def execution_role_trust_sagemaker_only(role: Resource, ctx: CheckContext) -> Ve
     """
     stmts = statements(get(role.config, "AssumeRolePolicyDocument"))
     if stmts is None:
-        return failed(f"{role.name} has no readable AssumeRolePolicyDocument to judge.",
-                      AssumeRolePolicyDocument=shown(get(role.config, "AssumeRolePolicyDocument")))
+        return failed(
+            f"{role.name} has no readable AssumeRolePolicyDocument to judge.",
+            AssumeRolePolicyDocument=shown(get(role.config, "AssumeRolePolicyDocument")),
+        )
     evidence: dict[str, Any] = {}
     foreign: list[str] = []
     for stmt in (s for s in stmts if s.effect == "Allow"):
@@ -196,8 +214,8 @@ def _names(resources: list[Resource]) -> list[str]:
     title="Training and inference use separate execution roles",
     checklist=("CL-02", "ZT-4"),
     remediation="Create a dedicated inference role with only the model artifact bucket, ECR and key permissions "
-                "(`aws iam create-role`), recreate the models with `--execution-role-arn <inference-role>`, and "
-                "keep the current role for training and processing jobs only.",
+    "(`aws iam create-role`), recreate the models with `--execution-role-arn <inference-role>`, and "
+    "keep the current role for training and processing jobs only.",
     reads=("uses_role<-",),
 )
 def role_not_shared_training_inference(role: Resource, ctx: CheckContext) -> Verdict:
@@ -206,8 +224,11 @@ def role_not_shared_training_inference(role: Resource, ctx: CheckContext) -> Ver
     inference = _role_users(role, ctx, INFERENCE_TYPES)
     evidence = {"uses_role<-training": _names(training), "uses_role<-inference": _names(inference)}
     if training and inference:
-        return failed(f"{role.name} is used both for training ({_names(training)[0]}) and for inference "
-                      f"({_names(inference)[0]}).", **evidence)
+        return failed(
+            f"{role.name} is used both for training ({_names(training)[0]}) and for inference "
+            f"({_names(inference)[0]}).",
+            **evidence,
+        )
     used = "training only" if training else "inference only" if inference else "neither training nor inference"
     return passed(f"{role.name} is used for {used}.", **evidence)
 
@@ -219,8 +240,8 @@ def role_not_shared_training_inference(role: Resource, ctx: CheckContext) -> Ver
     title="Training execution roles cannot create or change endpoints",
     checklist=("ZT-4",),
     remediation="Remove sagemaker:CreateEndpoint, UpdateEndpoint, CreateEndpointConfig and DeleteEndpoint (and "
-                "`sagemaker:*`) from the training role's policies, or add an explicit Deny for them on Resource "
-                "`*` (`aws iam put-role-policy`); deploy from a separate pipeline role.",
+    "`sagemaker:*`) from the training role's policies, or add an explicit Deny for them on Resource "
+    "`*` (`aws iam put-role-policy`); deploy from a separate pipeline role.",
     reads=("RolePolicyList", "attached_policy.Document", "uses_role<-"),
 )
 def training_role_cannot_deploy(role: Resource, ctx: CheckContext) -> Verdict:
@@ -236,16 +257,19 @@ def training_role_cannot_deploy(role: Resource, ctx: CheckContext) -> Verdict:
         return _unjudgeable(role, broken)
     grants = {action: action_grants(sources, action) for action in DEPLOY_ACTIONS}
     allowed = [action for action, found in grants.items() if found]
-    evidence = {"uses_role<-training": _names(training),
-                **_grant_evidence([g for found in grants.values() for g in found])}
+    evidence = {
+        "uses_role<-training": _names(training),
+        **_grant_evidence([g for found in grants.values() for g in found]),
+    }
     if allowed:
         first = grants[allowed[0]][0]
-        return failed(f"{role.name}, used by {_names(training)[0]}, can call {', '.join(allowed)} "
-                      f"({first.describe()}).", **evidence)
+        return failed(
+            f"{role.name}, used by {_names(training)[0]}, can call {', '.join(allowed)} ({first.describe()}).",
+            **evidence,
+        )
     if missing:
         return _unseen_policies(role, missing, "cannot create or change endpoints")
-    return passed(f"{role.name}, used by {_names(training)[0]}, cannot create, update or delete endpoints.",
-                  **evidence)
+    return passed(f"{role.name}, used by {_names(training)[0]}, cannot create, update or delete endpoints.", **evidence)
 
 
 def _active_keys(user: Resource, ctx: CheckContext) -> dict[str, Any]:
@@ -270,8 +294,8 @@ def _active_keys(user: Resource, ctx: CheckContext) -> dict[str, Any]:
     title="No IAM user with active access keys can reach SageMaker",
     checklist=("CL-08",),
     remediation="Move the person or tool to federated access (IAM Identity Center, or a role assumed through OIDC "
-                "for CI), then deactivate and delete the keys: `aws iam update-access-key --user-name <user> "
-                "--access-key-id <id> --status Inactive` and `aws iam delete-access-key ...`.",
+    "for CI), then deactivate and delete the keys: `aws iam update-access-key --user-name <user> "
+    "--access-key-id <id> --status Inactive` and `aws iam delete-access-key ...`.",
     reads=("AccessKeys", "UserPolicyList", "GroupList", "attached_policy.Document", "member_of.GroupPolicyList"),
 )
 def user_no_access_keys_for_ai(user: Resource, ctx: CheckContext) -> Verdict:
@@ -291,9 +315,12 @@ def user_no_access_keys_for_ai(user: Resource, ctx: CheckContext) -> Verdict:
     oldest = f" (oldest {max(ages)} days old)" if ages else ""
     evidence = {**keys, **_grant_evidence(grants)}
     if grants:
-        return failed(f"{user.name} has {len(keys)} active access key(s){oldest} and {grants[0].describe()}.",
-                      **evidence)
+        return failed(
+            f"{user.name} has {len(keys)} active access key(s){oldest} and {grants[0].describe()}.", **evidence
+        )
     if missing:
         return _unseen_policies(user, missing, "cannot reach SageMaker")
-    return passed(f"{user.name} has {len(keys)} active access key(s){oldest} but no policy grants it any "
-                  "sagemaker action.", **evidence)
+    return passed(
+        f"{user.name} has {len(keys)} active access key(s){oldest} but no policy grants it any sagemaker action.",
+        **evidence,
+    )

@@ -20,8 +20,8 @@ PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy
     title="AI data buckets encrypt by default with SSE-KMS",
     checklist=("CL-03",),
     remediation="Run `aws s3api put-bucket-encryption --bucket <bucket> --server-side-encryption-configuration "
-                "'{\"Rules\":[{\"ApplyServerSideEncryptionByDefault\":{\"SSEAlgorithm\":\"aws:kms\","
-                "\"KMSMasterKeyID\":\"<customer-managed-key-arn>\"},\"BucketKeyEnabled\":true}]}'`.",
+    '\'{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms",'
+    '"KMSMasterKeyID":"<customer-managed-key-arn>"},"BucketKeyEnabled":true}]}\'`.',
     reads=("ServerSideEncryptionConfiguration.Rules",),
 )
 def bucket_sse_kms(bucket: Resource, ctx: CheckContext) -> Verdict:
@@ -41,8 +41,9 @@ def bucket_sse_kms(bucket: Resource, ctx: CheckContext) -> Verdict:
             return passed(f"{bucket.name} encrypts new objects by default with {algorithm} using {which}.", **evidence)
     if not evidence:
         evidence["ServerSideEncryptionConfiguration"] = "<absent>"
-        return failed(f"{bucket.name} has no default encryption configuration, so objects get SSE-S3 (AES256).",
-                      **evidence)
+        return failed(
+            f"{bucket.name} has no default encryption configuration, so objects get SSE-S3 (AES256).", **evidence
+        )
     found = next(iter(evidence.values()))
     return failed(f"{bucket.name} has default SSEAlgorithm {found}, not aws:kms or aws:kms:dsse.", **evidence)
 
@@ -84,10 +85,10 @@ def _deny_statements(policy: Any) -> list[tuple[int, dict[str, Any]]]:
     severity=Severity.MEDIUM,
     title="AI data buckets deny requests that do not use TLS",
     checklist=("CL-04",),
-    remediation="Add to the bucket policy (`aws s3api put-bucket-policy`) a statement {\"Effect\":\"Deny\","
-                "\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::<bucket>\","
-                "\"arn:aws:s3:::<bucket>/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}, and "
-                "ideally a second one denying {\"NumericLessThan\":{\"s3:TlsVersion\":\"1.2\"}}.",
+    remediation='Add to the bucket policy (`aws s3api put-bucket-policy`) a statement {"Effect":"Deny",'
+    '"Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::<bucket>",'
+    '"arn:aws:s3:::<bucket>/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}, and '
+    'ideally a second one denying {"NumericLessThan":{"s3:TlsVersion":"1.2"}}.',
     reads=("Policy",),
 )
 def bucket_secure_transport(bucket: Resource, ctx: CheckContext) -> Verdict:
@@ -110,8 +111,11 @@ def bucket_secure_transport(bucket: Resource, ctx: CheckContext) -> Verdict:
         tls_note = " and old TLS versions" if any("TlsVersion" in k for k in evidence) else ""
         return passed(f"{bucket.name} has a bucket policy denying non-TLS requests{tls_note}.", **evidence)
     evidence["Policy"] = "<absent>" if policy is ABSENT else "present" if parse_document(policy) else "unreadable"
-    return failed(f"{bucket.name} has no bucket policy statement denying aws:SecureTransport false to everyone "
-                  f"(Policy {evidence['Policy']}).", **evidence)
+    return failed(
+        f"{bucket.name} has no bucket policy statement denying aws:SecureTransport false to everyone "
+        f"(Policy {evidence['Policy']}).",
+        **evidence,
+    )
 
 
 @check(
@@ -121,7 +125,7 @@ def bucket_secure_transport(bucket: Resource, ctx: CheckContext) -> Verdict:
     title="AI artifact and data buckets are versioned",
     checklist=("PH-4",),
     remediation="Run `aws s3api put-bucket-versioning --bucket <bucket> --versioning-configuration Status=Enabled` "
-                "and add a lifecycle rule expiring noncurrent versions after your retention period.",
+    "and add a lifecycle rule expiring noncurrent versions after your retention period.",
     reads=("Versioning.Status",),
 )
 def bucket_versioning(bucket: Resource, ctx: CheckContext) -> Verdict:
@@ -130,8 +134,9 @@ def bucket_versioning(bucket: Resource, ctx: CheckContext) -> Verdict:
     if status == "Enabled":
         return passed(f"{bucket.name} has versioning Enabled.", **{"Versioning.Status": status})
     note = " (absent means never enabled)" if status is ABSENT else ""
-    return failed(f"{bucket.name} has Versioning.Status {display(status)}{note}.",
-                  **{"Versioning.Status": shown(status)})
+    return failed(
+        f"{bucket.name} has Versioning.Status {display(status)}{note}.", **{"Versioning.Status": shown(status)}
+    )
 
 
 @check(
@@ -141,8 +146,8 @@ def bucket_versioning(bucket: Resource, ctx: CheckContext) -> Verdict:
     title="AI artifact and data buckets replicate to another location",
     checklist=("PH-4",),
     remediation="Enable versioning on source and destination, then run `aws s3api put-bucket-replication "
-                "--bucket <bucket> --replication-configuration file://replication.json` with an Enabled rule "
-                "to a bucket in another region (Cross-Region Replication).",
+    "--bucket <bucket> --replication-configuration file://replication.json` with an Enabled rule "
+    "to a bucket in another region (Cross-Region Replication).",
     reads=("ReplicationConfiguration.Rules",),
 )
 def bucket_replication(bucket: Resource, ctx: CheckContext) -> Verdict:
@@ -165,18 +170,19 @@ def bucket_replication(bucket: Resource, ctx: CheckContext) -> Verdict:
     title="AI data buckets block all public access",
     checklist=("CL-01",),
     remediation="Run `aws s3api put-public-access-block --bucket <bucket> --public-access-block-configuration "
-                "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.",
+    "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.",
     reads=tuple(f"PublicAccessBlockConfiguration.{f}" for f in PUBLIC_ACCESS_FLAGS),
 )
 def bucket_public_access_block(bucket: Resource, ctx: CheckContext) -> Verdict:
-    """PASS when all four bucket-level block flags are true; PublicAccessBlockConfiguration absent = every flag false.
-
-    """
-    values = {f"PublicAccessBlockConfiguration.{f}": get(bucket.config, f"PublicAccessBlockConfiguration.{f}")
-              for f in PUBLIC_ACCESS_FLAGS}
+    """PASS when all four bucket-level block flags are true; PublicAccessBlockConfiguration absent = every flag false."""
+    values = {
+        f"PublicAccessBlockConfiguration.{f}": get(bucket.config, f"PublicAccessBlockConfiguration.{f}")
+        for f in PUBLIC_ACCESS_FLAGS
+    }
     evidence = {k: shown(v) for k, v in values.items()}
     off = [k.rsplit(".", 1)[1] for k, v in values.items() if v is not True]
     if off:
-        return failed(f"{bucket.name} does not block public access: {', '.join(off)} not true (absent means false).",
-                      **evidence)
+        return failed(
+            f"{bucket.name} does not block public access: {', '.join(off)} not true (absent means false).", **evidence
+        )
     return passed(f"{bucket.name} blocks all public access at the bucket level.", **evidence)

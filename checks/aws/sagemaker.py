@@ -23,17 +23,23 @@ TRANSFORM_JOB = "aws.sagemaker.transform_job"
 MODEL_PACKAGE = "aws.sagemaker.model_package"
 MONITORING_SCHEDULE = "aws.sagemaker.monitoring_schedule"
 SAGEMAKER_TYPES = (
-    NOTEBOOK, LIFECYCLE_CONFIG, DOMAIN, "aws.sagemaker.user_profile", MODEL, ENDPOINT_CONFIG, ENDPOINT,
-    TRAINING_JOB, PROCESSING_JOB, TRANSFORM_JOB, "aws.sagemaker.model_package_group", MODEL_PACKAGE,
-    MONITORING_SCHEDULE, "aws.sagemaker.feature_group",
+    NOTEBOOK,
+    LIFECYCLE_CONFIG,
+    DOMAIN,
+    "aws.sagemaker.user_profile",
+    MODEL,
+    ENDPOINT_CONFIG,
+    ENDPOINT,
+    TRAINING_JOB,
+    PROCESSING_JOB,
+    TRANSFORM_JOB,
+    "aws.sagemaker.model_package_group",
+    MODEL_PACKAGE,
+    MONITORING_SCHEDULE,
+    "aws.sagemaker.feature_group",
 )
 # MonitoringScheduleStatus values of a schedule that runs (or is about to).
 _RUNNING_SCHEDULE = ("Scheduled", "Pending")
-
-
-
-
-
 
 
 def _subnets(resource: Resource, prefix: str) -> Verdict:
@@ -43,8 +49,11 @@ def _subnets(resource: Resource, prefix: str) -> Verdict:
     evidence = {f"{prefix}.Subnets": shown(subnets), f"{prefix}.SecurityGroupIds": shown(groups)}
     if isinstance(subnets, list) and any(is_set(s) for s in subnets):
         return passed(f"{resource.name} runs in VPC subnets {', '.join(map(str, subnets))}.", **evidence)
-    return failed(f"{resource.name} has {prefix}.Subnets {display(subnets)}, so it runs in the SageMaker service "
-                  "network rather than your VPC.", **evidence)
+    return failed(
+        f"{resource.name} has {prefix}.Subnets {display(subnets)}, so it runs in the SageMaker service "
+        "network rather than your VPC.",
+        **evidence,
+    )
 
 
 Part = tuple[bool, str, dict[str, Any]]  # (acceptable, verb phrase after the resource name, evidence)
@@ -80,8 +89,11 @@ def _volume_part(resource: Resource, key_path: str, types: dict[str, Any]) -> Pa
     evidence.update({p: shown(t) for p, t in types.items()})
     if not ok and types and all(_local_storage_only(t) for t in types.values()):
         names = ", ".join(sorted({str(t) for t in types.values()}))
-        return True, (f"runs on {names}, whose local NVMe storage is hardware-encrypted and cannot take "
-                      f"{key_path}"), evidence
+        return (
+            True,
+            (f"runs on {names}, whose local NVMe storage is hardware-encrypted and cannot take {key_path}"),
+            evidence,
+        )
     return ok, phrase, evidence
 
 
@@ -97,8 +109,7 @@ def _combine(resource: Resource, parts: list[Part]) -> Verdict:
 def _training_instance_types(job: Resource) -> dict[str, Any]:
     groups = get(job.config, "ResourceConfig.InstanceGroups")
     if isinstance(groups, list) and groups:
-        return {f"ResourceConfig.InstanceGroups.{i}.InstanceType": get(g, "InstanceType")
-                for i, g in enumerate(groups)}
+        return {f"ResourceConfig.InstanceGroups.{i}.InstanceType": get(g, "InstanceType") for i, g in enumerate(groups)}
     return {"ResourceConfig.InstanceType": get(job.config, "ResourceConfig.InstanceType")}
 
 
@@ -109,9 +120,9 @@ def _training_instance_types(job: Resource) -> dict[str, Any]:
     title="Notebook instances have no direct internet access",
     checklist=("CL-01",),
     remediation="DirectInternetAccess cannot be changed in place: create a replacement notebook with "
-                "`aws sagemaker create-notebook-instance --direct-internet-access Disabled --subnet-id <subnet> "
-                "--security-group-ids <sg>` in a subnet that reaches the internet only through a NAT or VPC "
-                "endpoints, move the work over, then delete the old notebook.",
+    "`aws sagemaker create-notebook-instance --direct-internet-access Disabled --subnet-id <subnet> "
+    "--security-group-ids <sg>` in a subnet that reaches the internet only through a NAT or VPC "
+    "endpoints, move the work over, then delete the old notebook.",
     reads=("DirectInternetAccess",),
 )
 def notebook_direct_internet_access(nb: Resource, ctx: CheckContext) -> Verdict:
@@ -126,8 +137,8 @@ def notebook_direct_internet_access(nb: Resource, ctx: CheckContext) -> Verdict:
     title="Notebook instances run in a customer VPC subnet",
     checklist=("CL-01",),
     remediation="The subnet of a notebook cannot be changed: create a replacement with "
-                "`aws sagemaker create-notebook-instance --subnet-id <private-subnet> --security-group-ids <sg> "
-                "--direct-internet-access Disabled`, then delete the old notebook.",
+    "`aws sagemaker create-notebook-instance --subnet-id <private-subnet> --security-group-ids <sg> "
+    "--direct-internet-access Disabled`, then delete the old notebook.",
     reads=("SubnetId", "SecurityGroups"),
 )
 def notebook_in_vpc(nb: Resource, ctx: CheckContext) -> Verdict:
@@ -146,7 +157,7 @@ def notebook_in_vpc(nb: Resource, ctx: CheckContext) -> Verdict:
     title="Notebook instances deny root access to users",
     checklist=("ZT-4",),
     remediation="Stop the notebook, run `aws sagemaker update-notebook-instance --notebook-instance-name <name> "
-                "--root-access Disabled`, then start it again (lifecycle scripts still run as root).",
+    "--root-access Disabled`, then start it again (lifecycle scripts still run as root).",
     reads=("RootAccess",),
 )
 def notebook_root_access(nb: Resource, ctx: CheckContext) -> Verdict:
@@ -161,8 +172,8 @@ def notebook_root_access(nb: Resource, ctx: CheckContext) -> Verdict:
     title="Notebook instance volumes are encrypted with a customer managed KMS key",
     checklist=("CL-03",),
     remediation="The key of a notebook cannot be changed: create a replacement with "
-                "`aws sagemaker create-notebook-instance --kms-key-id <customer-managed-key-arn> ...`, copy the "
-                "data from the old volume, then delete the old notebook.",
+    "`aws sagemaker create-notebook-instance --kms-key-id <customer-managed-key-arn> ...`, copy the "
+    "data from the old volume, then delete the old notebook.",
     reads=("KmsKeyId",),
 )
 def notebook_kms_encryption(nb: Resource, ctx: CheckContext) -> Verdict:
@@ -179,8 +190,8 @@ def notebook_kms_encryption(nb: Resource, ctx: CheckContext) -> Verdict:
     title="Studio domains send app traffic only through the customer VPC",
     checklist=("CL-01",),
     remediation="Delete the domain's running apps, then run `aws sagemaker update-domain --domain-id <id> "
-                "--app-network-access-type VpcOnly --subnet-ids <private-subnets>`; give the subnets VPC "
-                "endpoints (sagemaker.api, sagemaker.runtime, s3, sts) or a NAT route.",
+    "--app-network-access-type VpcOnly --subnet-ids <private-subnets>`; give the subnets VPC "
+    "endpoints (sagemaker.api, sagemaker.runtime, s3, sts) or a NAT route.",
     reads=("AppNetworkAccessType",),
 )
 def domain_vpc_only(domain: Resource, ctx: CheckContext) -> Verdict:
@@ -195,8 +206,8 @@ def domain_vpc_only(domain: Resource, ctx: CheckContext) -> Verdict:
     title="Studio domains encrypt their storage with a customer managed KMS key",
     checklist=("CL-03",),
     remediation="The key of a domain is fixed at creation: create a new domain with "
-                "`aws sagemaker create-domain --kms-key-id <customer-managed-key-arn> ...`, migrate user "
-                "profiles and data, then delete the old domain.",
+    "`aws sagemaker create-domain --kms-key-id <customer-managed-key-arn> ...`, migrate user "
+    "profiles and data, then delete the old domain.",
     reads=("KmsKeyId",),
 )
 def domain_kms_encryption(domain: Resource, ctx: CheckContext) -> Verdict:
@@ -211,13 +222,17 @@ def domain_kms_encryption(domain: Resource, ctx: CheckContext) -> Verdict:
     title="Models run with network isolation",
     checklist=("CL-01",),
     remediation="Models are immutable: create a new model with `aws sagemaker create-model "
-                "--enable-network-isolation ...`, point a new endpoint config at it and update the endpoint.",
+    "--enable-network-isolation ...`, point a new endpoint config at it and update the endpoint.",
     reads=("EnableNetworkIsolation",),
 )
 def model_network_isolation(model: Resource, ctx: CheckContext) -> Verdict:
     """PASS when EnableNetworkIsolation is true; absent = false, containers may call out."""
-    return flag_true(model, "EnableNetworkIsolation", "its containers cannot make outbound network calls",
-                 "its containers can reach the network")
+    return flag_true(
+        model,
+        "EnableNetworkIsolation",
+        "its containers cannot make outbound network calls",
+        "its containers can reach the network",
+    )
 
 
 @check(
@@ -227,8 +242,8 @@ def model_network_isolation(model: Resource, ctx: CheckContext) -> Verdict:
     title="Models run in a customer VPC",
     checklist=("CL-01",),
     remediation="Create a new model with `aws sagemaker create-model --vpc-config "
-                "Subnets=<private-subnets>,SecurityGroupIds=<sg> ...`, then a new endpoint config and "
-                "`aws sagemaker update-endpoint` to switch traffic.",
+    "Subnets=<private-subnets>,SecurityGroupIds=<sg> ...`, then a new endpoint config and "
+    "`aws sagemaker update-endpoint` to switch traffic.",
     reads=("VpcConfig.Subnets", "VpcConfig.SecurityGroupIds"),
 )
 def model_in_vpc(model: Resource, ctx: CheckContext) -> Verdict:
@@ -243,8 +258,8 @@ def model_in_vpc(model: Resource, ctx: CheckContext) -> Verdict:
     title="Training jobs run in a customer VPC",
     checklist=("CL-01", "ZT-2"),
     remediation="Pass `--vpc-config Subnets=<private-subnets>,SecurityGroupIds=<training-sg>` to "
-                "`aws sagemaker create-training-job` (in the SDK, `subnets=` and `security_group_ids=` on the "
-                "Estimator) for future runs; completed jobs cannot be changed.",
+    "`aws sagemaker create-training-job` (in the SDK, `subnets=` and `security_group_ids=` on the "
+    "Estimator) for future runs; completed jobs cannot be changed.",
     reads=("VpcConfig.Subnets", "VpcConfig.SecurityGroupIds"),
 )
 def training_job_in_vpc(job: Resource, ctx: CheckContext) -> Verdict:
@@ -259,13 +274,17 @@ def training_job_in_vpc(job: Resource, ctx: CheckContext) -> Verdict:
     title="Training jobs run with network isolation",
     checklist=("CL-01", "ZT-4"),
     remediation="Pass `--enable-network-isolation` to `aws sagemaker create-training-job` "
-                "(`enable_network_isolation=True` on the SDK Estimator) for future runs.",
+    "(`enable_network_isolation=True` on the SDK Estimator) for future runs.",
     reads=("EnableNetworkIsolation",),
 )
 def training_job_network_isolation(job: Resource, ctx: CheckContext) -> Verdict:
     """PASS when EnableNetworkIsolation is true; absent = false, the container may call out."""
-    return flag_true(job, "EnableNetworkIsolation", "the training container cannot make outbound network calls",
-                 "the training container can reach the network")
+    return flag_true(
+        job,
+        "EnableNetworkIsolation",
+        "the training container cannot make outbound network calls",
+        "the training container can reach the network",
+    )
 
 
 @check(
@@ -275,7 +294,7 @@ def training_job_network_isolation(job: Resource, ctx: CheckContext) -> Verdict:
     title="Training job storage volumes are encrypted with a customer managed KMS key",
     checklist=("CL-03",),
     remediation="Set `ResourceConfig.VolumeKmsKeyId=<customer-managed-key-arn>` in "
-                "`aws sagemaker create-training-job` (`volume_kms_key=` on the SDK Estimator) for future runs.",
+    "`aws sagemaker create-training-job` (`volume_kms_key=` on the SDK Estimator) for future runs.",
     reads=("ResourceConfig.VolumeKmsKeyId", "ResourceConfig.InstanceType", "ResourceConfig.InstanceGroups"),
 )
 def training_job_volume_encryption(job: Resource, ctx: CheckContext) -> Verdict:
@@ -290,20 +309,22 @@ def training_job_volume_encryption(job: Resource, ctx: CheckContext) -> Verdict:
     title="Training job model artifacts are encrypted with a customer managed KMS key",
     checklist=("CL-03",),
     remediation="Set `OutputDataConfig.KmsKeyId=<customer-managed-key-arn>` in "
-                "`aws sagemaker create-training-job` (`output_kms_key=` on the SDK Estimator) for future runs.",
+    "`aws sagemaker create-training-job` (`output_kms_key=` on the SDK Estimator) for future runs.",
     reads=("OutputDataConfig.KmsKeyId",),
 )
 def training_job_output_encryption(job: Resource, ctx: CheckContext) -> Verdict:
     """PASS when OutputDataConfig.KmsKeyId is set; absent = the bucket default (SSE-S3 or aws/s3)."""
-    return _combine(job, [_key_part(job, "OutputDataConfig.KmsKeyId", "model artifacts",
-                                    "the output bucket's default encryption")])
+    return _combine(
+        job, [_key_part(job, "OutputDataConfig.KmsKeyId", "model artifacts", "the output bucket's default encryption")]
+    )
 
 
 def _instance_count(job: Resource) -> tuple[int | None, dict[str, Any]]:
     groups = get(job.config, "ResourceConfig.InstanceGroups")
     if isinstance(groups, list) and groups:
-        counts = {f"ResourceConfig.InstanceGroups.{i}.InstanceCount": get(g, "InstanceCount")
-                  for i, g in enumerate(groups)}
+        counts = {
+            f"ResourceConfig.InstanceGroups.{i}.InstanceCount": get(g, "InstanceCount") for i, g in enumerate(groups)
+        }
         valid = [c for c in counts.values() if isinstance(c, int) and not isinstance(c, bool)]
         total = sum(valid) if len(valid) == len(counts) else None
         return total, {k: shown(v) for k, v in counts.items()}
@@ -319,7 +340,7 @@ def _instance_count(job: Resource) -> tuple[int | None, dict[str, Any]]:
     title="Distributed training jobs encrypt inter-container traffic",
     checklist=("CL-04",),
     remediation="Pass `--enable-inter-container-traffic-encryption` to `aws sagemaker create-training-job` "
-                "(`encrypt_inter_container_traffic=True` on the SDK Estimator) for multi-instance runs.",
+    "(`encrypt_inter_container_traffic=True` on the SDK Estimator) for multi-instance runs.",
     reads=("EnableInterContainerTrafficEncryption", "ResourceConfig.InstanceCount", "ResourceConfig.InstanceGroups"),
 )
 def training_job_intercontainer_encryption(job: Resource, ctx: CheckContext) -> Verdict:
@@ -330,13 +351,22 @@ def training_job_intercontainer_encryption(job: Resource, ctx: CheckContext) -> 
     if is_true(flag):
         return passed(f"{job.name} encrypts inter-container traffic.", **evidence)
     if total == 1:
-        return passed(f"{job.name} runs on a single instance, so it is not distributed and has no "
-                      "inter-container traffic to encrypt.", **evidence)
+        return passed(
+            f"{job.name} runs on a single instance, so it is not distributed and has no "
+            "inter-container traffic to encrypt.",
+            **evidence,
+        )
     if total is None:
-        return failed(f"{job.name} has an unreadable instance count and EnableInterContainerTrafficEncryption "
-                      f"{display(flag)}, so it cannot be shown to be single-instance or encrypted.", **evidence)
-    return failed(f"{job.name} runs on {total} instances with EnableInterContainerTrafficEncryption {display(flag)} "
-                  "(absent means false).", **evidence)
+        return failed(
+            f"{job.name} has an unreadable instance count and EnableInterContainerTrafficEncryption "
+            f"{display(flag)}, so it cannot be shown to be single-instance or encrypted.",
+            **evidence,
+        )
+    return failed(
+        f"{job.name} runs on {total} instances with EnableInterContainerTrafficEncryption {display(flag)} "
+        "(absent means false).",
+        **evidence,
+    )
 
 
 @check(
@@ -346,8 +376,8 @@ def training_job_intercontainer_encryption(job: Resource, ctx: CheckContext) -> 
     title="Processing jobs run in a customer VPC",
     checklist=("CL-01",),
     remediation="Pass `--network-config 'VpcConfig={Subnets=[<private-subnets>],SecurityGroupIds=[<sg>]}'` to "
-                "`aws sagemaker create-processing-job` (`network_config=NetworkConfig(subnets=..., "
-                "security_group_ids=...)` in the SDK) for future runs.",
+    "`aws sagemaker create-processing-job` (`network_config=NetworkConfig(subnets=..., "
+    "security_group_ids=...)` in the SDK) for future runs.",
     reads=("NetworkConfig.VpcConfig.Subnets", "NetworkConfig.VpcConfig.SecurityGroupIds"),
 )
 def processing_job_in_vpc(job: Resource, ctx: CheckContext) -> Verdict:
@@ -362,13 +392,17 @@ def processing_job_in_vpc(job: Resource, ctx: CheckContext) -> Verdict:
     title="Processing jobs run with network isolation",
     checklist=("CL-01",),
     remediation="Pass `--network-config EnableNetworkIsolation=true,...` to `aws sagemaker create-processing-job` "
-                "(`NetworkConfig(enable_network_isolation=True)` in the SDK) for future runs.",
+    "(`NetworkConfig(enable_network_isolation=True)` in the SDK) for future runs.",
     reads=("NetworkConfig.EnableNetworkIsolation",),
 )
 def processing_job_network_isolation(job: Resource, ctx: CheckContext) -> Verdict:
     """PASS when NetworkConfig.EnableNetworkIsolation is true; absent = false."""
-    return flag_true(job, "NetworkConfig.EnableNetworkIsolation", "the processing container cannot call out",
-                 "the processing container can reach the network")
+    return flag_true(
+        job,
+        "NetworkConfig.EnableNetworkIsolation",
+        "the processing container cannot call out",
+        "the processing container can reach the network",
+    )
 
 
 @check(
@@ -378,25 +412,34 @@ def processing_job_network_isolation(job: Resource, ctx: CheckContext) -> Verdic
     title="Processing job volumes and outputs are encrypted with customer managed KMS keys",
     checklist=("CL-03",),
     remediation="Set `ProcessingResources.ClusterConfig.VolumeKmsKeyId` and `ProcessingOutputConfig.KmsKeyId` to "
-                "a customer managed key in `aws sagemaker create-processing-job` (`volume_kms_key=` and "
-                "`output_kms_key=` on the SDK Processor) for future runs.",
-    reads=("ProcessingResources.ClusterConfig.VolumeKmsKeyId", "ProcessingResources.ClusterConfig.InstanceType",
-           "ProcessingOutputConfig.KmsKeyId", "ProcessingOutputConfig.Outputs"),
+    "a customer managed key in `aws sagemaker create-processing-job` (`volume_kms_key=` and "
+    "`output_kms_key=` on the SDK Processor) for future runs.",
+    reads=(
+        "ProcessingResources.ClusterConfig.VolumeKmsKeyId",
+        "ProcessingResources.ClusterConfig.InstanceType",
+        "ProcessingOutputConfig.KmsKeyId",
+        "ProcessingOutputConfig.Outputs",
+    ),
 )
 def processing_job_encryption(job: Resource, ctx: CheckContext) -> Verdict:
     """PASS when the volume and (if any outputs) output KMS keys are set; absent = AWS managed or bucket-default
     encryption.
     """
-    types = {"ProcessingResources.ClusterConfig.InstanceType":
-             get(job.config, "ProcessingResources.ClusterConfig.InstanceType")}
+    types = {
+        "ProcessingResources.ClusterConfig.InstanceType": get(
+            job.config, "ProcessingResources.ClusterConfig.InstanceType"
+        )
+    }
     parts = [_volume_part(job, "ProcessingResources.ClusterConfig.VolumeKmsKeyId", types)]
     outputs = get(job.config, "ProcessingOutputConfig.Outputs")
     if isinstance(outputs, list) and outputs:
-        parts.append(_key_part(job, "ProcessingOutputConfig.KmsKeyId", "outputs",
-                               "the output bucket's default encryption"))
+        parts.append(
+            _key_part(job, "ProcessingOutputConfig.KmsKeyId", "outputs", "the output bucket's default encryption")
+        )
     else:
-        parts.append((True, "writes no outputs, so needs no output key", {"ProcessingOutputConfig.Outputs":
-                                                                            shown(outputs)}))
+        parts.append(
+            (True, "writes no outputs, so needs no output key", {"ProcessingOutputConfig.Outputs": shown(outputs)})
+        )
     return _combine(job, parts)
 
 
@@ -407,8 +450,8 @@ def processing_job_encryption(job: Resource, ctx: CheckContext) -> Verdict:
     title="Batch transform outputs and volumes are encrypted with customer managed KMS keys",
     checklist=("CL-03",),
     remediation="Set `TransformOutput.KmsKeyId` and `TransformResources.VolumeKmsKeyId` to a customer managed key "
-                "in `aws sagemaker create-transform-job` (`output_kms_key=` and `volume_kms_key=` on the SDK "
-                "Transformer) for future runs.",
+    "in `aws sagemaker create-transform-job` (`output_kms_key=` and `volume_kms_key=` on the SDK "
+    "Transformer) for future runs.",
     reads=("TransformOutput.KmsKeyId", "TransformResources.VolumeKmsKeyId", "TransformResources.InstanceType"),
 )
 def transform_job_encryption(job: Resource, ctx: CheckContext) -> Verdict:
@@ -416,10 +459,13 @@ def transform_job_encryption(job: Resource, ctx: CheckContext) -> Verdict:
     bucket default.
     """
     types = {"TransformResources.InstanceType": get(job.config, "TransformResources.InstanceType")}
-    return _combine(job, [
-        _key_part(job, "TransformOutput.KmsKeyId", "outputs", "the output bucket's default encryption"),
-        _volume_part(job, "TransformResources.VolumeKmsKeyId", types),
-    ])
+    return _combine(
+        job,
+        [
+            _key_part(job, "TransformOutput.KmsKeyId", "outputs", "the output bucket's default encryption"),
+            _volume_part(job, "TransformResources.VolumeKmsKeyId", types),
+        ],
+    )
 
 
 def _variants(config: Any) -> list[tuple[str, Any]]:
@@ -439,8 +485,8 @@ def _capture_enabled(config: Any) -> bool:
     title="Endpoint configs encrypt hosting volumes and captured data with customer managed KMS keys",
     checklist=("CL-03",),
     remediation="Endpoint configs are immutable: create a new one with `aws sagemaker create-endpoint-config "
-                "--kms-key-id <customer-managed-key-arn> --data-capture-config KmsKeyId=<key-arn>,...`, then "
-                "`aws sagemaker update-endpoint --endpoint-config-name <new>` on every endpoint using it.",
+    "--kms-key-id <customer-managed-key-arn> --data-capture-config KmsKeyId=<key-arn>,...`, then "
+    "`aws sagemaker update-endpoint --endpoint-config-name <new>` on every endpoint using it.",
     reads=("KmsKeyId", "ProductionVariants", "DataCaptureConfig.EnableCapture", "DataCaptureConfig.KmsKeyId"),
 )
 def endpoint_config_kms_encryption(config: Resource, ctx: CheckContext) -> Verdict:
@@ -451,13 +497,24 @@ def endpoint_config_kms_encryption(config: Resource, ctx: CheckContext) -> Verdi
     serverless_only = bool(variants) and all(isinstance(get(v, "ServerlessConfig"), dict) for _, v in variants)
     parts: list[Part] = []
     if serverless_only and not is_set(get(config.config, "KmsKeyId")):
-        parts.append((True, "has only serverless variants (which cannot take a KmsKeyId)",
-                      {"KmsKeyId": "<absent>", "ProductionVariants.*.ServerlessConfig": "present"}))
+        parts.append(
+            (
+                True,
+                "has only serverless variants (which cannot take a KmsKeyId)",
+                {"KmsKeyId": "<absent>", "ProductionVariants.*.ServerlessConfig": "present"},
+            )
+        )
     else:
         parts.append(_key_part(config, "KmsKeyId", "hosting volumes", "an AWS managed key"))
     if _capture_enabled(config.config):
-        parts.append(_key_part(config, "DataCaptureConfig.KmsKeyId", "captured inference data",
-                               "the capture bucket's default encryption"))
+        parts.append(
+            _key_part(
+                config,
+                "DataCaptureConfig.KmsKeyId",
+                "captured inference data",
+                "the capture bucket's default encryption",
+            )
+        )
     return _combine(config, parts)
 
 
@@ -482,16 +539,18 @@ def _count(value: Any) -> bool:
     title="Endpoint config production variants run at least two instances",
     checklist=("PH-4",),
     remediation="Create a new endpoint config whose production variants set `InitialInstanceCount` >= 2 (and "
-                "`ManagedInstanceScaling.MinInstanceCount` >= 2 when managed scaling is on), then "
-                "`aws sagemaker update-endpoint`; SageMaker spreads instances across Availability Zones.",
+    "`ManagedInstanceScaling.MinInstanceCount` >= 2 when managed scaling is on), then "
+    "`aws sagemaker update-endpoint`; SageMaker spreads instances across Availability Zones.",
     reads=("ProductionVariants",),
 )
 def endpoint_config_instance_redundancy(config: Resource, ctx: CheckContext) -> Verdict:
     """PASS when every variant keeps at least 2 instances (or is serverless); an absent count cannot be shown >= 2."""
     variants = _variants(config.config)
     if not variants:
-        return failed(f"{config.name} has no ProductionVariants to judge.",
-                      ProductionVariants=shown(get(config.config, "ProductionVariants")))
+        return failed(
+            f"{config.name} has no ProductionVariants to judge.",
+            ProductionVariants=shown(get(config.config, "ProductionVariants")),
+        )
     evidence: dict[str, Any] = {}
     short: list[str] = []
     for path, variant in variants:
@@ -505,8 +564,7 @@ def endpoint_config_instance_redundancy(config: Resource, ctx: CheckContext) -> 
             short.append(f"variant {name} has {setting} {display(get(variant, setting))}")
     if short:
         return failed(f"{config.name} is not redundant: {'; '.join(short)} (at least 2 needed).", **evidence)
-    return passed(f"{config.name} runs every production variant on at least two instances or serverless.",
-                  **evidence)
+    return passed(f"{config.name} runs every production variant on at least two instances or serverless.", **evidence)
 
 
 @check(
@@ -516,8 +574,8 @@ def endpoint_config_instance_redundancy(config: Resource, ctx: CheckContext) -> 
     title="Endpoints capture inference requests and responses",
     checklist=("MS-3",),
     remediation="Create an endpoint config with `--data-capture-config EnableCapture=true,"
-                "InitialSamplingPercentage=<n>,DestinationS3Uri=s3://<bucket>/capture,KmsKeyId=<key-arn>,"
-                "CaptureOptions=[{CaptureMode=Input},{CaptureMode=Output}]` and run `aws sagemaker update-endpoint`.",
+    "InitialSamplingPercentage=<n>,DestinationS3Uri=s3://<bucket>/capture,KmsKeyId=<key-arn>,"
+    "CaptureOptions=[{CaptureMode=Input},{CaptureMode=Output}]` and run `aws sagemaker update-endpoint`.",
     reads=("DataCaptureConfig.EnableCapture", "DataCaptureConfig.CaptureStatus"),
 )
 def endpoint_data_capture(endpoint: Resource, ctx: CheckContext) -> Verdict:
@@ -526,14 +584,20 @@ def endpoint_data_capture(endpoint: Resource, ctx: CheckContext) -> Verdict:
     status = get(endpoint.config, "DataCaptureConfig.CaptureStatus")
     evidence = {"DataCaptureConfig.EnableCapture": shown(enabled), "DataCaptureConfig.CaptureStatus": shown(status)}
     if not is_true(enabled):
-        return failed(f"{endpoint.name} has DataCaptureConfig.EnableCapture {display(enabled)}, so inference data "
-                      "is not captured.", **evidence)
+        return failed(
+            f"{endpoint.name} has DataCaptureConfig.EnableCapture {display(enabled)}, so inference data "
+            "is not captured.",
+            **evidence,
+        )
     if status == "Stopped":
         return failed(f"{endpoint.name} has data capture enabled but CaptureStatus Stopped.", **evidence)
     if status != "Started":
         # DataCaptureConfigSummary always carries CaptureStatus (Started or Stopped): anything else is unjudgeable.
-        return failed(f"{endpoint.name} has data capture enabled but DataCaptureConfig.CaptureStatus "
-                      f"{display(status)}, not Started, so capture is not shown to run.", **evidence)
+        return failed(
+            f"{endpoint.name} has data capture enabled but DataCaptureConfig.CaptureStatus "
+            f"{display(status)}, not Started, so capture is not shown to run.",
+            **evidence,
+        )
     return passed(f"{endpoint.name} captures inference data (CaptureStatus {shown(status)}).", **evidence)
 
 
@@ -544,8 +608,8 @@ def endpoint_data_capture(endpoint: Resource, ctx: CheckContext) -> Verdict:
     title="Endpoints have an active model monitoring schedule",
     checklist=("MS-3",),
     remediation="Create a baseline and a schedule with `aws sagemaker create-monitoring-schedule` (or "
-                "`DefaultModelMonitor.create_monitoring_schedule` in the SDK) for the endpoint, and restart "
-                "stopped schedules with `aws sagemaker start-monitoring-schedule`.",
+    "`DefaultModelMonitor.create_monitoring_schedule` in the SDK) for the endpoint, and restart "
+    "stopped schedules with `aws sagemaker start-monitoring-schedule`.",
     reads=("monitors<-MonitoringScheduleStatus",),
 )
 def endpoint_monitoring_schedule(endpoint: Resource, ctx: CheckContext) -> Verdict:
@@ -562,10 +626,16 @@ def endpoint_monitoring_schedule(endpoint: Resource, ctx: CheckContext) -> Verdi
     if statuses:
         unknown = [f"{n}: {display(s)}" for n, s in statuses.items() if s not in ("Stopped", "Failed")]
         if unknown:
-            return failed(f"{endpoint.name} has no monitoring schedule known to run; MonitoringScheduleStatus "
-                          f"{', '.join(unknown)} is not Scheduled or Pending.", **evidence)
-        return failed(f"{endpoint.name} has only stopped or failed monitoring schedules "
-                      f"({', '.join(f'{n}: {s}' for n, s in statuses.items())}).", **evidence)
+            return failed(
+                f"{endpoint.name} has no monitoring schedule known to run; MonitoringScheduleStatus "
+                f"{', '.join(unknown)} is not Scheduled or Pending.",
+                **evidence,
+            )
+        return failed(
+            f"{endpoint.name} has only stopped or failed monitoring schedules "
+            f"({', '.join(f'{n}: {s}' for n, s in statuses.items())}).",
+            **evidence,
+        )
     return failed(f"{endpoint.name} has no monitoring schedule.", **evidence)
 
 
@@ -588,8 +658,8 @@ def _package_matches(ref: str, package: Resource) -> bool:
     title="Models are deployed from approved model registry packages",
     checklist=("MS-1",),
     remediation="Register the model in a model package group (`aws sagemaker create-model-package`), approve it "
-                "with `aws sagemaker update-model-package --model-approval-status Approved`, and create models "
-                "with `PrimaryContainer.ModelPackageName=<package-arn>` instead of an image and artifact URL.",
+    "with `aws sagemaker update-model-package --model-approval-status Approved`, and create models "
+    "with `PrimaryContainer.ModelPackageName=<package-arn>` instead of an image and artifact URL.",
     reads=("PrimaryContainer.ModelPackageName", "Containers", "from_model_package.ModelApprovalStatus"),
 )
 def model_from_approved_package(model: Resource, ctx: CheckContext) -> Verdict:
@@ -598,26 +668,35 @@ def model_from_approved_package(model: Resource, ctx: CheckContext) -> Verdict:
     """
     containers = _containers(model)
     if not containers:
-        return failed(f"{model.name} has no container definition to trace to a model package.",
-                      PrimaryContainer="<absent>", Containers="<absent>")
+        return failed(
+            f"{model.name} has no container definition to trace to a model package.",
+            PrimaryContainer="<absent>",
+            Containers="<absent>",
+        )
     packages = ctx.related(model, "from_model_package")
     evidence: dict[str, Any] = {}
     for path, container in containers:
         ref = get(container, "ModelPackageName")
         evidence[f"{path}.ModelPackageName"] = shown(ref)
         if not is_set(ref):
-            return failed(f"{model.name} has {path}.ModelPackageName {shown(ref)}, so it does not come from the "
-                          "model registry.", **evidence)
+            return failed(
+                f"{model.name} has {path}.ModelPackageName {shown(ref)}, so it does not come from the model registry.",
+                **evidence,
+            )
         found = [p for p in packages if _package_matches(ref, p)] or packages
         if not found:
-            return manual(f"{model.name} comes from model package {ref}, which is not in the inventory (another "
-                          "account?); attest that it is Approved.", **evidence)
+            return manual(
+                f"{model.name} comes from model package {ref}, which is not in the inventory (another "
+                "account?); attest that it is Approved.",
+                **evidence,
+            )
         statuses = {p.uid: shown(get(p.config, "ModelApprovalStatus")) for p in found}
         evidence[f"from_model_package[{ref}].ModelApprovalStatus"] = statuses
         unapproved = [s for s in statuses.values() if s != "Approved"]
         if unapproved:
-            return failed(f"{model.name} comes from model package {ref} whose ModelApprovalStatus is "
-                          f"{unapproved[0]}.", **evidence)
+            return failed(
+                f"{model.name} comes from model package {ref} whose ModelApprovalStatus is {unapproved[0]}.", **evidence
+            )
     return passed(f"{model.name} comes only from Approved model packages.", **evidence)
 
 
@@ -628,8 +707,8 @@ def model_from_approved_package(model: Resource, ctx: CheckContext) -> Verdict:
     title="SageMaker configurations hold no credentials or secrets",
     checklist=("MS-4",),
     remediation="Rotate the exposed credential now, move it to AWS Secrets Manager or SSM Parameter Store "
-                "(SecureString), read it at run time through the execution role, and recreate the model, job "
-                "or lifecycle config without the literal value.",
+    "(SecureString), read it at run time through the execution role, and recreate the model, job "
+    "or lifecycle config without the literal value.",
     reads=("<redactions>",),
 )
 def no_secrets_in_configuration(resource: Resource, ctx: CheckContext) -> Verdict:
@@ -648,8 +727,11 @@ def no_secrets_in_configuration(resource: Resource, ctx: CheckContext) -> Verdic
         marks.append(f"[REDACTED:{kind}]")
     # One marker per path reads like the stored value; several findings at one path stay a list.
     evidence = {k: v[0] if len(v) == 1 else v for k, v in evidence.items()}
-    return failed(f"{resource.name} holds {len(found)} secret-looking value(s) of kind {', '.join(sorted(kinds))} "
-                  "in its configuration (redacted before storage).", **evidence)
+    return failed(
+        f"{resource.name} holds {len(found)} secret-looking value(s) of kind {', '.join(sorted(kinds))} "
+        "in its configuration (redacted before storage).",
+        **evidence,
+    )
 
 
 @check(
@@ -659,8 +741,8 @@ def no_secrets_in_configuration(resource: Resource, ctx: CheckContext) -> Verdic
     title="AI resources and artifact buckets are in allowed regions",
     checklist=("CL-09",),
     remediation="Recreate the resource (or replicate the bucket and switch readers) in an allowed region and "
-                "delete the original; set `allowed_regions` in the cspm-ai configuration to the regions your "
-                "data residency policy permits.",
+    "delete the original; set `allowed_regions` in the cspm-ai configuration to the regions your "
+    "data residency policy permits.",
     reads=("<region>",),
 )
 def resource_in_allowed_region(resource: Resource, ctx: CheckContext) -> Verdict:

@@ -17,7 +17,7 @@ HUB = "aws.securityhub.hub"
     title="Security Hub is enabled in every scanned region",
     checklist=("CL-10",),
     remediation="Run `aws securityhub enable-security-hub --enable-default-standards --region <region>` (or from "
-                "the organization's delegated administrator) and forward findings to the central SIEM.",
+    "the organization's delegated administrator) and forward findings to the central SIEM.",
     reads=("aws.securityhub.hub.HubArn",),
 )
 def enabled(region: Resource, ctx: CheckContext) -> Verdict:
@@ -27,5 +27,7 @@ def enabled(region: Resource, ctx: CheckContext) -> Verdict:
         return failed(f"{region.name} does not have Security Hub enabled.", **{HUB: []})
     hub = hubs[0]
     arn, since = get(hub.config, "HubArn"), get(hub.config, "SubscribedAt")
-    return passed(f"{region.name} has Security Hub enabled ({shown(arn)}).",
-                  **{f"{HUB}.HubArn": shown(arn), f"{HUB}.SubscribedAt": shown(since)})
+    return passed(
+        f"{region.name} has Security Hub enabled ({shown(arn)}).",
+        **{f"{HUB}.HubArn": shown(arn), f"{HUB}.SubscribedAt": shown(since)},
+    )

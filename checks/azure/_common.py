@@ -12,10 +12,6 @@ AUDIT_GROUPS = ("audit", "alllogs")
 DESTINATIONS = ("workspaceId", "storageAccountId", "eventHubAuthorizationRuleId", "marketplacePartnerId")
 
 
-
-
-
-
 def not_an_object(doc: Any, path: str) -> str | None:
     """The first step above the leaf of `path` that is present but not an object: `get` reads the leaf
     as absent there, which must not pass for the service default."""
@@ -32,10 +28,6 @@ def not_an_object(doc: Any, path: str) -> str | None:
 def effective(value: Any, default: Any) -> Any:
     """The value the service applies: ARM omits (or returns null for) settings left at their default."""
     return default if value is ABSENT or value is None else value
-
-
-
-
 
 
 def _audit_logs(setting_doc: Any) -> list[str]:
@@ -57,8 +49,10 @@ def diagnostic_settings(resource: Resource) -> Verdict:
     to a destination. The collector always adds `diagnosticSettings` (empty when none): absent = FAIL."""
     settings = get(resource.config, "diagnosticSettings")
     if settings is ABSENT or settings is None:
-        return failed(f"{resource.name} has no diagnosticSettings recorded, so no audit log export is known.",
-                      diagnosticSettings="<absent>")
+        return failed(
+            f"{resource.name} has no diagnosticSettings recorded, so no audit log export is known.",
+            diagnosticSettings="<absent>",
+        )
     summary = []
     for item in as_list(settings):
         destinations = [d for d in DESTINATIONS if is_set(get(item, f"properties.{d}"))]
@@ -66,15 +60,19 @@ def diagnostic_settings(resource: Resource) -> Verdict:
         name = get(item, "name")
         summary.append({"name": shown(name), "destinations": destinations, "enabled_logs": logs})
         if destinations and logs:
-            return passed(f"{resource.name} sends {', '.join(logs)} logs to {', '.join(destinations)} through "
-                          f"diagnostic setting {display(name)}.", diagnosticSettings=summary)
+            return passed(
+                f"{resource.name} sends {', '.join(logs)} logs to {', '.join(destinations)} through "
+                f"diagnostic setting {display(name)}.",
+                diagnosticSettings=summary,
+            )
     if not summary:
-        return failed(f"{resource.name} has no diagnostic settings, so its audit logs are not exported.",
-                      diagnosticSettings=[])
-    return failed(f"{resource.name} has {len(summary)} diagnostic setting(s) but none sends enabled logs to a "
-                  "destination.", diagnosticSettings=summary)
-
-
+        return failed(
+            f"{resource.name} has no diagnostic settings, so its audit logs are not exported.", diagnosticSettings=[]
+        )
+    return failed(
+        f"{resource.name} has {len(summary)} diagnostic setting(s) but none sends enabled logs to a destination.",
+        diagnosticSettings=summary,
+    )
 
 
 def identity_principals(resource: Resource) -> dict[str, str]:

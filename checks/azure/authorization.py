@@ -51,9 +51,9 @@ def _role_name(assignment: Resource, ctx: CheckContext) -> tuple[str | None, dic
     title="No Owner, Contributor or User Access Administrator assignments at subscription or resource group scope",
     checklist=("CL-02",),
     remediation="Replace the assignment with a narrower one: `az role assignment create --assignee <principal> "
-                "--role \"AzureML Data Scientist\" --scope <workspace ARM id>` (or another task role on the single "
-                "AI resource), then `az role assignment delete --ids <assignment ARM id>`; use Privileged Identity "
-                "Management for the rare standing Owner need.",
+    '--role "AzureML Data Scientist" --scope <workspace ARM id>` (or another task role on the single '
+    "AI resource), then `az role assignment delete --ids <assignment ARM id>`; use Privileged Identity "
+    "Management for the rare standing Owner need.",
     reads=("properties.roleDefinitionId", "properties.scope", "assigns_role"),
 )
 def no_broad_privileged_roles(assignment: Resource, ctx: CheckContext) -> Verdict:
@@ -70,13 +70,18 @@ def no_broad_privileged_roles(assignment: Resource, ctx: CheckContext) -> Verdic
     evidence.update({"properties.principalId": shown(principal), "properties.principalType": shown(kind)})
     if role is None and not is_set(get(assignment.config, "properties.roleDefinitionId")):
         # roleDefinitionId is required: without it nothing says which role is granted.
-        return errored(f"{assignment.name} has properties.roleDefinitionId "
-                       f"{display(get(assignment.config, 'properties.roleDefinitionId'))}, so the role it grants "
-                       "cannot be judged.", **evidence)
+        return errored(
+            f"{assignment.name} has properties.roleDefinitionId "
+            f"{display(get(assignment.config, 'properties.roleDefinitionId'))}, so the role it grants "
+            "cannot be judged.",
+            **evidence,
+        )
     if role is None:
-        return passed(f"{assignment.name} grants no Owner, Contributor or User Access Administrator role.",
-                      **evidence)
+        return passed(f"{assignment.name} grants no Owner, Contributor or User Access Administrator role.", **evidence)
     if _BROAD_SCOPE.match(scope):
-        return failed(f"{assignment.name} grants {role} to {display(kind)} {display(principal)} at scope {scope}, "
-                      "broader than a single AI resource.", **evidence)
+        return failed(
+            f"{assignment.name} grants {role} to {display(kind)} {display(principal)} at scope {scope}, "
+            "broader than a single AI resource.",
+            **evidence,
+        )
     return passed(f"{assignment.name} grants {role} only on the single resource {scope}.", **evidence)

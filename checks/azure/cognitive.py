@@ -20,14 +20,19 @@ ACCOUNT = "azure.cognitive.account"
     title="Azure AI services accounts disable public network access",
     checklist=("CL-01",),
     remediation="Create a private endpoint for the account, then run `az cognitiveservices account update --name "
-                "<account> --resource-group <rg> --public-network-access Disabled` (portal: account > Networking > "
-                "Disabled).",
+    "<account> --resource-group <rg> --public-network-access Disabled` (portal: account > Networking > "
+    "Disabled).",
     reads=("properties.publicNetworkAccess",),
 )
 def account_public_network_disabled(account: Resource, ctx: CheckContext) -> Verdict:
     """PASS when properties.publicNetworkAccess is Disabled; absent = the service default, Enabled."""
-    return setting_is(account, "properties.publicNetworkAccess", "Disabled", absent_means="Enabled",
-                   consequence="the account endpoint is reachable from the internet")
+    return setting_is(
+        account,
+        "properties.publicNetworkAccess",
+        "Disabled",
+        absent_means="Enabled",
+        consequence="the account endpoint is reachable from the internet",
+    )
 
 
 @check(
@@ -37,14 +42,18 @@ def account_public_network_disabled(account: Resource, ctx: CheckContext) -> Ver
     title="Azure AI services accounts disable key (local) authentication",
     checklist=("CL-08",),
     remediation="Move callers to Microsoft Entra ID (Cognitive Services OpenAI User or Cognitive Services User "
-                "role), then run `az resource update --ids <account ARM id> --set properties.disableLocalAuth=true` "
-                "and regenerate both keys.",
+    "role), then run `az resource update --ids <account ARM id> --set properties.disableLocalAuth=true` "
+    "and regenerate both keys.",
     reads=("properties.disableLocalAuth",),
 )
 def account_local_auth_disabled(account: Resource, ctx: CheckContext) -> Verdict:
     """PASS when properties.disableLocalAuth is true; absent = false, API keys accepted."""
-    return flag_true(account, "properties.disableLocalAuth", on="only Microsoft Entra tokens are accepted",
-                     off="the account accepts its API keys")
+    return flag_true(
+        account,
+        "properties.disableLocalAuth",
+        on="only Microsoft Entra tokens are accepted",
+        off="the account accepts its API keys",
+    )
 
 
 @check(
@@ -54,9 +63,9 @@ def account_local_auth_disabled(account: Resource, ctx: CheckContext) -> Verdict
     title="Azure AI services accounts encrypt data with a customer-managed key",
     checklist=("CL-03",),
     remediation="Give the account a managed identity with get/wrapKey/unwrapKey on the key, then run `az "
-                "cognitiveservices account update --name <account> --resource-group <rg> --encryption "
-                "'{\"keySource\":\"Microsoft.KeyVault\",\"keyVaultProperties\":{\"keyName\":\"<key>\",\"keyVersion\":"
-                "\"<version>\",\"keyVaultUri\":\"https://<vault>.vault.azure.net/\"}}'`.",
+    "cognitiveservices account update --name <account> --resource-group <rg> --encryption "
+    '\'{"keySource":"Microsoft.KeyVault","keyVaultProperties":{"keyName":"<key>","keyVersion":'
+    '"<version>","keyVaultUri":"https://<vault>.vault.azure.net/"}}\'`.',
     reads=("properties.encryption.keySource", "properties.encryption.keyVaultProperties.keyName"),
 )
 def account_cmk_encryption(account: Resource, ctx: CheckContext) -> Verdict:
@@ -64,14 +73,19 @@ def account_cmk_encryption(account: Resource, ctx: CheckContext) -> Verdict:
     key) FAIL; absent = platform-managed keys."""
     source = get(account.config, "properties.encryption.keySource")
     key = get(account.config, "properties.encryption.keyVaultProperties.keyName")
-    evidence = {"properties.encryption.keySource": shown(source),
-                "properties.encryption.keyVaultProperties.keyName": shown(key)}
+    evidence = {
+        "properties.encryption.keySource": shown(source),
+        "properties.encryption.keyVaultProperties.keyName": shown(key),
+    }
     if source == "Microsoft.KeyVault":
         named = f" key {key}" if is_set(key) else " a Key Vault key"
         return passed(f"{account.name} encrypts its data with customer-managed{named}.", **evidence)
     note = " (absent means Microsoft-managed keys)" if source is ABSENT or source is None else ""
-    return failed(f"{account.name} has properties.encryption.keySource {display(source)}{note}, so its data is "
-                  "encrypted with Microsoft-managed keys.", **evidence)
+    return failed(
+        f"{account.name} has properties.encryption.keySource {display(source)}{note}, so its data is "
+        "encrypted with Microsoft-managed keys.",
+        **evidence,
+    )
 
 
 @check(
@@ -81,8 +95,8 @@ def account_cmk_encryption(account: Resource, ctx: CheckContext) -> Verdict:
     title="Azure AI services accounts send audit logs through diagnostic settings",
     checklist=("CL-05",),
     remediation="Run `az monitor diagnostic-settings create --name ai-audit --resource <account ARM id> "
-                "--workspace <Log Analytics workspace ARM id> --logs '[{\"categoryGroup\":\"audit\",\"enabled\":true}]'` "
-                "(portal: account > Diagnostic settings > Add, category group audit or allLogs).",
+    '--workspace <Log Analytics workspace ARM id> --logs \'[{"categoryGroup":"audit","enabled":true}]\'` '
+    "(portal: account > Diagnostic settings > Add, category group audit or allLogs).",
     reads=("diagnosticSettings",),
 )
 def account_diagnostic_settings(account: Resource, ctx: CheckContext) -> Verdict:

@@ -24,9 +24,9 @@ def _enabled_notifications(budget: Resource) -> list[str]:
     title="The subscription has a budget with alert notifications",
     checklist=("CL-06",),
     remediation="Create a monthly budget with alerts: `az consumption budget create --budget-name ai-monthly "
-                "--amount <limit> --category cost --time-grain monthly --start-date <YYYY-MM-01> --end-date "
-                "<YYYY-MM-DD>`, then add notifications (portal: Cost Management > Budgets > Alert conditions at "
-                "80% actual and 100% forecasted, with recipients).",
+    "--amount <limit> --category cost --time-grain monthly --start-date <YYYY-MM-01> --end-date "
+    "<YYYY-MM-DD>`, then add notifications (portal: Cost Management > Budgets > Alert conditions at "
+    "80% actual and 100% forecasted, with recipients).",
     reads=("azure.consumption.budget.properties.notifications",),
 )
 def budget_alerts(subscription: Resource, ctx: CheckContext) -> Verdict:
@@ -36,10 +36,14 @@ def budget_alerts(subscription: Resource, ctx: CheckContext) -> Verdict:
     found = {b.name: _enabled_notifications(b) for b in budgets}
     for name, enabled in found.items():
         if enabled:
-            return passed(f"{subscription.name} has budget {name} with enabled alert {enabled[0]}.",
-                          enabled_notifications=found)
+            return passed(
+                f"{subscription.name} has budget {name} with enabled alert {enabled[0]}.", enabled_notifications=found
+            )
     if not budgets:
-        return failed(f"{subscription.name} has no budget, so unexpected AI spend raises no alert.",
-                      enabled_notifications={})
-    return failed(f"{subscription.name} has {len(budgets)} budget(s) but no enabled notification, so spend raises "
-                  "no alert.", enabled_notifications=found)
+        return failed(
+            f"{subscription.name} has no budget, so unexpected AI spend raises no alert.", enabled_notifications={}
+        )
+    return failed(
+        f"{subscription.name} has {len(budgets)} budget(s) but no enabled notification, so spend raises no alert.",
+        enabled_notifications=found,
+    )

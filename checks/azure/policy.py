@@ -18,9 +18,9 @@ SUBSCRIPTION = "azure.subscription"
     title="Azure Policy assignments evaluate the subscription with enforcement on",
     checklist=("CL-12",),
     remediation="Assign an initiative such as Microsoft cloud security benchmark and the Azure Machine Learning "
-                "and Azure AI services built-ins: `az policy assignment create --name mcsb --scope "
-                "/subscriptions/<id> --policy-set-definition 1f3afdf9-d0c9-4c3d-847f-89da613e70a8 "
-                "--enforcement-mode Default`.",
+    "and Azure AI services built-ins: `az policy assignment create --name mcsb --scope "
+    "/subscriptions/<id> --policy-set-definition 1f3afdf9-d0c9-4c3d-847f-89da613e70a8 "
+    "--enforcement-mode Default`.",
     reads=("azure.policy.assignment.properties.enforcementMode",),
 )
 def assignments_monitor_compliance(subscription: Resource, ctx: CheckContext) -> Verdict:
@@ -35,11 +35,18 @@ def assignments_monitor_compliance(subscription: Resource, ctx: CheckContext) ->
         if not_an_object(assignment.config, "properties.enforcementMode") is not None:
             continue  # a mangled assignment proves nothing: "absent" must not read as Default here
         if mode is ABSENT or mode is None or mode == "Default":
-            return passed(f"{subscription.name} has policy assignment {assignment.name} with enforcementMode "
-                          f"{'Default' if mode == 'Default' else '<absent> (means Default)'}.",
-                          enforcementMode={assignment.name: shown(mode)}, assignments=len(assignments))
+            return passed(
+                f"{subscription.name} has policy assignment {assignment.name} with enforcementMode "
+                f"{'Default' if mode == 'Default' else '<absent> (means Default)'}.",
+                enforcementMode={assignment.name: shown(mode)},
+                assignments=len(assignments),
+            )
     if not assignments:
-        return failed(f"{subscription.name} has no Azure Policy assignments, so nothing evaluates its compliance.",
-                      enforcementMode={})
-    return failed(f"{subscription.name} has {len(assignments)} policy assignment(s), none with enforcementMode "
-                  "Default.", enforcementMode=modes)
+        return failed(
+            f"{subscription.name} has no Azure Policy assignments, so nothing evaluates its compliance.",
+            enforcementMode={},
+        )
+    return failed(
+        f"{subscription.name} has {len(assignments)} policy assignment(s), none with enforcementMode Default.",
+        enforcementMode=modes,
+    )

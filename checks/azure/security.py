@@ -24,8 +24,8 @@ def _plan(pricing: Resource) -> str:
     title="Defender for Cloud plans that protect AI workloads are on the Standard tier",
     checklist=("CL-10",),
     remediation="Run `az security pricing create --name <plan> --tier Standard` for each of AI, CloudPosture, "
-                "StorageAccounts, KeyVaults, Arm and Containers (portal: Defender for Cloud > Environment settings "
-                "> subscription > Defender plans), and route alerts to your SIEM with continuous export.",
+    "StorageAccounts, KeyVaults, Arm and Containers (portal: Defender for Cloud > Environment settings "
+    "> subscription > Defender plans), and route alerts to your SIEM with continuous export.",
     reads=("name", "properties.pricingTier"),
 )
 def defender_plan_enabled(pricing: Resource, ctx: CheckContext) -> Verdict:
@@ -36,12 +36,15 @@ def defender_plan_enabled(pricing: Resource, ctx: CheckContext) -> Verdict:
     tier = get(pricing.config, "properties.pricingTier")
     evidence = {"name": plan, "properties.pricingTier": shown(tier)}
     if plan not in REQUIRED_PLANS:
-        return passed(f"{pricing.name} is Defender plan {plan} (tier {display(tier)}), not required by the "
-                      "checklist.", **evidence)
+        return passed(
+            f"{pricing.name} is Defender plan {plan} (tier {display(tier)}), not required by the checklist.", **evidence
+        )
     if tier == "Standard":
         return passed(f"{pricing.name} has Defender plan {plan} on pricingTier Standard.", **evidence)
-    return failed(f"{pricing.name} has Defender plan {plan} on pricingTier {display(tier)}, so its threats go "
-                  "undetected.", **evidence)
+    return failed(
+        f"{pricing.name} has Defender plan {plan} on pricingTier {display(tier)}, so its threats go undetected.",
+        **evidence,
+    )
 
 
 @check(
@@ -51,8 +54,8 @@ def defender_plan_enabled(pricing: Resource, ctx: CheckContext) -> Verdict:
     title="Defender for AI services is enabled on the subscription",
     checklist=("CL-10",),
     remediation="Run `az security pricing create --name AI --tier Standard` (portal: Defender for Cloud > "
-                "Environment settings > subscription > Defender plans > AI services On), then enable prompt evidence "
-                "and route alerts to your SIEM.",
+    "Environment settings > subscription > Defender plans > AI services On), then enable prompt evidence "
+    "and route alerts to your SIEM.",
     reads=("azure.security.pricing[name=AI].properties.pricingTier",),
 )
 def defender_for_ai_present(subscription: Resource, ctx: CheckContext) -> Verdict:
@@ -64,7 +67,14 @@ def defender_for_ai_present(subscription: Resource, ctx: CheckContext) -> Verdic
     if any(tier == "Standard" for tier in tiers.values()):
         return passed(f"{subscription.name} has Defender for AI services on pricingTier Standard.", AI=tiers)
     if not ai:
-        return failed(f"{subscription.name} has no Defender pricing named AI among its {len(plans)} plan(s), so "
-                      "AI services threat protection is off.", AI={}, plans=sorted(_plan(p) for p in plans))
-    return failed(f"{subscription.name} has Defender for AI services on pricingTier "
-                  f"{', '.join(map(str, tiers.values()))}, not Standard.", AI=tiers)
+        return failed(
+            f"{subscription.name} has no Defender pricing named AI among its {len(plans)} plan(s), so "
+            "AI services threat protection is off.",
+            AI={},
+            plans=sorted(_plan(p) for p in plans),
+        )
+    return failed(
+        f"{subscription.name} has Defender for AI services on pricingTier "
+        f"{', '.join(map(str, tiers.values()))}, not Standard.",
+        AI=tiers,
+    )

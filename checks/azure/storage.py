@@ -17,8 +17,8 @@ MODERN_TLS = ("TLS1_2", "TLS1_3")
     title="Storage accounts require HTTPS and TLS 1.2 or later",
     checklist=("CL-04",),
     remediation="Run `az storage account update --name <account> --resource-group <rg> --min-tls-version TLS1_2 "
-                "--https-only true` (portal: account > Configuration > Secure transfer required Enabled, Minimum "
-                "TLS version 1.2).",
+    "--https-only true` (portal: account > Configuration > Secure transfer required Enabled, Minimum "
+    "TLS version 1.2).",
     reads=("properties.minimumTlsVersion", "properties.supportsHttpsTrafficOnly"),
 )
 def account_tls12_https_only(account: Resource, ctx: CheckContext) -> Verdict:

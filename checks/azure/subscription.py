@@ -15,9 +15,9 @@ SUBSCRIPTION = "azure.subscription"
     title="Incident response playbooks for AI scenarios exist and are tested",
     checklist=("CL-11",),
     remediation="Write playbooks for AI incidents (leaked endpoint keys or workspace credentials, model or training "
-                "data exfiltration, data poisoning, prompt injection or abuse of an Azure OpenAI deployment, runaway "
-                "GPU spend), automate the first steps with Microsoft Sentinel playbooks or Defender for Cloud "
-                "workflow automation, exercise them at least yearly, and keep the exercise records as evidence.",
+    "data exfiltration, data poisoning, prompt injection or abuse of an Azure OpenAI deployment, runaway "
+    "GPU spend), automate the first steps with Microsoft Sentinel playbooks or Defender for Cloud "
+    "workflow automation, exercise them at least yearly, and keep the exercise records as evidence.",
     reads=(),
 )
 def incident_response_playbooks(subscription: Resource, ctx: CheckContext) -> Verdict:

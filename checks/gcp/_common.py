@@ -41,6 +41,6 @@ def project_of(resource: Resource, ctx: CheckContext) -> Resource | None:
 def project_number(project: Resource) -> str | None:
     """The project number from the project's `name` ("projects/123456789012")."""
     name = get(project.config, "name")
-    if isinstance(name, str) and name.startswith("projects/") and name[len("projects/"):].isdigit():
-        return name[len("projects/"):]
+    if isinstance(name, str) and name.startswith("projects/") and name[len("projects/") :].isdigit():
+        return name[len("projects/") :]
     return None

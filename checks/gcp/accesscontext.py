@@ -29,9 +29,9 @@ def _psc_endpoints(project: Resource, ctx: CheckContext) -> tuple[list[str], lis
     title="Vertex AI is inside a VPC Service Controls perimeter or reached through Private Service Connect",
     checklist=("CL-07",),
     remediation="Add the project and the Vertex AI API to a perimeter: `gcloud access-context-manager perimeters "
-                "update <perimeter> --policy=<policy id> --add-resources=projects/<number> "
-                "--add-restricted-services=aiplatform.googleapis.com` (test first with `perimeters dry-run update`); "
-                "or serve every endpoint through Private Service Connect.",
+    "update <perimeter> --policy=<policy id> --add-resources=projects/<number> "
+    "--add-restricted-services=aiplatform.googleapis.com` (test first with `perimeters dry-run update`); "
+    "or serve every endpoint through Private Service Connect.",
     reads=("name", "gcp.accesscontext.perimeter:status", "gcp.vertex.endpoint:privateServiceConnectConfig"),
 )
 def vertex_in_perimeter(project: Resource, ctx: CheckContext) -> Verdict:
@@ -59,18 +59,33 @@ def vertex_in_perimeter(project: Resource, ctx: CheckContext) -> Verdict:
         else:
             partial.append({"perimeter": perimeter.name, "restrictedServices": restricted})
     if covering:
-        return passed(f"{project.name} is in service perimeter {covering[0]}, which restricts {VERTEX_API}.",
-                      projectNumber=number, perimeters=covering)
+        return passed(
+            f"{project.name} is in service perimeter {covering[0]}, which restricts {VERTEX_API}.",
+            projectNumber=number,
+            perimeters=covering,
+        )
     private, other = _psc_endpoints(project, ctx)
-    evidence = {"projectNumber": number, "perimetersWithoutVertex": partial, "pscEndpoints": private,
-                "otherEndpoints": other}
+    evidence = {
+        "projectNumber": number,
+        "perimetersWithoutVertex": partial,
+        "pscEndpoints": private,
+        "otherEndpoints": other,
+    }
     if private and not other:
-        return passed(f"{project.name} serves all {len(private)} Vertex AI endpoint(s) through Private Service "
-                      "Connect.", **evidence)
+        return passed(
+            f"{project.name} serves all {len(private)} Vertex AI endpoint(s) through Private Service Connect.",
+            **evidence,
+        )
     if blind is not None:
         raise blind
     if partial:
-        return failed(f"{project.name} is in a service perimeter that does not restrict {VERTEX_API}, and not all "
-                      "its endpoints use Private Service Connect.", **evidence)
-    return failed(f"{project.name} is in no service perimeter restricting {VERTEX_API}, and not all its Vertex AI "
-                  "endpoints use Private Service Connect.", **evidence)
+        return failed(
+            f"{project.name} is in a service perimeter that does not restrict {VERTEX_API}, and not all "
+            "its endpoints use Private Service Connect.",
+            **evidence,
+        )
+    return failed(
+        f"{project.name} is in no service perimeter restricting {VERTEX_API}, and not all its Vertex AI "
+        "endpoints use Private Service Connect.",
+        **evidence,
+    )

@@ -17,11 +17,15 @@ from cspm_ai.registry import CheckContext, check
     title="A budget with alert thresholds covers the project",
     checklist=("CL-06",),
     remediation="Run `gcloud billing budgets create --billing-account=<billing account id> --display-name=ai-monthly "
-                "--budget-amount=5000USD --filter-projects=projects/<number> --threshold-rule=percent=0.5 "
-                "--threshold-rule=percent=0.9 --threshold-rule=percent=1.0` (add `--notifications-rule-pubsub-topic` "
-                "or monitoring channels for the on-call team).",
-    reads=("name", "billingInfo.billingAccountName", "gcp.billing.budget:budgetFilter.projects",
-           "gcp.billing.budget:thresholdRules"),
+    "--budget-amount=5000USD --filter-projects=projects/<number> --threshold-rule=percent=0.5 "
+    "--threshold-rule=percent=0.9 --threshold-rule=percent=1.0` (add `--notifications-rule-pubsub-topic` "
+    "or monitoring channels for the on-call team).",
+    reads=(
+        "name",
+        "billingInfo.billingAccountName",
+        "gcp.billing.budget:budgetFilter.projects",
+        "gcp.billing.budget:thresholdRules",
+    ),
 )
 def budget_alerts(project: Resource, ctx: CheckContext) -> Verdict:
     """PASS when some gcp.billing.budget of the project's billing account (billingInfo.billingAccountName; budgets
@@ -34,22 +38,34 @@ def budget_alerts(project: Resource, ctx: CheckContext) -> Verdict:
     info = get(project.config, "billingInfo")
     account = get(info, "billingAccountName") if isinstance(info, dict) else None
     if isinstance(info, dict) and not is_set(account):
-        return passed(f"{project.name} has no billing account, so it cannot run up AI spend.",
-                      billingAccountName=shown(account))
+        return passed(
+            f"{project.name} has no billing account, so it cannot run up AI spend.", billingAccountName=shown(account)
+        )
     covering: list[dict[str, Any]] = []
     for budget in ctx.resources("gcp.billing.budget", account=account if is_set(account) else None):
         projects = as_list(get(budget.config, "budgetFilter.projects"))
         if projects and member not in projects:
             continue
         rules = as_list(get(budget.config, "thresholdRules"))
-        covering.append({"budget": budget.name, "scope": "project" if projects else "billing account",
-                         "thresholds": [get(r, "thresholdPercent", None) for r in rules]})
+        covering.append(
+            {
+                "budget": budget.name,
+                "scope": "project" if projects else "billing account",
+                "thresholds": [get(r, "thresholdPercent", None) for r in rules],
+            }
+        )
     evidence = {"projectNumber": number, "billingAccountName": shown(account), "budgets": covering}
     alerting = [c for c in covering if c["thresholds"]]
     if alerting:
-        return passed(f"{project.name} is covered by budget {alerting[0]['budget']} with "
-                      f"{len(alerting[0]['thresholds'])} alert threshold(s).", **evidence)
+        return passed(
+            f"{project.name} is covered by budget {alerting[0]['budget']} with "
+            f"{len(alerting[0]['thresholds'])} alert threshold(s).",
+            **evidence,
+        )
     if covering:
-        return failed(f"{project.name} is covered by {len(covering)} budget(s) but none has thresholdRules (absent "
-                      "means no alerts), so overspend goes unannounced.", **evidence)
+        return failed(
+            f"{project.name} is covered by {len(covering)} budget(s) but none has thresholdRules (absent "
+            "means no alerts), so overspend goes unannounced.",
+            **evidence,
+        )
     return failed(f"{project.name} is covered by no budget, so runaway AI spend raises no alert.", **evidence)

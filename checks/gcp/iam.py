@@ -20,9 +20,9 @@ BASIC_ROLES = ("roles/owner", "roles/editor")
     title="AI service accounts hold no basic roles (Owner, Editor) on the project",
     checklist=("CL-02",),
     remediation="Grant the predefined roles the workload needs (e.g. roles/aiplatform.user, "
-                "roles/storage.objectViewer on its buckets), then remove the basic role: `gcloud projects "
-                "remove-iam-policy-binding <project> --member=serviceAccount:<email> --role=roles/editor` "
-                "(and roles/owner).",
+    "roles/storage.objectViewer on its buckets), then remove the basic role: `gcloud projects "
+    "remove-iam-policy-binding <project> --member=serviceAccount:<email> --role=roles/editor` "
+    "(and roles/owner).",
     reads=("email", "gcp.project:iamPolicy.bindings"),
 )
 def no_basic_roles_for_ai_service_accounts(sa: Resource, ctx: CheckContext) -> Verdict:
@@ -32,8 +32,9 @@ def no_basic_roles_for_ai_service_accounts(sa: Resource, ctx: CheckContext) -> V
     email = get(sa.config, "email")
     project = project_of(sa, ctx)
     if project is None or not isinstance(get(project.config, "iamPolicy"), dict):
-        return manual(f"{sa.name}'s project IAM policy was not collected; review its roles by hand.",
-                      email=shown(email))
+        return manual(
+            f"{sa.name}'s project IAM policy was not collected; review its roles by hand.", email=shown(email)
+        )
     member = f"serviceAccount:{email}".lower()
     grants: list[dict[str, Any]] = []
     for binding in as_list(get(project.config, "iamPolicy.bindings")):
@@ -45,8 +46,12 @@ def no_basic_roles_for_ai_service_accounts(sa: Resource, ctx: CheckContext) -> V
                 grant["condition"] = title
             grants.append(grant)
     if grants:
-        return failed(f"{sa.name} holds {', '.join(g['role'] for g in grants)} on project {project.account}, "
-                      "far beyond what an AI workload needs.", email=shown(email), basicRoles=grants)
+        return failed(
+            f"{sa.name} holds {', '.join(g['role'] for g in grants)} on project {project.account}, "
+            "far beyond what an AI workload needs.",
+            email=shown(email),
+            basicRoles=grants,
+        )
     return passed(f"{sa.name} holds no basic role on project {project.account}.", email=shown(email), basicRoles=[])
 
 
@@ -57,18 +62,27 @@ def no_basic_roles_for_ai_service_accounts(sa: Resource, ctx: CheckContext) -> V
     title="AI service accounts have no user-managed keys",
     checklist=("CL-08",),
     remediation="Move callers to attached service accounts or Workload Identity Federation, then delete each key: "
-                "`gcloud iam service-accounts keys list --iam-account=<email> --managed-by=user` and `gcloud iam "
-                "service-accounts keys delete <key id> --iam-account=<email>`; block new ones with the org policy "
-                "constraints/iam.disableServiceAccountKeyCreation.",
+    "`gcloud iam service-accounts keys list --iam-account=<email> --managed-by=user` and `gcloud iam "
+    "service-accounts keys delete <key id> --iam-account=<email>`; block new ones with the org policy "
+    "constraints/iam.disableServiceAccountKeyCreation.",
     reads=("keys",),
 )
 def no_user_managed_keys(sa: Resource, ctx: CheckContext) -> Verdict:
     """FAIL when `keys` (the collector's list of USER_MANAGED keys) has any entry, disabled ones included (an entry
     marked keyType SYSTEM_MANAGED is ignored); absent or empty = no user-managed keys: PASS."""
     keys = [k for k in as_list(get(sa.config, "keys")) if get(k, "keyType") != "SYSTEM_MANAGED"]
-    summary = [{"key": str(get(k, "name", "")).rsplit("/", 1)[-1], "validAfterTime": shown(get(k, "validAfterTime")),
-                **({"disabled": True} if get(k, "disabled") is True else {})} for k in keys]
+    summary = [
+        {
+            "key": str(get(k, "name", "")).rsplit("/", 1)[-1],
+            "validAfterTime": shown(get(k, "validAfterTime")),
+            **({"disabled": True} if get(k, "disabled") is True else {}),
+        }
+        for k in keys
+    ]
     if summary:
-        return failed(f"{sa.name} has {len(summary)} user-managed key(s) ({', '.join(s['key'] for s in summary)}), "
-                      "long-lived credentials that can leak.", keys=summary)
+        return failed(
+            f"{sa.name} has {len(summary)} user-managed key(s) ({', '.join(s['key'] for s in summary)}), "
+            "long-lived credentials that can leak.",
+            keys=summary,
+        )
     return passed(f"{sa.name} has no user-managed keys.", keys=[])

@@ -19,9 +19,9 @@ DATA_LOGS = ("DATA_READ", "DATA_WRITE")
     title="Data Access audit logs are on for Vertex AI",
     checklist=("CL-05",),
     remediation="Add to the project IAM policy (`gcloud projects get-iam-policy <p> --format=json > policy.json`, "
-                "edit, `gcloud projects set-iam-policy <p> policy.json`) an auditConfigs entry {\"service\": "
-                "\"aiplatform.googleapis.com\", \"auditLogConfigs\": [{\"logType\": \"DATA_READ\"}, {\"logType\": "
-                "\"DATA_WRITE\"}]} (or for allServices); keep exemptedMembers empty.",
+    'edit, `gcloud projects set-iam-policy <p> policy.json`) an auditConfigs entry {"service": '
+    '"aiplatform.googleapis.com", "auditLogConfigs": [{"logType": "DATA_READ"}, {"logType": '
+    '"DATA_WRITE"}]} (or for allServices); keep exemptedMembers empty.',
     reads=("iamPolicy.auditConfigs",),
 )
 def vertex_data_access_audit_logs(project: Resource, ctx: CheckContext) -> Verdict:
@@ -46,6 +46,8 @@ def vertex_data_access_audit_logs(project: Resource, ctx: CheckContext) -> Verdi
     if not missing:
         note = f", with {sum(len(m) for m in exempted.values())} exempted member(s)" if exempted else ""
         return passed(f"{project.name} records DATA_READ and DATA_WRITE audit logs for Vertex AI{note}.", **evidence)
-    return failed(f"{project.name} does not record {' or '.join(missing)} audit logs for aiplatform.googleapis.com "
-                  "(absent auditConfigs mean Data Access logs are off), so reads of models and data leave no trail.",
-                  **evidence)
+    return failed(
+        f"{project.name} does not record {' or '.join(missing)} audit logs for aiplatform.googleapis.com "
+        "(absent auditConfigs mean Data Access logs are off), so reads of models and data leave no trail.",
+        **evidence,
+    )

@@ -33,8 +33,12 @@ def constraint_of(policy: Resource) -> str:
 
 def _enforcing(rule: Any) -> bool:
     """A rule that restricts: enforce true (boolean constraints), denyAll, or allowed/denied values (list ones)."""
-    return (get(rule, "enforce") is True or get(rule, "denyAll") is True
-            or bool(as_list(get(rule, "values.allowedValues"))) or bool(as_list(get(rule, "values.deniedValues"))))
+    return (
+        get(rule, "enforce") is True
+        or get(rule, "denyAll") is True
+        or bool(as_list(get(rule, "values.allowedValues")))
+        or bool(as_list(get(rule, "values.deniedValues")))
+    )
 
 
 @check(
@@ -44,9 +48,9 @@ def _enforcing(rule: Any) -> bool:
     title="Organization policy constraints governing AI and data are enforced on the project",
     checklist=("CL-12",),
     remediation="Enforce the constraints at the organization or folder (inherited) or on the project, e.g. `gcloud "
-                "org-policies set-policy policy.yaml` with `name: projects/<p>/policies/"
-                "iam.disableServiceAccountKeyCreation` and `spec: {rules: [{enforce: true}]}`, or "
-                "`gcloud resource-manager org-policies allow gcp.resourceLocations in:us-locations --project=<p>`.",
+    "org-policies set-policy policy.yaml` with `name: projects/<p>/policies/"
+    "iam.disableServiceAccountKeyCreation` and `spec: {rules: [{enforce: true}]}`, or "
+    "`gcloud resource-manager org-policies allow gcp.resourceLocations in:us-locations --project=<p>`.",
     reads=("gcp.orgpolicy.policy:name", "gcp.orgpolicy.policy:spec.rules"),
 )
 def ai_constraints(project: Resource, ctx: CheckContext) -> Verdict:
@@ -64,7 +68,11 @@ def ai_constraints(project: Resource, ctx: CheckContext) -> Verdict:
         (found if any(_enforcing(r) for r in rules) else unenforced).append(constraint)
     evidence = {"enforced": sorted(found), "notEnforced": sorted(unenforced)}
     if found:
-        return passed(f"{project.name} enforces {len(found)} AI and data constraint(s): {', '.join(sorted(found))}.",
-                      **evidence)
-    return failed(f"{project.name} enforces none of the organization policy constraints that govern AI and data "
-                  f"({len(unenforced)} set without an enforcing rule).", **evidence)
+        return passed(
+            f"{project.name} enforces {len(found)} AI and data constraint(s): {', '.join(sorted(found))}.", **evidence
+        )
+    return failed(
+        f"{project.name} enforces none of the organization policy constraints that govern AI and data "
+        f"({len(unenforced)} set without an enforcing rule).",
+        **evidence,
+    )

@@ -13,12 +13,11 @@ from cspm_ai.registry import CheckContext, check
     title="AI incident response playbooks exist and are exercised",
     checklist=("CL-11",),
     remediation="Write playbooks for AI incidents (leaked service account key, model or data exfiltration, prompt "
-                "abuse, runaway spend) naming owners and the gcloud steps (`gcloud iam service-accounts keys "
-                "delete`, `gcloud ai endpoints undeploy-model`), route Security Command Center findings to the "
-                "on-call channel, and rehearse them at least yearly.",
+    "abuse, runaway spend) naming owners and the gcloud steps (`gcloud iam service-accounts keys "
+    "delete`, `gcloud ai endpoints undeploy-model`), route Security Command Center findings to the "
+    "on-call channel, and rehearse them at least yearly.",
     reads=(),
 )
 def incident_response_playbooks(project: Resource, ctx: CheckContext) -> Verdict:
     """Always MANUAL: whether playbooks exist and are rehearsed is not in any API."""
-    return manual(f"{project.name} needs an attestation that AI incident response playbooks exist and were "
-                  "exercised.")
+    return manual(f"{project.name} needs an attestation that AI incident response playbooks exist and were exercised.")

@@ -129,8 +129,9 @@ class AwsEngine:
             yield
         except ClientError as exc:
             err = exc.response.get("Error", {})
-            raise _Failure(self._api_name(client, op), str(err.get("Code") or "ClientError"),
-                           str(err.get("Message") or exc)) from exc
+            raise _Failure(
+                self._api_name(client, op), str(err.get("Code") or "ClientError"), str(err.get("Message") or exc)
+            ) from exc
         except Exception as exc:  # botocore errors, and an endpoint answering nonsense: a failed read
             raise _Failure(self._api_name(client, op), type(exc).__name__, str(exc)) from exc
 
@@ -139,15 +140,15 @@ class AwsEngine:
         with self._reading(client, op):
             return getattr(client, op)(**params)
 
-    def _pages(self, service: str, region: str, op: str, params: Mapping[str, Any],
-               page_size: int | None) -> list[dict[str, Any]]:
+    def _pages(
+        self, service: str, region: str, op: str, params: Mapping[str, Any], page_size: int | None
+    ) -> list[dict[str, Any]]:
         """Every page of a call, with the largest page the API allows."""
         client = self.session.client(service, region)
         if page_size is None or not client.can_paginate(op):
             return [self._invoke(service, region, op, params)]
         with self._reading(client, op):
-            return list(client.get_paginator(op).paginate(
-                **params, PaginationConfig={"PageSize": page_size}))
+            return list(client.get_paginator(op).paginate(**params, PaginationConfig={"PageSize": page_size}))
 
     @staticmethod
     def _items(pages: Iterable[dict[str, Any]], key: str) -> list[Any]:
@@ -160,12 +161,14 @@ class AwsEngine:
                 items.append(value)
         return items
 
-    def _paginate(self, service: str, region: str, op: str, params: Mapping[str, Any],
-                  key: str, page_size: int | None) -> list[Any]:
+    def _paginate(
+        self, service: str, region: str, op: str, params: Mapping[str, Any], key: str, page_size: int | None
+    ) -> list[Any]:
         return self._items(self._pages(service, region, op, params, page_size), key)
 
-    def _list_once(self, service: str, region: str, op: str, params: Mapping[str, Any],
-                   key: str, page_size: int | None) -> list[Any]:
+    def _list_once(
+        self, service: str, region: str, op: str, params: Mapping[str, Any], key: str, page_size: int | None
+    ) -> list[Any]:
         """`_paginate`, but one call shared by every kind that reads the same answer."""
         signature = (service, region, op, repr(sorted(params.items())), page_size)
         with self._lock:
@@ -187,20 +190,24 @@ class AwsEngine:
     def _malformed(self, service: str, region: str, op: str, message: str) -> _Failure:
         return _Failure(self._api_name(self.session.client(service, region), op), "MalformedResponse", message)
 
-    def _params(self, service: str, region: str, op: str, template: Mapping[str, Any],
-                source: Mapping[str, Any], where: str) -> Any:
+    def _params(
+        self, service: str, region: str, op: str, template: Mapping[str, Any], source: Mapping[str, Any], where: str
+    ) -> Any:
         """Parameters of a follow-up call; a field the answer lacks fails that call, not the scan."""
         try:
             return render(dict(template), self._values(region, source))
         except (KeyError, IndexError, ValueError) as exc:
             raise self._malformed(service, region, op, f"{where} lacks {exc}, so the call could not be made") from exc
 
-    def _require_document(self, spec: ListSpec, region: str, summary: Mapping[str, Any] | None,
-                          document: Any) -> None:
+    def _require_document(self, spec: ListSpec, region: str, summary: Mapping[str, Any] | None, document: Any) -> None:
         """A describe answer must be an object still naming the resource its list item named."""
         if not isinstance(document, dict):
-            raise self._malformed(spec.service, region, spec.describe_op,
-                                  f"the answer is {type(document).__name__}, not the documented object")
+            raise self._malformed(
+                spec.service,
+                region,
+                spec.describe_op,
+                f"the answer is {type(document).__name__}, not the documented object",
+            )
         if summary is None:
             return
         try:
@@ -210,29 +217,37 @@ class AwsEngine:
         try:
             render(spec.uid, self._values(region, document))
         except (KeyError, IndexError, ValueError) as exc:
-            raise self._malformed(spec.service, region, spec.describe_op,
-                                  f"the answer lacks {exc}, which identifies the resource") from exc
+            raise self._malformed(
+                spec.service, region, spec.describe_op, f"the answer lacks {exc}, which identifies the resource"
+            ) from exc
 
-    def _fail(self, service: str, region: str, failure: _Failure, resource_type: str,
-              resource_uid: str | None = None) -> None:
+    def _fail(
+        self, service: str, region: str, failure: _Failure, resource_type: str, resource_uid: str | None = None
+    ) -> None:
         with self._lock:
-            self._errors.append(CollectionError(
-                provider="aws", account=self.session.account, region=region, service=service,
-                operation=failure.operation, code=failure.code, message=failure.message,
-                resource_type=resource_type, resource_uid=resource_uid,
-            ))
+            self._errors.append(
+                CollectionError(
+                    provider="aws",
+                    account=self.session.account,
+                    region=region,
+                    service=service,
+                    operation=failure.operation,
+                    code=failure.code,
+                    message=failure.message,
+                    resource_type=resource_type,
+                    resource_uid=resource_uid,
+                )
+            )
 
     def _values(self, region: str, item: Mapping[str, Any]) -> dict[str, Any]:
-        return {**item, "account": self.session.account, "region": region,
-                "partition": self.session.partition}
+        return {**item, "account": self.session.account, "region": region, "partition": self.session.partition}
 
     # -- phase one: declared kinds ---------------------------------------------------------
 
     def _list_kind(self, tasks: TaskGroup, spec: ListSpec, region: str) -> None:
         params = render(dict(spec.list_params), self._values(region, {}))
         try:
-            items = self._list_once(spec.service, region, spec.list_op, params, spec.list_key,
-                                    spec.page_size)
+            items = self._list_once(spec.service, region, spec.list_op, params, spec.list_key, spec.page_size)
         except _Failure as failure:
             if failure.code not in spec.absent_codes:
                 self._fail(spec.service, region if spec.scope == "regional" else GLOBAL, failure, spec.type)
@@ -248,8 +263,9 @@ class AwsEngine:
         if spec.describe_op:
             try:
                 listed = self._api_name(self.session.client(spec.service, region), spec.list_op)
-                params = self._params(spec.service, region, spec.describe_op, spec.describe_params, summary,
-                                      f"the {listed} item")
+                params = self._params(
+                    spec.service, region, spec.describe_op, spec.describe_params, summary, f"the {listed} item"
+                )
                 answer = self._invoke(spec.service, region, spec.describe_op, params)
                 described = get(answer, spec.describe_key) if spec.describe_key else answer
                 self._require_document(spec, region, summary if isinstance(item, dict) else None, described)
@@ -272,8 +288,9 @@ class AwsEngine:
         record.keep_all = spec.keep == "all"
         self._store(record)
 
-    def _record(self, rtype: str, service: str, where: str, call_region: str,
-                config: dict[str, Any], uid_t: str, name_t: str) -> _Record:
+    def _record(
+        self, rtype: str, service: str, where: str, call_region: str, config: dict[str, Any], uid_t: str, name_t: str
+    ) -> _Record:
         values = self._values(call_region, config)
         try:
             uid = render(uid_t, values)
@@ -287,17 +304,16 @@ class AwsEngine:
             name = uid.rsplit("/", 1)[-1]
         return _Record(type=rtype, region=where, uid=str(uid), name=str(name), config=_plain(config))
 
-    def _apply_reads(self, service: str, region: str, rtype: str, reads: Iterable[Read],
-                     record: _Record) -> None:
+    def _apply_reads(self, service: str, region: str, rtype: str, reads: Iterable[Read], record: _Record) -> None:
         for read in reads:
             if read.when is not None and not read.when(record.config):
                 continue
             try:
-                params = self._params(service, region, read.operation, read.params, record.config,
-                                      "the stored configuration")
+                params = self._params(
+                    service, region, read.operation, read.params, record.config, "the stored configuration"
+                )
                 if read.paginate:
-                    value: Any = self._paginate(service, region, read.operation, params,
-                                                read.paginate, read.page_size)
+                    value: Any = self._paginate(service, region, read.operation, params, read.paginate, read.page_size)
                 else:
                     value = _plain(self._invoke(service, region, read.operation, params))
                     if read.pick:
@@ -320,8 +336,7 @@ class AwsEngine:
             elif isinstance(value, dict):
                 record.config.update(value)
 
-    def _apply_tags(self, service: str, region: str, rtype: str, style: str | None,
-                    record: _Record) -> None:
+    def _apply_tags(self, service: str, region: str, rtype: str, style: str | None, record: _Record) -> None:
         if style == TAGS_FROM_LIST_TAGS:
             try:
                 tags = self._paginate(service, region, "list_tags", {"ResourceArn": record.uid}, "Tags", 100)
@@ -332,9 +347,7 @@ class AwsEngine:
             tags = record.config.get("Tags") or []
         else:
             return
-        record.tags = {
-            str(t.get("Key")): str(t.get("Value", "")) for t in tags if isinstance(t, dict) and "Key" in t
-        }
+        record.tags = {str(t.get("Key")): str(t.get("Value", "")) for t in tags if isinstance(t, dict) and "Key" in t}
 
     def _store(self, record: _Record) -> None:
         config, found = redact.redact(record.config)
@@ -361,8 +374,9 @@ class AwsEngine:
         if ref.target_type == "aws.s3.bucket":
             return f"arn:{part}:s3:::{value}", region, value
         if ref.target_type.startswith("aws.ec2."):
-            noun = {"aws.ec2.subnet": "subnet", "aws.ec2.security_group": "security-group",
-                    "aws.ec2.vpc": "vpc"}[ref.target_type]
+            noun = {"aws.ec2.subnet": "subnet", "aws.ec2.security_group": "security-group", "aws.ec2.vpc": "vpc"}[
+                ref.target_type
+            ]
             return f"arn:{part}:ec2:{region}:{acct}:{noun}/{value}", region, value
         if ref.target_type in ("aws.iam.role", "aws.iam.policy"):
             return value, GLOBAL, value
@@ -402,7 +416,7 @@ class AwsEngine:
             if spec.batch_param:
                 chunk = list(ids.items())
                 for start in range(0, len(chunk), spec.batch_size):
-                    tasks.submit(self._fetch_batch, spec, region, dict(chunk[start:start + spec.batch_size]))
+                    tasks.submit(self._fetch_batch, spec, region, dict(chunk[start : start + spec.batch_size]))
             else:
                 for ident, uid in ids.items():
                     tasks.submit(self._fetch_one, spec, region, ident, uid)
@@ -411,8 +425,9 @@ class AwsEngine:
 
     def _fetch_batch(self, spec: ReferencedSpec, region: str, ids: dict[str, str]) -> None:
         try:
-            found = self._paginate(spec.service, region, spec.describe_op,
-                                   {spec.batch_param: list(ids)}, spec.result_key or "", None)
+            found = self._paginate(
+                spec.service, region, spec.describe_op, {spec.batch_param: list(ids)}, spec.result_key or "", None
+            )
         except _Failure as failure:
             if failure.code.endswith(".NotFound") and len(ids) > 1:
                 # One deleted id fails the whole batch; ask for each so the rest are still seen.
@@ -425,8 +440,12 @@ class AwsEngine:
             return
         for item in found:
             if not isinstance(item, dict):
-                failure = self._malformed(spec.service, region, spec.describe_op,
-                                          f"an item of the answer is {type(item).__name__}, not an object")
+                failure = self._malformed(
+                    spec.service,
+                    region,
+                    spec.describe_op,
+                    f"an item of the answer is {type(item).__name__}, not an object",
+                )
                 for uid in ids.values():
                     self._fail(spec.service, region, failure, spec.type, uid)
                 return
@@ -443,9 +462,18 @@ class AwsEngine:
             return
         body = get(answer, spec.result_key) if spec.result_key else answer
         if not isinstance(body, dict):
-            self._fail(spec.service, region, self._malformed(
-                spec.service, region, spec.describe_op,
-                f"the answer is {type(body).__name__}, not the documented object"), spec.type, uid)
+            self._fail(
+                spec.service,
+                region,
+                self._malformed(
+                    spec.service,
+                    region,
+                    spec.describe_op,
+                    f"the answer is {type(body).__name__}, not the documented object",
+                ),
+                spec.type,
+                uid,
+            )
             return
         config = {spec.id_param: ident, **_plain(body)} if not spec.result_key else _plain(body)
         record = self._finish_referenced(spec, region, config)
@@ -490,18 +518,34 @@ class AwsEngine:
 
     def _scopes(self) -> list[Resource]:
         acct, part = self.session.account, self.session.partition
-        scopes = [Resource(
-            provider="aws", account=acct, region=GLOBAL, type="aws.account",
-            uid=f"arn:{part}:iam::{acct}:root", name=acct,
-            config={"AccountId": acct, "Partition": part, "Identity": self.session.identity,
-                    "Regions": list(self.regions)},
-        )]
+        scopes = [
+            Resource(
+                provider="aws",
+                account=acct,
+                region=GLOBAL,
+                type="aws.account",
+                uid=f"arn:{part}:iam::{acct}:root",
+                name=acct,
+                config={
+                    "AccountId": acct,
+                    "Partition": part,
+                    "Identity": self.session.identity,
+                    "Regions": list(self.regions),
+                },
+            )
+        ]
         for region in self.regions:
-            scopes.append(Resource(
-                provider="aws", account=acct, region=region, type="aws.region",
-                uid=f"arn:{part}:ec2:{region}:{acct}:region/{region}", name=region,
-                config={"RegionName": region, "AccountId": acct},
-            ))
+            scopes.append(
+                Resource(
+                    provider="aws",
+                    account=acct,
+                    region=region,
+                    type="aws.region",
+                    uid=f"arn:{part}:ec2:{region}:{acct}:region/{region}",
+                    name=region,
+                    config={"RegionName": region, "AccountId": acct},
+                )
+            )
         return scopes
 
     def collect(self, progress: ProgressCallback | None = None) -> CollectionResult:
@@ -509,19 +553,28 @@ class AwsEngine:
         global_region = GLOBAL_REGION.get(self.session.partition, "us-east-1")
         with TaskGroup(self.workers, progress) as tasks:
             for spec in LIST_SPECS:
-                for region in (self.regions if spec.scope == "regional" else (global_region,)):
+                for region in self.regions if spec.scope == "regional" else (global_region,):
                     tasks.submit(self._list_kind, tasks, spec, region)
             tasks.wait()
             while self._fetch_round(tasks):
                 pass
         relations, kept = self._relations()
         resources = self._scopes() + [
-            Resource(provider="aws", account=self.session.account, region=rec.region, type=rec.type,
-                     uid=rec.uid, name=rec.name, config=rec.config, tags=rec.tags,
-                     redactions=rec.redactions)
-            for uid, rec in sorted(self._records.items()) if uid in kept
+            Resource(
+                provider="aws",
+                account=self.session.account,
+                region=rec.region,
+                type=rec.type,
+                uid=rec.uid,
+                name=rec.name,
+                config=rec.config,
+                tags=rec.tags,
+                redactions=rec.redactions,
+            )
+            for uid, rec in sorted(self._records.items())
+            if uid in kept
         ]
-        scope = Scope(provider="aws", account=self.session.account, regions=self.regions,
-                      identity=self.session.identity)
-        return CollectionResult(resources=resources, relations=relations, errors=list(self._errors),
-                                scopes=[scope])
+        scope = Scope(
+            provider="aws", account=self.session.account, regions=self.regions, identity=self.session.identity
+        )
+        return CollectionResult(resources=resources, relations=relations, errors=list(self._errors), scopes=[scope])

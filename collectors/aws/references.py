@@ -33,14 +33,17 @@ class Rule:
 
     def applies_to(self, source_type: str) -> bool:
         sources = self.sources if self.sources is not None else frozenset({_SAGEMAKER + "*"})
-        return any(source_type.startswith(s[:-1]) if s.endswith("*") else source_type == s
-                   for s in sources)
+        return any(source_type.startswith(s[:-1]) if s.endswith("*") else source_type == s for s in sources)
 
 
-def _rule(kind: str, target: str, *keys: str, sources: set[str] | None = None,
-          pattern: str | None = None) -> Rule:
-    return Rule(kind, target, frozenset(keys), re.compile(pattern) if pattern else None,
-                frozenset(sources) if sources is not None else None)
+def _rule(kind: str, target: str, *keys: str, sources: set[str] | None = None, pattern: str | None = None) -> Rule:
+    return Rule(
+        kind,
+        target,
+        frozenset(keys),
+        re.compile(pattern) if pattern else None,
+        frozenset(sources) if sources is not None else None,
+    )
 
 
 _ROLE_ARN = r"^(arn:aws[a-z-]*:iam::\d{12}:role/.+)$"
@@ -51,25 +54,37 @@ RULES: tuple[Rule, ...] = (
     _rule("in_subnet", "aws.ec2.subnet", "SubnetId", "Subnets", "SubnetIds"),
     _rule("in_security_group", "aws.ec2.security_group", "SecurityGroupIds", "SecurityGroups"),
     # A VPC hosts AI resources directly (domains) or through their subnets and security groups.
-    _rule("in_vpc", "aws.ec2.vpc", "VpcId",
-          sources={_SAGEMAKER + "*", "aws.ec2.subnet", "aws.ec2.security_group"}),
+    _rule("in_vpc", "aws.ec2.vpc", "VpcId", sources={_SAGEMAKER + "*", "aws.ec2.subnet", "aws.ec2.security_group"}),
     _rule("uses_bucket", "aws.s3.bucket", pattern=r"^s3://([^/]+)"),
-    _rule("uses_lifecycle_config", "aws.sagemaker.notebook_lifecycle_config",
-          "NotebookInstanceLifecycleConfigName", sources={"aws.sagemaker.notebook_instance"}),
-    _rule("uses_model", "aws.sagemaker.model", "ModelName",
-          sources={"aws.sagemaker.endpoint_config", "aws.sagemaker.transform_job"}),
-    _rule("uses_endpoint_config", "aws.sagemaker.endpoint_config", "EndpointConfigName",
-          sources={"aws.sagemaker.endpoint"}),
-    _rule("monitors", "aws.sagemaker.endpoint", "EndpointName",
-          sources={"aws.sagemaker.monitoring_schedule"}),
-    _rule("from_model_package", "aws.sagemaker.model_package", "ModelPackageName",
-          sources={"aws.sagemaker.model"}),
-    _rule("in_model_package_group", "aws.sagemaker.model_package_group", "ModelPackageGroupName",
-          sources={"aws.sagemaker.model_package"}),
+    _rule(
+        "uses_lifecycle_config",
+        "aws.sagemaker.notebook_lifecycle_config",
+        "NotebookInstanceLifecycleConfigName",
+        sources={"aws.sagemaker.notebook_instance"},
+    ),
+    _rule(
+        "uses_model",
+        "aws.sagemaker.model",
+        "ModelName",
+        sources={"aws.sagemaker.endpoint_config", "aws.sagemaker.transform_job"},
+    ),
+    _rule(
+        "uses_endpoint_config",
+        "aws.sagemaker.endpoint_config",
+        "EndpointConfigName",
+        sources={"aws.sagemaker.endpoint"},
+    ),
+    _rule("monitors", "aws.sagemaker.endpoint", "EndpointName", sources={"aws.sagemaker.monitoring_schedule"}),
+    _rule("from_model_package", "aws.sagemaker.model_package", "ModelPackageName", sources={"aws.sagemaker.model"}),
+    _rule(
+        "in_model_package_group",
+        "aws.sagemaker.model_package_group",
+        "ModelPackageGroupName",
+        sources={"aws.sagemaker.model_package"},
+    ),
     _rule("in_domain", "aws.sagemaker.domain", "DomainId", sources={"aws.sagemaker.user_profile"}),
     # IAM principals and their managed policies and groups (GetAccountAuthorizationDetails shapes).
-    _rule("attached_policy", "aws.iam.policy", "PolicyArn",
-          sources={"aws.iam.role", "aws.iam.user", "aws.iam.group"}),
+    _rule("attached_policy", "aws.iam.policy", "PolicyArn", sources={"aws.iam.role", "aws.iam.user", "aws.iam.group"}),
     _rule("member_of", "aws.iam.group", "GroupList", sources={"aws.iam.user"}),
 )
 

@@ -44,13 +44,16 @@ def client_config(pool_size: int) -> Config:
 class AwsSession:
     """One account's credentials and identity, handing out one client per (service, region)."""
 
-    def __init__(self, profile: str | None = None, pool_size: int = 32,
-                 boto_session: boto3.Session | None = None) -> None:
+    def __init__(
+        self, profile: str | None = None, pool_size: int = 32, boto_session: boto3.Session | None = None
+    ) -> None:
         try:
             self._boto = boto_session or boto3.Session(profile_name=profile)
         except ProfileNotFound as exc:
-            raise ConfigError(f"AWS profile {profile!r} was not found.",
-                              "List profiles with `aws configure list-profiles`, or omit --profile.") from exc
+            raise ConfigError(
+                f"AWS profile {profile!r} was not found.",
+                "List profiles with `aws configure list-profiles`, or omit --profile.",
+            ) from exc
         self._config = client_config(pool_size)
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -86,11 +89,13 @@ class AwsSession:
             ) from exc
         except (BotoConnectionError, HTTPClientError) as exc:
             # Timeouts and resets (after botocore's retries) are the network, not the credentials.
-            raise CspmError(f"Cannot reach AWS STS: {exc}.",
-                            "Check the network, a proxy, or AWS_ENDPOINT_URL.") from exc
+            raise CspmError(
+                f"Cannot reach AWS STS: {exc}.", "Check the network, a proxy, or AWS_ENDPOINT_URL."
+            ) from exc
         except (NoRegionError, BotoCoreError) as exc:
-            raise CredentialsError(f"AWS credentials could not be used: {exc}.",
-                                   "Check the profile's configuration.") from exc
+            raise CredentialsError(
+                f"AWS credentials could not be used: {exc}.", "Check the profile's configuration."
+            ) from exc
         arn = answer["Arn"]
         self.account = answer["Account"]
         self.partition = arn.split(":")[1] if arn.startswith("arn:") else "aws"
@@ -113,8 +118,11 @@ class AwsSession:
 
     def check_region_names(self, requested: Sequence[str]) -> None:
         """Reject a region no partition knows, before any call is made: a typo is not a network problem."""
-        known = {r for p in self._boto.get_available_partitions()
-                 for r in self._boto.get_available_regions("sagemaker", partition_name=p)}
+        known = {
+            r
+            for p in self._boto.get_available_partitions()
+            for r in self._boto.get_available_regions("sagemaker", partition_name=p)
+        }
         self._reject([r for r in requested if r not in known])
 
     @staticmethod

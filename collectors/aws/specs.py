@@ -79,9 +79,17 @@ class ReferencedSpec:
     region_of: Callable[[dict[str, Any]], str] | None = None
 
 
-def _sagemaker(kind: str, noun: str, list_key: str, *, name_field: str | None = None,
-               arn_field: str | None = None, list_params: Mapping[str, Any] | None = None,
-               id_field: str | None = None, describe_param: str | None = None) -> ListSpec:
+def _sagemaker(
+    kind: str,
+    noun: str,
+    list_key: str,
+    *,
+    name_field: str | None = None,
+    arn_field: str | None = None,
+    list_params: Mapping[str, Any] | None = None,
+    id_field: str | None = None,
+    describe_param: str | None = None,
+) -> ListSpec:
     """SageMaker kinds follow one naming pattern: List<Noun>s / Describe<Noun> / <Noun>Name / <Noun>Arn."""
     name_field = name_field or f"{noun}Name"
     arn_field = arn_field or f"{noun}Arn"
@@ -106,11 +114,16 @@ SAGEMAKER: tuple[ListSpec, ...] = (
     _sagemaker("notebook_instance", "NotebookInstance", "NotebookInstances"),
     _sagemaker("domain", "Domain", "Domains", id_field="DomainId", arn_field="DomainArn"),
     ListSpec(
-        type="aws.sagemaker.user_profile", service="sagemaker", scope="regional",
-        list_op="list_user_profiles", list_key="UserProfiles",
+        type="aws.sagemaker.user_profile",
+        service="sagemaker",
+        scope="regional",
+        list_op="list_user_profiles",
+        list_key="UserProfiles",
         describe_op="describe_user_profile",
         describe_params={"DomainId": "{DomainId}", "UserProfileName": "{UserProfileName}"},
-        uid="{UserProfileArn}", name="{UserProfileName}", tags=TAGS_FROM_LIST_TAGS,
+        uid="{UserProfileArn}",
+        name="{UserProfileName}",
+        tags=TAGS_FROM_LIST_TAGS,
     ),
     _sagemaker("model", "Model", "Models"),
     _sagemaker("endpoint_config", "EndpointConfig", "EndpointConfigs"),
@@ -120,63 +133,109 @@ SAGEMAKER: tuple[ListSpec, ...] = (
     _sagemaker("transform_job", "TransformJob", "TransformJobSummaries"),
     _sagemaker("model_package_group", "ModelPackageGroup", "ModelPackageGroupSummaryList"),
     # Versioned packages live in groups; "Both" lists them with unversioned ones in one pass.
-    _sagemaker("model_package", "ModelPackage", "ModelPackageSummaryList",
-               list_params={"ModelPackageType": "Both"}, id_field="ModelPackageArn",
-               describe_param="ModelPackageName"),
+    _sagemaker(
+        "model_package",
+        "ModelPackage",
+        "ModelPackageSummaryList",
+        list_params={"ModelPackageType": "Both"},
+        id_field="ModelPackageArn",
+        describe_param="ModelPackageName",
+    ),
     _sagemaker("monitoring_schedule", "MonitoringSchedule", "MonitoringScheduleSummaries"),
     _sagemaker("feature_group", "FeatureGroup", "FeatureGroupSummaries"),
 )
 
 ACCOUNT_SERVICES: tuple[ListSpec, ...] = (
     ListSpec(
-        type="aws.cloudtrail.trail", service="cloudtrail", scope="regional",
+        type="aws.cloudtrail.trail",
+        service="cloudtrail",
+        scope="regional",
         # Without shadow trails each trail is listed once, in its home region.
-        list_op="describe_trails", list_key="trailList", list_params={"includeShadowTrails": False},
-        page_size=None, uid="{TrailARN}", name="{Name}",
+        list_op="describe_trails",
+        list_key="trailList",
+        list_params={"includeShadowTrails": False},
+        page_size=None,
+        uid="{TrailARN}",
+        name="{Name}",
         reads=(
             Read("get_trail_status", {"Name": "{TrailARN}"}, into="Status"),
             Read("get_event_selectors", {"TrailName": "{TrailARN}"}),
         ),
     ),
     ListSpec(
-        type="aws.guardduty.detector", service="guardduty", scope="regional",
-        list_op="list_detectors", list_key="DetectorIds", page_size=50, item_key="DetectorId",
-        describe_op="get_detector", describe_params={"DetectorId": "{item}"},
-        uid="arn:{partition}:guardduty:{region}:{account}:detector/{DetectorId}", name="{DetectorId}",
+        type="aws.guardduty.detector",
+        service="guardduty",
+        scope="regional",
+        list_op="list_detectors",
+        list_key="DetectorIds",
+        page_size=50,
+        item_key="DetectorId",
+        describe_op="get_detector",
+        describe_params={"DetectorId": "{item}"},
+        uid="arn:{partition}:guardduty:{region}:{account}:detector/{DetectorId}",
+        name="{DetectorId}",
     ),
     ListSpec(
-        type="aws.securityhub.hub", service="securityhub", scope="regional",
-        list_op="describe_hub", list_key="", page_size=None,
-        uid="{HubArn}", name="{HubArn}",
+        type="aws.securityhub.hub",
+        service="securityhub",
+        scope="regional",
+        list_op="describe_hub",
+        list_key="",
+        page_size=None,
+        uid="{HubArn}",
+        name="{HubArn}",
         # Security Hub answers "not subscribed" when it is simply off.
         absent_codes=frozenset({"InvalidAccessException", "ResourceNotFoundException"}),
     ),
     ListSpec(
-        type="aws.config.recorder", service="config", scope="regional",
-        list_op="describe_configuration_recorders", list_key="ConfigurationRecorders", page_size=None,
-        uid="arn:{partition}:config:{region}:{account}:config-recorder/{name}", name="{name}",
+        type="aws.config.recorder",
+        service="config",
+        scope="regional",
+        list_op="describe_configuration_recorders",
+        list_key="ConfigurationRecorders",
+        page_size=None,
+        uid="arn:{partition}:config:{region}:{account}:config-recorder/{name}",
+        name="{name}",
         reads=(
-            Read("describe_configuration_recorder_status",
-                 {"ConfigurationRecorderNames": ["{name}"]}, into="Status",
-                 pick="ConfigurationRecordersStatus.0"),
+            Read(
+                "describe_configuration_recorder_status",
+                {"ConfigurationRecorderNames": ["{name}"]},
+                into="Status",
+                pick="ConfigurationRecordersStatus.0",
+            ),
         ),
     ),
     ListSpec(
-        type="aws.budgets.budget", service="budgets", scope="global",
-        list_op="describe_budgets", list_key="Budgets", list_params={"AccountId": "{account}"},
-        uid="arn:{partition}:budgets::{account}:budget/{BudgetName}", name="{BudgetName}",
+        type="aws.budgets.budget",
+        service="budgets",
+        scope="global",
+        list_op="describe_budgets",
+        list_key="Budgets",
+        list_params={"AccountId": "{account}"},
+        uid="arn:{partition}:budgets::{account}:budget/{BudgetName}",
+        name="{BudgetName}",
         reads=(
-            Read("describe_notifications_for_budget",
-                 {"AccountId": "{account}", "BudgetName": "{BudgetName}"},
-                 into="Notifications", paginate="Notifications", page_size=100),
+            Read(
+                "describe_notifications_for_budget",
+                {"AccountId": "{account}", "BudgetName": "{BudgetName}"},
+                into="Notifications",
+                paginate="Notifications",
+                page_size=100,
+            ),
         ),
     ),
     ListSpec(
-        type="aws.ce.anomaly_monitor", service="ce", scope="global",
-        list_op="get_anomaly_monitors", list_key="AnomalyMonitors", page_size=100,
-        uid="{MonitorArn}", name="{MonitorName}",
+        type="aws.ce.anomaly_monitor",
+        service="ce",
+        scope="global",
+        list_op="get_anomaly_monitors",
+        list_key="AnomalyMonitors",
+        page_size=100,
+        uid="{MonitorArn}",
+        name="{MonitorName}",
     ),
 )
+
 
 def _default_policy_document(policy: dict[str, Any]) -> dict[str, Any]:
     versions = policy.get("PolicyVersionList") or []
@@ -186,10 +245,7 @@ def _default_policy_document(policy: dict[str, Any]) -> dict[str, Any]:
 
 def _mask_access_keys(user: dict[str, Any]) -> dict[str, Any]:
     # A key id is not a secret, but it is the half an attacker needs first: keep the tail only.
-    keys = [
-        {**k, "AccessKeyId": "*" * 16 + str(k.get("AccessKeyId", ""))[-4:]}
-        for k in user.get("AccessKeys") or []
-    ]
+    keys = [{**k, "AccessKeyId": "*" * 16 + str(k.get("AccessKeyId", ""))[-4:]} for k in user.get("AccessKeys") or []]
     return {**user, "AccessKeys": keys}
 
 
@@ -199,36 +255,69 @@ _AUTH_DETAILS = {"Filter": ["User", "Role", "Group", "LocalManagedPolicy", "AWSM
 
 IAM: tuple[ListSpec, ...] = (
     ListSpec(
-        type="aws.iam.role", service="iam", scope="global",
-        list_op="get_account_authorization_details", list_key="RoleDetailList",
-        list_params=_AUTH_DETAILS, page_size=1000, uid="{Arn}", name="{RoleName}",
-        tags=TAGS_FROM_CONFIG, keep="referenced",
-    ),
-    ListSpec(
-        type="aws.iam.user", service="iam", scope="global",
-        list_op="get_account_authorization_details", list_key="UserDetailList",
-        list_params=_AUTH_DETAILS, page_size=1000, uid="{Arn}", name="{UserName}",
-        tags=TAGS_FROM_CONFIG, derive=_mask_access_keys,
-        reads=(
-            Read("list_access_keys", {"UserName": "{UserName}"}, into="AccessKeys",
-                 paginate="AccessKeyMetadata", page_size=1000),
-        ),
-    ),
-    ListSpec(
-        type="aws.iam.group", service="iam", scope="global",
-        list_op="get_account_authorization_details", list_key="GroupDetailList",
-        list_params=_AUTH_DETAILS, page_size=1000, uid="{Arn}", name="{GroupName}",
+        type="aws.iam.role",
+        service="iam",
+        scope="global",
+        list_op="get_account_authorization_details",
+        list_key="RoleDetailList",
+        list_params=_AUTH_DETAILS,
+        page_size=1000,
+        uid="{Arn}",
+        name="{RoleName}",
+        tags=TAGS_FROM_CONFIG,
         keep="referenced",
     ),
     ListSpec(
-        type="aws.iam.policy", service="iam", scope="global",
-        list_op="get_account_authorization_details", list_key="Policies",
-        list_params=_AUTH_DETAILS, page_size=1000, uid="{Arn}", name="{PolicyName}",
-        keep="referenced", derive=_default_policy_document,
+        type="aws.iam.user",
+        service="iam",
+        scope="global",
+        list_op="get_account_authorization_details",
+        list_key="UserDetailList",
+        list_params=_AUTH_DETAILS,
+        page_size=1000,
+        uid="{Arn}",
+        name="{UserName}",
+        tags=TAGS_FROM_CONFIG,
+        derive=_mask_access_keys,
+        reads=(
+            Read(
+                "list_access_keys",
+                {"UserName": "{UserName}"},
+                into="AccessKeys",
+                paginate="AccessKeyMetadata",
+                page_size=1000,
+            ),
+        ),
+    ),
+    ListSpec(
+        type="aws.iam.group",
+        service="iam",
+        scope="global",
+        list_op="get_account_authorization_details",
+        list_key="GroupDetailList",
+        list_params=_AUTH_DETAILS,
+        page_size=1000,
+        uid="{Arn}",
+        name="{GroupName}",
+        keep="referenced",
+    ),
+    ListSpec(
+        type="aws.iam.policy",
+        service="iam",
+        scope="global",
+        list_op="get_account_authorization_details",
+        list_key="Policies",
+        list_params=_AUTH_DETAILS,
+        page_size=1000,
+        uid="{Arn}",
+        name="{PolicyName}",
+        keep="referenced",
+        derive=_default_policy_document,
     ),
 )
 
 LIST_SPECS: tuple[ListSpec, ...] = SAGEMAKER + ACCOUNT_SERVICES + IAM
+
 
 def _bucket_region(constraint: str | None) -> str:
     # GetBucketLocation answers None for us-east-1 and the legacy "EU" for eu-west-1.
@@ -239,66 +328,131 @@ def _customer_symmetric(key: Mapping[str, Any]) -> bool:
     # Only customer managed symmetric keys have a rotation status to ask for.
     return key.get("KeyManager") == "CUSTOMER" and key.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
 
+
 REFERENCED: Mapping[str, ReferencedSpec] = {
     spec.type: spec
     for spec in (
         ReferencedSpec(
-            type="aws.kms.key", service="kms", describe_op="describe_key", id_param="KeyId",
-            result_key="KeyMetadata", uid="{Arn}", name="{KeyId}",
+            type="aws.kms.key",
+            service="kms",
+            describe_op="describe_key",
+            id_param="KeyId",
+            result_key="KeyMetadata",
+            uid="{Arn}",
+            name="{KeyId}",
             reads=(
                 Read("get_key_rotation_status", {"KeyId": "{Arn}"}, when=_customer_symmetric),
-                Read("get_key_policy", {"KeyId": "{Arn}", "PolicyName": "default"}, into="Policy",
-                     pick="Policy", parse_json=True),
+                Read(
+                    "get_key_policy",
+                    {"KeyId": "{Arn}", "PolicyName": "default"},
+                    into="Policy",
+                    pick="Policy",
+                    parse_json=True,
+                ),
             ),
         ),
         ReferencedSpec(
-            type="aws.ec2.subnet", service="ec2", describe_op="describe_subnets", id_param="SubnetIds",
-            result_key="Subnets", batch_param="SubnetIds", id_is_list=True,
-            uid="arn:{partition}:ec2:{region}:{account}:subnet/{SubnetId}", name="{SubnetId}",
+            type="aws.ec2.subnet",
+            service="ec2",
+            describe_op="describe_subnets",
+            id_param="SubnetIds",
+            result_key="Subnets",
+            batch_param="SubnetIds",
+            id_is_list=True,
+            uid="arn:{partition}:ec2:{region}:{account}:subnet/{SubnetId}",
+            name="{SubnetId}",
             tags=TAGS_FROM_CONFIG,
         ),
         ReferencedSpec(
-            type="aws.ec2.security_group", service="ec2", describe_op="describe_security_groups",
-            id_param="GroupIds", result_key="SecurityGroups", batch_param="GroupIds", id_is_list=True,
-            uid="arn:{partition}:ec2:{region}:{account}:security-group/{GroupId}", name="{GroupId}",
+            type="aws.ec2.security_group",
+            service="ec2",
+            describe_op="describe_security_groups",
+            id_param="GroupIds",
+            result_key="SecurityGroups",
+            batch_param="GroupIds",
+            id_is_list=True,
+            uid="arn:{partition}:ec2:{region}:{account}:security-group/{GroupId}",
+            name="{GroupId}",
             tags=TAGS_FROM_CONFIG,
         ),
         ReferencedSpec(
-            type="aws.ec2.vpc", service="ec2", describe_op="describe_vpcs", id_param="VpcIds",
-            result_key="Vpcs", batch_param="VpcIds", id_is_list=True,
-            uid="arn:{partition}:ec2:{region}:{account}:vpc/{VpcId}", name="{VpcId}",
+            type="aws.ec2.vpc",
+            service="ec2",
+            describe_op="describe_vpcs",
+            id_param="VpcIds",
+            result_key="Vpcs",
+            batch_param="VpcIds",
+            id_is_list=True,
+            uid="arn:{partition}:ec2:{region}:{account}:vpc/{VpcId}",
+            name="{VpcId}",
             tags=TAGS_FROM_CONFIG,
             reads=(
-                Read("describe_vpc_endpoints", {"Filters": [{"Name": "vpc-id", "Values": ["{VpcId}"]}]},
-                     into="VpcEndpoints",
-                     paginate="VpcEndpoints", page_size=1000),
+                Read(
+                    "describe_vpc_endpoints",
+                    {"Filters": [{"Name": "vpc-id", "Values": ["{VpcId}"]}]},
+                    into="VpcEndpoints",
+                    paginate="VpcEndpoints",
+                    page_size=1000,
+                ),
             ),
         ),
         ReferencedSpec(
-            type="aws.sagemaker.notebook_lifecycle_config", service="sagemaker",
+            type="aws.sagemaker.notebook_lifecycle_config",
+            service="sagemaker",
             describe_op="describe_notebook_instance_lifecycle_config",
-            id_param="NotebookInstanceLifecycleConfigName", result_key=None,
-            uid="{NotebookInstanceLifecycleConfigArn}", name="{NotebookInstanceLifecycleConfigName}",
+            id_param="NotebookInstanceLifecycleConfigName",
+            result_key=None,
+            uid="{NotebookInstanceLifecycleConfigArn}",
+            name="{NotebookInstanceLifecycleConfigName}",
         ),
         ReferencedSpec(
-            type="aws.s3.bucket", service="s3", describe_op="get_bucket_location", id_param="Bucket",
-            result_key=None, uid="arn:{partition}:s3:::{Bucket}", name="{Bucket}",
-            tags=TAGS_FROM_CONFIG, region_of=lambda cfg: _bucket_region(cfg.get("LocationConstraint")),
+            type="aws.s3.bucket",
+            service="s3",
+            describe_op="get_bucket_location",
+            id_param="Bucket",
+            result_key=None,
+            uid="arn:{partition}:s3:::{Bucket}",
+            name="{Bucket}",
+            tags=TAGS_FROM_CONFIG,
+            region_of=lambda cfg: _bucket_region(cfg.get("LocationConstraint")),
             reads=(
-                Read("get_bucket_encryption", {"Bucket": "{Bucket}"},
-                     pick="ServerSideEncryptionConfiguration", into="ServerSideEncryptionConfiguration",
-                     absent_codes=frozenset({"ServerSideEncryptionConfigurationNotFoundError"})),
-                Read("get_bucket_policy", {"Bucket": "{Bucket}"}, into="Policy", pick="Policy",
-                     parse_json=True, absent_codes=frozenset({"NoSuchBucketPolicy"})),
+                Read(
+                    "get_bucket_encryption",
+                    {"Bucket": "{Bucket}"},
+                    pick="ServerSideEncryptionConfiguration",
+                    into="ServerSideEncryptionConfiguration",
+                    absent_codes=frozenset({"ServerSideEncryptionConfigurationNotFoundError"}),
+                ),
+                Read(
+                    "get_bucket_policy",
+                    {"Bucket": "{Bucket}"},
+                    into="Policy",
+                    pick="Policy",
+                    parse_json=True,
+                    absent_codes=frozenset({"NoSuchBucketPolicy"}),
+                ),
                 Read("get_bucket_versioning", {"Bucket": "{Bucket}"}, into="Versioning"),
-                Read("get_bucket_replication", {"Bucket": "{Bucket}"}, into="ReplicationConfiguration",
-                     pick="ReplicationConfiguration",
-                     absent_codes=frozenset({"ReplicationConfigurationNotFoundError"})),
-                Read("get_public_access_block", {"Bucket": "{Bucket}"},
-                     into="PublicAccessBlockConfiguration", pick="PublicAccessBlockConfiguration",
-                     absent_codes=frozenset({"NoSuchPublicAccessBlockConfiguration"})),
-                Read("get_bucket_tagging", {"Bucket": "{Bucket}"}, into="Tags", pick="TagSet",
-                     absent_codes=frozenset({"NoSuchTagSet"})),
+                Read(
+                    "get_bucket_replication",
+                    {"Bucket": "{Bucket}"},
+                    into="ReplicationConfiguration",
+                    pick="ReplicationConfiguration",
+                    absent_codes=frozenset({"ReplicationConfigurationNotFoundError"}),
+                ),
+                Read(
+                    "get_public_access_block",
+                    {"Bucket": "{Bucket}"},
+                    into="PublicAccessBlockConfiguration",
+                    pick="PublicAccessBlockConfiguration",
+                    absent_codes=frozenset({"NoSuchPublicAccessBlockConfiguration"}),
+                ),
+                Read(
+                    "get_bucket_tagging",
+                    {"Bucket": "{Bucket}"},
+                    into="Tags",
+                    pick="TagSet",
+                    absent_codes=frozenset({"NoSuchTagSet"}),
+                ),
             ),
         ),
     )

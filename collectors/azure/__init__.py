@@ -27,7 +27,8 @@ def _no_credentials() -> CredentialsError:
     return CredentialsError(
         "No usable Azure credentials were found.",
         "Run `az login`, set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, "
-        "or run where a managed identity is available.")
+        "or run where a managed identity is available.",
+    )
 
 
 def _identity(credential: Any, endpoint: str) -> str:
@@ -61,17 +62,19 @@ def azure_collector(
         raise ConfigError(f"Unknown Azure cloud {cloud!r}.", f"Choose one of: {', '.join(CLOUDS)}.")
     endpoint = (arm_endpoint or CLOUDS[cloud].arm_endpoint).rstrip("/")
     if not endpoint.startswith("https://"):
-        raise ConfigError(f"ARM endpoint {endpoint!r} is not https.",
-                          "Azure Resource Manager tokens are only sent over TLS; pass an https:// URL.")
+        raise ConfigError(
+            f"ARM endpoint {endpoint!r} is not https.",
+            "Azure Resource Manager tokens are only sent over TLS; pass an https:// URL.",
+        )
     credential = credential_factory(CLOUDS[cloud].authority)
-    engine = AzureEngine(ArmReader(credential, endpoint), subscriptions,
-                         identity=_identity(credential, endpoint), workers=workers)
+    engine = AzureEngine(
+        ArmReader(credential, endpoint), subscriptions, identity=_identity(credential, endpoint), workers=workers
+    )
     try:
         engine.subscriptions()
     except ConfigError as exc:
         cause = exc.__cause__
-        if isinstance(cause, ArmFailure) and cause.code in (
-                "ClientAuthenticationError", "CredentialUnavailableError"):
+        if isinstance(cause, ArmFailure) and cause.code in ("ClientAuthenticationError", "CredentialUnavailableError"):
             raise _no_credentials() from exc
         raise
     return engine

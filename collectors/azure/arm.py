@@ -55,7 +55,7 @@ def rbac_action(path: str) -> str:
         types = [s for i, s in enumerate(segments) if i % 2 == 0]
         return "Microsoft.Resources/" + "/".join(types) + "/read"
     start = len(lowered) - 1 - lowered[::-1].index("providers")
-    namespace, rest = segments[start + 1], segments[start + 2:]
+    namespace, rest = segments[start + 1], segments[start + 2 :]
     types = [s for i, s in enumerate(rest) if i % 2 == 0]
     return f"{namespace}/{'/'.join(types)}/read"
 
@@ -63,18 +63,23 @@ def rbac_action(path: str) -> str:
 class ArmReader:
     """GETs against one ARM endpoint with one credential; safe to share between threads."""
 
-    def __init__(self, credential: Any, arm_endpoint: str = CLOUDS["public"].arm_endpoint,
-                 *, retry_backoff_factor: float = 0.8) -> None:
+    def __init__(
+        self, credential: Any, arm_endpoint: str = CLOUDS["public"].arm_endpoint, *, retry_backoff_factor: float = 0.8
+    ) -> None:
         from azure.mgmt.resource.resources import ResourceManagementClient
 
         self.endpoint = arm_endpoint.rstrip("/")
         self._client = ResourceManagementClient(
-            credential, _UNUSED_SUBSCRIPTION, base_url=self.endpoint,
+            credential,
+            _UNUSED_SUBSCRIPTION,
+            base_url=self.endpoint,
             # Tokens must be for this cloud's Resource Manager, not the public one.
             credential_scopes=[f"{self.endpoint}/.default"],
             # azure-core caps retries on 429/5xx at 3 unless told otherwise; a throttled subscription
             # needs them all. Connection and read failures keep azure-core's bound of 3.
-            retry_total=RETRY_ATTEMPTS, retry_status=RETRY_ATTEMPTS, retry_backoff_factor=retry_backoff_factor,
+            retry_total=RETRY_ATTEMPTS,
+            retry_status=RETRY_ATTEMPTS,
+            retry_backoff_factor=retry_backoff_factor,
         )
 
     def _url(self, path_or_url: str, api_version: str | None) -> str:
@@ -101,8 +106,7 @@ class ArmReader:
         try:
             body = response.json()
         except ValueError as exc:
-            raise ArmFailure(action, response.status_code, "MalformedResponse",
-                             "the answer was not JSON") from exc
+            raise ArmFailure(action, response.status_code, "MalformedResponse", "the answer was not JSON") from exc
         if not isinstance(body, dict):
             raise ArmFailure(action, response.status_code, "MalformedResponse", "the answer was not an object")
         return body
@@ -121,15 +125,20 @@ class ArmReader:
             value = page.get("value")
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 # Reading a wrongly shaped page as empty would hide every resource on it.
-                raise ArmFailure(rbac_action(path), None, "MalformedResponse",
-                                 'the page has no "value" list of objects')
+                raise ArmFailure(
+                    rbac_action(path), None, "MalformedResponse", 'the page has no "value" list of objects'
+                )
             items.extend(value)
             link = page.get("nextLink")
             next_url = link if isinstance(link, str) and link else None
             if next_url and _origin(next_url) != _origin(self.endpoint):
                 # The bearer token goes wherever the link points: never off this endpoint.
-                raise ArmFailure(rbac_action(path), None, "UnexpectedNextLink",
-                                 f"nextLink points outside {self.endpoint}: {_origin(next_url)}")
+                raise ArmFailure(
+                    rbac_action(path),
+                    None,
+                    "UnexpectedNextLink",
+                    f"nextLink points outside {self.endpoint}: {_origin(next_url)}",
+                )
         return items
 
 

@@ -32,11 +32,17 @@ from cspm_ai.errors import ConfigError
 from cspm_ai.model import CollectionError, CollectionResult, Relation, Resource, Scope
 
 GLOBAL = "global"
-_PARENT_RELATION = {"azure.ml.workspace": "in_workspace", "azure.ml.online_endpoint": "in_endpoint",
-                    "azure.ml.batch_endpoint": "in_endpoint"}
+_PARENT_RELATION = {
+    "azure.ml.workspace": "in_workspace",
+    "azure.ml.online_endpoint": "in_endpoint",
+    "azure.ml.batch_endpoint": "in_endpoint",
+}
 # Workspace properties naming the resources it depends on.
-_LINKS = (("properties.storageAccount", "uses_storage"), ("properties.keyVault", "uses_key_vault"),
-          ("properties.containerRegistry", "uses_container_registry"))
+_LINKS = (
+    ("properties.storageAccount", "uses_storage"),
+    ("properties.keyVault", "uses_key_vault"),
+    ("properties.containerRegistry", "uses_container_registry"),
+)
 
 
 def location_of(item: dict[str, Any]) -> str:
@@ -54,8 +60,9 @@ def _key_id(vault_id: Any, key_identifier: Any) -> str | None:
     return f"{vault_id.rstrip('/')}/keys/{parts[1]}"
 
 
-def references(rtype: str, config: dict[str, Any],
-               vaults_by_uri: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+def references(
+    rtype: str, config: dict[str, Any], vaults_by_uri: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
     """(kind, target ARM id) edges one resource's config declares.
 
     `vaults_by_uri` maps a vault's URI (lower-cased, no trailing slash) to its ARM id: AI
@@ -64,8 +71,10 @@ def references(rtype: str, config: dict[str, Any],
     edges: list[tuple[str, str]] = []
     if rtype == "azure.ml.workspace":
         edges += [(kind, v) for path, kind in _LINKS if isinstance(v := get(config, path), str) and v]
-        key = _key_id(get(config, "properties.encryption.keyVaultProperties.keyVaultArmId"),
-                      get(config, "properties.encryption.keyVaultProperties.keyIdentifier"))
+        key = _key_id(
+            get(config, "properties.encryption.keyVaultProperties.keyVaultArmId"),
+            get(config, "properties.encryption.keyVaultProperties.keyIdentifier"),
+        )
         if key:
             edges.append(("encrypted_by", key))
     if rtype == "azure.cognitive.account":
@@ -98,8 +107,9 @@ class AzureEngine:
 
     provider = "azure"
 
-    def __init__(self, reader: ArmReader, subscriptions: Sequence[str] | None = None, *,
-                 identity: str = "", workers: int = 16) -> None:
+    def __init__(
+        self, reader: ArmReader, subscriptions: Sequence[str] | None = None, *, identity: str = "", workers: int = 16
+    ) -> None:
         self.reader = reader
         self.requested = list(subscriptions) if subscriptions else None
         self.identity = identity
@@ -111,14 +121,21 @@ class AzureEngine:
 
     # -- failures ---------------------------------------------------------------------
 
-    def _fail(self, subscription: str, region: str, failure: ArmFailure, rtype: str,
-              uid: str | None = None) -> None:
+    def _fail(self, subscription: str, region: str, failure: ArmFailure, rtype: str, uid: str | None = None) -> None:
         with self._lock:
-            self._errors.append(CollectionError(
-                provider="azure", account=subscription, region=region,
-                service=failure.action.split("/", 1)[0], operation=failure.action,
-                code=failure.code, message=failure.message, resource_type=rtype, resource_uid=uid,
-            ))
+            self._errors.append(
+                CollectionError(
+                    provider="azure",
+                    account=subscription,
+                    region=region,
+                    service=failure.action.split("/", 1)[0],
+                    operation=failure.action,
+                    code=failure.code,
+                    message=failure.message,
+                    resource_type=rtype,
+                    resource_uid=uid,
+                )
+            )
 
     # -- discovery ----------------------------------------------------------------------
 
@@ -127,24 +144,29 @@ class AzureEngine:
         try:
             listed = self.reader.list("/subscriptions", SUBSCRIPTIONS_API)
         except ArmFailure as failure:
-            raise ConfigError(f"Cannot list Azure subscriptions: {failure.code}: {failure.message}",
-                              "Check the identity's sign-in (`az login`) and its Reader role.") from failure
+            raise ConfigError(
+                f"Cannot list Azure subscriptions: {failure.code}: {failure.message}",
+                "Check the identity's sign-in (`az login`) and its Reader role.",
+            ) from failure
         readable = {str(s.get("subscriptionId")): s for s in listed if s.get("subscriptionId")}
         if self.requested is None:
             chosen = sorted(readable)
         else:
             unknown = [s for s in self.requested if s.lower() not in {r.lower() for r in readable}]
             if unknown:
-                raise ConfigError(f"Subscription {', '.join(unknown)} is not visible to this identity.",
-                                  "Check the id, or grant the identity Reader on it.")
+                raise ConfigError(
+                    f"Subscription {', '.join(unknown)} is not visible to this identity.",
+                    "Check the id, or grant the identity Reader on it.",
+                )
             chosen = self.requested
         self._subscriptions = {s: readable.get(s, {"subscriptionId": s}) for s in chosen}
         return chosen
 
     # -- collection tasks ---------------------------------------------------------------
 
-    def _list(self, tasks: TaskGroup, kind: ArmKind, subscription: str, path: str, region: str,
-              parent: str | None) -> None:
+    def _list(
+        self, tasks: TaskGroup, kind: ArmKind, subscription: str, path: str, region: str, parent: str | None
+    ) -> None:
         try:
             items = self.reader.list(path, kind.api_version)
         except ArmFailure as failure:
@@ -160,8 +182,9 @@ class AzureEngine:
                 tasks.submit(self._diagnostics, subscription, uid, kind.type, location_of(item))
             for child in KINDS:
                 if child.parent == kind.type:
-                    tasks.submit(self._list, tasks, child, subscription, child.path.format(parent=uid),
-                                 location_of(item), uid)
+                    tasks.submit(
+                        self._list, tasks, child, subscription, child.path.format(parent=uid), location_of(item), uid
+                    )
 
     def _diagnostics(self, subscription: str, uid: str, rtype: str, region: str) -> None:
         try:
@@ -205,8 +228,10 @@ class AzureEngine:
         vaults = self._vaults_by_uri()
         for record in list(self._records.values()):
             for kind_name, target in references(record.kind.type, record.item, vaults):
-                target_type = {"encrypted_by": "azure.keyvault.key",
-                               "assigns_role": "azure.authorization.role_definition"}.get(kind_name)
+                target_type = {
+                    "encrypted_by": "azure.keyvault.key",
+                    "assigns_role": "azure.authorization.role_definition",
+                }.get(kind_name)
                 if target_type and target.lower() not in self._records:
                     wanted.setdefault(target.lower(), (BY_TYPE[target_type], target))
         for kind, target in wanted.values():
@@ -220,8 +245,14 @@ class AzureEngine:
         tags_raw = item.get("tags") if isinstance(item.get("tags"), dict) else {}
         tags, tag_found = redact.redact({str(k): str(v) for k, v in tags_raw.items()}, prefix="tags")
         return Resource(
-            provider="azure", account=record.subscription, region=location_of(item), type=record.kind.type,
-            uid=str(item["id"]), name=str(item.get("name") or item["id"]), config=config, tags=tags,
+            provider="azure",
+            account=record.subscription,
+            region=location_of(item),
+            type=record.kind.type,
+            uid=str(item["id"]),
+            name=str(item.get("name") or item["id"]),
+            config=config,
+            tags=tags,
             redactions=tuple(r.as_dict() for r in [*found, *tag_found]),
         )
 
@@ -232,8 +263,13 @@ class AzureEngine:
         for record in sorted(self._records.values(), key=lambda r: str(r.item["id"]).lower()):
             src = str(record.item["id"])
             if record.parent:
-                relations.append(Relation(src, _PARENT_RELATION[BY_TYPE[record.kind.type].parent or ""],
-                                          stored.get(record.parent.lower(), record.parent)))
+                relations.append(
+                    Relation(
+                        src,
+                        _PARENT_RELATION[BY_TYPE[record.kind.type].parent or ""],
+                        stored.get(record.parent.lower(), record.parent),
+                    )
+                )
             for kind_name, target in references(record.kind.type, record.item, vaults):
                 relations.append(Relation(src, kind_name, stored.get(target.lower(), target)))
         return list(dict.fromkeys(relations))
@@ -245,18 +281,39 @@ class AzureEngine:
                 tasks.submit(self._subscription_scope, subscription)
                 for kind in KINDS:
                     if kind.parent is None and kind.fetch == "list":
-                        tasks.submit(self._list, tasks, kind, subscription,
-                                     kind.path.format(subscription=subscription), GLOBAL, None)
+                        tasks.submit(
+                            self._list,
+                            tasks,
+                            kind,
+                            subscription,
+                            kind.path.format(subscription=subscription),
+                            GLOBAL,
+                            None,
+                        )
             tasks.wait()
             self._referenced(tasks)
         resources = [
-            Resource(provider="azure", account=sub, region=GLOBAL, type="azure.subscription",
-                     uid=f"/subscriptions/{sub}", name=sub, config=answer)
+            Resource(
+                provider="azure",
+                account=sub,
+                region=GLOBAL,
+                type="azure.subscription",
+                uid=f"/subscriptions/{sub}",
+                name=sub,
+                config=answer,
+            )
             for sub, answer in sorted(self._subscriptions.items())
         ]
         resources += [self._resource(r) for _, r in sorted(self._records.items())]
-        scopes = [Scope(provider="azure", account=sub, identity=self.identity,
-                        regions=tuple(sorted({r.region for r in resources if r.account == sub} - {GLOBAL})))
-                  for sub in chosen]
-        return CollectionResult(resources=resources, relations=self._relations(resources),
-                                errors=list(self._errors), scopes=scopes)
+        scopes = [
+            Scope(
+                provider="azure",
+                account=sub,
+                identity=self.identity,
+                regions=tuple(sorted({r.region for r in resources if r.account == sub} - {GLOBAL})),
+            )
+            for sub in chosen
+        ]
+        return CollectionResult(
+            resources=resources, relations=self._relations(resources), errors=list(self._errors), scopes=scopes
+        )

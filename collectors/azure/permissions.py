@@ -11,20 +11,22 @@ from collectors.azure.specs import DIAGNOSTICS_PATH, KINDS
 
 _SAMPLE_ID = {
     "azure.keyvault.key": "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/v/keys/k",
-    "azure.authorization.role_definition":
-        "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/d",
+    "azure.authorization.role_definition": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/d",
 }
 _SAMPLE_PARENT = {
     "azure.ml.workspace": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w",
     "azure.ml.online_endpoint": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/"
-                                "workspaces/w/onlineEndpoints/e",
+    "workspaces/w/onlineEndpoints/e",
     "azure.ml.batch_endpoint": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/"
-                               "workspaces/w/batchEndpoints/e",
+    "workspaces/w/batchEndpoints/e",
 }
 
 
 def required_actions() -> list[str]:
-    actions = {rbac_action("/subscriptions"), rbac_action(DIAGNOSTICS_PATH.format(id=_SAMPLE_PARENT["azure.ml.workspace"]))}
+    actions = {
+        rbac_action("/subscriptions"),
+        rbac_action(DIAGNOSTICS_PATH.format(id=_SAMPLE_PARENT["azure.ml.workspace"])),
+    }
     for kind in KINDS:
         if kind.fetch == "referenced":
             path = kind.path.format(id=_SAMPLE_ID[kind.type])
@@ -41,7 +43,7 @@ def role_definition() -> dict[str, object]:
         "Name": "cspm-ai reader",
         "IsCustom": True,
         "Description": "Reads what cspm-ai audits: Azure Machine Learning, Azure AI services and the "
-                       "identities, keys, storage, logging, Defender, Policy and budgets around them. Read only.",
+        "identities, keys, storage, logging, Defender, Policy and budgets around them. Read only.",
         "Actions": required_actions(),
         "NotActions": [],
         "DataActions": [],

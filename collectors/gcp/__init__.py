@@ -11,15 +11,27 @@ from cspm_ai.errors import ConfigError, CredentialsError
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 # The APIs an --api-endpoint override may name.
-APIS = ("aiplatform", "cloudasset", "cloudresourcemanager", "iam", "orgpolicy", "securitycentermanagement",
-        "cloudbilling", "billingbudgets", "cloudkms", "accesscontextmanager", "notebooks")
+APIS = (
+    "aiplatform",
+    "cloudasset",
+    "cloudresourcemanager",
+    "iam",
+    "orgpolicy",
+    "securitycentermanagement",
+    "cloudbilling",
+    "billingbudgets",
+    "cloudkms",
+    "accesscontextmanager",
+    "notebooks",
+)
 
 
 def _no_credentials(detail: str) -> CredentialsError:
     return CredentialsError(
         f"No usable Google Cloud credentials were found: {detail}",
         "Run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS to a credentials "
-        "file, or run where a service account is attached.")
+        "file, or run where a service account is attached.",
+    )
 
 
 def default_credentials(impersonate: str | None) -> tuple[Any, str | None, str]:
@@ -35,7 +47,8 @@ def default_credentials(impersonate: str | None) -> tuple[Any, str | None, str]:
     identity = getattr(credentials, "service_account_email", None) or "application default credentials"
     if impersonate:
         credentials = impersonated_credentials.Credentials(
-            source_credentials=credentials, target_principal=impersonate, target_scopes=list(SCOPES))
+            source_credentials=credentials, target_principal=impersonate, target_scopes=list(SCOPES)
+        )
         identity = impersonate
     _first_token(credentials, impersonate)
     return credentials, project, str(identity)
@@ -55,7 +68,8 @@ def _first_token(credentials: Any, impersonate: str | None) -> None:
             raise CredentialsError(
                 f"Cannot impersonate {impersonate}: {detail}",
                 "Grant your identity roles/iam.serviceAccountTokenCreator on that service account, and check "
-                "the IAM Service Account Credentials API is enabled.") from exc
+                "the IAM Service Account Credentials API is enabled.",
+            ) from exc
         raise _no_credentials(detail) from exc
 
 
@@ -70,11 +84,15 @@ def parse_api_endpoints(values: Sequence[str] | None) -> dict[str, str]:
         api, sep, host = value.partition("=")
         api, host = api.strip(), host.strip()
         if not sep or not host or api not in APIS:
-            raise ConfigError(f"--api-endpoint {value!r} is not API=HOST for a known API.",
-                              f"Use e.g. aiplatform={{location}}-aiplatform.p.googleapis.com; APIs: {', '.join(APIS)}.")
+            raise ConfigError(
+                f"--api-endpoint {value!r} is not API=HOST for a known API.",
+                f"Use e.g. aiplatform={{location}}-aiplatform.p.googleapis.com; APIs: {', '.join(APIS)}.",
+            )
         if host.startswith("http://"):
-            raise ConfigError(f"--api-endpoint {value!r} is not https.",
-                              "Google credentials are only sent over TLS; pass an https:// URL or a bare host.")
+            raise ConfigError(
+                f"--api-endpoint {value!r} is not https.",
+                "Google credentials are only sent over TLS; pass an https:// URL or a bare host.",
+            )
         overrides[api] = host
     return overrides
 
@@ -98,14 +116,24 @@ def gcp_collector(
     universe = universe_domain or issued_in
     if universe != issued_in:
         # The clients would refuse every call; say so once, before the scan starts.
-        raise ConfigError(f"The credentials were issued in universe {issued_in}, not {universe}.",
-                          "Use credentials from that universe's sign-in, or drop --universe-domain.")
+        raise ConfigError(
+            f"The credentials were issued in universe {issued_in}, not {universe}.",
+            "Use credentials from that universe's sign-in, or drop --universe-domain.",
+        )
     apis = GoogleApis(credentials, Endpoints(universe, dict(api_endpoints or {})), workers=workers)
-    engine = GcpEngine(apis, projects=projects, organization=organization, locations=locations,
-                       identity=identity, workers=workers)
+    engine = GcpEngine(
+        apis, projects=projects, organization=organization, locations=locations, identity=identity, workers=workers
+    )
     engine.projects()
     return engine
 
 
-__all__ = ["GcpEngine", "GoogleApis", "GoogleFailure", "Endpoints", "credential_factory", "gcp_collector",
-           "parse_api_endpoints"]
+__all__ = [
+    "GcpEngine",
+    "GoogleApis",
+    "GoogleFailure",
+    "Endpoints",
+    "credential_factory",
+    "gcp_collector",
+    "parse_api_endpoints",
+]

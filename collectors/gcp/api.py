@@ -82,8 +82,15 @@ _MODULES = {
 class GoogleApis:
     """Reads with one credential; clients are built once per (class, host) and shared between threads."""
 
-    def __init__(self, credentials: Any, endpoints: Endpoints | None = None, *, workers: int = 16,
-                 retry_initial: float = 1.0, retry_timeout: float = 600.0) -> None:
+    def __init__(
+        self,
+        credentials: Any,
+        endpoints: Endpoints | None = None,
+        *,
+        workers: int = 16,
+        retry_initial: float = 1.0,
+        retry_timeout: float = 600.0,
+    ) -> None:
         from google.api_core import retry
         from requests.exceptions import Timeout
 
@@ -96,8 +103,13 @@ class GoogleApis:
         # 429 and 5xx, dropped connections and timed-out reads (every call here is a read, safe to repeat)
         # are retried with jittered exponential backoff; the deadline is generous because a throttled scan
         # must finish with the same results.
-        self.retry = retry.Retry(predicate=lambda exc: retry.if_transient_error(exc) or isinstance(exc, Timeout),
-                                 initial=retry_initial, maximum=32.0, multiplier=2.0, timeout=retry_timeout)
+        self.retry = retry.Retry(
+            predicate=lambda exc: retry.if_transient_error(exc) or isinstance(exc, Timeout),
+            initial=retry_initial,
+            maximum=32.0,
+            multiplier=2.0,
+            timeout=retry_timeout,
+        )
         self.permissions_used: set[str] = set()
 
     # -- clients -------------------------------------------------------------------------
@@ -111,8 +123,9 @@ class GoogleApis:
 
                 module = importlib.import_module(_MODULES[api])
                 options = ClientOptions(api_endpoint=host, universe_domain=self.endpoints.universe_domain)
-                self._clients[key] = getattr(module, cls)(credentials=self.credentials, transport="rest",
-                                                          client_options=options)
+                self._clients[key] = getattr(module, cls)(
+                    credentials=self.credentials, transport="rest", client_options=options
+                )
             return self._clients[key]
 
     def _raw_session(self) -> Any:
@@ -142,8 +155,9 @@ class GoogleApis:
             return call()
         except exceptions.RetryError as exc:
             cause = exc.cause
-            raise GoogleFailure(read, getattr(cause, "code", None), "RETRIES_EXHAUSTED",
-                                _first_line(cause or exc)) from exc
+            raise GoogleFailure(
+                read, getattr(cause, "code", None), "RETRIES_EXHAUSTED", _first_line(cause or exc)
+            ) from exc
         except exceptions.GoogleAPICallError as exc:
             status, message = _google_error(exc)
             raise GoogleFailure(read, exc.code, status, message) from exc
@@ -152,15 +166,32 @@ class GoogleApis:
         except ParseError as exc:
             raise GoogleFailure(read, None, "MalformedResponse", _first_line(exc)) from exc
 
-    def get(self, name: str, api: str, cls: str, request: Mapping[str, Any], *, method: str | None = None,
-            location: str | None = None) -> dict[str, Any]:
+    def get(
+        self,
+        name: str,
+        api: str,
+        cls: str,
+        request: Mapping[str, Any],
+        *,
+        method: str | None = None,
+        location: str | None = None,
+    ) -> dict[str, Any]:
         """One resource through a generated client's method (`name` unless given), as READS[name]."""
         call = getattr(self.client(api, cls, location), method or name)
-        return self._guard(READS[name], lambda: to_json(call(request=dict(request), retry=self.retry,
-                                                             timeout=ATTEMPT_TIMEOUT)))
+        return self._guard(
+            READS[name], lambda: to_json(call(request=dict(request), retry=self.retry, timeout=ATTEMPT_TIMEOUT))
+        )
 
-    def list(self, name: str, api: str, cls: str, request: Mapping[str, Any], *, method: str | None = None,
-             location: str | None = None) -> list[dict[str, Any]]:
+    def list(
+        self,
+        name: str,
+        api: str,
+        cls: str,
+        request: Mapping[str, Any],
+        *,
+        method: str | None = None,
+        location: str | None = None,
+    ) -> list[dict[str, Any]]:
         """Every item of a paged list through a generated client, refusing a page token that repeats."""
         read = READS[name]
         call = getattr(self.client(api, cls, location), method or name)
@@ -179,8 +210,9 @@ class GoogleApis:
 
         return self._guard(read, pages)
 
-    def raw_list(self, name: str, api: str, path: str, key: str, params: Mapping[str, str] | None = None,
-                 *, paged: bool = True) -> list[dict[str, Any]]:
+    def raw_list(
+        self, name: str, api: str, path: str, key: str, params: Mapping[str, str] | None = None, *, paged: bool = True
+    ) -> list[dict[str, Any]]:
         """Every item of a REST list (already proto3 JSON) from an API without a REST client."""
         from google.api_core import exceptions
         from google.protobuf.json_format import ParseError

@@ -64,8 +64,9 @@ def _values(doc: Any, path: str) -> list[str]:
     """Every string at a dotted path, descending into lists on the way."""
     nodes: list[Any] = [doc]
     for part in path.split("."):
-        nodes = [n.get(part) for item in nodes for n in (item if isinstance(item, list) else [item])
-                 if isinstance(n, dict)]
+        nodes = [
+            n.get(part) for item in nodes for n in (item if isinstance(item, list) else [item]) if isinstance(n, dict)
+        ]
     flat = [v for n in nodes for v in (n if isinstance(n, list) else [n])]
     return [v for v in flat if isinstance(v, str) and v]
 
@@ -79,15 +80,21 @@ def check_scope(projects: Sequence[str] | None, organization: str | None, locati
     """Reject malformed project ids, organization ids and locations before any call is made."""
     bad = [p for p in projects or () if not PROJECT_ID.match(p)]
     if bad:
-        raise ConfigError(f"{', '.join(map(repr, bad))} is not a Google Cloud project id.",
-                          "Project ids are 6 to 30 lowercase letters, digits and hyphens, e.g. ml-prod-4521.")
+        raise ConfigError(
+            f"{', '.join(map(repr, bad))} is not a Google Cloud project id.",
+            "Project ids are 6 to 30 lowercase letters, digits and hyphens, e.g. ml-prod-4521.",
+        )
     if organization is not None and not organization.removeprefix("organizations/").isdigit():
-        raise ConfigError(f"{organization!r} is not an organization id.",
-                          "Pass the numeric id `gcloud organizations list` shows, e.g. 123456789012.")
+        raise ConfigError(
+            f"{organization!r} is not an organization id.",
+            "Pass the numeric id `gcloud organizations list` shows, e.g. 123456789012.",
+        )
     unknown = sorted(loc for loc in locations or () if not LOCATION.match(loc))
     if unknown:
-        raise ConfigError(f"{', '.join(map(repr, unknown))} is not a Google Cloud location.",
-                          "Use region names such as us-central1 or europe-west4.")
+        raise ConfigError(
+            f"{', '.join(map(repr, unknown))} is not a Google Cloud location.",
+            "Use region names such as us-central1 or europe-west4.",
+        )
 
 
 @dataclass
@@ -112,9 +119,16 @@ class GcpEngine:
 
     provider = "gcp"
 
-    def __init__(self, apis: GoogleApis, *, projects: Sequence[str] | None = None,
-                 organization: str | None = None, locations: Sequence[str] | None = None,
-                 identity: str = "", workers: int = 16) -> None:
+    def __init__(
+        self,
+        apis: GoogleApis,
+        *,
+        projects: Sequence[str] | None = None,
+        organization: str | None = None,
+        locations: Sequence[str] | None = None,
+        identity: str = "",
+        workers: int = 16,
+    ) -> None:
         self.apis = apis
         self.requested = list(projects) if projects else None
         self.organization = organization.removeprefix("organizations/") if organization else None
@@ -131,9 +145,11 @@ class GcpEngine:
         self._errors: list[CollectionError] = []
         check_scope(self.requested, organization, locations)
         if not self.requested and not self.organization:
-            raise ConfigError("No Google Cloud project to scan.",
-                              "Pass --projects a,b or --organization <id> (or set a default project with "
-                              "`gcloud config set project`).")
+            raise ConfigError(
+                "No Google Cloud project to scan.",
+                "Pass --projects a,b or --organization <id> (or set a default project with "
+                "`gcloud config set project`).",
+            )
 
     # -- bookkeeping ----------------------------------------------------------------------
 
@@ -145,17 +161,27 @@ class GcpEngine:
             self._claimed.add(key)
             return True
 
-    def _fail(self, failure: GoogleFailure, account: str, rtype: str, region: str = GLOBAL,
-              uid: str | None = None) -> None:
+    def _fail(
+        self, failure: GoogleFailure, account: str, rtype: str, region: str = GLOBAL, uid: str | None = None
+    ) -> None:
         with self._lock:
-            self._errors.append(CollectionError(
-                provider="gcp", account=account, region=region, service=failure.read.api,
-                operation=failure.read.permission, code=failure.code, message=failure.message,
-                resource_type=rtype, resource_uid=uid,
-            ))
+            self._errors.append(
+                CollectionError(
+                    provider="gcp",
+                    account=account,
+                    region=region,
+                    service=failure.read.api,
+                    operation=failure.read.permission,
+                    code=failure.code,
+                    message=failure.message,
+                    resource_type=rtype,
+                    resource_uid=uid,
+                )
+            )
 
-    def _store(self, rtype: str, account: str, region: str, item: dict[str, Any], *, api: str,
-               name: str | None = None) -> _Record:
+    def _store(
+        self, rtype: str, account: str, region: str, item: dict[str, Any], *, api: str, name: str | None = None
+    ) -> _Record:
         full = str(item.get("name") or "")
         uid = f"//{api}.googleapis.com/{full}"
         shown = name or item.get("displayName") or full.rsplit("/", 1)[-1] or full
@@ -174,13 +200,21 @@ class GcpEngine:
             self._projects = {p: _Project(p) for p in dict.fromkeys(self.requested or ())}
             return list(self._projects)
         try:
-            found = self.apis.list("search_resources", "cloudasset", "AssetServiceClient", {
-                "scope": f"organizations/{self.organization}", "asset_types": [PROJECT_ASSET_TYPE],
-                "page_size": CAI_PAGE_SIZE}, method="search_all_resources")
+            found = self.apis.list(
+                "search_resources",
+                "cloudasset",
+                "AssetServiceClient",
+                {
+                    "scope": f"organizations/{self.organization}",
+                    "asset_types": [PROJECT_ASSET_TYPE],
+                    "page_size": CAI_PAGE_SIZE,
+                },
+                method="search_all_resources",
+            )
         except GoogleFailure as failure:
             raise ConfigError(
                 f"Cannot list the projects of organization {self.organization}: {failure.code}: {failure.message}",
-                "Grant the scanning identity roles/cloudasset.viewer on the organization, or pass --projects."
+                "Grant the scanning identity roles/cloudasset.viewer on the organization, or pass --projects.",
             ) from failure
         active: dict[str, _Project] = {}
         for result in found:
@@ -191,16 +225,19 @@ class GcpEngine:
         if self.requested:
             missing = [p for p in self.requested if p not in active]
             if missing:
-                raise ConfigError(f"Project {', '.join(missing)} is not an active project of organization "
-                                  f"{self.organization}.", "Check the ids, or drop --organization.")
+                raise ConfigError(
+                    f"Project {', '.join(missing)} is not an active project of organization {self.organization}.",
+                    "Check the ids, or drop --organization.",
+                )
             active = {p: active[p] for p in self.requested}
         self._projects = dict(sorted(active.items()))
         return list(self._projects)
 
     def _project(self, tasks: TaskGroup, project: str) -> None:
         try:
-            item = self.apis.get("get_project", "cloudresourcemanager", "ProjectsClient",
-                                 {"name": f"projects/{project}"})
+            item = self.apis.get(
+                "get_project", "cloudresourcemanager", "ProjectsClient", {"name": f"projects/{project}"}
+            )
         except GoogleFailure as failure:
             self._fail(failure, project, PROJECT)
             return
@@ -243,9 +280,13 @@ class GcpEngine:
     def _discover(self, tasks: TaskGroup, scope: str, projects: Sequence[str]) -> None:
         """Where the projects have AI resources, from Cloud Asset Inventory; then list them there."""
         try:
-            found = self.apis.list("search_resources", "cloudasset", "AssetServiceClient", {
-                "scope": scope, "asset_types": list(AI_ASSET_TYPES), "page_size": CAI_PAGE_SIZE},
-                method="search_all_resources")
+            found = self.apis.list(
+                "search_resources",
+                "cloudasset",
+                "AssetServiceClient",
+                {"scope": scope, "asset_types": list(AI_ASSET_TYPES), "page_size": CAI_PAGE_SIZE},
+                method="search_all_resources",
+            )
         except GoogleFailure as failure:
             for project in projects:
                 for rtype in (*(k.type for k in VERTEX_KINDS), WORKBENCH):
@@ -277,9 +318,13 @@ class GcpEngine:
 
     def _vertex(self, kind: VertexKind, project: str, location: str) -> None:
         try:
-            items = self.apis.list(kind.method, "aiplatform", kind.client, {
-                "parent": f"projects/{project}/locations/{location}", "page_size": kind.page_size},
-                location=location)
+            items = self.apis.list(
+                kind.method,
+                "aiplatform",
+                kind.client,
+                {"parent": f"projects/{project}/locations/{location}", "page_size": kind.page_size},
+                location=location,
+            )
         except GoogleFailure as failure:
             self._fail(failure, project, kind.type, location)
             return
@@ -288,8 +333,13 @@ class GcpEngine:
 
     def _workbench(self, project: str, zone: str) -> None:
         try:
-            items = self.apis.list("list_workbench_instances", "notebooks", "NotebookServiceClient", {
-                "parent": f"projects/{project}/locations/{zone}", "page_size": 100}, method="list_instances")
+            items = self.apis.list(
+                "list_workbench_instances",
+                "notebooks",
+                "NotebookServiceClient",
+                {"parent": f"projects/{project}/locations/{zone}", "page_size": 100},
+                method="list_instances",
+            )
         except GoogleFailure as failure:
             self._fail(failure, project, WORKBENCH, zone)
             return
@@ -300,25 +350,39 @@ class GcpEngine:
 
     def _service_accounts(self, project: str) -> None:
         try:
-            accounts = self.apis.raw_list("list_service_accounts", "iam", f"v1/projects/{project}/serviceAccounts",
-                                          "accounts")
+            accounts = self.apis.raw_list(
+                "list_service_accounts", "iam", f"v1/projects/{project}/serviceAccounts", "accounts"
+            )
         except GoogleFailure as failure:
             self._fail(failure, project, SERVICE_ACCOUNT)
             return
         whole = [a for a in accounts if isinstance(a.get("email"), str) and isinstance(a.get("name"), str)]
         if len(whole) < len(accounts):
             # An account that cannot be named cannot be judged: its project's accounts are ERROR, not skipped.
-            self._fail(GoogleFailure(READS["list_service_accounts"], None, "MalformedResponse",
-                                     f"{len(accounts) - len(whole)} service account(s) came without a name or email"),
-                       project, SERVICE_ACCOUNT)
+            self._fail(
+                GoogleFailure(
+                    READS["list_service_accounts"],
+                    None,
+                    "MalformedResponse",
+                    f"{len(accounts) - len(whole)} service account(s) came without a name or email",
+                ),
+                project,
+                SERVICE_ACCOUNT,
+            )
         with self._lock:
             for account in whole:
                 self._listed_accounts[account["email"].lower()] = (project, account)
 
     def _keys(self, record: _Record) -> None:
         try:
-            keys = self.apis.raw_list("list_service_account_keys", "iam", f"v1/{record.item['name']}/keys", "keys",
-                                      {"keyTypes": "USER_MANAGED"}, paged=False)
+            keys = self.apis.raw_list(
+                "list_service_account_keys",
+                "iam",
+                f"v1/{record.item['name']}/keys",
+                "keys",
+                {"keyTypes": "USER_MANAGED"},
+                paged=False,
+            )
         except GoogleFailure as failure:
             self._fail(failure, record.account, SERVICE_ACCOUNT, uid=record.uid)
             return
@@ -339,24 +403,42 @@ class GcpEngine:
     def _scc(self, project: str) -> None:
         parent = f"projects/{project}/locations/global"
         try:
-            services = self.apis.list("list_scc_services", "securitycentermanagement",
-                                      "SecurityCenterManagementClient", {"parent": parent, "page_size": 100},
-                                      method="list_security_center_services")
+            services = self.apis.list(
+                "list_scc_services",
+                "securitycentermanagement",
+                "SecurityCenterManagementClient",
+                {"parent": parent, "page_size": 100},
+                method="list_security_center_services",
+            )
         except GoogleFailure as failure:
             self._fail(failure, project, SCC)
             return
-        summary = [{"name": str(s.get("name", "")).rsplit("/", 1)[-1],
-                    **{k: s[k] for k in ("intendedEnablementState", "effectiveEnablementState") if k in s}}
-                   for s in services]
+        summary = [
+            {
+                "name": str(s.get("name", "")).rsplit("/", 1)[-1],
+                **{k: s[k] for k in ("intendedEnablementState", "effectiveEnablementState") if k in s},
+            }
+            for s in services
+        ]
         enabled = any(s.get("effectiveEnablementState") == "ENABLED" for s in services)
-        self._store(SCC, project, GLOBAL, {"name": f"{parent}/securityCenterServices", "enabled": enabled,
-                                           "services": summary},
-                    api="securitycentermanagement", name=f"Security Command Center ({project})")
+        self._store(
+            SCC,
+            project,
+            GLOBAL,
+            {"name": f"{parent}/securityCenterServices", "enabled": enabled, "services": summary},
+            api="securitycentermanagement",
+            name=f"Security Command Center ({project})",
+        )
 
     def _billing(self, tasks: TaskGroup, project: str) -> None:
         try:
-            info = self.apis.get("get_billing_info", "cloudbilling", "CloudBillingClient",
-                                 {"name": f"projects/{project}"}, method="get_project_billing_info")
+            info = self.apis.get(
+                "get_billing_info",
+                "cloudbilling",
+                "CloudBillingClient",
+                {"name": f"projects/{project}"},
+                method="get_project_billing_info",
+            )
         except GoogleFailure as failure:
             self._fail(failure, project, BUDGET)
             return
@@ -368,8 +450,9 @@ class GcpEngine:
 
     def _budgets(self, account: str) -> None:
         try:
-            budgets = self.apis.list("list_budgets", "billingbudgets", "BudgetServiceClient",
-                                     {"parent": account, "page_size": 100})
+            budgets = self.apis.list(
+                "list_budgets", "billingbudgets", "BudgetServiceClient", {"parent": account, "page_size": 100}
+            )
         except GoogleFailure as failure:
             self._fail(failure, account, BUDGET)
             return
@@ -381,16 +464,35 @@ class GcpEngine:
             return
         account = f"organizations/{organization}"
         try:
-            policies = self.apis.raw_list("list_access_policies", "accesscontextmanager", "v1/accessPolicies",
-                                          "accessPolicies", {"parent": account})
+            policies = self.apis.raw_list(
+                "list_access_policies",
+                "accesscontextmanager",
+                "v1/accessPolicies",
+                "accessPolicies",
+                {"parent": account},
+            )
             for policy in policies:
                 if not isinstance(policy.get("name"), str) or not policy["name"]:
-                    raise GoogleFailure(READS["list_access_policies"], None, "MalformedResponse",
-                                        "an access policy came without a name, so its perimeters cannot be listed")
-                for perimeter in self.apis.raw_list("list_perimeters", "accesscontextmanager",
-                                                    f"v1/{policy['name']}/servicePerimeters", "servicePerimeters"):
-                    self._store(PERIMETER, account, GLOBAL, perimeter, api="accesscontextmanager",
-                                name=perimeter.get("title") or None)
+                    raise GoogleFailure(
+                        READS["list_access_policies"],
+                        None,
+                        "MalformedResponse",
+                        "an access policy came without a name, so its perimeters cannot be listed",
+                    )
+                for perimeter in self.apis.raw_list(
+                    "list_perimeters",
+                    "accesscontextmanager",
+                    f"v1/{policy['name']}/servicePerimeters",
+                    "servicePerimeters",
+                ):
+                    self._store(
+                        PERIMETER,
+                        account,
+                        GLOBAL,
+                        perimeter,
+                        api="accesscontextmanager",
+                        name=perimeter.get("title") or None,
+                    )
         except GoogleFailure as failure:
             self._fail(failure, account, PERIMETER)
 
@@ -409,8 +511,9 @@ class GcpEngine:
 
     def _referenced(self, tasks: TaskGroup) -> None:
         records = list(self._records.values())
-        emails = sorted({email.lower() for r in records for path in _RUNS_AS.get(r.type, ())
-                         for email in _values(r.item, path)})
+        emails = sorted(
+            {email.lower() for r in records for path in _RUNS_AS.get(r.type, ()) for email in _values(r.item, path)}
+        )
         for email in emails:
             listed = self._listed_accounts.get(email)
             if listed is None:
@@ -418,8 +521,14 @@ class GcpEngine:
             project, account = listed
             record = self._store(SERVICE_ACCOUNT, project, GLOBAL, account, api="iam", name=account["email"])
             tasks.submit(self._keys, record)
-        keys = sorted({crypto_key_of(k) for r in records if r.type.startswith("gcp.vertex.")
-                       for k in _values(r.item, "encryptionSpec.kmsKeyName")})
+        keys = sorted(
+            {
+                crypto_key_of(k)
+                for r in records
+                if r.type.startswith("gcp.vertex.")
+                for k in _values(r.item, "encryptionSpec.kmsKeyName")
+            }
+        )
         for key in keys:
             tasks.submit(self._crypto_key, key)
 
@@ -436,9 +545,17 @@ class GcpEngine:
         config, found = redact.redact(item)
         labels = item.get("labels") if isinstance(item.get("labels"), dict) else {}
         tags, tag_found = redact.redact({str(k): str(v) for k, v in labels.items()}, prefix="tags")
-        return Resource(provider="gcp", account=record.account, region=record.region, type=record.type,
-                        uid=record.uid, name=record.name, config=config, tags=tags,
-                        redactions=tuple(r.as_dict() for r in [*found, *tag_found]))
+        return Resource(
+            provider="gcp",
+            account=record.account,
+            region=record.region,
+            type=record.type,
+            uid=record.uid,
+            name=record.name,
+            config=config,
+            tags=tags,
+            redactions=tuple(r.as_dict() for r in [*found, *tag_found]),
+        )
 
     def _relations(self) -> list[Relation]:
         project_uids = {r.account: r.uid for r in self._records.values() if r.type == PROJECT}
@@ -453,8 +570,9 @@ class GcpEngine:
                     relations.append(Relation(record.uid, "uses_service_account", target))
             if record.type.startswith("gcp.vertex."):
                 for key in _values(record.item, "encryptionSpec.kmsKeyName"):
-                    relations.append(Relation(record.uid, "encrypted_by",
-                                              f"//cloudkms.googleapis.com/{crypto_key_of(key)}"))
+                    relations.append(
+                        Relation(record.uid, "encrypted_by", f"//cloudkms.googleapis.com/{crypto_key_of(key)}")
+                    )
             if record.type == "gcp.vertex.model_monitoring_job":
                 for endpoint in _values(record.item, "endpoint"):
                     relations.append(Relation(record.uid, "monitors", f"//aiplatform.googleapis.com/{endpoint}"))
@@ -474,9 +592,15 @@ class GcpEngine:
                 tasks.submit(self._perimeters, self.organization)
             for project in chosen:
                 tasks.submit(self._project, tasks, project)
-                tasks.submit(self._project_read, project, "iamPolicy", "get_iam_policy", "cloudresourcemanager",
-                             "ProjectsClient", {"resource": f"projects/{project}",
-                                                "options": {"requested_policy_version": 3}})
+                tasks.submit(
+                    self._project_read,
+                    project,
+                    "iamPolicy",
+                    "get_iam_policy",
+                    "cloudresourcemanager",
+                    "ProjectsClient",
+                    {"resource": f"projects/{project}", "options": {"requested_policy_version": 3}},
+                )
                 tasks.submit(self._service_accounts, project)
                 for constraint in ORG_POLICY_CONSTRAINTS:
                     tasks.submit(self._org_policy, project, constraint)
@@ -492,11 +616,18 @@ class GcpEngine:
         self._project_errors()
         records = sorted(self._records.values(), key=lambda r: r.uid)
         resources = [self._resource(r) for r in records]
-        scopes = [Scope(provider="gcp", account=p, identity=self.identity,
-                        regions=tuple(sorted({region_of(r.region) for r in resources if r.account == p} - {GLOBAL})))
-                  for p in chosen]
-        return CollectionResult(resources=resources, relations=self._relations(), errors=list(self._errors),
-                                scopes=scopes)
+        scopes = [
+            Scope(
+                provider="gcp",
+                account=p,
+                identity=self.identity,
+                regions=tuple(sorted({region_of(r.region) for r in resources if r.account == p} - {GLOBAL})),
+            )
+            for p in chosen
+        ]
+        return CollectionResult(
+            resources=resources, relations=self._relations(), errors=list(self._errors), scopes=scopes
+        )
 
 
 __all__ = ["GcpEngine", "READS", "check_scope", "crypto_key_of"]

@@ -17,7 +17,7 @@ def role_definition() -> dict[str, object]:
     return {
         "title": "cspm-ai reader",
         "description": "Reads what cspm-ai audits: Vertex AI, Workbench, and the IAM, Cloud KMS, organization "
-                       "policy, VPC Service Controls, Security Command Center and budgets around them. Read only.",
+        "policy, VPC Service Controls, Security Command Center and budgets around them. Read only.",
         "stage": "GA",
         "includedPermissions": required_permissions(),
     }

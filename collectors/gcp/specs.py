@@ -30,21 +30,55 @@ class VertexKind:
 
 
 VERTEX_KINDS: tuple[VertexKind, ...] = (
-    VertexKind("gcp.vertex.endpoint", "aiplatform.googleapis.com/Endpoint", "EndpointServiceClient",
-               "list_endpoints", "aiplatform.endpoints.list"),
-    VertexKind("gcp.vertex.model", "aiplatform.googleapis.com/Model", "ModelServiceClient",
-               "list_models", "aiplatform.models.list"),
-    VertexKind("gcp.vertex.dataset", "aiplatform.googleapis.com/Dataset", "DatasetServiceClient",
-               "list_datasets", "aiplatform.datasets.list"),
-    VertexKind("gcp.vertex.custom_job", "aiplatform.googleapis.com/CustomJob", "JobServiceClient",
-               "list_custom_jobs", "aiplatform.customJobs.list"),
-    VertexKind("gcp.vertex.training_pipeline", "aiplatform.googleapis.com/TrainingPipeline",
-               "PipelineServiceClient", "list_training_pipelines", "aiplatform.trainingPipelines.list"),
-    VertexKind("gcp.vertex.featurestore", "aiplatform.googleapis.com/Featurestore", "FeaturestoreServiceClient",
-               "list_featurestores", "aiplatform.featurestores.list"),
-    VertexKind("gcp.vertex.model_monitoring_job", "aiplatform.googleapis.com/ModelDeploymentMonitoringJob",
-               "JobServiceClient", "list_model_deployment_monitoring_jobs",
-               "aiplatform.modelDeploymentMonitoringJobs.list"),
+    VertexKind(
+        "gcp.vertex.endpoint",
+        "aiplatform.googleapis.com/Endpoint",
+        "EndpointServiceClient",
+        "list_endpoints",
+        "aiplatform.endpoints.list",
+    ),
+    VertexKind(
+        "gcp.vertex.model",
+        "aiplatform.googleapis.com/Model",
+        "ModelServiceClient",
+        "list_models",
+        "aiplatform.models.list",
+    ),
+    VertexKind(
+        "gcp.vertex.dataset",
+        "aiplatform.googleapis.com/Dataset",
+        "DatasetServiceClient",
+        "list_datasets",
+        "aiplatform.datasets.list",
+    ),
+    VertexKind(
+        "gcp.vertex.custom_job",
+        "aiplatform.googleapis.com/CustomJob",
+        "JobServiceClient",
+        "list_custom_jobs",
+        "aiplatform.customJobs.list",
+    ),
+    VertexKind(
+        "gcp.vertex.training_pipeline",
+        "aiplatform.googleapis.com/TrainingPipeline",
+        "PipelineServiceClient",
+        "list_training_pipelines",
+        "aiplatform.trainingPipelines.list",
+    ),
+    VertexKind(
+        "gcp.vertex.featurestore",
+        "aiplatform.googleapis.com/Featurestore",
+        "FeaturestoreServiceClient",
+        "list_featurestores",
+        "aiplatform.featurestores.list",
+    ),
+    VertexKind(
+        "gcp.vertex.model_monitoring_job",
+        "aiplatform.googleapis.com/ModelDeploymentMonitoringJob",
+        "JobServiceClient",
+        "list_model_deployment_monitoring_jobs",
+        "aiplatform.modelDeploymentMonitoringJobs.list",
+    ),
 )
 AI_ASSET_TYPES: tuple[str, ...] = (*(k.asset_type for k in VERTEX_KINDS), WORKBENCH_ASSET_TYPE)
 
@@ -69,16 +103,21 @@ READS: dict[str, Read] = {
     "list_service_accounts": Read("iam", "v1.projects.serviceAccounts.list", "iam.serviceAccounts.list"),
     "list_service_account_keys": Read("iam", "v1.projects.serviceAccounts.keys.list", "iam.serviceAccountKeys.list"),
     "get_effective_policy": Read("orgpolicy", "v2.policies.getEffectivePolicy", "orgpolicy.policy.get"),
-    "list_scc_services": Read("securitycentermanagement", "v1.securityCenterServices.list",
-                              "securitycentermanagement.securityCenterServices.list"),
+    "list_scc_services": Read(
+        "securitycentermanagement",
+        "v1.securityCenterServices.list",
+        "securitycentermanagement.securityCenterServices.list",
+    ),
     # getBillingInfo is authorised by resourcemanager.projects.get on the project.
     "get_billing_info": Read("cloudbilling", "v1.projects.getBillingInfo", "resourcemanager.projects.get"),
     "list_budgets": Read("billingbudgets", "v1.budgets.list", "billing.budgets.list"),
     "get_crypto_key": Read("cloudkms", "v1.cryptoKeys.get", "cloudkms.cryptoKeys.get"),
-    "list_access_policies": Read("accesscontextmanager", "v1.accessPolicies.list",
-                                 "accesscontextmanager.policies.list"),
-    "list_perimeters": Read("accesscontextmanager", "v1.servicePerimeters.list",
-                            "accesscontextmanager.servicePerimeters.list"),
+    "list_access_policies": Read(
+        "accesscontextmanager", "v1.accessPolicies.list", "accesscontextmanager.policies.list"
+    ),
+    "list_perimeters": Read(
+        "accesscontextmanager", "v1.servicePerimeters.list", "accesscontextmanager.servicePerimeters.list"
+    ),
     "list_workbench_instances": Read("notebooks", "v2.instances.list", "notebooks.instances.list"),
     **{kind.method: Read("aiplatform", f"v1.{kind.method}", kind.permission) for kind in VERTEX_KINDS},
 }

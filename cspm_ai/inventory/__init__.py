@@ -63,13 +63,19 @@ class Inventory:
         """Store everything a scan produced in one transaction and mark it `status`."""
         with self._write.begin() as session:
             queries.store_scan_results(
-                session, scan_id, result, findings,
-                finished_at=finished_at or datetime.now(UTC), status=status, exceptions=exceptions,
+                session,
+                scan_id,
+                result,
+                findings,
+                finished_at=finished_at or datetime.now(UTC),
+                status=status,
+                exceptions=exceptions,
             )
         return self.get_scan(scan_id)
 
-    def replace_findings(self, scan_id: str, findings: Sequence[Finding],
-                         exceptions: Sequence[Mapping[str, Any]] | None = None) -> None:
+    def replace_findings(
+        self, scan_id: str, findings: Sequence[Finding], exceptions: Sequence[Mapping[str, Any]] | None = None
+    ) -> None:
         """Replace a scan's findings (and, when given, the exceptions applied) after re-evaluating it."""
         with self._write.begin() as session:
             queries.replace_findings(session, scan_id, findings, exceptions)

@@ -121,9 +121,7 @@ def migration_config(connection: Connection | None = None) -> Iterator[Config]:
         config.set_main_option("script_location", str(location))
         config.set_main_option("path_separator", "os")
         # New revisions get date-prefixed file names, e.g. 2026_11_21_0002_add_x.py.
-        config.set_main_option(
-            "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
-        )
+        config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
         if connection is not None:
             config.attributes["connection"] = connection
         yield config

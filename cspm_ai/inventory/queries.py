@@ -100,42 +100,54 @@ def store_scan_results(
     resources = list(unique.values())
     earliest = _earliest_scans(session, scan_id, resources)
     started = scan.started_at
-    _insert(session, ResourceRow, (
-        {
-            "scan_id": scan_id,
-            "provider": r.provider,
-            "account": r.account,
-            "region": r.region,
-            "resource_type": r.type,
-            "uid": r.uid,
-            "name": r.name,
-            "tags": dict(r.tags),
-            "config": r.config,
-            "redactions": [dict(item) for item in r.redactions],
-            "first_seen": min(earliest.get((r.provider, r.uid), started), started),
-            "last_seen": started,
-        }
-        for r in resources
-    ))
-    _insert(session, RelationRow, (
-        {"scan_id": scan_id, "src_uid": rel.src, "kind": rel.kind, "dst_uid": rel.dst}
-        for rel in dict.fromkeys(result.relations)
-    ))
-    _insert(session, CollectionErrorRow, (
-        {
-            "scan_id": scan_id,
-            "provider": e.provider,
-            "account": e.account,
-            "region": e.region,
-            "service": e.service,
-            "operation": e.operation,
-            "code": e.code,
-            "message": e.message,
-            "resource_type": e.resource_type,
-            "resource_uid": e.resource_uid,
-        }
-        for e in result.errors
-    ))
+    _insert(
+        session,
+        ResourceRow,
+        (
+            {
+                "scan_id": scan_id,
+                "provider": r.provider,
+                "account": r.account,
+                "region": r.region,
+                "resource_type": r.type,
+                "uid": r.uid,
+                "name": r.name,
+                "tags": dict(r.tags),
+                "config": r.config,
+                "redactions": [dict(item) for item in r.redactions],
+                "first_seen": min(earliest.get((r.provider, r.uid), started), started),
+                "last_seen": started,
+            }
+            for r in resources
+        ),
+    )
+    _insert(
+        session,
+        RelationRow,
+        (
+            {"scan_id": scan_id, "src_uid": rel.src, "kind": rel.kind, "dst_uid": rel.dst}
+            for rel in dict.fromkeys(result.relations)
+        ),
+    )
+    _insert(
+        session,
+        CollectionErrorRow,
+        (
+            {
+                "scan_id": scan_id,
+                "provider": e.provider,
+                "account": e.account,
+                "region": e.region,
+                "service": e.service,
+                "operation": e.operation,
+                "code": e.code,
+                "message": e.message,
+                "resource_type": e.resource_type,
+                "resource_uid": e.resource_uid,
+            }
+            for e in result.errors
+        ),
+    )
     _insert_findings(session, scan_id, findings)
     scan.scopes = [
         {"provider": s.provider, "account": s.account, "regions": list(s.regions), "identity": s.identity}
@@ -147,8 +159,9 @@ def store_scan_results(
     session.flush()
 
 
-def replace_findings(session: Session, scan_id: str, findings: Sequence[Finding],
-                     exceptions: Sequence[Mapping[str, Any]] | None = None) -> None:
+def replace_findings(
+    session: Session, scan_id: str, findings: Sequence[Finding], exceptions: Sequence[Mapping[str, Any]] | None = None
+) -> None:
     """Swap a scan's findings (and the exceptions applied) for a re-evaluation's; the caller commits."""
     scan = _scan_row(session, scan_id)
     session.execute(delete(FindingRow).where(FindingRow.scan_id == scan_id))
@@ -159,12 +172,19 @@ def replace_findings(session: Session, scan_id: str, findings: Sequence[Finding]
 
 
 def add_attestation(session: Session, attestation: Attestation, content: bytes | None) -> None:
-    session.add(AttestationRow(
-        id=attestation.id, item=attestation.item, attested_by=attestation.attested_by,
-        attested_at=_utc(attestation.attested_at), expires_on=attestation.expires_on,
-        evidence=attestation.evidence, evidence_sha256=attestation.evidence_sha256,
-        evidence_content=content, note=attestation.note,
-    ))
+    session.add(
+        AttestationRow(
+            id=attestation.id,
+            item=attestation.item,
+            attested_by=attestation.attested_by,
+            attested_at=_utc(attestation.attested_at),
+            expires_on=attestation.expires_on,
+            evidence=attestation.evidence,
+            evidence_sha256=attestation.evidence_sha256,
+            evidence_content=content,
+            note=attestation.note,
+        )
+    )
     session.flush()
 
 
@@ -181,8 +201,13 @@ def load_attestation_evidence(session: Session, attestation_id: str) -> bytes | 
 
 def _attestation(row: AttestationRow) -> Attestation:
     return Attestation(
-        id=row.id, item=row.item, attested_by=row.attested_by, attested_at=row.attested_at,
-        expires_on=row.expires_on, evidence=row.evidence, note=row.note,
+        id=row.id,
+        item=row.item,
+        attested_by=row.attested_by,
+        attested_at=row.attested_at,
+        expires_on=row.expires_on,
+        evidence=row.evidence,
+        note=row.note,
         evidence_sha256=row.evidence_sha256,
     )
 
@@ -211,9 +236,7 @@ def get_scan(session: Session, ref: str) -> ScanRecord:
             f"No stored scan has the id '{ref}' (an id prefix needs at least {MIN_PREFIX} characters).",
             hint=LIST_HINT,
         )
-    matches = session.scalars(
-        select(ScanRow).where(ScanRow.id.startswith(wanted, autoescape=True)).limit(2)
-    ).all()
+    matches = session.scalars(select(ScanRow).where(ScanRow.id.startswith(wanted, autoescape=True)).limit(2)).all()
     if len(matches) > 1:
         raise NotFoundError(
             f"The scan id prefix '{ref}' matches more than one scan.",
@@ -226,9 +249,7 @@ def get_scan(session: Session, ref: str) -> ScanRecord:
 
 def list_scans(session: Session, limit: int = 50) -> list[ScanRecord]:
     """Stored scans, newest first."""
-    rows = session.scalars(
-        select(ScanRow).order_by(ScanRow.started_at.desc(), ScanRow.id.desc()).limit(limit)
-    )
+    rows = session.scalars(select(ScanRow).order_by(ScanRow.started_at.desc(), ScanRow.id.desc()).limit(limit))
     return [_scan_record(row) for row in rows]
 
 
@@ -237,9 +258,7 @@ def scan_counts(session: Session, scan_id: str) -> dict[str, int]:
     _scan_row(session, scan_id)
     counts = {status.value: 0 for status in Status}
     rows = session.execute(
-        select(FindingRow.status, func.count())
-        .where(FindingRow.scan_id == scan_id)
-        .group_by(FindingRow.status)
+        select(FindingRow.status, func.count()).where(FindingRow.scan_id == scan_id).group_by(FindingRow.status)
     )
     for status, count in rows:
         counts[status] = count
@@ -263,8 +282,14 @@ def load_snapshot(session: Session, scan_id: str) -> Snapshot:
         )
         for row in session.execute(
             select(
-                ResourceRow.provider, ResourceRow.account, ResourceRow.region, ResourceRow.resource_type,
-                ResourceRow.uid, ResourceRow.name, ResourceRow.config, ResourceRow.tags,
+                ResourceRow.provider,
+                ResourceRow.account,
+                ResourceRow.region,
+                ResourceRow.resource_type,
+                ResourceRow.uid,
+                ResourceRow.name,
+                ResourceRow.config,
+                ResourceRow.tags,
                 ResourceRow.redactions,
             )
             .where(ResourceRow.scan_id == scan_id)
@@ -287,11 +312,25 @@ def load_findings(session: Session, scan_id: str) -> list[Finding]:
     _scan_row(session, scan_id)
     rows = session.execute(
         select(
-            FindingRow.finding_id, FindingRow.check_id, FindingRow.title, FindingRow.status,
-            FindingRow.severity, FindingRow.provider, FindingRow.account, FindingRow.region,
-            FindingRow.resource_type, FindingRow.resource_uid, FindingRow.resource_name,
-            FindingRow.message, FindingRow.checklist, FindingRow.compliance, FindingRow.remediation,
-            FindingRow.evidence, FindingRow.muted, FindingRow.mute_reason, FindingRow.resource_tags,
+            FindingRow.finding_id,
+            FindingRow.check_id,
+            FindingRow.title,
+            FindingRow.status,
+            FindingRow.severity,
+            FindingRow.provider,
+            FindingRow.account,
+            FindingRow.region,
+            FindingRow.resource_type,
+            FindingRow.resource_uid,
+            FindingRow.resource_name,
+            FindingRow.message,
+            FindingRow.checklist,
+            FindingRow.compliance,
+            FindingRow.remediation,
+            FindingRow.evidence,
+            FindingRow.muted,
+            FindingRow.mute_reason,
+            FindingRow.resource_tags,
         )
         .where(FindingRow.scan_id == scan_id)
         .order_by(FindingRow.id)
@@ -331,9 +370,15 @@ def load_errors(session: Session, scan_id: str) -> list[CollectionError]:
 def _errors(session: Session, scan_id: str) -> list[CollectionError]:
     rows = session.execute(
         select(
-            CollectionErrorRow.provider, CollectionErrorRow.account, CollectionErrorRow.region,
-            CollectionErrorRow.service, CollectionErrorRow.operation, CollectionErrorRow.code,
-            CollectionErrorRow.message, CollectionErrorRow.resource_type, CollectionErrorRow.resource_uid,
+            CollectionErrorRow.provider,
+            CollectionErrorRow.account,
+            CollectionErrorRow.region,
+            CollectionErrorRow.service,
+            CollectionErrorRow.operation,
+            CollectionErrorRow.code,
+            CollectionErrorRow.message,
+            CollectionErrorRow.resource_type,
+            CollectionErrorRow.resource_uid,
         )
         .where(CollectionErrorRow.scan_id == scan_id)
         .order_by(CollectionErrorRow.id)
@@ -383,9 +428,7 @@ def _scan_record(row: ScanRow) -> ScanRecord:
     )
 
 
-def _earliest_scans(
-    session: Session, scan_id: str, resources: Sequence[Resource]
-) -> dict[tuple[str, str], datetime]:
+def _earliest_scans(session: Session, scan_id: str, resources: Sequence[Resource]) -> dict[tuple[str, str], datetime]:
     """For each (provider, uid) an earlier scan stored, the start of the earliest such scan."""
     wanted = {(r.provider, r.uid) for r in resources}
     earliest: dict[tuple[str, str], datetime] = {}
@@ -406,31 +449,35 @@ def _insert_findings(session: Session, scan_id: str, findings: Iterable[Finding]
     unique: dict[str, Finding] = {}
     for finding in findings:
         unique.setdefault(finding.id, finding)
-    _insert(session, FindingRow, (
-        {
-            "scan_id": scan_id,
-            "finding_id": f.id,
-            "check_id": f.check_id,
-            "title": f.title,
-            "status": Status(f.status).value,
-            "severity": Severity(f.severity).value,
-            "provider": f.provider,
-            "account": f.account,
-            "region": f.region,
-            "resource_type": f.resource_type,
-            "resource_uid": f.resource_uid,
-            "resource_name": f.resource_name,
-            "message": f.message,
-            "checklist": list(f.checklist),
-            "compliance": {framework: list(ids) for framework, ids in f.compliance.items()},
-            "remediation": f.remediation,
-            "evidence": f.evidence,
-            "muted": f.muted,
-            "mute_reason": f.mute_reason,
-            "resource_tags": dict(f.resource_tags),
-        }
-        for f in unique.values()
-    ))
+    _insert(
+        session,
+        FindingRow,
+        (
+            {
+                "scan_id": scan_id,
+                "finding_id": f.id,
+                "check_id": f.check_id,
+                "title": f.title,
+                "status": Status(f.status).value,
+                "severity": Severity(f.severity).value,
+                "provider": f.provider,
+                "account": f.account,
+                "region": f.region,
+                "resource_type": f.resource_type,
+                "resource_uid": f.resource_uid,
+                "resource_name": f.resource_name,
+                "message": f.message,
+                "checklist": list(f.checklist),
+                "compliance": {framework: list(ids) for framework, ids in f.compliance.items()},
+                "remediation": f.remediation,
+                "evidence": f.evidence,
+                "muted": f.muted,
+                "mute_reason": f.mute_reason,
+                "resource_tags": dict(f.resource_tags),
+            }
+            for f in unique.values()
+        ),
+    )
 
 
 def _insert(session: Session, model: type[Base], rows: Iterable[dict[str, Any]]) -> None:

@@ -35,8 +35,11 @@ TYPES: dict[str, tuple[str, str, bool]] = {
     "aws.account": (f"arn:aws:iam::{ACCOUNT}:root", ACCOUNT, True),
     "aws.region": (f"arn:aws:ec2:{{region}}:{ACCOUNT}:region/{{region}}", REGION, False),
     "aws.sagemaker.notebook_instance": (_SM + ":notebook-instance/{name}", "research-nb", False),
-    "aws.sagemaker.notebook_lifecycle_config": (_SM + ":notebook-instance-lifecycle-config/{name}",
-                                                "research-lcc", False),
+    "aws.sagemaker.notebook_lifecycle_config": (
+        _SM + ":notebook-instance-lifecycle-config/{name}",
+        "research-lcc",
+        False,
+    ),
     "aws.sagemaker.domain": (_SM + ":domain/{name}", "d-abc123xyz456", False),
     "aws.sagemaker.model": (_SM + ":model/{name}", "churn-model", False),
     "aws.sagemaker.endpoint_config": (_SM + ":endpoint-config/{name}", "churn-config", False),
@@ -53,12 +56,18 @@ TYPES: dict[str, tuple[str, str, bool]] = {
     "aws.iam.policy": (f"arn:aws:iam::{ACCOUNT}:policy/{{name}}", "ml-data-access", True),
     "aws.kms.key": (f"arn:aws:kms:{{region}}:{ACCOUNT}:key/{{name}}", KEY_ID, False),
     "aws.ec2.vpc": (f"arn:aws:ec2:{{region}}:{ACCOUNT}:vpc/{{name}}", "vpc-0a1b2c3d4e5f60001", False),
-    "aws.ec2.security_group": (f"arn:aws:ec2:{{region}}:{ACCOUNT}:security-group/{{name}}",
-                               "sg-0a1b2c3d4e5f60001", False),
+    "aws.ec2.security_group": (
+        f"arn:aws:ec2:{{region}}:{ACCOUNT}:security-group/{{name}}",
+        "sg-0a1b2c3d4e5f60001",
+        False,
+    ),
     "aws.s3.bucket": ("arn:aws:s3:::{name}", "acme-ml-artifacts", False),
     "aws.cloudtrail.trail": (f"arn:aws:cloudtrail:{{region}}:{ACCOUNT}:trail/{{name}}", "org-audit", False),
-    "aws.guardduty.detector": (f"arn:aws:guardduty:{{region}}:{ACCOUNT}:detector/{{name}}",
-                               "12abc34d567e8fa901bc2d34e56789f0", False),
+    "aws.guardduty.detector": (
+        f"arn:aws:guardduty:{{region}}:{ACCOUNT}:detector/{{name}}",
+        "12abc34d567e8fa901bc2d34e56789f0",
+        False,
+    ),
     "aws.securityhub.hub": (f"arn:aws:securityhub:{{region}}:{ACCOUNT}:hub/{{name}}", "default", False),
     "aws.config.recorder": (f"arn:aws:config:{{region}}:{ACCOUNT}:config-recorder/{{name}}", "default", False),
     "aws.budgets.budget": (f"arn:aws:budgets::{ACCOUNT}:budget/{{name}}", "ml-monthly", True),
@@ -69,36 +78,56 @@ _VPC = {"SecurityGroupIds": ["sg-0a1b2c3d4e5f60001"], "Subnets": ["subnet-0a1b2c
 _BUCKET = "s3://acme-ml-artifacts"
 
 BASE: dict[str, dict[str, Any]] = {
-    "aws.account": {"AccountId": ACCOUNT, "Partition": "aws",
-                    "Identity": f"arn:aws:sts::{ACCOUNT}:assumed-role/auditor/cspm", "Regions": [REGION]},
+    "aws.account": {
+        "AccountId": ACCOUNT,
+        "Partition": "aws",
+        "Identity": f"arn:aws:sts::{ACCOUNT}:assumed-role/auditor/cspm",
+        "Regions": [REGION],
+    },
     "aws.region": {"RegionName": REGION, "AccountId": ACCOUNT},
     "aws.sagemaker.notebook_instance": {
         "NotebookInstanceArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/research-nb",
-        "NotebookInstanceName": "research-nb", "NotebookInstanceStatus": "InService",
-        "Url": "research-nb.notebook.us-east-1.sagemaker.aws", "InstanceType": "ml.t3.medium",
-        "SubnetId": "subnet-0a1b2c3d4e5f60001", "SecurityGroups": ["sg-0a1b2c3d4e5f60001"],
-        "RoleArn": ROLE_ARN, "KmsKeyId": KEY_ARN, "NetworkInterfaceId": "eni-0a1b2c3d4e5f60001",
-        "LastModifiedTime": "2025-05-01T10:00:00Z", "CreationTime": "2025-04-01T10:00:00Z",
-        "NotebookInstanceLifecycleConfigName": "research-lcc", "DirectInternetAccess": "Disabled",
-        "VolumeSizeInGB": 20, "RootAccess": "Disabled", "PlatformIdentifier": "notebook-al2-v3",
+        "NotebookInstanceName": "research-nb",
+        "NotebookInstanceStatus": "InService",
+        "Url": "research-nb.notebook.us-east-1.sagemaker.aws",
+        "InstanceType": "ml.t3.medium",
+        "SubnetId": "subnet-0a1b2c3d4e5f60001",
+        "SecurityGroups": ["sg-0a1b2c3d4e5f60001"],
+        "RoleArn": ROLE_ARN,
+        "KmsKeyId": KEY_ARN,
+        "NetworkInterfaceId": "eni-0a1b2c3d4e5f60001",
+        "LastModifiedTime": "2025-05-01T10:00:00Z",
+        "CreationTime": "2025-04-01T10:00:00Z",
+        "NotebookInstanceLifecycleConfigName": "research-lcc",
+        "DirectInternetAccess": "Disabled",
+        "VolumeSizeInGB": 20,
+        "RootAccess": "Disabled",
+        "PlatformIdentifier": "notebook-al2-v3",
         "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": "2"},
     },
     "aws.sagemaker.notebook_lifecycle_config": {
-        "NotebookInstanceLifecycleConfigArn":
-            f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance-lifecycle-config/research-lcc",
+        "NotebookInstanceLifecycleConfigArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance-lifecycle-config/research-lcc",
         "NotebookInstanceLifecycleConfigName": "research-lcc",
         "OnStart": [{"Content": "IyEvYmluL2Jhc2gKc2V0IC1lCnBpcCBpbnN0YWxsIC1xIHhnYm9vc3QK"}],
-        "LastModifiedTime": "2025-04-01T10:00:00Z", "CreationTime": "2025-04-01T10:00:00Z",
+        "LastModifiedTime": "2025-04-01T10:00:00Z",
+        "CreationTime": "2025-04-01T10:00:00Z",
     },
     "aws.sagemaker.domain": {
-        "DomainArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:domain/d-abc123xyz456", "DomainId": "d-abc123xyz456",
-        "DomainName": "ml-studio", "HomeEfsFileSystemId": "fs-0a1b2c3d", "Status": "InService",
-        "CreationTime": "2025-03-01T09:00:00Z", "LastModifiedTime": "2025-05-01T09:00:00Z",
-        "AuthMode": "SSO", "DefaultUserSettings": {"ExecutionRole": ROLE_ARN,
-                                                   "SecurityGroups": ["sg-0a1b2c3d4e5f60001"]},
-        "AppNetworkAccessType": "VpcOnly", "SubnetIds": ["subnet-0a1b2c3d4e5f60001"],
-        "Url": "https://d-abc123xyz456.studio.us-east-1.sagemaker.aws", "VpcId": "vpc-0a1b2c3d4e5f60001",
-        "KmsKeyId": KEY_ARN, "AppSecurityGroupManagement": "Service",
+        "DomainArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:domain/d-abc123xyz456",
+        "DomainId": "d-abc123xyz456",
+        "DomainName": "ml-studio",
+        "HomeEfsFileSystemId": "fs-0a1b2c3d",
+        "Status": "InService",
+        "CreationTime": "2025-03-01T09:00:00Z",
+        "LastModifiedTime": "2025-05-01T09:00:00Z",
+        "AuthMode": "SSO",
+        "DefaultUserSettings": {"ExecutionRole": ROLE_ARN, "SecurityGroups": ["sg-0a1b2c3d4e5f60001"]},
+        "AppNetworkAccessType": "VpcOnly",
+        "SubnetIds": ["subnet-0a1b2c3d4e5f60001"],
+        "Url": "https://d-abc123xyz456.studio.us-east-1.sagemaker.aws",
+        "VpcId": "vpc-0a1b2c3d4e5f60001",
+        "KmsKeyId": KEY_ARN,
+        "AppSecurityGroupManagement": "Service",
     },
     "aws.sagemaker.model": {
         "ModelName": "churn-model",
@@ -108,238 +137,518 @@ BASE: dict[str, dict[str, Any]] = {
             "ModelPackageName": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/churn/3",
             "Environment": {"SAGEMAKER_PROGRAM": "inference.py"},
         },
-        "ExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/sm-inference", "VpcConfig": copy.deepcopy(_VPC),
+        "ExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/sm-inference",
+        "VpcConfig": copy.deepcopy(_VPC),
         "CreationTime": "2025-05-10T08:00:00Z",
-        "ModelArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/churn-model", "EnableNetworkIsolation": True,
+        "ModelArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/churn-model",
+        "EnableNetworkIsolation": True,
     },
     "aws.sagemaker.endpoint_config": {
         "EndpointConfigName": "churn-config",
         "EndpointConfigArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint-config/churn-config",
-        "ProductionVariants": [{
-            "VariantName": "AllTraffic", "ModelName": "churn-model", "InitialInstanceCount": 2,
-            "InstanceType": "ml.m5.large", "InitialVariantWeight": 1.0,
-        }],
+        "ProductionVariants": [
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "churn-model",
+                "InitialInstanceCount": 2,
+                "InstanceType": "ml.m5.large",
+                "InitialVariantWeight": 1.0,
+            }
+        ],
         "DataCaptureConfig": {
-            "EnableCapture": True, "InitialSamplingPercentage": 20,
-            "DestinationS3Uri": f"{_BUCKET}/capture", "KmsKeyId": KEY_ARN,
+            "EnableCapture": True,
+            "InitialSamplingPercentage": 20,
+            "DestinationS3Uri": f"{_BUCKET}/capture",
+            "KmsKeyId": KEY_ARN,
             "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
         },
-        "KmsKeyId": KEY_ARN, "CreationTime": "2025-05-10T08:10:00Z",
+        "KmsKeyId": KEY_ARN,
+        "CreationTime": "2025-05-10T08:10:00Z",
     },
     "aws.sagemaker.endpoint": {
         "EndpointName": "churn-endpoint",
         "EndpointArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/churn-endpoint",
         "EndpointConfigName": "churn-config",
-        "ProductionVariants": [{"VariantName": "AllTraffic", "CurrentWeight": 1.0, "DesiredWeight": 1.0,
-                                "CurrentInstanceCount": 2, "DesiredInstanceCount": 2}],
-        "DataCaptureConfig": {"EnableCapture": True, "CaptureStatus": "Started", "CurrentSamplingPercentage": 20,
-                              "DestinationS3Uri": f"{_BUCKET}/capture", "KmsKeyId": KEY_ARN},
-        "EndpointStatus": "InService", "CreationTime": "2025-05-10T08:20:00Z",
+        "ProductionVariants": [
+            {
+                "VariantName": "AllTraffic",
+                "CurrentWeight": 1.0,
+                "DesiredWeight": 1.0,
+                "CurrentInstanceCount": 2,
+                "DesiredInstanceCount": 2,
+            }
+        ],
+        "DataCaptureConfig": {
+            "EnableCapture": True,
+            "CaptureStatus": "Started",
+            "CurrentSamplingPercentage": 20,
+            "DestinationS3Uri": f"{_BUCKET}/capture",
+            "KmsKeyId": KEY_ARN,
+        },
+        "EndpointStatus": "InService",
+        "CreationTime": "2025-05-10T08:20:00Z",
         "LastModifiedTime": "2025-05-10T08:30:00Z",
     },
     "aws.sagemaker.training_job": {
         "TrainingJobName": "churn-train-001",
         "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/churn-train-001",
         "ModelArtifacts": {"S3ModelArtifacts": f"{_BUCKET}/models/churn-train-001/output/model.tar.gz"},
-        "TrainingJobStatus": "Completed", "SecondaryStatus": "Completed",
+        "TrainingJobStatus": "Completed",
+        "SecondaryStatus": "Completed",
         "HyperParameters": {"max_depth": "5", "eta": "0.2"},
         "AlgorithmSpecification": {
             "TrainingImage": f"683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-xgboost:1.7-1",
-            "TrainingInputMode": "File"},
+            "TrainingInputMode": "File",
+        },
         "RoleArn": ROLE_ARN,
-        "InputDataConfig": [{"ChannelName": "train", "DataSource": {"S3DataSource": {
-            "S3DataType": "S3Prefix", "S3Uri": f"{_BUCKET}/data/train", "S3DataDistributionType": "FullyReplicated"}}}],
+        "InputDataConfig": [
+            {
+                "ChannelName": "train",
+                "DataSource": {
+                    "S3DataSource": {
+                        "S3DataType": "S3Prefix",
+                        "S3Uri": f"{_BUCKET}/data/train",
+                        "S3DataDistributionType": "FullyReplicated",
+                    }
+                },
+            }
+        ],
         "OutputDataConfig": {"KmsKeyId": KEY_ARN, "S3OutputPath": f"{_BUCKET}/models"},
-        "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 2, "VolumeSizeInGB": 30,
-                           "VolumeKmsKeyId": KEY_ARN},
+        "ResourceConfig": {
+            "InstanceType": "ml.m5.xlarge",
+            "InstanceCount": 2,
+            "VolumeSizeInGB": 30,
+            "VolumeKmsKeyId": KEY_ARN,
+        },
         "VpcConfig": copy.deepcopy(_VPC),
         "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
-        "CreationTime": "2025-05-09T07:00:00Z", "TrainingStartTime": "2025-05-09T07:02:00Z",
-        "TrainingEndTime": "2025-05-09T07:40:00Z", "LastModifiedTime": "2025-05-09T07:41:00Z",
-        "EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True,
+        "CreationTime": "2025-05-09T07:00:00Z",
+        "TrainingStartTime": "2025-05-09T07:02:00Z",
+        "TrainingEndTime": "2025-05-09T07:40:00Z",
+        "LastModifiedTime": "2025-05-09T07:41:00Z",
+        "EnableNetworkIsolation": True,
+        "EnableInterContainerTrafficEncryption": True,
         "EnableManagedSpotTraining": False,
     },
     "aws.sagemaker.processing_job": {
-        "ProcessingInputs": [{"InputName": "raw", "AppManaged": False, "S3Input": {
-            "S3Uri": f"{_BUCKET}/raw", "LocalPath": "/opt/ml/processing/input", "S3DataType": "S3Prefix",
-            "S3InputMode": "File"}}],
-        "ProcessingOutputConfig": {"Outputs": [{"OutputName": "train", "S3Output": {
-            "S3Uri": f"{_BUCKET}/data/train", "LocalPath": "/opt/ml/processing/train", "S3UploadMode": "EndOfJob"},
-            "AppManaged": False}], "KmsKeyId": KEY_ARN},
+        "ProcessingInputs": [
+            {
+                "InputName": "raw",
+                "AppManaged": False,
+                "S3Input": {
+                    "S3Uri": f"{_BUCKET}/raw",
+                    "LocalPath": "/opt/ml/processing/input",
+                    "S3DataType": "S3Prefix",
+                    "S3InputMode": "File",
+                },
+            }
+        ],
+        "ProcessingOutputConfig": {
+            "Outputs": [
+                {
+                    "OutputName": "train",
+                    "S3Output": {
+                        "S3Uri": f"{_BUCKET}/data/train",
+                        "LocalPath": "/opt/ml/processing/train",
+                        "S3UploadMode": "EndOfJob",
+                    },
+                    "AppManaged": False,
+                }
+            ],
+            "KmsKeyId": KEY_ARN,
+        },
         "ProcessingJobName": "churn-prep-001",
-        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
-                                                  "VolumeSizeInGB": 30, "VolumeKmsKeyId": KEY_ARN}},
+        "ProcessingResources": {
+            "ClusterConfig": {
+                "InstanceCount": 1,
+                "InstanceType": "ml.m5.xlarge",
+                "VolumeSizeInGB": 30,
+                "VolumeKmsKeyId": KEY_ARN,
+            }
+        },
         "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
         "AppSpecification": {"ImageUri": f"683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-scikit-learn:1.2-1"},
         "Environment": {"STAGE": "prod"},
-        "NetworkConfig": {"EnableInterContainerTrafficEncryption": True, "EnableNetworkIsolation": True,
-                          "VpcConfig": copy.deepcopy(_VPC)},
+        "NetworkConfig": {
+            "EnableInterContainerTrafficEncryption": True,
+            "EnableNetworkIsolation": True,
+            "VpcConfig": copy.deepcopy(_VPC),
+        },
         "RoleArn": ROLE_ARN,
         "ProcessingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:processing-job/churn-prep-001",
-        "ProcessingJobStatus": "Completed", "CreationTime": "2025-05-08T07:00:00Z",
+        "ProcessingJobStatus": "Completed",
+        "CreationTime": "2025-05-08T07:00:00Z",
         "LastModifiedTime": "2025-05-08T07:30:00Z",
     },
     "aws.sagemaker.transform_job": {
         "TransformJobName": "churn-batch-001",
         "TransformJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:transform-job/churn-batch-001",
-        "TransformJobStatus": "Completed", "ModelName": "churn-model", "MaxConcurrentTransforms": 1,
+        "TransformJobStatus": "Completed",
+        "ModelName": "churn-model",
+        "MaxConcurrentTransforms": 1,
         "BatchStrategy": "MultiRecord",
-        "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"{_BUCKET}/batch/in"}},
-                           "ContentType": "text/csv", "SplitType": "Line"},
+        "TransformInput": {
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"{_BUCKET}/batch/in"}},
+            "ContentType": "text/csv",
+            "SplitType": "Line",
+        },
         "TransformOutput": {"S3OutputPath": f"{_BUCKET}/batch/out", "AssembleWith": "Line", "KmsKeyId": KEY_ARN},
         "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeKmsKeyId": KEY_ARN},
         "CreationTime": "2025-05-11T07:00:00Z",
     },
     "aws.sagemaker.model_package": {
-        "ModelPackageName": "churn", "ModelPackageGroupName": "churn", "ModelPackageVersion": 3,
+        "ModelPackageName": "churn",
+        "ModelPackageGroupName": "churn",
+        "ModelPackageVersion": 3,
         "ModelPackageArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/churn/3",
         "CreationTime": "2025-05-09T08:00:00Z",
-        "InferenceSpecification": {"Containers": [{
-            "Image": f"683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-xgboost:1.7-1",
-            "ModelDataUrl": f"{_BUCKET}/models/churn-train-001/output/model.tar.gz"}],
-            "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]},
-        "ModelPackageStatus": "Completed", "ModelApprovalStatus": "Approved", "CertifyForMarketplace": False,
+        "InferenceSpecification": {
+            "Containers": [
+                {
+                    "Image": f"683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-xgboost:1.7-1",
+                    "ModelDataUrl": f"{_BUCKET}/models/churn-train-001/output/model.tar.gz",
+                }
+            ],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+        "ModelPackageStatus": "Completed",
+        "ModelApprovalStatus": "Approved",
+        "CertifyForMarketplace": False,
     },
     "aws.sagemaker.monitoring_schedule": {
         "MonitoringScheduleArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:monitoring-schedule/churn-quality",
-        "MonitoringScheduleName": "churn-quality", "MonitoringScheduleStatus": "Scheduled",
-        "MonitoringType": "DataQuality", "CreationTime": "2025-05-12T07:00:00Z",
+        "MonitoringScheduleName": "churn-quality",
+        "MonitoringScheduleStatus": "Scheduled",
+        "MonitoringType": "DataQuality",
+        "CreationTime": "2025-05-12T07:00:00Z",
         "LastModifiedTime": "2025-05-12T07:00:00Z",
-        "MonitoringScheduleConfig": {"ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
-                                     "MonitoringJobDefinitionName": "churn-dq", "MonitoringType": "DataQuality"},
+        "MonitoringScheduleConfig": {
+            "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
+            "MonitoringJobDefinitionName": "churn-dq",
+            "MonitoringType": "DataQuality",
+        },
         "EndpointName": "churn-endpoint",
     },
     "aws.sagemaker.user_profile": {"DomainId": "d-abc123xyz456", "UserProfileName": "alice", "Status": "InService"},
     "aws.iam.role": {
-        "Path": "/service-role/", "RoleName": "sm-execution", "RoleId": "AROAEXAMPLEROLEID0001",
-        "Arn": ROLE_ARN, "CreateDate": "2024-11-01T10:00:00Z",
-        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "Path": "/service-role/",
+        "RoleName": "sm-execution",
+        "RoleId": "AROAEXAMPLEROLEID0001",
+        "Arn": ROLE_ARN,
+        "CreateDate": "2024-11-01T10:00:00Z",
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        },
         "InstanceProfileList": [],
-        "RolePolicyList": [{"PolicyName": "ml-data-access", "PolicyDocument": {
-            "Version": "2012-10-17", "Statement": [
-                {"Sid": "Data", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
-                 "Resource": ["arn:aws:s3:::acme-ml-artifacts", "arn:aws:s3:::acme-ml-artifacts/*"]},
-                {"Sid": "Key", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                 "Resource": KEY_ARN}]}}],
+        "RolePolicyList": [
+            {
+                "PolicyName": "ml-data-access",
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "Data",
+                            "Effect": "Allow",
+                            "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+                            "Resource": ["arn:aws:s3:::acme-ml-artifacts", "arn:aws:s3:::acme-ml-artifacts/*"],
+                        },
+                        {
+                            "Sid": "Key",
+                            "Effect": "Allow",
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                            "Resource": KEY_ARN,
+                        },
+                    ],
+                },
+            }
+        ],
         "AttachedManagedPolicies": [],
-        "Tags": [], "RoleLastUsed": {"LastUsedDate": "2025-05-30T10:00:00Z", "Region": REGION},
+        "Tags": [],
+        "RoleLastUsed": {"LastUsedDate": "2025-05-30T10:00:00Z", "Region": REGION},
     },
     "aws.iam.user": {
-        "Path": "/", "UserName": "ci-bot", "UserId": "AIDAEXAMPLEUSERID0001",
-        "Arn": f"arn:aws:iam::{ACCOUNT}:user/ci-bot", "CreateDate": "2024-01-15T10:00:00Z",
-        "UserPolicyList": [], "GroupList": [], "AttachedManagedPolicies": [], "Tags": [],
-        "AccessKeys": [{"UserName": "ci-bot", "AccessKeyId": "****************7QXZ", "Status": "Active",
-                        "CreateDate": "2025-01-02T12:00:00Z"}],
+        "Path": "/",
+        "UserName": "ci-bot",
+        "UserId": "AIDAEXAMPLEUSERID0001",
+        "Arn": f"arn:aws:iam::{ACCOUNT}:user/ci-bot",
+        "CreateDate": "2024-01-15T10:00:00Z",
+        "UserPolicyList": [],
+        "GroupList": [],
+        "AttachedManagedPolicies": [],
+        "Tags": [],
+        "AccessKeys": [
+            {
+                "UserName": "ci-bot",
+                "AccessKeyId": "****************7QXZ",
+                "Status": "Active",
+                "CreateDate": "2025-01-02T12:00:00Z",
+            }
+        ],
     },
     "aws.iam.group": {
-        "Path": "/", "GroupName": "ml-engineers", "GroupId": "AGPAEXAMPLEGROUPID01",
-        "Arn": f"arn:aws:iam::{ACCOUNT}:group/ml-engineers", "CreateDate": "2024-01-10T10:00:00Z",
-        "GroupPolicyList": [], "AttachedManagedPolicies": [],
+        "Path": "/",
+        "GroupName": "ml-engineers",
+        "GroupId": "AGPAEXAMPLEGROUPID01",
+        "Arn": f"arn:aws:iam::{ACCOUNT}:group/ml-engineers",
+        "CreateDate": "2024-01-10T10:00:00Z",
+        "GroupPolicyList": [],
+        "AttachedManagedPolicies": [],
     },
     "aws.iam.policy": {
-        "PolicyName": "ml-data-access", "PolicyId": "ANPAEXAMPLEPOLICY001",
-        "Arn": f"arn:aws:iam::{ACCOUNT}:policy/ml-data-access", "Path": "/", "DefaultVersionId": "v1",
-        "AttachmentCount": 1, "IsAttachable": True, "CreateDate": "2024-11-01T10:00:00Z",
-        "Document": {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-ml-artifacts/*"}]},
+        "PolicyName": "ml-data-access",
+        "PolicyId": "ANPAEXAMPLEPOLICY001",
+        "Arn": f"arn:aws:iam::{ACCOUNT}:policy/ml-data-access",
+        "Path": "/",
+        "DefaultVersionId": "v1",
+        "AttachmentCount": 1,
+        "IsAttachable": True,
+        "CreateDate": "2024-11-01T10:00:00Z",
+        "Document": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-ml-artifacts/*"}
+            ],
+        },
     },
     "aws.kms.key": {
-        "AWSAccountId": ACCOUNT, "KeyId": KEY_ID, "Arn": KEY_ARN, "CreationDate": "2024-10-01T10:00:00Z",
-        "Enabled": True, "Description": "ML data key", "KeyUsage": "ENCRYPT_DECRYPT", "KeyState": "Enabled",
-        "Origin": "AWS_KMS", "KeyManager": "CUSTOMER", "CustomerMasterKeySpec": "SYMMETRIC_DEFAULT",
-        "KeySpec": "SYMMETRIC_DEFAULT", "EncryptionAlgorithms": ["SYMMETRIC_DEFAULT"], "MultiRegion": False,
-        "KeyRotationEnabled": True, "RotationPeriodInDays": 365, "NextRotationDate": "2025-10-01T10:00:00Z",
-        "Policy": {"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow",
-                   "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}]},
+        "AWSAccountId": ACCOUNT,
+        "KeyId": KEY_ID,
+        "Arn": KEY_ARN,
+        "CreationDate": "2024-10-01T10:00:00Z",
+        "Enabled": True,
+        "Description": "ML data key",
+        "KeyUsage": "ENCRYPT_DECRYPT",
+        "KeyState": "Enabled",
+        "Origin": "AWS_KMS",
+        "KeyManager": "CUSTOMER",
+        "CustomerMasterKeySpec": "SYMMETRIC_DEFAULT",
+        "KeySpec": "SYMMETRIC_DEFAULT",
+        "EncryptionAlgorithms": ["SYMMETRIC_DEFAULT"],
+        "MultiRegion": False,
+        "KeyRotationEnabled": True,
+        "RotationPeriodInDays": 365,
+        "NextRotationDate": "2025-10-01T10:00:00Z",
+        "Policy": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "Enable IAM User Permissions",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                }
+            ],
+        },
     },
     "aws.ec2.vpc": {
-        "VpcId": "vpc-0a1b2c3d4e5f60001", "CidrBlock": "10.20.0.0/16", "State": "available", "OwnerId": ACCOUNT,
-        "InstanceTenancy": "default", "IsDefault": False,
+        "VpcId": "vpc-0a1b2c3d4e5f60001",
+        "CidrBlock": "10.20.0.0/16",
+        "State": "available",
+        "OwnerId": ACCOUNT,
+        "InstanceTenancy": "default",
+        "IsDefault": False,
         "VpcEndpoints": [
-            {"VpcEndpointId": "vpce-0a1b2c3d4e5f60001", "VpcEndpointType": "Interface",
-             "VpcId": "vpc-0a1b2c3d4e5f60001", "ServiceName": f"com.amazonaws.{REGION}.sagemaker.api",
-             "State": "available", "PrivateDnsEnabled": True, "SubnetIds": ["subnet-0a1b2c3d4e5f60001"]},
-            {"VpcEndpointId": "vpce-0a1b2c3d4e5f60002", "VpcEndpointType": "Interface",
-             "VpcId": "vpc-0a1b2c3d4e5f60001", "ServiceName": f"com.amazonaws.{REGION}.sagemaker.runtime",
-             "State": "available", "PrivateDnsEnabled": True, "SubnetIds": ["subnet-0a1b2c3d4e5f60001"]},
-            {"VpcEndpointId": "vpce-0a1b2c3d4e5f60003", "VpcEndpointType": "Gateway",
-             "VpcId": "vpc-0a1b2c3d4e5f60001", "ServiceName": f"com.amazonaws.{REGION}.s3", "State": "available"},
+            {
+                "VpcEndpointId": "vpce-0a1b2c3d4e5f60001",
+                "VpcEndpointType": "Interface",
+                "VpcId": "vpc-0a1b2c3d4e5f60001",
+                "ServiceName": f"com.amazonaws.{REGION}.sagemaker.api",
+                "State": "available",
+                "PrivateDnsEnabled": True,
+                "SubnetIds": ["subnet-0a1b2c3d4e5f60001"],
+            },
+            {
+                "VpcEndpointId": "vpce-0a1b2c3d4e5f60002",
+                "VpcEndpointType": "Interface",
+                "VpcId": "vpc-0a1b2c3d4e5f60001",
+                "ServiceName": f"com.amazonaws.{REGION}.sagemaker.runtime",
+                "State": "available",
+                "PrivateDnsEnabled": True,
+                "SubnetIds": ["subnet-0a1b2c3d4e5f60001"],
+            },
+            {
+                "VpcEndpointId": "vpce-0a1b2c3d4e5f60003",
+                "VpcEndpointType": "Gateway",
+                "VpcId": "vpc-0a1b2c3d4e5f60001",
+                "ServiceName": f"com.amazonaws.{REGION}.s3",
+                "State": "available",
+            },
         ],
     },
     "aws.ec2.security_group": {
-        "GroupId": "sg-0a1b2c3d4e5f60001", "GroupName": "ml-training", "Description": "ML training",
-        "VpcId": "vpc-0a1b2c3d4e5f60001", "OwnerId": ACCOUNT,
-        "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
-                           "IpRanges": [{"CidrIp": "10.20.0.0/16"}], "Ipv6Ranges": [], "PrefixListIds": [],
-                           "UserIdGroupPairs": []}],
-        "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [],
-                                 "PrefixListIds": [], "UserIdGroupPairs": []}],
+        "GroupId": "sg-0a1b2c3d4e5f60001",
+        "GroupName": "ml-training",
+        "Description": "ML training",
+        "VpcId": "vpc-0a1b2c3d4e5f60001",
+        "OwnerId": ACCOUNT,
+        "IpPermissions": [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "10.20.0.0/16"}],
+                "Ipv6Ranges": [],
+                "PrefixListIds": [],
+                "UserIdGroupPairs": [],
+            }
+        ],
+        "IpPermissionsEgress": [
+            {
+                "IpProtocol": "-1",
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+                "Ipv6Ranges": [],
+                "PrefixListIds": [],
+                "UserIdGroupPairs": [],
+            }
+        ],
     },
     "aws.s3.bucket": {
-        "Bucket": "acme-ml-artifacts", "LocationConstraint": None,
-        "ServerSideEncryptionConfiguration": {"Rules": [{"ApplyServerSideEncryptionByDefault": {
-            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN}, "BucketKeyEnabled": True}]},
-        "Policy": {"Version": "2012-10-17", "Statement": [
-            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-             "Resource": ["arn:aws:s3:::acme-ml-artifacts", "arn:aws:s3:::acme-ml-artifacts/*"],
-             "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-            {"Sid": "DenyOldTls", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-             "Resource": ["arn:aws:s3:::acme-ml-artifacts", "arn:aws:s3:::acme-ml-artifacts/*"],
-             "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}}]},
+        "Bucket": "acme-ml-artifacts",
+        "LocationConstraint": None,
+        "ServerSideEncryptionConfiguration": {
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN},
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+        "Policy": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": ["arn:aws:s3:::acme-ml-artifacts", "arn:aws:s3:::acme-ml-artifacts/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+                {
+                    "Sid": "DenyOldTls",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": ["arn:aws:s3:::acme-ml-artifacts", "arn:aws:s3:::acme-ml-artifacts/*"],
+                    "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+                },
+            ],
+        },
         "Versioning": {"Status": "Enabled"},
-        "ReplicationConfiguration": {"Role": f"arn:aws:iam::{ACCOUNT}:role/s3-replication", "Rules": [{
-            "ID": "dr", "Priority": 1, "Filter": {"Prefix": ""}, "Status": "Enabled",
-            "Destination": {"Bucket": "arn:aws:s3:::acme-ml-artifacts-dr"},
-            "DeleteMarkerReplication": {"Status": "Disabled"}}]},
-        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "IgnorePublicAcls": True,
-                                           "BlockPublicPolicy": True, "RestrictPublicBuckets": True},
+        "ReplicationConfiguration": {
+            "Role": f"arn:aws:iam::{ACCOUNT}:role/s3-replication",
+            "Rules": [
+                {
+                    "ID": "dr",
+                    "Priority": 1,
+                    "Filter": {"Prefix": ""},
+                    "Status": "Enabled",
+                    "Destination": {"Bucket": "arn:aws:s3:::acme-ml-artifacts-dr"},
+                    "DeleteMarkerReplication": {"Status": "Disabled"},
+                }
+            ],
+        },
+        "PublicAccessBlockConfiguration": {
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
         "Tags": [{"Key": "data-classification", "Value": "confidential"}],
     },
     "aws.cloudtrail.trail": {
-        "Name": "org-audit", "S3BucketName": "acme-cloudtrail-logs", "IncludeGlobalServiceEvents": True,
-        "IsMultiRegionTrail": True, "HomeRegion": REGION,
-        "TrailARN": f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/org-audit", "LogFileValidationEnabled": True,
-        "KmsKeyId": KEY_ARN, "HasCustomEventSelectors": False, "HasInsightSelectors": False,
+        "Name": "org-audit",
+        "S3BucketName": "acme-cloudtrail-logs",
+        "IncludeGlobalServiceEvents": True,
+        "IsMultiRegionTrail": True,
+        "HomeRegion": REGION,
+        "TrailARN": f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/org-audit",
+        "LogFileValidationEnabled": True,
+        "KmsKeyId": KEY_ARN,
+        "HasCustomEventSelectors": False,
+        "HasInsightSelectors": False,
         "IsOrganizationTrail": False,
-        "Status": {"IsLogging": True, "LatestDeliveryTime": "2025-06-01T11:55:00Z",
-                   "StartLoggingTime": "2024-01-01T00:00:00Z"},
-        "EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
-                            "ExcludeManagementEventSources": []}],
+        "Status": {
+            "IsLogging": True,
+            "LatestDeliveryTime": "2025-06-01T11:55:00Z",
+            "StartLoggingTime": "2024-01-01T00:00:00Z",
+        },
+        "EventSelectors": [
+            {
+                "ReadWriteType": "All",
+                "IncludeManagementEvents": True,
+                "DataResources": [],
+                "ExcludeManagementEventSources": [],
+            }
+        ],
     },
     "aws.guardduty.detector": {
-        "CreatedAt": "2024-01-01T00:00:00.000Z", "FindingPublishingFrequency": "FIFTEEN_MINUTES",
+        "CreatedAt": "2024-01-01T00:00:00.000Z",
+        "FindingPublishingFrequency": "FIFTEEN_MINUTES",
         "ServiceRole": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/guardduty.amazonaws.com/"
-                       "AWSServiceRoleForAmazonGuardDuty",
-        "Status": "ENABLED", "UpdatedAt": "2025-01-01T00:00:00.000Z", "Tags": {},
+        "AWSServiceRoleForAmazonGuardDuty",
+        "Status": "ENABLED",
+        "UpdatedAt": "2025-01-01T00:00:00.000Z",
+        "Tags": {},
         "DetectorId": "12abc34d567e8fa901bc2d34e56789f0",
     },
-    "aws.securityhub.hub": {"HubArn": f"arn:aws:securityhub:{REGION}:{ACCOUNT}:hub/default",
-                            "SubscribedAt": "2024-01-01T00:00:00.000Z", "AutoEnableControls": True,
-                            "ControlFindingGenerator": "SECURITY_CONTROL"},
+    "aws.securityhub.hub": {
+        "HubArn": f"arn:aws:securityhub:{REGION}:{ACCOUNT}:hub/default",
+        "SubscribedAt": "2024-01-01T00:00:00.000Z",
+        "AutoEnableControls": True,
+        "ControlFindingGenerator": "SECURITY_CONTROL",
+    },
     "aws.config.recorder": {
-        "arn": f"arn:aws:config:{REGION}:{ACCOUNT}:configuration-recorder/default/abc123", "name": "default",
+        "arn": f"arn:aws:config:{REGION}:{ACCOUNT}:configuration-recorder/default/abc123",
+        "name": "default",
         "roleARN": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
-        "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True, "resourceTypes": [],
-                           "exclusionByResourceTypes": {"resourceTypes": []},
-                           "recordingStrategy": {"useOnly": "ALL_SUPPORTED_RESOURCE_TYPES"}},
+        "recordingGroup": {
+            "allSupported": True,
+            "includeGlobalResourceTypes": True,
+            "resourceTypes": [],
+            "exclusionByResourceTypes": {"resourceTypes": []},
+            "recordingStrategy": {"useOnly": "ALL_SUPPORTED_RESOURCE_TYPES"},
+        },
         "recordingMode": {"recordingFrequency": "CONTINUOUS", "recordingModeOverrides": []},
         "recordingScope": "PAID",
-        "Status": {"name": "default", "lastStartTime": "2024-01-01T00:00:00Z", "recording": True,
-                   "lastStatus": "Success", "lastStatusChangeTime": "2025-06-01T11:00:00Z"},
+        "Status": {
+            "name": "default",
+            "lastStartTime": "2024-01-01T00:00:00Z",
+            "recording": True,
+            "lastStatus": "Success",
+            "lastStatusChangeTime": "2025-06-01T11:00:00Z",
+        },
     },
     "aws.budgets.budget": {
-        "BudgetName": "ml-monthly", "BudgetLimit": {"Amount": "5000.0", "Unit": "USD"},
-        "CostFilters": {"Service": ["Amazon SageMaker"]}, "TimeUnit": "MONTHLY",
+        "BudgetName": "ml-monthly",
+        "BudgetLimit": {"Amount": "5000.0", "Unit": "USD"},
+        "CostFilters": {"Service": ["Amazon SageMaker"]},
+        "TimeUnit": "MONTHLY",
         "TimePeriod": {"Start": "2025-01-01T00:00:00Z", "End": "2087-06-15T00:00:00Z"},
-        "BudgetType": "COST", "LastUpdatedTime": "2025-05-01T00:00:00Z",
-        "Notifications": [{"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80.0,
-                           "ThresholdType": "PERCENTAGE", "NotificationState": "OK"}],
+        "BudgetType": "COST",
+        "LastUpdatedTime": "2025-05-01T00:00:00Z",
+        "Notifications": [
+            {
+                "NotificationType": "ACTUAL",
+                "ComparisonOperator": "GREATER_THAN",
+                "Threshold": 80.0,
+                "ThresholdType": "PERCENTAGE",
+                "NotificationState": "OK",
+            }
+        ],
     },
     "aws.ce.anomaly_monitor": {
         "MonitorArn": f"arn:aws:ce::{ACCOUNT}:anomalymonitor/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
-        "MonitorName": "services-monitor", "CreationDate": "2025-01-01", "MonitorType": "DIMENSIONAL",
-        "MonitorDimension": "SERVICE", "DimensionalValueCount": 12,
+        "MonitorName": "services-monitor",
+        "CreationDate": "2025-01-01",
+        "MonitorType": "DIMENSIONAL",
+        "MonitorDimension": "SERVICE",
+        "DimensionalValueCount": 12,
     },
 }
 
@@ -359,17 +668,31 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
         node[last] = value
 
 
-def make(rtype: str, changes: Mapping[str, Any] | None = None, *, name: str | None = None,
-         region: str = REGION, uid: str | None = None, redactions: tuple[dict[str, str], ...] = ()) -> Resource:
+def make(
+    rtype: str,
+    changes: Mapping[str, Any] | None = None,
+    *,
+    name: str | None = None,
+    region: str = REGION,
+    uid: str | None = None,
+    redactions: tuple[dict[str, str], ...] = (),
+) -> Resource:
     """A resource from its base response, with `changes` applied ({"Dotted.Path": value or DROP})."""
     template, default_name, is_global = TYPES[rtype]
     name = name or default_name
     config = copy.deepcopy(BASE[rtype])
     for path, value in (changes or {}).items():
         _set(config, path, value if value is DROP else copy.deepcopy(value))
-    return Resource(provider="aws", account=ACCOUNT, region="global" if is_global else region, type=rtype,
-                    uid=uid or template.format(name=name, region=region), name=name, config=config,
-                    redactions=redactions)
+    return Resource(
+        provider="aws",
+        account=ACCOUNT,
+        region="global" if is_global else region,
+        type=rtype,
+        uid=uid or template.format(name=name, region=region),
+        name=name,
+        config=config,
+        redactions=redactions,
+    )
 
 
 def default_region(rtype: str) -> str:
@@ -377,14 +700,27 @@ def default_region(rtype: str) -> str:
     return "global" if TYPES[rtype][2] else REGION
 
 
-def collection_error(rtype: str, *, uid: str | None = None, region: str | None = None,
-                     operation: str = "Describe", code: str = "AccessDenied") -> CollectionError:
+def collection_error(
+    rtype: str,
+    *,
+    uid: str | None = None,
+    region: str | None = None,
+    operation: str = "Describe",
+    code: str = "AccessDenied",
+) -> CollectionError:
     """A failed call as the collector records it: with `uid` one describe, without it a whole list."""
     service = rtype.split(".")[1]
-    return CollectionError(provider="aws", account=ACCOUNT, region=region or default_region(rtype),
-                           service=service, operation=operation,
-                           code=code, message=f"User is not authorized to perform {service}:{operation}",
-                           resource_type=rtype, resource_uid=uid)
+    return CollectionError(
+        provider="aws",
+        account=ACCOUNT,
+        region=region or default_region(rtype),
+        service=service,
+        operation=operation,
+        code=code,
+        message=f"User is not authorized to perform {service}:{operation}",
+        resource_type=rtype,
+        resource_uid=uid,
+    )
 
 
 @dataclass
@@ -437,8 +773,9 @@ def run(case: Case) -> Finding:
     all_checks()
     estate = case.build()
     settings = EvaluationSettings(scan_started_at=SCAN_AT, allowed_regions=case.allowed_regions)
-    findings = evaluate(Snapshot(estate.resources, estate.relations, estate.errors),
-                        [REGISTRY[case.check_id]], settings)
+    findings = evaluate(
+        Snapshot(estate.resources, estate.relations, estate.errors), [REGISTRY[case.check_id]], settings
+    )
     matching = [f for f in findings if f.resource_uid == estate.target.uid]
     assert len(matching) == 1, f"expected one finding on {estate.target.uid}, got {findings}"
     return matching[0]

@@ -51,118 +51,223 @@ TYPES: dict[str, tuple[str, str, str]] = {
     "gcp.vertex.model_monitoring_job": (f"{LOC}/modelDeploymentMonitoringJobs/{{name}}", "8888000011112222", REGION),
     "gcp.notebooks.instance": (f"projects/{PROJECT_ID}/locations/{ZONE}/instances/{{name}}", "wb-alice", ZONE),
     "gcp.iam.service_account": (f"projects/{PROJECT_ID}/serviceAccounts/{{name}}", SERVING_SA, "global"),
-    "gcp.kms.crypto_key": (f"projects/{PROJECT_ID}/locations/{REGION}/keyRings/vertex-kr/cryptoKeys/{{name}}",
-                           "vertex-cmek", REGION),
+    "gcp.kms.crypto_key": (
+        f"projects/{PROJECT_ID}/locations/{REGION}/keyRings/vertex-kr/cryptoKeys/{{name}}",
+        "vertex-cmek",
+        REGION,
+    ),
     "gcp.orgpolicy.policy": (f"{PROJ}/policies/{{name}}", "iam.disableServiceAccountKeyCreation", "global"),
     "gcp.accesscontext.perimeter": (f"{POLICY}/servicePerimeters/{{name}}", "ml_perimeter", "global"),
     "gcp.scc.settings": (f"{PROJ}/securityCenterSettings", "securityCenterSettings", "global"),
-    "gcp.billing.budget": ("billingAccounts/01A2B3-C4D5E6-F7A8B9/budgets/{name}",
-                           "b1c2d3e4-0000-1111-2222-333344445555", "global"),
+    "gcp.billing.budget": (
+        "billingAccounts/01A2B3-C4D5E6-F7A8B9/budgets/{name}",
+        "b1c2d3e4-0000-1111-2222-333344445555",
+        "global",
+    ),
 }
 # Cloud Asset Inventory service prefix of each type, for the full resource name used as uid.
-SERVICE_HOST = {"gcp.project": "cloudresourcemanager", "gcp.notebooks.instance": "notebooks",
-                "gcp.iam.service_account": "iam", "gcp.kms.crypto_key": "cloudkms", "gcp.orgpolicy.policy": "orgpolicy",
-                "gcp.accesscontext.perimeter": "accesscontextmanager", "gcp.scc.settings": "securitycenter",
-                "gcp.billing.budget": "billingbudgets"}
+SERVICE_HOST = {
+    "gcp.project": "cloudresourcemanager",
+    "gcp.notebooks.instance": "notebooks",
+    "gcp.iam.service_account": "iam",
+    "gcp.kms.crypto_key": "cloudkms",
+    "gcp.orgpolicy.policy": "orgpolicy",
+    "gcp.accesscontext.perimeter": "accesscontextmanager",
+    "gcp.scc.settings": "securitycenter",
+    "gcp.billing.budget": "billingbudgets",
+}
 
 _TIMES = {"createTime": "2025-01-10T12:00:00.123456Z", "updateTime": "2025-01-11T09:00:00Z"}
 
 BASE: dict[str, dict[str, Any]] = {
     "gcp.project": {
-        "name": PROJ, "parent": "folders/111122223333", "projectId": PROJECT_ID, "state": "ACTIVE",
-        "displayName": "ML production", "etag": "W/\"a1b2c3d4e5f6\"", "labels": {"env": "prod"}, **_TIMES,
+        "name": PROJ,
+        "parent": "folders/111122223333",
+        "projectId": PROJECT_ID,
+        "state": "ACTIVE",
+        "displayName": "ML production",
+        "etag": 'W/"a1b2c3d4e5f6"',
+        "labels": {"env": "prod"},
+        **_TIMES,
         "iamPolicy": {
-            "version": 1, "etag": "BwWWja0YfJA=",
+            "version": 1,
+            "etag": "BwWWja0YfJA=",
             "bindings": [
                 {"role": "roles/owner", "members": ["group:cloud-admins@example.com"]},
-                {"role": "roles/aiplatform.user", "members": [f"serviceAccount:{SERVING_SA}",
-                                                              f"serviceAccount:{TRAINER_SA}", "group:ml@example.com"]},
-                {"role": "roles/editor", "members": [f"serviceAccount:{DEFAULT_SA}",
-                                                     f"serviceAccount:{PROJECT_NUMBER}@cloudservices.gserviceaccount.com"]},
+                {
+                    "role": "roles/aiplatform.user",
+                    "members": [f"serviceAccount:{SERVING_SA}", f"serviceAccount:{TRAINER_SA}", "group:ml@example.com"],
+                },
+                {
+                    "role": "roles/editor",
+                    "members": [
+                        f"serviceAccount:{DEFAULT_SA}",
+                        f"serviceAccount:{PROJECT_NUMBER}@cloudservices.gserviceaccount.com",
+                    ],
+                },
             ],
             "auditConfigs": [
                 {"service": "allServices", "auditLogConfigs": [{"logType": "ADMIN_READ"}]},
-                {"service": "aiplatform.googleapis.com",
-                 "auditLogConfigs": [{"logType": "DATA_READ"}, {"logType": "DATA_WRITE"}]},
+                {
+                    "service": "aiplatform.googleapis.com",
+                    "auditLogConfigs": [{"logType": "DATA_READ"}, {"logType": "DATA_WRITE"}],
+                },
             ],
         },
         "defaultComputeServiceAccount": DEFAULT_SA,
-        "billingInfo": {"name": f"projects/{PROJECT_ID}/billingInfo", "projectId": PROJECT_ID,
-                        "billingAccountName": BILLING_ACCOUNT, "billingEnabled": True},
+        "billingInfo": {
+            "name": f"projects/{PROJECT_ID}/billingInfo",
+            "projectId": PROJECT_ID,
+            "billingAccountName": BILLING_ACCOUNT,
+            "billingEnabled": True,
+        },
     },
     "gcp.vertex.endpoint": {
-        "name": ENDPOINT_NAME, "displayName": "fraud-ep", "etag": "AMEw9yNxyz", "labels": {"env": "prod"}, **_TIMES,
-        "deployedModels": [{
-            "id": "1122334455667788990", "model": f"{LOC}/models/998877", "modelVersionId": "1",
-            "displayName": "fraud-v1", "createTime": "2025-01-10T12:05:00Z",
-            "dedicatedResources": {"machineSpec": {"machineType": "n1-standard-4"}, "minReplicaCount": 1,
-                                   "maxReplicaCount": 2},
-            "serviceAccount": SERVING_SA, "enableAccessLogging": True}],
+        "name": ENDPOINT_NAME,
+        "displayName": "fraud-ep",
+        "etag": "AMEw9yNxyz",
+        "labels": {"env": "prod"},
+        **_TIMES,
+        "deployedModels": [
+            {
+                "id": "1122334455667788990",
+                "model": f"{LOC}/models/998877",
+                "modelVersionId": "1",
+                "displayName": "fraud-v1",
+                "createTime": "2025-01-10T12:05:00Z",
+                "dedicatedResources": {
+                    "machineSpec": {"machineType": "n1-standard-4"},
+                    "minReplicaCount": 1,
+                    "maxReplicaCount": 2,
+                },
+                "serviceAccount": SERVING_SA,
+                "enableAccessLogging": True,
+            }
+        ],
         "trafficSplit": {"1122334455667788990": 100},
         "encryptionSpec": ENCRYPTION,
-        "privateServiceConnectConfig": {"enablePrivateServiceConnect": True, "projectAllowlist": [PROJECT_ID],
-                                        "serviceAttachment": f"projects/x-tp/regions/{REGION}/serviceAttachments/sa-1"},
-        "predictRequestResponseLoggingConfig": {"enabled": True, "samplingRate": 0.1,
-                                                "bigqueryDestination": {"outputUri": f"bq://{PROJECT_ID}.logs.predict"}},
+        "privateServiceConnectConfig": {
+            "enablePrivateServiceConnect": True,
+            "projectAllowlist": [PROJECT_ID],
+            "serviceAttachment": f"projects/x-tp/regions/{REGION}/serviceAttachments/sa-1",
+        },
+        "predictRequestResponseLoggingConfig": {
+            "enabled": True,
+            "samplingRate": 0.1,
+            "bigqueryDestination": {"outputUri": f"bq://{PROJECT_ID}.logs.predict"},
+        },
         "modelDeploymentMonitoringJob": f"{LOC}/modelDeploymentMonitoringJobs/8888000011112222",
     },
     "gcp.vertex.model": {
-        "name": f"{LOC}/models/998877", "versionId": "1", "displayName": "fraud", "artifactUri": "gs://ml-prod-art/model/",
-        "encryptionSpec": ENCRYPTION, "versionAliases": ["default"], **_TIMES,
-        "containerSpec": {"imageUri": "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest",
-                          "ports": [{"containerPort": 8080}], "predictRoute": "/predict", "healthRoute": "/health"},
+        "name": f"{LOC}/models/998877",
+        "versionId": "1",
+        "displayName": "fraud",
+        "artifactUri": "gs://ml-prod-art/model/",
+        "encryptionSpec": ENCRYPTION,
+        "versionAliases": ["default"],
+        **_TIMES,
+        "containerSpec": {
+            "imageUri": "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest",
+            "ports": [{"containerPort": 8080}],
+            "predictRoute": "/predict",
+            "healthRoute": "/health",
+        },
     },
     "gcp.vertex.dataset": {
-        "name": f"{LOC}/datasets/3344556677", "displayName": "transactions",
+        "name": f"{LOC}/datasets/3344556677",
+        "displayName": "transactions",
         "metadataSchemaUri": "gs://google-cloud-aiplatform/schema/dataset/metadata/tabular_1.0.0.yaml",
         "metadata": {"inputConfig": {"bigquerySource": {"uri": f"bq://{PROJECT_ID}.fraud.transactions"}}},
-        "encryptionSpec": ENCRYPTION, "etag": "AMEw9yNabc", **_TIMES,
+        "encryptionSpec": ENCRYPTION,
+        "etag": "AMEw9yNabc",
+        **_TIMES,
     },
     "gcp.vertex.custom_job": {
-        "name": f"{LOC}/customJobs/5555000011112222", "displayName": "train-fraud", "state": "JOB_STATE_SUCCEEDED",
+        "name": f"{LOC}/customJobs/5555000011112222",
+        "displayName": "train-fraud",
+        "state": "JOB_STATE_SUCCEEDED",
         "encryptionSpec": ENCRYPTION,
-        "jobSpec": {"workerPoolSpecs": [{"machineSpec": {"machineType": "n1-standard-8"}, "replicaCount": "1",
-                                         "containerSpec": {"imageUri": "us-docker.pkg.dev/ml-prod-4521/train/fraud:v3",
-                                                           "args": ["--epochs=10"]},
-                                         "diskSpec": {"bootDiskType": "pd-ssd", "bootDiskSizeGb": 100}}],
-                    "serviceAccount": TRAINER_SA, "network": NETWORK, "reservedIpRanges": ["vertex-range"],
-                    "baseOutputDirectory": {"outputUriPrefix": "gs://ml-prod-art/out"}},
-        "startTime": "2025-01-10T12:01:00Z", "endTime": "2025-01-10T13:01:00Z", **_TIMES,
+        "jobSpec": {
+            "workerPoolSpecs": [
+                {
+                    "machineSpec": {"machineType": "n1-standard-8"},
+                    "replicaCount": "1",
+                    "containerSpec": {
+                        "imageUri": "us-docker.pkg.dev/ml-prod-4521/train/fraud:v3",
+                        "args": ["--epochs=10"],
+                    },
+                    "diskSpec": {"bootDiskType": "pd-ssd", "bootDiskSizeGb": 100},
+                }
+            ],
+            "serviceAccount": TRAINER_SA,
+            "network": NETWORK,
+            "reservedIpRanges": ["vertex-range"],
+            "baseOutputDirectory": {"outputUriPrefix": "gs://ml-prod-art/out"},
+        },
+        "startTime": "2025-01-10T12:01:00Z",
+        "endTime": "2025-01-10T13:01:00Z",
+        **_TIMES,
     },
     "gcp.vertex.training_pipeline": {
-        "name": f"{LOC}/trainingPipelines/7777000011112222", "displayName": "fraud-pipeline",
+        "name": f"{LOC}/trainingPipelines/7777000011112222",
+        "displayName": "fraud-pipeline",
         "trainingTaskDefinition": "gs://google-cloud-aiplatform/schema/trainingjob/definition/custom_task_1.0.0.yaml",
-        "trainingTaskInputs": {"workerPoolSpecs": [{"machineSpec": {"machineType": "n1-standard-8"},
-                                                    "replicaCount": "1",
-                                                    "containerSpec": {"imageUri": "us-docker.pkg.dev/p/t/fraud:v3"}}],
-                               "serviceAccount": TRAINER_SA, "network": NETWORK,
-                               "baseOutputDirectory": {"outputUriPrefix": "gs://ml-prod-art/pipeline"}},
-        "state": "PIPELINE_STATE_SUCCEEDED", "encryptionSpec": ENCRYPTION,
-        "modelToUpload": {"displayName": "fraud", "encryptionSpec": ENCRYPTION}, **_TIMES,
+        "trainingTaskInputs": {
+            "workerPoolSpecs": [
+                {
+                    "machineSpec": {"machineType": "n1-standard-8"},
+                    "replicaCount": "1",
+                    "containerSpec": {"imageUri": "us-docker.pkg.dev/p/t/fraud:v3"},
+                }
+            ],
+            "serviceAccount": TRAINER_SA,
+            "network": NETWORK,
+            "baseOutputDirectory": {"outputUriPrefix": "gs://ml-prod-art/pipeline"},
+        },
+        "state": "PIPELINE_STATE_SUCCEEDED",
+        "encryptionSpec": ENCRYPTION,
+        "modelToUpload": {"displayName": "fraud", "encryptionSpec": ENCRYPTION},
+        **_TIMES,
     },
     "gcp.vertex.featurestore": {
-        "name": f"{LOC}/featurestores/fraud_features", "etag": "AMEw9yNdef", "state": "STABLE",
-        "onlineServingConfig": {"scaling": {"minNodeCount": 1, "maxNodeCount": 3}}, "onlineStorageTtlDays": 30,
-        "encryptionSpec": ENCRYPTION, **_TIMES,
+        "name": f"{LOC}/featurestores/fraud_features",
+        "etag": "AMEw9yNdef",
+        "state": "STABLE",
+        "onlineServingConfig": {"scaling": {"minNodeCount": 1, "maxNodeCount": 3}},
+        "onlineStorageTtlDays": 30,
+        "encryptionSpec": ENCRYPTION,
+        **_TIMES,
     },
     "gcp.vertex.model_monitoring_job": {
-        "name": f"{LOC}/modelDeploymentMonitoringJobs/8888000011112222", "displayName": "fraud-drift",
-        "endpoint": ENDPOINT_NAME, "state": "JOB_STATE_RUNNING", "scheduleState": "OFFLINE",
-        "modelDeploymentMonitoringObjectiveConfigs": [{
-            "deployedModelId": "1122334455667788990",
-            "objectiveConfig": {"predictionDriftDetectionConfig": {
-                "driftThresholds": {"amount": {"value": 0.3}}}}}],
+        "name": f"{LOC}/modelDeploymentMonitoringJobs/8888000011112222",
+        "displayName": "fraud-drift",
+        "endpoint": ENDPOINT_NAME,
+        "state": "JOB_STATE_RUNNING",
+        "scheduleState": "OFFLINE",
+        "modelDeploymentMonitoringObjectiveConfigs": [
+            {
+                "deployedModelId": "1122334455667788990",
+                "objectiveConfig": {"predictionDriftDetectionConfig": {"driftThresholds": {"amount": {"value": 0.3}}}},
+            }
+        ],
         "modelDeploymentMonitoringScheduleConfig": {"monitorInterval": "86400s"},
         "loggingSamplingStrategy": {"randomSampleConfig": {"sampleRate": 0.2}},
-        "modelMonitoringAlertConfig": {"emailAlertConfig": {"userEmails": ["ml-oncall@example.com"]},
-                                       "enableLogging": True},
-        "encryptionSpec": ENCRYPTION, **_TIMES,
+        "modelMonitoringAlertConfig": {
+            "emailAlertConfig": {"userEmails": ["ml-oncall@example.com"]},
+            "enableLogging": True,
+        },
+        "encryptionSpec": ENCRYPTION,
+        **_TIMES,
     },
     "gcp.notebooks.instance": {
         "name": f"projects/{PROJECT_ID}/locations/{ZONE}/instances/wb-alice",
-        "proxyUri": "2b3c4d5e6f-dot-us-central1.notebooks.googleusercontent.com", "creator": "alice@example.com",
-        "instanceOwners": ["alice@example.com"], "state": "ACTIVE", "healthState": "HEALTHY",
-        "id": "9f8e7d6c-5b4a-4321-9876-abcdef012345", **_TIMES,
+        "proxyUri": "2b3c4d5e6f-dot-us-central1.notebooks.googleusercontent.com",
+        "creator": "alice@example.com",
+        "instanceOwners": ["alice@example.com"],
+        "state": "ACTIVE",
+        "healthState": "HEALTHY",
+        "id": "9f8e7d6c-5b4a-4321-9876-abcdef012345",
+        **_TIMES,
         "gceSetup": {
             "machineType": "e2-standard-4",
             "serviceAccounts": [{"email": TRAINER_SA, "scopes": ["https://www.googleapis.com/auth/cloud-platform"]}],
@@ -170,23 +275,41 @@ BASE: dict[str, dict[str, Any]] = {
             "bootDisk": {"diskSizeGb": "150", "diskType": "PD_BALANCED"},
             "dataDisks": [{"diskSizeGb": "100", "diskType": "PD_BALANCED"}],
             "shieldedInstanceConfig": {"enableSecureBoot": True, "enableVtpm": True, "enableIntegrityMonitoring": True},
-            "networkInterfaces": [{"network": NETWORK, "subnet": f"{PROJ}/regions/{REGION}/subnetworks/ml",
-                                   "nicType": "GVNIC"}],
-            "disablePublicIp": True, "tags": ["deeplearning-vm"],
-            "metadata": {"notebook-disable-root": "true", "notebook-disable-downloads": "true",
-                         "idle-timeout-seconds": "10800"}},
+            "networkInterfaces": [
+                {"network": NETWORK, "subnet": f"{PROJ}/regions/{REGION}/subnetworks/ml", "nicType": "GVNIC"}
+            ],
+            "disablePublicIp": True,
+            "tags": ["deeplearning-vm"],
+            "metadata": {
+                "notebook-disable-root": "true",
+                "notebook-disable-downloads": "true",
+                "idle-timeout-seconds": "10800",
+            },
+        },
     },
     "gcp.iam.service_account": {
-        "name": f"projects/{PROJECT_ID}/serviceAccounts/{SERVING_SA}", "projectId": PROJECT_ID,
-        "uniqueId": "104729384756102938475", "email": SERVING_SA, "displayName": "Vertex AI serving",
-        "description": "Runs fraud-ep deployed models", "oauth2ClientId": "104729384756102938475", "etag": "MDEwMjE5MjA=",
+        "name": f"projects/{PROJECT_ID}/serviceAccounts/{SERVING_SA}",
+        "projectId": PROJECT_ID,
+        "uniqueId": "104729384756102938475",
+        "email": SERVING_SA,
+        "displayName": "Vertex AI serving",
+        "description": "Runs fraud-ep deployed models",
+        "oauth2ClientId": "104729384756102938475",
+        "etag": "MDEwMjE5MjA=",
     },
     "gcp.kms.crypto_key": {
         "name": KEY_NAME,
-        "primary": {"name": f"{KEY_NAME}/cryptoKeyVersions/3", "state": "ENABLED", "protectionLevel": "HSM",
-                    "algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION", "createTime": "2025-04-01T00:00:00Z",
-                    "generateTime": "2025-04-01T00:00:00Z"},
-        "purpose": "ENCRYPT_DECRYPT", "createTime": "2024-01-01T00:00:00Z", "nextRotationTime": "2025-07-01T00:00:00Z",
+        "primary": {
+            "name": f"{KEY_NAME}/cryptoKeyVersions/3",
+            "state": "ENABLED",
+            "protectionLevel": "HSM",
+            "algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION",
+            "createTime": "2025-04-01T00:00:00Z",
+            "generateTime": "2025-04-01T00:00:00Z",
+        },
+        "purpose": "ENCRYPT_DECRYPT",
+        "createTime": "2024-01-01T00:00:00Z",
+        "nextRotationTime": "2025-07-01T00:00:00Z",
         "rotationPeriod": "7776000s",
         "versionTemplate": {"protectionLevel": "HSM", "algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION"},
         "destroyScheduledDuration": "2592000s",
@@ -196,28 +319,46 @@ BASE: dict[str, dict[str, Any]] = {
         "spec": {"etag": "CLCb2b8GEMCW6ssB", "updateTime": "2025-02-01T00:00:00Z", "rules": [{"enforce": True}]},
     },
     "gcp.accesscontext.perimeter": {
-        "name": f"{POLICY}/servicePerimeters/ml_perimeter", "title": "ml_perimeter",
-        "status": {"resources": [PROJ, "projects/210987654321"],
-                   "restrictedServices": ["aiplatform.googleapis.com", "storage.googleapis.com",
-                                          "bigquery.googleapis.com", "notebooks.googleapis.com"],
-                   "vpcAccessibleServices": {"enableRestriction": True, "allowedServices": ["RESTRICTED-SERVICES"]}},
-        "etag": "\"6d9c1a4e\"",
+        "name": f"{POLICY}/servicePerimeters/ml_perimeter",
+        "title": "ml_perimeter",
+        "status": {
+            "resources": [PROJ, "projects/210987654321"],
+            "restrictedServices": [
+                "aiplatform.googleapis.com",
+                "storage.googleapis.com",
+                "bigquery.googleapis.com",
+                "notebooks.googleapis.com",
+            ],
+            "vpcAccessibleServices": {"enableRestriction": True, "allowedServices": ["RESTRICTED-SERVICES"]},
+        },
+        "etag": '"6d9c1a4e"',
     },
     "gcp.scc.settings": {
         "enabled": True,
-        "services": [{"name": "security-health-analytics", "effectiveEnablementState": "ENABLED"},
-                     {"name": "event-threat-detection", "effectiveEnablementState": "ENABLED"}],
+        "services": [
+            {"name": "security-health-analytics", "effectiveEnablementState": "ENABLED"},
+            {"name": "event-threat-detection", "effectiveEnablementState": "ENABLED"},
+        ],
     },
     "gcp.billing.budget": {
         "name": "billingAccounts/01A2B3-C4D5E6-F7A8B9/budgets/b1c2d3e4-0000-1111-2222-333344445555",
-        "displayName": "ai-monthly", "etag": "2d3e4f5a6b7c8d9e",
-        "budgetFilter": {"projects": [PROJ], "creditTypesTreatment": "INCLUDE_ALL_CREDITS",
-                         "services": ["services/C7E2-9256-1C43"], "calendarPeriod": "MONTH"},
+        "displayName": "ai-monthly",
+        "etag": "2d3e4f5a6b7c8d9e",
+        "budgetFilter": {
+            "projects": [PROJ],
+            "creditTypesTreatment": "INCLUDE_ALL_CREDITS",
+            "services": ["services/C7E2-9256-1C43"],
+            "calendarPeriod": "MONTH",
+        },
         "amount": {"specifiedAmount": {"currencyCode": "USD", "units": "5000"}},
-        "thresholdRules": [{"thresholdPercent": 0.5, "spendBasis": "CURRENT_SPEND"},
-                           {"thresholdPercent": 0.9, "spendBasis": "CURRENT_SPEND"}, {"thresholdPercent": 1}],
-        "notificationsRule": {"monitoringNotificationChannels": [
-            f"projects/{PROJECT_ID}/notificationChannels/1357924680"]},
+        "thresholdRules": [
+            {"thresholdPercent": 0.5, "spendBasis": "CURRENT_SPEND"},
+            {"thresholdPercent": 0.9, "spendBasis": "CURRENT_SPEND"},
+            {"thresholdPercent": 1},
+        ],
+        "notificationsRule": {
+            "monitoringNotificationChannels": [f"projects/{PROJECT_ID}/notificationChannels/1357924680"]
+        },
     },
 }
 
@@ -228,8 +369,14 @@ def load_gcp_checks() -> None:
         importlib.import_module(f"checks.gcp.{module.name}")
 
 
-def make(rtype: str, changes: Mapping[str, Any] | None = None, *, name: str | None = None,
-         account: str = PROJECT_ID, region: str | None = None) -> Resource:
+def make(
+    rtype: str,
+    changes: Mapping[str, Any] | None = None,
+    *,
+    name: str | None = None,
+    account: str = PROJECT_ID,
+    region: str | None = None,
+) -> Resource:
     """A resource from its base item, with `changes` applied ({"dotted.path": value or DROP}).
 
     `name` replaces the last segment of the config `name`; the Resource's name is `displayName` when set,
@@ -246,8 +393,16 @@ def make(rtype: str, changes: Mapping[str, Any] | None = None, *, name: str | No
     host = SERVICE_HOST.get(rtype, "aiplatform")
     uid = f"//{host}.googleapis.com/{full}" if account == PROJECT_ID else f"//{host}.googleapis.com/{account}/{full}"
     display_name = config.get("displayName") or config.get("title") or last
-    return Resource(provider="gcp", account=account, region=region or default_region, type=rtype, uid=uid,
-                    name=display_name, config=config, tags=dict(config.get("labels") or {}))
+    return Resource(
+        provider="gcp",
+        account=account,
+        region=region or default_region,
+        type=rtype,
+        uid=uid,
+        name=display_name,
+        config=config,
+        tags=dict(config.get("labels") or {}),
+    )
 
 
 def one(rtype: str, changes: Mapping[str, Any] | None = None, **kw: Any) -> Callable[[], Estate]:
@@ -255,13 +410,28 @@ def one(rtype: str, changes: Mapping[str, Any] | None = None, **kw: Any) -> Call
     return lambda: Estate(make(rtype, changes, **kw))
 
 
-def collection_error(rtype: str, *, uid: str | None = None, region: str = "global", account: str = PROJECT_ID,
-                     operation: str = "list", code: str = "PERMISSION_DENIED") -> CollectionError:
+def collection_error(
+    rtype: str,
+    *,
+    uid: str | None = None,
+    region: str = "global",
+    account: str = PROJECT_ID,
+    operation: str = "list",
+    code: str = "PERMISSION_DENIED",
+) -> CollectionError:
     """A failed Google API read as the collector records it: with `uid` one get, without it the whole list."""
     service = rtype.split(".")[1]
-    return CollectionError(provider="gcp", account=account, region=region, service=service, operation=operation,
-                           code=code, message=f"Permission denied on {rtype} in project {account} (or it may not "
-                                              "exist).", resource_type=rtype, resource_uid=uid)
+    return CollectionError(
+        provider="gcp",
+        account=account,
+        region=region,
+        service=service,
+        operation=operation,
+        code=code,
+        message=f"Permission denied on {rtype} in project {account} (or it may not exist).",
+        resource_type=rtype,
+        resource_uid=uid,
+    )
 
 
 __all__ = ["DROP", "Case", "Estate", "collection_error", "load_gcp_checks", "make", "one"]

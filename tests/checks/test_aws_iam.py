@@ -52,15 +52,24 @@ def managed_policy(arn: str, document: Any) -> Any:
     return make(POLICY, {"PolicyName": name, "Arn": arn, "Document": document}, name=name, uid=arn)
 
 
-def role(changes: dict[str, Any] | None = None, *, attached: list[Any] | None = None,
-         missing_attached: list[str] = (), failed_attached: bool = False,
-         used_by: tuple[str, ...] = (), unlisted: str | None = None) -> Callable[[], Estate]:
+def role(
+    changes: dict[str, Any] | None = None,
+    *,
+    attached: list[Any] | None = None,
+    missing_attached: list[str] = (),
+    failed_attached: bool = False,
+    used_by: tuple[str, ...] = (),
+    unlisted: str | None = None,
+) -> Callable[[], Estate]:
     """A role with attached managed policies (collected or not), used by the given SageMaker types."""
+
     def build() -> Estate:
         policies = list(attached or [])
         arns = [p.uid for p in policies] + list(missing_attached)
-        config = {"AttachedManagedPolicies": [{"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in arns],
-                  **(changes or {})}
+        config = {
+            "AttachedManagedPolicies": [{"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in arns],
+            **(changes or {}),
+        }
         target = make(ROLE, config)
         estate = Estate(target).add(*policies)
         for arn in arns:
@@ -73,19 +82,29 @@ def role(changes: dict[str, Any] | None = None, *, attached: list[Any] | None = 
         if unlisted:
             estate.fail(collection_error(unlisted, operation="List"))
         return estate
+
     return build
 
 
-def user(changes: dict[str, Any] | None = None, *, attached: list[Any] | None = None,
-         groups: list[tuple[dict[str, Any], list[Any]]] | None = None, group_names: list[str] = (),
-         failed_group: bool = False) -> Callable[[], Estate]:
+def user(
+    changes: dict[str, Any] | None = None,
+    *,
+    attached: list[Any] | None = None,
+    groups: list[tuple[dict[str, Any], list[Any]]] | None = None,
+    group_names: list[str] = (),
+    failed_group: bool = False,
+) -> Callable[[], Estate]:
     """A user with attached policies and groups (each: its changes and attached managed policies)."""
+
     def build() -> Estate:
         attached_policies = list(attached or [])
         group_resources = [(make(GROUP, g, name=f"group-{i}"), pols) for i, (g, pols) in enumerate(groups or [])]
         names = [g.name for g, _ in group_resources] + list(group_names)
-        config = {"AttachedManagedPolicies": [{"PolicyName": p.name, "PolicyArn": p.uid} for p in attached_policies],
-                  "GroupList": names, **(changes or {})}
+        config = {
+            "AttachedManagedPolicies": [{"PolicyName": p.name, "PolicyArn": p.uid} for p in attached_policies],
+            "GroupList": names,
+            **(changes or {}),
+        }
         target = make(USER, config)
         estate = Estate(target).add(*attached_policies)
         for p in attached_policies:
@@ -97,14 +116,17 @@ def user(changes: dict[str, Any] | None = None, *, attached: list[Any] | None = 
         if failed_group:
             estate.fail(collection_error(GROUP, uid=group_resources[0][0].uid, operation="GetGroup"))
         return estate
+
     return build
 
 
 TRAINING = ("aws.sagemaker.training_job",)
 BOTH = ("aws.sagemaker.training_job", "aws.sagemaker.model")
 SM_FULL_DOC = doc(allow(["sagemaker:*", "ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"]))
-ENCODED = quote('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject",'
-                '"Resource":"arn:aws:s3:::acme-ml-artifacts/*"}]}')
+ENCODED = quote(
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject",'
+    '"Resource":"arn:aws:s3:::acme-ml-artifacts/*"}]}'
+)
 TRUST = "AssumeRolePolicyDocument"
 
 
@@ -112,97 +134,250 @@ def trust(principal: Any, **extra: Any) -> dict[str, Any]:
     return {TRUST: doc({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **extra})}
 
 
-SM_INVOKE = inline(allow("sagemaker:InvokeEndpoint", f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/*"),
-                   key="UserPolicyList")
+SM_INVOKE = inline(
+    allow("sagemaker:InvokeEndpoint", f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/*"), key="UserPolicyList"
+)
 
 CASES: list[Case] = [
     # CL-02: no admin or whole-service grants
     Case("aws.iam.execution_role_not_admin", PASS, "scoped", role()),
-    Case("aws.iam.execution_role_not_admin", FAIL, "administrator-access",
-         role(missing_attached=[ADMIN]), says="AdministratorAccess"),
+    Case(
+        "aws.iam.execution_role_not_admin",
+        FAIL,
+        "administrator-access",
+        role(missing_attached=[ADMIN]),
+        says="AdministratorAccess",
+    ),
     Case("aws.iam.execution_role_not_admin", FAIL, "star-star", role(inline(allow("*"))), says="allows *"),
     Case("aws.iam.execution_role_not_admin", FAIL, "service-star", role(inline(allow(["s3:GetObject", "s3:*"])))),
-    Case("aws.iam.execution_role_not_admin", FAIL, "managed-sagemaker-full",
-         role(attached=[managed_policy(SAGEMAKER_FULL, SM_FULL_DOC)]), says="AmazonSageMakerFullAccess"),
-    Case("aws.iam.execution_role_not_admin", FAIL, "not-action", role(inline({
-        "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})), says="every action except"),
-    Case("aws.iam.execution_role_not_admin", PASS, "service-star-scoped",
-         role(inline(allow("s3:*", ["arn:aws:s3:::acme-ml-artifacts", "arn:aws:s3:::acme-ml-artifacts/*"])))),
-    Case("aws.iam.execution_role_not_admin", PASS, "url-encoded-inline",
-         role({"RolePolicyList": [{"PolicyName": "enc", "PolicyDocument": ENCODED}]})),
-    Case("aws.iam.execution_role_not_admin", FAIL, "unreadable-inline",
-         role({"RolePolicyList": [{"PolicyName": "broken", "PolicyDocument": "{not json"}]}), says="broken"),
-    Case("aws.iam.execution_role_not_admin", MANUAL, "attached-not-collected",
-         role(missing_attached=[f"arn:aws:iam::{ACCOUNT}:policy/unknown"]), says="review by hand"),
-    Case("aws.iam.execution_role_not_admin", ERROR, "attached-unreadable",
-         role(attached=[managed_policy(f"arn:aws:iam::{ACCOUNT}:policy/ml", doc(allow("s3:GetObject")))],
-              failed_attached=True)),
+    Case(
+        "aws.iam.execution_role_not_admin",
+        FAIL,
+        "managed-sagemaker-full",
+        role(attached=[managed_policy(SAGEMAKER_FULL, SM_FULL_DOC)]),
+        says="AmazonSageMakerFullAccess",
+    ),
+    Case(
+        "aws.iam.execution_role_not_admin",
+        FAIL,
+        "not-action",
+        role(inline({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})),
+        says="every action except",
+    ),
+    Case(
+        "aws.iam.execution_role_not_admin",
+        PASS,
+        "service-star-scoped",
+        role(inline(allow("s3:*", ["arn:aws:s3:::acme-ml-artifacts", "arn:aws:s3:::acme-ml-artifacts/*"]))),
+    ),
+    Case(
+        "aws.iam.execution_role_not_admin",
+        PASS,
+        "url-encoded-inline",
+        role({"RolePolicyList": [{"PolicyName": "enc", "PolicyDocument": ENCODED}]}),
+    ),
+    Case(
+        "aws.iam.execution_role_not_admin",
+        FAIL,
+        "unreadable-inline",
+        role({"RolePolicyList": [{"PolicyName": "broken", "PolicyDocument": "{not json"}]}),
+        says="broken",
+    ),
+    Case(
+        "aws.iam.execution_role_not_admin",
+        MANUAL,
+        "attached-not-collected",
+        role(missing_attached=[f"arn:aws:iam::{ACCOUNT}:policy/unknown"]),
+        says="review by hand",
+    ),
+    Case(
+        "aws.iam.execution_role_not_admin",
+        ERROR,
+        "attached-unreadable",
+        role(
+            attached=[managed_policy(f"arn:aws:iam::{ACCOUNT}:policy/ml", doc(allow("s3:GetObject")))],
+            failed_attached=True,
+        ),
+    ),
     # CL-02: trust only the SageMaker service
     Case("aws.iam.execution_role_trust_sagemaker_only", PASS, "service", role()),
-    Case("aws.iam.execution_role_trust_sagemaker_only", PASS, "service-list",
-         role(trust({"Service": ["sagemaker.amazonaws.com"]}))),
+    Case(
+        "aws.iam.execution_role_trust_sagemaker_only",
+        PASS,
+        "service-list",
+        role(trust({"Service": ["sagemaker.amazonaws.com"]})),
+    ),
     Case("aws.iam.execution_role_trust_sagemaker_only", FAIL, "aws-star", role(trust({"AWS": "*"})), says="AWS *"),
-    Case("aws.iam.execution_role_trust_sagemaker_only", FAIL, "account-root",
-         role(trust({"Service": "sagemaker.amazonaws.com", "AWS": "arn:aws:iam::444455556666:root"}))),
-    Case("aws.iam.execution_role_trust_sagemaker_only", FAIL, "other-service",
-         role(trust({"Service": ["sagemaker.amazonaws.com", "ec2.amazonaws.com"]})), says="ec2.amazonaws.com"),
+    Case(
+        "aws.iam.execution_role_trust_sagemaker_only",
+        FAIL,
+        "account-root",
+        role(trust({"Service": "sagemaker.amazonaws.com", "AWS": "arn:aws:iam::444455556666:root"})),
+    ),
+    Case(
+        "aws.iam.execution_role_trust_sagemaker_only",
+        FAIL,
+        "other-service",
+        role(trust({"Service": ["sagemaker.amazonaws.com", "ec2.amazonaws.com"]})),
+        says="ec2.amazonaws.com",
+    ),
     Case("aws.iam.execution_role_trust_sagemaker_only", FAIL, "principal-star", role(trust("*"))),
-    Case("aws.iam.execution_role_trust_sagemaker_only", FAIL, "not-principal", role({TRUST: doc({
-        "Effect": "Allow", "NotPrincipal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"})})),
+    Case(
+        "aws.iam.execution_role_trust_sagemaker_only",
+        FAIL,
+        "not-principal",
+        role(
+            {
+                TRUST: doc(
+                    {
+                        "Effect": "Allow",
+                        "NotPrincipal": {"Service": "sagemaker.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                )
+            }
+        ),
+    ),
     Case("aws.iam.execution_role_trust_sagemaker_only", FAIL, "absent", role({TRUST: DROP})),
     # CL-02 / ZT-4: separate roles
     Case("aws.iam.role_not_shared_training_inference", PASS, "training-only", role(used_by=TRAINING)),
     Case("aws.iam.role_not_shared_training_inference", PASS, "unused", role(), says="neither"),
-    Case("aws.iam.role_not_shared_training_inference", FAIL, "shared", role(used_by=BOTH),
-         says="training_job user-0"),
-    Case("aws.iam.role_not_shared_training_inference", FAIL, "processing-and-model",
-         role(used_by=("aws.sagemaker.processing_job", "aws.sagemaker.model"))),
-    Case("aws.iam.role_not_shared_training_inference", ERROR, "models-unlisted",
-         role(used_by=TRAINING, unlisted="aws.sagemaker.model")),
+    Case("aws.iam.role_not_shared_training_inference", FAIL, "shared", role(used_by=BOTH), says="training_job user-0"),
+    Case(
+        "aws.iam.role_not_shared_training_inference",
+        FAIL,
+        "processing-and-model",
+        role(used_by=("aws.sagemaker.processing_job", "aws.sagemaker.model")),
+    ),
+    Case(
+        "aws.iam.role_not_shared_training_inference",
+        ERROR,
+        "models-unlisted",
+        role(used_by=TRAINING, unlisted="aws.sagemaker.model"),
+    ),
     # ZT-4: training roles cannot deploy
-    Case("aws.iam.training_role_cannot_deploy", PASS, "not-training",
-         role(inline(allow("sagemaker:*")), used_by=("aws.sagemaker.model",)), says="not used by any training"),
+    Case(
+        "aws.iam.training_role_cannot_deploy",
+        PASS,
+        "not-training",
+        role(inline(allow("sagemaker:*")), used_by=("aws.sagemaker.model",)),
+        says="not used by any training",
+    ),
     Case("aws.iam.training_role_cannot_deploy", PASS, "scoped-training", role(used_by=TRAINING)),
-    Case("aws.iam.training_role_cannot_deploy", FAIL, "sagemaker-star",
-         role(inline(allow("sagemaker:*")), used_by=TRAINING), says="sagemaker:CreateEndpoint"),
-    Case("aws.iam.training_role_cannot_deploy", FAIL, "endpoint-wildcard",
-         role(inline(allow("sagemaker:*Endpoint*", f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/*")),
-              used_by=("aws.sagemaker.processing_job",))),
-    Case("aws.iam.training_role_cannot_deploy", FAIL, "create-endpoint-config-managed",
-         role(attached=[managed_policy(f"arn:aws:iam::{ACCOUNT}:policy/deployer",
-                                       doc(allow("SageMaker:CreateEndpointConfig")))], used_by=TRAINING),
-         says="CreateEndpointConfig"),
-    Case("aws.iam.training_role_cannot_deploy", PASS, "denied-everywhere",
-         role(inline(allow("sagemaker:*"), deny("sagemaker:*Endpoint*")), used_by=TRAINING)),
-    Case("aws.iam.training_role_cannot_deploy", FAIL, "conditional-deny",
-         role(inline(allow("sagemaker:*"), deny("sagemaker:*Endpoint*", Condition={
-             "StringNotEquals": {"aws:RequestedRegion": "us-east-1"}})), used_by=TRAINING)),
-    Case("aws.iam.training_role_cannot_deploy", MANUAL, "attached-not-collected",
-         role(missing_attached=[f"arn:aws:iam::{ACCOUNT}:policy/unknown"], used_by=TRAINING)),
-    Case("aws.iam.training_role_cannot_deploy", ERROR, "jobs-unlisted",
-         role(used_by=TRAINING, unlisted="aws.sagemaker.processing_job")),
+    Case(
+        "aws.iam.training_role_cannot_deploy",
+        FAIL,
+        "sagemaker-star",
+        role(inline(allow("sagemaker:*")), used_by=TRAINING),
+        says="sagemaker:CreateEndpoint",
+    ),
+    Case(
+        "aws.iam.training_role_cannot_deploy",
+        FAIL,
+        "endpoint-wildcard",
+        role(
+            inline(allow("sagemaker:*Endpoint*", f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/*")),
+            used_by=("aws.sagemaker.processing_job",),
+        ),
+    ),
+    Case(
+        "aws.iam.training_role_cannot_deploy",
+        FAIL,
+        "create-endpoint-config-managed",
+        role(
+            attached=[
+                managed_policy(f"arn:aws:iam::{ACCOUNT}:policy/deployer", doc(allow("SageMaker:CreateEndpointConfig")))
+            ],
+            used_by=TRAINING,
+        ),
+        says="CreateEndpointConfig",
+    ),
+    Case(
+        "aws.iam.training_role_cannot_deploy",
+        PASS,
+        "denied-everywhere",
+        role(inline(allow("sagemaker:*"), deny("sagemaker:*Endpoint*")), used_by=TRAINING),
+    ),
+    Case(
+        "aws.iam.training_role_cannot_deploy",
+        FAIL,
+        "conditional-deny",
+        role(
+            inline(
+                allow("sagemaker:*"),
+                deny("sagemaker:*Endpoint*", Condition={"StringNotEquals": {"aws:RequestedRegion": "us-east-1"}}),
+            ),
+            used_by=TRAINING,
+        ),
+    ),
+    Case(
+        "aws.iam.training_role_cannot_deploy",
+        MANUAL,
+        "attached-not-collected",
+        role(missing_attached=[f"arn:aws:iam::{ACCOUNT}:policy/unknown"], used_by=TRAINING),
+    ),
+    Case(
+        "aws.iam.training_role_cannot_deploy",
+        ERROR,
+        "jobs-unlisted",
+        role(used_by=TRAINING, unlisted="aws.sagemaker.processing_job"),
+    ),
     # CL-08: no long-lived keys that reach SageMaker
-    Case("aws.iam.user_no_access_keys_for_ai", PASS, "no-keys", user({"AccessKeys": [], **SM_INVOKE}),
-         says="no active access keys"),
+    Case(
+        "aws.iam.user_no_access_keys_for_ai",
+        PASS,
+        "no-keys",
+        user({"AccessKeys": [], **SM_INVOKE}),
+        says="no active access keys",
+    ),
     Case("aws.iam.user_no_access_keys_for_ai", PASS, "keys-absent", user({"AccessKeys": DROP})),
-    Case("aws.iam.user_no_access_keys_for_ai", PASS, "inactive-key",
-         user({"AccessKeys.0.Status": "Inactive", **SM_INVOKE})),
-    Case("aws.iam.user_no_access_keys_for_ai", PASS, "key-without-sagemaker",
-         user(inline(allow("s3:GetObject", "arn:aws:s3:::acme-ml-artifacts/*"), key="UserPolicyList")),
-         says="no policy grants"),
+    Case(
+        "aws.iam.user_no_access_keys_for_ai",
+        PASS,
+        "inactive-key",
+        user({"AccessKeys.0.Status": "Inactive", **SM_INVOKE}),
+    ),
+    Case(
+        "aws.iam.user_no_access_keys_for_ai",
+        PASS,
+        "key-without-sagemaker",
+        user(inline(allow("s3:GetObject", "arn:aws:s3:::acme-ml-artifacts/*"), key="UserPolicyList")),
+        says="no policy grants",
+    ),
     Case("aws.iam.user_no_access_keys_for_ai", FAIL, "inline-invoke", user(SM_INVOKE), says="150 days old"),
-    Case("aws.iam.user_no_access_keys_for_ai", FAIL, "group-inline",
-         user(groups=[(inline(allow("sagemaker:List*"), key="GroupPolicyList"), [])]), says="group group-0"),
-    Case("aws.iam.user_no_access_keys_for_ai", FAIL, "group-managed",
-         user(groups=[({}, [managed_policy(SAGEMAKER_FULL, SM_FULL_DOC)])])),
-    Case("aws.iam.user_no_access_keys_for_ai", FAIL, "attached-admin-doc",
-         user(attached=[managed_policy(ADMIN, doc(allow("*")))])),
-    Case("aws.iam.user_no_access_keys_for_ai", PASS, "denied",
-         user(inline(allow("*"), deny("sagemaker:*"), key="UserPolicyList"))),
-    Case("aws.iam.user_no_access_keys_for_ai", MANUAL, "group-not-collected", user(group_names=["legacy-admins"]),
-         says="group legacy-admins"),
-    Case("aws.iam.user_no_access_keys_for_ai", ERROR, "group-unreadable",
-         user(groups=[({}, [])], failed_group=True)),
+    Case(
+        "aws.iam.user_no_access_keys_for_ai",
+        FAIL,
+        "group-inline",
+        user(groups=[(inline(allow("sagemaker:List*"), key="GroupPolicyList"), [])]),
+        says="group group-0",
+    ),
+    Case(
+        "aws.iam.user_no_access_keys_for_ai",
+        FAIL,
+        "group-managed",
+        user(groups=[({}, [managed_policy(SAGEMAKER_FULL, SM_FULL_DOC)])]),
+    ),
+    Case(
+        "aws.iam.user_no_access_keys_for_ai",
+        FAIL,
+        "attached-admin-doc",
+        user(attached=[managed_policy(ADMIN, doc(allow("*")))]),
+    ),
+    Case(
+        "aws.iam.user_no_access_keys_for_ai",
+        PASS,
+        "denied",
+        user(inline(allow("*"), deny("sagemaker:*"), key="UserPolicyList")),
+    ),
+    Case(
+        "aws.iam.user_no_access_keys_for_ai",
+        MANUAL,
+        "group-not-collected",
+        user(group_names=["legacy-admins"]),
+        says="group legacy-admins",
+    ),
+    Case("aws.iam.user_no_access_keys_for_ai", ERROR, "group-unreadable", user(groups=[({}, [])], failed_group=True)),
 ]
 
 
@@ -213,8 +388,12 @@ def test_iam_check(case: Case) -> None:
 
 def test_access_key_evidence_is_masked_with_age_at_scan_start() -> None:
     finding = run(next(c for c in CASES if c.label == "inline-invoke"))
-    assert finding.evidence["AccessKeys.0"] == {"AccessKeyId": "****7QXZ", "Status": "Active", "age_days": 150,
-                                                "LastUsedDate": "<absent>"}
+    assert finding.evidence["AccessKeys.0"] == {
+        "AccessKeyId": "****7QXZ",
+        "Status": "Active",
+        "age_days": 150,
+        "LastUsedDate": "<absent>",
+    }
     assert finding.evidence["UserPolicyList.0.PolicyDocument.Statement.0"] == "sagemaker:InvokeEndpoint"
 
 

@@ -14,8 +14,15 @@ from cspm_ai.registry import CheckSpec, all_checks
 from tests.checks.conftest import BASE, SCAN_AT, TYPES, make
 
 JUNK: tuple[Any, ...] = (None, 7, "x", ["x", None], {"x": {"y": None}}, True)
-RELATION_KINDS = ("encrypted_by", "attached_policy", "member_of", "from_model_package", "monitors", "uses_role",
-                  "in_security_group")
+RELATION_KINDS = (
+    "encrypted_by",
+    "attached_policy",
+    "member_of",
+    "from_model_package",
+    "monitors",
+    "uses_role",
+    "in_security_group",
+)
 AWS_CHECKS = all_checks("aws")
 
 
@@ -73,11 +80,18 @@ def test_a_resource_whose_own_read_failed_before_it_was_stored_gets_error_findin
     from cspm_ai.model import CollectionError
 
     key = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-aaaa-bbbb-cccc-000000000000"
-    denied = CollectionError("aws", "123456789012", "eu-west-1", "kms", "DescribeKey", "AccessDenied",
-                             "not authorized to perform kms:DescribeKey", resource_type="aws.kms.key",
-                             resource_uid=key)
+    denied = CollectionError(
+        "aws",
+        "123456789012",
+        "eu-west-1",
+        "kms",
+        "DescribeKey",
+        "AccessDenied",
+        "not authorized to perform kms:DescribeKey",
+        resource_type="aws.kms.key",
+        resource_uid=key,
+    )
     key_checks = [c for c in AWS_CHECKS if "aws.kms.key" in c.resource_types]
     findings = evaluate(Snapshot([], [], [denied]), key_checks, EvaluationSettings(scan_started_at=SCAN_AT))
     assert key_checks and len(findings) == len(key_checks)
-    assert all(f.status is Status.ERROR and f.resource_uid == key and "kms:DescribeKey" in f.message
-               for f in findings)
+    assert all(f.status is Status.ERROR and f.resource_uid == key and "kms:DescribeKey" in f.message for f in findings)

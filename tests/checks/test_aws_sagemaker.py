@@ -38,9 +38,11 @@ KEY = "aws.kms.key"
 
 def keyed(rtype: str, changes: dict[str, Any] | None = None, key: dict[str, Any] | None = None) -> Callable[[], Estate]:
     """The resource linked by encrypted_by to a (customer managed unless changed) key in the inventory."""
+
     def build() -> Estate:
         target, kms = make(rtype, changes), make(KEY, key)
         return Estate(target).add(kms).link(target, "encrypted_by", kms)
+
     return build
 
 
@@ -48,14 +50,20 @@ def key_not_collected(rtype: str) -> Callable[[], Estate]:
     def build() -> Estate:
         target = make(rtype)
         return Estate(target).link(target, "encrypted_by", "arn:aws:kms:us-east-1:444455556666:key/other-account")
+
     return build
 
 
 def key_unreadable(rtype: str) -> Callable[[], Estate]:
     def build() -> Estate:
         target, kms = make(rtype), make(KEY)
-        return (Estate(target).add(kms).link(target, "encrypted_by", kms)
-                .fail(collection_error(KEY, uid=kms.uid, operation="DescribeKey")))
+        return (
+            Estate(target)
+            .add(kms)
+            .link(target, "encrypted_by", kms)
+            .fail(collection_error(KEY, uid=kms.uid, operation="DescribeKey"))
+        )
+
     return build
 
 
@@ -67,6 +75,7 @@ def monitored(*statuses: str) -> Callable[[], Estate]:
             schedule = make(SCHEDULE, {"MonitoringScheduleStatus": status}, name=f"churn-monitor-{i}")
             estate.add(schedule).link(schedule, "monitors", endpoint)
         return estate
+
     return build
 
 
@@ -74,8 +83,12 @@ def schedules_unlisted() -> Estate:
     return Estate(make(EP)).fail(collection_error(SCHEDULE, operation="ListMonitoringSchedules"))
 
 
-def packaged(model_changes: dict[str, Any] | None = None, package: dict[str, Any] | None = None,
-             collected: bool = True, describe_failed: bool = False) -> Callable[[], Estate]:
+def packaged(
+    model_changes: dict[str, Any] | None = None,
+    package: dict[str, Any] | None = None,
+    collected: bool = True,
+    describe_failed: bool = False,
+) -> Callable[[], Estate]:
     def build() -> Estate:
         model, pkg = make(MODEL, model_changes), make(PKG, package)
         estate = Estate(model).link(model, "from_model_package", pkg)
@@ -84,45 +97,75 @@ def packaged(model_changes: dict[str, Any] | None = None, package: dict[str, Any
         if describe_failed:
             estate.fail(collection_error(PKG, uid=pkg.uid, operation="DescribeModelPackage"))
         return estate
+
     return build
 
 
-SECRETS = ({"path": "OnStart.0.Content", "kind": "aws_secret_access_key"},
-           {"path": "OnStart.0.Content", "kind": "password"})
-SERVERLESS = [{"VariantName": "AllTraffic", "ModelName": "churn-model",
-               "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5}}]
+SECRETS = (
+    {"path": "OnStart.0.Content", "kind": "aws_secret_access_key"},
+    {"path": "OnStart.0.Content", "kind": "password"},
+)
+SERVERLESS = [
+    {
+        "VariantName": "AllTraffic",
+        "ModelName": "churn-model",
+        "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5},
+    }
+]
 ONE = frozenset({"us-east-1"})
 
 CASES: list[Case] = [
     # CL-01 notebooks
     Case("aws.sagemaker.notebook_direct_internet_access", PASS, "disabled", one(NB)),
-    Case("aws.sagemaker.notebook_direct_internet_access", FAIL, "enabled",
-         one(NB, {"DirectInternetAccess": "Enabled"})),
-    Case("aws.sagemaker.notebook_direct_internet_access", FAIL, "absent", one(NB, {"DirectInternetAccess": DROP}),
-         says="absent means Enabled"),
+    Case(
+        "aws.sagemaker.notebook_direct_internet_access", FAIL, "enabled", one(NB, {"DirectInternetAccess": "Enabled"})
+    ),
+    Case(
+        "aws.sagemaker.notebook_direct_internet_access",
+        FAIL,
+        "absent",
+        one(NB, {"DirectInternetAccess": DROP}),
+        says="absent means Enabled",
+    ),
     Case("aws.sagemaker.notebook_direct_internet_access", FAIL, "malformed", one(NB, {"DirectInternetAccess": 0})),
     Case("aws.sagemaker.notebook_in_vpc", PASS, "subnet", one(NB), says="subnet-0a1b2c3d4e5f60001"),
     Case("aws.sagemaker.notebook_in_vpc", FAIL, "absent", one(NB, {"SubnetId": DROP}), says="<absent>"),
     Case("aws.sagemaker.notebook_in_vpc", FAIL, "empty", one(NB, {"SubnetId": ""})),
     Case("aws.sagemaker.notebook_root_access", PASS, "disabled", one(NB)),
     Case("aws.sagemaker.notebook_root_access", FAIL, "enabled", one(NB, {"RootAccess": "Enabled"})),
-    Case("aws.sagemaker.notebook_root_access", FAIL, "absent", one(NB, {"RootAccess": DROP}),
-         says="absent means Enabled"),
+    Case(
+        "aws.sagemaker.notebook_root_access", FAIL, "absent", one(NB, {"RootAccess": DROP}), says="absent means Enabled"
+    ),
     # CL-03 notebooks and domains: a key, and a customer managed one
     Case("aws.sagemaker.notebook_kms_encryption", PASS, "customer-key", keyed(NB), says="customer managed"),
-    Case("aws.sagemaker.notebook_kms_encryption", FAIL, "aws-managed-key", keyed(NB, key={"KeyManager": "AWS"}),
-         says="KeyManager is AWS"),
+    Case(
+        "aws.sagemaker.notebook_kms_encryption",
+        FAIL,
+        "aws-managed-key",
+        keyed(NB, key={"KeyManager": "AWS"}),
+        says="KeyManager is AWS",
+    ),
     Case("aws.sagemaker.notebook_kms_encryption", FAIL, "absent", one(NB, {"KmsKeyId": DROP})),
-    Case("aws.sagemaker.notebook_kms_encryption", PASS, "alias-resolved",
-         keyed(NB, {"KmsKeyId": "alias/ml-data"}), says="customer managed"),
-    Case("aws.sagemaker.notebook_kms_encryption", PASS, "key-not-collected", key_not_collected(NB),
-         says="not verified"),
-    Case("aws.sagemaker.notebook_kms_encryption", ERROR, "key-describe-failed", key_unreadable(NB),
-         says="DescribeKey"),
+    Case(
+        "aws.sagemaker.notebook_kms_encryption",
+        PASS,
+        "alias-resolved",
+        keyed(NB, {"KmsKeyId": "alias/ml-data"}),
+        says="customer managed",
+    ),
+    Case(
+        "aws.sagemaker.notebook_kms_encryption", PASS, "key-not-collected", key_not_collected(NB), says="not verified"
+    ),
+    Case("aws.sagemaker.notebook_kms_encryption", ERROR, "key-describe-failed", key_unreadable(NB), says="DescribeKey"),
     Case("aws.sagemaker.domain_vpc_only", PASS, "vpc-only", one(DOMAIN)),
     Case("aws.sagemaker.domain_vpc_only", FAIL, "public", one(DOMAIN, {"AppNetworkAccessType": "PublicInternetOnly"})),
-    Case("aws.sagemaker.domain_vpc_only", FAIL, "absent", one(DOMAIN, {"AppNetworkAccessType": DROP}),
-         says="absent means PublicInternetOnly"),
+    Case(
+        "aws.sagemaker.domain_vpc_only",
+        FAIL,
+        "absent",
+        one(DOMAIN, {"AppNetworkAccessType": DROP}),
+        says="absent means PublicInternetOnly",
+    ),
     Case("aws.sagemaker.domain_kms_encryption", PASS, "customer-key", keyed(DOMAIN)),
     Case("aws.sagemaker.domain_kms_encryption", FAIL, "aws-managed-key", keyed(DOMAIN, key={"KeyManager": "AWS"})),
     Case("aws.sagemaker.domain_kms_encryption", FAIL, "absent", one(DOMAIN, {"KmsKeyId": DROP})),
@@ -130,8 +173,13 @@ CASES: list[Case] = [
     # CL-01 models and jobs
     Case("aws.sagemaker.model_network_isolation", PASS, "isolated", one(MODEL)),
     Case("aws.sagemaker.model_network_isolation", FAIL, "false", one(MODEL, {"EnableNetworkIsolation": False})),
-    Case("aws.sagemaker.model_network_isolation", FAIL, "absent", one(MODEL, {"EnableNetworkIsolation": DROP}),
-         says="absent means false"),
+    Case(
+        "aws.sagemaker.model_network_isolation",
+        FAIL,
+        "absent",
+        one(MODEL, {"EnableNetworkIsolation": DROP}),
+        says="absent means false",
+    ),
     Case("aws.sagemaker.model_network_isolation", FAIL, "string-true", one(MODEL, {"EnableNetworkIsolation": "true"})),
     Case("aws.sagemaker.model_in_vpc", PASS, "vpc", one(MODEL)),
     Case("aws.sagemaker.model_in_vpc", FAIL, "absent", one(MODEL, {"VpcConfig": DROP})),
@@ -147,118 +195,313 @@ CASES: list[Case] = [
     Case("aws.sagemaker.processing_job_network_isolation", FAIL, "absent", one(PJ, {"NetworkConfig": DROP})),
     # CL-03 jobs
     Case("aws.sagemaker.training_job_volume_encryption", PASS, "key", one(TJ)),
-    Case("aws.sagemaker.training_job_volume_encryption", FAIL, "absent-ebs",
-         one(TJ, {"ResourceConfig.VolumeKmsKeyId": DROP}), says="AWS managed key"),
-    Case("aws.sagemaker.training_job_volume_encryption", PASS, "absent-nvme-g5",
-         one(TJ, {"ResourceConfig.VolumeKmsKeyId": DROP, "ResourceConfig.InstanceType": "ml.g5.2xlarge"}),
-         says="local NVMe"),
-    Case("aws.sagemaker.training_job_volume_encryption", PASS, "absent-nvme-p4d",
-         one(TJ, {"ResourceConfig.VolumeKmsKeyId": DROP, "ResourceConfig.InstanceType": "ml.p4d.24xlarge"})),
-    Case("aws.sagemaker.training_job_volume_encryption", FAIL, "absent-p3",
-         one(TJ, {"ResourceConfig.VolumeKmsKeyId": DROP, "ResourceConfig.InstanceType": "ml.p3.2xlarge"})),
-    Case("aws.sagemaker.training_job_volume_encryption", PASS, "groups-all-nvme",
-         one(TJ, {"ResourceConfig": {"InstanceGroups": [
-             {"InstanceGroupName": "a", "InstanceType": "ml.g4dn.xlarge", "InstanceCount": 1},
-             {"InstanceGroupName": "b", "InstanceType": "ml.m5d.large", "InstanceCount": 1}]}})),
-    Case("aws.sagemaker.training_job_volume_encryption", FAIL, "groups-mixed",
-         one(TJ, {"ResourceConfig": {"InstanceGroups": [
-             {"InstanceGroupName": "a", "InstanceType": "ml.g4dn.xlarge", "InstanceCount": 1},
-             {"InstanceGroupName": "b", "InstanceType": "ml.c5.xlarge", "InstanceCount": 1}]}})),
+    Case(
+        "aws.sagemaker.training_job_volume_encryption",
+        FAIL,
+        "absent-ebs",
+        one(TJ, {"ResourceConfig.VolumeKmsKeyId": DROP}),
+        says="AWS managed key",
+    ),
+    Case(
+        "aws.sagemaker.training_job_volume_encryption",
+        PASS,
+        "absent-nvme-g5",
+        one(TJ, {"ResourceConfig.VolumeKmsKeyId": DROP, "ResourceConfig.InstanceType": "ml.g5.2xlarge"}),
+        says="local NVMe",
+    ),
+    Case(
+        "aws.sagemaker.training_job_volume_encryption",
+        PASS,
+        "absent-nvme-p4d",
+        one(TJ, {"ResourceConfig.VolumeKmsKeyId": DROP, "ResourceConfig.InstanceType": "ml.p4d.24xlarge"}),
+    ),
+    Case(
+        "aws.sagemaker.training_job_volume_encryption",
+        FAIL,
+        "absent-p3",
+        one(TJ, {"ResourceConfig.VolumeKmsKeyId": DROP, "ResourceConfig.InstanceType": "ml.p3.2xlarge"}),
+    ),
+    Case(
+        "aws.sagemaker.training_job_volume_encryption",
+        PASS,
+        "groups-all-nvme",
+        one(
+            TJ,
+            {
+                "ResourceConfig": {
+                    "InstanceGroups": [
+                        {"InstanceGroupName": "a", "InstanceType": "ml.g4dn.xlarge", "InstanceCount": 1},
+                        {"InstanceGroupName": "b", "InstanceType": "ml.m5d.large", "InstanceCount": 1},
+                    ]
+                }
+            },
+        ),
+    ),
+    Case(
+        "aws.sagemaker.training_job_volume_encryption",
+        FAIL,
+        "groups-mixed",
+        one(
+            TJ,
+            {
+                "ResourceConfig": {
+                    "InstanceGroups": [
+                        {"InstanceGroupName": "a", "InstanceType": "ml.g4dn.xlarge", "InstanceCount": 1},
+                        {"InstanceGroupName": "b", "InstanceType": "ml.c5.xlarge", "InstanceCount": 1},
+                    ]
+                }
+            },
+        ),
+    ),
     Case("aws.sagemaker.training_job_output_encryption", PASS, "key", one(TJ)),
     Case("aws.sagemaker.training_job_output_encryption", FAIL, "absent", one(TJ, {"OutputDataConfig.KmsKeyId": DROP})),
     Case("aws.sagemaker.processing_job_encryption", PASS, "both-keys", one(PJ)),
-    Case("aws.sagemaker.processing_job_encryption", FAIL, "no-output-key",
-         one(PJ, {"ProcessingOutputConfig.KmsKeyId": DROP}), says="ProcessingOutputConfig.KmsKeyId"),
-    Case("aws.sagemaker.processing_job_encryption", FAIL, "no-volume-key",
-         one(PJ, {"ProcessingResources.ClusterConfig.VolumeKmsKeyId": DROP}), says="VolumeKmsKeyId"),
-    Case("aws.sagemaker.processing_job_encryption", PASS, "no-outputs",
-         one(PJ, {"ProcessingOutputConfig": DROP}), says="writes no outputs"),
+    Case(
+        "aws.sagemaker.processing_job_encryption",
+        FAIL,
+        "no-output-key",
+        one(PJ, {"ProcessingOutputConfig.KmsKeyId": DROP}),
+        says="ProcessingOutputConfig.KmsKeyId",
+    ),
+    Case(
+        "aws.sagemaker.processing_job_encryption",
+        FAIL,
+        "no-volume-key",
+        one(PJ, {"ProcessingResources.ClusterConfig.VolumeKmsKeyId": DROP}),
+        says="VolumeKmsKeyId",
+    ),
+    Case(
+        "aws.sagemaker.processing_job_encryption",
+        PASS,
+        "no-outputs",
+        one(PJ, {"ProcessingOutputConfig": DROP}),
+        says="writes no outputs",
+    ),
     Case("aws.sagemaker.transform_job_encryption", PASS, "both-keys", one(XJ)),
     Case("aws.sagemaker.transform_job_encryption", FAIL, "no-output-key", one(XJ, {"TransformOutput.KmsKeyId": DROP})),
-    Case("aws.sagemaker.transform_job_encryption", FAIL, "no-volume-key",
-         one(XJ, {"TransformResources.VolumeKmsKeyId": DROP})),
-    Case("aws.sagemaker.transform_job_encryption", PASS, "nvme-no-volume-key",
-         one(XJ, {"TransformResources.VolumeKmsKeyId": DROP, "TransformResources.InstanceType": "ml.g4dn.xlarge"})),
+    Case(
+        "aws.sagemaker.transform_job_encryption",
+        FAIL,
+        "no-volume-key",
+        one(XJ, {"TransformResources.VolumeKmsKeyId": DROP}),
+    ),
+    Case(
+        "aws.sagemaker.transform_job_encryption",
+        PASS,
+        "nvme-no-volume-key",
+        one(XJ, {"TransformResources.VolumeKmsKeyId": DROP, "TransformResources.InstanceType": "ml.g4dn.xlarge"}),
+    ),
     Case("aws.sagemaker.endpoint_config_kms_encryption", PASS, "keys", one(EPC)),
     Case("aws.sagemaker.endpoint_config_kms_encryption", FAIL, "no-key", one(EPC, {"KmsKeyId": DROP})),
-    Case("aws.sagemaker.endpoint_config_kms_encryption", PASS, "serverless-only",
-         one(EPC, {"KmsKeyId": DROP, "ProductionVariants": SERVERLESS}), says="serverless"),
-    Case("aws.sagemaker.endpoint_config_kms_encryption", FAIL, "capture-without-key",
-         one(EPC, {"DataCaptureConfig.KmsKeyId": DROP}), says="DataCaptureConfig.KmsKeyId"),
-    Case("aws.sagemaker.endpoint_config_kms_encryption", PASS, "capture-disabled",
-         one(EPC, {"DataCaptureConfig.KmsKeyId": DROP, "DataCaptureConfig.EnableCapture": False})),
+    Case(
+        "aws.sagemaker.endpoint_config_kms_encryption",
+        PASS,
+        "serverless-only",
+        one(EPC, {"KmsKeyId": DROP, "ProductionVariants": SERVERLESS}),
+        says="serverless",
+    ),
+    Case(
+        "aws.sagemaker.endpoint_config_kms_encryption",
+        FAIL,
+        "capture-without-key",
+        one(EPC, {"DataCaptureConfig.KmsKeyId": DROP}),
+        says="DataCaptureConfig.KmsKeyId",
+    ),
+    Case(
+        "aws.sagemaker.endpoint_config_kms_encryption",
+        PASS,
+        "capture-disabled",
+        one(EPC, {"DataCaptureConfig.KmsKeyId": DROP, "DataCaptureConfig.EnableCapture": False}),
+    ),
     # CL-04
     Case("aws.sagemaker.training_job_intercontainer_encryption", PASS, "encrypted", one(TJ)),
-    Case("aws.sagemaker.training_job_intercontainer_encryption", FAIL, "two-instances-off",
-         one(TJ, {"EnableInterContainerTrafficEncryption": False}), says="2 instances"),
-    Case("aws.sagemaker.training_job_intercontainer_encryption", FAIL, "groups-absent-flag",
-         one(TJ, {"EnableInterContainerTrafficEncryption": DROP, "ResourceConfig": {"InstanceGroups": [
-             {"InstanceGroupName": "a", "InstanceType": "ml.p4d.24xlarge", "InstanceCount": 2},
-             {"InstanceGroupName": "b", "InstanceType": "ml.c5.xlarge", "InstanceCount": 1}]}}),
-         says="3 instances"),
-    Case("aws.sagemaker.training_job_intercontainer_encryption", PASS, "single-instance",
-         one(TJ, {"EnableInterContainerTrafficEncryption": DROP, "ResourceConfig.InstanceCount": 1}),
-         says="not distributed"),
-    Case("aws.sagemaker.training_job_intercontainer_encryption", FAIL, "unreadable-count",
-         one(TJ, {"EnableInterContainerTrafficEncryption": False, "ResourceConfig.InstanceCount": "two"})),
+    Case(
+        "aws.sagemaker.training_job_intercontainer_encryption",
+        FAIL,
+        "two-instances-off",
+        one(TJ, {"EnableInterContainerTrafficEncryption": False}),
+        says="2 instances",
+    ),
+    Case(
+        "aws.sagemaker.training_job_intercontainer_encryption",
+        FAIL,
+        "groups-absent-flag",
+        one(
+            TJ,
+            {
+                "EnableInterContainerTrafficEncryption": DROP,
+                "ResourceConfig": {
+                    "InstanceGroups": [
+                        {"InstanceGroupName": "a", "InstanceType": "ml.p4d.24xlarge", "InstanceCount": 2},
+                        {"InstanceGroupName": "b", "InstanceType": "ml.c5.xlarge", "InstanceCount": 1},
+                    ]
+                },
+            },
+        ),
+        says="3 instances",
+    ),
+    Case(
+        "aws.sagemaker.training_job_intercontainer_encryption",
+        PASS,
+        "single-instance",
+        one(TJ, {"EnableInterContainerTrafficEncryption": DROP, "ResourceConfig.InstanceCount": 1}),
+        says="not distributed",
+    ),
+    Case(
+        "aws.sagemaker.training_job_intercontainer_encryption",
+        FAIL,
+        "unreadable-count",
+        one(TJ, {"EnableInterContainerTrafficEncryption": False, "ResourceConfig.InstanceCount": "two"}),
+    ),
     # PH-4
     Case("aws.sagemaker.endpoint_config_instance_redundancy", PASS, "two", one(EPC)),
-    Case("aws.sagemaker.endpoint_config_instance_redundancy", FAIL, "one",
-         one(EPC, {"ProductionVariants.0.InitialInstanceCount": 1}), says="AllTraffic"),
-    Case("aws.sagemaker.endpoint_config_instance_redundancy", PASS, "serverless",
-         one(EPC, {"ProductionVariants": SERVERLESS})),
-    Case("aws.sagemaker.endpoint_config_instance_redundancy", PASS, "managed-scaling-min-2",
-         one(EPC, {"ProductionVariants.0.InitialInstanceCount": 1, "ProductionVariants.0.ManagedInstanceScaling":
-                   {"Status": "ENABLED", "MinInstanceCount": 2, "MaxInstanceCount": 4}})),
-    Case("aws.sagemaker.endpoint_config_instance_redundancy", FAIL, "managed-scaling-min-1",
-         one(EPC, {"ProductionVariants.0.ManagedInstanceScaling":
-                   {"Status": "ENABLED", "MinInstanceCount": 1, "MaxInstanceCount": 4}})),
-    Case("aws.sagemaker.endpoint_config_instance_redundancy", FAIL, "no-variants",
-         one(EPC, {"ProductionVariants": DROP})),
-    Case("aws.sagemaker.endpoint_config_instance_redundancy", FAIL, "count-absent",
-         one(EPC, {"ProductionVariants.0.InitialInstanceCount": DROP})),
+    Case(
+        "aws.sagemaker.endpoint_config_instance_redundancy",
+        FAIL,
+        "one",
+        one(EPC, {"ProductionVariants.0.InitialInstanceCount": 1}),
+        says="AllTraffic",
+    ),
+    Case(
+        "aws.sagemaker.endpoint_config_instance_redundancy",
+        PASS,
+        "serverless",
+        one(EPC, {"ProductionVariants": SERVERLESS}),
+    ),
+    Case(
+        "aws.sagemaker.endpoint_config_instance_redundancy",
+        PASS,
+        "managed-scaling-min-2",
+        one(
+            EPC,
+            {
+                "ProductionVariants.0.InitialInstanceCount": 1,
+                "ProductionVariants.0.ManagedInstanceScaling": {
+                    "Status": "ENABLED",
+                    "MinInstanceCount": 2,
+                    "MaxInstanceCount": 4,
+                },
+            },
+        ),
+    ),
+    Case(
+        "aws.sagemaker.endpoint_config_instance_redundancy",
+        FAIL,
+        "managed-scaling-min-1",
+        one(
+            EPC,
+            {
+                "ProductionVariants.0.ManagedInstanceScaling": {
+                    "Status": "ENABLED",
+                    "MinInstanceCount": 1,
+                    "MaxInstanceCount": 4,
+                }
+            },
+        ),
+    ),
+    Case(
+        "aws.sagemaker.endpoint_config_instance_redundancy", FAIL, "no-variants", one(EPC, {"ProductionVariants": DROP})
+    ),
+    Case(
+        "aws.sagemaker.endpoint_config_instance_redundancy",
+        FAIL,
+        "count-absent",
+        one(EPC, {"ProductionVariants.0.InitialInstanceCount": DROP}),
+    ),
     # MS-3
     Case("aws.sagemaker.endpoint_data_capture", PASS, "capturing", one(EP)),
     Case("aws.sagemaker.endpoint_data_capture", FAIL, "absent", one(EP, {"DataCaptureConfig": DROP})),
     Case("aws.sagemaker.endpoint_data_capture", FAIL, "disabled", one(EP, {"DataCaptureConfig.EnableCapture": False})),
-    Case("aws.sagemaker.endpoint_data_capture", FAIL, "stopped",
-         one(EP, {"DataCaptureConfig.CaptureStatus": "Stopped"})),
-    Case("aws.sagemaker.endpoint_monitoring_schedule", PASS, "scheduled", monitored("Scheduled"),
-         says="churn-monitor-0"),
+    Case(
+        "aws.sagemaker.endpoint_data_capture", FAIL, "stopped", one(EP, {"DataCaptureConfig.CaptureStatus": "Stopped"})
+    ),
+    Case(
+        "aws.sagemaker.endpoint_monitoring_schedule", PASS, "scheduled", monitored("Scheduled"), says="churn-monitor-0"
+    ),
     Case("aws.sagemaker.endpoint_monitoring_schedule", PASS, "one-of-two-active", monitored("Stopped", "Pending")),
     Case("aws.sagemaker.endpoint_monitoring_schedule", FAIL, "none", monitored(), says="no monitoring schedule"),
     Case("aws.sagemaker.endpoint_monitoring_schedule", FAIL, "stopped-failed", monitored("Stopped", "Failed")),
     Case("aws.sagemaker.endpoint_monitoring_schedule", ERROR, "schedules-unlisted", schedules_unlisted),
     # MS-1
     Case("aws.sagemaker.model_from_approved_package", PASS, "approved", packaged()),
-    Case("aws.sagemaker.model_from_approved_package", FAIL, "pending", packaged(
-        package={"ModelApprovalStatus": "PendingManualApproval"}), says="PendingManualApproval"),
-    Case("aws.sagemaker.model_from_approved_package", FAIL, "image-only", one(MODEL, {
-        "PrimaryContainer.ModelPackageName": DROP,
-        "PrimaryContainer.ModelDataUrl": "s3://acme-ml-artifacts/models/model.tar.gz"})),
-    Case("aws.sagemaker.model_from_approved_package", FAIL, "one-container-unpackaged", one(MODEL, {
-        "PrimaryContainer": DROP,
-        "Containers": [{"Image": "123.dkr.ecr.us-east-1.amazonaws.com/pre:1", "ContainerHostname": "pre"}]})),
+    Case(
+        "aws.sagemaker.model_from_approved_package",
+        FAIL,
+        "pending",
+        packaged(package={"ModelApprovalStatus": "PendingManualApproval"}),
+        says="PendingManualApproval",
+    ),
+    Case(
+        "aws.sagemaker.model_from_approved_package",
+        FAIL,
+        "image-only",
+        one(
+            MODEL,
+            {
+                "PrimaryContainer.ModelPackageName": DROP,
+                "PrimaryContainer.ModelDataUrl": "s3://acme-ml-artifacts/models/model.tar.gz",
+            },
+        ),
+    ),
+    Case(
+        "aws.sagemaker.model_from_approved_package",
+        FAIL,
+        "one-container-unpackaged",
+        one(
+            MODEL,
+            {
+                "PrimaryContainer": DROP,
+                "Containers": [{"Image": "123.dkr.ecr.us-east-1.amazonaws.com/pre:1", "ContainerHostname": "pre"}],
+            },
+        ),
+    ),
     Case("aws.sagemaker.model_from_approved_package", FAIL, "no-containers", one(MODEL, {"PrimaryContainer": DROP})),
-    Case("aws.sagemaker.model_from_approved_package", MANUAL, "package-not-collected", packaged(collected=False),
-         says="not in the inventory"),
-    Case("aws.sagemaker.model_from_approved_package", ERROR, "package-describe-failed",
-         packaged(describe_failed=True)),
+    Case(
+        "aws.sagemaker.model_from_approved_package",
+        MANUAL,
+        "package-not-collected",
+        packaged(collected=False),
+        says="not in the inventory",
+    ),
+    Case("aws.sagemaker.model_from_approved_package", ERROR, "package-describe-failed", packaged(describe_failed=True)),
     # MS-4
     Case("aws.sagemaker.no_secrets_in_configuration", PASS, "clean-model", one(MODEL)),
-    Case("aws.sagemaker.no_secrets_in_configuration", FAIL, "lifecycle-script", one(LCC, redactions=SECRETS),
-         says="2 secret-looking value(s) of kind aws_secret_access_key, password"),
-    Case("aws.sagemaker.no_secrets_in_configuration", FAIL, "training-env", one(TJ, {
-        "Environment": {"HF_TOKEN": "[REDACTED:token]"}}, redactions=({"path": "Environment.HF_TOKEN",
-                                                                       "kind": "token"},))),
+    Case(
+        "aws.sagemaker.no_secrets_in_configuration",
+        FAIL,
+        "lifecycle-script",
+        one(LCC, redactions=SECRETS),
+        says="2 secret-looking value(s) of kind aws_secret_access_key, password",
+    ),
+    Case(
+        "aws.sagemaker.no_secrets_in_configuration",
+        FAIL,
+        "training-env",
+        one(
+            TJ,
+            {"Environment": {"HF_TOKEN": "[REDACTED:token]"}},
+            redactions=({"path": "Environment.HF_TOKEN", "kind": "token"},),
+        ),
+    ),
     Case("aws.sagemaker.no_secrets_in_configuration", PASS, "clean-notebook", one(NB)),
     # CL-09
     Case("aws.sagemaker.resource_in_allowed_region", MANUAL, "unconfigured", one(TJ), says="attest data residency"),
     Case("aws.sagemaker.resource_in_allowed_region", PASS, "allowed", one(MODEL), allowed_regions=ONE),
-    Case("aws.sagemaker.resource_in_allowed_region", FAIL, "outside", one(EP, region="eu-west-1"),
-         allowed_regions=ONE, says="eu-west-1"),
-    Case("aws.sagemaker.resource_in_allowed_region", FAIL, "bucket-outside", one("aws.s3.bucket", region="ap-south-1"),
-         allowed_regions=ONE),
+    Case(
+        "aws.sagemaker.resource_in_allowed_region",
+        FAIL,
+        "outside",
+        one(EP, region="eu-west-1"),
+        allowed_regions=ONE,
+        says="eu-west-1",
+    ),
+    Case(
+        "aws.sagemaker.resource_in_allowed_region",
+        FAIL,
+        "bucket-outside",
+        one("aws.s3.bucket", region="ap-south-1"),
+        allowed_regions=ONE,
+    ),
 ]
 
 

@@ -29,14 +29,28 @@ WS = "azure.ml.workspace"
 EP = "azure.ml.online_endpoint"
 DEP = "azure.ml.online_deployment"
 COMPUTE = "azure.ml.compute"
-CLUSTER = {"properties.computeType": "AmlCompute", "properties.properties": {
-    "vmSize": "STANDARD_NC6", "vmPriority": "Dedicated", "osType": "Linux", "isolatedNetwork": False,
-    "subnet": {"id": "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-ml-prod/providers/"
-                     "Microsoft.Network/virtualNetworks/vnet-ml/subnets/compute"},
-    "scaleSettings": {"maxNodeCount": 4, "minNodeCount": 0, "nodeIdleTimeBeforeScaleDown": "PT5M"},
-    "remoteLoginPortPublicAccess": "Disabled", "allocationState": "Steady", "enableNodePublicIp": False}}
-ATTACHED = {"properties.computeType": "Kubernetes", "properties.isAttachedCompute": True,
-            "properties.properties": {"namespace": "azureml", "defaultInstanceType": "defaultinstancetype"}}
+CLUSTER = {
+    "properties.computeType": "AmlCompute",
+    "properties.properties": {
+        "vmSize": "STANDARD_NC6",
+        "vmPriority": "Dedicated",
+        "osType": "Linux",
+        "isolatedNetwork": False,
+        "subnet": {
+            "id": "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-ml-prod/providers/"
+            "Microsoft.Network/virtualNetworks/vnet-ml/subnets/compute"
+        },
+        "scaleSettings": {"maxNodeCount": 4, "minNodeCount": 0, "nodeIdleTimeBeforeScaleDown": "PT5M"},
+        "remoteLoginPortPublicAccess": "Disabled",
+        "allocationState": "Steady",
+        "enableNodePublicIp": False,
+    },
+}
+ATTACHED = {
+    "properties.computeType": "Kubernetes",
+    "properties.isAttachedCompute": True,
+    "properties.properties": {"namespace": "azureml", "defaultInstanceType": "defaultinstancetype"},
+}
 ONE_REGION = frozenset({"eastus"})
 
 
@@ -44,17 +58,26 @@ def cluster(**changes: object) -> dict[str, object]:
     return {**CLUSTER, **{f"properties.properties.{k}": v for k, v in changes.items()}}
 
 
-def workspace_with(compute_identity: dict[str, object] | None, endpoint_identity: dict[str, object] | None,
-                   deployment_identity: dict[str, object] | None = None) -> Callable[[], Estate]:
+def workspace_with(
+    compute_identity: dict[str, object] | None,
+    endpoint_identity: dict[str, object] | None,
+    deployment_identity: dict[str, object] | None = None,
+) -> Callable[[], Estate]:
     """A workspace with one compute and one online endpoint (and deployment), each with the given identity."""
+
     def build() -> Estate:
         ws = make(WS)
         compute = make(COMPUTE, {"identity": compute_identity or DROP})
         endpoint = make(EP, {"identity": endpoint_identity or DROP})
         deployment = make(DEP, {"identity": deployment_identity or DROP})
-        return (Estate(ws).add(compute, endpoint, deployment)
-                .link(compute, "in_workspace", ws).link(endpoint, "in_workspace", ws)
-                .link(deployment, "in_endpoint", endpoint))
+        return (
+            Estate(ws)
+            .add(compute, endpoint, deployment)
+            .link(compute, "in_workspace", ws)
+            .link(endpoint, "in_workspace", ws)
+            .link(deployment, "in_endpoint", endpoint)
+        )
+
     return build
 
 
@@ -66,138 +89,350 @@ def computes_unlisted() -> Estate:
     return Estate(make(WS)).fail(collection_error(COMPUTE, region="eastus", operation="ListComputes"))
 
 
-NO_DESTINATION = [{"name": "metrics-only", "properties": {"workspaceId": "", "logs": [
-    {"categoryGroup": "audit", "enabled": True}]}}]
-LOGS_DISABLED = [{"name": "to-law", "properties": {"workspaceId": "/subscriptions/x/workspaces/law", "logs": [
-    {"categoryGroup": "allLogs", "enabled": False}]}}]
-CATEGORY = [{"name": "to-storage", "properties": {"storageAccountId": "/subscriptions/x/storageAccounts/st", "logs": [
-    {"category": "AmlComputeJobEvent", "enabled": True}]}}]
-ALL_LOGS_EVENT_HUB = [{"name": "to-siem", "properties": {
-    "eventHubAuthorizationRuleId": "/subscriptions/x/authorizationrules/RootManageSharedAccessKey",
-    "logs": [{"categoryGroup": "allLogs", "enabled": True}]}}]
+NO_DESTINATION = [
+    {"name": "metrics-only", "properties": {"workspaceId": "", "logs": [{"categoryGroup": "audit", "enabled": True}]}}
+]
+LOGS_DISABLED = [
+    {
+        "name": "to-law",
+        "properties": {
+            "workspaceId": "/subscriptions/x/workspaces/law",
+            "logs": [{"categoryGroup": "allLogs", "enabled": False}],
+        },
+    }
+]
+CATEGORY = [
+    {
+        "name": "to-storage",
+        "properties": {
+            "storageAccountId": "/subscriptions/x/storageAccounts/st",
+            "logs": [{"category": "AmlComputeJobEvent", "enabled": True}],
+        },
+    }
+]
+ALL_LOGS_EVENT_HUB = [
+    {
+        "name": "to-siem",
+        "properties": {
+            "eventHubAuthorizationRuleId": "/subscriptions/x/authorizationrules/RootManageSharedAccessKey",
+            "logs": [{"categoryGroup": "allLogs", "enabled": True}],
+        },
+    }
+]
 
 CASES: list[Case] = [
     # CL-01 workspace network
     Case("azure.ml.workspace_public_network_disabled", PASS, "disabled", one(WS)),
-    Case("azure.ml.workspace_public_network_disabled", FAIL, "enabled",
-         one(WS, {"properties.publicNetworkAccess": "Enabled"})),
-    Case("azure.ml.workspace_public_network_disabled", FAIL, "absent",
-         one(WS, {"properties.publicNetworkAccess": DROP}), says="absent means Enabled"),
-    Case("azure.ml.workspace_public_network_disabled", FAIL, "null",
-         one(WS, {"properties.publicNetworkAccess": None}), says="absent means Enabled"),
-    Case("azure.ml.workspace_managed_network_isolation", PASS, "approved-outbound", one(WS),
-         says="approved outbound"),
-    Case("azure.ml.workspace_managed_network_isolation", PASS, "internet-outbound",
-         one(WS, {"properties.managedNetwork.isolationMode": "AllowInternetOutbound"}),
-         says="outbound internet traffic is still open"),
-    Case("azure.ml.workspace_managed_network_isolation", FAIL, "disabled",
-         one(WS, {"properties.managedNetwork.isolationMode": "Disabled"})),
-    Case("azure.ml.workspace_managed_network_isolation", FAIL, "absent",
-         one(WS, {"properties.managedNetwork": DROP}), says="absent means no managed network"),
+    Case(
+        "azure.ml.workspace_public_network_disabled",
+        FAIL,
+        "enabled",
+        one(WS, {"properties.publicNetworkAccess": "Enabled"}),
+    ),
+    Case(
+        "azure.ml.workspace_public_network_disabled",
+        FAIL,
+        "absent",
+        one(WS, {"properties.publicNetworkAccess": DROP}),
+        says="absent means Enabled",
+    ),
+    Case(
+        "azure.ml.workspace_public_network_disabled",
+        FAIL,
+        "null",
+        one(WS, {"properties.publicNetworkAccess": None}),
+        says="absent means Enabled",
+    ),
+    Case("azure.ml.workspace_managed_network_isolation", PASS, "approved-outbound", one(WS), says="approved outbound"),
+    Case(
+        "azure.ml.workspace_managed_network_isolation",
+        PASS,
+        "internet-outbound",
+        one(WS, {"properties.managedNetwork.isolationMode": "AllowInternetOutbound"}),
+        says="outbound internet traffic is still open",
+    ),
+    Case(
+        "azure.ml.workspace_managed_network_isolation",
+        FAIL,
+        "disabled",
+        one(WS, {"properties.managedNetwork.isolationMode": "Disabled"}),
+    ),
+    Case(
+        "azure.ml.workspace_managed_network_isolation",
+        FAIL,
+        "absent",
+        one(WS, {"properties.managedNetwork": DROP}),
+        says="absent means no managed network",
+    ),
     # CL-03
     Case("azure.ml.workspace_cmk_encryption", PASS, "cmk", one(WS), says="kv-ml-prod.vault.azure.net"),
     Case("azure.ml.workspace_cmk_encryption", FAIL, "disabled", one(WS, {"properties.encryption.status": "Disabled"})),
-    Case("azure.ml.workspace_cmk_encryption", FAIL, "absent", one(WS, {"properties.encryption": DROP}),
-         says="absent means Microsoft-managed keys"),
-    Case("azure.ml.workspace_cmk_encryption", FAIL, "no-key-identifier",
-         one(WS, {"properties.encryption.keyVaultProperties.keyIdentifier": ""}), says="keyIdentifier ''"),
+    Case(
+        "azure.ml.workspace_cmk_encryption",
+        FAIL,
+        "absent",
+        one(WS, {"properties.encryption": DROP}),
+        says="absent means Microsoft-managed keys",
+    ),
+    Case(
+        "azure.ml.workspace_cmk_encryption",
+        FAIL,
+        "no-key-identifier",
+        one(WS, {"properties.encryption.keyVaultProperties.keyIdentifier": ""}),
+        says="keyIdentifier ''",
+    ),
     # CL-07
     Case("azure.ml.workspace_private_endpoint", PASS, "approved", one(WS), says="pe-mlw-prod"),
-    Case("azure.ml.workspace_private_endpoint", FAIL, "pending",
-         one(WS, {"properties.privateEndpointConnections.0.properties.privateLinkServiceConnectionState.status":
-                  "Pending"}), says="none Approved (Pending)"),
-    Case("azure.ml.workspace_private_endpoint", FAIL, "empty", one(WS, {"properties.privateEndpointConnections": []}),
-         says="no private endpoint"),
-    Case("azure.ml.workspace_private_endpoint", FAIL, "absent",
-         one(WS, {"properties.privateEndpointConnections": DROP}), says="no private endpoint"),
+    Case(
+        "azure.ml.workspace_private_endpoint",
+        FAIL,
+        "pending",
+        one(
+            WS,
+            {"properties.privateEndpointConnections.0.properties.privateLinkServiceConnectionState.status": "Pending"},
+        ),
+        says="none Approved (Pending)",
+    ),
+    Case(
+        "azure.ml.workspace_private_endpoint",
+        FAIL,
+        "empty",
+        one(WS, {"properties.privateEndpointConnections": []}),
+        says="no private endpoint",
+    ),
+    Case(
+        "azure.ml.workspace_private_endpoint",
+        FAIL,
+        "absent",
+        one(WS, {"properties.privateEndpointConnections": DROP}),
+        says="no private endpoint",
+    ),
     # CL-05
     Case("azure.ml.workspace_diagnostic_settings", PASS, "audit-to-law", one(WS), says="audit logs to workspaceId"),
-    Case("azure.ml.workspace_diagnostic_settings", PASS, "category-to-storage", one(WS, {"diagnosticSettings": CATEGORY}),
-         says="AmlComputeJobEvent"),
-    Case("azure.ml.workspace_diagnostic_settings", PASS, "all-logs-to-event-hub",
-         one(WS, {"diagnosticSettings": ALL_LOGS_EVENT_HUB}), says="eventHubAuthorizationRuleId"),
-    Case("azure.ml.workspace_diagnostic_settings", FAIL, "none", one(WS, {"diagnosticSettings": []}),
-         says="no diagnostic settings"),
-    Case("azure.ml.workspace_diagnostic_settings", FAIL, "key-absent", one(WS, {"diagnosticSettings": DROP}),
-         says="no diagnosticSettings recorded"),
-    Case("azure.ml.workspace_diagnostic_settings", FAIL, "no-destination", one(WS, {"diagnosticSettings": NO_DESTINATION}),
-         says="none sends"),
-    Case("azure.ml.workspace_diagnostic_settings", FAIL, "logs-disabled", one(WS, {"diagnosticSettings": LOGS_DISABLED})),
+    Case(
+        "azure.ml.workspace_diagnostic_settings",
+        PASS,
+        "category-to-storage",
+        one(WS, {"diagnosticSettings": CATEGORY}),
+        says="AmlComputeJobEvent",
+    ),
+    Case(
+        "azure.ml.workspace_diagnostic_settings",
+        PASS,
+        "all-logs-to-event-hub",
+        one(WS, {"diagnosticSettings": ALL_LOGS_EVENT_HUB}),
+        says="eventHubAuthorizationRuleId",
+    ),
+    Case(
+        "azure.ml.workspace_diagnostic_settings",
+        FAIL,
+        "none",
+        one(WS, {"diagnosticSettings": []}),
+        says="no diagnostic settings",
+    ),
+    Case(
+        "azure.ml.workspace_diagnostic_settings",
+        FAIL,
+        "key-absent",
+        one(WS, {"diagnosticSettings": DROP}),
+        says="no diagnosticSettings recorded",
+    ),
+    Case(
+        "azure.ml.workspace_diagnostic_settings",
+        FAIL,
+        "no-destination",
+        one(WS, {"diagnosticSettings": NO_DESTINATION}),
+        says="none sends",
+    ),
+    Case(
+        "azure.ml.workspace_diagnostic_settings", FAIL, "logs-disabled", one(WS, {"diagnosticSettings": LOGS_DISABLED})
+    ),
     # CL-08
     Case("azure.ml.workspace_identity_datastores", PASS, "identity", one(WS)),
-    Case("azure.ml.workspace_identity_datastores", PASS, "identity-lowercase",
-         one(WS, {"properties.systemDatastoresAuthMode": "identity"})),
-    Case("azure.ml.workspace_identity_datastores", FAIL, "access-key",
-         one(WS, {"properties.systemDatastoresAuthMode": "AccessKey"})),
-    Case("azure.ml.workspace_identity_datastores", FAIL, "absent",
-         one(WS, {"properties.systemDatastoresAuthMode": DROP}), says="absent means AccessKey"),
+    Case(
+        "azure.ml.workspace_identity_datastores",
+        PASS,
+        "identity-lowercase",
+        one(WS, {"properties.systemDatastoresAuthMode": "identity"}),
+    ),
+    Case(
+        "azure.ml.workspace_identity_datastores",
+        FAIL,
+        "access-key",
+        one(WS, {"properties.systemDatastoresAuthMode": "AccessKey"}),
+    ),
+    Case(
+        "azure.ml.workspace_identity_datastores",
+        FAIL,
+        "absent",
+        one(WS, {"properties.systemDatastoresAuthMode": DROP}),
+        says="absent means AccessKey",
+    ),
     # CL-01, CL-08 online endpoints
     Case("azure.ml.online_endpoint_private", PASS, "disabled", one(EP)),
     Case("azure.ml.online_endpoint_private", FAIL, "enabled", one(EP, {"properties.publicNetworkAccess": "Enabled"})),
-    Case("azure.ml.online_endpoint_private", FAIL, "absent", one(EP, {"properties.publicNetworkAccess": DROP}),
-         says="absent means Enabled"),
+    Case(
+        "azure.ml.online_endpoint_private",
+        FAIL,
+        "absent",
+        one(EP, {"properties.publicNetworkAccess": DROP}),
+        says="absent means Enabled",
+    ),
     Case("azure.ml.online_endpoint_entra_auth", PASS, "aad", one(EP)),
-    Case("azure.ml.online_endpoint_entra_auth", FAIL, "key", one(EP, {"properties.authMode": "Key"}),
-         says="static keys"),
+    Case(
+        "azure.ml.online_endpoint_entra_auth", FAIL, "key", one(EP, {"properties.authMode": "Key"}), says="static keys"
+    ),
     Case("azure.ml.online_endpoint_entra_auth", FAIL, "aml-token", one(EP, {"properties.authMode": "AMLToken"})),
-    Case("azure.ml.online_endpoint_entra_auth", FAIL, "absent", one(EP, {"properties.authMode": DROP}),
-         says="<absent>"),
+    Case(
+        "azure.ml.online_endpoint_entra_auth", FAIL, "absent", one(EP, {"properties.authMode": DROP}), says="<absent>"
+    ),
     # CL-01 computes
     Case("azure.ml.compute_no_public_ip", PASS, "instance-private", one(COMPUTE)),
-    Case("azure.ml.compute_no_public_ip", FAIL, "instance-public",
-         one(COMPUTE, {"properties.properties.enableNodePublicIp": True})),
-    Case("azure.ml.compute_no_public_ip", FAIL, "instance-absent",
-         one(COMPUTE, {"properties.properties.enableNodePublicIp": DROP}), says="absent means true"),
+    Case(
+        "azure.ml.compute_no_public_ip",
+        FAIL,
+        "instance-public",
+        one(COMPUTE, {"properties.properties.enableNodePublicIp": True}),
+    ),
+    Case(
+        "azure.ml.compute_no_public_ip",
+        FAIL,
+        "instance-absent",
+        one(COMPUTE, {"properties.properties.enableNodePublicIp": DROP}),
+        says="absent means true",
+    ),
     Case("azure.ml.compute_no_public_ip", PASS, "cluster-private", one(COMPUTE, CLUSTER, name="cpu-cluster")),
-    Case("azure.ml.compute_no_public_ip", FAIL, "cluster-absent",
-         one(COMPUTE, cluster(enableNodePublicIp=DROP), name="cpu-cluster"), says="absent means true"),
-    Case("azure.ml.compute_no_public_ip", PASS, "attached", one(COMPUTE, ATTACHED, name="aks-attached"),
-         says="attached compute"),
+    Case(
+        "azure.ml.compute_no_public_ip",
+        FAIL,
+        "cluster-absent",
+        one(COMPUTE, cluster(enableNodePublicIp=DROP), name="cpu-cluster"),
+        says="absent means true",
+    ),
+    Case(
+        "azure.ml.compute_no_public_ip",
+        PASS,
+        "attached",
+        one(COMPUTE, ATTACHED, name="aks-attached"),
+        says="attached compute",
+    ),
     Case("azure.ml.compute_no_public_ssh", PASS, "instance-disabled", one(COMPUTE)),
-    Case("azure.ml.compute_no_public_ssh", PASS, "instance-absent",
-         one(COMPUTE, {"properties.properties.sshSettings": DROP}), says="<absent> (absent means Disabled)"),
-    Case("azure.ml.compute_no_public_ssh", FAIL, "instance-enabled",
-         one(COMPUTE, {"properties.properties.sshSettings.sshPublicAccess": "Enabled"})),
+    Case(
+        "azure.ml.compute_no_public_ssh",
+        PASS,
+        "instance-absent",
+        one(COMPUTE, {"properties.properties.sshSettings": DROP}),
+        says="<absent> (absent means Disabled)",
+    ),
+    Case(
+        "azure.ml.compute_no_public_ssh",
+        FAIL,
+        "instance-enabled",
+        one(COMPUTE, {"properties.properties.sshSettings.sshPublicAccess": "Enabled"}),
+    ),
     Case("azure.ml.compute_no_public_ssh", PASS, "cluster-disabled", one(COMPUTE, CLUSTER, name="cpu-cluster")),
-    Case("azure.ml.compute_no_public_ssh", FAIL, "cluster-enabled",
-         one(COMPUTE, cluster(remoteLoginPortPublicAccess="Enabled"), name="cpu-cluster")),
-    Case("azure.ml.compute_no_public_ssh", FAIL, "cluster-not-specified-public-ip",
-         one(COMPUTE, cluster(remoteLoginPortPublicAccess="NotSpecified", enableNodePublicIp=True),
-             name="cpu-cluster"), says="reachable from the internet"),
-    Case("azure.ml.compute_no_public_ssh", FAIL, "cluster-absent-ip-absent",
-         one(COMPUTE, cluster(remoteLoginPortPublicAccess=DROP, enableNodePublicIp=DROP), name="cpu-cluster"),
-         says="absent means true"),
-    Case("azure.ml.compute_no_public_ssh", PASS, "cluster-not-specified-no-public-ip",
-         one(COMPUTE, cluster(remoteLoginPortPublicAccess="NotSpecified"), name="cpu-cluster"),
-         says="no node has a public address"),
+    Case(
+        "azure.ml.compute_no_public_ssh",
+        FAIL,
+        "cluster-enabled",
+        one(COMPUTE, cluster(remoteLoginPortPublicAccess="Enabled"), name="cpu-cluster"),
+    ),
+    Case(
+        "azure.ml.compute_no_public_ssh",
+        FAIL,
+        "cluster-not-specified-public-ip",
+        one(COMPUTE, cluster(remoteLoginPortPublicAccess="NotSpecified", enableNodePublicIp=True), name="cpu-cluster"),
+        says="reachable from the internet",
+    ),
+    Case(
+        "azure.ml.compute_no_public_ssh",
+        FAIL,
+        "cluster-absent-ip-absent",
+        one(COMPUTE, cluster(remoteLoginPortPublicAccess=DROP, enableNodePublicIp=DROP), name="cpu-cluster"),
+        says="absent means true",
+    ),
+    Case(
+        "azure.ml.compute_no_public_ssh",
+        PASS,
+        "cluster-not-specified-no-public-ip",
+        one(COMPUTE, cluster(remoteLoginPortPublicAccess="NotSpecified"), name="cpu-cluster"),
+        says="no node has a public address",
+    ),
     Case("azure.ml.compute_no_public_ssh", PASS, "attached", one(COMPUTE, ATTACHED, name="aks-attached")),
     Case("azure.ml.compute_local_auth_disabled", PASS, "disabled", one(COMPUTE)),
     Case("azure.ml.compute_local_auth_disabled", FAIL, "false", one(COMPUTE, {"properties.disableLocalAuth": False})),
-    Case("azure.ml.compute_local_auth_disabled", FAIL, "absent", one(COMPUTE, {"properties.disableLocalAuth": DROP}),
-         says="absent means false"),
+    Case(
+        "azure.ml.compute_local_auth_disabled",
+        FAIL,
+        "absent",
+        one(COMPUTE, {"properties.disableLocalAuth": DROP}),
+        says="absent means false",
+    ),
     # CL-02 separate identities
-    Case("azure.ml.separate_identities", PASS, "separate", workspace_with(uai(UAI_TRAIN), uai(UAI_SERVE)),
-         says="no identity shared"),
-    Case("azure.ml.separate_identities", FAIL, "shared-uai-endpoint", workspace_with(uai(UAI_TRAIN), uai(UAI_TRAIN)),
-         says="id-ml-training"),
-    Case("azure.ml.separate_identities", FAIL, "shared-uai-case-differs",
-         workspace_with(uai(UAI_TRAIN), uai(UAI_TRAIN.lower())), says="same identity"),
-    Case("azure.ml.separate_identities", FAIL, "shared-on-deployment",
-         workspace_with(uai(UAI_TRAIN), uai(UAI_SERVE), uai(UAI_TRAIN)), says="online_deployment blue"),
-    Case("azure.ml.separate_identities", FAIL, "shared-system-principal",
-         workspace_with({"type": "SystemAssigned", "principalId": "11111111-2222-3333-4444-555555555555"},
-                        {"type": "SystemAssigned", "principalId": "11111111-2222-3333-4444-555555555555"})),
+    Case(
+        "azure.ml.separate_identities",
+        PASS,
+        "separate",
+        workspace_with(uai(UAI_TRAIN), uai(UAI_SERVE)),
+        says="no identity shared",
+    ),
+    Case(
+        "azure.ml.separate_identities",
+        FAIL,
+        "shared-uai-endpoint",
+        workspace_with(uai(UAI_TRAIN), uai(UAI_TRAIN)),
+        says="id-ml-training",
+    ),
+    Case(
+        "azure.ml.separate_identities",
+        FAIL,
+        "shared-uai-case-differs",
+        workspace_with(uai(UAI_TRAIN), uai(UAI_TRAIN.lower())),
+        says="same identity",
+    ),
+    Case(
+        "azure.ml.separate_identities",
+        FAIL,
+        "shared-on-deployment",
+        workspace_with(uai(UAI_TRAIN), uai(UAI_SERVE), uai(UAI_TRAIN)),
+        says="online_deployment blue",
+    ),
+    Case(
+        "azure.ml.separate_identities",
+        FAIL,
+        "shared-system-principal",
+        workspace_with(
+            {"type": "SystemAssigned", "principalId": "11111111-2222-3333-4444-555555555555"},
+            {"type": "SystemAssigned", "principalId": "11111111-2222-3333-4444-555555555555"},
+        ),
+    ),
     Case("azure.ml.separate_identities", PASS, "no-identities", workspace_with(None, None)),
     Case("azure.ml.separate_identities", PASS, "no-children", one(WS), says="0 compute(s)"),
     Case("azure.ml.separate_identities", ERROR, "computes-unlisted", computes_unlisted),
     # CL-09
     Case("azure.ml.resource_in_allowed_region", PASS, "allowed", one(WS), allowed_regions=ONE_REGION),
-    Case("azure.ml.resource_in_allowed_region", FAIL, "outside", one(WS, region="westeurope"),
-         allowed_regions=ONE_REGION, says="not an allowed region"),
-    Case("azure.ml.resource_in_allowed_region", FAIL, "openai-outside",
-         one("azure.cognitive.account", region="swedencentral"), allowed_regions=ONE_REGION),
-    Case("azure.ml.resource_in_allowed_region", PASS, "storage-allowed", one("azure.storage.account"),
-         allowed_regions=ONE_REGION),
+    Case(
+        "azure.ml.resource_in_allowed_region",
+        FAIL,
+        "outside",
+        one(WS, region="westeurope"),
+        allowed_regions=ONE_REGION,
+        says="not an allowed region",
+    ),
+    Case(
+        "azure.ml.resource_in_allowed_region",
+        FAIL,
+        "openai-outside",
+        one("azure.cognitive.account", region="swedencentral"),
+        allowed_regions=ONE_REGION,
+    ),
+    Case(
+        "azure.ml.resource_in_allowed_region",
+        PASS,
+        "storage-allowed",
+        one("azure.storage.account"),
+        allowed_regions=ONE_REGION,
+    ),
     Case("azure.ml.resource_in_allowed_region", MANUAL, "unconfigured", one(COMPUTE), says="attest"),
 ]
 

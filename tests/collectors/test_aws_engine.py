@@ -15,11 +15,14 @@ from moto import mock_aws
 from collectors.aws import AwsSession, aws_collector
 from cspm_ai.model import CollectionResult
 
-TRUST = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
-                   "Action": "sts:AssumeRole"}],
-})
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
 
 
 @pytest.fixture()
@@ -38,13 +41,23 @@ def small_estate() -> Iterator[dict[str, str]]:
         subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
         sg = ec2.create_security_group(GroupName="ml", Description="ml", VpcId=vpc)["GroupId"]
         sm = boto3.client("sagemaker")
-        sm.create_notebook_instance(NotebookInstanceName="nb", InstanceType="ml.t3.medium", RoleArn=role,
-                                    KmsKeyId=key, SubnetId=subnet, SecurityGroupIds=[sg])
-        sm.create_model(ModelName="clf", ExecutionRoleArn=role,
-                        PrimaryContainer={"Image": "img", "ModelDataUrl": "s3://ml-artifacts/m.tar.gz"},
-                        VpcConfig={"SecurityGroupIds": [sg], "Subnets": [subnet]})
+        sm.create_notebook_instance(
+            NotebookInstanceName="nb",
+            InstanceType="ml.t3.medium",
+            RoleArn=role,
+            KmsKeyId=key,
+            SubnetId=subnet,
+            SecurityGroupIds=[sg],
+        )
+        sm.create_model(
+            ModelName="clf",
+            ExecutionRoleArn=role,
+            PrimaryContainer={"Image": "img", "ModelDataUrl": "s3://ml-artifacts/m.tar.gz"},
+            VpcConfig={"SecurityGroupIds": [sg], "Subnets": [subnet]},
+        )
         sm.create_training_job(
-            TrainingJobName="train", RoleArn=role,
+            TrainingJobName="train",
+            RoleArn=role,
             AlgorithmSpecification={"TrainingImage": "img", "TrainingInputMode": "File"},
             OutputDataConfig={"S3OutputPath": "s3://ml-artifacts/out", "KmsKeyId": key},
             ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
@@ -60,9 +73,12 @@ def _collect(boto_session: boto3.Session | None = None, regions: list[str] | Non
 
 def _denying(operation: str, code: str = "AccessDeniedException") -> Callable[..., Any]:
     def deny(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        body = {"Error": {"Code": code, "Message": f"not authorized to perform: {operation}"},
-                "ResponseMetadata": {"HTTPStatusCode": 403}}
+        body = {
+            "Error": {"Code": code, "Message": f"not authorized to perform: {operation}"},
+            "ResponseMetadata": {"HTTPStatusCode": 403},
+        }
         return AWSResponse("https://denied", 403, {}, None), body
+
     return deny
 
 
@@ -72,8 +88,16 @@ def test_collects_resources_and_derives_relations(small_estate: dict[str, str]) 
     assert by_type["aws.sagemaker.notebook_instance"] == 1
     assert by_type["aws.sagemaker.model"] == 1
     assert by_type["aws.sagemaker.training_job"] == 1
-    for supporting in ("aws.iam.role", "aws.kms.key", "aws.ec2.subnet", "aws.ec2.security_group",
-                       "aws.ec2.vpc", "aws.s3.bucket", "aws.account", "aws.region"):
+    for supporting in (
+        "aws.iam.role",
+        "aws.kms.key",
+        "aws.ec2.subnet",
+        "aws.ec2.security_group",
+        "aws.ec2.vpc",
+        "aws.s3.bucket",
+        "aws.account",
+        "aws.region",
+    ):
         assert by_type[supporting] >= 1, supporting
     edges = {(r.src.rsplit("/", 1)[-1], r.kind, r.dst) for r in result.relations}
     assert ("nb", "uses_role", small_estate["role"]) in edges
@@ -112,14 +136,19 @@ def test_a_denied_list_blinds_that_kind_and_nothing_else(small_estate: dict[str,
     assert [r.name for r in result.resources if r.type == "aws.sagemaker.model"] == ["clf"]
     [error] = result.errors
     assert (error.operation, error.code, error.resource_type, error.resource_uid) == (
-        "ListTrainingJobs", "AccessDeniedException", "aws.sagemaker.training_job", None)
+        "ListTrainingJobs",
+        "AccessDeniedException",
+        "aws.sagemaker.training_job",
+        None,
+    )
     assert error.region == "us-east-1" and error.account == "123456789012"
 
 
 def test_a_denied_describe_keeps_the_resource_and_names_it(small_estate: dict[str, str]) -> None:
     session = boto3.Session()
-    session.events.register("before-call.sagemaker.DescribeNotebookInstance",
-                            _denying("sagemaker:DescribeNotebookInstance"))
+    session.events.register(
+        "before-call.sagemaker.DescribeNotebookInstance", _denying("sagemaker:DescribeNotebookInstance")
+    )
     result = _collect(session)
     [notebook] = [r for r in result.resources if r.type == "aws.sagemaker.notebook_instance"]
     [error] = result.errors
@@ -132,8 +161,9 @@ def test_a_disabled_service_is_absence_not_failure(small_estate: dict[str, str])
     # Security Hub answers InvalidAccessException when it is not enabled: that is a
     # configuration fact (CL-10 FAILs), not a blind spot.
     session = boto3.Session()
-    session.events.register("before-call.securityhub.DescribeHub",
-                            _denying("securityhub:DescribeHub", "InvalidAccessException"))
+    session.events.register(
+        "before-call.securityhub.DescribeHub", _denying("securityhub:DescribeHub", "InvalidAccessException")
+    )
     result = _collect(session)
     assert result.errors == []
     assert not [r for r in result.resources if r.type == "aws.securityhub.hub"]

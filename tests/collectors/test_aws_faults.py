@@ -79,8 +79,12 @@ class Estate:
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
     monkeypatch = pytest.MonkeyPatch()
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     # botocore's back-off would sleep minutes across these scans; record the delays instead.
@@ -102,8 +106,9 @@ def _scan(session: boto3.Session, db_url: str) -> Scan:
         record = run_scan(inventory, [collector], allowed_regions=list(REGIONS))
         findings = {(f.check_id, f.resource_uid): f for f in inventory.findings(record.id)}
         snapshot = inventory.snapshot(record.id)
-        return Scan(record, findings, inventory.errors(record.id), {r.uid: r for r in snapshot.resources},
-                    snapshot.relations)
+        return Scan(
+            record, findings, inventory.errors(record.id), {r.uid: r for r in snapshot.resources}, snapshot.relations
+        )
     finally:
         inventory.close()
 
@@ -112,8 +117,10 @@ def _stable(resource: Resource) -> Any:
     """A resource's config without what moto stamps with the time of the call (trail delivery times)."""
     if resource.type != "aws.cloudtrail.trail":
         return resource.config
-    return {**resource.config, "Status": {k: v for k, v in resource.config["Status"].items()
-                                          if not k.startswith("Latest")}}
+    return {
+        **resource.config,
+        "Status": {k: v for k, v in resource.config["Status"].items() if not k.startswith("Latest")},
+    }
 
 
 def _verdict(finding: Finding) -> tuple[Status, str, Any]:
@@ -166,10 +173,12 @@ def test_transient_timeouts_and_resets_leave_the_results_identical_to_a_clean_sc
 
     assert faulty.record.status == "complete"
     assert faulty.errors == []
-    assert {k: _verdict(f) for k, f in faulty.findings.items()} == \
-        {k: _verdict(f) for k, f in estate.clean.findings.items()}
-    assert {u: _stable(r) for u, r in faulty.resources.items()} == \
-        {u: _stable(r) for u, r in estate.clean.resources.items()}
+    assert {k: _verdict(f) for k, f in faulty.findings.items()} == {
+        k: _verdict(f) for k, f in estate.clean.findings.items()
+    }
+    assert {u: _stable(r) for u, r in faulty.resources.items()} == {
+        u: _stable(r) for u, r in estate.clean.resources.items()
+    }
     # The faults really happened, of every kind and across services, and botocore backed off.
     assert {kind for _, kind in faults.raised} == {f.__name__ for f in TRANSPORT_FAULTS}
     assert len({service for service, _ in faults.raised}) >= 6
@@ -180,6 +189,7 @@ def test_transient_timeouts_and_resets_leave_the_results_identical_to_a_clean_sc
 @pytest.fixture(scope="module")
 def persistent(estate: Estate) -> tuple[TransportFaults, Scan]:
     """One notebook's describe times out, one region's training list resets, KMS is unreachable."""
+
     def plan(operation: str, request: Any, attempt: int) -> type[Exception] | None:
         if operation == "DescribeNotebookInstance" and b'"good-notebook"' in (request.body or b""):
             return ReadTimeoutError
@@ -196,10 +206,15 @@ def persistent(estate: Estate) -> tuple[TransportFaults, Scan]:
 
 
 def test_a_call_that_keeps_failing_is_retried_a_bounded_number_of_times(
-        persistent: tuple[TransportFaults, Scan]) -> None:
+    persistent: tuple[TransportFaults, Scan],
+) -> None:
     faults, _ = persistent
     assert {op for op, _, _ in faults.failed_calls} == {
-        "DescribeNotebookInstance", "ListTrainingJobs", "DescribeKey", "DescribeSecurityGroups"}
+        "DescribeNotebookInstance",
+        "ListTrainingJobs",
+        "DescribeKey",
+        "DescribeSecurityGroups",
+    }
     # The first attempt and botocore's RETRY_ATTEMPTS retries, then the collector gives up on that call
     # (and, never making the same call twice, does not ask again).
     assert {faults.attempts[call] for call in faults.failed_calls} == {1 + RETRY_ATTEMPTS}
@@ -208,7 +223,8 @@ def test_a_call_that_keeps_failing_is_retried_a_bounded_number_of_times(
 
 
 def test_a_call_that_keeps_failing_becomes_an_error_naming_the_operation(
-        estate: Estate, persistent: tuple[TransportFaults, Scan]) -> None:
+    estate: Estate, persistent: tuple[TransportFaults, Scan]
+) -> None:
     _, faulty = persistent
     assert faulty.record.status == "incomplete"
     seen = {(e.service, e.operation, e.code, e.region, e.resource_uid is None) for e in faulty.errors}
@@ -226,7 +242,8 @@ def test_a_call_that_keeps_failing_becomes_an_error_naming_the_operation(
 
 
 def test_the_resource_whose_describe_failed_is_kept_and_every_check_on_it_is_error(
-        estate: Estate, persistent: tuple[TransportFaults, Scan]) -> None:
+    estate: Estate, persistent: tuple[TransportFaults, Scan]
+) -> None:
     _, faulty = persistent
     [uid] = [u for u, r in faulty.resources.items() if r.name == "good-notebook"]
     # What the list call showed is kept, not what only the describe reveals.
@@ -250,8 +267,10 @@ def test_every_other_result_matches_the_clean_scan(estate: Estate, persistent: t
             # Only what the blind list hid (eu-west-1's training jobs) and referenced resources
             # whose own fetch failed (named in errors[]) may be missing.
             resource = estate.clean.resources[key[1]]
-            assert (resource.type, resource.region) == ("aws.sagemaker.training_job", "eu-west-1") \
-                or resource.uid in unfetched, key
+            assert (resource.type, resource.region) == (
+                "aws.sagemaker.training_job",
+                "eu-west-1",
+            ) or resource.uid in unfetched, key
         elif finding.status == Status.ERROR:
             assert any(call in finding.message for call in failed_calls), (key, finding.message)
         else:
@@ -262,8 +281,12 @@ def test_every_other_result_matches_the_clean_scan(estate: Estate, persistent: t
     for key in faulty.findings.keys() - estate.clean.findings.keys():
         assert faulty.findings[key].status == Status.ERROR, key
     # The blind list is itself reported, so the hidden training jobs are not silently absent.
-    assert any(f.status == Status.ERROR and "sagemaker:ListTrainingJobs" in f.message
-               and f.check_id.startswith("aws.sagemaker.training_job") for f in faulty.findings.values())
+    assert any(
+        f.status == Status.ERROR
+        and "sagemaker:ListTrainingJobs" in f.message
+        and f.check_id.startswith("aws.sagemaker.training_job")
+        for f in faulty.findings.values()
+    )
 
 
 @pytest.mark.parametrize("fault", [ConnectTimeoutError, ReadTimeoutError])
@@ -282,6 +305,7 @@ def test_an_unreachable_sts_is_a_network_error_after_bounded_retries(estate: Est
 
 def _rewriting(rewrite: Callable[[str, Any], Any]) -> boto3.Session:
     """A session whose SageMaker answers pass through `rewrite(operation, body)` before botocore parses them."""
+
     def before_parse(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
         if response_dict["status_code"] >= 300:
             return
@@ -306,6 +330,7 @@ def _finding(scan: Scan, check: str, name: str) -> Finding:
 @pytest.fixture(scope="module")
 def odd_values(estate: Estate) -> Scan:
     """Well-formed JSON carrying values no documented enum or type allows, on resources that were PASS."""
+
     def rewrite(operation: str, body: Any) -> Any:
         name = body.get("NotebookInstanceName")
         if operation == "DescribeNotebookInstance" and name == "good-notebook":
@@ -322,19 +347,23 @@ def odd_values(estate: Estate) -> Scan:
     return _scan(_rewriting(rewrite), estate.db_url)
 
 
-@pytest.mark.parametrize(("check", "name", "says"), [
-    ("notebook_direct_internet_access", "good-notebook", "DirectInternetAccess Sometimes"),
-    ("notebook_root_access", "good-notebook", "RootAccess 1"),
-    ("notebook_kms_encryption", "good-notebook", "KmsKeyId (<absent>)"),
-    ("notebook_in_vpc", "good-notebook", "SubnetId ['subnet-"),
-    ("notebook_direct_internet_access", "good-notebook-eu-west-1", "DirectInternetAccess {'Value': 'Disabled'}"),
-    ("notebook_root_access", "good-notebook-eu-west-1", "RootAccess disabled"),
-    ("notebook_kms_encryption", "good-notebook-eu-west-1", "KmsKeyId (12345)"),
-    ("endpoint_data_capture", "good-endpoint", "CaptureStatus Paused"),
-    ("endpoint_monitoring_schedule", "good-endpoint", "MonitoringScheduleStatus good-endpoint-monitor: Exploded"),
-])
+@pytest.mark.parametrize(
+    ("check", "name", "says"),
+    [
+        ("notebook_direct_internet_access", "good-notebook", "DirectInternetAccess Sometimes"),
+        ("notebook_root_access", "good-notebook", "RootAccess 1"),
+        ("notebook_kms_encryption", "good-notebook", "KmsKeyId (<absent>)"),
+        ("notebook_in_vpc", "good-notebook", "SubnetId ['subnet-"),
+        ("notebook_direct_internet_access", "good-notebook-eu-west-1", "DirectInternetAccess {'Value': 'Disabled'}"),
+        ("notebook_root_access", "good-notebook-eu-west-1", "RootAccess disabled"),
+        ("notebook_kms_encryption", "good-notebook-eu-west-1", "KmsKeyId (12345)"),
+        ("endpoint_data_capture", "good-endpoint", "CaptureStatus Paused"),
+        ("endpoint_monitoring_schedule", "good-endpoint", "MonitoringScheduleStatus good-endpoint-monitor: Exploded"),
+    ],
+)
 def test_an_unexpected_value_is_recorded_and_never_passes(
-        estate: Estate, odd_values: Scan, check: str, name: str, says: str) -> None:
+    estate: Estate, odd_values: Scan, check: str, name: str, says: str
+) -> None:
     assert _finding(estate.clean, check, name).status == Status.PASS
     finding = _finding(odd_values, check, name)
     assert finding.status == Status.FAIL
@@ -358,6 +387,7 @@ def test_unexpected_values_are_facts_not_collection_failures(estate: Estate, odd
 @pytest.fixture(scope="module")
 def unreadable(estate: Estate) -> Scan:
     """Answers that cannot be read as the documented shape at all."""
+
     def rewrite(operation: str, body: Any) -> Any:
         if operation == "DescribeNotebookInstance" and body.get("NotebookInstanceName") == "good-notebook":
             return b"<html>502 Bad Gateway</html>"  # a proxy's error page with a 200 status
@@ -390,8 +420,7 @@ def test_an_unreadable_answer_keeps_the_resource_and_errors_its_checks(estate: E
         error = by_uid[resource.uid]
         assert (error.operation, error.code) == (operation, code) and detail in error.message, name
         checks = [f for (_, uid), f in unreadable.findings.items() if uid == resource.uid]
-        assert checks and all(f.status == Status.ERROR and f"sagemaker:{operation}" in f.message
-                              for f in checks), name
+        assert checks and all(f.status == Status.ERROR and f"sagemaker:{operation}" in f.message for f in checks), name
     training = [e for e in unreadable.errors if e.operation == "DescribeTrainingJob"]
     assert training and all(e.code == "AttributeError" for e in training)
     assert len(unreadable.errors) == len(expected) + len(training)
@@ -403,8 +432,11 @@ def test_an_unreadable_answer_spoils_nothing_else(estate: Estate, unreadable: Sc
     missing = estate.clean.resources.keys() - unreadable.resources.keys()
     assert missing <= estate.clean.reached_from(errored)
     assert unreadable.resources.keys() <= estate.clean.resources.keys()
-    changed = [k for k, f in unreadable.findings.items()
-               if f.status != Status.ERROR and _verdict(f) != _verdict(estate.clean.findings[k])]
+    changed = [
+        k
+        for k, f in unreadable.findings.items()
+        if f.status != Status.ERROR and _verdict(f) != _verdict(estate.clean.findings[k])
+    ]
     assert changed == []
     failed_calls = {f"{e.service}:{e.operation}" for e in unreadable.errors}
     for key, finding in unreadable.findings.items():
@@ -412,9 +444,8 @@ def test_an_unreadable_answer_spoils_nothing_else(estate: Estate, unreadable: Sc
             assert any(call in finding.message for call in failed_calls), key
     # Who uses a security group or role cannot be answered while a possible user is unread:
     # ERROR naming that read, not a PASS on the users that happened to be readable.
-    for check in ("aws.ec2.security_group_training_inference_separation",
-                  "aws.iam.role_not_shared_training_inference"):
+    for check in ("aws.ec2.security_group_training_inference_separation", "aws.iam.role_not_shared_training_inference"):
         verdicts = [f for (c, _), f in unreadable.findings.items() if c == check]
-        assert verdicts and all(f.status == Status.ERROR and "sagemaker:DescribeTrainingJob" in f.message
-                                for f in verdicts), check
-
+        assert verdicts and all(
+            f.status == Status.ERROR and "sagemaker:DescribeTrainingJob" in f.message for f in verdicts
+        ), check

@@ -232,10 +232,12 @@ def load_recordings() -> dict[str, list[dict[str, Any]]]:
             continue
         operation = api_name(spec.list_op)
         if operation not in recordings:
-            recordings[operation] = [{
-                "request": {**spec.list_params, "MaxResults": 100},
-                "response": {spec.list_key: []},
-            }]
+            recordings[operation] = [
+                {
+                    "request": {**spec.list_params, "MaxResults": 100},
+                    "response": {spec.list_key: []},
+                }
+            ]
     return recordings
 
 
@@ -303,8 +305,9 @@ class SageMakerReplay:
 
     @staticmethod
     def _request_problems(operation: str, request: AWSPreparedRequest, body: dict[str, Any]) -> list[str]:
-        problems = [f"{operation}: {p}" for p in shape_problems(body, _SAGEMAKER_MODEL.operation_model(
-            operation).input_shape)]
+        problems = [
+            f"{operation}: {p}" for p in shape_problems(body, _SAGEMAKER_MODEL.operation_model(operation).input_shape)
+        ]
         if urlsplit(request.url).hostname != SAGEMAKER_HOST:
             problems.append(f"{operation}: sent to {request.url}, not {SAGEMAKER_HOST}")
         if _text(request.headers.get("X-Amz-Target")) != f"SageMaker.{operation}":
@@ -355,8 +358,7 @@ def _fake_aws_environment() -> pytest.MonkeyPatch:
     from tests.conftest import _FAKE_AWS
 
     patch = pytest.MonkeyPatch()
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "CSPM_AI_CONFIG", "AWS_CONFIG_FILE",
-                 "AWS_SHARED_CREDENTIALS_FILE"):
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "CSPM_AI_CONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         patch.delenv(name, raising=False)
     for name, value in _FAKE_AWS.items():
         patch.setenv(name, value)
@@ -371,17 +373,27 @@ def _plant_in_moto() -> None:
     The decoys would change every verdict if moto, not the recordings, answered SageMaker.
     """
     iam = boto3.client("iam")
-    iam.create_role(Path="/service-role/", RoleName=ROLE.rsplit("/", 1)[-1], AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
-                       "Action": "sts:AssumeRole"}],
-    }))
+    iam.create_role(
+        Path="/service-role/",
+        RoleName=ROLE.rsplit("/", 1)[-1],
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )
     boto3.client("s3").create_bucket(Bucket=BUCKET)
     sm = boto3.client("sagemaker")
-    sm.create_model(ModelName=ISOLATED_MODEL, ExecutionRoleArn=ROLE, EnableNetworkIsolation=False,
-                    PrimaryContainer={"Image": "moto-decoy-image"})
-    sm.create_notebook_instance(NotebookInstanceName="moto-decoy-notebook", InstanceType="ml.t3.medium",
-                                RoleArn=ROLE)
+    sm.create_model(
+        ModelName=ISOLATED_MODEL,
+        ExecutionRoleArn=ROLE,
+        EnableNetworkIsolation=False,
+        PrimaryContainer={"Image": "moto-decoy-image"},
+    )
+    sm.create_notebook_instance(NotebookInstanceName="moto-decoy-notebook", InstanceType="ml.t3.medium", RoleArn=ROLE)
 
 
 def _scan(recordings: dict[str, list[dict[str, Any]]]) -> Scanned:
@@ -431,10 +443,12 @@ def test_the_recordings_are_in_the_real_api_shape() -> None:
         model = _SAGEMAKER_MODEL.operation_model(operation)
         for i, exchange in enumerate(exchanges):
             assert set(exchange) == {"request", "response"}, f"{operation}[{i}]"
-            problems += [f"{operation}[{i}] request {p}" for p in shape_problems(exchange["request"],
-                                                                                 model.input_shape)]
-            problems += [f"{operation}[{i}] response {p}" for p in shape_problems(exchange["response"],
-                                                                                  model.output_shape)]
+            problems += [
+                f"{operation}[{i}] request {p}" for p in shape_problems(exchange["request"], model.input_shape)
+            ]
+            problems += [
+                f"{operation}[{i}] response {p}" for p in shape_problems(exchange["response"], model.output_shape)
+            ]
     assert problems == []
     # The files hold the describe answers of what their list answers name, and the tags of each.
     listed_models = {m["ModelName"] for m in _recorded("ListModels", MaxResults=100)["Models"]}
@@ -486,7 +500,8 @@ def test_an_unknown_name_gets_the_real_error_shape(scanned: Scanned) -> None:
     response = raised.value.response
     assert response["Error"]["Code"] == "ValidationException"
     assert response["Error"]["Message"] == (
-        f'Could not find model "arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/no-such-model".')
+        f'Could not find model "arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/no-such-model".'
+    )
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert response["ResponseMetadata"]["RequestId"]
 
@@ -504,7 +519,8 @@ def test_every_sagemaker_call_was_answered_from_the_recordings(scanned: Scanned)
     bodies = [json.dumps([operation, body], sort_keys=True) for operation, body in scanned.calls]
     assert len(bodies) == len(set(bodies))
     assert sorted(b["ResourceArn"].rsplit("/", 1)[-1] for op, b in scanned.calls if op == "ListTags") == sorted(
-        EXPECTED_REDACTIONS)
+        EXPECTED_REDACTIONS
+    )
 
 
 # --------------------------------------------------------------------------- what the collector stores
@@ -543,22 +559,25 @@ def _redacted_paths(resource: Resource) -> set[str]:
     return {r["path"] for r in resource.redactions}
 
 
-@pytest.mark.parametrize(("name", "operation", "request_key"), [
-    (ISOLATED_MODEL, "DescribeModel", "ModelName"),
-    (OPEN_MODEL, "DescribeModel", "ModelName"),
-    (SECURE_JOB, "DescribeTrainingJob", "TrainingJobName"),
-    (LEAKY_JOB, "DescribeTrainingJob", "TrainingJobName"),
-])
-def test_the_stored_config_is_the_recorded_answer(scanned: Scanned, name: str, operation: str,
-                                                  request_key: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "operation", "request_key"),
+    [
+        (ISOLATED_MODEL, "DescribeModel", "ModelName"),
+        (OPEN_MODEL, "DescribeModel", "ModelName"),
+        (SECURE_JOB, "DescribeTrainingJob", "TrainingJobName"),
+        (LEAKY_JOB, "DescribeTrainingJob", "TrainingJobName"),
+    ],
+)
+def test_the_stored_config_is_the_recorded_answer(
+    scanned: Scanned, name: str, operation: str, request_key: str
+) -> None:
     """Every recorded field survives (EnableNetworkIsolation, Environment, RetryStrategy, ...), unmangled;
     only the redacted values differ, and only timestamps change form."""
     resource = scanned.resource(name)
     recorded = _recorded(operation, **{request_key: name})
     shape = _SAGEMAKER_MODEL.operation_model(operation).output_shape
     redacted = _redacted_paths(resource)
-    differences = [d for d in _differences(resource.config, recorded, shape)
-                   if d.split(":", 1)[0] not in redacted]
+    differences = [d for d in _differences(resource.config, recorded, shape) if d.split(":", 1)[0] not in redacted]
     assert differences == []
     for path in redacted - {p for p in redacted if p.startswith("tags.")}:
         assert "[REDACTED:" in get(resource.config, path)
@@ -598,12 +617,16 @@ def test_training_job_environment_is_stored_redacted(scanned: Scanned) -> None:
     environment = leaky.config["Environment"]
     assert environment["WANDB_API_KEY"] == "[REDACTED:secret_by_name]"
     assert environment["DATABASE_URL"] == (
-        "postgresql://trainer:[REDACTED:url_password]@feature-db.internal.example.com:5432/features")
+        "postgresql://trainer:[REDACTED:url_password]@feature-db.internal.example.com:5432/features"
+    )
     # What is not secret is kept as recorded.
     assert environment["WANDB_PROJECT"] == "llama2-chat-finetune"
     assert environment["TRANSFORMERS_CACHE"] == "/opt/ml/input/data/cache"
     assert scanned.resource(SECURE_JOB).config["Environment"] == {
-        "NCCL_DEBUG": "WARN", "NCCL_PROTO": "simple", "SM_LOG_LEVEL": "20"}
+        "NCCL_DEBUG": "WARN",
+        "NCCL_PROTO": "simple",
+        "SM_LOG_LEVEL": "20",
+    }
     assert leaky.config["HyperParameters"]["hf_token"] == "[REDACTED:secret_by_name]"
     assert "[REDACTED:huggingface_token]" in leaky.config["FailureReason"]
     assert leaky.config["HyperParameters"]["tokenizer_name"] == '"meta-llama/Llama-2-7b-hf"'
@@ -633,14 +656,20 @@ def test_no_secrets_check_fails_with_paths_never_values(scanned: Scanned) -> Non
 
 
 def _windows(secret: str, width: int = 10) -> set[str]:
-    return {secret[i:i + width] for i in range(len(secret) - width + 1)} or {secret}
+    return {secret[i : i + width] for i in range(len(secret) - width + 1)} or {secret}
 
 
 def test_planted_secrets_appear_nowhere(scanned: Scanned) -> None:
     """Not whole, not in part: every resource (config, tags, name), relation, error and finding."""
     stored = json.dumps([asdict(r) for r in scanned.result.resources], default=str)
-    rest = json.dumps([[asdict(x) for x in scanned.result.relations], [asdict(e) for e in scanned.result.errors],
-                       [asdict(f) for f in scanned.findings]], default=str)
+    rest = json.dumps(
+        [
+            [asdict(x) for x in scanned.result.relations],
+            [asdict(e) for e in scanned.result.errors],
+            [asdict(f) for f in scanned.findings],
+        ],
+        default=str,
+    )
     for what, secret in PLANTED_SECRETS.items():
         for fragment in _windows(secret):
             assert fragment not in stored, f"{what} leaked into a stored resource"
@@ -674,7 +703,10 @@ def test_training_job_encryption_evidence(scanned: Scanned) -> None:
     inter = scanned.verdict("aws.sagemaker.training_job_intercontainer_encryption", LEAKY_JOB)
     assert inter.evidence == {"ResourceConfig.InstanceCount": 2, "EnableInterContainerTrafficEncryption": False}
     volume = scanned.verdict("aws.sagemaker.training_job_volume_encryption", LEAKY_JOB)
-    assert volume.evidence == {"ResourceConfig.VolumeKmsKeyId": "<absent>", "ResourceConfig.InstanceType": "ml.p3.8xlarge"}
+    assert volume.evidence == {
+        "ResourceConfig.VolumeKmsKeyId": "<absent>",
+        "ResourceConfig.InstanceType": "ml.p3.8xlarge",
+    }
     # DescribeTrainingJob answers an unset output key as "", not by leaving it out.
     output = scanned.verdict("aws.sagemaker.training_job_output_encryption", LEAKY_JOB)
     assert output.evidence == {"OutputDataConfig.KmsKeyId": ""}
@@ -683,8 +715,11 @@ def test_training_job_encryption_evidence(scanned: Scanned) -> None:
 
 
 def test_no_sagemaker_finding_is_an_error(scanned: Scanned) -> None:
-    errors = [(f.check_id, f.resource_name, f.message) for f in scanned.findings
-              if f.status == Status.ERROR and f.resource_type.startswith("aws.sagemaker.")]
+    errors = [
+        (f.check_id, f.resource_name, f.message)
+        for f in scanned.findings
+        if f.status == Status.ERROR and f.resource_type.startswith("aws.sagemaker.")
+    ]
     assert errors == []
 
 
@@ -693,7 +728,10 @@ def test_no_sagemaker_finding_is_an_error(scanned: Scanned) -> None:
 
 def test_tags_from_list_tags_land_in_resource_tags(scanned: Scanned) -> None:
     assert scanned.resource(ISOLATED_MODEL).tags == {
-        "project": "fraud-detection", "owner": "ml-platform@example.com", "data-classification": "confidential"}
+        "project": "fraud-detection",
+        "owner": "ml-platform@example.com",
+        "data-classification": "confidential",
+    }
     assert scanned.resource(OPEN_MODEL).tags == {}
     assert scanned.resource(SECURE_JOB).tags == {"project": "fraud-detection", "cost-center": "cc-4711"}
     finding = scanned.verdict("aws.sagemaker.model_network_isolation", ISOLATED_MODEL)
@@ -708,8 +746,7 @@ def test_relations_come_from_the_recorded_shape_and_reach_moto_resources(scanned
     for name in (ISOLATED_MODEL, SECURE_JOB):
         for subnet in SUBNETS:
             assert (name, "in_subnet", f"arn:aws:ec2:{REGION}:{ACCOUNT}:subnet/{subnet}") in edges
-        assert (name, "in_security_group",
-                f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{SECURITY_GROUP}") in edges
+        assert (name, "in_security_group", f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{SECURITY_GROUP}") in edges
     assert (SECURE_JOB, "encrypted_by", KEY) in edges
     assert not [e for e in edges if e[0] == LEAKY_JOB and e[1] == "encrypted_by"], "an empty KmsKeyId is no key"
     # The role and bucket are moto's, collected because the recorded resources reference them.
@@ -724,14 +761,21 @@ def test_a_model_deleted_between_list_and_describe_is_an_error_not_a_pass(moto_e
     """ListModels still names a model whose DescribeModel answers the real ValidationException."""
     recordings = load_recordings()
     ghost = "deleted-model-2024-05-03"
-    recordings["ListModels"][0]["response"]["Models"].append({
-        "ModelName": ghost, "ModelArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/{ghost}",
-        "CreationTime": 1714700000.5})
+    recordings["ListModels"][0]["response"]["Models"].append(
+        {
+            "ModelName": ghost,
+            "ModelArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/{ghost}",
+            "CreationTime": 1714700000.5,
+        }
+    )
     rescanned = _scan(recordings)
     assert rescanned.replay.violations == []
     [error] = rescanned.result.errors
     assert (error.operation, error.code, error.resource_type) == (
-        "DescribeModel", "ValidationException", "aws.sagemaker.model")
+        "DescribeModel",
+        "ValidationException",
+        "aws.sagemaker.model",
+    )
     assert error.resource_uid == f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/{ghost}"
     isolation = rescanned.verdict("aws.sagemaker.model_network_isolation", ghost)
     assert isolation.status == Status.ERROR

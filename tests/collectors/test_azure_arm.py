@@ -35,10 +35,14 @@ def _register_pages(base: str = "https://management.azure.com") -> None:
     first, second = json.loads(json.dumps(RECORDED["pages"]))
     # Each cloud's Resource Manager links to its own host.
     first["nextLink"] = first["nextLink"].replace("https://management.azure.com", base)
-    responses.get(f"{base}{WORKSPACES}", json=first,
-                  match=[responses.matchers.query_param_matcher({"api-version": API})])
-    responses.get(f"{base}{WORKSPACES}", json=second,
-                  match=[responses.matchers.query_param_matcher({"api-version": API, "$skip": "1"})])
+    responses.get(
+        f"{base}{WORKSPACES}", json=first, match=[responses.matchers.query_param_matcher({"api-version": API})]
+    )
+    responses.get(
+        f"{base}{WORKSPACES}",
+        json=second,
+        match=[responses.matchers.query_param_matcher({"api-version": API, "$skip": "1"})],
+    )
 
 
 @responses.activate
@@ -58,8 +62,12 @@ def test_lists_follow_next_link_with_bearer_auth() -> None:
 def test_throttling_is_retried_after_retry_after_and_changes_nothing() -> None:
     first, second = RECORDED["pages"]
     url = f"https://management.azure.com{WORKSPACES}"
-    responses.get(url, status=429, headers={"Retry-After": "1"},
-                  json={"error": {"code": "TooManyRequests", "message": "Rate limit exceeded"}})
+    responses.get(
+        url,
+        status=429,
+        headers={"Retry-After": "1"},
+        json={"error": {"code": "TooManyRequests", "message": "Rate limit exceeded"}},
+    )
     _register_pages()
     started = time.monotonic()
     items = ArmReader(FakeCredential()).list(WORKSPACES, API)
@@ -70,15 +78,25 @@ def test_throttling_is_retried_after_retry_after_and_changes_nothing() -> None:
 
 @responses.activate
 def test_denied_read_names_the_missing_permission() -> None:
-    responses.get(f"https://management.azure.com{WORKSPACES}", status=403, json={"error": {
-        "code": "AuthorizationFailed",
-        "message": "The client 'x' does not have authorization to perform action "
-                   "'Microsoft.MachineLearningServices/workspaces/read' over scope '/subscriptions/...'"}})
+    responses.get(
+        f"https://management.azure.com{WORKSPACES}",
+        status=403,
+        json={
+            "error": {
+                "code": "AuthorizationFailed",
+                "message": "The client 'x' does not have authorization to perform action "
+                "'Microsoft.MachineLearningServices/workspaces/read' over scope '/subscriptions/...'",
+            }
+        },
+    )
     with pytest.raises(ArmFailure) as denied:
         ArmReader(FakeCredential()).list(WORKSPACES, API)
     failure = denied.value
     assert (failure.action, failure.status, failure.code) == (
-        "Microsoft.MachineLearningServices/workspaces/read", 403, "AuthorizationFailed")
+        "Microsoft.MachineLearningServices/workspaces/read",
+        403,
+        "AuthorizationFailed",
+    )
     assert "does not have authorization" in failure.message
 
 
@@ -101,17 +119,28 @@ def test_sovereign_cloud_uses_its_own_endpoint_and_token_scope() -> None:
     assert all(c.request.url.startswith(usgov) for c in responses.calls)
 
 
-@pytest.mark.parametrize(("path", "action"), [
-    (WORKSPACES, "Microsoft.MachineLearningServices/workspaces/read"),
-    (f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/"
-     "onlineEndpoints", "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read"),
-    (f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/"
-     "providers/Microsoft.Insights/diagnosticSettings", "Microsoft.Insights/diagnosticSettings/read"),
-    (f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments",
-     "Microsoft.Authorization/roleAssignments/read"),
-    ("/subscriptions", "Microsoft.Resources/subscriptions/read"),
-    (f"/subscriptions/{SUB}/resourceGroups", "Microsoft.Resources/subscriptions/resourceGroups/read"),
-])
+@pytest.mark.parametrize(
+    ("path", "action"),
+    [
+        (WORKSPACES, "Microsoft.MachineLearningServices/workspaces/read"),
+        (
+            f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/"
+            "onlineEndpoints",
+            "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read",
+        ),
+        (
+            f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/"
+            "providers/Microsoft.Insights/diagnosticSettings",
+            "Microsoft.Insights/diagnosticSettings/read",
+        ),
+        (
+            f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments",
+            "Microsoft.Authorization/roleAssignments/read",
+        ),
+        ("/subscriptions", "Microsoft.Resources/subscriptions/read"),
+        (f"/subscriptions/{SUB}/resourceGroups", "Microsoft.Resources/subscriptions/resourceGroups/read"),
+    ],
+)
 def test_rbac_action_of_each_read(path: str, action: str) -> None:
     assert rbac_action(path) == action
 

@@ -23,8 +23,7 @@ from moto_fixtures.azure_estate import (
 )
 
 
-def _collect(throttle: bool = False, denied: bool = True) -> tuple[CollectionResult, AzureEstateManifest,
-                                                                      set[str]]:
+def _collect(throttle: bool = False, denied: bool = True) -> tuple[CollectionResult, AzureEstateManifest, set[str]]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
         manifest = register_azure_estate(replay, throttle=throttle, denied_subscription=denied)
         result = AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint, retry_backoff_factor=0)).collect()
@@ -61,8 +60,7 @@ def test_a_denied_subscription_is_an_error_per_kind_and_the_rest_is_scanned(coll
     denied = [e for e in result.errors if e.account == manifest.denied_subscription_id]
     assert denied and all(e.code == "AuthorizationFailed" and e.operation.endswith("/read") for e in denied)
     assert not [e for e in result.errors if e.account == manifest.prod_subscription_id]
-    assert any(r.account == manifest.prod_subscription_id and r.type == "azure.ml.workspace"
-               for r in result.resources)
+    assert any(r.account == manifest.prod_subscription_id and r.type == "azure.ml.workspace" for r in result.resources)
 
 
 def test_throttling_changes_nothing() -> None:
@@ -102,10 +100,13 @@ def test_missing_sign_in_is_a_credentials_error(monkeypatch: pytest.MonkeyPatch)
         azure_collector()
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"cloud": "mars"}, "Unknown Azure cloud"),
-    ({"arm_endpoint": "http://127.0.0.1:8080"}, "not https"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"cloud": "mars"}, "Unknown Azure cloud"),
+        ({"arm_endpoint": "http://127.0.0.1:8080"}, "not https"),
+    ],
+)
 def test_bad_cloud_settings_are_config_errors(kwargs: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         azure_collector(**kwargs)

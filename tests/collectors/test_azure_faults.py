@@ -112,15 +112,17 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
 
 
 def _without(findings: list[Finding], *resource_types: str) -> dict[tuple[str, str], tuple[str, str]]:
-    return {(f.check_id, f.resource_uid): (f.status.value, f.message)
-            for f in findings if f.resource_type not in resource_types}
+    return {
+        (f.check_id, f.resource_uid): (f.status.value, f.message)
+        for f in findings
+        if f.resource_type not in resource_types
+    }
 
 
 # -- throttling ------------------------------------------------------------------------------------------------
 
 
-def test_throttling_on_a_share_of_calls_is_retried_and_changes_nothing(baseline: Scanned,
-                                                                      sleeps: list[float]) -> None:
+def test_throttling_on_a_share_of_calls_is_retried_and_changes_nothing(baseline: Scanned, sleeps: list[float]) -> None:
     """tests/collectors/test_azure_engine.py throttles one call once; here a third of all reads answer 429
     with Retry-After, another third 503, and the workspace list stays throttled for six answers in a row."""
     injected: Counter[int] = Counter()
@@ -143,8 +145,9 @@ def test_throttling_on_a_share_of_calls_is_retried_and_changes_nothing(baseline:
     throttled = _scan(plan)
     assert throttled.result.errors == []
     assert throttled.by_key() == baseline.by_key()
-    assert [(r.uid, r.config, r.tags) for r in throttled.result.resources] == \
-        [(r.uid, r.config, r.tags) for r in baseline.result.resources]
+    assert [(r.uid, r.config, r.tags) for r in throttled.result.resources] == [
+        (r.uid, r.config, r.tags) for r in baseline.result.resources
+    ]
     assert throttled.result.relations == baseline.result.relations
     # Every injected fault was met and retried: one extra request each.
     assert sum(throttled.attempts.values()) == sum(baseline.attempts.values()) + sum(injected.values())
@@ -162,22 +165,27 @@ def test_throttling_that_never_ends_is_retried_a_bounded_number_of_times_then_er
     throttled = _scan(plan)
     assert throttled.attempts[COGNITIVE] == 1 + RETRY_ATTEMPTS
     assert [(e.operation, e.code) for e in throttled.result.errors] == [
-        ("Microsoft.CognitiveServices/accounts/read", "TooManyRequests")]
+        ("Microsoft.CognitiveServices/accounts/read", "TooManyRequests")
+    ]
     cognitive = [f for f in throttled.findings if f.resource_type == "azure.cognitive.account"]
     assert cognitive and {f.status for f in cognitive} == {Status.ERROR}
     assert all("Microsoft.CognitiveServices/accounts/read" in f.message for f in cognitive)
     # The AI services account named the key it encrypts with; unread, that key is not fetched either.
-    assert _without(throttled.findings, "azure.cognitive.account", "azure.keyvault.key") == \
-        _without(baseline.findings, "azure.cognitive.account", "azure.keyvault.key")
+    assert _without(throttled.findings, "azure.cognitive.account", "azure.keyvault.key") == _without(
+        baseline.findings, "azure.cognitive.account", "azure.keyvault.key"
+    )
 
 
 # -- denials ---------------------------------------------------------------------------------------------------
 
 
 def _denied(action: str) -> dict[str, Any]:
-    return _arm_error(403, "AuthorizationFailed",
-                      f"The client 'cspm-reader@contoso.com' does not have authorization to perform action "
-                      f"'{action}' over scope '/subscriptions/{PROD_SUBSCRIPTION_ID}'.")
+    return _arm_error(
+        403,
+        "AuthorizationFailed",
+        f"The client 'cspm-reader@contoso.com' does not have authorization to perform action "
+        f"'{action}' over scope '/subscriptions/{PROD_SUBSCRIPTION_ID}'.",
+    )
 
 
 def test_a_denied_resource_provider_is_error_and_the_rest_is_scanned(baseline: Scanned, tmp_path: Path) -> None:
@@ -194,8 +202,7 @@ def test_a_denied_resource_provider_is_error_and_the_rest_is_scanned(baseline: S
     try:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
             register_azure_estate(_FaultyReplay(replay, plan), denied_subscription=False)  # type: ignore[arg-type]
-            scan = run_scan(inventory, [AzureEngine(ArmReader(DemoCredential(), ENDPOINT))],
-                            allowed_regions=ALLOWED)
+            scan = run_scan(inventory, [AzureEngine(ArmReader(DemoCredential(), ENDPOINT))], allowed_regions=ALLOWED)
         findings, errors = inventory.findings(scan.id), inventory.errors(scan.id)
     finally:
         inventory.close()
@@ -203,28 +210,42 @@ def test_a_denied_resource_provider_is_error_and_the_rest_is_scanned(baseline: S
     assert scan.status == "incomplete"
     assert sorted((e.operation, e.code, e.account) for e in errors) == [
         ("Microsoft.MachineLearningServices/registries/read", "AuthorizationFailed", PROD_SUBSCRIPTION_ID),
-        ("Microsoft.MachineLearningServices/workspaces/read", "AuthorizationFailed", PROD_SUBSCRIPTION_ID)]
+        ("Microsoft.MachineLearningServices/workspaces/read", "AuthorizationFailed", PROD_SUBSCRIPTION_ID),
+    ]
     ml_findings = [f for f in findings if f.resource_type.startswith("azure.ml.")]
     assert ml_findings and {f.status for f in ml_findings} == {Status.ERROR}
     assert {f.resource_type for f in ml_findings} == {"azure.ml.workspace", "azure.ml.registry"}
-    assert all("AuthorizationFailed" in f.message and "Microsoft.MachineLearningServices/" in f.message
-               for f in ml_findings)
+    assert all(
+        "AuthorizationFailed" in f.message and "Microsoft.MachineLearningServices/" in f.message for f in ml_findings
+    )
     # Every other provider is judged exactly as in a clean scan.
-    cognitive = {(f.check_id, f.resource_uid): (f.status.value, f.message) for f in findings
-                 if f.resource_type == "azure.cognitive.account"}
-    assert cognitive == {k: v for k, v in baseline.by_key().items() if k[1] in {
-        f.resource_uid for f in baseline.findings if f.resource_type == "azure.cognitive.account"}}
+    cognitive = {
+        (f.check_id, f.resource_uid): (f.status.value, f.message)
+        for f in findings
+        if f.resource_type == "azure.cognitive.account"
+    }
+    assert cognitive == {
+        k: v
+        for k, v in baseline.by_key().items()
+        if k[1] in {f.resource_uid for f in baseline.findings if f.resource_type == "azure.cognitive.account"}
+    }
     assert {f.resource_type for f in findings if f.status == Status.PASS} >= {
-        "azure.cognitive.account", "azure.keyvault.vault", "azure.storage.account", "azure.subscription"}
+        "azure.cognitive.account",
+        "azure.keyvault.vault",
+        "azure.storage.account",
+        "azure.subscription",
+    }
 
 
 def test_a_denied_single_read_blinds_only_what_depends_on_it(baseline: Scanned) -> None:
     """One workspace's diagnostic settings and one role definition are denied: only the workspace and
     the assignments granting that role turn ERROR, each naming the action it needed."""
     secure_ws = baseline.manifest.resource_ids["workspace:good"]
-    owner_definition = next(r.uid for r in baseline.result.resources
-                            if r.type == "azure.authorization.role_definition"
-                            and r.config.get("properties", {}).get("roleName") == "Owner")
+    owner_definition = next(
+        r.uid
+        for r in baseline.result.resources
+        if r.type == "azure.authorization.role_definition" and r.config.get("properties", {}).get("roleName") == "Owner"
+    )
 
     def plan(ordinal: int, path: str, answer: Answer) -> list[Answer]:
         if path == f"{secure_ws}/providers/Microsoft.Insights/diagnosticSettings":
@@ -234,22 +255,29 @@ def test_a_denied_single_read_blinds_only_what_depends_on_it(baseline: Scanned) 
         return [answer]
 
     denied = _scan(plan)
-    assert sorted((e.operation, e.resource_uid) for e in denied.result.errors) == sorted([
-        ("Microsoft.Insights/diagnosticSettings/read", secure_ws),
-        ("Microsoft.Authorization/roleDefinitions/read", owner_definition)])
+    assert sorted((e.operation, e.resource_uid) for e in denied.result.errors) == sorted(
+        [
+            ("Microsoft.Insights/diagnosticSettings/read", secure_ws),
+            ("Microsoft.Authorization/roleDefinitions/read", owner_definition),
+        ]
+    )
     # The workspace is still recorded, and no check on it passes.
     assert any(r.uid == secure_ws for r in denied.result.resources)
     on_ws = denied.on(secure_ws)
     assert on_ws and {f.status for f in on_ws} == {Status.ERROR}
     assert all("Microsoft.Insights/diagnosticSettings/read" in f.message for f in on_ws)
-    granting = [f for f in denied.findings if f.check_id == "azure.authorization.no_broad_privileged_roles"
-                and any(r.src == f.resource_uid and r.dst == owner_definition
-                        for r in denied.result.relations)]
+    granting = [
+        f
+        for f in denied.findings
+        if f.check_id == "azure.authorization.no_broad_privileged_roles"
+        and any(r.src == f.resource_uid and r.dst == owner_definition for r in denied.result.relations)
+    ]
     assert granting and {f.status for f in granting} == {Status.ERROR}
     assert all("Microsoft.Authorization/roleDefinitions/read" in f.message for f in granting)
     blinded = {secure_ws, owner_definition, *(f.resource_uid for f in granting)}
-    assert {k: v for k, v in denied.by_key().items() if k[1] not in blinded} == \
-        {k: v for k, v in baseline.by_key().items() if k[1] not in blinded}
+    assert {k: v for k, v in denied.by_key().items() if k[1] not in blinded} == {
+        k: v for k, v in baseline.by_key().items() if k[1] not in blinded
+    }
 
 
 # -- connection resets and timeouts ----------------------------------------------------------------------------
@@ -277,12 +305,16 @@ def test_transient_resets_and_timeouts_are_retried_and_change_nothing(baseline: 
     assert sum(flaky.attempts.values()) == sum(baseline.attempts.values()) + len(faulted)
 
 
-@pytest.mark.parametrize(("error", "code"), [
-    (requests.exceptions.ConnectionError("Connection reset by peer"), "ServiceRequestError"),
-    (requests.exceptions.ReadTimeout("Read timed out. (read timeout=300)"), "ServiceResponseTimeoutError"),
-])
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (requests.exceptions.ConnectionError("Connection reset by peer"), "ServiceRequestError"),
+        (requests.exceptions.ReadTimeout("Read timed out. (read timeout=300)"), "ServiceResponseTimeoutError"),
+    ],
+)
 def test_a_read_that_keeps_failing_is_retried_a_bounded_number_of_times_then_error(
-        baseline: Scanned, sleeps: list[float], error: Exception, code: str) -> None:
+    baseline: Scanned, sleeps: list[float], error: Exception, code: str
+) -> None:
     vaults = f"{PROD}/Microsoft.KeyVault/vaults"
 
     def plan(ordinal: int, path: str, answer: Answer) -> list[Answer]:
@@ -294,13 +326,15 @@ def test_a_read_that_keeps_failing_is_retried_a_bounded_number_of_times_then_err
     assert broken.attempts[vaults] == 4
     assert len(sleeps) < 4 and sum(sleeps) < 10
     assert [(e.operation, e.code, e.resource_type) for e in broken.result.errors] == [
-        ("Microsoft.KeyVault/vaults/read", code, "azure.keyvault.vault")]
+        ("Microsoft.KeyVault/vaults/read", code, "azure.keyvault.vault")
+    ]
     vault_findings = [f for f in broken.findings if f.resource_type == "azure.keyvault.vault"]
     assert vault_findings and {f.status for f in vault_findings} == {Status.ERROR}
     assert all("Microsoft.KeyVault/vaults/read" in f.message and code in f.message for f in vault_findings)
     # Keys are fetched from the vaults they live in; with no vault read, none is.
-    assert _without(broken.findings, "azure.keyvault.vault", "azure.keyvault.key") == \
-        _without(baseline.findings, "azure.keyvault.vault", "azure.keyvault.key")
+    assert _without(broken.findings, "azure.keyvault.vault", "azure.keyvault.key") == _without(
+        baseline.findings, "azure.keyvault.vault", "azure.keyvault.key"
+    )
 
 
 # -- malformed answers -----------------------------------------------------------------------------------------
@@ -334,9 +368,12 @@ def test_malformed_items_are_recorded_and_never_judged_pass(baseline: Scanned) -
     def garble_assignment(assignment: dict[str, Any]) -> None:
         assignment["properties"] = "Owner"  # a string where an object belongs
 
-    owner_assignment = next(r for r in baseline.result.resources
-                            if r.type == "azure.authorization.role_assignment"
-                            and baseline.by_key()[("azure.authorization.no_broad_privileged_roles", r.uid)][0] == "FAIL")
+    owner_assignment = next(
+        r
+        for r in baseline.result.resources
+        if r.type == "azure.authorization.role_assignment"
+        and baseline.by_key()[("azure.authorization.no_broad_privileged_roles", r.uid)][0] == "FAIL"
+    )
     edits = {
         (WORKSPACES, "mlw-secure"): garble_workspace,
         (f"{ids['workspace:good']}/computes", "ci-secure"): garble_instance,
@@ -376,22 +413,32 @@ def test_malformed_items_are_recorded_and_never_judged_pass(baseline: Scanned) -
         status, message = verdict(check, uid)
         assert (status, what in message) == ("ERROR", True), (check, message)
     # Nothing that was not garbled changed.
-    touched = {ids["workspace:good"], ids["compute:good"], ids["compute:bad"], ids["cognitive:good"],
-               owner_assignment.uid}
-    assert {k: v for k, v in garbled.by_key().items() if k[1] not in touched} == \
-        {k: v for k, v in baseline.by_key().items() if k[1] not in touched}
+    touched = {
+        ids["workspace:good"],
+        ids["compute:good"],
+        ids["compute:bad"],
+        ids["cognitive:good"],
+        owner_assignment.uid,
+    }
+    assert {k: v for k, v in garbled.by_key().items() if k[1] not in touched} == {
+        k: v for k, v in baseline.by_key().items() if k[1] not in touched
+    }
 
 
-@pytest.mark.parametrize(("answer", "resource_type"), [
-    ({"body": "<html><body>502 Bad Gateway</body></html>", "content_type": "text/html"}, "azure.security.pricing"),
-    ({"json": {"value": "Standard"}}, "azure.security.pricing"),
-    ({"json": {"value": {"name": "AI"}}}, "azure.security.pricing"),
-    ({"json": {"value": ["AI", "CloudPosture"]}}, "azure.security.pricing"),
-    ({"json": {"nextLink": None}}, "azure.security.pricing"),
-    ({"json": [{"name": "AI"}]}, "azure.security.pricing"),
-])
+@pytest.mark.parametrize(
+    ("answer", "resource_type"),
+    [
+        ({"body": "<html><body>502 Bad Gateway</body></html>", "content_type": "text/html"}, "azure.security.pricing"),
+        ({"json": {"value": "Standard"}}, "azure.security.pricing"),
+        ({"json": {"value": {"name": "AI"}}}, "azure.security.pricing"),
+        ({"json": {"value": ["AI", "CloudPosture"]}}, "azure.security.pricing"),
+        ({"json": {"nextLink": None}}, "azure.security.pricing"),
+        ({"json": [{"name": "AI"}]}, "azure.security.pricing"),
+    ],
+)
 def test_a_malformed_list_page_is_error_not_a_crash_nor_an_empty_list(
-        baseline: Scanned, answer: Answer, resource_type: str) -> None:
+    baseline: Scanned, answer: Answer, resource_type: str
+) -> None:
     pricings = f"{PROD}/Microsoft.Security/pricings"
 
     def plan(ordinal: int, path: str, recorded: Answer) -> list[Answer]:
@@ -399,12 +446,18 @@ def test_a_malformed_list_page_is_error_not_a_crash_nor_an_empty_list(
 
     broken = _scan(plan)
     assert [(e.operation, e.code) for e in broken.result.errors] == [
-        ("Microsoft.Security/pricings/read", "MalformedResponse")]
-    blind = [f for f in broken.findings if f.account == PROD_SUBSCRIPTION_ID and (
-        f.resource_type == resource_type or f.check_id == "azure.security.defender_for_ai_present")]
+        ("Microsoft.Security/pricings/read", "MalformedResponse")
+    ]
+    blind = [
+        f
+        for f in broken.findings
+        if f.account == PROD_SUBSCRIPTION_ID
+        and (f.resource_type == resource_type or f.check_id == "azure.security.defender_for_ai_present")
+    ]
     assert blind and {f.status for f in blind} == {Status.ERROR}
-    assert _without(broken.findings, resource_type, "azure.subscription") == \
-        _without(baseline.findings, resource_type, "azure.subscription")
+    assert _without(broken.findings, resource_type, "azure.subscription") == _without(
+        baseline.findings, resource_type, "azure.subscription"
+    )
 
 
 def test_a_non_json_item_read_is_error_on_that_resource(baseline: Scanned) -> None:
@@ -412,20 +465,24 @@ def test_a_non_json_item_read_is_error_on_that_resource(baseline: Scanned) -> No
     settings = f"{open_ws}/providers/Microsoft.Insights/diagnosticSettings"
 
     def plan(ordinal: int, path: str, answer: Answer) -> list[Answer]:
-        return [_fault(answer, body="{\"value\": [", content_type="application/json")] if path == settings \
-            else [answer]
+        return [_fault(answer, body='{"value": [', content_type="application/json")] if path == settings else [answer]
 
     broken = _scan(plan)
     assert [(e.operation, e.code, e.resource_uid) for e in broken.result.errors] == [
-        ("Microsoft.Insights/diagnosticSettings/read", "MalformedResponse", open_ws)]
+        ("Microsoft.Insights/diagnosticSettings/read", "MalformedResponse", open_ws)
+    ]
     on_ws = broken.on(open_ws)
     assert on_ws and {f.status for f in on_ws} == {Status.ERROR}
-    assert {k: v for k, v in broken.by_key().items() if k[1] != open_ws} == \
-        {k: v for k, v in baseline.by_key().items() if k[1] != open_ws}
+    assert {k: v for k, v in broken.by_key().items() if k[1] != open_ws} == {
+        k: v for k, v in baseline.by_key().items() if k[1] != open_ws
+    }
 
 
 def test_fault_plans_register_the_estate_unchanged_when_clean(baseline: Scanned) -> None:
     """The wrapper itself must not alter the estate: a clean plan yields the manifest's expectations."""
-    got = {(f.check_id, f.resource_name): f.status.value for f in baseline.findings
-           if f.account == baseline.manifest.prod_subscription_id}
+    got = {
+        (f.check_id, f.resource_name): f.status.value
+        for f in baseline.findings
+        if f.account == baseline.manifest.prod_subscription_id
+    }
     assert {k: got.get(k) for k in baseline.manifest.expected} == baseline.manifest.expected

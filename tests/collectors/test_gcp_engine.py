@@ -31,8 +31,9 @@ class UniverseCredentials(AnonymousCredentials):
         self._universe_domain = universe
 
 
-def collect(*, throttle: bool = False, denied: bool = True, universe: str = "googleapis.com",
-            **engine: Any) -> tuple[CollectionResult, GoogleApis, list[tuple[str, str, int]]]:
+def collect(
+    *, throttle: bool = False, denied: bool = True, universe: str = "googleapis.com", **engine: Any
+) -> tuple[CollectionResult, GoogleApis, list[tuple[str, str, int]]]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
         manifest = register_gcp_estate(replay, denied_project=denied, throttle=throttle, universe_domain=universe)
         credentials = AnonymousCredentials() if universe == "googleapis.com" else UniverseCredentials(universe)
@@ -40,8 +41,10 @@ def collect(*, throttle: bool = False, denied: bool = True, universe: str = "goo
         if "organization" not in engine:
             engine.setdefault("projects", list(manifest.project_ids))
         result = GcpEngine(apis, **engine).collect()
-        calls = [(c.request.method, c.request.url, c.response.status_code if c.response is not None else 0)
-                 for c in replay.calls]
+        calls = [
+            (c.request.method, c.request.url, c.response.status_code if c.response is not None else 0)
+            for c in replay.calls
+        ]
     return result, apis, calls
 
 
@@ -87,8 +90,11 @@ def test_enums_arrive_as_integers_and_are_stored_by_name(by_projects: Any) -> No
 
 def test_paged_lists_are_read_to_the_end(by_projects: Any) -> None:
     result, _, calls = by_projects
-    models = [r for r in result.resources if r.type == "gcp.vertex.model" and r.region == "us-central1"
-              and r.account == "ml-prod-4521"]
+    models = [
+        r
+        for r in result.resources
+        if r.type == "gcp.vertex.model" and r.region == "us-central1" and r.account == "ml-prod-4521"
+    ]
     assert len(models) >= 5
     assert any("pageToken=" in url for _, url, _ in calls if "/models" in url)
     assert any("pageToken=" in url for _, url, _ in calls if "/serviceAccounts?" in url)
@@ -131,13 +137,16 @@ def test_throttling_is_retried_and_changes_no_result(by_projects: Any) -> None:
 
 
 def test_every_call_a_scan_makes_is_in_the_shipped_role_and_the_role_is_exactly_what_is_declared(
-        by_projects: Any) -> None:
+    by_projects: Any,
+) -> None:
     _, apis, _ = by_projects
     shipped = json.loads(files("cspm_ai").joinpath("permissions/gcp-readonly-role.json").read_text())
     assert shipped == role_definition()
     assert apis.permissions_used == set(shipped["includedPermissions"])
-    assert all(p.rsplit(".", 1)[1] in ("get", "list", "getIamPolicy", "searchAllResources")
-               for p in shipped["includedPermissions"])
+    assert all(
+        p.rsplit(".", 1)[1] in ("get", "list", "getIamPolicy", "searchAllResources")
+        for p in shipped["includedPermissions"]
+    )
 
 
 def test_locations_limit_where_vertex_ai_is_read() -> None:
@@ -176,12 +185,15 @@ def test_bad_api_endpoint_overrides_are_refused(value: str) -> None:
         parse_api_endpoints([value])
 
 
-@pytest.mark.parametrize(("kwargs", "says"), [
-    ({}, "No Google Cloud project"),
-    ({"projects": ["Bad_Project"]}, "not a Google Cloud project id"),
-    ({"organization": "acme"}, "not an organization id"),
-    ({"projects": ["ml-prod-4521"], "locations": ["us central"]}, "not a Google Cloud location"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [
+        ({}, "No Google Cloud project"),
+        ({"projects": ["Bad_Project"]}, "not a Google Cloud project id"),
+        ({"organization": "acme"}, "not an organization id"),
+        ({"projects": ["ml-prod-4521"], "locations": ["us central"]}, "not a Google Cloud location"),
+    ],
+)
 def test_bad_scope_is_a_config_error(kwargs: dict[str, Any], says: str) -> None:
     with pytest.raises(ConfigError, match=says):
         GcpEngine(GoogleApis(AnonymousCredentials()), **kwargs)
@@ -196,8 +208,12 @@ def test_an_organization_whose_projects_cannot_be_listed_is_a_config_error() -> 
 
 
 def test_a_looping_page_token_is_an_error_not_an_endless_scan() -> None:
-    page = {"accounts": [{"name": "projects/p/serviceAccounts/a@p.iam.gserviceaccount.com",
-                          "email": "a@p.iam.gserviceaccount.com"}], "nextPageToken": "again"}
+    page = {
+        "accounts": [
+            {"name": "projects/p/serviceAccounts/a@p.iam.gserviceaccount.com", "email": "a@p.iam.gserviceaccount.com"}
+        ],
+        "nextPageToken": "again",
+    }
     with responses.RequestsMock() as replay:
         replay.add(responses.GET, "https://iam.googleapis.com/v1/projects/loop-project/serviceAccounts", json=page)
         apis = GoogleApis(AnonymousCredentials(), retry_initial=0.001)
@@ -207,8 +223,12 @@ def test_a_looping_page_token_is_an_error_not_an_endless_scan() -> None:
 
 def test_a_malformed_answer_is_a_failure_naming_the_permission() -> None:
     with responses.RequestsMock() as replay:
-        replay.add(responses.GET, "https://cloudresourcemanager.googleapis.com/v3/projects/odd-project",
-                   body="<html>proxy error</html>", status=200)
+        replay.add(
+            responses.GET,
+            "https://cloudresourcemanager.googleapis.com/v3/projects/odd-project",
+            body="<html>proxy error</html>",
+            status=200,
+        )
         apis = GoogleApis(AnonymousCredentials(), retry_initial=0.001)
         with pytest.raises(gcp.GoogleFailure) as failure:
             apis.get("get_project", "cloudresourcemanager", "ProjectsClient", {"name": "projects/odd-project"})
@@ -218,29 +238,47 @@ def test_a_malformed_answer_is_a_failure_naming_the_permission() -> None:
 
 def test_a_raw_answer_that_is_not_json_is_a_malformed_response() -> None:
     with responses.RequestsMock() as replay:
-        replay.add(responses.GET, "https://iam.googleapis.com/v1/projects/odd-project/serviceAccounts",
-                   body="<html>captive portal</html>", status=200)
+        replay.add(
+            responses.GET,
+            "https://iam.googleapis.com/v1/projects/odd-project/serviceAccounts",
+            body="<html>captive portal</html>",
+            status=200,
+        )
         apis = GoogleApis(AnonymousCredentials(), retry_initial=0.001)
         with pytest.raises(gcp.GoogleFailure) as failure:
             apis.raw_list("list_service_accounts", "iam", "v1/projects/odd-project/serviceAccounts", "accounts")
     assert (failure.value.code, failure.value.read.permission) == ("MalformedResponse", "iam.serviceAccounts.list")
 
 
-def test_missing_application_default_credentials_is_a_credentials_error(monkeypatch: pytest.MonkeyPatch,
-                                                                         tmp_path: Any) -> None:
+def test_missing_application_default_credentials_is_a_credentials_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "absent.json"))
     with pytest.raises(CredentialsError, match="No usable Google Cloud credentials"):
         gcp.default_credentials(None)
 
 
-def test_an_expired_login_is_a_credentials_error_before_the_scan(monkeypatch: pytest.MonkeyPatch,
-                                                                 tmp_path: Any) -> None:
+def test_an_expired_login_is_a_credentials_error_before_the_scan(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
     adc = tmp_path / "adc.json"
-    adc.write_text(json.dumps({"type": "authorized_user", "client_id": "cspm-test.apps.googleusercontent.com",
-                               "client_secret": "not-a-secret", "refresh_token": "1//expired"}))
+    adc.write_text(
+        json.dumps(
+            {
+                "type": "authorized_user",
+                "client_id": "cspm-test.apps.googleusercontent.com",
+                "client_secret": "not-a-secret",
+                "refresh_token": "1//expired",
+            }
+        )
+    )
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(adc))
     with responses.RequestsMock() as replay:
-        replay.add(responses.POST, "https://oauth2.googleapis.com/token", status=400,
-                   json={"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
+        replay.add(
+            responses.POST,
+            "https://oauth2.googleapis.com/token",
+            status=400,
+            json={"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+        )
         with pytest.raises(CredentialsError, match="No usable Google Cloud credentials.*invalid_grant"):
             gcp.default_credentials(None)

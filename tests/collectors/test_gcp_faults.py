@@ -31,7 +31,8 @@ DEADLINE, MAX_BACKOFF = 600.0, 32.0  # GoogleApis' production retry deadline and
 
 def reset() -> Exception:
     return requests.exceptions.ConnectionError(
-        "('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))")
+        "('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))"
+    )
 
 
 def read_timeout() -> Exception:
@@ -40,7 +41,8 @@ def read_timeout() -> Exception:
 
 def broken_body() -> Exception:
     return requests.exceptions.ChunkedEncodingError(
-        "('Connection broken: IncompleteRead(512 bytes read, 1536 more expected)', IncompleteRead(512))")
+        "('Connection broken: IncompleteRead(512 bytes read, 1536 more expected)', IncompleteRead(512))"
+    )
 
 
 class VirtualClock:
@@ -74,8 +76,11 @@ class Fault:
     hit_at: list[float] = field(default_factory=list)  # the virtual time of each attempt
 
     def applies(self, method: str, url: str) -> bool:
-        return (method == self.method and re.search(self.url, url) is not None
-                and (self.times is None or len(self.hit_at) < self.times))
+        return (
+            method == self.method
+            and re.search(self.url, url) is not None
+            and (self.times is None or len(self.hit_at) < self.times)
+        )
 
 
 def inject(replay: responses.RequestsMock, faults: Sequence[Fault], clock: VirtualClock | None) -> None:
@@ -111,13 +116,21 @@ def scan(db: Path, faults: Sequence[Fault] = (), clock: VirtualClock | None = No
             manifest = register_gcp_estate(replay, denied_project=False)
             inject(replay, faults, clock)
             # Production retry settings: the virtual clock keeps them fast.
-            engine = GcpEngine(GoogleApis(AnonymousCredentials()), organization=manifest.organization_id,
-                               identity="auditor@ml-prod-4521.iam.gserviceaccount.com")
+            engine = GcpEngine(
+                GoogleApis(AnonymousCredentials()),
+                organization=manifest.organization_id,
+                identity="auditor@ml-prod-4521.iam.gserviceaccount.com",
+            )
             record = run_scan(inventory, [engine], allowed_regions=list(manifest.allowed_regions))
             timeouts = [c.request.req_kwargs.get("timeout") for c in replay.calls]
         snapshot = inventory.snapshot(record.id)
-        return Scanned(record, {(f.check_id, f.resource_uid): f for f in inventory.findings(record.id)},
-                       inventory.errors(record.id), {r.uid: r.config for r in snapshot.resources}, timeouts)
+        return Scanned(
+            record,
+            {(f.check_id, f.resource_uid): f for f in inventory.findings(record.id)},
+            inventory.errors(record.id),
+            {r.uid: r.config for r in snapshot.resources},
+            timeouts,
+        )
     finally:
         inventory.close()
 
@@ -141,8 +154,11 @@ def statuses(scanned: Scanned) -> dict[tuple[str, str], Status]:
 
 def uid_of(scanned: Scanned, resource_type_path: str, name: str) -> str:
     """The uid of the resource whose uid contains `resource_type_path` and whose finding names `name`."""
-    found = {f.resource_uid for f in scanned.findings.values()
-             if f.resource_name == name and resource_type_path in f.resource_uid}
+    found = {
+        f.resource_uid
+        for f in scanned.findings.values()
+        if f.resource_name == name and resource_type_path in f.resource_uid
+    }
     assert len(found) == 1, (name, found)
     return found.pop()
 
@@ -155,7 +171,8 @@ def test_every_request_has_a_bounded_timeout(clean: Scanned) -> None:
 
 
 def test_one_off_resets_timeouts_and_broken_bodies_are_retried_and_change_nothing(
-        clean: Scanned, clock: VirtualClock, tmp_path: Path) -> None:
+    clean: Scanned, clock: VirtualClock, tmp_path: Path
+) -> None:
     faults = [
         Fault("GET", rf"cloudresourcemanager\.googleapis\.com/v3/projects/{PROD}\?", lambda _: reset(), 1),
         Fault("POST", rf"/v3/projects/{DEV}:getIamPolicy", lambda _: read_timeout(), 1),
@@ -174,7 +191,8 @@ def test_one_off_resets_timeouts_and_broken_bodies_are_retried_and_change_nothin
 
 
 def test_lasting_faults_are_retried_until_the_deadline_then_error_and_the_rest_is_scanned(
-        clean: Scanned, clock: VirtualClock, tmp_path: Path) -> None:
+    clean: Scanned, clock: VirtualClock, tmp_path: Path
+) -> None:
     endpoints = Fault("GET", rf"/v1/projects/{PROD}/locations/us-central1/endpoints\?", lambda _: reset())
     accounts = Fault("GET", rf"iam\.googleapis\.com/v1/projects/{DEV}/serviceAccounts\?", lambda _: read_timeout())
     policy = Fault("POST", rf"/v3/projects/{PROD}:getIamPolicy", lambda _: broken_body())
@@ -209,22 +227,27 @@ def test_lasting_faults_are_retried_until_the_deadline_then_error_and_the_rest_i
     assert changed and all(now in (Status.ERROR, Status.MANUAL) for _, now in changed.values())
     assert {hurt.findings[k].account for k in changed} <= {PROD, DEV}
     # ...and everything else, the third project whole, reads as in a clean scan.
-    assert {k: s for k, s in after.items() if hurt.findings[k].account == THIRD} == \
-        {k: s for k, s in before.items() if clean.findings[k].account == THIRD}
+    assert {k: s for k, s in after.items() if hurt.findings[k].account == THIRD} == {
+        k: s for k, s in before.items() if clean.findings[k].account == THIRD
+    }
     europe = {k for k, f in clean.findings.items() if f.region == "europe-west4"}
     assert europe and {k: after[k] for k in europe} == {k: before[k] for k in europe}
     # Only what the failed lists would have returned is gone, replaced by the ERROR findings above.
-    lost = {(clean.findings[k].account, clean.findings[k].resource_type, clean.findings[k].region)
-            for k in before.keys() - after.keys()}
+    lost = {
+        (clean.findings[k].account, clean.findings[k].resource_type, clean.findings[k].region)
+        for k in before.keys() - after.keys()
+    }
     assert lost == {(PROD, "gcp.vertex.endpoint", "us-central1"), (DEV, "gcp.iam.service_account", "global")}
 
 
 def edit(change: Callable[[dict[str, Any]], None]) -> Callable[[str], str]:
     """The recorded JSON answer with one thing changed."""
+
     def make(body: str) -> str:
         document = json.loads(body)
         change(document)
         return json.dumps(document)
+
     return make
 
 
@@ -238,21 +261,33 @@ def test_malformed_answers_are_recorded_or_reported_and_never_pass(clean: Scanne
     trainer = "vertex-trainer@ml-prod-4521.iam.gserviceaccount.com"
     faults = [
         # Wrong type: a number where the proto has a string; the whole page cannot be read.
-        Fault("GET", rf"/v1/projects/{DEV}/locations/us-central1/endpoints\?",
-              edit(lambda b: b["endpoints"][0].update(network=123))),
+        Fault(
+            "GET",
+            rf"/v1/projects/{DEV}/locations/us-central1/endpoints\?",
+            edit(lambda b: b["endpoints"][0].update(network=123)),
+        ),
         # Wrong type in a raw REST answer: an object where the list of keys should be. Dropping it would read
         # as "no user-managed keys" (PASS) on an account that has one.
         Fault("GET", rf"/serviceAccounts/{re.escape(trainer)}/keys", edit(lambda b: b.update(keys=b["keys"][0]))),
         # Unknown enum numbers: kept as numbers in the stored configuration.
-        Fault("GET", rf"/v1/projects/{PROD}/locations/us-central1/modelDeploymentMonitoringJobs\?",
-              edit(unknown_running_state)),
+        Fault(
+            "GET",
+            rf"/v1/projects/{PROD}/locations/us-central1/modelDeploymentMonitoringJobs\?",
+            edit(unknown_running_state),
+        ),
         Fault("GET", r"cloudkms\.googleapis\.com/.*/cryptoKeys/vertex-cmek\?", edit(lambda b: b.update(purpose=99))),
         # Missing field: an access policy without its name, so its perimeters cannot be listed.
-        Fault("GET", r"accesscontextmanager\.googleapis\.com/v1/accessPolicies\?",
-              edit(lambda b: [p.pop("name") for p in b["accessPolicies"]])),
+        Fault(
+            "GET",
+            r"accesscontextmanager\.googleapis\.com/v1/accessPolicies\?",
+            edit(lambda b: [p.pop("name") for p in b["accessPolicies"]]),
+        ),
         # Not JSON at all: a proxy's error page with status 200.
-        Fault("GET", rf"cloudbilling\.googleapis\.com/v1/projects/{DEV}/billingInfo",
-              lambda _: "<html><body>502 Bad Gateway</body></html>"),
+        Fault(
+            "GET",
+            rf"cloudbilling\.googleapis\.com/v1/projects/{DEV}/billingInfo",
+            lambda _: "<html><body>502 Bad Gateway</body></html>",
+        ),
     ]
     odd = scan(tmp_path / "inventory.db", faults)
     assert all(f.hit_at for f in faults)
@@ -261,8 +296,12 @@ def test_malformed_answers_are_recorded_or_reported_and_never_pass(clean: Scanne
     assert errors == {
         (DEV, "gcp.vertex.endpoint", "aiplatform.endpoints.list", "MalformedResponse"),
         (PROD, "gcp.iam.service_account", "iam.serviceAccountKeys.list", "MalformedResponse"),
-        ("organizations/222233334444", "gcp.accesscontext.perimeter", "accesscontextmanager.policies.list",
-         "MalformedResponse"),
+        (
+            "organizations/222233334444",
+            "gcp.accesscontext.perimeter",
+            "accesscontextmanager.policies.list",
+            "MalformedResponse",
+        ),
         (DEV, "gcp.billing.budget", "resourcemanager.projects.get", "MalformedResponse"),
     }
 
@@ -296,6 +335,10 @@ def test_malformed_answers_are_recorded_or_reported_and_never_pass(clean: Scanne
     assert after[("gcp.billing.budget_alerts", dev_project)] == Status.ERROR
 
     # What no fault touched reads as in a clean scan: the third project and the production models.
-    untouched = {k for k, f in clean.findings.items() if k[0] != "gcp.accesscontext.vertex_in_perimeter"
-                 and (f.account == THIRD or (f.resource_type == "gcp.vertex.model" and f.account == PROD))}
+    untouched = {
+        k
+        for k, f in clean.findings.items()
+        if k[0] != "gcp.accesscontext.vertex_in_perimeter"
+        and (f.account == THIRD or (f.resource_type == "gcp.vertex.model" and f.account == PROD))
+    }
     assert untouched and {k: after[k] for k in untouched} == {k: before[k] for k in untouched}

@@ -50,19 +50,34 @@ NOTEBOOK = f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:notebook-instance/研究-nb"
 KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234"
 
 
-def make_resource(uid: str, rtype: str = "aws.sagemaker.notebook_instance", *, provider: str = "aws",
-                  region: str = "eu-west-1", config: dict[str, object] | None = None) -> Resource:
+def make_resource(
+    uid: str,
+    rtype: str = "aws.sagemaker.notebook_instance",
+    *,
+    provider: str = "aws",
+    region: str = "eu-west-1",
+    config: dict[str, object] | None = None,
+) -> Resource:
     return Resource(
-        provider=provider, account=ACCOUNT, region=region, type=rtype, uid=uid,
-        name=uid.rsplit("/", 1)[-1], config=config if config is not None else {"Arn": uid},
+        provider=provider,
+        account=ACCOUNT,
+        region=region,
+        type=rtype,
+        uid=uid,
+        name=uid.rsplit("/", 1)[-1],
+        config=config if config is not None else {"Arn": uid},
     )
 
 
 def make_result() -> CollectionResult:
     """A small scan: unicode names, nested JSON, a redaction, a duplicate relation, two errors."""
     notebook = Resource(
-        provider="aws", account=ACCOUNT, region="eu-west-1", type="aws.sagemaker.notebook_instance",
-        uid=NOTEBOOK, name="研究-nb",
+        provider="aws",
+        account=ACCOUNT,
+        region="eu-west-1",
+        type="aws.sagemaker.notebook_instance",
+        uid=NOTEBOOK,
+        name="研究-nb",
         config={
             "NotebookInstanceName": "研究-nb",
             "DirectInternetAccess": "Disabled",
@@ -84,27 +99,55 @@ def make_result() -> CollectionResult:
             Relation(NOTEBOOK, "uses_role", ROLE),
         ],
         errors=[
-            CollectionError("aws", ACCOUNT, "eu-west-1", "kms", "DescribeKey", "AccessDenied",
-                            "User is not authorized to perform kms:DescribeKey — «denied»",
-                            resource_type="aws.kms.key", resource_uid=KEY),
-            CollectionError("aws", ACCOUNT, "us-east-1", "sagemaker", "ListDomains", "Throttling",
-                            "Rate exceeded", resource_type="aws.sagemaker.domain"),
+            CollectionError(
+                "aws",
+                ACCOUNT,
+                "eu-west-1",
+                "kms",
+                "DescribeKey",
+                "AccessDenied",
+                "User is not authorized to perform kms:DescribeKey — «denied»",
+                resource_type="aws.kms.key",
+                resource_uid=KEY,
+            ),
+            CollectionError(
+                "aws",
+                ACCOUNT,
+                "us-east-1",
+                "sagemaker",
+                "ListDomains",
+                "Throttling",
+                "Rate exceeded",
+                resource_type="aws.sagemaker.domain",
+            ),
         ],
         scopes=[Scope("aws", ACCOUNT, ("eu-west-1", "us-east-1"), f"arn:aws:sts::{ACCOUNT}:assumed-role/audit/zoë")],
     )
 
 
-def make_finding(uid: str = NOTEBOOK, check_id: str = "aws.sagemaker.notebook_direct_internet_access",
-                 status: Status = Status.PASS, **changes: object) -> Finding:
+def make_finding(
+    uid: str = NOTEBOOK,
+    check_id: str = "aws.sagemaker.notebook_direct_internet_access",
+    status: Status = Status.PASS,
+    **changes: object,
+) -> Finding:
     from cspm_ai.engine import finding_id
 
     values: dict[str, object] = dict(
-        id=finding_id(check_id, uid), check_id=check_id,
-        title="Notebook instances have no direct internet access", status=status,
-        severity=Severity.HIGH, provider="aws", account=ACCOUNT, region="eu-west-1",
-        resource_type="aws.sagemaker.notebook_instance", resource_uid=uid, resource_name="研究-nb",
+        id=finding_id(check_id, uid),
+        check_id=check_id,
+        title="Notebook instances have no direct internet access",
+        status=status,
+        severity=Severity.HIGH,
+        provider="aws",
+        account=ACCOUNT,
+        region="eu-west-1",
+        resource_type="aws.sagemaker.notebook_instance",
+        resource_uid=uid,
+        resource_name="研究-nb",
         message="Notebook 研究-nb has DirectInternetAccess=Disabled.",
-        checklist=("CL-01",), compliance={"nist-800-53-r5": ["SC-7", "AC-4"]},
+        checklist=("CL-01",),
+        compliance={"nist-800-53-r5": ["SC-7", "AC-4"]},
         remediation="Recreate the notebook with DirectInternetAccess=Disabled.",
         evidence={"DirectInternetAccess": "Disabled", "nested": {"a": [1, None]}},
     )

@@ -46,12 +46,23 @@ class Steps(Protocol):
 def estate(label: str) -> CollectionResult:
     """What one scan collects: notebooks of its own (half exposed, half locked down) and one shared role."""
     role = Resource(
-        provider="aws", account=ACCOUNT, region="global", type="aws.iam.role", uid=SHARED_ROLE,
+        provider="aws",
+        account=ACCOUNT,
+        region="global",
+        type="aws.iam.role",
+        uid=SHARED_ROLE,
         name="sagemaker-execution",
-        config={"RoleName": "sagemaker-execution", "Arn": SHARED_ROLE, "Path": "/",
-                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
-                     "Action": "sts:AssumeRole"}]}},
+        config={
+            "RoleName": "sagemaker-execution",
+            "Arn": SHARED_ROLE,
+            "Path": "/",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            },
+        },
     )
     notebooks = []
     for index in range(NOTEBOOKS_PER_SCAN):
@@ -72,12 +83,23 @@ def estate(label: str) -> CollectionResult:
             "CreationTime": "2026-05-01T09:30:00+00:00",
         }
         if locked_down:
-            config |= {"SubnetId": "subnet-0a1b2c3d", "SecurityGroups": ["sg-0123abcd"],
-                       "KmsKeyId": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{label}-key"}
-        notebooks.append(Resource(
-            provider="aws", account=ACCOUNT, region=REGION, type="aws.sagemaker.notebook_instance",
-            uid=arn, name=name, config=config, tags={"scan": label, "owner": "Zoë"},
-        ))
+            config |= {
+                "SubnetId": "subnet-0a1b2c3d",
+                "SecurityGroups": ["sg-0123abcd"],
+                "KmsKeyId": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{label}-key",
+            }
+        notebooks.append(
+            Resource(
+                provider="aws",
+                account=ACCOUNT,
+                region=REGION,
+                type="aws.sagemaker.notebook_instance",
+                uid=arn,
+                name=name,
+                config=config,
+                tags={"scan": label, "owner": "Zoë"},
+            )
+        )
     return CollectionResult(
         resources=[role, *notebooks],
         relations=[Relation(nb.uid, "uses_role", SHARED_ROLE) for nb in notebooks],
@@ -152,6 +174,7 @@ if __name__ == "__main__":
 
 # The test side: drive workers (threads or processes) and record the steps they report.
 
+
 class Timeline:
     """Every step every worker reported, in arrival order."""
 
@@ -223,7 +246,10 @@ class ScanProcess:
         self._timeline = timeline
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.inventory.scan_worker", database_url, label],
-            cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         self._reader = threading.Thread(target=self._read_steps, daemon=True)
         self._reader.start()
@@ -251,8 +277,9 @@ class ScanProcess:
         self._timeline.record(self.label, "exit", str(self.process.wait()))
 
 
-def overlap_final_transactions(workers: Sequence[ScanThread | ScanProcess], timeline: Timeline,
-                               *, serialised: bool) -> dict[str, str]:
+def overlap_final_transactions(
+    workers: Sequence[ScanThread | ScanProcess], timeline: Timeline, *, serialised: bool
+) -> dict[str, str]:
     """Run two stepped scans so their `finish_scan` transactions are attempted at the same time.
 
     Both collect, then both are released at once. The first to open its transaction holds it

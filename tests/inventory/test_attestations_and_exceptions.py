@@ -18,11 +18,24 @@ from .conftest import T0, make_finding, make_result, utc
 
 def test_attestations_round_trip_with_their_evidence(inventory: Inventory) -> None:
     content = bytes(range(256)) * 4
-    first = Attestation(id=str(uuid.uuid4()), item="CL-11", attested_by="Zoë (CISO)", attested_at=T0,
-                        expires_on=date(2027, 6, 30), evidence="tabletop.pdf", note="«annual»",
-                        evidence_sha256="ab" * 32)
-    second = Attestation(id=str(uuid.uuid4()), item="PH-1", attested_by="ops", attested_at=datetime.now(UTC),
-                         expires_on=date(2027, 1, 1), evidence="https://wiki.example.com/iac")
+    first = Attestation(
+        id=str(uuid.uuid4()),
+        item="CL-11",
+        attested_by="Zoë (CISO)",
+        attested_at=T0,
+        expires_on=date(2027, 6, 30),
+        evidence="tabletop.pdf",
+        note="«annual»",
+        evidence_sha256="ab" * 32,
+    )
+    second = Attestation(
+        id=str(uuid.uuid4()),
+        item="PH-1",
+        attested_by="ops",
+        attested_at=datetime.now(UTC),
+        expires_on=date(2027, 1, 1),
+        evidence="https://wiki.example.com/iac",
+    )
     inventory.add_attestation(second)
     inventory.add_attestation(first, content)
     loaded = inventory.attestations()
@@ -33,9 +46,19 @@ def test_attestations_round_trip_with_their_evidence(inventory: Inventory) -> No
 
 
 def test_a_scans_exceptions_are_stored_and_replaced(inventory: Inventory) -> None:
-    outcome = {"id": "dev", "checks": ["aws.*"], "resources": ["*"], "accounts": ["*"], "regions": ["*"],
-               "tags": {}, "justification": "j", "owner": "o", "expires": "2027-01-01", "status": "active",
-               "matched": 1}
+    outcome = {
+        "id": "dev",
+        "checks": ["aws.*"],
+        "resources": ["*"],
+        "accounts": ["*"],
+        "regions": ["*"],
+        "tags": {},
+        "justification": "j",
+        "owner": "o",
+        "expires": "2027-01-01",
+        "status": "active",
+        "matched": 1,
+    }
     scan = inventory.begin_scan(providers=["aws"], tool_version="t", started_at=T0)
     inventory.finish_scan(scan.id, make_result(), [make_finding()], status="complete", exceptions=[outcome])
     assert inventory.get_scan(scan.id).exceptions == (outcome,)
@@ -51,10 +74,14 @@ def test_a_database_from_the_first_schema_upgrades_without_losing_data(database_
         with engine.begin() as connection, migration_config(connection) as config:
             command.upgrade(config, "0001")
         with engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO scans (id, started_at, finished_at, status, providers, scopes, tool_version, "
-                "allowed_regions, options) VALUES ('11111111-1111-1111-1111-111111111111', :t, :t, 'complete', "
-                "'[\"aws\"]', '[]', '0.0.1', NULL, '{}')"), {"t": T0})
+            connection.execute(
+                text(
+                    "INSERT INTO scans (id, started_at, finished_at, status, providers, scopes, tool_version, "
+                    "allowed_regions, options) VALUES ('11111111-1111-1111-1111-111111111111', :t, :t, 'complete', "
+                    "'[\"aws\"]', '[]', '0.0.1', NULL, '{}')"
+                ),
+                {"t": T0},
+            )
     finally:
         engine.dispose()
     with Inventory.open(database_url) as upgraded:  # opening migrates to head

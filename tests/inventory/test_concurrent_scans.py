@@ -35,8 +35,7 @@ def assert_scan_holds_exactly(inventory: Inventory, scan_id: str, label: str) ->
     assert snapshot.resources == expected.resources
     assert snapshot.relations == expected.relations
     assert inventory.errors(scan_id) == []
-    findings = evaluate_snapshot(Snapshot(expected.resources, expected.relations, []), ["aws"],
-                                 scan.started_at, None)
+    findings = evaluate_snapshot(Snapshot(expected.resources, expected.relations, []), ["aws"], scan.started_at, None)
     assert {f.status for f in findings} >= {"PASS", "FAIL"}  # the estate exercises real verdicts
     assert inventory.findings(scan_id) == findings
 
@@ -67,10 +66,11 @@ def assert_both_scans_stored_unmixed(database_url: str, done: dict[str, str]) ->
             assert_scan_holds_exactly(inventory, scan_id, label)
         with inventory.engine.connect() as connection:
             # Every row belongs to one of the two scans; none was written twice or orphaned.
-            per_scan = dict(connection.execute(text(
-                "SELECT scan_id, count(*) FROM resources GROUP BY scan_id")).all())
+            per_scan = dict(connection.execute(text("SELECT scan_id, count(*) FROM resources GROUP BY scan_id")).all())
             assert per_scan == {scan_id: NOTEBOOKS_PER_SCAN + 1 for scan_id in scan_ids.values()}
-            assert connection.scalar(text(
-                "SELECT count(*) FROM findings f JOIN resources r "
-                "ON r.scan_id = f.scan_id AND r.uid = f.resource_uid")) == connection.scalar(
-                text("SELECT count(*) FROM findings"))
+            assert connection.scalar(
+                text(
+                    "SELECT count(*) FROM findings f JOIN resources r "
+                    "ON r.scan_id = f.scan_id AND r.uid = f.resource_uid"
+                )
+            ) == connection.scalar(text("SELECT count(*) FROM findings"))

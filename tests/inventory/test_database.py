@@ -31,13 +31,16 @@ def _assert_one_line_without_password(error: InventoryError) -> None:
     assert "hunter2" not in str(error)
 
 
-@pytest.mark.parametrize("url", [
-    "not a url",
-    "",
-    "postgresql://auditor:hunter2@db.example:notaport/inventory",
-    "mysql://auditor:hunter2@db.example/inventory",
-    "postgresql+nosuchdriver://auditor:hunter2@db.example/inventory",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "not a url",
+        "",
+        "postgresql://auditor:hunter2@db.example:notaport/inventory",
+        "mysql://auditor:hunter2@db.example/inventory",
+        "postgresql+nosuchdriver://auditor:hunter2@db.example/inventory",
+    ],
+)
 def test_invalid_urls(url: str) -> None:
     with pytest.raises(InventoryError) as caught:
         open_database(url)

@@ -33,8 +33,13 @@ class EstateCollector:
 
 def stored_state(inventory: Inventory, scan_id: str) -> tuple[Any, ...]:
     snapshot = inventory.snapshot(scan_id)
-    return (inventory.get_scan(scan_id), snapshot.resources, snapshot.relations,
-            inventory.findings(scan_id), inventory.errors(scan_id))
+    return (
+        inventory.get_scan(scan_id),
+        snapshot.resources,
+        snapshot.relations,
+        inventory.findings(scan_id),
+        inventory.errors(scan_id),
+    )
 
 
 @pytest.fixture
@@ -55,8 +60,9 @@ def assert_consistent_after_kill(database_url: str, killed_id: str, earlier: tup
                 assert connection.scalar(text("PRAGMA integrity_check")) == "ok"
                 assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
             for table in SCAN_TABLES:
-                assert connection.scalar(
-                    text(f"SELECT count(*) FROM {table} WHERE scan_id = :id"), {"id": killed_id}) == 0, table
+                assert (
+                    connection.scalar(text(f"SELECT count(*) FROM {table} WHERE scan_id = :id"), {"id": killed_id}) == 0
+                ), table
 
         killed = inventory.get_scan(killed_id)
         assert killed.status == "incomplete" and killed.finished_at is None and killed.scopes == ()
@@ -85,9 +91,7 @@ def test_scan_killed_while_collecting(database_url: str, earlier_scan: tuple[str
     assert_consistent_after_kill(database_url, killed_id, earlier_scan)
 
 
-def test_scan_killed_inside_its_final_transaction(
-    database_url: str, earlier_scan: tuple[str, tuple[Any, ...]]
-) -> None:
+def test_scan_killed_inside_its_final_transaction(database_url: str, earlier_scan: tuple[str, tuple[Any, ...]]) -> None:
     timeline = Timeline()
     worker = ScanProcess(database_url, "killed", timeline)
     timeline.wait(["killed"], "collected")

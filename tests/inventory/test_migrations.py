@@ -38,12 +38,19 @@ def test_constraint_and_index_names_follow_the_convention(database_url: str) -> 
         assert {uq["name"] for uq in insp.get_unique_constraints("resources")} == {"uq_resources_scan_id_uid"}
         assert {uq["name"] for uq in insp.get_unique_constraints("findings")} == {"uq_findings_scan_id_finding_id"}
         assert {fk["name"] for fk in insp.get_foreign_keys("relations")} == {"fk_relations_scan_id_scans"}
-        assert all(fk["options"].get("ondelete") == "CASCADE"
-                   for table in TABLES - {"scans"} for fk in insp.get_foreign_keys(table))
+        assert all(
+            fk["options"].get("ondelete") == "CASCADE"
+            for table in TABLES - {"scans"}
+            for fk in insp.get_foreign_keys(table)
+        )
         assert {ix["name"] for ix in insp.get_indexes("resources")} >= {
-            "ix_resources_scan_id_resource_type", "ix_resources_uid"}
+            "ix_resources_scan_id_resource_type",
+            "ix_resources_uid",
+        }
         assert {ix["name"] for ix in insp.get_indexes("relations")} == {
-            "ix_relations_scan_id_src_uid", "ix_relations_scan_id_dst_uid"}
+            "ix_relations_scan_id_src_uid",
+            "ix_relations_scan_id_dst_uid",
+        }
     finally:
         engine.dispose()
 
@@ -91,8 +98,7 @@ def test_database_from_a_newer_release_is_refused(database_url: str) -> None:
 def test_migration_files_are_date_prefixed() -> None:
     from importlib.resources import files
 
-    versions = [p.name for p in files("cspm_ai").joinpath("migrations", "versions").iterdir()
-                if p.name.endswith(".py")]
+    versions = [p.name for p in files("cspm_ai").joinpath("migrations", "versions").iterdir() if p.name.endswith(".py")]
     assert versions
     for name in versions:
         year, month, day, *_ = name.split("_")

@@ -25,13 +25,21 @@ def _stored(inventory: Inventory, model: type[ResourceRow], scan_id: str) -> int
 
 def test_round_trip(inventory: Inventory) -> None:
     result = make_result()
-    findings = [make_finding(), make_finding(ROLE, "aws.iam.role_check", Status.FAIL, muted=True,
-                                             mute_reason="accepted risk — ticket 42")]
-    scan = inventory.begin_scan(providers=["aws"], tool_version="0.1.0", allowed_regions=["eu-west-1"],
-                                options={"regions": ["eu-west-1"], "profile": "audit"}, started_at=T0)
+    findings = [
+        make_finding(),
+        make_finding(ROLE, "aws.iam.role_check", Status.FAIL, muted=True, mute_reason="accepted risk — ticket 42"),
+    ]
+    scan = inventory.begin_scan(
+        providers=["aws"],
+        tool_version="0.1.0",
+        allowed_regions=["eu-west-1"],
+        options={"regions": ["eu-west-1"], "profile": "audit"},
+        started_at=T0,
+    )
     assert scan.status == "incomplete" and scan.finished_at is None
-    finished = inventory.finish_scan(scan.id, result, findings, status="incomplete",
-                                     finished_at=T0 + timedelta(minutes=5))
+    finished = inventory.finish_scan(
+        scan.id, result, findings, status="incomplete", finished_at=T0 + timedelta(minutes=5)
+    )
 
     assert finished.started_at == T0 and finished.started_at.tzinfo is UTC
     assert finished.finished_at == T0 + timedelta(minutes=5) and finished.finished_at.tzinfo is UTC
@@ -63,18 +71,29 @@ def test_no_allowed_regions_is_sql_null(inventory: Inventory) -> None:
 
 def test_first_seen_is_carried_across_scans(inventory: Inventory) -> None:
     first = inventory.begin_scan(providers=["aws"], tool_version="0.1.0", started_at=T0)
-    inventory.finish_scan(first.id, CollectionResult(resources=[make_resource("uid-a"), make_resource("uid-b")]),
-                          [], status="complete")
+    inventory.finish_scan(
+        first.id, CollectionResult(resources=[make_resource("uid-a"), make_resource("uid-b")]), [], status="complete"
+    )
     second_start = T0 + timedelta(days=1)
     second = inventory.begin_scan(providers=["aws", "gcp"], tool_version="0.1.0", started_at=second_start)
-    inventory.finish_scan(second.id, CollectionResult(resources=[
-        make_resource("uid-a"), make_resource("uid-c"), make_resource("uid-b", provider="gcp"),
-    ]), [], status="complete")
+    inventory.finish_scan(
+        second.id,
+        CollectionResult(
+            resources=[
+                make_resource("uid-a"),
+                make_resource("uid-c"),
+                make_resource("uid-b", provider="gcp"),
+            ]
+        ),
+        [],
+        status="complete",
+    )
 
     with Session(inventory.engine) as session:
         rows = session.execute(
-            select(ResourceRow.provider, ResourceRow.uid, ResourceRow.first_seen, ResourceRow.last_seen)
-            .where(ResourceRow.scan_id == second.id)
+            select(ResourceRow.provider, ResourceRow.uid, ResourceRow.first_seen, ResourceRow.last_seen).where(
+                ResourceRow.scan_id == second.id
+            )
         ).all()
     seen = {(provider, uid): (first_seen, last_seen) for provider, uid, first_seen, last_seen in rows}
     assert seen == {
@@ -109,8 +128,9 @@ class _InterruptedFindings(Sequence[Finding]):
 def test_interrupted_finish_writes_nothing(inventory: Inventory) -> None:
     scan = inventory.begin_scan(providers=["aws"], tool_version="0.1.0", started_at=T0)
     with pytest.raises(KeyboardInterrupt):
-        inventory.finish_scan(scan.id, make_result(), _InterruptedFindings([make_finding(), make_finding(ROLE)]),
-                              status="complete")
+        inventory.finish_scan(
+            scan.id, make_result(), _InterruptedFindings([make_finding(), make_finding(ROLE)]), status="complete"
+        )
 
     stored = inventory.get_scan(scan.id)
     assert stored.status == "incomplete" and stored.finished_at is None and stored.scopes == ()
@@ -170,9 +190,17 @@ def test_get_scan_latest_and_prefixes(inventory: Inventory) -> None:
 def test_ambiguous_prefix(inventory: Inventory) -> None:
     with Session(inventory.engine) as session, session.begin():
         for suffix in ("1", "2"):
-            session.add(ScanRow(id=f"abcdef12-0000-0000-0000-00000000000{suffix}", started_at=T0,
-                                status="complete", providers=["aws"], scopes=[], tool_version="0.1.0",
-                                options={}))
+            session.add(
+                ScanRow(
+                    id=f"abcdef12-0000-0000-0000-00000000000{suffix}",
+                    started_at=T0,
+                    status="complete",
+                    providers=["aws"],
+                    scopes=[],
+                    tool_version="0.1.0",
+                    options={},
+                )
+            )
     with pytest.raises(NotFoundError, match="more than one scan"):
         inventory.get_scan("abcdef12")
     assert inventory.get_scan("abcdef12-0000-0000-0000-000000000002").id.endswith("2")
@@ -180,8 +208,9 @@ def test_ambiguous_prefix(inventory: Inventory) -> None:
 
 def test_replace_findings(inventory: Inventory) -> None:
     scan = inventory.begin_scan(providers=["aws"], tool_version="0.1.0", started_at=T0)
-    inventory.finish_scan(scan.id, make_result(), [make_finding(), make_finding(ROLE, status=Status.FAIL)],
-                          status="complete")
+    inventory.finish_scan(
+        scan.id, make_result(), [make_finding(), make_finding(ROLE, status=Status.FAIL)], status="complete"
+    )
     replacement = [make_finding(status=Status.ERROR, message="Could not evaluate 研究-nb.")]
     inventory.replace_findings(scan.id, replacement)
     assert inventory.findings(scan.id) == replacement
@@ -196,13 +225,16 @@ def test_duplicate_finding_ids_keep_the_first(inventory: Inventory) -> None:
     assert inventory.findings(scan.id) == [first]
 
 
-@pytest.mark.parametrize("call", [
-    lambda inv: inv.snapshot("00000000-0000-0000-0000-000000000000"),
-    lambda inv: inv.findings("00000000-0000-0000-0000-000000000000"),
-    lambda inv: inv.errors("00000000-0000-0000-0000-000000000000"),
-    lambda inv: inv.scan_counts("00000000-0000-0000-0000-000000000000"),
-    lambda inv: inv.replace_findings("00000000-0000-0000-0000-000000000000", []),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda inv: inv.snapshot("00000000-0000-0000-0000-000000000000"),
+        lambda inv: inv.findings("00000000-0000-0000-0000-000000000000"),
+        lambda inv: inv.errors("00000000-0000-0000-0000-000000000000"),
+        lambda inv: inv.scan_counts("00000000-0000-0000-0000-000000000000"),
+        lambda inv: inv.replace_findings("00000000-0000-0000-0000-000000000000", []),
+    ],
+)
 def test_unknown_scan_ids_raise(inventory: Inventory, call: Callable[[Inventory], object]) -> None:
     with pytest.raises(NotFoundError):
         call(inventory)
@@ -210,10 +242,12 @@ def test_unknown_scan_ids_raise(inventory: Inventory, call: Callable[[Inventory]
 
 def test_queries_compose_in_one_session(inventory: Inventory) -> None:
     with Session(inventory.engine) as session, session.begin():
-        scan = queries.create_scan(session, providers=["aws"], tool_version="0.1.0", allowed_regions=None,
-                                   options={}, started_at=T0)
-        queries.store_scan_results(session, scan.id, make_result(), [make_finding()],
-                                   finished_at=T0 + timedelta(seconds=1), status="complete")
+        scan = queries.create_scan(
+            session, providers=["aws"], tool_version="0.1.0", allowed_regions=None, options={}, started_at=T0
+        )
+        queries.store_scan_results(
+            session, scan.id, make_result(), [make_finding()], finished_at=T0 + timedelta(seconds=1), status="complete"
+        )
         assert queries.get_scan(session, "latest").status == "complete"
     assert inventory.get_scan(scan.id).finished_at == utc(T0 + timedelta(seconds=1))
 

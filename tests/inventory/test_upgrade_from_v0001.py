@@ -41,8 +41,9 @@ def fixture_rows(table: str, scan_id: str | None = None) -> list[dict[str, Any]]
     with sqlite3.connect(f"{FIXTURE.as_uri()}?mode=ro", uri=True) as connection:
         connection.row_factory = sqlite3.Row
         where = "" if scan_id is None else " WHERE scan_id = ?"
-        rows = connection.execute(f"SELECT * FROM {table}{where} ORDER BY rowid", () if scan_id is None
-                                  else (scan_id,)).fetchall()
+        rows = connection.execute(
+            f"SELECT * FROM {table}{where} ORDER BY rowid", () if scan_id is None else (scan_id,)
+        ).fetchall()
     return [dict(row) for row in rows]
 
 
@@ -80,41 +81,79 @@ def test_every_row_survives_the_upgrade(upgraded: Inventory) -> None:
         assert (scan.started_at, scan.finished_at) == (utc(raw["started_at"]), utc(raw["finished_at"]))
         assert scan.status == raw["status"] and scan.tool_version == raw["tool_version"]
         assert scan.providers == tuple(json.loads(raw["providers"]))
-        assert scan.scopes == tuple(Scope(s["provider"], s["account"], tuple(s["regions"]), s["identity"])
-                                    for s in json.loads(raw["scopes"]))
+        assert scan.scopes == tuple(
+            Scope(s["provider"], s["account"], tuple(s["regions"]), s["identity"]) for s in json.loads(raw["scopes"])
+        )
         allowed = None if raw["allowed_regions"] is None else tuple(json.loads(raw["allowed_regions"]))
         assert scan.allowed_regions == allowed
         assert scan.exceptions == ()  # added by revision 0002: old scans applied none
 
         snapshot = upgraded.snapshot(scan.id)
         assert snapshot.resources == [
-            Resource(provider=r["provider"], account=r["account"], region=r["region"], type=r["resource_type"],
-                     uid=r["uid"], name=r["name"], config=json.loads(r["config"]), tags=json.loads(r["tags"]),
-                     redactions=tuple(json.loads(r["redactions"])))
-            for r in fixture_rows("resources", scan.id)]
-        assert snapshot.relations == [Relation(r["src_uid"], r["kind"], r["dst_uid"])
-                                      for r in fixture_rows("relations", scan.id)]
-        errors = [CollectionError(e["provider"], e["account"], e["region"], e["service"], e["operation"],
-                                  e["code"], e["message"], resource_type=e["resource_type"],
-                                  resource_uid=e["resource_uid"])
-                  for e in fixture_rows("collection_errors", scan.id)]
+            Resource(
+                provider=r["provider"],
+                account=r["account"],
+                region=r["region"],
+                type=r["resource_type"],
+                uid=r["uid"],
+                name=r["name"],
+                config=json.loads(r["config"]),
+                tags=json.loads(r["tags"]),
+                redactions=tuple(json.loads(r["redactions"])),
+            )
+            for r in fixture_rows("resources", scan.id)
+        ]
+        assert snapshot.relations == [
+            Relation(r["src_uid"], r["kind"], r["dst_uid"]) for r in fixture_rows("relations", scan.id)
+        ]
+        errors = [
+            CollectionError(
+                e["provider"],
+                e["account"],
+                e["region"],
+                e["service"],
+                e["operation"],
+                e["code"],
+                e["message"],
+                resource_type=e["resource_type"],
+                resource_uid=e["resource_uid"],
+            )
+            for e in fixture_rows("collection_errors", scan.id)
+        ]
         assert upgraded.errors(scan.id) == snapshot.errors == errors
         assert upgraded.findings(scan.id) == [
-            Finding(id=f["finding_id"], check_id=f["check_id"], title=f["title"], status=Status(f["status"]),
-                    severity=Severity(f["severity"]), provider=f["provider"], account=f["account"],
-                    region=f["region"], resource_type=f["resource_type"], resource_uid=f["resource_uid"],
-                    resource_name=f["resource_name"], message=f["message"],
-                    checklist=tuple(json.loads(f["checklist"])), compliance=json.loads(f["compliance"]),
-                    remediation=f["remediation"], evidence=json.loads(f["evidence"]), muted=bool(f["muted"]),
-                    mute_reason=f["mute_reason"], resource_tags=json.loads(f["resource_tags"]))
-            for f in fixture_rows("findings", scan.id)]
+            Finding(
+                id=f["finding_id"],
+                check_id=f["check_id"],
+                title=f["title"],
+                status=Status(f["status"]),
+                severity=Severity(f["severity"]),
+                provider=f["provider"],
+                account=f["account"],
+                region=f["region"],
+                resource_type=f["resource_type"],
+                resource_uid=f["resource_uid"],
+                resource_name=f["resource_name"],
+                message=f["message"],
+                checklist=tuple(json.loads(f["checklist"])),
+                compliance=json.loads(f["compliance"]),
+                remediation=f["remediation"],
+                evidence=json.loads(f["evidence"]),
+                muted=bool(f["muted"]),
+                mute_reason=f["mute_reason"],
+                resource_tags=json.loads(f["resource_tags"]),
+            )
+            for f in fixture_rows("findings", scan.id)
+        ]
 
     # Spot checks by hand, so a fixture emptied of its data cannot pass the loops above.
     complete = upgraded.get_scan("0d6f5c1e-0001")
     assert complete.started_at == datetime(2026, 6, 1, 10, 0, 0, 123456, tzinfo=UTC)
     assert [r.name for r in upgraded.snapshot(complete.id).resources] == ["研究-nb", "ml-exécution"]
     assert [(f.status, f.muted, f.mute_reason) for f in upgraded.findings(complete.id)] == [
-        (Status.FAIL, False, None), (Status.FAIL, True, "lab account «accepted»")]
+        (Status.FAIL, False, None),
+        (Status.FAIL, True, "lab account «accepted»"),
+    ]
     incomplete = upgraded.get_scan("0d6f5c1e-0002")
     assert incomplete.status == "incomplete" and incomplete.allowed_regions is None
     assert [e.code for e in upgraded.errors(incomplete.id)] == ["AccessDenied", "Throttling"]
@@ -123,8 +162,15 @@ def test_every_row_survives_the_upgrade(upgraded: Inventory) -> None:
 
 def test_new_features_work_on_an_upgraded_database(upgraded: Inventory) -> None:
     assert upgraded.attestations() == []
-    attestation = Attestation(id=str(uuid.uuid4()), item="CL-11", attested_by="Zoë", attested_at=datetime.now(UTC),
-                              expires_on=date(2027, 6, 30), evidence="tabletop.pdf", evidence_sha256="ab" * 32)
+    attestation = Attestation(
+        id=str(uuid.uuid4()),
+        item="CL-11",
+        attested_by="Zoë",
+        attested_at=datetime.now(UTC),
+        expires_on=date(2027, 6, 30),
+        evidence="tabletop.pdf",
+        evidence_sha256="ab" * 32,
+    )
     upgraded.add_attestation(attestation, b"%PDF-1.7")
     assert [a.id for a in upgraded.attestations()] == [attestation.id]
     assert upgraded.attestation_evidence(attestation.id) == b"%PDF-1.7"
@@ -139,8 +185,10 @@ def test_new_features_work_on_an_upgraded_database(upgraded: Inventory) -> None:
     assert upgraded.findings(new.id)
     with upgraded.engine.connect() as connection:
         # The shared role was first seen by a scan stored under the first schema.
-        first_seen = connection.scalar(text("SELECT first_seen FROM resources WHERE scan_id = :id AND uid = :uid"),
-                                       {"id": new.id, "uid": "arn:aws:iam::123456789012:role/ml-exécution"})
+        first_seen = connection.scalar(
+            text("SELECT first_seen FROM resources WHERE scan_id = :id AND uid = :uid"),
+            {"id": new.id, "uid": "arn:aws:iam::123456789012:role/ml-exécution"},
+        )
     assert first_seen is not None and utc(str(first_seen)) == old.started_at
 
 
@@ -151,8 +199,14 @@ class _Collector:
 
     def collect(self, progress: object = None) -> Any:
         result = estate("after-upgrade")
-        role = Resource(provider="aws", account="123456789012", region="global", type="aws.iam.role",
-                        uid="arn:aws:iam::123456789012:role/ml-exécution", name="ml-exécution",
-                        config={"RoleName": "ml-exécution"})
+        role = Resource(
+            provider="aws",
+            account="123456789012",
+            region="global",
+            type="aws.iam.role",
+            uid="arn:aws:iam::123456789012:role/ml-exécution",
+            name="ml-exécution",
+            config={"RoleName": "ml-exécution"},
+        )
         result.resources.append(role)
         return result

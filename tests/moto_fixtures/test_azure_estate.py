@@ -66,8 +66,10 @@ def everything(arm: ArmReader) -> dict[str, list[dict[str, Any]]]:
         found[kind] = [i for ws in found["workspaces"] for i in arm.list(f"{ws['id']}/{kind}", ml)]
     found["deployments"] = [d for ep in found["onlineEndpoints"] for d in arm.list(f"{ep['id']}/deployments", ml)]
     found["diagnosticSettings"] = [
-        s for r in found["workspaces"] + found["accounts"]
-        for s in arm.list(f"{r['id']}/providers/Microsoft.Insights/diagnosticSettings", API_VERSIONS["diagnostics"])]
+        s
+        for r in found["workspaces"] + found["accounts"]
+        for s in arm.list(f"{r['id']}/providers/Microsoft.Insights/diagnosticSettings", API_VERSIONS["diagnostics"])
+    ]
     return found
 
 
@@ -75,7 +77,7 @@ def type_of_id(rid: str) -> tuple[str, str]:
     """The ARM type an id names (namespace + type segments after the last `providers`) and its name."""
     segments = rid.strip("/").split("/")
     start = len(segments) - 1 - [s.lower() for s in segments][::-1].index("providers")
-    rest = segments[start + 1:]
+    rest = segments[start + 1 :]
     return "/".join([rest[0]] + rest[1::2]), rest[-1]
 
 
@@ -87,7 +89,9 @@ def test_paging_follows_next_link_across_pages(estate: tuple[AzureEstateManifest
         endpoints = arm.list(f"{ws['id']}/onlineEndpoints", API_VERSIONS["ml"])
         assert len(endpoints) == 2
     assert {(w["location"], w["id"].split("/")[4]) for w in workspaces} == {
-        ("eastus2", "rg-ml-secure"), ("westeurope", "rg-ml-open")}
+        ("eastus2", "rg-ml-secure"),
+        ("westeurope", "rg-ml-open"),
+    }
     assert manifest.resource_ids["workspace:good"] == workspaces[0]["id"]
 
 
@@ -106,7 +110,8 @@ def test_next_links_are_absolute_on_the_endpoint_with_skip_and_skip_token() -> N
 
 
 def test_every_item_has_the_arm_envelope_and_an_id_matching_its_type(
-        estate: tuple[AzureEstateManifest, ArmReader]) -> None:
+    estate: tuple[AzureEstateManifest, ArmReader],
+) -> None:
     _, arm = estate
     found = everything(arm)
     untracked = {"role_assignments", "pricings", "policy_assignments", "budgets", "diagnosticSettings"}
@@ -125,7 +130,8 @@ def test_every_item_has_the_arm_envelope_and_an_id_matching_its_type(
 
 
 def test_keys_role_definitions_and_subscriptions_answer_single_gets(
-        estate: tuple[AzureEstateManifest, ArmReader]) -> None:
+    estate: tuple[AzureEstateManifest, ArmReader],
+) -> None:
     manifest, arm = estate
     subs = arm.list("/subscriptions", API_VERSIONS["subscriptions"])
     assert [s["subscriptionId"] for s in subs] == list(manifest.subscription_ids)
@@ -136,7 +142,9 @@ def test_keys_role_definitions_and_subscriptions_answer_single_gets(
     key_name = kv["keyIdentifier"].split("/keys/")[1].split("/")[0]
     key = arm.get(f"{kv['keyVaultArmId']}/keys/{key_name}", API_VERSIONS["keyvault"])
     assert [a["action"]["type"].lower() for a in key["properties"]["rotationPolicy"]["lifetimeActions"]] == [
-        "rotate", "notify"]
+        "rotate",
+        "notify",
+    ]
     aoai = next(a for a in arm.list(*sub_list("accounts")) if a["kind"] == "OpenAI")
     key_props = aoai["properties"]["encryption"]["keyVaultProperties"]
     vault = next(v for v in arm.list(*sub_list("vaults")) if v["properties"]["vaultUri"] == key_props["keyVaultUri"])
@@ -165,25 +173,34 @@ def test_enum_spellings_and_defaults_follow_the_reference(estate: tuple[AzureEst
     assert accounts["ais-open"]["kind"] == "AIServices"
     endpoints = {e["name"]: e["properties"] for e in found["onlineEndpoints"]}
     assert {(p["publicNetworkAccess"], p["authMode"]) for p in endpoints.values()} == {
-        ("Disabled", "AADToken"), ("Enabled", "Key"), ("Disabled", "Key")}
+        ("Disabled", "AADToken"),
+        ("Enabled", "Key"),
+        ("Disabled", "Key"),
+    }
     vaults = {v["name"]: v["properties"] for v in found["vaults"]}
-    assert vaults["kv-secure-ml"]["enablePurgeProtection"] is True and "enablePurgeProtection" not in vaults["kv-open-ml"]
+    assert (
+        vaults["kv-secure-ml"]["enablePurgeProtection"] is True and "enablePurgeProtection" not in vaults["kv-open-ml"]
+    )
     tls = {s["name"]: s["properties"]["minimumTlsVersion"] for s in found["storage"]}
     assert tls == {"stsecureml": "TLS1_2", "stopenml": "TLS1_0"}
     tiers = {p["name"]: p["properties"]["pricingTier"] for p in found["pricings"]}
     assert tiers == {"AI": "Free", "CloudPosture": "Standard", "StorageAccounts": "Standard", "KeyVaults": "Standard"}
     diag = {s["name"]: s for s in found["diagnosticSettings"]}
     assert {g["categoryGroup"] for s in diag.values() for g in s["properties"]["logs"]} == {"audit", "allLogs"}
-    assert arm.get(f"{ws['mlw-open']['id']}/providers/Microsoft.Insights/diagnosticSettings",
-                   API_VERSIONS["diagnostics"]) == {"value": []}
+    assert arm.get(
+        f"{ws['mlw-open']['id']}/providers/Microsoft.Insights/diagnosticSettings", API_VERSIONS["diagnostics"]
+    ) == {"value": []}
 
 
 def test_shared_identity_hostile_data_and_secrets_are_present(estate: tuple[AzureEstateManifest, ArmReader]) -> None:
     manifest, arm = estate
     found = everything(arm)
     shared = manifest.resource_ids["identity:shared"]
-    users = [r["name"] for r in found["computes"] + found["onlineEndpoints"]
-             if shared in ((r.get("identity") or {}).get("userAssignedIdentities") or {})]
+    users = [
+        r["name"]
+        for r in found["computes"] + found["onlineEndpoints"]
+        if shared in ((r.get("identity") or {}).get("userAssignedIdentities") or {})
+    ]
     assert sorted(users) == ["aml-open-cluster", "chat-open-ep"]
     text = repr(found)
     for hostile in AZURE_HOSTILE_STRINGS:
@@ -192,23 +209,29 @@ def test_shared_identity_hostile_data_and_secrets_are_present(estate: tuple[Azur
     tag_secret, env_secret = manifest.secrets
     assert any(a["tags"].get("api_key") == tag_secret for a in found["accounts"])
     assert env_secret.startswith("sk-proj-") and len(env_secret) == 48
-    assert any(d["properties"]["environmentVariables"].get("OPENAI_API_KEY") == env_secret
-               for d in found["deployments"])
+    assert any(
+        d["properties"]["environmentVariables"].get("OPENAI_API_KEY") == env_secret for d in found["deployments"]
+    )
 
 
 def test_expected_verdicts_name_known_checks_and_resources(estate: tuple[AzureEstateManifest, ArmReader]) -> None:
     manifest, arm = estate
     found = everything(arm)
     names = {i["name"] for items in found.values() for i in items} | {PROD}
-    names |= {k.rsplit("/", 1)[1] for k in (manifest.resource_ids["key:workspace"], manifest.resource_ids["key:openai"])}
+    names |= {
+        k.rsplit("/", 1)[1] for k in (manifest.resource_ids["key:workspace"], manifest.resource_ids["key:openai"])
+    }
     assert {check for check, _ in manifest.expected} == set(AZURE_CHECK_IDS)
     assert set(manifest.expected.values()) <= {"PASS", "FAIL"}
     for check, name in manifest.expected:
         assert name in names, (check, name)
     for check in AZURE_CHECK_IDS:
         verdicts = {v for (c, _), v in manifest.expected.items() if c == check}
-        single = {"azure.security.defender_for_ai_present", "azure.policy.assignments_monitor_compliance",
-                  "azure.consumption.budget_alerts"}
+        single = {
+            "azure.security.defender_for_ai_present",
+            "azure.policy.assignments_monitor_compliance",
+            "azure.consumption.budget_alerts",
+        }
         assert verdicts == ({"PASS", "FAIL"} if check not in single else verdicts), check
 
 
@@ -265,8 +288,9 @@ def test_every_route_is_reachable() -> None:
                 arm.get(path, api)  # a list route answers its first page
             except ArmFailure as failure:
                 assert (failure.status, failure.code) == (403, "AuthorizationFailed"), path
-        reached = {(urlsplit(c.request.url).path, parse_qs(urlsplit(c.request.url).query)["api-version"][0])
-                   for c in rsps.calls}
+        reached = {
+            (urlsplit(c.request.url).path, parse_qs(urlsplit(c.request.url).query)["api-version"][0])
+            for c in rsps.calls
+        }
     assert set(routes) <= reached
     assert all(api in API_VERSIONS.values() for _, api in routes)
-

@@ -89,7 +89,9 @@ def test_region_scoped_services_pass_only_in_the_first_region(estate: Estate) ->
         estate.client("securityhub", SECONDARY).describe_hub()
     recorder = estate.client("config").describe_configuration_recorders()["ConfigurationRecorders"][0]
     assert recorder["recordingGroup"]["allSupported"] is True
-    assert estate.client("config").describe_configuration_recorder_status()["ConfigurationRecordersStatus"][0]["recording"]
+    assert estate.client("config").describe_configuration_recorder_status()["ConfigurationRecordersStatus"][0][
+        "recording"
+    ]
     assert estate.client("config", SECONDARY).describe_configuration_recorders()["ConfigurationRecorders"] == []
 
 
@@ -144,10 +146,15 @@ def resource_exists(estate: Estate, check: str, name: str) -> bool:
         elif service == "s3":
             estate.client("s3").head_bucket(Bucket=name)
         elif check == "aws.ec2.vpc_sagemaker_endpoints":
-            return any(estate.client("ec2", r).describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [name]}])["Vpcs"] for r in REGIONS)
+            return any(
+                estate.client("ec2", r).describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [name]}])["Vpcs"]
+                for r in REGIONS
+            )
         else:
             return any(
-                estate.client("ec2", r).describe_security_groups(Filters=[{"Name": "group-id", "Values": [name]}])["SecurityGroups"]
+                estate.client("ec2", r).describe_security_groups(Filters=[{"Name": "group-id", "Values": [name]}])[
+                    "SecurityGroups"
+                ]
                 for r in REGIONS
             )
     except ClientError:
@@ -227,7 +234,10 @@ def test_models(estate: Estate) -> None:
     assert sm.describe_model_package(ModelPackageName=ids["approved_package"])["ModelApprovalStatus"] == "Approved"
     pending = sm.describe_model_package(ModelPackageName=ids["pending_package"])
     assert pending["ModelApprovalStatus"] == "PendingManualApproval"
-    assert sm.describe_model(ModelName="bad-pending-package-model")["PrimaryContainer"]["ModelPackageName"] == ids["pending_package"]
+    assert (
+        sm.describe_model(ModelName="bad-pending-package-model")["PrimaryContainer"]["ModelPackageName"]
+        == ids["pending_package"]
+    )
     bad = sm.describe_model(ModelName="bad-model")
     assert bad["EnableNetworkIsolation"] is False and "VpcConfig" not in bad
     environment = bad["PrimaryContainer"]["Environment"]
@@ -259,7 +269,11 @@ def test_training_processing_and_transform_jobs(estate: Estate) -> None:
     assert good["ResourceConfig"]["InstanceCount"] == 2 and good["ResourceConfig"]["VolumeKmsKeyId"]
     assert good["OutputDataConfig"]["KmsKeyId"]
     bad = sm.describe_training_job(TrainingJobName="bad-training-job")
-    assert "VpcConfig" not in bad and not bad["EnableNetworkIsolation"] and not bad["EnableInterContainerTrafficEncryption"]
+    assert (
+        "VpcConfig" not in bad
+        and not bad["EnableNetworkIsolation"]
+        and not bad["EnableInterContainerTrafficEncryption"]
+    )
     assert "KmsKeyId" not in bad["OutputDataConfig"] and "VolumeKmsKeyId" not in bad["ResourceConfig"]
     assert bad["Environment"]["DB_PASSWORD"] in estate.manifest.secrets
 
@@ -380,7 +394,9 @@ def test_network(estate: Estate) -> None:
     }
     groups = ec2.describe_security_groups(GroupIds=[ids["bad-open-sg"], ids["good-training-sg"]])["SecurityGroups"]
     ranges = {
-        g["GroupId"]: {r.get("CidrIp") or r.get("CidrIpv6") for p in g["IpPermissions"] for r in p["IpRanges"] + p["Ipv6Ranges"]}
+        g["GroupId"]: {
+            r.get("CidrIp") or r.get("CidrIpv6") for p in g["IpPermissions"] for r in p["IpRanges"] + p["Ipv6Ranges"]
+        }
         for g in groups
     }
     assert {"0.0.0.0/0", "::/0"} <= ranges[ids["bad-open-sg"]]
@@ -405,7 +421,9 @@ def test_account_services(estate: Estate) -> None:
     account = estate.manifest.account_id
     budgets = estate.client("budgets").describe_budgets(AccountId=account)["Budgets"]
     assert [b["BudgetName"] for b in budgets] == ["ai-gpu-monthly"]
-    notifications = estate.client("budgets").describe_notifications_for_budget(AccountId=account, BudgetName="ai-gpu-monthly")
+    notifications = estate.client("budgets").describe_notifications_for_budget(
+        AccountId=account, BudgetName="ai-gpu-monthly"
+    )
     assert notifications["Notifications"][0]["Threshold"] == 80
     monitors = estate.client("ce").get_anomaly_monitors()["AnomalyMonitors"]
     assert [m["MonitorArn"] for m in monitors] == [estate.manifest.ids["anomaly_monitor_arn"]]

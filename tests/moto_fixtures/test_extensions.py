@@ -60,7 +60,12 @@ def create_processing_job(name: str, **extra: Any) -> None:
     sm().create_processing_job(
         ProcessingJobName=name,
         ProcessingResources={
-            "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10, "VolumeKmsKeyId": KEY}
+            "ClusterConfig": {
+                "InstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+                "VolumeSizeInGB": 10,
+                "VolumeKmsKeyId": KEY,
+            }
         },
         AppSpecification={"ImageUri": IMAGE},
         RoleArn=ROLE,
@@ -105,7 +110,9 @@ FEATURES = [
 @scenario
 def model_enable_network_isolation() -> None:
     client = sm()
-    client.create_model(ModelName="isolated", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE}, EnableNetworkIsolation=True)
+    client.create_model(
+        ModelName="isolated", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE}, EnableNetworkIsolation=True
+    )
     client.create_model(ModelName="default", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
     assert client.describe_model(ModelName="isolated")["EnableNetworkIsolation"] is True
     assert client.describe_model(ModelName="default")["EnableNetworkIsolation"] is False
@@ -217,24 +224,30 @@ def user_profiles() -> None:
     first, second = create_domain("team-a"), create_domain("team-b")
     for index in range(3):
         client.create_user_profile(DomainId=first, UserProfileName=f"user-{index}", Tags=[{"Key": "k", "Value": "v"}])
-    arn = client.create_user_profile(
-        DomainId=second, UserProfileName="other", UserSettings={"ExecutionRole": ROLE}
-    )["UserProfileArn"]
+    arn = client.create_user_profile(DomainId=second, UserProfileName="other", UserSettings={"ExecutionRole": ROLE})[
+        "UserProfileArn"
+    ]
     assert arn == f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/{second}/other"
     described = client.describe_user_profile(DomainId=second, UserProfileName="other")
     assert described["UserSettings"] == {"ExecutionRole": ROLE}
     assert described["Status"] == "InService"
     assert {"CreationTime", "LastModifiedTime", "HomeEfsFileSystemUid", "UserProfileArn"} <= set(described)
-    pages = list(client.get_paginator("list_user_profiles").paginate(DomainIdEquals=first, PaginationConfig={"PageSize": 2}))
+    pages = list(
+        client.get_paginator("list_user_profiles").paginate(DomainIdEquals=first, PaginationConfig={"PageSize": 2})
+    )
     assert [len(page["UserProfiles"]) for page in pages] == [2, 1]
     assert {p["UserProfileName"] for page in pages for p in page["UserProfiles"]} == {"user-0", "user-1", "user-2"}
     assert "NextToken" in client.list_user_profiles(MaxResults=1)
     assert len(client.list_user_profiles()["UserProfiles"]) == 4
-    assert error_code(lambda: client.describe_user_profile(DomainId=first, UserProfileName="nobody")) == "ResourceNotFound"
+    assert (
+        error_code(lambda: client.describe_user_profile(DomainId=first, UserProfileName="nobody")) == "ResourceNotFound"
+    )
     assert error_code(lambda: client.create_user_profile(DomainId=first, UserProfileName="user-0")) == "ResourceInUse"
     assert error_code(lambda: client.list_user_profiles(MaxResults=101)) == "ValidationException"
     client.delete_user_profile(DomainId=second, UserProfileName="other")
-    assert error_code(lambda: client.describe_user_profile(DomainId=second, UserProfileName="other")) == "ResourceNotFound"
+    assert (
+        error_code(lambda: client.describe_user_profile(DomainId=second, UserProfileName="other")) == "ResourceNotFound"
+    )
 
 
 @scenario
@@ -245,9 +258,15 @@ def monitoring_schedules() -> None:
     inline = {
         "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
         "MonitoringJobDefinition": {
-            "MonitoringInputs": [{"EndpointInput": {"EndpointName": "watched", "LocalPath": "/opt/ml/processing/input"}}],
-            "MonitoringOutputConfig": {"MonitoringOutputs": [{"S3Output": {"S3Uri": "s3://bucket/mon", "LocalPath": "/opt/ml/out"}}]},
-            "MonitoringResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10}},
+            "MonitoringInputs": [
+                {"EndpointInput": {"EndpointName": "watched", "LocalPath": "/opt/ml/processing/input"}}
+            ],
+            "MonitoringOutputConfig": {
+                "MonitoringOutputs": [{"S3Output": {"S3Uri": "s3://bucket/mon", "LocalPath": "/opt/ml/out"}}]
+            },
+            "MonitoringResources": {
+                "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10}
+            },
             "MonitoringAppSpecification": {"ImageUri": IMAGE},
             "RoleArn": ROLE,
         },
@@ -258,7 +277,9 @@ def monitoring_schedules() -> None:
         JobDefinitionName="dq-other",
         DataQualityAppSpecification={"ImageUri": IMAGE},
         DataQualityJobInput={"EndpointInput": {"EndpointName": "other", "LocalPath": "/opt/ml/processing/input"}},
-        DataQualityJobOutputConfig={"MonitoringOutputs": [{"S3Output": {"S3Uri": "s3://bucket/dq", "LocalPath": "/opt/ml/out"}}]},
+        DataQualityJobOutputConfig={
+            "MonitoringOutputs": [{"S3Output": {"S3Uri": "s3://bucket/dq", "LocalPath": "/opt/ml/out"}}]
+        },
         JobResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10}},
         RoleArn=ROLE,
     )
@@ -282,9 +303,14 @@ def monitoring_schedules() -> None:
     pages = list(client.get_paginator("list_monitoring_schedules").paginate(PaginationConfig={"PageSize": 2}))
     assert [len(page["MonitoringScheduleSummaries"]) for page in pages] == [2, 1]
     assert error_code(lambda: client.describe_monitoring_schedule(MonitoringScheduleName="nope")) == "ResourceNotFound"
-    assert error_code(
-        lambda: client.create_monitoring_schedule(MonitoringScheduleName="inline-a", MonitoringScheduleConfig=inline)
-    ) == "ResourceInUse"
+    assert (
+        error_code(
+            lambda: client.create_monitoring_schedule(
+                MonitoringScheduleName="inline-a", MonitoringScheduleConfig=inline
+            )
+        )
+        == "ResourceInUse"
+    )
 
 
 @scenario
@@ -318,7 +344,9 @@ def notebook_lifecycle_configs_list() -> None:
     pages = list(
         client.get_paginator("list_notebook_instance_lifecycle_configs").paginate(PaginationConfig={"PageSize": 2})
     )
-    names = [c["NotebookInstanceLifecycleConfigName"] for page in pages for c in page["NotebookInstanceLifecycleConfigs"]]
+    names = [
+        c["NotebookInstanceLifecycleConfigName"] for page in pages for c in page["NotebookInstanceLifecycleConfigs"]
+    ]
     assert sorted(names) == ["lifecycle-0", "lifecycle-1", "lifecycle-2"]
     assert len(pages) == 2
 
@@ -385,7 +413,11 @@ def cost_explorer_anomaly_monitors() -> None:
     ce = SESSION.client("ce")
     arns = [
         ce.create_anomaly_monitor(
-            AnomalyMonitor={"MonitorName": f"monitor-{index}", "MonitorType": "DIMENSIONAL", "MonitorDimension": "SERVICE"}
+            AnomalyMonitor={
+                "MonitorName": f"monitor-{index}",
+                "MonitorType": "DIMENSIONAL",
+                "MonitorDimension": "SERVICE",
+            }
         )["MonitorArn"]
         for index in range(3)
     ]
@@ -461,7 +493,9 @@ def s3_deleted_encryption_reverts_to_sse_s3() -> None:
     s3.create_bucket(Bucket="reverting-bucket")
     s3.put_bucket_encryption(
         Bucket="reverting-bucket",
-        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]},
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]
+        },
     )
     s3.delete_bucket_encryption(Bucket="reverting-bucket")
     rules = s3.get_bucket_encryption(Bucket="reverting-bucket")["ServerSideEncryptionConfiguration"]["Rules"]
@@ -535,7 +569,9 @@ def test_fields_moto_already_keeps_survive() -> None:
         assert transform["Environment"] == {"A": "B"} and transform["TransformOutput"]["KmsKeyId"] == KEY
         assert "FailureReason" not in transform
 
-        client.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName="lc", OnStart=[{"Content": "ZWNobw=="}])
+        client.create_notebook_instance_lifecycle_config(
+            NotebookInstanceLifecycleConfigName="lc", OnStart=[{"Content": "ZWNobw=="}]
+        )
         client.create_notebook_instance(
             NotebookInstanceName="kept",
             InstanceType="ml.t3.medium",
@@ -566,7 +602,11 @@ def test_fields_moto_already_keeps_survive() -> None:
             KmsKeyId=KEY,
         )["DomainArn"].rsplit("/", 1)[1]
         domain = client.describe_domain(DomainId=domain_id)
-        assert (domain["AppNetworkAccessType"], domain["KmsKeyId"], domain["VpcId"]) == ("VpcOnly", KEY, "vpc-0123456789abcdef0")
+        assert (domain["AppNetworkAccessType"], domain["KmsKeyId"], domain["VpcId"]) == (
+            "VpcOnly",
+            KEY,
+            "vpc-0123456789abcdef0",
+        )
         assert domain["SubnetIds"] == VPC["Subnets"]
         assert domain["DefaultUserSettings"]["SecurityGroups"] == VPC["SecurityGroupIds"]
 
@@ -578,9 +618,15 @@ def test_fields_moto_already_keeps_survive() -> None:
             "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
         }
         variants = [{"VariantName": "v", "ModelName": "m", "InitialInstanceCount": 2, "InstanceType": "ml.m5.large"}]
-        client.create_endpoint_config(EndpointConfigName="kept", ProductionVariants=variants, KmsKeyId=KEY, DataCaptureConfig=capture)
+        client.create_endpoint_config(
+            EndpointConfigName="kept", ProductionVariants=variants, KmsKeyId=KEY, DataCaptureConfig=capture
+        )
         config = client.describe_endpoint_config(EndpointConfigName="kept")
-        assert (config["KmsKeyId"], config["DataCaptureConfig"], config["ProductionVariants"]) == (KEY, capture, variants)
+        assert (config["KmsKeyId"], config["DataCaptureConfig"], config["ProductionVariants"]) == (
+            KEY,
+            capture,
+            variants,
+        )
         client.create_endpoint(EndpointName="kept", EndpointConfigName="kept", Tags=[{"Key": "team", "Value": "ml"}])
         endpoint_arn = client.describe_endpoint(EndpointName="kept")["EndpointArn"]
         assert client.list_tags(ResourceArn=endpoint_arn)["Tags"] == [{"Key": "team", "Value": "ml"}]

@@ -33,9 +33,15 @@ PROD, DEV, DENIED = "ml-prod-4521", "ml-dev-7781", "ml-denied-9001"
 ORG = "organizations/222233334444"
 CRED = AnonymousCredentials()
 BOTH_VERDICTS = (
-    "gcp.vertex.endpoint_private", "gcp.vertex.resource_cmek", "gcp.vertex.job_on_vpc",
-    "gcp.vertex.dedicated_service_account", "gcp.notebooks.no_public_ip", "gcp.iam.no_user_managed_keys",
-    "gcp.kms.key_rotation", "gcp.logging.vertex_data_access_audit_logs", "gcp.scc.enabled",
+    "gcp.vertex.endpoint_private",
+    "gcp.vertex.resource_cmek",
+    "gcp.vertex.job_on_vpc",
+    "gcp.vertex.dedicated_service_account",
+    "gcp.notebooks.no_public_ip",
+    "gcp.iam.no_user_managed_keys",
+    "gcp.kms.key_rotation",
+    "gcp.logging.vertex_data_access_audit_logs",
+    "gcp.scc.enabled",
 )
 
 
@@ -57,8 +63,9 @@ def opts(host: str, universe: str = "googleapis.com") -> ClientOptions:
 def test_models_page_through_the_real_client(estate: GcpEstateManifest, rsps: responses.RequestsMock) -> None:
     from google.cloud import aiplatform_v1
 
-    client = aiplatform_v1.ModelServiceClient(credentials=CRED, transport="rest",
-                                              client_options=opts("us-central1-aiplatform"))
+    client = aiplatform_v1.ModelServiceClient(
+        credentials=CRED, transport="rest", client_options=opts("us-central1-aiplatform")
+    )
     models = list(client.list_models(request={"parent": f"projects/{PROD}/locations/us-central1", "page_size": 100}))
     assert len(models) >= 5
     assert len(rsps.calls) == 3  # page_size=2 caps each page
@@ -71,8 +78,9 @@ def test_models_page_through_the_real_client(estate: GcpEstateManifest, rsps: re
 def test_integer_enums_parse_into_names(estate: GcpEstateManifest) -> None:
     from google.cloud import aiplatform_v1, kms_v1, notebooks_v2
 
-    jobs = aiplatform_v1.JobServiceClient(credentials=CRED, transport="rest",
-                                          client_options=opts("us-central1-aiplatform"))
+    jobs = aiplatform_v1.JobServiceClient(
+        credentials=CRED, transport="rest", client_options=opts("us-central1-aiplatform")
+    )
     parent = f"projects/{PROD}/locations/us-central1"
     states = {j.display_name: j.state.name for j in jobs.list_custom_jobs(parent=parent)}
     assert states["train-fraud"] == "JOB_STATE_SUCCEEDED"
@@ -94,45 +102,65 @@ def test_asset_search_finds_projects_and_ai_resources(estate: GcpEstateManifest)
     from google.cloud import asset_v1
 
     client = asset_v1.AssetServiceClient(credentials=CRED, transport="rest")
-    projects = list(client.search_all_resources(request={
-        "scope": ORG, "asset_types": ["cloudresourcemanager.googleapis.com/Project"], "page_size": 500}))
+    projects = list(
+        client.search_all_resources(
+            request={"scope": ORG, "asset_types": ["cloudresourcemanager.googleapis.com/Project"], "page_size": 500}
+        )
+    )
     ids = {p.additional_attributes["projectId"]: p.state for p in projects}
     assert set(estate.project_ids) < set(ids) and "DELETE_REQUESTED" in ids.values()
     assert all(ids[p] == "ACTIVE" for p in estate.project_ids)
-    ai = list(client.search_all_resources(request={"scope": ORG, "asset_types": list(AI_ASSET_TYPES.values()),
-                                                   "page_size": 500}))
+    ai = list(
+        client.search_all_resources(
+            request={"scope": ORG, "asset_types": list(AI_ASSET_TYPES.values()), "page_size": 500}
+        )
+    )
     assert any(r.project == "projects/345678901234" for r in ai)  # the denied project, seen org-wide
-    prod = list(client.search_all_resources(request={"scope": f"projects/{PROD}",
-                                                     "asset_types": list(AI_ASSET_TYPES.values())}))
+    prod = list(
+        client.search_all_resources(request={"scope": f"projects/{PROD}", "asset_types": list(AI_ASSET_TYPES.values())})
+    )
     assert {r.location for r in prod} == {"us-central1", "europe-west4", "us-central1-a", "europe-west4-b"}
-    assert all(r.name.startswith(("//aiplatform.googleapis.com/projects/123456789012/",
-                                  "//notebooks.googleapis.com/projects/ml-prod-4521/")) for r in prod)
+    assert all(
+        r.name.startswith(
+            ("//aiplatform.googleapis.com/projects/123456789012/", "//notebooks.googleapis.com/projects/ml-prod-4521/")
+        )
+        for r in prod
+    )
     with pytest.raises(gexc.Forbidden):
-        list(client.search_all_resources(request={"scope": f"projects/{DENIED}",
-                                                  "asset_types": list(AI_ASSET_TYPES.values())}))
+        list(
+            client.search_all_resources(
+                request={"scope": f"projects/{DENIED}", "asset_types": list(AI_ASSET_TYPES.values())}
+            )
+        )
 
 
 def test_denied_project_answers_permission_denied(estate: GcpEstateManifest) -> None:
     from google.cloud import aiplatform_v1, resourcemanager_v3
 
-    endpoints = aiplatform_v1.EndpointServiceClient(credentials=CRED, transport="rest",
-                                                    client_options=opts("us-central1-aiplatform"))
+    endpoints = aiplatform_v1.EndpointServiceClient(
+        credentials=CRED, transport="rest", client_options=opts("us-central1-aiplatform")
+    )
     # Over REST, api_core maps the HTTP 403 to Forbidden (PermissionDenied is its gRPC-status subclass).
     with pytest.raises(gexc.Forbidden) as err:
         list(endpoints.list_endpoints(parent=f"projects/{DENIED}/locations/us-central1"))
     assert err.value.reason == "IAM_PERMISSION_DENIED"
     assert "aiplatform.endpoints.list" in err.value.message
     projects = resourcemanager_v3.ProjectsClient(credentials=CRED, transport="rest")
-    for call in (lambda: projects.get_project(name=f"projects/{DENIED}"),
-                 lambda: projects.get_iam_policy(request={"resource": f"projects/{DENIED}",
-                                                          "options": {"requested_policy_version": 3}})):
+    for call in (
+        lambda: projects.get_project(name=f"projects/{DENIED}"),
+        lambda: projects.get_iam_policy(
+            request={"resource": f"projects/{DENIED}", "options": {"requested_policy_version": 3}}
+        ),
+    ):
         with pytest.raises(gexc.Forbidden):
             call()
-    for url in (f"https://iam.googleapis.com/v1/projects/{DENIED}/serviceAccounts?pageSize=100",
-                f"https://orgpolicy.googleapis.com/v2/projects/{DENIED}/policies/gcp.resourceLocations:getEffectivePolicy",
-                f"https://securitycentermanagement.googleapis.com/v1/projects/{DENIED}/locations/global/"
-                "securityCenterServices?pageSize=100",
-                f"https://cloudbilling.googleapis.com/v1/projects/{DENIED}/billingInfo"):
+    for url in (
+        f"https://iam.googleapis.com/v1/projects/{DENIED}/serviceAccounts?pageSize=100",
+        f"https://orgpolicy.googleapis.com/v2/projects/{DENIED}/policies/gcp.resourceLocations:getEffectivePolicy",
+        f"https://securitycentermanagement.googleapis.com/v1/projects/{DENIED}/locations/global/"
+        "securityCenterServices?pageSize=100",
+        f"https://cloudbilling.googleapis.com/v1/projects/{DENIED}/billingInfo",
+    ):
         answer = requests.get(url)
         assert answer.status_code == 403 and answer.json()["error"]["status"] == "PERMISSION_DENIED"
     assert projects.get_project(name=f"projects/{PROD}").project_id == PROD
@@ -145,16 +173,20 @@ def test_allowed_denied_project_is_empty(rsps: responses.RequestsMock) -> None:
     register_gcp_estate(rsps, denied_project=False)
     base = f"https://us-central1-aiplatform.googleapis.com/v1/projects/{DENIED}/locations/us-central1"
     assert requests.get(f"{base}/models?pageSize=100").json() == {}
-    policy = requests.post(f"https://cloudresourcemanager.googleapis.com/v3/projects/{DENIED}:getIamPolicy",
-                           json={"options": {"requestedPolicyVersion": 3}}).json()
+    policy = requests.post(
+        f"https://cloudresourcemanager.googleapis.com/v3/projects/{DENIED}:getIamPolicy",
+        json={"options": {"requestedPolicyVersion": 3}},
+    ).json()
     assert "auditConfigs" not in policy
     assert requests.get(f"https://iam.googleapis.com/v1/projects/{DENIED}/serviceAccounts").json() == {}
 
 
 def test_throttle_answers_429_or_503_then_the_same(rsps: responses.RequestsMock) -> None:
     register_gcp_estate(rsps, throttle=True)
-    urls = [f"https://iam.googleapis.com/v1/projects/{PROD}/serviceAccounts?pageSize=100",
-            f"https://us-central1-aiplatform.googleapis.com/v1/projects/{PROD}/locations/us-central1/endpoints"]
+    urls = [
+        f"https://iam.googleapis.com/v1/projects/{PROD}/serviceAccounts?pageSize=100",
+        f"https://us-central1-aiplatform.googleapis.com/v1/projects/{PROD}/locations/us-central1/endpoints",
+    ]
     first = [requests.get(u) for u in urls]
     assert [r.status_code for r in first] == [429, 503]
     assert first[0].json()["error"]["status"] == "RESOURCE_EXHAUSTED"
@@ -195,8 +227,8 @@ def test_sovereign_universe_answers_only_there(rsps: responses.RequestsMock) -> 
     manifest = register_gcp_estate(rsps, universe_domain="example-sovereign.goog")
     assert manifest.universe_domain == "example-sovereign.goog"
     client = aiplatform_v1.EndpointServiceClient(
-        credentials=CRED, transport="rest",
-        client_options=opts("us-central1-aiplatform", "example-sovereign.goog"))
+        credentials=CRED, transport="rest", client_options=opts("us-central1-aiplatform", "example-sovereign.goog")
+    )
     names = {e.display_name for e in client.list_endpoints(parent=f"projects/{PROD}/locations/us-central1")}
     assert "fraud-ep-private" in names
     with pytest.raises(requests.exceptions.ConnectionError):
@@ -223,6 +255,7 @@ def test_manifest_covers_every_check_with_both_verdicts(estate: GcpEstateManifes
 
 # ------------------------------------------------------------ a minimal collector, to check `expected`
 
+
 def _list(url: str, key: str, **params: Any) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     params = {"pageSize": 100, **params}
@@ -243,93 +276,175 @@ def _collect(manifest: GcpEstateManifest) -> list[Resource]:
 
     def add(project: str, region: str, rtype: str, uid: str, config: dict[str, Any], name: str | None = None) -> None:
         display = name or config.get("displayName") or str(config.get("name", uid)).rsplit("/", 1)[-1]
-        out.append(Resource(provider="gcp", account=project, region=region, type=rtype, uid=uid, name=display,
-                            config=config, tags=dict(config.get("labels") or {})))
+        out.append(
+            Resource(
+                provider="gcp",
+                account=project,
+                region=region,
+                type=rtype,
+                uid=uid,
+                name=display,
+                config=config,
+                tags=dict(config.get("labels") or {}),
+            )
+        )
 
-    types = {"endpoints": "endpoint", "models": "model", "datasets": "dataset", "customJobs": "custom_job",
-             "trainingPipelines": "training_pipeline", "featurestores": "featurestore",
-             "modelDeploymentMonitoringJobs": "model_monitoring_job"}
+    types = {
+        "endpoints": "endpoint",
+        "models": "model",
+        "datasets": "dataset",
+        "customJobs": "custom_job",
+        "trainingPipelines": "training_pipeline",
+        "featurestores": "featurestore",
+        "modelDeploymentMonitoringJobs": "model_monitoring_job",
+    }
     budgets_seen = False
     for pid in (manifest.prod_project_id, manifest.dev_project_id):
         number = manifest.project_numbers[pid]
         project = requests.get(f"https://cloudresourcemanager.googleapis.com/v3/projects/{pid}").json()
-        policy = requests.post(f"https://cloudresourcemanager.googleapis.com/v3/projects/{pid}:getIamPolicy",
-                               json={"options": {"requestedPolicyVersion": 3}}).json()
+        policy = requests.post(
+            f"https://cloudresourcemanager.googleapis.com/v3/projects/{pid}:getIamPolicy",
+            json={"options": {"requestedPolicyVersion": 3}},
+        ).json()
         for audit in policy.get("auditConfigs", []):  # ints (enum-encoding=int) back to names
             for log in audit["auditLogConfigs"]:
                 log["logType"] = {1: "ADMIN_READ", 2: "DATA_WRITE", 3: "DATA_READ"}[log["logType"]]
         billing = requests.get(f"https://cloudbilling.googleapis.com/v1/projects/{pid}/billingInfo").json()
-        add(pid, "global", "gcp.project", f"//cloudresourcemanager.googleapis.com/projects/{number}",
-            {**project, "iamPolicy": policy, "billingInfo": billing, "defaultComputeServiceAccount":
-             f"{number}-compute@developer.gserviceaccount.com"}, name=pid)
-        found = _list(f"https://cloudasset.googleapis.com/v1/projects/{pid}:searchAllResources", "results",
-                      assetTypes=list(AI_ASSET_TYPES.values()))
+        add(
+            pid,
+            "global",
+            "gcp.project",
+            f"//cloudresourcemanager.googleapis.com/projects/{number}",
+            {
+                **project,
+                "iamPolicy": policy,
+                "billingInfo": billing,
+                "defaultComputeServiceAccount": f"{number}-compute@developer.gserviceaccount.com",
+            },
+            name=pid,
+        )
+        found = _list(
+            f"https://cloudasset.googleapis.com/v1/projects/{pid}:searchAllResources",
+            "results",
+            assetTypes=list(AI_ASSET_TYPES.values()),
+        )
         regions = {r["location"] for r in found if r["assetType"].startswith("aiplatform")}
         zones = {r["location"] for r in found if r["assetType"].startswith("notebooks")}
         identities: set[str] = set()
         keys: set[str] = set()
         for region in sorted(regions):
             for collection in VERTEX_COLLECTIONS:
-                for item in _list(f"https://{region}-aiplatform.googleapis.com/v1/projects/{pid}/locations/{region}/"
-                                  f"{collection}", collection):
+                for item in _list(
+                    f"https://{region}-aiplatform.googleapis.com/v1/projects/{pid}/locations/{region}/{collection}",
+                    collection,
+                ):
                     if collection == "modelDeploymentMonitoringJobs":
                         item["state"] = aiplatform_v1.JobState(item["state"]).name
-                    add(pid, region, f"gcp.vertex.{types[collection]}", f"//aiplatform.googleapis.com/{item['name']}",
-                        item)
-                    identities.update(dm["serviceAccount"] for dm in item.get("deployedModels", [])
-                                      if "serviceAccount" in dm)
-                    for sa in (item.get("jobSpec", {}).get("serviceAccount"),
-                               item.get("trainingTaskInputs", {}).get("serviceAccount")):
+                    add(
+                        pid,
+                        region,
+                        f"gcp.vertex.{types[collection]}",
+                        f"//aiplatform.googleapis.com/{item['name']}",
+                        item,
+                    )
+                    identities.update(
+                        dm["serviceAccount"] for dm in item.get("deployedModels", []) if "serviceAccount" in dm
+                    )
+                    for sa in (
+                        item.get("jobSpec", {}).get("serviceAccount"),
+                        item.get("trainingTaskInputs", {}).get("serviceAccount"),
+                    ):
                         if sa:
                             identities.add(sa)
                     if "kmsKeyName" in item.get("encryptionSpec", {}):
                         keys.add(item["encryptionSpec"]["kmsKeyName"])
         for zone in sorted(zones):
-            for item in _list(f"https://notebooks.googleapis.com/v2/projects/{pid}/locations/{zone}/instances",
-                              "instances"):
+            for item in _list(
+                f"https://notebooks.googleapis.com/v2/projects/{pid}/locations/{zone}/instances", "instances"
+            ):
                 add(pid, zone, "gcp.notebooks.instance", f"//notebooks.googleapis.com/{item['name']}", item)
                 identities.update(sa["email"] for sa in item["gceSetup"].get("serviceAccounts", []))
         accounts = _list(f"https://iam.googleapis.com/v1/projects/{pid}/serviceAccounts", "accounts")
         for sa in accounts:
             if sa["email"] in identities:
-                sa_keys = requests.get(f"https://iam.googleapis.com/v1/{sa['name']}/keys",
-                                       params={"keyTypes": "USER_MANAGED"}).json().get("keys", [])
-                add(pid, "global", "gcp.iam.service_account", f"//iam.googleapis.com/{sa['name']}",
-                    {**sa, "keys": sa_keys}, name=sa["email"])
+                sa_keys = (
+                    requests.get(
+                        f"https://iam.googleapis.com/v1/{sa['name']}/keys", params={"keyTypes": "USER_MANAGED"}
+                    )
+                    .json()
+                    .get("keys", [])
+                )
+                add(
+                    pid,
+                    "global",
+                    "gcp.iam.service_account",
+                    f"//iam.googleapis.com/{sa['name']}",
+                    {**sa, "keys": sa_keys},
+                    name=sa["email"],
+                )
         assert identities <= {sa["email"] for sa in accounts}
         for key in sorted(keys):
             body = requests.get(f"https://cloudkms.googleapis.com/v1/{key}").json()
             add(pid, key.split("/")[3], "gcp.kms.crypto_key", f"//cloudkms.googleapis.com/{key}", body)
         for constraint in AI_CONSTRAINTS:
-            body = requests.get(f"https://orgpolicy.googleapis.com/v2/projects/{pid}/policies/"
-                                f"{constraint.removeprefix('constraints/')}:getEffectivePolicy").json()
+            body = requests.get(
+                f"https://orgpolicy.googleapis.com/v2/projects/{pid}/policies/"
+                f"{constraint.removeprefix('constraints/')}:getEffectivePolicy"
+            ).json()
             add(pid, "global", "gcp.orgpolicy.policy", f"//orgpolicy.googleapis.com/{body['name']}", body)
-        services = _list(f"https://securitycentermanagement.googleapis.com/v1/projects/{pid}/locations/global/"
-                         "securityCenterServices", "securityCenterServices")
-        add(pid, "global", "gcp.scc.settings", f"//securitycenter.googleapis.com/projects/{number}/settings",
+        services = _list(
+            f"https://securitycentermanagement.googleapis.com/v1/projects/{pid}/locations/global/"
+            "securityCenterServices",
+            "securityCenterServices",
+        )
+        add(
+            pid,
+            "global",
+            "gcp.scc.settings",
+            f"//securitycenter.googleapis.com/projects/{number}/settings",
             {"enabled": any(s.get("effectiveEnablementState") == 2 for s in services), "services": services},
-            name="securityCenterSettings")
+            name="securityCenterSettings",
+        )
         if not budgets_seen:
             budgets_seen = True
-            for budget in _list(f"https://billingbudgets.googleapis.com/v1/{billing['billingAccountName']}/budgets",
-                                "budgets"):
-                add(billing["billingAccountName"], "global", "gcp.billing.budget",
-                    f"//billingbudgets.googleapis.com/{budget['name']}", budget)
-    for policy in _list("https://accesscontextmanager.googleapis.com/v1/accessPolicies", "accessPolicies",
-                        parent=f"organizations/{manifest.organization_id}"):
-        for perimeter in _list(f"https://accesscontextmanager.googleapis.com/v1/{policy['name']}/servicePerimeters",
-                               "servicePerimeters"):
-            add(policy["name"], "global", "gcp.accesscontext.perimeter",
-                f"//accesscontextmanager.googleapis.com/{perimeter['name']}", perimeter)
+            for budget in _list(
+                f"https://billingbudgets.googleapis.com/v1/{billing['billingAccountName']}/budgets", "budgets"
+            ):
+                add(
+                    billing["billingAccountName"],
+                    "global",
+                    "gcp.billing.budget",
+                    f"//billingbudgets.googleapis.com/{budget['name']}",
+                    budget,
+                )
+    for policy in _list(
+        "https://accesscontextmanager.googleapis.com/v1/accessPolicies",
+        "accessPolicies",
+        parent=f"organizations/{manifest.organization_id}",
+    ):
+        for perimeter in _list(
+            f"https://accesscontextmanager.googleapis.com/v1/{policy['name']}/servicePerimeters", "servicePerimeters"
+        ):
+            add(
+                policy["name"],
+                "global",
+                "gcp.accesscontext.perimeter",
+                f"//accesscontextmanager.googleapis.com/{perimeter['name']}",
+                perimeter,
+            )
     return out
 
 
 def test_expected_is_what_the_checks_conclude(estate: GcpEstateManifest) -> None:
     load_gcp_checks()
     resources = _collect(estate)
-    settings = EvaluationSettings(scan_started_at=datetime(2026, 6, 1, tzinfo=UTC),
-                                  allowed_regions=frozenset(estate.allowed_regions))
+    settings = EvaluationSettings(
+        scan_started_at=datetime(2026, 6, 1, tzinfo=UTC), allowed_regions=frozenset(estate.allowed_regions)
+    )
     findings = evaluate(Snapshot(resources, [], []), [REGISTRY[c] for c in GCP_CHECK_IDS], settings)
-    got = {(f.check_id, f.resource_name): f.status.value for f in findings
-           if f.account in (estate.prod_project_id, estate.dev_project_id)}
+    got = {
+        (f.check_id, f.resource_name): f.status.value
+        for f in findings
+        if f.account in (estate.prod_project_id, estate.dev_project_id)
+    }
     assert got == estate.expected

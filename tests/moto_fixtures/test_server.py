@@ -63,7 +63,9 @@ def test_serves_the_extensions_and_counts_calls() -> None:
         sm.create_user_profile(DomainId=domain, UserProfileName="someone")
         assert [p["UserProfileName"] for p in sm.list_user_profiles()["UserProfiles"]] == ["someone"]
         ce = client(url, "ce")
-        ce.create_anomaly_monitor(AnomalyMonitor={"MonitorName": "m", "MonitorType": "DIMENSIONAL", "MonitorDimension": "SERVICE"})
+        ce.create_anomaly_monitor(
+            AnomalyMonitor={"MonitorName": "m", "MonitorType": "DIMENSIONAL", "MonitorDimension": "SERVICE"}
+        )
         assert len(ce.get_anomaly_monitors()["AnomalyMonitors"]) == 1
         s3 = client(url, "s3")
         s3.create_bucket(Bucket="served-bucket")

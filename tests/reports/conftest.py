@@ -63,8 +63,9 @@ def make_scan(status: str = "complete", finished: bool = True, **overrides: Any)
         "finished_at": datetime(2024, 5, 1, 12, 3, 25, tzinfo=UTC) if finished else None,
         "status": status,
         "providers": ("aws",),
-        "scopes": (Scope("aws", ACCOUNT, (REGION, "eu-west-1"),
-                         f"arn:aws:sts::{ACCOUNT}:assumed-role/Auditor/session"),),
+        "scopes": (
+            Scope("aws", ACCOUNT, (REGION, "eu-west-1"), f"arn:aws:sts::{ACCOUNT}:assumed-role/Auditor/session"),
+        ),
         "tool_version": TOOL_VERSION,
         "allowed_regions": ("us-east-1", "eu-west-1"),
     }
@@ -113,26 +114,53 @@ def findings() -> list[Finding]:
     nb = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/"
     return [
         make_finding(uid=nb + "b", status=Status.PASS, severity=Severity.HIGH),
-        make_finding(check="aws.sagemaker.notebook_root_access", uid=nb + "a",
-                     status=Status.FAIL, severity=Severity.MEDIUM, checklist=("CL-02",)),
+        make_finding(
+            check="aws.sagemaker.notebook_root_access",
+            uid=nb + "a",
+            status=Status.FAIL,
+            severity=Severity.MEDIUM,
+            checklist=("CL-02",),
+        ),
         make_finding(uid=nb + "c", status=Status.FAIL, severity=Severity.HIGH),
         make_finding(uid=nb + "a", status=Status.FAIL, severity=Severity.HIGH),
-        make_finding(check="aws.cloudtrail.ai_data_events", uid=f"arn:aws:iam::{ACCOUNT}:root",
-                     status=Status.ERROR, severity=Severity.CRITICAL, checklist=("CL-05",),
-                     evidence={"error.code": "AccessDenied"}),
-        make_finding(check="aws.iam.role_least_privilege", uid=f"arn:aws:iam::{ACCOUNT}:role/r",
-                     status=Status.MANUAL, severity=Severity.LOW, checklist=("CL-02",),
-                     muted=True, mute_reason="Reviewed by the platform team"),
-        make_finding(check="aws.budgets.ai_cost_alerts", uid=f"arn:aws:iam::{ACCOUNT}:root",
-                     status=Status.PASS, severity=Severity.INFO, checklist=("CL-06",), compliance={}),
+        make_finding(
+            check="aws.cloudtrail.ai_data_events",
+            uid=f"arn:aws:iam::{ACCOUNT}:root",
+            status=Status.ERROR,
+            severity=Severity.CRITICAL,
+            checklist=("CL-05",),
+            evidence={"error.code": "AccessDenied"},
+        ),
+        make_finding(
+            check="aws.iam.role_least_privilege",
+            uid=f"arn:aws:iam::{ACCOUNT}:role/r",
+            status=Status.MANUAL,
+            severity=Severity.LOW,
+            checklist=("CL-02",),
+            muted=True,
+            mute_reason="Reviewed by the platform team",
+        ),
+        make_finding(
+            check="aws.budgets.ai_cost_alerts",
+            uid=f"arn:aws:iam::{ACCOUNT}:root",
+            status=Status.PASS,
+            severity=Severity.INFO,
+            checklist=("CL-06",),
+            compliance={},
+        ),
     ]
 
 
 @pytest.fixture
 def errors() -> list[CollectionError]:
     return [
-        make_error(region="us-east-1", service="s3", operation="GetBucketPolicy",
-                   resource_type="aws.s3.bucket", resource_uid="arn:aws:s3:::models"),
+        make_error(
+            region="us-east-1",
+            service="s3",
+            operation="GetBucketPolicy",
+            resource_type="aws.s3.bucket",
+            resource_uid="arn:aws:s3:::models",
+        ),
         make_error(),
     ]
 
@@ -165,8 +193,9 @@ def hostile_report() -> Report:
         muted=True,
         mute_reason=HOSTILE_ATTR,
     )
-    error = make_error(message=f"denied {HOSTILE_SCRIPT} {HOSTILE_ATTR}", code=HOSTILE_TEMPLATE,
-                       resource_uid=HOSTILE_URL)
+    error = make_error(
+        message=f"denied {HOSTILE_SCRIPT} {HOSTILE_ATTR}", code=HOSTILE_TEMPLATE, resource_uid=HOSTILE_URL
+    )
     scan = make_scan(
         status="incomplete",
         id=f"scan {HOSTILE_ATTR}",

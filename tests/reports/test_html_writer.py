@@ -21,13 +21,50 @@ from cspm_ai.report import Report, build_report
 from reports import render_html, render_json
 
 # Elements that fetch, embed or navigate: none may appear in the page.
-FORBIDDEN_TAGS = {"link", "img", "iframe", "frame", "object", "embed", "base", "form", "video",
-                  "audio", "source", "track", "svg", "math", "picture", "portal", "applet"}
+FORBIDDEN_TAGS = {
+    "link",
+    "img",
+    "iframe",
+    "frame",
+    "object",
+    "embed",
+    "base",
+    "form",
+    "video",
+    "audio",
+    "source",
+    "track",
+    "svg",
+    "math",
+    "picture",
+    "portal",
+    "applet",
+}
 # Attributes that load or navigate to a URL. `href` is checked separately (in-page anchors only).
-URL_ATTRIBUTES = {"src", "srcset", "action", "formaction", "poster", "background", "data",
-                  "xlink:href", "ping", "manifest", "codebase", "cite", "longdesc", "usemap"}
-DATA_ATTRIBUTES_READ_BY_SCRIPT = {"data-status", "data-severity", "data-provider", "data-checklist",
-                                  "data-muted", "data-search"}
+URL_ATTRIBUTES = {
+    "src",
+    "srcset",
+    "action",
+    "formaction",
+    "poster",
+    "background",
+    "data",
+    "xlink:href",
+    "ping",
+    "manifest",
+    "codebase",
+    "cite",
+    "longdesc",
+    "usemap",
+}
+DATA_ATTRIBUTES_READ_BY_SCRIPT = {
+    "data-status",
+    "data-severity",
+    "data-provider",
+    "data-checklist",
+    "data-muted",
+    "data-search",
+}
 
 
 def _soup(html: str) -> BeautifulSoup:
@@ -104,7 +141,7 @@ def test_csp_allows_exactly_the_inline_script(soup: BeautifulSoup) -> None:
 def test_print_styles_show_everything(soup: BeautifulSoup) -> None:
     style = soup.find("style")
     assert isinstance(style, Tag) and style.string is not None
-    print_css = style.string[style.string.index("@media print"):]
+    print_css = style.string[style.string.index("@media print") :]
     assert ".finding[hidden]" in print_css
     assert ".filters" in print_css
 
@@ -120,8 +157,17 @@ def test_template_never_marks_report_data_safe() -> None:
 
 def test_script_builds_no_html_from_strings() -> None:
     script = _script_text()
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
-                 "new Function", "setAttribute", "src", "href"):
+    for sink in (
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "new Function",
+        "setAttribute",
+        "src",
+        "href",
+    ):
         assert sink not in script, sink
 
 
@@ -140,8 +186,13 @@ def test_header_shows_scan_identity_times_and_scopes(soup: BeautifulSoup) -> Non
     scope = soup.find(id="scope")
     assert isinstance(scope, Tag)
     scope_text = scope.get_text(" ", strip=True)
-    for value in ("aws", "123456789012", "us-east-1", "eu-west-1",
-                  "arn:aws:sts::123456789012:assumed-role/Auditor/session"):
+    for value in (
+        "aws",
+        "123456789012",
+        "us-east-1",
+        "eu-west-1",
+        "arn:aws:sts::123456789012:assumed-role/Auditor/session",
+    ):
         assert value in scope_text
 
 
@@ -176,10 +227,14 @@ def test_counts_by_status_and_severity(soup: BeautifulSoup) -> None:
         assert isinstance(box, Tag)
         return {str(c[attr]): c.select_one(".count").get_text() for c in box.select(f"[{attr}]")}
 
-    assert counts("status-counts", "data-status") == {"FAIL": "3", "ERROR": "1", "MANUAL": "1",
-                                                      "PASS": "2"}
+    assert counts("status-counts", "data-status") == {"FAIL": "3", "ERROR": "1", "MANUAL": "1", "PASS": "2"}
     assert counts("severity-counts", "data-severity") == {
-        "critical": "1", "high": "3", "medium": "1", "low": "1", "info": "1"}
+        "critical": "1",
+        "high": "3",
+        "medium": "1",
+        "low": "1",
+        "info": "1",
+    }
 
 
 def test_checklist_table_lists_every_item_in_order(soup: BeautifulSoup) -> None:
@@ -259,12 +314,15 @@ def test_every_element_the_script_reads_exists(soup: BeautifulSoup) -> None:
 
 
 def test_rows_carry_the_data_attributes_the_script_reads(
-    report: Report, soup: BeautifulSoup,
+    report: Report,
+    soup: BeautifulSoup,
 ) -> None:
     script_reads = {"data-" + a for a in re.findall(r"\bd\.([a-z]+)\b", _script_text())}
     assert script_reads == DATA_ATTRIBUTES_READ_BY_SCRIPT
-    options = {name: {str(o["value"]) for o in soup.select(f"#filter-{name} option") if o["value"]}
-               for name in ("status", "severity", "checklist", "provider")}
+    options = {
+        name: {str(o["value"]) for o in soup.select(f"#filter-{name} option") if o["value"]}
+        for name in ("status", "severity", "checklist", "provider")
+    }
     for group, finding in zip(soup.select("tbody.finding"), report.findings, strict=True):
         assert DATA_ATTRIBUTES_READ_BY_SCRIPT <= set(group.attrs)
         assert group["data-status"] in options["status"]
@@ -331,16 +389,21 @@ def test_filter_script_behaviour_under_node(soup: BeautifulSoup) -> None:
         ({"filter-search": "notebook-instance/a"}, [0, 2]),
         ({"filter-hide-muted": True}, [0, 1, 2, 3, 5, 6]),
     ]
-    groups = [{k[5:]: v for k, v in g.attrs.items() if k.startswith("data-")}
-              for g in soup.select("tbody.finding")]
+    groups = [{k[5:]: v for k, v in g.attrs.items() if k.startswith("data-")} for g in soup.select("tbody.finding")]
     payload = {
         "script": soup.find("script").string,  # type: ignore[union-attr]
         "ids": [t["id"] for t in _all_tags(soup) if t.has_attr("id")],
         "groups": groups,
         "scenarios": [s for s, _ in scenarios],
     }
-    done = subprocess.run(["node", "-e", FILTER_HARNESS], input=json.dumps(payload),
-                          capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        ["node", "-e", FILTER_HARNESS],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     out = json.loads(done.stdout)
     assert out["controlsHidden"] is False
     assert [r["visible"] for r in out["results"]] == [expected for _, expected in scenarios]
@@ -379,7 +442,8 @@ def test_hostile_values_are_inert_text(hostile_report: Report, hostile_values: t
 
 
 def test_hostile_values_survive_in_data_attributes_and_evidence(
-    hostile_report: Report, hostile_values: tuple[str, ...],
+    hostile_report: Report,
+    hostile_values: tuple[str, ...],
 ) -> None:
     soup = _soup(render_html(hostile_report))
     [group] = soup.select("tbody.finding")
@@ -395,7 +459,8 @@ def test_hostile_values_survive_in_data_attributes_and_evidence(
 
 
 def test_finding_id_from_engine_renders(
-    finding_factory: Callable[..., Finding], scan_factory: Callable[..., ScanRecord],
+    finding_factory: Callable[..., Finding],
+    scan_factory: Callable[..., ScanRecord],
 ) -> None:
     finding = finding_factory(id="0123456789abcdef0123456789abcdef")
     soup = _soup(render_html(build_report(scan_factory(), [finding], [], "1.0.0")))
@@ -403,7 +468,8 @@ def test_finding_id_from_engine_renders(
 
 
 def test_checklist_id_missing_from_the_checklist_is_still_shown(
-    finding_factory: Callable[..., Finding], scan_factory: Callable[..., ScanRecord],
+    finding_factory: Callable[..., Finding],
+    scan_factory: Callable[..., ScanRecord],
 ) -> None:
     report = build_report(scan_factory(), [finding_factory(checklist=("CL-99",))], [], "1.0.0")
     soup = _soup(render_html(report))

@@ -28,7 +28,8 @@ def test_indent_two_and_trailing_newline(report: Report) -> None:
 
 
 def test_non_ascii_is_written_as_is(
-    finding_factory: Callable[..., Finding], scan_factory: Callable[..., ScanRecord],
+    finding_factory: Callable[..., Finding],
+    scan_factory: Callable[..., ScanRecord],
 ) -> None:
     finding = finding_factory(resource_name="modèle-日本語", evidence={"Tags.Équipe": "données"})
     text = render_json(build_report(scan_factory(), [finding], [], "1.0.0"))

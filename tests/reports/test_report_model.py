@@ -19,7 +19,11 @@ from reports import render_json
 def test_summary_counts_every_status_and_severity(report: Report) -> None:
     assert report.summary.by_status.model_dump() == {"PASS": 2, "FAIL": 3, "MANUAL": 1, "ERROR": 1}
     assert report.summary.by_severity.model_dump() == {
-        "critical": 1, "high": 3, "medium": 1, "low": 1, "info": 1,
+        "critical": 1,
+        "high": 3,
+        "medium": 1,
+        "low": 1,
+        "info": 1,
     }
 
 
@@ -41,8 +45,7 @@ def test_empty_scan_still_has_every_count(scan_factory: Callable[..., ScanRecord
 
 
 def test_findings_are_in_report_order(report: Report) -> None:
-    order = [(f.status.value, f.severity.value, f.check_id, f.resource_uid.rsplit(":", 1)[-1])
-             for f in report.findings]
+    order = [(f.status.value, f.severity.value, f.check_id, f.resource_uid.rsplit(":", 1)[-1]) for f in report.findings]
     assert order == [
         ("FAIL", "high", "aws.sagemaker.notebook_direct_internet_access", "notebook-instance/a"),
         ("FAIL", "high", "aws.sagemaker.notebook_direct_internet_access", "notebook-instance/c"),
@@ -55,7 +58,9 @@ def test_findings_are_in_report_order(report: Report) -> None:
 
 
 def test_order_does_not_depend_on_input_order(
-    findings: list[Finding], errors: list[CollectionError], scan_factory: Callable[..., ScanRecord],
+    findings: list[Finding],
+    errors: list[CollectionError],
+    scan_factory: Callable[..., ScanRecord],
 ) -> None:
     scan = scan_factory()
     expected = render_json(build_report(scan, findings, errors, "1.0.0"))
@@ -68,10 +73,15 @@ def test_errors_keep_contract_fields_and_extras(report: Report) -> None:
     assert (first.region, second.region) == ("eu-west-1", "us-east-1")
     dumped = second.model_dump(mode="json")
     assert dumped == {
-        "provider": "aws", "account": "123456789012", "region": "us-east-1", "service": "s3",
-        "operation": "GetBucketPolicy", "code": "AccessDenied",
+        "provider": "aws",
+        "account": "123456789012",
+        "region": "us-east-1",
+        "service": "s3",
+        "operation": "GetBucketPolicy",
+        "code": "AccessDenied",
         "message": "User is not authorized to perform sagemaker:ListNotebookInstances",
-        "resource_type": "aws.s3.bucket", "resource_uid": "arn:aws:s3:::models",
+        "resource_type": "aws.s3.bucket",
+        "resource_uid": "arn:aws:s3:::models",
     }
 
 
@@ -82,10 +92,14 @@ def test_scan_info_and_extras(report: Report) -> None:
     assert scan["started_at"] == "2024-05-01T12:00:00Z"
     assert scan["finished_at"] == "2024-05-01T12:03:25Z"
     assert scan["providers"] == ["aws"]
-    assert scan["scopes"] == [{
-        "provider": "aws", "account": "123456789012", "regions": ["us-east-1", "eu-west-1"],
-        "identity": "arn:aws:sts::123456789012:assumed-role/Auditor/session",
-    }]
+    assert scan["scopes"] == [
+        {
+            "provider": "aws",
+            "account": "123456789012",
+            "regions": ["us-east-1", "eu-west-1"],
+            "identity": "arn:aws:sts::123456789012:assumed-role/Auditor/session",
+        }
+    ]
     assert scan["allowed_regions"] == ["us-east-1", "eu-west-1"]
     assert report.tool.model_dump() == {"name": "cspm-ai", "version": "1.2.3"}
     assert list(report.checklist_titles) == list(checklist())
@@ -102,10 +116,11 @@ def test_scan_info_and_extras(report: Report) -> None:
     ],
 )
 def test_times_are_rfc3339_utc(
-    started: datetime, expected: str, scan_factory: Callable[..., ScanRecord],
+    started: datetime,
+    expected: str,
+    scan_factory: Callable[..., ScanRecord],
 ) -> None:
-    report = build_report(scan_factory(started_at=started, finished_at=None, status="incomplete"),
-                          [], [], "1.0.0")
+    report = build_report(scan_factory(started_at=started, finished_at=None, status="incomplete"), [], [], "1.0.0")
     assert report.scan.model_dump(mode="json")["started_at"] == expected
     assert rfc3339(started) == expected
 
@@ -131,7 +146,8 @@ def test_unknown_scan_status_is_rejected(scan_factory: Callable[..., ScanRecord]
     [{"checklist": ("CL-1a",)}, {"checklist": ("XX-1",)}, {"provider": "oracle"}],
 )
 def test_finding_values_outside_the_contract_are_rejected(
-    override: dict[str, object], finding_factory: Callable[..., Finding],
+    override: dict[str, object],
+    finding_factory: Callable[..., Finding],
     scan_factory: Callable[..., ScanRecord],
 ) -> None:
     with pytest.raises(ValidationError):
@@ -139,7 +155,8 @@ def test_finding_values_outside_the_contract_are_rejected(
 
 
 def test_compliance_frameworks_are_sorted(
-    finding_factory: Callable[..., Finding], scan_factory: Callable[..., ScanRecord],
+    finding_factory: Callable[..., Finding],
+    scan_factory: Callable[..., ScanRecord],
 ) -> None:
     finding = finding_factory(compliance={"z-fw": ["1"], "a-fw": ["2", "1"]})
     out = build_report(scan_factory(), [finding], [], "1.0.0").findings[0]
@@ -177,7 +194,8 @@ def test_status_and_severity_are_enums_after_parsing(report: Report) -> None:
 
 
 def test_well_formed_id_missing_from_the_checklist_is_counted_last(
-    finding_factory: Callable[..., Finding], scan_factory: Callable[..., ScanRecord],
+    finding_factory: Callable[..., Finding],
+    scan_factory: Callable[..., ScanRecord],
 ) -> None:
     finding = finding_factory(checklist=("CL-99", "CL-01"))
     report = build_report(scan_factory(), [finding], [], "1.0.0")

@@ -17,9 +17,24 @@ from reports import load_schema, render_json
 CONTRACT_TOP = {"schema_version", "tool", "scan", "summary", "findings", "errors"}
 CONTRACT_SCAN = {"id", "started_at", "finished_at", "status", "providers", "scopes"}
 CONTRACT_FINDING = {
-    "id", "check_id", "title", "status", "severity", "provider", "account", "region",
-    "resource_type", "resource_uid", "resource_name", "message", "checklist", "compliance",
-    "remediation", "evidence", "muted", "mute_reason",
+    "id",
+    "check_id",
+    "title",
+    "status",
+    "severity",
+    "provider",
+    "account",
+    "region",
+    "resource_type",
+    "resource_uid",
+    "resource_name",
+    "message",
+    "checklist",
+    "compliance",
+    "remediation",
+    "evidence",
+    "muted",
+    "mute_reason",
 }
 CONTRACT_ERROR = {"provider", "account", "region", "service", "operation", "code", "message"}
 
@@ -52,14 +67,17 @@ def test_load_schema_returns_a_fresh_copy() -> None:
 
 @pytest.mark.parametrize("fixture", ["report", "incomplete_report", "hostile_report"])
 def test_produced_reports_validate(
-    fixture: str, request: pytest.FixtureRequest, validator: Draft202012Validator,
+    fixture: str,
+    request: pytest.FixtureRequest,
+    validator: Draft202012Validator,
 ) -> None:
     report: Report = request.getfixturevalue(fixture)
     assert _errors(validator, json.loads(render_json(report))) == []
 
 
 def test_empty_report_validates(
-    scan_factory: Callable[..., ScanRecord], validator: Draft202012Validator,
+    scan_factory: Callable[..., ScanRecord],
+    validator: Draft202012Validator,
 ) -> None:
     report = build_report(scan_factory(), [], [], "0.1.0")
     assert _errors(validator, json.loads(render_json(report))) == []
@@ -121,7 +139,10 @@ _DELETE = object()
     ],
 )
 def test_schema_rejects_bad_documents(
-    doc: dict[str, Any], validator: Draft202012Validator, path: str, value: Any,
+    doc: dict[str, Any],
+    validator: Draft202012Validator,
+    path: str,
+    value: Any,
 ) -> None:
     bad = copy.deepcopy(doc)
     _set(bad, path, value)

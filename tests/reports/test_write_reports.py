@@ -46,7 +46,9 @@ def test_creates_missing_directories(report: Report, tmp_path: Path) -> None:
 
 
 def test_replaces_by_rename_from_the_same_directory(
-    report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    report: Report,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (tmp_path / "report.json").write_text("old", "utf-8")
     calls: list[tuple[Path, Path]] = []
@@ -66,7 +68,9 @@ def test_replaces_by_rename_from_the_same_directory(
 
 
 def test_failed_write_keeps_the_old_report_and_no_temp_file(
-    report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    report: Report,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (tmp_path / "report.json").write_text("old", "utf-8")
 
@@ -106,8 +110,7 @@ def test_parent_that_is_a_file_raises_output_error(report: Report, tmp_path: Pat
     assert caught.value.hint
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root bypasses directory permissions")
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root bypasses directory permissions")
 def test_read_only_directory_raises_output_error(report: Report, tmp_path: Path) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
@@ -122,7 +125,9 @@ def test_read_only_directory_raises_output_error(report: Report, tmp_path: Path)
 
 
 def test_read_only_directory_error_message_without_root(
-    report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    report: Report,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The same path as the chmod case, simulated so it also runs where tests run as root.
     def denied(*args: Any, **kwargs: Any) -> int:

@@ -26,9 +26,7 @@ def _id() -> sa.Column[int]:
 def _scan_id(table: str) -> list[SchemaItem]:
     return [
         sa.Column("scan_id", sa.String(length=36), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["scan_id"], ["scans.id"], name=op.f(f"fk_{table}_scan_id_scans"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["scan_id"], ["scans.id"], name=op.f(f"fk_{table}_scan_id_scans"), ondelete="CASCADE"),
     ]
 
 
