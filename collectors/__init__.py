@@ -20,3 +20,31 @@ class Collector(Protocol):
     provider: str
 
     def collect(self, progress: ProgressCallback | None = None) -> CollectionResult: ...
+
+
+def declared_types(provider: str) -> frozenset[str]:
+    """Every resource type the provider's collector can store: what checks may be written against."""
+    if provider == "aws":
+        from collectors.aws.specs import LIST_SPECS, REFERENCED
+
+        return frozenset({"aws.account", "aws.region", *(s.type for s in LIST_SPECS), *REFERENCED})
+    if provider == "azure":
+        from collectors.azure.specs import KINDS
+
+        return frozenset({"azure.subscription", *(k.type for k in KINDS)})
+    if provider == "gcp":
+        from collectors.gcp import engine
+        from collectors.gcp.specs import VERTEX_KINDS
+
+        fixed = (
+            engine.PROJECT,
+            engine.SERVICE_ACCOUNT,
+            engine.CRYPTO_KEY,
+            engine.WORKBENCH,
+            engine.ORG_POLICY,
+            engine.SCC,
+            engine.BUDGET,
+            engine.PERIMETER,
+        )
+        return frozenset({*fixed, *(k.type for k in VERTEX_KINDS)})
+    raise ValueError(f"unknown provider {provider!r}")
