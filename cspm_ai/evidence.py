@@ -284,79 +284,118 @@ def _read(archive: zipfile.ZipFile, name: str) -> bytes | None:
         return None
 
 
+class _Rejected(Exception):
+    """One check of the bundle does not hold: what to report, and on which member."""
+
+    def __init__(self, problem: str, failed_file: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.failed_file = failed_file
+
+
 def _verify_contents(archive: zipfile.ZipFile, pinned_pem: bytes | None) -> Verification:
     names = archive.namelist()
+    try:
+        manifest_bytes, manifest, listed = _read_manifest(archive, names)
+        result = Verification(True, manifest=manifest)
+        # The signature first: if the manifest was altered, no hash in it can be trusted.
+        signer = _verify_signature(archive, names, manifest, manifest_bytes, pinned_pem)
+        if signer is not None:
+            result.signed, result.signer, result.pinned = True, signer, pinned_pem is not None
+        _check_unlisted_members(names, listed)
+        result.files_checked = _check_listed_files(archive, names, listed)
+    except _Rejected as rejected:
+        return Verification(False, rejected.problem, failed_file=rejected.failed_file)
+    return result
+
+
+def _read_manifest(
+    archive: zipfile.ZipFile, names: list[str]
+) -> tuple[bytes, dict[str, Any], list[tuple[str, str, int]]]:
+    """manifest.json's bytes, its parsed content and its (path, sha256, size) file list."""
     if MANIFEST not in names:
-        return Verification(False, "the bundle has no manifest.json", failed_file=MANIFEST)
+        raise _Rejected("the bundle has no manifest.json", MANIFEST)
     manifest_bytes = _read(archive, MANIFEST)
     if manifest_bytes is None:
-        return Verification(False, "manifest.json is damaged (its CRC does not match)", failed_file=MANIFEST)
+        raise _Rejected("manifest.json is damaged (its CRC does not match)", MANIFEST)
     try:
         manifest = json.loads(manifest_bytes)
         listed = [(str(f["path"]), str(f["sha256"]), int(f["size"])) for f in manifest["files"]]
         fmt = manifest["format"]
     except (ValueError, KeyError, TypeError):
-        return Verification(False, "manifest.json is not a cspm-ai manifest", failed_file=MANIFEST)
+        raise _Rejected("manifest.json is not a cspm-ai manifest", MANIFEST) from None
     if fmt != BUNDLE_FORMAT:
-        return Verification(False, f"unknown bundle format {fmt!r}", failed_file=MANIFEST)
-    result = Verification(True, manifest=manifest)
+        raise _Rejected(f"unknown bundle format {fmt!r}", MANIFEST)
+    return manifest_bytes, manifest, listed
 
-    # The signature first: if the manifest was altered, no hash in it can be trusted.
+
+def _verify_signature(
+    archive: zipfile.ZipFile,
+    names: list[str],
+    manifest: dict[str, Any],
+    manifest_bytes: bytes,
+    pinned_pem: bytes | None,
+) -> str | None:
+    """The fingerprint of the key the signature holds under; None for a bundle that is rightly unsigned."""
     signature = _read(archive, SIGNATURE) if SIGNATURE in names else None
-    claims_signed = manifest.get("signature") is not None
     if SIGNATURE in names and signature is None:
-        return Verification(False, "manifest.sig is damaged", failed_file=SIGNATURE)
+        raise _Rejected("manifest.sig is damaged", SIGNATURE)
     if signature is None:
-        if claims_signed:
-            return Verification(
-                False, "the manifest says the bundle is signed, but manifest.sig is missing", failed_file=SIGNATURE
-            )
-        if pinned_pem is not None:
-            return Verification(
-                False, "the bundle is not signed, so it cannot be checked against --public-key", failed_file=SIGNATURE
-            )
-    else:
-        bundled_pem = _read(archive, SIGNER) if SIGNER in names else None
-        if SIGNER in names and bundled_pem is None:
-            return Verification(False, "signer.pub is damaged", failed_file=SIGNER)
-        key_pem = pinned_pem if pinned_pem is not None else bundled_pem
-        if key_pem is None:
-            return Verification(
-                False, "the bundle is signed but carries no signer.pub; pass --public-key", failed_file=SIGNER
-            )
-        try:
-            key = _load_public_key(key_pem, SIGNER)
-        except ConfigError:
-            return Verification(False, "signer.pub is not an Ed25519 public key", failed_file=SIGNER)
-        if not _signature_holds(key, signature, manifest_bytes):
-            who = "the --public-key given" if pinned_pem is not None else "the bundle's signer.pub"
-            return Verification(
-                False, f"the signature of manifest.json does not hold under {who}", failed_file=MANIFEST
-            )
-        result.signed, result.signer, result.pinned = True, fingerprint(key_pem), pinned_pem is not None
-        # The control files are not in the manifest, so each must be exactly as export writes it.
-        if bundled_pem is not None and not _canonical_public_pem(bundled_pem):
-            return Verification(False, "signer.pub was altered", failed_file=SIGNER)
-        declared = (manifest.get("signature") or {}).get("public_key_fingerprint")
-        if bundled_pem is not None and declared != fingerprint(bundled_pem):
-            return Verification(False, "signer.pub is not the key the manifest names", failed_file=SIGNER)
+        _check_unsigned(manifest, pinned_pem)
+        return None
+    bundled_pem = _read(archive, SIGNER) if SIGNER in names else None
+    if SIGNER in names and bundled_pem is None:
+        raise _Rejected("signer.pub is damaged", SIGNER)
+    key_pem = pinned_pem if pinned_pem is not None else bundled_pem
+    if key_pem is None:
+        raise _Rejected("the bundle is signed but carries no signer.pub; pass --public-key", SIGNER)
+    try:
+        key = _load_public_key(key_pem, SIGNER)
+    except ConfigError:
+        raise _Rejected("signer.pub is not an Ed25519 public key", SIGNER) from None
+    if not _signature_holds(key, signature, manifest_bytes):
+        who = "the --public-key given" if pinned_pem is not None else "the bundle's signer.pub"
+        raise _Rejected(f"the signature of manifest.json does not hold under {who}", MANIFEST)
+    if bundled_pem is not None:
+        _check_bundled_signer(bundled_pem, manifest)
+    return fingerprint(key_pem)
 
+
+def _check_unsigned(manifest: dict[str, Any], pinned_pem: bytes | None) -> None:
+    """A bundle without manifest.sig must not claim a signature, nor be checked against --public-key."""
+    if manifest.get("signature") is not None:
+        raise _Rejected("the manifest says the bundle is signed, but manifest.sig is missing", SIGNATURE)
+    if pinned_pem is not None:
+        raise _Rejected("the bundle is not signed, so it cannot be checked against --public-key", SIGNATURE)
+
+
+def _check_bundled_signer(bundled_pem: bytes, manifest: dict[str, Any]) -> None:
+    # The control files are not in the manifest, so each must be exactly as export writes it.
+    if not _canonical_public_pem(bundled_pem):
+        raise _Rejected("signer.pub was altered", SIGNER)
+    declared = (manifest.get("signature") or {}).get("public_key_fingerprint")
+    if declared != fingerprint(bundled_pem):
+        raise _Rejected("signer.pub is not the key the manifest names", SIGNER)
+
+
+def _check_unlisted_members(names: list[str], listed: list[tuple[str, str, int]]) -> None:
     listed_paths = [p for p, _, _ in listed]
     for name in names:
         if name not in CONTROL_FILES and name not in listed_paths:
-            return Verification(False, "the file is in the bundle but not in the manifest", failed_file=name)
+            raise _Rejected("the file is in the bundle but not in the manifest", name)
+
+
+def _check_listed_files(archive: zipfile.ZipFile, names: list[str], listed: list[tuple[str, str, int]]) -> int:
+    """Check every file the manifest lists against its size and SHA-256; return how many were checked."""
     for path, digest, size in listed:
         if path not in names:
-            return Verification(False, "the manifest lists this file but the bundle lacks it", failed_file=path)
+            raise _Rejected("the manifest lists this file but the bundle lacks it", path)
         content = _read(archive, path)
         if content is None:
-            return Verification(
-                False, "the file is damaged (its CRC or compressed data does not hold)", failed_file=path
-            )
+            raise _Rejected("the file is damaged (its CRC or compressed data does not hold)", path)
         if len(content) != size or hashlib.sha256(content).hexdigest() != digest:
-            return Verification(False, "its SHA-256 does not match the manifest", failed_file=path)
-        result.files_checked += 1
-    return result
+            raise _Rejected("its SHA-256 does not match the manifest", path)
+    return len(listed)
 
 
 def _signature_holds(key: Any, signature_b64: bytes, message: bytes) -> bool:
