@@ -180,26 +180,36 @@ def redact_text(text: str, on_hit: Callable[[str], None] | None = None) -> str:
 
     text = _BASE64_RUN.sub(encoded, text)
     for kind, pattern in _SHAPES:
-        text = pattern.sub(lambda _m, k=kind: hit(k), text)
+        text = pattern.sub(_marking(hit, kind), text)
     text = _URL_PASSWORD.sub(lambda m: m.group("head") + hit("url_password"), text)
+    return _redact_assignments(text, hit)
 
-    def assignment(m: re.Match[str]) -> str | None:
-        if not _secret_name(m.group("name")) or not _looks_like_secret_value(m.group("value")):
-            return None
-        is_flag = m.string[max(0, m.start("name") - 2) : m.start("name")].endswith("-")
-        if m.group("sep").strip() == "" and not (m.group("name").isupper() or is_flag):
-            # "password reset" in prose is not an assignment; `--db_password x` on a
-            # command line (script mode hyperparameters, echoed in FailureReason) is.
-            return None
-        return f"{m.group('name')}{m.group('sep')}{m.group('q')}{hit('secret_assignment')}{m.group('q')}"
 
+def _marking(hit: Callable[[str], str], kind: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement that marks every match as a credential of `kind`."""
+    return lambda _m: hit(kind)
+
+
+def _assignment(m: re.Match[str], hit: Callable[[str], str]) -> str | None:
+    """The redacted assignment `m` matched, or None when it is not a secret assignment."""
+    if not _secret_name(m.group("name")) or not _looks_like_secret_value(m.group("value")):
+        return None
+    is_flag = m.string[max(0, m.start("name") - 2) : m.start("name")].endswith("-")
+    if m.group("sep").strip() == "" and not (m.group("name").isupper() or is_flag):
+        # "password reset" in prose is not an assignment; `--db_password x` on a
+        # command line (script mode hyperparameters, echoed in FailureReason) is.
+        return None
+    return f"{m.group('name')}{m.group('sep')}{m.group('q')}{hit('secret_assignment')}{m.group('q')}"
+
+
+def _redact_assignments(text: str, hit: Callable[[str], str]) -> str:
     # Not re.sub: a word that is not an assignment must not swallow the next one as its value
     # ("boom with token=...", "python3 -u train.py --db_password ..."), so the search resumes
     # right after each name that was let through.
     parts: list[str] = []
     pos = 0
     while (m := _ASSIGNMENT.search(text, pos)) is not None:
-        replacement = assignment(m)
+        replacement = _assignment(m, hit)
         if replacement is None:
             parts.append(text[pos : m.end("name")])
             pos = m.end("name")
