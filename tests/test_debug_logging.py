@@ -49,7 +49,8 @@ def _restore_logging() -> None:
         ),
         ("Signature:\n" + "9f" * 32, "9f" * 32),
         (
-            "headers={'Authorization': 'Bearer eyJ0eXAiOiJKV1QiLCJhbGciOi.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQ.sig123456789'}",
+            "headers={'Authorization': 'Bearer "
+            "eyJ0eXAiOiJKV1QiLCJhbGciOi.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQ.sig123456789'}",
             "eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQ",
         ),
         ("access_token=ya29.a0AfB_byC-exampleGoogleAccessToken1234567890", "ya29.a0AfB_byC"),

@@ -174,7 +174,8 @@ def bucket_replication(bucket: Resource, ctx: CheckContext) -> Verdict:
     reads=tuple(f"PublicAccessBlockConfiguration.{f}" for f in PUBLIC_ACCESS_FLAGS),
 )
 def bucket_public_access_block(bucket: Resource, ctx: CheckContext) -> Verdict:
-    """PASS when all four bucket-level block flags are true; PublicAccessBlockConfiguration absent = every flag false."""
+    """PASS when all four bucket-level block flags are true; PublicAccessBlockConfiguration absent = every
+    flag false."""
     values = {
         f"PublicAccessBlockConfiguration.{f}": get(bucket.config, f"PublicAccessBlockConfiguration.{f}")
         for f in PUBLIC_ACCESS_FLAGS
