@@ -5,6 +5,9 @@ plus the keys docs/architecture.md adds, e.g. `diagnosticSettings`), describing 
 *secure* resource. Cases vary it with dotted-path changes (DROP deletes a key) and
 evaluate one check through the real engine via `tests.checks.conftest.assert_case`.
 
+The types below are the ones several check modules share; a check that introduces a new
+type declares its base item in its own test module with `declare_type`.
+
 Test modules name their tables `CASES`; tests/test_registry.py lints every registered
 check against them, live or staged.
 """
@@ -19,7 +22,7 @@ from typing import Any
 
 import checks.azure
 from cspm_ai.model import CollectionError, Resource
-from tests.checks.conftest import DROP, Case, Estate, _set
+from tests.checks.conftest import DROP, Case, Estate, _set, register_type
 
 SUB_ID = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -539,6 +542,15 @@ BASE: dict[str, dict[str, Any]] = {
 }
 
 
+def declare_type(rtype: str, base: Mapping[str, Any], *, uid: str, name: str, is_global: bool = False) -> str:
+    """Declare an Azure resource type from the test module of the check that introduces it.
+
+    `base` is a *secure* resource's ARM item as the collector stores it; `uid` an ARM id template with
+    `{name}`; `name` the default name; `is_global` for types recorded in region "global". Returns `rtype`.
+    """
+    return register_type("azure", TYPES, BASE, rtype, (uid, name, is_global), base)
+
+
 def load_azure_checks() -> None:
     """Import every Azure check module (registering its checks); `all_checks()` skips Azure on purpose."""
     for module in pkgutil.iter_modules(checks.azure.__path__):
@@ -581,6 +593,18 @@ def one(rtype: str, changes: Mapping[str, Any] | None = None, **kw: Any) -> Call
     return lambda: Estate(make(rtype, changes, **kw))
 
 
+def subscription_with(rtype: str, *changes: dict[str, Any], names: tuple[str, ...] = ()) -> Callable[[], Estate]:
+    """The subscription plus one `rtype` resource per change set (named from `names` when given)."""
+
+    def build() -> Estate:
+        estate = Estate(make("azure.subscription"))
+        for i, change in enumerate(changes):
+            estate.add(make(rtype, change, name=names[i] if names else None))
+        return estate
+
+    return build
+
+
 def collection_error(
     rtype: str,
     *,
@@ -604,4 +628,14 @@ def collection_error(
     )
 
 
-__all__ = ["DROP", "Case", "Estate", "collection_error", "load_azure_checks", "make", "one"]
+__all__ = [
+    "DROP",
+    "Case",
+    "Estate",
+    "collection_error",
+    "declare_type",
+    "load_azure_checks",
+    "make",
+    "one",
+    "subscription_with",
+]

@@ -4,17 +4,26 @@ Each resource type has one base response in the real API shape (as the collector
 stores it: timestamps as RFC 3339 text), describing a *secure* resource. Cases
 vary it with dotted-path changes, add related resources and collection errors,
 and evaluate one check through the real engine (`Snapshot` + `evaluate`).
+
+The types below are the ones several check modules share. A check that introduces a
+new type declares its base response in its own test module with `declare_type`.
+The tests of checks/<provider>/<module>.py are tests/checks/<provider>/test_<module>.py
+(tests/checks/test_mirror.py holds the tree to that).
 """
 
 from __future__ import annotations
 
 import copy
+import importlib
 import json
+import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import ModuleType
 from typing import Any
 
+from collectors import declared_types
 from cspm_ai.engine import EvaluationSettings, Snapshot, evaluate
 from cspm_ai.model import CollectionError, Finding, Relation, Resource, Status
 from cspm_ai.registry import REGISTRY, all_checks
@@ -106,7 +115,9 @@ BASE: dict[str, dict[str, Any]] = {
         "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": "2"},
     },
     "aws.sagemaker.notebook_lifecycle_config": {
-        "NotebookInstanceLifecycleConfigArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance-lifecycle-config/research-lcc",
+        "NotebookInstanceLifecycleConfigArn": (
+            f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance-lifecycle-config/research-lcc"
+        ),
         "NotebookInstanceLifecycleConfigName": "research-lcc",
         "OnStart": [{"Content": "IyEvYmluL2Jhc2gKc2V0IC1lCnBpcCBpbnN0YWxsIC1xIHhnYm9vc3QK"}],
         "LastModifiedTime": "2025-04-01T10:00:00Z",
@@ -653,6 +664,39 @@ BASE: dict[str, dict[str, Any]] = {
 }
 
 
+def register_type(
+    provider: str,
+    types: dict[str, Any],
+    bases: dict[str, dict[str, Any]],
+    rtype: str,
+    entry: Any,
+    base: Mapping[str, Any],
+) -> str:
+    """Add a resource type to a support module's tables: `types` (how to name one) and `bases` (its base response).
+
+    The type must be one the provider's collector stores. Declaring it again with the same data (a module
+    imported twice) changes nothing; with other data it is an error, so each type keeps one base response.
+    """
+    if rtype not in declared_types(provider):
+        raise ValueError(f"{rtype} is not a type the {provider} collector stores")
+    base = copy.deepcopy(dict(base))
+    if rtype in bases and (types[rtype], bases[rtype]) != (entry, base):
+        raise ValueError(f"{rtype} already has a base response: vary it with changes, or edit it where it is")
+    types[rtype] = entry
+    bases[rtype] = base
+    return rtype
+
+
+def declare_type(rtype: str, base: Mapping[str, Any], *, uid: str, name: str, is_global: bool = False) -> str:
+    """Declare an AWS resource type from the test module of the check that introduces it.
+
+    `base` is a *secure* resource's response as the collector stores it; `uid` a template with `{name}`
+    (and `{region}` unless the type is global); `name` the default name. Returns `rtype`, so a module can
+    write `WIDGET = declare_type("aws.service.widget", {...}, uid=..., name=...)`.
+    """
+    return register_type("aws", TYPES, BASE, rtype, (uid, name, is_global), base)
+
+
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     """Set (or with DROP, delete) a dotted path; list indexes are numbers."""
     parts = path.split(".")
@@ -766,6 +810,53 @@ class Case:
 def one(rtype: str, changes: Mapping[str, Any] | None = None, **kw: Any) -> Callable[[], Estate]:
     """A builder for an estate holding just one resource of `rtype`."""
     return lambda: Estate(make(rtype, changes, **kw))
+
+
+Member = tuple[str, Mapping[str, Any] | None, dict[str, Any]]  # (type, changes, make keywords)
+
+
+def member(rtype: str, changes: Mapping[str, Any] | None = None, **kw: Any) -> Member:
+    """A resource of an account- or region-wide estate: its type, changes and `make` keywords."""
+    return rtype, changes, kw
+
+
+def scope(
+    target_type: str, *members: Member, unlisted: tuple[str, str] | None = None, where: str | None = None
+) -> Callable[[], Estate]:
+    """The account or region resource with service resources and, with `unlisted` (type, operation), a failed
+    list call of that type (in region `where`, by default where the collector records the type)."""
+
+    def build() -> Estate:
+        estate = Estate(make(target_type))
+        for rtype, changes, kw in members:
+            estate.add(make(rtype, changes, **kw))
+        if unlisted:
+            rtype, operation = unlisted
+            estate.fail(collection_error(rtype, operation=operation, region=where or default_region(rtype)))
+        return estate
+
+    return build
+
+
+def in_account(*members: Member, **kw: Any) -> Callable[[], Estate]:
+    """An estate around the account resource (see `scope`)."""
+    return scope("aws.account", *members, **kw)
+
+
+def in_region(*members: Member, **kw: Any) -> Callable[[], Estate]:
+    """An estate around the region resource (see `scope`)."""
+    return scope("aws.region", *members, **kw)
+
+
+def check_test_modules(provider: str | None = None) -> list[ModuleType]:
+    """Every test module under tests/checks (or tests/checks/<provider>), imported: their `CASES`
+    tables, and the resource types they declare."""
+    root = importlib.import_module(f"tests.checks.{provider}" if provider else "tests.checks")
+    return [
+        importlib.import_module(module.name)
+        for module in pkgutil.walk_packages(root.__path__, prefix=f"{root.__name__}.")
+        if module.name.rsplit(".", 1)[-1].startswith("test_")
+    ]
 
 
 def run(case: Case) -> Finding:

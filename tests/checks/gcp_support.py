@@ -6,6 +6,9 @@ docs/architecture.md adds (`iamPolicy`, `defaultComputeServiceAccount`, `keys`),
 resource. Cases vary it with dotted-path changes (DROP deletes a key) and evaluate one check through the
 real engine via `tests.checks.conftest.assert_case`.
 
+The types below are the ones several check modules share; a check that introduces a new type declares
+its base item in its own test module with `declare_type`.
+
 Test modules name their tables `CASES`; tests/test_registry.py lints every registered
 check against them, live or staged.
 """
@@ -20,7 +23,7 @@ from typing import Any
 
 import checks.gcp
 from cspm_ai.model import CollectionError, Resource
-from tests.checks.conftest import DROP, Case, Estate, _set
+from tests.checks.conftest import DROP, Case, Estate, _set, register_type
 
 PROJECT_ID = "ml-prod-4521"
 PROJECT_NUMBER = "123456789012"
@@ -363,6 +366,23 @@ BASE: dict[str, dict[str, Any]] = {
 }
 
 
+def declare_type(
+    rtype: str, base: Mapping[str, Any], *, uid: str, name: str, region: str, host: str = "aiplatform"
+) -> str:
+    """Declare a Google Cloud resource type from the test module of the check that introduces it.
+
+    `base` is a *secure* resource's REST item as the collector stores it; `uid` the template of its config
+    `name` with `{name}` for the last segment; `name` that segment's default; `region` where the collector
+    records the type; `host` its Cloud Asset Inventory service prefix. Returns `rtype`.
+    """
+    known = SERVICE_HOST.get(rtype, "aiplatform")
+    if rtype in TYPES and known != host:
+        raise ValueError(f"{rtype} is already declared under host {known}")
+    register_type("gcp", TYPES, BASE, rtype, (uid, name, region), base)
+    SERVICE_HOST[rtype] = host
+    return rtype
+
+
 def load_gcp_checks() -> None:
     """Import every GCP check module (registering its checks); `all_checks()` skips GCP on purpose."""
     for module in pkgutil.iter_modules(checks.gcp.__path__):
@@ -410,6 +430,20 @@ def one(rtype: str, changes: Mapping[str, Any] | None = None, **kw: Any) -> Call
     return lambda: Estate(make(rtype, changes, **kw))
 
 
+def project_with(
+    *others: tuple[str, dict[str, object] | None, dict[str, object]], **changes: object
+) -> Callable[[], Estate]:
+    """A project (with `changes`, dotted paths as keys in a dict) plus other resources (type, changes, make kw)."""
+
+    def build() -> Estate:
+        estate = Estate(make("gcp.project", changes.get("changes")))  # type: ignore[arg-type]
+        for rtype, rchanges, kw in others:
+            estate.add(make(rtype, rchanges, **kw))  # type: ignore[arg-type]
+        return estate
+
+    return build
+
+
 def collection_error(
     rtype: str,
     *,
@@ -434,4 +468,14 @@ def collection_error(
     )
 
 
-__all__ = ["DROP", "Case", "Estate", "collection_error", "load_gcp_checks", "make", "one"]
+__all__ = [
+    "DROP",
+    "Case",
+    "Estate",
+    "collection_error",
+    "declare_type",
+    "load_gcp_checks",
+    "make",
+    "one",
+    "project_with",
+]
