@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import pytest
 
 import checks
-import tests.checks as check_tests
 from cspm_ai.checklist import checklist
 from cspm_ai.model import Severity, Status
 from cspm_ai.registry import CHECK_ID, REGISTRY, CheckSpec, all_checks
+from tests.checks.conftest import check_test_modules
 
 AWS_TYPES = {
     "aws.account",
@@ -259,12 +259,12 @@ def _register_every_provider() -> list[CheckSpec]:
 
 
 def _case_statuses() -> dict[str, set[Status]]:
-    """Every (check id -> statuses) that the table-driven check tests (their `CASES`) exercise."""
+    """Every (check id -> statuses) that the table-driven check tests (their `CASES`) exercise, in
+    tests/checks and each provider's package below it."""
     statuses: dict[str, set[Status]] = defaultdict(set)
-    for module in pkgutil.iter_modules(check_tests.__path__):
-        if module.name.startswith("test_"):
-            for case in getattr(importlib.import_module(f"tests.checks.{module.name}"), "CASES", ()):
-                statuses[case.check_id].add(case.expected)
+    for module in check_test_modules():
+        for case in getattr(module, "CASES", ()):
+            statuses[case.check_id].add(case.expected)
     return statuses
 
 

@@ -1,4 +1,4 @@
-"""Vertex AI and Workbench checks, table-driven: every check passes, fails, and says what absence means."""
+"""Vertex AI checks, table-driven: every check passes, fails, and says what absence means."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from tests.checks.gcp_support import (
     NETWORK,
     PROJECT_ID,
     collection_error,
-    load_gcp_checks,
     make,
     one,
 )
@@ -235,21 +234,7 @@ CASES: list[Case] = [
         allowed_regions=US,
     ),
     Case("gcp.vertex.resource_in_allowed_region", MANUAL, "unconfigured", one(MON), says="attest"),
-    # CL-01 Workbench
-    Case("gcp.notebooks.no_public_ip", PASS, "disabled", one(NB)),
-    Case(
-        "gcp.notebooks.no_public_ip",
-        FAIL,
-        "absent",
-        one(NB, {"gceSetup.disablePublicIp": DROP}),
-        says="absent means false",
-    ),
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _gcp_checks() -> None:
-    load_gcp_checks()
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

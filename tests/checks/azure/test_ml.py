@@ -10,7 +10,6 @@ from tests.checks.azure_support import (
     UAI_SERVE,
     UAI_TRAIN,
     collection_error,
-    load_azure_checks,
     make,
     one,
 )
@@ -435,11 +434,6 @@ CASES: list[Case] = [
     ),
     Case("azure.ml.resource_in_allowed_region", MANUAL, "unconfigured", one(COMPUTE), says="attest"),
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _azure_checks() -> None:
-    load_azure_checks()
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

@@ -1,0 +1,1 @@
+"""Tests of the Google Cloud check modules, one file per module of checks/gcp."""
