@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Literal
+from datetime import date
+from typing import Final, Literal
 
 from pydantic import Field, NonNegativeInt
 
 from cspm_ai.attestation import apply_attestations, in_force
 from cspm_ai.compliance import Control, Framework
 from cspm_ai.model import Attestation, CollectionError, Finding, ScanRecord, Status
-from cspm_ai.registry import all_checks
+from cspm_ai.registry import CheckSpec, all_checks
 from cspm_ai.report import (
     STATUS_ORDER,
     AttestationOut,
@@ -41,7 +42,7 @@ from cspm_ai.report import (
     attestations_out,
 )
 
-FRAMEWORK_SCHEMA_VERSION = "1"
+FRAMEWORK_SCHEMA_VERSION: Final = "1"
 
 # How a control's status follows from its findings: the worst one decides.
 _PRECEDENCE = (Status.FAIL, Status.ERROR, Status.MANUAL, Status.PASS)
@@ -148,7 +149,12 @@ def build_framework_report(
 
 
 def _control_result(
-    control: Control, mapped: list[str], findings: list[Finding], attestations: list[Attestation], specs: dict, day
+    control: Control,
+    mapped: list[str],
+    findings: list[Finding],
+    attestations: list[Attestation],
+    specs: dict[str, CheckSpec],
+    day: date,
 ) -> ControlResult:
     counts = Counter(f.status for f in findings)
     muted = sum(1 for f in findings if f.muted)
@@ -163,8 +169,7 @@ def _control_result(
         )
         for cid in mapped
     ]
-    attested = [(item, *in_force(attestations, item, day)) for item in control.checklist]
-    attested = [(item, s, a) for item, s, a in attested if s is not None]
+    attested = _attested_items(control, attestations, day)
     status, rationale = _decide(effective, muted, attested, bool(mapped))
     return ControlResult(
         id=control.id,
@@ -183,7 +188,21 @@ def _control_result(
     )
 
 
-def _decide(effective: Counter[Status], muted: int, attested: list, automated: bool) -> tuple[Status, str]:
+def _attested_items(
+    control: Control, attestations: list[Attestation], day: date
+) -> list[tuple[str, Status, Attestation]]:
+    """(item, PASS or FAIL, the deciding attestation) for each checklist item of the control that is attested."""
+    attested: list[tuple[str, Status, Attestation]] = []
+    for item in control.checklist:
+        status, attestation = in_force(attestations, item, day)
+        if status is not None and attestation is not None:
+            attested.append((item, status, attestation))
+    return attested
+
+
+def _decide(
+    effective: Counter[Status], muted: int, attested: list[tuple[str, Status, Attestation]], automated: bool
+) -> tuple[Status, str]:
     expired = [(item, a) for item, s, a in attested if s is Status.FAIL]
     if effective[Status.FAIL]:
         return Status.FAIL, f"{effective[Status.FAIL]} finding(s) fail."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -31,8 +31,8 @@ from cspm_ai.model import (
     Status,
 )
 
-SCHEMA_VERSION = "1"
-TOOL_NAME = "cspm-ai"
+SCHEMA_VERSION: Final = "1"
+TOOL_NAME: Final = "cspm-ai"
 
 # Report order: what needs action first. Distinct from the enum's declaration order.
 STATUS_ORDER: dict[Status, int] = {Status.FAIL: 0, Status.ERROR: 1, Status.MANUAL: 2, Status.PASS: 3}
