@@ -93,10 +93,11 @@ def statements(document: Any) -> list[Statement] | None:
 
 def _statement(index: int, item: dict[str, Any]) -> Statement:
     sid = item.get("Sid")
+    effect = item.get("Effect")
     return Statement(
         index=index,
         sid=sid if isinstance(sid, str) else None,
-        effect=item.get("Effect") if isinstance(item.get("Effect"), str) else "",
+        effect=effect if isinstance(effect, str) else "",
         actions=_strings(item.get("Action")),
         not_actions=_strings(item.get("NotAction")),
         resources=_strings(item.get("Resource")),

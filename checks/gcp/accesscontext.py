@@ -15,7 +15,8 @@ VERTEX_API = "aiplatform.googleapis.com"
 
 def _psc_endpoints(project: Resource, ctx: CheckContext) -> tuple[list[str], list[str]]:
     """(endpoints served through Private Service Connect, the other endpoints) of the project."""
-    private, other = [], []
+    private: list[str] = []
+    other: list[str] = []
     for ep in ctx.resources("gcp.vertex.endpoint", account=project.account):
         psc = get(ep.config, "privateServiceConnectConfig.enablePrivateServiceConnect") is True
         (private if psc else other).append(ep.name)
