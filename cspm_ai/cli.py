@@ -366,14 +366,16 @@ def scan_azure(
         Optional[str],
         typer.Option("--allowed-regions", help="Locations where AI data may live (CL-09); without it CL-09 is MANUAL."),
     ] = None,
-    cloud: Annotated[str, typer.Option("--cloud", help="public, usgov or china.")] = "public",
+    cloud: Annotated[Optional[str], typer.Option("--cloud", help="public, usgov or china (default: public).")] = None,
     arm_endpoint: Annotated[
         Optional[str], typer.Option("--arm-endpoint", help="Resource Manager URL (Azure Stack Hub, private endpoints).")
     ] = None,
     db: DbOpt = None,
     output_dir: OutOpt = None,
     format: FormatOpt = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="Concurrent ARM reads.")] = 16,
+    workers: Annotated[
+        Optional[int], typer.Option("--workers", min=1, max=256, help="Concurrent ARM reads (default: 16).")
+    ] = None,
     fail_on: FailOnOpt = None,
     mutelist: MutelistOpt = None,
 ) -> None:
@@ -382,9 +384,14 @@ def scan_azure(
     from cspm_ai.scan import run_scan
 
     run = _prepare(db, output_dir, format, mutelist=mutelist)
+    file = run.settings.azure
     allowed = _split(allowed_regions) or run.settings.allowed_regions
+    chosen = _split(subscriptions) or file.subscriptions
+    cloud_name = cloud or file.cloud
+    pool = workers or file.workers
+    # The collector checks the cloud name and endpoint, wherever they came from.
     collector = azure_collector(
-        subscriptions=_split(subscriptions), cloud=cloud, arm_endpoint=arm_endpoint, workers=workers
+        subscriptions=chosen, cloud=cloud_name, arm_endpoint=arm_endpoint or file.arm_endpoint, workers=pool
     )
     with _progress(run.console, "Scanning Azure") as progress:
         scan = run_scan(
@@ -393,7 +400,7 @@ def scan_azure(
             allowed_regions=allowed,
             progress=progress,
             mutelist=run.mutelist,
-            options={"cloud": cloud, "subscriptions": _split(subscriptions), "workers": workers},
+            options={"cloud": cloud_name, "subscriptions": chosen, "workers": pool},
         )
     _finish_scan(run, scan, fail_on)
 
@@ -442,7 +449,9 @@ def scan_gcp(
     db: DbOpt = None,
     output_dir: OutOpt = None,
     format: FormatOpt = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="Concurrent API reads.")] = 16,
+    workers: Annotated[
+        Optional[int], typer.Option("--workers", min=1, max=256, help="Concurrent API reads (default: 16).")
+    ] = None,
     fail_on: FailOnOpt = None,
     mutelist: MutelistOpt = None,
 ) -> None:
@@ -459,14 +468,20 @@ def scan_gcp(
             f"Allowed region {', '.join(map(repr, mistyped))} is not a Google Cloud region.",
             "Use region names such as us-central1 or europe-west4.",
         )
+    file = run.settings.gcp
+    org = organization or file.organization
+    where = _split(locations) or file.locations
+    pool = workers or file.workers
+    # The collector checks project ids, the organization and locations (check_scope), and
+    # parse_api_endpoints the overrides, wherever they came from.
     collector = gcp_collector(
-        projects=_split(projects),
-        organization=organization,
-        locations=_split(locations),
-        impersonate_service_account=impersonate_service_account,
-        universe_domain=universe_domain,
-        api_endpoints=parse_api_endpoints(api_endpoint),
-        workers=workers,
+        projects=_split(projects) or file.projects,
+        organization=org,
+        locations=where,
+        impersonate_service_account=impersonate_service_account or file.impersonate_service_account,
+        universe_domain=universe_domain or file.universe_domain,
+        api_endpoints=parse_api_endpoints(api_endpoint or file.api_endpoints),
+        workers=pool,
     )
     with _progress(run.console, "Scanning Google Cloud") as progress:
         scan = run_scan(
@@ -475,12 +490,7 @@ def scan_gcp(
             allowed_regions=allowed,
             progress=progress,
             mutelist=run.mutelist,
-            options={
-                "projects": collector.projects(),
-                "organization": organization,
-                "locations": _split(locations),
-                "workers": workers,
-            },
+            options={"projects": collector.projects(), "organization": org, "locations": where, "workers": pool},
         )
     _finish_scan(run, scan, fail_on)
 

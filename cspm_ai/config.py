@@ -25,6 +25,34 @@ class AwsSettings(BaseModel):
     workers: int = Field(default=32, ge=1, le=256)
 
 
+class AzureSettings(BaseModel):
+    """`scan azure` fallbacks. The cloud name and endpoint are checked where the options are, by the
+    collector, so a typo reads the same from the file as from the command line."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subscriptions: list[str] | None = None
+    cloud: str = "public"
+    arm_endpoint: str | None = None
+    workers: int = Field(default=16, ge=1, le=256)
+
+
+class GcpSettings(BaseModel):
+    """`scan gcp` fallbacks, checked by the collector like the options they stand in for."""
+
+    # TOML readily holds `organization = 123456789012` as a number; it is the same id.
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+    projects: list[str] | None = None
+    organization: str | None = None
+    locations: list[str] | None = None
+    impersonate_service_account: str | None = None
+    universe_domain: str | None = None
+    # API=HOST, as --api-endpoint takes them.
+    api_endpoints: list[str] | None = None
+    workers: int = Field(default=16, ge=1, le=256)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -35,6 +63,8 @@ class Settings(BaseModel):
     # The exceptions file every scan applies unless --mutelist names another.
     mutelist: Path | None = None
     aws: AwsSettings = Field(default_factory=AwsSettings)
+    azure: AzureSettings = Field(default_factory=AzureSettings)
+    gcp: GcpSettings = Field(default_factory=GcpSettings)
 
 
 def default_config_path() -> Path:
