@@ -829,12 +829,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         _report_error("interrupted; any scan in progress stays marked incomplete in the inventory.")
         sys.exit(130)
     except Exception as exc:  # click usage errors are handled below; anything else is a bug
-        import click
-
-        if isinstance(exc, click.ClickException):
+        # Typer raises click's exceptions, or those of the copy of click newer Typer versions vendor
+        # (then click itself may not be installed at all): take the module from an exception Typer exports.
+        usage = sys.modules[typer.BadParameter.__module__]
+        if isinstance(exc, usage.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, typer.Abort):
             sys.exit(130)
         if _State.debug or os.environ.get("CSPM_AI_DEBUG"):
             raise

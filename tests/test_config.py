@@ -273,6 +273,15 @@ def test_a_bad_value_in_the_file_fails_a_real_process_cleanly(tmp_path: Path) ->
     ]
 
 
+@pytest.mark.parametrize("provider", ["azure", "gcp"])
+def test_workers_out_of_bounds_is_a_usage_error_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], provider: str
+) -> None:
+    assert run("scan", provider, "--workers", "257", *storage(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert "Invalid value for '--workers'" in err and "Traceback" not in err and "internal error" not in err
+
+
 def test_a_file_driven_azure_scan_reads_only_the_named_subscription(sign_ins: list[str], tmp_path: Path) -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
         manifest = register_azure_estate(replay)
