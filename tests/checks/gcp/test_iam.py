@@ -1,0 +1,95 @@
+"""GCP IAM checks, table-driven: AI service accounts without basic roles or user-managed keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.checks.conftest import FAIL, MANUAL, PASS, Case, Estate, assert_case
+from tests.checks.gcp_support import SERVING_SA, make, one
+
+PROJECT = "gcp.project"
+SA = "gcp.iam.service_account"
+USER_KEY = {
+    "name": f"projects/ml-prod-4521/serviceAccounts/{SERVING_SA}/keys/0123456789abcdef",
+    "validAfterTime": "2024-03-01T10:00:00Z",
+    "validBeforeTime": "9999-12-31T23:59:59Z",
+    "keyAlgorithm": "KEY_ALG_RSA_2048",
+    "keyOrigin": "GOOGLE_PROVIDED",
+    "keyType": "USER_MANAGED",
+}
+BINDINGS = "iamPolicy.bindings"
+
+
+def sa_with(
+    bindings: list[dict[str, object]] | None,
+    sa_changes: dict[str, object] | None = None,
+) -> Callable[[], Estate]:
+    def build() -> Estate:
+        estate = Estate(make(SA, sa_changes))
+        if bindings is not None:
+            estate.add(make(PROJECT, {BINDINGS: bindings}))
+        return estate
+
+    return build
+
+
+CASES: list[Case] = [
+    # CL-02
+    Case(
+        "gcp.iam.no_basic_roles_for_ai_service_accounts",
+        PASS,
+        "predefined-only",
+        sa_with(
+            [
+                {"role": "roles/aiplatform.user", "members": [f"serviceAccount:{SERVING_SA}"]},
+                {"role": "roles/owner", "members": ["group:cloud-admins@example.com"]},
+            ]
+        ),
+    ),
+    Case("gcp.iam.no_basic_roles_for_ai_service_accounts", PASS, "no-bindings", sa_with([])),
+    Case(
+        "gcp.iam.no_basic_roles_for_ai_service_accounts",
+        FAIL,
+        "editor",
+        sa_with([{"role": "roles/editor", "members": [f"serviceAccount:{SERVING_SA}"]}]),
+        says="roles/editor",
+    ),
+    Case(
+        "gcp.iam.no_basic_roles_for_ai_service_accounts",
+        FAIL,
+        "owner-conditional",
+        sa_with(
+            [
+                {
+                    "role": "roles/owner",
+                    "members": ["user:bob@example.com", f"serviceAccount:{SERVING_SA}"],
+                    "condition": {
+                        "title": "temporary",
+                        "expression": "request.time < timestamp('2026-01-01T00:00:00Z')",
+                    },
+                }
+            ]
+        ),
+        says="roles/owner",
+    ),
+    Case(
+        "gcp.iam.no_basic_roles_for_ai_service_accounts", MANUAL, "project-not-collected", one(SA), says="not collected"
+    ),
+    # CL-08
+    Case("gcp.iam.no_user_managed_keys", PASS, "absent", one(SA), says="no user-managed keys"),
+    Case("gcp.iam.no_user_managed_keys", FAIL, "one-key", one(SA, {"keys": [USER_KEY]}), says="0123456789abcdef"),
+    Case("gcp.iam.no_user_managed_keys", FAIL, "disabled-key", one(SA, {"keys": [{**USER_KEY, "disabled": True}]})),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_check(case: Case) -> None:
+    assert_case(case)
+
+
+def test_user_managed_key_evidence_names_key_and_age() -> None:
+    case = next(c for c in CASES if c.label == "one-key")
+    finding = assert_case(case)
+    assert finding.evidence["keys"] == [{"key": "0123456789abcdef", "validAfterTime": "2024-03-01T10:00:00Z"}]
