@@ -507,8 +507,9 @@ def demo(
     format: FormatOpt = None,
 ) -> None:
     """Run the whole path offline against a simulated AI estate with good and bad resources."""
-    from cspm_ai.demo import demo_database_url, run_demo
+    from cspm_ai.demo import demo_database_url, require_demo_extra, run_demo
 
+    require_demo_extra()  # before any database is opened or directory made
     run = _prepare(db, output_dir, format, default_db=demo_database_url)
     with _progress(run.console, "Scanning the demo estate") as progress:
         scan = run_demo(run.inventory, progress=progress)

@@ -18,6 +18,7 @@ from unittest import mock
 from platformdirs import user_data_dir
 
 from collectors import Collector, ProgressCallback
+from cspm_ai.errors import CspmError
 from cspm_ai.inventory import Inventory
 from cspm_ai.model import CollectionResult, ScanRecord
 
@@ -35,6 +36,20 @@ _DEMO_ENV = {
     "AWS_EC2_METADATA_DISABLED": "true",
 }
 _DROP = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+
+
+def require_demo_extra() -> None:
+    """Stop with one line naming the extra when the simulators are missing: they are the `demo` extra,
+    left out of a plain install because only the demo and the tests need them."""
+    try:
+        import moto  # noqa: F401
+        import responses  # noqa: F401
+    except ImportError as exc:
+        missing = exc.name or "a simulator package"
+        raise CspmError(
+            f"The demo needs {missing}, which is not installed: pip install 'cspm-ai[demo]'.",
+            "From a checkout, `make demo` installs it into .venv.",
+        ) from exc
 
 
 def demo_database_url() -> str:

@@ -1,7 +1,8 @@
-"""The config file's [aws], [azure] and [gcp] sections."""
+"""The config file's [aws], [azure] and [gcp] sections, and the demo as an optional extra."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import responses
 from google.auth.credentials import AnonymousCredentials
+from packaging.requirements import Requirement
 
 import collectors.azure as azure
 import collectors.gcp as gcp
@@ -306,3 +308,31 @@ def test_a_file_driven_gcp_scan_covers_the_organization_as_the_service_account(
     assert sign_ins == ["gcp cspm@ml-prod-4521.iam.gserviceaccount.com"]
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert {s["account"] for s in report["scan"]["scopes"]} == set(manifest.project_ids)
+
+
+# The demo's simulators are the `demo` extra; a plain install carries none of them.
+SIMULATORS = {"moto", "responses", "flask", "werkzeug"}
+
+
+def test_the_base_install_requires_no_simulator() -> None:
+    requirements = [Requirement(r) for r in importlib.metadata.requires("cspm-ai") or []]
+    base = {r.name.lower() for r in requirements if r.marker is None or "extra" not in str(r.marker)}
+    assert base and not base & SIMULATORS
+    demo = {r.name.lower() for r in requirements if r.marker is not None and r.marker.evaluate({"extra": "demo"})}
+    assert {"moto", "responses"} <= demo
+    server = [r for r in requirements if r.name == "moto" and "server" in r.extras]
+    assert server and all(r.marker is not None and r.marker.evaluate({"extra": "test"}) for r in server)
+
+
+def test_the_demo_without_its_extra_says_which_to_install_and_writes_nothing(tmp_path: Path) -> None:
+    database, output = tmp_path / "d.db", tmp_path / "out"
+    script = (
+        "import sys; sys.modules['moto'] = None; from cspm_ai.cli import main; "
+        f"main(['demo', '--db', 'sqlite:///{database}', '--output-dir', '{output}'])"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "cspm-ai[demo]" in errors[0], result.stderr
+    assert not database.exists() and not output.exists()
