@@ -61,6 +61,11 @@ def test_readme_gives_the_two_commands_and_every_cli_command() -> None:
 
 
 def test_check_catalogue_document_is_current() -> None:
+    """docs/checks.md is the published list of check ids, and the registry is their only source: no test
+    keeps its own copy. The ids are a contract (mutelists, exceptions, reports and the demo estates name
+    them), so renaming, adding or removing a check fails here until `make docs` regenerates the catalogue,
+    and the change shows in that file's diff. It covers the live providers (`checks.PROVIDERS`); a staged
+    provider's ids are not published yet."""
     expected = catalogue_markdown(all_checks())
     assert (ROOT / "docs" / "checks.md").read_text() == expected, "run `make docs`"
 
