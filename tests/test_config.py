@@ -16,6 +16,7 @@ from packaging.requirements import Requirement
 
 import collectors.azure as azure
 import collectors.gcp as gcp
+from collectors.gcp.engine import check_scope
 from cspm_ai.cli import main
 from cspm_ai.config import load_settings
 from cspm_ai.demo import DemoCredential
@@ -120,6 +121,16 @@ def test_every_section_loads(tmp_path: Path) -> None:
     assert settings.gcp.universe_domain == "googleapis.com"
     assert settings.gcp.api_endpoints == ["aiplatform={location}-aiplatform.p.googleapis.com"]
     assert settings.gcp.workers == 12
+
+
+def test_the_readme_example_loads_and_passes_the_scope_checks(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("### Configuration file", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    settings = load_settings(write_config(tmp_path, example))
+    assert settings.aws.profile and settings.azure.subscriptions and settings.gcp.organization
+    check_scope(settings.gcp.projects, settings.gcp.organization, settings.gcp.locations)
+    assert gcp.parse_api_endpoints(settings.gcp.api_endpoints)
 
 
 def test_absent_sections_have_the_options_defaults(tmp_path: Path) -> None:
