@@ -14,7 +14,7 @@ import boto3
 
 from moto_fixtures.extensions import install
 
-__all__ = ["CHECK_IDS", "EstateManifest", "HOSTILE_STRINGS", "build_aws_estate"]
+__all__ = ["EstateManifest", "HOSTILE_STRINGS", "build_aws_estate"]
 
 PASS = "PASS"
 FAIL = "FAIL"
@@ -22,52 +22,6 @@ FAIL = "FAIL"
 HOSTILE_STRINGS: tuple[str, ...] = (
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',
-)
-
-CHECK_IDS: tuple[str, ...] = (
-    "aws.sagemaker.notebook_direct_internet_access",
-    "aws.sagemaker.notebook_in_vpc",
-    "aws.sagemaker.notebook_root_access",
-    "aws.sagemaker.notebook_kms_encryption",
-    "aws.sagemaker.domain_vpc_only",
-    "aws.sagemaker.domain_kms_encryption",
-    "aws.sagemaker.model_network_isolation",
-    "aws.sagemaker.model_in_vpc",
-    "aws.sagemaker.training_job_in_vpc",
-    "aws.sagemaker.training_job_network_isolation",
-    "aws.sagemaker.training_job_volume_encryption",
-    "aws.sagemaker.training_job_output_encryption",
-    "aws.sagemaker.training_job_intercontainer_encryption",
-    "aws.sagemaker.processing_job_in_vpc",
-    "aws.sagemaker.processing_job_network_isolation",
-    "aws.sagemaker.processing_job_encryption",
-    "aws.sagemaker.transform_job_encryption",
-    "aws.sagemaker.endpoint_config_kms_encryption",
-    "aws.sagemaker.endpoint_config_instance_redundancy",
-    "aws.sagemaker.endpoint_data_capture",
-    "aws.sagemaker.endpoint_monitoring_schedule",
-    "aws.sagemaker.model_from_approved_package",
-    "aws.sagemaker.no_secrets_in_configuration",
-    "aws.iam.execution_role_not_admin",
-    "aws.iam.execution_role_trust_sagemaker_only",
-    "aws.iam.role_not_shared_training_inference",
-    "aws.iam.training_role_cannot_deploy",
-    "aws.iam.user_no_access_keys_for_ai",
-    "aws.kms.key_customer_managed",
-    "aws.kms.key_rotation_enabled",
-    "aws.s3.bucket_sse_kms",
-    "aws.s3.bucket_secure_transport",
-    "aws.s3.bucket_versioning",
-    "aws.s3.bucket_replication",
-    "aws.s3.bucket_public_access_block",
-    "aws.ec2.vpc_sagemaker_endpoints",
-    "aws.ec2.security_group_no_public_ingress",
-    "aws.ec2.security_group_training_inference_separation",
-    "aws.cloudtrail.multi_region_trail",
-    "aws.guardduty.enabled",
-    "aws.securityhub.enabled",
-    "aws.config.recorder_all_resources",
-    "aws.budgets.cost_alerts",
 )
 
 # Fixed fake credentials: deterministic so failures reproduce, shaped like the real thing so
@@ -113,6 +67,38 @@ class EstateManifest:
     # Logical name -> identifier (ids, ARNs, bucket names) for tests that need to look things up.
     ids: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def check_ids(self) -> tuple[str, ...]:
+        """The checks the estate exercises: every check id its expectations name, in order of first mention."""
+        return tuple(dict.fromkeys(check_id for check_id, _ in self.expected))
+
+
+@dataclass(frozen=True)
+class _SageMakerEnv:
+    """What the primary region's SageMaker resources are built from: client, keys, buckets, network, roles."""
+
+    region: str
+    sm: Any
+    good_key: str
+    bad_key: str
+    good_bucket: str
+    bad_bucket: str
+    good_vpc: str
+    bad_vpc: str
+    good_subnets: list[str]
+    bad_subnets: list[str]
+    training_sg: str
+    inference_sg: str
+    studio_sg: str
+    open_sg: str
+    training_role: str
+    inference_role: str
+    studio_role: str
+    bad_role: str
+    training_image: str
+    inference_image: str
+    confidential: list[dict[str, str]]
+
 
 class _Builder:
     def __init__(self, session: boto3.Session, regions: Sequence[str], hostile: bool) -> None:
@@ -146,8 +132,8 @@ class _Builder:
         return self._clients[key]
 
     def expect(self, check_id: str, resource_name: str, status: str) -> None:
-        if check_id not in CHECK_IDS:
-            raise ValueError(f"unknown check id {check_id}")
+        if not check_id.startswith("aws."):
+            raise ValueError(f"not an AWS check id: {check_id}")
         previous = self.expected.get((check_id, resource_name))
         if previous is not None and previous != status:
             raise ValueError(f"conflicting expectation for {check_id} on {resource_name}")
@@ -183,20 +169,27 @@ class _Builder:
     # ------------------------------------------------------------------ IAM
 
     def build_iam(self) -> None:
-        iam = self.client("iam")
+        self.iam_training_role()
+        self.iam_inference_role()
+        self.iam_studio_role()
+        self.iam_admin_role()
+        self.iam_service_roles()
+        self.expect_execution_roles()
+        self.iam_users()
+
+    def create_role(self, name: str, trust: dict[str, Any], description: str) -> None:
+        self.client("iam").create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps(trust),
+            Description=description,
+            Tags=[{"Key": "team", "Value": "ml-platform"}],
+        )
+        self.ids[name] = self.role_arn(name)
+
+    def iam_training_role(self) -> None:
         good_bucket = self.ids["good_bucket"]
-
-        def create_role(name: str, trust: dict[str, Any], description: str) -> None:
-            iam.create_role(
-                RoleName=name,
-                AssumeRolePolicyDocument=json.dumps(trust),
-                Description=description,
-                Tags=[{"Key": "team", "Value": "ml-platform"}],
-            )
-            self.ids[name] = self.role_arn(name)
-
-        create_role("good-training-role", _SAGEMAKER_TRUST, self.text("Training jobs only"))
-        iam.put_role_policy(
+        self.create_role("good-training-role", _SAGEMAKER_TRUST, self.text("Training jobs only"))
+        self.client("iam").put_role_policy(
             RoleName="good-training-role",
             PolicyName="training-data-access",
             PolicyDocument=json.dumps(
@@ -235,8 +228,10 @@ class _Builder:
             ),
         )
 
-        create_role("good-inference-role", _SAGEMAKER_TRUST, self.text("Inference only", 1))
-        iam.put_role_policy(
+    def iam_inference_role(self) -> None:
+        good_bucket = self.ids["good_bucket"]
+        self.create_role("good-inference-role", _SAGEMAKER_TRUST, self.text("Inference only", 1))
+        self.client("iam").put_role_policy(
             RoleName="good-inference-role",
             PolicyName="model-artifact-read",
             PolicyDocument=json.dumps(
@@ -258,8 +253,10 @@ class _Builder:
             ),
         )
 
-        create_role("good-studio-role", _SAGEMAKER_TRUST, self.text("Notebooks and Studio"))
-        iam.put_role_policy(
+    def iam_studio_role(self) -> None:
+        good_bucket = self.ids["good_bucket"]
+        self.create_role("good-studio-role", _SAGEMAKER_TRUST, self.text("Notebooks and Studio"))
+        self.client("iam").put_role_policy(
             RoleName="good-studio-role",
             PolicyName="studio-read",
             PolicyDocument=json.dumps(
@@ -279,7 +276,8 @@ class _Builder:
             ),
         )
 
-        # Bad: admin, assumable by a whole AWS account, shared by training and inference.
+    def iam_admin_role(self) -> None:
+        """Bad: admin, assumable by a whole AWS account, shared by training and inference."""
         bad_trust = {
             "Version": "2012-10-17",
             "Statement": [
@@ -295,14 +293,15 @@ class _Builder:
                 },
             ],
         }
-        create_role("bad-shared-admin-role", bad_trust, self.text("Shared admin role", 1))
-        iam.attach_role_policy(
+        self.create_role("bad-shared-admin-role", bad_trust, self.text("Shared admin role", 1))
+        self.client("iam").attach_role_policy(
             RoleName="bad-shared-admin-role",
             PolicyArn=f"arn:{self.partition}:iam::aws:policy/AdministratorAccess",
         )
 
-        # Service roles that AWS services (not SageMaker) assume.
-        create_role(
+    def iam_service_roles(self) -> None:
+        """Service roles that AWS services (not SageMaker) assume."""
+        self.create_role(
             "s3-replication-role",
             {
                 "Version": "2012-10-17",
@@ -312,7 +311,7 @@ class _Builder:
             },
             "S3 replication",
         )
-        create_role(
+        self.create_role(
             "aws-config-role",
             {
                 "Version": "2012-10-17",
@@ -323,6 +322,7 @@ class _Builder:
             "AWS Config recorder",
         )
 
+    def expect_execution_roles(self) -> None:
         for role, admin, trust_ok in (
             ("good-training-role", PASS, PASS),
             ("good-inference-role", PASS, PASS),
@@ -337,7 +337,9 @@ class _Builder:
         self.expect("aws.iam.training_role_cannot_deploy", "good-training-role", PASS)
         self.expect("aws.iam.training_role_cannot_deploy", "bad-shared-admin-role", FAIL)
 
-        # Users: one with a long-lived key that reaches SageMaker, one federated-style user without keys.
+    def iam_users(self) -> None:
+        """One user with a long-lived key that reaches SageMaker, one federated-style user without keys."""
+        iam = self.client("iam")
         iam.create_user(UserName="bad-ai-user", Tags=[{"Key": "team", "Value": "ml-platform"}])
         iam.put_user_policy(
             UserName="bad-ai-user",
@@ -408,8 +410,16 @@ class _Builder:
         self.create_bucket(trail, self.primary)
 
     def configure_buckets(self) -> None:
+        self.encrypt_and_replicate_good_bucket()
+        self.lock_down_good_bucket()
+        # A new bucket gets Block Public Access by default; the bad bucket has had it removed.
+        self.client("s3").delete_public_access_block(Bucket=self.ids["bad_bucket"])
+        self.trail_bucket_policy()
+        self.expect_buckets()
+
+    def encrypt_and_replicate_good_bucket(self) -> None:
         s3 = self.client("s3")
-        good, replica, bad = self.ids["good_bucket"], self.ids["replica_bucket"], self.ids["bad_bucket"]
+        good, replica = self.ids["good_bucket"], self.ids["replica_bucket"]
         replica_region = self.regions[1] if len(self.regions) > 1 else self.primary
         s3.put_bucket_encryption(
             Bucket=good,
@@ -445,6 +455,11 @@ class _Builder:
                 ],
             },
         )
+
+    def lock_down_good_bucket(self) -> None:
+        """Block Public Access, TLS-only bucket policy and classification tags on the good bucket."""
+        s3 = self.client("s3")
+        good = self.ids["good_bucket"]
         s3.put_public_access_block(
             Bucket=good,
             PublicAccessBlockConfiguration={
@@ -489,9 +504,9 @@ class _Builder:
                 ]
             },
         )
-        # A new bucket gets Block Public Access by default; the bad bucket has had it removed.
-        s3.delete_public_access_block(Bucket=bad)
 
+    def trail_bucket_policy(self) -> None:
+        s3 = self.client("s3")
         trail = self.ids["trail_bucket"]
         s3.put_bucket_policy(
             Bucket=trail,
@@ -519,6 +534,8 @@ class _Builder:
             ),
         )
 
+    def expect_buckets(self) -> None:
+        good, bad = self.ids["good_bucket"], self.ids["bad_bucket"]
         for check, good_status in (
             ("aws.s3.bucket_sse_kms", PASS),
             ("aws.s3.bucket_secure_transport", PASS),
@@ -592,30 +609,80 @@ class _Builder:
                 TagSpecifications=[{"ResourceType": "vpc-endpoint", "Tags": self.ec2_tags(f"{service}-endpoint")}],
             )
 
+    def build_primary_networks(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A VPC with SageMaker endpoints and closed security groups, and one open to the internet without."""
+        good_net = self.build_network(self.primary, "", with_endpoints=True, cidr="10.0.0.0/16")
+        bad_net = self.build_network(self.primary, "", with_endpoints=False, cidr="10.1.0.0/16")
+        self.ids.update(good_vpc=good_net["vpc_id"], bad_vpc=bad_net["vpc_id"])
+        training_sg = self.security_group(good_net, "good-training-sg", "Training jobs")
+        inference_sg = self.security_group(good_net, "good-inference-sg", "Inference models")
+        studio_sg = self.security_group(good_net, "good-studio-sg", "Studio and notebooks")
+        endpoint_sg = self.security_group(good_net, "good-vpce-sg", "SageMaker interface endpoints")
+        for group in (training_sg, inference_sg, studio_sg, endpoint_sg):
+            self.closed_ingress(good_net, group)
+        self.vpc_endpoints(good_net, self.primary, endpoint_sg)
+        open_sg = self.security_group(bad_net, "bad-open-sg", "Open to the internet")
+        bad_net["ec2"].authorize_security_group_ingress(
+            GroupId=open_sg,
+            IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+            ],
+        )
+        self.expect("aws.ec2.vpc_sagemaker_endpoints", good_net["vpc_id"], PASS)
+        self.expect("aws.ec2.vpc_sagemaker_endpoints", bad_net["vpc_id"], FAIL)
+        for group in (training_sg, inference_sg, studio_sg):
+            self.expect("aws.ec2.security_group_no_public_ingress", group, PASS)
+        self.expect("aws.ec2.security_group_no_public_ingress", open_sg, FAIL)
+        self.expect("aws.ec2.security_group_training_inference_separation", training_sg, PASS)
+        self.expect("aws.ec2.security_group_training_inference_separation", inference_sg, PASS)
+        self.expect("aws.ec2.security_group_training_inference_separation", open_sg, FAIL)
+        return good_net, bad_net
+
     # ------------------------------------------------------------------ SageMaker (primary region)
 
-    def build_sagemaker(self, good_net: dict[str, Any], bad_net: dict[str, Any]) -> None:
+    def sagemaker_env(self, good_net: dict[str, Any], bad_net: dict[str, Any]) -> _SageMakerEnv:
         region = self.primary
-        sm = self.client("sagemaker", region)
-        good_key = self.ids["good_key_arn"]
-        bad_key = self.ids["bad_key_arn"]
-        good_bucket = self.ids["good_bucket"]
-        bad_bucket = self.ids["bad_bucket"]
-        training_sg = self.ids["good-training-sg"]
-        inference_sg = self.ids["good-inference-sg"]
-        studio_sg = self.ids["good-studio-sg"]
-        open_sg = self.ids["bad-open-sg"]
-        good_subnets = good_net["subnets"]
-        bad_subnets = bad_net["subnets"]
-        training_role = self.role_arn("good-training-role")
-        inference_role = self.role_arn("good-inference-role")
-        studio_role = self.role_arn("good-studio-role")
-        bad_role = self.role_arn("bad-shared-admin-role")
-        training_image = _IMAGE.format(region=region)
-        inference_image = _INFERENCE_IMAGE.format(region=region)
-        confidential = self.sagemaker_tags("confidential")
+        return _SageMakerEnv(
+            region=region,
+            sm=self.client("sagemaker", region),
+            good_key=self.ids["good_key_arn"],
+            bad_key=self.ids["bad_key_arn"],
+            good_bucket=self.ids["good_bucket"],
+            bad_bucket=self.ids["bad_bucket"],
+            good_vpc=good_net["vpc_id"],
+            bad_vpc=bad_net["vpc_id"],
+            good_subnets=good_net["subnets"],
+            bad_subnets=bad_net["subnets"],
+            training_sg=self.ids["good-training-sg"],
+            inference_sg=self.ids["good-inference-sg"],
+            studio_sg=self.ids["good-studio-sg"],
+            open_sg=self.ids["bad-open-sg"],
+            training_role=self.role_arn("good-training-role"),
+            inference_role=self.role_arn("good-inference-role"),
+            studio_role=self.role_arn("good-studio-role"),
+            bad_role=self.role_arn("bad-shared-admin-role"),
+            training_image=_IMAGE.format(region=region),
+            inference_image=_INFERENCE_IMAGE.format(region=region),
+            confidential=self.sagemaker_tags("confidential"),
+        )
 
-        # Notebook lifecycle configs and notebooks.
+    def build_sagemaker(self, good_net: dict[str, Any], bad_net: dict[str, Any]) -> None:
+        env = self.sagemaker_env(good_net, bad_net)
+        self.sagemaker_lifecycle_configs(env)
+        self.sagemaker_notebooks(env)
+        self.sagemaker_domains(env)
+        packages = self.sagemaker_model_registry(env)
+        self.sagemaker_models(env, packages)
+        self.sagemaker_endpoint_configs(env)
+        self.sagemaker_endpoints(env)
+        self.sagemaker_training_jobs(env)
+        self.sagemaker_processing_jobs(env)
+        self.sagemaker_transform_jobs(env)
+        self.sagemaker_feature_groups(env)
+
+    def sagemaker_lifecycle_configs(self, env: _SageMakerEnv) -> None:
+        """Notebook lifecycle configs: a clean start script and one that exports credentials."""
         good_script = "#!/bin/bash\nset -euo pipefail\nsudo -u ec2-user -i pip install --quiet pandas==2.2.2\n"
         bad_script = (
             "#!/bin/bash\n"
@@ -626,89 +693,92 @@ class _Builder:
         )
         self.secrets.append("AKIA" + "Q" * 16)
         for name, script in (("good-notebook-lifecycle", good_script), ("bad-notebook-lifecycle", bad_script)):
-            sm.create_notebook_instance_lifecycle_config(
+            env.sm.create_notebook_instance_lifecycle_config(
                 NotebookInstanceLifecycleConfigName=name,
                 OnStart=[{"Content": base64.b64encode(script.encode()).decode()}],
             )
         self.expect("aws.sagemaker.no_secrets_in_configuration", "good-notebook-lifecycle", PASS)
         self.expect("aws.sagemaker.no_secrets_in_configuration", "bad-notebook-lifecycle", FAIL)
 
-        sm.create_notebook_instance(
+    def sagemaker_notebooks(self, env: _SageMakerEnv) -> None:
+        env.sm.create_notebook_instance(
             NotebookInstanceName="good-notebook",
             InstanceType="ml.t3.medium",
-            RoleArn=studio_role,
-            SubnetId=good_subnets[0],
-            SecurityGroupIds=[studio_sg],
-            KmsKeyId=good_key,
+            RoleArn=env.studio_role,
+            SubnetId=env.good_subnets[0],
+            SecurityGroupIds=[env.studio_sg],
+            KmsKeyId=env.good_key,
             LifecycleConfigName="good-notebook-lifecycle",
             DirectInternetAccess="Disabled",
             RootAccess="Disabled",
-            Tags=confidential,
+            Tags=env.confidential,
         )
-        sm.create_notebook_instance(
+        env.sm.create_notebook_instance(
             NotebookInstanceName="bad-notebook",
             InstanceType="ml.t3.medium",
-            RoleArn=bad_role,
+            RoleArn=env.bad_role,
             LifecycleConfigName="bad-notebook-lifecycle",
         )
         self.expect_notebook("good-notebook", PASS)
         self.expect_notebook("bad-notebook", FAIL)
 
-        # Studio domains and user profiles.
-        good_domain = sm.create_domain(
+    def sagemaker_domains(self, env: _SageMakerEnv) -> None:
+        """Studio domains and their user profiles."""
+        good_domain = env.sm.create_domain(
             DomainName="good-domain",
             AuthMode="IAM",
-            DefaultUserSettings={"ExecutionRole": studio_role, "SecurityGroups": [studio_sg]},
-            SubnetIds=good_subnets,
-            VpcId=good_net["vpc_id"],
+            DefaultUserSettings={"ExecutionRole": env.studio_role, "SecurityGroups": [env.studio_sg]},
+            SubnetIds=env.good_subnets,
+            VpcId=env.good_vpc,
             AppNetworkAccessType="VpcOnly",
-            KmsKeyId=good_key,
-            Tags=confidential,
+            KmsKeyId=env.good_key,
+            Tags=env.confidential,
         )["DomainArn"]
-        bad_domain = sm.create_domain(
+        bad_domain = env.sm.create_domain(
             DomainName="bad-domain",
             AuthMode="IAM",
-            DefaultUserSettings={"ExecutionRole": bad_role, "SecurityGroups": [open_sg]},
-            SubnetIds=bad_subnets,
-            VpcId=bad_net["vpc_id"],
+            DefaultUserSettings={"ExecutionRole": env.bad_role, "SecurityGroups": [env.open_sg]},
+            SubnetIds=env.bad_subnets,
+            VpcId=env.bad_vpc,
             AppNetworkAccessType="PublicInternetOnly",
         )["DomainArn"]
         good_domain_id = good_domain.rsplit("/", 1)[1]
         bad_domain_id = bad_domain.rsplit("/", 1)[1]
         self.ids.update(good_domain_id=good_domain_id, bad_domain_id=bad_domain_id)
-        sm.create_user_profile(
+        env.sm.create_user_profile(
             DomainId=good_domain_id,
             UserProfileName="good-user-profile",
-            UserSettings={"ExecutionRole": studio_role, "SecurityGroups": [studio_sg]},
-            Tags=confidential,
+            UserSettings={"ExecutionRole": env.studio_role, "SecurityGroups": [env.studio_sg]},
+            Tags=env.confidential,
         )
-        sm.create_user_profile(
+        env.sm.create_user_profile(
             DomainId=bad_domain_id,
             UserProfileName="bad-user-profile",
-            UserSettings={"ExecutionRole": bad_role},
+            UserSettings={"ExecutionRole": env.bad_role},
         )
         self.expect("aws.sagemaker.domain_vpc_only", "good-domain", PASS)
         self.expect("aws.sagemaker.domain_vpc_only", "bad-domain", FAIL)
         self.expect("aws.sagemaker.domain_kms_encryption", "good-domain", PASS)
         self.expect("aws.sagemaker.domain_kms_encryption", "bad-domain", FAIL)
 
-        # Model registry: one approved and one pending package.
-        sm.create_model_package_group(
+    def sagemaker_model_registry(self, env: _SageMakerEnv) -> dict[str, str]:
+        """Model registry: one approved and one pending package; returns their ARNs by approval status."""
+        env.sm.create_model_package_group(
             ModelPackageGroupName="ai-model-registry",
             ModelPackageGroupDescription=self.text("Fraud models"),
-            Tags=confidential,
+            Tags=env.confidential,
         )
         packages: dict[str, str] = {}
         for status in ("Approved", "PendingManualApproval"):
-            packages[status] = sm.create_model_package(
+            packages[status] = env.sm.create_model_package(
                 ModelPackageGroupName="ai-model-registry",
                 ModelPackageDescription=self.text(f"fraud model ({status})", 1),
                 ModelApprovalStatus=status,
                 InferenceSpecification={
                     "Containers": [
                         {
-                            "Image": inference_image,
-                            "ModelDataUrl": f"s3://{good_bucket}/models/fraud/{status.lower()}/model.tar.gz",
+                            "Image": env.inference_image,
+                            "ModelDataUrl": f"s3://{env.good_bucket}/models/fraud/{status.lower()}/model.tar.gz",
                         }
                     ],
                     "SupportedContentTypes": ["application/json"],
@@ -716,47 +786,48 @@ class _Builder:
                 },
             )["ModelPackageArn"]
         self.ids.update(approved_package=packages["Approved"], pending_package=packages["PendingManualApproval"])
+        return packages
 
-        # Models.
-        sm.create_model(
+    def sagemaker_models(self, env: _SageMakerEnv, packages: dict[str, str]) -> None:
+        env.sm.create_model(
             ModelName="good-model",
-            ExecutionRoleArn=inference_role,
+            ExecutionRoleArn=env.inference_role,
             PrimaryContainer={
                 "ModelPackageName": packages["Approved"],
                 "Environment": {"SAGEMAKER_CONTAINER_LOG_LEVEL": "20"},
             },
-            VpcConfig={"SecurityGroupIds": [inference_sg], "Subnets": good_subnets},
+            VpcConfig={"SecurityGroupIds": [env.inference_sg], "Subnets": env.good_subnets},
             EnableNetworkIsolation=True,
-            Tags=confidential,
+            Tags=env.confidential,
         )
-        sm.create_model(
+        env.sm.create_model(
             ModelName="bad-model",
-            ExecutionRoleArn=bad_role,
+            ExecutionRoleArn=env.bad_role,
             PrimaryContainer={
-                "Image": inference_image,
-                "ModelDataUrl": f"s3://{bad_bucket}/models/fraud/model.tar.gz",
+                "Image": env.inference_image,
+                "ModelDataUrl": f"s3://{env.bad_bucket}/models/fraud/model.tar.gz",
                 "Environment": {
                     "AWS_ACCESS_KEY_ID": _MODEL_ACCESS_KEY_ID,
                     "AWS_SECRET_ACCESS_KEY": _MODEL_SECRET_KEY,
                 },
             },
         )
-        sm.create_model(
+        env.sm.create_model(
             ModelName="bad-pending-package-model",
-            ExecutionRoleArn=inference_role,
+            ExecutionRoleArn=env.inference_role,
             PrimaryContainer={"ModelPackageName": packages["PendingManualApproval"]},
-            VpcConfig={"SecurityGroupIds": [inference_sg], "Subnets": good_subnets},
+            VpcConfig={"SecurityGroupIds": [env.inference_sg], "Subnets": env.good_subnets},
             EnableNetworkIsolation=True,
         )
         # Inference half of the security-group sharing scenario (see the training job below).
-        sm.create_model(
+        env.sm.create_model(
             ModelName="bad-shared-sg-model",
-            ExecutionRoleArn=inference_role,
+            ExecutionRoleArn=env.inference_role,
             PrimaryContainer={
-                "Image": inference_image,
-                "ModelDataUrl": f"s3://{good_bucket}/models/shared/model.tar.gz",
+                "Image": env.inference_image,
+                "ModelDataUrl": f"s3://{env.good_bucket}/models/shared/model.tar.gz",
             },
-            VpcConfig={"SecurityGroupIds": [open_sg], "Subnets": bad_subnets},
+            VpcConfig={"SecurityGroupIds": [env.open_sg], "Subnets": env.bad_subnets},
             EnableNetworkIsolation=True,
         )
         for model, isolation, in_vpc, approved, secrets in (
@@ -771,8 +842,8 @@ class _Builder:
             if secrets is not None:
                 self.expect("aws.sagemaker.no_secrets_in_configuration", model, secrets)
 
-        # Endpoint configs and endpoints.
-        sm.create_endpoint_config(
+    def sagemaker_endpoint_configs(self, env: _SageMakerEnv) -> None:
+        env.sm.create_endpoint_config(
             EndpointConfigName="good-endpoint-config",
             ProductionVariants=[
                 {
@@ -783,17 +854,17 @@ class _Builder:
                     "InitialVariantWeight": 1.0,
                 }
             ],
-            KmsKeyId=good_key,
+            KmsKeyId=env.good_key,
             DataCaptureConfig={
                 "EnableCapture": True,
                 "InitialSamplingPercentage": 20,
-                "DestinationS3Uri": f"s3://{good_bucket}/data-capture/",
-                "KmsKeyId": good_key,
+                "DestinationS3Uri": f"s3://{env.good_bucket}/data-capture/",
+                "KmsKeyId": env.good_key,
                 "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
             },
-            Tags=confidential,
+            Tags=env.confidential,
         )
-        sm.create_endpoint_config(
+        env.sm.create_endpoint_config(
             EndpointConfigName="bad-endpoint-config",
             ProductionVariants=[
                 {
@@ -808,13 +879,18 @@ class _Builder:
         self.expect("aws.sagemaker.endpoint_config_kms_encryption", "bad-endpoint-config", FAIL)
         self.expect("aws.sagemaker.endpoint_config_instance_redundancy", "good-endpoint-config", PASS)
         self.expect("aws.sagemaker.endpoint_config_instance_redundancy", "bad-endpoint-config", FAIL)
-        sm.create_endpoint(EndpointName="good-endpoint", EndpointConfigName="good-endpoint-config", Tags=confidential)
-        sm.create_endpoint(EndpointName="bad-endpoint", EndpointConfigName="bad-endpoint-config")
 
-        sm.create_data_quality_job_definition(
+    def sagemaker_endpoints(self, env: _SageMakerEnv) -> None:
+        """Endpoints, and the data-quality monitor of the good one."""
+        env.sm.create_endpoint(
+            EndpointName="good-endpoint", EndpointConfigName="good-endpoint-config", Tags=env.confidential
+        )
+        env.sm.create_endpoint(EndpointName="bad-endpoint", EndpointConfigName="bad-endpoint-config")
+
+        env.sm.create_data_quality_job_definition(
             JobDefinitionName="good-endpoint-data-quality",
             DataQualityAppSpecification={
-                "ImageUri": f"156813124566.dkr.ecr.{region}.amazonaws.com/sagemaker-model-monitor-analyzer"
+                "ImageUri": f"156813124566.dkr.ecr.{env.region}.amazonaws.com/sagemaker-model-monitor-analyzer"
             },
             DataQualityJobInput={
                 "EndpointInput": {"EndpointName": "good-endpoint", "LocalPath": "/opt/ml/processing/input"}
@@ -823,98 +899,98 @@ class _Builder:
                 "MonitoringOutputs": [
                     {
                         "S3Output": {
-                            "S3Uri": f"s3://{good_bucket}/monitoring/",
+                            "S3Uri": f"s3://{env.good_bucket}/monitoring/",
                             "LocalPath": "/opt/ml/processing/output",
                         }
                     }
                 ],
-                "KmsKeyId": good_key,
+                "KmsKeyId": env.good_key,
             },
             JobResources={
                 "ClusterConfig": {
                     "InstanceCount": 1,
                     "InstanceType": "ml.m5.large",
                     "VolumeSizeInGB": 20,
-                    "VolumeKmsKeyId": good_key,
+                    "VolumeKmsKeyId": env.good_key,
                 }
             },
             NetworkConfig={
                 "EnableInterContainerTrafficEncryption": True,
                 "EnableNetworkIsolation": True,
-                "VpcConfig": {"SecurityGroupIds": [inference_sg], "Subnets": good_subnets},
+                "VpcConfig": {"SecurityGroupIds": [env.inference_sg], "Subnets": env.good_subnets},
             },
-            RoleArn=inference_role,
+            RoleArn=env.inference_role,
             StoppingCondition={"MaxRuntimeInSeconds": 1800},
         )
-        sm.create_monitoring_schedule(
+        env.sm.create_monitoring_schedule(
             MonitoringScheduleName="good-endpoint-monitor",
             MonitoringScheduleConfig={
                 "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
                 "MonitoringJobDefinitionName": "good-endpoint-data-quality",
                 "MonitoringType": "DataQuality",
             },
-            Tags=confidential,
+            Tags=env.confidential,
         )
         self.expect("aws.sagemaker.endpoint_data_capture", "good-endpoint", PASS)
         self.expect("aws.sagemaker.endpoint_data_capture", "bad-endpoint", FAIL)
         self.expect("aws.sagemaker.endpoint_monitoring_schedule", "good-endpoint", PASS)
         self.expect("aws.sagemaker.endpoint_monitoring_schedule", "bad-endpoint", FAIL)
 
-        # Training jobs.
-        sm.create_training_job(
+    def sagemaker_training_jobs(self, env: _SageMakerEnv) -> None:
+        env.sm.create_training_job(
             TrainingJobName="good-training-job",
-            AlgorithmSpecification={"TrainingImage": training_image, "TrainingInputMode": "File"},
-            RoleArn=training_role,
+            AlgorithmSpecification={"TrainingImage": env.training_image, "TrainingInputMode": "File"},
+            RoleArn=env.training_role,
             InputDataConfig=[
                 {
                     "ChannelName": "train",
                     "DataSource": {
                         "S3DataSource": {
                             "S3DataType": "S3Prefix",
-                            "S3Uri": f"s3://{good_bucket}/datasets/fraud/train/",
+                            "S3Uri": f"s3://{env.good_bucket}/datasets/fraud/train/",
                             "S3DataDistributionType": "ShardedByS3Key",
                         }
                     },
                 }
             ],
-            OutputDataConfig={"S3OutputPath": f"s3://{good_bucket}/training-output/", "KmsKeyId": good_key},
+            OutputDataConfig={"S3OutputPath": f"s3://{env.good_bucket}/training-output/", "KmsKeyId": env.good_key},
             ResourceConfig={
                 "InstanceType": "ml.p3.2xlarge",
                 "InstanceCount": 2,
                 "VolumeSizeInGB": 100,
-                "VolumeKmsKeyId": good_key,
+                "VolumeKmsKeyId": env.good_key,
             },
-            VpcConfig={"SecurityGroupIds": [training_sg], "Subnets": good_subnets},
+            VpcConfig={"SecurityGroupIds": [env.training_sg], "Subnets": env.good_subnets},
             StoppingCondition={"MaxRuntimeInSeconds": 86400},
             EnableNetworkIsolation=True,
             EnableInterContainerTrafficEncryption=True,
             Environment={"EPOCHS": "20", "LOG_LEVEL": "info"},
             RetryStrategy={"MaximumRetryAttempts": 2},
-            Tags=confidential,
+            Tags=env.confidential,
         )
-        sm.create_training_job(
+        env.sm.create_training_job(
             TrainingJobName="bad-training-job",
-            AlgorithmSpecification={"TrainingImage": training_image, "TrainingInputMode": "File"},
-            RoleArn=bad_role,
-            OutputDataConfig={"S3OutputPath": f"s3://{bad_bucket}/training-output/"},
+            AlgorithmSpecification={"TrainingImage": env.training_image, "TrainingInputMode": "File"},
+            RoleArn=env.bad_role,
+            OutputDataConfig={"S3OutputPath": f"s3://{env.bad_bucket}/training-output/"},
             ResourceConfig={"InstanceType": "ml.p3.2xlarge", "InstanceCount": 2, "VolumeSizeInGB": 100},
             StoppingCondition={"MaxRuntimeInSeconds": 86400},
             Environment={"DB_USER": "trainer", "DB_PASSWORD": _TRAINING_PASSWORD},
         )
         # Training half of the sharing scenario: it sits in bad-open-sg with bad-shared-sg-model,
         # and encrypts with the key whose rotation is off.
-        sm.create_training_job(
+        env.sm.create_training_job(
             TrainingJobName="bad-shared-sg-training-job",
-            AlgorithmSpecification={"TrainingImage": training_image, "TrainingInputMode": "File"},
-            RoleArn=training_role,
-            OutputDataConfig={"S3OutputPath": f"s3://{good_bucket}/training-output/", "KmsKeyId": bad_key},
+            AlgorithmSpecification={"TrainingImage": env.training_image, "TrainingInputMode": "File"},
+            RoleArn=env.training_role,
+            OutputDataConfig={"S3OutputPath": f"s3://{env.good_bucket}/training-output/", "KmsKeyId": env.bad_key},
             ResourceConfig={
                 "InstanceType": "ml.m5.xlarge",
                 "InstanceCount": 1,
                 "VolumeSizeInGB": 50,
-                "VolumeKmsKeyId": bad_key,
+                "VolumeKmsKeyId": env.bad_key,
             },
-            VpcConfig={"SecurityGroupIds": [open_sg], "Subnets": bad_subnets},
+            VpcConfig={"SecurityGroupIds": [env.open_sg], "Subnets": env.bad_subnets},
             StoppingCondition={"MaxRuntimeInSeconds": 3600},
             EnableNetworkIsolation=True,
         )
@@ -931,30 +1007,30 @@ class _Builder:
         self.expect("aws.sagemaker.training_job_in_vpc", "bad-shared-sg-training-job", PASS)
         self.expect("aws.sagemaker.training_job_network_isolation", "bad-shared-sg-training-job", PASS)
 
-        # Processing jobs.
-        sm.create_processing_job(
+    def sagemaker_processing_jobs(self, env: _SageMakerEnv) -> None:
+        env.sm.create_processing_job(
             ProcessingJobName="good-processing-job",
             ProcessingResources={
                 "ClusterConfig": {
                     "InstanceCount": 2,
                     "InstanceType": "ml.m5.xlarge",
                     "VolumeSizeInGB": 50,
-                    "VolumeKmsKeyId": good_key,
+                    "VolumeKmsKeyId": env.good_key,
                 }
             },
-            AppSpecification={"ImageUri": training_image, "ContainerEntrypoint": ["python3", "preprocess.py"]},
-            RoleArn=training_role,
+            AppSpecification={"ImageUri": env.training_image, "ContainerEntrypoint": ["python3", "preprocess.py"]},
+            RoleArn=env.training_role,
             Environment={"STAGE": "preprocess"},
             NetworkConfig={
                 "EnableInterContainerTrafficEncryption": True,
                 "EnableNetworkIsolation": True,
-                "VpcConfig": {"SecurityGroupIds": [training_sg], "Subnets": good_subnets},
+                "VpcConfig": {"SecurityGroupIds": [env.training_sg], "Subnets": env.good_subnets},
             },
             ProcessingInputs=[
                 {
                     "InputName": "raw",
                     "S3Input": {
-                        "S3Uri": f"s3://{good_bucket}/datasets/fraud/raw/",
+                        "S3Uri": f"s3://{env.good_bucket}/datasets/fraud/raw/",
                         "LocalPath": "/opt/ml/processing/input",
                         "S3DataType": "S3Prefix",
                         "S3InputMode": "File",
@@ -966,31 +1042,31 @@ class _Builder:
                     {
                         "OutputName": "features",
                         "S3Output": {
-                            "S3Uri": f"s3://{good_bucket}/datasets/fraud/features/",
+                            "S3Uri": f"s3://{env.good_bucket}/datasets/fraud/features/",
                             "LocalPath": "/opt/ml/processing/output",
                             "S3UploadMode": "EndOfJob",
                         },
                     }
                 ],
-                "KmsKeyId": good_key,
+                "KmsKeyId": env.good_key,
             },
             StoppingCondition={"MaxRuntimeInSeconds": 3600},
-            Tags=confidential,
+            Tags=env.confidential,
         )
-        sm.create_processing_job(
+        env.sm.create_processing_job(
             ProcessingJobName="bad-processing-job",
             ProcessingResources={
                 "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 50}
             },
-            AppSpecification={"ImageUri": training_image, "ContainerEntrypoint": ["python3", "preprocess.py"]},
-            RoleArn=bad_role,
+            AppSpecification={"ImageUri": env.training_image, "ContainerEntrypoint": ["python3", "preprocess.py"]},
+            RoleArn=env.bad_role,
             Environment={"HF_TOKEN": _PROCESSING_HF_TOKEN},
             ProcessingOutputConfig={
                 "Outputs": [
                     {
                         "OutputName": "features",
                         "S3Output": {
-                            "S3Uri": f"s3://{bad_bucket}/datasets/features/",
+                            "S3Uri": f"s3://{env.bad_bucket}/datasets/features/",
                             "LocalPath": "/opt/ml/processing/output",
                             "S3UploadMode": "EndOfJob",
                         },
@@ -1008,65 +1084,70 @@ class _Builder:
             self.expect(check, "good-processing-job", PASS)
             self.expect(check, "bad-processing-job", FAIL)
 
-        # Transform jobs.
-        sm.create_transform_job(
+    def sagemaker_transform_jobs(self, env: _SageMakerEnv) -> None:
+        env.sm.create_transform_job(
             TransformJobName="good-transform-job",
             ModelName="good-model",
             TransformInput={
-                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{good_bucket}/batch/input/"}},
+                "DataSource": {
+                    "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{env.good_bucket}/batch/input/"}
+                },
                 "ContentType": "application/json",
             },
-            TransformOutput={"S3OutputPath": f"s3://{good_bucket}/batch/output/", "KmsKeyId": good_key},
-            TransformResources={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeKmsKeyId": good_key},
+            TransformOutput={"S3OutputPath": f"s3://{env.good_bucket}/batch/output/", "KmsKeyId": env.good_key},
+            TransformResources={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeKmsKeyId": env.good_key},
             Environment={"BATCH_SIZE": "64"},
-            Tags=confidential,
+            Tags=env.confidential,
         )
-        sm.create_transform_job(
+        env.sm.create_transform_job(
             TransformJobName="bad-transform-job",
             ModelName="bad-model",
             TransformInput={
-                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{bad_bucket}/batch/input/"}}
+                "DataSource": {
+                    "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{env.bad_bucket}/batch/input/"}
+                }
             },
-            TransformOutput={"S3OutputPath": f"s3://{bad_bucket}/batch/output/"},
+            TransformOutput={"S3OutputPath": f"s3://{env.bad_bucket}/batch/output/"},
             TransformResources={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1},
         )
         self.expect("aws.sagemaker.transform_job_encryption", "good-transform-job", PASS)
         self.expect("aws.sagemaker.transform_job_encryption", "bad-transform-job", FAIL)
 
-        # Feature groups (no check ids of their own yet; collected for relations and tags).
+    def sagemaker_feature_groups(self, env: _SageMakerEnv) -> None:
+        """Feature groups (no check ids of their own yet; collected for relations and tags)."""
         definitions = [
             {"FeatureName": "transaction_id", "FeatureType": "String"},
             {"FeatureName": "event_time", "FeatureType": "String"},
             {"FeatureName": "amount", "FeatureType": "Fractional"},
         ]
-        sm.create_feature_group(
+        env.sm.create_feature_group(
             FeatureGroupName="good-feature-group",
             RecordIdentifierFeatureName="transaction_id",
             EventTimeFeatureName="event_time",
             FeatureDefinitions=definitions,
-            OnlineStoreConfig={"EnableOnlineStore": True, "SecurityConfig": {"KmsKeyId": good_key}},
+            OnlineStoreConfig={"EnableOnlineStore": True, "SecurityConfig": {"KmsKeyId": env.good_key}},
             OfflineStoreConfig={
-                "S3StorageConfig": {"S3Uri": f"s3://{good_bucket}/feature-store/", "KmsKeyId": good_key}
+                "S3StorageConfig": {"S3Uri": f"s3://{env.good_bucket}/feature-store/", "KmsKeyId": env.good_key}
             },
-            RoleArn=training_role,
+            RoleArn=env.training_role,
             Description=self.text("Fraud features"),
-            Tags=confidential,
+            Tags=env.confidential,
         )
         # The bad group's offline store uses the AWS managed key: encrypted, but not with a key
         # the account controls (the one FAIL for aws.kms.key_customer_managed).
-        aws_key = self.client("kms", region).describe_key(KeyId="alias/aws/sagemaker")["KeyMetadata"]
+        aws_key = self.client("kms", env.region).describe_key(KeyId="alias/aws/sagemaker")["KeyMetadata"]
         self.ids["aws_managed_key_arn"] = aws_key["Arn"]
         self.expect("aws.kms.key_customer_managed", aws_key["KeyId"], FAIL)
-        sm.create_feature_group(
+        env.sm.create_feature_group(
             FeatureGroupName="bad-feature-group",
             RecordIdentifierFeatureName="transaction_id",
             EventTimeFeatureName="event_time",
             FeatureDefinitions=definitions,
             OnlineStoreConfig={"EnableOnlineStore": True},
             OfflineStoreConfig={
-                "S3StorageConfig": {"S3Uri": f"s3://{bad_bucket}/feature-store/", "KmsKeyId": aws_key["Arn"]}
+                "S3StorageConfig": {"S3Uri": f"s3://{env.bad_bucket}/feature-store/", "KmsKeyId": aws_key["Arn"]}
             },
-            RoleArn=bad_role,
+            RoleArn=env.bad_role,
             Description=self.text("Unencrypted features", 1),
         )
 
@@ -1112,6 +1193,11 @@ class _Builder:
     # ------------------------------------------------------------------ account services
 
     def build_account_services(self) -> None:
+        self.build_trail()
+        self.build_threat_detection()
+        self.build_cost_controls()
+
+    def build_trail(self) -> None:
         region = self.primary
         ct = self.client("cloudtrail", region)
         trail_tags = [{"Key": "team", "Value": "security"}]
@@ -1133,6 +1219,9 @@ class _Builder:
         ct.start_logging(Name="good-multi-region-trail")
         self.expect("aws.cloudtrail.multi_region_trail", self.account_id, PASS)
 
+    def build_threat_detection(self) -> None:
+        """GuardDuty, Security Hub and an AWS Config recorder, in the first region only."""
+        region = self.primary
         detector_tags = {"team": "security"}
         if self.hostile:
             detector_tags["Owner"] = HOSTILE_STRINGS[1]
@@ -1156,6 +1245,8 @@ class _Builder:
             self.expect("aws.securityhub.enabled", scanned, status)
             self.expect("aws.config.recorder_all_resources", scanned, status)
 
+    def build_cost_controls(self) -> None:
+        """A SageMaker budget with an alert and a Cost Explorer anomaly monitor."""
         # Budgets and Cost Explorer are global services answered from us-east-1.
         self.client("budgets", "us-east-1").create_budget(
             AccountId=self.account_id,
@@ -1197,33 +1288,7 @@ class _Builder:
         self.configure_buckets()
         self.build_iam()
 
-        good_net = self.build_network(self.primary, "", with_endpoints=True, cidr="10.0.0.0/16")
-        bad_net = self.build_network(self.primary, "", with_endpoints=False, cidr="10.1.0.0/16")
-        self.ids.update(good_vpc=good_net["vpc_id"], bad_vpc=bad_net["vpc_id"])
-        training_sg = self.security_group(good_net, "good-training-sg", "Training jobs")
-        inference_sg = self.security_group(good_net, "good-inference-sg", "Inference models")
-        studio_sg = self.security_group(good_net, "good-studio-sg", "Studio and notebooks")
-        endpoint_sg = self.security_group(good_net, "good-vpce-sg", "SageMaker interface endpoints")
-        for group in (training_sg, inference_sg, studio_sg, endpoint_sg):
-            self.closed_ingress(good_net, group)
-        self.vpc_endpoints(good_net, self.primary, endpoint_sg)
-        open_sg = self.security_group(bad_net, "bad-open-sg", "Open to the internet")
-        bad_net["ec2"].authorize_security_group_ingress(
-            GroupId=open_sg,
-            IpPermissions=[
-                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
-                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
-            ],
-        )
-        self.expect("aws.ec2.vpc_sagemaker_endpoints", good_net["vpc_id"], PASS)
-        self.expect("aws.ec2.vpc_sagemaker_endpoints", bad_net["vpc_id"], FAIL)
-        for group in (training_sg, inference_sg, studio_sg):
-            self.expect("aws.ec2.security_group_no_public_ingress", group, PASS)
-        self.expect("aws.ec2.security_group_no_public_ingress", open_sg, FAIL)
-        self.expect("aws.ec2.security_group_training_inference_separation", training_sg, PASS)
-        self.expect("aws.ec2.security_group_training_inference_separation", inference_sg, PASS)
-        self.expect("aws.ec2.security_group_training_inference_separation", open_sg, FAIL)
-
+        good_net, bad_net = self.build_primary_networks()
         self.build_sagemaker(good_net, bad_net)
         for index, region in enumerate(self.regions[1:], start=1):
             self.build_secondary_region(region, index)
