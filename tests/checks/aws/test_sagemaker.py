@@ -8,16 +8,20 @@ from typing import Any
 import pytest
 
 from tests.checks.conftest import (
+    ACCOUNT,
     DROP,
     ERROR,
     FAIL,
     KEY_ARN,
     MANUAL,
     PASS,
+    REGION,
+    ROLE_ARN,
     Case,
     Estate,
     assert_case,
     collection_error,
+    declare_type,
     make,
     one,
 )
@@ -34,6 +38,44 @@ XJ = "aws.sagemaker.transform_job"
 PKG = "aws.sagemaker.model_package"
 SCHEDULE = "aws.sagemaker.monitoring_schedule"
 KEY = "aws.kms.key"
+# Types only the region check reads, so their base responses live here rather than in the shared support.
+PACKAGE_GROUP = declare_type(
+    "aws.sagemaker.model_package_group",
+    {
+        "ModelPackageGroupName": "churn",
+        "ModelPackageGroupArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package-group/churn",
+        "ModelPackageGroupDescription": "Churn prediction models",
+        "CreationTime": "2025-05-01T08:00:00Z",
+        "ModelPackageGroupStatus": "Completed",
+    },
+    uid=f"arn:aws:sagemaker:{{region}}:{ACCOUNT}:model-package-group/{{name}}",
+    name="churn",
+)
+FEATURE_GROUP = declare_type(
+    "aws.sagemaker.feature_group",
+    {
+        "FeatureGroupArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:feature-group/churn-features",
+        "FeatureGroupName": "churn-features",
+        "RecordIdentifierFeatureName": "customer_id",
+        "EventTimeFeatureName": "event_time",
+        "FeatureDefinitions": [
+            {"FeatureName": "customer_id", "FeatureType": "String"},
+            {"FeatureName": "event_time", "FeatureType": "String"},
+            {"FeatureName": "tenure_months", "FeatureType": "Integral"},
+        ],
+        "CreationTime": "2025-04-20T08:00:00Z",
+        "OnlineStoreConfig": {"EnableOnlineStore": True, "SecurityConfig": {"KmsKeyId": KEY_ARN}},
+        "OfflineStoreConfig": {
+            "S3StorageConfig": {"S3Uri": "s3://acme-ml-artifacts/feature-store", "KmsKeyId": KEY_ARN},
+            "DisableGlueTableCreation": False,
+        },
+        "RoleArn": ROLE_ARN,
+        "FeatureGroupStatus": "Created",
+        "OfflineStoreStatus": {"Status": "Active"},
+    },
+    uid=f"arn:aws:sagemaker:{{region}}:{ACCOUNT}:feature-group/{{name}}",
+    name="churn-features",
+)
 
 
 def keyed(rtype: str, changes: dict[str, Any] | None = None, key: dict[str, Any] | None = None) -> Callable[[], Estate]:
@@ -501,6 +543,21 @@ CASES: list[Case] = [
         "bucket-outside",
         one("aws.s3.bucket", region="ap-south-1"),
         allowed_regions=ONE,
+    ),
+    Case(
+        "aws.sagemaker.resource_in_allowed_region",
+        PASS,
+        "package-group-allowed",
+        one(PACKAGE_GROUP),
+        allowed_regions=ONE,
+    ),
+    Case(
+        "aws.sagemaker.resource_in_allowed_region",
+        FAIL,
+        "feature-group-outside",
+        one(FEATURE_GROUP, region="eu-central-1"),
+        allowed_regions=ONE,
+        says="eu-central-1",
     ),
 ]
 
