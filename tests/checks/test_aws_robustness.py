@@ -11,7 +11,9 @@ import pytest
 from cspm_ai.engine import EvaluationSettings, Snapshot, evaluate
 from cspm_ai.model import Relation, Resource, Status
 from cspm_ai.registry import CheckSpec, all_checks
-from tests.checks.conftest import BASE, SCAN_AT, TYPES, make
+from tests.checks.conftest import BASE, SCAN_AT, TYPES, check_test_modules, make
+
+check_test_modules("aws")  # a type an AWS check's own test module declares joins BASE and TYPES
 
 JUNK: tuple[Any, ...] = (None, 7, "x", ["x", None], {"x": {"y": None}}, True)
 RELATION_KINDS = (
@@ -50,6 +52,11 @@ def _junk_resource(rtype: str, salt: int) -> Resource:
 def _statuses(spec: CheckSpec, resources: list[Resource], relations: list[Relation]) -> list[tuple[Status, str]]:
     findings = evaluate(Snapshot(resources, relations, []), [spec], EvaluationSettings(scan_started_at=SCAN_AT))
     return [(f.status, f.message) for f in findings if f.status is Status.ERROR]
+
+
+def test_every_type_an_aws_check_reads_has_a_base_response() -> None:
+    # Else the malformed-document tests below would pass over it.
+    assert sorted({t for spec in AWS_CHECKS for t in spec.resource_types} - set(BASE)) == []
 
 
 @pytest.mark.parametrize("spec", AWS_CHECKS, ids=[c.id for c in AWS_CHECKS])
