@@ -25,7 +25,6 @@ from collectors.azure.arm import rbac_action
 
 __all__ = [
     "API_VERSIONS",
-    "AZURE_CHECK_IDS",
     "AZURE_HOSTILE_STRINGS",
     "DENIED_SUBSCRIPTION_ID",
     "PROD_SUBSCRIPTION_ID",
@@ -56,33 +55,6 @@ API_VERSIONS: dict[str, str] = {
     "consumption": "2023-05-01",
     "diagnostics": "2021-05-01-preview",
 }
-
-AZURE_CHECK_IDS: tuple[str, ...] = (
-    "azure.ml.workspace_public_network_disabled",
-    "azure.ml.workspace_managed_network_isolation",
-    "azure.ml.workspace_cmk_encryption",
-    "azure.ml.workspace_private_endpoint",
-    "azure.ml.workspace_diagnostic_settings",
-    "azure.ml.workspace_identity_datastores",
-    "azure.ml.online_endpoint_private",
-    "azure.ml.online_endpoint_entra_auth",
-    "azure.ml.compute_no_public_ip",
-    "azure.ml.compute_no_public_ssh",
-    "azure.ml.compute_local_auth_disabled",
-    "azure.ml.separate_identities",
-    "azure.cognitive.account_public_network_disabled",
-    "azure.cognitive.account_local_auth_disabled",
-    "azure.cognitive.account_cmk_encryption",
-    "azure.cognitive.account_diagnostic_settings",
-    "azure.keyvault.vault_purge_protection",
-    "azure.keyvault.key_rotation_policy",
-    "azure.storage.account_tls12_https_only",
-    "azure.authorization.no_broad_privileged_roles",
-    "azure.security.defender_plan_enabled",
-    "azure.security.defender_for_ai_present",
-    "azure.policy.assignments_monitor_compliance",
-    "azure.consumption.budget_alerts",
-)
 
 AZURE_HOSTILE_STRINGS: tuple[str, ...] = (
     "<script>alert(1)</script>",
@@ -134,6 +106,11 @@ class AzureEstateManifest:
     # (check_id, resource name) -> "PASS" | "FAIL"; subscription-level checks use the subscription id.
     expected: dict[tuple[str, str], str] = field(default_factory=dict)
 
+    @property
+    def check_ids(self) -> tuple[str, ...]:
+        """The checks the estate exercises: every check id its expectations name, in order of first mention."""
+        return tuple(dict.fromkeys(check_id for check_id, _ in self.expected))
+
 
 @dataclass(frozen=True)
 class _Route:
@@ -174,8 +151,24 @@ def _tracked(
     return item
 
 
+_WS_TYPE = "Microsoft.MachineLearningServices/workspaces"
+_AI_ACCOUNT_TYPE = "Microsoft.CognitiveServices/accounts"
+
+
 def _uai(principal: str, client: str) -> dict[str, str]:
     return {"principalId": principal, "clientId": client}
+
+
+@dataclass(frozen=True)
+class _OnlineEndpoint:
+    """An online endpoint of a workspace, as the estate varies it."""
+
+    name: str
+    public_network_access: str
+    auth_mode: str
+    identity: dict[str, Any]
+    env: dict[str, str]
+    tags: dict[str, str]
 
 
 class _Builder:
@@ -217,8 +210,12 @@ class _Builder:
                 body["nextLink"] = f"{self.endpoint}{path}?api-version={api}&{page_key}={page_values[number]}"
             self.add(path, api, body, extra_query=extra)
 
+    def network_id(self, path: str) -> str:
+        """The ARM id of a resource under Microsoft.Network in the shared network resource group."""
+        return f"{self.rg('rg-network')}/providers/Microsoft.Network/{path}"
+
     def expect(self, check_id: str, name: str, status: str) -> None:
-        assert check_id in AZURE_CHECK_IDS, check_id
+        assert check_id.startswith("azure."), check_id
         self.expected[(check_id, name)] = status
 
     def diagnostic_settings(self, resource_id: str, settings: list[dict[str, Any]]) -> None:
@@ -229,6 +226,7 @@ class _Builder:
         )
 
     def law_setting(self, resource_id: str, name: str, group: str) -> dict[str, Any]:
+        law_workspaces = f"{self.rg('rg-monitoring')}/providers/Microsoft.OperationalInsights/workspaces"
         return {
             "id": f"{resource_id}/providers/microsoft.insights/diagnosticSettings/{name}",
             "type": "Microsoft.Insights/diagnosticSettings",
@@ -239,7 +237,7 @@ class _Builder:
             "properties": {
                 "storageAccountId": None,
                 "serviceBusRuleId": None,
-                "workspaceId": f"{self.rg('rg-monitoring')}/providers/Microsoft.OperationalInsights/workspaces/law-security",
+                "workspaceId": f"{law_workspaces}/law-security",
                 "eventHubAuthorizationRuleId": None,
                 "eventHubName": None,
                 "marketplacePartnerId": None,
@@ -314,6 +312,10 @@ class _Builder:
         self.ids["subscription:denied"] = denied["id"]
 
     def storage_and_registries(self) -> None:
+        self.storage_accounts()
+        self.container_registries()
+
+    def storage_accounts(self) -> None:
         sa_type = "Microsoft.Storage/storageAccounts"
         accounts = []
         for logical, rg, location, name, tls, tags in (
@@ -380,6 +382,7 @@ class _Builder:
             self.expect("azure.storage.account_tls12_https_only", name, PASS if good else FAIL)
         self.add_list(f"/subscriptions/{self.sub}/providers/{sa_type}", API_VERSIONS["storage"], accounts)
 
+    def container_registries(self) -> None:
         cr_type = "Microsoft.ContainerRegistry/registries"
         registries = []
         for logical, rg, location, name, good in (
@@ -420,6 +423,10 @@ class _Builder:
         self.add_list(f"/subscriptions/{self.sub}/providers/{cr_type}", API_VERSIONS["containerregistry"], registries)
 
     def key_vaults(self) -> None:
+        self.vaults()
+        self.vault_keys()
+
+    def vaults(self) -> None:
         kv_type = "Microsoft.KeyVault/vaults"
         vaults = []
         for logical, rg, location, name, good in (
@@ -458,7 +465,8 @@ class _Builder:
             self.expect("azure.keyvault.vault_purge_protection", name, PASS if good else FAIL)
         self.add_list(f"/subscriptions/{self.sub}/providers/{kv_type}", API_VERSIONS["keyvault"], vaults)
 
-        # Keys are read one by one, where a workspace or an AI account's encryption points.
+    def vault_keys(self) -> None:
+        """Keys are read one by one, where a workspace or an AI account's encryption points."""
         good_vault = self.ids["vault:good"]
         for logical, key, version, rotation in (
             ("key:workspace", "ws-cmk", "4f1c2a9e8b7d6c5e4f3a2b1c0d9e8f7a", True),
@@ -497,153 +505,31 @@ class _Builder:
             self.expect("azure.keyvault.key_rotation_policy", key, PASS if rotation else FAIL)
 
     def workspaces(self) -> None:
-        ml = "Microsoft.MachineLearningServices"
-        ws_type = f"{ml}/workspaces"
-        api = API_VERSIONS["ml"]
+        """Two workspaces (locked down, open), their online and batch endpoints, and their computes."""
+        self.workspace_identities()
+        good_id = f"{self.rg('rg-ml-secure')}/providers/{_WS_TYPE}/mlw-secure"
+        bad_id = f"{self.rg('rg-ml-open')}/providers/{_WS_TYPE}/mlw-open"
+        self.ids["workspace:good"], self.ids["workspace:bad"] = good_id, bad_id
+        self.workspace_list(good_id, bad_id)
+        secure_endpoints, open_endpoints = self.online_endpoint_specs()
+        self.workspace_endpoints(good_id, secure_endpoints, "eastus2", good=True)
+        self.workspace_endpoints(bad_id, open_endpoints, "westeurope", good=False)
+        self.computes(good_id, bad_id)
+
+    def workspace_identities(self) -> None:
         uai_type = "Microsoft.ManagedIdentity/userAssignedIdentities"
         uai_ws = f"{self.rg('rg-ml-secure')}/providers/{uai_type}/uai-mlw-secure"
         uai_ci = f"{self.rg('rg-ml-secure')}/providers/{uai_type}/uai-ci-secure"
         uai_shared = f"{self.rg('rg-ml-open')}/providers/{uai_type}/uai-open-shared"
         self.ids.update({"identity:workspace": uai_ws, "identity:compute": uai_ci, "identity:shared": uai_shared})
 
-        good_id = f"{self.rg('rg-ml-secure')}/providers/{ws_type}/mlw-secure"
-        bad_id = f"{self.rg('rg-ml-open')}/providers/{ws_type}/mlw-open"
-        self.ids["workspace:good"], self.ids["workspace:bad"] = good_id, bad_id
-
-        good = _tracked(
-            good_id,
-            ws_type,
-            "eastus2",
-            {
-                "friendlyName": "Secure ML workspace",
-                "description": "Fraud models (production)",
-                "storageAccount": self.ids["storage:good"],
-                "keyVault": self.ids["vault:good"],
-                "containerRegistry": self.ids["acr:good"],
-                "applicationInsights": f"{self.rg('rg-ml-secure')}/providers/Microsoft.Insights/components/appi-mlw-secure",
-                "hbiWorkspace": True,
-                "encryption": {
-                    "status": "Enabled",
-                    "identity": {"userAssignedIdentity": uai_ws},
-                    "keyVaultProperties": {
-                        "keyVaultArmId": self.ids["vault:good"],
-                        "keyIdentifier": "https://kv-secure-ml.vault.azure.net/keys/ws-cmk/4f1c2a9e8b7d6c5e4f3a2b1c0d9e8f7a",
-                        "identityClientId": "",
-                    },
-                },
-                "publicNetworkAccess": "Disabled",
-                "allowPublicAccessWhenBehindVnet": False,
-                "managedNetwork": {
-                    "isolationMode": "AllowOnlyApprovedOutbound",
-                    "networkId": "2f6b1c9e-3a4d-4e5f-8a7b-6c5d4e3f2a1b",
-                    "status": {"status": "Active", "sparkReady": False},
-                    "firewallSku": "Standard",
-                    "managedNetworkKind": "V1",
-                    "outboundRules": {
-                        "kv": {
-                            "type": "PrivateEndpoint",
-                            "category": "UserDefined",
-                            "status": "Active",
-                            "destination": {
-                                "serviceResourceId": self.ids["vault:good"],
-                                "subresourceTarget": "vault",
-                                "sparkEnabled": False,
-                            },
-                        },
-                        "pypi": {
-                            "type": "FQDN",
-                            "category": "UserDefined",
-                            "status": "Active",
-                            "destination": "pypi.org",
-                        },
-                    },
-                },
-                "privateEndpointConnections": [
-                    {
-                        "id": f"{good_id}/privateEndpointConnections/pe-mlw-secure",
-                        "name": "pe-mlw-secure",
-                        "type": f"{ws_type}/privateEndpointConnections",
-                        "properties": {
-                            "provisioningState": "Succeeded",
-                            "privateEndpoint": {
-                                "id": f"{self.rg('rg-network')}/providers/Microsoft.Network/privateEndpoints/pe-mlw-secure"
-                            },
-                            "privateLinkServiceConnectionState": {
-                                "status": "Approved",
-                                "description": "Auto-Approved",
-                                "actionsRequired": "None",
-                            },
-                        },
-                    }
-                ],
-                "privateLinkCount": 1,
-                "v1LegacyMode": False,
-                "systemDatastoresAuthMode": "Identity",
-                "primaryUserAssignedIdentity": uai_ws,
-                "enableDataIsolation": True,
-                "serverlessComputeSettings": {"serverlessComputeNoPublicIP": True},
-                "provisioningState": "Succeeded",
-                "workspaceId": "0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a",
-                "tenantId": TENANT_ID,
-                "storageHnsEnabled": False,
-                "mlFlowTrackingUri": f"azureml://eastus2.api.azureml.ms/mlflow/v1.0{good_id}",
-            },
-            tags={"env": "prod", "cost-center": "ml-42"},
-            identity={
-                "type": "SystemAssigned,UserAssigned",
-                "principalId": "a1a1a1a1-0000-4000-8000-000000000001",
-                "tenantId": TENANT_ID,
-                "userAssignedIdentities": {
-                    uai_ws: _uai("a1a1a1a1-0000-4000-8000-000000000002", "c1c1c1c1-0000-4000-8000-000000000002")
-                },
-            },
-            sku={"name": "Basic", "tier": "Basic"},
-            kind="Default",
-        )
-
-        bad = _tracked(
-            bad_id,
-            ws_type,
-            "westeurope",
-            {
-                "friendlyName": "open ws " + AZURE_HOSTILE_STRINGS[1],
-                "description": AZURE_HOSTILE_STRINGS[0] + " " + AZURE_HOSTILE_STRINGS[3],
-                "storageAccount": self.ids["storage:bad"],
-                "keyVault": self.ids["vault:bad"],
-                "containerRegistry": self.ids["acr:bad"],
-                "applicationInsights": f"{self.rg('rg-ml-open')}/providers/Microsoft.Insights/components/appi-mlw-open",
-                "hbiWorkspace": False,
-                "publicNetworkAccess": "Enabled",
-                "allowPublicAccessWhenBehindVnet": True,
-                "privateEndpointConnections": [],
-                "privateLinkCount": 0,
-                "v1LegacyMode": True,
-                "systemDatastoresAuthMode": "AccessKey",
-                "enableDataIsolation": False,
-                "provisioningState": "Succeeded",
-                "workspaceId": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
-                "tenantId": TENANT_ID,
-                "storageHnsEnabled": False,
-                "mlFlowTrackingUri": f"azureml://westeurope.api.azureml.ms/mlflow/v1.0{bad_id}",
-            },
-            tags={
-                "env": "dev",
-                "owner": AZURE_HOSTILE_STRINGS[0],
-                "note": AZURE_HOSTILE_STRINGS[1],
-                "formula": AZURE_HOSTILE_STRINGS[2],
-                "color": AZURE_HOSTILE_STRINGS[3],
-            },
-            identity={
-                "type": "SystemAssigned",
-                "principalId": "b2b2b2b2-0000-4000-8000-000000000001",
-                "tenantId": TENANT_ID,
-            },
-            sku={"name": "Basic", "tier": "Basic"},
-            kind="Default",
-        )
-
+    def workspace_list(self, good_id: str, bad_id: str) -> None:
+        """Both workspaces, their expectations and their diagnostic settings."""
+        api = API_VERSIONS["ml"]
+        good = self.secure_workspace(good_id)
+        bad = self.open_workspace(bad_id)
         # Paged with $skip, one workspace a page; throttled first if asked.
-        path = f"/subscriptions/{self.sub}/providers/{ws_type}"
+        path = f"/subscriptions/{self.sub}/providers/{_WS_TYPE}"
         if self.throttle:
             self.add(
                 path,
@@ -674,282 +560,444 @@ class _Builder:
         self.diagnostic_settings(good_id, [self.law_setting(good_id, "mlw-secure-audit", "audit")])
         self.diagnostic_settings(bad_id, [])
 
-        # Online endpoints (paged with $skipToken), one deployment each.
-        sys_ident = {
+    def secure_workspace(self, rid: str) -> dict[str, Any]:
+        uai_ws = self.ids["identity:workspace"]
+        insights = f"{self.rg('rg-ml-secure')}/providers/Microsoft.Insights/components"
+        return _tracked(
+            rid,
+            _WS_TYPE,
+            "eastus2",
+            {
+                "friendlyName": "Secure ML workspace",
+                "description": "Fraud models (production)",
+                "storageAccount": self.ids["storage:good"],
+                "keyVault": self.ids["vault:good"],
+                "containerRegistry": self.ids["acr:good"],
+                "applicationInsights": f"{insights}/appi-mlw-secure",
+                "hbiWorkspace": True,
+                "encryption": {
+                    "status": "Enabled",
+                    "identity": {"userAssignedIdentity": uai_ws},
+                    "keyVaultProperties": {
+                        "keyVaultArmId": self.ids["vault:good"],
+                        "keyIdentifier": "https://kv-secure-ml.vault.azure.net/keys/ws-cmk/4f1c2a9e8b7d6c5e4f3a2b1c0d9e8f7a",
+                        "identityClientId": "",
+                    },
+                },
+                "publicNetworkAccess": "Disabled",
+                "allowPublicAccessWhenBehindVnet": False,
+                "managedNetwork": self.workspace_managed_network(),
+                "privateEndpointConnections": self.workspace_private_endpoints(rid),
+                "privateLinkCount": 1,
+                "v1LegacyMode": False,
+                "systemDatastoresAuthMode": "Identity",
+                "primaryUserAssignedIdentity": uai_ws,
+                "enableDataIsolation": True,
+                "serverlessComputeSettings": {"serverlessComputeNoPublicIP": True},
+                "provisioningState": "Succeeded",
+                "workspaceId": "0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a",
+                "tenantId": TENANT_ID,
+                "storageHnsEnabled": False,
+                "mlFlowTrackingUri": f"azureml://eastus2.api.azureml.ms/mlflow/v1.0{rid}",
+            },
+            tags={"env": "prod", "cost-center": "ml-42"},
+            identity={
+                "type": "SystemAssigned,UserAssigned",
+                "principalId": "a1a1a1a1-0000-4000-8000-000000000001",
+                "tenantId": TENANT_ID,
+                "userAssignedIdentities": {
+                    uai_ws: _uai("a1a1a1a1-0000-4000-8000-000000000002", "c1c1c1c1-0000-4000-8000-000000000002")
+                },
+            },
+            sku={"name": "Basic", "tier": "Basic"},
+            kind="Default",
+        )
+
+    def workspace_managed_network(self) -> dict[str, Any]:
+        """Managed virtual network that allows only approved outbound: Key Vault privately, and PyPI."""
+        return {
+            "isolationMode": "AllowOnlyApprovedOutbound",
+            "networkId": "2f6b1c9e-3a4d-4e5f-8a7b-6c5d4e3f2a1b",
+            "status": {"status": "Active", "sparkReady": False},
+            "firewallSku": "Standard",
+            "managedNetworkKind": "V1",
+            "outboundRules": {
+                "kv": {
+                    "type": "PrivateEndpoint",
+                    "category": "UserDefined",
+                    "status": "Active",
+                    "destination": {
+                        "serviceResourceId": self.ids["vault:good"],
+                        "subresourceTarget": "vault",
+                        "sparkEnabled": False,
+                    },
+                },
+                "pypi": {
+                    "type": "FQDN",
+                    "category": "UserDefined",
+                    "status": "Active",
+                    "destination": "pypi.org",
+                },
+            },
+        }
+
+    def workspace_private_endpoints(self, rid: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": f"{rid}/privateEndpointConnections/pe-mlw-secure",
+                "name": "pe-mlw-secure",
+                "type": f"{_WS_TYPE}/privateEndpointConnections",
+                "properties": {
+                    "provisioningState": "Succeeded",
+                    "privateEndpoint": {"id": self.network_id("privateEndpoints/pe-mlw-secure")},
+                    "privateLinkServiceConnectionState": {
+                        "status": "Approved",
+                        "description": "Auto-Approved",
+                        "actionsRequired": "None",
+                    },
+                },
+            }
+        ]
+
+    def open_workspace(self, rid: str) -> dict[str, Any]:
+        insights = f"{self.rg('rg-ml-open')}/providers/Microsoft.Insights/components"
+        return _tracked(
+            rid,
+            _WS_TYPE,
+            "westeurope",
+            {
+                "friendlyName": "open ws " + AZURE_HOSTILE_STRINGS[1],
+                "description": AZURE_HOSTILE_STRINGS[0] + " " + AZURE_HOSTILE_STRINGS[3],
+                "storageAccount": self.ids["storage:bad"],
+                "keyVault": self.ids["vault:bad"],
+                "containerRegistry": self.ids["acr:bad"],
+                "applicationInsights": f"{insights}/appi-mlw-open",
+                "hbiWorkspace": False,
+                "publicNetworkAccess": "Enabled",
+                "allowPublicAccessWhenBehindVnet": True,
+                "privateEndpointConnections": [],
+                "privateLinkCount": 0,
+                "v1LegacyMode": True,
+                "systemDatastoresAuthMode": "AccessKey",
+                "enableDataIsolation": False,
+                "provisioningState": "Succeeded",
+                "workspaceId": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
+                "tenantId": TENANT_ID,
+                "storageHnsEnabled": False,
+                "mlFlowTrackingUri": f"azureml://westeurope.api.azureml.ms/mlflow/v1.0{rid}",
+            },
+            tags={
+                "env": "dev",
+                "owner": AZURE_HOSTILE_STRINGS[0],
+                "note": AZURE_HOSTILE_STRINGS[1],
+                "formula": AZURE_HOSTILE_STRINGS[2],
+                "color": AZURE_HOSTILE_STRINGS[3],
+            },
+            identity={
+                "type": "SystemAssigned",
+                "principalId": "b2b2b2b2-0000-4000-8000-000000000001",
+                "tenantId": TENANT_ID,
+            },
+            sku={"name": "Basic", "tier": "Basic"},
+            kind="Default",
+        )
+
+    def system_identity(self) -> dict[str, Any]:
+        """The system-assigned identity of the endpoints that have no identity of their own to share."""
+        return {
             "type": "SystemAssigned",
             "principalId": "d3d3d3d3-0000-4000-8000-000000000001",
             "tenantId": TENANT_ID,
         }
-        shared_ident = {
+
+    def shared_identity(self) -> dict[str, Any]:
+        """The user-assigned identity the open online endpoint shares with the open cluster."""
+        return {
             "type": "UserAssigned",
             "tenantId": TENANT_ID,
             "userAssignedIdentities": {
-                uai_shared: _uai("e4e4e4e4-0000-4000-8000-000000000001", "f5f5f5f5-0000-4000-8000-000000000001")
+                self.ids["identity:shared"]: _uai(
+                    "e4e4e4e4-0000-4000-8000-000000000001", "f5f5f5f5-0000-4000-8000-000000000001"
+                )
             },
         }
-        endpoints = {
-            good_id: [
-                ("chat-secure-ep", "Disabled", "AADToken", sys_ident, {}, {"env": "prod"}),
-                ("embed-secure-ep", "Disabled", "AADToken", sys_ident, {}, {"env": "prod"}),
-            ],
-            bad_id: [
-                (
-                    "chat-open-ep",
-                    "Enabled",
-                    "Key",
-                    shared_ident,
-                    {"OPENAI_API_KEY": _OPENAI_API_KEY},
-                    {"owner": AZURE_HOSTILE_STRINGS[0], "api_key": _TAG_API_KEY},
-                ),
-                ("embed-open-ep", "Disabled", "Key", sys_ident, {}, {"formula": AZURE_HOSTILE_STRINGS[2]}),
-            ],
-        }
-        for ws_id, eps in endpoints.items():
-            location = "eastus2" if ws_id == good_id else "westeurope"
-            items = []
-            for name, pna, auth, ident, env, tags in eps:
-                eid = f"{ws_id}/onlineEndpoints/{name}"
-                self.ids[f"online_endpoint:{name}"] = eid
-                items.append(
-                    _tracked(
-                        eid,
-                        f"{ws_type}/onlineEndpoints",
-                        location,
-                        {
-                            "authMode": auth,
-                            "description": f"Scoring for {name} {AZURE_HOSTILE_STRINGS[3] if ws_id == bad_id else ''}".strip(),
-                            "properties": {"azureml.onlineendpointid": eid},
-                            "scoringUri": f"https://{name}.{location}.inference.ml.azure.com/score",
-                            "openapiUri": f"https://{name}.{location}.inference.ml.azure.com/swagger.json",
-                            "traffic": {"blue": 100},
-                            "mirrorTraffic": {},
-                            "publicNetworkAccess": pna,
-                            "provisioningState": "Succeeded",
-                            "compute": None,
-                            "keys": None,
-                        },
-                        tags=tags,
-                        identity=copy.deepcopy(ident),
-                        sku={"name": "Default", "tier": "Free"},
-                        kind="Managed",
-                    )
-                )
-                self.expect("azure.ml.online_endpoint_private", name, PASS if pna == "Disabled" else FAIL)
-                self.expect("azure.ml.online_endpoint_entra_auth", name, PASS if auth == "AADToken" else FAIL)
-                did = f"{eid}/deployments/blue"
-                self.ids[f"online_deployment:{name}/blue"] = did
-                self.add_list(
-                    f"{eid}/deployments",
-                    api,
-                    [
-                        _tracked(
-                            did,
-                            f"{ws_type}/onlineEndpoints/deployments",
-                            location,
-                            {
-                                "endpointComputeType": "Managed",
-                                "description": "blue deployment",
-                                "model": f"azureml://registries/mlr-shared/models/{name.split('-')[0]}-model/versions/3",
-                                "environmentId": "azureml://registries/azureml/environments/sklearn-1.5/versions/12",
-                                "environmentVariables": {"LOG_LEVEL": "INFO", **env},
-                                "codeConfiguration": {
-                                    "codeId": f"{ws_id}/codes/score/versions/1",
-                                    "scoringScript": "score.py",
-                                },
-                                "instanceType": "Standard_DS3_v2",
-                                "scaleSettings": {"scaleType": "Default"},
-                                "requestSettings": {"requestTimeout": "PT5S", "maxConcurrentRequestsPerInstance": 1},
-                                "livenessProbe": {
-                                    "initialDelay": "PT10M",
-                                    "period": "PT10S",
-                                    "timeout": "PT2S",
-                                    "successThreshold": 1,
-                                    "failureThreshold": 30,
-                                },
-                                "appInsightsEnabled": ws_id == good_id,
-                                "egressPublicNetworkAccess": "Disabled" if ws_id == good_id else "Enabled",
-                                "dataCollector": None,
-                                "properties": {},
-                                "provisioningState": "Succeeded",
-                            },
-                            tags={},
-                            identity=None,
-                            sku={"name": "Default", "tier": "Standard", "capacity": 1},
-                            kind="Managed",
-                        )
-                    ],
-                )
-            self.add_list(
-                f"{ws_id}/onlineEndpoints",
-                api,
-                items,
-                page_key="$skipToken",
-                page_values=("eyJza2lwIjoxLCJ0YWtlIjoxfQ",),
-            )
 
-            # One batch endpoint per workspace (no publicNetworkAccess on batch endpoints).
-            batch = f"batch-{ws_id.rsplit('/', 1)[1]}"
-            bid = f"{ws_id}/batchEndpoints/{batch}"
-            self.ids[f"batch_endpoint:{batch}"] = bid
-            self.add_list(
-                f"{ws_id}/batchEndpoints",
-                api,
-                [
-                    _tracked(
-                        bid,
-                        f"{ws_type}/batchEndpoints",
-                        location,
-                        {
-                            "authMode": "AADToken",
-                            "description": "nightly scoring",
-                            "defaults": {"deploymentName": "default"},
-                            "properties": {},
-                            "scoringUri": f"https://{batch}.{location}.inference.ml.azure.com/jobs",
-                            "openapiUri": None,
-                            "provisioningState": "Succeeded",
-                            "keys": None,
-                        },
-                        tags={},
-                        identity=copy.deepcopy(sys_ident),
-                        sku={"name": "Default", "tier": "Free"},
-                    )
-                ],
-            )
-            bdid = f"{bid}/deployments/default"
-            self.ids[f"batch_deployment:{batch}/default"] = bdid
-            self.add_list(
-                f"{bid}/deployments",
-                api,
-                [
-                    _tracked(
-                        bdid,
-                        f"{ws_type}/batchEndpoints/deployments",
-                        location,
-                        {
-                            "description": "nightly scoring deployment",
-                            "model": {"referenceType": "Id", "assetId": f"{ws_id}/models/scorer/versions/2"},
-                            "compute": f"{ws_id}/computes/batch-cluster",
-                            "codeConfiguration": {
-                                "codeId": f"{ws_id}/codes/batch-score/versions/1",
-                                "scoringScript": "batch_score.py",
-                            },
-                            "environmentId": "azureml://registries/azureml/environments/sklearn-1.5/versions/12",
-                            "environmentVariables": {"LOG_LEVEL": "INFO"},
-                            "miniBatchSize": 10,
-                            "maxConcurrencyPerInstance": 1,
-                            "outputAction": "AppendRow",
-                            "outputFileName": "predictions.csv",
-                            "errorThreshold": -1,
-                            "loggingLevel": "Info",
-                            "retrySettings": {"maxRetries": 3, "timeout": "PT30S"},
-                            "resources": {"instanceCount": 1},
-                            "properties": {},
-                            "provisioningState": "Succeeded",
-                        },
-                        tags={},
-                        identity=None,
-                        sku=None,
-                        kind=None,
-                    )
-                ],
-            )
+    def online_endpoint_specs(self) -> tuple[list[_OnlineEndpoint], list[_OnlineEndpoint]]:
+        """The secure workspace's online endpoints, then the open workspace's."""
+        sys_ident = self.system_identity()
+        secure = [
+            _OnlineEndpoint("chat-secure-ep", "Disabled", "AADToken", sys_ident, {}, {"env": "prod"}),
+            _OnlineEndpoint("embed-secure-ep", "Disabled", "AADToken", sys_ident, {}, {"env": "prod"}),
+        ]
+        exposed = [
+            _OnlineEndpoint(
+                "chat-open-ep",
+                "Enabled",
+                "Key",
+                self.shared_identity(),
+                {"OPENAI_API_KEY": _OPENAI_API_KEY},
+                {"owner": AZURE_HOSTILE_STRINGS[0], "api_key": _TAG_API_KEY},
+            ),
+            _OnlineEndpoint("embed-open-ep", "Disabled", "Key", sys_ident, {}, {"formula": AZURE_HOSTILE_STRINGS[2]}),
+        ]
+        return secure, exposed
 
-        # Computes: a locked-down instance and an exposed cluster sharing the open endpoint's identity.
+    def workspace_endpoints(self, ws_id: str, endpoints: list[_OnlineEndpoint], location: str, good: bool) -> None:
+        """A workspace's online endpoints (paged with $skipToken), one deployment each, and its batch endpoint."""
+        items = []
+        for ep in endpoints:
+            eid = f"{ws_id}/onlineEndpoints/{ep.name}"
+            self.ids[f"online_endpoint:{ep.name}"] = eid
+            items.append(self.online_endpoint(eid, ep, location, good))
+            self.expect(
+                "azure.ml.online_endpoint_private", ep.name, PASS if ep.public_network_access == "Disabled" else FAIL
+            )
+            self.expect("azure.ml.online_endpoint_entra_auth", ep.name, PASS if ep.auth_mode == "AADToken" else FAIL)
+            self.online_deployment(ws_id, eid, ep, location, good)
+        self.add_list(
+            f"{ws_id}/onlineEndpoints",
+            API_VERSIONS["ml"],
+            items,
+            page_key="$skipToken",
+            page_values=("eyJza2lwIjoxLCJ0YWtlIjoxfQ",),
+        )
+        self.batch_endpoint(ws_id, location)
+
+    def online_endpoint(self, eid: str, ep: _OnlineEndpoint, location: str, good: bool) -> dict[str, Any]:
+        suffix = AZURE_HOSTILE_STRINGS[3] if not good else ""
+        return _tracked(
+            eid,
+            f"{_WS_TYPE}/onlineEndpoints",
+            location,
+            {
+                "authMode": ep.auth_mode,
+                "description": f"Scoring for {ep.name} {suffix}".strip(),
+                "properties": {"azureml.onlineendpointid": eid},
+                "scoringUri": f"https://{ep.name}.{location}.inference.ml.azure.com/score",
+                "openapiUri": f"https://{ep.name}.{location}.inference.ml.azure.com/swagger.json",
+                "traffic": {"blue": 100},
+                "mirrorTraffic": {},
+                "publicNetworkAccess": ep.public_network_access,
+                "provisioningState": "Succeeded",
+                "compute": None,
+                "keys": None,
+            },
+            tags=ep.tags,
+            identity=copy.deepcopy(ep.identity),
+            sku={"name": "Default", "tier": "Free"},
+            kind="Managed",
+        )
+
+    def online_deployment(self, ws_id: str, eid: str, ep: _OnlineEndpoint, location: str, good: bool) -> None:
+        did = f"{eid}/deployments/blue"
+        self.ids[f"online_deployment:{ep.name}/blue"] = did
+        self.add_list(
+            f"{eid}/deployments",
+            API_VERSIONS["ml"],
+            [
+                _tracked(
+                    did,
+                    f"{_WS_TYPE}/onlineEndpoints/deployments",
+                    location,
+                    {
+                        "endpointComputeType": "Managed",
+                        "description": "blue deployment",
+                        "model": f"azureml://registries/mlr-shared/models/{ep.name.split('-')[0]}-model/versions/3",
+                        "environmentId": "azureml://registries/azureml/environments/sklearn-1.5/versions/12",
+                        "environmentVariables": {"LOG_LEVEL": "INFO", **ep.env},
+                        "codeConfiguration": {
+                            "codeId": f"{ws_id}/codes/score/versions/1",
+                            "scoringScript": "score.py",
+                        },
+                        "instanceType": "Standard_DS3_v2",
+                        "scaleSettings": {"scaleType": "Default"},
+                        "requestSettings": {"requestTimeout": "PT5S", "maxConcurrentRequestsPerInstance": 1},
+                        "livenessProbe": {
+                            "initialDelay": "PT10M",
+                            "period": "PT10S",
+                            "timeout": "PT2S",
+                            "successThreshold": 1,
+                            "failureThreshold": 30,
+                        },
+                        "appInsightsEnabled": good,
+                        "egressPublicNetworkAccess": "Disabled" if good else "Enabled",
+                        "dataCollector": None,
+                        "properties": {},
+                        "provisioningState": "Succeeded",
+                    },
+                    tags={},
+                    identity=None,
+                    sku={"name": "Default", "tier": "Standard", "capacity": 1},
+                    kind="Managed",
+                )
+            ],
+        )
+
+    def batch_endpoint(self, ws_id: str, location: str) -> None:
+        """One batch endpoint per workspace (no publicNetworkAccess on batch endpoints)."""
+        api = API_VERSIONS["ml"]
+        batch = f"batch-{ws_id.rsplit('/', 1)[1]}"
+        bid = f"{ws_id}/batchEndpoints/{batch}"
+        self.ids[f"batch_endpoint:{batch}"] = bid
+        self.add_list(
+            f"{ws_id}/batchEndpoints",
+            api,
+            [
+                _tracked(
+                    bid,
+                    f"{_WS_TYPE}/batchEndpoints",
+                    location,
+                    {
+                        "authMode": "AADToken",
+                        "description": "nightly scoring",
+                        "defaults": {"deploymentName": "default"},
+                        "properties": {},
+                        "scoringUri": f"https://{batch}.{location}.inference.ml.azure.com/jobs",
+                        "openapiUri": None,
+                        "provisioningState": "Succeeded",
+                        "keys": None,
+                    },
+                    tags={},
+                    identity=self.system_identity(),
+                    sku={"name": "Default", "tier": "Free"},
+                )
+            ],
+        )
+        self.batch_deployment(ws_id, bid, batch, location)
+
+    def batch_deployment(self, ws_id: str, bid: str, batch: str, location: str) -> None:
+        api = API_VERSIONS["ml"]
+        bdid = f"{bid}/deployments/default"
+        self.ids[f"batch_deployment:{batch}/default"] = bdid
+        self.add_list(
+            f"{bid}/deployments",
+            api,
+            [
+                _tracked(
+                    bdid,
+                    f"{_WS_TYPE}/batchEndpoints/deployments",
+                    location,
+                    {
+                        "description": "nightly scoring deployment",
+                        "model": {"referenceType": "Id", "assetId": f"{ws_id}/models/scorer/versions/2"},
+                        "compute": f"{ws_id}/computes/batch-cluster",
+                        "codeConfiguration": {
+                            "codeId": f"{ws_id}/codes/batch-score/versions/1",
+                            "scoringScript": "batch_score.py",
+                        },
+                        "environmentId": "azureml://registries/azureml/environments/sklearn-1.5/versions/12",
+                        "environmentVariables": {"LOG_LEVEL": "INFO"},
+                        "miniBatchSize": 10,
+                        "maxConcurrencyPerInstance": 1,
+                        "outputAction": "AppendRow",
+                        "outputFileName": "predictions.csv",
+                        "errorThreshold": -1,
+                        "loggingLevel": "Info",
+                        "retrySettings": {"maxRetries": 3, "timeout": "PT30S"},
+                        "resources": {"instanceCount": 1},
+                        "properties": {},
+                        "provisioningState": "Succeeded",
+                    },
+                    tags={},
+                    identity=None,
+                    sku=None,
+                    kind=None,
+                )
+            ],
+        )
+
+    def computes(self, good_id: str, bad_id: str) -> None:
+        """A locked-down instance and an exposed cluster sharing the open endpoint's identity."""
+        api = API_VERSIONS["ml"]
         ci_id = f"{good_id}/computes/ci-secure"
         cl_id = f"{bad_id}/computes/aml-open-cluster"
         self.ids["compute:good"], self.ids["compute:bad"] = ci_id, cl_id
-        self.add_list(
-            f"{good_id}/computes",
-            api,
-            [
-                _tracked(
-                    ci_id,
-                    f"{ws_type}/computes",
-                    "eastus2",
-                    {
-                        "computeType": "ComputeInstance",
-                        "computeLocation": "eastus2",
-                        "description": "data scientist workstation",
-                        "provisioningState": "Succeeded",
-                        "disableLocalAuth": True,
-                        "isAttachedCompute": False,
-                        "properties": {
-                            "vmSize": "STANDARD_DS3_V2",
-                            "subnet": {
-                                "id": f"{self.rg('rg-network')}/providers/Microsoft.Network/virtualNetworks/vnet-ml/subnets/compute"
-                            },
-                            "applicationSharingPolicy": "Personal",
-                            "sshSettings": {"sshPublicAccess": "Disabled", "adminUserName": "azureuser", "sshPort": 22},
-                            "enableNodePublicIp": False,
-                            "computeInstanceAuthorizationType": "personal",
-                            "personalComputeInstanceSettings": {
-                                "assignedUser": {
-                                    "objectId": "0a0a0a0a-0000-4000-8000-00000000000a",
-                                    "tenantId": TENANT_ID,
-                                }
-                            },
-                            "connectivityEndpoints": {"publicIpAddress": None, "privateIpAddress": "10.20.1.4"},
-                            "osImageMetadata": {
-                                "currentImageVersion": "26.04.01",
-                                "latestImageVersion": "26.04.01",
-                                "isLatestOsImageVersion": True,
-                            },
-                            "state": "Running",
-                        },
-                    },
-                    tags={"env": "prod"},
-                    identity={
-                        "type": "UserAssigned",
-                        "tenantId": TENANT_ID,
-                        "userAssignedIdentities": {
-                            uai_ci: _uai("a1a1a1a1-0000-4000-8000-000000000003", "c1c1c1c1-0000-4000-8000-000000000003")
-                        },
-                    },
-                    sku={"name": "Basic", "tier": "Basic"},
-                )
-            ],
-        )
-        self.add_list(
-            f"{bad_id}/computes",
-            api,
-            [
-                _tracked(
-                    cl_id,
-                    f"{ws_type}/computes",
-                    "westeurope",
-                    {
-                        "computeType": "AmlCompute",
-                        "computeLocation": "westeurope",
-                        "description": AZURE_HOSTILE_STRINGS[2],
-                        "provisioningState": "Succeeded",
-                        "disableLocalAuth": False,
-                        "isAttachedCompute": False,
-                        "properties": {
-                            "vmSize": "STANDARD_NC6S_V3",
-                            "vmPriority": "Dedicated",
-                            "osType": "Linux",
-                            "isolatedNetwork": False,
-                            "scaleSettings": {
-                                "maxNodeCount": 4,
-                                "minNodeCount": 0,
-                                "nodeIdleTimeBeforeScaleDown": "PT5M",
-                            },
-                            "remoteLoginPortPublicAccess": "Enabled",
-                            "enableNodePublicIp": True,
-                            "allocationState": "Steady",
-                            "currentNodeCount": 0,
-                            "targetNodeCount": 0,
-                        },
-                    },
-                    tags={"owner": AZURE_HOSTILE_STRINGS[1]},
-                    identity=copy.deepcopy(shared_ident),
-                    sku={"name": "Basic", "tier": "Basic"},
-                )
-            ],
-        )
+        self.add_list(f"{good_id}/computes", api, [self.compute_instance(ci_id)])
+        self.add_list(f"{bad_id}/computes", api, [self.compute_cluster(cl_id)])
         for check in ("compute_no_public_ip", "compute_no_public_ssh", "compute_local_auth_disabled"):
             self.expect(f"azure.ml.{check}", "ci-secure", PASS)
             self.expect(f"azure.ml.{check}", "aml-open-cluster", FAIL)
+
+    def compute_instance(self, rid: str) -> dict[str, Any]:
+        return _tracked(
+            rid,
+            f"{_WS_TYPE}/computes",
+            "eastus2",
+            {
+                "computeType": "ComputeInstance",
+                "computeLocation": "eastus2",
+                "description": "data scientist workstation",
+                "provisioningState": "Succeeded",
+                "disableLocalAuth": True,
+                "isAttachedCompute": False,
+                "properties": {
+                    "vmSize": "STANDARD_DS3_V2",
+                    "subnet": {"id": self.network_id("virtualNetworks/vnet-ml/subnets/compute")},
+                    "applicationSharingPolicy": "Personal",
+                    "sshSettings": {"sshPublicAccess": "Disabled", "adminUserName": "azureuser", "sshPort": 22},
+                    "enableNodePublicIp": False,
+                    "computeInstanceAuthorizationType": "personal",
+                    "personalComputeInstanceSettings": {
+                        "assignedUser": {
+                            "objectId": "0a0a0a0a-0000-4000-8000-00000000000a",
+                            "tenantId": TENANT_ID,
+                        }
+                    },
+                    "connectivityEndpoints": {"publicIpAddress": None, "privateIpAddress": "10.20.1.4"},
+                    "osImageMetadata": {
+                        "currentImageVersion": "26.04.01",
+                        "latestImageVersion": "26.04.01",
+                        "isLatestOsImageVersion": True,
+                    },
+                    "state": "Running",
+                },
+            },
+            tags={"env": "prod"},
+            identity={
+                "type": "UserAssigned",
+                "tenantId": TENANT_ID,
+                "userAssignedIdentities": {
+                    self.ids["identity:compute"]: _uai(
+                        "a1a1a1a1-0000-4000-8000-000000000003", "c1c1c1c1-0000-4000-8000-000000000003"
+                    )
+                },
+            },
+            sku={"name": "Basic", "tier": "Basic"},
+        )
+
+    def compute_cluster(self, rid: str) -> dict[str, Any]:
+        return _tracked(
+            rid,
+            f"{_WS_TYPE}/computes",
+            "westeurope",
+            {
+                "computeType": "AmlCompute",
+                "computeLocation": "westeurope",
+                "description": AZURE_HOSTILE_STRINGS[2],
+                "provisioningState": "Succeeded",
+                "disableLocalAuth": False,
+                "isAttachedCompute": False,
+                "properties": {
+                    "vmSize": "STANDARD_NC6S_V3",
+                    "vmPriority": "Dedicated",
+                    "osType": "Linux",
+                    "isolatedNetwork": False,
+                    "scaleSettings": {
+                        "maxNodeCount": 4,
+                        "minNodeCount": 0,
+                        "nodeIdleTimeBeforeScaleDown": "PT5M",
+                    },
+                    "remoteLoginPortPublicAccess": "Enabled",
+                    "enableNodePublicIp": True,
+                    "allocationState": "Steady",
+                    "currentNodeCount": 0,
+                    "targetNodeCount": 0,
+                },
+            },
+            tags={"owner": AZURE_HOSTILE_STRINGS[1]},
+            identity=self.shared_identity(),
+            sku={"name": "Basic", "tier": "Basic"},
+        )
 
     def ml_registry(self) -> None:
         reg_type = "Microsoft.MachineLearningServices/registries"
@@ -1000,14 +1048,29 @@ class _Builder:
         )
 
     def cognitive(self) -> None:
-        cs_type = "Microsoft.CognitiveServices/accounts"
+        cs_type = _AI_ACCOUNT_TYPE
         uai = f"{self.rg('rg-ai')}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-aoai"
         good_id = f"{self.rg('rg-ai')}/providers/{cs_type}/aoai-secure"
         bad_id = f"{self.rg('rg-ai-dev')}/providers/{cs_type}/ais-open"
         self.ids.update({"cognitive:good": good_id, "cognitive:bad": bad_id, "identity:openai": uai})
+        good = self.secure_ai_account(good_id, uai)
+        bad = self.open_ai_account(bad_id)
+        self.add_list(f"/subscriptions/{self.sub}/providers/{cs_type}", API_VERSIONS["cognitive"], [good, bad])
+        self.diagnostic_settings(good_id, [self.law_setting(good_id, "aoai-secure-logs", "allLogs")])
+        self.diagnostic_settings(bad_id, [])
+        for check in (
+            "account_public_network_disabled",
+            "account_local_auth_disabled",
+            "account_cmk_encryption",
+            "account_diagnostic_settings",
+        ):
+            self.expect(f"azure.cognitive.{check}", "aoai-secure", PASS)
+            self.expect(f"azure.cognitive.{check}", "ais-open", FAIL)
+
+    def secure_ai_account(self, rid: str, uai: str) -> dict[str, Any]:
         good = _tracked(
-            good_id,
-            cs_type,
+            rid,
+            _AI_ACCOUNT_TYPE,
             "eastus2",
             {
                 "endpoint": "https://aoai-secure.openai.azure.com/",
@@ -1034,14 +1097,12 @@ class _Builder:
                 },
                 "privateEndpointConnections": [
                     {
-                        "id": f"{good_id}/privateEndpointConnections/pe-aoai",
+                        "id": f"{rid}/privateEndpointConnections/pe-aoai",
                         "name": "pe-aoai",
-                        "type": f"{cs_type}/privateEndpointConnections",
+                        "type": f"{_AI_ACCOUNT_TYPE}/privateEndpointConnections",
                         "properties": {
                             "groupIds": ["account"],
-                            "privateEndpoint": {
-                                "id": f"{self.rg('rg-network')}/providers/Microsoft.Network/privateEndpoints/pe-aoai"
-                            },
+                            "privateEndpoint": {"id": self.network_id("privateEndpoints/pe-aoai")},
                             "privateLinkServiceConnectionState": {
                                 "status": "Approved",
                                 "description": "",
@@ -1067,10 +1128,13 @@ class _Builder:
             kind="OpenAI",
         )
         good["etag"] = '"0a000b00-0000-0200-0000-66a1b2c30000"'
-        # An account left at its defaults: public, keys on (disableLocalAuth absent), platform-managed key.
+        return good
+
+    def open_ai_account(self, rid: str) -> dict[str, Any]:
+        """An account left at its defaults: public, keys on (disableLocalAuth absent), platform-managed key."""
         bad = _tracked(
-            bad_id,
-            cs_type,
+            rid,
+            _AI_ACCOUNT_TYPE,
             "westeurope",
             {
                 "endpoint": "https://ais-open.cognitiveservices.azure.com/",
@@ -1093,46 +1157,18 @@ class _Builder:
             kind="AIServices",
         )
         bad["etag"] = '"0a000b00-0000-0200-0000-66a1b2c40000"'
-        self.add_list(f"/subscriptions/{self.sub}/providers/{cs_type}", API_VERSIONS["cognitive"], [good, bad])
-        self.diagnostic_settings(good_id, [self.law_setting(good_id, "aoai-secure-logs", "allLogs")])
-        self.diagnostic_settings(bad_id, [])
-        for check in (
-            "account_public_network_disabled",
-            "account_local_auth_disabled",
-            "account_cmk_encryption",
-            "account_diagnostic_settings",
-        ):
-            self.expect(f"azure.cognitive.{check}", "aoai-secure", PASS)
-            self.expect(f"azure.cognitive.{check}", "ais-open", FAIL)
+        return bad
 
     def authorization(self) -> None:
+        self.role_assignments()
+        self.role_definitions()
+
+    def role_assignments(self) -> None:
         api = API_VERSIONS["authorization"]
         ra = "Microsoft.Authorization/roleAssignments"
         sub_scope = f"/subscriptions/{self.sub}"
         ws_scope = self.ids["workspace:good"]
-
-        def assignment(scope: str, name: str, role: str, principal: str, ptype: str, desc: str) -> dict[str, Any]:
-            return {
-                "properties": {
-                    "roleDefinitionId": f"/subscriptions/{self.sub}/providers/Microsoft.Authorization/roleDefinitions/{role}",
-                    "principalId": principal,
-                    "principalType": ptype,
-                    "scope": scope,
-                    "condition": None,
-                    "conditionVersion": None,
-                    "createdOn": "2026-03-02T09:30:00.1234567Z",
-                    "updatedOn": "2026-03-02T09:30:00.1234567Z",
-                    "createdBy": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-                    "updatedBy": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-                    "delegatedManagedIdentityResourceId": None,
-                    "description": desc,
-                },
-                "id": f"{scope}/providers/{ra}/{name}",
-                "type": ra,
-                "name": name,
-            }
-
-        owner = assignment(
+        owner = self.role_assignment(
             sub_scope,
             OWNER_ASSIGNMENT,
             OWNER_ROLE,
@@ -1140,7 +1176,7 @@ class _Builder:
             "ServicePrincipal",
             "ci pipeline " + AZURE_HOSTILE_STRINGS[1],
         )
-        scientist = assignment(
+        scientist = self.role_assignment(
             ws_scope,
             DATA_SCIENTIST_ASSIGNMENT,
             AML_DATA_SCIENTIST_ROLE,
@@ -1153,6 +1189,34 @@ class _Builder:
         self.expect("azure.authorization.no_broad_privileged_roles", OWNER_ASSIGNMENT, FAIL)
         self.expect("azure.authorization.no_broad_privileged_roles", DATA_SCIENTIST_ASSIGNMENT, PASS)
 
+    def role_assignment(
+        self, scope: str, name: str, role: str, principal: str, ptype: str, desc: str
+    ) -> dict[str, Any]:
+        ra = "Microsoft.Authorization/roleAssignments"
+        role_definitions = f"/subscriptions/{self.sub}/providers/Microsoft.Authorization/roleDefinitions"
+        return {
+            "properties": {
+                "roleDefinitionId": f"{role_definitions}/{role}",
+                "principalId": principal,
+                "principalType": ptype,
+                "scope": scope,
+                "condition": None,
+                "conditionVersion": None,
+                "createdOn": "2026-03-02T09:30:00.1234567Z",
+                "updatedOn": "2026-03-02T09:30:00.1234567Z",
+                "createdBy": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                "updatedBy": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                "delegatedManagedIdentityResourceId": None,
+                "description": desc,
+            },
+            "id": f"{scope}/providers/{ra}/{name}",
+            "type": ra,
+            "name": name,
+        }
+
+    def role_definitions(self) -> None:
+        """The two built-in roles the assignments name, read one by one."""
+        api = API_VERSIONS["authorization"]
         rd = "Microsoft.Authorization/roleDefinitions"
         for role, role_name, desc, actions, data_actions in (
             (
@@ -1166,8 +1230,8 @@ class _Builder:
                 AML_DATA_SCIENTIST_ROLE,
                 "AzureML Data Scientist",
                 (
-                    "Can perform all actions within an Azure Machine "
-                    "Learning workspace, except for creating or deleting compute resources and modifying the workspace itself."
+                    "Can perform all actions within an Azure Machine Learning workspace, except for creating or "
+                    "deleting compute resources and modifying the workspace itself."
                 ),
                 [
                     "Microsoft.MachineLearningServices/workspaces/*/read",
@@ -1204,6 +1268,11 @@ class _Builder:
             )
 
     def security_policy_budgets(self) -> None:
+        self.defender_plans()
+        self.policy_assignments()
+        self.budgets()
+
+    def defender_plans(self) -> None:
         sub_scope = f"/subscriptions/{self.sub}"
         pricing = "Microsoft.Security/pricings"
         plans = []
@@ -1246,6 +1315,8 @@ class _Builder:
         self.add_list(f"{sub_scope}/providers/{pricing}", API_VERSIONS["security"], plans)
         self.expect("azure.security.defender_for_ai_present", self.sub, FAIL)
 
+    def policy_assignments(self) -> None:
+        sub_scope = f"/subscriptions/{self.sub}"
         pa = "Microsoft.Authorization/policyAssignments"
         paid = f"{sub_scope}/providers/{pa}/SecurityCenterBuiltIn"
         self.ids["policy_assignment"] = paid
@@ -1260,7 +1331,9 @@ class _Builder:
                     "properties": {
                         "displayName": "ASC Default (subscription: " + self.sub + ")",
                         "description": "Microsoft cloud security benchmark " + AZURE_HOSTILE_STRINGS[0],
-                        "policyDefinitionId": "/providers/Microsoft.Authorization/policySetDefinitions/1f3afdf9-d0c9-4c3d-847f-89da613e70a8",
+                        "policyDefinitionId": (
+                            "/providers/Microsoft.Authorization/policySetDefinitions/1f3afdf9-d0c9-4c3d-847f-89da613e70a8"
+                        ),
                         "definitionVersion": "57.*.*",
                         "scope": sub_scope,
                         "notScopes": [],
@@ -1278,6 +1351,8 @@ class _Builder:
         )
         self.expect("azure.policy.assignments_monitor_compliance", self.sub, PASS)
 
+    def budgets(self) -> None:
+        sub_scope = f"/subscriptions/{self.sub}"
         bt = "Microsoft.Consumption/budgets"
         bid = f"{sub_scope}/providers/{bt}/ml-monthly"
         self.ids["budget"] = bid
@@ -1327,10 +1402,11 @@ class _Builder:
                     "error": {
                         "code": "AuthorizationFailed",
                         "message": (
-                            f"The client 'cspm-reader@contoso.com' with object id '0c0c0c0c-0000-4000-8000-00000000000c' "
+                            "The client 'cspm-reader@contoso.com' with object id "
+                            "'0c0c0c0c-0000-4000-8000-00000000000c' "
                             f"does not have authorization to perform action '{rbac_action(path)}' over scope "
-                            f"'/subscriptions/{DENIED_SUBSCRIPTION_ID}' or the scope is invalid. If access was recently "
-                            "granted, please refresh your credentials."
+                            f"'/subscriptions/{DENIED_SUBSCRIPTION_ID}' or the scope is invalid. "
+                            "If access was recently granted, please refresh your credentials."
                         ),
                     }
                 },
