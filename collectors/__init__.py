@@ -33,18 +33,7 @@ def declared_types(provider: str) -> frozenset[str]:
 
         return frozenset({"azure.subscription", *(k.type for k in KINDS)})
     if provider == "gcp":
-        from collectors.gcp import engine
-        from collectors.gcp.specs import VERTEX_KINDS
+        from collectors.gcp.specs import RESOURCE_TYPES
 
-        fixed = (
-            engine.PROJECT,
-            engine.SERVICE_ACCOUNT,
-            engine.CRYPTO_KEY,
-            engine.WORKBENCH,
-            engine.ORG_POLICY,
-            engine.SCC,
-            engine.BUDGET,
-            engine.PERIMETER,
-        )
-        return frozenset({*fixed, *(k.type for k in VERTEX_KINDS)})
+        return RESOURCE_TYPES
     raise ValueError(f"unknown provider {provider!r}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cspm_ai.model import (
+    GLOBAL,
     CollectionError,
     Finding,
     Relation,
@@ -75,7 +76,7 @@ class Snapshot:
         for err in self.scope_errors.get(resource_type, ()):
             if account is not None and err.account != account:
                 continue
-            if region is not None and err.region not in (region, "global"):
+            if region is not None and err.region not in (region, GLOBAL):
                 continue
             return err
         return None

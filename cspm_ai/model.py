@@ -9,6 +9,9 @@ from typing import Any
 
 JSON = dict[str, Any]
 
+# The region of resources that belong to no region (IAM, subscriptions, projects, budgets).
+GLOBAL = "global"
+
 
 class Status(StrEnum):
     PASS = "PASS"

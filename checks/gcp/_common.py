@@ -14,7 +14,6 @@ from cspm_ai.model import Resource
 from cspm_ai.registry import CheckContext
 
 DEFAULT_COMPUTE_SA = re.compile(r"^\d+-compute@developer\.gserviceaccount\.com$")
-_ZONE = re.compile(r"^([a-z]+(?:-[a-z]+)+\d+)-[a-z]$")
 _DURATION = re.compile(r"^(\d+)(\.\d+)?s$")
 
 
@@ -24,12 +23,6 @@ def seconds(duration: Any) -> float | None:
         return None
     match = _DURATION.match(duration.strip())
     return float(match.group(1) + (match.group(2) or "")) if match else None
-
-
-def region_of(location: str) -> str:
-    """The region of a location: a zone such as "us-central1-a" counts as "us-central1"."""
-    match = _ZONE.match(location)
-    return match.group(1) if match else location
 
 
 def project_of(resource: Resource, ctx: CheckContext) -> Resource | None:

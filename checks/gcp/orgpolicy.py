@@ -5,23 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from cspm_ai.doc import as_list, get
+from cspm_ai.gcp import AI_CONSTRAINTS
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
 from cspm_ai.registry import CheckContext, check
-
-# Constraints that bound where AI data lives, how it is encrypted and how AI compute is reached.
-AI_CONSTRAINTS = (
-    "constraints/gcp.resourceLocations",
-    "constraints/gcp.restrictNonCmekServices",
-    "constraints/iam.disableServiceAccountKeyCreation",
-    "constraints/iam.managed.disableServiceAccountKeyCreation",
-    "constraints/iam.automaticIamGrantsForDefaultServiceAccounts",
-    "constraints/ainotebooks.disableRootAccess",
-    "constraints/ainotebooks.disableFileDownloads",
-    "constraints/ainotebooks.disableTerminal",
-    "constraints/ainotebooks.restrictPublicIp",
-    "constraints/compute.vmExternalIpAccess",
-    "constraints/vertexai.allowedModels",
-)
 
 
 def constraint_of(policy: Resource) -> str:

@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from checks._verdicts import flag_true, in_allowed_region
-from checks.gcp._common import (
-    DEFAULT_COMPUTE_SA,
-    project_of,
-    region_of,
-)
+from checks.gcp._common import DEFAULT_COMPUTE_SA, project_of
 from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
+from cspm_ai.gcp import region_of
 from cspm_ai.model import Resource, Severity, Verdict, errored, failed, passed
 from cspm_ai.registry import CheckContext, check
 

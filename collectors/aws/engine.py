@@ -15,40 +15,31 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from collectors import ProgressCallback
-from collectors.aws.references import Reference, references
 from collectors.aws.session import AwsSession
 from collectors.aws.specs import (
-    GLOBAL_REGION,
+    GLOBAL_ENDPOINT_REGION,
     LIST_SPECS,
     REFERENCED,
-    TAGS_FROM_CONFIG,
-    TAGS_FROM_LIST_TAGS,
+    RELATIONS,
     ListSpec,
     Read,
     ReferencedSpec,
+    Tags,
 )
+from collectors.kernel import GLOBAL, ReadFailure, Record, Reference, Store, Target
 from collectors.pool import TaskGroup
-from cspm_ai import redact
 from cspm_ai.doc import ABSENT, get
-from cspm_ai.model import CollectionError, CollectionResult, Relation, Resource, Scope
+from cspm_ai.model import CollectionResult, Scope
 
-GLOBAL = "global"
-_SAGEMAKER_NOUN = {
-    "aws.sagemaker.model": "model",
-    "aws.sagemaker.endpoint_config": "endpoint-config",
-    "aws.sagemaker.endpoint": "endpoint",
-    "aws.sagemaker.model_package_group": "model-package-group",
-    "aws.sagemaker.model_package": "model-package",
-    "aws.sagemaker.domain": "domain",
-    "aws.sagemaker.notebook_lifecycle_config": "notebook-instance-lifecycle-config",
-}
+# Error codes of a describe whose resource does not exist (EC2 answers "<Kind>ID.NotFound").
+_NOT_FOUND = frozenset({"NoSuchBucket", "NotFoundException", "ResourceNotFound"})
+_BY_TYPE: dict[str, ListSpec | ReferencedSpec] = {**{s.type: s for s in LIST_SPECS}, **REFERENCED}
 
 
 class _Template(dict[str, Any]):
@@ -83,25 +74,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@dataclass
-class _Record:
-    """A resource as collected, before redaction, relations and pruning."""
+class AwsFailure(ReadFailure):
+    """A failed AWS call, named by its API operation."""
 
-    type: str
-    region: str
-    uid: str
-    name: str
-    config: dict[str, Any]
-    tags: dict[str, str] = field(default_factory=dict)
-    keep_all: bool = True
-    refs: list[Reference] = field(default_factory=list)
-    redactions: tuple[dict[str, str], ...] = ()
+    def __init__(self, service: str, operation: str, code: str, message: str) -> None:
+        super().__init__(service, operation, code, message)
 
-
-class _Failure(Exception):
-    def __init__(self, operation: str, code: str, message: str) -> None:
-        super().__init__(message)
-        self.operation, self.code, self.message = operation, code, message
+    @property
+    def not_found(self) -> bool:
+        return self.code in _NOT_FOUND or self.code.endswith(".NotFound")
 
 
 class AwsEngine:
@@ -114,30 +95,31 @@ class AwsEngine:
         self.regions = tuple(regions)
         self.workers = workers
         self._lock = threading.Lock()
-        self._records: dict[str, _Record] = {}
-        self._errors: list[CollectionError] = []
+        self._store = Store("aws")
         self._calls: dict[tuple[Any, ...], Future[list[Any]]] = {}
-        # A reference by alias or short id resolves to the uid the describe call revealed.
-        self._aliases: dict[str, str] = {}
+        self._by_name: dict[tuple[str, str, str], str] = {}
 
-    # -- calls -------------------------------------------------------------------------
+    # -- calls ---------------------------------------------------------------------------------
 
     @contextmanager
-    def _reading(self, client: Any, op: str) -> Iterator[None]:
-        """Turn whatever a call raises into a `_Failure` naming the API operation."""
+    def _reading(self, service: str, client: Any, op: str) -> Iterator[None]:
+        """Turn whatever a call raises into an `AwsFailure` naming the API operation."""
         try:
             yield
         except ClientError as exc:
             err = exc.response.get("Error", {})
-            raise _Failure(
-                self._api_name(client, op), str(err.get("Code") or "ClientError"), str(err.get("Message") or exc)
+            raise AwsFailure(
+                service,
+                self._api_name(client, op),
+                str(err.get("Code") or "ClientError"),
+                str(err.get("Message") or exc),
             ) from exc
         except Exception as exc:  # botocore errors, and an endpoint answering nonsense: a failed read
-            raise _Failure(self._api_name(client, op), type(exc).__name__, str(exc)) from exc
+            raise AwsFailure(service, self._api_name(client, op), type(exc).__name__, str(exc)) from exc
 
     def _invoke(self, service: str, region: str, op: str, params: Mapping[str, Any]) -> dict[str, Any]:
         client = self.session.client(service, region)
-        with self._reading(client, op):
+        with self._reading(service, client, op):
             return getattr(client, op)(**params)
 
     def _pages(
@@ -147,7 +129,7 @@ class AwsEngine:
         client = self.session.client(service, region)
         if page_size is None or not client.can_paginate(op):
             return [self._invoke(service, region, op, params)]
-        with self._reading(client, op):
+        with self._reading(service, client, op):
             return list(client.get_paginator(op).paginate(**params, PaginationConfig={"PageSize": page_size}))
 
     @staticmethod
@@ -187,8 +169,9 @@ class AwsEngine:
     def _api_name(client: Any, op: str) -> str:
         return client.meta.method_to_api_mapping.get(op, op)
 
-    def _malformed(self, service: str, region: str, op: str, message: str) -> _Failure:
-        return _Failure(self._api_name(self.session.client(service, region), op), "MalformedResponse", message)
+    def _malformed(self, service: str, region: str, op: str, message: str) -> AwsFailure:
+        client = self.session.client(service, region)
+        return AwsFailure(service, self._api_name(client, op), "MalformedResponse", message)
 
     def _params(
         self, service: str, region: str, op: str, template: Mapping[str, Any], source: Mapping[str, Any], where: str
@@ -201,6 +184,7 @@ class AwsEngine:
 
     def _require_document(self, spec: ListSpec, region: str, summary: Mapping[str, Any] | None, document: Any) -> None:
         """A describe answer must be an object still naming the resource its list item named."""
+        assert spec.describe_op is not None
         if not isinstance(document, dict):
             raise self._malformed(
                 spec.service,
@@ -221,76 +205,67 @@ class AwsEngine:
                 spec.service, region, spec.describe_op, f"the answer lacks {exc}, which identifies the resource"
             ) from exc
 
-    def _fail(
-        self, service: str, region: str, failure: _Failure, resource_type: str, resource_uid: str | None = None
-    ) -> None:
-        with self._lock:
-            self._errors.append(
-                CollectionError(
-                    provider="aws",
-                    account=self.session.account,
-                    region=region,
-                    service=service,
-                    operation=failure.operation,
-                    code=failure.code,
-                    message=failure.message,
-                    resource_type=resource_type,
-                    resource_uid=resource_uid,
-                )
-            )
+    def _fail(self, failure: ReadFailure, region: str, resource_type: str, uid: str | None = None) -> None:
+        self._store.fail(failure, account=self.session.account, region=region, resource_type=resource_type, uid=uid)
 
     def _values(self, region: str, item: Mapping[str, Any]) -> dict[str, Any]:
         return {**item, "account": self.session.account, "region": region, "partition": self.session.partition}
 
-    # -- phase one: declared kinds ---------------------------------------------------------
+    # -- phase one: declared kinds ---------------------------------------------------------------
 
     def _list_kind(self, tasks: TaskGroup, spec: ListSpec, region: str) -> None:
         params = render(dict(spec.list_params), self._values(region, {}))
         try:
             items = self._list_once(spec.service, region, spec.list_op, params, spec.list_key, spec.page_size)
-        except _Failure as failure:
+        except AwsFailure as failure:
             if failure.code not in spec.absent_codes:
-                self._fail(spec.service, region if spec.scope == "regional" else GLOBAL, failure, spec.type)
+                self._fail(failure, region if spec.scope == "regional" else GLOBAL, spec.type)
             return
         for item in items:
             tasks.submit(self._collect_item, spec, region, item)
 
-    def _collect_item(self, spec: ListSpec, region: str, item: Any) -> None:
+    def _describe(self, spec: ListSpec, region: str, item: Any) -> dict[str, Any]:
+        """The describe answer of one list item (with a bare id kept under `item_key`)."""
+        assert spec.describe_op is not None
         summary = item if isinstance(item, dict) else {"item": item}
+        listed = self._api_name(self.session.client(spec.service, region), spec.list_op)
+        params = self._params(
+            spec.service, region, spec.describe_op, spec.describe_params, summary, f"the {listed} item"
+        )
+        answer = self._invoke(spec.service, region, spec.describe_op, params)
+        described = get(answer, spec.describe_key) if spec.describe_key else answer
+        self._require_document(spec, region, summary if isinstance(item, dict) else None, described)
+        config = {**({} if isinstance(item, dict) else {"item": item}), **described}
+        if isinstance(item, str):
+            config.pop("item", None)
+            if spec.item_key:
+                config[spec.item_key] = item
+        return config
+
+    def _collect_item(self, spec: ListSpec, region: str, item: Any) -> None:
         where = region if spec.scope == "regional" else GLOBAL
-        config: dict[str, Any] = dict(summary)
-        failed: _Failure | None = None
+        config: dict[str, Any] = dict(item) if isinstance(item, dict) else {"item": item}
+        failed: AwsFailure | None = None
         if spec.describe_op:
             try:
-                listed = self._api_name(self.session.client(spec.service, region), spec.list_op)
-                params = self._params(
-                    spec.service, region, spec.describe_op, spec.describe_params, summary, f"the {listed} item"
-                )
-                answer = self._invoke(spec.service, region, spec.describe_op, params)
-                described = get(answer, spec.describe_key) if spec.describe_key else answer
-                self._require_document(spec, region, summary if isinstance(item, dict) else None, described)
-                config = {**({} if isinstance(item, dict) else {"item": item}), **described}
-                if isinstance(item, str):
-                    config.pop("item", None)
-                    if spec.item_key:
-                        config[spec.item_key] = item
-            except _Failure as failure:
+                config = self._describe(spec, region, item)
+            except AwsFailure as failure:
                 failed = failure
-        record = self._record(spec.type, spec.service, where, region, config, spec.uid, spec.name)
+        record = self._record(spec.type, where, region, config, spec.uid, spec.name)
         if failed is not None:
             # Keep what the list call showed, and make every check on it an ERROR.
-            self._fail(spec.service, where, failed, spec.type, record.uid)
+            self._fail(failed, where, spec.type, record.uid)
         else:
             self._apply_reads(spec.service, region, spec.type, spec.reads, record)
             self._apply_tags(spec.service, region, spec.type, spec.tags, record)
         if spec.derive is not None:
             record.config = spec.derive(record.config)
-        record.keep_all = spec.keep == "all"
-        self._store(record)
+        record.keep = spec.keep
+        self._store.put(record)
 
     def _record(
-        self, rtype: str, service: str, where: str, call_region: str, config: dict[str, Any], uid_t: str, name_t: str
-    ) -> _Record:
+        self, rtype: str, where: str, call_region: str, config: dict[str, Any], uid_t: str, name_t: str
+    ) -> Record:
         values = self._values(call_region, config)
         try:
             uid = render(uid_t, values)
@@ -302,33 +277,42 @@ class AwsEngine:
             name = render(name_t, values)
         except (KeyError, IndexError, ValueError):
             name = uid.rsplit("/", 1)[-1]
-        return _Record(type=rtype, region=where, uid=str(uid), name=str(name), config=_plain(config))
+        return Record(
+            type=rtype,
+            account=self.session.account,
+            region=where,
+            uid=str(uid),
+            name=str(name),
+            config=_plain(config),
+        )
 
-    def _apply_reads(self, service: str, region: str, rtype: str, reads: Iterable[Read], record: _Record) -> None:
+    def _read(self, service: str, region: str, read: Read, config: Mapping[str, Any]) -> Any:
+        """One extra read's value (ABSENT when the answer lacks what it picks)."""
+        params = self._params(service, region, read.operation, read.params, config, "the stored configuration")
+        if read.paginate:
+            value: Any = self._paginate(service, region, read.operation, params, read.paginate, read.page_size)
+        else:
+            value = _plain(self._invoke(service, region, read.operation, params))
+            if read.pick:
+                value = get(value, read.pick)
+        if read.parse_json and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass  # keep the text: a check can still say it could not parse it
+        return value
+
+    def _apply_reads(self, service: str, region: str, rtype: str, reads: Iterable[Read], record: Record) -> None:
         for read in reads:
             if read.when is not None and not read.when(record.config):
                 continue
             try:
-                params = self._params(
-                    service, region, read.operation, read.params, record.config, "the stored configuration"
-                )
-                if read.paginate:
-                    value: Any = self._paginate(service, region, read.operation, params, read.paginate, read.page_size)
-                else:
-                    value = _plain(self._invoke(service, region, read.operation, params))
-                    if read.pick:
-                        value = get(value, read.pick)
-                        if value is ABSENT:
-                            continue
-                if read.parse_json and isinstance(value, str):
-                    try:
-                        value = json.loads(value)
-                    except ValueError:
-                        pass  # keep the text: a check can still say it could not parse it
-            except _Failure as failure:
-                if failure.code in read.absent_codes:
-                    continue
-                self._fail(service, record.region, failure, rtype, record.uid)
+                value = self._read(service, region, read, record.config)
+            except AwsFailure as failure:
+                if failure.code not in read.absent_codes:
+                    self._fail(failure, record.region, rtype, record.uid)
+                continue
+            if value is ABSENT:
                 continue
             value = _plain(value)
             if read.into:
@@ -336,221 +320,176 @@ class AwsEngine:
             elif isinstance(value, dict):
                 record.config.update(value)
 
-    def _apply_tags(self, service: str, region: str, rtype: str, style: str | None, record: _Record) -> None:
-        if style == TAGS_FROM_LIST_TAGS:
-            try:
-                tags = self._paginate(service, region, "list_tags", {"ResourceArn": record.uid}, "Tags", 100)
-            except _Failure as failure:
-                self._fail(service, record.region, failure, rtype, record.uid)
-                return
-        elif style == TAGS_FROM_CONFIG:
-            tags = record.config.get("Tags") or []
-        else:
+    def _apply_tags(self, service: str, region: str, rtype: str, tags: Tags | None, record: Record) -> None:
+        if tags is None:
             return
-        record.tags = {str(t.get("Key")): str(t.get("Value", "")) for t in tags if isinstance(t, dict) and "Key" in t}
+        if tags.read is not None:
+            try:
+                found = self._read(service, region, tags.read, {**record.config, "uid": record.uid})
+            except AwsFailure as failure:
+                self._fail(failure, record.region, rtype, record.uid)
+                return
+            if not tags.read.paginate:
+                found = get(found, tags.path)
+        else:
+            found = get(record.config, tags.path)
+        if isinstance(found, dict):
+            record.tags = {str(k): str(v) for k, v in found.items()}
+        elif isinstance(found, list):
+            record.tags = {
+                str(t.get(tags.key)): str(t.get(tags.value, "")) for t in found if isinstance(t, dict) and tags.key in t
+            }
 
-    def _store(self, record: _Record) -> None:
-        config, found = redact.redact(record.config)
-        tags, tag_found = redact.redact(record.tags, prefix="tags")
-        name, name_found = redact.redact(record.name, prefix="name")
-        record.config, record.tags, record.name = config, tags, name
-        record.redactions = tuple(r.as_dict() for r in [*found, *tag_found, *name_found])
-        record.refs = references(record.type, record.config)
-        with self._lock:
-            self._records[record.uid] = record
-
-    # -- phase two: what AI resources reference ------------------------------------------
-
-    def _resolve(self, source: _Record, ref: Reference) -> tuple[str, str, str]:
-        """(target uid, target region, id to fetch it by) for a reference."""
-        acct, part = self.session.account, self.session.partition
-        region = source.region if source.region != GLOBAL else GLOBAL_REGION.get(part, "us-east-1")
-        value = ref.value
-        if ref.target_type == "aws.kms.key":
-            if value.startswith("arn:"):
-                return value, value.split(":")[3] or region, value
-            prefix = "" if value.startswith("alias/") else "key/"
-            return f"arn:{part}:kms:{region}:{acct}:{prefix}{value}", region, value
-        if ref.target_type == "aws.s3.bucket":
-            return f"arn:{part}:s3:::{value}", region, value
-        if ref.target_type.startswith("aws.ec2."):
-            noun = {"aws.ec2.subnet": "subnet", "aws.ec2.security_group": "security-group", "aws.ec2.vpc": "vpc"}[
-                ref.target_type
-            ]
-            return f"arn:{part}:ec2:{region}:{acct}:{noun}/{value}", region, value
-        if ref.target_type in ("aws.iam.role", "aws.iam.policy"):
-            return value, GLOBAL, value
-        if ref.target_type == "aws.iam.group":
-            return self._by_name.get(("aws.iam.group", GLOBAL, value.lower()), value), GLOBAL, value
-        if value.startswith("arn:"):
-            return value, region, value
-        key = (ref.target_type, region, value.lower())
-        noun = _SAGEMAKER_NOUN.get(ref.target_type, ref.target_type.rsplit(".", 1)[-1])
-        fallback = f"arn:{part}:sagemaker:{region}:{acct}:{noun}/{value.lower()}"
-        return self._by_name.get(key, fallback), region, value
+    # -- phase two: what AI resources reference --------------------------------------------------
 
     def _index_names(self) -> None:
-        self._by_name: dict[tuple[str, str, str], str] = {}
-        for rec in self._records.values():
-            self._by_name[(rec.type, rec.region, rec.name.lower())] = rec.uid
-            if rec.type == "aws.sagemaker.domain" and isinstance(rec.config.get("DomainId"), str):
-                self._by_name[(rec.type, rec.region, rec.config["DomainId"].lower())] = rec.uid
+        """Name (and `named_by` field) -> uid, per type and region: how references by name resolve."""
+        index: dict[tuple[str, str, str], str] = {}
+        for rec in self._store.records():
+            index[(rec.type, rec.region, rec.name.lower())] = rec.uid
+            spec = _BY_TYPE.get(rec.type)
+            for field_name in getattr(spec, "named_by", ()):
+                if isinstance(value := rec.config.get(field_name), str):
+                    index[(rec.type, rec.region, value.lower())] = rec.uid
+        self._by_name = index
+
+    def _resolve(self, source: Record, ref: Reference) -> Target:
+        """Where a reference points: its uid, the region to fetch it in, and the id to fetch it by."""
+        acct, part = self.session.account, self.session.partition
+        spec = _BY_TYPE.get(ref.target)
+        home = source.region if source.region != GLOBAL else GLOBAL_ENDPOINT_REGION.get(part, "us-east-1")
+        if isinstance(spec, ReferencedSpec) and spec.resolve is not None:
+            return Target(*spec.resolve(ref.value, home, acct, part))
+        is_global = isinstance(spec, ListSpec) and spec.scope == "global"
+        region = GLOBAL if is_global else home
+        if ref.value.startswith("arn:"):
+            return Target(ref.value, region, ref.value)
+        named = self._by_name.get((ref.target, region, ref.value.lower()))
+        if named is not None:
+            return Target(named, region, ref.value)
+        template = spec.ref_uid if spec is not None else None
+        if template is None:
+            return Target(ref.value, region, ref.value)
+        values = {
+            "ref": ref.value,
+            "ref_lower": ref.value.lower(),
+            "account": acct,
+            "region": region,
+            "partition": part,
+        }
+        return Target(template.format_map(values), region, ref.value)
 
     def _fetch_round(self, tasks: TaskGroup) -> bool:
         """Fetch referenced kinds not yet collected; False when nothing new is referenced."""
         self._index_names()
-        wanted: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)  # (type, region) -> {id: uid}
-        for rec in list(self._records.values()):
-            for ref in rec.refs:
-                if ref.target_type not in REFERENCED:
-                    continue
-                uid, region, ident = self._resolve(rec, ref)
-                if uid in self._records or uid in self._attempted or uid in self._aliases:
-                    continue
-                wanted[(ref.target_type, region)][ident] = uid
-        if not wanted:
-            return False
-        for (rtype, region), ids in wanted.items():
-            self._attempted.update(ids.values())
+        wanted = self._store.referenced(RELATIONS, self._resolve, REFERENCED)
+        for rtype, targets in wanted.items():
             spec = REFERENCED[rtype]
-            if spec.batch_param:
-                chunk = list(ids.items())
-                for start in range(0, len(chunk), spec.batch_size):
-                    tasks.submit(self._fetch_batch, spec, region, dict(chunk[start : start + spec.batch_size]))
-            else:
-                for ident, uid in ids.items():
-                    tasks.submit(self._fetch_one, spec, region, ident, uid)
+            by_region: dict[str, dict[str, str]] = defaultdict(dict)
+            for target in targets:
+                by_region[target.region][target.ident] = target.uid
+            for region, ids in by_region.items():
+                if spec.batch_param:
+                    chunk = list(ids.items())
+                    for start in range(0, len(chunk), spec.batch_size):
+                        tasks.submit(self._fetch_batch, spec, region, dict(chunk[start : start + spec.batch_size]))
+                else:
+                    for ident, uid in ids.items():
+                        tasks.submit(self._fetch_one, spec, region, ident, uid)
         tasks.wait()
-        return True
+        return bool(wanted)
 
     def _fetch_batch(self, spec: ReferencedSpec, region: str, ids: dict[str, str]) -> None:
+        assert spec.batch_param is not None
         try:
             found = self._paginate(
                 spec.service, region, spec.describe_op, {spec.batch_param: list(ids)}, spec.result_key or "", None
             )
-        except _Failure as failure:
-            if failure.code.endswith(".NotFound") and len(ids) > 1:
+        except AwsFailure as failure:
+            if failure.not_found and len(ids) > 1:
                 # One deleted id fails the whole batch; ask for each so the rest are still seen.
                 for ident, uid in ids.items():
                     self._fetch_batch(spec, region, {ident: uid})
                 return
-            if not failure.code.endswith(".NotFound"):
-                for uid in ids.values():
-                    self._fail(spec.service, region, failure, spec.type, uid)
-            return
-        for item in found:
-            if not isinstance(item, dict):
-                failure = self._malformed(
-                    spec.service,
-                    region,
-                    spec.describe_op,
-                    f"an item of the answer is {type(item).__name__}, not an object",
+            for uid in ids.values():
+                self._store.fail_referenced(
+                    failure, account=self.session.account, region=region, resource_type=spec.type, uid=uid
                 )
-                for uid in ids.values():
-                    self._fail(spec.service, region, failure, spec.type, uid)
-                return
+            return
+        if not all(isinstance(item, dict) for item in found):
+            wrong = next(type(item).__name__ for item in found if not isinstance(item, dict))
+            malformed = self._malformed(
+                spec.service, region, spec.describe_op, f"an item of the answer is {wrong}, not an object"
+            )
+            for uid in ids.values():
+                self._fail(malformed, region, spec.type, uid)
+            return
         for item in found:
             self._finish_referenced(spec, region, dict(item))
 
     def _fetch_one(self, spec: ReferencedSpec, region: str, ident: str, uid: str) -> None:
         try:
             answer = self._invoke(spec.service, region, spec.describe_op, {spec.id_param: ident})
-        except _Failure as failure:
-            if failure.code in ("NoSuchBucket", "NotFoundException", "ResourceNotFound"):
-                return  # a dangling reference: the check sees the target is missing
-            self._fail(spec.service, region, failure, spec.type, uid)
+        except AwsFailure as failure:
+            self._store.fail_referenced(
+                failure, account=self.session.account, region=region, resource_type=spec.type, uid=uid
+            )
             return
         body = get(answer, spec.result_key) if spec.result_key else answer
         if not isinstance(body, dict):
-            self._fail(
+            malformed = self._malformed(
                 spec.service,
                 region,
-                self._malformed(
-                    spec.service,
-                    region,
-                    spec.describe_op,
-                    f"the answer is {type(body).__name__}, not the documented object",
-                ),
-                spec.type,
-                uid,
+                spec.describe_op,
+                f"the answer is {type(body).__name__}, not the documented object",
             )
+            self._fail(malformed, region, spec.type, uid)
             return
         config = {spec.id_param: ident, **_plain(body)} if not spec.result_key else _plain(body)
         record = self._finish_referenced(spec, region, config)
         if record.uid != uid:
-            with self._lock:
-                self._aliases[uid] = record.uid
+            self._store.alias(uid, record.uid)
 
-    def _finish_referenced(self, spec: ReferencedSpec, region: str, config: dict[str, Any]) -> _Record:
+    def _finish_referenced(self, spec: ReferencedSpec, region: str, config: dict[str, Any]) -> Record:
         config = _plain(config)
         home = spec.region_of(config) if spec.region_of else region
-        record = self._record(spec.type, spec.service, home, home, config, spec.uid, spec.name)
+        record = self._record(spec.type, home, home, config, spec.uid, spec.name)
         self._apply_reads(spec.service, home, spec.type, spec.reads, record)
         self._apply_tags(spec.service, home, spec.type, spec.tags, record)
-        self._store(record)
-        return record
+        return self._store.put(record)
 
-    # -- assembling the result -----------------------------------------------------------
+    # -- assembling the result -------------------------------------------------------------------
 
-    def _relations(self) -> tuple[list[Relation], set[str]]:
-        self._index_names()
-        edges: dict[str, list[tuple[str, str]]] = {}
-        for rec in self._records.values():
-            edges[rec.uid] = []
-            for ref in rec.refs:
-                uid, _, _ = self._resolve(rec, ref)
-                edges[rec.uid].append((ref.kind, self._aliases.get(uid, uid)))
-        # Keep every "all" resource and, transitively, what kept resources point at.
-        kept = {uid for uid, rec in self._records.items() if rec.keep_all}
-        frontier = list(kept)
-        while frontier:
-            nxt = []
-            for uid in frontier:
-                for _, dst in edges.get(uid, ()):
-                    if dst in self._records and dst not in kept:
-                        kept.add(dst)
-                        nxt.append(dst)
-            frontier = nxt
-        relations = [
-            Relation(src, kind, dst) for src in sorted(kept) for kind, dst in dict.fromkeys(edges.get(src, ()))
-        ]
-        return relations, kept
-
-    def _scopes(self) -> list[Resource]:
+    def _scope_records(self) -> list[Record]:
         acct, part = self.session.account, self.session.partition
-        scopes = [
-            Resource(
-                provider="aws",
+        account = Record(
+            type="aws.account",
+            account=acct,
+            region=GLOBAL,
+            uid=f"arn:{part}:iam::{acct}:root",
+            name=acct,
+            config={
+                "AccountId": acct,
+                "Partition": part,
+                "Identity": self.session.identity,
+                "Regions": list(self.regions),
+            },
+        )
+        regions = [
+            Record(
+                type="aws.region",
                 account=acct,
-                region=GLOBAL,
-                type="aws.account",
-                uid=f"arn:{part}:iam::{acct}:root",
-                name=acct,
-                config={
-                    "AccountId": acct,
-                    "Partition": part,
-                    "Identity": self.session.identity,
-                    "Regions": list(self.regions),
-                },
+                region=region,
+                uid=f"arn:{part}:ec2:{region}:{acct}:region/{region}",
+                name=region,
+                config={"RegionName": region, "AccountId": acct},
             )
+            for region in self.regions
         ]
-        for region in self.regions:
-            scopes.append(
-                Resource(
-                    provider="aws",
-                    account=acct,
-                    region=region,
-                    type="aws.region",
-                    uid=f"arn:{part}:ec2:{region}:{acct}:region/{region}",
-                    name=region,
-                    config={"RegionName": region, "AccountId": acct},
-                )
-            )
-        return scopes
+        return [account, *regions]
 
     def collect(self, progress: ProgressCallback | None = None) -> CollectionResult:
-        self._attempted: set[str] = set()
-        global_region = GLOBAL_REGION.get(self.session.partition, "us-east-1")
+        global_region = GLOBAL_ENDPOINT_REGION.get(self.session.partition, "us-east-1")
         with TaskGroup(self.workers, progress) as tasks:
             for spec in LIST_SPECS:
                 for region in self.regions if spec.scope == "regional" else (global_region,):
@@ -558,23 +497,8 @@ class AwsEngine:
             tasks.wait()
             while self._fetch_round(tasks):
                 pass
-        relations, kept = self._relations()
-        resources = self._scopes() + [
-            Resource(
-                provider="aws",
-                account=self.session.account,
-                region=rec.region,
-                type=rec.type,
-                uid=rec.uid,
-                name=rec.name,
-                config=rec.config,
-                tags=rec.tags,
-                redactions=rec.redactions,
-            )
-            for uid, rec in sorted(self._records.items())
-            if uid in kept
-        ]
+        self._index_names()
         scope = Scope(
             provider="aws", account=self.session.account, regions=self.regions, identity=self.session.identity
         )
-        return CollectionResult(resources=resources, relations=relations, errors=list(self._errors), scopes=[scope])
+        return self._store.result(RELATIONS, self._resolve, [scope], self._scope_records())

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import botocore.session
 
-from collectors.aws.specs import LIST_SPECS, REFERENCED, TAGS_FROM_LIST_TAGS
+from collectors.aws.specs import LIST_SPECS, REFERENCED, ListSpec, ReferencedSpec
 
 # Where the IAM action is not named after the API operation.
 _ACTION_FOR = {
@@ -45,18 +45,15 @@ def iam_action(service: str, method: str) -> str:
 def collector_calls() -> Iterator[tuple[str, str]]:
     """Every (service, boto3 method) the collector's declarations can call."""
     yield from _FIXED
-    for spec in LIST_SPECS:
-        yield spec.service, spec.list_op
+    specs: list[ListSpec | ReferencedSpec] = [*LIST_SPECS, *REFERENCED.values()]
+    for spec in specs:
+        if isinstance(spec, ListSpec):
+            yield spec.service, spec.list_op
         if spec.describe_op:
             yield spec.service, spec.describe_op
-        for read in spec.reads:
+        tag_reads = (spec.tags.read,) if spec.tags and spec.tags.read else ()
+        for read in (*spec.reads, *tag_reads):
             yield spec.service, read.operation
-        if spec.tags == TAGS_FROM_LIST_TAGS:
-            yield spec.service, "list_tags"
-    for ref in REFERENCED.values():
-        yield ref.service, ref.describe_op
-        for read in ref.reads:
-            yield ref.service, read.operation
 
 
 def required_actions() -> list[str]:

@@ -1,7 +1,7 @@
-"""What the AWS collector reads: one declaration per resource kind, no code.
+"""What the AWS collector reads: one declaration per resource kind, and one table of relations.
 
 Templates such as "{NotebookInstanceArn}" are filled from the list item or the
-stored config, plus {account}, {region} and {partition}.
+stored config, plus {account}, {region}, {partition} and, for tag reads, {uid}.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-TAGS_FROM_LIST_TAGS = "list_tags"  # SageMaker: ListTags(ResourceArn)
-TAGS_FROM_CONFIG = "config"  # the config has a Tags list of {Key, Value}
+from collectors.kernel import ANY_KEY, Link, link
 
 
 @dataclass(frozen=True)
@@ -27,6 +26,23 @@ class Read:
     page_size: int | None = None
     parse_json: bool = False  # policy documents arrive as JSON strings
     when: Callable[[Mapping[str, Any]], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Tags:
+    """Where a kind's tags are: at `path` of its config, or of the answer of `read` (a call made per
+    resource), as a list of {key, value} objects (field names as the API spells them) or a map."""
+
+    path: str = "Tags"
+    key: str = "Key"
+    value: str = "Value"
+    read: Read | None = None
+
+
+# The config holds a Tags list of {Key, Value} (IAM, EC2, S3 after GetBucketTagging).
+TAGS_IN_CONFIG = Tags()
+# SageMaker: ListTags(ResourceArn), 100 a page.
+SAGEMAKER_TAGS = Tags(read=Read("list_tags", {"ResourceArn": "{uid}"}, paginate="Tags", page_size=100))
 
 
 @dataclass(frozen=True)
@@ -46,7 +62,7 @@ class ListSpec:
     describe_params: Mapping[str, str] = field(default_factory=dict)
     describe_key: str | None = None  # take this key of the describe answer
     reads: tuple[Read, ...] = ()
-    tags: str | None = None
+    tags: Tags | None = None
     # Codes of the list call meaning "service not enabled here": no resource, no error.
     absent_codes: frozenset[str] = frozenset()
     # "referenced": keep only resources that a kept resource points at (IAM roles used by AI).
@@ -54,6 +70,10 @@ class ListSpec:
     derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # reshape before storing
     # A list of bare ids (GuardDuty's DetectorIds): keep each under this key, since the describe lacks it.
     item_key: str | None = None
+    # Config fields other resources may name it by, besides its name (a domain by its DomainId).
+    named_by: tuple[str, ...] = ()
+    # The uid of a resource named by {ref} that was not collected (a dangling reference).
+    ref_uid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,9 +94,13 @@ class ReferencedSpec:
     batch_size: int = 200
     id_is_list: bool = False
     reads: tuple[Read, ...] = ()
-    tags: str | None = None
+    tags: Tags | None = None
     # The region a resource lives in when it is not the referencing one (S3 buckets).
     region_of: Callable[[dict[str, Any]], str] | None = None
+    # The uid a reference {ref} stands for, before the resource is read (see ListSpec.ref_uid).
+    ref_uid: str | None = None
+    # Where a reference names it in more than one form (KMS: key id, alias or ARN): (uid, region, id).
+    resolve: Callable[[str, str, str, str], tuple[str, str, str]] | None = None
 
 
 def _sagemaker(
@@ -89,6 +113,7 @@ def _sagemaker(
     list_params: Mapping[str, Any] | None = None,
     id_field: str | None = None,
     describe_param: str | None = None,
+    named_by: tuple[str, ...] = (),
 ) -> ListSpec:
     """SageMaker kinds follow one naming pattern: List<Noun>s / Describe<Noun> / <Noun>Name / <Noun>Arn."""
     name_field = name_field or f"{noun}Name"
@@ -106,13 +131,16 @@ def _sagemaker(
         describe_params={describe_param or id_field: "{%s}" % id_field},
         uid="{%s}" % arn_field,
         name="{%s}" % name_field,
-        tags=TAGS_FROM_LIST_TAGS,
+        tags=SAGEMAKER_TAGS,
+        # SageMaker ARNs carry the name in lower case.
+        ref_uid="arn:{partition}:sagemaker:{region}:{account}:%s/{ref_lower}" % snake.replace("_", "-"),
+        named_by=named_by,
     )
 
 
 SAGEMAKER: tuple[ListSpec, ...] = (
     _sagemaker("notebook_instance", "NotebookInstance", "NotebookInstances"),
-    _sagemaker("domain", "Domain", "Domains", id_field="DomainId", arn_field="DomainArn"),
+    _sagemaker("domain", "Domain", "Domains", id_field="DomainId", arn_field="DomainArn", named_by=("DomainId",)),
     ListSpec(
         type="aws.sagemaker.user_profile",
         service="sagemaker",
@@ -123,7 +151,7 @@ SAGEMAKER: tuple[ListSpec, ...] = (
         describe_params={"DomainId": "{DomainId}", "UserProfileName": "{UserProfileName}"},
         uid="{UserProfileArn}",
         name="{UserProfileName}",
-        tags=TAGS_FROM_LIST_TAGS,
+        tags=SAGEMAKER_TAGS,
     ),
     _sagemaker("model", "Model", "Models"),
     _sagemaker("endpoint_config", "EndpointConfig", "EndpointConfigs"),
@@ -264,7 +292,7 @@ IAM: tuple[ListSpec, ...] = (
         page_size=1000,
         uid="{Arn}",
         name="{RoleName}",
-        tags=TAGS_FROM_CONFIG,
+        tags=TAGS_IN_CONFIG,
         keep="referenced",
     ),
     ListSpec(
@@ -277,7 +305,7 @@ IAM: tuple[ListSpec, ...] = (
         page_size=1000,
         uid="{Arn}",
         name="{UserName}",
-        tags=TAGS_FROM_CONFIG,
+        tags=TAGS_IN_CONFIG,
         derive=_mask_access_keys,
         reads=(
             Read(
@@ -329,6 +357,15 @@ def _customer_symmetric(key: Mapping[str, Any]) -> bool:
     return key.get("KeyManager") == "CUSTOMER" and key.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
 
 
+def _kms_key(ref: str, region: str, account: str, partition: str) -> tuple[str, str, str]:
+    """A key named by ARN, by alias or by bare key id: the first names its region; the others are
+    in the referencing resource's region, and an alias resolves to the key DescribeKey reveals."""
+    if ref.startswith("arn:"):
+        return ref, ref.split(":")[3] or region, ref
+    prefix = "" if ref.startswith("alias/") else "key/"
+    return f"arn:{partition}:kms:{region}:{account}:{prefix}{ref}", region, ref
+
+
 REFERENCED: Mapping[str, ReferencedSpec] = {
     spec.type: spec
     for spec in (
@@ -340,6 +377,7 @@ REFERENCED: Mapping[str, ReferencedSpec] = {
             result_key="KeyMetadata",
             uid="{Arn}",
             name="{KeyId}",
+            resolve=_kms_key,
             reads=(
                 Read("get_key_rotation_status", {"KeyId": "{Arn}"}, when=_customer_symmetric),
                 Read(
@@ -361,7 +399,8 @@ REFERENCED: Mapping[str, ReferencedSpec] = {
             id_is_list=True,
             uid="arn:{partition}:ec2:{region}:{account}:subnet/{SubnetId}",
             name="{SubnetId}",
-            tags=TAGS_FROM_CONFIG,
+            ref_uid="arn:{partition}:ec2:{region}:{account}:subnet/{ref}",
+            tags=TAGS_IN_CONFIG,
         ),
         ReferencedSpec(
             type="aws.ec2.security_group",
@@ -373,7 +412,8 @@ REFERENCED: Mapping[str, ReferencedSpec] = {
             id_is_list=True,
             uid="arn:{partition}:ec2:{region}:{account}:security-group/{GroupId}",
             name="{GroupId}",
-            tags=TAGS_FROM_CONFIG,
+            ref_uid="arn:{partition}:ec2:{region}:{account}:security-group/{ref}",
+            tags=TAGS_IN_CONFIG,
         ),
         ReferencedSpec(
             type="aws.ec2.vpc",
@@ -385,7 +425,8 @@ REFERENCED: Mapping[str, ReferencedSpec] = {
             id_is_list=True,
             uid="arn:{partition}:ec2:{region}:{account}:vpc/{VpcId}",
             name="{VpcId}",
-            tags=TAGS_FROM_CONFIG,
+            ref_uid="arn:{partition}:ec2:{region}:{account}:vpc/{ref}",
+            tags=TAGS_IN_CONFIG,
             reads=(
                 Read(
                     "describe_vpc_endpoints",
@@ -404,6 +445,7 @@ REFERENCED: Mapping[str, ReferencedSpec] = {
             result_key=None,
             uid="{NotebookInstanceLifecycleConfigArn}",
             name="{NotebookInstanceLifecycleConfigName}",
+            ref_uid="arn:{partition}:sagemaker:{region}:{account}:notebook-instance-lifecycle-config/{ref_lower}",
         ),
         ReferencedSpec(
             type="aws.s3.bucket",
@@ -412,8 +454,9 @@ REFERENCED: Mapping[str, ReferencedSpec] = {
             id_param="Bucket",
             result_key=None,
             uid="arn:{partition}:s3:::{Bucket}",
+            ref_uid="arn:{partition}:s3:::{ref}",
             name="{Bucket}",
-            tags=TAGS_FROM_CONFIG,
+            tags=TAGS_IN_CONFIG,
             region_of=lambda cfg: _bucket_region(cfg.get("LocationConstraint")),
             reads=(
                 Read(
@@ -459,4 +502,52 @@ REFERENCED: Mapping[str, ReferencedSpec] = {
 }
 
 # Services whose one account-wide endpoint is reached through this region.
-GLOBAL_REGION = {"aws": "us-east-1", "aws-cn": "cn-northwest-1", "aws-us-gov": "us-gov-west-1"}
+GLOBAL_ENDPOINT_REGION = {"aws": "us-east-1", "aws-cn": "cn-northwest-1", "aws-us-gov": "us-gov-west-1"}
+
+# Every AI resource kind: the sources of the relations any AI resource may have.
+AI_TYPES: frozenset[str] = frozenset({*(spec.type for spec in SAGEMAKER), "aws.sagemaker.notebook_lifecycle_config"})
+_ROLE_ARN = r"^(arn:aws[a-z-]*:iam::\d{12}:role/.+)$"
+
+# How resources point at each other, found by key name anywhere in the stored config (so no kind
+# hand-copies a field: the Prowler trap of reading the wrong key).
+RELATIONS: tuple[Link, ...] = (
+    link(
+        "uses_role", "aws.iam.role", AI_TYPES, keys=("RoleArn", "ExecutionRoleArn", "ExecutionRole"), pattern=_ROLE_ARN
+    ),
+    link("encrypted_by", "aws.kms.key", AI_TYPES, keys=("KmsKeyId", "VolumeKmsKeyId", "KmsKey")),
+    link("in_subnet", "aws.ec2.subnet", AI_TYPES, keys=("SubnetId", "Subnets", "SubnetIds")),
+    link("in_security_group", "aws.ec2.security_group", AI_TYPES, keys=("SecurityGroupIds", "SecurityGroups")),
+    # A VPC hosts AI resources directly (domains) or through their subnets and security groups.
+    link("in_vpc", "aws.ec2.vpc", AI_TYPES | {"aws.ec2.subnet", "aws.ec2.security_group"}, keys=("VpcId",)),
+    link("uses_bucket", "aws.s3.bucket", AI_TYPES, keys=(ANY_KEY,), pattern=r"^s3://([^/]+)"),
+    link(
+        "uses_lifecycle_config",
+        "aws.sagemaker.notebook_lifecycle_config",
+        {"aws.sagemaker.notebook_instance"},
+        keys=("NotebookInstanceLifecycleConfigName",),
+    ),
+    link(
+        "uses_model",
+        "aws.sagemaker.model",
+        {"aws.sagemaker.endpoint_config", "aws.sagemaker.transform_job"},
+        keys=("ModelName",),
+    ),
+    link(
+        "uses_endpoint_config",
+        "aws.sagemaker.endpoint_config",
+        {"aws.sagemaker.endpoint"},
+        keys=("EndpointConfigName",),
+    ),
+    link("monitors", "aws.sagemaker.endpoint", {"aws.sagemaker.monitoring_schedule"}, keys=("EndpointName",)),
+    link("from_model_package", "aws.sagemaker.model_package", {"aws.sagemaker.model"}, keys=("ModelPackageName",)),
+    link(
+        "in_model_package_group",
+        "aws.sagemaker.model_package_group",
+        {"aws.sagemaker.model_package"},
+        keys=("ModelPackageGroupName",),
+    ),
+    link("in_domain", "aws.sagemaker.domain", {"aws.sagemaker.user_profile"}, keys=("DomainId",)),
+    # IAM principals and their managed policies and groups (GetAccountAuthorizationDetails shapes).
+    link("attached_policy", "aws.iam.policy", {"aws.iam.role", "aws.iam.user", "aws.iam.group"}, keys=("PolicyArn",)),
+    link("member_of", "aws.iam.group", {"aws.iam.user"}, keys=("GroupList",)),
+)

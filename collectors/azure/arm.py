@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from collectors.kernel import ReadFailure
+
 # The client needs a subscription id to exist; raw requests carry their own in the path.
 _UNUSED_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 # Enough attempts to ride out a throttled subscription (ARM answers 429 with Retry-After).
@@ -34,12 +36,12 @@ CLOUDS: dict[str, ArmCloud] = {
 }
 
 
-class ArmFailure(Exception):
+class ArmFailure(ReadFailure):
     """A read that failed: the RBAC action it needed, the ARM error code, and its message."""
 
     def __init__(self, action: str, status: int | None, code: str, message: str) -> None:
-        super().__init__(f"{action}: {code}: {message}")
-        self.action, self.status, self.code, self.message = action, status, code, message
+        super().__init__(action.split("/", 1)[0], action, code, message, status)
+        self.action = action
 
 
 def rbac_action(path: str) -> str:

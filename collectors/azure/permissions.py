@@ -1,40 +1,22 @@
 """The Azure RBAC actions the collector needs, derived from its declarations.
 
 The shipped custom role (cspm_ai/permissions/azure-readonly-role.json) must
-equal `role_definition()`; every action is a `*/read`.
+equal `role_definition()`; every action is a `*/read`. The path each action is
+named from comes from the kinds' own path templates (`sample_path`).
 """
 
 from __future__ import annotations
 
 from collectors.azure.arm import rbac_action
-from collectors.azure.specs import DIAGNOSTICS_PATH, KINDS
-
-_SAMPLE_ID = {
-    "azure.keyvault.key": "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/v/keys/k",
-    "azure.authorization.role_definition": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/d",
-}
-_SAMPLE_PARENT = {
-    "azure.ml.workspace": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w",
-    "azure.ml.online_endpoint": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/"
-    "workspaces/w/onlineEndpoints/e",
-    "azure.ml.batch_endpoint": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/"
-    "workspaces/w/batchEndpoints/e",
-}
+from collectors.azure.specs import DIAGNOSTICS_PATH, KINDS, SUBSCRIPTIONS_PATH, sample_path
 
 
 def required_actions() -> list[str]:
-    actions = {
-        rbac_action("/subscriptions"),
-        rbac_action(DIAGNOSTICS_PATH.format(id=_SAMPLE_PARENT["azure.ml.workspace"])),
-    }
+    actions = {rbac_action(SUBSCRIPTIONS_PATH)}
     for kind in KINDS:
-        if kind.fetch == "referenced":
-            path = kind.path.format(id=_SAMPLE_ID[kind.type])
-        elif kind.parent:
-            path = kind.path.format(parent=_SAMPLE_PARENT[kind.parent])
-        else:
-            path = kind.path.format(subscription="s")
-        actions.add(rbac_action(path))
+        actions.add(rbac_action(sample_path(kind)))
+        if kind.diagnostics:
+            actions.add(rbac_action(DIAGNOSTICS_PATH.format(id=sample_path(kind) + "/x")))
     return sorted(actions)
 
 

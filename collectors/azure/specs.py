@@ -1,19 +1,25 @@
-"""What the Azure collector reads: one declaration per resource kind, no code.
+"""What the Azure collector reads: one declaration per resource kind, and one table of relations.
 
 Paths are ARM paths with "{subscription}" or, for kinds listed under another,
-"{parent}" (the parent's ARM id). API versions are pinned to ones that return
-every field the checks read (see docs/architecture.md).
+"{parent}" (the parent's ARM id). A kind fetched only because another resource
+names it declares its ARM id template instead. API versions are pinned to ones
+that return every field the checks read (see docs/architecture.md).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from collectors.kernel import Link, link
 
 ML = "/providers/Microsoft.MachineLearningServices"
 ML_API = "2025-06-01"
 DIAGNOSTICS_PATH = "{id}/providers/Microsoft.Insights/diagnosticSettings"
 DIAGNOSTICS_API = "2021-05-01-preview"
+SUBSCRIPTIONS_PATH = "/subscriptions"
 SUBSCRIPTIONS_API = "2022-12-01"
 
 
@@ -23,18 +29,28 @@ class ArmKind:
     path: str
     api_version: str
     parent: str | None = None  # the kind whose items this one is listed under
+    parent_relation: str | None = None  # the relation from an item to that parent
     diagnostics: bool = False  # also read the resource's diagnostic settings
-    # "referenced": fetched one by one because another resource names it (GET on its id).
+    # "referenced": fetched one by one because another resource names it (GET on its id);
+    # its `path` is then the template of such an id.
     fetch: Literal["list", "referenced"] = "list"
+
+    def __post_init__(self) -> None:
+        if (self.parent is None) != (self.parent_relation is None):
+            raise ValueError(f"{self.type}: a child kind declares both its parent and the relation to it")
+
+
+def _child(rtype: str, segment: str, parent: str, relation: str) -> ArmKind:
+    return ArmKind(rtype, "{parent}/" + segment, ML_API, parent=parent, parent_relation=relation)
 
 
 KINDS: tuple[ArmKind, ...] = (
     ArmKind("azure.ml.workspace", "/subscriptions/{subscription}" + ML + "/workspaces", ML_API, diagnostics=True),
-    ArmKind("azure.ml.online_endpoint", "{parent}/onlineEndpoints", ML_API, parent="azure.ml.workspace"),
-    ArmKind("azure.ml.online_deployment", "{parent}/deployments", ML_API, parent="azure.ml.online_endpoint"),
-    ArmKind("azure.ml.batch_endpoint", "{parent}/batchEndpoints", ML_API, parent="azure.ml.workspace"),
-    ArmKind("azure.ml.batch_deployment", "{parent}/deployments", ML_API, parent="azure.ml.batch_endpoint"),
-    ArmKind("azure.ml.compute", "{parent}/computes", ML_API, parent="azure.ml.workspace"),
+    _child("azure.ml.online_endpoint", "onlineEndpoints", "azure.ml.workspace", "in_workspace"),
+    _child("azure.ml.online_deployment", "deployments", "azure.ml.online_endpoint", "in_endpoint"),
+    _child("azure.ml.batch_endpoint", "batchEndpoints", "azure.ml.workspace", "in_workspace"),
+    _child("azure.ml.batch_deployment", "deployments", "azure.ml.batch_endpoint", "in_endpoint"),
+    _child("azure.ml.compute", "computes", "azure.ml.workspace", "in_workspace"),
     ArmKind("azure.ml.registry", "/subscriptions/{subscription}" + ML + "/registries", ML_API),
     ArmKind(
         "azure.cognitive.account",
@@ -43,7 +59,12 @@ KINDS: tuple[ArmKind, ...] = (
         diagnostics=True,
     ),
     ArmKind("azure.keyvault.vault", "/subscriptions/{subscription}/providers/Microsoft.KeyVault/vaults", "2023-07-01"),
-    ArmKind("azure.keyvault.key", "{id}", "2023-07-01", fetch="referenced"),
+    ArmKind(
+        "azure.keyvault.key",
+        "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/{vault}/keys/{key}",
+        "2023-07-01",
+        fetch="referenced",
+    ),
     ArmKind(
         "azure.storage.account",
         "/subscriptions/{subscription}/providers/Microsoft.Storage/storageAccounts",
@@ -59,7 +80,12 @@ KINDS: tuple[ArmKind, ...] = (
         "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments",
         "2022-04-01",
     ),
-    ArmKind("azure.authorization.role_definition", "{id}", "2022-04-01", fetch="referenced"),
+    ArmKind(
+        "azure.authorization.role_definition",
+        "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{definition}",
+        "2022-04-01",
+        fetch="referenced",
+    ),
     ArmKind(
         "azure.security.pricing", "/subscriptions/{subscription}/providers/Microsoft.Security/pricings", "2024-01-01"
     ),
@@ -76,3 +102,73 @@ KINDS: tuple[ArmKind, ...] = (
 )
 
 BY_TYPE = {kind.type: kind for kind in KINDS}
+ALL_TYPES = frozenset(BY_TYPE)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def sample_path(kind: ArmKind) -> str:
+    """A path of the shape the kind is read at (placeholders filled), to name the RBAC action it needs."""
+    if kind.parent is not None:
+        parent_id = sample_path(BY_TYPE[kind.parent]) + "/p"
+        return kind.path.replace("{parent}", parent_id)
+    return _PLACEHOLDER.sub(lambda m: "s" if m.group(1) == "subscription" else "x", kind.path)
+
+
+def _key_id(encryption: Any) -> str | None:
+    """ARM id of a workspace's Key Vault key: its vault's ARM id and the key's name from its URL
+    (".../keys/<name>/<version>")."""
+    if not isinstance(encryption, dict):
+        return None
+    vault_id, key_url = encryption.get("keyVaultArmId"), encryption.get("keyIdentifier")
+    if not isinstance(vault_id, str) or not isinstance(key_url, str):
+        return None
+    parts = [p for p in urlsplit(key_url).path.split("/") if p]
+    if len(parts) < 2 or parts[0] != "keys":
+        return None
+    return f"{vault_id.rstrip('/')}/keys/{parts[1]}"
+
+
+def _key_url(encryption: Any) -> str | None:
+    """AI services accounts name their key by vault URI and key name: "<vault URI>/keys/<name>",
+    which the engine resolves to the key's ARM id through the vault it knows by that URI."""
+    if not isinstance(encryption, dict):
+        return None
+    uri, name = encryption.get("keyVaultUri"), encryption.get("keyName")
+    if not isinstance(uri, str) or not isinstance(name, str) or not name:
+        return None
+    return f"{uri.rstrip('/')}/keys/{name}"
+
+
+def _map_keys(node: Any) -> list[str] | None:
+    return [str(k) for k in node] if isinstance(node, dict) else None
+
+
+_WORKSPACE = {"azure.ml.workspace"}
+_KEY_PROPERTIES = "properties.encryption.keyVaultProperties"
+
+RELATIONS: tuple[Link, ...] = (
+    link("uses_storage", "azure.storage.account", _WORKSPACE, paths=("properties.storageAccount",)),
+    link("uses_key_vault", "azure.keyvault.vault", _WORKSPACE, paths=("properties.keyVault",)),
+    link(
+        "uses_container_registry",
+        "azure.containerregistry.registry",
+        _WORKSPACE,
+        paths=("properties.containerRegistry",),
+    ),
+    link("encrypted_by", "azure.keyvault.key", _WORKSPACE, paths=(_KEY_PROPERTIES,), value=_key_id),
+    link("encrypted_by", "azure.keyvault.key", {"azure.cognitive.account"}, paths=(_KEY_PROPERTIES,), value=_key_url),
+    link(
+        "assigns_role",
+        "azure.authorization.role_definition",
+        {"azure.authorization.role_assignment"},
+        paths=("properties.roleDefinitionId",),
+    ),
+    # User-assigned managed identities are keys of this map, on any resource that may have one.
+    link(
+        "uses_identity",
+        "azure.managedidentity.identity",
+        ALL_TYPES,
+        paths=("identity.userAssignedIdentities",),
+        value=_map_keys,
+    ),
+)

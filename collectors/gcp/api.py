@@ -13,25 +13,27 @@ names, defaults omitted), whatever encoding the server used.
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from collectors.gcp.specs import READS, Read
+from collectors.gcp.specs import Read
+from collectors.kernel import ReadFailure
 
 DEFAULT_UNIVERSE = "googleapis.com"
 RAW_PAGE_SIZE = 100  # serviceAccounts.list, accessPolicies.list and servicePerimeters.list maximum
 ATTEMPT_TIMEOUT = 60.0  # seconds one HTTP attempt may take; some generated methods default to none (wait forever)
 
 
-class GoogleFailure(Exception):
+class GoogleFailure(ReadFailure):
     """A read that failed: the permission it needed, the status, and Google's message."""
 
     def __init__(self, read: Read, status: int | None, code: str, message: str) -> None:
-        super().__init__(f"{read.permission}: {code}: {message}")
-        self.read, self.status, self.code, self.message = read, status, code, message
+        super().__init__(read.api, read.permission, code, message, status)
+        self.read = read
 
 
 @dataclass(frozen=True)
@@ -166,35 +168,21 @@ class GoogleApis:
         except ParseError as exc:
             raise GoogleFailure(read, None, "MalformedResponse", _first_line(exc)) from exc
 
-    def get(
-        self,
-        name: str,
-        api: str,
-        cls: str,
-        request: Mapping[str, Any],
-        *,
-        method: str | None = None,
-        location: str | None = None,
-    ) -> dict[str, Any]:
-        """One resource through a generated client's method (`name` unless given), as READS[name]."""
-        call = getattr(self.client(api, cls, location), method or name)
+    def _method(self, read: Read, location: str | None) -> Any:
+        if read.client is None or read.method is None:
+            raise TypeError(f"{read.rest} is read through REST, not a client")
+        return getattr(self.client(read.api, read.client, location), read.method)
+
+    def get(self, read: Read, request: Mapping[str, Any], *, location: str | None = None) -> dict[str, Any]:
+        """One resource through the read's generated client method."""
+        call = self._method(read, location)
         return self._guard(
-            READS[name], lambda: to_json(call(request=dict(request), retry=self.retry, timeout=ATTEMPT_TIMEOUT))
+            read, lambda: to_json(call(request=dict(request), retry=self.retry, timeout=ATTEMPT_TIMEOUT))
         )
 
-    def list(
-        self,
-        name: str,
-        api: str,
-        cls: str,
-        request: Mapping[str, Any],
-        *,
-        method: str | None = None,
-        location: str | None = None,
-    ) -> list[dict[str, Any]]:
+    def list(self, read: Read, request: Mapping[str, Any], *, location: str | None = None) -> list[dict[str, Any]]:
         """Every item of a paged list through a generated client, refusing a page token that repeats."""
-        read = READS[name]
-        call = getattr(self.client(api, cls, location), method or name)
+        call = self._method(read, location)
 
         def pages() -> list[dict[str, Any]]:
             items: list[dict[str, Any]] = []
@@ -211,14 +199,17 @@ class GoogleApis:
         return self._guard(read, pages)
 
     def raw_list(
-        self, name: str, api: str, path: str, key: str, params: Mapping[str, str] | None = None, *, paged: bool = True
-    ) -> list[dict[str, Any]]:
-        """Every item of a REST list (already proto3 JSON) from an API without a REST client."""
+        self, read: Read, params: Mapping[str, str] | None = None, *, paged: bool = True, **path: str
+    ) -> builtins.list[dict[str, Any]]:
+        """Every item of a REST list (already proto3 JSON) from an API without a REST client; `path`
+        fills the read's path template."""
         from google.api_core import exceptions
         from google.protobuf.json_format import ParseError
 
-        read = READS[name]
-        url = self.endpoints.url(api, path)
+        if read.path is None or read.items is None:
+            raise TypeError(f"{read.rest} is read through a client, not REST")
+        url = self.endpoints.url(read.api, read.path.format(**path))
+        key = read.items
         session = self._raw_session()
 
         def fetch(query: dict[str, str]) -> dict[str, Any]:

@@ -16,64 +16,57 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from checks.gcp._common import region_of
 from collectors import ProgressCallback
 from collectors.gcp.api import GoogleApis, GoogleFailure
 from collectors.gcp.specs import (
     AI_ASSET_TYPES,
+    BUDGET,
     CAI_PAGE_SIZE,
+    CRYPTO_KEY,
+    GET_BILLING_INFO,
+    GET_CRYPTO_KEY,
+    GET_EFFECTIVE_POLICY,
+    GET_FOLDER,
+    GET_IAM_POLICY,
+    GET_PROJECT,
+    LIST_ACCESS_POLICIES,
+    LIST_BUDGETS,
+    LIST_PERIMETERS,
+    LIST_SCC_SERVICES,
+    LIST_SERVICE_ACCOUNT_KEYS,
+    LIST_SERVICE_ACCOUNTS,
+    LIST_WORKBENCH_INSTANCES,
+    ORG_POLICY,
     ORG_POLICY_CONSTRAINTS,
+    PERIMETER,
+    PROJECT,
     PROJECT_ASSET_TYPE,
-    READS,
+    RELATIONS,
+    SCC,
+    SEARCH_RESOURCES,
+    SERVICE_ACCOUNT,
     VERTEX_KINDS,
+    WORKBENCH,
     WORKBENCH_ASSET_TYPE,
+    Read,
     VertexKind,
+    crypto_key_of,
 )
+from collectors.kernel import GLOBAL, Record, Reference, Store, Target, scopes_of
 from collectors.pool import TaskGroup
-from cspm_ai import redact
 from cspm_ai.doc import get
 from cspm_ai.errors import ConfigError
-from cspm_ai.model import CollectionError, CollectionResult, Relation, Resource, Scope
+from cspm_ai.gcp import region_of
+from cspm_ai.model import CollectionResult
 
-GLOBAL = "global"
-PROJECT = "gcp.project"
-SERVICE_ACCOUNT = "gcp.iam.service_account"
-CRYPTO_KEY = "gcp.kms.crypto_key"
-WORKBENCH = "gcp.notebooks.instance"
-ORG_POLICY = "gcp.orgpolicy.policy"
-SCC = "gcp.scc.settings"
-BUDGET = "gcp.billing.budget"
-PERIMETER = "gcp.accesscontext.perimeter"
 # Project ids: 6 to 30 lowercase letters, digits and hyphens, starting with a letter (domain-scoped
 # legacy ids such as "example.com:proj" are accepted too).
 PROJECT_ID = re.compile(r"^(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 LOCATION = re.compile(r"^[a-z]+(?:-[a-z]+)+\d+(?:-[a-z])?$|^global$")
-# Vertex AI fields naming the service account a workload runs as.
-_RUNS_AS = {
-    "gcp.vertex.endpoint": ("deployedModels.serviceAccount",),
-    "gcp.vertex.custom_job": ("jobSpec.serviceAccount",),
-    "gcp.vertex.training_pipeline": ("trainingTaskInputs.serviceAccount",),
-    WORKBENCH: ("gceSetup.serviceAccounts.email",),
-}
-
-
-def _values(doc: Any, path: str) -> list[str]:
-    """Every string at a dotted path, descending into lists on the way."""
-    nodes: list[Any] = [doc]
-    for part in path.split("."):
-        nodes = [
-            n.get(part) for item in nodes for n in (item if isinstance(item, list) else [item]) if isinstance(n, dict)
-        ]
-    flat = [v for n in nodes for v in (n if isinstance(n, list) else [n])]
-    return [v for v in flat if isinstance(v, str) and v]
-
-
-def crypto_key_of(name: str) -> str:
-    """A CryptoKey name from a key or key-version name."""
-    return name.split("/cryptoKeyVersions/", 1)[0]
+_FETCHED = (SERVICE_ACCOUNT, CRYPTO_KEY)
 
 
 def check_scope(projects: Sequence[str] | None, organization: str | None, locations: Sequence[str] | None) -> None:
@@ -97,15 +90,22 @@ def check_scope(projects: Sequence[str] | None, organization: str | None, locati
         )
 
 
-@dataclass
-class _Record:
-    type: str
-    account: str
-    region: str
-    uid: str
-    name: str
-    item: dict[str, Any]
-    extra: dict[str, Any] = field(default_factory=dict)
+def _record(
+    rtype: str, account: str, region: str, item: dict[str, Any], *, api: str, name: str | None = None
+) -> Record:
+    """A resource under the full name Cloud Asset Inventory gives it, shown by its display name."""
+    full = str(item.get("name") or "")
+    shown = name or item.get("displayName") or full.rsplit("/", 1)[-1] or full
+    labels = item.get("labels") if isinstance(item.get("labels"), dict) else {}
+    return Record(
+        type=rtype,
+        account=account,
+        region=region,
+        uid=f"//{api}.googleapis.com/{full}",
+        name=str(shown),
+        config=item,
+        tags={str(k): str(v) for k, v in (labels or {}).items()},
+    )
 
 
 @dataclass
@@ -136,13 +136,11 @@ class GcpEngine:
         self.identity = identity
         self.workers = workers
         self._lock = threading.Lock()
+        self._store = Store("gcp")
         self._projects: dict[str, _Project] = {}
-        self._records: dict[str, _Record] = {}
         self._project_extra: dict[str, dict[str, Any]] = {}
         self._project_failures: dict[str, list[GoogleFailure]] = {}
         self._listed_accounts: dict[str, tuple[str, dict[str, Any]]] = {}
-        self._claimed: set[str] = set()
-        self._errors: list[CollectionError] = []
         check_scope(self.requested, organization, locations)
         if not self.requested and not self.organization:
             raise ConfigError(
@@ -151,44 +149,15 @@ class GcpEngine:
                 "`gcloud config set project`).",
             )
 
-    # -- bookkeeping ----------------------------------------------------------------------
-
-    def _claim(self, key: str) -> bool:
-        """True the first time `key` is claimed: a read shared by several projects happens once."""
-        with self._lock:
-            if key in self._claimed:
-                return False
-            self._claimed.add(key)
-            return True
-
     def _fail(
         self, failure: GoogleFailure, account: str, rtype: str, region: str = GLOBAL, uid: str | None = None
     ) -> None:
-        with self._lock:
-            self._errors.append(
-                CollectionError(
-                    provider="gcp",
-                    account=account,
-                    region=region,
-                    service=failure.read.api,
-                    operation=failure.read.permission,
-                    code=failure.code,
-                    message=failure.message,
-                    resource_type=rtype,
-                    resource_uid=uid,
-                )
-            )
+        self._store.fail(failure, account=account, region=region, resource_type=rtype, uid=uid)
 
-    def _store(
+    def _put(
         self, rtype: str, account: str, region: str, item: dict[str, Any], *, api: str, name: str | None = None
-    ) -> _Record:
-        full = str(item.get("name") or "")
-        uid = f"//{api}.googleapis.com/{full}"
-        shown = name or item.get("displayName") or full.rsplit("/", 1)[-1] or full
-        record = _Record(rtype, account, region, uid, str(shown), item)
-        with self._lock:
-            self._records[uid] = record
-        return record
+    ) -> Record:
+        return self._store.put(_record(rtype, account, region, item, api=api, name=name))
 
     # -- projects ---------------------------------------------------------------------------
 
@@ -201,15 +170,12 @@ class GcpEngine:
             return list(self._projects)
         try:
             found = self.apis.list(
-                "search_resources",
-                "cloudasset",
-                "AssetServiceClient",
+                SEARCH_RESOURCES,
                 {
                     "scope": f"organizations/{self.organization}",
                     "asset_types": [PROJECT_ASSET_TYPE],
                     "page_size": CAI_PAGE_SIZE,
                 },
-                method="search_all_resources",
             )
         except GoogleFailure as failure:
             raise ConfigError(
@@ -235,23 +201,21 @@ class GcpEngine:
 
     def _project(self, tasks: TaskGroup, project: str) -> None:
         try:
-            item = self.apis.get(
-                "get_project", "cloudresourcemanager", "ProjectsClient", {"name": f"projects/{project}"}
-            )
+            item = self.apis.get(GET_PROJECT, {"name": f"projects/{project}"})
         except GoogleFailure as failure:
             self._fail(failure, project, PROJECT)
             return
-        self._store(PROJECT, project, GLOBAL, item, api="cloudresourcemanager", name=project)
+        self._put(PROJECT, project, GLOBAL, item, api="cloudresourcemanager", name=project)
         number = str(item.get("name", "")).removeprefix("projects/")
         with self._lock:
             self._projects[project].number = number or None
         if self.organization is None:
             self._ancestry(tasks, project, str(item.get("parent") or ""))
 
-    def _project_read(self, project: str, key: str, read: str, api: str, cls: str, request: dict[str, Any]) -> None:
+    def _project_read(self, project: str, key: str, read: Read, request: dict[str, Any]) -> None:
         """A read whose answer becomes key `key` of the project's configuration."""
         try:
-            answer = self.apis.get(read, api, cls, request)
+            answer = self.apis.get(read, request)
         except GoogleFailure as failure:
             with self._lock:
                 self._project_failures.setdefault(project, []).append(failure)
@@ -263,12 +227,12 @@ class GcpEngine:
         """Walk folders up to the organization, whose service perimeters are then listed once."""
         if parent.startswith("organizations/"):
             tasks.submit(self._perimeters, parent.removeprefix("organizations/"))
-        elif parent.startswith("folders/") and self._claim(parent):
+        elif parent.startswith("folders/") and self._store.claim(parent):
             tasks.submit(self._folder, tasks, project, parent)
 
     def _folder(self, tasks: TaskGroup, project: str, folder: str) -> None:
         try:
-            item = self.apis.get("get_folder", "cloudresourcemanager", "FoldersClient", {"name": folder})
+            item = self.apis.get(GET_FOLDER, {"name": folder})
         except GoogleFailure as failure:
             # Without the organization its perimeters cannot be listed.
             self._fail(failure, project, PERIMETER)
@@ -277,21 +241,11 @@ class GcpEngine:
 
     # -- discovery ----------------------------------------------------------------------------
 
-    def _discover(self, tasks: TaskGroup, scope: str, projects: Sequence[str]) -> None:
-        """Where the projects have AI resources, from Cloud Asset Inventory; then list them there."""
-        try:
-            found = self.apis.list(
-                "search_resources",
-                "cloudasset",
-                "AssetServiceClient",
-                {"scope": scope, "asset_types": list(AI_ASSET_TYPES), "page_size": CAI_PAGE_SIZE},
-                method="search_all_resources",
-            )
-        except GoogleFailure as failure:
-            for project in projects:
-                for rtype in (*(k.type for k in VERTEX_KINDS), WORKBENCH):
-                    self._fail(failure, project, rtype)
-            return
+    def _ai_locations(
+        self, found: list[dict[str, Any]], scope: str, projects: Sequence[str]
+    ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        """(project, region) pairs holding Vertex AI resources and (project, zone) pairs holding Workbench
+        instances, from Cloud Asset Inventory search results."""
         by_number = {p.number: p.id for p in self._projects.values() if p.number}
         wanted = set(projects)
         zones: set[tuple[str, str]] = set()
@@ -306,10 +260,21 @@ class GcpEngine:
                 continue
             if self.locations is not None and region_of(location) not in self.locations:
                 continue
-            if get(result, "assetType") == WORKBENCH_ASSET_TYPE:
-                zones.add((project, location))
-            else:
-                regions.add((project, location))
+            (zones if get(result, "assetType") == WORKBENCH_ASSET_TYPE else regions).add((project, location))
+        return regions, zones
+
+    def _discover(self, tasks: TaskGroup, scope: str, projects: Sequence[str]) -> None:
+        """Where the projects have AI resources, from Cloud Asset Inventory; then list them there."""
+        try:
+            found = self.apis.list(
+                SEARCH_RESOURCES, {"scope": scope, "asset_types": list(AI_ASSET_TYPES), "page_size": CAI_PAGE_SIZE}
+            )
+        except GoogleFailure as failure:
+            for project in projects:
+                for rtype in (*(k.type for k in VERTEX_KINDS), WORKBENCH):
+                    self._fail(failure, project, rtype)
+            return
+        regions, zones = self._ai_locations(found, scope, projects)
         for project, location in sorted(regions):
             for kind in VERTEX_KINDS:
                 tasks.submit(self._vertex, kind, project, location)
@@ -319,9 +284,7 @@ class GcpEngine:
     def _vertex(self, kind: VertexKind, project: str, location: str) -> None:
         try:
             items = self.apis.list(
-                kind.method,
-                "aiplatform",
-                kind.client,
+                kind.read,
                 {"parent": f"projects/{project}/locations/{location}", "page_size": kind.page_size},
                 location=location,
             )
@@ -329,42 +292,37 @@ class GcpEngine:
             self._fail(failure, project, kind.type, location)
             return
         for item in items:
-            self._store(kind.type, project, location, item, api="aiplatform")
+            self._put(kind.type, project, location, item, api="aiplatform")
 
     def _workbench(self, project: str, zone: str) -> None:
         try:
             items = self.apis.list(
-                "list_workbench_instances",
-                "notebooks",
-                "NotebookServiceClient",
-                {"parent": f"projects/{project}/locations/{zone}", "page_size": 100},
-                method="list_instances",
+                LIST_WORKBENCH_INSTANCES, {"parent": f"projects/{project}/locations/{zone}", "page_size": 100}
             )
         except GoogleFailure as failure:
             self._fail(failure, project, WORKBENCH, zone)
             return
         for item in items:
-            self._store(WORKBENCH, project, zone, item, api="notebooks")
+            self._put(WORKBENCH, project, zone, item, api="notebooks")
 
     # -- around the AI resources --------------------------------------------------------------
 
     def _service_accounts(self, project: str) -> None:
         try:
-            accounts = self.apis.raw_list(
-                "list_service_accounts", "iam", f"v1/projects/{project}/serviceAccounts", "accounts"
-            )
+            accounts = self.apis.raw_list(LIST_SERVICE_ACCOUNTS, project=project)
         except GoogleFailure as failure:
             self._fail(failure, project, SERVICE_ACCOUNT)
             return
         whole = [a for a in accounts if isinstance(a.get("email"), str) and isinstance(a.get("name"), str)]
         if len(whole) < len(accounts):
             # An account that cannot be named cannot be judged: its project's accounts are ERROR, not skipped.
+            missing = len(accounts) - len(whole)
             self._fail(
                 GoogleFailure(
-                    READS["list_service_accounts"],
+                    LIST_SERVICE_ACCOUNTS,
                     None,
                     "MalformedResponse",
-                    f"{len(accounts) - len(whole)} service account(s) came without a name or email",
+                    f"{missing} service account(s) came without a name or email",
                 ),
                 project,
                 SERVICE_ACCOUNT,
@@ -373,43 +331,31 @@ class GcpEngine:
             for account in whole:
                 self._listed_accounts[account["email"].lower()] = (project, account)
 
-    def _keys(self, record: _Record) -> None:
+    def _keys(self, record: Record) -> None:
         try:
             keys = self.apis.raw_list(
-                "list_service_account_keys",
-                "iam",
-                f"v1/{record.item['name']}/keys",
-                "keys",
-                {"keyTypes": "USER_MANAGED"},
-                paged=False,
+                LIST_SERVICE_ACCOUNT_KEYS, {"keyTypes": "USER_MANAGED"}, paged=False, name=record.config["name"]
             )
         except GoogleFailure as failure:
             self._fail(failure, record.account, SERVICE_ACCOUNT, uid=record.uid)
             return
-        with self._lock:
-            record.extra["keys"] = keys
+        self._store.merge(record.uid, "keys", keys)
 
     def _org_policy(self, project: str, constraint: str) -> None:
         name = f"projects/{project}/policies/{constraint.removeprefix('constraints/')}"
         try:
-            item = self.apis.get("get_effective_policy", "orgpolicy", "OrgPolicyClient", {"name": name})
+            item = self.apis.get(GET_EFFECTIVE_POLICY, {"name": name})
         except GoogleFailure as failure:
-            if failure.status == 404:
+            if failure.not_found:
                 return  # a constraint this universe does not define: nothing to enforce
             self._fail(failure, project, ORG_POLICY)
             return
-        self._store(ORG_POLICY, project, GLOBAL, {"name": name, **item}, api="orgpolicy", name=constraint)
+        self._put(ORG_POLICY, project, GLOBAL, {"name": name, **item}, api="orgpolicy", name=constraint)
 
     def _scc(self, project: str) -> None:
         parent = f"projects/{project}/locations/global"
         try:
-            services = self.apis.list(
-                "list_scc_services",
-                "securitycentermanagement",
-                "SecurityCenterManagementClient",
-                {"parent": parent, "page_size": 100},
-                method="list_security_center_services",
-            )
+            services = self.apis.list(LIST_SCC_SERVICES, {"parent": parent, "page_size": 100})
         except GoogleFailure as failure:
             self._fail(failure, project, SCC)
             return
@@ -421,169 +367,116 @@ class GcpEngine:
             for s in services
         ]
         enabled = any(s.get("effectiveEnablementState") == "ENABLED" for s in services)
-        self._store(
-            SCC,
-            project,
-            GLOBAL,
-            {"name": f"{parent}/securityCenterServices", "enabled": enabled, "services": summary},
-            api="securitycentermanagement",
-            name=f"Security Command Center ({project})",
+        item = {"name": f"{parent}/securityCenterServices", "enabled": enabled, "services": summary}
+        self._put(
+            SCC, project, GLOBAL, item, api="securitycentermanagement", name=f"Security Command Center ({project})"
         )
 
     def _billing(self, tasks: TaskGroup, project: str) -> None:
         try:
-            info = self.apis.get(
-                "get_billing_info",
-                "cloudbilling",
-                "CloudBillingClient",
-                {"name": f"projects/{project}"},
-                method="get_project_billing_info",
-            )
+            info = self.apis.get(GET_BILLING_INFO, {"name": f"projects/{project}"})
         except GoogleFailure as failure:
             self._fail(failure, project, BUDGET)
             return
         with self._lock:
             self._project_extra.setdefault(project, {})["billingInfo"] = info
         account = info.get("billingAccountName")
-        if isinstance(account, str) and account and self._claim(account):
+        if isinstance(account, str) and account and self._store.claim(account):
             tasks.submit(self._budgets, account)
 
     def _budgets(self, account: str) -> None:
         try:
-            budgets = self.apis.list(
-                "list_budgets", "billingbudgets", "BudgetServiceClient", {"parent": account, "page_size": 100}
-            )
+            budgets = self.apis.list(LIST_BUDGETS, {"parent": account, "page_size": 100})
         except GoogleFailure as failure:
             self._fail(failure, account, BUDGET)
             return
         for budget in budgets:
-            self._store(BUDGET, account, GLOBAL, budget, api="billingbudgets")
+            self._put(BUDGET, account, GLOBAL, budget, api="billingbudgets")
 
     def _perimeters(self, organization: str) -> None:
-        if not self._claim(f"organizations/{organization}"):
+        if not self._store.claim(f"organizations/{organization}"):
             return
         account = f"organizations/{organization}"
         try:
-            policies = self.apis.raw_list(
-                "list_access_policies",
-                "accesscontextmanager",
-                "v1/accessPolicies",
-                "accessPolicies",
-                {"parent": account},
-            )
+            policies = self.apis.raw_list(LIST_ACCESS_POLICIES, {"parent": account})
             for policy in policies:
                 if not isinstance(policy.get("name"), str) or not policy["name"]:
                     raise GoogleFailure(
-                        READS["list_access_policies"],
+                        LIST_ACCESS_POLICIES,
                         None,
                         "MalformedResponse",
                         "an access policy came without a name, so its perimeters cannot be listed",
                     )
-                for perimeter in self.apis.raw_list(
-                    "list_perimeters",
-                    "accesscontextmanager",
-                    f"v1/{policy['name']}/servicePerimeters",
-                    "servicePerimeters",
-                ):
-                    self._store(
-                        PERIMETER,
-                        account,
-                        GLOBAL,
-                        perimeter,
-                        api="accesscontextmanager",
-                        name=perimeter.get("title") or None,
-                    )
+                for perimeter in self.apis.raw_list(LIST_PERIMETERS, policy=policy["name"]):
+                    title = perimeter.get("title") or None
+                    self._put(PERIMETER, account, GLOBAL, perimeter, api="accesscontextmanager", name=title)
         except GoogleFailure as failure:
             self._fail(failure, account, PERIMETER)
 
-    def _crypto_key(self, name: str) -> None:
-        parts = name.split("/")
-        project, location = (parts[1], parts[3]) if len(parts) > 3 else ("", GLOBAL)
-        try:
-            item = self.apis.get("get_crypto_key", "cloudkms", "KeyManagementServiceClient", {"name": name})
-        except GoogleFailure as failure:
-            if failure.status != 404:  # a deleted key stays a dangling reference
-                self._fail(failure, project, CRYPTO_KEY, location)
-            return
-        self._store(CRYPTO_KEY, project, location, item, api="cloudkms")
-
     # -- second round: what the AI resources name ------------------------------------------------
 
-    def _referenced(self, tasks: TaskGroup) -> None:
-        records = list(self._records.values())
-        emails = sorted(
-            {email.lower() for r in records for path in _RUNS_AS.get(r.type, ()) for email in _values(r.item, path)}
-        )
-        for email in emails:
-            listed = self._listed_accounts.get(email)
+    def _resolve(self, _source: Record, ref: Reference) -> Target:
+        if ref.target == SERVICE_ACCOUNT:
+            listed = self._listed_accounts.get(ref.value.lower())
             if listed is None:
-                continue  # another project's account, or its project's list failed (recorded there)
-            project, account = listed
-            record = self._store(SERVICE_ACCOUNT, project, GLOBAL, account, api="iam", name=account["email"])
-            tasks.submit(self._keys, record)
-        keys = sorted(
-            {
-                crypto_key_of(k)
-                for r in records
-                if r.type.startswith("gcp.vertex.")
-                for k in _values(r.item, "encryptionSpec.kmsKeyName")
-            }
-        )
-        for key in keys:
-            tasks.submit(self._crypto_key, key)
+                return Target(f"//iam.googleapis.com/projects/-/serviceAccounts/{ref.value}", GLOBAL, ref.value)
+            return Target(f"//iam.googleapis.com/{listed[1]['name']}", GLOBAL, ref.value)
+        if ref.target == CRYPTO_KEY:
+            parts = ref.value.split("/")
+            location = parts[3] if len(parts) > 3 else GLOBAL
+            return Target(f"//cloudkms.googleapis.com/{ref.value}", location, ref.value)
+        return Target(f"//aiplatform.googleapis.com/{ref.value}", GLOBAL, ref.value)
+
+    def _service_account(self, tasks: TaskGroup, email: str) -> None:
+        listed = self._listed_accounts.get(email.lower())
+        if listed is None:
+            return  # another project's account, or its project's list failed (recorded there)
+        project, account = listed
+        record = self._put(SERVICE_ACCOUNT, project, GLOBAL, account, api="iam", name=account["email"])
+        tasks.submit(self._keys, record)
+
+    def _crypto_key(self, target: Target) -> None:
+        parts = target.ident.split("/")
+        project = parts[1] if len(parts) > 3 else ""
+        try:
+            item = self.apis.get(GET_CRYPTO_KEY, {"name": target.ident})
+        except GoogleFailure as failure:
+            self._store.fail_referenced(
+                failure, account=project, region=target.region, resource_type=CRYPTO_KEY, uid=target.uid
+            )
+            return
+        self._put(CRYPTO_KEY, project, target.region, item, api="cloudkms")
+
+    def _fetch_round(self, tasks: TaskGroup) -> bool:
+        wanted = self._store.referenced(RELATIONS, self._resolve, _FETCHED)
+        for target in sorted(wanted.get(SERVICE_ACCOUNT, ()), key=lambda t: t.ident.lower()):
+            tasks.submit(self._service_account, tasks, target.ident)
+        for target in sorted(wanted.get(CRYPTO_KEY, ()), key=lambda t: t.ident):
+            tasks.submit(self._crypto_key, target)
+        tasks.wait()
+        return bool(wanted)
 
     # -- assembling -------------------------------------------------------------------------------
 
-    def _resource(self, record: _Record) -> Resource:
-        item = {**record.item, **record.extra}
-        if record.type == PROJECT:
-            extra = self._project_extra.get(record.account, {})
-            number = self._projects[record.account].number
-            item.update(extra)
+    def _finish_projects(self) -> None:
+        """Each project's own reads join its configuration, and its resources link to it; a failed
+        IAM policy read makes the project's own checks unseeable (not PASS on an empty policy)."""
+        projects = {r.account: r for r in self._store.records() if r.type == PROJECT}
+        for project, record in projects.items():
+            for key, value in self._project_extra.get(project, {}).items():
+                self._store.merge(record.uid, key, value)
+            number = self._projects[project].number
             if number:
-                item["defaultComputeServiceAccount"] = f"{number}-compute@developer.gserviceaccount.com"
-        config, found = redact.redact(item)
-        labels = item.get("labels") if isinstance(item.get("labels"), dict) else {}
-        tags, tag_found = redact.redact({str(k): str(v) for k, v in labels.items()}, prefix="tags")
-        return Resource(
-            provider="gcp",
-            account=record.account,
-            region=record.region,
-            type=record.type,
-            uid=record.uid,
-            name=record.name,
-            config=config,
-            tags=tags,
-            redactions=tuple(r.as_dict() for r in [*found, *tag_found]),
-        )
-
-    def _relations(self) -> list[Relation]:
-        project_uids = {r.account: r.uid for r in self._records.values() if r.type == PROJECT}
-        accounts = {r.name.lower(): r.uid for r in self._records.values() if r.type == SERVICE_ACCOUNT}
-        relations: list[Relation] = []
-        for record in sorted(self._records.values(), key=lambda r: r.uid):
-            if record.type != PROJECT and record.account in project_uids:
-                relations.append(Relation(record.uid, "in_project", project_uids[record.account]))
-            for path in _RUNS_AS.get(record.type, ()):
-                for email in _values(record.item, path):
-                    target = accounts.get(email.lower(), f"//iam.googleapis.com/projects/-/serviceAccounts/{email}")
-                    relations.append(Relation(record.uid, "uses_service_account", target))
-            if record.type.startswith("gcp.vertex."):
-                for key in _values(record.item, "encryptionSpec.kmsKeyName"):
-                    relations.append(
-                        Relation(record.uid, "encrypted_by", f"//cloudkms.googleapis.com/{crypto_key_of(key)}")
-                    )
-            if record.type == "gcp.vertex.model_monitoring_job":
-                for endpoint in _values(record.item, "endpoint"):
-                    relations.append(Relation(record.uid, "monitors", f"//aiplatform.googleapis.com/{endpoint}"))
-        return list(dict.fromkeys(relations))
-
-    def _project_errors(self) -> None:
-        """A failed IAM policy read makes the project's own checks unseeable (not PASS on an empty policy)."""
-        uids = {r.account: r.uid for r in self._records.values() if r.type == PROJECT}
+                self._store.merge(
+                    record.uid, "defaultComputeServiceAccount", f"{number}-compute@developer.gserviceaccount.com"
+                )
+        for record in self._store.records():
+            if record.type != PROJECT and record.account in projects:
+                record.links.append(("in_project", projects[record.account].uid))
         for project, failures in sorted(self._project_failures.items()):
+            uid = projects[project].uid if project in projects else None
             for failure in failures:
-                self._fail(failure, project, PROJECT, uid=uids.get(project))
+                self._fail(failure, project, PROJECT, uid=uid)
 
     def collect(self, progress: ProgressCallback | None = None) -> CollectionResult:
         chosen = self.projects()
@@ -596,9 +489,7 @@ class GcpEngine:
                     self._project_read,
                     project,
                     "iamPolicy",
-                    "get_iam_policy",
-                    "cloudresourcemanager",
-                    "ProjectsClient",
+                    GET_IAM_POLICY,
                     {"resource": f"projects/{project}", "options": {"requested_policy_version": 3}},
                 )
                 tasks.submit(self._service_accounts, project)
@@ -611,23 +502,12 @@ class GcpEngine:
             if self.organization is not None:
                 tasks.submit(self._discover, tasks, f"organizations/{self.organization}", chosen)
             tasks.wait()
-            self._referenced(tasks)
-            tasks.wait()
-        self._project_errors()
-        records = sorted(self._records.values(), key=lambda r: r.uid)
-        resources = [self._resource(r) for r in records]
-        scopes = [
-            Scope(
-                provider="gcp",
-                account=p,
-                identity=self.identity,
-                regions=tuple(sorted({region_of(r.region) for r in resources if r.account == p} - {GLOBAL})),
-            )
-            for p in chosen
-        ]
-        return CollectionResult(
-            resources=resources, relations=self._relations(), errors=list(self._errors), scopes=scopes
-        )
+            while self._fetch_round(tasks):
+                pass
+        self._finish_projects()
+        result = self._store.result(RELATIONS, self._resolve, [])
+        result.scopes = scopes_of("gcp", chosen, self.identity, result.resources, region_of)
+        return result
 
 
-__all__ = ["GcpEngine", "READS", "check_scope", "crypto_key_of"]
+__all__ = ["LOCATION", "GcpEngine", "check_scope", "crypto_key_of"]

@@ -10,7 +10,7 @@ from collectors.gcp.specs import READS
 
 
 def required_permissions() -> list[str]:
-    return sorted({read.permission for read in READS.values()})
+    return sorted({read.permission for read in READS})
 
 
 def role_definition() -> dict[str, object]:

@@ -16,6 +16,7 @@ from google.auth.credentials import AnonymousCredentials
 import collectors.gcp as gcp
 from collectors.gcp import Endpoints, GcpEngine, GoogleApis, gcp_collector, parse_api_endpoints
 from collectors.gcp.permissions import role_definition
+from collectors.gcp.specs import GET_PROJECT, LIST_SERVICE_ACCOUNTS
 from cspm_ai.engine import Snapshot
 from cspm_ai.errors import ConfigError, CredentialsError
 from cspm_ai.model import CollectionResult
@@ -218,7 +219,7 @@ def test_a_looping_page_token_is_an_error_not_an_endless_scan() -> None:
         replay.add(responses.GET, "https://iam.googleapis.com/v1/projects/loop-project/serviceAccounts", json=page)
         apis = GoogleApis(AnonymousCredentials(), retry_initial=0.001)
         with pytest.raises(gcp.GoogleFailure, match="RepeatedPageToken|repeats"):
-            apis.raw_list("list_service_accounts", "iam", "v1/projects/loop-project/serviceAccounts", "accounts")
+            apis.raw_list(LIST_SERVICE_ACCOUNTS, project="loop-project")
 
 
 def test_a_malformed_answer_is_a_failure_naming_the_permission() -> None:
@@ -231,7 +232,7 @@ def test_a_malformed_answer_is_a_failure_naming_the_permission() -> None:
         )
         apis = GoogleApis(AnonymousCredentials(), retry_initial=0.001)
         with pytest.raises(gcp.GoogleFailure) as failure:
-            apis.get("get_project", "cloudresourcemanager", "ProjectsClient", {"name": "projects/odd-project"})
+            apis.get(GET_PROJECT, {"name": "projects/odd-project"})
     assert failure.value.read.permission == "resourcemanager.projects.get"
     assert failure.value.code == "MalformedResponse"
 
@@ -246,7 +247,7 @@ def test_a_raw_answer_that_is_not_json_is_a_malformed_response() -> None:
         )
         apis = GoogleApis(AnonymousCredentials(), retry_initial=0.001)
         with pytest.raises(gcp.GoogleFailure) as failure:
-            apis.raw_list("list_service_accounts", "iam", "v1/projects/odd-project/serviceAccounts", "accounts")
+            apis.raw_list(LIST_SERVICE_ACCOUNTS, project="odd-project")
     assert (failure.value.code, failure.value.read.permission) == ("MalformedResponse", "iam.serviceAccounts.list")
 
 
