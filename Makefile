@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 docs: $(STAMP)
-	$(VENV)/bin/cspm-ai checks list --format markdown > docs/checks.md
+	$(PY) -m cspm_ai.generated
 
 bench: $(STAMP)
 	AWS_EC2_METADATA_DISABLED=true $(PY) -m benchmarks.scan_latency
