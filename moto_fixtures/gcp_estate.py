@@ -36,7 +36,6 @@ __all__ = [
     "DEFAULT_UNIVERSE_DOMAIN",
     "DENIED_PROJECT_ID",
     "DEV_PROJECT_ID",
-    "GCP_CHECK_IDS",
     "GCP_HOSTILE_STRINGS",
     "ORGANIZATION_ID",
     "PROD_PROJECT_ID",
@@ -64,26 +63,6 @@ PROJECT_NUMBERS: dict[str, str] = {
 BILLING_ACCOUNT = "billingAccounts/01A2B3-C4D5E6-F7A8B9"
 ACCESS_POLICY = "accessPolicies/987654321098"
 ALLOWED_REGIONS = ("us-central1",)
-
-GCP_CHECK_IDS: tuple[str, ...] = (
-    "gcp.accesscontext.vertex_in_perimeter",
-    "gcp.billing.budget_alerts",
-    "gcp.iam.no_basic_roles_for_ai_service_accounts",
-    "gcp.iam.no_user_managed_keys",
-    "gcp.kms.key_rotation",
-    "gcp.logging.vertex_data_access_audit_logs",
-    "gcp.notebooks.no_public_ip",
-    "gcp.orgpolicy.ai_constraints",
-    "gcp.project.incident_response_playbooks",
-    "gcp.scc.enabled",
-    "gcp.vertex.endpoint_private",
-    "gcp.vertex.resource_cmek",
-    "gcp.vertex.job_on_vpc",
-    "gcp.vertex.dedicated_service_account",
-    "gcp.vertex.endpoint_request_logging",
-    "gcp.vertex.endpoint_monitored",
-    "gcp.vertex.resource_in_allowed_region",
-)
 
 # checks/gcp/orgpolicy.py AI_CONSTRAINTS, without the "constraints/" prefix (as they sit in the URL).
 ORG_POLICY_CONSTRAINTS: tuple[str, ...] = (
@@ -176,6 +155,11 @@ class GcpEstateManifest:
     expected: dict[tuple[str, str], str] = field(default_factory=dict)
     allowed_regions: tuple[str, ...] = ALLOWED_REGIONS
 
+    @property
+    def check_ids(self) -> tuple[str, ...]:
+        """The checks the estate exercises: every check id its expectations name, in order of first mention."""
+        return tuple(dict.fromkeys(check_id for check_id, _ in self.expected))
+
 
 def _error(code: int, status: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message, "status": status}
@@ -202,6 +186,54 @@ class _Reply(Exception):
 
 def _not_found(message: str) -> _Reply:
     return _Reply(404, _error(404, "NOT_FOUND", message))
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """Where the production project's Vertex AI resources live: regions, CMEK keys, network, service accounts."""
+
+    project: str
+    us: str
+    eu: str
+    key_us: str
+    key_eu: str
+    vpc: str
+    serving: str
+    trainer: str
+    default: str
+
+
+def _service_account(
+    project: str, email: str, display: str, unique: str, description: str = "", disabled: bool = False
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "name": f"projects/{project}/serviceAccounts/{email}",
+        "projectId": project,
+        "uniqueId": unique,
+        "email": email,
+        "displayName": display,
+        "etag": "MDEwMjE5MjA=",
+        "oauth2ClientId": unique,
+    }
+    if description:
+        item["description"] = description
+    if disabled:
+        item["disabled"] = True
+    return item
+
+
+def _service_account_key(
+    project: str, email: str, key_id: str, key_type: str, after: str, before: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "name": f"projects/{project}/serviceAccounts/{email}/keys/{key_id}",
+        "validAfterTime": after,
+        "validBeforeTime": before,
+        "keyAlgorithm": "KEY_ALG_RSA_2048",
+        "keyOrigin": "GOOGLE_PROVIDED",
+        "keyType": key_type,
+        **extra,
+    }
 
 
 class _Builder:
@@ -234,7 +266,7 @@ class _Builder:
     # ------------------------------------------------------------------ helpers
 
     def expect(self, check_id: str, name: str, status: str) -> None:
-        assert check_id in GCP_CHECK_IDS, check_id
+        assert check_id.startswith("gcp."), check_id
         assert status in (PASS, FAIL, MANUAL), status
         assert (check_id, name) not in self.expected, (check_id, name)
         self.expected[(check_id, name)] = status
@@ -276,6 +308,13 @@ class _Builder:
         self.access_context()
 
     def resource_manager(self) -> None:
+        self.folder()
+        self.resource_manager_projects()
+        self.prod_iam_policy()
+        self.other_iam_policies()
+        self.expect_projects()
+
+    def folder(self) -> None:
         self.folders[FOLDER_ID] = {
             "name": f"folders/{FOLDER_ID}",
             "parent": f"organizations/{ORGANIZATION_ID}",
@@ -285,7 +324,9 @@ class _Builder:
             "updateTime": "2024-02-01T10:00:00.000Z",
             "etag": 'W/"f0ld3r11"',
         }
-        specs = (
+
+    def resource_manager_projects(self) -> None:
+        specs: tuple[tuple[str, str, str, dict[str, str], int], ...] = (
             (
                 PROD_PROJECT_ID,
                 f"folders/{FOLDER_ID}",
@@ -298,46 +339,51 @@ class _Builder:
             (DELETED_PROJECT_ID, f"organizations/{ORGANIZATION_ID}", "ML 2020 pilot", {}, PROJECT_DELETE_REQUESTED),
         )
         for pid, parent, display, labels, state in specs:
-            number = PROJECT_NUMBERS[pid]
-            project: dict[str, Any] = {
-                "name": f"projects/{number}",
-                "parent": parent,
-                "projectId": pid,
-                "state": state,
-                "displayName": display,
-                "createTime": "2024-02-03T08:30:12.000Z",
-                "updateTime": "2025-11-03T14:02:55.000Z",
-                "etag": f'W/"{number[-6:]}e7a1"',
-            }
-            if labels:
-                project["labels"] = labels
-            if state == PROJECT_DELETE_REQUESTED:
-                project["deleteTime"] = "2026-04-01T00:00:00.000Z"
-            self.projects[pid] = project
-            folders = [f"folders/{FOLDER_ID}"] if parent.startswith("folders/") else []
-            result: dict[str, Any] = {
-                "name": f"//cloudresourcemanager.googleapis.com/projects/{number}",
-                "assetType": PROJECT_ASSET_TYPE,
-                "project": f"projects/{number}",
-                "displayName": display,
-                "location": "global",
-                "organization": f"organizations/{ORGANIZATION_ID}",
-                "createTime": "2024-02-03T08:30:12Z",
-                "state": "DELETE_REQUESTED" if state == PROJECT_DELETE_REQUESTED else "ACTIVE",
-                "additionalAttributes": {"projectId": pid},
-                "parentFullResourceName": f"//cloudresourcemanager.googleapis.com/{parent}",
-                "parentAssetType": (
-                    "cloudresourcemanager.googleapis.com/Folder"
-                    if folders
-                    else "cloudresourcemanager.googleapis.com/Organization"
-                ),
-            }
-            if folders:
-                result["folders"] = folders
-            if labels:
-                result["labels"] = labels
-            self.cai_projects.append(result)
+            self.add_project(pid, parent, display, labels, state)
 
+    def add_project(self, pid: str, parent: str, display: str, labels: dict[str, str], state: int) -> None:
+        """The project as Resource Manager answers it, and as the Cloud Asset Inventory lists it."""
+        number = PROJECT_NUMBERS[pid]
+        project: dict[str, Any] = {
+            "name": f"projects/{number}",
+            "parent": parent,
+            "projectId": pid,
+            "state": state,
+            "displayName": display,
+            "createTime": "2024-02-03T08:30:12.000Z",
+            "updateTime": "2025-11-03T14:02:55.000Z",
+            "etag": f'W/"{number[-6:]}e7a1"',
+        }
+        if labels:
+            project["labels"] = labels
+        if state == PROJECT_DELETE_REQUESTED:
+            project["deleteTime"] = "2026-04-01T00:00:00.000Z"
+        self.projects[pid] = project
+        folders = [f"folders/{FOLDER_ID}"] if parent.startswith("folders/") else []
+        result: dict[str, Any] = {
+            "name": f"//cloudresourcemanager.googleapis.com/projects/{number}",
+            "assetType": PROJECT_ASSET_TYPE,
+            "project": f"projects/{number}",
+            "displayName": display,
+            "location": "global",
+            "organization": f"organizations/{ORGANIZATION_ID}",
+            "createTime": "2024-02-03T08:30:12Z",
+            "state": "DELETE_REQUESTED" if state == PROJECT_DELETE_REQUESTED else "ACTIVE",
+            "additionalAttributes": {"projectId": pid},
+            "parentFullResourceName": f"//cloudresourcemanager.googleapis.com/{parent}",
+            "parentAssetType": (
+                "cloudresourcemanager.googleapis.com/Folder"
+                if folders
+                else "cloudresourcemanager.googleapis.com/Organization"
+            ),
+        }
+        if folders:
+            result["folders"] = folders
+        if labels:
+            result["labels"] = labels
+        self.cai_projects.append(result)
+
+    def prod_iam_policy(self) -> None:
         prod_sa = self.sa_email(PROD_PROJECT_ID, "vertex-serving")
         trainer = self.sa_email(PROD_PROJECT_ID, "vertex-trainer")
         prod_default = self.default_sa(PROD_PROJECT_ID)
@@ -383,6 +429,8 @@ class _Builder:
                 },
             ],
         }
+
+    def other_iam_policies(self) -> None:
         self.iam_policies[DEV_PROJECT_ID] = {
             "version": 1,
             "etag": "BwYdRk1y0sQ=",
@@ -403,6 +451,8 @@ class _Builder:
             "etag": "BwYdAAAAAAA=",
             "bindings": [{"role": "roles/owner", "members": ["group:partner-admins@example.com"]}],
         }
+
+    def expect_projects(self) -> None:
         for pid, verdicts in (
             (
                 PROD_PROJECT_ID,
@@ -706,35 +756,54 @@ class _Builder:
         self.expect("gcp.vertex.resource_in_allowed_region", display, self.region_verdict(region))
 
     def prod_vertex(self) -> None:
+        prod = self.prod_placement()
+        secure, public = self.prod_monitored_endpoints(prod)
+        self.prod_other_endpoints(prod)
+        self.prod_models(prod)
+        self.prod_datasets(prod)
+        self.prod_training(prod)
+        self.prod_featurestores(prod)
+        self.prod_monitoring_jobs(prod, secure, public)
+        self.expect_prod_service_accounts(prod)
+
+    def prod_placement(self) -> _Placement:
         p, us, eu = PROD_PROJECT_ID, "us-central1", "europe-west4"
-        number = PROJECT_NUMBERS[p]
-        key_us = self.key_name(p, us, "vertex-kr", "vertex-cmek")
-        key_eu = self.key_name(p, eu, "vertex-kr-eu", "vertex-cmek-eu")
-        vpc = f"projects/{number}/global/networks/ml-vpc"
-        serving, trainer, default = (
-            self.sa_email(p, "vertex-serving"),
-            self.sa_email(p, "vertex-trainer"),
-            self.default_sa(p),
+        return _Placement(
+            project=p,
+            us=us,
+            eu=eu,
+            key_us=self.key_name(p, us, "vertex-kr", "vertex-cmek"),
+            key_eu=self.key_name(p, eu, "vertex-kr-eu", "vertex-cmek-eu"),
+            vpc=f"projects/{PROJECT_NUMBERS[p]}/global/networks/ml-vpc",
+            serving=self.sa_email(p, "vertex-serving"),
+            trainer=self.sa_email(p, "vertex-trainer"),
+            default=self.default_sa(p),
         )
 
+    def prod_monitored_endpoints(self, prod: _Placement) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The private, logged endpoint and the public one; each has a model monitoring job (see below)."""
         secure = self.endpoint(
-            p,
-            us,
+            prod.project,
+            prod.us,
             "4567890123456789012",
             "fraud-ep-private",
             labels={"env": "prod", "team": "fraud"},
-            deployedModels=[self.deployed(p, us, "1122334455667788990", "998877", "fraud-v1", serving)],
+            deployedModels=[
+                self.deployed(prod.project, prod.us, "1122334455667788990", "998877", "fraud-v1", prod.serving)
+            ],
             trafficSplit={"1122334455667788990": 100},
-            encryptionSpec={"kmsKeyName": key_us},
+            encryptionSpec={"kmsKeyName": prod.key_us},
             privateServiceConnectConfig={
                 "enablePrivateServiceConnect": True,
-                "projectAllowlist": [p],
-                "serviceAttachment": f"projects/k8a1b2c3d4e5f-tp/regions/{us}/serviceAttachments/sa-4567890123456789012",
+                "projectAllowlist": [prod.project],
+                "serviceAttachment": (
+                    f"projects/k8a1b2c3d4e5f-tp/regions/{prod.us}/serviceAttachments/sa-4567890123456789012"
+                ),
             },
             predictRequestResponseLoggingConfig={
                 "enabled": True,
                 "samplingRate": 0.1,
-                "bigqueryDestination": {"outputUri": f"bq://{p}.logging.request_response_logging"},
+                "bigqueryDestination": {"outputUri": f"bq://{prod.project}.logging.request_response_logging"},
             },
             verdicts={
                 "gcp.vertex.endpoint_private": PASS,
@@ -745,12 +814,14 @@ class _Builder:
             },
         )
         public = self.endpoint(
-            p,
-            us,
+            prod.project,
+            prod.us,
             "5678901234567890123",
             "churn-ep-public",
             labels={"env": "prod", "team": "growth"},
-            deployedModels=[self.deployed(p, us, "2233445566778899001", "887766", "churn-v4", default)],
+            deployedModels=[
+                self.deployed(prod.project, prod.us, "2233445566778899001", "887766", "churn-v4", prod.default)
+            ],
             trafficSplit={"2233445566778899001": 100},
             verdicts={
                 "gcp.vertex.endpoint_private": FAIL,
@@ -760,15 +831,19 @@ class _Builder:
                 "gcp.vertex.endpoint_monitored": FAIL,
             },
         )
+        return secure, public
+
+    def prod_other_endpoints(self, prod: _Placement) -> None:
+        """An endpoint with a hostile name on a VPC network, and one in Europe."""
         self.endpoint(
-            p,
-            us,
+            prod.project,
+            prod.us,
             "6789012345678901234",
             HOSTILE_ENDPOINT_NAME,
             labels={"env": "prod", "owner": GCP_HOSTILE_STRINGS[1]},
             description=GCP_HOSTILE_STRINGS[3],
-            network=vpc,
-            encryptionSpec={"kmsKeyName": key_us},
+            network=prod.vpc,
+            encryptionSpec={"kmsKeyName": prod.key_us},
             verdicts={
                 "gcp.vertex.endpoint_private": PASS,
                 "gcp.vertex.resource_cmek": PASS,
@@ -778,17 +853,19 @@ class _Builder:
             },
         )
         self.endpoint(
-            p,
-            eu,
+            prod.project,
+            prod.eu,
             "7890123456789012345",
             "recs-ep-eu",
             labels={"env": "prod", "team": "recs"},
-            deployedModels=[self.deployed(p, eu, "3344556677889900112", "776655", "recs-v2", serving)],
+            deployedModels=[
+                self.deployed(prod.project, prod.eu, "3344556677889900112", "776655", "recs-v2", prod.serving)
+            ],
             trafficSplit={"3344556677889900112": 100},
-            encryptionSpec={"kmsKeyName": key_eu},
+            encryptionSpec={"kmsKeyName": prod.key_eu},
             predictRequestResponseLoggingConfig={
                 "samplingRate": 0.05,
-                "bigqueryDestination": {"outputUri": f"bq://{p}.logging.recs"},
+                "bigqueryDestination": {"outputUri": f"bq://{prod.project}.logging.recs"},
             },
             verdicts={
                 "gcp.vertex.endpoint_private": FAIL,
@@ -799,58 +876,104 @@ class _Builder:
             },
         )
 
+    def prod_models(self, prod: _Placement) -> None:
         self.model(
-            p,
-            us,
+            prod.project,
+            prod.us,
             "998877",
             "fraud-classifier",
-            key=key_us,
+            key=prod.key_us,
             env=[{"name": "HF_TOKEN", "value": _HF_TOKEN}, {"name": "LOG_LEVEL", "value": "info"}],
         )
-        self.model(p, us, "887766", "churn-model", key=None, env=[{"name": "OPENAI_API_KEY", "value": _OPENAI_API_KEY}])
-        self.model(p, us, "665544", "recs-ranker", key=key_us)
-        self.model(p, us, "554433", "sentiment-bert", key=None, description=GCP_HOSTILE_STRINGS[3])
-        self.model(p, us, "443322", "llm-summarizer", key=key_us)
-        self.model(p, eu, "776655", "recs-ranker-eu", key=key_eu)
+        self.model(
+            prod.project,
+            prod.us,
+            "887766",
+            "churn-model",
+            key=None,
+            env=[{"name": "OPENAI_API_KEY", "value": _OPENAI_API_KEY}],
+        )
+        self.model(prod.project, prod.us, "665544", "recs-ranker", key=prod.key_us)
+        self.model(prod.project, prod.us, "554433", "sentiment-bert", key=None, description=GCP_HOSTILE_STRINGS[3])
+        self.model(prod.project, prod.us, "443322", "llm-summarizer", key=prod.key_us)
+        self.model(prod.project, prod.eu, "776655", "recs-ranker-eu", key=prod.key_eu)
 
-        self.dataset(p, us, "3344556677", "transactions", key=key_us)
-        self.dataset(p, us, "4455667788", "support-tickets", key=None, description=GCP_HOSTILE_STRINGS[2])
+    def prod_datasets(self, prod: _Placement) -> None:
+        self.dataset(prod.project, prod.us, "3344556677", "transactions", key=prod.key_us)
+        self.dataset(
+            prod.project, prod.us, "4455667788", "support-tickets", key=None, description=GCP_HOSTILE_STRINGS[2]
+        )
 
+    def prod_training(self, prod: _Placement) -> None:
+        """Custom jobs and training pipelines."""
         self.custom_job(
-            p, us, "5555000011112222", "train-fraud", state=JOB_STATE_SUCCEEDED, key=key_us, sa=trainer, network=vpc
+            prod.project,
+            prod.us,
+            "5555000011112222",
+            "train-fraud",
+            state=JOB_STATE_SUCCEEDED,
+            key=prod.key_us,
+            sa=prod.trainer,
+            network=prod.vpc,
         )
         self.custom_job(
-            p,
-            us,
+            prod.project,
+            prod.us,
             "5555000033334444",
             "train-churn-adhoc",
             state=JOB_STATE_FAILED,
             key=None,
-            sa=default,
+            sa=prod.default,
             network=None,
             env=[{"name": "WANDB_API_KEY", "value": _WANDB_API_KEY}],
         )
-        self.pipeline(p, us, "7777000011112222", "fraud-pipeline", key=key_us, sa=trainer, network=vpc)
-        self.pipeline(p, us, "7777000033334444", "churn-pipeline", key=None, sa=None, network=None)
+        self.pipeline(
+            prod.project,
+            prod.us,
+            "7777000011112222",
+            "fraud-pipeline",
+            key=prod.key_us,
+            sa=prod.trainer,
+            network=prod.vpc,
+        )
+        self.pipeline(prod.project, prod.us, "7777000033334444", "churn-pipeline", key=None, sa=None, network=None)
 
-        self.featurestore(p, us, "fraud_features", key=key_us)
-        self.featurestore(p, eu, "recs_features_eu", key=None)
+    def prod_featurestores(self, prod: _Placement) -> None:
+        self.featurestore(prod.project, prod.us, "fraud_features", key=prod.key_us)
+        self.featurestore(prod.project, prod.eu, "recs_features_eu", key=None)
 
+    def prod_monitoring_jobs(self, prod: _Placement, secure: dict[str, Any], public: dict[str, Any]) -> None:
         self.monitoring_job(
-            p, us, "8888000011112222", "fraud-drift", secure, "1122334455667788990", state=JOB_STATE_RUNNING, key=key_us
+            prod.project,
+            prod.us,
+            "8888000011112222",
+            "fraud-drift",
+            secure,
+            "1122334455667788990",
+            state=JOB_STATE_RUNNING,
+            key=prod.key_us,
         )
         self.monitoring_job(
-            p, us, "8888000033334444", "churn-drift", public, "2233445566778899001", state=JOB_STATE_CANCELLED, key=None
+            prod.project,
+            prod.us,
+            "8888000033334444",
+            "churn-drift",
+            public,
+            "2233445566778899001",
+            state=JOB_STATE_CANCELLED,
+            key=None,
         )
-        # The other SAs an AI resource runs as: their IAM verdicts.
+
+    def expect_prod_service_accounts(self, prod: _Placement) -> None:
+        """The other SAs an AI resource runs as: their IAM verdicts."""
         self.expect_all(
-            serving, {"gcp.iam.no_basic_roles_for_ai_service_accounts": PASS, "gcp.iam.no_user_managed_keys": PASS}
+            prod.serving, {"gcp.iam.no_basic_roles_for_ai_service_accounts": PASS, "gcp.iam.no_user_managed_keys": PASS}
         )
         self.expect_all(
-            trainer, {"gcp.iam.no_basic_roles_for_ai_service_accounts": FAIL, "gcp.iam.no_user_managed_keys": FAIL}
+            prod.trainer, {"gcp.iam.no_basic_roles_for_ai_service_accounts": FAIL, "gcp.iam.no_user_managed_keys": FAIL}
         )
         self.expect_all(
-            default, {"gcp.iam.no_basic_roles_for_ai_service_accounts": FAIL, "gcp.iam.no_user_managed_keys": PASS}
+            prod.default, {"gcp.iam.no_basic_roles_for_ai_service_accounts": FAIL, "gcp.iam.no_user_managed_keys": PASS}
         )
 
     def dev_vertex(self) -> None:
@@ -965,45 +1088,33 @@ class _Builder:
         instance("europe-west4-b", "wb-eu-bob", "bob@example.com", self.default_sa(p), False)
 
     def service_accounts(self) -> None:
-        def account(
-            project: str, email: str, display: str, unique: str, description: str = "", disabled: bool = False
-        ) -> dict[str, Any]:
-            item: dict[str, Any] = {
-                "name": f"projects/{project}/serviceAccounts/{email}",
-                "projectId": project,
-                "uniqueId": unique,
-                "email": email,
-                "displayName": display,
-                "etag": "MDEwMjE5MjA=",
-                "oauth2ClientId": unique,
-            }
-            if description:
-                item["description"] = description
-            if disabled:
-                item["disabled"] = True
-            return item
+        self.prod_service_accounts()
+        self.other_service_accounts()
+        self.system_managed_keys()
+        self.user_managed_keys()
 
+    def prod_service_accounts(self) -> None:
         p = PROD_PROJECT_ID
         self.accounts[p] = [
-            account(p, self.default_sa(p), "Compute Engine default service account", "104729384756102938401"),
-            account(
+            _service_account(p, self.default_sa(p), "Compute Engine default service account", "104729384756102938401"),
+            _service_account(
                 p,
                 self.sa_email(p, "vertex-serving"),
                 "Vertex AI serving",
                 "104729384756102938402",
                 "Runs fraud-ep-private and recs-ep-eu deployed models",
             ),
-            account(
+            _service_account(
                 p,
                 self.sa_email(p, "vertex-trainer"),
                 "Vertex AI training",
                 "104729384756102938403",
                 "Custom training jobs and Workbench",
             ),
-            account(p, self.sa_email(p, "ci-deployer"), "CI deployer", "104729384756102938404"),
-            account(p, self.sa_email(p, "bq-exporter"), "BigQuery exporter", "104729384756102938405"),
-            account(p, self.sa_email(p, "cspm-scanner"), "CSPM read-only scanner", "104729384756102938406"),
-            account(
+            _service_account(p, self.sa_email(p, "ci-deployer"), "CI deployer", "104729384756102938404"),
+            _service_account(p, self.sa_email(p, "bq-exporter"), "BigQuery exporter", "104729384756102938405"),
+            _service_account(p, self.sa_email(p, "cspm-scanner"), "CSPM read-only scanner", "104729384756102938406"),
+            _service_account(
                 p,
                 self.sa_email(p, "dataflow-runner"),
                 "Dataflow runner (retired)",
@@ -1011,36 +1122,31 @@ class _Builder:
                 disabled=True,
             ),
         ]
+
+    def other_service_accounts(self) -> None:
         d = DEV_PROJECT_ID
         self.accounts[d] = [
-            account(d, self.default_sa(d), "Compute Engine default service account", "118273645501928374601"),
-            account(d, self.sa_email(d, "dev-runner"), "Dev runner", "118273645501928374602"),
+            _service_account(d, self.default_sa(d), "Compute Engine default service account", "118273645501928374601"),
+            _service_account(d, self.sa_email(d, "dev-runner"), "Dev runner", "118273645501928374602"),
         ]
         self.accounts[DENIED_PROJECT_ID] = []
 
-        def key(
-            project: str, email: str, key_id: str, key_type: str, after: str, before: str, **extra: Any
-        ) -> dict[str, Any]:
-            return {
-                "name": f"projects/{project}/serviceAccounts/{email}/keys/{key_id}",
-                "validAfterTime": after,
-                "validBeforeTime": before,
-                "keyAlgorithm": "KEY_ALG_RSA_2048",
-                "keyOrigin": "GOOGLE_PROVIDED",
-                "keyType": key_type,
-                **extra,
-            }
-
+    def system_managed_keys(self) -> None:
+        """Every service account has a Google-managed key."""
         for project, items in self.accounts.items():
             for sa in items:
                 email = sa["email"]
-                system = key(
+                system = _service_account_key(
                     project, email, self.hex(40), "SYSTEM_MANAGED", "2026-05-01T00:00:00Z", "2026-05-17T00:00:00Z"
                 )
                 self.keys[email] = [system]
+
+    def user_managed_keys(self) -> None:
+        """Two long-lived keys: one active on the trainer, one disabled on the CI deployer."""
+        p = PROD_PROJECT_ID
         trainer = self.sa_email(p, "vertex-trainer")
         self.keys[trainer].append(
-            key(
+            _service_account_key(
                 p,
                 trainer,
                 "3f6a9c1e5b7d2f4a8c0e1b3d5f7a9c2e4b6d8f01",
@@ -1051,7 +1157,7 @@ class _Builder:
         )
         ci = self.sa_email(p, "ci-deployer")
         self.keys[ci].append(
-            key(
+            _service_account_key(
                 p,
                 ci,
                 "7b1d3f5a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b03",
@@ -1094,7 +1200,7 @@ class _Builder:
         crypto_key("europe-west4", "vertex-kr-eu", "vertex-cmek-eu", hsm=False, rotation=None)
 
     def org_policy(self) -> None:
-        prod = {
+        prod: dict[str, dict[str, Any]] = {
             "iam.disableServiceAccountKeyCreation": {"rules": [{"enforce": True}]},
             "gcp.resourceLocations": {
                 "rules": [{"values": {"allowedValues": ["in:us-central1-locations", "in:europe-west4-locations"]}}]
@@ -1102,7 +1208,7 @@ class _Builder:
             "iam.automaticIamGrantsForDefaultServiceAccounts": {"rules": [{"enforce": True}]},
             "compute.vmExternalIpAccess": {"rules": [{"denyAll": True}]},
         }
-        dev = {
+        dev: dict[str, dict[str, Any]] = {
             "compute.vmExternalIpAccess": {"rules": [{"allowAll": True}]},
             "iam.disableServiceAccountKeyCreation": {"rules": [{}]},
         }
@@ -1302,8 +1408,9 @@ class _Router:
                             429,
                             "RESOURCE_EXHAUSTED",
                             (
-                                f"Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of "
-                                f"service '{split.hostname}' for consumer 'project_number:{PROJECT_NUMBERS[PROD_PROJECT_ID]}'."
+                                "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' "
+                                f"of service '{split.hostname}' "
+                                f"for consumer 'project_number:{PROJECT_NUMBERS[PROD_PROJECT_ID]}'."
                             ),
                             [
                                 _error_info(

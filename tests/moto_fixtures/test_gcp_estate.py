@@ -22,7 +22,6 @@ from cspm_ai.model import Resource
 from cspm_ai.registry import REGISTRY
 from moto_fixtures.gcp_estate import (
     AI_ASSET_TYPES,
-    GCP_CHECK_IDS,
     VERTEX_COLLECTIONS,
     GcpEstateManifest,
     register_gcp_estate,
@@ -243,8 +242,7 @@ def test_unknown_url_is_a_named_404(estate: GcpEstateManifest) -> None:
 
 def test_manifest_covers_every_check_with_both_verdicts(estate: GcpEstateManifest) -> None:
     load_gcp_checks()
-    assert set(GCP_CHECK_IDS) == {cid for cid in REGISTRY if cid.startswith("gcp.")}
-    assert {cid for cid, _ in estate.expected} == set(GCP_CHECK_IDS)
+    assert set(estate.check_ids) == {cid for cid in REGISTRY if cid.startswith("gcp.")}
     for check_id in BOTH_VERDICTS:
         verdicts = {v for (cid, _), v in estate.expected.items() if cid == check_id}
         assert {"PASS", "FAIL"} <= verdicts, check_id
@@ -269,14 +267,28 @@ def _list(url: str, key: str, **params: Any) -> list[dict[str, Any]]:
         params["pageToken"] = body["nextPageToken"]
 
 
-def _collect(manifest: GcpEstateManifest) -> list[Resource]:
-    from google.cloud import aiplatform_v1
+_VERTEX_TYPES = {
+    "endpoints": "endpoint",
+    "models": "model",
+    "datasets": "dataset",
+    "customJobs": "custom_job",
+    "trainingPipelines": "training_pipeline",
+    "featurestores": "featurestore",
+    "modelDeploymentMonitoringJobs": "model_monitoring_job",
+}
 
-    out: list[Resource] = []
 
-    def add(project: str, region: str, rtype: str, uid: str, config: dict[str, Any], name: str | None = None) -> None:
+class _Collector:
+    """Reads the estate over REST as the GCP collector does, one method per kind, into Resources."""
+
+    def __init__(self) -> None:
+        self.out: list[Resource] = []
+
+    def add(
+        self, project: str, region: str, rtype: str, uid: str, config: dict[str, Any], name: str | None = None
+    ) -> None:
         display = name or config.get("displayName") or str(config.get("name", uid)).rsplit("/", 1)[-1]
-        out.append(
+        self.out.append(
             Resource(
                 provider="gcp",
                 account=project,
@@ -289,18 +301,8 @@ def _collect(manifest: GcpEstateManifest) -> list[Resource]:
             )
         )
 
-    types = {
-        "endpoints": "endpoint",
-        "models": "model",
-        "datasets": "dataset",
-        "customJobs": "custom_job",
-        "trainingPipelines": "training_pipeline",
-        "featurestores": "featurestore",
-        "modelDeploymentMonitoringJobs": "model_monitoring_job",
-    }
-    budgets_seen = False
-    for pid in (manifest.prod_project_id, manifest.dev_project_id):
-        number = manifest.project_numbers[pid]
+    def project(self, pid: str, number: str) -> dict[str, Any]:
+        """The project with its IAM policy and billing info; returns the billing info."""
         project = requests.get(f"https://cloudresourcemanager.googleapis.com/v3/projects/{pid}").json()
         policy = requests.post(
             f"https://cloudresourcemanager.googleapis.com/v3/projects/{pid}:getIamPolicy",
@@ -309,8 +311,10 @@ def _collect(manifest: GcpEstateManifest) -> list[Resource]:
         for audit in policy.get("auditConfigs", []):  # ints (enum-encoding=int) back to names
             for log in audit["auditLogConfigs"]:
                 log["logType"] = {1: "ADMIN_READ", 2: "DATA_WRITE", 3: "DATA_READ"}[log["logType"]]
-        billing = requests.get(f"https://cloudbilling.googleapis.com/v1/projects/{pid}/billingInfo").json()
-        add(
+        billing: dict[str, Any] = requests.get(
+            f"https://cloudbilling.googleapis.com/v1/projects/{pid}/billingInfo"
+        ).json()
+        self.add(
             pid,
             "global",
             "gcp.project",
@@ -323,15 +327,12 @@ def _collect(manifest: GcpEstateManifest) -> list[Resource]:
             },
             name=pid,
         )
-        found = _list(
-            f"https://cloudasset.googleapis.com/v1/projects/{pid}:searchAllResources",
-            "results",
-            assetTypes=list(AI_ASSET_TYPES.values()),
-        )
-        regions = {r["location"] for r in found if r["assetType"].startswith("aiplatform")}
-        zones = {r["location"] for r in found if r["assetType"].startswith("notebooks")}
-        identities: set[str] = set()
-        keys: set[str] = set()
+        return billing
+
+    def vertex(self, pid: str, regions: set[str], identities: set[str], keys: set[str]) -> None:
+        """Every Vertex AI collection in each region; notes the identities and CMEK keys they use."""
+        from google.cloud import aiplatform_v1
+
         for region in sorted(regions):
             for collection in VERTEX_COLLECTIONS:
                 for item in _list(
@@ -340,30 +341,27 @@ def _collect(manifest: GcpEstateManifest) -> list[Resource]:
                 ):
                     if collection == "modelDeploymentMonitoringJobs":
                         item["state"] = aiplatform_v1.JobState(item["state"]).name
-                    add(
+                    self.add(
                         pid,
                         region,
-                        f"gcp.vertex.{types[collection]}",
+                        f"gcp.vertex.{_VERTEX_TYPES[collection]}",
                         f"//aiplatform.googleapis.com/{item['name']}",
                         item,
                     )
-                    identities.update(
-                        dm["serviceAccount"] for dm in item.get("deployedModels", []) if "serviceAccount" in dm
-                    )
-                    for sa in (
-                        item.get("jobSpec", {}).get("serviceAccount"),
-                        item.get("trainingTaskInputs", {}).get("serviceAccount"),
-                    ):
-                        if sa:
-                            identities.add(sa)
+                    identities.update(_vertex_identities(item))
                     if "kmsKeyName" in item.get("encryptionSpec", {}):
                         keys.add(item["encryptionSpec"]["kmsKeyName"])
+
+    def notebooks(self, pid: str, zones: set[str], identities: set[str]) -> None:
         for zone in sorted(zones):
             for item in _list(
                 f"https://notebooks.googleapis.com/v2/projects/{pid}/locations/{zone}/instances", "instances"
             ):
-                add(pid, zone, "gcp.notebooks.instance", f"//notebooks.googleapis.com/{item['name']}", item)
+                self.add(pid, zone, "gcp.notebooks.instance", f"//notebooks.googleapis.com/{item['name']}", item)
                 identities.update(sa["email"] for sa in item["gceSetup"].get("serviceAccounts", []))
+
+    def service_accounts(self, pid: str, identities: set[str]) -> None:
+        """The service accounts AI resources run as, with their user-managed keys."""
         accounts = _list(f"https://iam.googleapis.com/v1/projects/{pid}/serviceAccounts", "accounts")
         for sa in accounts:
             if sa["email"] in identities:
@@ -374,7 +372,7 @@ def _collect(manifest: GcpEstateManifest) -> list[Resource]:
                     .json()
                     .get("keys", [])
                 )
-                add(
+                self.add(
                     pid,
                     "global",
                     "gcp.iam.service_account",
@@ -383,21 +381,27 @@ def _collect(manifest: GcpEstateManifest) -> list[Resource]:
                     name=sa["email"],
                 )
         assert identities <= {sa["email"] for sa in accounts}
+
+    def crypto_keys(self, pid: str, keys: set[str]) -> None:
         for key in sorted(keys):
             body = requests.get(f"https://cloudkms.googleapis.com/v1/{key}").json()
-            add(pid, key.split("/")[3], "gcp.kms.crypto_key", f"//cloudkms.googleapis.com/{key}", body)
+            self.add(pid, key.split("/")[3], "gcp.kms.crypto_key", f"//cloudkms.googleapis.com/{key}", body)
+
+    def org_policies(self, pid: str) -> None:
         for constraint in AI_CONSTRAINTS:
             body = requests.get(
                 f"https://orgpolicy.googleapis.com/v2/projects/{pid}/policies/"
                 f"{constraint.removeprefix('constraints/')}:getEffectivePolicy"
             ).json()
-            add(pid, "global", "gcp.orgpolicy.policy", f"//orgpolicy.googleapis.com/{body['name']}", body)
+            self.add(pid, "global", "gcp.orgpolicy.policy", f"//orgpolicy.googleapis.com/{body['name']}", body)
+
+    def security_center(self, pid: str, number: str) -> None:
         services = _list(
             f"https://securitycentermanagement.googleapis.com/v1/projects/{pid}/locations/global/"
             "securityCenterServices",
             "securityCenterServices",
         )
-        add(
+        self.add(
             pid,
             "global",
             "gcp.scc.settings",
@@ -405,34 +409,74 @@ def _collect(manifest: GcpEstateManifest) -> list[Resource]:
             {"enabled": any(s.get("effectiveEnablementState") == 2 for s in services), "services": services},
             name="securityCenterSettings",
         )
+
+    def budgets(self, billing_account: str) -> None:
+        for budget in _list(f"https://billingbudgets.googleapis.com/v1/{billing_account}/budgets", "budgets"):
+            self.add(
+                billing_account,
+                "global",
+                "gcp.billing.budget",
+                f"//billingbudgets.googleapis.com/{budget['name']}",
+                budget,
+            )
+
+    def perimeters(self, organization_id: str) -> None:
+        for policy in _list(
+            "https://accesscontextmanager.googleapis.com/v1/accessPolicies",
+            "accessPolicies",
+            parent=f"organizations/{organization_id}",
+        ):
+            for perimeter in _list(
+                f"https://accesscontextmanager.googleapis.com/v1/{policy['name']}/servicePerimeters",
+                "servicePerimeters",
+            ):
+                self.add(
+                    policy["name"],
+                    "global",
+                    "gcp.accesscontext.perimeter",
+                    f"//accesscontextmanager.googleapis.com/{perimeter['name']}",
+                    perimeter,
+                )
+
+
+def _vertex_identities(item: dict[str, Any]) -> set[str]:
+    """The service accounts a Vertex AI resource runs as (deployed models, custom jobs, pipelines)."""
+    identities = {dm["serviceAccount"] for dm in item.get("deployedModels", []) if "serviceAccount" in dm}
+    for sa in (
+        item.get("jobSpec", {}).get("serviceAccount"),
+        item.get("trainingTaskInputs", {}).get("serviceAccount"),
+    ):
+        if sa:
+            identities.add(sa)
+    return identities
+
+
+def _collect(manifest: GcpEstateManifest) -> list[Resource]:
+    collector = _Collector()
+    budgets_seen = False
+    for pid in (manifest.prod_project_id, manifest.dev_project_id):
+        number = manifest.project_numbers[pid]
+        billing = collector.project(pid, number)
+        found = _list(
+            f"https://cloudasset.googleapis.com/v1/projects/{pid}:searchAllResources",
+            "results",
+            assetTypes=list(AI_ASSET_TYPES.values()),
+        )
+        regions = {r["location"] for r in found if r["assetType"].startswith("aiplatform")}
+        zones = {r["location"] for r in found if r["assetType"].startswith("notebooks")}
+        identities: set[str] = set()
+        keys: set[str] = set()
+        collector.vertex(pid, regions, identities, keys)
+        collector.notebooks(pid, zones, identities)
+        collector.service_accounts(pid, identities)
+        collector.crypto_keys(pid, keys)
+        collector.org_policies(pid)
+        collector.security_center(pid, number)
         if not budgets_seen:
             budgets_seen = True
-            for budget in _list(
-                f"https://billingbudgets.googleapis.com/v1/{billing['billingAccountName']}/budgets", "budgets"
-            ):
-                add(
-                    billing["billingAccountName"],
-                    "global",
-                    "gcp.billing.budget",
-                    f"//billingbudgets.googleapis.com/{budget['name']}",
-                    budget,
-                )
-    for policy in _list(
-        "https://accesscontextmanager.googleapis.com/v1/accessPolicies",
-        "accessPolicies",
-        parent=f"organizations/{manifest.organization_id}",
-    ):
-        for perimeter in _list(
-            f"https://accesscontextmanager.googleapis.com/v1/{policy['name']}/servicePerimeters", "servicePerimeters"
-        ):
-            add(
-                policy["name"],
-                "global",
-                "gcp.accesscontext.perimeter",
-                f"//accesscontextmanager.googleapis.com/{perimeter['name']}",
-                perimeter,
-            )
-    return out
+            collector.budgets(billing["billingAccountName"])
+    collector.perimeters(manifest.organization_id)
+    return collector.out
 
 
 def test_expected_is_what_the_checks_conclude(estate: GcpEstateManifest) -> None:
@@ -441,7 +485,8 @@ def test_expected_is_what_the_checks_conclude(estate: GcpEstateManifest) -> None
     settings = EvaluationSettings(
         scan_started_at=datetime(2026, 6, 1, tzinfo=UTC), allowed_regions=frozenset(estate.allowed_regions)
     )
-    findings = evaluate(Snapshot(resources, [], []), [REGISTRY[c] for c in GCP_CHECK_IDS], settings)
+    gcp_checks = [spec for cid, spec in REGISTRY.items() if cid.startswith("gcp.")]
+    findings = evaluate(Snapshot(resources, [], []), gcp_checks, settings)
     got = {
         (f.check_id, f.resource_name): f.status.value
         for f in findings
