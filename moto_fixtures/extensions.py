@@ -213,6 +213,13 @@ def _time_window(items: Iterable[Any], response: SageMakerResponse, attr: str, p
     return kept
 
 
+def _set_fields(fake: object, **fields: Any) -> None:
+    """Set attributes moto's classes do not type: fields they lack (their describe answers are generated from
+    the object's attributes, so a set field is answered), or None where the real API allows a field's absence."""
+    for name, value in fields.items():
+        setattr(fake, name, value)
+
+
 def _result_dict(result: ActionResult) -> dict[str, Any]:
     body = result.result
     if not isinstance(body, dict):
@@ -413,16 +420,18 @@ def _sm_create_training_job(self: SageMakerResponse) -> ActionResult:
     result = _original(SageMakerResponse, "create_training_job")(self)
     job = self.sagemaker_backend.training_jobs[self._get_param("TrainingJobName")]
     # moto's constructor has no parameter for these, so DescribeTrainingJob lost them.
-    job.environment = self._get_param("Environment")
-    job.retry_strategy = self._get_param("RetryStrategy")
+    _set_fields(job, environment=self._get_param("Environment"), retry_strategy=self._get_param("RetryStrategy"))
     return result
 
 
 def _sm_create_processing_job(self: SageMakerResponse) -> ActionResult:
     result = _original(SageMakerResponse, "create_processing_job")(self)
     job = self.sagemaker_backend.processing_jobs[self._get_param("ProcessingJobName")]
-    job.environment = self._get_param("Environment")
-    job.processing_resources = self._get_param("ProcessingResources")
+    _set_fields(
+        job,
+        environment=self._get_param("Environment"),
+        processing_resources=self._get_param("ProcessingResources"),
+    )
     return result
 
 
@@ -485,7 +494,7 @@ def _sm_create_notebook_instance_lifecycle_config(self: SageMakerResponse) -> Ac
     config = self.sagemaker_backend.notebook_instance_lifecycle_configurations[
         self._get_param("NotebookInstanceLifecycleConfigName")
     ]
-    config.tags = list(self._get_param("Tags") or [])
+    _set_fields(config, tags=list(self._get_param("Tags") or []))
     return result
 
 
@@ -543,9 +552,8 @@ def _sm_create_feature_group(self: SageMakerResponse) -> ActionResult:
     )
     group = backend.feature_groups[arn]
     if not offline:
-        group.offline_store_config = None
-    group.online_store_config = online
-    group.description = self._get_param("Description")
+        _set_fields(group, offline_store_config=None)
+    _set_fields(group, online_store_config=online, description=self._get_param("Description"))
     group.tags = list(group.tags or [])
     return ActionResult({"FeatureGroupArn": arn})
 
@@ -1041,7 +1049,10 @@ def _aws_managed_key_policy(account_id: str, region: str, service: str) -> str:
             "Id": f"auto-{service}-1",
             "Statement": [
                 {
-                    "Sid": f"Allow access through {service} for all principals in the account that are authorized to use {service}",
+                    "Sid": (
+                        f"Allow access through {service} for all principals in the account "
+                        f"that are authorized to use {service}"
+                    ),
                     "Effect": "Allow",
                     "Principal": {"AWS": "*"},
                     "Action": [
