@@ -5,7 +5,7 @@ exceptions botocore's HTTP layer raises for a timeout or a reset connection (so
 botocore's own retry handler decides), and a `before-parse` handler rewrites an
 answer's body before botocore parses it. Each faulty scan is compared with a clean
 scan of the same estate. Throttling and denials are covered by
-tests/test_cli_moto_server.py and tests/collectors/test_aws_engine.py.
+tests/test_cli_moto_server.py and tests/collectors/aws/test_engine.py.
 """
 
 from __future__ import annotations

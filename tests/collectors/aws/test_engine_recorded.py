@@ -56,7 +56,7 @@ from cspm_ai.registry import all_checks
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 SAGEMAKER_HOST = f"api.sagemaker.{REGION}.amazonaws.com"
-RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "aws" / "sagemaker"
+RECORDINGS = Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "sagemaker"
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole-20240501T101500"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1f4c2a9e-7b3d-4e8a-9c61-5d2b0e8f3a47"

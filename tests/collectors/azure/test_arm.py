@@ -13,7 +13,7 @@ from azure.core.credentials import AccessToken
 
 from collectors.azure.arm import CLOUDS, ArmFailure, ArmReader, rbac_action
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "azure"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "azure"
 RECORDED = json.loads((FIXTURES / "workspaces_listBySubscription.json").read_text())
 SUB = RECORDED["subscription"]
 WORKSPACES = f"/subscriptions/{SUB}/providers/Microsoft.MachineLearningServices/workspaces"

@@ -123,7 +123,7 @@ def _without(findings: list[Finding], *resource_types: str) -> dict[tuple[str, s
 
 
 def test_throttling_on_a_share_of_calls_is_retried_and_changes_nothing(baseline: Scanned, sleeps: list[float]) -> None:
-    """tests/collectors/test_azure_engine.py throttles one call once; here a third of all reads answer 429
+    """tests/collectors/azure/test_engine.py throttles one call once; here a third of all reads answer 429
     with Retry-After, another third 503, and the workspace list stays throttled for six answers in a row."""
     injected: Counter[int] = Counter()
 

@@ -1,7 +1,7 @@
 """The Google Cloud collector when the network or Google's answers go wrong, under the real clients on the recorded
 estate: connection resets, read timeouts and broken chunked bodies are retried within a bounded deadline, then become
 ERROR; malformed answers (wrong type, unknown enum number, missing field, not JSON) are recorded or reported, never
-PASS. Throttling (429/503) and denials are covered in test_gcp_engine.py and test_e2e_gcp.py."""
+PASS. Throttling (429/503) and denials are covered in test_engine.py and tests/test_e2e_gcp.py."""
 
 from __future__ import annotations
 

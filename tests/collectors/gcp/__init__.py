@@ -1,0 +1,1 @@
+"""Tests of the Google Cloud collector, one file (or more, by aspect) per module of collectors/gcp."""
