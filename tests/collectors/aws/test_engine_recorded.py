@@ -29,7 +29,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.utils import formatdate
@@ -130,65 +130,105 @@ def shape_problems(value: Any, shape: Shape, path: str = "") -> Iterator[str]:
     JSON protocol wire types: timestamps are epoch seconds (numbers), blobs base64 text.
     """
     where = path or "<root>"
-    kind = shape.type_name
-    if kind == "structure":
-        if not isinstance(value, dict):
-            yield f"{where}: expected an object, got {type(value).__name__}"
-            return
-        for name in shape.required_members:
-            if name not in value:
-                yield f"{where}: required member {name} is missing"
-        for name, member in value.items():
-            if name not in shape.members:
-                yield f"{where}: {name} is not a member of {shape.name}"
-                continue
-            yield from shape_problems(member, shape.members[name], f"{path}.{name}" if path else name)
-    elif kind == "list":
-        if not isinstance(value, list):
-            yield f"{where}: expected a list, got {type(value).__name__}"
-            return
-        yield from _bounds(len(value), shape, where, "length")
-        for i, item in enumerate(value):
-            yield from shape_problems(item, shape.member, f"{path}.{i}" if path else str(i))
-    elif kind == "map":
-        if not isinstance(value, dict):
-            yield f"{where}: expected a map, got {type(value).__name__}"
-            return
-        yield from _bounds(len(value), shape, where, "size")
-        for key, item in value.items():
-            yield from shape_problems(key, shape.key, f"{where}<key {key!r}>")
-            yield from shape_problems(item, shape.value, f"{path}.{key}" if path else key)
-    elif kind == "string":
-        if not isinstance(value, str):
-            yield f"{where}: expected a string, got {type(value).__name__}"
-            return
-        if shape.enum and value not in shape.enum:
-            yield f"{where}: {value!r} is not one of {shape.name}'s values"
-        yield from _bounds(len(value), shape, where, "length")
-        pattern = _pattern(shape)
-        if pattern is not None and not pattern.fullmatch(value):
-            yield f"{where}: {value!r} does not match {shape.name}'s pattern {pattern.pattern!r}"
-    elif kind == "boolean":
-        if not isinstance(value, bool):
-            yield f"{where}: expected a boolean, got {type(value).__name__}"
-    elif kind in ("integer", "long"):
-        if not isinstance(value, int) or isinstance(value, bool):
-            yield f"{where}: expected an integer, got {type(value).__name__}"
-            return
-        yield from _bounds(value, shape, where, "value")
-    elif kind in ("float", "double"):
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            yield f"{where}: expected a number, got {type(value).__name__}"
-    elif kind == "timestamp":
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            yield f"{where}: expected epoch seconds (a JSON number), got {type(value).__name__}"
-        elif not 1_136_073_600 <= value <= 4_102_444_800:  # 2006 .. 2100
-            yield f"{where}: {value} is not a plausible epoch-seconds timestamp"
-    elif kind == "blob":
-        if not isinstance(value, str):
-            yield f"{where}: expected base64 text, got {type(value).__name__}"
-    else:
-        yield f"{where}: unhandled shape type {kind}"
+    check = _SHAPE_CHECKS.get(shape.type_name)
+    if check is None:
+        yield f"{where}: unhandled shape type {shape.type_name}"
+        return
+    yield from check(value, shape, path, where)
+
+
+def _child(path: str, name: object) -> str:
+    return f"{path}.{name}" if path else str(name)
+
+
+def _structure_problems(value: Any, shape: Shape, path: str, where: str) -> Iterator[str]:
+    if not isinstance(value, dict):
+        yield f"{where}: expected an object, got {type(value).__name__}"
+        return
+    for name in shape.required_members:
+        if name not in value:
+            yield f"{where}: required member {name} is missing"
+    for name, member in value.items():
+        if name not in shape.members:
+            yield f"{where}: {name} is not a member of {shape.name}"
+            continue
+        yield from shape_problems(member, shape.members[name], _child(path, name))
+
+
+def _list_problems(value: Any, shape: Shape, path: str, where: str) -> Iterator[str]:
+    if not isinstance(value, list):
+        yield f"{where}: expected a list, got {type(value).__name__}"
+        return
+    yield from _bounds(len(value), shape, where, "length")
+    for i, item in enumerate(value):
+        yield from shape_problems(item, shape.member, _child(path, i))
+
+
+def _map_problems(value: Any, shape: Shape, path: str, where: str) -> Iterator[str]:
+    if not isinstance(value, dict):
+        yield f"{where}: expected a map, got {type(value).__name__}"
+        return
+    yield from _bounds(len(value), shape, where, "size")
+    for key, item in value.items():
+        yield from shape_problems(key, shape.key, f"{where}<key {key!r}>")
+        yield from shape_problems(item, shape.value, _child(path, key))
+
+
+def _string_problems(value: Any, shape: Shape, path: str, where: str) -> Iterator[str]:
+    if not isinstance(value, str):
+        yield f"{where}: expected a string, got {type(value).__name__}"
+        return
+    if shape.enum and value not in shape.enum:
+        yield f"{where}: {value!r} is not one of {shape.name}'s values"
+    yield from _bounds(len(value), shape, where, "length")
+    pattern = _pattern(shape)
+    if pattern is not None and not pattern.fullmatch(value):
+        yield f"{where}: {value!r} does not match {shape.name}'s pattern {pattern.pattern!r}"
+
+
+def _boolean_problems(value: Any, shape: Shape, path: str, where: str) -> Iterator[str]:
+    if not isinstance(value, bool):
+        yield f"{where}: expected a boolean, got {type(value).__name__}"
+
+
+def _integer_problems(value: Any, shape: Shape, path: str, where: str) -> Iterator[str]:
+    if not isinstance(value, int) or isinstance(value, bool):
+        yield f"{where}: expected an integer, got {type(value).__name__}"
+        return
+    yield from _bounds(value, shape, where, "value")
+
+
+def _number_problems(value: Any, shape: Shape, path: str, where: str) -> Iterator[str]:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        yield f"{where}: expected a number, got {type(value).__name__}"
+
+
+def _timestamp_problems(value: Any, shape: Shape, path: str, where: str) -> Iterator[str]:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        yield f"{where}: expected epoch seconds (a JSON number), got {type(value).__name__}"
+    elif not 1_136_073_600 <= value <= 4_102_444_800:  # 2006 .. 2100
+        yield f"{where}: {value} is not a plausible epoch-seconds timestamp"
+
+
+def _blob_problems(value: Any, shape: Shape, path: str, where: str) -> Iterator[str]:
+    if not isinstance(value, str):
+        yield f"{where}: expected base64 text, got {type(value).__name__}"
+
+
+# One checker per botocore shape type (JSON protocol wire types).
+_SHAPE_CHECKS: dict[str, Callable[[Any, Shape, str, str], Iterator[str]]] = {
+    "structure": _structure_problems,
+    "list": _list_problems,
+    "map": _map_problems,
+    "string": _string_problems,
+    "boolean": _boolean_problems,
+    "integer": _integer_problems,
+    "long": _integer_problems,
+    "float": _number_problems,
+    "double": _number_problems,
+    "timestamp": _timestamp_problems,
+    "blob": _blob_problems,
+}
 
 
 def _bounds(measure: int, shape: Shape, where: str, what: str) -> Iterator[str]:
@@ -549,7 +589,7 @@ def _differences(stored: Any, recorded: Any, shape: Shape, path: str = "") -> It
         if not isinstance(stored, list) or len(stored) != len(recorded):
             yield f"{where}: stored {stored!r}"
             return
-        for i, (s, r) in enumerate(zip(stored, recorded)):
+        for i, (s, r) in enumerate(zip(stored, recorded, strict=True)):
             yield from _differences(s, r, shape.member, f"{path}.{i}" if path else str(i))
     elif stored != recorded or type(stored) is not type(recorded):
         yield f"{where}: stored {stored!r}, recorded {recorded!r}"
