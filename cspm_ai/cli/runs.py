@@ -1,0 +1,135 @@
+"""What every report-writing command does first and last: settings, inventory, output, reports, exit code."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+
+from cspm_ai import __version__
+from cspm_ai.cli.app import _State
+from cspm_ai.cli.output import _console, _print_summary
+from cspm_ai.config import Settings, load_settings
+from cspm_ai.errors import ConfigError, OutputError
+from cspm_ai.model import SEVERITY_ORDER, Finding, Severity, Status
+
+if TYPE_CHECKING:
+    from cspm_ai.inventory import Inventory
+    from cspm_ai.model import ScanRecord
+    from cspm_ai.mutelist import Mutelist
+
+
+REPORT_FORMATS = ("json", "html")
+
+
+def _settings() -> Settings:
+    return load_settings(_State.config_path)
+
+
+def _split(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return items or None
+
+
+def _formats(value: str | None, settings: Settings) -> list[str]:
+    chosen = _split(value) or settings.formats
+    unknown = [f for f in chosen if f not in REPORT_FORMATS]
+    if unknown:
+        raise ConfigError(
+            f"Unknown report format {', '.join(map(repr, unknown))}.", f"Choose from: {', '.join(REPORT_FORMATS)}."
+        )
+    return chosen
+
+
+def _output_dir(value: Path | None, settings: Settings) -> Path:
+    """The report directory, created and proven writable before any long work starts."""
+    directory = (value or settings.output_dir or Path(".")).expanduser()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".cspm-ai-probe-"):
+            pass
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise OutputError(
+            f"Cannot write reports to {directory}: {reason}.", "Pass --output-dir with a directory you can write to."
+        ) from exc
+    return directory
+
+
+def _open_inventory(db: str | None, settings: Settings) -> Inventory:
+    from cspm_ai.inventory import Inventory
+
+    return Inventory.open(db or settings.db)
+
+
+@dataclass
+class _Run:
+    """What every report-writing command needs, validated before any long work starts."""
+
+    settings: Settings
+    console: Console
+    formats: list[str]
+    directory: Path
+    inventory: Inventory
+    mutelist: Mutelist | None = None
+
+
+def _prepare(
+    db: str | None,
+    output_dir: Path | None,
+    format: str | None,
+    default_db: Callable[[], str] | None = None,
+    mutelist: Path | None = None,
+) -> _Run:
+    settings = _settings()
+    formats = _formats(format, settings)
+    rules = _mutelist(mutelist, settings)
+    directory = _output_dir(output_dir, settings)
+    url = db or (default_db() if default_db else None)
+    return _Run(settings, _console(), formats, directory, _open_inventory(url, settings), rules)
+
+
+def _mutelist(path: Path | None, settings: Settings) -> Mutelist | None:
+    """The exceptions file from --mutelist or the config, validated before any long work starts."""
+    chosen = path or settings.mutelist
+    if chosen is None:
+        return None
+    from cspm_ai.mutelist import load_mutelist
+
+    return load_mutelist(chosen.expanduser())
+
+
+def _write_reports(inventory: Inventory, scan: ScanRecord, output_dir: Path, formats: Sequence[str]) -> list[Path]:
+    from cspm_ai.report import build_report
+    from reports import write_reports
+
+    report = build_report(
+        scan, inventory.findings(scan.id), inventory.errors(scan.id), __version__, inventory.attestations()
+    )
+    return write_reports(report, output_dir, formats)
+
+
+def _finish_scan(run: _Run, scan: ScanRecord, fail_on: Severity | None) -> None:
+    """Write the reports, print the summary, and exit 1 when --fail-on is met."""
+    findings = run.inventory.findings(scan.id)
+    paths = _write_reports(run.inventory, scan, run.directory, run.formats)
+    _print_summary(run.console, scan, findings, paths)
+    raise typer.Exit(_fail_on(findings, fail_on))
+
+
+def _fail_on(findings: Sequence[Finding], threshold: Severity | None) -> int:
+    if threshold is None:
+        return 0
+    limit = SEVERITY_ORDER[threshold]
+    return (
+        1
+        if any(f.status == Status.FAIL and not f.muted and SEVERITY_ORDER[f.severity] <= limit for f in findings)
+        else 0
+    )

@@ -1,0 +1,246 @@
+"""Commands that scan: each cloud, the offline demo, and re-evaluating a stored scan."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from cspm_ai.cli.app import DbOpt, FailOnOpt, FormatOpt, MutelistOpt, OutOpt, app, scan_app
+from cspm_ai.cli.output import _print_summary, _progress
+from cspm_ai.cli.runs import _fail_on, _finish_scan, _prepare, _split, _write_reports
+from cspm_ai.errors import ConfigError
+
+if TYPE_CHECKING:
+    pass
+
+
+@scan_app.command("aws")
+def scan_aws(
+    profile: Annotated[Optional[str], typer.Option("--profile", help="AWS named profile.")] = None,
+    regions: Annotated[
+        Optional[str],
+        typer.Option("--regions", help="Comma-separated regions (default: every region the account has enabled)."),
+    ] = None,
+    allowed_regions: Annotated[
+        Optional[str],
+        typer.Option("--allowed-regions", help="Regions where AI data may live (CL-09); without it CL-09 is MANUAL."),
+    ] = None,
+    db: DbOpt = None,
+    output_dir: OutOpt = None,
+    format: FormatOpt = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=256, help="Concurrent API calls.")] = None,
+    fail_on: FailOnOpt = None,
+    mutelist: MutelistOpt = None,
+) -> None:
+    """Scan one AWS account's SageMaker estate and what surrounds it."""
+    from collectors.aws import aws_collector
+    from cspm_ai.scan import run_scan
+
+    run = _prepare(db, output_dir, format, mutelist=mutelist)
+    settings, console, inventory = run.settings, run.console, run.inventory
+    allowed = _split(allowed_regions) or settings.allowed_regions
+    pool = workers or settings.aws.workers
+    collector = aws_collector(
+        profile=profile or settings.aws.profile, regions=_split(regions) or settings.aws.regions, workers=pool
+    )
+    if allowed:
+        collector.session.resolve_regions(allowed)  # an unknown allowed region is a typo: say so
+    with _progress(console, f"Scanning AWS {collector.session.account}") as progress:
+        scan = run_scan(
+            inventory,
+            [collector],
+            allowed_regions=allowed,
+            progress=progress,
+            mutelist=run.mutelist,
+            options={"profile": profile, "regions": list(collector.regions), "workers": pool},
+        )
+    _finish_scan(run, scan, fail_on)
+
+
+@scan_app.command("azure")
+def scan_azure(
+    subscriptions: Annotated[
+        Optional[str],
+        typer.Option(
+            "--subscriptions", help="Comma-separated subscription ids (default: every one the identity can read)."
+        ),
+    ] = None,
+    allowed_regions: Annotated[
+        Optional[str],
+        typer.Option("--allowed-regions", help="Locations where AI data may live (CL-09); without it CL-09 is MANUAL."),
+    ] = None,
+    cloud: Annotated[Optional[str], typer.Option("--cloud", help="public, usgov or china (default: public).")] = None,
+    arm_endpoint: Annotated[
+        Optional[str], typer.Option("--arm-endpoint", help="Resource Manager URL (Azure Stack Hub, private endpoints).")
+    ] = None,
+    db: DbOpt = None,
+    output_dir: OutOpt = None,
+    format: FormatOpt = None,
+    workers: Annotated[
+        Optional[int], typer.Option("--workers", min=1, max=256, help="Concurrent ARM reads (default: 16).")
+    ] = None,
+    fail_on: FailOnOpt = None,
+    mutelist: MutelistOpt = None,
+) -> None:
+    """Scan Azure subscriptions' Machine Learning and AI services and what surrounds them."""
+    from collectors.azure import azure_collector
+    from cspm_ai.scan import run_scan
+
+    run = _prepare(db, output_dir, format, mutelist=mutelist)
+    file = run.settings.azure
+    allowed = _split(allowed_regions) or run.settings.allowed_regions
+    chosen = _split(subscriptions) or file.subscriptions
+    cloud_name = cloud or file.cloud
+    pool = workers or file.workers
+    # The collector checks the cloud name and endpoint, wherever they came from.
+    collector = azure_collector(
+        subscriptions=chosen, cloud=cloud_name, arm_endpoint=arm_endpoint or file.arm_endpoint, workers=pool
+    )
+    with _progress(run.console, "Scanning Azure") as progress:
+        scan = run_scan(
+            run.inventory,
+            [collector],
+            allowed_regions=allowed,
+            progress=progress,
+            mutelist=run.mutelist,
+            options={"cloud": cloud_name, "subscriptions": chosen, "workers": pool},
+        )
+    _finish_scan(run, scan, fail_on)
+
+
+@scan_app.command("gcp")
+def scan_gcp(
+    projects: Annotated[
+        Optional[str],
+        typer.Option("--projects", help="Comma-separated project ids (default: the credentials' default project)."),
+    ] = None,
+    organization: Annotated[
+        Optional[str],
+        typer.Option(
+            "--organization",
+            help="Organization id: scan every active project in it (found with Cloud Asset Inventory).",
+        ),
+    ] = None,
+    locations: Annotated[
+        Optional[str],
+        typer.Option(
+            "--locations",
+            help="Comma-separated regions to read Vertex AI and Workbench in (default: wherever Cloud "
+            "Asset Inventory finds AI resources).",
+        ),
+    ] = None,
+    allowed_regions: Annotated[
+        Optional[str],
+        typer.Option("--allowed-regions", help="Regions where AI data may live (CL-09); without it CL-09 is MANUAL."),
+    ] = None,
+    impersonate_service_account: Annotated[
+        Optional[str],
+        typer.Option("--impersonate-service-account", help="Scan as this service account (needs Token Creator on it)."),
+    ] = None,
+    universe_domain: Annotated[
+        Optional[str],
+        typer.Option("--universe-domain", help="Universe of a sovereign cloud (default: googleapis.com)."),
+    ] = None,
+    api_endpoint: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--api-endpoint",
+            help="API=HOST override for private or regional endpoints, repeatable; "
+            "{location} stands for the Vertex AI location.",
+        ),
+    ] = None,
+    db: DbOpt = None,
+    output_dir: OutOpt = None,
+    format: FormatOpt = None,
+    workers: Annotated[
+        Optional[int], typer.Option("--workers", min=1, max=256, help="Concurrent API reads (default: 16).")
+    ] = None,
+    fail_on: FailOnOpt = None,
+    mutelist: MutelistOpt = None,
+) -> None:
+    """Scan Google Cloud projects' Vertex AI and Workbench estate and what surrounds it."""
+    from collectors.gcp import gcp_collector, parse_api_endpoints
+    from collectors.gcp.engine import LOCATION
+    from cspm_ai.scan import run_scan
+
+    run = _prepare(db, output_dir, format, mutelist=mutelist)
+    allowed = _split(allowed_regions) or run.settings.allowed_regions
+    mistyped = [r for r in allowed or () if not LOCATION.match(r)]
+    if mistyped:
+        raise ConfigError(
+            f"Allowed region {', '.join(map(repr, mistyped))} is not a Google Cloud region.",
+            "Use region names such as us-central1 or europe-west4.",
+        )
+    file = run.settings.gcp
+    org = organization or file.organization
+    where = _split(locations) or file.locations
+    pool = workers or file.workers
+    # The collector checks project ids, the organization and locations (check_scope), and
+    # parse_api_endpoints the overrides, wherever they came from.
+    collector = gcp_collector(
+        projects=_split(projects) or file.projects,
+        organization=org,
+        locations=where,
+        impersonate_service_account=impersonate_service_account or file.impersonate_service_account,
+        universe_domain=universe_domain or file.universe_domain,
+        api_endpoints=parse_api_endpoints(api_endpoint or file.api_endpoints),
+        workers=pool,
+    )
+    with _progress(run.console, "Scanning Google Cloud") as progress:
+        scan = run_scan(
+            run.inventory,
+            [collector],
+            allowed_regions=allowed,
+            progress=progress,
+            mutelist=run.mutelist,
+            options={"projects": collector.projects(), "organization": org, "locations": where, "workers": pool},
+        )
+    _finish_scan(run, scan, fail_on)
+
+
+@app.command(rich_help_panel="Scan")
+def demo(
+    output_dir: OutOpt = None,
+    db: Annotated[
+        Optional[str],
+        typer.Option(
+            "--db", help="Inventory URL (default: demo.db in the user data directory, kept apart from real scans)."
+        ),
+    ] = None,
+    format: FormatOpt = None,
+) -> None:
+    """Run the whole path offline against a simulated AI estate with good and bad resources."""
+    from cspm_ai.demo import demo_database_url, require_demo_extra, run_demo
+
+    require_demo_extra()  # before any database is opened or directory made
+    run = _prepare(db, output_dir, format, default_db=demo_database_url)
+    with _progress(run.console, "Scanning the demo estate") as progress:
+        scan = run_demo(run.inventory, progress=progress)
+    findings = run.inventory.findings(scan.id)
+    paths = _write_reports(run.inventory, scan, run.directory, run.formats)
+    _print_summary(run.console, scan, findings, paths)
+
+
+@app.command(rich_help_panel="Scan")
+def evaluate(
+    scan: Annotated[str, typer.Option("--scan", help="Scan id, unique prefix, or 'latest'.")] = "latest",
+    db: DbOpt = None,
+    output_dir: OutOpt = None,
+    format: FormatOpt = None,
+    fail_on: FailOnOpt = None,
+    mutelist: MutelistOpt = None,
+) -> None:
+    """Re-run today's checks on a stored scan (no cloud calls) and rewrite its reports.
+
+    Without --mutelist the scan keeps the exceptions it was evaluated with.
+    """
+    from cspm_ai.scan import reevaluate
+
+    run = _prepare(db, output_dir, format, mutelist=mutelist)
+    record = run.inventory.get_scan(scan)
+    findings = reevaluate(run.inventory, record, run.mutelist)
+    record = run.inventory.get_scan(record.id)
+    paths = _write_reports(run.inventory, record, run.directory, run.formats)
+    _print_summary(run.console, record, findings, paths)
+    raise typer.Exit(_fail_on(findings, fail_on))
