@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from collectors.aws.specs import LIST_SPECS, ListSpec
 from cspm_ai.registry import all_checks
 from moto_fixtures.estate import (
     HOSTILE_STRINGS,
@@ -118,36 +119,27 @@ def resource_exists(estate: Estate, check: str, name: str) -> bool:
         return False
 
 
+def _sagemaker_names(estate: Estate, spec: ListSpec, region: str) -> set[str]:
+    """Names of every resource of a declared SageMaker kind, listed the way the collector lists them."""
+    sm = estate.client("sagemaker", region)
+    pages = sm.get_paginator(spec.list_op).paginate(**spec.list_params)
+    field = spec.name.strip("{}")
+    return {item.get(field) for page in pages for item in page[spec.list_key]}
+
+
 def _sagemaker_resource_exists(estate: Estate, check: str, name: str) -> bool:
-    sm = estate.client("sagemaker", region_of(name))
-    lookups: dict[str, Callable[[], Any]] = {
-        "notebook": lambda: sm.describe_notebook_instance(NotebookInstanceName=name),
-        "domain": lambda: next(d for d in sm.list_domains()["Domains"] if d["DomainName"] == name),
-        "model": lambda: sm.describe_model(ModelName=name),
-        "training_job": lambda: sm.describe_training_job(TrainingJobName=name),
-        "processing_job": lambda: sm.describe_processing_job(ProcessingJobName=name),
-        "transform_job": lambda: sm.describe_transform_job(TransformJobName=name),
-        "endpoint_config": lambda: sm.describe_endpoint_config(EndpointConfigName=name),
-        "endpoint": lambda: sm.describe_endpoint(EndpointName=name),
-    }
-    if check.endswith("no_secrets_in_configuration"):
-        kinds: list[Callable[[], Any]] = [
-            lambda: sm.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name),
-            lookups["model"],
-            lookups["training_job"],
-            lookups["processing_job"],
-        ]
-    else:
-        kind = check.split(".")[2]
-        prefix = next(p for p in sorted(lookups, key=len, reverse=True) if kind.startswith(p))
-        kinds = [lookups[prefix]]
-    for lookup in kinds:
-        try:
-            lookup()
-            return True
-        except (ClientError, StopIteration):
-            continue
-    return False
+    """The kinds a check judges come from its id (`<kind>_...`), or every kind for checks of all of them."""
+    region = region_of(name)
+    kinds = [spec for spec in LIST_SPECS if spec.service == "sagemaker"]
+    named = [spec for spec in kinds if check.split(".")[2].startswith(spec.type.rsplit(".", 1)[1])]
+    if named:
+        kinds = [max(named, key=lambda spec: len(spec.type))]
+    if any(name in _sagemaker_names(estate, spec, region) for spec in kinds):
+        return True
+    configs = estate.client("sagemaker", region).list_notebook_instance_lifecycle_configs()[
+        "NotebookInstanceLifecycleConfigs"
+    ]
+    return not named and name in {c["NotebookInstanceLifecycleConfigName"] for c in configs}
 
 
 def _resource_exists(estate: Estate, check: str, name: str) -> bool:
