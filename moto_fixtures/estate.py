@@ -680,6 +680,7 @@ class _Builder:
         self.sagemaker_processing_jobs(env)
         self.sagemaker_transform_jobs(env)
         self.sagemaker_feature_groups(env)
+        self.sagemaker_clusters(env)
 
     def sagemaker_lifecycle_configs(self, env: _SageMakerEnv) -> None:
         """Notebook lifecycle configs: a clean start script and one that exports credentials."""
@@ -1150,6 +1151,28 @@ class _Builder:
             RoleArn=env.bad_role,
             Description=self.text("Unencrypted features", 1),
         )
+
+    def sagemaker_clusters(self, env: _SageMakerEnv) -> None:
+        """HyperPod clusters: one whose nodes sit in the good VPC, one left on the service network."""
+        for name, vpc in (
+            ("good-hyperpod-cluster", {"SecurityGroupIds": [env.training_sg], "Subnets": env.good_subnets}),
+            ("bad-hyperpod-cluster", None),
+        ):
+            group = {
+                "InstanceGroupName": "workers",
+                "InstanceType": "ml.p5.48xlarge",
+                "InstanceCount": 2,
+                "LifeCycleConfig": {
+                    "SourceS3Uri": "s3://sagemaker-hyperpod-lifecycle/scripts/",
+                    "OnCreate": "on_create.sh",
+                },
+                "ExecutionRole": env.training_role if vpc else env.bad_role,
+                "ThreadsPerCore": 1,
+            }
+            extra = {"VpcConfig": vpc} if vpc else {}
+            env.sm.create_cluster(ClusterName=name, InstanceGroups=[group], Tags=env.confidential, **extra)
+        self.expect("aws.sagemaker.cluster_in_vpc", "good-hyperpod-cluster", PASS)
+        self.expect("aws.sagemaker.cluster_in_vpc", "bad-hyperpod-cluster", FAIL)
 
     def expect_notebook(self, name: str, status: str) -> None:
         for check in (

@@ -7,8 +7,8 @@ from typing import Any
 
 from checks._verdicts import flag_true, in_allowed_region, setting_is
 from checks.aws._common import is_true, judge_customer_key, require_listed
-from cspm_ai.doc import as_list, display, get, is_set, shown
-from cspm_ai.model import Resource, Severity, Verdict, failed, manual, passed
+from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
+from cspm_ai.model import Resource, Severity, Status, Verdict, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
 
 NOTEBOOK = "aws.sagemaker.notebook_instance"
@@ -22,6 +22,7 @@ PROCESSING_JOB = "aws.sagemaker.processing_job"
 TRANSFORM_JOB = "aws.sagemaker.transform_job"
 MODEL_PACKAGE = "aws.sagemaker.model_package"
 MONITORING_SCHEDULE = "aws.sagemaker.monitoring_schedule"
+CLUSTER = "aws.sagemaker.cluster"
 SAGEMAKER_TYPES = (
     NOTEBOOK,
     LIFECYCLE_CONFIG,
@@ -37,6 +38,7 @@ SAGEMAKER_TYPES = (
     MODEL_PACKAGE,
     MONITORING_SCHEDULE,
     "aws.sagemaker.feature_group",
+    CLUSTER,
 )
 # MonitoringScheduleStatus values of a schedule that runs (or is about to).
 _RUNNING_SCHEDULE = ("Scheduled", "Pending")
@@ -265,6 +267,40 @@ def model_in_vpc(model: Resource, ctx: CheckContext) -> Verdict:
 def training_job_in_vpc(job: Resource, ctx: CheckContext) -> Verdict:
     """PASS when VpcConfig lists subnets; absent = the job runs in the SageMaker service network."""
     return _subnets(job, "VpcConfig")
+
+
+@check(
+    id="aws.sagemaker.cluster_in_vpc",
+    resource_types=CLUSTER,
+    severity=Severity.HIGH,
+    title="HyperPod clusters run their nodes in a customer VPC",
+    checklist=("CL-01", "ZT-2"),
+    remediation="A cluster's VPC cannot be added later: create a replacement with "
+    "`aws sagemaker create-cluster --vpc-config Subnets=<private-subnets>,SecurityGroupIds=<cluster-sg> ...`, "
+    "move the workloads, then `aws sagemaker delete-cluster`; give instance groups that need another "
+    "network an OverrideVpcConfig with private subnets.",
+    reads=("VpcConfig.Subnets", "InstanceGroups.*.OverrideVpcConfig.Subnets"),
+)
+def cluster_in_vpc(cluster: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when VpcConfig lists subnets and no instance group overrides it with an empty one; absent
+    VpcConfig = the nodes run in the SageMaker service network, with its internet access."""
+    verdict = _subnets(cluster, "VpcConfig")
+    if verdict.status != Status.PASS:
+        return verdict
+    for i, group in enumerate(as_list(get(cluster.config, "InstanceGroups"))):
+        override = get(group, "OverrideVpcConfig")
+        if override is ABSENT or override is None:
+            continue
+        subnets = get(override, "Subnets")
+        if not (isinstance(subnets, list) and any(is_set(s) for s in subnets)):
+            name = get(group, "InstanceGroupName")
+            return failed(
+                f"{cluster.name} instance group {display(name)} overrides the cluster VPC with Subnets "
+                f"{display(subnets)}, so its nodes leave your VPC.",
+                **verdict.evidence,
+                **{f"InstanceGroups.{i}.OverrideVpcConfig.Subnets": shown(subnets)},
+            )
+    return verdict
 
 
 @check(

@@ -171,6 +171,8 @@ SAGEMAKER: tuple[ListSpec, ...] = (
     ),
     _sagemaker("monitoring_schedule", "MonitoringSchedule", "MonitoringScheduleSummaries"),
     _sagemaker("feature_group", "FeatureGroup", "FeatureGroupSummaries"),
+    # HyperPod clusters: persistent GPU clusters for training large models.
+    _sagemaker("cluster", "Cluster", "ClusterSummaries"),
 )
 
 ACCOUNT_SERVICES: tuple[ListSpec, ...] = (

@@ -78,6 +78,38 @@ FEATURE_GROUP = declare_type(
 )
 
 
+# A HyperPod cluster as DescribeCluster returns it (a real cluster's ARN ends in its generated id).
+CLUSTER = declare_type(
+    "aws.sagemaker.cluster",
+    {
+        "ClusterArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:cluster/k2ve4b1mqjxn",
+        "ClusterName": "llm-pretrain",
+        "ClusterStatus": "InService",
+        "CreationTime": "2025-05-10T08:00:00Z",
+        "InstanceGroups": [
+            {
+                "CurrentCount": 4,
+                "TargetCount": 4,
+                "InstanceGroupName": "workers",
+                "InstanceType": "ml.p5.48xlarge",
+                "LifeCycleConfig": {
+                    "SourceS3Uri": "s3://sagemaker-lifecycle-acme/hyperpod/",
+                    "OnCreate": "on_create.sh",
+                },
+                "ExecutionRole": ROLE_ARN,
+                "ThreadsPerCore": 1,
+                "InstanceStorageConfigs": [{"EbsVolumeConfig": {"VolumeSizeInGB": 500}}],
+                "Status": "InService",
+            }
+        ],
+        "VpcConfig": {"SecurityGroupIds": ["sg-0a1b2c3d4e5f60001"], "Subnets": ["subnet-0a1b2c3d4e5f60001"]},
+        "NodeRecovery": "Automatic",
+    },
+    uid=f"arn:aws:sagemaker:{{region}}:{ACCOUNT}:cluster/{{name}}",
+    name="llm-pretrain",
+)
+
+
 def keyed(rtype: str, changes: dict[str, Any] | None = None, key: dict[str, Any] | None = None) -> Callable[[], Estate]:
     """The resource linked by encrypted_by to a (customer managed unless changed) key in the inventory."""
 
@@ -229,6 +261,22 @@ CASES: list[Case] = [
     Case("aws.sagemaker.training_job_in_vpc", PASS, "vpc", one(TJ)),
     Case("aws.sagemaker.training_job_in_vpc", FAIL, "absent", one(TJ, {"VpcConfig": DROP})),
     Case("aws.sagemaker.training_job_in_vpc", FAIL, "malformed", one(TJ, {"VpcConfig": "vpc-123"})),
+    Case("aws.sagemaker.cluster_in_vpc", PASS, "vpc", one(CLUSTER)),
+    Case("aws.sagemaker.cluster_in_vpc", FAIL, "absent", one(CLUSTER, {"VpcConfig": DROP}), "service network"),
+    Case("aws.sagemaker.cluster_in_vpc", FAIL, "no-subnets", one(CLUSTER, {"VpcConfig.Subnets": []})),
+    Case(
+        "aws.sagemaker.cluster_in_vpc",
+        FAIL,
+        "group-override-without-subnets",
+        one(CLUSTER, {"InstanceGroups.0.OverrideVpcConfig": {"SecurityGroupIds": ["sg-1"], "Subnets": []}}),
+        "instance group workers overrides",
+    ),
+    Case(
+        "aws.sagemaker.cluster_in_vpc",
+        PASS,
+        "group-override-in-vpc",
+        one(CLUSTER, {"InstanceGroups.0.OverrideVpcConfig": {"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-2"]}}),
+    ),
     Case("aws.sagemaker.training_job_network_isolation", PASS, "isolated", one(TJ)),
     Case("aws.sagemaker.training_job_network_isolation", FAIL, "absent", one(TJ, {"EnableNetworkIsolation": DROP})),
     Case("aws.sagemaker.processing_job_in_vpc", PASS, "vpc", one(PJ)),
