@@ -67,28 +67,3 @@ def test_cli_prints_the_same_catalogue() -> None:
         check=True,
     ).stdout
     assert printed == catalogue_markdown(all_checks())
-
-
-def test_shipped_azure_role_is_what_the_collector_declares() -> None:
-    from collectors.azure.permissions import role_definition
-
-    shipped = json.loads(files("cspm_ai").joinpath("permissions/azure-readonly-role.json").read_text())
-    assert shipped == role_definition()
-    assert all(action.endswith("/read") for action in shipped["Actions"])
-    assert shipped["DataActions"] == []
-
-
-def test_every_arm_read_of_a_scan_is_in_the_shipped_azure_role() -> None:
-    import responses
-
-    from collectors.azure import ArmReader, AzureEngine
-    from collectors.azure.arm import rbac_action
-    from cspm_ai.demo import DemoCredential
-    from moto_fixtures.azure_estate import register_azure_estate
-
-    shipped = json.loads(files("cspm_ai").joinpath("permissions/azure-readonly-role.json").read_text())
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
-        manifest = register_azure_estate(replay)
-        AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint)).collect()
-        needed = {rbac_action(call.request.url) for call in replay.calls}
-    assert needed - set(shipped["Actions"]) == set()

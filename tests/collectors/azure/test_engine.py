@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from importlib.resources import files
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from azure.core.exceptions import ClientAuthenticationError
 
 import collectors.azure as azure
 from collectors.azure import ArmReader, AzureEngine, azure_collector
+from collectors.azure.arm import rbac_action
 from cspm_ai.demo import DemoCredential
 from cspm_ai.errors import ConfigError, CredentialsError
 from cspm_ai.model import CollectionResult
@@ -110,3 +112,12 @@ def test_missing_sign_in_is_a_credentials_error(monkeypatch: pytest.MonkeyPatch)
 def test_bad_cloud_settings_are_config_errors(kwargs: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         azure_collector(**kwargs)
+
+
+def test_every_arm_read_of_a_scan_is_in_the_shipped_azure_role() -> None:
+    shipped = json.loads(files("cspm_ai").joinpath("permissions/azure-readonly-role.json").read_text())
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+        manifest = register_azure_estate(replay)
+        AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint)).collect()
+        needed = {rbac_action(call.request.url) for call in replay.calls}
+    assert needed - set(shipped["Actions"]) == set()
