@@ -82,8 +82,10 @@ def generate_keypair(private_path: Path, public_path: Path) -> str:
 def _write_new(path: Path, data: bytes, mode: int) -> None:
     import os
 
+    from cspm_ai.files import private_directory
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         with os.fdopen(fd, "wb") as out:
             out.write(data)
@@ -200,8 +202,8 @@ def _json_bytes(value: Any) -> bytes:
 
 
 def _write_zip_atomically(out: Path, members: Sequence[tuple[str, bytes]]) -> None:
-    import os
-    import secrets
+    """Write the zip to a private (0600) temporary file beside `out`, then rename it into place."""
+    from cspm_ai.files import WriteFailed, private_directory, reason, replace_together
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -213,19 +215,19 @@ def _write_zip_atomically(out: Path, members: Sequence[tuple[str, bytes]]) -> No
             archive.writestr(info, data)
     if out.exists() and out.is_dir():
         raise OutputError(f"{out} is a directory.", "Pass a file name for the bundle, e.g. --out bundle.zip.")
-    temp = out.with_name(f".{out.name}.{secrets.token_hex(8)}.tmp")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(buffer.getvalue())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, out)
+        private_directory(out.parent)
+        replace_together([(out, buffer.getvalue())])
+    except WriteFailed as failed:
+        hint = (
+            "Free some space on that disk, or choose a path on another one."
+            if failed.disk_full
+            else "Choose a path in a directory you can write to."
+        )
+        raise OutputError(f"Cannot write {out}: {reason(failed.error)}.", hint) from failed
     except OSError as exc:
-        temp.unlink(missing_ok=True)
         raise OutputError(
-            f"Cannot write {out}: {exc.strerror or exc}.", "Choose a path in a directory you can write to."
+            f"Cannot write {out}: {reason(exc)}.", "Choose a path in a directory you can write to."
         ) from exc
 
 
