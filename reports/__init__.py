@@ -1,21 +1,20 @@
-"""Report output: the JSON and HTML formatters, the JSON Schema, and atomic file writing."""
+"""Report output: the JSON and HTML formatters, the JSON Schema, and writing a set of reports whole."""
 
 from __future__ import annotations
 
 import json
-import os
-import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from cspm_ai.errors import ConfigError, OutputError
+from cspm_ai.files import WriteFailed, private_directory, reason, replace_together
 from cspm_ai.report import Report
 from reports.json_writer import render_json
 
-__all__ = ["FORMATS", "load_schema", "render_html", "render_json", "write_reports"]
+__all__ = ["FORMATS", "load_schema", "render_html", "render_json", "write_outputs", "write_reports"]
 
 # Format name -> output file name. The CLI's --format choices come from here.
 FORMATS: dict[str, str] = {"json": "report.json", "html": "report.html"}
@@ -44,7 +43,7 @@ _RENDERERS: dict[str, Callable[[Report], str]] = {"json": render_json, "html": r
 
 
 def write_reports(report: Report, output_dir: Path, formats: Iterable[str]) -> list[Path]:
-    """Render each requested format and write it atomically into output_dir; return the paths."""
+    """Render each requested format and put them all into output_dir together; return the paths."""
     wanted = list(dict.fromkeys(formats))
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown:
@@ -53,10 +52,29 @@ def write_reports(report: Report, output_dir: Path, formats: Iterable[str]) -> l
             hint=f"choose from: {', '.join(FORMATS)}",
         )
     # Render everything before touching the disk, so a failure leaves no partial set.
-    rendered = [(FORMATS[f], _RENDERERS[f](report)) for f in wanted]
-    directory = Path(output_dir)
+    return write_outputs(Path(output_dir), [(FORMATS[f], _RENDERERS[f](report)) for f in wanted])
+
+
+def write_outputs(directory: Path, rendered: Sequence[tuple[str, str]]) -> list[Path]:
+    """Write each (file name, text) into `directory` (0600 files; 0700 if the directory is new), all or none.
+
+    Every file is written and flushed beside its target before any is renamed into place, so a full
+    disk or any other failure leaves the previous set whole: never a new report.json beside an old
+    report.html.
+    """
     _ensure_directory(directory)
-    return [_write_atomically(directory / name, text) for name, text in rendered]
+    try:
+        return replace_together([(directory / name, text.encode("utf-8")) for name, text in rendered])
+    except WriteFailed as failed:
+        raise OutputError(
+            f"cannot write {failed.path}: {reason(failed.error)}",
+            hint=(
+                "the disk is full: free some space on it, or choose another output directory; "
+                "the reports already there were left as they were"
+                if failed.disk_full
+                else "check the directory's permissions and free space, or choose another output directory"
+            ),
+        ) from failed
 
 
 def _ensure_directory(directory: Path) -> None:
@@ -66,34 +84,9 @@ def _ensure_directory(directory: Path) -> None:
             hint="choose another output directory, or move that file away",
         )
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        private_directory(directory)
     except OSError as exc:
         raise OutputError(
-            f"cannot create report directory {directory}: {exc.strerror or exc}",
+            f"cannot create report directory {directory}: {reason(exc)}",
             hint="choose an output directory you can write to, or create it first",
         ) from exc
-
-
-def _write_atomically(path: Path, text: str) -> Path:
-    # The temp file sits in the target directory so os.replace is a same-filesystem
-    # rename: readers see the old report or the new one, never half of one.
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    try:
-        # os.open with 0o666 lets the user's umask decide the mode, as a plain open() would;
-        # O_EXCL makes sure we never write through an existing file or symlink.
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(text.encode("utf-8"))
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise OutputError(
-            f"cannot write {path}: {exc.strerror or exc}",
-            hint="check the directory's permissions and free space, or choose another output directory",
-        ) from exc
-    return path

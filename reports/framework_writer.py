@@ -1,7 +1,7 @@
 """Formats of the per-framework report: HTML for people, JSON, CSV for spreadsheets, OCSF for SIEMs.
 
 Each formatter takes the FrameworkReport value and returns text; `write_framework_reports`
-writes the chosen ones atomically as `<framework>-report.<ext>` (OCSF: `<framework>-ocsf.json`).
+writes the chosen ones together as `<framework>-report.<ext>` (OCSF: `<framework>-ocsf.json`).
 """
 
 from __future__ import annotations
@@ -337,8 +337,7 @@ def render_framework(report: FrameworkReport, formats: Iterable[str]) -> list[tu
 
 
 def write_framework_reports(report: FrameworkReport, output_dir: Path, formats: Iterable[str]) -> list[Path]:
-    from reports import _ensure_directory, _write_atomically
+    """Render the chosen formats, then put them into output_dir together (see `reports.write_outputs`)."""
+    from reports import write_outputs
 
-    rendered = render_framework(report, formats)
-    _ensure_directory(Path(output_dir))
-    return [_write_atomically(Path(output_dir) / name, text) for name, text in rendered]
+    return write_outputs(Path(output_dir), render_framework(report, formats))

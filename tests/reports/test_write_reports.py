@@ -1,16 +1,18 @@
-"""Tests for reports.write_reports: atomic writes, file names, and OutputError on bad directories."""
+"""Tests for reports.write_reports: atomic writes of the whole set, private modes, file names, and OutputError."""
 
 from __future__ import annotations
 
+import errno
 import os
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import reports
 from cspm_ai.errors import ConfigError, OutputError
+from cspm_ai.model import Finding, ScanRecord
 from cspm_ai.report import Report
 from reports import render_html, render_json, write_reports
 
@@ -58,7 +60,7 @@ def test_replaces_by_rename_from_the_same_directory(
         calls.append((Path(src), Path(dst)))
         real_replace(src, dst)
 
-    monkeypatch.setattr(reports.os, "replace", spy)
+    monkeypatch.setattr(os, "replace", spy)
     write_reports(report, tmp_path, ["json"])
     [(src, dst)] = calls
     assert dst == tmp_path / "report.json"
@@ -77,7 +79,7 @@ def test_failed_write_keeps_the_old_report_and_no_temp_file(
     def disk_full(src: Any, dst: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(reports.os, "replace", disk_full)
+    monkeypatch.setattr(os, "replace", disk_full)
     with pytest.raises(OutputError) as caught:
         write_reports(report, tmp_path, ["json"])
     assert "No space left on device" in caught.value.message
@@ -86,9 +88,87 @@ def test_failed_write_keeps_the_old_report_and_no_temp_file(
     assert _leftovers(tmp_path) == []
 
 
-def test_mode_follows_the_umask(report: Report, tmp_path: Path, umask_022: None) -> None:
-    [path] = write_reports(report, tmp_path, ["json"])
-    assert path.stat().st_mode & 0o777 == 0o644
+def test_reports_are_private_under_the_usual_umask(report: Report, tmp_path: Path, umask_022: None) -> None:
+    target = tmp_path / "new" / "reports"
+    paths = write_reports(report, target, ["json", "html"])
+    assert [stat.S_IMODE(os.stat(p).st_mode) for p in paths] == [0o600, 0o600]
+    assert stat.S_IMODE(os.stat(target).st_mode) == stat.S_IMODE(os.stat(target.parent).st_mode) == 0o700
+
+
+def test_a_stricter_umask_makes_reports_stricter(report: Report, tmp_path: Path) -> None:
+    previous = os.umask(0o277)
+    try:
+        [path] = write_reports(report, tmp_path, ["json"])
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o400
+
+
+def test_replacing_a_world_readable_report_leaves_a_private_one(
+    report: Report, tmp_path: Path, umask_022: None
+) -> None:
+    old = tmp_path / "report.json"
+    old.write_text("old", "utf-8")
+    old.chmod(0o644)
+    write_reports(report, tmp_path, ["json"])
+    assert stat.S_IMODE(os.stat(old).st_mode) == 0o600
+
+
+def _full_disk_on(monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
+    """The `nth` file flushed to disk (1-based) fails as a full disk does (ext4 and NFS report it there)."""
+    real_fsync = os.fsync
+    calls = {"n": 0}
+
+    def fsync(fd: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == nth:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+def test_a_full_disk_on_the_second_report_keeps_the_old_pair(
+    report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "report.json").write_text("old json", "utf-8")
+    (tmp_path / "report.html").write_text("old html", "utf-8")
+    _full_disk_on(monkeypatch, nth=2)
+    with pytest.raises(OutputError) as caught:
+        write_reports(report, tmp_path, ["json", "html"])
+    assert caught.value.message == f"cannot write {tmp_path / 'report.html'}: No space left on device"
+    assert "disk is full" in caught.value.hint and "left as they were" in caught.value.hint
+    assert (tmp_path / "report.json").read_text("utf-8") == "old json"
+    assert (tmp_path / "report.html").read_text("utf-8") == "old html"
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("nth", [1, 2, 3, 4])
+def test_a_full_disk_on_any_framework_report_keeps_the_old_set(
+    scan_factory: Callable[..., ScanRecord],
+    finding_factory: Callable[..., Finding],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    nth: int,
+) -> None:
+    from cspm_ai.compliance import framework
+    from cspm_ai.framework_report import build_framework_report
+    from reports.framework_writer import FRAMEWORK_FORMATS, write_framework_reports
+
+    value = build_framework_report(framework("checklist"), scan_factory(), [finding_factory()], [], "1.2.3")
+    names = [pattern.format(id="checklist") for pattern in FRAMEWORK_FORMATS.values()]
+    for name in names:
+        (tmp_path / name).write_text(f"old {name}", "utf-8")
+    real_fsync = os.fsync
+    _full_disk_on(monkeypatch, nth=nth)
+    with pytest.raises(OutputError) as caught:
+        write_framework_reports(value, tmp_path, list(FRAMEWORK_FORMATS))
+    assert caught.value.message == f"cannot write {tmp_path / names[nth - 1]}: No space left on device"
+    assert {p.name: p.read_text("utf-8") for p in tmp_path.iterdir()} == {name: f"old {name}" for name in names}
+    monkeypatch.setattr(os, "fsync", real_fsync)  # space freed: the next run writes the whole set
+    written = write_framework_reports(value, tmp_path, list(FRAMEWORK_FORMATS))
+    assert [p.name for p in written] == names
+    assert all(stat.S_IMODE(os.stat(p).st_mode) == 0o600 for p in written)
 
 
 def test_path_that_is_a_file_raises_output_error(report: Report, tmp_path: Path) -> None:
@@ -133,7 +213,7 @@ def test_read_only_directory_error_message_without_root(
     def denied(*args: Any, **kwargs: Any) -> int:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(reports.os, "open", denied)
+    monkeypatch.setattr(os, "open", denied)
     with pytest.raises(OutputError) as caught:
         write_reports(report, tmp_path, ["json"])
     assert caught.value.message == f"cannot write {tmp_path / 'report.json'}: Permission denied"
