@@ -12,7 +12,12 @@ from sqlalchemy.orm import sessionmaker
 
 from cspm_ai.engine import Snapshot
 from cspm_ai.inventory import queries
-from cspm_ai.inventory.database import default_database_url, for_writing, open_database
+from cspm_ai.inventory.database import (
+    default_database_url,
+    disk_full_is_an_inventory_error,
+    for_writing,
+    open_database,
+)
 from cspm_ai.model import Attestation, CollectionError, CollectionResult, Finding, ScanRecord
 
 __all__ = ["Inventory", "default_database_url", "open_database"]
@@ -41,7 +46,7 @@ class Inventory:
         started_at: datetime | None = None,
     ) -> ScanRecord:
         """Record a new "incomplete" scan and commit it at once."""
-        with self._write.begin() as session:
+        with disk_full_is_an_inventory_error(self.engine, "Nothing was stored."), self._write.begin() as session:
             return queries.create_scan(
                 session,
                 providers=providers,
@@ -60,8 +65,12 @@ class Inventory:
         finished_at: datetime | None = None,
         exceptions: Sequence[Mapping[str, Any]] = (),
     ) -> ScanRecord:
-        """Store everything a scan produced in one transaction and mark it `status`."""
-        with self._write.begin() as session:
+        """Store everything a scan produced in one transaction and mark it `status`.
+
+        Should the transaction fail, the scan keeps the "incomplete" row `begin_scan` committed.
+        """
+        left = f"Scan {scan_id} stays marked incomplete; scan again once there is room."
+        with disk_full_is_an_inventory_error(self.engine, left), self._write.begin() as session:
             queries.store_scan_results(
                 session,
                 scan_id,
@@ -77,12 +86,14 @@ class Inventory:
         self, scan_id: str, findings: Sequence[Finding], exceptions: Sequence[Mapping[str, Any]] | None = None
     ) -> None:
         """Replace a scan's findings (and, when given, the exceptions applied) after re-evaluating it."""
-        with self._write.begin() as session:
+        kept = f"Scan {scan_id} keeps the findings it had."
+        with disk_full_is_an_inventory_error(self.engine, kept), self._write.begin() as session:
             queries.replace_findings(session, scan_id, findings, exceptions)
 
     def add_attestation(self, attestation: Attestation, content: bytes | None = None) -> None:
         """Record an attestation (with the evidence file's bytes, when it is a file)."""
-        with self._write.begin() as session:
+        unrecorded = "The attestation was not recorded."
+        with disk_full_is_an_inventory_error(self.engine, unrecorded), self._write.begin() as session:
             queries.add_attestation(session, attestation, content)
 
     def attestations(self) -> list[Attestation]:

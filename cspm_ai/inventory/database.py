@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from cspm_ai.errors import InventoryError
+from cspm_ai.files import create_private_file, private_directory
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
 URL_HINT = "Use e.g. sqlite:///path/inventory.db or postgresql+psycopg://user@host/db"
 SERVER_HINT = "Check that the database server is running and that the URL's host, port, user and database are right."
 SQLITE_HINT = "Check that the directory exists and that the file is a writable SQLite database."
+SQLITE_FULL_HINT = "Free some space on the disk that holds the database file, or pass --db with another database."
+SERVER_FULL_HINT = "Free some space on the database server's disk (or raise its quota), then run the command again."
 
 # How long a SQLite connection waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -34,14 +38,15 @@ _MIGRATION_LOCK_ID = 0x637370_6D6169  # "cspmai"
 _SQLITE_BEGIN = "cspm_sqlite_begin"
 # Alembic keeps the running migration in module globals: one command per process at a time.
 _ALEMBIC_LOCK = threading.Lock()
+# PostgreSQL's SQLSTATE for disk_full ("could not extend file ...: No space left on device").
+_PG_DISK_FULL = "53100"
 
 
 def default_database_url() -> str:
-    """The SQLite file `inventory.db` in the user's data directory (created if missing)."""
+    """The SQLite file `inventory.db` in the user's data directory (created 0700 if missing)."""
     import platformdirs
 
-    directory = Path(platformdirs.user_data_dir("cspm-ai"))
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_directory(Path(platformdirs.user_data_dir("cspm-ai")))
     return f"sqlite:///{(directory / 'inventory.db').as_posix()}"
 
 
@@ -62,7 +67,11 @@ def open_database(url: str | None = None) -> Engine:
         upgrade_database(engine)
     except DBAPIError as exc:
         engine.dispose()
-        hint = SQLITE_HINT if parsed.get_backend_name() == "sqlite" else SERVER_HINT
+        sqlite = parsed.get_backend_name() == "sqlite"
+        if is_disk_full(exc):
+            hint = SQLITE_FULL_HINT if sqlite else SERVER_FULL_HINT
+        else:
+            hint = SQLITE_HINT if sqlite else SERVER_HINT
         reason = _one_line(exc.orig if exc.orig is not None else exc, parsed.password)
         raise InventoryError(f"Cannot open database {shown}: {reason}", hint=hint) from exc
     except (SQLAlchemyError, CommandError) as exc:
@@ -75,6 +84,37 @@ def open_database(url: str | None = None) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when the database could not write because its disk (or quota, or size limit) is full."""
+    orig = getattr(exc, "orig", None)
+    if orig is None:
+        return False
+    if getattr(orig, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return True
+    return getattr(orig, "sqlstate", None) == _PG_DISK_FULL
+
+
+@contextmanager
+def disk_full_is_an_inventory_error(engine: Engine, after: str = "") -> Iterator[None]:
+    """A write that finds the database's disk full becomes an InventoryError with a hint.
+
+    The failed transaction is rolled back, so everything committed before it stays as it was;
+    `after` says what that means for the command (a scan left incomplete, say).
+    """
+    try:
+        yield
+    except DBAPIError as exc:
+        if not is_disk_full(exc):
+            raise
+        url = engine.url
+        reason = _one_line(exc.orig if exc.orig is not None else exc, url.password)
+        hint = SQLITE_FULL_HINT if url.get_backend_name() == "sqlite" else SERVER_FULL_HINT
+        raise InventoryError(
+            f"Cannot write to the inventory {url.render_as_string(hide_password=True)}: {reason}",
+            hint=f"{hint} {after}".strip(),
+        ) from exc
 
 
 def for_writing(engine: Engine) -> Engine:
@@ -153,6 +193,7 @@ def _parse_url(raw: str) -> URL:
 
 def _create_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
+        _create_sqlite_file(url)
         engine = create_engine(url, json_serializer=_json_dumps)
         _configure_sqlite(engine)
         return engine
@@ -160,6 +201,18 @@ def _create_engine(url: URL) -> Engine:
     if url.get_driver_name() == "psycopg" and "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True, json_serializer=_json_dumps)
+
+
+def _create_sqlite_file(url: URL) -> None:
+    """Create a new database file 0600 before SQLite does (it would make it 0644): its -wal and -shm
+    files take the mode of the database file, so all three are private. An existing file is left as is."""
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:") or url.query.get("uri"):
+        return
+    try:
+        create_private_file(Path(database))
+    except OSError:
+        pass  # a missing directory or no permission: SQLite's own error says which, when it connects
 
 
 def _configure_sqlite(engine: Engine) -> None:

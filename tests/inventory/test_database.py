@@ -1,18 +1,32 @@
-"""Opening the inventory: URL validation, connection errors, defaults, SQLite settings, concurrency."""
+"""Opening the inventory: URL validation, connection errors, defaults, SQLite settings, file modes, concurrency,
+and a full disk."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import sqlite3
+import stat
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
 from cspm_ai.errors import InventoryError
 from cspm_ai.inventory import Inventory, default_database_url
-from cspm_ai.inventory.database import SERVER_HINT, SQLITE_HINT, URL_HINT, open_database
+from cspm_ai.inventory.database import (
+    SERVER_HINT,
+    SQLITE_FULL_HINT,
+    SQLITE_HINT,
+    URL_HINT,
+    is_disk_full,
+    open_database,
+)
 from cspm_ai.model import CollectionResult
 
 from .conftest import (
@@ -153,3 +167,125 @@ def test_concurrent_writers_both_complete(database_url: str) -> None:
             assert inventory.get_scan(scan_id).status == "complete"
             assert len(inventory.snapshot(scan_id).resources) == 3000
             assert len(inventory.findings(scan_id)) == 1
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_a_new_sqlite_inventory_and_its_wal_and_shm_are_private(tmp_path: Path, umask_022: None) -> None:
+    with Inventory.open(f"sqlite:///{(tmp_path / 'inventory.db').as_posix()}") as inventory:
+        scan = inventory.begin_scan(providers=["aws"], tool_version="0.1.0")
+        inventory.finish_scan(scan.id, make_result(), [make_finding()], status="complete")
+        files = {p.name: _mode(p) for p in tmp_path.iterdir()}
+    assert files == {"inventory.db": 0o600, "inventory.db-wal": 0o600, "inventory.db-shm": 0o600}
+
+
+def test_the_default_data_directory_is_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, umask_022: None
+) -> None:
+    import platformdirs
+
+    data_dir = tmp_path / "share" / "cspm-ai"
+    monkeypatch.setattr(platformdirs, "user_data_dir", lambda appname: str(data_dir))
+    with Inventory.open(None) as inventory:
+        inventory.begin_scan(providers=["aws"], tool_version="0.1.0")
+    assert _mode(data_dir) == _mode(data_dir.parent) == 0o700
+    assert _mode(data_dir / "inventory.db") == 0o600
+
+
+def test_an_existing_inventory_keeps_its_mode(tmp_path: Path, umask_022: None) -> None:
+    url = f"sqlite:///{(tmp_path / 'inventory.db').as_posix()}"
+    open_database(url).dispose()
+    (tmp_path / "inventory.db").chmod(0o640)  # the owner's choice, e.g. for a reporting group
+    open_database(url).dispose()
+    assert _mode(tmp_path / "inventory.db") == 0o640
+
+
+def _fill_up_after(inventory: Inventory) -> None:
+    """From now on every connection of `inventory` may not grow the database: SQLite's "database or disk is
+    full" (SQLITE_FULL), as a full disk gives it, on the first write that needs a new page."""
+
+    def cap(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+            cursor.execute(f"PRAGMA max_page_count = {pages}")
+        finally:
+            cursor.close()
+
+    event.listen(inventory.engine, "checkout", cap)
+
+
+def test_a_full_disk_when_storing_a_scan_is_an_inventory_error_and_loses_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{(tmp_path / 'inventory.db').as_posix()}"
+    with Inventory.open(url) as inventory:
+        earlier = inventory.begin_scan(providers=["aws"], tool_version="0.1.0")
+        inventory.finish_scan(earlier.id, make_result(), [make_finding()], status="complete")
+        scan = inventory.begin_scan(providers=["aws"], tool_version="0.1.0")
+        _fill_up_after(inventory)
+        big = CollectionResult(
+            resources=[make_resource(f"arn:aws:s3:::bucket-{i}", "aws.s3.bucket") for i in range(500)]
+        )
+        with pytest.raises(InventoryError) as caught:
+            inventory.finish_scan(scan.id, big, [make_finding()], status="complete")
+    assert caught.value.message == f"Cannot write to the inventory {url}: database or disk is full"
+    assert (
+        caught.value.hint
+        == f"{SQLITE_FULL_HINT} Scan {scan.id} stays marked incomplete; scan again once there is room."
+    )
+    assert caught.value.exit_code == 2
+    with Inventory.open(url) as inventory:
+        assert inventory.get_scan(scan.id).status == "incomplete"
+        assert inventory.snapshot(scan.id).resources == []
+        assert inventory.get_scan(earlier.id).status == "complete"
+        assert len(inventory.snapshot(earlier.id).resources) == 2
+        assert len(inventory.findings(earlier.id)) == 1
+
+
+def test_a_full_disk_on_any_other_write_is_an_inventory_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{(tmp_path / 'inventory.db').as_posix()}"
+    with Inventory.open(url) as inventory:
+        scan = inventory.begin_scan(providers=["aws"], tool_version="0.1.0")
+        inventory.finish_scan(scan.id, make_result(), [make_finding()], status="complete")
+        _fill_up_after(inventory)
+        many = [make_finding(f"arn:aws:s3:::bucket-{i}", message="x" * 2000) for i in range(200)]
+        with pytest.raises(InventoryError) as replacing:
+            inventory.replace_findings(scan.id, many)
+        with pytest.raises(InventoryError) as beginning:
+            for _ in range(200):
+                inventory.begin_scan(providers=["aws"], tool_version="0.1.0", options={"pad": "x" * 4000})
+    assert replacing.value.hint.endswith(f"Scan {scan.id} keeps the findings it had.")
+    assert beginning.value.hint.endswith("Nothing was stored.")
+    with Inventory.open(url) as inventory:
+        assert len(inventory.findings(scan.id)) == 1
+
+
+def test_other_database_errors_are_not_taken_for_a_full_disk(tmp_path: Path) -> None:
+    url = f"sqlite:///{(tmp_path / 'inventory.db').as_posix()}"
+    with Inventory.open(url) as inventory:
+        with inventory.engine.begin() as connection:
+            connection.execute(text("DROP TABLE findings"))
+        scan = inventory.begin_scan(providers=["aws"], tool_version="0.1.0")
+        with pytest.raises(OperationalError) as caught:
+            inventory.finish_scan(scan.id, make_result(), [make_finding()], status="complete")
+    assert not is_disk_full(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("orig", "full"),
+    [
+        (type("DiskFull", (Exception,), {"sqlstate": "53100"})("could not extend file: No space left on device"), True),
+        (type("TooManyConnections", (Exception,), {"sqlstate": "53300"})("too many clients"), False),
+        (sqlite3.OperationalError("database is locked"), False),
+    ],
+)
+def test_which_database_errors_mean_a_full_disk(orig: Exception, full: bool) -> None:
+    assert is_disk_full(OperationalError("INSERT ...", {}, orig)) is full
