@@ -23,14 +23,16 @@ import base64
 import hashlib
 import io
 import json
+import os
 import struct
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from cspm_ai import __version__
 from cspm_ai.errors import ConfigError, CspmError, OutputError
@@ -238,10 +240,26 @@ def _safe_member(name: str) -> bool:
 
 # ----------------------------------------------------------------------------- verify
 
+# What `evidence verify` exits with. 0 only when a key the auditor holds vouches for the bundle:
+# an intact bundle that nobody the auditor trusts signed is not evidence of who made it.
+EXIT_VERIFIED = 0
+EXIT_FAILED = 1  # a byte changed, a file is missing or extra, or a signature does not hold
+EXIT_SIGNER_UNVERIFIED = 3  # every hash holds, but the signer is not verified against a trusted key
+
+# Bounds on what `verify` reads, so a hostile bundle costs bounded memory and time: listed files are
+# hashed in chunks; only the zip directory, manifest.json, manifest.sig and signer.pub are held whole.
+MAX_MEMBERS = 50_000
+MAX_MEMBER_BYTES = 2 * 1024**3
+MAX_DIRECTORY_BYTES = 16 * 1024 * 1024
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+MAX_CONTROL_BYTES = 16 * 1024
+_CHUNK = 1024 * 1024
+_DIRECTORY = "(zip directory)"
+
 
 @dataclass
 class Verification:
-    ok: bool
+    ok: bool  # the archive is exactly as exported and every hash holds; see `trusted` for who signed it
     problem: str = ""
     failed_file: str | None = None
     signed: bool = False
@@ -250,40 +268,42 @@ class Verification:
     files_checked: int = 0
     manifest: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def trusted(self) -> bool:
+        """Intact, and signed by the key the auditor passed (not merely by the bundle's own signer.pub)."""
+        return self.ok and self.signed and self.pinned
+
+    @property
+    def exit_code(self) -> int:
+        if not self.ok:
+            return EXIT_FAILED
+        return EXIT_VERIFIED if self.trusted else EXIT_SIGNER_UNVERIFIED
+
 
 def verify_bundle(path: Path, public_key: Path | None = None) -> Verification:
-    """Check the layout, every file's hash and the signature; stop at the first thing that does not hold."""
+    """Check the layout, every file's hash and the signature; stop at the first thing that does not hold.
+
+    The bundle is read in bounded pieces, never whole: see MAX_MEMBERS and the other limits.
+    """
+    pinned_pem = _read_trusted_key(public_key) if public_key is not None else None
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            return _verify_open_bundle(handle, path.name, pinned_pem)
+    except _Rejected as rejected:
+        return Verification(False, rejected.problem, failed_file=rejected.failed_file)
     except OSError as exc:
         raise ConfigError(f"Cannot read {path}: {exc.strerror or exc}.", "Pass the bundle's path.") from exc
-    pinned_pem = None
-    if public_key is not None:
-        try:
-            pinned_pem = public_key.read_bytes()
-        except OSError as exc:
-            raise ConfigError(
-                f"Cannot read public key {public_key}: {exc.strerror or exc}.", "Pass the signer's public key file."
-            ) from exc
-        _load_public_key(pinned_pem, str(public_key))
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except Exception:  # noqa: BLE001  zipfile raises many types on hostile bytes; all mean "not our bundle"
-        return Verification(False, "the file is not a readable zip archive", failed_file=path.name)
-    with archive:
-        problem = _layout_problem(data, archive)
-        if problem is not None:
-            return Verification(False, problem[1], failed_file=problem[0])
-        return _verify_contents(archive, pinned_pem)
 
 
-def _read(archive: zipfile.ZipFile, name: str) -> bytes | None:
-    # Members are stored, not compressed, and the layout is already checked: what is left to go
-    # wrong is the content itself, which zipfile reports as a bad CRC.
+def _read_trusted_key(public_key: Path) -> bytes:
     try:
-        return archive.read(name)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-        return None
+        pem = public_key.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot read public key {public_key}: {exc.strerror or exc}.", "Pass the signer's public key file."
+        ) from exc
+    _load_public_key(pem, str(public_key))
+    return pem
 
 
 class _Rejected(Exception):
@@ -295,29 +315,86 @@ class _Rejected(Exception):
         self.failed_file = failed_file
 
 
-def _verify_contents(archive: zipfile.ZipFile, pinned_pem: bytes | None) -> Verification:
-    names = archive.namelist()
+def _verify_open_bundle(handle: BinaryIO, file_name: str, pinned_pem: bytes | None) -> Verification:
+    size = os.fstat(handle.fileno()).st_size
+    _check_end_record(handle, size, file_name)
     try:
-        manifest_bytes, manifest, listed = _read_manifest(archive, names)
-        result = Verification(True, manifest=manifest)
-        # The signature first: if the manifest was altered, no hash in it can be trusted.
-        signer = _verify_signature(archive, names, manifest, manifest_bytes, pinned_pem)
-        if signer is not None:
-            result.signed, result.signer, result.pinned = True, signer, pinned_pem is not None
-        _check_unlisted_members(names, listed)
-        result.files_checked = _check_listed_files(archive, names, listed)
-    except _Rejected as rejected:
-        return Verification(False, rejected.problem, failed_file=rejected.failed_file)
+        archive = zipfile.ZipFile(handle)
+    except Exception:  # noqa: BLE001  zipfile raises many types on hostile bytes; all mean "not our bundle"
+        raise _Rejected("the file is not a readable zip archive", file_name) from None
+    with archive:
+        members = {info.filename: info for info in archive.infolist()}
+        _check_layout(handle, archive.infolist(), archive.start_dir, size)
+        return _verify_contents(handle, members, pinned_pem)
+
+
+def _check_end_record(handle: BinaryIO, size: int, file_name: str) -> None:
+    """Bound the zip directory before zipfile reads it: export writes no comment, so the end record ends the file."""
+    if size < _END_RECORD.size:
+        raise _Rejected("the file is not a readable zip archive", file_name)
+    handle.seek(size - _END_RECORD.size)
+    signature, _, _, _, entries, directory_size, _, _ = _END_RECORD.unpack(handle.read(_END_RECORD.size))
+    if signature != b"PK\x05\x06":
+        raise _Rejected("the file is not a readable zip archive (no zip end record where export puts it)", file_name)
+    if entries > MAX_MEMBERS:
+        raise _Rejected(f"the archive lists {entries} members, over the limit of {MAX_MEMBERS}", _DIRECTORY)
+    if directory_size > MAX_DIRECTORY_BYTES:
+        raise _Rejected(
+            f"the zip directory is {directory_size} bytes, over the limit of {MAX_DIRECTORY_BYTES}", _DIRECTORY
+        )
+
+
+def _verify_contents(handle: BinaryIO, members: dict[str, zipfile.ZipInfo], pinned_pem: bytes | None) -> Verification:
+    manifest_bytes, manifest, listed = _read_manifest(handle, members)
+    result = Verification(True, manifest=manifest)
+    # The signature first: if the manifest was altered, no hash in it can be trusted.
+    signer = _verify_signature(handle, members, manifest, manifest_bytes, pinned_pem)
+    if signer is not None:
+        result.signed, result.signer, result.pinned = True, signer, pinned_pem is not None
+    _check_unlisted_members(members, listed)
+    result.files_checked = _check_listed_files(handle, members, listed)
     return result
 
 
+def _content_offset(info: zipfile.ZipInfo) -> int:
+    # The layout check has already proved the local header is 30 bytes plus the (ASCII) name.
+    return info.header_offset + _LOCAL_HEADER.size + len(info.filename)
+
+
+def _read_whole(handle: BinaryIO, info: zipfile.ZipInfo, limit: int) -> bytes | None:
+    """A control file's bytes (at most `limit`), or None when they do not match the zip's CRC."""
+    if info.file_size > limit:
+        raise _Rejected(f"it is {info.file_size} bytes, over the limit of {limit} for this file", info.filename)
+    handle.seek(_content_offset(info))
+    data = handle.read(info.file_size)
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        return None
+    return data
+
+
+def _stream_digest(handle: BinaryIO, info: zipfile.ZipInfo) -> str | None:
+    """A member's SHA-256, read in chunks; None when its bytes do not match the zip's CRC."""
+    handle.seek(_content_offset(info))
+    digest = hashlib.sha256()
+    crc = 0
+    remaining = info.file_size
+    while remaining:
+        chunk = handle.read(min(_CHUNK, remaining))
+        if not chunk:
+            return None
+        digest.update(chunk)
+        crc = zlib.crc32(chunk, crc)
+        remaining -= len(chunk)
+    return digest.hexdigest() if crc == info.CRC else None
+
+
 def _read_manifest(
-    archive: zipfile.ZipFile, names: list[str]
+    handle: BinaryIO, members: dict[str, zipfile.ZipInfo]
 ) -> tuple[bytes, dict[str, Any], list[tuple[str, str, int]]]:
     """manifest.json's bytes, its parsed content and its (path, sha256, size) file list."""
-    if MANIFEST not in names:
+    if MANIFEST not in members:
         raise _Rejected("the bundle has no manifest.json", MANIFEST)
-    manifest_bytes = _read(archive, MANIFEST)
+    manifest_bytes = _read_whole(handle, members[MANIFEST], MAX_MANIFEST_BYTES)
     if manifest_bytes is None:
         raise _Rejected("manifest.json is damaged (its CRC does not match)", MANIFEST)
     try:
@@ -332,21 +409,21 @@ def _read_manifest(
 
 
 def _verify_signature(
-    archive: zipfile.ZipFile,
-    names: list[str],
+    handle: BinaryIO,
+    members: dict[str, zipfile.ZipInfo],
     manifest: dict[str, Any],
     manifest_bytes: bytes,
     pinned_pem: bytes | None,
 ) -> str | None:
     """The fingerprint of the key the signature holds under; None for a bundle that is rightly unsigned."""
-    signature = _read(archive, SIGNATURE) if SIGNATURE in names else None
-    if SIGNATURE in names and signature is None:
-        raise _Rejected("manifest.sig is damaged", SIGNATURE)
-    if signature is None:
-        _check_unsigned(manifest, pinned_pem)
+    if SIGNATURE not in members:
+        _check_unsigned(members, manifest, pinned_pem)
         return None
-    bundled_pem = _read(archive, SIGNER) if SIGNER in names else None
-    if SIGNER in names and bundled_pem is None:
+    signature = _read_whole(handle, members[SIGNATURE], MAX_CONTROL_BYTES)
+    if signature is None:
+        raise _Rejected("manifest.sig is damaged", SIGNATURE)
+    bundled_pem = _read_whole(handle, members[SIGNER], MAX_CONTROL_BYTES) if SIGNER in members else None
+    if SIGNER in members and bundled_pem is None:
         raise _Rejected("signer.pub is damaged", SIGNER)
     key_pem = pinned_pem if pinned_pem is not None else bundled_pem
     if key_pem is None:
@@ -363,10 +440,13 @@ def _verify_signature(
     return fingerprint(key_pem)
 
 
-def _check_unsigned(manifest: dict[str, Any], pinned_pem: bytes | None) -> None:
-    """A bundle without manifest.sig must not claim a signature, nor be checked against --public-key."""
+def _check_unsigned(members: dict[str, zipfile.ZipInfo], manifest: dict[str, Any], pinned_pem: bytes | None) -> None:
+    """A bundle without manifest.sig must not claim a signature, carry a key, nor be checked against --public-key."""
     if manifest.get("signature") is not None:
         raise _Rejected("the manifest says the bundle is signed, but manifest.sig is missing", SIGNATURE)
+    # Nothing hashes or signs a key in an unsigned bundle: one found there was put in afterwards.
+    if SIGNER in members:
+        raise _Rejected("the bundle is unsigned, yet carries a signer.pub that no hash or signature covers", SIGNER)
     if pinned_pem is not None:
         raise _Rejected("the bundle is not signed, so it cannot be checked against --public-key", SIGNATURE)
 
@@ -380,22 +460,27 @@ def _check_bundled_signer(bundled_pem: bytes, manifest: dict[str, Any]) -> None:
         raise _Rejected("signer.pub is not the key the manifest names", SIGNER)
 
 
-def _check_unlisted_members(names: list[str], listed: list[tuple[str, str, int]]) -> None:
-    listed_paths = [p for p, _, _ in listed]
-    for name in names:
+def _check_unlisted_members(members: dict[str, zipfile.ZipInfo], listed: list[tuple[str, str, int]]) -> None:
+    listed_paths = {p for p, _, _ in listed}
+    for name in members:
         if name not in CONTROL_FILES and name not in listed_paths:
             raise _Rejected("the file is in the bundle but not in the manifest", name)
 
 
-def _check_listed_files(archive: zipfile.ZipFile, names: list[str], listed: list[tuple[str, str, int]]) -> int:
+def _check_listed_files(
+    handle: BinaryIO, members: dict[str, zipfile.ZipInfo], listed: list[tuple[str, str, int]]
+) -> int:
     """Check every file the manifest lists against its size and SHA-256; return how many were checked."""
     for path, digest, size in listed:
-        if path not in names:
+        info = members.get(path)
+        if info is None:
             raise _Rejected("the manifest lists this file but the bundle lacks it", path)
-        content = _read(archive, path)
-        if content is None:
-            raise _Rejected("the file is damaged (its CRC or compressed data does not hold)", path)
-        if len(content) != size or hashlib.sha256(content).hexdigest() != digest:
+        if info.file_size != size:
+            raise _Rejected(f"it is {info.file_size} bytes, but the manifest says {size}", path)
+        actual = _stream_digest(handle, info)
+        if actual is None:
+            raise _Rejected("the file is damaged (its CRC does not hold)", path)
+        if actual != digest:
             raise _Rejected("its SHA-256 does not match the manifest", path)
     return len(listed)
 
@@ -423,56 +508,66 @@ def _canonical_public_pem(pem: bytes) -> bool:
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo) == pem
 
 
-def _layout_problem(data: bytes, archive: zipfile.ZipFile) -> tuple[str, str] | None:
-    """(member, why) when the archive is not exactly as `export` writes it, else None."""
-    infos = archive.infolist()
+def _canonical_entry(info: zipfile.ZipInfo) -> bool:
+    return (
+        info.date_time == _EPOCH
+        and info.compress_type == zipfile.ZIP_STORED
+        and info.compress_size == info.file_size
+        and info.create_system == _UNIX
+        and info.create_version == _VERSION
+        and info.extract_version == _VERSION
+        and info.external_attr == _MODE
+        and info.internal_attr == 0
+        and info.flag_bits == 0
+        and info.extra == b""
+        and info.comment == b""
+        and info.volume == 0
+    )
+
+
+def _check_local_header(handle: BinaryIO, info: zipfile.ZipInfo, offset: int) -> int:
+    """Check one member's local header against its directory entry; return the offset just past its content."""
+    name = info.filename
+    handle.seek(offset)
+    header = handle.read(_LOCAL_HEADER.size)
+    if len(header) < _LOCAL_HEADER.size:
+        raise _Rejected("the archive is truncated", name)
+    (sig, version, flags, method, mtime, mdate, crc, csize, usize, name_len, extra_len) = _LOCAL_HEADER.unpack(header)
+    local_name = handle.read(name_len)
+    if (
+        sig != b"PK\x03\x04"
+        or version != _VERSION
+        or flags != info.flag_bits
+        or method != zipfile.ZIP_STORED
+        or (mtime, mdate) != (0, 0x21)
+        or crc != info.CRC
+        or csize != info.compress_size
+        or usize != info.file_size
+        or extra_len != 0
+        or local_name != name.encode("ascii", "replace")
+    ):
+        raise _Rejected("its zip local header was altered", name)
+    return offset + _LOCAL_HEADER.size + name_len + csize
+
+
+def _check_layout(handle: BinaryIO, infos: list[zipfile.ZipInfo], start_dir: int, size: int) -> None:
+    """Reject the archive unless it is exactly as `export` writes it, reading only headers and the directory."""
     seen: set[str] = set()
     offset = 0
     for info in infos:
         name = info.filename
         if name in seen:
-            return name, "the name appears twice in the archive"
+            raise _Rejected("the name appears twice in the archive", name)
         seen.add(name)
         if not _safe_member(name):
-            return name, "unsafe member path"
-        canonical = (
-            info.date_time == _EPOCH
-            and info.compress_type == zipfile.ZIP_STORED
-            and info.create_system == _UNIX
-            and info.create_version == _VERSION
-            and info.extract_version == _VERSION
-            and info.external_attr == _MODE
-            and info.internal_attr == 0
-            and info.flag_bits == 0
-            and info.extra == b""
-            and info.comment == b""
-            and info.volume == 0
-        )
-        if not canonical or info.header_offset != offset:
-            return name, "its zip directory entry was altered"
-        header = data[offset : offset + _LOCAL_HEADER.size]
-        if len(header) < _LOCAL_HEADER.size:
-            return name, "the archive is truncated"
-        (sig, version, flags, method, mtime, mdate, crc, csize, usize, name_len, extra_len) = _LOCAL_HEADER.unpack(
-            header
-        )
-        local_name = data[offset + _LOCAL_HEADER.size : offset + _LOCAL_HEADER.size + name_len]
-        if (
-            sig != b"PK\x03\x04"
-            or version != _VERSION
-            or flags != info.flag_bits
-            or method != zipfile.ZIP_STORED
-            or (mtime, mdate) != (0, 0x21)
-            or crc != info.CRC
-            or csize != info.compress_size
-            or usize != info.file_size
-            or extra_len != 0
-            or local_name != name.encode("ascii", "replace")
-        ):
-            return name, "its zip local header was altered"
-        offset += _LOCAL_HEADER.size + name_len + csize
-    if archive.start_dir != offset:
-        return "(zip directory)", "there are bytes between the files and the zip directory"
+            raise _Rejected("unsafe member path", name)
+        if not _canonical_entry(info) or info.header_offset != offset:
+            raise _Rejected("its zip directory entry was altered", name)
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise _Rejected(f"it is {info.file_size} bytes, over the limit of {MAX_MEMBER_BYTES} per file", name)
+        offset = _check_local_header(handle, info, offset)
+    if start_dir != offset:
+        raise _Rejected("there are bytes between the files and the zip directory", _DIRECTORY)
     # Rebuild the central directory and its end record from the canonical values: every byte must match.
     central = b"".join(
         _CENTRAL_HEADER.pack(
@@ -499,10 +594,10 @@ def _layout_problem(data: bytes, archive: zipfile.ZipFile) -> tuple[str, str] | 
         + info.filename.encode("ascii", "replace")
         for info in infos
     )
-    end = _END_RECORD.pack(b"PK\x05\x06", 0, 0, len(infos), len(infos), len(central), offset, 0)
-    if data[offset:] != central + end:
-        return "(zip directory)", "the zip directory or its end record was altered"
-    return None
+    expected = central + _END_RECORD.pack(b"PK\x05\x06", 0, 0, len(infos), len(infos), len(central), offset, 0)
+    handle.seek(offset)
+    if size - offset != len(expected) or handle.read(len(expected)) != expected:
+        raise _Rejected("the zip directory or its end record was altered", _DIRECTORY)
 
 
 def package_frameworks() -> dict[str, bytes]:
@@ -630,9 +725,11 @@ To verify it (no cloud access or database needed):
     cspm-ai evidence verify bundle.zip --public-key signer-you-trust.pub
 
 It exits 0 only when the archive is intact, every file matches its hash and the
-signature holds; otherwise it names the first file that does not. Without
---public-key the signature is checked against the bundle's own signer.pub and
-its fingerprint is printed: compare it with the one the signer published.
+signature holds under the public key you pass, obtained from the signer apart
+from this bundle. It exits 1 and names the first file that does not hold when
+anything was changed, and 3 when everything is intact but the signer is not
+verified: the bundle is unsigned, or no --public-key was given (a signature that
+holds only under the bundle's own signer.pub proves nothing about who made it).
 
   report/           the scan's report.json (the JSON contract) and report.html
   compliance/       one report per framework, control by control (JSON and HTML)

@@ -595,12 +595,28 @@ def test_an_unsigned_bundle_still_carries_hashes(
 ) -> None:
     unsigned = tmp_path / "unsigned.zip"
     assert run("evidence", "export", "--db", audited.db, "--out", str(unsigned)) == 0
-    assert run("evidence", "verify", str(unsigned)) == 0
-    assert "UNSIGNED" in capsys.readouterr().out
+    assert run("evidence", "verify", str(unsigned)) == 3
+    assert "UNSIGNED" in capsys.readouterr().err
     with zipfile.ZipFile(unsigned) as z:
         assert "manifest.sig" not in z.namelist() and json.loads(z.read("manifest.json"))["files"]
     assert run("evidence", "verify", str(unsigned), "--public-key", str(exported.public_key)) == 1
     assert "not signed" in capsys.readouterr().err
+
+
+def test_verify_fails_with_exit_3_unless_a_key_the_auditor_trusts_vouches_for_the_signer(
+    audited: Audited, exported: Exported, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unsigned = tmp_path / "unsigned.zip"
+    assert run("evidence", "export", "--db", audited.db, "--out", str(unsigned)) == 0
+    capsys.readouterr()
+    for bundle, why in ((exported.bundle, "holds only under the bundle's own key SHA256:"), (unsigned, "UNSIGNED")):
+        assert run("evidence", "verify", str(bundle)) == 3
+        out, err = capsys.readouterr()
+        assert out.startswith("intact: ") and "OK" not in out
+        (line, hint) = err.splitlines()
+        assert line.startswith("error: signer NOT VERIFIED: ") and why in line and hint.startswith("hint: ")
+    assert run("evidence", "verify", str(exported.bundle), "--public-key", str(exported.public_key)) == 0
+    assert capsys.readouterr().out.startswith("OK: ")
 
 
 @pytest.mark.parametrize("case", ["not-a-zip", "missing-key", "out-is-dir"])

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import tracemalloc
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from cspm_ai import evidence
 from cspm_ai.errors import ConfigError, OutputError
-from cspm_ai.evidence import BundleContents, fingerprint, generate_keypair, verify_bundle, write_bundle
+from cspm_ai.evidence import (
+    EXIT_FAILED,
+    EXIT_SIGNER_UNVERIFIED,
+    EXIT_VERIFIED,
+    BundleContents,
+    _write_zip_atomically,
+    fingerprint,
+    generate_keypair,
+    verify_bundle,
+    write_bundle,
+)
 
 FILES = {
     "report/report.json": b'{"findings": []}\n',
@@ -77,3 +89,79 @@ def test_keys_are_ed25519_and_bad_keys_are_user_errors(tmp_path: Path, keys: tup
         ) is not None else None
     with pytest.raises(OutputError, match="already exists"):
         generate_keypair(keys[0], tmp_path / "new.pub")
+
+
+# ----------------------------------------------------------------------------- trust
+
+
+def test_only_a_signature_under_the_auditors_key_is_trusted(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    generate_keypair(tmp_path / "mallory.key", tmp_path / "mallory.pub")
+    signed, forged, unsigned = tmp_path / "signed.zip", tmp_path / "forged.zip", tmp_path / "unsigned.zip"
+    write_bundle(BundleContents(dict(FILES), {"id": "s"}), signed, keys[0])
+    write_bundle(BundleContents(dict(FILES), {"id": "s"}), forged, tmp_path / "mallory.key")
+    write_bundle(BundleContents(dict(FILES), {"id": "s"}), unsigned)
+
+    trusted = verify_bundle(signed, keys[1])
+    assert trusted.ok and trusted.trusted and trusted.exit_code == EXIT_VERIFIED == 0
+    # Intact, but nothing the auditor trusts vouches for the signer: a distinct non-zero exit.
+    for bundle in (signed, forged, unsigned):
+        result = verify_bundle(bundle)
+        assert result.ok and not result.trusted and result.exit_code == EXIT_SIGNER_UNVERIFIED == 3
+    forged_under_trusted_key = verify_bundle(forged, keys[1])
+    assert not forged_under_trusted_key.ok and forged_under_trusted_key.exit_code == EXIT_FAILED == 1
+
+
+def _rewrite(bundle: Path, out: Path, extra: list[tuple[str, bytes]]) -> None:
+    """The bundle's members, with `extra` after manifest.json, written the canonical way export writes them."""
+    with zipfile.ZipFile(bundle) as z:
+        members = [(name, z.read(name)) for name in z.namelist()]
+    _write_zip_atomically(out, [members[0], *extra, *members[1:]])
+
+
+def test_an_unsigned_bundle_carrying_an_unlisted_signer_key_fails(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    unsigned = tmp_path / "unsigned.zip"
+    write_bundle(BundleContents(dict(FILES), {"id": "s"}), unsigned)
+    planted = tmp_path / "planted.zip"
+    _rewrite(unsigned, planted, [("signer.pub", keys[1].read_bytes())])
+    result = verify_bundle(planted)
+    assert not result.ok and result.failed_file == "signer.pub" and result.exit_code == 1
+    assert "unsigned" in result.problem
+
+
+# ----------------------------------------------------------------------------- bounded reading
+
+
+def test_verify_streams_a_large_bundle_in_memory_far_below_its_size(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    size = 48 * 1024 * 1024
+    bundle = tmp_path / "large.zip"
+    write_bundle(BundleContents({**FILES, "inventory/large.bin": bytes(size)}, {"id": "s"}), bundle, keys[0])
+    assert bundle.stat().st_size > size
+    tracemalloc.start()
+    try:
+        result = verify_bundle(bundle, keys[1])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.trusted and result.files_checked == len(FILES) + 1
+    assert peak < size / 8, f"verify held {peak} bytes at once for a {size}-byte file"
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "failed_file", "needle"),
+    [
+        ("MAX_MEMBER_BYTES", 10_000, "inventory/large.bin", "20000 bytes"),
+        ("MAX_MEMBERS", 3, "(zip directory)", "members"),
+        ("MAX_DIRECTORY_BYTES", 100, "(zip directory)", "zip directory is"),
+        ("MAX_MANIFEST_BYTES", 100, "manifest.json", "bytes"),
+    ],
+)
+def test_members_and_the_directory_are_bounded_with_a_clear_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str, value: int, failed_file: str, needle: str
+) -> None:
+    bundle = tmp_path / "b.zip"
+    write_bundle(BundleContents({**FILES, "inventory/large.bin": bytes(20_000)}, {"id": "s"}), bundle)
+    assert verify_bundle(bundle).ok
+    monkeypatch.setattr(evidence, limit, value)
+    result = verify_bundle(bundle)
+    assert not result.ok and result.failed_file == failed_file
+    assert needle in result.problem and "limit" in result.problem

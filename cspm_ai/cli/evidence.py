@@ -122,13 +122,11 @@ def evidence_verify(
     bundle: Annotated[Path, typer.Argument(help="The evidence bundle (.zip).")],
     public_key: Annotated[
         Optional[Path],
-        typer.Option(
-            "--public-key", help="The signer's public key you trust; without it the bundle's own key is used."
-        ),
+        typer.Option("--public-key", help="The signer's public key you trust (needed for exit 0)."),
     ] = None,
 ) -> None:
-    """Exit 0 only when the archive is intact, every file matches its hash and the signature holds."""
-    from cspm_ai.evidence import verify_bundle
+    """Exit 0 only when the bundle is intact and signed by the key you trust (3: signer unverified; 1: altered)."""
+    from cspm_ai.evidence import EXIT_SIGNER_UNVERIFIED, verify_bundle
 
     console = _console()
     result = verify_bundle(bundle.expanduser(), public_key.expanduser() if public_key else None)
@@ -137,23 +135,26 @@ def evidence_verify(
             f"verification FAILED at {result.failed_file!r}: {result.problem}",
             "the bundle was changed or damaged after export; do not rely on it.",
         )
-        raise typer.Exit(1)
+        raise typer.Exit(result.exit_code)
     scan = result.manifest.get("scan", {})
-    console.print(
-        safe_text(
-            f"OK: {result.files_checked} files match the manifest of scan {scan.get('id')} "
-            f"({scan.get('status')}, started {scan.get('started_at')})"
-        )
+    summary = (
+        f"{result.files_checked} files match the manifest of scan {scan.get('id')} "
+        f"({scan.get('status')}, started {scan.get('started_at')})"
     )
-    if not result.signed:
-        console.print(Text("UNSIGNED: the hashes hold, but nothing proves who made the bundle.", style="yellow"))
-    elif result.pinned:
+    if result.trusted:
+        console.print(safe_text(f"OK: {summary}"))
         console.print(Text(f"signature holds under the given public key {result.signer}"))
-    else:
-        console.print(
-            Text(
-                f"signature holds under the bundle's own key {result.signer}; pass --public-key "
-                "to check it was made by the signer you trust.",
-                style="yellow",
-            )
+        return
+    console.print(safe_text(f"intact: {summary}"))
+    if result.signed:
+        _report_error(
+            f"signer NOT VERIFIED: the signature holds only under the bundle's own key {result.signer}, "
+            "which anyone re-signing the bundle could have put there.",
+            "pass --public-key with the signer's public key, obtained from them separately.",
         )
+    else:
+        _report_error(
+            "signer NOT VERIFIED: the bundle is UNSIGNED, so nothing proves who made it.",
+            "ask for a bundle exported with --sign-key, and verify it with --public-key.",
+        )
+    raise typer.Exit(EXIT_SIGNER_UNVERIFIED)
