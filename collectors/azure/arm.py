@@ -5,13 +5,18 @@ Machine Learning client targets an API version without online endpoints or
 `managedNetwork`), so cspm-ai reads ARM JSON with pinned `api-version`s
 through a generated client's `send_request`: ARM bearer auth for the chosen
 cloud, retries that honour `Retry-After` on 429, and `nextLink` paging here.
+
+The bearer token goes wherever a request goes, and every path read comes
+from the estate (an id listed, a key or role an answer names): a request
+whose URL is not on the ARM endpoint is refused before it is sent.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from collectors.kernel import ReadFailure
@@ -42,6 +47,17 @@ class ArmFailure(ReadFailure):
     def __init__(self, action: str, status: int | None, code: str, message: str) -> None:
         super().__init__(action.split("/", 1)[0], action, code, message, status)
         self.action = action
+
+
+# "/subscriptions/..." or "/providers/..." (tenant and management group scopes), segments of printable
+# characters without "?", "#", "\\" or whitespace, and no "." or ".." segment.
+_ARM_ID = re.compile(r"^/(?i:subscriptions|providers)(?:/(?!\.\.?(?:/|$))[^/?#\\\s]+)+$")
+
+
+def is_arm_id(value: object) -> TypeGuard[str]:
+    """True for an ARM resource id ("/subscriptions/..." or "/providers/..."): a path on the ARM endpoint,
+    never a URL or anything that would change the host when appended to the endpoint."""
+    return isinstance(value, str) and value.isprintable() and _ARM_ID.match(value) is not None
 
 
 def rbac_action(path: str) -> str:
@@ -96,8 +112,15 @@ class ArmReader:
         from azure.core.rest import HttpRequest
 
         action = rbac_action(path)
+        url = self._url(path, api_version)
+        if _origin(url) != _origin(self.endpoint):
+            # The token would go with the request: it is only ever sent to this endpoint.
+            scheme, host = _origin(url)
+            raise ArmFailure(
+                action, None, "UnexpectedHost", f"{scheme}://{host} is not the ARM endpoint {self.endpoint}"
+            )
         try:
-            response = self._client.send_request(HttpRequest("GET", self._url(path, api_version)))
+            response = self._client.send_request(HttpRequest("GET", url))
         except DecodeError as exc:
             raise ArmFailure(action, None, "MalformedResponse", "the answer was not JSON") from exc
         except AzureError as exc:  # no answer at all: connection refused, timeouts after retries

@@ -5,6 +5,10 @@ their parents), AI resources' diagnostic settings are read, then what they
 reference (Key Vault keys, role definitions) is fetched by id. ARM ids are
 case-insensitive, so the store keys them without regard to case. Every failed
 read becomes a `CollectionError` naming the RBAC action it needed.
+
+Every path read is built from an id the estate gave (an item's `id`, a key or
+role an item names), so an id that is not an ARM id is malformed data, an
+error on the resource that holds it, never a path or URL to read.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from collectors import ProgressCallback
-from collectors.azure.arm import ArmFailure, ArmReader
+from collectors.azure.arm import ArmFailure, ArmReader, is_arm_id, rbac_action
 from collectors.azure.specs import (
     BY_TYPE,
     DIAGNOSTICS_API,
@@ -23,14 +27,18 @@ from collectors.azure.specs import (
     SUBSCRIPTIONS_API,
     SUBSCRIPTIONS_PATH,
     ArmKind,
+    sample_path,
 )
-from collectors.kernel import GLOBAL, Record, Reference, Store, Target, scopes_of
+from collectors.kernel import GLOBAL, Record, Reference, Store, Target, references, scopes_of
 from collectors.pool import TaskGroup
 from cspm_ai.doc import get
 from cspm_ai.errors import ConfigError
 from cspm_ai.model import CollectionResult
 
 _FETCHED = tuple(kind.type for kind in KINDS if kind.fetch == "referenced")
+# AI services accounts name their key by vault URI and key name (the RELATIONS rule that builds it); every other
+# reference to a fetched kind is the ARM id it is fetched by.
+_KEY_BY_VAULT_URI = frozenset({"azure.cognitive.account"})
 
 
 def location_of(item: dict[str, Any]) -> str:
@@ -105,20 +113,31 @@ class AzureEngine:
         except ArmFailure as failure:
             self._store.fail(failure, account=subscription, region=region, resource_type=kind.type)
             return
+        unnamed = [item.get("id") for item in items if not is_arm_id(item.get("id"))]
+        if unnamed:
+            # Its children and settings would be read under its id; skipped quietly, it would be unseen.
+            message = f"{len(unnamed)} listed item(s) without an ARM resource id, such as {unnamed[0]!r}"
+            malformed = ArmFailure(rbac_action(path), None, "MalformedResponse", message)
+            self._store.fail(malformed, account=subscription, region=region, resource_type=kind.type)
         for item in items:
-            uid = item.get("id")
-            if not isinstance(uid, str) or not uid:
-                continue
-            record = _record(kind, subscription, item)
-            if parent is not None and kind.parent_relation is not None:
-                record.links.append((kind.parent_relation, parent))
-            self._store.put(record)
-            if kind.diagnostics:
-                tasks.submit(self._diagnostics, subscription, uid, kind.type, record.region)
-            for child in KINDS:
-                if child.parent == kind.type:
-                    path = child.path.format(parent=uid)
-                    tasks.submit(self._list, tasks, child, subscription, path, record.region, uid)
+            if is_arm_id(item.get("id")):
+                self._listed(tasks, kind, subscription, item, parent)
+
+    def _listed(
+        self, tasks: TaskGroup, kind: ArmKind, subscription: str, item: dict[str, Any], parent: str | None
+    ) -> None:
+        """Store a listed item and read what lives under it."""
+        record = _record(kind, subscription, item)
+        uid = record.uid
+        if parent is not None and kind.parent_relation is not None:
+            record.links.append((kind.parent_relation, parent))
+        self._store.put(record)
+        if kind.diagnostics:
+            tasks.submit(self._diagnostics, subscription, uid, kind.type, record.region)
+        for child in KINDS:
+            if child.parent == kind.type:
+                path = child.path.format(parent=uid)
+                tasks.submit(self._list, tasks, child, subscription, path, record.region, uid)
 
     def _diagnostics(self, subscription: str, uid: str, rtype: str, region: str) -> None:
         try:
@@ -137,13 +156,35 @@ class AzureEngine:
 
     # -- what the resources reference ---------------------------------------------------------
 
-    def _resolve(self, _source: Record, ref: Reference) -> Target | None:
-        """A reference is an ARM id, except an AI services account's key, named by its vault's URI."""
-        if ref.value.lower().startswith("https://"):
+    def _target_id(self, source: Record, ref: Reference) -> str | None:
+        """The id a reference names: the value itself, except an AI services account's key, named by its vault's
+        URI and found under the vault stored with that URI (None when no stored vault has it)."""
+        if source.type in _KEY_BY_VAULT_URI and ref.target == "azure.keyvault.key":
             uri, _, name = ref.value.rpartition("/keys/")
-            vault = self._vaults_by_uri.get(uri.lower())
-            return Target(f"{vault}/keys/{name}", GLOBAL, f"{vault}/keys/{name}") if vault else None
-        return Target(ref.value, GLOBAL, ref.value)
+            vault = self._vaults_by_uri.get(uri.rstrip("/").lower())
+            return f"{vault}/keys/{name}" if vault else None
+        return ref.value
+
+    def _resolve(self, source: Record, ref: Reference) -> Target | None:
+        uid = self._target_id(source, ref)
+        return Target(uid, GLOBAL, uid) if is_arm_id(uid) else None
+
+    def _fail_malformed(self) -> None:
+        """Each reference to a fetched kind that is not an ARM id, once: an error on the resource holding it (so
+        no check of it passes on a key or role that was never read), and nothing is requested for it."""
+        for record in self._store.records():
+            for ref in references(RELATIONS, record.type, record.config):
+                uid = self._target_id(record, ref) if ref.target in _FETCHED else None
+                if uid is None or is_arm_id(uid) or not self._store.claim(f"malformed:{record.uid}:{uid}"):
+                    continue
+                message = (
+                    f"its {ref.kind} reference {ref.value!r} is not an ARM resource id, "
+                    f"so the {ref.target} it names is not read"
+                )
+                failure = ArmFailure(rbac_action(sample_path(BY_TYPE[ref.target])), None, "MalformedReference", message)
+                self._store.fail(
+                    failure, account=record.account, region=record.region, resource_type=record.type, uid=record.uid
+                )
 
     def _index_vaults(self) -> None:
         self._vaults_by_uri = {
@@ -163,10 +204,17 @@ class AzureEngine:
                 failure, account=subscription, region=GLOBAL, resource_type=kind.type, uid=target.uid
             )
             return
-        self._store.put(_record(kind, subscription, {**item, "id": item.get("id") or target.uid}))
+        uid = item.get("id") or target.uid
+        if not is_arm_id(uid):
+            message = f"the answer's id {uid!r} is not an ARM resource id"
+            malformed = ArmFailure(rbac_action(target.uid), None, "MalformedResponse", message)
+            self._store.fail(malformed, account=subscription, region=GLOBAL, resource_type=kind.type, uid=target.uid)
+            return
+        self._store.put(_record(kind, subscription, {**item, "id": uid}))
 
     def _fetch_round(self, tasks: TaskGroup) -> bool:
         self._index_vaults()
+        self._fail_malformed()
         wanted = self._store.referenced(RELATIONS, self._resolve, _FETCHED)
         for rtype, targets in wanted.items():
             for target in targets:

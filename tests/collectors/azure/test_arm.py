@@ -162,3 +162,27 @@ def test_a_repeating_next_link_fails_rather_than_hiding_resources() -> None:
     with pytest.raises(ArmFailure) as looping:
         ArmReader(FakeCredential()).list(WORKSPACES, API)
     assert looping.value.code == "RepeatedNextLink"
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://attacker.example.net/loot/keys/k",  # a URL where an ARM id belongs
+        "@attacker.example.net/loot/keys/k",  # appended to the endpoint: the endpoint becomes a user name
+        ".attacker.example.net/loot/keys/k",  # appended to the endpoint: a subdomain of the attacker's
+        ":443@attacker.example.net/loot/keys/k",
+        "http://management.azure.com/subscriptions/s/providers/Microsoft.KeyVault/vaults/v/keys/k",  # not TLS
+    ],
+)
+@pytest.mark.parametrize("read", ["get", "list"])
+def test_a_read_off_the_arm_endpoint_is_refused_before_any_request_or_token(target: str, read: str) -> None:
+    """Only nextLink was checked: an id from the estate, appended to the endpoint or used as a URL, carried the
+    bearer token to whatever host it named."""
+    credential = FakeCredential()
+    with pytest.raises(ArmFailure) as refused:
+        getattr(ArmReader(credential), read)(target, "2023-07-01")
+    assert refused.value.code == "UnexpectedHost"
+    assert "https://management.azure.com" in refused.value.message
+    assert len(responses.calls) == 0
+    assert credential.scopes == []  # no token was even asked for

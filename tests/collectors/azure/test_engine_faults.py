@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -80,6 +81,7 @@ class Scanned:
     result: CollectionResult
     findings: list[Finding]
     attempts: Counter[str]  # path -> requests made, faults included
+    hosts: Counter[str]  # host (and port, user) -> requests made
 
     def by_key(self) -> dict[tuple[str, str], tuple[str, str]]:
         return {(f.check_id, f.resource_uid): (f.status.value, f.message) for f in self.findings}
@@ -93,8 +95,9 @@ def _scan(plan: Plan = _clean, *, denied: bool = False) -> Scanned:
         manifest = register_azure_estate(_FaultyReplay(replay, plan), denied_subscription=denied)  # type: ignore[arg-type]
         result = AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint), workers=4).collect()
         attempts = Counter(c.request.url.split("?")[0].removeprefix(ENDPOINT) for c in replay.calls)
+        hosts = Counter(urlsplit(c.request.url).netloc for c in replay.calls)
     snapshot = Snapshot(result.resources, result.relations, result.errors)
-    return Scanned(manifest, result, evaluate_snapshot(snapshot, ["azure"], STARTED, ALLOWED), attempts)
+    return Scanned(manifest, result, evaluate_snapshot(snapshot, ["azure"], STARTED, ALLOWED), attempts, hosts)
 
 
 @pytest.fixture(scope="module")
@@ -476,6 +479,92 @@ def test_a_non_json_item_read_is_error_on_that_resource(baseline: Scanned) -> No
     assert {k: v for k, v in broken.by_key().items() if k[1] != open_ws} == {
         k: v for k, v in baseline.by_key().items() if k[1] != open_ws
     }
+
+
+# -- ids that are not ARM ids ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "https://attacker.example.net/loot",  # a URL where an ARM id belongs
+        "@attacker.example.net/loot",  # appended to the endpoint, the endpoint's host becomes a user name
+        ".attacker.example.net/loot",  # appended to the endpoint, a subdomain of the attacker's host
+        "subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv",  # no leading slash
+    ],
+)
+def test_a_reference_that_is_not_an_arm_id_is_error_on_its_resource_and_never_fetched(
+    baseline: Scanned, hostile: str
+) -> None:
+    """A workspace's keyVaultArmId and a role assignment's roleDefinitionId name what is fetched next. Neither
+    may send the bearer token anywhere: each is malformed data, an ERROR on the resource that holds it."""
+    ids = baseline.manifest.resource_ids
+    workspace, assignment = ids["workspace:good"], ids["role_assignment:owner"]
+    key, definition = (
+        next(r.dst for r in baseline.result.relations if r.src == src and r.kind == kind)
+        for src, kind in ((workspace, "encrypted_by"), (assignment, "assigns_role"))
+    )
+
+    def point_key(ws: dict[str, Any]) -> None:
+        ws["properties"]["encryption"]["keyVaultProperties"]["keyVaultArmId"] = hostile
+
+    def point_role(ra: dict[str, Any]) -> None:
+        ra["properties"]["roleDefinitionId"] = hostile
+
+    def plan(ordinal: int, path: str, answer: Answer) -> list[Answer]:
+        if path == WORKSPACES:
+            return [_edit(answer, "mlw-secure", point_key)]
+        if path == f"{PROD}/Microsoft.Authorization/roleAssignments":
+            return [_edit(answer, assignment.rsplit("/", 1)[1], point_role)]
+        return [answer]
+
+    hostile_scan = _scan(plan)
+    assert set(hostile_scan.hosts) == {"management.azure.com"}
+    assert all(path.startswith("/subscriptions") for path in hostile_scan.attempts)
+    assert sorted((e.operation, e.code, e.resource_uid) for e in hostile_scan.result.errors) == [
+        ("Microsoft.Authorization/roleDefinitions/read", "MalformedReference", assignment),
+        ("Microsoft.KeyVault/vaults/keys/read", "MalformedReference", workspace),
+    ]
+    assert all(hostile in e.message for e in hostile_scan.result.errors)
+    verdicts = hostile_scan.by_key()
+    # Both were PASS or FAIL on the recorded estate; neither may be judged on an id that names nothing.
+    for check, uid in (
+        ("azure.ml.workspace_cmk_encryption", workspace),
+        ("azure.authorization.no_broad_privileged_roles", assignment),
+    ):
+        assert baseline.by_key()[(check, uid)][0] in ("PASS", "FAIL")
+        status, message = verdicts[(check, uid)]
+        assert status == "ERROR" and "MalformedReference" in message, (check, message)
+    assert {status for (_, uid), (status, _) in verdicts.items() if uid in (workspace, assignment)} == {"ERROR"}
+    # The key and role definition they named are not read, and nothing else changes.
+    unread = {workspace, assignment, key, definition}
+    assert {k: v for k, v in verdicts.items() if k[1] not in unread} == {
+        k: v for k, v in baseline.by_key().items() if k[1] not in unread
+    }
+
+
+def test_a_listed_item_whose_id_is_not_an_arm_id_is_error_and_nothing_is_read_under_it(baseline: Scanned) -> None:
+    """A workspace's endpoints, computes and diagnostic settings are read under its id: a listed id that is not
+    an ARM id blinds the list (ERROR), and nothing is requested under it."""
+    open_ws = baseline.manifest.resource_ids["workspace:bad"]
+
+    def rename(ws: dict[str, Any]) -> None:
+        ws["id"] = ".attacker.example.net/loot"
+
+    def plan(ordinal: int, path: str, answer: Answer) -> list[Answer]:
+        return [_edit(answer, open_ws.rsplit("/", 1)[1], rename)] if path == WORKSPACES else [answer]
+
+    renamed = _scan(plan)
+    assert set(renamed.hosts) == {"management.azure.com"}
+    assert [(e.operation, e.code, e.resource_type, e.resource_uid) for e in renamed.result.errors] == [
+        ("Microsoft.MachineLearningServices/workspaces/read", "MalformedResponse", "azure.ml.workspace", None)
+    ]
+    blind = [f for f in renamed.findings if f.resource_uid.endswith(":global:azure.ml.workspace")]
+    assert blind and {f.status for f in blind} == {Status.ERROR}
+    assert all(".attacker.example.net/loot" in f.message for f in blind)
+    # Only the renamed workspace and what lives under it are unread; everything else is judged as before.
+    kept = {k: v for k, v in renamed.by_key().items() if not k[1].endswith(":global:azure.ml.workspace")}
+    assert kept == {k: v for k, v in baseline.by_key().items() if not k[1].startswith(open_ws)}
 
 
 def test_fault_plans_register_the_estate_unchanged_when_clean(baseline: Scanned) -> None:
