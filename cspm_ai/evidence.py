@@ -693,6 +693,8 @@ def bundle_contents(inventory: Any, scan: Any) -> BundleContents:
             for s in scan.scopes
         ],
         "allowed_regions": list(scan.allowed_regions) if scan.allowed_regions is not None else None,
+        # Signed with the manifest: every re-evaluation, and which mutelist file replaced which exceptions.
+        "reevaluations": [r.model_dump(mode="json") for r in report.scan.reevaluations],
         "counts": {
             "resources": len(resources),
             "findings": len(findings),

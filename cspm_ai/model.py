@@ -154,6 +154,27 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Reevaluation:
+    """One `cspm-ai evaluate` of a stored scan: when, by which version, and with which exceptions.
+
+    `exceptions_from` is "mutelist" when a mutelist given to it replaced the scan's exceptions
+    (`mutelist_file` and `mutelist_sha256` name the file it was read from, when it was read from
+    one), or "scan" when the scan's own exceptions were applied again. `replaced_exceptions` are
+    the exceptions the scan carried before, as stored, so no re-evaluation erases a mute's record.
+    """
+
+    evaluated_at: datetime
+    tool_version: str
+    exceptions_from: str  # "mutelist" | "scan"
+    mutelist_file: str | None
+    mutelist_sha256: str | None
+    rules: int
+    findings: int
+    muted: int
+    replaced_exceptions: tuple[JSON, ...] = ()
+
+
+@dataclass(frozen=True)
 class ScanRecord:
     """A stored scan's metadata. `status` stays "incomplete" until the final commit
     marks it "complete", so an interrupted scan can never pass for a finished one."""
@@ -169,6 +190,8 @@ class ScanRecord:
     # The exceptions (mutes) its evaluation applied: each rule as written, with
     # "status" ("active" | "expired") and "matched" (findings it matches).
     exceptions: tuple[JSON, ...] = ()
+    # Every later re-evaluation of its stored inventory, oldest first.
+    reevaluations: tuple[Reevaluation, ...] = ()
 
 
 @dataclass(frozen=True)

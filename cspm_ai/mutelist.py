@@ -20,14 +20,15 @@ ERROR findings are never muted: an exception accepts a known risk, not a blind s
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from cspm_ai.errors import ConfigError
 from cspm_ai.model import Finding, Status
@@ -76,10 +77,31 @@ class MuteRule(BaseModel):
         return f"{self.id}: {self.justification} (owner {self.owner}, expires {self.expires.isoformat()})"
 
 
+@dataclass(frozen=True)
+class MutelistSource:
+    """The file a mutelist was read from: its path as given and the SHA-256 of its exact bytes."""
+
+    path: str
+    sha256: str
+
+
 class Mutelist(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     exceptions: tuple[MuteRule, ...] = ()
+    # Set by load_mutelist only: a private attribute, so no YAML key can claim a source.
+    _source: MutelistSource | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> MutelistSource | None:
+        """The file the rules came from, or None for a mutelist built in code or rebuilt from a stored scan."""
+        return self._source
+
+    def __eq__(self, other: object) -> bool:
+        # Two mutelists are equal when they hold the same rules; where they were read from is provenance.
+        if isinstance(other, Mutelist):
+            return self.exceptions == other.exceptions
+        return NotImplemented
 
     @field_validator("exceptions")
     @classmethod
@@ -98,7 +120,8 @@ def load_mutelist(path: Path) -> Mutelist:
 
     hint = 'See the README\'s "Exceptions" section for the file format.'
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        content = path.read_bytes()
+        raw = yaml.safe_load(content.decode("utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"Mutelist {path} does not exist.", "Check the path given to --mutelist.") from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -107,14 +130,15 @@ def load_mutelist(path: Path) -> Mutelist:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""
         raise ConfigError(f"Mutelist {path} is not valid YAML{at}.", hint) from exc
-    if raw is None:
-        return Mutelist()
     try:
-        return Mutelist.model_validate(raw)
+        mutelist = Mutelist() if raw is None else Mutelist.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise ConfigError(f"Mutelist {path}: {where}: {first['msg']}.", hint) from exc
+    # Kept so a re-evaluation can record which file replaced a stored scan's exceptions.
+    mutelist._source = MutelistSource(path=str(path), sha256=hashlib.sha256(content).hexdigest())
+    return mutelist
 
 
 def apply_mutelist(

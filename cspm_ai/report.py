@@ -25,6 +25,7 @@ from cspm_ai.model import (
     Attestation,
     CollectionError,
     Finding,
+    Reevaluation,
     ScanRecord,
     Scope,
     Severity,
@@ -81,6 +82,35 @@ class ScopeInfo(_Model):
     identity: str
 
 
+class ExceptionOut(_Model):
+    id: str
+    checks: list[str]
+    resources: list[str]
+    accounts: list[str]
+    regions: list[str]
+    tags: dict[str, str]
+    justification: str
+    owner: str
+    expires: date
+    status: Literal["active", "expired"]
+    matched: NonNegativeInt
+
+
+class ReevaluationOut(_Model):
+    """One `cspm-ai evaluate` of the stored scan, with the mutelist it applied and the exceptions it replaced."""
+
+    evaluated_at: UtcDatetime
+    tool_version: str
+    # "mutelist": a mutelist given to `evaluate` replaced the exceptions; "scan": the scan's own were kept.
+    exceptions_from: Literal["mutelist", "scan"]
+    mutelist_file: str | None = None
+    mutelist_sha256: str | None = None
+    rules: NonNegativeInt
+    findings: NonNegativeInt
+    muted: NonNegativeInt
+    replaced_exceptions: list[ExceptionOut] = Field(default_factory=list)
+
+
 class ScanInfo(_Model):
     id: str
     started_at: UtcDatetime
@@ -91,6 +121,8 @@ class ScanInfo(_Model):
     # Added beside the contract: the configured region allow-list, and the version that collected.
     allowed_regions: list[str] | None = None
     tool_version: str | None = None
+    # Added beside the contract: each later re-evaluation of the stored scan, oldest first.
+    reevaluations: list[ReevaluationOut] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _finished_unless_incomplete(self) -> ScanInfo:
@@ -166,20 +198,6 @@ class AttestationOut(_Model):
     note: str = ""
     # As of the scan's start: PASS while in force, FAIL once expired.
     status: Literal["PASS", "FAIL"]
-
-
-class ExceptionOut(_Model):
-    id: str
-    checks: list[str]
-    resources: list[str]
-    accounts: list[str]
-    regions: list[str]
-    tags: dict[str, str]
-    justification: str
-    owner: str
-    expires: date
-    status: Literal["active", "expired"]
-    matched: NonNegativeInt
 
 
 class Report(_Model):
@@ -295,6 +313,21 @@ def _scan_info(scan: ScanRecord) -> ScanInfo:
         scopes=[_scope_info(s) for s in scan.scopes],
         allowed_regions=list(scan.allowed_regions) if scan.allowed_regions is not None else None,
         tool_version=scan.tool_version,
+        reevaluations=[_reevaluation_out(r) for r in scan.reevaluations],
+    )
+
+
+def _reevaluation_out(r: Reevaluation) -> ReevaluationOut:
+    return ReevaluationOut(
+        evaluated_at=r.evaluated_at,
+        tool_version=r.tool_version,
+        exceptions_from=r.exceptions_from,  # type: ignore[arg-type]  # validated against the Literal
+        mutelist_file=r.mutelist_file,
+        mutelist_sha256=r.mutelist_sha256,
+        rules=r.rules,
+        findings=r.findings,
+        muted=r.muted,
+        replaced_exceptions=[ExceptionOut.model_validate(e) for e in r.replaced_exceptions],
     )
 
 

@@ -9,7 +9,7 @@ from collectors import Collector, ProgressCallback
 from cspm_ai import __version__
 from cspm_ai.engine import EvaluationSettings, Snapshot, evaluate
 from cspm_ai.inventory import Inventory
-from cspm_ai.model import CollectionResult, Finding, ScanRecord
+from cspm_ai.model import CollectionResult, Finding, Reevaluation, ScanRecord
 from cspm_ai.mutelist import Mutelist, apply_mutelist, exception_rules
 from cspm_ai.registry import all_checks
 
@@ -71,11 +71,24 @@ def run_scan(
 def reevaluate(inventory: Inventory, scan: ScanRecord, mutelist: Mutelist | None = None) -> list[Finding]:
     """Run today's checks on a stored scan's inventory and replace its findings.
 
-    Without a new mutelist the scan keeps the exceptions it was evaluated with.
+    Without a new mutelist the scan keeps the exceptions it was evaluated with. Either way the
+    re-evaluation is recorded on the scan: when, by which version, and which mutelist file (with
+    its SHA-256) replaced which exceptions.
     """
     snapshot = inventory.snapshot(scan.id)
     findings = evaluate_snapshot(snapshot, scan.providers, scan.started_at, scan.allowed_regions)
     rules = mutelist if mutelist is not None else exception_rules(scan.exceptions)
     findings, exceptions = apply_mutelist(findings, rules, scan.started_at)
-    inventory.replace_findings(scan.id, findings, exceptions)
+    source = mutelist.source if mutelist is not None else None
+    record = Reevaluation(
+        evaluated_at=datetime.now(timezone.utc),
+        tool_version=__version__,
+        exceptions_from="mutelist" if mutelist is not None else "scan",
+        mutelist_file=source.path if source is not None else None,
+        mutelist_sha256=source.sha256 if source is not None else None,
+        rules=len(rules.exceptions),
+        findings=len(findings),
+        muted=sum(1 for f in findings if f.muted),
+    )
+    inventory.replace_findings(scan.id, findings, exceptions, record)
     return findings

@@ -4,13 +4,16 @@ per-framework reports in every format, and a signed evidence bundle verified els
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -169,6 +172,63 @@ def test_reevaluating_keeps_the_scans_exceptions_and_warns_of_expired_ones(
     assert "exception old-cmek-waiver expired on 2020-01-31" in out and "muted by exceptions" in out
     after = {f["id"]: f["muted"] for f in json.loads((tmp_path / "report.json").read_text())["findings"]}
     assert after == before
+
+
+def copy_inventory(audited: Audited, tmp_path: Path) -> str:
+    """A copy of the audited inventory (through SQLite's backup, which includes its write-ahead log)."""
+    copy = tmp_path / "inventory-copy.db"
+    with closing(sqlite3.connect(audited.root / "inventory.db")) as source, closing(sqlite3.connect(copy)) as target:
+        source.backup(target)
+    return f"sqlite:///{copy}"
+
+
+NARROWER_MUTELIST = """\
+exceptions:
+  - id: only-dev
+    checks: ["gcp.vertex.*"]
+    accounts: ["ml-dev-7781"]
+    justification: Narrowed after review (RISK-150).
+    owner: security@example.com
+    expires: 2099-12-31
+"""
+
+
+def test_each_reevaluation_is_recorded_on_the_scan_with_its_mutelist_and_hash(audited: Audited, tmp_path: Path) -> None:
+    # A copy of the inventory: replacing the exceptions must not change what the other tests see.
+    db = copy_inventory(audited, tmp_path)
+    earlier = len(json.loads((audited.root / "out" / "report.json").read_text())["scan"].get("reevaluations", []))
+    mutes = tmp_path / "narrower.yaml"
+    mutes.write_text(NARROWER_MUTELIST)
+    digest = hashlib.sha256(mutes.read_bytes()).hexdigest()
+
+    assert run("evaluate", "--db", db, "--mutelist", str(mutes), "--output-dir", str(tmp_path / "a")) == 0
+    assert run("evaluate", "--db", db, "--output-dir", str(tmp_path / "b")) == 0
+
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    *_, by_file, kept = report["scan"]["reevaluations"]
+    assert len(report["scan"]["reevaluations"]) >= earlier + 2
+    assert by_file["exceptions_from"] == "mutelist" and by_file["mutelist_file"] == str(mutes)
+    assert by_file["mutelist_sha256"] == digest and by_file["rules"] == 1
+    assert [e["id"] for e in by_file["replaced_exceptions"]] == ["dev-sandbox", "old-cmek-waiver", "blind-project"]
+    assert by_file["findings"] == len(report["findings"]) and by_file["muted"] == sum(
+        f["muted"] for f in report["findings"]
+    )
+    assert kept["exceptions_from"] == "scan" and kept["mutelist_file"] is None and kept["rules"] == 1
+    assert [e["id"] for e in kept["replaced_exceptions"]] == ["only-dev"]
+    assert datetime.fromisoformat(by_file["evaluated_at"]) <= datetime.fromisoformat(kept["evaluated_at"])
+
+    soup = BeautifulSoup((tmp_path / "b" / "report.html").read_text(), "html.parser")
+    history = soup.find(id="reevaluations-table").get_text(" ")
+    assert str(mutes) in history and digest in history and "the scan's own, kept" in history
+    assert "Re-evaluated" in soup.find(id="reevaluated").get_text()
+
+    bundle = tmp_path / "bundle.zip"
+    assert run("evidence", "export", "--db", db, "--out", str(bundle)) == 0
+    with zipfile.ZipFile(bundle) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        framework = json.loads(z.read("compliance/checklist-report.json"))
+    assert manifest["scan"]["reevaluations"] == report["scan"]["reevaluations"]
+    assert framework["scan"]["reevaluations"] == report["scan"]["reevaluations"]
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -161,3 +162,21 @@ def test_an_empty_file_mutes_nothing_and_a_missing_one_is_an_error(tmp_path: Pat
     assert load_mutelist(tmp_path / "empty.yaml") == Mutelist()
     with pytest.raises(ConfigError, match="does not exist"):
         load_mutelist(tmp_path / "absent.yaml")
+
+
+def test_a_loaded_mutelist_names_the_file_it_came_from_and_its_hash(tmp_path: Path) -> None:
+    path = tmp_path / "mutes.yaml"
+    path.write_text(
+        "exceptions:\n  - {id: a, checks: ['*'], justification: j, owner: o, expires: 2099-01-01}\n", "utf-8"
+    )
+    loaded = load_mutelist(path)
+    assert loaded.source is not None
+    assert loaded.source.path == str(path)
+    assert loaded.source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    # Where it came from is provenance: the same rules built in code are the same mutelist, with no source.
+    built = Mutelist(exceptions=loaded.exceptions)
+    assert built == loaded and built.source is None
+    # No key of the file can claim a source.
+    path.write_text("source: {path: elsewhere.yaml, sha256: '00'}\nexceptions: []\n", "utf-8")
+    with pytest.raises(ConfigError, match="source"):
+        load_mutelist(path)

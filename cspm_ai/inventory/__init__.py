@@ -18,7 +18,7 @@ from cspm_ai.inventory.database import (
     for_writing,
     open_database,
 )
-from cspm_ai.model import Attestation, CollectionError, CollectionResult, Finding, ScanRecord
+from cspm_ai.model import Attestation, CollectionError, CollectionResult, Finding, Reevaluation, ScanRecord
 
 __all__ = ["Inventory", "default_database_url", "open_database"]
 
@@ -83,12 +83,17 @@ class Inventory:
         return self.get_scan(scan_id)
 
     def replace_findings(
-        self, scan_id: str, findings: Sequence[Finding], exceptions: Sequence[Mapping[str, Any]] | None = None
+        self,
+        scan_id: str,
+        findings: Sequence[Finding],
+        exceptions: Sequence[Mapping[str, Any]] | None = None,
+        reevaluation: Reevaluation | None = None,
     ) -> None:
-        """Replace a scan's findings (and, when given, the exceptions applied) after re-evaluating it."""
+        """Replace a scan's findings (and, when given, the exceptions applied) after re-evaluating it,
+        appending `reevaluation` to the scan's history in the same transaction."""
         kept = f"Scan {scan_id} keeps the findings it had."
         with disk_full_is_an_inventory_error(self.engine, kept), self._write.begin() as session:
-            queries.replace_findings(session, scan_id, findings, exceptions)
+            queries.replace_findings(session, scan_id, findings, exceptions, reevaluation)
 
     def add_attestation(self, attestation: Attestation, content: bytes | None = None) -> None:
         """Record an attestation (with the evidence file's bytes, when it is a file)."""

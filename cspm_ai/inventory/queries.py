@@ -18,6 +18,7 @@ from cspm_ai.inventory.schema import (
     Base,
     CollectionErrorRow,
     FindingRow,
+    ReevaluationRow,
     RelationRow,
     ResourceRow,
     ScanRow,
@@ -27,6 +28,7 @@ from cspm_ai.model import (
     CollectionError,
     CollectionResult,
     Finding,
+    Reevaluation,
     Relation,
     Resource,
     ScanRecord,
@@ -160,10 +162,33 @@ def store_scan_results(
 
 
 def replace_findings(
-    session: Session, scan_id: str, findings: Sequence[Finding], exceptions: Sequence[Mapping[str, Any]] | None = None
+    session: Session,
+    scan_id: str,
+    findings: Sequence[Finding],
+    exceptions: Sequence[Mapping[str, Any]] | None = None,
+    reevaluation: Reevaluation | None = None,
 ) -> None:
-    """Swap a scan's findings (and the exceptions applied) for a re-evaluation's; the caller commits."""
+    """Swap a scan's findings (and the exceptions applied) for a re-evaluation's; the caller commits.
+
+    With `reevaluation`, it is appended to the scan's history in the same transaction, with the
+    exceptions the scan carried until now as its `replaced_exceptions` (the value's own are ignored).
+    """
     scan = _scan_row(session, scan_id)
+    if reevaluation is not None:
+        session.add(
+            ReevaluationRow(
+                scan_id=scan_id,
+                evaluated_at=_utc(reevaluation.evaluated_at),
+                tool_version=reevaluation.tool_version,
+                exceptions_from=reevaluation.exceptions_from,
+                mutelist_file=reevaluation.mutelist_file,
+                mutelist_sha256=reevaluation.mutelist_sha256,
+                rules=reevaluation.rules,
+                findings=reevaluation.findings,
+                muted=reevaluation.muted,
+                replaced_exceptions=[dict(e) for e in scan.exceptions or ()],
+            )
+        )
     session.execute(delete(FindingRow).where(FindingRow.scan_id == scan_id))
     _insert_findings(session, scan_id, findings)
     if exceptions is not None:
@@ -425,6 +450,20 @@ def _scan_record(row: ScanRow) -> ScanRecord:
         tool_version=row.tool_version,
         allowed_regions=None if row.allowed_regions is None else tuple(row.allowed_regions),
         exceptions=tuple(row.exceptions or ()),
+        reevaluations=tuple(
+            Reevaluation(
+                evaluated_at=r.evaluated_at,
+                tool_version=r.tool_version,
+                exceptions_from=r.exceptions_from,
+                mutelist_file=r.mutelist_file,
+                mutelist_sha256=r.mutelist_sha256,
+                rules=r.rules,
+                findings=r.findings,
+                muted=r.muted,
+                replaced_exceptions=tuple(r.replaced_exceptions),
+            )
+            for r in row.reevaluations
+        ),
     )
 
 

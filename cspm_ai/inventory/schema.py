@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Explicit names make constraints identical on SQLite and PostgreSQL, so
 # migrations can address them and autogenerate comparisons stay clean.
@@ -91,6 +91,10 @@ class ScanRow(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     # The exceptions (mutes) the scan's evaluation applied, each with its status and match count.
     exceptions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, server_default="[]")
+    # Its re-evaluations, oldest first (read-only here: rows are appended by `replace_findings`).
+    reevaluations: Mapped[list[ReevaluationRow]] = relationship(
+        order_by="ReevaluationRow.id", lazy="selectin", viewonly=True
+    )
 
 
 class ResourceRow(Base):
@@ -173,6 +177,30 @@ class CollectionErrorRow(Base):
     message: Mapped[str] = mapped_column(Text, nullable=False)
     resource_type: Mapped[str | None] = mapped_column(String(255), nullable=True)
     resource_uid: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ReevaluationRow(Base):
+    """One `cspm-ai evaluate` of a stored scan: appended, never changed, so the scan keeps its history."""
+
+    __tablename__ = "scan_reevaluations"
+    __table_args__ = (
+        CheckConstraint("exceptions_from IN ('mutelist', 'scan')", name="exceptions_from"),
+        Index("ix_scan_reevaluations_scan_id", "scan_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scan_id: Mapped[str] = _scan_fk()
+    evaluated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    tool_version: Mapped[str] = mapped_column(String(64), nullable=False)
+    # "mutelist": a mutelist given to the re-evaluation replaced the exceptions; "scan": they were kept.
+    exceptions_from: Mapped[str] = mapped_column(String(16), nullable=False)
+    mutelist_file: Mapped[str | None] = mapped_column(Text, nullable=True)
+    mutelist_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    rules: Mapped[int] = mapped_column(Integer, nullable=False)
+    findings: Mapped[int] = mapped_column(Integer, nullable=False)
+    muted: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The scan's exceptions (each with its status and match count) before this re-evaluation.
+    replaced_exceptions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
 
 
 class AttestationRow(Base):

@@ -4,14 +4,15 @@ and a database made by the first schema upgrades without losing a scan."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 from alembic import command
 from sqlalchemy import create_engine, text
 
 from cspm_ai.inventory import Inventory
 from cspm_ai.inventory.database import migration_config
-from cspm_ai.model import Attestation
+from cspm_ai.model import Attestation, Reevaluation
 
 from .conftest import T0, make_finding, make_result, utc
 
@@ -68,6 +69,36 @@ def test_a_scans_exceptions_are_stored_and_replaced(inventory: Inventory) -> Non
     assert inventory.get_scan(scan.id).exceptions == ()
 
 
+def test_each_reevaluation_is_appended_with_the_exceptions_it_replaced(inventory: Inventory) -> None:
+    first = {"id": "dev", "status": "active", "matched": 1}
+    second = {"id": "narrower", "status": "active", "matched": 0}
+    scan = inventory.begin_scan(providers=["aws"], tool_version="t", started_at=T0)
+    inventory.finish_scan(scan.id, make_result(), [make_finding()], status="complete", exceptions=[first])
+    assert inventory.get_scan(scan.id).reevaluations == ()
+
+    by_file = Reevaluation(
+        evaluated_at=T0 + timedelta(days=3),
+        tool_version="2.0",
+        exceptions_from="mutelist",
+        mutelist_file="/srv/risk/mutes-é.yaml",
+        mutelist_sha256="ab" * 32,
+        rules=1,
+        findings=1,
+        muted=0,
+    )
+    kept = replace(by_file, evaluated_at=T0 + timedelta(days=4), exceptions_from="scan", mutelist_file=None)
+    inventory.replace_findings(scan.id, [make_finding()], [second], by_file)
+    inventory.replace_findings(scan.id, [make_finding()], [second], kept)
+
+    stored = inventory.get_scan(scan.id)
+    assert stored.exceptions == (second,)
+    assert stored.reevaluations == (
+        replace(by_file, evaluated_at=utc(by_file.evaluated_at), replaced_exceptions=(first,)),
+        replace(kept, evaluated_at=utc(kept.evaluated_at), replaced_exceptions=(second,)),
+    )
+    assert inventory.list_scans()[0].reevaluations == stored.reevaluations
+
+
 def test_a_database_from_the_first_schema_upgrades_without_losing_data(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
@@ -88,3 +119,44 @@ def test_a_database_from_the_first_schema_upgrades_without_losing_data(database_
         scan = upgraded.get_scan("11111111")
         assert scan.status == "complete" and scan.tool_version == "0.0.1" and scan.exceptions == ()
         assert upgraded.attestations() == []
+
+
+def _at_revision_0002_with_data(database_url: str) -> None:
+    """A database as release 0002 left it: a scan with applied exceptions, and an attestation."""
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection, migration_config(connection) as config:
+            command.upgrade(config, "0002")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO scans (id, started_at, finished_at, status, providers, scopes, tool_version, "
+                    "allowed_regions, options, exceptions) VALUES ('22222222-2222-2222-2222-222222222222', :t, :t, "
+                    "'complete', '[\"aws\"]', '[]', '0.1.0', NULL, '{}', :exceptions)"
+                ),
+                {"t": T0, "exceptions": '[{"id": "dev", "status": "active", "matched": 2}]'},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO attestations (id, item, attested_by, attested_at, expires_on, evidence, "
+                    "evidence_sha256, evidence_content, note) VALUES ('33333333-3333-3333-3333-333333333333', "
+                    "'CL-11', 'Dana', :t, :expires, 'tabletop.pdf', :sha, :content, 'annual')"
+                ),
+                {"t": T0, "expires": date(2027, 5, 31), "sha": "cd" * 32, "content": b"%PDF-1.7"},
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_database_at_0002_upgrades_with_an_empty_reevaluation_history(database_url: str) -> None:
+    _at_revision_0002_with_data(database_url)
+    with Inventory.open(database_url) as upgraded:  # opening migrates to head
+        scan = upgraded.get_scan("22222222")
+        assert scan.exceptions == ({"id": "dev", "status": "active", "matched": 2},)
+        assert scan.reevaluations == ()
+        (attestation,) = upgraded.attestations()
+        assert (attestation.item, attestation.attested_at) == ("CL-11", utc(T0))
+        assert upgraded.attestation_evidence(attestation.id) == b"%PDF-1.7"
+        record = Reevaluation(utc(T0), "2.0", "scan", None, None, 1, 0, 0)
+        upgraded.replace_findings(scan.id, [], scan.exceptions, record)
+        assert upgraded.get_scan(scan.id).reevaluations == (replace(record, replaced_exceptions=scan.exceptions),)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from cspm_ai.model import CollectionError, Finding, ScanRecord, Scope, Severity, Status
+from cspm_ai.model import CollectionError, Finding, Reevaluation, ScanRecord, Scope, Severity, Status
 from cspm_ai.report import Report, build_report
 
 TOOL_VERSION = "1.2.3"
@@ -196,9 +196,74 @@ def hostile_report() -> Report:
     error = make_error(
         message=f"denied {HOSTILE_SCRIPT} {HOSTILE_ATTR}", code=HOSTILE_TEMPLATE, resource_uid=HOSTILE_URL
     )
+    hostile_exception = {
+        "id": HOSTILE_ATTR,
+        "checks": [HOSTILE_SCRIPT],
+        "resources": ["*"],
+        "accounts": ["*"],
+        "regions": ["*"],
+        "tags": {},
+        "justification": HOSTILE_TEMPLATE,
+        "owner": HOSTILE_URL,
+        "expires": "2099-01-01",
+        "status": "active",
+        "matched": 0,
+    }
     scan = make_scan(
         status="incomplete",
         id=f"scan {HOSTILE_ATTR}",
         scopes=(Scope("aws", ACCOUNT, (HOSTILE_SCRIPT,), HOSTILE_ATTR),),
+        reevaluations=(
+            make_reevaluation(mutelist_file=f"{HOSTILE_SCRIPT}.yaml", replaced_exceptions=(hostile_exception,)),
+        ),
     )
     return build_report(scan, [finding], [error], TOOL_VERSION)
+
+
+def make_reevaluation(**overrides: Any) -> Reevaluation:
+    """A re-evaluation that replaced the scan's exceptions with a mutelist file's."""
+    fields: dict[str, Any] = {
+        "evaluated_at": datetime(2024, 6, 3, 8, 30, 0, tzinfo=UTC),
+        "tool_version": TOOL_VERSION,
+        "exceptions_from": "mutelist",
+        "mutelist_file": "/srv/risk/mutes.yaml",
+        "mutelist_sha256": "0f" * 32,
+        "rules": 1,
+        "findings": 7,
+        "muted": 1,
+        "replaced_exceptions": (),
+    }
+    fields.update(overrides)
+    return Reevaluation(**fields)
+
+
+@pytest.fixture
+def governed_report(findings: list[Finding], errors: list[CollectionError]) -> Report:
+    """A scan re-evaluated twice: once with a mutelist file, then keeping the exceptions it gave."""
+    exception = {
+        "id": "dev-notebooks",
+        "checks": ["aws.sagemaker.*"],
+        "resources": ["*"],
+        "accounts": [ACCOUNT],
+        "regions": ["*"],
+        "tags": {},
+        "justification": "Throwaway notebooks (RISK-142).",
+        "owner": "ml@example.com",
+        "expires": "2099-01-01",
+        "status": "active",
+        "matched": 1,
+    }
+    scan = make_scan(
+        exceptions=(exception,),
+        reevaluations=(
+            make_reevaluation(),
+            make_reevaluation(
+                evaluated_at=datetime(2024, 6, 4, 8, 30, 0, tzinfo=UTC),
+                exceptions_from="scan",
+                mutelist_file=None,
+                mutelist_sha256=None,
+                replaced_exceptions=(exception,),
+            ),
+        ),
+    )
+    return build_report(scan, findings, errors, TOOL_VERSION)

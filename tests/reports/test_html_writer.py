@@ -476,3 +476,25 @@ def test_checklist_id_missing_from_the_checklist_is_still_shown(
     rows = soup.select("#checklist-table tr[data-checklist-id]")
     assert rows[-1]["data-checklist-id"] == "CL-99"
     assert [str(o["value"]) for o in soup.select("#filter-checklist option")] == ["", "CL-99"]
+
+
+# --- governance -----------------------------------------------------------------------------
+
+
+def test_reevaluations_show_when_with_which_mutelist_file_and_hash(governed_report: Report) -> None:
+    soup = _soup(render_html(governed_report))
+    header = soup.find(id="reevaluated")
+    assert isinstance(header, Tag)
+    assert "2 times, last on 2024-06-04 08:30 UTC" in " ".join(header.get_text().split())
+    table = soup.find(id="reevaluations-table")
+    assert isinstance(table, Tag)
+    by_file, kept = (" ".join(r.get_text(" ").split()) for r in table.select("tbody tr"))
+    assert by_file.startswith("2024-06-03 08:30:00 UTC") and "mutelist /srv/risk/mutes.yaml" in by_file
+    assert f"sha256 {'0f' * 32}" in by_file and by_file.endswith("none")
+    assert "the scan's own, kept" in kept and kept.endswith("dev-notebooks")
+
+
+def test_a_scan_never_reevaluated_says_so(soup: BeautifulSoup) -> None:
+    assert soup.find(id="reevaluated") is None and soup.find(id="reevaluations-table") is None
+    section = soup.find(id="reevaluations")
+    assert isinstance(section, Tag) and "None: these findings and exceptions are the scan's own." in section.get_text()

@@ -11,7 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from cspm_ai.model import ScanRecord
-from cspm_ai.report import ErrorOut, FindingOut, Report, ScanInfo, build_report
+from cspm_ai.report import ErrorOut, FindingOut, ReevaluationOut, Report, ScanInfo, build_report
 from reports import load_schema, render_json
 
 CONTRACT_TOP = {"schema_version", "tool", "scan", "summary", "findings", "errors"}
@@ -65,7 +65,7 @@ def test_load_schema_returns_a_fresh_copy() -> None:
     assert "findings" in load_schema()["required"]
 
 
-@pytest.mark.parametrize("fixture", ["report", "incomplete_report", "hostile_report"])
+@pytest.mark.parametrize("fixture", ["report", "incomplete_report", "hostile_report", "governed_report"])
 def test_produced_reports_validate(
     fixture: str,
     request: pytest.FixtureRequest,
@@ -178,6 +178,26 @@ def test_models_declare_every_schema_property() -> None:
         (ScanInfo, schema["properties"]["scan"]["properties"]),
         (FindingOut, schema["$defs"]["finding"]["properties"]),
         (ErrorOut, schema["$defs"]["error"]["properties"]),
+        (ReevaluationOut, schema["$defs"]["reevaluation"]["properties"]),
     ]
     for model, properties in pairs:
         assert set(properties) == set(model.model_fields), model.__name__
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("scan.reevaluations.0.exceptions_from", "cli"),
+        ("scan.reevaluations.0.mutelist_sha256", "not-a-hash"),
+        ("scan.reevaluations.0.evaluated_at", "yesterday"),
+        ("scan.reevaluations.0.rules", -1),
+        ("scan.reevaluations.0.evaluated_at", _DELETE),
+    ],
+)
+def test_schema_rejects_a_bad_reevaluation(
+    governed_report: Report, validator: Draft202012Validator, path: str, value: Any
+) -> None:
+    doc = json.loads(render_json(governed_report))
+    assert _errors(validator, doc) == []
+    _set(doc, path, value)
+    assert _errors(validator, doc), f"{path}={value!r} should be rejected"
