@@ -32,6 +32,7 @@ from cspm_ai.model import GLOBAL, CollectionError, CollectionResult, Relation, R
 __all__ = [
     "GLOBAL",
     "Link",
+    "MAX_PAGES",
     "ReadFailure",
     "Record",
     "Reference",
@@ -41,6 +42,11 @@ __all__ = [
     "scopes_of",
     "to_resource",
 ]
+
+
+# Pages one list may take (the config file's `max_pages` changes it). A list whose every page names a new next
+# page would be followed forever; past this many it is a failed read, never a silently shortened list.
+MAX_PAGES = 10_000
 
 
 class ReadFailure(Exception):

@@ -14,9 +14,11 @@ import responses
 from google.auth.credentials import AnonymousCredentials
 from packaging.requirements import Requirement
 
+import collectors.aws as aws
 import collectors.azure as azure
 import collectors.gcp as gcp
 from collectors.gcp.engine import check_scope
+from collectors.kernel import MAX_PAGES
 from cspm_ai.cli import main
 from cspm_ai.config import load_settings
 from cspm_ai.demo import DemoCredential
@@ -26,6 +28,7 @@ from moto_fixtures.gcp_estate import register_gcp_estate
 
 FULL = """
 db = "sqlite:///inventory.db"
+max_pages = 500
 
 [aws]
 profile = "audit"
@@ -75,7 +78,7 @@ def error_lines(err: str) -> list[str]:
 
 @pytest.fixture()
 def received(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
-    """What `scan azure` and `scan gcp` hand their collectors; each then stops the scan."""
+    """What `scan aws`, `scan azure` and `scan gcp` hand their collectors; each then stops the scan."""
     seen: dict[str, dict[str, Any]] = {}
 
     def collector(provider: str) -> Any:
@@ -85,6 +88,7 @@ def received(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
 
         return build
 
+    monkeypatch.setattr(aws, "aws_collector", collector("aws"))
     monkeypatch.setattr(azure, "azure_collector", collector("azure"))
     monkeypatch.setattr(gcp, "gcp_collector", collector("gcp"))
     return seen
@@ -110,6 +114,7 @@ def sign_ins(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def test_every_section_loads(tmp_path: Path) -> None:
     settings = load_settings(write_config(tmp_path, FULL))
+    assert settings.max_pages == 500
     assert (settings.aws.profile, settings.aws.regions, settings.aws.workers) == ("audit", ["eu-west-1"], 8)
     assert settings.azure.subscriptions == ["11111111-2222-3333-4444-555555555555"]
     assert (settings.azure.cloud, settings.azure.workers) == ("usgov", 4)
@@ -138,6 +143,7 @@ def test_absent_sections_have_the_options_defaults(tmp_path: Path) -> None:
     assert (settings.azure.cloud, settings.azure.workers, settings.azure.subscriptions) == ("public", 16, None)
     assert (settings.gcp.workers, settings.gcp.projects, settings.gcp.organization) == (16, None, None)
     assert settings.aws.workers == 32
+    assert settings.max_pages == MAX_PAGES == 10_000  # the collectors' own default
 
 
 @pytest.mark.parametrize(
@@ -149,6 +155,8 @@ def test_absent_sections_have_the_options_defaults(tmp_path: Path) -> None:
         ("[gcp]\napi_endpoints = 'aiplatform=example.com'\n", "gcp.api_endpoints"),
         ("[azure]\nworkers = 0\n", "azure.workers"),
         ("[gcp]\nworkers = 257\n", "gcp.workers"),
+        ("max_pages = 0\n", "max_pages"),
+        ("max_pages = 'many'\n", "max_pages"),
     ],
 )
 def test_unknown_keys_and_bad_types_are_one_line(tmp_path: Path, text: str, where: str) -> None:
@@ -179,6 +187,7 @@ def test_the_file_applies_where_no_option_is_given(tmp_path: Path, received: dic
         "cloud": "usgov",
         "arm_endpoint": "https://management.usgovcloudapi.net",
         "workers": 4,
+        "max_pages": 500,
     }
     assert received["gcp"] == {
         "projects": ["ml-prod-4521", "ml-dev-7781"],
@@ -188,6 +197,7 @@ def test_the_file_applies_where_no_option_is_given(tmp_path: Path, received: dic
         "universe_domain": "googleapis.com",
         "api_endpoints": {"aiplatform": "{location}-aiplatform.p.googleapis.com"},
         "workers": 12,
+        "max_pages": 500,
     }
 
 
@@ -215,6 +225,7 @@ def test_an_option_beats_the_file(tmp_path: Path, received: dict[str, dict[str, 
         "cloud": "china",
         "arm_endpoint": "https://arm.example",
         "workers": 2,
+        "max_pages": 500,
     }
     assert received["gcp"] == {
         "projects": ["ml-other-0001"],
@@ -224,14 +235,31 @@ def test_an_option_beats_the_file(tmp_path: Path, received: dict[str, dict[str, 
         "universe_domain": "example-sovereign.goog",
         "api_endpoints": {"cloudkms": "kms.example"},
         "workers": 3,
+        "max_pages": 500,
     }
 
 
 def test_without_file_or_option_the_defaults_hold(tmp_path: Path, received: dict[str, dict[str, Any]]) -> None:
     assert run("scan", "azure", *storage(tmp_path)) == 2
     assert run("scan", "gcp", *storage(tmp_path)) == 2
-    assert received["azure"] == {"subscriptions": None, "cloud": "public", "arm_endpoint": None, "workers": 16}
+    assert received["azure"] == {
+        "subscriptions": None,
+        "cloud": "public",
+        "arm_endpoint": None,
+        "workers": 16,
+        "max_pages": MAX_PAGES,
+    }
     assert received["gcp"]["workers"] == 16 and received["gcp"]["api_endpoints"] == {}
+    assert received["gcp"]["max_pages"] == MAX_PAGES
+
+
+def test_max_pages_in_the_file_reaches_every_clouds_collector(
+    tmp_path: Path, received: dict[str, dict[str, Any]]
+) -> None:
+    config = str(write_config(tmp_path, "max_pages = 7\n"))
+    for provider in ("aws", "azure", "gcp"):
+        assert run("--config", config, "scan", provider, *storage(tmp_path)) == 2
+    assert {provider: kwargs["max_pages"] for provider, kwargs in received.items()} == {"aws": 7, "azure": 7, "gcp": 7}
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from collectors.aws.engine import AwsEngine
 from collectors.aws.session import AwsSession
+from collectors.kernel import MAX_PAGES
 
 
 def aws_collector(
@@ -14,13 +15,14 @@ def aws_collector(
     regions: Sequence[str] | None = None,
     workers: int = 32,
     session: AwsSession | None = None,
+    max_pages: int = MAX_PAGES,
 ) -> AwsEngine:
     """A ready collector: credentials checked, identity known, regions validated."""
     aws = session or AwsSession(profile=profile, pool_size=workers)
     if regions:
         aws.check_region_names(regions)
     aws.resolve_identity()
-    return AwsEngine(aws, aws.resolve_regions(regions), workers=workers)
+    return AwsEngine(aws, aws.resolve_regions(regions), workers=workers, max_pages=max_pages)
 
 
 __all__ = ["AwsEngine", "AwsSession", "aws_collector"]

@@ -32,7 +32,7 @@ from collectors.aws.specs import (
     ReferencedSpec,
     Tags,
 )
-from collectors.kernel import GLOBAL, ReadFailure, Record, Reference, Store, Target
+from collectors.kernel import GLOBAL, MAX_PAGES, ReadFailure, Record, Reference, Store, Target
 from collectors.pool import TaskGroup
 from cspm_ai.doc import ABSENT, get
 from cspm_ai.model import CollectionResult, Scope
@@ -90,10 +90,13 @@ class AwsEngine:
 
     provider = "aws"
 
-    def __init__(self, session: AwsSession, regions: Iterable[str], workers: int = 32) -> None:
+    def __init__(
+        self, session: AwsSession, regions: Iterable[str], workers: int = 32, *, max_pages: int = MAX_PAGES
+    ) -> None:
         self.session = session
         self.regions = tuple(regions)
         self.workers = workers
+        self.max_pages = max_pages
         self._lock = threading.Lock()
         self._store = Store("aws")
         self._calls: dict[tuple[Any, ...], Future[list[Any]]] = {}
@@ -125,12 +128,21 @@ class AwsEngine:
     def _pages(
         self, service: str, region: str, op: str, params: Mapping[str, Any], page_size: int | None
     ) -> list[dict[str, Any]]:
-        """Every page of a call, with the largest page the API allows."""
+        """Every page of a call, with the largest page the API allows, at most `max_pages` pages."""
         client = self.session.client(service, region)
         if page_size is None or not client.can_paginate(op):
             return [self._invoke(service, region, op, params)]
+        pages: list[dict[str, Any]] = []
         with self._reading(service, client, op):
-            return list(client.get_paginator(op).paginate(**params, PaginationConfig={"PageSize": page_size}))
+            for page in client.get_paginator(op).paginate(**params, PaginationConfig={"PageSize": page_size}):
+                pages.append(page)
+                if len(pages) > self.max_pages:
+                    break
+        if len(pages) > self.max_pages:
+            # A list whose every page names a new token would never end; cutting it short would hide resources.
+            message = f"the list goes on past {self.max_pages} pages"
+            raise AwsFailure(service, self._api_name(client, op), "TooManyPages", message)
+        return pages
 
     @staticmethod
     def _items(pages: Iterable[dict[str, Any]], key: str) -> list[Any]:

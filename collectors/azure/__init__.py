@@ -9,6 +9,7 @@ from typing import Any
 
 from collectors.azure.arm import CLOUDS, ArmFailure, ArmReader
 from collectors.azure.engine import AzureEngine
+from collectors.kernel import MAX_PAGES
 from cspm_ai.errors import ConfigError, CredentialsError
 
 
@@ -56,6 +57,7 @@ def azure_collector(
     cloud: str = "public",
     arm_endpoint: str | None = None,
     workers: int = 16,
+    max_pages: int = MAX_PAGES,
 ) -> AzureEngine:
     """A ready collector: signed in, subscriptions resolved (each one asked for must be visible)."""
     if cloud not in CLOUDS:
@@ -68,7 +70,10 @@ def azure_collector(
         )
     credential = credential_factory(CLOUDS[cloud].authority)
     engine = AzureEngine(
-        ArmReader(credential, endpoint), subscriptions, identity=_identity(credential, endpoint), workers=workers
+        ArmReader(credential, endpoint, max_pages=max_pages),
+        subscriptions,
+        identity=_identity(credential, endpoint),
+        workers=workers,
     )
     try:
         engine.subscriptions()

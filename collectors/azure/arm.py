@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
-from collectors.kernel import ReadFailure
+from collectors.kernel import MAX_PAGES, ReadFailure
 
 # The client needs a subscription id to exist; raw requests carry their own in the path.
 _UNUSED_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
@@ -82,11 +82,17 @@ class ArmReader:
     """GETs against one ARM endpoint with one credential; safe to share between threads."""
 
     def __init__(
-        self, credential: Any, arm_endpoint: str = CLOUDS["public"].arm_endpoint, *, retry_backoff_factor: float = 0.8
+        self,
+        credential: Any,
+        arm_endpoint: str = CLOUDS["public"].arm_endpoint,
+        *,
+        retry_backoff_factor: float = 0.8,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         from azure.mgmt.resource.resources import ResourceManagementClient
 
         self.endpoint = arm_endpoint.rstrip("/")
+        self.max_pages = max_pages
         self._client = ResourceManagementClient(
             credential,
             _UNUSED_SUBSCRIPTION,
@@ -137,7 +143,8 @@ class ArmReader:
         return body
 
     def list(self, path: str, api_version: str | None) -> list[dict[str, Any]]:
-        """Every item of a list, following `nextLink` (which already carries the api-version)."""
+        """Every item of a list, following `nextLink` (which already carries the api-version), at most
+        `max_pages` pages."""
         items: list[dict[str, Any]] = []
         next_url: str | None = self._url(path, api_version)
         seen: set[str] = set()
@@ -145,6 +152,11 @@ class ArmReader:
             if next_url in seen:
                 # Looping pages would repeat forever; stopping quietly would hide resources.
                 raise ArmFailure(rbac_action(path), None, "RepeatedNextLink", f"nextLink repeats: {next_url}")
+            if len(seen) == self.max_pages:
+                # A list whose every page links a new one would never end; cutting it short would hide resources.
+                raise ArmFailure(
+                    rbac_action(path), None, "TooManyPages", f"the list goes on past {self.max_pages} pages"
+                )
             seen.add(next_url)
             page = self.get(next_url, None)
             value = page.get("value")

@@ -7,6 +7,7 @@ from typing import Any
 
 from collectors.gcp.api import DEFAULT_UNIVERSE, Endpoints, GoogleApis, GoogleFailure
 from collectors.gcp.engine import GcpEngine, check_scope
+from collectors.kernel import MAX_PAGES
 from cspm_ai.errors import ConfigError, CredentialsError
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
@@ -106,6 +107,7 @@ def gcp_collector(
     universe_domain: str | None = None,
     api_endpoints: Mapping[str, str] | None = None,
     workers: int = 16,
+    max_pages: int = MAX_PAGES,
 ) -> GcpEngine:
     """A ready collector: credentials found, projects resolved (an organization's through Cloud Asset Inventory)."""
     check_scope(projects, organization, locations)  # a typo is reported before any sign-in
@@ -120,7 +122,7 @@ def gcp_collector(
             f"The credentials were issued in universe {issued_in}, not {universe}.",
             "Use credentials from that universe's sign-in, or drop --universe-domain.",
         )
-    apis = GoogleApis(credentials, Endpoints(universe, dict(api_endpoints or {})), workers=workers)
+    apis = GoogleApis(credentials, Endpoints(universe, dict(api_endpoints or {})), workers=workers, max_pages=max_pages)
     engine = GcpEngine(
         apis, projects=projects, organization=organization, locations=locations, identity=identity, workers=workers
     )

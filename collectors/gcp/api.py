@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from collectors.gcp.specs import Read
-from collectors.kernel import ReadFailure
+from collectors.kernel import MAX_PAGES, ReadFailure
 
 DEFAULT_UNIVERSE = "googleapis.com"
 RAW_PAGE_SIZE = 100  # serviceAccounts.list, accessPolicies.list and servicePerimeters.list maximum
@@ -92,12 +92,14 @@ class GoogleApis:
         workers: int = 16,
         retry_initial: float = 1.0,
         retry_timeout: float = 600.0,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         from google.api_core import retry
         from requests.exceptions import Timeout
 
         self.credentials = credentials
         self.endpoints = endpoints or Endpoints()
+        self.max_pages = max_pages
         self._workers = workers
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -181,7 +183,7 @@ class GoogleApis:
         )
 
     def list(self, read: Read, request: Mapping[str, Any], *, location: str | None = None) -> list[dict[str, Any]]:
-        """Every item of a paged list through a generated client, refusing a page token that repeats."""
+        """Every item of a paged list through a generated client (see `_next_page` for how paging ends)."""
         call = self._method(read, location)
 
         def pages() -> list[dict[str, Any]]:
@@ -189,11 +191,8 @@ class GoogleApis:
             seen: set[str] = set()
             for page in call(request=dict(request), retry=self.retry, timeout=ATTEMPT_TIMEOUT).pages:
                 items.extend(to_json(item) for item in _items(page))
-                token = page.next_page_token
-                if token in seen:
-                    # A looping token would page forever; stopping quietly would hide resources.
-                    raise GoogleFailure(read, None, "RepeatedPageToken", f"nextPageToken repeats: {token}")
-                seen.add(token)
+                if page.next_page_token:
+                    self._next_page(read, seen, page.next_page_token)
             return items
 
         return self._guard(read, pages)
@@ -203,30 +202,10 @@ class GoogleApis:
     ) -> builtins.list[dict[str, Any]]:
         """Every item of a REST list (already proto3 JSON) from an API without a REST client; `path`
         fills the read's path template."""
-        from google.api_core import exceptions
-        from google.protobuf.json_format import ParseError
-
         if read.path is None or read.items is None:
             raise TypeError(f"{read.rest} is read through a client, not REST")
         url = self.endpoints.url(read.api, read.path.format(**path))
         key = read.items
-        session = self._raw_session()
-
-        def fetch(query: dict[str, str]) -> dict[str, Any]:
-            response = session.get(url, params=query, timeout=ATTEMPT_TIMEOUT)
-            if response.status_code >= 400:
-                raise exceptions.from_http_response(response)
-            try:
-                body = response.json()
-            except ValueError as exc:
-                raise ParseError("the answer was not JSON") from exc
-            if not isinstance(body, dict):
-                raise ParseError("the answer was not a JSON object")
-            items = body.get(key)
-            # An item of the wrong shape dropped here would read as "none": a PASS on garbage.
-            if items is not None and (not isinstance(items, list) or not all(isinstance(v, dict) for v in items)):
-                raise ParseError(f"{key} was not a list of objects")
-            return body
 
         def pages() -> list[dict[str, Any]]:
             query = dict(params or {})
@@ -235,17 +214,45 @@ class GoogleApis:
             items: list[dict[str, Any]] = []
             seen: set[str] = set()
             while True:
-                body = self.retry(fetch)(dict(query))
+                body = self.retry(self._raw_page)(url, key, dict(query))
                 items.extend(body.get(key) or [])
                 token = body.get("nextPageToken") if paged else None
                 if not token:
                     return items
-                if token in seen:
-                    raise GoogleFailure(read, None, "RepeatedPageToken", f"nextPageToken repeats: {token}")
-                seen.add(token)
+                self._next_page(read, seen, token)
                 query["pageToken"] = token
 
         return self._guard(read, pages)
+
+    def _raw_page(self, url: str, key: str, query: dict[str, str]) -> dict[str, Any]:
+        """One page of a REST list, its items checked to be a list of objects."""
+        from google.api_core import exceptions
+        from google.protobuf.json_format import ParseError
+
+        response = self._raw_session().get(url, params=query, timeout=ATTEMPT_TIMEOUT)
+        if response.status_code >= 400:
+            raise exceptions.from_http_response(response)
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ParseError("the answer was not JSON") from exc
+        if not isinstance(body, dict):
+            raise ParseError("the answer was not a JSON object")
+        items = body.get(key)
+        # An item of the wrong shape dropped here would read as "none": a PASS on garbage.
+        if items is not None and (not isinstance(items, list) or not all(isinstance(v, dict) for v in items)):
+            raise ParseError(f"{key} was not a list of objects")
+        return body
+
+    def _next_page(self, read: Read, seen: set[str], token: str) -> None:
+        """A list goes on to the page `token` names. A token seen before would page forever, and so would a
+        list whose every page names a new one: past `max_pages` pages it is a failure. Stopping quietly
+        instead would hide resources."""
+        if token in seen:
+            raise GoogleFailure(read, None, "RepeatedPageToken", f"nextPageToken repeats: {token}")
+        seen.add(token)
+        if len(seen) >= self.max_pages:
+            raise GoogleFailure(read, None, "TooManyPages", f"the list goes on past {self.max_pages} pages")
 
 
 def _items(page: Any) -> Iterable[Any]:

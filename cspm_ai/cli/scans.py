@@ -42,7 +42,10 @@ def scan_aws(
     allowed = _split(allowed_regions) or settings.allowed_regions
     pool = workers or settings.aws.workers
     collector = aws_collector(
-        profile=profile or settings.aws.profile, regions=_split(regions) or settings.aws.regions, workers=pool
+        profile=profile or settings.aws.profile,
+        regions=_split(regions) or settings.aws.regions,
+        workers=pool,
+        max_pages=settings.max_pages,
     )
     if allowed:
         collector.session.resolve_regions(allowed)  # an unknown allowed region is a typo: say so
@@ -95,7 +98,11 @@ def scan_azure(
     pool = workers or file.workers
     # The collector checks the cloud name and endpoint, wherever they came from.
     collector = azure_collector(
-        subscriptions=chosen, cloud=cloud_name, arm_endpoint=arm_endpoint or file.arm_endpoint, workers=pool
+        subscriptions=chosen,
+        cloud=cloud_name,
+        arm_endpoint=arm_endpoint or file.arm_endpoint,
+        workers=pool,
+        max_pages=run.settings.max_pages,
     )
     with _progress(run.console, "Scanning Azure") as progress:
         scan = run_scan(
@@ -186,6 +193,7 @@ def scan_gcp(
         universe_domain=universe_domain or file.universe_domain,
         api_endpoints=parse_api_endpoints(api_endpoint or file.api_endpoints),
         workers=pool,
+        max_pages=run.settings.max_pages,
     )
     with _progress(run.console, "Scanning Google Cloud") as progress:
         scan = run_scan(

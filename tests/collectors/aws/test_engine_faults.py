@@ -31,6 +31,7 @@ from moto import mock_aws
 
 from collectors.aws import AwsSession, aws_collector
 from collectors.aws.session import RETRY_ATTEMPTS
+from collectors.kernel import MAX_PAGES
 from cspm_ai.errors import CredentialsError, CspmError
 from cspm_ai.inventory import Inventory
 from cspm_ai.model import (
@@ -99,10 +100,10 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
         monkeypatch.undo()
 
 
-def _scan(session: boto3.Session, db_url: str) -> Scan:
+def _scan(session: boto3.Session, db_url: str, *, max_pages: int = MAX_PAGES) -> Scan:
     inventory = Inventory.open(db_url)
     try:
-        collector = aws_collector(session=AwsSession(boto_session=session), regions=list(REGIONS))
+        collector = aws_collector(session=AwsSession(boto_session=session), regions=list(REGIONS), max_pages=max_pages)
         record = run_scan(inventory, [collector], allowed_regions=list(REGIONS))
         findings = {(f.check_id, f.resource_uid): f for f in inventory.findings(record.id)}
         snapshot = inventory.snapshot(record.id)
@@ -449,3 +450,49 @@ def test_an_unreadable_answer_spoils_nothing_else(estate: Estate, unreadable: Sc
         assert verdicts and all(
             f.status == Status.ERROR and "sagemaker:DescribeTrainingJob" in f.message for f in verdicts
         ), check
+
+
+# ------------------------------------------------------------------------ lists that go on
+
+
+def _endless(operation: str) -> tuple[boto3.Session, Counter[str]]:
+    """A session on which every page of a SageMaker list names a new NextToken (moto's first page, asked again
+    each time), and the requests of that list made per region."""
+    requests: Counter[str] = Counter()
+    pages = iter(range(1, 1_000_000))
+
+    def count(request: Any, event_name: str, **_: Any) -> None:
+        requests[next(region for region in REGIONS if f".{region}." in request.url)] += 1
+
+    def forget_token(params: dict[str, Any], **_: Any) -> None:
+        params.pop("NextToken", None)
+
+    def new_token(response_dict: dict[str, Any], **_: Any) -> None:
+        body = json.loads(response_dict["body"])
+        response_dict["body"] = json.dumps({**body, "NextToken": f"page-{next(pages)}"}).encode()
+
+    session = boto3.Session()
+    session.events.register_first(f"before-send.sagemaker.{operation}", count)
+    session.events.register(f"before-parameter-build.sagemaker.{operation}", forget_token)
+    session.events.register(f"before-parse.sagemaker.{operation}", new_token)
+    return session, requests
+
+
+def test_a_list_whose_pages_never_end_is_error_at_max_pages(estate: Estate) -> None:
+    """botocore's paginator stops only on a token it saw twice; a new token on every page ran forever."""
+    session, requests = _endless("ListNotebookInstances")
+    capped = _scan(session, estate.db_url, max_pages=3)
+    # The page past the cap is the one that shows the list goes on.
+    assert requests == {region: 3 + 1 for region in REGIONS}
+    assert capped.record.status == "incomplete"
+    assert {(e.service, e.operation, e.code, e.region, e.resource_uid) for e in capped.errors} == {
+        ("sagemaker", "ListNotebookInstances", "TooManyPages", region, None) for region in REGIONS
+    }
+    assert all("3 pages" in e.message for e in capped.errors)
+    notebooks = [f for f in capped.findings.values() if f.resource_type == "aws.sagemaker.notebook_instance"]
+    assert notebooks and {f.status for f in notebooks} == {Status.ERROR}
+    assert all("sagemaker:ListNotebookInstances" in f.message for f in notebooks)
+    # Every other verdict is the clean scan's, or ERROR where it depended on the notebooks.
+    for key, clean in estate.clean.findings.items():
+        if clean.resource_type != "aws.sagemaker.notebook_instance" and key in capped.findings:
+            assert _verdict(capped.findings[key]) == _verdict(clean) or capped.findings[key].status == Status.ERROR

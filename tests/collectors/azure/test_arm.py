@@ -186,3 +186,42 @@ def test_a_read_off_the_arm_endpoint_is_refused_before_any_request_or_token(targ
     assert "https://management.azure.com" in refused.value.message
     assert len(responses.calls) == 0
     assert credential.scopes == []  # no token was even asked for
+
+
+def _numbered_pages(pages: int | None) -> list[str]:
+    """The workspace list as `pages` pages of one workspace each (None: every page links a new one);
+    returns the URLs the reader asked for."""
+    served: list[str] = []
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        served.append(request.url)
+        n = len(served)
+        body: dict[str, Any] = {"value": [{"id": f"{WORKSPACES}/ws-{n}", "name": f"ws-{n}"}]}
+        if pages is None or n < pages:
+            body["nextLink"] = f"https://management.azure.com{WORKSPACES}?api-version={API}&$skiptoken={n}"
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+    responses.add_callback(responses.GET, f"https://management.azure.com{WORKSPACES}", callback=answer)
+    return served
+
+
+@responses.activate
+def test_a_list_whose_pages_never_end_fails_at_max_pages() -> None:
+    """Every page linking a new one was followed forever (3,000 pages in 5 s observed)."""
+    served = _numbered_pages(None)
+    with pytest.raises(ArmFailure) as endless:
+        ArmReader(FakeCredential(), max_pages=5).list(WORKSPACES, API)
+    assert (endless.value.code, endless.value.action) == (
+        "TooManyPages",
+        "Microsoft.MachineLearningServices/workspaces/read",
+    )
+    assert "5 pages" in endless.value.message
+    assert len(served) == 5
+
+
+@responses.activate
+def test_a_list_of_exactly_max_pages_is_read_whole() -> None:
+    served = _numbered_pages(5)
+    items = ArmReader(FakeCredential(), max_pages=5).list(WORKSPACES, API)
+    assert [w["name"] for w in items] == [f"ws-{n}" for n in range(1, 6)]
+    assert len(served) == 5

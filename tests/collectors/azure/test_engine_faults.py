@@ -25,6 +25,7 @@ from azure.core.pipeline.transport import HttpTransport
 
 from collectors.azure import ArmReader, AzureEngine
 from collectors.azure.arm import RETRY_ATTEMPTS
+from collectors.kernel import MAX_PAGES
 from cspm_ai.demo import DemoCredential
 from cspm_ai.engine import Snapshot
 from cspm_ai.inventory import Inventory
@@ -90,10 +91,11 @@ class Scanned:
         return [f for f in self.findings if f.resource_uid == uid]
 
 
-def _scan(plan: Plan = _clean, *, denied: bool = False) -> Scanned:
+def _scan(plan: Plan = _clean, *, denied: bool = False, max_pages: int = MAX_PAGES) -> Scanned:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
         manifest = register_azure_estate(_FaultyReplay(replay, plan), denied_subscription=denied)  # type: ignore[arg-type]
-        result = AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint), workers=4).collect()
+        reader = ArmReader(DemoCredential(), manifest.arm_endpoint, max_pages=max_pages)
+        result = AzureEngine(reader, workers=4).collect()
         attempts = Counter(c.request.url.split("?")[0].removeprefix(ENDPOINT) for c in replay.calls)
         hosts = Counter(urlsplit(c.request.url).netloc for c in replay.calls)
     snapshot = Snapshot(result.resources, result.relations, result.errors)
@@ -479,6 +481,35 @@ def test_a_non_json_item_read_is_error_on_that_resource(baseline: Scanned) -> No
     assert {k: v for k, v in broken.by_key().items() if k[1] != open_ws} == {
         k: v for k, v in baseline.by_key().items() if k[1] != open_ws
     }
+
+
+# -- lists that go on ------------------------------------------------------------------------------------------
+
+
+def test_a_list_longer_than_max_pages_is_error_not_cut_short(baseline: Scanned) -> None:
+    """The recorded workspace list has two pages; with one page allowed it is a failed list, never its first page
+    alone. No other list of the estate has a second page."""
+    capped = _scan(max_pages=1)
+    assert [(e.operation, e.code, e.account, e.resource_uid) for e in capped.result.errors] == [
+        ("Microsoft.MachineLearningServices/workspaces/read", "TooManyPages", PROD_SUBSCRIPTION_ID, None)
+    ]
+    assert not [r for r in capped.result.resources if r.type == "azure.ml.workspace"]
+    blind = [f for f in capped.findings if f.resource_uid.endswith(":global:azure.ml.workspace")]
+    assert blind and {f.status for f in blind} == {Status.ERROR}
+    assert all("TooManyPages" in f.message and "1 pages" in f.message for f in blind)
+    # What lives under the workspaces and the key only a workspace names are unread with them; everything else
+    # is judged as with no cap.
+    workspaces = tuple(r.uid for r in baseline.result.resources if r.type == "azure.ml.workspace")
+    [ws_key] = [r.dst for r in baseline.result.relations if r.src in workspaces and r.kind == "encrypted_by"]
+
+    def rest(scanned: Scanned) -> dict[tuple[str, str], tuple[str, str]]:
+        return {
+            k: v
+            for k, v in scanned.by_key().items()
+            if not k[1].startswith(workspaces) and k[1] != ws_key and not k[1].endswith(":global:azure.ml.workspace")
+        }
+
+    assert rest(capped) == rest(baseline)
 
 
 # -- ids that are not ARM ids ----------------------------------------------------------------------------------

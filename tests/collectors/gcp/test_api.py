@@ -3,6 +3,9 @@ way a read fails becoming a GoogleFailure naming the permission (responses repla
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 import responses
 from google.auth.credentials import AnonymousCredentials
@@ -11,7 +14,7 @@ from google.cloud.aiplatform_v1 import types as aiplatform
 import collectors.gcp as gcp
 from collectors.gcp import Endpoints, GoogleApis, parse_api_endpoints
 from collectors.gcp.api import to_json
-from collectors.gcp.specs import GET_PROJECT, LIST_SERVICE_ACCOUNTS
+from collectors.gcp.specs import GET_PROJECT, LIST_BUDGETS, LIST_SERVICE_ACCOUNTS
 
 
 def test_endpoints_put_vertex_ai_on_regional_hosts_and_take_overrides() -> None:
@@ -88,3 +91,51 @@ def test_a_read_is_made_only_the_way_it_is_declared() -> None:
         apis.raw_list(GET_PROJECT)
     with pytest.raises(TypeError, match="through REST, not a client"):
         apis.get(LIST_SERVICE_ACCOUNTS, {})
+
+
+def _numbered_pages(replay: responses.RequestsMock, url: str, key: str, pages: int | None) -> list[str]:
+    """`url` answers `pages` pages of one item each (None: every page names a new token); returns the URLs
+    asked for."""
+    served: list[str] = []
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        served.append(request.url)
+        n = len(served)
+        body: dict[str, Any] = {key: [{"name": f"item-{n}"}]}
+        if pages is None or n < pages:
+            body["nextPageToken"] = f"token-{n}"
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+    replay.add_callback(responses.GET, url, callback=answer)
+    return served
+
+
+BUDGETS = "https://billingbudgets.googleapis.com/v1/billingAccounts/000000-AAAAAA-BBBBBB/budgets"
+ACCOUNTS = "https://iam.googleapis.com/v1/projects/endless-project/serviceAccounts"
+
+
+def _read_all(apis: GoogleApis, through: str) -> list[dict[str, Any]]:
+    if through == "client":
+        return apis.list(LIST_BUDGETS, {"parent": "billingAccounts/000000-AAAAAA-BBBBBB", "page_size": 100})
+    return apis.raw_list(LIST_SERVICE_ACCOUNTS, project="endless-project")
+
+
+@pytest.mark.parametrize(("through", "url", "key"), [("client", BUDGETS, "budgets"), ("raw", ACCOUNTS, "accounts")])
+def test_a_list_whose_pages_never_end_fails_at_max_pages(through: str, url: str, key: str) -> None:
+    """Every page naming a new token was followed forever, by the generated clients' pagers and the raw reader."""
+    with responses.RequestsMock() as replay:
+        served = _numbered_pages(replay, url, key, None)
+        apis = GoogleApis(AnonymousCredentials(), retry_initial=0.001, max_pages=5)
+        with pytest.raises(gcp.GoogleFailure) as endless:
+            _read_all(apis, through)
+    assert endless.value.code == "TooManyPages" and "5 pages" in endless.value.message
+    assert len(served) == 5
+
+
+@pytest.mark.parametrize(("through", "url", "key"), [("client", BUDGETS, "budgets"), ("raw", ACCOUNTS, "accounts")])
+def test_a_list_of_exactly_max_pages_is_read_whole(through: str, url: str, key: str) -> None:
+    with responses.RequestsMock() as replay:
+        served = _numbered_pages(replay, url, key, 5)
+        items = _read_all(GoogleApis(AnonymousCredentials(), retry_initial=0.001, max_pages=5), through)
+    assert [item["name"] for item in items] == [f"item-{n}" for n in range(1, 6)]
+    assert len(served) == 5

@@ -20,6 +20,7 @@ from google.api_core.retry import retry_base, retry_unary
 from google.auth.credentials import AnonymousCredentials
 
 from collectors.gcp import GcpEngine, GoogleApis
+from collectors.kernel import MAX_PAGES
 from cspm_ai.inventory import Inventory
 from cspm_ai.model import CollectionError, Finding, ScanRecord, Status
 from cspm_ai.scan import run_scan
@@ -109,7 +110,9 @@ class Scanned:
     timeouts: list[Any]
 
 
-def scan(db: Path, faults: Sequence[Fault] = (), clock: VirtualClock | None = None) -> Scanned:
+def scan(
+    db: Path, faults: Sequence[Fault] = (), clock: VirtualClock | None = None, *, max_pages: int = MAX_PAGES
+) -> Scanned:
     inventory = Inventory.open(f"sqlite:///{db}")
     try:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
@@ -117,7 +120,7 @@ def scan(db: Path, faults: Sequence[Fault] = (), clock: VirtualClock | None = No
             inject(replay, faults, clock)
             # Production retry settings: the virtual clock keeps them fast.
             engine = GcpEngine(
-                GoogleApis(AnonymousCredentials()),
+                GoogleApis(AnonymousCredentials(), max_pages=max_pages),
                 organization=manifest.organization_id,
                 identity="auditor@ml-prod-4521.iam.gserviceaccount.com",
             )
@@ -342,3 +345,28 @@ def test_malformed_answers_are_recorded_or_reported_and_never_pass(clean: Scanne
         and (f.account == THIRD or (f.resource_type == "gcp.vertex.model" and f.account == PROD))
     }
     assert untouched and {k: after[k] for k in untouched} == {k: before[k] for k in untouched}
+
+
+def test_a_list_longer_than_max_pages_is_error_not_cut_short(clean: Scanned, tmp_path: Path) -> None:
+    """The recorded estate pages two items at a time: with three pages allowed, each project's Cloud Asset
+    Inventory search and the production project's service accounts fail whole, never read as their first pages."""
+    capped = scan(tmp_path / "inventory.db", max_pages=3)
+    assert capped.scan.status == "incomplete"
+    assert {(e.account, e.operation, e.code) for e in capped.errors} == {
+        *((project, "cloudasset.assets.searchAllResources", "TooManyPages") for project in (PROD, DEV, THIRD)),
+        (PROD, "iam.serviceAccounts.list", "TooManyPages"),
+    }
+    assert all("3 pages" in e.message for e in capped.errors)
+    blind = [f for f in capped.findings.values() if f.resource_uid.startswith("gcp:")]
+    assert {(f.account, f.resource_type) for f in blind} >= {
+        (PROD, "gcp.vertex.endpoint"),
+        (PROD, "gcp.iam.service_account"),
+    }
+    assert {f.status for f in blind} == {Status.ERROR}
+    # A verdict that depended on a failed list is ERROR, never another one. A resource no longer seen is of a kind
+    # reported blind in its project, or a service account or key read only because an unseen AI resource named it.
+    before, after = statuses(clean), statuses(capped)
+    assert {after[k] for k in before.keys() & after.keys() if before[k] != after[k]} == {Status.ERROR}
+    lost = {(clean.findings[k].account, clean.findings[k].resource_type) for k in before.keys() - after.keys()}
+    named = {"gcp.iam.service_account", "gcp.kms.crypto_key"}
+    assert lost and {(a, t) for a, t in lost if t not in named} <= {(f.account, f.resource_type) for f in blind}
