@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import typer
 
-from cspm_ai.cli.app import _State, app
-from cspm_ai.cli.output import _print_summary, _report_error, safe_text
+from cspm_ai.cli.app import PROG_NAME, _State, app, click_exceptions
+from cspm_ai.cli.output import _print_summary, _report_error, _report_usage, safe_text
 from cspm_ai.errors import CspmError
 
 # Importing a command module registers its commands; this order is the order of `--help`.
@@ -26,9 +26,10 @@ __all__ = ["_print_summary", "app", "main", "safe_text"]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: typed errors become two short lines and exit 2; bugs show only under --debug."""
+    """Entry point: typed errors become two short lines and exit 2; usage errors are Click's own words and
+    usage line, exit 2; bugs show only under --debug. Everything printed goes through `output._console`."""
     try:
-        code = app(args=list(argv) if argv is not None else None, standalone_mode=False)
+        code = app(args=list(argv) if argv is not None else None, prog_name=PROG_NAME, standalone_mode=False)
     except CspmError as exc:
         if _State.debug:
             raise
@@ -39,21 +40,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         _report_error("interrupted; any scan in progress stays marked incomplete in the inventory.")
         sys.exit(130)
-    except Exception as exc:  # click usage errors are handled below; anything else is a bug
-        # Typer raises click's exceptions, or those of the copy of click newer Typer versions vendor
-        # (then click itself may not be installed at all): take the module from an exception Typer exports.
-        usage = sys.modules[typer.BadParameter.__module__]
-        if isinstance(exc, usage.ClickException):
-            exc.show()
+    except Exception as exc:  # click's usage errors are handled here; anything else is a bug
+        clicks = click_exceptions()
+        if isinstance(exc, clicks.ClickException):
+            _report_usage(exc.show)
             sys.exit(exc.exit_code)
         if isinstance(exc, typer.Abort):
             sys.exit(130)
         if _State.debug or os.environ.get("CSPM_AI_DEBUG"):
             raise
-        from cspm_ai.logsafe import scrub
-
         _report_error(
-            scrub(f"internal error: {type(exc).__name__}: {exc}"),
+            f"internal error: {type(exc).__name__}: {exc}",
             "re-run with --debug for a traceback, and report it as a bug.",
         )
         sys.exit(70)

@@ -2,29 +2,81 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from types import ModuleType
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from cspm_ai import __version__
 from cspm_ai.model import Severity
 
-if TYPE_CHECKING:
-    pass
+PROG_NAME = "cspm-ai"
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-app = typer.Typer(
-    name="cspm-ai",
+def click_exceptions() -> ModuleType:
+    """The exceptions module of the click Typer runs on: click's own, or the copy newer Typers vendor
+    (then click itself may not be installed at all), found from an exception Typer exports."""
+    return sys.modules[typer.BadParameter.__module__]
+
+
+@contextmanager
+def _usage_errors_in(ctx: Any) -> Iterator[None]:
+    # Click's parser raises some usage errors ("Option '--workers' requires an argument.") without
+    # the context being parsed, and such an error prints no usage line: give it the command's.
+    try:
+        yield
+    except click_exceptions().UsageError as exc:
+        if exc.ctx is None:
+            exc.ctx, exc.cmd = ctx, ctx.command
+        raise
+
+
+class CspmCommand(TyperCommand):
+    """A command whose every usage error names the command, so it is shown with its usage line."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        with _usage_errors_in(ctx):
+            return super().parse_args(ctx, args)
+
+
+class CspmGroup(TyperGroup):
+    """A command group whose every usage error names the group, so it is shown with its usage line."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        with _usage_errors_in(ctx):
+            return super().parse_args(ctx, args)
+
+
+class CspmTyper(typer.Typer):
+    """A Typer whose groups and commands are `CspmGroup` and `CspmCommand`: a new command needs nothing."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cls=CspmGroup, **kwargs)
+
+    def command(
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
+    ) -> Callable[[_F], _F]:
+        decorate: Callable[[_F], _F] = super().command(name, cls=cls or CspmCommand, **kwargs)
+        return decorate
+
+
+app = CspmTyper(
+    name=PROG_NAME,
     help="Live cloud security posture auditor for AI workloads (SageMaker, Azure ML, Vertex AI).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-scan_app = typer.Typer(help="Scan a cloud account and write reports.", no_args_is_help=True)
-checks_app = typer.Typer(help="The check catalogue.", no_args_is_help=True)
-frameworks_app = typer.Typer(help="The compliance frameworks checks map to.", no_args_is_help=True)
-evidence_app = typer.Typer(help="Signed evidence bundles for auditors.", no_args_is_help=True)
+scan_app = CspmTyper(help="Scan a cloud account and write reports.", no_args_is_help=True)
+checks_app = CspmTyper(help="The check catalogue.", no_args_is_help=True)
+frameworks_app = CspmTyper(help="The compliance frameworks checks map to.", no_args_is_help=True)
+evidence_app = CspmTyper(help="Signed evidence bundles for auditors.", no_args_is_help=True)
 app.add_typer(scan_app, name="scan", rich_help_panel="Scan")
 app.add_typer(checks_app, name="checks", rich_help_panel="Inventory and reports")
 app.add_typer(frameworks_app, name="frameworks", rich_help_panel="Inventory and reports")
@@ -53,22 +105,28 @@ def root(
     ] = False,
     config: Annotated[Optional[Path], typer.Option("--config", help="Config file (TOML).")] = None,
 ) -> None:
+    import logging
+
+    from cspm_ai.cli.output import DebugRecords, WarningLines, print_traceback
+
     _State.debug = debug
     _State.config_path = config
     if debug:
-        # SDK diagnostics go to stderr, with credentials scrubbed from every record.
+        # SDK diagnostics go to stderr, with credentials scrubbed from every record, and every record
+        # and the traceback of a bug made safe for the terminal.
         from cspm_ai.logsafe import configure_debug_logging
 
-        configure_debug_logging()
+        configure_debug_logging().addFilter(DebugRecords())
+        sys.excepthook = print_traceback
     else:
         # SDKs log multi-line diagnostics (azure-identity's credential chain report, for one);
         # the user gets our one-line error and hint instead, and --debug restores them.
-        import logging
-
         from cspm_ai.logsafe import QUIET_LOGGERS
 
         for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
+        # Any other library's warning is one line through the console, like everything else printed.
+        logging.lastResort = WarningLines()
 
 
 FormatOpt = Annotated[Optional[str], typer.Option("--format", help="Comma-separated: json,html.")]

@@ -38,7 +38,7 @@ def report(
         run = _prepare(db, output_dir, format)
         record = run.inventory.get_scan(scan)
         for path in _write_reports(run.inventory, record, run.directory, run.formats):
-            run.console.print(Text(f"wrote {path}"))
+            run.console.print(f"wrote {path}", soft_wrap=True)
         return
     from cspm_ai.compliance import framework as find_framework
     from cspm_ai.framework_report import build_framework_report
@@ -65,7 +65,7 @@ def report(
         )
     )
     for path in write_framework_reports(value, run.directory, formats):
-        run.console.print(Text(f"wrote {path}"))
+        run.console.print(f"wrote {path}", soft_wrap=True)
 
 
 @frameworks_app.command("list")
