@@ -19,6 +19,7 @@ from platformdirs import user_data_dir
 
 from collectors import Collector, ProgressCallback
 from cspm_ai.errors import CspmError
+from cspm_ai.files import private_directory
 from cspm_ai.inventory import Inventory
 from cspm_ai.model import CollectionResult, ScanRecord
 
@@ -53,8 +54,7 @@ def require_demo_extra() -> None:
 
 
 def demo_database_url() -> str:
-    directory = Path(user_data_dir("cspm-ai"))
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_directory(Path(user_data_dir("cspm-ai")))
     return f"sqlite:///{directory / 'demo.db'}"
 
 

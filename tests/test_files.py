@@ -143,3 +143,56 @@ def test_signing_keys_directory_is_private(tmp_path: Path, umask: Callable[[int]
     keys = tmp_path / "keys"
     generate_keypair(keys / "signing.key", keys / "signing.pub")
     assert mode(keys) == 0o700 and mode(keys / "signing.key") == 0o600
+
+
+def test_everything_the_commands_create_is_private(
+    tmp_path: Path, umask: Callable[[int], object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default inventory (and its -wal and -shm), its data directory, report directories, the scan's
+    reports, a framework's reports in every format and an evidence bundle, under the usual umask 022."""
+    import platformdirs
+
+    from cspm_ai.cli import main
+    from cspm_ai.inventory import Inventory
+    from cspm_ai.model import CollectionResult, Resource
+
+    data = Path(platformdirs.user_data_dir("cspm-ai"))  # XDG_DATA_HOME is the test's own (tests/conftest.py)
+    assert not data.parent.exists()
+    with Inventory.open(None) as inventory:
+        scan = inventory.begin_scan(providers=["aws"], tool_version="0.0.0")
+        notebook = Resource("aws", "123456789012", "us-east-1", "aws.sagemaker.notebook_instance", "arn:nb", "nb", {})
+        inventory.finish_scan(scan.id, CollectionResult(resources=[notebook]), [], status="complete")
+    out = tmp_path / "out"
+    for args in (
+        ["report", "--output-dir", str(out / "reports")],
+        ["report", "--framework", "checklist", "--format", "html,json,csv,ocsf", "--output-dir", str(out / "fw")],
+        ["evidence", "export", "--out", str(out / "evidence" / "bundle.zip")],
+    ):
+        with pytest.raises(SystemExit) as finished:
+            main(args)
+        assert finished.value.code in (0, None), capsys.readouterr().err
+    created = [data.parent, *data.parent.rglob("*"), out, *out.rglob("*")]
+    assert {p.name for p in created if p.is_file()} >= {
+        "inventory.db",
+        "inventory.db-wal",
+        "inventory.db-shm",
+        "report.json",
+        "report.html",
+        "checklist-report.html",
+        "checklist-report.json",
+        "checklist-report.csv",
+        "checklist-ocsf.json",
+        "bundle.zip",
+    }
+    wrong = {str(p): oct(mode(p)) for p in created if mode(p) != (0o700 if p.is_dir() else 0o600)}
+    assert wrong == {}
+
+
+def test_the_demo_data_directory_is_private(umask: Callable[[int], object]) -> None:
+    import platformdirs
+
+    from cspm_ai.demo import demo_database_url
+
+    data = Path(platformdirs.user_data_dir("cspm-ai"))
+    assert demo_database_url() == f"sqlite:///{data / 'demo.db'}"
+    assert mode(data) == mode(data.parent) == 0o700

@@ -49,10 +49,12 @@ def _formats(value: str | None, settings: Settings) -> list[str]:
 
 
 def _output_dir(value: Path | None, settings: Settings) -> Path:
-    """The report directory, created and proven writable before any long work starts."""
+    """The report directory, created (0700) and proven writable before any long work starts."""
+    from cspm_ai.files import private_directory
+
     directory = (value or settings.output_dir or Path(".")).expanduser()
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        private_directory(directory)
         with tempfile.NamedTemporaryFile(dir=directory, prefix=".cspm-ai-probe-"):
             pass
     except (OSError, ValueError) as exc:
