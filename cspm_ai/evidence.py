@@ -611,11 +611,12 @@ def bundle_contents(inventory: Any, scan: Any) -> BundleContents:
 
     `inventory` is a `cspm_ai.inventory.Inventory`; `scan` its `ScanRecord`.
     """
+    from cspm_ai.attestation import Standing, standing_for_scan
     from cspm_ai.catalogue import catalogue_json
     from cspm_ai.compliance import frameworks
     from cspm_ai.framework_report import build_framework_report
     from cspm_ai.registry import all_checks
-    from cspm_ai.report import build_report
+    from cspm_ai.report import AttestationRecordOut, attestation_fields, build_report
     from reports import render_html, render_json
     from reports.framework_writer import render_framework
 
@@ -660,16 +661,13 @@ def bundle_contents(inventory: Any, scan: Any) -> BundleContents:
     out.update(package_frameworks())
     listed = []
     for att in attestations:
+        at_scan = standing_for_scan(att, scan)
         entry = {
-            "id": att.id,
-            "item": att.item,
-            "attested_by": att.attested_by,
-            "attested_at": rfc3339(att.attested_at),
-            "expires_on": att.expires_on.isoformat(),
-            "evidence": att.evidence,
-            "evidence_sha256": att.evidence_sha256,
-            "note": att.note,
-            "in_force_at_scan": att.valid_on(scan.started_at.astimezone(UTC).date()),
+            **AttestationRecordOut(**attestation_fields(att)).model_dump(mode="json"),
+            # Judged as of the scan's start, beside that start, so both times are in the record.
+            "scan_started_at": rfc3339(scan.started_at),
+            "at_scan": at_scan.value,
+            "in_force_at_scan": at_scan is Standing.IN_FORCE,
             "evidence_file": None,
         }
         content = inventory.attestation_evidence(att.id) if att.evidence_sha256 else None

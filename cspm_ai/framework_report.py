@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date
+from datetime import datetime
 from typing import Final, Literal
 
 from pydantic import Field, NonNegativeInt
 
-from cspm_ai.attestation import apply_attestations, in_force
+from cspm_ai.attestation import apply_attestations, covers_scan, in_force, later_revocation, stamp
 from cspm_ai.compliance import Control, Framework
 from cspm_ai.model import Attestation, CollectionError, Finding, ScanRecord, Status
 from cspm_ai.registry import CheckSpec, all_checks
@@ -33,6 +33,7 @@ from cspm_ai.report import (
     ScanInfo,
     StatusCounts,
     ToolInfo,
+    UnappliedAttestationOut,
     _error_out,
     _finding_order,
     _finding_out,
@@ -97,6 +98,7 @@ class FrameworkReport(_Model):
     attestations: list[AttestationOut] = Field(default_factory=list)
     exceptions: list[ExceptionOut] = Field(default_factory=list)
     errors: list[ErrorOut] = Field(default_factory=list)
+    attestations_not_applied: list[UnappliedAttestationOut] = Field(default_factory=list)
 
 
 def build_framework_report(
@@ -109,7 +111,8 @@ def build_framework_report(
 ) -> FrameworkReport:
     attested = sorted(apply_attestations(findings, attestations, scan.started_at), key=_finding_order)
     specs = {c.id: c for c in all_checks()}
-    day = scan.started_at.date()
+    # A control with no finding rests on an attestation only when its scope covers the whole scan.
+    covering = [a for a in attestations if covers_scan(a, scan)]
     controls: list[ControlResult] = []
     used: dict[str, Finding] = {}
     checks_of = framework.checks_by_control((cid, spec.checklist) for cid, spec in specs.items())
@@ -120,9 +123,12 @@ def build_framework_report(
         mapped = checks_of[control.id]
         mine = sorted((f for cid in mapped for f in by_check.get(cid, ())), key=_finding_order)
         used.update((f.id, f) for f in mine)
-        relevant = [a for a in attestations if a.item in control.checklist]
-        controls.append(_control_result(control, mapped, mine, relevant, specs, day))
+        relevant = [a for a in covering if a.item in control.checklist]
+        controls.append(_control_result(control, mapped, mine, relevant, specs, scan.started_at))
     control_counts = Counter(c.status for c in controls)
+    applied, not_applied = attestations_out(
+        [a for a in attestations if any(a.item in c.checklist for c in framework.controls)], scan
+    )
     kept = sorted(used.values(), key=_finding_order)
     return FrameworkReport(
         tool=ToolInfo(version=tool_version),
@@ -140,11 +146,10 @@ def build_framework_report(
         ),
         controls=controls,
         findings=[_finding_out(f) for f in kept],
-        attestations=attestations_out(
-            [a for a in attestations if any(a.item in c.checklist for c in framework.controls)], scan.started_at
-        ),
+        attestations=applied,
         exceptions=[ExceptionOut.model_validate(e) for e in scan.exceptions],
         errors=[_error_out(e) for e in errors],
+        attestations_not_applied=not_applied,
     )
 
 
@@ -154,7 +159,7 @@ def _control_result(
     findings: list[Finding],
     attestations: list[Attestation],
     specs: dict[str, CheckSpec],
-    day: date,
+    as_of: datetime,
 ) -> ControlResult:
     counts = Counter(f.status for f in findings)
     muted = sum(1 for f in findings if f.muted)
@@ -169,7 +174,7 @@ def _control_result(
         )
         for cid in mapped
     ]
-    attested = _attested_items(control, attestations, day)
+    attested = _attested_items(control, attestations, as_of)
     status, rationale = _decide(effective, muted, attested, bool(mapped))
     return ControlResult(
         id=control.id,
@@ -189,12 +194,12 @@ def _control_result(
 
 
 def _attested_items(
-    control: Control, attestations: list[Attestation], day: date
+    control: Control, attestations: list[Attestation], as_of: datetime
 ) -> list[tuple[str, Status, Attestation]]:
     """(item, PASS or FAIL, the deciding attestation) for each checklist item of the control that is attested."""
     attested: list[tuple[str, Status, Attestation]] = []
     for item in control.checklist:
-        status, attestation = in_force(attestations, item, day)
+        status, attestation = in_force(attestations, item, as_of)
         if status is not None and attestation is not None:
             attested.append((item, status, attestation))
     return attested
@@ -219,7 +224,10 @@ def _decide(
     in_effect = [(item, a) for item, s, a in attested if s is Status.PASS]
     if in_effect:
         item, a = in_effect[0]
-        return Status.PASS, (f"{item} is attested by {a.attested_by}, in force until {a.expires_on.isoformat()}.")
+        return Status.PASS, (
+            f"{item} is attested by {a.attested_by}, in force from {stamp(a.in_force_from)} "
+            f"until {a.expires_on.isoformat()}{later_revocation(a)}."
+        )
     if automated:
         return Status.MANUAL, "No mapped check had a resource to judge in this scan; assess it by hand."
     return Status.MANUAL, "No automated evidence: assess it by hand or attest its checklist items."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -195,11 +195,22 @@ class ScanRecord:
 
 
 @dataclass(frozen=True)
+class Revocation:
+    """The withdrawal of an attestation: when (cspm-ai's clock, never typed in), by whom, and why."""
+
+    revoked_at: datetime
+    revoked_by: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Attestation:
     """A person's statement that a checklist item no API can show is met, with evidence.
 
-    It turns the item's MANUAL findings PASS for scans started on or before
-    `expires_on` (a UTC date, inclusive) and FAIL for scans started after it.
+    `attested_at` is when cspm-ai recorded it (its own clock, never typed in). It is in force from
+    `in_force_from` (that moment, or an earlier `valid_from` backed by an evidence file) through
+    `expires_on` (a UTC date, inclusive), unless revoked, and only for the findings of its scope:
+    a provider and account when given, else every one.
     """
 
     id: str
@@ -210,6 +221,22 @@ class Attestation:
     evidence: str  # a URL, or the file name whose bytes and hash are kept
     note: str = ""
     evidence_sha256: str | None = None
+    valid_from: datetime | None = None  # a start of force before attested_at, backed by the evidence file
+    provider: str | None = None
+    account: str | None = None
+    # Validity longer than the default maximum (a year), recorded with --allow-long-validity.
+    long_validity: bool = False
+    revocation: Revocation | None = None
 
-    def valid_on(self, day: date) -> bool:
-        return day <= self.expires_on
+    @property
+    def in_force_from(self) -> datetime:
+        return self.valid_from if self.valid_from is not None else self.attested_at
+
+    @property
+    def in_force_until(self) -> datetime:
+        """The first moment it is no longer in force: the start (UTC) of the day after `expires_on`."""
+        return datetime.combine(self.expires_on + timedelta(days=1), time(), UTC)
+
+    def covers(self, provider: str, account: str) -> bool:
+        """Whether findings of this provider and account are in its scope."""
+        return self.provider in (None, provider) and self.account in (None, account)

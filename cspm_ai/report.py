@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from cspm_ai.attestation import apply_attestations
+from cspm_ai.attestation import Standing, apply_attestations, standing_for_scan
 from cspm_ai.checklist import checklist
 from cspm_ai.model import (
     SEVERITY_ORDER,
@@ -186,18 +186,50 @@ class ErrorOut(_Model):
     resource_uid: str | None = None
 
 
-class AttestationOut(_Model):
+class RevocationOut(_Model):
+    revoked_at: UtcDatetime  # cspm-ai's clock when it was recorded
+    revoked_by: str
+    reason: str
+
+
+class AttestationRecordOut(_Model):
+    """An attestation as recorded, whatever it stood at when a scan started."""
+
     id: str
     item: ChecklistId
     item_title: str
     attested_by: str
+    # When cspm-ai recorded it: its own clock, never a time the user typed.
     attested_at: UtcDatetime
     expires_on: date
     evidence: str
     evidence_sha256: str | None = None
     note: str = ""
-    # As of the scan's start: PASS while in force, FAIL once expired.
+    # Added: when it comes into force (attested_at, or an earlier valid_from backed by an evidence
+    # file), the earlier start asked for if any, its scope (null: every), whether its validity
+    # exceeds the default maximum, and its revocation, if any.
+    in_force_from: UtcDatetime | None = None
+    valid_from: UtcDatetime | None = None
+    provider: Provider | None = None
+    account: str | None = None
+    long_validity: bool = False
+    revocation: RevocationOut | None = None
+
+
+class AttestationOut(AttestationRecordOut):
+    """An attestation that bore on the scan: in force at its start (PASS) or expired by then (FAIL).
+
+    One in force then but revoked since keeps PASS (the scan's historical view) with its revocation shown.
+    """
+
     status: Literal["PASS", "FAIL"]
+
+
+class UnappliedAttestationOut(AttestationRecordOut):
+    """An attestation that did not bear on the scan, and why: recorded or valid only after its start,
+    revoked before it, or scoped to nothing it covered."""
+
+    reason: Literal["not_yet_in_force", "revoked", "out_of_scope"]
 
 
 class Report(_Model):
@@ -210,9 +242,10 @@ class Report(_Model):
     # Added beside the contract: every checklist item's title, in checklist order, so a
     # reader can name items (including those no finding covers) without the checklist file.
     checklist_titles: dict[str, str] = Field(default_factory=dict)
-    # Added beside the contract: the attestations in the inventory, judged as of the
-    # scan's start, and the exceptions (mutes) its evaluation applied.
+    # Added beside the contract: the attestations in the inventory that bore on the scan, judged
+    # as of its start, those that did not (and why), and the exceptions (mutes) its evaluation applied.
     attestations: list[AttestationOut] = Field(default_factory=list)
+    attestations_not_applied: list[UnappliedAttestationOut] = Field(default_factory=list)
     exceptions: list[ExceptionOut] = Field(default_factory=list)
 
 
@@ -228,6 +261,7 @@ def build_report(
     Attestations turn MANUAL findings of their items PASS or FAIL as of the scan's start.
     """
     attested = apply_attestations(findings, attestations, scan.started_at)
+    applied, not_applied = attestations_out(attestations, scan)
     ordered = sorted(attested, key=_finding_order)
     return Report(
         tool=ToolInfo(version=tool_version),
@@ -236,28 +270,54 @@ def build_report(
         findings=[_finding_out(f) for f in ordered],
         errors=[_error_out(e) for e in sorted(errors, key=_error_order)],
         checklist_titles={item.id: item.title for item in checklist().values()},
-        attestations=attestations_out(attestations, scan.started_at),
+        attestations=applied,
+        attestations_not_applied=not_applied,
         exceptions=[ExceptionOut.model_validate(e) for e in scan.exceptions],
     )
 
 
-def attestations_out(attestations: Sequence[Attestation], as_of: datetime) -> list[AttestationOut]:
+def attestations_out(
+    attestations: Sequence[Attestation], scan: ScanRecord
+) -> tuple[list[AttestationOut], list[UnappliedAttestationOut]]:
+    """The attestations that bore on the scan (judged as of its start), and those that did not."""
+    applied: list[AttestationOut] = []
+    not_applied: list[UnappliedAttestationOut] = []
+    for a in sorted(attestations, key=lambda a: (a.item, a.attested_at, a.id)):
+        fields = attestation_fields(a)
+        at_scan = standing_for_scan(a, scan)
+        if at_scan in (Standing.IN_FORCE, Standing.EXPIRED):
+            applied.append(AttestationOut(**fields, status="PASS" if at_scan is Standing.IN_FORCE else "FAIL"))
+        else:
+            not_applied.append(UnappliedAttestationOut.model_validate({**fields, "reason": at_scan.value}))
+    return applied, not_applied
+
+
+def attestation_fields(a: Attestation) -> dict[str, Any]:
+    """An attestation's fields as the report shows them, whatever it stood at."""
     titles = checklist()
-    return [
-        AttestationOut(
-            id=a.id,
-            item=a.item,
-            item_title=titles[a.item].title if a.item in titles else a.item,
-            attested_by=a.attested_by,
-            attested_at=a.attested_at,
-            expires_on=a.expires_on,
-            evidence=a.evidence,
-            evidence_sha256=a.evidence_sha256,
-            note=a.note,
-            status="PASS" if a.valid_on(_as_utc(as_of).date()) else "FAIL",
-        )
-        for a in sorted(attestations, key=lambda a: (a.item, a.attested_at, a.id))
-    ]
+    return {
+        "id": a.id,
+        "item": a.item,
+        "item_title": titles[a.item].title if a.item in titles else a.item,
+        "attested_by": a.attested_by,
+        "attested_at": a.attested_at,
+        "expires_on": a.expires_on,
+        "evidence": a.evidence,
+        "evidence_sha256": a.evidence_sha256,
+        "note": a.note,
+        "in_force_from": a.in_force_from,
+        "valid_from": a.valid_from,
+        "provider": a.provider,
+        "account": a.account,
+        "long_validity": a.long_validity,
+        "revocation": (
+            RevocationOut(
+                revoked_at=a.revocation.revoked_at, revoked_by=a.revocation.revoked_by, reason=a.revocation.reason
+            )
+            if a.revocation is not None
+            else None
+        ),
+    }
 
 
 def summarise(findings: Iterable[Finding | FindingOut]) -> Summary:

@@ -8,6 +8,8 @@ import hashlib
 import io
 import json
 import os
+import re
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -29,7 +31,7 @@ from cspm_ai.compliance import frameworks
 from cspm_ai.evidence import verify_bundle
 from cspm_ai.framework_report import FrameworkReport, build_framework_report
 from cspm_ai.inventory import Inventory
-from cspm_ai.model import Status
+from cspm_ai.model import Revocation, Status
 from cspm_ai.report import build_report
 from moto_fixtures.gcp_estate import GcpEstateManifest, register_gcp_estate
 from reports.framework_writer import render_framework_csv
@@ -60,6 +62,10 @@ exceptions:
 """
 
 
+# Within the default maximum validity of a year from today.
+ATTESTATION_EXPIRES = datetime.now(UTC).date() + timedelta(days=300)
+
+
 def run(*args: str) -> int:
     with pytest.raises(SystemExit) as finished:
         main(list(args))
@@ -84,6 +90,24 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audited]:
     evidence = root / "ir-tabletop-2026.pdf"
     evidence.write_bytes(b"%PDF-1.7 tabletop exercise: leaked endpoint key, poisoned dataset\n")
     db = f"sqlite:///{root / 'inventory.db'}"
+    # Attested before the scan starts: an attestation applies to scans started while it is in force.
+    assert (
+        run(
+            "attest",
+            "cl-11",
+            "--by",
+            "Dana Reyes (CISO)",
+            "--evidence",
+            str(evidence),
+            "--expires",
+            ATTESTATION_EXPIRES.isoformat(),
+            "--note",
+            "Tabletop of AI incident playbooks",
+            "--db",
+            db,
+        )
+        == 0
+    )
     with pytest.MonkeyPatch.context() as patch, responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
         patch.setattr(gcp, "credential_factory", lambda impersonate: (AnonymousCredentials(), None, IDENTITY))
         manifest = register_gcp_estate(replay)
@@ -102,23 +126,6 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audited]:
             )
             == 0
         )
-    assert (
-        run(
-            "attest",
-            "cl-11",
-            "--by",
-            "Dana Reyes (CISO)",
-            "--evidence",
-            str(evidence),
-            "--expires",
-            "2099-06-30",
-            "--note",
-            "Tabletop of AI incident playbooks",
-            "--db",
-            db,
-        )
-        == 0
-    )
     assert run("report", "--db", db, "--output-dir", str(root / "out")) == 0
     yield Audited(root, db, manifest, evidence)
 
@@ -271,7 +278,9 @@ def test_an_attestation_turns_the_manual_item_pass_with_who_when_and_what(audite
     assert playbooks and all(f["status"] == "PASS" for f in playbooks)
     assert all(f["evidence"]["attestation.by"] == "Dana Reyes (CISO)" for f in playbooks)
     (att,) = report["attestations"]
-    assert att["item"] == "CL-11" and att["status"] == "PASS" and att["expires_on"] == "2099-06-30"
+    assert att["item"] == "CL-11" and att["status"] == "PASS" and att["expires_on"] == ATTESTATION_EXPIRES.isoformat()
+    assert att["attested_at"] == att["in_force_from"] and att["revocation"] is None and not att["long_validity"]
+    assert datetime.fromisoformat(att["attested_at"]) < datetime.fromisoformat(report["scan"]["started_at"])
     assert att["evidence"] == "ir-tabletop-2026.pdf" and len(att["evidence_sha256"]) == 64
 
 
@@ -299,7 +308,7 @@ def test_after_its_expiry_the_attested_item_fails(audited: Audited) -> None:
         }["CL-11"]
         assert control.status.value == status
     assert (
-        "expired on 2099-06-30"
+        f"expired on {ATTESTATION_EXPIRES.isoformat()}"
         in [
             f
             for f in build_report(later, findings, errors, "t", attestations).findings
@@ -322,6 +331,22 @@ def test_after_its_expiry_the_attested_item_fails(audited: Audited) -> None:
         (("CL-11", "--by", "x", "--evidence", "https://x.example/e", "--expires", "2020-01-01"), "already past"),
         (("CL-11", "--by", "x", "--evidence", "https://x.example/e", "--expires", "next year"), "is not a date"),
         (("CL-11", "--by", " ", "--evidence", "https://x.example/e", "--expires", "2099-01-01"), "--by is empty"),
+        (("CL-11", "--by", "x", "--evidence", "https://x.example/e", "--expires", "9999-12-31"), "more than 365 days"),
+        (
+            ("CL-11", "--by", "x", "--evidence", "https://x.example/e", "--expires", "2099-01-01", "--valid-from")
+            + ("2020-01-01", "--allow-long-validity"),
+            "in the past, and the evidence is a URL",
+        ),
+        (
+            ("CL-11", "--by", "x", "--evidence", "https://x.example/e", "--expires", "2099-01-01", "--account")
+            + ("123456789012", "--allow-long-validity"),
+            "--account needs --provider",
+        ),
+        (
+            ("add", "CL-11", "--by", "x", "--evidence", "https://x.example/e", "--expires", "2099-01-01")
+            + ("--provider", "oracle", "--allow-long-validity"),
+            "Unknown provider 'oracle'",
+        ),
     ],
 )
 def test_a_bad_attestation_is_one_line_error_and_stores_nothing(
@@ -333,6 +358,108 @@ def test_a_bad_attestation_is_one_line_error_and_stores_nothing(
     assert needle in err and "Traceback" not in err
     with Inventory.open(db) as inventory:
         assert inventory.attestations() == []
+
+
+def test_an_attestation_made_after_a_scan_started_does_not_apply_to_its_report_or_bundle(
+    audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = copy_inventory(audited, tmp_path)  # the scan, and Dana's attestation made before it
+    with Inventory.open(db) as inventory:
+        ((dana,), scan) = inventory.attestations(), inventory.get_scan("latest")
+        inventory.revoke_attestation(dana.id, Revocation(scan.started_at - timedelta(seconds=1), "Ana", "redo"))
+    # The issue's command: an attestation for ever, typed in after the scan started.
+    forever = ("CL-11", "--by", "mallory", "--evidence", "https://example.com/nothing", "--expires", "9999-12-31")
+    assert run("attest", *forever, "--db", db) == 2
+    assert "more than 365 days" in capsys.readouterr().err
+    assert run("attest", *forever[:-1], ATTESTATION_EXPIRES.isoformat(), "--db", db) == 0
+    assert run("report", "--scan", "latest", "--db", db, "--output-dir", str(tmp_path / "out")) == 0
+
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    playbooks = [f for f in report["findings"] if "CL-11" in f["checklist"]]
+    assert (
+        playbooks
+        and {f["status"] for f in playbooks} <= {"MANUAL", "ERROR"}
+        and "MANUAL" in {f["status"] for f in playbooks}
+    )
+    assert report["attestations"] == []
+    not_applied = {a["attested_by"]: a for a in report["attestations_not_applied"]}
+    assert not_applied["mallory"]["reason"] == "not_yet_in_force"
+    assert datetime.fromisoformat(not_applied["mallory"]["attested_at"]) > datetime.fromisoformat(
+        report["scan"]["started_at"]
+    )
+    assert not_applied["Dana Reyes (CISO)"]["reason"] == "revoked"
+    soup = BeautifulSoup((tmp_path / "out" / "report.html").read_text(), "html.parser")
+    rows = soup.find(id="unapplied-attestations-table").get_text(" ")
+    assert "Not yet in force when the scan started" in rows and "mallory" in rows and "Revoked before" in rows
+
+    bundle = tmp_path / "bundle.zip"
+    assert run("evidence", "export", "--db", db, "--out", str(bundle)) == 0
+    with zipfile.ZipFile(bundle) as z:
+        listed = {a["attested_by"]: a for a in json.loads(z.read("attestations.json"))}
+    mallory = listed["mallory"]
+    assert mallory["in_force_at_scan"] is False and mallory["at_scan"] == "not_yet_in_force"
+    assert mallory["scan_started_at"] == report["scan"]["started_at"]
+    assert mallory["attested_at"] == not_applied["mallory"]["attested_at"]
+    assert listed["Dana Reyes (CISO)"]["at_scan"] == "revoked"
+
+
+def test_a_revocation_after_the_scan_keeps_its_view_and_says_so(
+    audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = copy_inventory(audited, tmp_path)
+    with Inventory.open(db) as inventory:
+        (dana,) = inventory.attestations()
+    revoke = ("attest", "revoke", dana.id[:8], "--by", "Ana Silva (CISO)", "--reason", "playbook owner left")
+    assert run(*revoke, "--db", db) == 0
+    assert f"revoked CL-11 attestation {dana.id}" in capsys.readouterr().out
+    assert run(*revoke, "--db", db) == 2
+    assert "already revoked" in capsys.readouterr().err
+    assert run("attestations", "--db", db) == 0
+    listing = capsys.readouterr().out
+    assert f"CL-11  REVOKED  id {dana.id}" in listing and "by Ana Silva (CISO): playbook owner left" in listing
+    with Inventory.open(db) as inventory:
+        (kept,) = inventory.attestations()
+    assert kept.revocation is not None and kept.revocation.reason == "playbook owner left"
+
+    assert run("report", "--db", db, "--output-dir", str(tmp_path / "out")) == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    (att,) = report["attestations"]
+    assert att["status"] == "PASS" and att["revocation"]["revoked_by"] == "Ana Silva (CISO)"
+    playbooks = [f for f in report["findings"] if "CL-11" in f["checklist"] and f["status"] == "PASS"]
+    assert playbooks and all("after this scan started" in f["message"] for f in playbooks)
+    soup = BeautifulSoup((tmp_path / "out" / "report.html").read_text(), "html.parser")
+    assert "revoked later" in soup.find(id="attestations-table").get_text(" ")
+
+
+def test_the_readme_attestation_examples_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import cspm_ai.attestation
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("### Attestations", 1)[1].split("\n### ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
+    commands = [shlex.split(c) for b in blocks for c in b.replace("\\\n", " ").splitlines() if c.strip()]
+    assert [c[:3] for c in commands if c[1] == "attest"] == [
+        ["cspm-ai", "attest", "CL-11"],
+        ["cspm-ai", "attest", "CL-11"],
+        ["cspm-ai", "attest", "revoke"],
+    ]
+    # As on the day the examples were written, so their dates stay valid.
+    monkeypatch.setattr(cspm_ai.attestation, "_now", lambda: datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
+    monkeypatch.chdir(tmp_path)
+    for name in {arg for c in commands for arg in c if arg.endswith(".pdf")}:
+        (tmp_path / name).write_bytes(b"%PDF-1.7 evidence\n")
+    db = f"sqlite:///{tmp_path / 'inventory.db'}"
+    for command in commands:
+        if command[1:3] == ["attest", "revoke"]:  # the example's id stands for the unscoped one's
+            with Inventory.open(db) as inventory:
+                command[3] = next(a for a in inventory.attestations() if a.provider is None).id[:8]
+        assert run(*command[1:], "--db", db) == 0, capsys.readouterr().err
+    with Inventory.open(db) as inventory:
+        by_scope = {a.provider: a for a in inventory.attestations()}
+    assert by_scope[None].revocation is not None and by_scope["aws"].revocation is None
+    assert by_scope["aws"].account and by_scope["aws"].valid_from is not None
 
 
 # ----------------------------------------------------------------------------- framework reports

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from cspm_ai.cli.app import DbOpt, app, evidence_app
+from cspm_ai.cli.app import CspmCommand, CspmGroup, DbOpt, app, evidence_app
 from cspm_ai.cli.output import _console, _report_error, safe_text
 from cspm_ai.cli.runs import _open_inventory, _settings
 
@@ -17,52 +17,140 @@ if TYPE_CHECKING:
     pass
 
 
-@app.command(rich_help_panel="For auditors")
-def attest(
+class _AttestGroup(CspmGroup):
+    """`attest add` and `attest revoke`, where `attest ITEM ...` (no subcommand) means `attest add ITEM ...`."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["add", *args]
+        return super().resolve_command(ctx, args)
+
+
+# A CspmTyper in all but its group class (CspmTyper fixes that to CspmGroup): commands name CspmCommand.
+attest_app = typer.Typer(
+    cls=_AttestGroup,
+    help="Record an attestation of a checklist item (`attest ITEM ...` is `attest add ITEM ...`), or revoke one.",
+    no_args_is_help=True,
+)
+app.add_typer(attest_app, name="attest", rich_help_panel="For auditors")
+
+
+@attest_app.command("add", cls=CspmCommand)
+def attest_add(
     item: Annotated[str, typer.Argument(help="Checklist item, e.g. CL-11.")],
     by: Annotated[str, typer.Option("--by", help="Who attests (name and role).")],
     evidence: Annotated[str, typer.Option("--evidence", help="File (kept in the inventory) or http(s) URL.")],
-    expires: Annotated[str, typer.Option("--expires", help="Last day it is in force, YYYY-MM-DD (UTC).")],
+    expires: Annotated[
+        str, typer.Option("--expires", help="Last day it is in force, YYYY-MM-DD (UTC); at most a year on.")
+    ],
     note: Annotated[str, typer.Option("--note", help="What was checked, and how.")] = "",
+    valid_from: Annotated[
+        Optional[str],
+        typer.Option(
+            "--valid-from",
+            help="First day it is in force, YYYY-MM-DD (UTC), when not from now; a past day needs a file as evidence.",
+        ),
+    ] = None,
+    provider: Annotated[
+        Optional[str], typer.Option("--provider", help="Only for findings of this cloud: aws, azure or gcp.")
+    ] = None,
+    account: Annotated[
+        Optional[str],
+        typer.Option("--account", help="Only for findings of this account, subscription or project (with --provider)."),
+    ] = None,
+    allow_long_validity: Annotated[
+        bool,
+        typer.Option("--allow-long-validity", help="Allow --expires more than a year on (recorded, and flagged)."),
+    ] = False,
     db: DbOpt = None,
 ) -> None:
-    """Record an attestation: the item's MANUAL findings turn PASS until it expires, then FAIL."""
-    from cspm_ai.attestation import new_attestation
+    """Record an attestation: MANUAL findings in its scope pass for scans started while it is in force."""
+    from cspm_ai.attestation import new_attestation, scope_text, stamp
 
     settings = _settings()
-    attestation, content = new_attestation(item, by=by, evidence=evidence, expires=expires, note=note)
+    attestation, content = new_attestation(
+        item,
+        by=by,
+        evidence=evidence,
+        expires=expires,
+        note=note,
+        valid_from=valid_from,
+        provider=provider,
+        account=account,
+        allow_long_validity=allow_long_validity,
+    )
     inventory = _open_inventory(db, settings)
     inventory.add_attestation(attestation, content)
     digest = f" (sha256 {attestation.evidence_sha256})" if attestation.evidence_sha256 else ""
+    flagged = " (longer than a year: flagged on every report)" if attestation.long_validity else ""
     _console().print(
         safe_text(
-            f"attested {attestation.item} as {attestation.attested_by}, in force until "
-            f"{attestation.expires_on.isoformat()}; evidence {attestation.evidence}{digest}; id {attestation.id}"
+            f"attested {attestation.item} for {scope_text(attestation)} as {attestation.attested_by}, recorded "
+            f"{stamp(attestation.attested_at)}, in force from {stamp(attestation.in_force_from)} until "
+            f"{attestation.expires_on.isoformat()}{flagged}; evidence {attestation.evidence}{digest}; "
+            f"id {attestation.id}"
+        )
+    )
+
+
+@attest_app.command("revoke", cls=CspmCommand)
+def attest_revoke(
+    attestation_id: Annotated[str, typer.Argument(metavar="ID", help="The attestation's id, or 8+ characters of it.")],
+    by: Annotated[str, typer.Option("--by", help="Who revokes it (name and role).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it no longer holds.")],
+    db: DbOpt = None,
+) -> None:
+    """Revoke an attestation from now on: scans started before keep it, and their reports say it was revoked."""
+    from cspm_ai.attestation import new_revocation, stamp
+
+    settings = _settings()
+    inventory = _open_inventory(db, settings)
+    attestation = inventory.attestation(attestation_id)
+    revocation = new_revocation(attestation, by=by, reason=reason)
+    inventory.revoke_attestation(attestation.id, revocation)
+    _console().print(
+        safe_text(
+            f"revoked {attestation.item} attestation {attestation.id} (by {attestation.attested_by}) as "
+            f"{revocation.revoked_by}, recorded {stamp(revocation.revoked_at)}: {revocation.reason}"
         )
     )
 
 
 @app.command(rich_help_panel="For auditors")
 def attestations(db: DbOpt = None) -> None:
-    """List attestations, in force or expired as of today."""
-    from datetime import UTC, datetime
+    """List every attestation, revoked ones included, and where it stands now."""
+    from cspm_ai.attestation import scope_text, stamp, standing
 
     settings = _settings()
-    today = datetime.now(UTC).date()
-    table = Table(title="Attestations")
-    for col in ("item", "status", "by", "attested", "expires", "evidence", "id"):
-        table.add_column(col)
-    for a in _open_inventory(db, settings).attestations():
-        table.add_row(
-            a.item,
-            "in force" if a.valid_on(today) else "EXPIRED",
-            safe_text(a.attested_by),
-            a.attested_at.date().isoformat(),
-            a.expires_on.isoformat(),
-            safe_text(a.evidence),
-            a.id,
+    now = datetime.now(UTC)
+    found = _open_inventory(db, settings).attestations()
+    print_ = _console().print
+    # A few short lines each rather than a table: ids and times stay whole at any terminal width.
+    print_(Text(f"{len(found)} attestation{'s' if len(found) != 1 else ''}, as of {stamp(now)}"))
+    for a in found:
+        long = " (longer than a year)" if a.long_validity else ""
+        digest = f" (sha256 {a.evidence_sha256})" if a.evidence_sha256 else ""
+        print_(Text(""))
+        print_(safe_text(f"{a.item}  {_STANDING_SHOWN[standing(a, now)]}  id {a.id}"))
+        print_(
+            safe_text(
+                f"  for {scope_text(a)}; attested by {a.attested_by}; recorded {stamp(a.attested_at)}; "
+                f"in force from {stamp(a.in_force_from)} until {a.expires_on.isoformat()}{long}"
+            )
         )
-    _console().print(table)
+        print_(safe_text(f"  evidence {a.evidence}{digest}" + (f"; note: {a.note}" if a.note else "")))
+        if a.revocation is not None:
+            r = a.revocation
+            print_(safe_text(f"  revoked {stamp(r.revoked_at)} by {r.revoked_by}: {r.reason}"))
+
+
+_STANDING_SHOWN = {
+    "in_force": "in force",
+    "expired": "EXPIRED",
+    "not_yet_in_force": "not yet in force",
+    "revoked": "REVOKED",
+    "out_of_scope": "out of scope",
+}
 
 
 @evidence_app.command("keygen")

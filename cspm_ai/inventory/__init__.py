@@ -18,7 +18,15 @@ from cspm_ai.inventory.database import (
     for_writing,
     open_database,
 )
-from cspm_ai.model import Attestation, CollectionError, CollectionResult, Finding, Reevaluation, ScanRecord
+from cspm_ai.model import (
+    Attestation,
+    CollectionError,
+    CollectionResult,
+    Finding,
+    Reevaluation,
+    Revocation,
+    ScanRecord,
+)
 
 __all__ = ["Inventory", "default_database_url", "open_database"]
 
@@ -102,8 +110,20 @@ class Inventory:
             queries.add_attestation(session, attestation, content)
 
     def attestations(self) -> list[Attestation]:
+        """Every attestation, revoked ones included, oldest first."""
         with self._read() as session:
             return queries.load_attestations(session)
+
+    def attestation(self, ref: str) -> Attestation:
+        """An attestation by id or unique id prefix (8+ characters)."""
+        with self._read() as session:
+            return queries.get_attestation(session, ref)
+
+    def revoke_attestation(self, attestation_id: str, revocation: Revocation) -> None:
+        """Record a revocation (refused if the attestation already has one: revocations are kept)."""
+        unrecorded = "The revocation was not recorded; the attestation stays in force."
+        with disk_full_is_an_inventory_error(self.engine, unrecorded), self._write.begin() as session:
+            queries.revoke_attestation(session, attestation_id, revocation)
 
     def attestation_evidence(self, attestation_id: str) -> bytes | None:
         with self._read() as session:

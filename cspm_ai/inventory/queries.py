@@ -7,11 +7,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from cspm_ai.engine import Snapshot
-from cspm_ai.errors import NotFoundError
+from cspm_ai.errors import ConfigError, NotFoundError
 from cspm_ai.inventory.schema import (
     SCAN_STATUSES,
     AttestationRow,
@@ -31,6 +31,7 @@ from cspm_ai.model import (
     Reevaluation,
     Relation,
     Resource,
+    Revocation,
     ScanRecord,
     Scope,
     Severity,
@@ -197,6 +198,7 @@ def replace_findings(
 
 
 def add_attestation(session: Session, attestation: Attestation, content: bytes | None) -> None:
+    revocation = attestation.revocation
     session.add(
         AttestationRow(
             id=attestation.id,
@@ -208,15 +210,65 @@ def add_attestation(session: Session, attestation: Attestation, content: bytes |
             evidence_sha256=attestation.evidence_sha256,
             evidence_content=content,
             note=attestation.note,
+            valid_from=_utc(attestation.valid_from) if attestation.valid_from is not None else None,
+            provider=attestation.provider,
+            account=attestation.account,
+            long_validity=attestation.long_validity,
+            revoked_at=_utc(revocation.revoked_at) if revocation is not None else None,
+            revoked_by=revocation.revoked_by if revocation is not None else None,
+            revocation_reason=revocation.reason if revocation is not None else None,
         )
     )
     session.flush()
 
 
 def load_attestations(session: Session) -> list[Attestation]:
-    """Every attestation, oldest first."""
+    """Every attestation, revoked ones included, oldest first."""
     rows = session.scalars(select(AttestationRow).order_by(AttestationRow.attested_at, AttestationRow.id))
     return [_attestation(row) for row in rows]
+
+
+def get_attestation(session: Session, ref: str) -> Attestation:
+    """The attestation named by its full id or a unique id prefix of at least 8 characters."""
+    wanted = ref.strip().lower()
+    hint = "run `cspm-ai attestations` to list them with their ids"
+    exact = session.get(AttestationRow, wanted)
+    if exact is not None:
+        return _attestation(exact)
+    if len(wanted) < MIN_PREFIX:
+        raise NotFoundError(
+            f"No attestation has the id '{ref}' (an id prefix needs at least {MIN_PREFIX} characters).", hint=hint
+        )
+    matches = session.scalars(
+        select(AttestationRow).where(AttestationRow.id.startswith(wanted, autoescape=True)).limit(2)
+    ).all()
+    if len(matches) > 1:
+        raise NotFoundError(f"The attestation id prefix '{ref}' matches more than one.", hint=f"give more; {hint}")
+    if not matches:
+        raise NotFoundError(f"No attestation has the id or id prefix '{ref}'.", hint=hint)
+    return _attestation(matches[0])
+
+
+def revoke_attestation(session: Session, attestation_id: str, revocation: Revocation) -> None:
+    """Record a revocation; refused when one is already recorded (the first one is kept, never replaced)."""
+    done = session.execute(
+        update(AttestationRow)
+        .where(AttestationRow.id == attestation_id, AttestationRow.revoked_at.is_(None))
+        .values(
+            revoked_at=_utc(revocation.revoked_at),
+            revoked_by=revocation.revoked_by,
+            revocation_reason=revocation.reason,
+        )
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]  # a DML result has rowcount
+        current = session.get(AttestationRow, attestation_id)
+        if current is None:
+            raise NotFoundError(f"No attestation has the id '{attestation_id}'.")
+        raise ConfigError(
+            f"Attestation {attestation_id} was already revoked by {current.revoked_by}.",
+            "A revocation is kept as recorded; `cspm-ai attestations` lists them.",
+        )
+    session.flush()
 
 
 def load_attestation_evidence(session: Session, attestation_id: str) -> bytes | None:
@@ -225,6 +277,11 @@ def load_attestation_evidence(session: Session, attestation_id: str) -> bytes | 
 
 
 def _attestation(row: AttestationRow) -> Attestation:
+    revocation = None
+    if row.revoked_at is not None:
+        revocation = Revocation(
+            revoked_at=row.revoked_at, revoked_by=row.revoked_by or "", reason=row.revocation_reason or ""
+        )
     return Attestation(
         id=row.id,
         item=row.item,
@@ -234,6 +291,11 @@ def _attestation(row: AttestationRow) -> Attestation:
         evidence=row.evidence,
         note=row.note,
         evidence_sha256=row.evidence_sha256,
+        valid_from=row.valid_from,
+        provider=row.provider,
+        account=row.account,
+        long_validity=row.long_validity,
+        revocation=revocation,
     )
 
 

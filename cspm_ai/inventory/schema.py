@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -204,10 +205,22 @@ class ReevaluationRow(Base):
 
 
 class AttestationRow(Base):
-    """A person's signed-off statement that a manual checklist item is met, until it expires."""
+    """A person's signed-off statement that a manual checklist item is met, until it expires.
+
+    Rows are never deleted: a revocation is recorded on the row, so every report can still say
+    what held when a scan started.
+    """
 
     __tablename__ = "attestations"
-    __table_args__ = (Index("ix_attestations_item", "item"),)
+    __table_args__ = (
+        Index("ix_attestations_item", "item"),
+        CheckConstraint("account IS NULL OR provider IS NOT NULL", name="account_has_provider"),
+        CheckConstraint(
+            "(revoked_at IS NULL AND revoked_by IS NULL AND revocation_reason IS NULL) OR "
+            "(revoked_at IS NOT NULL AND revoked_by IS NOT NULL AND revocation_reason IS NOT NULL)",
+            name="revocation_whole",
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     item: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -219,3 +232,13 @@ class AttestationRow(Base):
     evidence_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     evidence_content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     note: Mapped[str] = mapped_column(Text, nullable=False)
+    # attested_at is when cspm-ai recorded it. NULL valid_from: in force from then; else from this
+    # earlier moment, which only a kept evidence file can back.
+    valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Its scope: NULL provider covers every finding; an account narrows a provider.
+    provider: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    account: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    long_validity: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+    revocation_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -7,12 +7,14 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
 
+from cspm_ai.errors import ConfigError, NotFoundError
 from cspm_ai.inventory import Inventory
 from cspm_ai.inventory.database import migration_config
-from cspm_ai.model import Attestation, Reevaluation
+from cspm_ai.model import Attestation, Reevaluation, Revocation
 
 from .conftest import T0, make_finding, make_result, utc
 
@@ -144,6 +146,15 @@ def _at_revision_0002_with_data(database_url: str) -> None:
                 ),
                 {"t": T0, "expires": date(2027, 5, 31), "sha": "cd" * 32, "content": b"%PDF-1.7"},
             )
+            # Recorded before validity was bounded: in force until 9999.
+            connection.execute(
+                text(
+                    "INSERT INTO attestations (id, item, attested_by, attested_at, expires_on, evidence, "
+                    "evidence_sha256, evidence_content, note) VALUES ('44444444-4444-4444-4444-444444444444', "
+                    "'PH-1', 'mallory', :t, :expires, 'https://example.com/nothing', NULL, NULL, '')"
+                ),
+                {"t": T0 + timedelta(hours=1), "expires": date(9999, 12, 31)},
+            )
     finally:
         engine.dispose()
 
@@ -154,9 +165,76 @@ def test_a_database_at_0002_upgrades_with_an_empty_reevaluation_history(database
         scan = upgraded.get_scan("22222222")
         assert scan.exceptions == ({"id": "dev", "status": "active", "matched": 2},)
         assert scan.reevaluations == ()
-        (attestation,) = upgraded.attestations()
+        attestation, _ = upgraded.attestations()
         assert (attestation.item, attestation.attested_at) == ("CL-11", utc(T0))
         assert upgraded.attestation_evidence(attestation.id) == b"%PDF-1.7"
         record = Reevaluation(utc(T0), "2.0", "scan", None, None, 1, 0, 0)
         upgraded.replace_findings(scan.id, [], scan.exceptions, record)
         assert upgraded.get_scan(scan.id).reevaluations == (replace(record, replaced_exceptions=scan.exceptions),)
+
+
+def test_existing_attestations_upgrade_in_force_from_their_recorded_time_unscoped_and_unrevoked(
+    database_url: str,
+) -> None:
+    _at_revision_0002_with_data(database_url)
+    with Inventory.open(database_url) as upgraded:  # opening migrates to head
+        tabletop, legacy = upgraded.attestations()
+    assert tabletop == Attestation(
+        id="33333333-3333-3333-3333-333333333333",
+        item="CL-11",
+        attested_by="Dana",
+        attested_at=utc(T0),
+        expires_on=date(2027, 5, 31),
+        evidence="tabletop.pdf",
+        note="annual",
+        evidence_sha256="cd" * 32,
+    )
+    assert tabletop.in_force_from == tabletop.attested_at
+    assert (tabletop.valid_from, tabletop.provider, tabletop.account, tabletop.revocation) == (None, None, None, None)
+    # Longer than a year, from before the bound: flagged so every report shows it.
+    assert legacy.item == "PH-1" and legacy.long_validity and not tabletop.long_validity
+
+
+def test_scope_backdating_and_revocation_round_trip(inventory: Inventory) -> None:
+    scoped = Attestation(
+        id=str(uuid.uuid4()),
+        item="CL-11",
+        attested_by="Dana",
+        attested_at=T0,
+        expires_on=date(2027, 5, 1),
+        evidence="tabletop.pdf",
+        evidence_sha256="ab" * 32,
+        valid_from=datetime(2026, 5, 1, tzinfo=UTC),
+        provider="aws",
+        account="123456789012",
+        long_validity=True,
+    )
+    inventory.add_attestation(scoped, b"%PDF")
+    assert inventory.attestations() == [replace(scoped, attested_at=utc(T0))]
+    assert inventory.attestation(scoped.id[:8]).id == scoped.id
+
+    revocation = Revocation(T0 + timedelta(days=2), "Ana (CISO)", "the tabletop never happened")
+    inventory.revoke_attestation(scoped.id, revocation)
+    (revoked,) = inventory.attestations()
+    assert revoked.revocation == replace(revocation, revoked_at=utc(revocation.revoked_at))
+    # The first revocation is kept: a second is refused, whatever it says.
+    with pytest.raises(ConfigError, match="already revoked by Ana"):
+        inventory.revoke_attestation(scoped.id, Revocation(T0 + timedelta(days=3), "mallory", "undo"))
+    assert inventory.attestations()[0].revocation == revoked.revocation
+
+
+def test_an_attestation_is_found_by_a_unique_prefix_only(inventory: Inventory) -> None:
+    base = Attestation(
+        id="aaaaaaaa-0000-0000-0000-000000000001",
+        item="CL-11",
+        attested_by="x",
+        attested_at=T0,
+        expires_on=date(2027, 1, 1),
+        evidence="https://x.example/e",
+    )
+    inventory.add_attestation(base)
+    inventory.add_attestation(replace(base, id="aaaaaaaa-0000-0000-0000-000000000002"))
+    assert inventory.attestation("AAAAAAAA-0000-0000-0000-000000000002").id.endswith("2")
+    for ref, needle in (("aaaaaaaa", "matches more than one"), ("aaaa", "at least 8"), ("bbbbbbbb", "No attestation")):
+        with pytest.raises(NotFoundError, match=needle):
+            inventory.attestation(ref)
