@@ -54,10 +54,11 @@ class CspmGroup(TyperGroup):
 
 
 class CspmTyper(typer.Typer):
-    """A Typer whose groups and commands are `CspmGroup` and `CspmCommand`: a new command needs nothing."""
+    """A Typer whose groups and commands are `CspmGroup` and `CspmCommand`: a new command needs nothing.
+    A group needing more of its own passes `cls`, a subclass of `CspmGroup`."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(cls=CspmGroup, **kwargs)
+    def __init__(self, *, cls: type[CspmGroup] = CspmGroup, **kwargs: Any) -> None:
+        super().__init__(cls=cls, **kwargs)
 
     def command(
         self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
