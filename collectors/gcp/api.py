@@ -8,7 +8,9 @@ admin client is gRPC only; google-cloud-access-context-manager ships only
 types), so those few GETs go through google-auth's `AuthorizedSession`.
 
 Every answer is turned into the proto3 JSON mapping (lowerCamelCase, enum
-names, defaults omitted), whatever encoding the server used.
+names, defaults omitted), whatever encoding the server used. Both kinds of
+read go through `transport`: each HTTP attempt bounded as a whole, a few
+attempts for a read that gets no answer, a long deadline for one throttled.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from collectors.gcp.specs import Read
+from collectors.gcp.transport import ATTEMPT_TIMEOUT, NETWORK_ATTEMPTS, RETRY_DEADLINE, BoundedAdapter, ReadRetry
 from collectors.kernel import MAX_PAGES, ReadFailure
 
 DEFAULT_UNIVERSE = "googleapis.com"
 RAW_PAGE_SIZE = 100  # serviceAccounts.list, accessPolicies.list and servicePerimeters.list maximum
-ATTEMPT_TIMEOUT = 60.0  # seconds one HTTP attempt may take; some generated methods default to none (wait forever)
 
 
 class GoogleFailure(ReadFailure):
@@ -91,32 +93,33 @@ class GoogleApis:
         *,
         workers: int = 16,
         retry_initial: float = 1.0,
-        retry_timeout: float = 600.0,
+        retry_timeout: float = RETRY_DEADLINE,
+        network_attempts: int = NETWORK_ATTEMPTS,
+        attempt_timeout: float = ATTEMPT_TIMEOUT,
         max_pages: int = MAX_PAGES,
     ) -> None:
-        from google.api_core import retry
-        from requests.exceptions import Timeout
-
         self.credentials = credentials
         self.endpoints = endpoints or Endpoints()
         self.max_pages = max_pages
+        # Every request has one: some generated methods default to none (wait forever).
+        self.attempt_timeout = attempt_timeout
         self._workers = workers
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._session: Any = None
-        # 429 and 5xx, dropped connections and timed-out reads (every call here is a read, safe to repeat)
-        # are retried with jittered exponential backoff; the deadline is generous because a throttled scan
+        # A read that gets no answer (an API unreachable behind a firewall or VPC Service Controls) is given a few
+        # attempts; one throttled (429, 500, 503) is retried until the generous deadline, because a throttled scan
         # must finish with the same results.
-        self.retry = retry.Retry(
-            predicate=lambda exc: retry.if_transient_error(exc) or isinstance(exc, Timeout),
-            initial=retry_initial,
-            maximum=32.0,
-            multiplier=2.0,
-            timeout=retry_timeout,
-        )
+        self.retry = ReadRetry(initial=retry_initial, deadline=retry_timeout, network_attempts=network_attempts)
         self.permissions_used: set[str] = set()
 
     # -- clients -------------------------------------------------------------------------
+
+    def _bound(self, session: Any) -> None:
+        """Every attempt through `session` ends within `attempt_timeout`, body included."""
+        adapter = BoundedAdapter(attempt_timeout=self.attempt_timeout, pool_maxsize=self._workers)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)  # a private endpoint given as http:// (tests); --api-endpoint refuses it
 
     def client(self, api: str, cls: str, location: str | None = None) -> Any:
         host = self.endpoints.host(api, location)
@@ -127,20 +130,20 @@ class GoogleApis:
 
                 module = importlib.import_module(_MODULES[api])
                 options = ClientOptions(api_endpoint=host, universe_domain=self.endpoints.universe_domain)
-                self._clients[key] = getattr(module, cls)(
-                    credentials=self.credentials, transport="rest", client_options=options
-                )
+                client = getattr(module, cls)(credentials=self.credentials, transport="rest", client_options=options)
+                session = client.transport._session  # the REST transport's AuthorizedSession
+                if not session.is_mtls:  # a client certificate session keeps its own adapter
+                    self._bound(session)
+                self._clients[key] = client
             return self._clients[key]
 
     def _raw_session(self) -> Any:
         with self._lock:
             if self._session is None:
-                import requests.adapters
                 from google.auth.transport.requests import AuthorizedSession
 
                 session = AuthorizedSession(self.credentials)
-                adapter = requests.adapters.HTTPAdapter(pool_maxsize=self._workers)
-                session.mount("https://", adapter)
+                self._bound(session)
                 self._session = session
             return self._session
 
@@ -179,7 +182,7 @@ class GoogleApis:
         """One resource through the read's generated client method."""
         call = self._method(read, location)
         return self._guard(
-            read, lambda: to_json(call(request=dict(request), retry=self.retry, timeout=ATTEMPT_TIMEOUT))
+            read, lambda: to_json(call(request=dict(request), retry=self.retry, timeout=self.attempt_timeout))
         )
 
     def list(self, read: Read, request: Mapping[str, Any], *, location: str | None = None) -> list[dict[str, Any]]:
@@ -189,7 +192,7 @@ class GoogleApis:
         def pages() -> list[dict[str, Any]]:
             items: list[dict[str, Any]] = []
             seen: set[str] = set()
-            for page in call(request=dict(request), retry=self.retry, timeout=ATTEMPT_TIMEOUT).pages:
+            for page in call(request=dict(request), retry=self.retry, timeout=self.attempt_timeout).pages:
                 items.extend(to_json(item) for item in _items(page))
                 if page.next_page_token:
                     self._next_page(read, seen, page.next_page_token)
@@ -229,7 +232,7 @@ class GoogleApis:
         from google.api_core import exceptions
         from google.protobuf.json_format import ParseError
 
-        response = self._raw_session().get(url, params=query, timeout=ATTEMPT_TIMEOUT)
+        response = self._raw_session().get(url, params=query, timeout=self.attempt_timeout)
         if response.status_code >= 400:
             raise exceptions.from_http_response(response)
         try:

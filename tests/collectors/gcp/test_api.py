@@ -4,10 +4,15 @@ way a read fails becoming a GoogleFailure naming the permission (responses repla
 from __future__ import annotations
 
 import json
+import socket
+import time
+from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import responses
+import urllib3.util.connection
 from google.auth.credentials import AnonymousCredentials
 from google.cloud.aiplatform_v1 import types as aiplatform
 
@@ -15,6 +20,8 @@ import collectors.gcp as gcp
 from collectors.gcp import Endpoints, GoogleApis, parse_api_endpoints
 from collectors.gcp.api import to_json
 from collectors.gcp.specs import GET_PROJECT, LIST_BUDGETS, LIST_SERVICE_ACCOUNTS
+from collectors.gcp.transport import NETWORK_ATTEMPTS
+from tests.collectors.gcp.local_server import local_server
 
 
 def test_endpoints_put_vertex_ai_on_regional_hosts_and_take_overrides() -> None:
@@ -139,3 +146,61 @@ def test_a_list_of_exactly_max_pages_is_read_whole(through: str, url: str, key: 
         items = _read_all(GoogleApis(AnonymousCredentials(), retry_initial=0.001, max_pages=5), through)
     assert [item["name"] for item in items] == [f"item-{n}" for n in range(1, 6)]
     assert len(served) == 5
+
+
+# -- reads that get no answer, through real sockets --------------------------------------------------------------
+
+
+def _read_one(apis: GoogleApis, through: str) -> Any:
+    if through == "client":
+        return apis.get(GET_PROJECT, {"name": "projects/ml-prod-4521"})
+    return apis.raw_list(LIST_SERVICE_ACCOUNTS, project="ml-prod-4521")
+
+
+def _apis_at(url: str, **settings: Any) -> GoogleApis:
+    """Resource Manager (a generated client) and IAM (raw REST) reached at `url`."""
+    endpoints = Endpoints(overrides={"cloudresourcemanager": url, "iam": url})
+    return GoogleApis(AnonymousCredentials(), endpoints, retry_initial=0.01, **settings)
+
+
+@pytest.mark.parametrize("through", ["client", "raw"])
+def test_a_dripping_server_holds_each_attempt_no_longer_than_its_timeout(through: str) -> None:
+    """A read whose server sends a byte every 0.2 s ends after NETWORK_ATTEMPTS attempts of 1 s each, where each
+    attempt used to last as long as the server kept dripping."""
+    with local_server("body", interval=0.2) as server:
+        started = time.monotonic()
+        with pytest.raises(gcp.GoogleFailure) as slow:
+            _read_one(_apis_at(server.url, attempt_timeout=1.0), through)
+        elapsed = time.monotonic() - started
+    assert slow.value.code == "RETRIES_EXHAUSTED" and "no complete answer within 1 s" in slow.value.message
+    assert server.accepted == NETWORK_ATTEMPTS
+    assert NETWORK_ATTEMPTS * 1.0 <= elapsed < NETWORK_ATTEMPTS * 1.0 + 4, elapsed
+
+
+@pytest.fixture
+def refusing_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Counter[tuple[str, int]]]]:
+    """A local URL whose port refuses connections (bound, never listening), and the connections tried."""
+    connect = urllib3.util.connection.create_connection
+    tried: Counter[tuple[str, int]] = Counter()
+
+    def counted(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        tried[address] += 1
+        return connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", counted)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield "http://127.0.0.1:%d" % sock.getsockname()[1], tried
+
+
+@pytest.mark.parametrize("through", ["client", "raw"])
+def test_an_unreachable_host_is_given_a_few_attempts_not_the_retry_deadline(
+    refusing_url: tuple[str, Counter[tuple[str, int]]], through: str
+) -> None:
+    url, tried = refusing_url
+    started = time.monotonic()
+    with pytest.raises(gcp.GoogleFailure) as refused:
+        _read_one(_apis_at(url, retry_timeout=30.0), through)
+    assert refused.value.code == "RETRIES_EXHAUSTED" and "Connection refused" in refused.value.message
+    assert list(tried.values()) == [NETWORK_ATTEMPTS]
+    assert time.monotonic() - started < 5

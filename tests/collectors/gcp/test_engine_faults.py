@@ -1,13 +1,18 @@
 """The Google Cloud collector when the network or Google's answers go wrong, under the real clients on the recorded
-estate: connection resets, read timeouts and broken chunked bodies are retried within a bounded deadline, then become
-ERROR; malformed answers (wrong type, unknown enum number, missing field, not JSON) are recorded or reported, never
-PASS. Throttling (429/503) and denials are covered in test_engine.py and tests/test_e2e_gcp.py."""
+estate: connection resets, refusals, read timeouts and broken chunked bodies are retried a bounded number of times,
+throttling that never ends until a bounded deadline, then both become ERROR; an unreachable API costs seconds, not
+the retry deadline; malformed answers (wrong type, unknown enum number, missing field, not JSON) are recorded or
+reported, never PASS. Passing throttling (429/503) and denials are covered in test_engine.py and
+tests/test_e2e_gcp.py."""
 
 from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +21,12 @@ from typing import Any
 import pytest
 import requests
 import responses
+import urllib3.util.connection
 from google.api_core.retry import retry_base, retry_unary
 from google.auth.credentials import AnonymousCredentials
 
-from collectors.gcp import GcpEngine, GoogleApis
+from collectors.gcp import Endpoints, GcpEngine, GoogleApis, transport
+from collectors.gcp.transport import ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, NETWORK_ATTEMPTS
 from collectors.kernel import MAX_PAGES
 from cspm_ai.inventory import Inventory
 from cspm_ai.model import CollectionError, Finding, ScanRecord, Status
@@ -28,6 +35,8 @@ from moto_fixtures.gcp_estate import register_gcp_estate
 
 PROD, DEV, THIRD = "ml-prod-4521", "ml-dev-7781", "ml-denied-9001"
 DEADLINE, MAX_BACKOFF = 600.0, 32.0  # GoogleApis' production retry deadline and back-off cap
+# The longest a read that gets no answer waits between its attempts: back-offs of at most 1 s, 2 s, ...
+NETWORK_BACKOFF = sum(2.0**n for n in range(NETWORK_ATTEMPTS - 1))
 
 
 def reset() -> Exception:
@@ -55,11 +64,13 @@ class VirtualClock:
 
     def __init__(self) -> None:
         self._local = threading.local()
+        self.slept: list[float] = []
 
     def monotonic(self) -> float:
         return float(getattr(self._local, "now", 0.0))
 
     def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
         self._local.now = self.monotonic() + seconds
 
 
@@ -74,6 +85,7 @@ class Fault:
     url: str
     make: Callable[[str], str | Exception]
     times: int | None = None
+    status: int | None = None  # the answer's status instead of the recorded one
     hit_at: list[float] = field(default_factory=list)  # the virtual time of each attempt
 
     def applies(self, method: str, url: str) -> bool:
@@ -96,7 +108,7 @@ def inject(replay: responses.RequestsMock, faults: Sequence[Fault], clock: Virtu
                 fault = next((f for f in faults if f.applies(request.method, request.url)), None)
                 if fault is not None:
                     fault.hit_at.append(clock.monotonic() if clock else 0.0)
-            return (status, headers, body) if fault is None else (status, headers, fault.make(body))
+            return (status, headers, body) if fault is None else (fault.status or status, headers, fault.make(body))
 
         registered.callback = answer
 
@@ -111,17 +123,27 @@ class Scanned:
 
 
 def scan(
-    db: Path, faults: Sequence[Fault] = (), clock: VirtualClock | None = None, *, max_pages: int = MAX_PAGES
+    db: Path,
+    faults: Sequence[Fault] = (),
+    clock: VirtualClock | None = None,
+    *,
+    max_pages: int = MAX_PAGES,
+    projects: Sequence[str] | None = None,
+    overrides: dict[str, str] | None = None,
 ) -> Scanned:
+    """A scan of the recorded organization (or of `projects`); an API `overrides` moves is reached for real."""
     inventory = Inventory.open(f"sqlite:///{db}")
     try:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
             manifest = register_gcp_estate(replay, denied_project=False)
             inject(replay, faults, clock)
+            for url in (overrides or {}).values():
+                replay.add_passthru(url)
             # Production retry settings: the virtual clock keeps them fast.
             engine = GcpEngine(
-                GoogleApis(AnonymousCredentials(), max_pages=max_pages),
-                organization=manifest.organization_id,
+                GoogleApis(AnonymousCredentials(), Endpoints(overrides=overrides or {}), max_pages=max_pages),
+                projects=projects,
+                organization=None if projects else manifest.organization_id,
                 identity="auditor@ml-prod-4521.iam.gserviceaccount.com",
             )
             record = run_scan(inventory, [engine], allowed_regions=list(manifest.allowed_regions))
@@ -148,6 +170,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[VirtualClock]:
     virtual = VirtualClock()
     monkeypatch.setattr(retry_unary, "time", virtual)
     monkeypatch.setattr(retry_base, "time", virtual)
+    monkeypatch.setattr(transport, "time", virtual)
     yield virtual
 
 
@@ -168,8 +191,9 @@ def uid_of(scanned: Scanned, resource_type_path: str, name: str) -> str:
 
 def test_every_request_has_a_bounded_timeout(clean: Scanned) -> None:
     # Without one, a server that accepts the connection and never answers would hold a worker forever
-    # (the generated Vertex AI and Security Command Center methods default to no timeout).
-    assert clean.timeouts and all(isinstance(t, float | int) and 0 < t <= 60 for t in clean.timeouts)
+    # (the generated Vertex AI and Security Command Center methods default to no timeout). requests gets
+    # (connect, read) bounds; the whole attempt is bounded by the adapter (tests/collectors/gcp/test_transport.py).
+    assert clean.timeouts and set(clean.timeouts) == {(CONNECT_TIMEOUT, ATTEMPT_TIMEOUT)}
     assert clean.scan.status == "complete" and clean.errors == []
 
 
@@ -193,7 +217,7 @@ def test_one_off_resets_timeouts_and_broken_bodies_are_retried_and_change_nothin
     assert shaken.configs == clean.configs
 
 
-def test_lasting_faults_are_retried_until_the_deadline_then_error_and_the_rest_is_scanned(
+def test_lasting_faults_are_retried_a_bounded_number_of_times_then_error_and_the_rest_is_scanned(
     clean: Scanned, clock: VirtualClock, tmp_path: Path
 ) -> None:
     endpoints = Fault("GET", rf"/v1/projects/{PROD}/locations/us-central1/endpoints\?", lambda _: reset())
@@ -203,9 +227,9 @@ def test_lasting_faults_are_retried_until_the_deadline_then_error_and_the_rest_i
 
     for fault in (endpoints, accounts, policy):
         waited = fault.hit_at[-1] - fault.hit_at[0]
-        # Retried, a bounded number of times, and given up once the next back-off would pass the deadline.
-        assert 2 <= len(fault.hit_at) <= 100, fault.url
-        assert DEADLINE - MAX_BACKOFF < waited <= DEADLINE, (fault.url, waited)
+        # No answer at all: a few attempts with short back-offs, not the 600 s throttling deadline.
+        assert len(fault.hit_at) == NETWORK_ATTEMPTS, fault.url
+        assert waited <= NETWORK_BACKOFF, (fault.url, waited)
 
     assert hurt.scan.status == "incomplete"
     errors = {(e.account, e.resource_type, e.region, e.operation, e.code) for e in hurt.errors}
@@ -241,6 +265,91 @@ def test_lasting_faults_are_retried_until_the_deadline_then_error_and_the_rest_i
         for k in before.keys() - after.keys()
     }
     assert lost == {(PROD, "gcp.vertex.endpoint", "us-central1"), (DEV, "gcp.iam.service_account", "global")}
+
+
+def google_error(code: int, status: str, message: str) -> Callable[[str], str]:
+    return lambda _: json.dumps({"error": {"code": code, "status": status, "message": message}})
+
+
+def test_throttling_that_never_ends_is_retried_until_the_deadline_then_error(
+    clean: Scanned, clock: VirtualClock, tmp_path: Path
+) -> None:
+    """Unlike a read that gets no answer, one answered "try later" keeps the long budget: a throttled scan must
+    finish with the same results."""
+    unavailable = Fault(
+        "GET",
+        rf"/v1/projects/{PROD}/locations/us-central1/endpoints\?",
+        google_error(503, "UNAVAILABLE", "The service is currently unavailable."),
+        status=503,
+    )
+    quota = Fault(
+        "GET",
+        rf"iam\.googleapis\.com/v1/projects/{DEV}/serviceAccounts\?",
+        google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Read requests'."),
+        status=429,
+    )
+    throttled = scan(tmp_path / "inventory.db", [unavailable, quota], clock)
+    for fault in (unavailable, quota):
+        waited = fault.hit_at[-1] - fault.hit_at[0]
+        # Given up once the next back-off would pass the deadline.
+        assert NETWORK_ATTEMPTS < len(fault.hit_at) <= 100, fault.url
+        assert DEADLINE - MAX_BACKOFF < waited <= DEADLINE, (fault.url, waited)
+    assert throttled.scan.status == "incomplete"
+    assert {(e.account, e.resource_type, e.operation, e.code) for e in throttled.errors} == {
+        (PROD, "gcp.vertex.endpoint", "aiplatform.endpoints.list", "RETRIES_EXHAUSTED"),
+        (DEV, "gcp.iam.service_account", "iam.serviceAccounts.list", "RETRIES_EXHAUSTED"),
+    }
+
+
+@pytest.fixture
+def refusing_port() -> Iterator[int]:
+    """A local port that refuses every connection: bound, never listening."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+def test_an_unreachable_api_costs_seconds_and_its_reads_are_error(
+    clock: VirtualClock, refusing_port: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With securitycentermanagement.googleapis.com unreachable (a firewall, VPC Service Controls), a two-project
+    scan took 9 min 49 s, each read waiting out the 600 s retry deadline. Here its host refuses connections for
+    real, with production attempt counts and back-offs (slept on the virtual clock, and added up)."""
+    scc = ("127.0.0.1", refusing_port)
+    connect = urllib3.util.connection.create_connection
+    attempts: Counter[tuple[str, int]] = Counter()
+
+    def counted(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        attempts[address] += 1
+        return connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", counted)
+    calm = scan(tmp_path / "calm.db", projects=[PROD, DEV])
+    started = time.monotonic()
+    cut = scan(
+        tmp_path / "cut.db",
+        clock=clock,
+        projects=[PROD, DEV],
+        overrides={"securitycentermanagement": "http://%s:%d" % scc},
+    )
+    elapsed = time.monotonic() - started
+
+    # One Security Command Center read per project, each given NETWORK_ATTEMPTS attempts.
+    assert attempts == {scc: 2 * NETWORK_ATTEMPTS}
+    # The back-offs of both reads added up, as if slept one after the other: the scan would still take seconds.
+    assert len(clock.slept) == 2 * (NETWORK_ATTEMPTS - 1) and sum(clock.slept) <= 2 * NETWORK_BACKOFF
+    assert elapsed + sum(clock.slept) < 20, elapsed
+    assert cut.scan.status == "incomplete"
+    assert {(e.account, e.resource_type, e.operation, e.code) for e in cut.errors} == {
+        (project, "gcp.scc.settings", "securitycentermanagement.securityCenterServices.list", "RETRIES_EXHAUSTED")
+        for project in (PROD, DEV)
+    }
+    assert all("Connection refused" in e.message for e in cut.errors), [e.message for e in cut.errors]
+    # The Security Command Center check of each project is ERROR, naming the read; nothing else changed.
+    before, after = statuses(calm), statuses(cut)
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert sorted(check for check, _ in changed) == ["gcp.scc.enabled"] * 2
+    assert all(after[k] == Status.ERROR and "securityCenterServices.list" in cut.findings[k].message for k in changed)
 
 
 def edit(change: Callable[[dict[str, Any]], None]) -> Callable[[str], str]:
