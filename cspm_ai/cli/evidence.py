@@ -119,8 +119,15 @@ def attest_revoke(
 @app.command(rich_help_panel="For auditors")
 def attestations(db: DbOpt = None) -> None:
     """List every attestation, revoked ones included, and where it stands now."""
-    from cspm_ai.attestation import scope_text, stamp, standing
+    from cspm_ai.attestation import Standing, scope_text, stamp, standing
 
+    shown = {
+        Standing.IN_FORCE: "in force",
+        Standing.EXPIRED: "EXPIRED",
+        Standing.NOT_YET_IN_FORCE: "not yet in force",
+        Standing.REVOKED: "REVOKED",
+        Standing.OUT_OF_SCOPE: "out of scope",
+    }
     settings = _settings()
     now = datetime.now(UTC)
     found = _open_inventory(db, settings).attestations()
@@ -131,7 +138,7 @@ def attestations(db: DbOpt = None) -> None:
         long = " (longer than a year)" if a.long_validity else ""
         digest = f" (sha256 {a.evidence_sha256})" if a.evidence_sha256 else ""
         print_(Text(""))
-        print_(safe_text(f"{a.item}  {_STANDING_SHOWN[standing(a, now)]}  id {a.id}"))
+        print_(safe_text(f"{a.item}  {shown[standing(a, now)]}  id {a.id}"))
         print_(
             safe_text(
                 f"  for {scope_text(a)}; attested by {a.attested_by}; recorded {stamp(a.attested_at)}; "
@@ -142,15 +149,6 @@ def attestations(db: DbOpt = None) -> None:
         if a.revocation is not None:
             r = a.revocation
             print_(safe_text(f"  revoked {stamp(r.revoked_at)} by {r.revoked_by}: {r.reason}"))
-
-
-_STANDING_SHOWN = {
-    "in_force": "in force",
-    "expired": "EXPIRED",
-    "not_yet_in_force": "not yet in force",
-    "revoked": "REVOKED",
-    "out_of_scope": "out of scope",
-}
 
 
 @evidence_app.command("keygen")

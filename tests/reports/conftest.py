@@ -7,12 +7,22 @@ directory has no __init__.py, because as package "reports" it would shadow the r
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from cspm_ai.model import CollectionError, Finding, Reevaluation, ScanRecord, Scope, Severity, Status
+from cspm_ai.model import (
+    Attestation,
+    CollectionError,
+    Finding,
+    Reevaluation,
+    Revocation,
+    ScanRecord,
+    Scope,
+    Severity,
+    Status,
+)
 from cspm_ai.report import Report, build_report
 
 TOOL_VERSION = "1.2.3"
@@ -217,7 +227,20 @@ def hostile_report() -> Report:
             make_reevaluation(mutelist_file=f"{HOSTILE_SCRIPT}.yaml", replaced_exceptions=(hostile_exception,)),
         ),
     )
-    return build_report(scan, [finding], [error], TOOL_VERSION)
+    # Revoked before the scan: listed as not applied, with who revoked it and why.
+    attestation = Attestation(
+        id=f"att {HOSTILE_ATTR}",
+        item="CL-11",
+        attested_by=HOSTILE_SCRIPT,
+        attested_at=datetime(2024, 4, 1, tzinfo=UTC),
+        expires_on=date(2025, 3, 1),
+        evidence=HOSTILE_URL,
+        note=HOSTILE_TEMPLATE,
+        provider="aws",
+        account=ACCOUNT,
+        revocation=Revocation(datetime(2024, 4, 2, tzinfo=UTC), HOSTILE_ATTR, HOSTILE_SCRIPT),
+    )
+    return build_report(scan, [finding], [error], TOOL_VERSION, [attestation])
 
 
 def make_reevaluation(**overrides: Any) -> Reevaluation:
@@ -239,7 +262,8 @@ def make_reevaluation(**overrides: Any) -> Reevaluation:
 
 @pytest.fixture
 def governed_report(findings: list[Finding], errors: list[CollectionError]) -> Report:
-    """A scan re-evaluated twice: once with a mutelist file, then keeping the exceptions it gave."""
+    """A scan re-evaluated twice (once with a mutelist file, then keeping the exceptions it gave), and
+    attestations that stood every way they can at its start."""
     exception = {
         "id": "dev-notebooks",
         "checks": ["aws.sagemaker.*"],
@@ -266,4 +290,42 @@ def governed_report(findings: list[Finding], errors: list[CollectionError]) -> R
             ),
         ),
     )
-    return build_report(scan, findings, errors, TOOL_VERSION)
+    started = scan.started_at
+    attestations = [
+        # In force at the scan's start, revoked after it: the scan keeps it, and says so.
+        make_attestation(
+            id="att-in-force",
+            revocation=Revocation(started + timedelta(days=1), "Ana (CISO)", "the playbook owner left"),
+        ),
+        # Backdated on its evidence file, scoped to the scanned account, longer than a year.
+        make_attestation(
+            id="att-backdated",
+            item="PH-1",
+            attested_at=started + timedelta(days=2),
+            valid_from=started - timedelta(days=30),
+            evidence="iac-review.pdf",
+            evidence_sha256="ab" * 32,
+            provider="aws",
+            account=ACCOUNT,
+            long_validity=True,
+        ),
+        make_attestation(id="att-expired", item="DP-1", expires_on=date(2024, 4, 30)),
+        make_attestation(id="att-later", attested_by="mallory", attested_at=started + timedelta(minutes=5)),
+        make_attestation(id="att-revoked", revocation=Revocation(started - timedelta(hours=1), "Ana", "wrong")),
+        make_attestation(id="att-elsewhere", provider="azure", account="sub-1"),
+    ]
+    return build_report(scan, findings, errors, TOOL_VERSION, attestations)
+
+
+def make_attestation(**overrides: Any) -> Attestation:
+    """An attestation of CL-11 recorded a month before the scan of `make_scan`, expiring after it."""
+    fields: dict[str, Any] = {
+        "id": "att-1",
+        "item": "CL-11",
+        "attested_by": "Dana Reyes (CISO)",
+        "attested_at": datetime(2024, 4, 1, 9, 0, tzinfo=UTC),
+        "expires_on": date(2025, 3, 31),
+        "evidence": "https://wiki.example.com/ir-tabletop",
+    }
+    fields.update(overrides)
+    return Attestation(**fields)

@@ -498,3 +498,21 @@ def test_a_scan_never_reevaluated_says_so(soup: BeautifulSoup) -> None:
     assert soup.find(id="reevaluated") is None and soup.find(id="reevaluations-table") is None
     section = soup.find(id="reevaluations")
     assert isinstance(section, Tag) and "None: these findings and exceptions are the scan's own." in section.get_text()
+
+
+def test_attestations_show_both_times_scope_revocations_and_why_some_do_not_apply(governed_report: Report) -> None:
+    soup = _soup(render_html(governed_report))
+    applied = soup.find(id="attestations-table")
+    assert isinstance(applied, Tag)
+    rows = {r.th.get_text(): " ".join(r.get_text(" ").split()) for r in applied.select("tbody tr") if r.th}
+    assert "revoked later, on 2024-05-02 12:00 UTC by Ana (CISO): the playbook owner left" in rows["CL-11"]
+    assert "recorded 2024-05-03 12:00 UTC" in rows["PH-1"] and "in force from 2024-04-01 12:00 UTC" in rows["PH-1"]
+    assert "longer than a year" in rows["PH-1"] and "aws 123456789012" in rows["PH-1"]
+    assert "EXPIRED" in rows["DP-1"]
+    unapplied = soup.find(id="unapplied-attestations-table")
+    assert isinstance(unapplied, Tag)
+    reasons = [" ".join(r.get_text(" ").split()) for r in unapplied.select("tbody tr")]
+    assert any("Not yet in force when the scan started" in r and "mallory" in r for r in reasons)
+    assert any("Revoked before the scan started, on 2024-05-01 11:00 UTC by Ana: wrong" in r for r in reasons)
+    assert any("Scoped to nothing this scan read" in r and "azure sub-1" in r for r in reasons)
+    assert "started 2024-05-01 12:00:00 UTC" in " ".join(soup.find(id="attestations").get_text(" ").split())

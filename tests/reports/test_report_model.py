@@ -200,3 +200,22 @@ def test_well_formed_id_missing_from_the_checklist_is_counted_last(
     finding = finding_factory(checklist=("CL-99", "CL-01"))
     report = build_report(scan_factory(), [finding], [], "1.0.0")
     assert list(report.summary.by_checklist) == ["CL-01", "CL-99"]
+
+
+def test_attestations_are_split_by_how_they_stood_at_the_scans_start(governed_report: Report) -> None:
+    applied = {a.id: a for a in governed_report.attestations}
+    assert {i: a.status for i, a in applied.items()} == {
+        "att-in-force": "PASS",
+        "att-backdated": "PASS",
+        "att-expired": "FAIL",
+    }
+    assert {a.id: a.reason for a in governed_report.attestations_not_applied} == {
+        "att-later": "not_yet_in_force",
+        "att-revoked": "revoked",
+        "att-elsewhere": "out_of_scope",
+    }
+    backdated = applied["att-backdated"]
+    assert backdated.in_force_from == backdated.valid_from < governed_report.scan.started_at < backdated.attested_at
+    assert (backdated.provider, backdated.long_validity) == ("aws", True)
+    revoked_later = applied["att-in-force"].revocation
+    assert revoked_later is not None and revoked_later.revoked_at > governed_report.scan.started_at

@@ -11,7 +11,17 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from cspm_ai.model import ScanRecord
-from cspm_ai.report import ErrorOut, FindingOut, ReevaluationOut, Report, ScanInfo, build_report
+from cspm_ai.report import (
+    AttestationOut,
+    ErrorOut,
+    FindingOut,
+    ReevaluationOut,
+    Report,
+    RevocationOut,
+    ScanInfo,
+    UnappliedAttestationOut,
+    build_report,
+)
 from reports import load_schema, render_json
 
 CONTRACT_TOP = {"schema_version", "tool", "scan", "summary", "findings", "errors"}
@@ -179,6 +189,9 @@ def test_models_declare_every_schema_property() -> None:
         (FindingOut, schema["$defs"]["finding"]["properties"]),
         (ErrorOut, schema["$defs"]["error"]["properties"]),
         (ReevaluationOut, schema["$defs"]["reevaluation"]["properties"]),
+        (AttestationOut, schema["$defs"]["attestation"]["properties"]),
+        (UnappliedAttestationOut, schema["$defs"]["unapplied_attestation"]["properties"]),
+        (RevocationOut, schema["$defs"]["revocation"]["properties"]),
     ]
     for model, properties in pairs:
         assert set(properties) == set(model.model_fields), model.__name__
@@ -192,9 +205,15 @@ def test_models_declare_every_schema_property() -> None:
         ("scan.reevaluations.0.evaluated_at", "yesterday"),
         ("scan.reevaluations.0.rules", -1),
         ("scan.reevaluations.0.evaluated_at", _DELETE),
+        ("attestations.0.status", "NOT_YET"),
+        ("attestations.0.in_force_from", "yesterday"),
+        ("attestations.0.provider", "oracle"),
+        ("attestations.0.revocation.revoked_at", _DELETE),
+        ("attestations_not_applied.0.reason", "forgotten"),
+        ("attestations_not_applied.0.reason", _DELETE),
     ],
 )
-def test_schema_rejects_a_bad_reevaluation(
+def test_schema_rejects_bad_governance_records(
     governed_report: Report, validator: Draft202012Validator, path: str, value: Any
 ) -> None:
     doc = json.loads(render_json(governed_report))
