@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 from rich.text import Text
 
-from cspm_ai.cli.app import CspmCommand, CspmGroup, DbOpt, app, evidence_app
+from cspm_ai.cli.app import CspmGroup, CspmTyper, DbOpt, app, evidence_app
 from cspm_ai.cli.output import _console, _report_error, safe_text
 from cspm_ai.cli.runs import _open_inventory, _settings
 
@@ -26,8 +26,7 @@ class _AttestGroup(CspmGroup):
         return super().resolve_command(ctx, args)
 
 
-# A CspmTyper in all but its group class (CspmTyper fixes that to CspmGroup): commands name CspmCommand.
-attest_app = typer.Typer(
+attest_app = CspmTyper(
     cls=_AttestGroup,
     help="Record an attestation of a checklist item (`attest ITEM ...` is `attest add ITEM ...`), or revoke one.",
     no_args_is_help=True,
@@ -35,7 +34,7 @@ attest_app = typer.Typer(
 app.add_typer(attest_app, name="attest", rich_help_panel="For auditors")
 
 
-@attest_app.command("add", cls=CspmCommand)
+@attest_app.command("add")
 def attest_add(
     item: Annotated[str, typer.Argument(help="Checklist item, e.g. CL-11.")],
     by: Annotated[str, typer.Option("--by", help="Who attests (name and role).")],
@@ -93,7 +92,7 @@ def attest_add(
     )
 
 
-@attest_app.command("revoke", cls=CspmCommand)
+@attest_app.command("revoke")
 def attest_revoke(
     attestation_id: Annotated[str, typer.Argument(metavar="ID", help="The attestation's id, or 8+ characters of it.")],
     by: Annotated[str, typer.Option("--by", help="Who revokes it (name and role).")],
