@@ -1,4 +1,4 @@
-"""Verdicts every provider's checks share: boolean flags and data residency."""
+"""Verdicts every provider's checks share: boolean flags, data residency and secrets in configuration."""
 
 from __future__ import annotations
 
@@ -54,3 +54,34 @@ def setting_is(
     note = f" (absent means {absent_means})" if value is ABSENT or value is None else ""
     tail = f"so {consequence}" if consequence else f"not {wanted}"
     return failed(f"{resource.name} has {path} {display(value)}{note}, {tail}.", **{path: shown(value)})
+
+
+def no_secrets(resource: Resource) -> Verdict:
+    """PASS when nothing was redacted from the resource before storage; FAIL naming each redacted path and the
+    kind of secret found there, never the value (the inventory never held it).
+
+    `resource.redactions` is the redactor's record: configuration, tags and name alike (the same path and
+    kind recorded twice counts once). An empty record (no environment, no script, nothing secret-looking)
+    passes.
+    """
+    if not resource.redactions:
+        return passed(f"{resource.name} has no secret-looking values in its configuration.")
+    listed = list(resource.redactions) if isinstance(resource.redactions, (list, tuple)) else [resource.redactions]
+    # A value met twice is one secret: Azure items carry their tags in the stored configuration too.
+    found = [item for i, item in enumerate(listed) if item not in listed[:i]]
+    evidence: dict[str, Any] = {}
+    kinds: set[str] = set()
+    for i, item in enumerate(found):
+        path = item.get("path") if isinstance(item, dict) else None
+        kind = str(item.get("kind") or "unknown") if isinstance(item, dict) else "unknown"
+        kinds.add(kind)
+        key = str(path) if path else f"<unknown path {i}>"
+        marks = evidence.setdefault(key, [])
+        marks.append(f"[REDACTED:{kind}]")
+    # One marker per path reads like the stored value; several findings at one path stay a list.
+    evidence = {k: v[0] if len(v) == 1 else v for k, v in evidence.items()}
+    return failed(
+        f"{resource.name} holds {len(found)} secret-looking value(s) of kind {', '.join(sorted(kinds))} "
+        "in its configuration (redacted before storage).",
+        **evidence,
+    )

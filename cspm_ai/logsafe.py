@@ -1,9 +1,14 @@
 """Logging under `--debug`: SDK diagnostics for the user, with credentials taken out first.
 
-At DEBUG the cloud SDKs log what they sign and send: botocore writes the
-canonical request (with `x-amz-security-token`) and the signature, azure-core
-and google-auth may log `Authorization` headers. One filter on the handler
-rewrites every record, from any logger, before it is written.
+At DEBUG the cloud SDKs log what they sign, send and receive: botocore writes
+the canonical request (with `x-amz-security-token`), the signature and every
+response body (a SageMaker model's JSON `Environment`, an STS AssumeRole
+answer's XML `<SecretAccessKey>` and `<SessionToken>`); azure-core and
+google-auth may log `Authorization` headers. One filter on the handler
+rewrites every record, from any logger, before it is written: the header
+forms SDKs log, then the same redaction that runs before storage
+(`cspm_ai.redact.redact_text`: shapes, and secret-like names in assignments,
+JSON members at any level of escaping, name/value pairs and XML elements).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from cspm_ai.redact import MARK, redact_text
 # a canonical request's `x-amz-security-token:...` line, a SigV4 `Signature=` or `Signature:\n<hex>`.
 _HEADER = re.compile(
     r"(?i)(?P<head>\b(?:authorization|proxy-authorization|x-amz-security-token|x-amz-session-token|"
-    r"x-ms-client-secret|x-goog-api-key|api-key|ocp-apim-subscription-key|cookie|set-cookie)['\"]?\s*[:=]\s*b?['\"]?)"
+    r"x-ms-client-secret|x-goog-api-key|api-key|ocp-apim-subscription-key|cookie|set-cookie)['\"]?\s*[:=]\s*(?:b(?=['\"]))?['\"]?)"
     r"(?P<value>[^'\"\r\n,}]+)"
 )
 _SIGNATURE = re.compile(r"(?i)(?P<head>\bsignature['\"]?\s*[:=]\s*b?['\"]?\s*)(?P<value>[0-9a-f]{32,})")
@@ -31,7 +36,7 @@ _GOOGLE_TOKEN = re.compile(r"\b(?:ya29\.|1//)[0-9A-Za-z_-]{10,}")
 
 
 def scrub(text: str) -> str:
-    """`text` without credentials: the redaction shapes plus the header forms SDKs log."""
+    """`text` without credentials: the header forms SDKs log, then everything storage redacts."""
     text = _HEADER.sub(lambda m: m.group("head") + MARK.format(kind="header"), text)
     text = _SIGNATURE.sub(lambda m: m.group("head") + MARK.format(kind="signature"), text)
     text = _BEARER.sub(lambda m: m.group("head") + MARK.format(kind="bearer_token"), text)

@@ -12,7 +12,9 @@ Nothing here talks to Azure, and no secret in it is, or ever was, a working cred
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import random
 import string
 from dataclasses import dataclass, field
@@ -74,6 +76,64 @@ def _fake(alphabet: str, length: int) -> str:
 
 _TAG_API_KEY = _fake("0123456789abcdef", 32)  # shaped like a Cognitive Services account key
 _OPENAI_API_KEY = "sk-proj-" + _fake(_ALNUM, 40)
+# The shapes redaction used to miss: a compound name, a plain KEY holding 32 hex digits, JSON inside a string,
+# a bearer token in a curl line and a service-account key file base64-wrapped at 76 columns in a heredoc.
+_PGPASSWORD = "Pg-" + _fake(_ALNUM, 21) + "!"
+_AZURE_OPENAI_KEY = _fake("0123456789abcdef", 32)
+_BATCH_DB_PASSWORD = "Db-" + _fake(_ALNUM, 21) + "#"
+_GATEWAY_BEARER = _fake("0123456789abcdef", 40)
+_KEY_FILE = json.dumps(
+    {
+        "type": "service_account",
+        "project_id": "contoso-ml-bridge",
+        "private_key_id": _fake("0123456789abcdef", 40),
+        "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQ"
+        + _fake(_ALNUM + "+/", 200)
+        + "\n-----END PRIVATE KEY-----\n",
+        "client_email": "azure-bridge@contoso-ml-bridge.iam.gserviceaccount.com",
+        "client_id": "104829374650192837465",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    },
+    indent=2,
+)
+_WRAPPED_KEY_FILE = base64.encodebytes(_KEY_FILE.encode()).decode()  # `base64 sa.json`: 76 columns
+_LEAKY_SETUP_SCRIPT = (
+    "#!/bin/bash\nset -euo pipefail\n"
+    "cat > /home/azureuser/.config/gcp-sa.json.b64 <<'EOF'\n"
+    f"{_WRAPPED_KEY_FILE}"
+    "EOF\n"
+    "base64 -d /home/azureuser/.config/gcp-sa.json.b64 > /home/azureuser/.config/gcp-sa.json\n"
+    f'curl -sf -H "Authorization: Bearer {_GATEWAY_BEARER}" https://llm-gateway.contoso.example.com/v1/models\n'
+)
+# The good practice: the script reads its secrets from Key Vault with the compute's identity.
+_CLEAN_SETUP_SCRIPT = (
+    "#!/bin/bash\nset -euo pipefail\naz login --identity\n"
+    "export PGPASSWORD=$(az keyvault secret show --vault-name kv-secure-ml --name pg-password --query value -o tsv)\n"
+    "pip install -r /mnt/batch/tasks/shared/requirements.txt\n"
+)
+
+
+def _base64_forms(secret: str) -> tuple[str, ...]:
+    """What `secret` looks like inside any base64 text encoding it, at each of the three byte alignments:
+    a setup script is stored base64-encoded, so a secret it leaked would show only in these forms."""
+    forms = []
+    for pad in range(3):
+        encoded = base64.b64encode(b"\0" * pad + secret.encode()).decode()
+        forms.append(encoded[(pad * 4 + 2) // 3 : (pad + len(secret.encode())) // 3 * 4])
+    return tuple(forms)
+
+
+# Script-borne secrets are listed as themselves and as they would look inside the base64 scriptData.
+_SCRIPT_SECRETS = (_GATEWAY_BEARER, *_WRAPPED_KEY_FILE.splitlines()[:-1])
+_PLANTED = (
+    _TAG_API_KEY,
+    _OPENAI_API_KEY,
+    _PGPASSWORD,
+    _AZURE_OPENAI_KEY,
+    _BATCH_DB_PASSWORD,
+    *_SCRIPT_SECRETS,
+    *(form for secret in _SCRIPT_SECRETS for form in _base64_forms(secret)),
+)
 
 # Built-in role definitions (tenant-wide GUIDs).
 OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
@@ -169,6 +229,15 @@ class _OnlineEndpoint:
     identity: dict[str, Any]
     env: dict[str, str]
     tags: dict[str, str]
+
+
+def _deployment_name(endpoint: str) -> str:
+    """An online endpoint's blue deployment, named after it (chat-open-ep: chat-open-blue)."""
+    return f"{endpoint.removesuffix('-ep')}-blue"
+
+
+def _leaks(variables: dict[str, str]) -> bool:
+    return any(secret in value for value in variables.values() for secret in _PLANTED)
 
 
 class _Builder:
@@ -278,7 +347,7 @@ class _Builder:
             prod_subscription_id=PROD_SUBSCRIPTION_ID,
             denied_subscription_id=DENIED_SUBSCRIPTION_ID,
             arm_endpoint=self.endpoint,
-            secrets=(_TAG_API_KEY, _OPENAI_API_KEY),
+            secrets=_PLANTED,
             hostile_strings=AZURE_HOSTILE_STRINGS,
             resource_ids=dict(self.ids),
             expected=dict(self.expected),
@@ -725,8 +794,14 @@ class _Builder:
     def online_endpoint_specs(self) -> tuple[list[_OnlineEndpoint], list[_OnlineEndpoint]]:
         """The secure workspace's online endpoints, then the open workspace's."""
         sys_ident = self.system_identity()
+        # Look-alikes only: an endpoint URL, a token budget, a key's name.
+        look_alikes = {
+            "AZURE_OPENAI_ENDPOINT": "https://aoai-secure.openai.azure.com/",
+            "MAX_TOKENS": "4096",
+            "CMK_KEY_NAME": "ws-cmk",
+        }
         secure = [
-            _OnlineEndpoint("chat-secure-ep", "Disabled", "AADToken", sys_ident, {}, {"env": "prod"}),
+            _OnlineEndpoint("chat-secure-ep", "Disabled", "AADToken", sys_ident, look_alikes, {"env": "prod"}),
             _OnlineEndpoint("embed-secure-ep", "Disabled", "AADToken", sys_ident, {}, {"env": "prod"}),
         ]
         exposed = [
@@ -735,7 +810,7 @@ class _Builder:
                 "Enabled",
                 "Key",
                 self.shared_identity(),
-                {"OPENAI_API_KEY": _OPENAI_API_KEY},
+                {"OPENAI_API_KEY": _OPENAI_API_KEY, "PGPASSWORD": _PGPASSWORD, "AZURE_OPENAI_KEY": _AZURE_OPENAI_KEY},
                 {"owner": AZURE_HOSTILE_STRINGS[0], "api_key": _TAG_API_KEY},
             ),
             _OnlineEndpoint("embed-open-ep", "Disabled", "Key", sys_ident, {}, {"formula": AZURE_HOSTILE_STRINGS[2]}),
@@ -775,7 +850,7 @@ class _Builder:
                 "properties": {"azureml.onlineendpointid": eid},
                 "scoringUri": f"https://{ep.name}.{location}.inference.ml.azure.com/score",
                 "openapiUri": f"https://{ep.name}.{location}.inference.ml.azure.com/swagger.json",
-                "traffic": {"blue": 100},
+                "traffic": {_deployment_name(ep.name): 100},
                 "mirrorTraffic": {},
                 "publicNetworkAccess": ep.public_network_access,
                 "provisioningState": "Succeeded",
@@ -789,8 +864,10 @@ class _Builder:
         )
 
     def online_deployment(self, ws_id: str, eid: str, ep: _OnlineEndpoint, location: str, good: bool) -> None:
-        did = f"{eid}/deployments/blue"
-        self.ids[f"online_deployment:{ep.name}/blue"] = did
+        name = _deployment_name(ep.name)
+        did = f"{eid}/deployments/{name}"
+        self.ids[f"online_deployment:{ep.name}/{name}"] = did
+        self.expect("azure.ml.no_secrets_in_configuration", name, FAIL if _leaks(ep.env) else PASS)
         self.add_list(
             f"{eid}/deployments",
             API_VERSIONS["ml"],
@@ -850,7 +927,7 @@ class _Builder:
                     {
                         "authMode": "AADToken",
                         "description": "nightly scoring",
-                        "defaults": {"deploymentName": "default"},
+                        "defaults": {"deploymentName": f"nightly-{ws_id.rsplit('-', 1)[1]}"},
                         "properties": {},
                         "scoringUri": f"https://{batch}.{location}.inference.ml.azure.com/jobs",
                         "openapiUri": None,
@@ -867,8 +944,15 @@ class _Builder:
 
     def batch_deployment(self, ws_id: str, bid: str, batch: str, location: str) -> None:
         api = API_VERSIONS["ml"]
-        bdid = f"{bid}/deployments/default"
-        self.ids[f"batch_deployment:{batch}/default"] = bdid
+        good = ws_id.endswith("-secure")
+        name = f"nightly-{ws_id.rsplit('-', 1)[1]}"
+        bdid = f"{bid}/deployments/{name}"
+        self.ids[f"batch_deployment:{batch}/{name}"] = bdid
+        variables = {"LOG_LEVEL": "INFO"}
+        if not good:
+            # JSON inside a string: the database settings, password included, in one variable.
+            variables["DB_CONFIG"] = json.dumps({"host": "10.20.0.5", "user": "scorer", "password": _BATCH_DB_PASSWORD})
+        self.expect("azure.ml.no_secrets_in_configuration", name, FAIL if _leaks(variables) else PASS)
         self.add_list(
             f"{bid}/deployments",
             api,
@@ -886,7 +970,7 @@ class _Builder:
                             "scoringScript": "batch_score.py",
                         },
                         "environmentId": "azureml://registries/azureml/environments/sklearn-1.5/versions/12",
-                        "environmentVariables": {"LOG_LEVEL": "INFO"},
+                        "environmentVariables": variables,
                         "miniBatchSize": 10,
                         "maxConcurrencyPerInstance": 1,
                         "outputAction": "AppendRow",
@@ -912,11 +996,60 @@ class _Builder:
         ci_id = f"{good_id}/computes/ci-secure"
         cl_id = f"{bad_id}/computes/aml-open-cluster"
         self.ids["compute:good"], self.ids["compute:bad"] = ci_id, cl_id
+        scripted_id = f"{bad_id}/computes/ci-open-scripts"
+        self.ids["compute:scripted"] = scripted_id
         self.add_list(f"{good_id}/computes", api, [self.compute_instance(ci_id)])
-        self.add_list(f"{bad_id}/computes", api, [self.compute_cluster(cl_id)])
+        self.add_list(f"{bad_id}/computes", api, [self.compute_cluster(cl_id), self.scripted_instance(scripted_id)])
         for check in ("compute_no_public_ip", "compute_no_public_ssh", "compute_local_auth_disabled"):
             self.expect(f"azure.ml.{check}", "ci-secure", PASS)
             self.expect(f"azure.ml.{check}", "aml-open-cluster", FAIL)
+            self.expect(f"azure.ml.{check}", "ci-open-scripts", FAIL)
+        self.expect("azure.ml.no_secrets_in_configuration", "ci-secure", PASS)
+        self.expect("azure.ml.no_secrets_in_configuration", "aml-open-cluster", PASS)  # clusters run no scripts
+        self.expect("azure.ml.no_secrets_in_configuration", "ci-open-scripts", FAIL)
+
+    @staticmethod
+    def setup_scripts(creation: str | None = None, startup: str | None = None) -> dict[str, Any]:
+        """`setupScripts` as ARM returns it: inline scripts, base64 in scriptData."""
+        scripts = {}
+        for key, text in (("creationScript", creation), ("startupScript", startup)):
+            if text is not None:
+                scripts[key] = {
+                    "scriptSource": "inline",
+                    "scriptData": base64.b64encode(text.encode()).decode(),
+                    "scriptArguments": "",
+                    "timeout": "15m",
+                }
+        return {"scripts": scripts}
+
+    def scripted_instance(self, rid: str) -> dict[str, Any]:
+        """A shared compute instance whose startup script carries a key file and a gateway token."""
+        return _tracked(
+            rid,
+            f"{_WS_TYPE}/computes",
+            "westeurope",
+            {
+                "computeType": "ComputeInstance",
+                "computeLocation": "westeurope",
+                "description": "shared exploration box",
+                "provisioningState": "Succeeded",
+                "disableLocalAuth": False,
+                "isAttachedCompute": False,
+                "properties": {
+                    "vmSize": "STANDARD_DS3_V2",
+                    "applicationSharingPolicy": "Shared",
+                    "sshSettings": {"sshPublicAccess": "Enabled", "adminUserName": "azureuser", "sshPort": 50000},
+                    "enableNodePublicIp": True,
+                    "computeInstanceAuthorizationType": "personal",
+                    "setupScripts": self.setup_scripts(startup=_LEAKY_SETUP_SCRIPT),
+                    "connectivityEndpoints": {"publicIpAddress": "20.61.14.7", "privateIpAddress": "10.30.0.4"},
+                    "state": "Running",
+                },
+            },
+            tags={"env": "dev"},
+            identity=None,
+            sku={"name": "Basic", "tier": "Basic"},
+        )
 
     def compute_instance(self, rid: str) -> dict[str, Any]:
         return _tracked(
@@ -943,6 +1076,7 @@ class _Builder:
                             "tenantId": TENANT_ID,
                         }
                     },
+                    "setupScripts": self.setup_scripts(creation=_CLEAN_SETUP_SCRIPT),
                     "connectivityEndpoints": {"publicIpAddress": None, "privateIpAddress": "10.20.1.4"},
                     "osImageMetadata": {
                         "currentImageVersion": "26.04.01",

@@ -134,6 +134,55 @@ def _fake(alphabet: str, length: int) -> str:
 _HF_TOKEN = "hf_" + _fake(string.ascii_letters, 34)
 _OPENAI_API_KEY = "sk-proj-" + _fake(_ALNUM, 40)
 _WANDB_API_KEY = _fake("0123456789abcdef", 40)
+# The shapes redaction used to miss: a compound name, a plain KEY holding 32 hex digits, JSON inside a string,
+# a bearer token in a curl line and a service-account key file base64-wrapped at 76 columns in a heredoc.
+_AZURE_OPENAI_KEY = _fake("0123456789abcdef", 32)
+_TRAINING_DB_PASSWORD = "Db-" + _fake(_ALNUM, 21) + "#"
+_PIPELINE_DB_PASSWORD = "Pl-" + _fake(_ALNUM, 21) + "%"
+_WORKBENCH_PGPASSWORD = "Pg-" + _fake(_ALNUM, 21) + "!"
+_GATEWAY_BEARER = _fake("0123456789abcdef", 40)
+_KEY_FILE_PEM = "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQ" + _fake(_ALNUM + "+/", 200)
+_KEY_FILE = json.dumps(
+    {
+        "type": "service_account",
+        "project_id": "ml-prod-4521",
+        "private_key_id": _fake("0123456789abcdef", 40),
+        "private_key": f"-----BEGIN PRIVATE KEY-----\n{_KEY_FILE_PEM}\n-----END PRIVATE KEY-----\n",
+        "client_email": "batch-scorer@ml-prod-4521.iam.gserviceaccount.com",
+        "client_id": "117284930561728394056",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    },
+    indent=2,
+)
+_WRAPPED_KEY_FILE = base64.encodebytes(_KEY_FILE.encode()).decode()  # `base64 sa.json`: 76 columns
+_LEAKY_STARTUP_SCRIPT = (
+    "#!/bin/bash\nset -euo pipefail\n"
+    f"export PGPASSWORD='{_WORKBENCH_PGPASSWORD}'\n"
+    "cat > /etc/ml/sa.json.b64 <<'EOF'\n"
+    f"{_WRAPPED_KEY_FILE}"
+    "EOF\n"
+    "base64 -d /etc/ml/sa.json.b64 > /etc/ml/sa.json\n"
+    f'curl -sf -H "Authorization: Bearer {_GATEWAY_BEARER}" https://llm-gateway.internal.example.com/v1/models\n'
+)
+# The good practice: the script reads its secrets from Secret Manager at boot.
+_CLEAN_STARTUP_SCRIPT = (
+    "#!/bin/bash\nset -euo pipefail\n"
+    "export PGPASSWORD=$(gcloud secrets versions access latest --secret=pg-password)\n"
+    'curl -sf -H "Authorization: Bearer $(gcloud auth print-access-token)" '
+    "https://llm-gateway.internal.example.com/v1/models\n"
+)
+_PLANTED = (
+    _HF_TOKEN,
+    _OPENAI_API_KEY,
+    _WANDB_API_KEY,
+    _AZURE_OPENAI_KEY,
+    _TRAINING_DB_PASSWORD,
+    _PIPELINE_DB_PASSWORD,
+    _WORKBENCH_PGPASSWORD,
+    _GATEWAY_BEARER,
+    # Every line of the wrapped key file but the short last one: any of them surviving is a leak.
+    *_WRAPPED_KEY_FILE.splitlines()[:-1],
+)
 
 _TIMES = {"createTime": "2026-03-02T09:15:27.123456Z", "updateTime": "2026-05-20T16:40:03.765432Z"}
 
@@ -286,6 +335,12 @@ class _Builder:
     @staticmethod
     def key_name(project: str, region: str, ring: str, key: str) -> str:
         return f"projects/{project}/locations/{region}/keyRings/{ring}/cryptoKeys/{key}"
+
+    @staticmethod
+    def secrets_verdict(env: list[dict[str, str]] | None) -> str:
+        """MS-4 on a container env: FAIL exactly when one of its values is a planted secret (or hides one)."""
+        values = [e["value"] for e in env or []]
+        return FAIL if any(secret in value for value in values for secret in _PLANTED) else PASS
 
     @staticmethod
     def region_verdict(location: str) -> str:
@@ -565,6 +620,7 @@ class _Builder:
             {
                 "gcp.vertex.resource_cmek": PASS if key else FAIL,
                 "gcp.vertex.resource_in_allowed_region": self.region_verdict(region),
+                "gcp.vertex.no_secrets_in_configuration": self.secrets_verdict(env),
             },
         )
 
@@ -647,19 +703,28 @@ class _Builder:
                 "gcp.vertex.job_on_vpc": PASS if network else FAIL,
                 "gcp.vertex.dedicated_service_account": FAIL if default else PASS,
                 "gcp.vertex.resource_in_allowed_region": self.region_verdict(region),
+                "gcp.vertex.no_secrets_in_configuration": self.secrets_verdict(env),
             },
         )
 
     def pipeline(
-        self, project: str, region: str, pid: str, display: str, *, key: str | None, sa: str | None, network: str | None
+        self,
+        project: str,
+        region: str,
+        pid: str,
+        display: str,
+        *,
+        key: str | None,
+        sa: str | None,
+        network: str | None,
+        env: list[dict[str, str]] | None = None,
     ) -> None:
+        container: dict[str, Any] = {"imageUri": f"us-docker.pkg.dev/{project}/train/{display}:v1"}
+        if env:
+            container["env"] = env
         inputs: dict[str, Any] = {
             "workerPoolSpecs": [
-                {
-                    "machineSpec": {"machineType": "n1-standard-8"},
-                    "replicaCount": "1",
-                    "containerSpec": {"imageUri": f"us-docker.pkg.dev/{project}/train/{display}:v1"},
-                }
+                {"machineSpec": {"machineType": "n1-standard-8"}, "replicaCount": "1", "containerSpec": container}
             ],
             "baseOutputDirectory": {"outputUriPrefix": f"gs://{project}-artifacts/pipelines/{pid}"},
         }
@@ -688,6 +753,7 @@ class _Builder:
                 "gcp.vertex.resource_cmek": PASS if key else FAIL,
                 "gcp.vertex.job_on_vpc": PASS if network else FAIL,
                 "gcp.vertex.resource_in_allowed_region": self.region_verdict(region),
+                "gcp.vertex.no_secrets_in_configuration": self.secrets_verdict(env),
             },
         )
 
@@ -895,8 +961,32 @@ class _Builder:
         )
         self.model(prod.project, prod.us, "665544", "recs-ranker", key=prod.key_us)
         self.model(prod.project, prod.us, "554433", "sentiment-bert", key=None, description=GCP_HOSTILE_STRINGS[3])
-        self.model(prod.project, prod.us, "443322", "llm-summarizer", key=prod.key_us)
-        self.model(prod.project, prod.eu, "776655", "recs-ranker-eu", key=prod.key_eu)
+        # Calls Azure OpenAI as a fallback, with the account key pasted in (a name ending in a plain KEY).
+        self.model(
+            prod.project,
+            prod.us,
+            "443322",
+            "llm-summarizer",
+            key=prod.key_us,
+            env=[
+                {"name": "AZURE_OPENAI_ENDPOINT", "value": "https://contoso-aoai.openai.azure.com/"},
+                {"name": "AZURE_OPENAI_KEY", "value": _AZURE_OPENAI_KEY},
+                {"name": "MAX_TOKENS", "value": "4096"},
+            ],
+        )
+        # Look-alikes only: a token budget, a key's name, a digest.
+        self.model(
+            prod.project,
+            prod.eu,
+            "776655",
+            "recs-ranker-eu",
+            key=prod.key_eu,
+            env=[
+                {"name": "MAX_TOKENS", "value": "4096"},
+                {"name": "KMS_KEY_NAME", "value": prod.key_eu},
+                {"name": "MODEL_SHA256", "value": hashlib.sha256(b"recs-ranker-eu").hexdigest()},
+            ],
+        )
 
     def prod_datasets(self, prod: _Placement) -> None:
         self.dataset(prod.project, prod.us, "3344556677", "transactions", key=prod.key_us)
@@ -915,6 +1005,8 @@ class _Builder:
             key=prod.key_us,
             sa=prod.trainer,
             network=prod.vpc,
+            # The good practice: a Secret Manager reference the job resolves at run time.
+            env=[{"name": "HF_TOKEN", "value": f"projects/{prod.project}/secrets/hf-token/versions/latest"}],
         )
         self.custom_job(
             prod.project,
@@ -925,7 +1017,10 @@ class _Builder:
             key=None,
             sa=prod.default,
             network=None,
-            env=[{"name": "WANDB_API_KEY", "value": _WANDB_API_KEY}],
+            env=[
+                {"name": "WANDB_API_KEY", "value": _WANDB_API_KEY},
+                {"name": "DBPASSWORD", "value": _TRAINING_DB_PASSWORD},
+            ],
         )
         self.pipeline(
             prod.project,
@@ -936,7 +1031,22 @@ class _Builder:
             sa=prod.trainer,
             network=prod.vpc,
         )
-        self.pipeline(prod.project, prod.us, "7777000033334444", "churn-pipeline", key=None, sa=None, network=None)
+        self.pipeline(
+            prod.project,
+            prod.us,
+            "7777000033334444",
+            "churn-pipeline",
+            key=None,
+            sa=None,
+            network=None,
+            # JSON inside a string: the database settings, password included, in one variable.
+            env=[
+                {
+                    "name": "DB_CONFIG",
+                    "value": json.dumps({"host": "10.20.0.5", "user": "churn", "password": _PIPELINE_DB_PASSWORD}),
+                }
+            ],
+        )
 
     def prod_featurestores(self, prod: _Placement) -> None:
         self.featurestore(prod.project, prod.us, "fraud_features", key=prod.key_us)
@@ -1023,7 +1133,9 @@ class _Builder:
         p = PROD_PROJECT_ID
         number = PROJECT_NUMBERS[p]
 
-        def instance(zone: str, name: str, owner: str, sa: str, public_ip_disabled: bool) -> dict[str, Any]:
+        def instance(
+            zone: str, name: str, owner: str, sa: str, public_ip_disabled: bool, startup_script: str
+        ) -> dict[str, Any]:
             region = zone[:-2]
             setup: dict[str, Any] = {
                 "machineType": "e2-standard-4",
@@ -1057,6 +1169,7 @@ class _Builder:
                     "idle-timeout-seconds": "10800",
                     "proxy-mode": "service_account",
                     "shutdown-script": "/opt/deeplearning/bin/shutdown_script.sh",
+                    "startup-script": startup_script,
                 },
             }
             if public_ip_disabled:
@@ -1080,12 +1193,16 @@ class _Builder:
                 {
                     "gcp.notebooks.no_public_ip": PASS if public_ip_disabled else FAIL,
                     "gcp.vertex.resource_in_allowed_region": self.region_verdict(zone),
+                    "gcp.notebooks.no_secrets_in_configuration": (
+                        FAIL if any(secret in startup_script for secret in _PLANTED) else PASS
+                    ),
                 },
             )
             return item
 
-        instance("us-central1-a", "wb-alice", "alice@example.com", self.sa_email(p, "vertex-trainer"), True)
-        instance("europe-west4-b", "wb-eu-bob", "bob@example.com", self.default_sa(p), False)
+        alice_sa, bob_sa = self.sa_email(p, "vertex-trainer"), self.default_sa(p)
+        instance("us-central1-a", "wb-alice", "alice@example.com", alice_sa, True, _CLEAN_STARTUP_SCRIPT)
+        instance("europe-west4-b", "wb-eu-bob", "bob@example.com", bob_sa, False, _LEAKY_STARTUP_SCRIPT)
 
     def service_accounts(self) -> None:
         self.prod_service_accounts()
@@ -1784,7 +1901,7 @@ def register_gcp_estate(
         denied_project_id=DENIED_PROJECT_ID,
         project_numbers={pid: PROJECT_NUMBERS[pid] for pid in (PROD_PROJECT_ID, DEV_PROJECT_ID, DENIED_PROJECT_ID)},
         universe_domain=universe_domain,
-        secrets=(_HF_TOKEN, _OPENAI_API_KEY, _WANDB_API_KEY),
+        secrets=_PLANTED,
         hostile_strings=GCP_HOSTILE_STRINGS,
         expected=dict(builder.expected),
         allowed_regions=ALLOWED_REGIONS,

@@ -1,5 +1,8 @@
 """Property tests (hypothesis) for hostile data.
 
+Secrets: a credential of any shape the redactor must know (tests/secret_shapes.py), under any naming style,
+among any neighbours, in any place configuration or a log keeps it, never survives redaction or the log
+scrubber; a look-alike in the same places is kept byte for byte.
 Checks: any configuration document (arbitrary JSON, or a recorded response with fields removed, replaced or
 given the wrong type) yields a valid verdict, and the engine never raises. Writers: names, tags, messages and
 evidence carrying HTML, JavaScript, CSV formulas, terminal escapes and control characters render as inert
@@ -8,6 +11,7 @@ text in report.html, report.json, the framework reports (HTML, JSON, CSV, OCSF) 
 
 from __future__ import annotations
 
+import base64
 import copy
 import csv
 import io
@@ -31,6 +35,7 @@ from cspm_ai.cli import _print_summary, safe_text
 from cspm_ai.compliance import framework
 from cspm_ai.engine import EvaluationSettings, Snapshot, _Context, evaluate, finding_id
 from cspm_ai.framework_report import FrameworkReport, build_framework_report
+from cspm_ai.logsafe import scrub
 from cspm_ai.model import (
     Attestation,
     CollectionError,
@@ -43,6 +48,7 @@ from cspm_ai.model import (
     Status,
     Verdict,
 )
+from cspm_ai.redact import redact
 from cspm_ai.registry import REGISTRY, CheckSpec, all_checks
 from cspm_ai.report import Report, build_report
 from reports import render_html, render_json
@@ -54,6 +60,7 @@ from reports.framework_writer import (
     render_framework_ocsf,
 )
 from reports.html_writer import SCRIPT, content_security_policy
+from tests import secret_shapes
 from tests.checks import azure_support, gcp_support
 from tests.checks import conftest as aws_support
 
@@ -654,3 +661,153 @@ def test_very_long_hostile_values_render_whole_and_inert() -> None:
     _assert_report_json(report)
     _assert_framework_outputs(scenario.framework_report(), t)
     _assert_terminal(scenario, t)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Secrets
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _words_of(name: str) -> list[str]:
+    return [w for w in re.split(r"[_-]", name) if w]
+
+
+# The naming styles the clouds' users write environment variables, settings and metadata keys in.
+NAME_STYLES: dict[str, Callable[[str], str]] = {
+    "as written": lambda name: name,
+    "lower": str.lower,
+    "kebab": lambda name: name.lower().replace("_", "-"),
+    "camel": lambda name: "".join(w.lower() if i == 0 else w.capitalize() for i, w in enumerate(_words_of(name))),
+    "pascal": lambda name: "".join(w.capitalize() for w in _words_of(name)),
+}
+# Neighbours that are never secrets, and any neighbour at all (around a planted secret, anything may stand).
+BENIGN_ENV = (
+    ("LOG_LEVEL", "info"),
+    ("MODEL_NAME", "bert-base-uncased"),
+    ("AWS_REGION", "us-east-1"),
+    ("MLFLOW_TRACKING_URI", "postgresql://db.internal:5432/mlflow"),
+    ("CUDA_VISIBLE_DEVICES", "0,1"),
+    ("HF_HOME", "/mnt/cache/huggingface"),
+    ("BATCH_SIZE", "32"),
+)
+SAFE_TEXT = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd"), whitelist_characters=" -_./:"))
+ANY_NEIGHBOURS = st.lists(
+    st.tuples(st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,15}", fullmatch=True), SAFE_TEXT), max_size=4
+)
+BENIGN_NEIGHBOURS = st.lists(st.sampled_from(BENIGN_ENV), max_size=4, unique=True)
+
+Env = list[tuple[str, str]]
+
+
+def _script(env: Env) -> str:
+    return "#!/bin/bash\nset -euo pipefail\n" + "".join(f"export {k}='{v}'\n" for k, v in env) + "python serve.py\n"
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _unb64(text: str) -> str:
+    return base64.b64decode(text).decode()
+
+
+# Where a value is kept: each place builds a document from the environment and reads the stored document back
+# as the text a reader (or an attacker) would see, with any base64 script decoded.
+PLACES: dict[str, tuple[Callable[[Env], Any], Callable[[Any], str]]] = {
+    "sagemaker env": (lambda env: {"Environment": dict(env)}, json.dumps),
+    "vertex env list": (
+        lambda env: {"containerSpec": {"env": [{"name": k, "value": v} for k, v in env]}},
+        json.dumps,
+    ),
+    "azure deployment env": (lambda env: {"properties": {"environmentVariables": dict(env)}}, json.dumps),
+    "aws tags": (lambda env: {"Tags": [{"Key": k, "Value": v} for k, v in env]}, json.dumps),
+    "gce metadata items": (lambda env: {"metadata": {"items": [{"key": k, "value": v} for k, v in env]}}, json.dumps),
+    "workbench startup-script": (
+        lambda env: {"gceSetup": {"metadata": {"startup-script": _script(env)}}},
+        lambda doc: doc["gceSetup"]["metadata"]["startup-script"],
+    ),
+    "lifecycle script, base64": (
+        lambda env: {"OnStart": [{"Content": _b64(_script(env))}]},
+        lambda doc: _unb64(doc["OnStart"][0]["Content"]),
+    ),
+    "azure setup script, base64": (
+        lambda env: {"setupScripts": {"scripts": {"startupScript": {"scriptData": _b64(_script(env))}}}},
+        lambda doc: _unb64(doc["setupScripts"]["scripts"]["startupScript"]["scriptData"]),
+    ),
+    "hyperparameter holding JSON": (
+        lambda env: {"HyperParameters": {"config": json.dumps(dict(env))}},
+        lambda doc: doc["HyperParameters"]["config"],
+    ),
+}
+# How a log shows the same document: botocore's `Response body:\n%r` of the raw bytes, a JSON line, and XML.
+LOG_FORMS: dict[str, Callable[[Env], str]] = {
+    "json": lambda env: json.dumps({"Environment": dict(env)}),
+    "bytes repr": lambda env: "Response body:\n" + repr(json.dumps({"Environment": dict(env)}).encode()),
+    "json in json": lambda env: json.dumps({"HyperParameters": {"config": json.dumps(dict(env))}}),
+    "xml": lambda env: "".join(f"<{k}>{v}</{k}>" for k, v in env if re.fullmatch(r"[A-Za-z_][\w.-]*", k)),
+}
+
+
+def _planted(shape: secret_shapes.Shape, style: str, neighbours: Env, position: int) -> tuple[Env, list[str]]:
+    env = list(neighbours)
+    env.insert(min(position, len(env)), (NAME_STYLES[style](shape.name), shape.value))
+    return env, secret_shapes.traces(shape)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    shape=st.sampled_from(secret_shapes.PLANTED),
+    style=st.sampled_from(sorted(NAME_STYLES)),
+    place=st.sampled_from(sorted(PLACES)),
+    neighbours=ANY_NEIGHBOURS,
+    position=st.integers(min_value=0, max_value=4),
+)
+def test_a_planted_secret_never_survives_storage(
+    shape: secret_shapes.Shape, style: str, place: str, neighbours: Env, position: int
+) -> None:
+    env, traces = _planted(shape, style, neighbours, position)
+    build, read = PLACES[place]
+    cleaned, found = redact(build(env))
+    shown = read(cleaned)
+    assert not [t for t in traces if t in shown], (shape.id, style, place)
+    assert found, "the redaction must be recorded for MS-4 to FAIL"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    shape=st.sampled_from(secret_shapes.PLANTED),
+    style=st.sampled_from(sorted(NAME_STYLES)),
+    form=st.sampled_from(sorted(LOG_FORMS)),
+    neighbours=ANY_NEIGHBOURS,
+    position=st.integers(min_value=0, max_value=4),
+)
+def test_a_planted_secret_never_survives_the_log_scrubber(
+    shape: secret_shapes.Shape, style: str, form: str, neighbours: Env, position: int
+) -> None:
+    env, traces = _planted(shape, style, neighbours, position)
+    line = LOG_FORMS[form](env)
+    if not any(t in line for t in traces):
+        return  # this form cannot carry the value (an XML element name it would not be)
+    scrubbed = scrub(line)
+    assert not [t for t in traces if t in scrubbed], (shape.id, style, form)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    look_alike=st.sampled_from(secret_shapes.LOOK_ALIKES),
+    style=st.sampled_from(sorted(NAME_STYLES)),
+    place=st.sampled_from(sorted(PLACES)),
+    neighbours=BENIGN_NEIGHBOURS,
+    position=st.integers(min_value=0, max_value=4),
+)
+def test_a_look_alike_survives_storage_and_logs(
+    look_alike: secret_shapes.LookAlike, style: str, place: str, neighbours: Env, position: int
+) -> None:
+    env = list(neighbours)
+    env.insert(min(position, len(env)), (NAME_STYLES[style](look_alike.name), look_alike.value))
+    document = PLACES[place][0](env)
+    assert redact(document) == (document, [])
+    for form in LOG_FORMS.values():
+        line = form(env)
+        # In a log, an Authorization header is scrubbed whatever it holds: SDKs log only real ones.
+        assert scrub(line) == line or "Authorization" in line

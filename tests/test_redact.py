@@ -10,6 +10,7 @@ import re
 import pytest
 
 from cspm_ai.redact import redact, redact_text
+from tests import secret_shapes
 
 FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -53,6 +54,30 @@ def test_password_in_url_keeps_the_rest_of_the_url() -> None:
         ("KmsKeyId", "arn:aws:kms:us-east-1:111122223333:key/abc", False),
         ("TOKEN_ENABLED", "true", False),
         ("MODEL_NAME", "bert-base-uncased", False),
+        # One compound word, a plain KEY holding a random key, and "kms" no longer hiding a secret name.
+        ("PGPASSWORD", "Tr0ub4dor-3pg", True),
+        ("DBPASSWORD", "c0rrect-h0rse", True),
+        ("pgPassword", "Tr0ub4dor-3pg", True),
+        ("AZURE_OPENAI_KEY", "c4f1a9e27b3d8e6f0a5c2b9d4e7f1a3c", True),
+        ("signingKey", "Xb7LpQ2mZ9vR4tK8wN1cY6hD3fG0jS5a", True),
+        ("KMS_PROXY_TOKEN", "kq8Zr2LmX0pWv7Ks3YtB", True),
+        ("kms_admin_password", "Sup3rS3cret!", True),
+        # Their near misses.
+        ("KMS_KEY_ID", "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", False),
+        ("KMS_KEY", "alias/ml-artifacts", False),
+        ("MAX_TOKENS", "4096", False),
+        ("MAX_NEW_TOKENS", "128000", False),
+        ("PASSWORD_MIN_LENGTH", "12", False),
+        ("REQUEST_ID", "c4f1a9e27b3d8e6f0a5c2b9d4e7f1a3c", False),
+        ("SHA256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", False),
+        ("AZURE_OPENAI_KEY", "${AZURE_OPENAI_KEY}", False),
+        ("PUBLIC_KEY", "c4f1a9e27b3d8e6f0a5c2b9d4e7f1a3c", False),
+        ("PARTITION_KEY", "customer_id", False),
+        ("CACHE_KEY", "features:v3:customer", False),
+        ("IDEMPOTENCY_KEY", "3f2b8c4e-9a1d-4e7b-8c2f-5d6a7b8c9d0e", False),
+        ("DB_SECRET_ID", "prod/feature-store/db", False),
+        ("PasswordLastUsed", "2026-03-02T09:15:27Z", False),
+        ("GOOGLE_APPLICATION_CREDENTIALS", "/etc/ml/sa.json", False),
     ],
 )
 def test_secret_like_names_redact_values_but_not_references(name: str, value: str, redacted: bool) -> None:
@@ -155,6 +180,128 @@ def test_words_that_merely_contain_a_secret_word_are_not_secret_names(name: str)
 def test_secret_names_in_any_casing_are_recognised(name: str) -> None:
     doc, found = redact({name: "q8Zr2LmX0pWv7Ks"})
     assert doc[name] == "[REDACTED:secret_by_name]" and len(found) == 1
+
+
+# ----------------------------------------------------------------------------- names inside text: JSON, XML, headers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param('{"DB_PASSWORD": "Pw-Y6rfNcAKEIOUttYpA!"}', id="json"),
+        pytest.param("{'DB_PASSWORD': 'Pw-Y6rfNcAKEIOUttYpA!'}", id="python dict repr"),
+        pytest.param('{"db_config": "{\\"password\\": \\"Pw-Y6rfNcAKEIOUttYpA!\\"}"}', id="json in a json string"),
+        pytest.param(
+            'b\'{"HyperParameters": {"db_config": "{\\\\"password\\\\": \\\\"Pw-Y6rfNcAKEIOUttYpA!\\\\"}"}}\'',
+            id="json in a json string, logged as bytes",
+        ),
+        pytest.param('"Environment": {"PGPASSWORD": "Pw-Y6rfNcAKEIOUttYpA!", "LOG_LEVEL": "info"}', id="compound"),
+        pytest.param(
+            '[{"name": "LOG_LEVEL", "value": "info"}, {"name": "DB_PASSWORD", "value": "Pw-Y6rfNcAKEIOUttYpA!"}]',
+            id="env list",
+        ),
+        pytest.param('"Tags": [{"Key": "db_password", "Value": "Pw-Y6rfNcAKEIOUttYpA!"}]', id="aws tag list"),
+        pytest.param("<Password>Pw-Y6rfNcAKEIOUttYpA!</Password>", id="xml"),
+        pytest.param("<ns1:MasterUserPassword>Pw-Y6rfNcAKEIOUttYpA!</ns1:MasterUserPassword>", id="xml namespace"),
+        pytest.param("<Tag>\\n  <Key>db_password</Key>\\n  <Value>Pw-Y6rfNcAKEIOUttYpA!</Value></Tag>", id="xml tag"),
+    ],
+)
+def test_names_inside_json_and_xml_text_are_judged_like_keys(text: str) -> None:
+    kinds: list[str] = []
+    cleaned = redact_text(text, kinds.append)
+    assert "Pw-Y6rfNcAKEIOUttYpA!" not in cleaned and "[REDACTED:secret_assignment]" in cleaned
+    assert kinds == ["secret_assignment"]
+    assert "info" in cleaned or "info" not in text
+
+
+def test_an_sts_answer_keeps_only_what_is_not_secret() -> None:
+    # The XML AssumeRole answers with; the access key id goes by shape, the rest by element name.
+    body = (
+        "<AssumeRoleResponse><AssumeRoleResult><Credentials>"
+        "<AccessKeyId>ASIAQEXAMPLE7FAKEKEY</AccessKeyId>"
+        "<SecretAccessKey>x8oov8Lnnc4oIrM2eONPNL+BP2NfPgHFGC9l3Mrc</SecretAccessKey>"
+        "<SessionToken>FQoGZXIvYXdzEBYaDHqa0AP1/Pm3b+xxLxYYHBLkpqp0hd6FJz9uXLRcz/Jsz0j0GQ==</SessionToken>"
+        "<Expiration>2026-11-22T12:00:00Z</Expiration></Credentials>"
+        "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/auditor/cspm</Arn></AssumedRoleUser>"
+        "</AssumeRoleResult></AssumeRoleResponse>"
+    )
+    cleaned = redact_text(body)
+    for secret in ("ASIAQEXAMPLE7FAKEKEY", "x8oov8Lnnc4oIrM2eONPNL", "FQoGZXIvYXdzEBYaDHqa0AP1"):
+        assert secret not in cleaned
+    assert "<Expiration>2026-11-22T12:00:00Z</Expiration>" in cleaned
+    assert "assumed-role/auditor/cspm" in cleaned
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"ModelName": "fraud", "Environment": {"LOG_LEVEL": "info", "MAX_TOKENS": "4096"}}',
+        '{"KmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}',
+        '{"NotebookInstanceName": "research", "DirectInternetAccess": "Disabled"}',
+        '{"db_config": "{\\"host\\": \\"db.internal\\", \\"password_file\\": \\"/run/secrets/db\\"}"}',
+        "<Expiration>2026-11-22T12:00:00Z</Expiration><RequestId>c4f1a9e27b3d8e6f0a5c2b9d4e7f1a3c</RequestId>",
+        '[{"name": "HF_TOKEN", "value": "projects/ml-prod-4521/secrets/hf-token/versions/latest"}]',
+    ],
+)
+def test_json_and_xml_without_secrets_are_untouched(text: str) -> None:
+    assert redact_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ('curl -H "Authorization: Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0" https://x.example.com', "bearer_token"),
+        (
+            "curl -H 'authorization: token 9f8e7d6c5b4a39281706f5e4d3c2b1a0' https://x.example.com",
+            "authorization_header",
+        ),
+        (
+            "curl --header=Authorization:Basic dHJhaW5lcjpaeTghdkwyI3BSN3g= https://x.example.com",
+            "authorization_header",
+        ),
+        ("wget --header 'Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0' https://x.example.com", "bearer_token"),
+    ],
+)
+def test_http_credentials_in_scripts_are_redacted(line: str, kind: str) -> None:
+    kinds: list[str] = []
+    cleaned = redact_text(line, kinds.append)
+    assert "9f8e7d6c5b4a" not in cleaned and "dHJhaW5lcjpa" not in cleaned
+    assert kinds == [kind] and cleaned.endswith("https://x.example.com")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'curl -H "Authorization: Bearer ${HF_TOKEN}" https://x.example.com',
+        'curl -H "Authorization: Bearer $(gcloud auth print-access-token)" https://x.example.com',
+        "Authorization: Bearer <token>",
+        "Set authorization mode to Bearer tokens issued by Entra ID.",
+    ],
+)
+def test_http_credentials_read_at_run_time_are_kept(line: str) -> None:
+    assert redact_text(line) == line
+
+
+def test_json_inside_a_hyperparameter_is_redacted_where_it_is_stored() -> None:
+    hyper = {"epochs": "3", "db_config": json.dumps({"host": "db.internal", "password": "Zq8!vL2#pR7x-db"})}
+    doc, found = redact({"HyperParameters": hyper})
+    assert "Zq8!vL2#pR7x-db" not in json.dumps(doc)
+    assert json.loads(doc["HyperParameters"]["db_config"]) == {
+        "host": "db.internal",
+        "password": "[REDACTED:secret_assignment]",
+    }
+    assert [(r.path, r.kind) for r in found] == [("HyperParameters.db_config", "secret_assignment")]
+
+
+def test_a_wrapped_base64_key_file_is_redacted_whole_and_the_script_kept() -> None:
+    kinds: list[str] = []
+    cleaned = redact_text(secret_shapes.HEREDOC_SCRIPT, kinds.append)
+    assert kinds == ["private_key"]
+    assert not [line for line in secret_shapes.WRAPPED_KEY_FILE.splitlines() if line in cleaned]
+    assert "<<'EOF'\n[REDACTED:private_key]\nEOF\nbase64 -d /etc/ml/sa.json.b64" in cleaned
+    # One line of the block alone decodes to a harmless fragment: the block is judged whole, however escaped.
+    for escaped in (json.dumps(secret_shapes.HEREDOC_SCRIPT), repr(json.dumps(secret_shapes.HEREDOC_SCRIPT).encode())):
+        assert secret_shapes.WRAPPED_KEY_FILE.splitlines()[2] not in redact_text(escaped)
 
 
 def test_a_word_before_an_assignment_does_not_hide_it() -> None:
@@ -330,6 +477,11 @@ SAMPLES = [
         "secret_assignment",
     ),
     ("password by name", "DB_PASSWORD", "c0rrect-h0rse-B4ttery!", None, "secret_by_name", "secret_assignment"),
+    # The shapes the redactor used to miss (tests/secret_shapes.py).
+    *(
+        (s.id, s.name, s.value, None if s.secret == s.value else s.secret, s.kind_by_name, s.kind_in_script)
+        for s in secret_shapes.PLANTED
+    ),
 ]
 
 
@@ -454,6 +606,7 @@ LOOK_ALIKES = [
         base64.b64encode(b"#!/bin/bash\npip install torch==2.4.0 transformers\n").decode(),
         id="base64 without secret",
     ),
+    *(pytest.param(a.name, a.value, id=a.id) for a in secret_shapes.LOOK_ALIKES),
 ]
 
 

@@ -22,8 +22,10 @@ from moto_fixtures.gcp_estate import register_gcp_estate
 from tests.report_safety import assert_no_secret_in
 
 IDENTITY = "auditor@ml-prod-4521.iam.gserviceaccount.com"
-# The names under which the estate's container env lists carry its planted secrets.
-SECRET_ENV_VARS = ("HF_TOKEN", "OPENAI_API_KEY", "WANDB_API_KEY")
+# The names under which the estate's container env lists carry its planted secrets (a compound word and a plain
+# KEY among them); HF_TOKEN is also set, on a good job, to a Secret Manager reference that must be kept.
+SECRET_ENV_VARS = ("HF_TOKEN", "OPENAI_API_KEY", "WANDB_API_KEY", "AZURE_OPENAI_KEY", "DBPASSWORD")
+SECRET_MANAGER_REFERENCE = re.compile(r"projects/[^/]+/secrets/[^/]+/versions/\w+")
 # The estate plants no secret in a label, so this test adds one to every Vertex AI endpoint it replays:
 # a deploy token pasted into a label (label values allow only lowercase letters, digits, "_" and "-").
 LABEL_NAME = "ci_deploy_token"
@@ -137,8 +139,25 @@ def test_no_planted_secret_reaches_any_output(
         ]
         assert stored, f"the estate's {name} should be stored"
         for uid, path, entry in stored:
+            if SECRET_MANAGER_REFERENCE.fullmatch(entry["value"]):
+                assert not [r for r in recorded if r[:2] == (uid, f"{path}.value")]
+                continue
             assert entry["value"] == "[REDACTED:secret_by_name]"
             assert (uid, f"{path}.value", "secret_by_name") in recorded
+
+    # JSON inside a string keeps its shape, less the password.
+    [db_config] = [e for r in resources for _, e in _env_entries(r.config, "") if e["name"] == "DB_CONFIG"]
+    assert json.loads(db_config["value"])["password"] == "[REDACTED:secret_assignment]"
+    # A Workbench startup script is kept readable: the key file, the bearer token and the password go.
+    scripts = {r.name: r for r in resources if r.type == "gcp.notebooks.instance"}
+    leaky = scripts["wb-eu-bob"]
+    script = leaky.config["gceSetup"]["metadata"]["startup-script"]
+    assert "<<'EOF'\n[REDACTED:private_key]\nEOF" in script and "Bearer [REDACTED:bearer_token]" in script
+    assert "PGPASSWORD='[REDACTED:secret_assignment]'" in script
+    assert {(red["path"], red["kind"]) for red in leaky.redactions} == {
+        ("gceSetup.metadata.startup-script", kind) for kind in ("private_key", "bearer_token", "secret_assignment")
+    }
+    assert scripts["wb-alice"].redactions == ()
 
     endpoints = [r for r in resources if r.type == "gcp.vertex.endpoint"]
     assert endpoints and all(r.tags[LABEL_NAME] == "[REDACTED:secret_by_name]" for r in endpoints)

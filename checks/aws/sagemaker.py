@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from checks._verdicts import flag_true, in_allowed_region, setting_is
+from checks._verdicts import flag_true, in_allowed_region, no_secrets, setting_is
 from checks.aws._common import is_true, judge_customer_key, require_listed
 from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Status, Verdict, failed, manual, passed
@@ -749,25 +749,7 @@ def model_from_approved_package(model: Resource, ctx: CheckContext) -> Verdict:
 )
 def no_secrets_in_configuration(resource: Resource, ctx: CheckContext) -> Verdict:
     """FAIL when the redactor removed secret-looking values from the stored configuration; no redactions passes."""
-    if not resource.redactions:
-        return passed(f"{resource.name} has no secret-looking values in its configuration.")
-    found = list(resource.redactions) if isinstance(resource.redactions, (list, tuple)) else [resource.redactions]
-    evidence: dict[str, Any] = {}
-    kinds: set[str] = set()
-    for i, item in enumerate(found):
-        path = item.get("path") if isinstance(item, dict) else None
-        kind = str(item.get("kind") or "unknown") if isinstance(item, dict) else "unknown"
-        kinds.add(kind)
-        key = str(path) if path else f"<unknown path {i}>"
-        marks = evidence.setdefault(key, [])
-        marks.append(f"[REDACTED:{kind}]")
-    # One marker per path reads like the stored value; several findings at one path stay a list.
-    evidence = {k: v[0] if len(v) == 1 else v for k, v in evidence.items()}
-    return failed(
-        f"{resource.name} holds {len(found)} secret-looking value(s) of kind {', '.join(sorted(kinds))} "
-        "in its configuration (redacted before storage).",
-        **evidence,
-    )
+    return no_secrets(resource)
 
 
 @check(

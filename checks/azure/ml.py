@@ -1,10 +1,11 @@
-"""Azure Machine Learning checks: workspaces, online endpoints and computes (network, keys, logs, identity)."""
+"""Azure Machine Learning checks: workspaces, endpoints, deployments and computes (network, keys, logs, identity,
+secrets)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from checks._verdicts import flag_true, in_allowed_region, setting_is
+from checks._verdicts import flag_true, in_allowed_region, no_secrets, setting_is
 from checks.azure._common import (
     diagnostic_settings,
     effective,
@@ -19,6 +20,7 @@ WORKSPACE = "azure.ml.workspace"
 ONLINE_ENDPOINT = "azure.ml.online_endpoint"
 ONLINE_DEPLOYMENT = "azure.ml.online_deployment"
 BATCH_ENDPOINT = "azure.ml.batch_endpoint"
+BATCH_DEPLOYMENT = "azure.ml.batch_deployment"
 COMPUTE = "azure.ml.compute"
 REGISTRY = "azure.ml.registry"
 ML_TYPES = (
@@ -26,7 +28,7 @@ ML_TYPES = (
     ONLINE_ENDPOINT,
     ONLINE_DEPLOYMENT,
     BATCH_ENDPOINT,
-    "azure.ml.batch_deployment",
+    BATCH_DEPLOYMENT,
     COMPUTE,
     REGISTRY,
 )
@@ -449,6 +451,31 @@ def separate_identities(ws: Resource, ctx: CheckContext) -> Verdict:
         f"{len(serving)} online endpoint(s) or deployment(s).",
         **evidence,
     )
+
+
+@check(
+    id="azure.ml.no_secrets_in_configuration",
+    resource_types=(ONLINE_DEPLOYMENT, BATCH_DEPLOYMENT, COMPUTE),
+    severity=Severity.CRITICAL,
+    title="Machine Learning deployments and computes hold no credentials or secrets",
+    checklist=("MS-4",),
+    remediation="Rotate the exposed credential now and store it in Azure Key Vault (`az keyvault secret set "
+    "--vault-name <vault> --name <name> --file <file>`); give the deployment or compute a managed identity "
+    "that reads it at run time. Then remove the literal value: for a deployment, drop it from "
+    "`environment_variables` in its YAML and run `az ml online-deployment update --file <deployment.yml> "
+    "--resource-group <rg> --workspace-name <ws>` (batch: `az ml batch-deployment update --file "
+    "<deployment.yml> --resource-group <rg> --workspace-name <ws>`); a compute instance's setup scripts are "
+    "fixed at creation, so recreate it with `az ml compute delete --name <ci> --resource-group <rg> "
+    "--workspace-name <ws>` and `az ml compute create --file <compute.yml> --resource-group <rg> "
+    "--workspace-name <ws>` whose scripts read the secret with `az keyvault secret show`.",
+    reads=("<redactions>",),
+)
+def no_secrets_in_configuration(resource: Resource, ctx: CheckContext) -> Verdict:
+    """FAIL when the redactor removed secret-looking values before storage: deployments'
+    properties.environmentVariables, compute instances' properties.properties.setupScripts (base64 scriptData,
+    decoded and searched), tags and names; the evidence names each path and kind, never the value. No
+    redactions (no environment variables or scripts, or none secret-looking) PASS."""
+    return no_secrets(resource)
 
 
 @check(

@@ -1,10 +1,11 @@
-"""Vertex AI checks: endpoints, models, datasets, jobs and feature stores (network, keys, identity, logs)."""
+"""Vertex AI checks: endpoints, models, datasets, jobs and feature stores (network, keys, identity, logs,
+secrets)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from checks._verdicts import flag_true, in_allowed_region
+from checks._verdicts import flag_true, in_allowed_region, no_secrets
 from checks.gcp._common import DEFAULT_COMPUTE_SA, project_of
 from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
 from cspm_ai.gcp import region_of
@@ -264,6 +265,30 @@ def endpoint_monitored(ep: Resource, ctx: CheckContext) -> Verdict:
     if jobs:
         return failed(f"{ep.name} has {len(jobs)} monitoring job(s), all cancelled or failed.", monitoringJobs=summary)
     return failed(f"{ep.name} has no model monitoring job, so drift and skew go unnoticed.", monitoringJobs=[])
+
+
+@check(
+    id="gcp.vertex.no_secrets_in_configuration",
+    resource_types=(MODEL, CUSTOM_JOB, TRAINING_PIPELINE),
+    severity=Severity.CRITICAL,
+    title="Vertex AI models and training jobs hold no credentials or secrets",
+    checklist=("MS-4",),
+    remediation="Rotate the exposed credential now and store it in Secret Manager (`gcloud secrets create <name> "
+    "--data-file=<file>`), grant the workload's service account `roles/secretmanager.secretAccessor` "
+    "(`gcloud secrets add-iam-policy-binding <name> --member=serviceAccount:<sa> "
+    "--role=roles/secretmanager.secretAccessor`) and read it at run time. Then remove the literal value: "
+    "upload a new model version without it (`gcloud ai models upload --region=<region> --display-name=<name> "
+    "--container-image-uri=<image> --container-env-vars=<non-secret vars only>`), redeploy it and "
+    "`gcloud ai models delete` the old one; run jobs again from a spec without it (`gcloud ai custom-jobs "
+    "create --region=<region> --config=<spec.yaml>`).",
+    reads=("<redactions>",),
+)
+def no_secrets_in_configuration(resource: Resource, ctx: CheckContext) -> Verdict:
+    """FAIL when the redactor removed secret-looking values before storage: a model's containerSpec.env, the
+    container env and args of a custom job's jobSpec.workerPoolSpecs or of a training pipeline's
+    trainingTaskInputs and modelToUpload, labels and names; the evidence names each path and kind, never the
+    value. No redactions (no env, or none secret-looking) PASS."""
+    return no_secrets(resource)
 
 
 @check(

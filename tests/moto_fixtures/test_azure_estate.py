@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -65,6 +67,7 @@ def everything(arm: ArmReader) -> dict[str, list[dict[str, Any]]]:
     for kind in ("onlineEndpoints", "batchEndpoints", "computes"):
         found[kind] = [i for ws in found["workspaces"] for i in arm.list(f"{ws['id']}/{kind}", ml)]
     found["deployments"] = [d for ep in found["onlineEndpoints"] for d in arm.list(f"{ep['id']}/deployments", ml)]
+    found["batchDeployments"] = [d for ep in found["batchEndpoints"] for d in arm.list(f"{ep['id']}/deployments", ml)]
     found["diagnosticSettings"] = [
         s
         for r in found["workspaces"] + found["accounts"]
@@ -126,7 +129,18 @@ def test_every_item_has_the_arm_envelope_and_an_id_matching_its_type(
     computes = {c["name"]: c for c in found["computes"]}
     assert computes["ci-secure"]["properties"]["properties"]["sshSettings"]["sshPublicAccess"] == "Disabled"
     assert computes["aml-open-cluster"]["properties"]["properties"]["remoteLoginPortPublicAccess"] == "Enabled"
-    assert {d["name"] for d in found["deployments"]} == {"blue"} and len(found["deployments"]) == 4
+    # Deployment names are unique in the estate, so each expectation names exactly one.
+    assert {d["name"] for d in found["deployments"]} == {
+        "chat-secure-blue",
+        "embed-secure-blue",
+        "chat-open-blue",
+        "embed-open-blue",
+    }
+    assert {d["name"] for d in found["batchDeployments"]} == {"nightly-secure", "nightly-open"}
+    assert {e["properties"]["defaults"]["deploymentName"] for e in found["batchEndpoints"]} == {
+        "nightly-secure",
+        "nightly-open",
+    }
 
 
 def test_keys_role_definitions_and_subscriptions_answer_single_gets(
@@ -206,12 +220,29 @@ def test_shared_identity_hostile_data_and_secrets_are_present(estate: tuple[Azur
     for hostile in AZURE_HOSTILE_STRINGS:
         assert hostile in text or repr(hostile)[1:-1] in text, hostile
     assert set(manifest.hostile_strings) == set(AZURE_HOSTILE_STRINGS)
-    tag_secret, env_secret = manifest.secrets
+    tag_secret, env_secret, pg_password, aoai_key, batch_password, bearer, *key_file = manifest.secrets
     assert any(a["tags"].get("api_key") == tag_secret for a in found["accounts"])
     assert env_secret.startswith("sk-proj-") and len(env_secret) == 48
-    assert any(
-        d["properties"]["environmentVariables"].get("OPENAI_API_KEY") == env_secret for d in found["deployments"]
-    )
+    variables = {k: v for d in found["deployments"] for k, v in d["properties"]["environmentVariables"].items()}
+    assert variables["OPENAI_API_KEY"] == env_secret and variables["PGPASSWORD"] == pg_password
+    assert len(aoai_key) == 32 and variables["AZURE_OPENAI_KEY"] == aoai_key
+    batch = [
+        json.loads(v)
+        for d in found["batchDeployments"]
+        for k, v in d["properties"]["environmentVariables"].items()
+        if k == "DB_CONFIG"
+    ]
+    assert [b["password"] for b in batch] == [batch_password]
+    # The startup script of the scripted instance: base64 in scriptData, wrapping a base64 key file at 76 columns.
+    [scripted] = [c for c in found["computes"] if c["name"] == "ci-open-scripts"]
+    startup = scripted["properties"]["properties"]["setupScripts"]["scripts"]["startupScript"]
+    script = base64.b64decode(startup["scriptData"]).decode()
+    key_lines = [line for line in script.splitlines() if len(line) == 76]
+    assert f"Bearer {bearer}" in script and key_lines and set(key_lines) <= set(key_file)
+    assert "-----BEGIN PRIVATE KEY-----" in base64.b64decode("".join(key_lines)).decode()
+    # Script-borne secrets are also listed as they show inside the base64 scriptData, so a search of the stored
+    # bytes finds them there too.
+    assert len([s for s in manifest.secrets if s in startup["scriptData"]]) > len(key_lines)
 
 
 def test_expected_verdicts_name_known_checks_and_resources(estate: tuple[AzureEstateManifest, ArmReader]) -> None:

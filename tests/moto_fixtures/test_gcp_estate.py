@@ -17,6 +17,7 @@ from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 
 from checks.gcp.orgpolicy import AI_CONSTRAINTS
+from collectors.kernel import Record, to_resource
 from cspm_ai.engine import EvaluationSettings, Snapshot, evaluate
 from cspm_ai.model import Resource
 from cspm_ai.registry import REGISTRY
@@ -37,6 +38,8 @@ BOTH_VERDICTS = (
     "gcp.vertex.job_on_vpc",
     "gcp.vertex.dedicated_service_account",
     "gcp.notebooks.no_public_ip",
+    "gcp.vertex.no_secrets_in_configuration",
+    "gcp.notebooks.no_secrets_in_configuration",
     "gcp.iam.no_user_managed_keys",
     "gcp.kms.key_rotation",
     "gcp.logging.vertex_data_access_audit_logs",
@@ -288,18 +291,9 @@ class _Collector:
         self, project: str, region: str, rtype: str, uid: str, config: dict[str, Any], name: str | None = None
     ) -> None:
         display = name or config.get("displayName") or str(config.get("name", uid)).rsplit("/", 1)[-1]
-        self.out.append(
-            Resource(
-                provider="gcp",
-                account=project,
-                region=region,
-                type=rtype,
-                uid=uid,
-                name=display,
-                config=config,
-                tags=dict(config.get("labels") or {}),
-            )
-        )
+        # Stored as the collector stores it: redacted by the kernel, so MS-4 sees what was removed.
+        record = Record(rtype, project, region, uid, display, config, dict(config.get("labels") or {}))
+        self.out.append(to_resource("gcp", record))
 
     def project(self, pid: str, number: str) -> dict[str, Any]:
         """The project with its IAM policy and billing info; returns the billing info."""

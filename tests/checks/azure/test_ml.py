@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pytest
 
+from collectors.kernel import Record, to_resource
+from tests import secret_shapes
 from tests.checks.azure_support import (
     UAI_SERVE,
     UAI_TRAIN,
+    WS_ID,
     collection_error,
+    declare_type,
     make,
     one,
 )
@@ -51,6 +58,53 @@ ATTACHED = {
     "properties.properties": {"namespace": "azureml", "defaultInstanceType": "defaultinstancetype"},
 }
 ONE_REGION = frozenset({"eastus"})
+BATCH_DEP = declare_type(
+    "azure.ml.batch_deployment",
+    {
+        "id": f"{WS_ID}/batchEndpoints/churn-batch/deployments/nightly",
+        "name": "nightly",
+        "type": "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments",
+        "location": "eastus",
+        "tags": {},
+        "properties": {
+            "model": {"referenceType": "Id", "assetId": f"{WS_ID}/models/churn/versions/3"},
+            "compute": f"{WS_ID}/computes/cpu-cluster",
+            "environmentId": "azureml://registries/azureml/environments/sklearn-1.5/versions/12",
+            "environmentVariables": {"LOG_LEVEL": "INFO"},
+            "miniBatchSize": 10,
+            "outputAction": "AppendRow",
+            "provisioningState": "Succeeded",
+        },
+    },
+    uid=f"{WS_ID}/batchEndpoints/churn-batch/deployments/{{name}}",
+    name="nightly",
+)
+# A compute instance's setup script as ARM returns it: inline, base64 in scriptData.
+SETUP_SCRIPTS = "properties.properties.setupScripts.scripts"
+CLEAN_SETUP = (
+    "#!/bin/bash\nset -euo pipefail\n"
+    "export PGPASSWORD=$(az keyvault secret show --vault-name kv-ml-prod --name pg-password --query value -o tsv)\n"
+    "pip install -r /mnt/code/requirements.txt\n"
+)
+
+
+def script(text: str) -> dict[str, str]:
+    return {"scriptSource": "inline", "scriptData": base64.b64encode(text.encode()).decode(), "timeout": "15m"}
+
+
+def stored(rtype: str, changes: Mapping[str, Any] | None = None, **kw: Any) -> Callable[[], Estate]:
+    """One resource as the collector stores it: its ARM item through the kernel's redaction."""
+
+    def build() -> Estate:
+        raw = make(rtype, changes, **kw)
+        record = Record(raw.type, raw.account, raw.region, raw.uid, raw.name, raw.config, dict(raw.tags))
+        return Estate(to_resource("azure", record))
+
+    return build
+
+
+def env(**variables: str) -> dict[str, dict[str, str]]:
+    return {"properties.environmentVariables": {"LOG_LEVEL": "INFO", **variables}}
 
 
 def cluster(**changes: object) -> dict[str, object]:
@@ -433,6 +487,67 @@ CASES: list[Case] = [
         allowed_regions=ONE_REGION,
     ),
     Case("azure.ml.resource_in_allowed_region", MANUAL, "unconfigured", one(COMPUTE), says="attest"),
+    # MS-4: every shape of tests/secret_shapes.py, stored where Azure ML keeps configuration.
+    Case("azure.ml.no_secrets_in_configuration", PASS, "no-env", stored(DEP)),
+    Case(
+        "azure.ml.no_secrets_in_configuration",
+        PASS,
+        "clean-env",
+        stored(DEP, env(AZURE_OPENAI_ENDPOINT="https://contoso-aoai.openai.azure.com/", MAX_TOKENS="4096")),
+    ),
+    Case(
+        "azure.ml.no_secrets_in_configuration",
+        PASS,
+        "look-alikes",
+        stored(DEP, env(**{a.name: a.value for a in secret_shapes.LOOK_ALIKES})),
+    ),
+    Case("azure.ml.no_secrets_in_configuration", PASS, "batch-clean", stored(BATCH_DEP)),
+    Case("azure.ml.no_secrets_in_configuration", PASS, "no-setup-scripts", stored(COMPUTE)),
+    Case(
+        "azure.ml.no_secrets_in_configuration",
+        PASS,
+        "setup-reads-key-vault",
+        stored(COMPUTE, {SETUP_SCRIPTS: {"creationScript": script(CLEAN_SETUP)}}),
+    ),
+    *(
+        Case(
+            "azure.ml.no_secrets_in_configuration",
+            FAIL,
+            f"online-env-{shape.id}",
+            stored(DEP, env(**{shape.name: shape.value})),
+            says=f"1 secret-looking value(s) of kind {shape.kind_by_name}",
+        )
+        for shape in secret_shapes.PLANTED
+    ),
+    Case(
+        "azure.ml.no_secrets_in_configuration",
+        FAIL,
+        "batch-env",
+        stored(BATCH_DEP, env(PGPASSWORD="Tr0ub4dor-3pg")),
+        says="of kind secret_by_name",
+    ),
+    Case(
+        "azure.ml.no_secrets_in_configuration",
+        FAIL,
+        "setup-scripts",
+        stored(
+            COMPUTE,
+            {
+                SETUP_SCRIPTS: {
+                    "creationScript": script(secret_shapes.HEREDOC_SCRIPT),
+                    "startupScript": script(secret_shapes.CURL_SCRIPT),
+                }
+            },
+        ),
+        says="2 secret-looking value(s) of kind bearer_token, private_key",
+    ),
+    Case(
+        "azure.ml.no_secrets_in_configuration",
+        FAIL,
+        "tag",
+        stored(DEP, {"tags": {"AZURE_OPENAI_KEY": secret_shapes.AZURE_OPENAI_KEY}}),
+        says="of kind secret_by_name",
+    ),
 ]
 
 
@@ -444,3 +559,27 @@ def test_check(case: Case) -> None:
 def test_managed_network_pass_without_egress_control_still_names_the_gap() -> None:
     finding = assert_case(CASES[5])
     assert finding.evidence == {"properties.managedNetwork.isolationMode": "AllowInternetOutbound"}
+
+
+def test_no_secrets_evidence_names_paths_and_kinds_never_values() -> None:
+    changes = {
+        **env(**{shape.name: shape.value for shape in secret_shapes.PLANTED}),
+        "tags": {"api_key": secret_shapes.AZURE_OPENAI_KEY},
+    }
+    [case] = [Case("azure.ml.no_secrets_in_configuration", FAIL, "everything", stored(DEP, changes))]
+    finding = assert_case(case)
+    variables = "properties.environmentVariables"
+    assert finding.evidence == {
+        **{f"{variables}.{shape.name}": f"[REDACTED:{shape.kind_by_name}]" for shape in secret_shapes.PLANTED},
+        "tags.api_key": "[REDACTED:secret_by_name]",
+    }
+    shown = json.dumps([finding.message, finding.evidence])
+    assert not [shape.id for shape in secret_shapes.PLANTED if shape.secret in shown]
+
+
+def test_a_setup_script_is_stored_redacted_and_still_readable() -> None:
+    estate = stored(COMPUTE, {SETUP_SCRIPTS: {"startupScript": script(secret_shapes.CURL_SCRIPT)}})()
+    data = estate.target.config["properties"]["properties"]["setupScripts"]["scripts"]["startupScript"]["scriptData"]
+    text = base64.b64decode(data).decode()
+    assert secret_shapes.BEARER not in text
+    assert 'curl -sf -H "Authorization: Bearer [REDACTED:bearer_token]"' in text

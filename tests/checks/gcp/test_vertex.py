@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pytest
 
+from collectors.kernel import Record, to_resource
+from tests import secret_shapes
 from tests.checks.conftest import (
     DROP,
     ERROR,
@@ -27,12 +31,34 @@ from tests.checks.gcp_support import (
 )
 
 EP = "gcp.vertex.endpoint"
+MODEL = "gcp.vertex.model"
 JOB = "gcp.vertex.custom_job"
 PIPE = "gcp.vertex.training_pipeline"
 MON = "gcp.vertex.model_monitoring_job"
 NB = "gcp.notebooks.instance"
 US = frozenset({"us-central1"})
 PUBLIC = {"privateServiceConnectConfig": DROP}
+
+
+def stored(rtype: str, changes: Mapping[str, Any] | None = None, **kw: Any) -> Callable[[], Estate]:
+    """One resource as the collector stores it: its REST item, labels as tags, through the kernel's redaction."""
+
+    def build() -> Estate:
+        raw = make(rtype, changes, **kw)
+        record = Record(raw.type, raw.account, raw.region, raw.uid, raw.name, raw.config, dict(raw.tags))
+        return Estate(to_resource("gcp", record))
+
+    return build
+
+
+def env_list(**variables: str) -> list[dict[str, str]]:
+    """A container `env`, as Vertex AI returns it: a list of {name, value}."""
+    return [{"name": "LOG_LEVEL", "value": "info"}, *({"name": k, "value": v} for k, v in variables.items())]
+
+
+MODEL_ENV = "containerSpec.env"
+JOB_ENV = "jobSpec.workerPoolSpecs.0.containerSpec.env"
+PIPELINE_ENV = "trainingTaskInputs.workerPoolSpecs.0.containerSpec.env"
 
 
 def with_project(target: Callable[[], object], **project_changes: object) -> Callable[[], Estate]:
@@ -213,6 +239,66 @@ CASES: list[Case] = [
         says="no model monitoring job",
     ),
     Case("gcp.vertex.endpoint_monitored", ERROR, "monitoring-unlisted", monitoring_unlisted),
+    # MS-4: every shape of tests/secret_shapes.py, stored where Vertex AI keeps container configuration.
+    Case("gcp.vertex.no_secrets_in_configuration", PASS, "model-without-env", stored(MODEL)),
+    Case(
+        "gcp.vertex.no_secrets_in_configuration",
+        PASS,
+        "model-look-alikes",
+        stored(MODEL, {MODEL_ENV: env_list(**{a.name: a.value for a in secret_shapes.LOOK_ALIKES})}),
+    ),
+    Case(
+        "gcp.vertex.no_secrets_in_configuration",
+        PASS,
+        "job-secret-manager-reference",
+        stored(JOB, {JOB_ENV: env_list(HF_TOKEN="projects/ml-prod-4521/secrets/hf-token/versions/latest")}),
+    ),
+    Case("gcp.vertex.no_secrets_in_configuration", PASS, "pipeline-without-env", stored(PIPE)),
+    *(
+        Case(
+            "gcp.vertex.no_secrets_in_configuration",
+            FAIL,
+            f"model-env-{shape.id}",
+            stored(MODEL, {MODEL_ENV: env_list(**{shape.name: shape.value})}),
+            says=f"1 secret-looking value(s) of kind {shape.kind_by_name}",
+        )
+        for shape in secret_shapes.PLANTED
+    ),
+    Case(
+        "gcp.vertex.no_secrets_in_configuration",
+        FAIL,
+        "job-env",
+        stored(JOB, {JOB_ENV: env_list(DBPASSWORD="c0rrect-h0rse-B4ttery")}),
+        says="of kind secret_by_name",
+    ),
+    Case(
+        "gcp.vertex.no_secrets_in_configuration",
+        FAIL,
+        "job-args",
+        stored(JOB, {"jobSpec.workerPoolSpecs.0.containerSpec.args": ["--epochs=10", "--db_password=Tr0ub4dor-3pg"]}),
+        says="of kind secret_assignment",
+    ),
+    Case(
+        "gcp.vertex.no_secrets_in_configuration",
+        FAIL,
+        "pipeline-env-json",
+        stored(PIPE, {PIPELINE_ENV: env_list(DB_CONFIG=secret_shapes.DB_CONFIG)}),
+        says="of kind secret_assignment",
+    ),
+    Case(
+        "gcp.vertex.no_secrets_in_configuration",
+        FAIL,
+        "pipeline-model-to-upload",
+        stored(PIPE, {"modelToUpload.containerSpec.env": env_list(AZURE_OPENAI_KEY=secret_shapes.AZURE_OPENAI_KEY)}),
+        says="of kind secret_by_name",
+    ),
+    Case(
+        "gcp.vertex.no_secrets_in_configuration",
+        FAIL,
+        "label",
+        stored(MODEL, {"labels": {"team": "fraud", "ci_deploy_token": "7c1e9a3f5b8d2e4a6c0f9b1d3e5a7c9f2b4d6e8a"}}),
+        says="of kind secret_by_name",
+    ),
     # CL-09
     Case("gcp.vertex.resource_in_allowed_region", PASS, "endpoint-allowed", one(EP), allowed_regions=US),
     Case(
@@ -247,3 +333,17 @@ def test_dedicated_service_account_evidence_names_each_deployed_model() -> None:
     finding = assert_case(case)
     assert finding.evidence["deployedModels[1122334455667788990].serviceAccount"] == DEFAULT_SA
     assert finding.evidence["defaultComputeServiceAccount"] == DEFAULT_SA
+
+
+def test_no_secrets_evidence_names_each_env_entry_never_its_value() -> None:
+    variables = {shape.name: shape.value for shape in secret_shapes.PLANTED}
+    case = Case(
+        "gcp.vertex.no_secrets_in_configuration", FAIL, "everything", stored(MODEL, {MODEL_ENV: env_list(**variables)})
+    )
+    finding = assert_case(case)
+    assert finding.evidence == {
+        f"{MODEL_ENV}.{i}.value": f"[REDACTED:{shape.kind_by_name}]"
+        for i, shape in enumerate(secret_shapes.PLANTED, start=1)
+    }
+    shown = json.dumps([finding.message, finding.evidence])
+    assert not [shape.id for shape in secret_shapes.PLANTED if shape.secret in shown]

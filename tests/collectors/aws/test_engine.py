@@ -182,3 +182,25 @@ def test_a_guardduty_detector_is_named_by_its_arn(small_estate: dict[str, str]) 
     (detector,) = [r for r in _collect().resources if r.type == "aws.guardduty.detector"]
     assert detector.uid == f"arn:aws:guardduty:us-east-1:123456789012:detector/{detector_id}"
     assert detector.name == detector_id and detector.config["DetectorId"] == detector_id
+
+
+# A credential pasted into a resource name and into a tag key: both are stored redacted, as configuration is.
+NAME_SECRET = "AKIAQ3EGRN7XKBV2LS4M"
+TAG_KEY_SECRET = "ghp_R7x2Lm9Qv4Tz8Kp1Wn6Yb3Hc5Jd0Fs2Ga7Ek"
+
+
+def test_names_and_tag_keys_are_redacted_like_configuration(small_estate: dict[str, str]) -> None:
+    boto3.client("sagemaker").create_model(
+        ModelName=f"clf-{NAME_SECRET}",
+        ExecutionRoleArn=small_estate["role"],
+        PrimaryContainer={"Image": "img", "ModelDataUrl": "s3://ml-artifacts/m.tar.gz"},
+        Tags=[{"Key": TAG_KEY_SECRET, "Value": "ci"}, {"Key": "team", "Value": "ml"}],
+    )
+    result = _collect()
+    [model] = [r for r in result.resources if r.type == "aws.sagemaker.model" and r.name != "clf"]
+    assert model.name == "clf-[REDACTED:aws_access_key_id]"
+    assert model.tags == {"[REDACTED:github_token]": "ci", "team": "ml"}
+    assert NAME_SECRET not in json.dumps([model.name, model.config, model.tags])
+    assert TAG_KEY_SECRET not in json.dumps([model.name, model.config, model.tags])
+    assert {"path": "name", "kind": "aws_access_key_id"} in model.redactions
+    assert {"path": "tags", "kind": "github_token"} in model.redactions

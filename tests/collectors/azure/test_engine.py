@@ -121,3 +121,42 @@ def test_every_arm_read_of_a_scan_is_in_the_shipped_azure_role() -> None:
         AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint)).collect()
         needed = {rbac_action(call.request.url) for call in replay.calls}
     assert needed - set(shipped["Actions"]) == set()
+
+
+# A credential pasted into a resource name and into a tag key: both are stored redacted, as configuration is.
+NAME_SECRET = "AKIAQ3EGRN7XKBV2LS4M"
+TAG_KEY_SECRET = "ghp_R7x2Lm9Qv4Tz8Kp1Wn6Yb3Hc5Jd0Fs2Ga7Ek"
+
+
+def _plant_in_name_and_tag_key(node: Any) -> None:
+    """The open embedding endpoint, as ARM lists it, renamed and tagged with a secret."""
+    if isinstance(node, dict):
+        if node.get("name") == "embed-open-ep" and "properties" in node:
+            node["name"] = f"embed-{NAME_SECRET}"
+            node["tags"] = {**node.get("tags", {}), TAG_KEY_SECRET: "ci"}
+        for value in node.values():
+            _plant_in_name_and_tag_key(value)
+    elif isinstance(node, list):
+        for value in node:
+            _plant_in_name_and_tag_key(value)
+
+
+def test_names_and_tag_keys_are_redacted_like_configuration() -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+        manifest = register_azure_estate(replay, denied_subscription=False)
+        for registered in replay.registered():
+            body = getattr(registered, "body", None)
+            if isinstance(body, (bytes, str)) and b"embed-open-ep" in (
+                body if isinstance(body, bytes) else body.encode()
+            ):
+                document = json.loads(body)
+                _plant_in_name_and_tag_key(document)
+                registered.body = json.dumps(document).encode()
+        result = AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint, retry_backoff_factor=0)).collect()
+    [endpoint] = [r for r in result.resources if r.uid == manifest.resource_ids["online_endpoint:embed-open-ep"]]
+    assert endpoint.name == "embed-[REDACTED:aws_access_key_id]"
+    assert endpoint.tags["[REDACTED:github_token]"] == "ci"
+    stored = json.dumps([endpoint.name, endpoint.config, endpoint.tags])
+    assert NAME_SECRET not in stored and TAG_KEY_SECRET not in stored
+    assert {"path": "name", "kind": "aws_access_key_id"} in endpoint.redactions
+    assert {"path": "tags", "kind": "github_token"} in endpoint.redactions

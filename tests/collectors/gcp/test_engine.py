@@ -222,3 +222,45 @@ def test_an_expired_login_is_a_credentials_error_before_the_scan(
         )
         with pytest.raises(CredentialsError, match="No usable Google Cloud credentials.*invalid_grant"):
             gcp.default_credentials(None)
+
+
+# A credential pasted into a display name and into a label key (label keys allow only lower case): both are stored
+# redacted, as configuration is.
+NAME_SECRET = "AKIAQ3EGRN7XKBV2LS4M"
+LABEL_KEY_SECRET = "ghp_r7x2lm9qv4tz8kp1wn6yb3hc5jd0fs2ga7ek"
+
+
+def _plant_in_name_and_label_key(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("displayName") == "recs-ranker":
+            node["displayName"] = f"recs-ranker {NAME_SECRET}"
+            node["labels"] = {**node.get("labels", {}), LABEL_KEY_SECRET: "ci"}
+        for value in node.values():
+            _plant_in_name_and_label_key(value)
+    elif isinstance(node, list):
+        for value in node:
+            _plant_in_name_and_label_key(value)
+
+
+def test_names_and_label_keys_are_redacted_like_configuration() -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+        manifest = register_gcp_estate(replay, denied_project=False)
+        for registered in replay.registered():
+            answer = registered.callback
+
+            def planted(request: Any, answer: Any = answer) -> tuple[int, dict[str, str], str]:
+                status, headers, body = answer(request)
+                document = json.loads(body)
+                _plant_in_name_and_label_key(document)
+                return status, headers, json.dumps(document)
+
+            registered.callback = planted
+        apis = GoogleApis(AnonymousCredentials(), Endpoints("googleapis.com"), retry_initial=0.001)
+        result = GcpEngine(apis, projects=[manifest.prod_project_id]).collect()
+    [model] = [r for r in result.resources if r.type == "gcp.vertex.model" and r.uid.endswith("/models/665544")]
+    assert model.name == "recs-ranker [REDACTED:aws_access_key_id]"
+    assert model.tags["[REDACTED:github_token]"] == "ci"
+    stored = json.dumps([model.name, model.config, model.tags])
+    assert NAME_SECRET not in stored and LABEL_KEY_SECRET not in stored
+    assert {"path": "name", "kind": "aws_access_key_id"} in model.redactions
+    assert {"path": "tags", "kind": "github_token"} in model.redactions
