@@ -38,7 +38,9 @@ from cspm_ai.doc import ABSENT, get
 from cspm_ai.model import CollectionResult, Scope
 
 # Error codes of a describe whose resource does not exist (EC2 answers "<Kind>ID.NotFound").
-_NOT_FOUND = frozenset({"NoSuchBucket", "NotFoundException", "ResourceNotFound"})
+_NOT_FOUND = frozenset(
+    {"NoSuchBucket", "NotFoundException", "ResourceNotFound", "ResourceNotFoundException", "DBClusterNotFoundFault"}
+)
 _BY_TYPE: dict[str, ListSpec | ReferencedSpec] = {**{s.type: s for s in LIST_SPECS}, **REFERENCED}
 
 
@@ -226,6 +228,8 @@ class AwsEngine:
     # -- phase one: declared kinds ---------------------------------------------------------------
 
     def _list_kind(self, tasks: TaskGroup, spec: ListSpec, region: str) -> None:
+        if spec.regions is not None and region not in spec.regions():
+            return  # AWS does not offer the service there: nothing to list, nothing missed
         params = render(dict(spec.list_params), self._values(region, {}))
         try:
             items = self._list_once(spec.service, region, spec.list_op, params, spec.list_key, spec.page_size)
@@ -299,10 +303,13 @@ class AwsEngine:
         )
 
     def _read(self, service: str, region: str, read: Read, config: Mapping[str, Any]) -> Any:
-        """One extra read's value (ABSENT when the answer lacks what it picks)."""
+        """One extra read's value (ABSENT when the answer lacks what it picks); a child list read in full."""
+        service = read.service or service
         params = self._params(service, region, read.operation, read.params, config, "the stored configuration")
         if read.paginate:
             value: Any = self._paginate(service, region, read.operation, params, read.paginate, read.page_size)
+            if read.each is not None:
+                value = [self._child(service, region, read.each, config, item) for item in value]
         else:
             value = _plain(self._invoke(service, region, read.operation, params))
             if read.pick:
@@ -312,6 +319,15 @@ class AwsEngine:
                 value = json.loads(value)
             except ValueError:
                 pass  # keep the text: a check can still say it could not parse it
+        return value
+
+    def _child(self, service: str, region: str, read: Read, parent: Mapping[str, Any], item: Any) -> Any:
+        """A child list item read in full (an action group's Get), from the item's fields over its parent's."""
+        if not isinstance(item, dict):
+            raise self._malformed(service, region, read.operation, f"a listed item is {type(item).__name__}")
+        value = self._read(service, region, read, {**parent, **item})
+        if not isinstance(value, dict):
+            raise self._malformed(service, region, read.operation, "the answer lacks the documented object")
         return value
 
     def _apply_reads(self, service: str, region: str, rtype: str, reads: Iterable[Read], record: Record) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import botocore.session
 
-from collectors.aws.specs import LIST_SPECS, REFERENCED, ListSpec, ReferencedSpec
+from collectors.aws.specs import LIST_SPECS, REFERENCED, ListSpec, Read, ReferencedSpec
 
 # Where the IAM action is not named after the API operation.
 _ACTION_FOR = {
@@ -22,7 +22,11 @@ _ACTION_FOR = {
     ("budgets", "DescribeNotificationsForBudget"): "budgets:ViewBudget",
 }
 # The IAM prefix where it differs from the boto3 client name.
-_PREFIX = {"ce": "ce"}
+_PREFIX = {
+    "ce": "ce",
+    "bedrock-agent": "bedrock",
+    "bedrock-agentcore-control": "bedrock-agentcore",
+}
 
 # Calls made outside the declarations: identity and the enabled-region lookup.
 _FIXED = (("sts", "get_caller_identity"), ("ec2", "describe_regions"))
@@ -53,7 +57,15 @@ def collector_calls() -> Iterator[tuple[str, str]]:
             yield spec.service, spec.describe_op
         tag_reads = (spec.tags.read,) if spec.tags and spec.tags.read else ()
         for read in (*spec.reads, *tag_reads):
-            yield spec.service, read.operation
+            yield from _read_calls(spec.service, read)
+
+
+def _read_calls(service: str, read: Read) -> Iterator[tuple[str, str]]:
+    """A read's call and, for a child list, the call that reads each child."""
+    service = read.service or service
+    yield service, read.operation
+    if read.each is not None:
+        yield from _read_calls(service, read.each)
 
 
 def required_actions() -> list[str]:

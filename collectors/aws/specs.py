@@ -26,6 +26,10 @@ class Read:
     page_size: int | None = None
     parse_json: bool = False  # policy documents arrive as JSON strings
     when: Callable[[Mapping[str, Any]], bool] | None = None
+    # A child list (an agent's action groups): each listed item is replaced by this read's answer,
+    # its templates filled from the item over the parent's config.
+    each: Read | None = None
+    service: str | None = None  # another service's call (CloudWatch metrics of Bedrock); None = the kind's
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,9 @@ class ListSpec:
     named_by: tuple[str, ...] = ()
     # The uid of a resource named by {ref} that was not collected (a dangling reference).
     ref_uid: str | None = None
+    # The regions AWS offers the service in (None: every region); elsewhere nothing is called and
+    # nothing is missing, so a scan of every enabled region is neither slowed nor failed by them.
+    regions: Callable[[], frozenset[str]] | None = None
 
 
 @dataclass(frozen=True)

@@ -24,24 +24,31 @@ def client_methods(service: str) -> frozenset[str]:
     return frozenset(xform_name(name) for name in model.operation_names)
 
 
-def operations(spec: ListSpec | ReferencedSpec) -> Iterator[tuple[str, str]]:
-    """(where it is declared, boto3 method) for every call a declaration makes."""
+def _read_operations(where: str, service: str, read: Read) -> Iterator[tuple[str, str, str]]:
+    """A read's call (on its own service when it names one) and, for a child list, each child's call."""
+    service = read.service or service
+    yield where, service, read.operation
+    if read.each is not None:
+        yield from _read_operations(f"{where}'s child read", service, read.each)
+
+
+def operations(spec: ListSpec | ReferencedSpec) -> Iterator[tuple[str, str, str]]:
+    """(where it is declared, service, boto3 method) for every call a declaration makes."""
     if isinstance(spec, ListSpec):
-        yield "list_op", spec.list_op
+        yield "list_op", spec.service, spec.list_op
     if spec.describe_op:
-        yield "describe_op", spec.describe_op
+        yield "describe_op", spec.service, spec.describe_op
     for read in spec.reads:
-        yield "read", read.operation
+        yield from _read_operations("read", spec.service, read)
     if spec.tags is not None and spec.tags.read is not None:
-        yield "tag read", spec.tags.read.operation
+        yield "tag read", spec.service, spec.tags.read.operation
 
 
 def spec_problems(specs: Iterable[ListSpec | ReferencedSpec]) -> Iterator[str]:
     for spec in specs:
-        methods = client_methods(spec.service)
-        for where, method in operations(spec):
-            if method not in methods:
-                yield f"{spec.type}: {where} {method} is not a method of the {spec.service} client"
+        for where, service, method in operations(spec):
+            if method not in client_methods(service):
+                yield f"{spec.type}: {where} {method} is not a method of the {service} client"
 
 
 def relation_problems(relations: Iterable[Link], stored: frozenset[str]) -> Iterator[str]:
@@ -78,7 +85,11 @@ def test_the_lint_finds_each_kind_of_mistake() -> None:
         uid="{ModelArn}",
         name="{ModelName}",
         describe_op="describe_models",
-        reads=(Read("get_model", {}),),
+        reads=(
+            Read("get_model", {}),
+            Read("list_metric", {}, service="cloudwatch"),
+            Read("list_models", {}, paginate="Models", each=Read("describe_modelz", {})),
+        ),
         tags=Tags(read=Read("list_tagz", {})),
     )
     bucket = ReferencedSpec(
@@ -99,6 +110,8 @@ def test_the_lint_finds_each_kind_of_mistake() -> None:
         "aws.sagemaker.model: list_op list_modelz is not a method of the sagemaker client",
         "aws.sagemaker.model: describe_op describe_models is not a method of the sagemaker client",
         "aws.sagemaker.model: read get_model is not a method of the sagemaker client",
+        "aws.sagemaker.model: read list_metric is not a method of the cloudwatch client",
+        "aws.sagemaker.model: read's child read describe_modelz is not a method of the sagemaker client",
         "aws.sagemaker.model: tag read list_tagz is not a method of the sagemaker client",
         "aws.s3.bucket: read get_bucket_encryption_configuration is not a method of the s3 client",
         "usesRole: the relation kind is not snake_case",
