@@ -6,24 +6,39 @@ import base64
 import binascii
 import datetime
 import functools
+import hashlib
 import json
 import re
+import string
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
+from moto.bedrock.exceptions import ResourceNotFoundException as BedrockNotFound
+from moto.bedrock.exceptions import ValidationException as BedrockValidation
+from moto.bedrock.models import BedrockBackend, ModelCustomizationJob
+from moto.bedrock.responses import BedrockResponse
+from moto.bedrockagent.exceptions import ResourceNotFoundException as AgentsNotFound
+from moto.bedrockagent.exceptions import ValidationException as AgentsValidation
+from moto.bedrockagent.models import Agent, AgentsforBedrockBackend, KnowledgeBase
+from moto.bedrockagent.responses import AgentsforBedrockResponse
+from moto.bedrockagentcorecontrol.models import Gateway, Memory
 from moto.ce.models import CostExplorerBackend
 from moto.ce.responses import CostExplorerResponse
 from moto.core.exceptions import JsonRESTError
-from moto.core.responses import ActionResult, EmptyResult
+from moto.core.responses import ActionResult, BaseResponse, EmptyResult
 from moto.core.utils import utcnow
 from moto.iam.aws_managed_policies import aws_managed_policies_data
+from moto.iam.exceptions import LimitExceededException as IAMLimitExceeded
 from moto.iam.exceptions import ValidationError as IAMValidationError
 from moto.iam.models import AWSManagedPolicy, IAMBackend, ManagedPolicy
 from moto.iam.responses import IamResponse
-from moto.kms.models import KmsBackend
+from moto.kms.models import KmsBackend, kms_backends
 from moto.kms.responses import KmsResponse, _assert_default_policy
+from moto.logs.exceptions import InvalidParameterException as LogsInvalidParameter
+from moto.logs.responses import LogsResponse
+from moto.rds.models import DBCluster
 from moto.s3.models import PublicAccessBlock, S3Backend
 from moto.sagemaker.exceptions import (
     ResourceInUseException,
@@ -33,6 +48,7 @@ from moto.sagemaker.exceptions import (
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
+from moto.utilities.utils import get_partition
 
 __all__ = ["install", "installed", "uninstall"]
 
@@ -61,15 +77,27 @@ _MONITOR_DEFINITION_STORES: tuple[tuple[str, str], ...] = (
 )
 
 
+def _install_rds() -> None:
+    if not _mark_once(DBCluster):
+        return
+    _patch(DBCluster, "__init__", _rds_cluster_init)
+
+
 def install() -> None:
-    """Patch moto's SageMaker, Cost Explorer, IAM, KMS and S3 classes; safe to call any number of times."""
+    """Patch moto's SageMaker, Bedrock, AgentCore, Cost Explorer, IAM, KMS, S3, CloudWatch Logs and RDS classes;
+    safe to call any number of times."""
     with _LOCK:
         _install_sagemaker_responses()
         _install_sagemaker_backend()
+        _install_bedrock()
+        _install_bedrock_agents()
+        _install_agentcore()
         _install_ce()
         _install_iam()
         _install_kms()
         _install_s3()
+        _install_logs()
+        _install_rds()
 
 
 def installed() -> bool:
@@ -1013,6 +1041,9 @@ def _install_iam() -> None:
     _patch(ManagedPolicy, "policy_id", property(lambda policy: policy.id))
     _patch(ManagedPolicy, "permissions_boundary_usage_count", 0)
     _patch(IamResponse, "get_account_authorization_details", _iam_get_account_authorization_details)
+    # Service-specific credentials (Bedrock API keys among them) are not modelled at all.
+    _patch(IamResponse, "create_service_specific_credential", _iam_create_service_specific_credential)
+    _patch(IamResponse, "list_service_specific_credentials", _iam_list_service_specific_credentials)
     # moto loads AWS managed policies only with MOTO_IAM_LOAD_MANAGED_POLICIES=true (slow,
     # ~1,400 policies per account); without it AdministratorAccess cannot even be attached.
     for name in (
@@ -1137,3 +1168,824 @@ def _install_s3() -> None:
         return
     _patch(S3Backend, "create_bucket", _s3_create_bucket)
     _patch(S3Backend, "delete_bucket_encryption", _s3_delete_bucket_encryption)
+
+
+# --------------------------------------------------------------------------- Bedrock (shared)
+
+
+def _rest_params(response: BaseResponse) -> dict[str, Any]:
+    """A REST-JSON request's parameters (URI, query string and body) parsed by its botocore operation model."""
+    response.parse_parameters(response.normalized_request)
+    return dict(response.params)
+
+
+_LOWER = string.ascii_lowercase + string.digits
+_UPPER = string.ascii_uppercase + string.digits
+
+
+def _stable_id(*parts: str, length: int = 12, alphabet: str = _LOWER) -> str:
+    """An identifier of the shape AWS gives (12 lower-case alphanumerics for guardrails, profiles and models, 10
+    upper-case ones for agents and knowledge bases), drawn from what names the resource: the same estate built
+    on two servers gets the same identifiers, as the report comparisons between them need."""
+    digest = hashlib.sha256("\x00".join(parts).encode()).digest()
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
+
+
+def _kms_arn(partition: str, region: str, account: str, key: str) -> str:
+    """The ARN Bedrock reports for a key it was given by ARN, id or alias."""
+    if key.startswith("arn:"):
+        return key
+    return f"arn:{partition}:kms:{region}:{account}:{key if key.startswith('alias/') else 'key/' + key}"
+
+
+class _BedrockState:
+    """What moto's Bedrock backend does not model: guardrails, the enforced guardrail configuration,
+    application inference profiles, provisioned throughput and imported models."""
+
+    def __init__(self) -> None:
+        self.guardrails: dict[str, dict[str, Any]] = {}  # id -> GetGuardrail answer
+        self.enforced: list[dict[str, Any]] = []
+        self.profiles: dict[str, dict[str, Any]] = {}  # id -> InferenceProfileSummary
+        self.throughputs: dict[str, dict[str, Any]] = {}  # name -> ProvisionedModelSummary
+        self.imported: dict[str, dict[str, Any]] = {}  # name -> GetImportedModel answer
+
+    def arns(self) -> list[str]:
+        return [
+            *(g["guardrailArn"] for g in self.guardrails.values()),
+            *(p["inferenceProfileArn"] for p in self.profiles.values()),
+            *(t["provisionedModelArn"] for t in self.throughputs.values()),
+            *(m["modelArn"] for m in self.imported.values()),
+        ]
+
+
+def BedrockConflict(message: str) -> JsonRESTError:  # noqa: N802 (raised like moto's exception classes)
+    """Bedrock's ConflictException (a name already taken), which moto's Bedrock does not define."""
+    return JsonRESTError("ConflictException", message)
+
+
+def _bedrock_state(backend: BedrockBackend) -> _BedrockState:
+    state = backend.__dict__.get("_cspm_state")
+    if state is None:
+        state = _BedrockState()
+        backend.__dict__["_cspm_state"] = state
+    return state
+
+
+def _bedrock_arn(backend: BedrockBackend, kind: str, ident: str) -> str:
+    return f"arn:{backend.partition}:bedrock:{backend.region_name}:{backend.account_id}:{kind}/{ident}"
+
+
+def _by_identifier(items: dict[str, dict[str, Any]], identifier: str, arn_key: str, what: str) -> dict[str, Any]:
+    """An item named by its key (id or name) or by its ARN, or the real ResourceNotFoundException."""
+    found = items.get(identifier) or next((i for i in items.values() if i.get(arn_key) == identifier), None)
+    if found is None:
+        raise BedrockNotFound(f"{what} {identifier} not found")
+    return found
+
+
+def _tag_new(backend: BedrockBackend, arn: str, tags: list[dict[str, str]] | None) -> None:
+    if tags:
+        backend.tag_resource(arn, tags)
+
+
+def _bedrock_list_arns(self: BedrockBackend) -> list[str]:
+    # Tagging checks the ARN against the resources the backend knows; it knows more now.
+    return [*_original(BedrockBackend, "_list_arns")(self), *_bedrock_state(self).arns()]
+
+
+def _bedrock_job_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    _original(ModelCustomizationJob, "__init__")(self, *args, **kwargs)
+    # moto invents a key ("<model>-kms-key") for every job, and so for every custom model; the real
+    # outputModelKmsKeyArn (and the custom model's modelKmsKeyArn) exist only when a key was given.
+    key = self.custom_model_kms_key_id
+    self.output_model_kms_key_arn = (
+        _kms_arn(self.base_model_arn.split(":")[1], self.region_name, self.account_id, key) if key else None
+    )
+
+
+# --------------------------------------------------------------------------- Bedrock guardrails
+
+# CreateGuardrail's *Config members and the names GetGuardrail answers them under.
+_GUARDRAIL_POLICIES = {
+    "topicPolicyConfig": ("topicPolicy", {"topicsConfig": "topics", "tierConfig": "tier"}),
+    "contentPolicyConfig": ("contentPolicy", {"filtersConfig": "filters", "tierConfig": "tier"}),
+    "wordPolicyConfig": ("wordPolicy", {"wordsConfig": "words", "managedWordListsConfig": "managedWordLists"}),
+    "sensitiveInformationPolicyConfig": (
+        "sensitiveInformationPolicy",
+        {"piiEntitiesConfig": "piiEntities", "regexesConfig": "regexes"},
+    ),
+    "contextualGroundingPolicyConfig": (
+        "contextualGroundingPolicy",
+        {"filtersConfig": "filters", "tierConfig": "tier"},
+    ),
+}
+
+
+def _br_create_guardrail(self: BedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    backend = self.bedrock_backend
+    state = _bedrock_state(backend)
+    if any(g["name"] == params["name"] for g in state.guardrails.values()):
+        raise BedrockConflict(f"Guardrail {params['name']} already exists")
+    guardrail_id = _stable_id(backend.account_id, backend.region_name, "guardrail", params["name"])
+    now = utcnow()
+    guardrail: dict[str, Any] = {
+        "name": params["name"],
+        "guardrailId": guardrail_id,
+        "guardrailArn": _bedrock_arn(backend, "guardrail", guardrail_id),
+        "version": "DRAFT",
+        "status": "READY",
+        "createdAt": now,
+        "updatedAt": now,
+        "blockedInputMessaging": params["blockedInputMessaging"],
+        "blockedOutputsMessaging": params["blockedOutputsMessaging"],
+    }
+    if params.get("description"):
+        guardrail["description"] = params["description"]
+    for config_key, (policy_key, members) in _GUARDRAIL_POLICIES.items():
+        config = params.get(config_key)
+        if config:
+            guardrail[policy_key] = {members.get(k, k): v for k, v in config.items()}
+    if params.get("kmsKeyId"):
+        guardrail["kmsKeyArn"] = _kms_arn(
+            backend.partition, backend.region_name, backend.account_id, params["kmsKeyId"]
+        )
+    state.guardrails[guardrail_id] = guardrail
+    _tag_new(backend, guardrail["guardrailArn"], params.get("tags"))
+    return ActionResult(
+        {"guardrailId": guardrail_id, "guardrailArn": guardrail["guardrailArn"], "version": "DRAFT", "createdAt": now}
+    )
+
+
+def _br_get_guardrail(self: BedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    guardrails = _bedrock_state(self.bedrock_backend).guardrails
+    return ActionResult(dict(_by_identifier(guardrails, params["guardrailIdentifier"], "guardrailArn", "Guardrail")))
+
+
+def _br_list_guardrails(self: BedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    guardrails = list(_bedrock_state(self.bedrock_backend).guardrails.values())
+    if params.get("guardrailIdentifier"):
+        guardrails = [
+            _by_identifier(
+                {g["guardrailId"]: g for g in guardrails}, params["guardrailIdentifier"], "guardrailArn", "Guardrail"
+            )
+        ]
+    page, token = _page(
+        guardrails,
+        params.get("nextToken"),
+        params.get("maxResults"),
+        default=1000,
+        maximum=1000,
+        error=BedrockValidation,
+        token_error=BedrockValidation,
+    )
+    summaries = [
+        {
+            "id": g["guardrailId"],
+            "arn": g["guardrailArn"],
+            "status": g["status"],
+            "name": g["name"],
+            "version": g["version"],
+            "createdAt": g["createdAt"],
+            "updatedAt": g["updatedAt"],
+            **({"description": g["description"]} if g.get("description") else {}),
+        }
+        for g in page
+    ]
+    return ActionResult({"guardrails": summaries, **({"nextToken": token} if token else {})})
+
+
+def _br_put_enforced_guardrail_configuration(self: BedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    backend = self.bedrock_backend
+    state = _bedrock_state(backend)
+    inference = params["guardrailInferenceConfig"]
+    guardrail = _by_identifier(state.guardrails, inference["guardrailIdentifier"], "guardrailArn", "Guardrail")
+    now = utcnow()
+    caller = f"arn:{backend.partition}:iam::{backend.account_id}:root"
+    config: dict[str, Any] = {
+        "configId": params.get("configId") or _stable_id(backend.account_id, backend.region_name, "enforced"),
+        "guardrailArn": guardrail["guardrailArn"],
+        "guardrailId": guardrail["guardrailId"],
+        "guardrailVersion": inference["guardrailVersion"],
+        "createdAt": now,
+        "createdBy": caller,
+        "updatedAt": now,
+        "updatedBy": caller,
+        "owner": "ACCOUNT",
+    }
+    for key in ("selectiveContentGuarding", "modelEnforcement"):
+        if inference.get(key):
+            config[key] = inference[key]
+    # A region holds one account-level configuration: putting again replaces it.
+    state.enforced[:] = [config]
+    return ActionResult({"configId": config["configId"], "updatedAt": now, "updatedBy": caller})
+
+
+def _br_list_enforced_guardrails_configuration(self: BedrockResponse) -> ActionResult:
+    return ActionResult({"guardrailsConfig": [dict(c) for c in _bedrock_state(self.bedrock_backend).enforced]})
+
+
+# --------------------------------------------------------------------------- Bedrock inference profiles
+
+# Cross-region (system-defined) inference profiles route to every region of their geography.
+_GEOGRAPHY_REGIONS = {
+    "us": ("us-east-1", "us-east-2", "us-west-2"),
+    "eu": ("eu-central-1", "eu-north-1", "eu-west-1", "eu-west-3"),
+    "apac": ("ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2"),
+}
+_SYSTEM_PROFILE = re.compile(r"^arn:(aws[a-z-]*):bedrock:[^:]+:\d{12}:inference-profile/(us|eu|apac)\.(.+)$")
+_FOUNDATION_MODEL = re.compile(r"^arn:aws[a-z-]*:bedrock:[^:]+::foundation-model/.+$")
+
+
+def _profile_models(copy_from: str) -> list[dict[str, str]]:
+    """The models an application inference profile copies: one foundation model, or every region of a
+    system-defined cross-region profile's geography."""
+    if _FOUNDATION_MODEL.match(copy_from):
+        return [{"modelArn": copy_from}]
+    system = _SYSTEM_PROFILE.match(copy_from)
+    if system is None:
+        raise BedrockValidation(f"modelSource.copyFrom {copy_from} is not a foundation model or inference profile")
+    partition, geography, model_id = system.groups()
+    return [
+        {"modelArn": f"arn:{partition}:bedrock:{region}::foundation-model/{model_id}"}
+        for region in _GEOGRAPHY_REGIONS[geography]
+    ]
+
+
+def _br_create_inference_profile(self: BedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    backend = self.bedrock_backend
+    state = _bedrock_state(backend)
+    if any(p["inferenceProfileName"] == params["inferenceProfileName"] for p in state.profiles.values()):
+        raise BedrockConflict(f"Inference profile {params['inferenceProfileName']} already exists")
+    profile_id = _stable_id(backend.account_id, backend.region_name, "profile", params["inferenceProfileName"])
+    now = utcnow()
+    profile: dict[str, Any] = {
+        "inferenceProfileName": params["inferenceProfileName"],
+        "createdAt": now,
+        "updatedAt": now,
+        "inferenceProfileArn": _bedrock_arn(backend, "application-inference-profile", profile_id),
+        "models": _profile_models(params["modelSource"]["copyFrom"]),
+        "inferenceProfileId": profile_id,
+        "status": "ACTIVE",
+        "type": "APPLICATION",
+    }
+    if params.get("description"):
+        profile["description"] = params["description"]
+    state.profiles[profile_id] = profile
+    _tag_new(backend, profile["inferenceProfileArn"], params.get("tags"))
+    return ActionResult({"inferenceProfileArn": profile["inferenceProfileArn"], "status": "ACTIVE"})
+
+
+def _br_get_inference_profile(self: BedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    profiles = _bedrock_state(self.bedrock_backend).profiles
+    return ActionResult(
+        dict(_by_identifier(profiles, params["inferenceProfileIdentifier"], "inferenceProfileArn", "Inference profile"))
+    )
+
+
+def _br_list_inference_profiles(self: BedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    # Only application profiles are modelled; AWS's system-defined catalogue is not.
+    wanted = params.get("typeEquals")
+    profiles = [p for p in _bedrock_state(self.bedrock_backend).profiles.values() if wanted in (None, p["type"])]
+    page, token = _page(
+        profiles,
+        params.get("nextToken"),
+        params.get("maxResults"),
+        default=1000,
+        maximum=1000,
+        error=BedrockValidation,
+        token_error=BedrockValidation,
+    )
+    return ActionResult(
+        {"inferenceProfileSummaries": [dict(p) for p in page], **({"nextToken": token} if token else {})}
+    )
+
+
+# --------------------------------------------------------------------------- Bedrock provisioned throughput
+
+_COMMITMENT_DAYS = {"OneMonth": 30, "SixMonths": 182}
+
+
+def _served_model(backend: BedrockBackend, model_id: str) -> tuple[str, str]:
+    """(modelArn, foundationModelArn) of what a provisioned throughput serves: a custom model (by name or
+    ARN) or a foundation model (by id or ARN)."""
+    for model in backend.custom_models.values():
+        if model_id in (model.model_name, model.model_arn):
+            return model.model_arn, model.base_model_arn
+    if model_id.startswith("arn:") and ":custom-model/" in model_id:
+        raise BedrockNotFound(f"Custom model {model_id} not found")
+    arn = (
+        model_id
+        if model_id.startswith("arn:")
+        else (f"arn:{backend.partition}:bedrock:{backend.region_name}::foundation-model/{model_id}")
+    )
+    return arn, arn
+
+
+def _br_create_provisioned_model_throughput(self: BedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    backend = self.bedrock_backend
+    state = _bedrock_state(backend)
+    name = params["provisionedModelName"]
+    if name in state.throughputs:
+        raise BedrockConflict(f"Provisioned model {name} already exists")
+    model_arn, foundation_arn = _served_model(backend, params["modelId"])
+    now = utcnow()
+    throughput: dict[str, Any] = {
+        "provisionedModelName": name,
+        "provisionedModelArn": _bedrock_arn(
+            backend, "provisioned-model", _stable_id(backend.account_id, backend.region_name, "throughput", name)
+        ),
+        "modelArn": model_arn,
+        "desiredModelArn": model_arn,
+        "foundationModelArn": foundation_arn,
+        "modelUnits": params["modelUnits"],
+        "desiredModelUnits": params["modelUnits"],
+        "status": "InService",
+        "creationTime": now,
+        "lastModifiedTime": now,
+    }
+    if params.get("commitmentDuration"):
+        throughput["commitmentDuration"] = params["commitmentDuration"]
+        days = _COMMITMENT_DAYS[params["commitmentDuration"]]
+        throughput["commitmentExpirationTime"] = now + datetime.timedelta(days=days)
+    state.throughputs[name] = throughput
+    _tag_new(backend, throughput["provisionedModelArn"], params.get("tags"))
+    return ActionResult({"provisionedModelArn": throughput["provisionedModelArn"]})
+
+
+def _br_get_provisioned_model_throughput(self: BedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    throughputs = _bedrock_state(self.bedrock_backend).throughputs
+    found = _by_identifier(throughputs, params["provisionedModelId"], "provisionedModelArn", "Provisioned model")
+    return ActionResult(dict(found))
+
+
+def _br_list_provisioned_model_throughputs(self: BedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    page, token = _page(
+        list(_bedrock_state(self.bedrock_backend).throughputs.values()),
+        params.get("nextToken"),
+        params.get("maxResults"),
+        default=1000,
+        maximum=1000,
+        error=BedrockValidation,
+        token_error=BedrockValidation,
+    )
+    body = {"provisionedModelSummaries": [dict(t) for t in page], **({"nextToken": token} if token else {})}
+    return ActionResult(body)
+
+
+# --------------------------------------------------------------------------- Bedrock imported models
+
+
+def _br_create_model_import_job(self: BedrockResponse) -> ActionResult:
+    """The import completes at once: the imported model exists when the call returns."""
+    params = _rest_params(self)
+    backend = self.bedrock_backend
+    state = _bedrock_state(backend)
+    name = params["importedModelName"]
+    if name in state.imported:
+        raise BedrockConflict(f"Imported model {name} already exists")
+    job_arn = _bedrock_arn(
+        backend, "model-import-job", _stable_id(backend.account_id, backend.region_name, "import", params["jobName"])
+    )
+    model: dict[str, Any] = {
+        "modelArn": _bedrock_arn(
+            backend, "imported-model", _stable_id(backend.account_id, backend.region_name, "imported", name)
+        ),
+        "modelName": name,
+        "jobName": params["jobName"],
+        "jobArn": job_arn,
+        "modelDataSource": params["modelDataSource"],
+        "creationTime": utcnow(),
+        "modelArchitecture": "llama3",
+        "instructSupported": True,
+        "customModelUnits": {"customModelUnitsPerModelCopy": 1, "customModelUnitsVersion": "1.0"},
+    }
+    if params.get("importedModelKmsKeyId"):
+        model["modelKmsKeyArn"] = _kms_arn(
+            backend.partition, backend.region_name, backend.account_id, params["importedModelKmsKeyId"]
+        )
+    state.imported[name] = model
+    _tag_new(backend, model["modelArn"], params.get("importedModelTags"))
+    return ActionResult({"jobArn": job_arn})
+
+
+def _br_get_imported_model(self: BedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    imported = _bedrock_state(self.bedrock_backend).imported
+    return ActionResult(dict(_by_identifier(imported, params["modelIdentifier"], "modelArn", "Imported model")))
+
+
+def _br_list_imported_models(self: BedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    page, token = _page(
+        list(_bedrock_state(self.bedrock_backend).imported.values()),
+        params.get("nextToken"),
+        params.get("maxResults"),
+        default=1000,
+        maximum=1000,
+        error=BedrockValidation,
+        token_error=BedrockValidation,
+    )
+    summaries = [
+        {k: m[k] for k in ("modelArn", "modelName", "creationTime", "instructSupported", "modelArchitecture")}
+        for m in page
+    ]
+    return ActionResult({"modelSummaries": summaries, **({"nextToken": token} if token else {})})
+
+
+_BEDROCK_RESPONSE_PATCHES: dict[str, Callable[..., Any]] = {
+    "create_guardrail": _br_create_guardrail,
+    "get_guardrail": _br_get_guardrail,
+    "list_guardrails": _br_list_guardrails,
+    "put_enforced_guardrail_configuration": _br_put_enforced_guardrail_configuration,
+    "list_enforced_guardrails_configuration": _br_list_enforced_guardrails_configuration,
+    "create_inference_profile": _br_create_inference_profile,
+    "get_inference_profile": _br_get_inference_profile,
+    "list_inference_profiles": _br_list_inference_profiles,
+    "create_provisioned_model_throughput": _br_create_provisioned_model_throughput,
+    "get_provisioned_model_throughput": _br_get_provisioned_model_throughput,
+    "list_provisioned_model_throughputs": _br_list_provisioned_model_throughputs,
+    "create_model_import_job": _br_create_model_import_job,
+    "get_imported_model": _br_get_imported_model,
+    "list_imported_models": _br_list_imported_models,
+}
+
+
+def _install_bedrock() -> None:
+    if not _mark_once(BedrockResponse):
+        return
+    for name, replacement in _BEDROCK_RESPONSE_PATCHES.items():
+        _patch(BedrockResponse, name, replacement)
+    _patch(BedrockBackend, "_list_arns", _bedrock_list_arns)
+    _patch(ModelCustomizationJob, "__init__", _bedrock_job_init)
+
+
+# --------------------------------------------------------------------------- Agents for Bedrock
+
+
+class _AgentsState:
+    """What moto's Agents for Bedrock backend drops or lacks: an agent's guardrail and memory settings,
+    action groups, and knowledge base data sources."""
+
+    def __init__(self) -> None:
+        self.agent_fields: dict[str, dict[str, Any]] = {}  # agent id -> GetAgent fields moto drops
+        self.action_groups: dict[str, dict[str, dict[str, Any]]] = {}  # agent id -> group id -> answer
+        self.data_sources: dict[str, dict[str, dict[str, Any]]] = {}  # knowledge base id -> source id -> answer
+
+
+def _agents_state(backend: AgentsforBedrockBackend) -> _AgentsState:
+    state = backend.__dict__.get("_cspm_state")
+    if state is None:
+        state = _AgentsState()
+        backend.__dict__["_cspm_state"] = state
+    return state
+
+
+# GetAgent members CreateAgent accepts and moto's Agent does not keep.
+_AGENT_FIELDS = ("guardrailConfiguration", "memoryConfiguration", "agentCollaboration", "orchestrationType")
+# The service's idle session timeout when CreateAgent is given none (GetAgent always reports one).
+_DEFAULT_IDLE_SESSION_TTL = 600
+
+
+def _ag_create_agent(self: AgentsforBedrockResponse) -> str:
+    body = json.loads(_original(AgentsforBedrockResponse, "create_agent")(self))
+    params = json.loads(self.body)
+    agent = self.bedrockagent_backend.agents[body["agent"]["agentId"]]
+    if agent.idle_session_ttl_in_seconds is None:
+        agent.idle_session_ttl_in_seconds = _DEFAULT_IDLE_SESSION_TTL
+    fields = {k: params[k] for k in _AGENT_FIELDS if params.get(k)}
+    _agents_state(self.bedrockagent_backend).agent_fields[agent.agent_id] = fields
+    return json.dumps({"agent": {**agent.to_dict(), **fields}})
+
+
+def _ag_get_agent(self: AgentsforBedrockResponse) -> str:
+    body = json.loads(_original(AgentsforBedrockResponse, "get_agent")(self))
+    fields = _agents_state(self.bedrockagent_backend).agent_fields.get(body["agent"]["agentId"], {})
+    return json.dumps({"agent": {**body["agent"], **fields}})
+
+
+def _agent_exists(backend: AgentsforBedrockBackend, agent_id: str) -> None:
+    if agent_id not in backend.agents:
+        raise AgentsNotFound(f"Agent {agent_id} not found")
+
+
+def _ag_create_agent_action_group(self: AgentsforBedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    backend = self.bedrockagent_backend
+    _agent_exists(backend, params["agentId"])
+    groups = _agents_state(backend).action_groups.setdefault(params["agentId"], {})
+    now = utcnow()
+    group: dict[str, Any] = {
+        "agentId": params["agentId"],
+        "agentVersion": "DRAFT",
+        "actionGroupId": _stable_id(params["agentId"], params["actionGroupName"], length=10, alphabet=_UPPER),
+        "actionGroupName": params["actionGroupName"],
+        "createdAt": now,
+        "updatedAt": now,
+        "actionGroupState": params.get("actionGroupState") or "ENABLED",
+    }
+    keys = (
+        "clientToken",
+        "description",
+        "actionGroupExecutor",
+        "apiSchema",
+        "functionSchema",
+        "parentActionGroupSignature",
+    )
+    for key in keys:
+        if params.get(key):
+            group["parentActionSignature" if key == "parentActionGroupSignature" else key] = params[key]
+    groups[group["actionGroupId"]] = group
+    return ActionResult({"agentActionGroup": group})
+
+
+def _ag_get_agent_action_group(self: AgentsforBedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    backend = self.bedrockagent_backend
+    _agent_exists(backend, params["agentId"])
+    group = _agents_state(backend).action_groups.get(params["agentId"], {}).get(params["actionGroupId"])
+    if group is None:
+        raise AgentsNotFound(f"Action group {params['actionGroupId']} not found")
+    return ActionResult({"agentActionGroup": group})
+
+
+def _ag_list_agent_action_groups(self: AgentsforBedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    backend = self.bedrockagent_backend
+    _agent_exists(backend, params["agentId"])
+    groups = list(_agents_state(backend).action_groups.get(params["agentId"], {}).values())
+    page, token = _page(
+        groups,
+        params.get("nextToken"),
+        params.get("maxResults"),
+        default=1000,
+        maximum=1000,
+        error=AgentsValidation,
+        token_error=AgentsValidation,
+    )
+    summaries = [
+        {k: g[k] for k in ("actionGroupId", "actionGroupName", "actionGroupState", "updatedAt")}
+        | ({"description": g["description"]} if g.get("description") else {})
+        for g in page
+    ]
+    return ActionResult({"actionGroupSummaries": summaries, **({"nextToken": token} if token else {})})
+
+
+def _knowledge_base_exists(backend: AgentsforBedrockBackend, knowledge_base_id: str) -> None:
+    if knowledge_base_id not in backend.knowledge_bases:
+        raise AgentsNotFound(f"Knowledge base {knowledge_base_id} not found")
+
+
+def _ag_create_data_source(self: AgentsforBedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    backend = self.bedrockagent_backend
+    _knowledge_base_exists(backend, params["knowledgeBaseId"])
+    now = utcnow()
+    source: dict[str, Any] = {
+        "knowledgeBaseId": params["knowledgeBaseId"],
+        "dataSourceId": _stable_id(params["knowledgeBaseId"], params["name"], length=10, alphabet=_UPPER),
+        "name": params["name"],
+        "status": "AVAILABLE",
+        "dataSourceConfiguration": params["dataSourceConfiguration"],
+        "createdAt": now,
+        "updatedAt": now,
+    }
+    for key in (
+        "description",
+        "serverSideEncryptionConfiguration",
+        "vectorIngestionConfiguration",
+        "dataDeletionPolicy",
+    ):
+        if params.get(key):
+            source[key] = params[key]
+    _agents_state(backend).data_sources.setdefault(params["knowledgeBaseId"], {})[source["dataSourceId"]] = source
+    return ActionResult({"dataSource": source})
+
+
+def _ag_get_data_source(self: AgentsforBedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    backend = self.bedrockagent_backend
+    _knowledge_base_exists(backend, params["knowledgeBaseId"])
+    source = _agents_state(backend).data_sources.get(params["knowledgeBaseId"], {}).get(params["dataSourceId"])
+    if source is None:
+        raise AgentsNotFound(f"Data source {params['dataSourceId']} not found")
+    return ActionResult({"dataSource": source})
+
+
+def _ag_list_data_sources(self: AgentsforBedrockResponse) -> ActionResult:
+    params = _rest_params(self)
+    backend = self.bedrockagent_backend
+    _knowledge_base_exists(backend, params["knowledgeBaseId"])
+    sources = list(_agents_state(backend).data_sources.get(params["knowledgeBaseId"], {}).values())
+    page, token = _page(
+        sources,
+        params.get("nextToken"),
+        params.get("maxResults"),
+        default=1000,
+        maximum=1000,
+        error=AgentsValidation,
+        token_error=AgentsValidation,
+    )
+    summaries = [
+        {k: s[k] for k in ("knowledgeBaseId", "dataSourceId", "name", "status", "updatedAt")}
+        | ({"description": s["description"]} if s.get("description") else {})
+        for s in page
+    ]
+    return ActionResult({"dataSourceSummaries": summaries, **({"nextToken": token} if token else {})})
+
+
+def _agent_init(self: Agent, *args: Any, **kwargs: Any) -> None:
+    _original(Agent, "__init__")(self, *args, **kwargs)
+    # moto names an agent "<name><8 hex>"; Bedrock gives 10 upper-case alphanumerics.
+    self.agent_id = _stable_id(self.account_id, self.region_name, "agent", self.agent_name, length=10, alphabet=_UPPER)
+    self.agent_arn = (
+        f"arn:{get_partition(self.region_name)}:bedrock:{self.region_name}:{self.account_id}:agent/{self.agent_id}"
+    )
+
+
+def _knowledge_base_init(self: KnowledgeBase, *args: Any, **kwargs: Any) -> None:
+    _original(KnowledgeBase, "__init__")(self, *args, **kwargs)
+    self.knowledge_base_id = _stable_id(
+        self.account_id, self.region_name, "knowledge-base", self.name, length=10, alphabet=_UPPER
+    )
+    partition = get_partition(self.region_name)
+    self.knowledge_base_arn = (
+        f"arn:{partition}:bedrock:{self.region_name}:{self.account_id}:knowledge-base/{self.knowledge_base_id}"
+    )
+
+
+_AGENTS_RESPONSE_PATCHES: dict[str, Callable[..., Any]] = {
+    "create_agent": _ag_create_agent,
+    "get_agent": _ag_get_agent,
+    "create_agent_action_group": _ag_create_agent_action_group,
+    "get_agent_action_group": _ag_get_agent_action_group,
+    "list_agent_action_groups": _ag_list_agent_action_groups,
+    "create_data_source": _ag_create_data_source,
+    "get_data_source": _ag_get_data_source,
+    "list_data_sources": _ag_list_data_sources,
+}
+
+
+def _install_bedrock_agents() -> None:
+    if not _mark_once(AgentsforBedrockResponse):
+        return
+    for name, replacement in _AGENTS_RESPONSE_PATCHES.items():
+        _patch(AgentsforBedrockResponse, name, replacement)
+    _patch(Agent, "__init__", _agent_init)
+    _patch(KnowledgeBase, "__init__", _knowledge_base_init)
+
+
+# --------------------------------------------------------------------------- Bedrock AgentCore
+
+
+def _gateway_init(self: Gateway, *args: Any, **kwargs: Any) -> None:
+    _original(Gateway, "__init__")(self, *args, **kwargs)
+    # moto draws 10 random hex digits; AgentCore names a gateway "<name>-<10 lower-case alphanumerics>".
+    suffix = _stable_id(self.account_id, self.region_name, "gateway", self.name, length=10)
+    self.gateway_id = f"{self.name}-{suffix}"
+    partition = get_partition(self.region_name)
+    prefix = f"arn:{partition}:bedrock-agentcore:{self.region_name}:{self.account_id}"
+    self.gateway_arn = f"{prefix}:gateway/{self.gateway_id}"
+    self.gateway_url = f"https://{self.gateway_id}.gateway.bedrock-agentcore.{self.region_name}.amazonaws.com/mcp"
+    self.workload_identity_details = {
+        "workloadIdentityArn": f"{prefix}:workload-identity-directory/default/workload-identity/{self.gateway_id}"
+    }
+
+
+def _memory_init(self: Memory, *args: Any, **kwargs: Any) -> None:
+    _original(Memory, "__init__")(self, *args, **kwargs)
+    # AgentCore names a memory "<name>-<10 alphanumerics>".
+    suffix = _stable_id(
+        self.account_id, self.region_name, "memory", self.name, length=10, alphabet=string.ascii_letters
+    )
+    self.memory_id = f"{self.name}-{suffix}"
+    partition = get_partition(self.region_name)
+    self.memory_arn = f"arn:{partition}:bedrock-agentcore:{self.region_name}:{self.account_id}:memory/{self.memory_id}"
+
+
+def _install_agentcore() -> None:
+    if not _mark_once(Gateway):
+        return
+    _patch(Gateway, "__init__", _gateway_init)
+    _patch(Memory, "__init__", _memory_init)
+
+
+# --------------------------------------------------------------------------- IAM service-specific credentials
+
+# The services IAM issues service-specific credentials for; only Bedrock's (API keys) expire.
+_CREDENTIAL_SERVICES = ("bedrock.amazonaws.com", "cassandra.amazonaws.com", "codecommit.amazonaws.com")
+_CREDENTIALS_PER_SERVICE = 2
+
+
+def _iam_credentials(backend: IAMBackend) -> list[dict[str, Any]]:
+    credentials = backend.__dict__.get("_cspm_service_credentials")
+    if credentials is None:
+        credentials = []
+        backend.__dict__["_cspm_service_credentials"] = credentials
+    return credentials
+
+
+def _iam_credential_listing(credential: dict[str, Any]) -> dict[str, Any]:
+    """A credential as ListServiceSpecificCredentials shows it: no secret, and Expired once past its date."""
+    listed = {k: v for k, v in credential.items() if k not in ("ServicePassword", "ServiceCredentialSecret")}
+    expires = credential.get("ExpirationDate")
+    if expires is not None and expires <= utcnow():
+        listed["Status"] = "Expired"
+    return listed
+
+
+def _iam_create_service_specific_credential(self: IamResponse) -> ActionResult:
+    user_name, service = self._get_param("UserName"), self._get_param("ServiceName")
+    user = self.backend.get_user(user_name)  # NoSuchEntity for an unknown user, as IAM answers
+    if service not in _CREDENTIAL_SERVICES:
+        raise IAMValidationError(f"No such service {service} is supported for Service-Specific Credentials")
+    credentials = _iam_credentials(self.backend)
+    if sum(1 for c in credentials if (c["UserName"], c["ServiceName"]) == (user_name, service)) >= 2:
+        raise IAMLimitExceeded(
+            f"Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: {_CREDENTIALS_PER_SERVICE}"
+        )
+    now = utcnow()
+    credential: dict[str, Any] = {
+        "CreateDate": now,
+        "ServiceName": service,
+        "ServiceSpecificCredentialId": "ACCA" + uuid.uuid4().hex[:17].upper(),
+        "UserName": user.name,
+        "Status": "Active",
+    }
+    if service == "bedrock.amazonaws.com":
+        suffix = uuid.uuid4().hex[:4]
+        credential["ServiceCredentialAlias"] = f"BedrockAPIKey-{suffix}-at-{self.backend.account_id}"
+        secret = f"{credential['ServiceCredentialAlias']}:{base64.b64encode(uuid.uuid4().bytes * 2).decode()}"
+        credential["ServiceCredentialSecret"] = "ABSK" + base64.b64encode(secret.encode()).decode()
+        days = self._get_param("CredentialAgeDays")
+        if days is not None:
+            credential["ExpirationDate"] = now + datetime.timedelta(days=int(days))
+    else:
+        credential["ServiceUserName"] = f"{user.name}-at-{self.backend.account_id}"
+        credential["ServicePassword"] = base64.b64encode(uuid.uuid4().bytes * 2).decode()
+    credentials.append(credential)
+    return ActionResult({"ServiceSpecificCredential": dict(credential)})
+
+
+def _iam_list_service_specific_credentials(self: IamResponse) -> ActionResult:
+    user_name, service = self._get_param("UserName"), self._get_param("ServiceName")
+    all_users = self._get_param("AllUsers") in (True, "true")
+    if user_name and all_users:
+        raise IAMValidationError("UserName cannot be specified together with AllUsers")
+    if user_name:
+        self.backend.get_user(user_name)
+    found = [
+        _iam_credential_listing(c)
+        for c in _iam_credentials(self.backend)
+        if (all_users or not user_name or c["UserName"] == user_name) and service in (None, c["ServiceName"])
+    ]
+    return ActionResult({"ServiceSpecificCredentials": found, "IsTruncated": False})
+
+
+# --------------------------------------------------------------------------- CloudWatch Logs
+
+
+def _logs_describe_log_groups(self: LogsResponse) -> Any:
+    identifiers = self._get_param("logGroupIdentifiers")
+    if not identifiers:
+        return _original(LogsResponse, "describe_log_groups")(self)
+    if self._get_param("logGroupNamePrefix") or self._get_param("logGroupNamePattern"):
+        raise LogsInvalidParameter(msg="logGroupIdentifiers cannot be combined with a name prefix or pattern")
+    # Outside a monitoring account the identifiers are log group names (ARNs are accepted as well).
+    groups = [
+        group.to_describe_dict()
+        for group in self.logs_backend.groups.values()
+        if group.name in identifiers or group.arn in identifiers
+    ]
+    return json.dumps({"logGroups": groups})
+
+
+def _install_logs() -> None:
+    if not _mark_once(LogsResponse):
+        return
+    _patch(LogsResponse, "describe_log_groups", _logs_describe_log_groups)
+
+
+# --------------------------------------------------------------------------- RDS
+
+
+def _rds_cluster_init(self: DBCluster, *args: Any, **kwargs: Any) -> None:
+    _original(DBCluster, "__init__")(self, *args, **kwargs)
+    # moto names every cluster's key "default_kms_key_id". DescribeDBClusters omits KmsKeyId for an unencrypted
+    # cluster, and names the AWS managed key aws/rds for one encrypted without a key of its own.
+    if not self.storage_encrypted:
+        self.kms_key_id = None  # type: ignore[assignment]  # moto types it str; the real field is optional
+    elif self.kms_key_id == "default_kms_key_id":
+        backend = self.backend
+        kms = kms_backends[backend.account_id][backend.region_name]
+        key_id = kms.get_key_id_from_alias("alias/aws/rds")
+        self.kms_key_id = f"arn:{backend.partition}:kms:{backend.region_name}:{backend.account_id}:key/{key_id}"

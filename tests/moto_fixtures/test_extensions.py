@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -500,6 +501,272 @@ def s3_deleted_encryption_reverts_to_sse_s3() -> None:
     s3.delete_bucket_encryption(Bucket="reverting-bucket")
     rules = s3.get_bucket_encryption(Bucket="reverting-bucket")["ServerSideEncryptionConfiguration"]["Rules"]
     assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+
+# --------------------------------------------------------------------------- Bedrock
+
+FOUNDATION = f"arn:aws:bedrock:{REGION}::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"
+CROSS_REGION = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+BEDROCK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/bedrock-role"
+
+
+def bedrock() -> Any:
+    return SESSION.client("bedrock")
+
+
+def agents() -> Any:
+    return SESSION.client("bedrock-agent")
+
+
+def create_guardrail(name: str, **extra: Any) -> dict[str, Any]:
+    return dict(
+        bedrock().create_guardrail(
+            name=name, blockedInputMessaging="Blocked.", blockedOutputsMessaging="Blocked.", **extra
+        )
+    )
+
+
+def create_custom_model(name: str, **extra: Any) -> None:
+    bedrock().create_model_customization_job(
+        jobName=f"{name}-job",
+        customModelName=name,
+        roleArn=BEDROCK_ROLE,
+        baseModelIdentifier="amazon.titan-text-express-v1",
+        trainingDataConfig={"s3Uri": "s3://bucket/train.jsonl"},
+        outputDataConfig={"s3Uri": "s3://bucket/out/"},
+        hyperParameters={"epochCount": "1"},
+        **extra,
+    )
+
+
+@scenario
+def bedrock_guardrails() -> None:
+    filters = [{"type": "PROMPT_ATTACK", "inputStrength": "HIGH", "outputStrength": "NONE"}]
+    created = create_guardrail(
+        "screen",
+        contentPolicyConfig={"filtersConfig": filters, "tierConfig": {"tierName": "STANDARD"}},
+        sensitiveInformationPolicyConfig={"piiEntitiesConfig": [{"type": "EMAIL", "action": "ANONYMIZE"}]},
+        kmsKeyId=KEY,
+        tags=[{"key": "team", "value": "ml"}],
+    )
+    assert created["version"] == "DRAFT" and created["guardrailArn"].endswith(f":guardrail/{created['guardrailId']}")
+    # GetGuardrail answers the *Config members under the names the real API reads them back with.
+    got = bedrock().get_guardrail(guardrailIdentifier=created["guardrailArn"])
+    assert got["contentPolicy"] == {"filters": filters, "tier": {"tierName": "STANDARD"}}
+    assert got["sensitiveInformationPolicy"] == {"piiEntities": [{"type": "EMAIL", "action": "ANONYMIZE"}]}
+    assert (got["kmsKeyArn"], got["status"], got["version"]) == (KEY, "READY", "DRAFT")
+    assert "wordPolicy" not in got and "topicPolicy" not in got
+    listed = bedrock().list_guardrails()["guardrails"]
+    assert [(g["id"], g["version"]) for g in listed] == [(created["guardrailId"], "DRAFT")]
+    assert bedrock().list_tags_for_resource(resourceARN=created["guardrailArn"])["tags"] == [
+        {"key": "team", "value": "ml"}
+    ]
+    assert error_code(lambda: bedrock().get_guardrail(guardrailIdentifier="missing123")) == "ResourceNotFoundException"
+
+
+@scenario
+def bedrock_enforced_guardrail() -> None:
+    assert bedrock().list_enforced_guardrails_configuration()["guardrailsConfig"] == []
+    created = create_guardrail("enforced")
+    bedrock().put_enforced_guardrail_configuration(
+        guardrailInferenceConfig={"guardrailIdentifier": created["guardrailId"], "guardrailVersion": "1"}
+    )
+    configs = bedrock().list_enforced_guardrails_configuration()["guardrailsConfig"]
+    assert [(c["guardrailArn"], c["guardrailId"], c["guardrailVersion"], c["owner"]) for c in configs] == [
+        (created["guardrailArn"], created["guardrailId"], "1", "ACCOUNT")
+    ]
+
+
+@scenario
+def bedrock_application_inference_profiles() -> None:
+    client = bedrock()
+    single = client.create_inference_profile(inferenceProfileName="single", modelSource={"copyFrom": FOUNDATION})
+    client.create_inference_profile(inferenceProfileName="cross", modelSource={"copyFrom": CROSS_REGION})
+    profiles = {
+        p["inferenceProfileName"]: p
+        for p in client.list_inference_profiles(typeEquals="APPLICATION")["inferenceProfileSummaries"]
+    }
+    assert profiles["single"]["models"] == [{"modelArn": FOUNDATION}]
+    assert profiles["single"]["inferenceProfileArn"] == single["inferenceProfileArn"]
+    assert ":application-inference-profile/" in single["inferenceProfileArn"]
+    # A cross-region profile routes to every region of its geography.
+    regions = [m["modelArn"].split(":")[3] for m in profiles["cross"]["models"]]
+    assert regions == ["us-east-1", "us-east-2", "us-west-2"]
+    assert client.get_inference_profile(inferenceProfileIdentifier=single["inferenceProfileArn"])["type"] == (
+        "APPLICATION"
+    )
+
+
+@scenario
+def bedrock_custom_model_key_only_when_given() -> None:
+    create_custom_model("plain")
+    create_custom_model("keyed", customModelKmsKeyId=KEY)
+    assert "modelKmsKeyArn" not in bedrock().get_custom_model(modelIdentifier="plain")
+    assert bedrock().get_custom_model(modelIdentifier="keyed")["modelKmsKeyArn"] == KEY
+    assert "outputModelKmsKeyArn" not in bedrock().get_model_customization_job(jobIdentifier="plain-job")
+    assert bedrock().get_model_customization_job(jobIdentifier="keyed-job")["outputModelKmsKeyArn"] == KEY
+
+
+@scenario
+def bedrock_provisioned_throughput() -> None:
+    create_custom_model("served")
+    model_arn = bedrock().get_custom_model(modelIdentifier="served")["modelArn"]
+    arn = bedrock().create_provisioned_model_throughput(
+        modelUnits=1, provisionedModelName="pt", modelId="served", commitmentDuration="OneMonth"
+    )["provisionedModelArn"]
+    summary = bedrock().list_provisioned_model_throughputs()["provisionedModelSummaries"][0]
+    assert (summary["provisionedModelArn"], summary["modelArn"], summary["status"]) == (arn, model_arn, "InService")
+    assert summary["foundationModelArn"].endswith("foundation-model/amazon.titan-text-express-v1")
+    assert summary["commitmentExpirationTime"] > summary["creationTime"]
+    assert bedrock().get_provisioned_model_throughput(provisionedModelId="pt")["modelUnits"] == 1
+
+
+@scenario
+def bedrock_imported_models() -> None:
+    for name, key in (("keyed", {"importedModelKmsKeyId": KEY}), ("plain", {})):
+        bedrock().create_model_import_job(
+            jobName=f"{name}-import",
+            importedModelName=name,
+            roleArn=BEDROCK_ROLE,
+            modelDataSource={"s3DataSource": {"s3Uri": f"s3://bucket/{name}/"}},
+            **key,
+        )
+    models = {m["modelName"]: m["modelArn"] for m in bedrock().list_imported_models()["modelSummaries"]}
+    assert sorted(models) == ["keyed", "plain"]
+    assert bedrock().get_imported_model(modelIdentifier=models["keyed"])["modelKmsKeyArn"] == KEY
+    plain = bedrock().get_imported_model(modelIdentifier=models["plain"])
+    assert "modelKmsKeyArn" not in plain and plain["modelDataSource"]["s3DataSource"]["s3Uri"] == "s3://bucket/plain/"
+
+
+@scenario
+def bedrock_agent_keeps_guardrail_and_session_ttl() -> None:
+    guardrail = {"guardrailIdentifier": "abc123", "guardrailVersion": "1"}
+    agent_id = agents().create_agent(
+        agentName="guarded", agentResourceRoleArn=BEDROCK_ROLE, guardrailConfiguration=guardrail
+    )["agent"]["agentId"]
+    got = agents().get_agent(agentId=agent_id)["agent"]
+    assert got["guardrailConfiguration"] == guardrail
+    # GetAgent always reports the idle session timeout; the service's default is 600 seconds.
+    assert got["idleSessionTTLInSeconds"] == 600
+
+
+@scenario
+def bedrock_agent_action_groups() -> None:
+    agent_id = agents().create_agent(agentName="tools", agentResourceRoleArn=BEDROCK_ROLE)["agent"]["agentId"]
+    tool = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:tool"
+    group_id = agents().create_agent_action_group(
+        agentId=agent_id, agentVersion="DRAFT", actionGroupName="lookup", actionGroupExecutor={"lambda": tool}
+    )["agentActionGroup"]["actionGroupId"]
+    summaries = agents().list_agent_action_groups(agentId=agent_id, agentVersion="DRAFT")["actionGroupSummaries"]
+    assert [(g["actionGroupId"], g["actionGroupState"]) for g in summaries] == [(group_id, "ENABLED")]
+    assert "actionGroupExecutor" not in summaries[0]
+    group = agents().get_agent_action_group(agentId=agent_id, agentVersion="DRAFT", actionGroupId=group_id)
+    assert group["agentActionGroup"]["actionGroupExecutor"] == {"lambda": tool}
+
+
+@scenario
+def bedrock_knowledge_base_data_sources() -> None:
+    kb_id = agents().create_knowledge_base(
+        name="docs",
+        roleArn=BEDROCK_ROLE,
+        knowledgeBaseConfiguration={
+            "type": "VECTOR",
+            "vectorKnowledgeBaseConfiguration": {"embeddingModelArn": FOUNDATION},
+        },
+        storageConfiguration={
+            "type": "RDS",
+            "rdsConfiguration": {
+                "resourceArn": f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:vectors",
+                "credentialsSecretArn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:vectors",
+                "databaseName": "kb",
+                "tableName": "chunks",
+                "fieldMapping": {
+                    "primaryKeyField": "id",
+                    "vectorField": "v",
+                    "textField": "t",
+                    "metadataField": "m",
+                },
+            },
+        },
+    )["knowledgeBase"]["knowledgeBaseId"]
+    source_id = agents().create_data_source(
+        knowledgeBaseId=kb_id,
+        name="bucket",
+        dataSourceConfiguration={"type": "S3", "s3Configuration": {"bucketArn": "arn:aws:s3:::docs"}},
+        serverSideEncryptionConfiguration={"kmsKeyArn": KEY},
+    )["dataSource"]["dataSourceId"]
+    summaries = agents().list_data_sources(knowledgeBaseId=kb_id)["dataSourceSummaries"]
+    assert [(s["dataSourceId"], s["status"]) for s in summaries] == [(source_id, "AVAILABLE")]
+    source = agents().get_data_source(knowledgeBaseId=kb_id, dataSourceId=source_id)["dataSource"]
+    assert source["serverSideEncryptionConfiguration"] == {"kmsKeyArn": KEY}
+    assert source["dataSourceConfiguration"]["s3Configuration"]["bucketArn"] == "arn:aws:s3:::docs"
+
+
+@scenario
+def bedrock_identifiers_have_the_real_shape_and_follow_the_name() -> None:
+    """Agents and knowledge bases get 10 upper-case alphanumerics, AgentCore gateways and memories
+    "<name>-<10 characters>"; drawn from the name, so the same estate on two servers has the same ids."""
+    agent = agents().create_agent(agentName="named", agentResourceRoleArn=BEDROCK_ROLE)["agent"]
+    assert re.fullmatch(r"[0-9A-Z]{10}", agent["agentId"]) and agent["agentArn"].endswith(f":agent/{agent['agentId']}")
+    control = SESSION.client("bedrock-agentcore-control")
+    gateway = control.create_gateway(name="tools", roleArn=BEDROCK_ROLE, protocolType="MCP", authorizerType="AWS_IAM")
+    assert re.fullmatch(r"tools-[0-9a-z]{10}", gateway["gatewayId"])
+    assert gateway["gatewayArn"].endswith(f":gateway/{gateway['gatewayId']}")
+    memory = control.create_memory(name="chat_memory", eventExpiryDuration=30)["memory"]
+    assert re.fullmatch(r"chat_memory-[A-Za-z]{10}", memory["id"]) and memory["arn"].endswith(f":memory/{memory['id']}")
+    assert control.get_memory(memoryId=memory["id"])["memory"]["name"] == "chat_memory"
+
+
+@scenario
+def iam_bedrock_api_keys() -> None:
+    iam = SESSION.client("iam")
+    iam.create_user(UserName="dev")
+    forever = iam.create_service_specific_credential(UserName="dev", ServiceName="bedrock.amazonaws.com")
+    monthly = iam.create_service_specific_credential(
+        UserName="dev", ServiceName="bedrock.amazonaws.com", CredentialAgeDays=30
+    )
+    # The key itself is shown once, at creation, and never listed.
+    assert forever["ServiceSpecificCredential"]["ServiceCredentialSecret"].startswith("ABSK")
+    listed = iam.list_service_specific_credentials(UserName="dev", ServiceName="bedrock.amazonaws.com")
+    keys = listed["ServiceSpecificCredentials"]
+    assert [k["ServiceSpecificCredentialId"] for k in keys] == [
+        forever["ServiceSpecificCredential"]["ServiceSpecificCredentialId"],
+        monthly["ServiceSpecificCredential"]["ServiceSpecificCredentialId"],
+    ]
+    assert "ExpirationDate" not in keys[0] and keys[1]["ExpirationDate"] > keys[1]["CreateDate"]
+    assert not any("ServiceCredentialSecret" in k for k in keys) and listed["IsTruncated"] is False
+    other = iam.list_service_specific_credentials(UserName="dev", ServiceName="codecommit.amazonaws.com")
+    assert other["ServiceSpecificCredentials"] == []
+    assert error_code(
+        lambda: iam.create_service_specific_credential(UserName="dev", ServiceName="bedrock.amazonaws.com")
+    ) == ("LimitExceeded")
+
+
+@scenario
+def logs_described_by_identifiers() -> None:
+    logs = SESSION.client("logs")
+    for name in ("/aws/bedrock/invocations", "/aws/bedrock/invocations-archive", "/other"):
+        logs.create_log_group(logGroupName=name)
+    groups = logs.describe_log_groups(logGroupIdentifiers=["/aws/bedrock/invocations", "/other"])["logGroups"]
+    assert sorted(g["logGroupName"] for g in groups) == ["/aws/bedrock/invocations", "/other"]
+    assert groups[0]["logGroupArn"] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{groups[0]['logGroupName']}"
+
+
+@scenario
+def rds_cluster_keys() -> None:
+    rds = SESSION.client("rds")
+    for name, encrypted in (("plain", False), ("managed", True)):
+        rds.create_db_cluster(
+            DBClusterIdentifier=name,
+            Engine="aurora-postgresql",
+            MasterUsername="admin",
+            MasterUserPassword="not-a-real-password-1",
+            StorageEncrypted=encrypted,
+        )
+    clusters = {c["DBClusterIdentifier"]: c for c in rds.describe_db_clusters()["DBClusters"]}
+    assert "KmsKeyId" not in clusters["plain"]
+    managed = clusters["managed"]["KmsKeyId"]
+    assert SESSION.client("kms").describe_key(KeyId=managed)["KeyMetadata"]["KeyManager"] == "AWS"
 
 
 # --------------------------------------------------------------------------- running the scenarios
