@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import random
 import string
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +42,9 @@ _MODEL_ACCESS_KEY_ID = "AKIA" + _fake(string.ascii_uppercase + "234567", 16)
 _MODEL_SECRET_KEY = _fake(_B64, 40)
 _TRAINING_PASSWORD = "Pw-" + _fake(string.ascii_letters + string.digits, 21) + "!"
 _PROCESSING_HF_TOKEN = "hf_" + _fake(string.ascii_letters, 34)
+_TOOL_API_TOKEN = "crm_" + _fake(string.ascii_letters + string.digits, 32)
+_RUNTIME_OPENAI_KEY = "sk-proj-" + _fake(string.ascii_letters + string.digits, 40)
+_VECTOR_DB_PASSWORD = "Vx-" + _fake(string.ascii_letters + string.digits, 21) + "!"
 
 _IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-training:2.1.0-gpu-py310"
 _INFERENCE_IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-inference:2.1.0-gpu-py310"
@@ -117,6 +122,9 @@ class _Builder:
             _MODEL_SECRET_KEY,
             _TRAINING_PASSWORD,
             _PROCESSING_HF_TOKEN,
+            _TOOL_API_TOKEN,
+            _RUNTIME_OPENAI_KEY,
+            _VECTOR_DB_PASSWORD,
         ]
         self._clients: dict[tuple[str, str], Any] = {}
         self.account_id = self.client("sts").get_caller_identity()["Account"]
@@ -598,7 +606,7 @@ class _Builder:
         )
 
     def vpc_endpoints(self, network: dict[str, Any], region: str, group_id: str) -> None:
-        for service in ("sagemaker.api", "sagemaker.runtime"):
+        for service in ("sagemaker.api", "sagemaker.runtime", "bedrock", "bedrock-runtime", "bedrock-agent-runtime"):
             network["ec2"].create_vpc_endpoint(
                 VpcId=network["vpc_id"],
                 ServiceName=f"com.amazonaws.{region}.{service}",
@@ -629,8 +637,9 @@ class _Builder:
                 {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
             ],
         )
-        self.expect("aws.ec2.vpc_sagemaker_endpoints", good_net["vpc_id"], PASS)
-        self.expect("aws.ec2.vpc_sagemaker_endpoints", bad_net["vpc_id"], FAIL)
+        for check in ("aws.ec2.vpc_sagemaker_endpoints", "aws.ec2.vpc_bedrock_endpoints"):
+            self.expect(check, good_net["vpc_id"], PASS)
+            self.expect(check, bad_net["vpc_id"], FAIL)
         for group in (training_sg, inference_sg, studio_sg):
             self.expect("aws.ec2.security_group_no_public_ingress", group, PASS)
         self.expect("aws.ec2.security_group_no_public_ingress", open_sg, FAIL)
@@ -1183,12 +1192,323 @@ class _Builder:
         ):
             self.expect(check, name, status)
 
+    # ------------------------------------------------------------------ Bedrock (primary region)
+
+    def build_bedrock(self, env: _SageMakerEnv) -> None:
+        """Good and bad Bedrock resources in the first region; the second region only calls models."""
+        self.bedrock_roles()
+        guardrail = self.bedrock_guardrails()
+        self.bedrock_settings(env, guardrail)
+        self.bedrock_models(env)
+        self.bedrock_agents(env, guardrail)
+        self.bedrock_knowledge_bases(env)
+        self.bedrock_secondary_region()
+
+    def bedrock_roles(self) -> None:
+        """One role per service that runs as it: Bedrock, and the agent's Lambda tool."""
+        for name, service, description in (
+            ("good-bedrock-role", "bedrock.amazonaws.com", "Bedrock agent, knowledge base and customization"),
+            ("good-agent-tool-role", "lambda.amazonaws.com", "The agent's order lookup tool"),
+        ):
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+            }
+            self.create_role(name, trust, self.text(description))
+            self.client("iam").put_role_policy(
+                RoleName=name,
+                PolicyName="scoped",
+                PolicyDocument=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": ["bedrock:InvokeModel", "s3:GetObject", "kms:Decrypt"],
+                                "Resource": [
+                                    f"arn:aws:bedrock:{self.primary}::foundation-model/*",
+                                    f"arn:aws:s3:::{self.ids['good_bucket']}/*",
+                                    self.ids["good_key_arn"],
+                                ],
+                            }
+                        ],
+                    }
+                ),
+            )
+            for check in ("aws.iam.execution_role_not_admin", "aws.iam.execution_role_trust_sagemaker_only"):
+                self.expect(check, name, PASS)
+
+    def bedrock_guardrails(self) -> str:
+        """A guardrail with strong filters (enforced on the region), and one that screens little."""
+        strong = [
+            {"type": t, "inputStrength": "HIGH", "outputStrength": "HIGH"}
+            for t in ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT")
+        ] + [{"type": "PROMPT_ATTACK", "inputStrength": "HIGH", "outputStrength": "NONE"}]
+        bedrock = self.client("bedrock")
+        good = bedrock.create_guardrail(
+            name="good-guardrail",
+            description=self.text("Screens the support agent"),
+            contentPolicyConfig={"filtersConfig": strong},
+            sensitiveInformationPolicyConfig={
+                "piiEntitiesConfig": [
+                    {"type": "AWS_SECRET_KEY", "action": "BLOCK"},
+                    {"type": "EMAIL", "action": "ANONYMIZE"},
+                ]
+            },
+            blockedInputMessaging="Sorry, I cannot help with that.",
+            blockedOutputsMessaging="Sorry, I cannot answer that.",
+            kmsKeyId=self.ids["good_key_arn"],
+            tags=[{"key": "team", "value": "ml-platform"}],
+        )
+        bedrock.create_guardrail(
+            name="bad-guardrail",
+            contentPolicyConfig={
+                "filtersConfig": [
+                    {"type": "HATE", "inputStrength": "LOW", "outputStrength": "LOW"},
+                    {"type": "PROMPT_ATTACK", "inputStrength": "LOW", "outputStrength": "NONE"},
+                ]
+            },
+            blockedInputMessaging="Blocked.",
+            blockedOutputsMessaging="Blocked.",
+        )
+        for check in (
+            "aws.bedrock.guardrail_prompt_attack_filter",
+            "aws.bedrock.guardrail_content_filters",
+            "aws.bedrock.guardrail_sensitive_information_filter",
+        ):
+            self.expect(check, "good-guardrail", PASS)
+            self.expect(check, "bad-guardrail", FAIL)
+        return str(good["guardrailId"])
+
+    def bedrock_settings(self, env: _SageMakerEnv, guardrail: str) -> None:
+        """The first region logs prompts and responses to KMS-encrypted, private destinations and enforces a
+        guardrail on every model call."""
+        logs = self.client("logs")
+        logs.create_log_group(logGroupName="/aws/bedrock/invocations", kmsKeyId=env.good_key)
+        bedrock = self.client("bedrock")
+        bedrock.put_model_invocation_logging_configuration(
+            loggingConfig={
+                "cloudWatchConfig": {
+                    "logGroupName": "/aws/bedrock/invocations",
+                    "roleArn": self.role_arn("good-bedrock-role"),
+                },
+                "s3Config": {"bucketName": env.good_bucket, "keyPrefix": "bedrock-invocations/"},
+                "textDataDeliveryEnabled": True,
+                "imageDataDeliveryEnabled": True,
+                "embeddingDataDeliveryEnabled": True,
+            }
+        )
+        bedrock.put_enforced_guardrail_configuration(
+            guardrailInferenceConfig={"guardrailIdentifier": guardrail, "guardrailVersion": "1"}
+        )
+
+    def bedrock_models(self, env: _SageMakerEnv) -> None:
+        """Customization jobs (and the custom models they make), imported models, provisioned throughput, and
+        application inference profiles."""
+        bedrock = self.client("bedrock")
+        for good in (True, False):
+            prefix = "good" if good else "bad"
+            extra: dict[str, Any] = (
+                {
+                    "customModelKmsKeyId": env.good_key,
+                    "vpcConfig": {"subnetIds": env.good_subnets, "securityGroupIds": [env.training_sg]},
+                }
+                if good
+                else {}
+            )
+            bucket = env.good_bucket if good else env.bad_bucket
+            bedrock.create_model_customization_job(
+                jobName=f"{prefix}-customization-job",
+                customModelName=f"{prefix}-custom-model",
+                roleArn=self.role_arn("good-bedrock-role") if good else env.bad_role,
+                baseModelIdentifier="amazon.titan-text-express-v1",
+                trainingDataConfig={"s3Uri": f"s3://{bucket}/bedrock/train.jsonl"},
+                outputDataConfig={"s3Uri": f"s3://{bucket}/bedrock/output/"},
+                hyperParameters={"epochCount": "2", "batchSize": "1", "learningRate": "0.00001"},
+                **extra,
+            )
+            bedrock.create_model_import_job(
+                jobName=f"{prefix}-import-job",
+                importedModelName=f"{prefix}-imported-model",
+                roleArn=self.role_arn("good-bedrock-role") if good else env.bad_role,
+                modelDataSource={"s3DataSource": {"s3Uri": f"s3://{bucket}/weights/llama/"}},
+                **({"importedModelKmsKeyId": env.good_key} if good else {}),
+            )
+            bedrock.create_provisioned_model_throughput(
+                modelUnits=1, provisionedModelName=f"{prefix}-provisioned-throughput", modelId=f"{prefix}-custom-model"
+            )
+            status = PASS if good else FAIL
+            self.expect("aws.bedrock.custom_model_kms_encryption", f"{prefix}-custom-model", status)
+            self.expect("aws.bedrock.customization_job_in_vpc", f"{prefix}-customization-job", status)
+            self.expect("aws.bedrock.imported_model_kms_encryption", f"{prefix}-imported-model", status)
+            self.expect(
+                "aws.bedrock.provisioned_throughput_model_kms_encryption", f"{prefix}-provisioned-throughput", status
+            )
+        model = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+        for name, source in (
+            ("good-inference-profile", f"arn:aws:bedrock:{self.primary}::foundation-model/{model}"),
+            # A US cross-region profile: requests also go to us-east-2 and us-west-2.
+            ("bad-inference-profile", f"arn:aws:bedrock:{self.primary}:{self.account_id}:inference-profile/us.{model}"),
+        ):
+            bedrock.create_inference_profile(inferenceProfileName=name, modelSource={"copyFrom": source})
+        self.expect("aws.bedrock.inference_profile_allowed_regions", "good-inference-profile", PASS)
+        self.expect("aws.bedrock.inference_profile_allowed_regions", "bad-inference-profile", FAIL)
+
+    def agent_tool(self, name: str, role: str, environment: dict[str, str]) -> str:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("app.py", "def handler(event, context):\n    return {'orders': []}\n")
+        return str(
+            self.client("lambda").create_function(
+                FunctionName=name,
+                Runtime="python3.12",
+                Role=role,
+                Handler="app.handler",
+                Code={"ZipFile": buffer.getvalue()},
+                Environment={"Variables": environment},
+            )["FunctionArn"]
+        )
+
+    def bedrock_agents(self, env: _SageMakerEnv, guardrail: str) -> None:
+        """An agent screened by the good guardrail, under a customer key, with a clean tool; one with none of it,
+        hour-long idle sessions and a tool holding an API token."""
+        agents = self.client("bedrock-agent")
+        good_tool = self.agent_tool(
+            "good-agent-tool", self.role_arn("good-agent-tool-role"), {"ORDERS_TABLE": "orders"}
+        )
+        bad_tool = self.agent_tool("bad-agent-tool", env.bad_role, {"CRM_API_TOKEN": _TOOL_API_TOKEN})
+        good = agents.create_agent(
+            agentName="good-agent",
+            agentResourceRoleArn=self.role_arn("good-bedrock-role"),
+            foundationModel="anthropic.claude-3-5-sonnet-20240620-v1:0",
+            instruction="Answer questions about orders with the order lookup tool.",
+            description=self.text("Support agent"),
+            customerEncryptionKeyArn=env.good_key,
+            idleSessionTTLInSeconds=600,
+            guardrailConfiguration={"guardrailIdentifier": guardrail, "guardrailVersion": "1"},
+            tags={"team": "ml-platform"},
+        )["agent"]["agentId"]
+        bad = agents.create_agent(
+            agentName="bad-agent",
+            agentResourceRoleArn=env.bad_role,
+            foundationModel="anthropic.claude-3-5-sonnet-20240620-v1:0",
+            instruction="Answer any question a caller asks, about anything at all.",
+            idleSessionTTLInSeconds=3600,
+        )["agent"]["agentId"]
+        for agent_id, tool in ((good, good_tool), (bad, bad_tool)):
+            agents.create_agent_action_group(
+                agentId=agent_id,
+                agentVersion="DRAFT",
+                actionGroupName="order-lookup",
+                actionGroupExecutor={"lambda": tool},
+                functionSchema={"functions": [{"name": "get_order", "parameters": {}}]},
+            )
+        for check in (
+            "aws.bedrock.agent_guardrail",
+            "aws.bedrock.agent_kms_encryption",
+            "aws.bedrock.agent_idle_session_ttl",
+        ):
+            self.expect(check, "good-agent", PASS)
+            self.expect(check, "bad-agent", FAIL)
+        self.expect("aws.bedrock.no_secrets_in_configuration", "good-agent-tool", PASS)
+        self.expect("aws.bedrock.no_secrets_in_configuration", "bad-agent-tool", FAIL)
+
+    def bedrock_knowledge_bases(self, env: _SageMakerEnv) -> None:
+        """Knowledge bases over the classified, keyed bucket and an encrypted Aurora store, and over the bad
+        bucket with an unencrypted store."""
+        rds, agents = self.client("rds"), self.client("bedrock-agent")
+        embeddings = f"arn:aws:bedrock:{self.primary}::foundation-model/amazon.titan-embed-text-v2:0"
+        secrets = f"arn:aws:secretsmanager:{self.primary}:{self.account_id}:secret"
+        for good in (True, False):
+            prefix = "good" if good else "bad"
+            cluster = rds.create_db_cluster(
+                DBClusterIdentifier=f"{prefix}-kb-vectors",
+                Engine="aurora-postgresql",
+                MasterUsername="kbadmin",
+                MasterUserPassword=_VECTOR_DB_PASSWORD,
+                StorageEncrypted=good,
+                **({"KmsKeyId": env.good_key} if good else {}),
+            )["DBCluster"]["DBClusterArn"]
+            kb_id = agents.create_knowledge_base(
+                name=f"{prefix}-knowledge-base",
+                roleArn=self.role_arn("good-bedrock-role") if good else env.bad_role,
+                knowledgeBaseConfiguration={
+                    "type": "VECTOR",
+                    "vectorKnowledgeBaseConfiguration": {"embeddingModelArn": embeddings},
+                },
+                storageConfiguration={
+                    "type": "RDS",
+                    "rdsConfiguration": {
+                        "resourceArn": cluster,
+                        "credentialsSecretArn": f"{secrets}:{prefix}-kb",
+                        "databaseName": "kb",
+                        "tableName": "bedrock_integration.bedrock_kb",
+                        "fieldMapping": {
+                            "primaryKeyField": "id",
+                            "vectorField": "embedding",
+                            "textField": "chunks",
+                            "metadataField": "metadata",
+                        },
+                    },
+                },
+            )["knowledgeBase"]["knowledgeBaseId"]
+            bucket = env.good_bucket if good else env.bad_bucket
+            agents.create_data_source(
+                knowledgeBaseId=kb_id,
+                name=f"{prefix}-documents",
+                dataSourceConfiguration={"type": "S3", "s3Configuration": {"bucketArn": f"arn:aws:s3:::{bucket}"}},
+                **({"serverSideEncryptionConfiguration": {"kmsKeyArn": env.good_key}} if good else {}),
+            )
+            for check in (
+                "aws.bedrock.knowledge_base_data_source_kms_encryption",
+                "aws.bedrock.knowledge_base_sources_classified",
+                "aws.bedrock.knowledge_base_vector_store_encryption",
+            ):
+                self.expect(check, f"{prefix}-knowledge-base", PASS if good else FAIL)
+
+    def bedrock_secondary_region(self) -> None:
+        """In the other region an application calls models (CloudWatch has the metrics) with metadata-only logging
+        to a log group without a KMS key, no guardrail and nothing enforced: every region-wide setting fails
+        there; in the first region each passes."""
+        region = self.regions[1] if len(self.regions) > 1 else None
+        for check in (
+            "aws.bedrock.model_invocation_logging",
+            "aws.bedrock.invocation_logs_protected",
+            "aws.bedrock.guardrail_in_region",
+            "aws.bedrock.enforced_guardrail",
+        ):
+            self.expect(check, self.primary, PASS)
+            if region:
+                self.expect(check, region, FAIL)
+        if region is None:
+            return
+        self.client("logs", region).create_log_group(logGroupName="/aws/bedrock/metadata-only")
+        self.client("bedrock", region).put_model_invocation_logging_configuration(
+            loggingConfig={
+                "cloudWatchConfig": {
+                    "logGroupName": "/aws/bedrock/metadata-only",
+                    "roleArn": self.role_arn("good-bedrock-role"),
+                }
+            }
+        )
+        self.client("cloudwatch", region).put_metric_data(
+            Namespace="AWS/Bedrock",
+            MetricData=[
+                {
+                    "MetricName": "Invocations",
+                    "Value": 12,
+                    "Dimensions": [{"Name": "ModelId", "Value": "anthropic.claude-3-haiku-20240307-v1:0"}],
+                }
+            ],
+        )
+
     # ------------------------------------------------------------------ secondary regions
 
     def build_secondary_region(self, region: str, index: int) -> None:
         network = self.build_network(region, f"-{region}", with_endpoints=False, cidr=f"10.{10 + index}.0.0/16")
-        # The secondary VPC hosts a notebook but has no SageMaker endpoints.
+        # The secondary VPC hosts a notebook but has no SageMaker endpoints, nor Bedrock's (models are called there).
         self.expect("aws.ec2.vpc_sagemaker_endpoints", network["vpc_id"], FAIL)
+        self.expect("aws.ec2.vpc_bedrock_endpoints", network["vpc_id"], FAIL)
         self.ids[f"vpc-{region}"] = network["vpc_id"]
         group = self.security_group(network, f"good-studio-sg-{region}", "Studio notebooks")
         self.closed_ingress(network, group)
@@ -1241,6 +1561,8 @@ class _Builder:
         )
         ct.start_logging(Name="good-multi-region-trail")
         self.expect("aws.cloudtrail.multi_region_trail", self.account_id, PASS)
+        # Management events only: the agents', knowledge bases' and guardrails' data events go unrecorded.
+        self.expect("aws.cloudtrail.bedrock_data_events", self.account_id, FAIL)
 
     def build_threat_detection(self) -> None:
         """GuardDuty, Security Hub and an AWS Config recorder, in the first region only."""
@@ -1313,6 +1635,7 @@ class _Builder:
 
         good_net, bad_net = self.build_primary_networks()
         self.build_sagemaker(good_net, bad_net)
+        self.build_bedrock(self.sagemaker_env(good_net, bad_net))
         for index, region in enumerate(self.regions[1:], start=1):
             self.build_secondary_region(region, index)
         self.build_account_services()

@@ -198,4 +198,10 @@ def test_a_bare_account_fails_the_account_controls(tmp_path: Path) -> None:
         ("aws.guardduty.enabled", "eu-west-1"): Status.FAIL,
         ("aws.securityhub.enabled", "eu-west-1"): Status.FAIL,
         ("aws.config.recorder_all_resources", "eu-west-1"): Status.FAIL,
+        # Nothing uses Bedrock here: its region-wide settings and its data events are not required, so they pass.
+        ("aws.bedrock.model_invocation_logging", "eu-west-1"): Status.PASS,
+        ("aws.bedrock.invocation_logs_protected", "eu-west-1"): Status.PASS,
+        ("aws.bedrock.guardrail_in_region", "eu-west-1"): Status.PASS,
+        ("aws.bedrock.enforced_guardrail", "eu-west-1"): Status.PASS,
+        ("aws.cloudtrail.bedrock_data_events", "123456789012"): Status.PASS,
     }

@@ -1,4 +1,4 @@
-"""Helpers shared by the AWS checks: value tests, key judgements, scope guards, ages and masks."""
+"""Helpers shared by the AWS checks: value tests, key judgements, scope guards, Bedrock use, ages and masks."""
 
 from __future__ import annotations
 
@@ -6,13 +6,26 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from cspm_ai.doc import display, get, is_set, shown
+from cspm_ai.doc import as_list, display, get, is_set, shown
+from cspm_ai.engine import Unseen
 from cspm_ai.model import Resource, Verdict, failed, passed
 from cspm_ai.registry import CheckContext
 
 TRAINING_TYPES = ("aws.sagemaker.training_job", "aws.sagemaker.processing_job")
 INFERENCE_TYPES = ("aws.sagemaker.model",)
 KMS_KEY = "aws.kms.key"
+BEDROCK_SETTINGS = "aws.bedrock.settings"
+# The Bedrock resources: a region holding any of them uses Bedrock.
+GENAI_TYPES = (
+    "aws.bedrock.custom_model",
+    "aws.bedrock.model_customization_job",
+    "aws.bedrock.imported_model",
+    "aws.bedrock.provisioned_throughput",
+    "aws.bedrock.inference_profile",
+    "aws.bedrock.guardrail",
+    "aws.bedrock.agent",
+    "aws.bedrock.knowledge_base",
+)
 
 
 def is_true(value: Any) -> bool:
@@ -36,6 +49,42 @@ def require_listed(ctx: CheckContext, types: Iterable[str], account: str, region
         for resource in ctx.resources(resource_type, account=account, region=region):
             # A resource whose describe failed may refer here without its reference being seen.
             ctx.get(resource.uid)
+
+
+def bedrock_use(ctx: CheckContext, account: str, region: str) -> dict[str, Any]:
+    """What shows Bedrock in use in (account, region), as evidence; empty when nothing does.
+
+    Two facts count: a Bedrock resource collected there, and CloudWatch's AWS/Bedrock
+    Invocations metrics (Bedrock publishes them for every model call; ListMetrics returns those with data
+    in the last two weeks), read onto the region's `aws.bedrock.settings`. A kind that could not be listed
+    hides nothing when another fact already shows use; otherwise its `Unseen` is raised (ERROR).
+    """
+    evidence: dict[str, Any] = {}
+    blind: Unseen | None = None
+    for rtype in (BEDROCK_SETTINGS, *GENAI_TYPES):
+        try:
+            found = ctx.resources(rtype, account=account, region=region)
+        except Unseen as err:
+            blind = blind or err
+            continue
+        if rtype == BEDROCK_SETTINGS:
+            metrics = [m for s in found for m in as_list(get(s.config, "invocationMetrics"))]
+            if metrics:
+                evidence[f"{BEDROCK_SETTINGS}.invocationMetrics"] = len(metrics)
+        elif found:
+            evidence[rtype] = sorted(r.name for r in found)
+    if not evidence and blind is not None:
+        raise blind
+    return evidence
+
+
+def describe_use(evidence: dict[str, Any]) -> str:
+    """The first fact of `bedrock_use`, as a phrase: "models were called there" or "it holds agent X"."""
+    for key, value in evidence.items():
+        if key.endswith("invocationMetrics"):
+            return "CloudWatch holds its AWS/Bedrock Invocations metrics from the last two weeks"
+        return f"it holds {short_type(key).replace('_', ' ')} {value[0]}"
+    return "nothing shows Bedrock in use there"
 
 
 def _key_matches(ref: str, key: Resource) -> bool:

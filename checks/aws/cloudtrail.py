@@ -1,4 +1,5 @@
-"""CloudTrail check: the account has a multi-region trail logging all management events."""
+"""CloudTrail checks: a multi-region trail logs all management events, and the data events of Bedrock agents,
+knowledge bases and guardrails are recorded where the account has them."""
 
 from __future__ import annotations
 
@@ -110,3 +111,98 @@ def multi_region_trail(account: Resource, ctx: CheckContext) -> Verdict:
     if good:
         return passed(f"{account.name} is audited: {good[0]}.", **evidence)
     return failed(f"{account.name} has no qualifying trail: {'; '.join(why for _, why, _ in judged)}.", **evidence)
+
+
+# Bedrock resources whose runtime calls CloudTrail records only as data events (InvokeAgent, Retrieve and
+# RetrieveAndGenerate, ApplyGuardrail), with the resources.type an advanced event selector names them by.
+BEDROCK_DATA_EVENTS = {
+    "aws.bedrock.agent": "AWS::Bedrock::AgentAlias",
+    "aws.bedrock.knowledge_base": "AWS::Bedrock::KnowledgeBase",
+    "aws.bedrock.guardrail": "AWS::Bedrock::Guardrail",
+}
+
+
+def _field_values(fields: list[Any], name: str, operator: str) -> list[str]:
+    return [str(v) for f in fields if get(f, "Field") == name for v in as_list(get(f, operator))]
+
+
+def _selects(fields: list[Any], name: str, value: str) -> bool:
+    """Whether the field selectors on `name` admit `value` (no selector on it admits everything)."""
+    if not any(get(f, "Field") == name for f in fields):
+        return True
+    equals = _field_values(fields, name, "Equals")
+    starts = _field_values(fields, name, "StartsWith")
+    if (equals or starts) and value not in equals and not any(value.startswith(p) for p in starts):
+        return False
+    excluded = _field_values(fields, name, "NotEquals")
+    not_starts = _field_values(fields, name, "NotStartsWith")
+    return value not in excluded and not any(value.startswith(p) for p in not_starts)
+
+
+def _records_data_events(trail: Resource, resource_type: str) -> bool:
+    """An advanced selector of the trail records read and write data events of `resource_type`."""
+    for selector in as_list(get(trail.config, "AdvancedEventSelectors")):
+        fields = as_list(get(selector, "FieldSelectors"))
+        categories = [c.lower() for c in _field_values(fields, "eventCategory", "Equals")]
+        if "data" not in categories or not any(get(f, "Field") == "resources.type" for f in fields):
+            continue
+        if _selects(fields, "resources.type", resource_type) and _read_only_scope(fields) == BOTH:
+            return True
+    return False
+
+
+def _watching(trails: list[Resource], region: str) -> list[Resource]:
+    """Trails that are logging and see `region` (multi-region, or homed there)."""
+    return [
+        t
+        for t in trails
+        if get(t.config, "Status.IsLogging") is True
+        and (get(t.config, "IsMultiRegionTrail") is True or get(t.config, "HomeRegion") == region)
+    ]
+
+
+@check(
+    id="aws.cloudtrail.bedrock_data_events",
+    resource_types=ACCOUNT,
+    severity=Severity.MEDIUM,
+    title="CloudTrail records the data events of Bedrock agents, knowledge bases and guardrails",
+    checklist=("CL-05",),
+    remediation="Add advanced event selectors to a multi-region trail: `aws cloudtrail put-event-selectors "
+    '--trail-name <trail> --advanced-event-selectors \'[{"Name":"Management","FieldSelectors":[{"Field":'
+    '"eventCategory","Equals":["Management"]}]},{"Name":"BedrockAgents","FieldSelectors":[{"Field":'
+    '"eventCategory","Equals":["Data"]},{"Field":"resources.type","Equals":["AWS::Bedrock::AgentAlias"'
+    ',"AWS::Bedrock::KnowledgeBase","AWS::Bedrock::Guardrail"]}]}]\'`.',
+    reads=(
+        "aws.cloudtrail.trail.AdvancedEventSelectors",
+        "aws.cloudtrail.trail.Status.IsLogging",
+        *BEDROCK_DATA_EVENTS,
+    ),
+)
+def bedrock_data_events(account: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when, for each kind of Bedrock agent, knowledge base or guardrail the account has, a logging trail that
+    sees its region records its data events (an advanced selector with eventCategory Data and that resources.type,
+    read and write); the account having none passes (model invocations themselves are management events, which
+    aws.cloudtrail.multi_region_trail covers); basic event selectors cannot select Bedrock data events."""
+    trails = ctx.resources(TRAIL, account=account.account)
+    needed: dict[str, list[str]] = {}
+    for rtype, event_type in BEDROCK_DATA_EVENTS.items():
+        for resource in ctx.resources(rtype, account=account.account):
+            needed.setdefault(event_type, []).append(resource.region)
+    if not needed:
+        return passed(
+            f"{account.name} has no Bedrock agent, knowledge base or guardrail, whose calls would be data events.",
+            bedrock_data_event_types=[],
+        )
+    evidence: dict[str, Any] = {"bedrock_data_event_types": sorted(needed)}
+    uncovered = sorted(
+        f"{event_type} in {region}"
+        for event_type, regions in needed.items()
+        for region in sorted(set(regions))
+        if not any(_records_data_events(t, event_type) for t in _watching(trails, region))
+    )
+    evidence["uncovered"] = uncovered
+    if uncovered:
+        return failed(
+            f"{account.name} has no logging trail recording data events of {', '.join(uncovered)}.", **evidence
+        )
+    return passed(f"{account.name} records the data events of {', '.join(sorted(needed))}.", **evidence)

@@ -1,4 +1,4 @@
-"""IAM checks: SageMaker execution roles (privilege, trust, separation) and users' long-lived keys."""
+"""IAM checks: AI execution roles (privilege, trust, separation) and users' long-lived keys."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ from cspm_ai.registry import CheckContext, check
 ROLE = "aws.iam.role"
 USER = "aws.iam.user"
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
+# The service that assumes an execution role, by the kind of resource that runs as it.
+SERVICE_PRINCIPALS = {
+    "aws.sagemaker": SAGEMAKER_PRINCIPAL,
+    "aws.bedrock": "bedrock.amazonaws.com",
+    "aws.lambda": "lambda.amazonaws.com",
+}
 DEPLOY_ACTIONS = (
     "sagemaker:CreateEndpoint",
     "sagemaker:UpdateEndpoint",
@@ -147,34 +153,43 @@ def execution_role_not_admin(role: Resource, ctx: CheckContext) -> Verdict:
     )
 
 
-def _foreign_principals(principal: Any) -> list[str]:
-    """Principals other than the SageMaker service in a trust statement's Principal."""
+def _foreign_principals(principal: Any, services: frozenset[str]) -> list[str]:
+    """Principals other than the expected service principals in a trust statement's Principal."""
     if not isinstance(principal, dict):
         return [f"Principal {principal!r}"]
     foreign: list[str] = []
     for kind, values in principal.items():
         for value in as_list(values):
-            if kind != "Service" or value != SAGEMAKER_PRINCIPAL:
+            if kind != "Service" or not isinstance(value, str) or value not in services:
                 foreign.append(f"{kind} {value}")
     return foreign
+
+
+def _expected_services(role: Resource, ctx: CheckContext) -> frozenset[str]:
+    """The services that run the resources using the role; SageMaker's when nothing collected uses it."""
+    users = {".".join(r.type.split(".")[:2]) for r in ctx.referrers(role, "uses_role")}
+    found = frozenset(SERVICE_PRINCIPALS[u] for u in users if u in SERVICE_PRINCIPALS)
+    return found or frozenset({SAGEMAKER_PRINCIPAL})
 
 
 @check(
     id="aws.iam.execution_role_trust_sagemaker_only",
     resource_types=ROLE,
     severity=Severity.MEDIUM,
-    title="AI execution roles can be assumed only by the SageMaker service",
+    title="AI execution roles can be assumed only by the AI service that runs as them",
     checklist=("CL-02",),
     remediation="Limit the trust policy to the service: `aws iam update-assume-role-policy --role-name <role> "
     '--policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
-    '{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}\'`; give people and '
-    "pipelines their own roles instead.",
-    reads=("AssumeRolePolicyDocument",),
+    '{"Service":"<sagemaker|bedrock|lambda>.amazonaws.com"},"Action":"sts:AssumeRole"}]}\'`; '
+    "give people and pipelines their own roles instead.",
+    reads=("AssumeRolePolicyDocument", "uses_role<-"),
 )
 def execution_role_trust_sagemaker_only(role: Resource, ctx: CheckContext) -> Verdict:
-    """PASS when every Allow in the trust policy names only the sagemaker.amazonaws.com service; an unreadable policy
-    fails.
+    """PASS when every Allow in the trust policy names only the service principals of the resources using the role
+    (SageMaker, Bedrock, Lambda for agent tools; SageMaker when none is collected); an unreadable
+    policy fails. The id keeps its first name: it was written for SageMaker roles.
     """
+    services = _expected_services(role, ctx)
     stmts = statements(get(role.config, "AssumeRolePolicyDocument"))
     if stmts is None:
         return failed(
@@ -190,12 +205,12 @@ def execution_role_trust_sagemaker_only(role: Resource, ctx: CheckContext) -> Ve
             foreign.append("everyone outside a NotPrincipal")
             continue
         evidence[f"{path}.Principal"] = stmt.principal
-        foreign += _foreign_principals(stmt.principal)
+        foreign += _foreign_principals(stmt.principal, services)
     if foreign:
         return failed(f"{role.name} can also be assumed by {', '.join(foreign)}.", **evidence)
     if not evidence:
         return passed(f"{role.name} has no Allow statement in its trust policy, so no principal can assume it.")
-    return passed(f"{role.name} can be assumed only by {SAGEMAKER_PRINCIPAL}.", **evidence)
+    return passed(f"{role.name} can be assumed only by {', '.join(sorted(services))}.", **evidence)
 
 
 def _role_users(role: Resource, ctx: CheckContext, types: tuple[str, ...]) -> list[Resource]:

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from checks._verdicts import flag_true, in_allowed_region, no_secrets, setting_is
-from checks.aws._common import is_true, judge_customer_key, require_listed
+from checks.aws._common import GENAI_TYPES, is_true, judge_customer_key, require_listed
 from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Status, Verdict, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
@@ -754,7 +754,7 @@ def no_secrets_in_configuration(resource: Resource, ctx: CheckContext) -> Verdic
 
 @check(
     id="aws.sagemaker.resource_in_allowed_region",
-    resource_types=(*SAGEMAKER_TYPES, "aws.s3.bucket"),
+    resource_types=(*SAGEMAKER_TYPES, *GENAI_TYPES, "aws.s3.bucket"),
     severity=Severity.MEDIUM,
     title="AI resources and artifact buckets are in allowed regions",
     checklist=("CL-09",),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from collectors.kernel import ANY_KEY, Link, link
@@ -182,6 +183,236 @@ SAGEMAKER: tuple[ListSpec, ...] = (
     _sagemaker("cluster", "Cluster", "ClusterSummaries"),
 )
 
+
+# -- Amazon Bedrock ------------------------------------------------------------------------------------
+
+# Where AWS offers them. botocore's endpoint data lists Bedrock's regions (it is maintained with each
+# release); it has none for Agents, so theirs are the regions its user guide lists
+# (bedrock/latest/userguide/agents-supported.html).
+# A region AWS adds later is not listed until it is added here.
+BEDROCK_AGENTS_REGIONS = frozenset(
+    {
+        "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ca-central-1",
+        "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1",
+        "us-east-2", "us-gov-west-1", "us-west-2",
+    }
+)  # fmt: skip
+
+
+@cache
+def bedrock_regions() -> frozenset[str]:
+    """The regions of every partition where botocore's endpoint data offers Amazon Bedrock."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    return frozenset(
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("bedrock", partition)
+    )
+
+
+def _bedrock_agents_regions() -> frozenset[str]:
+    return BEDROCK_AGENTS_REGIONS
+
+
+_IDEMPOTENCY_TOKENS = frozenset({"clientToken", "clientRequestToken"})
+
+
+def _without_idempotency_tokens(node: Any) -> Any:
+    """A document less every create call's idempotency token (clientToken, clientRequestToken; an agent's action
+    groups carry theirs too): a random value that says nothing about posture, and that the redactor, judging by
+    its name, would take for a secret."""
+    if isinstance(node, dict):
+        return {k: _without_idempotency_tokens(v) for k, v in node.items() if k not in _IDEMPOTENCY_TOKENS}
+    if isinstance(node, list):
+        return [_without_idempotency_tokens(v) for v in node]
+    return node
+
+
+# Bedrock's ListTagsForResource answers [{key, value}]; Agents' answers a map.
+BEDROCK_TAGS = Tags(
+    path="tags", key="key", value="value", read=Read("list_tags_for_resource", {"resourceARN": "{uid}"})
+)
+MAP_TAGS = Tags(path="tags", read=Read("list_tags_for_resource", {"resourceArn": "{uid}"}))
+
+
+def _bedrock(kind: str, list_op: str, list_key: str, uid: str, name: str, **kw: Any) -> ListSpec:
+    """A regional Bedrock kind, tagged through Bedrock's ListTagsForResource and listed where Bedrock is offered."""
+    return ListSpec(
+        type=f"aws.bedrock.{kind}",
+        service="bedrock",
+        scope="regional",
+        list_op=list_op,
+        list_key=list_key,
+        uid=uid,
+        name=name,
+        page_size=1000,
+        tags=BEDROCK_TAGS,
+        regions=bedrock_regions,
+        **kw,
+    )
+
+
+BEDROCK: tuple[ListSpec, ...] = (
+    # The region's settings: the model invocation logging configuration (loggingConfig absent = logging
+    # off), the account-level enforced guardrails, and CloudWatch's AWS/Bedrock Invocations metrics
+    # (ListMetrics returns those with data points in the last two weeks: models were called here).
+    ListSpec(
+        type="aws.bedrock.settings",
+        service="bedrock",
+        scope="regional",
+        list_op="get_model_invocation_logging_configuration",
+        list_key="",
+        page_size=None,
+        uid="arn:{partition}:bedrock:{region}:{account}:settings",
+        name="{region}",
+        regions=bedrock_regions,
+        reads=(
+            # One configuration per region (the API documents exactly one item); not configured may answer 404.
+            Read(
+                "list_enforced_guardrails_configuration",
+                {},
+                into="enforcedGuardrails",
+                paginate="guardrailsConfig",
+                absent_codes=frozenset({"ResourceNotFoundException"}),
+            ),
+            Read(
+                "list_metrics",
+                {"Namespace": "AWS/Bedrock", "MetricName": "Invocations"},
+                into="invocationMetrics",
+                paginate="Metrics",
+                service="cloudwatch",  # one page (ListMetrics takes no page size): one metric shows use
+            ),
+        ),
+    ),
+    # Only the account's own models: a model shared in through AWS RAM is its owner's to key.
+    _bedrock(
+        "custom_model",
+        "list_custom_models",
+        "modelSummaries",
+        "{modelArn}",
+        "{modelName}",
+        list_params={"isOwned": True},
+        describe_op="get_custom_model",
+        describe_params={"modelIdentifier": "{modelArn}"},
+    ),
+    _bedrock(
+        "model_customization_job",
+        "list_model_customization_jobs",
+        "modelCustomizationJobSummaries",
+        "{jobArn}",
+        "{jobName}",
+        describe_op="get_model_customization_job",
+        describe_params={"jobIdentifier": "{jobName}"},
+        derive=_without_idempotency_tokens,
+    ),
+    _bedrock(
+        "imported_model",
+        "list_imported_models",
+        "modelSummaries",
+        "{modelArn}",
+        "{modelName}",
+        describe_op="get_imported_model",
+        describe_params={"modelIdentifier": "{modelArn}"},
+    ),
+    # The list item is the whole record (GetProvisionedModelThroughput adds only failureMessage).
+    _bedrock(
+        "provisioned_throughput",
+        "list_provisioned_model_throughputs",
+        "provisionedModelSummaries",
+        "{provisionedModelArn}",
+        "{provisionedModelName}",
+    ),
+    # Application inference profiles, the account's own; the system-defined ones are AWS's catalogue.
+    _bedrock(
+        "inference_profile",
+        "list_inference_profiles",
+        "inferenceProfileSummaries",
+        "{inferenceProfileArn}",
+        "{inferenceProfileName}",
+        list_params={"typeEquals": "APPLICATION"},
+    ),
+    # ListGuardrails without an identifier lists each guardrail's working draft; GetGuardrail reads it.
+    _bedrock(
+        "guardrail",
+        "list_guardrails",
+        "guardrails",
+        "{guardrailArn}",
+        "{name}",
+        describe_op="get_guardrail",
+        describe_params={"guardrailIdentifier": "{id}"},
+        named_by=("guardrailId",),
+        ref_uid="arn:{partition}:bedrock:{region}:{account}:guardrail/{ref}",
+    ),
+)
+
+# Agents and knowledge bases (Agents for Amazon Bedrock): each record is the working draft GetAgent or
+# GetKnowledgeBase returns, with its child lists read in full (an action group's executor and a data
+# source's bucket and key are only in their Get answers).
+BEDROCK_AGENTS: tuple[ListSpec, ...] = (
+    ListSpec(
+        type="aws.bedrock.agent",
+        service="bedrock-agent",
+        scope="regional",
+        list_op="list_agents",
+        list_key="agentSummaries",
+        page_size=1000,
+        describe_op="get_agent",
+        describe_params={"agentId": "{agentId}"},
+        describe_key="agent",
+        uid="{agentArn}",
+        name="{agentName}",
+        tags=MAP_TAGS,
+        derive=_without_idempotency_tokens,
+        regions=_bedrock_agents_regions,
+        reads=(
+            Read(
+                "list_agent_action_groups",
+                {"agentId": "{agentId}", "agentVersion": "DRAFT"},
+                into="actionGroups",
+                paginate="actionGroupSummaries",
+                page_size=1000,
+                each=Read(
+                    "get_agent_action_group",
+                    {"agentId": "{agentId}", "agentVersion": "DRAFT", "actionGroupId": "{actionGroupId}"},
+                    pick="agentActionGroup",
+                ),
+            ),
+        ),
+    ),
+    ListSpec(
+        type="aws.bedrock.knowledge_base",
+        service="bedrock-agent",
+        scope="regional",
+        list_op="list_knowledge_bases",
+        list_key="knowledgeBaseSummaries",
+        page_size=1000,
+        describe_op="get_knowledge_base",
+        describe_params={"knowledgeBaseId": "{knowledgeBaseId}"},
+        describe_key="knowledgeBase",
+        uid="{knowledgeBaseArn}",
+        name="{name}",
+        tags=MAP_TAGS,
+        regions=_bedrock_agents_regions,
+        reads=(
+            Read(
+                "list_data_sources",
+                {"knowledgeBaseId": "{knowledgeBaseId}"},
+                into="dataSources",
+                paginate="dataSourceSummaries",
+                page_size=1000,
+                each=Read(
+                    "get_data_source",
+                    {"knowledgeBaseId": "{knowledgeBaseId}", "dataSourceId": "{dataSourceId}"},
+                    pick="dataSource",
+                ),
+            ),
+        ),
+    ),
+)
+
+
 ACCOUNT_SERVICES: tuple[ListSpec, ...] = (
     ListSpec(
         type="aws.cloudtrail.trail",
@@ -353,7 +584,7 @@ IAM: tuple[ListSpec, ...] = (
     ),
 )
 
-LIST_SPECS: tuple[ListSpec, ...] = SAGEMAKER + ACCOUNT_SERVICES + IAM
+LIST_SPECS: tuple[ListSpec, ...] = SAGEMAKER + BEDROCK + BEDROCK_AGENTS + ACCOUNT_SERVICES + IAM
 
 
 def _bucket_region(constraint: str | None) -> str:
@@ -446,6 +677,42 @@ REFERENCED: Mapping[str, ReferencedSpec] = {
                 ),
             ),
         ),
+        # An agent's tools: the Lambda functions its action groups (or custom orchestration) invoke.
+        ReferencedSpec(
+            type="aws.lambda.function",
+            service="lambda",
+            describe_op="get_function_configuration",
+            id_param="FunctionName",
+            result_key=None,
+            uid="{FunctionArn}",
+            name="{FunctionName}",
+            tags=Tags(read=Read("list_tags", {"Resource": "{uid}"})),
+        ),
+        # The CloudWatch Logs destination of model invocation logging (DescribeLogGroups takes names here).
+        ReferencedSpec(
+            type="aws.logs.log_group",
+            service="logs",
+            describe_op="describe_log_groups",
+            id_param="logGroupIdentifiers",
+            result_key="logGroups",
+            batch_param="logGroupIdentifiers",
+            batch_size=50,
+            id_is_list=True,
+            uid="{logGroupArn}",
+            name="{logGroupName}",
+            ref_uid="arn:{partition}:logs:{region}:{account}:log-group:{ref}",
+        ),
+        # A knowledge base's vector store when it is an Aurora cluster (its key and encryption flag).
+        ReferencedSpec(
+            type="aws.rds.cluster",
+            service="rds",
+            describe_op="describe_db_clusters",
+            id_param="DBClusterIdentifier",
+            result_key="DBClusters.0",
+            uid="{DBClusterArn}",
+            name="{DBClusterIdentifier}",
+            tags=Tags(path="TagList"),
+        ),
         ReferencedSpec(
             type="aws.sagemaker.notebook_lifecycle_config",
             service="sagemaker",
@@ -514,21 +781,117 @@ REFERENCED: Mapping[str, ReferencedSpec] = {
 GLOBAL_ENDPOINT_REGION = {"aws": "us-east-1", "aws-cn": "cn-northwest-1", "aws-us-gov": "us-gov-west-1"}
 
 # Every AI resource kind: the sources of the relations any AI resource may have.
-AI_TYPES: frozenset[str] = frozenset({*(spec.type for spec in SAGEMAKER), "aws.sagemaker.notebook_lifecycle_config"})
+AI_TYPES: frozenset[str] = frozenset(
+    {
+        *(spec.type for spec in SAGEMAKER + BEDROCK + BEDROCK_AGENTS),
+        "aws.sagemaker.notebook_lifecycle_config",
+    }
+)
+LAMBDA_FUNCTION = "aws.lambda.function"
+# Supporting kinds with references of their own: a tool's role and network, a store's key.
+SUPPORT_SOURCES = frozenset({LAMBDA_FUNCTION, "aws.logs.log_group", "aws.rds.cluster"})
 _ROLE_ARN = r"^(arn:aws[a-z-]*:iam::\d{12}:role/.+)$"
+_KMS_ARN = r"^(arn:aws[a-z-]*:kms:.+)$"
+_BEDROCK_MODEL_ARN = r"^(arn:aws[a-z-]*:bedrock:[^:]+:\d{12}:%s/.+)$"
 
 # How resources point at each other, found by key name anywhere in the stored config (so no kind
-# hand-copies a field: the Prowler trap of reading the wrong key).
+# hand-copies a field: the Prowler trap of reading the wrong key). SageMaker spells fields in
+# UpperCamelCase, Bedrock in lowerCamelCase, Lambda as it likes: each spelling is listed.
 RELATIONS: tuple[Link, ...] = (
     link(
-        "uses_role", "aws.iam.role", AI_TYPES, keys=("RoleArn", "ExecutionRoleArn", "ExecutionRole"), pattern=_ROLE_ARN
+        "uses_role",
+        "aws.iam.role",
+        AI_TYPES,
+        keys=(
+            "RoleArn",
+            "ExecutionRoleArn",
+            "ExecutionRole",
+            "roleArn",
+            "agentResourceRoleArn",
+        ),
+        pattern=_ROLE_ARN,
     ),
-    link("encrypted_by", "aws.kms.key", AI_TYPES, keys=("KmsKeyId", "VolumeKmsKeyId", "KmsKey")),
-    link("in_subnet", "aws.ec2.subnet", AI_TYPES, keys=("SubnetId", "Subnets", "SubnetIds")),
-    link("in_security_group", "aws.ec2.security_group", AI_TYPES, keys=("SecurityGroupIds", "SecurityGroups")),
+    link("uses_role", "aws.iam.role", {LAMBDA_FUNCTION}, keys=("Role",), pattern=_ROLE_ARN),
+    link("encrypted_by", "aws.kms.key", AI_TYPES | SUPPORT_SOURCES, keys=("KmsKeyId", "VolumeKmsKeyId", "KmsKey")),
+    # Bedrock, Lambda and CloudWatch Logs name keys by ARN.
+    link(
+        "encrypted_by",
+        "aws.kms.key",
+        AI_TYPES | SUPPORT_SOURCES,
+        keys=(
+            "modelKmsKeyArn",
+            "outputModelKmsKeyArn",
+            "customerEncryptionKeyArn",
+            "kmsKeyArn",
+            "KMSKeyArn",
+            "kmsKeyId",
+        ),
+        pattern=_KMS_ARN,
+    ),
+    link(
+        "in_subnet",
+        "aws.ec2.subnet",
+        AI_TYPES | {LAMBDA_FUNCTION},
+        keys=("SubnetId", "Subnets", "SubnetIds", "subnetIds"),
+    ),
+    link(
+        "in_security_group",
+        "aws.ec2.security_group",
+        AI_TYPES | {LAMBDA_FUNCTION},
+        keys=("SecurityGroupIds", "SecurityGroups", "securityGroupIds"),
+    ),
     # A VPC hosts AI resources directly (domains) or through their subnets and security groups.
-    link("in_vpc", "aws.ec2.vpc", AI_TYPES | {"aws.ec2.subnet", "aws.ec2.security_group"}, keys=("VpcId",)),
+    link(
+        "in_vpc",
+        "aws.ec2.vpc",
+        AI_TYPES | {LAMBDA_FUNCTION, "aws.ec2.subnet", "aws.ec2.security_group"},
+        keys=("VpcId",),
+    ),
     link("uses_bucket", "aws.s3.bucket", AI_TYPES, keys=(ANY_KEY,), pattern=r"^s3://([^/]+)"),
+    # Invocation logs go to a bucket by name; a knowledge base reads a bucket named by ARN.
+    link("uses_bucket", "aws.s3.bucket", {"aws.bedrock.settings"}, keys=("bucketName",)),
+    link(
+        "uses_bucket",
+        "aws.s3.bucket",
+        {"aws.bedrock.knowledge_base"},
+        keys=("bucketArn",),
+        pattern=r"^arn:aws[a-z-]*:s3:::([^/]+)$",
+    ),
+    link("uses_log_group", "aws.logs.log_group", {"aws.bedrock.settings"}, keys=("logGroupName",)),
+    link(
+        "uses_guardrail",
+        "aws.bedrock.guardrail",
+        {"aws.bedrock.agent", "aws.bedrock.settings"},
+        keys=("guardrailIdentifier", "guardrailArn", "guardrailId"),
+    ),
+    link(
+        "invokes_function",
+        LAMBDA_FUNCTION,
+        {"aws.bedrock.agent"},
+        keys=("lambda", "overrideLambda"),
+        pattern=r"^(arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:.+)$",
+    ),
+    link(
+        "serves_model",
+        "aws.bedrock.custom_model",
+        {"aws.bedrock.provisioned_throughput"},
+        keys=("modelArn",),
+        pattern=_BEDROCK_MODEL_ARN % "custom-model",
+    ),
+    link(
+        "serves_model",
+        "aws.bedrock.imported_model",
+        {"aws.bedrock.provisioned_throughput"},
+        keys=("modelArn",),
+        pattern=_BEDROCK_MODEL_ARN % "imported-model",
+    ),
+    link(
+        "stores_vectors_in",
+        "aws.rds.cluster",
+        {"aws.bedrock.knowledge_base"},
+        keys=("resourceArn",),
+        pattern=r"^(arn:aws[a-z-]*:rds:[^:]+:\d{12}:cluster:.+)$",
+    ),
     link(
         "uses_lifecycle_config",
         "aws.sagemaker.notebook_lifecycle_config",

@@ -60,6 +60,12 @@ def region_of(name: str) -> str:
     return SECONDARY if name.endswith(SECONDARY) else PRIMARY
 
 
+# Checks of the one account: a single finding, so no bad example beside the good one.
+ACCOUNT_WIDE = ("aws.cloudtrail.multi_region_trail", "aws.budgets.cost_alerts", "aws.cloudtrail.bedrock_data_events")
+# Checks of a region's settings: named by the region.
+REGION_WIDE = ("guardduty", "securityhub", "config")
+
+
 # --------------------------------------------------------------------------- the manifest
 
 
@@ -80,7 +86,7 @@ def test_manifest_covers_every_check_with_pass_or_fail(estate: Estate) -> None:
     assert len(manifest.secrets) == len(set(manifest.secrets)) >= 7
     for check in manifest.check_ids:
         names = [name for c, name in manifest.expected if c == check]
-        if check not in ("aws.cloudtrail.multi_region_trail", "aws.budgets.cost_alerts"):
+        if check not in ACCOUNT_WIDE:
             # Everything else has a bad example beside the good one.
             assert {manifest.expected[(check, n)] for n in names} == {"PASS", "FAIL"}, check
 
@@ -107,12 +113,14 @@ def resource_exists(estate: Estate, check: str, name: str) -> bool:
     """Whether the resource an expectation names exists in the estate."""
     service = check.split(".")[1]
     manifest = estate.manifest
-    if check in ("aws.cloudtrail.multi_region_trail", "aws.budgets.cost_alerts"):
+    if check in ACCOUNT_WIDE:
         return name == manifest.account_id
-    if service in ("guardduty", "securityhub", "config"):
+    if service in REGION_WIDE:
         return name in manifest.regions
     if service == "sagemaker":
         return _sagemaker_resource_exists(estate, check, name)
+    if service == "bedrock":
+        return _genai_resource_exists(estate, name)
     try:
         return _resource_exists(estate, check, name)
     except ClientError:
@@ -142,12 +150,29 @@ def _sagemaker_resource_exists(estate: Estate, check: str, name: str) -> bool:
     return not named and name in {c["NotebookInstanceLifecycleConfigName"] for c in configs}
 
 
+def _genai_resource_exists(estate: Estate, name: str) -> bool:
+    """A Bedrock resource listed the way the collector lists its kind, an agent's Lambda tool, or a
+    region (whose Bedrock settings are judged)."""
+    if name in estate.manifest.regions:
+        return True
+    for spec in LIST_SPECS:
+        if spec.service.startswith("bedrock") and spec.type != "aws.bedrock.settings":
+            client = estate.client(spec.service, PRIMARY)
+            pages = client.get_paginator(spec.list_op).paginate(**spec.list_params)
+            items = [item for page in pages for item in page[spec.list_key]]
+            field = spec.name.strip("{}")
+            if name in {item.get(field) for item in items}:
+                return True
+    functions = estate.client("lambda").list_functions()["Functions"]
+    return name in {f["FunctionName"] for f in functions}
+
+
 def _resource_exists(estate: Estate, check: str, name: str) -> bool:
     """IAM, KMS, S3 and EC2 resources; raises ClientError for some that do not exist."""
     service = check.split(".")[1]
     if service == "iam":
         iam = estate.client("iam")
-        if check.endswith("user_no_access_keys_for_ai"):
+        if check.startswith("aws.iam.user_"):
             iam.get_user(UserName=name)
         else:
             iam.get_role(RoleName=name)
@@ -155,7 +180,7 @@ def _resource_exists(estate: Estate, check: str, name: str) -> bool:
         return any(_key_exists(estate, region, name) for region in estate.manifest.regions)
     elif service == "s3":
         estate.client("s3").head_bucket(Bucket=name)
-    elif check == "aws.ec2.vpc_sagemaker_endpoints":
+    elif check.startswith("aws.ec2.vpc_"):
         return any(
             estate.client("ec2", r).describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [name]}])["Vpcs"]
             for r in REGIONS
@@ -316,6 +341,78 @@ def test_feature_groups_and_tags(estate: Estate) -> None:
     assert sorted(names) == ["bad-feature-group", "good-feature-group"]
 
 
+# --------------------------------------------------------------------------- Bedrock fields
+
+
+def test_bedrock_region_settings(estate: Estate) -> None:
+    good = estate.client("bedrock").get_model_invocation_logging_configuration()["loggingConfig"]
+    assert good["s3Config"]["bucketName"] == estate.manifest.ids["good_bucket"] and good["textDataDeliveryEnabled"]
+    group = estate.client("logs").describe_log_groups(logGroupIdentifiers=[good["cloudWatchConfig"]["logGroupName"]])
+    assert group["logGroups"][0]["kmsKeyId"] == estate.manifest.ids["good_key_arn"]
+    [enforced] = estate.client("bedrock").list_enforced_guardrails_configuration()["guardrailsConfig"]
+    guardrails = {g["name"]: g["id"] for g in estate.client("bedrock").list_guardrails()["guardrails"]}
+    assert enforced["guardrailId"] == guardrails["good-guardrail"]
+    # The second region only calls models: metadata-only logging, no guardrail, nothing enforced.
+    bad = estate.client("bedrock", SECONDARY).get_model_invocation_logging_configuration()["loggingConfig"]
+    assert "s3Config" not in bad and "textDataDeliveryEnabled" not in bad
+    destination = bad["cloudWatchConfig"]["logGroupName"]
+    [group] = estate.client("logs", SECONDARY).describe_log_groups(logGroupIdentifiers=[destination])["logGroups"]
+    assert "kmsKeyId" not in group
+    assert estate.client("bedrock", SECONDARY).list_guardrails()["guardrails"] == []
+    metrics = estate.client("cloudwatch", SECONDARY).list_metrics(Namespace="AWS/Bedrock", MetricName="Invocations")
+    assert metrics["Metrics"]
+
+
+def test_bedrock_guardrails_models_and_profiles(estate: Estate) -> None:
+    bedrock = estate.client("bedrock")
+    guardrails = {g["name"]: g["id"] for g in bedrock.list_guardrails()["guardrails"]}
+    good = bedrock.get_guardrail(guardrailIdentifier=guardrails["good-guardrail"])
+    assert {f["type"]: f["inputStrength"] for f in good["contentPolicy"]["filters"]}["PROMPT_ATTACK"] == "HIGH"
+    assert good["sensitiveInformationPolicy"]["piiEntities"]
+    bad = bedrock.get_guardrail(guardrailIdentifier=guardrails["bad-guardrail"])
+    assert "sensitiveInformationPolicy" not in bad
+    assert bedrock.get_custom_model(modelIdentifier="good-custom-model")["modelKmsKeyArn"]
+    assert "modelKmsKeyArn" not in bedrock.get_custom_model(modelIdentifier="bad-custom-model")
+    assert bedrock.get_model_customization_job(jobIdentifier="good-customization-job")["vpcConfig"]["subnetIds"]
+    assert "vpcConfig" not in bedrock.get_model_customization_job(jobIdentifier="bad-customization-job")
+    throughputs = {
+        t["provisionedModelName"]: t["modelArn"]
+        for t in bedrock.list_provisioned_model_throughputs()["provisionedModelSummaries"]
+    }
+    assert throughputs["bad-provisioned-throughput"].endswith("custom-model/bad-custom-model")
+    profiles = {
+        p["inferenceProfileName"]: p["models"]
+        for p in bedrock.list_inference_profiles(typeEquals="APPLICATION")["inferenceProfileSummaries"]
+    }
+    assert len(profiles["good-inference-profile"]) == 1 and len(profiles["bad-inference-profile"]) == 3
+
+
+def test_bedrock_agents_and_knowledge_bases(estate: Estate) -> None:
+    agents = estate.client("bedrock-agent")
+    by_name = {a["agentName"]: a["agentId"] for a in agents.list_agents()["agentSummaries"]}
+    good = agents.get_agent(agentId=by_name["good-agent"])["agent"]
+    assert good["guardrailConfiguration"]["guardrailIdentifier"] and good["customerEncryptionKeyArn"]
+    bad = agents.get_agent(agentId=by_name["bad-agent"])["agent"]
+    assert "guardrailConfiguration" not in bad and bad["idleSessionTTLInSeconds"] == 3600
+    [group] = agents.list_agent_action_groups(agentId=by_name["bad-agent"], agentVersion="DRAFT")[
+        "actionGroupSummaries"
+    ]
+    executor = agents.get_agent_action_group(
+        agentId=by_name["bad-agent"], agentVersion="DRAFT", actionGroupId=group["actionGroupId"]
+    )["agentActionGroup"]["actionGroupExecutor"]["lambda"]
+    tool = estate.client("lambda").get_function_configuration(FunctionName=executor)
+    assert tool["Environment"]["Variables"]["CRM_API_TOKEN"] in estate.manifest.secrets
+    kbs = {k["name"]: k["knowledgeBaseId"] for k in agents.list_knowledge_bases()["knowledgeBaseSummaries"]}
+    [source] = agents.list_data_sources(knowledgeBaseId=kbs["bad-knowledge-base"])["dataSourceSummaries"]
+    detail = agents.get_data_source(knowledgeBaseId=kbs["bad-knowledge-base"], dataSourceId=source["dataSourceId"])
+    assert "serverSideEncryptionConfiguration" not in detail["dataSource"]
+    clusters = {
+        c["DBClusterIdentifier"]: c["StorageEncrypted"]
+        for c in estate.client("rds").describe_db_clusters()["DBClusters"]
+    }
+    assert clusters == {"good-kb-vectors": True, "bad-kb-vectors": False}
+
+
 # --------------------------------------------------------------------------- supporting resources
 
 
@@ -397,8 +494,8 @@ def test_network(estate: Estate) -> None:
     endpoints = ec2.describe_vpc_endpoints()["VpcEndpoints"]
     by_vpc = {(e["VpcId"], e["ServiceName"]) for e in endpoints}
     assert by_vpc == {
-        (ids["good_vpc"], f"com.amazonaws.{PRIMARY}.sagemaker.api"),
-        (ids["good_vpc"], f"com.amazonaws.{PRIMARY}.sagemaker.runtime"),
+        (ids["good_vpc"], f"com.amazonaws.{PRIMARY}.{service}")
+        for service in ("sagemaker.api", "sagemaker.runtime", "bedrock", "bedrock-runtime", "bedrock-agent-runtime")
     }
     groups = ec2.describe_security_groups(GroupIds=[ids["bad-open-sg"], ids["good-training-sg"]])["SecurityGroups"]
     ranges = {
@@ -490,6 +587,17 @@ def test_scanner_calls_answer(estate: Estate) -> None:
         ("guardduty", "list_detectors", {}),
         ("config", "describe_configuration_recorders", {}),
         ("config", "describe_configuration_recorder_status", {}),
+        ("bedrock", "get_model_invocation_logging_configuration", {}),
+        ("bedrock", "list_enforced_guardrails_configuration", {}),
+        ("bedrock", "list_guardrails", {}),
+        ("bedrock", "list_custom_models", {"isOwned": True}),
+        ("bedrock", "list_model_customization_jobs", {}),
+        ("bedrock", "list_imported_models", {}),
+        ("bedrock", "list_provisioned_model_throughputs", {}),
+        ("bedrock", "list_inference_profiles", {"typeEquals": "APPLICATION"}),
+        ("bedrock-agent", "list_agents", {}),
+        ("bedrock-agent", "list_knowledge_bases", {}),
+        ("cloudwatch", "list_metrics", {"Namespace": "AWS/Bedrock", "MetricName": "Invocations"}),
     ] + [
         ("sagemaker", operation, {})
         for operation in (

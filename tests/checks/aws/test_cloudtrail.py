@@ -1,4 +1,5 @@
-"""CloudTrail checks, table-driven: a multi-region trail that logs reads and writes of management events."""
+"""CloudTrail checks, table-driven: a multi-region trail that logs reads and writes of management events, and
+the data events of Bedrock agents, knowledge bases and guardrails."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.checks.aws.test_bedrock import AGENT, GUARDRAIL, KNOWLEDGE_BASE
 from tests.checks.conftest import (
     DROP,
     ERROR,
@@ -39,6 +41,14 @@ MANAGEMENT = {"Field": "eventCategory", "Equals": ["Management"]}
 READS = {"Field": "readOnly", "Equals": ["true"]}
 WRITES = {"Field": "readOnly", "Equals": ["false"]}
 DATA = [{"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]
+DATA_CATEGORY = {"Field": "eventCategory", "Equals": ["Data"]}
+BEDROCK_DATA = [
+    DATA_CATEGORY,
+    {
+        "Field": "resources.type",
+        "Equals": ["AWS::Bedrock::AgentAlias", "AWS::Bedrock::KnowledgeBase", "AWS::Bedrock::Guardrail"],
+    },
+]
 
 CASES: list[Case] = [
     # CL-05 CloudTrail
@@ -97,6 +107,73 @@ CASES: list[Case] = [
         PASS,
         "one-good-of-two",
         in_account(trail({"IsMultiRegionTrail": False}, name="local"), trail()),
+    ),
+    # CL-05 Bedrock data events
+    Case(
+        "aws.cloudtrail.bedrock_data_events",
+        PASS,
+        "no-bedrock",
+        in_account(trail()),
+        says="no Bedrock agent, knowledge base or guardrail",
+    ),
+    Case(
+        "aws.cloudtrail.bedrock_data_events",
+        FAIL,
+        "management-only",
+        in_account(trail(), member(AGENT), member(GUARDRAIL)),
+        says="AWS::Bedrock::AgentAlias in us-east-1, AWS::Bedrock::Guardrail in us-east-1",
+    ),
+    Case(
+        "aws.cloudtrail.bedrock_data_events",
+        PASS,
+        "every-bedrock-type",
+        in_account(trail(advanced([MANAGEMENT], BEDROCK_DATA)), member(AGENT), member(KNOWLEDGE_BASE)),
+    ),
+    Case(
+        "aws.cloudtrail.bedrock_data_events",
+        PASS,
+        "by-prefix",
+        in_account(
+            trail(advanced([DATA_CATEGORY, {"Field": "resources.type", "StartsWith": ["AWS::Bedrock::"]}])),
+            member(AGENT),
+        ),
+    ),
+    Case(
+        "aws.cloudtrail.bedrock_data_events",
+        FAIL,
+        "knowledge-base-missing",
+        in_account(
+            trail(advanced([DATA_CATEGORY, {"Field": "resources.type", "Equals": ["AWS::Bedrock::AgentAlias"]}])),
+            member(AGENT),
+            member(KNOWLEDGE_BASE),
+        ),
+        says="AWS::Bedrock::KnowledgeBase",
+    ),
+    Case(
+        "aws.cloudtrail.bedrock_data_events",
+        FAIL,
+        "reads-only",
+        in_account(trail(advanced([*BEDROCK_DATA, READS])), member(AGENT)),
+    ),
+    Case(
+        "aws.cloudtrail.bedrock_data_events",
+        FAIL,
+        "trail-stopped",
+        in_account(trail({**advanced(BEDROCK_DATA), "Status.IsLogging": False}), member(AGENT)),
+    ),
+    Case(
+        "aws.cloudtrail.bedrock_data_events",
+        FAIL,
+        "trail-in-another-region",
+        in_account(
+            trail({**advanced(BEDROCK_DATA), "IsMultiRegionTrail": False, "HomeRegion": "eu-west-1"}), member(AGENT)
+        ),
+    ),
+    Case(
+        "aws.cloudtrail.bedrock_data_events",
+        ERROR,
+        "agents-unlisted",
+        in_account(trail(), unlisted=(AGENT, "ListAgents")),
     ),
     Case(
         "aws.cloudtrail.multi_region_trail",

@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.checks.aws.test_bedrock import AGENT as BEDROCK_AGENT
+from tests.checks.aws.test_bedrock import FUNCTION as LAMBDA_FUNCTION
 from tests.checks.conftest import (
     ACCOUNT,
     DROP,
@@ -239,6 +241,28 @@ CASES: list[Case] = [
         ),
     ),
     Case("aws.iam.execution_role_trust_sagemaker_only", FAIL, "absent", role({TRUST: DROP})),
+    # The services of the resources that run as the role are the ones it may trust.
+    Case(
+        "aws.iam.execution_role_trust_sagemaker_only",
+        PASS,
+        "bedrock-agent-role",
+        role(trust({"Service": "bedrock.amazonaws.com"}), used_by=(BEDROCK_AGENT,)),
+        says="bedrock.amazonaws.com",
+    ),
+    Case(
+        "aws.iam.execution_role_trust_sagemaker_only",
+        FAIL,
+        "bedrock-role-used-by-sagemaker",
+        role(trust({"Service": "bedrock.amazonaws.com"}), used_by=TRAINING),
+        says="Service bedrock.amazonaws.com",
+    ),
+    Case(
+        "aws.iam.execution_role_trust_sagemaker_only",
+        FAIL,
+        "tool-role-trusting-sagemaker",
+        role(used_by=(LAMBDA_FUNCTION,)),
+        says="Service sagemaker.amazonaws.com",
+    ),
     # CL-02 / ZT-4: separate roles
     Case("aws.iam.role_not_shared_training_inference", PASS, "training-only", role(used_by=TRAINING)),
     Case("aws.iam.role_not_shared_training_inference", PASS, "unused", role(), says="neither"),

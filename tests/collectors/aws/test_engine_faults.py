@@ -115,7 +115,10 @@ def _scan(session: boto3.Session, db_url: str, *, max_pages: int = MAX_PAGES) ->
 
 
 def _stable(resource: Resource) -> Any:
-    """A resource's config without what moto stamps with the time of the call (trail delivery times)."""
+    """A resource's config without what moto (like AWS) stamps with the time of the call: trail delivery times,
+    an Aurora cluster's latest restorable time."""
+    if resource.type == "aws.rds.cluster":
+        return {k: v for k, v in resource.config.items() if k != "LatestRestorableTime"}
     if resource.type != "aws.cloudtrail.trail":
         return resource.config
     return {
