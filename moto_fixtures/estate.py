@@ -1192,22 +1192,24 @@ class _Builder:
         ):
             self.expect(check, name, status)
 
-    # ------------------------------------------------------------------ Bedrock (primary region)
+    # ------------------------------------------------------------------ Bedrock and AgentCore (primary region)
 
     def build_bedrock(self, env: _SageMakerEnv) -> None:
-        """Good and bad Bedrock resources in the first region; the second region only calls models."""
+        """Good and bad Bedrock and AgentCore resources in the first region; the second region only calls models."""
         self.bedrock_roles()
         guardrail = self.bedrock_guardrails()
         self.bedrock_settings(env, guardrail)
         self.bedrock_models(env)
         self.bedrock_agents(env, guardrail)
         self.bedrock_knowledge_bases(env)
+        self.agentcore(env)
         self.bedrock_secondary_region()
 
     def bedrock_roles(self) -> None:
-        """One role per service that runs as it: Bedrock, and the agent's Lambda tool."""
+        """One role per service that runs as it: Bedrock, AgentCore, and the agent's Lambda tool."""
         for name, service, description in (
             ("good-bedrock-role", "bedrock.amazonaws.com", "Bedrock agent, knowledge base and customization"),
+            ("good-agentcore-role", "bedrock-agentcore.amazonaws.com", "AgentCore runtime, gateway and memory"),
             ("good-agent-tool-role", "lambda.amazonaws.com", "The agent's order lookup tool"),
         ):
             trust = {
@@ -1237,6 +1239,8 @@ class _Builder:
             )
             for check in ("aws.iam.execution_role_not_admin", "aws.iam.execution_role_trust_sagemaker_only"):
                 self.expect(check, name, PASS)
+        self.expect("aws.iam.role_not_shared_across_agents", "good-bedrock-role", PASS)
+        self.expect("aws.iam.role_not_shared_across_agents", "bad-shared-admin-role", FAIL)
 
     def bedrock_guardrails(self) -> str:
         """A guardrail with strong filters (enforced on the region), and one that screens little."""
@@ -1465,6 +1469,57 @@ class _Builder:
                 "aws.bedrock.knowledge_base_vector_store_encryption",
             ):
                 self.expect(check, f"{prefix}-knowledge-base", PASS if good else FAIL)
+
+    def agentcore(self, env: _SageMakerEnv) -> None:
+        """AgentCore: a runtime in the good VPC and one on the public network with a key in its environment,
+        a gateway that checks tokens and one open to anyone, a memory under a customer key and one without."""
+        control = self.client("bedrock-agentcore-control")
+        image = f"{self.account_id}.dkr.ecr.{self.primary}.amazonaws.com/support-agent:1"
+        for good in (True, False):
+            prefix = "good" if good else "bad"
+            role = self.role_arn("good-agentcore-role") if good else env.bad_role
+            network = (
+                {
+                    "networkMode": "VPC",
+                    "networkModeConfig": {"subnets": env.good_subnets, "securityGroups": [env.inference_sg]},
+                }
+                if good
+                else {"networkMode": "PUBLIC"}
+            )
+            control.create_agent_runtime(
+                agentRuntimeName=f"{prefix}_agent_runtime",
+                agentRuntimeArtifact={"containerConfiguration": {"containerUri": image}},
+                roleArn=role,
+                networkConfiguration=network,
+                environmentVariables={"LOG_LEVEL": "INFO"} if good else {"OPENAI_API_KEY": _RUNTIME_OPENAI_KEY},
+                tags={"team": "ml-platform"},
+            )
+            authorizer: dict[str, Any] = (
+                {
+                    "authorizerType": "CUSTOM_JWT",
+                    "authorizerConfiguration": {
+                        "customJWTAuthorizer": {
+                            "discoveryUrl": f"https://cognito-idp.{self.primary}.amazonaws.com/"
+                            f"{self.primary}_AbCdEf123/.well-known/openid-configuration",
+                            "allowedClients": ["4k2m9q1x7z3w5v8b0n6c"],
+                        }
+                    },
+                }
+                if good
+                else {"authorizerType": "NONE"}
+            )
+            control.create_gateway(name=f"{prefix}-tool-gateway", roleArn=role, protocolType="MCP", **authorizer)
+            control.create_memory(
+                name=f"{prefix}_agent_memory",
+                eventExpiryDuration=30,
+                memoryExecutionRoleArn=role,
+                **({"encryptionKeyArn": env.good_key} if good else {}),
+            )
+            status = PASS if good else FAIL
+            self.expect("aws.agentcore.runtime_in_vpc", f"{prefix}_agent_runtime", status)
+            self.expect("aws.bedrock.no_secrets_in_configuration", f"{prefix}_agent_runtime", status)
+            self.expect("aws.agentcore.gateway_inbound_authorization", f"{prefix}-tool-gateway", status)
+            self.expect("aws.agentcore.memory_kms_encryption", f"{prefix}_agent_memory", status)
 
     def bedrock_secondary_region(self) -> None:
         """In the other region an application calls models (CloudWatch has the metrics) with metadata-only logging

@@ -36,15 +36,17 @@ MOTO_ACTION_NAMES = (
     ("budgets:ViewBudget", "budgets:DescribeNotificationsForBudget"),
 )
 # moto cannot check SigV4 signatures of these REST-JSON services under enforcement (it answers
-# SignatureDoesNotMatch whatever the policy: always for GuardDuty and Security Hub, for most calls of Bedrock
-# and Agents for Bedrock); tests/test_e2e_aws.py proves their calls are in the policy.
+# SignatureDoesNotMatch whatever the policy: always for GuardDuty and Security Hub, for most calls of Bedrock,
+# Agents for Bedrock and AgentCore); tests/test_e2e_aws.py proves their calls are in the policy.
 # Their reads fail, so the checks of these services (and findings on their resources) are not judged here.
-MOTO_UNVERIFIABLE = frozenset({"guardduty", "securityhub", "bedrock", "bedrock-agent"})
+MOTO_UNVERIFIABLE = frozenset({"guardduty", "securityhub", "bedrock", "bedrock-agent", "bedrock-agentcore-control"})
 # The same services as check ids and resource types name them (`aws.<namespace>.<rest>`).
-UNVERIFIABLE_NAMESPACES = frozenset({"guardduty", "securityhub", "bedrock"})
-# Checks of other services that judge what those services hold: whether a region uses Bedrock. Unable to see
-# it, they are ERROR here, as they should be.
-READS_UNVERIFIABLE = frozenset({"aws.ec2.vpc_bedrock_endpoints", "aws.cloudtrail.bedrock_data_events"})
+UNVERIFIABLE_NAMESPACES = frozenset({"guardduty", "securityhub", "bedrock", "agentcore"})
+# Checks of other services that judge what those services hold: whether a region uses Bedrock, which agents
+# share a role. Unable to see it, they are ERROR here, as they should be.
+READS_UNVERIFIABLE = frozenset(
+    {"aws.ec2.vpc_bedrock_endpoints", "aws.cloudtrail.bedrock_data_events", "aws.iam.role_not_shared_across_agents"}
+)
 
 
 def service_of(name: str) -> str:

@@ -15,7 +15,7 @@ TRAINING_TYPES = ("aws.sagemaker.training_job", "aws.sagemaker.processing_job")
 INFERENCE_TYPES = ("aws.sagemaker.model",)
 KMS_KEY = "aws.kms.key"
 BEDROCK_SETTINGS = "aws.bedrock.settings"
-# The Bedrock resources: a region holding any of them uses Bedrock.
+# The Bedrock and AgentCore resources: a region holding any of them uses Bedrock.
 GENAI_TYPES = (
     "aws.bedrock.custom_model",
     "aws.bedrock.model_customization_job",
@@ -25,6 +25,9 @@ GENAI_TYPES = (
     "aws.bedrock.guardrail",
     "aws.bedrock.agent",
     "aws.bedrock.knowledge_base",
+    "aws.agentcore.runtime",
+    "aws.agentcore.gateway",
+    "aws.agentcore.memory",
 )
 
 
@@ -54,7 +57,7 @@ def require_listed(ctx: CheckContext, types: Iterable[str], account: str, region
 def bedrock_use(ctx: CheckContext, account: str, region: str) -> dict[str, Any]:
     """What shows Bedrock in use in (account, region), as evidence; empty when nothing does.
 
-    Two facts count: a Bedrock resource collected there, and CloudWatch's AWS/Bedrock
+    Two facts count: a Bedrock or AgentCore resource collected there, and CloudWatch's AWS/Bedrock
     Invocations metrics (Bedrock publishes them for every model call; ListMetrics returns those with data
     in the last two weeks), read onto the region's `aws.bedrock.settings`. A kind that could not be listed
     hides nothing when another fact already shows use; otherwise its `Unseen` is raised (ERROR).

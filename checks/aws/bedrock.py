@@ -2,7 +2,7 @@
 
 Region-wide settings are judged on `aws.bedrock.settings`, one per region where Bedrock is offered. A setting
 only Bedrock needs (invocation logging, guardrails) is required where Bedrock is in use (`bedrock_use`): a
-region without any Bedrock resource and without model invocations in the last two weeks
+region without any Bedrock or AgentCore resource and without model invocations in the last two weeks
 passes, so an account that does not use Bedrock gets no FAIL for it.
 """
 
@@ -62,7 +62,7 @@ DEFAULT_IDLE_SESSION_SECONDS = 600
 
 def _not_in_use(settings: Resource, evidence: dict[str, Any], what: str) -> Verdict:
     return passed(
-        f"{settings.name} shows no Bedrock use (no Bedrock resource, no model invocation in the last "
+        f"{settings.name} shows no Bedrock use (no Bedrock or AgentCore resource, no model invocation in the last "
         f"two weeks), so {what} is not required there.",
         **evidence,
         bedrock_use={},
@@ -790,13 +790,13 @@ def knowledge_base_vector_store_encryption(kb: Resource, ctx: CheckContext) -> V
 
 @check(
     id="aws.bedrock.no_secrets_in_configuration",
-    resource_types=(AGENT, CUSTOMIZATION_JOB, CUSTOM_MODEL, LAMBDA_FUNCTION),
+    resource_types=(AGENT, CUSTOMIZATION_JOB, CUSTOM_MODEL, LAMBDA_FUNCTION, "aws.agentcore.runtime"),
     severity=Severity.CRITICAL,
-    title="Bedrock agents, their tools and customization jobs hold no credentials or secrets",
+    title="Bedrock agents, their tools, AgentCore runtimes and customization jobs hold no credentials or secrets",
     checklist=("MS-4",),
-    remediation="Rotate the exposed credential now, store it in AWS Secrets Manager, read it at run time through the "
-    "execution role, and update the function (`aws lambda update-function-configuration --environment ...`) or "
-    "agent without the literal value.",
+    remediation="Rotate the exposed credential now, store it in AWS Secrets Manager (or AgentCore Identity for an "
+    "agent's outbound credentials), read it at run time through the execution role, and update the function "
+    "(`aws lambda update-function-configuration --environment ...`) or runtime without the literal value.",
     reads=("<redactions>",),
 )
 def no_secrets_in_configuration(resource: Resource, ctx: CheckContext) -> Verdict:

@@ -79,7 +79,7 @@ def _hosted(vpc: Resource, ctx: CheckContext) -> list[Resource]:
 )
 def vpc_sagemaker_endpoints(vpc: Resource, ctx: CheckContext) -> Verdict:
     """PASS when available Interface endpoints for sagemaker.api and sagemaker.runtime exist, or when the VPC hosts
-    only Bedrock workloads (every SageMaker kind listed, none in it); VpcEndpoints absent = none.
+    only Bedrock or AgentCore workloads (every SageMaker kind listed, none in it); VpcEndpoints absent = none.
     """
     hosted = _hosted(vpc, ctx)
     if hosted and not any(r.type in SAGEMAKER_TYPES for r in hosted):

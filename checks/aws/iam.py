@@ -33,8 +33,11 @@ SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 SERVICE_PRINCIPALS = {
     "aws.sagemaker": SAGEMAKER_PRINCIPAL,
     "aws.bedrock": "bedrock.amazonaws.com",
+    "aws.agentcore": "bedrock-agentcore.amazonaws.com",
     "aws.lambda": "lambda.amazonaws.com",
 }
+# Agents that act with their role's permissions: a role two of them share gives each the other's rights.
+AGENT_TYPES = ("aws.bedrock.agent", "aws.agentcore.runtime")
 DEPLOY_ACTIONS = (
     "sagemaker:CreateEndpoint",
     "sagemaker:UpdateEndpoint",
@@ -180,13 +183,13 @@ def _expected_services(role: Resource, ctx: CheckContext) -> frozenset[str]:
     checklist=("CL-02",),
     remediation="Limit the trust policy to the service: `aws iam update-assume-role-policy --role-name <role> "
     '--policy-document \'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
-    '{"Service":"<sagemaker|bedrock|lambda>.amazonaws.com"},"Action":"sts:AssumeRole"}]}\'`; '
+    '{"Service":"<sagemaker|bedrock|bedrock-agentcore|lambda>.amazonaws.com"},"Action":"sts:AssumeRole"}]}\'`; '
     "give people and pipelines their own roles instead.",
     reads=("AssumeRolePolicyDocument", "uses_role<-"),
 )
 def execution_role_trust_sagemaker_only(role: Resource, ctx: CheckContext) -> Verdict:
     """PASS when every Allow in the trust policy names only the service principals of the resources using the role
-    (SageMaker, Bedrock, Lambda for agent tools; SageMaker when none is collected); an unreadable
+    (SageMaker, Bedrock, AgentCore, Lambda for agent tools; SageMaker when none is collected); an unreadable
     policy fails. The id keeps its first name: it was written for SageMaker roles.
     """
     services = _expected_services(role, ctx)
@@ -339,3 +342,25 @@ def user_no_access_keys_for_ai(user: Resource, ctx: CheckContext) -> Verdict:
         f"{user.name} has {len(keys)} active access key(s){oldest} but no policy grants it any sagemaker action.",
         **evidence,
     )
+
+
+@check(
+    id="aws.iam.role_not_shared_across_agents",
+    resource_types=ROLE,
+    severity=Severity.MEDIUM,
+    title="Each agent runs as its own execution role",
+    checklist=("CL-02",),
+    remediation="Create a role per agent with only the models, knowledge bases and tools that agent needs "
+    "(`aws iam create-role`), then `aws bedrock-agent update-agent --agent-id <id> ... --agent-resource-role-arn "
+    "<new-role>` (or `aws bedrock-agentcore-control update-agent-runtime ... --role-arn <new-role>`).",
+    reads=("uses_role<-",),
+)
+def role_not_shared_across_agents(role: Resource, ctx: CheckContext) -> Verdict:
+    """FAIL when two or more Bedrock agents or AgentCore runtimes run as the role: each holds the union of their
+    permissions and CloudTrail cannot tell them apart; a role no agent uses is not shared."""
+    agents = _role_users(role, ctx, AGENT_TYPES)
+    evidence = {"uses_role<-agents": _names(agents)}
+    if len(agents) > 1:
+        return failed(f"{role.name} is shared by {len(agents)} agents: {', '.join(_names(agents))}.", **evidence)
+    used = f"only by {_names(agents)[0]}" if agents else "by no agent"
+    return passed(f"{role.name} is used {used}.", **evidence)

@@ -184,17 +184,25 @@ SAGEMAKER: tuple[ListSpec, ...] = (
 )
 
 
-# -- Amazon Bedrock ------------------------------------------------------------------------------------
+# -- Amazon Bedrock and Bedrock AgentCore ------------------------------------------------------------
 
 # Where AWS offers them. botocore's endpoint data lists Bedrock's regions (it is maintained with each
-# release); it has none for Agents, so theirs are the regions its user guide lists
-# (bedrock/latest/userguide/agents-supported.html).
+# release); it has none for Agents or AgentCore, so theirs are the regions their user guides list
+# (bedrock/latest/userguide/agents-supported.html, bedrock-agentcore/latest/devguide/agentcore-regions.html).
 # A region AWS adds later is not listed until it is added here.
 BEDROCK_AGENTS_REGIONS = frozenset(
     {
         "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ca-central-1",
         "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1",
         "us-east-2", "us-gov-west-1", "us-west-2",
+    }
+)  # fmt: skip
+AGENTCORE_REGIONS = frozenset(
+    {
+        "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2",
+        "ap-southeast-5", "ap-southeast-7", "ca-central-1", "eu-central-1", "eu-north-1", "eu-south-1",
+        "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1", "us-east-2",
+        "us-gov-west-1", "us-west-1", "us-west-2",
     }
 )  # fmt: skip
 
@@ -216,6 +224,10 @@ def _bedrock_agents_regions() -> frozenset[str]:
     return BEDROCK_AGENTS_REGIONS
 
 
+def _agentcore_regions() -> frozenset[str]:
+    return AGENTCORE_REGIONS
+
+
 _IDEMPOTENCY_TOKENS = frozenset({"clientToken", "clientRequestToken"})
 
 
@@ -230,7 +242,7 @@ def _without_idempotency_tokens(node: Any) -> Any:
     return node
 
 
-# Bedrock's ListTagsForResource answers [{key, value}]; Agents' answers a map.
+# Bedrock's ListTagsForResource answers [{key, value}]; Agents and AgentCore answer a map.
 BEDROCK_TAGS = Tags(
     path="tags", key="key", value="value", read=Read("list_tags_for_resource", {"resourceARN": "{uid}"})
 )
@@ -413,6 +425,56 @@ BEDROCK_AGENTS: tuple[ListSpec, ...] = (
 )
 
 
+def _agentcore(kind: str, noun: str, nouns: str, list_key: str, page_size: int, **kw: Any) -> ListSpec:
+    """A Bedrock AgentCore kind: List<Nouns> / Get<Noun>, tagged through the control plane's map of tags."""
+    return ListSpec(
+        type=f"aws.agentcore.{kind}",
+        service="bedrock-agentcore-control",
+        scope="regional",
+        list_op=f"list_{nouns}",
+        list_key=list_key,
+        page_size=page_size,
+        describe_op=f"get_{noun}",
+        tags=MAP_TAGS,
+        regions=_agentcore_regions,
+        **kw,
+    )
+
+
+AGENTCORE: tuple[ListSpec, ...] = (
+    _agentcore(
+        "runtime",
+        "agent_runtime",
+        "agent_runtimes",
+        "agentRuntimes",
+        100,
+        describe_params={"agentRuntimeId": "{agentRuntimeId}"},
+        uid="{agentRuntimeArn}",
+        name="{agentRuntimeName}",
+    ),
+    _agentcore(
+        "gateway",
+        "gateway",
+        "gateways",
+        "items",
+        1000,
+        describe_params={"gatewayIdentifier": "{gatewayId}"},
+        uid="{gatewayArn}",
+        name="{name}",
+    ),
+    _agentcore(
+        "memory",
+        "memory",
+        "memories",
+        "memories",
+        100,
+        describe_params={"memoryId": "{id}"},
+        describe_key="memory",
+        uid="{arn}",
+        name="{name}",
+    ),
+)
+
 ACCOUNT_SERVICES: tuple[ListSpec, ...] = (
     ListSpec(
         type="aws.cloudtrail.trail",
@@ -584,7 +646,7 @@ IAM: tuple[ListSpec, ...] = (
     ),
 )
 
-LIST_SPECS: tuple[ListSpec, ...] = SAGEMAKER + BEDROCK + BEDROCK_AGENTS + ACCOUNT_SERVICES + IAM
+LIST_SPECS: tuple[ListSpec, ...] = SAGEMAKER + BEDROCK + BEDROCK_AGENTS + AGENTCORE + ACCOUNT_SERVICES + IAM
 
 
 def _bucket_region(constraint: str | None) -> str:
@@ -783,7 +845,7 @@ GLOBAL_ENDPOINT_REGION = {"aws": "us-east-1", "aws-cn": "cn-northwest-1", "aws-u
 # Every AI resource kind: the sources of the relations any AI resource may have.
 AI_TYPES: frozenset[str] = frozenset(
     {
-        *(spec.type for spec in SAGEMAKER + BEDROCK + BEDROCK_AGENTS),
+        *(spec.type for spec in SAGEMAKER + BEDROCK + BEDROCK_AGENTS + AGENTCORE),
         "aws.sagemaker.notebook_lifecycle_config",
     }
 )
@@ -796,7 +858,7 @@ _BEDROCK_MODEL_ARN = r"^(arn:aws[a-z-]*:bedrock:[^:]+:\d{12}:%s/.+)$"
 
 # How resources point at each other, found by key name anywhere in the stored config (so no kind
 # hand-copies a field: the Prowler trap of reading the wrong key). SageMaker spells fields in
-# UpperCamelCase, Bedrock in lowerCamelCase, Lambda as it likes: each spelling is listed.
+# UpperCamelCase, Bedrock and AgentCore in lowerCamelCase, Lambda as it likes: each spelling is listed.
 RELATIONS: tuple[Link, ...] = (
     link(
         "uses_role",
@@ -808,12 +870,13 @@ RELATIONS: tuple[Link, ...] = (
             "ExecutionRole",
             "roleArn",
             "agentResourceRoleArn",
+            "memoryExecutionRoleArn",
         ),
         pattern=_ROLE_ARN,
     ),
     link("uses_role", "aws.iam.role", {LAMBDA_FUNCTION}, keys=("Role",), pattern=_ROLE_ARN),
     link("encrypted_by", "aws.kms.key", AI_TYPES | SUPPORT_SOURCES, keys=("KmsKeyId", "VolumeKmsKeyId", "KmsKey")),
-    # Bedrock, Lambda and CloudWatch Logs name keys by ARN.
+    # Bedrock, AgentCore, Lambda and CloudWatch Logs name keys by ARN.
     link(
         "encrypted_by",
         "aws.kms.key",
@@ -823,6 +886,7 @@ RELATIONS: tuple[Link, ...] = (
             "outputModelKmsKeyArn",
             "customerEncryptionKeyArn",
             "kmsKeyArn",
+            "encryptionKeyArn",
             "KMSKeyArn",
             "kmsKeyId",
         ),
@@ -832,13 +896,13 @@ RELATIONS: tuple[Link, ...] = (
         "in_subnet",
         "aws.ec2.subnet",
         AI_TYPES | {LAMBDA_FUNCTION},
-        keys=("SubnetId", "Subnets", "SubnetIds", "subnetIds"),
+        keys=("SubnetId", "Subnets", "SubnetIds", "subnetIds", "subnets"),
     ),
     link(
         "in_security_group",
         "aws.ec2.security_group",
         AI_TYPES | {LAMBDA_FUNCTION},
-        keys=("SecurityGroupIds", "SecurityGroups", "securityGroupIds"),
+        keys=("SecurityGroupIds", "SecurityGroups", "securityGroupIds", "securityGroups"),
     ),
     # A VPC hosts AI resources directly (domains) or through their subnets and security groups.
     link(

@@ -119,7 +119,7 @@ def resource_exists(estate: Estate, check: str, name: str) -> bool:
         return name in manifest.regions
     if service == "sagemaker":
         return _sagemaker_resource_exists(estate, check, name)
-    if service == "bedrock":
+    if service in ("bedrock", "agentcore"):
         return _genai_resource_exists(estate, name)
     try:
         return _resource_exists(estate, check, name)
@@ -151,7 +151,7 @@ def _sagemaker_resource_exists(estate: Estate, check: str, name: str) -> bool:
 
 
 def _genai_resource_exists(estate: Estate, name: str) -> bool:
-    """A Bedrock resource listed the way the collector lists its kind, an agent's Lambda tool, or a
+    """A Bedrock or AgentCore resource listed the way the collector lists its kind, an agent's Lambda tool, or a
     region (whose Bedrock settings are judged)."""
     if name in estate.manifest.regions:
         return True
@@ -161,6 +161,11 @@ def _genai_resource_exists(estate: Estate, name: str) -> bool:
             pages = client.get_paginator(spec.list_op).paginate(**spec.list_params)
             items = [item for page in pages for item in page[spec.list_key]]
             field = spec.name.strip("{}")
+            if spec.describe_op and all(field not in item for item in items):
+                # The list items do not carry the name (AgentCore memories): read each one.
+                params = {k: v.strip("{}") for k, v in spec.describe_params.items()}
+                items = [getattr(client, spec.describe_op)(**{k: i[v] for k, v in params.items()}) for i in items]
+                items = [i.get(spec.describe_key, i) if spec.describe_key else i for i in items]
             if name in {item.get(field) for item in items}:
                 return True
     functions = estate.client("lambda").list_functions()["Functions"]
@@ -341,7 +346,7 @@ def test_feature_groups_and_tags(estate: Estate) -> None:
     assert sorted(names) == ["bad-feature-group", "good-feature-group"]
 
 
-# --------------------------------------------------------------------------- Bedrock fields
+# --------------------------------------------------------------------------- Bedrock and AgentCore fields
 
 
 def test_bedrock_region_settings(estate: Estate) -> None:
@@ -411,6 +416,23 @@ def test_bedrock_agents_and_knowledge_bases(estate: Estate) -> None:
         for c in estate.client("rds").describe_db_clusters()["DBClusters"]
     }
     assert clusters == {"good-kb-vectors": True, "bad-kb-vectors": False}
+
+
+def test_agentcore(estate: Estate) -> None:
+    control = estate.client("bedrock-agentcore-control")
+    runtimes = {r["agentRuntimeName"]: r["agentRuntimeId"] for r in control.list_agent_runtimes()["agentRuntimes"]}
+    good = control.get_agent_runtime(agentRuntimeId=runtimes["good_agent_runtime"])
+    assert good["networkConfiguration"]["networkMode"] == "VPC"
+    bad = control.get_agent_runtime(agentRuntimeId=runtimes["bad_agent_runtime"])
+    assert bad["networkConfiguration"] == {"networkMode": "PUBLIC"}
+    assert bad["environmentVariables"]["OPENAI_API_KEY"] in estate.manifest.secrets
+    gateways = {g["name"]: g["authorizerType"] for g in control.list_gateways()["items"]}
+    assert gateways == {"good-tool-gateway": "CUSTOM_JWT", "bad-tool-gateway": "NONE"}
+    memories = [control.get_memory(memoryId=m["id"])["memory"] for m in control.list_memories()["memories"]]
+    assert {m["name"]: "encryptionKeyArn" in m for m in memories} == {
+        "good_agent_memory": True,
+        "bad_agent_memory": False,
+    }
 
 
 # --------------------------------------------------------------------------- supporting resources
@@ -597,6 +619,9 @@ def test_scanner_calls_answer(estate: Estate) -> None:
         ("bedrock", "list_inference_profiles", {"typeEquals": "APPLICATION"}),
         ("bedrock-agent", "list_agents", {}),
         ("bedrock-agent", "list_knowledge_bases", {}),
+        ("bedrock-agentcore-control", "list_agent_runtimes", {}),
+        ("bedrock-agentcore-control", "list_gateways", {}),
+        ("bedrock-agentcore-control", "list_memories", {}),
         ("cloudwatch", "list_metrics", {"Namespace": "AWS/Bedrock", "MetricName": "Invocations"}),
     ] + [
         ("sagemaker", operation, {})

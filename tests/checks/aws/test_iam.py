@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.checks.aws.test_agentcore import RUNTIME as AGENTCORE_RUNTIME
 from tests.checks.aws.test_bedrock import AGENT as BEDROCK_AGENT
 from tests.checks.aws.test_bedrock import FUNCTION as LAMBDA_FUNCTION
 from tests.checks.conftest import (
@@ -258,10 +259,35 @@ CASES: list[Case] = [
     ),
     Case(
         "aws.iam.execution_role_trust_sagemaker_only",
+        PASS,
+        "agentcore-and-tool",
+        role(
+            trust({"Service": ["bedrock-agentcore.amazonaws.com", "lambda.amazonaws.com"]}),
+            used_by=(AGENTCORE_RUNTIME, LAMBDA_FUNCTION),
+        ),
+    ),
+    Case(
+        "aws.iam.execution_role_trust_sagemaker_only",
         FAIL,
         "tool-role-trusting-sagemaker",
         role(used_by=(LAMBDA_FUNCTION,)),
         says="Service sagemaker.amazonaws.com",
+    ),
+    # CL-02: one role per agent
+    Case("aws.iam.role_not_shared_across_agents", PASS, "one-agent", role(used_by=(BEDROCK_AGENT,)), says="only by"),
+    Case("aws.iam.role_not_shared_across_agents", PASS, "no-agent", role(used_by=TRAINING), says="by no agent"),
+    Case(
+        "aws.iam.role_not_shared_across_agents",
+        FAIL,
+        "agent-and-runtime",
+        role(used_by=(BEDROCK_AGENT, AGENTCORE_RUNTIME)),
+        says="shared by 2 agents",
+    ),
+    Case(
+        "aws.iam.role_not_shared_across_agents",
+        ERROR,
+        "runtimes-unlisted",
+        role(used_by=(BEDROCK_AGENT,), unlisted=AGENTCORE_RUNTIME),
     ),
     # CL-02 / ZT-4: separate roles
     Case("aws.iam.role_not_shared_training_inference", PASS, "training-only", role(used_by=TRAINING)),

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from collectors.aws.specs import BEDROCK_AGENTS_REGIONS, bedrock_regions
+from collectors.aws.specs import AGENTCORE_REGIONS, BEDROCK_AGENTS_REGIONS, bedrock_regions
 from cspm_ai.engine import EvaluationSettings, Snapshot, evaluate
 from cspm_ai.model import Status
 from cspm_ai.registry import all_checks
@@ -18,8 +18,8 @@ from tests.collectors.aws.test_engine_bedrock import REGION, _collect, trust
 
 
 def test_regions_that_do_not_offer_a_service_are_not_called() -> None:
-    # eu-central-2 offers Bedrock and its agents; af-south-1 offers Bedrock only.
-    assert "eu-central-2" in BEDROCK_AGENTS_REGIONS
+    # eu-central-2 offers Bedrock and its agents, not AgentCore; af-south-1 offers Bedrock only.
+    assert "eu-central-2" in BEDROCK_AGENTS_REGIONS and "eu-central-2" not in AGENTCORE_REGIONS
     assert "af-south-1" in bedrock_regions() and "af-south-1" not in BEDROCK_AGENTS_REGIONS
     calls: list[tuple[str, str]] = []
 
@@ -32,15 +32,17 @@ def test_regions_that_do_not_offer_a_service_are_not_called() -> None:
         result = _collect(session, regions=("eu-central-2", "af-south-1"))
     assert result.errors == []
     called = set(calls)
+    assert ("bedrock-agentcore-control", "eu-central-2") not in called
     assert ("bedrock-agent", "eu-central-2") in called and ("bedrock", "af-south-1") in called
     assert ("bedrock-agent", "af-south-1") not in called
     assert {r.region for r in result.resources if r.type == "aws.bedrock.settings"} == {"eu-central-2", "af-south-1"}
 
 
-BEDROCK_CHECKS = ("aws.bedrock.",)
+BEDROCK_CHECKS = ("aws.bedrock.", "aws.agentcore.")
 BEDROCK_SUPPORT_CHECKS = (
     "aws.ec2.vpc_bedrock_endpoints",
     "aws.cloudtrail.bedrock_data_events",
+    "aws.iam.role_not_shared_across_agents",
 )
 
 
