@@ -358,6 +358,9 @@ class _Builder:
         )
         key = iam.create_access_key(UserName="bad-ai-user")["AccessKey"]
         self.secrets.append(key["SecretAccessKey"])
+        # A long-term Bedrock API key that never expires (no CredentialAgeDays); its value is shown only now.
+        api_key = iam.create_service_specific_credential(UserName="bad-ai-user", ServiceName="bedrock.amazonaws.com")
+        self.secrets.append(api_key["ServiceSpecificCredential"]["ServiceCredentialSecret"])
         self.ids["bad_user_access_key_id"] = key["AccessKeyId"]
         iam.create_user(UserName="good-ai-user", Tags=[{"Key": "team", "Value": "ml-platform"}])
         iam.put_user_policy(
@@ -376,8 +379,9 @@ class _Builder:
                 }
             ),
         )
-        self.expect("aws.iam.user_no_access_keys_for_ai", "bad-ai-user", FAIL)
-        self.expect("aws.iam.user_no_access_keys_for_ai", "good-ai-user", PASS)
+        for check in ("aws.iam.user_no_access_keys_for_ai", "aws.iam.user_no_bedrock_api_keys"):
+            self.expect(check, "bad-ai-user", FAIL)
+            self.expect(check, "good-ai-user", PASS)
 
     # ------------------------------------------------------------------ KMS
 

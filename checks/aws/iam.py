@@ -1,4 +1,4 @@
-"""IAM checks: AI execution roles (privilege, trust, separation) and users' long-lived keys."""
+"""IAM checks: AI execution roles (privilege, trust, separation) and users' long-lived keys and Bedrock API keys."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from checks.aws._common import (
     INFERENCE_TYPES,
     TRAINING_TYPES,
     age_days,
+    as_datetime,
     mask_key_id,
     require_listed,
     short_type,
@@ -38,6 +39,7 @@ SERVICE_PRINCIPALS = {
 }
 # Agents that act with their role's permissions: a role two of them share gives each the other's rights.
 AGENT_TYPES = ("aws.bedrock.agent", "aws.agentcore.runtime")
+BEDROCK_API_KEYS = "bedrock.amazonaws.com"
 DEPLOY_ACTIONS = (
     "sagemaker:CreateEndpoint",
     "sagemaker:UpdateEndpoint",
@@ -364,3 +366,50 @@ def role_not_shared_across_agents(role: Resource, ctx: CheckContext) -> Verdict:
         return failed(f"{role.name} is shared by {len(agents)} agents: {', '.join(_names(agents))}.", **evidence)
     used = f"only by {_names(agents)[0]}" if agents else "by no agent"
     return passed(f"{role.name} is used {used}.", **evidence)
+
+
+def _live_api_keys(user: Resource, ctx: CheckContext) -> dict[str, Any]:
+    """Evidence for each Bedrock API key that can still authenticate: Active and not expired at scan start."""
+    found: dict[str, Any] = {}
+    started = as_datetime(ctx.scan_started_at)
+    for i, key in enumerate(as_list(get(user.config, "ServiceSpecificCredentials"))):
+        if get(key, "ServiceName") != BEDROCK_API_KEYS or get(key, "Status") != "Active":
+            continue
+        expires = as_datetime(get(key, "ExpirationDate"))
+        if expires is not None and started is not None and expires <= started:
+            continue
+        found[f"ServiceSpecificCredentials.{i}"] = {
+            "ServiceSpecificCredentialId": str(shown(get(key, "ServiceSpecificCredentialId"))),
+            "Status": "Active",
+            "age_days": age_days(get(key, "CreateDate"), ctx.scan_started_at),
+            # ExpirationDate absent: the key never expires.
+            "ExpirationDate": str(shown(get(key, "ExpirationDate"))) if expires else "never",
+        }
+    return found
+
+
+@check(
+    id="aws.iam.user_no_bedrock_api_keys",
+    resource_types=USER,
+    severity=Severity.HIGH,
+    title="No IAM user holds a live long-term Bedrock API key",
+    checklist=("CL-08",),
+    remediation="Use short-term Bedrock API keys (valid up to 12 hours, from the caller's own session) or signed "
+    "requests from a role; then `aws iam update-service-specific-credential --user-name <user> "
+    "--service-specific-credential-id <id> --status Inactive` and `aws iam delete-service-specific-credential "
+    "--user-name <user> --service-specific-credential-id <id>`.",
+    reads=("ServiceSpecificCredentials",),
+)
+def user_no_bedrock_api_keys(user: Resource, ctx: CheckContext) -> Verdict:
+    """FAIL when the user has an Active service-specific credential for bedrock.amazonaws.com whose ExpirationDate is
+    absent (it never expires) or after the scan started; Inactive or expired keys cannot authenticate;
+    ServiceSpecificCredentials absent = none."""
+    keys = _live_api_keys(user, ctx)
+    if not keys:
+        total = len(as_list(get(user.config, "ServiceSpecificCredentials")))
+        return passed(
+            f"{user.name} has no live Bedrock API key.", ServiceSpecificCredentials=f"{total} key(s), none live"
+        )
+    never = [k for k in keys.values() if k["ExpirationDate"] == "never"]
+    tail = f", {len(never)} of which never expire(s)" if never else ""
+    return failed(f"{user.name} holds {len(keys)} live long-term Bedrock API key(s){tail}.", **keys)

@@ -617,6 +617,13 @@ IAM: tuple[ListSpec, ...] = (
                 paginate="AccessKeyMetadata",
                 page_size=1000,
             ),
+            # Bedrock API keys (long-term ones are service-specific credentials; IAM allows two a user).
+            Read(
+                "list_service_specific_credentials",
+                {"UserName": "{UserName}", "ServiceName": "bedrock.amazonaws.com"},
+                into="ServiceSpecificCredentials",
+                pick="ServiceSpecificCredentials",
+            ),
         ),
     ),
     ListSpec(

@@ -435,6 +435,13 @@ def test_agentcore(estate: Estate) -> None:
     }
 
 
+def test_a_bedrock_api_key_never_expires(estate: Estate) -> None:
+    keys = estate.client("iam").list_service_specific_credentials(
+        UserName="bad-ai-user", ServiceName="bedrock.amazonaws.com"
+    )["ServiceSpecificCredentials"]
+    assert [(k["Status"], "ExpirationDate" in k) for k in keys] == [("Active", False)]
+
+
 # --------------------------------------------------------------------------- supporting resources
 
 

@@ -137,6 +137,23 @@ def trust(principal: Any, **extra: Any) -> dict[str, Any]:
     return {TRUST: doc({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **extra})}
 
 
+CREDENTIALS = "ServiceSpecificCredentials"
+
+
+def api_key(**changes: Any) -> dict[str, Any]:
+    """A long-term Bedrock API key as ListServiceSpecificCredentials lists it (no secret; no ExpirationDate:
+    it never expires)."""
+    return {
+        "UserName": "ci-bot",
+        "Status": "Active",
+        "ServiceCredentialAlias": f"BedrockAPIKey-7k2m-at-{ACCOUNT}",
+        "CreateDate": "2025-03-01T10:00:00Z",
+        "ServiceSpecificCredentialId": "ACCAEXAMPLEBEDROCK0001",
+        "ServiceName": "bedrock.amazonaws.com",
+        **changes,
+    }
+
+
 SM_INVOKE = inline(
     allow("sagemaker:InvokeEndpoint", f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/*"), key="UserPolicyList"
 )
@@ -381,6 +398,35 @@ CASES: list[Case] = [
         says="no active access keys",
     ),
     Case("aws.iam.user_no_access_keys_for_ai", PASS, "keys-absent", user({"AccessKeys": DROP})),
+    # CL-08: no long-term Bedrock API keys (ListServiceSpecificCredentials items)
+    Case("aws.iam.user_no_bedrock_api_keys", PASS, "none", user(), says="no live Bedrock API key"),
+    Case("aws.iam.user_no_bedrock_api_keys", PASS, "empty", user({CREDENTIALS: []})),
+    Case(
+        "aws.iam.user_no_bedrock_api_keys",
+        FAIL,
+        "never-expires",
+        user({CREDENTIALS: [api_key()]}),
+        says="1 of which never expire",
+    ),
+    Case(
+        "aws.iam.user_no_bedrock_api_keys",
+        FAIL,
+        "expires-later",
+        user({CREDENTIALS: [api_key(ExpirationDate="2025-09-01T10:00:00Z")]}),
+    ),
+    Case(
+        "aws.iam.user_no_bedrock_api_keys",
+        PASS,
+        "expired",
+        user({CREDENTIALS: [api_key(ExpirationDate="2025-05-31T10:00:00Z")]}),
+    ),
+    Case("aws.iam.user_no_bedrock_api_keys", PASS, "inactive", user({CREDENTIALS: [api_key(Status="Inactive")]})),
+    Case(
+        "aws.iam.user_no_bedrock_api_keys",
+        PASS,
+        "codecommit-credential",
+        user({CREDENTIALS: [api_key(ServiceName="codecommit.amazonaws.com")]}),
+    ),
     Case(
         "aws.iam.user_no_access_keys_for_ai",
         PASS,
@@ -450,3 +496,17 @@ def test_access_key_evidence_is_masked_with_age_at_scan_start() -> None:
 def test_admin_evidence_names_policy_and_statement() -> None:
     finding = run(next(c for c in CASES if c.label == "managed-sagemaker-full"))
     assert finding.evidence == {f"attached_policy[{SAGEMAKER_FULL}].Document.Statement.0": "sagemaker:*"}
+
+
+def test_bedrock_api_key_evidence_names_the_key_its_age_and_expiry() -> None:
+    from tests.checks.conftest import run
+
+    finding = run(next(c for c in CASES if c.label == "never-expires"))
+    assert finding.evidence == {
+        "ServiceSpecificCredentials.0": {
+            "ServiceSpecificCredentialId": "ACCAEXAMPLEBEDROCK0001",
+            "Status": "Active",
+            "age_days": 92,
+            "ExpirationDate": "never",
+        }
+    }

@@ -42,6 +42,7 @@ BEDROCK_CHECKS = ("aws.bedrock.", "aws.agentcore.")
 BEDROCK_SUPPORT_CHECKS = (
     "aws.ec2.vpc_bedrock_endpoints",
     "aws.cloudtrail.bedrock_data_events",
+    "aws.iam.user_no_bedrock_api_keys",
     "aws.iam.role_not_shared_across_agents",
 )
 
@@ -73,3 +74,4 @@ def test_an_account_that_does_not_use_bedrock_gets_no_error_and_no_bedrock_fail(
     assert judged[("aws.bedrock.model_invocation_logging", REGION)] == Status.PASS
     assert judged[("aws.bedrock.enforced_guardrail", "eu-west-1")] == Status.PASS
     assert judged[("aws.ec2.vpc_bedrock_endpoints", vpc)] == Status.PASS
+    assert judged[("aws.iam.user_no_bedrock_api_keys", "analyst")] == Status.PASS
