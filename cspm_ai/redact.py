@@ -180,10 +180,13 @@ _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 # Names that carry a secret-like word but hold no secret (ids, ARNs of keys, settings about secrets).
 _NOT_SECRET_NAME = re.compile(
     r"(?i)(?:key_?id$|keyid$|arn$|_arn|name$|path$|file$|url$|uri$|type$|enabled$|expir|"
-    r"rotation|length|policy|version|secretsmanager|parameter)"
+    r"rotation|length|policy|version|secretsmanager|parameter|client_?(?:request_?)?token$|idempotency)"
 )
 # Last words of names that describe a secret rather than hold it: SecretId, PasswordLastUsed, TOKEN_COUNT.
-_NOT_SECRET_LAST_WORDS = frozenset({"id", "ids", "date", "time", "timestamp", "used", "required", "count"})
+_NOT_SECRET_LAST_WORDS = frozenset({"id", "ids", "date", "time", "timestamp", "used", "required", "count", "alias"})
+# An ARN naming a secret, parameter or key is a reference to where a secret lives, whole: its
+# `secret:<name>` tail is not a `name: value` assignment.
+_VAULT_ARN = re.compile(r"^arn:aws[a-z-]*:(?:secretsmanager|ssm|kms):[^\s]*$")
 # `NAME=value`, `export NAME="value"`, `NAME: value` in scripts and command lines.
 _ASSIGNMENT = re.compile(
     r"(?P<name>\b[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>\s*[=:]\s*|\s+)(?P<q>[\"']?)(?P<value>[^\s\"';&|]+)(?P=q)"
@@ -405,6 +408,10 @@ def _resuming(pattern: re.Pattern[str], text: str, replace: Callable[[re.Match[s
     parts: list[str] = []
     pos = 0
     while (m := pattern.search(text, pos)) is not None:
+        if "value" in pattern.groupindex and _VAULT_ARN.match(m.group("value") or ""):
+            parts.append(text[pos : m.end()])  # a reference to a vault, whatever it is assigned to
+            pos = m.end()
+            continue
         replacement = replace(m)
         if replacement is None:
             resume = max(m.end("name"), m.start() + 1)
@@ -440,6 +447,15 @@ def _redact_string(value: str, path: str, key: str | None, walk: _Walk) -> str:
     if key is not None and is_secret(key, value):
         walk.note(path, "secret_by_name")
         return MARK.format(kind="secret_by_name")
+    if _VAULT_ARN.match(value):
+        # A vault reference: no assignment inside it, but a credential shape is still a credential.
+        def noted(kind: str) -> str:
+            walk.note(path, kind)
+            return MARK.format(kind=kind)
+
+        for kind, pattern in _SHAPES:
+            value = pattern.sub(_marking(noted, kind), value)
+        return value
     cleaned = redact_text(value, kinds.append)
     for kind in kinds:
         walk.note(path, kind)

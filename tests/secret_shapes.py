@@ -134,6 +134,14 @@ LOOK_ALIKES: tuple[LookAlike, ...] = (
     LookAlike("object key", "S3_KEY", "models/fraud/v3/model.tar.gz"),
     LookAlike("idempotency key", "IDEMPOTENCY_KEY", "3f2b8c4e-9a1d-4e7b-8c2f-5d6a7b8c9d0e"),
     LookAlike("secret id", "DB_SECRET_ID", "prod/feature-store/db"),
+    # Bedrock: the public alias of an API key, a knowledge base's reference to its credentials, a request token.
+    LookAlike("api key alias", "ServiceCredentialAlias", "bedrock-key-ci"),
+    LookAlike(
+        "secret arn",
+        "credentialsSecretArn",
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:kb-creds-AbCdEf",
+    ),
+    LookAlike("idempotency token", "clientToken", "a1b2c3d4-e5f6-7890-abcd-ef1234567890"),
     LookAlike(
         "password read from secret manager",
         "STARTUP",

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from cspm_ai.redact import redact, redact_text
+from cspm_ai.redact import Redaction, redact, redact_text
 from tests import secret_shapes
 
 FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -635,3 +635,13 @@ def test_a_collection_errors_message_is_scrubbed_before_anything_keeps_it() -> N
     )
     assert password not in err.message and signature not in err.message
     assert "[REDACTED:url_password]" in err.message and "was refused" in err.message
+
+
+def test_a_vault_reference_is_kept_whole_but_a_credential_inside_one_is_not() -> None:
+    reference = "arn:aws:secretsmanager:us-east-1:111122223333:secret:kb-creds-AbCdEf"
+    assert redact({"credentialsSecretArn": reference}) == ({"credentialsSecretArn": reference}, [])
+    script = f"export KB_SECRET={reference}\n"
+    assert redact_text(script) == script
+    planted = "arn:aws:secretsmanager:us-east-1:111122223333:secret:AKIAIOSFODNN7EXAMPLE"
+    cleaned, found = redact({"ref": planted})
+    assert "AKIAIOSFODNN7EXAMPLE" not in cleaned["ref"] and found == [Redaction("ref", "aws_access_key_id")]
