@@ -10,6 +10,7 @@ from typing import Any, Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from cspm_ai import history
 from cspm_ai.engine import Snapshot
 from cspm_ai.inventory import queries
 from cspm_ai.inventory.database import (
@@ -24,8 +25,10 @@ from cspm_ai.model import (
     CollectionResult,
     Finding,
     Reevaluation,
+    Resource,
     Revocation,
     ScanRecord,
+    Scope,
 )
 
 __all__ = ["Inventory", "default_database_url", "open_database"]
@@ -153,6 +156,74 @@ class Inventory:
     def errors(self, scan_id: str) -> list[CollectionError]:
         with self._read() as session:
             return queries.load_errors(session, scan_id)
+
+    # ------------------------------------------------------------------ history
+
+    def previous_comparable(
+        self, providers: Iterable[str], scopes: Iterable[Scope], started_at: datetime
+    ) -> ScanRecord | None:
+        """The most recent finished scan that started before `started_at` and covers the same providers and
+        accounts (`history.scope_key`), or None."""
+        with self._read() as session:
+            heads = queries.scan_heads(session, finished_before=started_at)
+        found = history.previous_comparable(providers, scopes, started_at, heads)
+        return None if found is None else self.get_scan(found.id)
+
+    def previous_of(self, scan: ScanRecord) -> ScanRecord | None:
+        """The scan `scan` is compared with: the previous comparable one, or None."""
+        return self.previous_comparable(scan.providers, scan.scopes, scan.started_at)
+
+    def scan_contents(self, scan: ScanRecord) -> history.ScanContents:
+        """What a comparison reads of one scan, in one read transaction."""
+        with self._read() as session:
+            return history.ScanContents(
+                scan=scan,
+                findings=queries.load_finding_states(session, scan.id),
+                resources=queries.load_resource_states(session, scan.id),
+                errors=queries.load_errors(session, scan.id),
+            )
+
+    def diff(
+        self,
+        older: ScanRecord | None,
+        newer: ScanRecord,
+        *,
+        expiring_days: int = history.DEFAULT_EXPIRING_DAYS,
+        note: str | None = None,
+    ) -> history.ScanDiff:
+        """What changed from `older` (None: nothing to compare with) to `newer`, and what expires soon."""
+        return history.diff_scans(
+            self.scan_contents(older) if older is not None else None,
+            self.scan_contents(newer),
+            attestations=self.attestations(),
+            expiring_days=expiring_days,
+            note=note,
+        )
+
+    def resources_of(self, scan_id: str, types: Iterable[str]) -> list[Resource]:
+        with self._read() as session:
+            return queries.load_resources(session, scan_id, types)
+
+    def trend(self, scan: ScanRecord, limit: int = history.DEFAULT_TREND_SCANS) -> list[history.TrendPoint]:
+        """FAIL counts of `scan` and the comparable scans before it, at most `limit`, oldest first."""
+        key = history.scope_key(scan.providers, scan.scopes)
+        with self._read() as session:
+            earlier = queries.scan_heads(session, finished_before=scan.started_at)
+            series = [s for s in earlier if history.scope_key(s.providers, s.scopes) == key][: max(0, limit - 1)]
+            chosen = [scan, *series]
+            return history.trend_points(chosen, queries.fail_counts(session, [s.id for s in chosen]))
+
+    def prune(
+        self, *, keep: int | None = None, older_than: datetime | None = None, dry_run: bool = False
+    ) -> tuple[list[ScanRecord], dict[str, int]]:
+        """Delete old scans in one transaction, never the latest complete scan of any account; the scans
+        chosen and how many rows of each table went (nothing is deleted with `dry_run`)."""
+        left = "Nothing was deleted."
+        with disk_full_is_an_inventory_error(self.engine, left), self._write.begin() as session:
+            chosen = history.prune_selection(queries.scan_heads(session), keep=keep, older_than=older_than)
+            if dry_run or not chosen:
+                return chosen, {}
+            return chosen, queries.delete_scans(session, [s.id for s in chosen])
 
     def close(self) -> None:
         """Close the engine's pooled connections."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Text, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from cspm_ai.engine import Snapshot
 from cspm_ai.errors import ConfigError, NotFoundError
+from cspm_ai.history import FindingState, ResourceState
 from cspm_ai.inventory.schema import (
     SCAN_STATUSES,
     AttestationRow,
@@ -484,6 +486,165 @@ def _errors(session: Session, scan_id: str) -> list[CollectionError]:
         )
         for row in rows
     ]
+
+
+# --------------------------------------------------------------------------- history
+
+
+def scan_heads(session: Session, *, finished_before: datetime | None = None) -> list[ScanRecord]:
+    """Every stored scan's id, times, status, providers and scopes (no exceptions or re-evaluations),
+    newest first; with `finished_before`, only finished scans that started before it."""
+    query = select(
+        ScanRow.id, ScanRow.started_at, ScanRow.finished_at, ScanRow.status, ScanRow.providers, ScanRow.scopes
+    ).order_by(ScanRow.started_at.desc(), ScanRow.id.desc())
+    if finished_before is not None:
+        query = query.where(ScanRow.finished_at.is_not(None), ScanRow.started_at < _utc(finished_before))
+    return [
+        ScanRecord(
+            id=row.id,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            status=row.status,
+            providers=tuple(row.providers),
+            scopes=_scopes(row.scopes),
+            tool_version="",
+        )
+        for row in session.execute(query)
+    ]
+
+
+def load_finding_states(session: Session, scan_id: str) -> list[FindingState]:
+    """A scan's findings, only the columns a comparison reads."""
+    rows = session.execute(
+        select(
+            FindingRow.finding_id,
+            FindingRow.check_id,
+            FindingRow.title,
+            FindingRow.status,
+            FindingRow.severity,
+            FindingRow.provider,
+            FindingRow.account,
+            FindingRow.region,
+            FindingRow.resource_type,
+            FindingRow.resource_uid,
+            FindingRow.resource_name,
+            FindingRow.message,
+            FindingRow.muted,
+        ).where(FindingRow.scan_id == scan_id)
+    )
+    return [
+        FindingState(
+            id=r[0],
+            check_id=r[1],
+            title=r[2],
+            status=Status(r[3]),
+            severity=Severity(r[4]),
+            provider=r[5],
+            account=r[6],
+            region=r[7],
+            resource_type=r[8],
+            resource_uid=r[9],
+            resource_name=r[10],
+            message=r[11],
+            muted=bool(r[12]),
+        )
+        for r in rows
+    ]
+
+
+def load_resource_states(session: Session, scan_id: str) -> list[ResourceState]:
+    """A scan's resources with their configuration as stored JSON text: equal text, equal configuration,
+    so a comparison parses only the documents that differ."""
+    rows = session.execute(
+        select(
+            ResourceRow.provider,
+            ResourceRow.account,
+            ResourceRow.region,
+            ResourceRow.resource_type,
+            ResourceRow.uid,
+            ResourceRow.name,
+            cast(ResourceRow.config, Text),
+        ).where(ResourceRow.scan_id == scan_id)
+    )
+    return [ResourceState(*row) for row in rows]
+
+
+def load_resources(session: Session, scan_id: str, types: Iterable[str]) -> list[Resource]:
+    """A scan's resources of the given types, whole (what a check may read of an earlier scan)."""
+    wanted = sorted(set(types))
+    if not wanted:
+        return []
+    rows = session.execute(
+        select(
+            ResourceRow.provider,
+            ResourceRow.account,
+            ResourceRow.region,
+            ResourceRow.resource_type,
+            ResourceRow.uid,
+            ResourceRow.name,
+            ResourceRow.config,
+            ResourceRow.tags,
+            ResourceRow.redactions,
+        ).where(ResourceRow.scan_id == scan_id, ResourceRow.resource_type.in_(wanted))
+    )
+    return [
+        Resource(
+            provider=r.provider,
+            account=r.account,
+            region=r.region,
+            type=r.resource_type,
+            uid=r.uid,
+            name=r.name,
+            config=r.config,
+            tags=r.tags,
+            redactions=tuple(r.redactions),
+        )
+        for r in rows
+    ]
+
+
+def fail_counts(session: Session, scan_ids: Sequence[str]) -> dict[str, dict[tuple[str, tuple[str, ...]], int]]:
+    """Per scan, how many FAIL findings have each (severity, checklist ids): one grouped query."""
+    out: dict[str, dict[tuple[str, tuple[str, ...]], int]] = {scan_id: {} for scan_id in scan_ids}
+    for ids in _batches(list(scan_ids), LOOKUP_BATCH):
+        items = cast(FindingRow.checklist, Text)
+        rows = session.execute(
+            select(FindingRow.scan_id, FindingRow.severity, items, func.count())
+            .where(FindingRow.scan_id.in_(ids), FindingRow.status == Status.FAIL.value)
+            .group_by(FindingRow.scan_id, FindingRow.severity, items)
+        )
+        for scan_id, severity, checklist_text, count in rows:
+            key = (severity, tuple(json.loads(checklist_text)))
+            out[scan_id][key] = out[scan_id].get(key, 0) + count
+    return out
+
+
+def delete_scans(session: Session, scan_ids: Sequence[str]) -> dict[str, int]:
+    """Delete scans and everything stored with them (the caller commits); how many rows of each went."""
+    removed = {"scans": 0, "resources": 0, "findings": 0, "relations": 0, "collection_errors": 0, "reevaluations": 0}
+    children: tuple[tuple[str, Any], ...] = (
+        ("resources", ResourceRow),
+        ("findings", FindingRow),
+        ("relations", RelationRow),
+        ("collection_errors", CollectionErrorRow),
+        ("reevaluations", ReevaluationRow),
+    )
+    for ids in _batches(list(scan_ids), LOOKUP_BATCH):
+        # Children first, explicitly: the counts are reported, and no database is relied on to cascade.
+        for name, model in children:
+            result = session.execute(delete(model).where(model.scan_id.in_(ids)))
+            removed[name] += result.rowcount  # type: ignore[attr-defined]  # a DML result has rowcount
+        result = session.execute(delete(ScanRow).where(ScanRow.id.in_(ids)))
+        removed["scans"] += result.rowcount  # type: ignore[attr-defined]
+    session.flush()
+    return removed
+
+
+def _scopes(raw: Sequence[Mapping[str, Any]]) -> tuple[Scope, ...]:
+    return tuple(
+        Scope(provider=s["provider"], account=s["account"], regions=tuple(s["regions"]), identity=s["identity"])
+        for s in raw
+    )
 
 
 def _scan_row(session: Session, scan_id: str) -> ScanRow:

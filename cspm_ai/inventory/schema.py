@@ -77,6 +77,7 @@ class ScanRow(Base):
     __table_args__ = (
         CheckConstraint("status IN ('complete', 'incomplete')", name="status"),
         Index("ix_scans_started_at", "started_at"),
+        Index("ix_scans_finished_at", "finished_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -138,7 +139,11 @@ class RelationRow(Base):
 
 class FindingRow(Base):
     __tablename__ = "findings"
-    __table_args__ = (UniqueConstraint("scan_id", "finding_id", name="uq_findings_scan_id_finding_id"),)
+    __table_args__ = (
+        UniqueConstraint("scan_id", "finding_id", name="uq_findings_scan_id_finding_id"),
+        # One finding followed across scans (history, diff, "when did this start failing").
+        Index("ix_findings_finding_id", "finding_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     scan_id: Mapped[str] = _scan_fk()
