@@ -47,7 +47,7 @@ DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
 API_VERSIONS: dict[str, str] = {
     "subscriptions": "2022-12-01",
     "ml": "2025-06-01",
-    "cognitive": "2024-10-01",
+    "cognitive": "2025-06-01",
     "keyvault": "2023-07-01",
     "storage": "2023-05-01",
     "containerregistry": "2023-07-01",
@@ -97,6 +97,12 @@ _KEY_FILE = json.dumps(
     indent=2,
 )
 _WRAPPED_KEY_FILE = base64.encodebytes(_KEY_FILE.encode()).decode()  # `base64 sa.json`: 76 columns
+# A blob SAS URL pasted into an AI Foundry connection's target: its signature is the secret.
+_BLOB_SIGNATURE = base64.b64encode(bytes(_FAKES.randrange(256) for _ in range(32))).decode()
+_BLOB_SAS = (
+    "sv=2024-11-04&ss=b&srt=co&sp=rl&se=2027-01-01T00:00:00Z&st=2026-03-01T00:00:00Z&spr=https&sig="
+    + _BLOB_SIGNATURE.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+)
 _LEAKY_SETUP_SCRIPT = (
     "#!/bin/bash\nset -euo pipefail\n"
     "cat > /home/azureuser/.config/gcp-sa.json.b64 <<'EOF'\n"
@@ -132,6 +138,7 @@ _PLANTED = (
     _AZURE_OPENAI_KEY,
     _BATCH_DB_PASSWORD,
     *_SCRIPT_SECRETS,
+    _BLOB_SAS.rsplit("sig=", 1)[1],
     *(form for secret in _SCRIPT_SECRETS for form in _base64_forms(secret)),
 )
 
@@ -1197,9 +1204,15 @@ class _Builder:
             "account_local_auth_disabled",
             "account_cmk_encryption",
             "account_diagnostic_settings",
+            "account_private_endpoint",
+            "account_managed_identity",
+            "account_outbound_restricted",
         ):
             self.expect(f"azure.cognitive.{check}", "aoai-secure", PASS)
             self.expect(f"azure.cognitive.{check}", "ais-open", FAIL)
+        self.ai_deployments()
+        self.rai_policies()
+        self.foundry_projects()
 
     def secure_ai_account(self, rid: str, uai: str) -> dict[str, Any]:
         good = _tracked(
@@ -1279,6 +1292,9 @@ class _Builder:
                 "privateEndpointConnections": [],
                 "capabilities": [{"name": "VirtualNetworks"}],
                 "dateCreated": "2026-04-11T12:00:41.7654321Z",
+                "allowProjectManagement": True,
+                "defaultProject": "agents-prod",
+                "associatedProjects": ["agents-prod", "agents-dev"],
             },
             tags={
                 "owner": AZURE_HOSTILE_STRINGS[0],
@@ -1292,6 +1308,230 @@ class _Builder:
         )
         bad["etag"] = '"0a000b00-0000-0200-0000-66a1b2c40000"'
         return bad
+
+    def ai_deployments(self) -> None:
+        """Model deployments: pinned and filtered on the secure account; auto-upgraded, on the legacy default filter
+        or a lenient one, on the open account."""
+        good, bad = self.ids["cognitive:good"], self.ids["cognitive:bad"]
+        for account, deployments in (
+            (
+                good,
+                [
+                    ("gpt-4o-prod", ("OpenAI", "gpt-4o", "2024-11-20"), "strict-filter", "NoAutoUpgrade", True),
+                    (
+                        "embed-large",
+                        ("OpenAI", "text-embedding-3-large", "1"),
+                        "Microsoft.DefaultV2",
+                        "OnceCurrentVersionExpired",
+                        True,
+                    ),
+                ],
+            ),
+            (
+                bad,
+                [
+                    (
+                        "gpt-4o-mini-dev",
+                        ("OpenAI", "gpt-4o-mini", "2024-07-18"),
+                        "Microsoft.Default",
+                        "OnceNewDefaultVersionAvailable",
+                        False,
+                    ),
+                    # A partner model on a lenient filter; versionUpgradeOption left out (the service default).
+                    ("phi-chat", ("Microsoft", "Phi-4", "7"), "lenient-filter", None, False),
+                ],
+            ),
+        ):
+            items = []
+            for name, (fmt, model, version), policy, upgrade, ok in deployments:
+                did = f"{account}/deployments/{name}"
+                self.ids[f"ai_deployment:{name}"] = did
+                props: dict[str, Any] = {
+                    "model": {"format": fmt, "name": model, "version": version},
+                    "currentCapacity": 100 if ok else 10,
+                    "capabilities": {"chatCompletion": "true"} if "embed" not in name else {"embeddings": "true"},
+                    "raiPolicyName": policy,
+                    "rateLimits": [
+                        {"key": "request", "renewalPeriod": 10, "count": 100 if ok else 10},
+                        {"key": "token", "renewalPeriod": 60, "count": 100000 if ok else 10000},
+                    ],
+                    "provisioningState": "Succeeded",
+                }
+                if upgrade is not None:
+                    props["versionUpgradeOption"] = upgrade
+                items.append(
+                    {
+                        "id": did,
+                        "type": f"{_AI_ACCOUNT_TYPE}/deployments",
+                        "name": name,
+                        "sku": {"name": "GlobalStandard" if ok else "Standard", "capacity": 100 if ok else 10},
+                        "systemData": dict(_SYSTEM_DATA),
+                        "etag": '"2b3c4d5e-0000-0200-0000-66a1b2c50000"',
+                        "properties": props,
+                    }
+                )
+                for check in ("deployment_content_filter", "deployment_version_pinned"):
+                    self.expect(f"azure.cognitive.{check}", name, PASS if ok else FAIL)
+            self.add_list(f"{account}/deployments", API_VERSIONS["cognitive"], items)
+
+    @staticmethod
+    def content_filters(off: tuple[str, ...] = (), jailbreak: bool | None = True) -> list[dict[str, Any]]:
+        """contentFilters as ARM lists them: the four harm categories at medium on prompts and completions (those in
+        `off` disabled), Jailbreak (on, off, or left out with None) and protected material."""
+        filters: list[dict[str, Any]] = []
+        for source in ("Prompt", "Completion"):
+            for name in ("Hate", "Sexual", "Violence", "Selfharm"):
+                on = name not in off
+                filters.append(
+                    {"name": name, "blocking": on, "enabled": on, "severityThreshold": "Medium", "source": source}
+                )
+        if jailbreak is not None:
+            filters.append({"name": "Jailbreak", "blocking": jailbreak, "enabled": jailbreak, "source": "Prompt"})
+        filters.append({"name": "Protected Material Text", "blocking": True, "enabled": True, "source": "Completion"})
+        filters.append({"name": "Protected Material Code", "blocking": False, "enabled": True, "source": "Completion"})
+        return filters
+
+    def rai_policies(self) -> None:
+        """Each account lists Microsoft's two defaults and its own policy: strict (secure), lenient (open)."""
+        for account, custom, off, jailbreak in (
+            (self.ids["cognitive:good"], "strict-filter", (), True),
+            (self.ids["cognitive:bad"], "lenient-filter", ("Hate", "Violence"), False),
+        ):
+            system = [
+                self.rai_policy(
+                    account, "Microsoft.Default", "SystemManaged", None, self.content_filters(jailbreak=None)
+                ),
+                self.rai_policy(account, "Microsoft.DefaultV2", "SystemManaged", None, self.content_filters()),
+            ]
+            mine = self.rai_policy(
+                account, custom, "UserManaged", "Microsoft.DefaultV2", self.content_filters(off, jailbreak)
+            )
+            mine["systemData"] = dict(_SYSTEM_DATA)
+            self.add_list(f"{account}/raiPolicies", API_VERSIONS["cognitive"], [*system, mine])
+            self.expect("azure.cognitive.rai_policy_filters_enabled", custom, PASS if not off else FAIL)
+        for name in ("Microsoft.Default", "Microsoft.DefaultV2"):
+            self.expect("azure.cognitive.rai_policy_filters_enabled", name, PASS)
+
+    @staticmethod
+    def rai_policy(
+        account: str, name: str, managed: str, base: str | None, filters: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        props: dict[str, Any] = {"type": managed, "mode": "Blocking" if managed == "UserManaged" else "Default"}
+        if base:
+            props["basePolicyName"] = base
+        props["contentFilters"] = filters
+        return {
+            "id": f"{account}/raiPolicies/{name}",
+            "name": name,
+            "type": f"{_AI_ACCOUNT_TYPE}/raiPolicies",
+            "etag": '"3c4d5e6f-0000-0200-0000-66a1b2c60000"',
+            "properties": props,
+        }
+
+    def foundry_projects(self) -> None:
+        """The open AI Foundry resource's two projects (one without an identity) and the connections of the
+        account and its projects: a key to Azure OpenAI, Entra ID to AI Search, a SAS URL to blob storage."""
+        good, bad = self.ids["cognitive:good"], self.ids["cognitive:bad"]
+        api = API_VERSIONS["cognitive"]
+        self.add_list(f"{good}/projects", api, [])
+        self.add_list(f"{good}/connections", api, [])
+        projects = []
+        for name, identity in (
+            (
+                "agents-prod",
+                {
+                    "type": "SystemAssigned",
+                    "principalId": "a1a1a1a1-0000-4000-8000-00000000000c",
+                    "tenantId": TENANT_ID,
+                },
+            ),
+            ("agents-dev", {"type": "None"}),
+        ):
+            pid = f"{bad}/projects/{name}"
+            self.ids[f"foundry_project:{name}"] = pid
+            projects.append(
+                _tracked(
+                    pid,
+                    f"{_AI_ACCOUNT_TYPE}/projects",
+                    "westeurope",
+                    {
+                        "provisioningState": "Succeeded",
+                        "displayName": name,
+                        "description": "support agents" if name == "agents-prod" else "agent experiments",
+                        "endpoints": {"AI Foundry API": f"https://ais-open.services.ai.azure.com/api/projects/{name}"},
+                        "isDefault": name == "agents-prod",
+                    },
+                    tags={"env": "prod" if name == "agents-prod" else "dev"},
+                    identity=identity,
+                )
+            )
+            self.expect("azure.cognitive.account_managed_identity", name, PASS if name == "agents-prod" else FAIL)
+        self.add_list(f"{bad}/projects", api, projects)
+        self.add_list(
+            f"{bad}/connections",
+            api,
+            [
+                self.ai_connection(
+                    f"{bad}/connections/aoai-key",
+                    "ApiKey",
+                    "AzureOpenAI",
+                    "https://aoai-secure.openai.azure.com/",
+                    {"ApiType": "Azure", "ApiVersion": "2024-10-21", "ResourceId": good},
+                )
+            ],
+        )
+        self.expect("azure.cognitive.connection_identity_auth", "aoai-key", FAIL)
+        self.expect("azure.cognitive.connection_no_secrets", "aoai-key", PASS)
+        search = f"{self.rg('rg-ai')}/providers/Microsoft.Search/searchServices/srch-secure"
+        self.add_list(
+            f"{bad}/projects/agents-prod/connections",
+            api,
+            [
+                self.ai_connection(
+                    f"{bad}/projects/agents-prod/connections/search-entra",
+                    "AAD",
+                    "CognitiveSearch",
+                    "https://srch-secure.search.windows.net",
+                    {"ApiType": "Azure", "ResourceId": search, "location": "eastus2"},
+                )
+            ],
+        )
+        self.expect("azure.cognitive.connection_identity_auth", "search-entra", PASS)
+        self.expect("azure.cognitive.connection_no_secrets", "search-entra", PASS)
+        self.add_list(
+            f"{bad}/projects/agents-dev/connections",
+            api,
+            [
+                self.ai_connection(
+                    f"{bad}/projects/agents-dev/connections/blob-sas",
+                    "SAS",
+                    "AzureBlob",
+                    f"https://stopenml.blob.core.windows.net/docs?{_BLOB_SAS}",
+                    {"ResourceId": self.ids["storage:bad"], "AccountName": "stopenml", "ContainerName": "docs"},
+                )
+            ],
+        )
+        self.expect("azure.cognitive.connection_identity_auth", "blob-sas", FAIL)
+        self.expect("azure.cognitive.connection_no_secrets", "blob-sas", FAIL)
+
+    @staticmethod
+    def ai_connection(cid: str, auth: str, category: str, target: str, metadata: dict[str, str]) -> dict[str, Any]:
+        """A connection as ARM lists it: its credentials are never in the answer (listsecrets is a POST)."""
+        return {
+            "id": cid,
+            "name": cid.rsplit("/", 1)[1],
+            "type": f"{_AI_ACCOUNT_TYPE}/{'projects/' if '/projects/' in cid else ''}connections",
+            "systemData": dict(_SYSTEM_DATA),
+            "properties": {
+                "authType": auth,
+                "category": category,
+                "target": target,
+                "isSharedToAll": True,
+                "sharedUserList": [],
+                "metadata": metadata,
+                "error": None,
+            },
+        }
 
     def authorization(self) -> None:
         self.role_assignments()

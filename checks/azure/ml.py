@@ -11,8 +11,9 @@ from checks.azure._common import (
     effective,
     identity_principals,
     not_an_object,
+    private_endpoint,
 )
-from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
+from cspm_ai.doc import ABSENT, display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, errored, failed, passed
 from cspm_ai.registry import CheckContext, check
 
@@ -141,13 +142,6 @@ def workspace_cmk_encryption(ws: Resource, ctx: CheckContext) -> Verdict:
     )
 
 
-def _connection_states(resource: Resource) -> list[dict[str, Any]]:
-    return [
-        {"name": shown(get(c, "name")), "status": shown(get(c, "properties.privateLinkServiceConnectionState.status"))}
-        for c in as_list(get(resource.config, "properties.privateEndpointConnections"))
-    ]
-
-
 @check(
     id="azure.ml.workspace_private_endpoint",
     resource_types=WORKSPACE,
@@ -163,19 +157,7 @@ def _connection_states(resource: Resource) -> list[dict[str, Any]]:
 def workspace_private_endpoint(ws: Resource, ctx: CheckContext) -> Verdict:
     """PASS when a properties.privateEndpointConnections item has privateLinkServiceConnectionState.status
     Approved; absent or empty = no private endpoint."""
-    states = _connection_states(ws)
-    approved = [s["name"] for s in states if s["status"] == "Approved"]
-    if approved:
-        return passed(
-            f"{ws.name} has approved private endpoint connection {approved[0]}.", privateEndpointConnections=states
-        )
-    if not states:
-        return failed(f"{ws.name} has no private endpoint connections.", privateEndpointConnections=[])
-    return failed(
-        f"{ws.name} has {len(states)} private endpoint connection(s), none Approved "
-        f"({', '.join(str(s['status']) for s in states)}).",
-        privateEndpointConnections=states,
-    )
+    return private_endpoint(ws)
 
 
 @check(

@@ -23,6 +23,7 @@ from collectors.azure.specs import (
     DIAGNOSTICS_API,
     DIAGNOSTICS_PATH,
     KINDS,
+    PARENT,
     RELATIONS,
     SUBSCRIPTIONS_API,
     SUBSCRIPTIONS_PATH,
@@ -46,12 +47,15 @@ def location_of(item: dict[str, Any]) -> str:
     return location.replace(" ", "").lower() if isinstance(location, str) and location else GLOBAL
 
 
-def _record(kind: ArmKind, subscription: str, item: dict[str, Any]) -> Record:
+def _record(kind: ArmKind, subscription: str, item: dict[str, Any], where: str = GLOBAL) -> Record:
+    """A listed or fetched item as a record; an item without a location of its own (a model deployment, a
+    connection) is recorded where its parent is (`where`)."""
     tags = item.get("tags") if isinstance(item.get("tags"), dict) else {}
+    region = location_of(item)
     return Record(
         type=kind.type,
         account=subscription,
-        region=location_of(item),
+        region=where if region == GLOBAL else region,
         uid=str(item["id"]),
         name=str(item.get("name") or item["id"]),
         config=item,
@@ -121,13 +125,19 @@ class AzureEngine:
             self._store.fail(malformed, account=subscription, region=region, resource_type=kind.type)
         for item in items:
             if is_arm_id(item.get("id")):
-                self._listed(tasks, kind, subscription, item, parent)
+                self._listed(tasks, kind, subscription, item, parent, region)
 
     def _listed(
-        self, tasks: TaskGroup, kind: ArmKind, subscription: str, item: dict[str, Any], parent: str | None
+        self,
+        tasks: TaskGroup,
+        kind: ArmKind,
+        subscription: str,
+        item: dict[str, Any],
+        parent: str | None,
+        where: str = GLOBAL,
     ) -> None:
-        """Store a listed item and read what lives under it."""
-        record = _record(kind, subscription, item)
+        """Store a listed item (where its parent is, when it has no location) and read what lives under it."""
+        record = _record(kind, subscription, item, where if parent is not None else GLOBAL)
         uid = record.uid
         if parent is not None and kind.parent_relation is not None:
             record.links.append((kind.parent_relation, parent))
@@ -147,6 +157,21 @@ class AzureEngine:
             return
         self._store.merge(uid, "diagnosticSettings", settings)
 
+    def _group_lists(self, tasks: TaskGroup) -> None:
+        """List each kind kept per resource group in every group that holds a listed resource of its `groups_of`
+        types (a resource id reads /subscriptions/<id>/resourceGroups/<name>/...)."""
+        for kind in KINDS:
+            if kind.fetch != "group":
+                continue
+            groups: dict[tuple[str, str], tuple[str, str]] = {}
+            for record in self._store.records():
+                parts = record.uid.split("/")
+                if record.type in kind.groups_of and len(parts) > 4 and parts[3].lower() == "resourcegroups":
+                    groups.setdefault((record.account.lower(), parts[4].lower()), (record.account, parts[4]))
+            for subscription, group in sorted(groups.values()):
+                path = kind.path.format(subscription=subscription, group=group)
+                tasks.submit(self._list, tasks, kind, subscription, path, GLOBAL, None)
+
     def _subscription_scope(self, subscription: str) -> None:
         try:
             answer = self.reader.get(f"/subscriptions/{subscription}", SUBSCRIPTIONS_API)
@@ -158,11 +183,16 @@ class AzureEngine:
 
     def _target_id(self, source: Record, ref: Reference) -> str | None:
         """The id a reference names: the value itself, except an AI services account's key, named by its vault's
-        URI and found under the vault stored with that URI (None when no stored vault has it)."""
+        URI and found under the vault stored with that URI (None when no stored vault has it), and a sibling named
+        under the source's parent ("{parent}/raiPolicies/<name>": the parent is the source's id less its last
+        type and name)."""
         if source.type in _KEY_BY_VAULT_URI and ref.target == "azure.keyvault.key":
             uri, _, name = ref.value.rpartition("/keys/")
             vault = self._vaults_by_uri.get(uri.rstrip("/").lower())
             return f"{vault}/keys/{name}" if vault else None
+        if ref.value.startswith(PARENT + "/"):
+            parent = source.uid.rstrip("/").rsplit("/", 2)[0]
+            return parent + ref.value[len(PARENT) :] if is_arm_id(parent) else None
         return ref.value
 
     def _resolve(self, source: Record, ref: Reference) -> Target | None:
@@ -233,6 +263,8 @@ class AzureEngine:
                     if kind.parent is None and kind.fetch == "list":
                         path = kind.path.format(subscription=subscription)
                         tasks.submit(self._list, tasks, kind, subscription, path, GLOBAL, None)
+            tasks.wait()
+            self._group_lists(tasks)
             tasks.wait()
             while self._fetch_round(tasks):
                 pass

@@ -1,14 +1,20 @@
 """What the Azure collector reads: one declaration per resource kind, and one table of relations.
 
 Paths are ARM paths with "{subscription}" or, for kinds listed under another,
-"{parent}" (the parent's ARM id). A kind fetched only because another resource
-names it declares its ARM id template instead. API versions are pinned to ones
-that return every field the checks read (see docs/architecture.md).
+"{parent}" (the parent's ARM id), or "{group}" for a kind listed in each resource
+group that holds a resource of its `groups_of` types. A kind fetched only because
+another resource names it declares its ARM id template instead. API versions are
+pinned to ones that return every field the checks read (see docs/architecture.md).
+
+A relation's value may start with "{parent}/": it names a sibling under the source's
+parent (a deployment's RAI policy by name under its account), which the engine
+resolves against the source's ARM id.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -21,6 +27,13 @@ DIAGNOSTICS_PATH = "{id}/providers/Microsoft.Insights/diagnosticSettings"
 DIAGNOSTICS_API = "2021-05-01-preview"
 SUBSCRIPTIONS_PATH = "/subscriptions"
 SUBSCRIPTIONS_API = "2022-12-01"
+COGNITIVE = "/providers/Microsoft.CognitiveServices/accounts"
+# Projects and connections of AI services accounts (AI Foundry) are in the API from 2025-06-01; every kind of the
+# family reads at it, so an account, its deployments, RAI policies, projects and connections agree.
+COGNITIVE_API = "2025-06-01"
+AUTHORIZATION = "/providers/Microsoft.Authorization"
+# Prefix of a relation value naming a sibling under the source's parent (resolved by the engine).
+PARENT = "{parent}"
 
 
 @dataclass(frozen=True)
@@ -33,15 +46,29 @@ class ArmKind:
     diagnostics: bool = False  # also read the resource's diagnostic settings
     # "referenced": fetched one by one because another resource names it (GET on its id);
     # its `path` is then the template of such an id.
-    fetch: Literal["list", "referenced"] = "list"
+    # "group": listed in every resource group that holds a listed resource of a `groups_of` type
+    # (deployment history is kept per resource group); its `path` has "{subscription}" and "{group}".
+    fetch: Literal["list", "referenced", "group"] = "list"
+    groups_of: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.parent is None) != (self.parent_relation is None):
             raise ValueError(f"{self.type}: a child kind declares both its parent and the relation to it")
+        if (self.fetch == "group") != bool(self.groups_of):
+            raise ValueError(f"{self.type}: a kind listed per resource group names the types whose groups it reads")
 
 
-def _child(rtype: str, segment: str, parent: str, relation: str) -> ArmKind:
-    return ArmKind(rtype, "{parent}/" + segment, ML_API, parent=parent, parent_relation=relation)
+def _child(rtype: str, segment: str, parent: str, relation: str, api: str = ML_API) -> ArmKind:
+    return ArmKind(rtype, "{parent}/" + segment, api, parent=parent, parent_relation=relation)
+
+
+ML_WORKSPACE = "azure.ml.workspace"
+COGNITIVE_ACCOUNT = "azure.cognitive.account"
+COGNITIVE_PROJECT = "azure.cognitive.project"
+SEARCH_SERVICE = "azure.search.service"
+ML_REGISTRY = "azure.ml.registry"
+# The AI resources whose resource groups' deployment history is read (infrastructure as code, PH-1).
+DEPLOYED_TYPES = (ML_WORKSPACE, ML_REGISTRY, COGNITIVE_ACCOUNT, SEARCH_SERVICE)
 
 
 KINDS: tuple[ArmKind, ...] = (
@@ -51,13 +78,13 @@ KINDS: tuple[ArmKind, ...] = (
     _child("azure.ml.batch_endpoint", "batchEndpoints", "azure.ml.workspace", "in_workspace"),
     _child("azure.ml.batch_deployment", "deployments", "azure.ml.batch_endpoint", "in_endpoint"),
     _child("azure.ml.compute", "computes", "azure.ml.workspace", "in_workspace"),
-    ArmKind("azure.ml.registry", "/subscriptions/{subscription}" + ML + "/registries", ML_API),
-    ArmKind(
-        "azure.cognitive.account",
-        "/subscriptions/{subscription}/providers/Microsoft.CognitiveServices/accounts",
-        "2024-10-01",
-        diagnostics=True,
-    ),
+    ArmKind(ML_REGISTRY, "/subscriptions/{subscription}" + ML + "/registries", ML_API),
+    ArmKind(COGNITIVE_ACCOUNT, "/subscriptions/{subscription}" + COGNITIVE, COGNITIVE_API, diagnostics=True),
+    _child("azure.cognitive.deployment", "deployments", COGNITIVE_ACCOUNT, "in_account", COGNITIVE_API),
+    _child("azure.cognitive.rai_policy", "raiPolicies", COGNITIVE_ACCOUNT, "in_account", COGNITIVE_API),
+    _child(COGNITIVE_PROJECT, "projects", COGNITIVE_ACCOUNT, "in_account", COGNITIVE_API),
+    _child("azure.cognitive.connection", "connections", COGNITIVE_ACCOUNT, "in_account", COGNITIVE_API),
+    _child("azure.cognitive.project_connection", "connections", COGNITIVE_PROJECT, "in_project", COGNITIVE_API),
     ArmKind("azure.keyvault.vault", "/subscriptions/{subscription}/providers/Microsoft.KeyVault/vaults", "2023-07-01"),
     ArmKind(
         "azure.keyvault.key",
@@ -143,6 +170,25 @@ def _map_keys(node: Any) -> list[str] | None:
     return [str(k) for k in node] if isinstance(node, dict) else None
 
 
+def _sibling(collection: str) -> Callable[[Any], str | None]:
+    """A name that stands for a sibling under the source's parent: "{parent}/<collection>/<name>"."""
+
+    def build(name: Any) -> str | None:
+        return f"{PARENT}/{collection}/{name}" if isinstance(name, str) and name and "/" not in name else None
+
+    return build
+
+
+def _arm_type(namespace_type: str) -> str:
+    """A pattern keeping whole ARM ids of one resource type (no child resource under it)."""
+    return rf"(?i)^(/subscriptions/[^/]+/resourceGroups/[^/]+/providers/{namespace_type}/[^/]+)/?$"
+
+
+_CONNECTIONS = {"azure.cognitive.connection", "azure.cognitive.project_connection"}
+# Where a connection names the Azure resource it reaches (AzureOpenAI, AIServices, CognitiveSearch, storage...).
+_CONNECTION_TARGET = ("properties.metadata.ResourceId", "properties.metadata.resourceId")
+
+
 _WORKSPACE = {"azure.ml.workspace"}
 _KEY_PROPERTIES = "properties.encryption.keyVaultProperties"
 
@@ -162,6 +208,28 @@ RELATIONS: tuple[Link, ...] = (
         "azure.authorization.role_definition",
         {"azure.authorization.role_assignment"},
         paths=("properties.roleDefinitionId",),
+    ),
+    # A deployment names its content filter (RAI policy) by name, under its own account.
+    link(
+        "uses_rai_policy",
+        "azure.cognitive.rai_policy",
+        {"azure.cognitive.deployment"},
+        paths=("properties.raiPolicyName",),
+        value=_sibling("raiPolicies"),
+    ),
+    link(
+        "connects_to",
+        COGNITIVE_ACCOUNT,
+        _CONNECTIONS,
+        paths=_CONNECTION_TARGET,
+        pattern=_arm_type(r"Microsoft\.CognitiveServices/accounts"),
+    ),
+    link(
+        "connects_to",
+        "azure.storage.account",
+        _CONNECTIONS,
+        paths=_CONNECTION_TARGET,
+        pattern=_arm_type(r"Microsoft\.Storage/storageAccounts"),
     ),
     # User-assigned managed identities are keys of this map, on any resource that may have one.
     link(

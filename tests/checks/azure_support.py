@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import checks.azure
+from collectors.kernel import Record, to_resource
 from cspm_ai.model import CollectionError, Resource
 from tests.checks.conftest import DROP, Case, Estate, _set, register_type
 
@@ -349,7 +350,24 @@ BASE: dict[str, dict[str, Any]] = {
                     "identityClientId": None,
                 },
             },
-            "privateEndpointConnections": [],
+            "privateEndpointConnections": [
+                {
+                    "id": f"{RG_ID}/providers/Microsoft.CognitiveServices/accounts/contoso-aoai/"
+                    "privateEndpointConnections/pe-aoai",
+                    "name": "pe-aoai",
+                    "type": "Microsoft.CognitiveServices/accounts/privateEndpointConnections",
+                    "properties": {
+                        "groupIds": ["account"],
+                        "privateEndpoint": {"id": f"{RG_ID}/providers/Microsoft.Network/privateEndpoints/pe-aoai"},
+                        "privateLinkServiceConnectionState": {
+                            "status": "Approved",
+                            "description": "Auto-Approved",
+                            "actionsRequired": "None",
+                        },
+                        "provisioningState": "Succeeded",
+                    },
+                }
+            ],
         },
         "diagnosticSettings": _diag(f"{RG_ID}/providers/Microsoft.CognitiveServices/accounts/contoso-aoai"),
     },
@@ -593,6 +611,17 @@ def one(rtype: str, changes: Mapping[str, Any] | None = None, **kw: Any) -> Call
     return lambda: Estate(make(rtype, changes, **kw))
 
 
+def stored(rtype: str, changes: Mapping[str, Any] | None = None, **kw: Any) -> Callable[[], Estate]:
+    """One resource as the collector stores it: its ARM item through the kernel's redaction."""
+
+    def build() -> Estate:
+        raw = make(rtype, changes, **kw)
+        record = Record(raw.type, raw.account, raw.region, raw.uid, raw.name, raw.config, dict(raw.tags))
+        return Estate(to_resource("azure", record))
+
+    return build
+
+
 def subscription_with(rtype: str, *changes: dict[str, Any], names: tuple[str, ...] = ()) -> Callable[[], Estate]:
     """The subscription plus one `rtype` resource per change set (named from `names` when given)."""
 
@@ -637,5 +666,6 @@ __all__ = [
     "load_azure_checks",
     "make",
     "one",
+    "stored",
     "subscription_with",
 ]

@@ -68,6 +68,11 @@ def everything(arm: ArmReader) -> dict[str, list[dict[str, Any]]]:
         found[kind] = [i for ws in found["workspaces"] for i in arm.list(f"{ws['id']}/{kind}", ml)]
     found["deployments"] = [d for ep in found["onlineEndpoints"] for d in arm.list(f"{ep['id']}/deployments", ml)]
     found["batchDeployments"] = [d for ep in found["batchEndpoints"] for d in arm.list(f"{ep['id']}/deployments", ml)]
+    cognitive = API_VERSIONS["cognitive"]
+    for kind, segment in (("aiDeployments", "deployments"), ("raiPolicies", "raiPolicies"), ("projects", "projects")):
+        found[kind] = [i for a in found["accounts"] for i in arm.list(f"{a['id']}/{segment}", cognitive)]
+    found["aiConnections"] = [c for a in found["accounts"] for c in arm.list(f"{a['id']}/connections", cognitive)]
+    found["projectConnections"] = [c for p in found["projects"] for c in arm.list(f"{p['id']}/connections", cognitive)]
     found["diagnosticSettings"] = [
         s
         for r in found["workspaces"] + found["accounts"]
@@ -117,7 +122,18 @@ def test_every_item_has_the_arm_envelope_and_an_id_matching_its_type(
 ) -> None:
     _, arm = estate
     found = everything(arm)
-    untracked = {"role_assignments", "pricings", "policy_assignments", "budgets", "diagnosticSettings"}
+    untracked = {
+        "role_assignments",
+        "pricings",
+        "policy_assignments",
+        "budgets",
+        "diagnosticSettings",
+        # Proxy resources of an AI services account: no location or tags of their own.
+        "aiDeployments",
+        "raiPolicies",
+        "aiConnections",
+        "projectConnections",
+    }
     for kind, items in found.items():
         assert items, kind
         for item in items:

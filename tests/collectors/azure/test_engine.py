@@ -160,3 +160,27 @@ def test_names_and_tag_keys_are_redacted_like_configuration() -> None:
     assert NAME_SECRET not in stored and TAG_KEY_SECRET not in stored
     assert {"path": "name", "kind": "aws_access_key_id"} in endpoint.redactions
     assert {"path": "tags", "kind": "github_token"} in endpoint.redactions
+
+
+def test_a_deployment_names_its_content_filter_under_its_own_account(collected: Any) -> None:
+    result, manifest, _ = collected
+    rai = {(r.src, r.dst) for r in result.relations if r.kind == "uses_rai_policy"}
+    good, bad = manifest.resource_ids["cognitive:good"], manifest.resource_ids["cognitive:bad"]
+    # By name, resolved under the deployment's own account: the same built-in name is two policies.
+    assert (f"{good}/deployments/embed-large", f"{good}/raiPolicies/Microsoft.DefaultV2") in rai
+    assert (f"{bad}/deployments/gpt-4o-mini-dev", f"{bad}/raiPolicies/Microsoft.Default") in rai
+    stored = {r.uid for r in result.resources}
+    assert rai and all(dst in stored for _, dst in rai)
+
+
+def test_children_without_a_location_are_recorded_where_their_parent_is(collected: Any) -> None:
+    result, manifest, _ = collected
+    by_uid = {r.uid: r for r in result.resources}
+    deployment = by_uid[manifest.resource_ids["ai_deployment:gpt-4o-prod"]]
+    assert "location" not in deployment.config and deployment.region == "eastus2"
+    connections = [r for r in result.resources if r.type == "azure.cognitive.project_connection"]
+    assert connections and {r.region for r in connections} == {"westeurope"}
+    links = {(r.src, r.kind, r.dst) for r in result.relations}
+    aoai_key = f"{manifest.resource_ids['cognitive:bad']}/connections/aoai-key"
+    assert (aoai_key, "connects_to", manifest.resource_ids["cognitive:good"]) in links
+    assert (aoai_key, "in_account", manifest.resource_ids["cognitive:bad"]) in links
