@@ -26,6 +26,7 @@ from cspm_ai.model import (
     SEVERITY_ORDER,
     Attestation,
     CollectionError,
+    Finding,
     ScanRecord,
     Scope,
     Severity,
@@ -124,6 +125,25 @@ class FindingState:
     resource_name: str
     message: str
     muted: bool
+
+
+def finding_state(f: Finding) -> FindingState:
+    """The comparison's view of a finding."""
+    return FindingState(
+        id=f.id,
+        check_id=f.check_id,
+        title=f.title,
+        status=f.status,
+        severity=f.severity,
+        provider=f.provider,
+        account=f.account,
+        region=f.region,
+        resource_type=f.resource_type,
+        resource_uid=f.resource_uid,
+        resource_name=f.resource_name,
+        message=f.message,
+        muted=f.muted,
+    )
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from pydantic import (
 
 from cspm_ai.attestation import Standing, apply_attestations, standing_for_scan
 from cspm_ai.checklist import checklist
+from cspm_ai.history import ScanDiff, TrendPoint
 from cspm_ai.model import (
     SEVERITY_ORDER,
     Attestation,
@@ -247,6 +248,10 @@ class Report(_Model):
     attestations: list[AttestationOut] = Field(default_factory=list)
     attestations_not_applied: list[UnappliedAttestationOut] = Field(default_factory=list)
     exceptions: list[ExceptionOut] = Field(default_factory=list)
+    # Added beside the contract: what changed since the previous comparable scan (null when the report was
+    # built without history), and the FAIL counts of this scan and the comparable ones before it.
+    changes: ScanDiff | None = None
+    trend: list[TrendPoint] = Field(default_factory=list)
 
 
 def build_report(
@@ -255,10 +260,13 @@ def build_report(
     errors: Sequence[CollectionError],
     tool_version: str,
     attestations: Sequence[Attestation] = (),
+    changes: ScanDiff | None = None,
+    trend: Sequence[TrendPoint] = (),
 ) -> Report:
     """Build the report value for one scan: summary counts, findings in report order, errors.
 
-    Attestations turn MANUAL findings of their items PASS or FAIL as of the scan's start.
+    Attestations turn MANUAL findings of their items PASS or FAIL as of the scan's start. `changes` and
+    `trend` (from `cspm_ai.history`) are carried as they are.
     """
     attested = apply_attestations(findings, attestations, scan.started_at)
     applied, not_applied = attestations_out(attestations, scan)
@@ -273,6 +281,8 @@ def build_report(
         attestations=applied,
         attestations_not_applied=not_applied,
         exceptions=[ExceptionOut.model_validate(e) for e in scan.exceptions],
+        changes=changes,
+        trend=list(trend),
     )
 
 

@@ -16,8 +16,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from cspm_ai.checklist import checklist
+from cspm_ai.history import FindingChange
 from cspm_ai.model import Severity, Status
 from cspm_ai.report import STATUS_ORDER, ErrorOut, FindingOut, Report, rfc3339
+from reports.charts import checklist_sparklines, severity_chart
+from reports.diff_writer import FINDING_SECTIONS, change_label, path_label
 
 TEMPLATE = "report.html.j2"
 SCRIPT = "filter.js"
@@ -28,6 +31,25 @@ SEVERITIES: tuple[Severity, ...] = tuple(Severity)
 
 # The banner names at most this many distinct causes; the errors table lists them all.
 MAX_BANNER_REASONS = 8
+# Rows each "Since the last scan" table shows; report.json's `changes` lists them all.
+CHANGE_ROWS = 100
+# The count cards of "Since the last scan": (counts field, label, card class).
+CHANGE_CARDS = (
+    ("new_failures", "New failures", "status-fail"),
+    ("regressed", "Regressed", "status-fail"),
+    ("newly_error", "Newly ERROR", "status-error"),
+    ("resolved", "Resolved", "status-pass"),
+    ("still_failing", "Still failing", "status-manual"),
+    ("no_longer_seen", "No longer seen", "status-manual"),
+)
+
+
+@dataclass(frozen=True)
+class ChangeSection:
+    name: str
+    title: str
+    total: int
+    rows: list[FindingChange]
 
 
 @dataclass(frozen=True)
@@ -87,7 +109,29 @@ def render_html(report: Report) -> str:
         finished=_display_time(report.scan.finished_at) if report.scan.finished_at else None,
         finished_iso=rfc3339(report.scan.finished_at) if report.scan.finished_at else None,
         duration=_duration(report.scan.started_at, report.scan.finished_at),
+        change_cards=CHANGE_CARDS,
+        change_sections=_change_sections(report),
+        change_rows=CHANGE_ROWS,
+        change_label=change_label,
+        path_label=path_label,
+        chart=severity_chart(report.trend),
+        sparklines=checklist_sparklines(report.trend, {**report.checklist_titles, **_titles()}),
     )
+
+
+def _titles() -> dict[str, str]:
+    return {k: v.title for k, v in checklist().items()}
+
+
+def _change_sections(report: Report) -> list[ChangeSection]:
+    if report.changes is None or report.changes.from_scan is None:
+        return []
+    sections = []
+    for name, title in FINDING_SECTIONS:
+        changes = getattr(report.changes.findings, name)
+        if changes:
+            sections.append(ChangeSection(name, title, len(changes), changes[:CHANGE_ROWS]))
+    return sections
 
 
 def script_hash(script: str) -> str:

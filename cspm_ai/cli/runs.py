@@ -19,6 +19,7 @@ from cspm_ai.errors import ConfigError, OutputError
 from cspm_ai.model import SEVERITY_ORDER, Finding, Severity, Status
 
 if TYPE_CHECKING:
+    from cspm_ai.history import ScanDiff
     from cspm_ai.inventory import Inventory
     from cspm_ai.model import ScanRecord
     from cspm_ai.mutelist import Mutelist
@@ -108,12 +109,38 @@ def _mutelist(path: Path | None, settings: Settings) -> Mutelist | None:
     return load_mutelist(chosen.expanduser())
 
 
-def _write_reports(inventory: Inventory, scan: ScanRecord, output_dir: Path, formats: Sequence[str]) -> list[Path]:
+def _changes(inventory: Inventory, scan: ScanRecord) -> ScanDiff:
+    """What changed since the previous comparable scan (or, with none, only what expires soon)."""
+    from cspm_ai.history import describe_scope
+
+    previous = inventory.previous_of(scan)
+    note = None
+    if previous is None:
+        note = (
+            "No earlier finished scan covers the same providers and accounts "
+            f"({describe_scope(scan.providers, scan.scopes)})."
+        )
+    return inventory.diff(previous, scan, note=note)
+
+
+def _write_reports(
+    inventory: Inventory,
+    scan: ScanRecord,
+    output_dir: Path,
+    formats: Sequence[str],
+    changes: ScanDiff | None = None,
+) -> list[Path]:
     from cspm_ai.report import build_report
     from reports import write_reports
 
     report = build_report(
-        scan, inventory.findings(scan.id), inventory.errors(scan.id), __version__, inventory.attestations()
+        scan,
+        inventory.findings(scan.id),
+        inventory.errors(scan.id),
+        __version__,
+        inventory.attestations(),
+        changes=changes if changes is not None else _changes(inventory, scan),
+        trend=inventory.trend(scan),
     )
     return write_reports(report, output_dir, formats)
 
