@@ -451,7 +451,7 @@ class _Builder:
                         "statusOfPrimary": "available",
                     },
                     tags=tags,
-                    sku={"name": "Standard_LRS", "tier": "Standard"},
+                    sku={"name": "Standard_RAGZRS" if good else "Standard_LRS", "tier": "Standard"},
                     kind="StorageV2",
                 )
             )
@@ -586,11 +586,16 @@ class _Builder:
         good_id = f"{self.rg('rg-ml-secure')}/providers/{_WS_TYPE}/mlw-secure"
         bad_id = f"{self.rg('rg-ml-open')}/providers/{_WS_TYPE}/mlw-open"
         self.ids["workspace:good"], self.ids["workspace:bad"] = good_id, bad_id
+        hub_id = f"{self.rg('rg-ml-secure')}/providers/{_WS_TYPE}/hub-secure"
+        project_id = f"{self.rg('rg-ml-secure')}/providers/{_WS_TYPE}/proj-secure"
+        self.ids["workspace:hub"], self.ids["workspace:project"] = hub_id, project_id
         self.workspace_list(good_id, bad_id)
         secure_endpoints, open_endpoints = self.online_endpoint_specs()
         self.workspace_endpoints(good_id, secure_endpoints, "eastus2", good=True)
         self.workspace_endpoints(bad_id, open_endpoints, "westeurope", good=False)
         self.computes(good_id, bad_id)
+        self.workspace_connections()
+        self.schedules()
 
     def workspace_identities(self) -> None:
         uai_type = "Microsoft.ManagedIdentity/userAssignedIdentities"
@@ -604,6 +609,8 @@ class _Builder:
         api = API_VERSIONS["ml"]
         good = self.secure_workspace(good_id)
         bad = self.open_workspace(bad_id)
+        hub_id, project_id = self.ids["workspace:hub"], self.ids["workspace:project"]
+        hub, project = self.foundry_hub(hub_id, project_id), self.foundry_hub_project(project_id, hub_id)
         # Paged with $skip, one workspace a page; throttled first if asked.
         path = f"/subscriptions/{self.sub}/providers/{_WS_TYPE}"
         if self.throttle:
@@ -619,7 +626,7 @@ class _Builder:
                 status=429,
                 headers=(("Retry-After", "1"),),
             )
-        self.add_list(path, api, [good, bad], page_key="$skip", page_values=("1",))
+        self.add_list(path, api, [good, bad, hub, project], page_key="$skip", page_values=("1", "2", "3"))
 
         for check in (
             "workspace_public_network_disabled",
@@ -629,12 +636,108 @@ class _Builder:
             "workspace_diagnostic_settings",
             "workspace_identity_datastores",
             "separate_identities",
+            "workspace_storage_geo_redundant",
         ):
             self.expect(f"azure.ml.{check}", "mlw-secure", PASS)
             self.expect(f"azure.ml.{check}", "mlw-open", FAIL)
+            # The AI Foundry hub is locked down; its project inherits the hub's network, encryption and storage.
+            self.expect(f"azure.ml.{check}", "hub-secure", PASS)
+            self.expect(f"azure.ml.{check}", "proj-secure", PASS)
 
         self.diagnostic_settings(good_id, [self.law_setting(good_id, "mlw-secure-audit", "audit")])
         self.diagnostic_settings(bad_id, [])
+        self.diagnostic_settings(hub_id, [self.law_setting(hub_id, "hub-secure-audit", "audit")])
+        self.diagnostic_settings(project_id, [self.law_setting(project_id, "proj-secure-audit", "audit")])
+        for empty in (hub_id, project_id):
+            for kind in ("onlineEndpoints", "batchEndpoints", "computes"):
+                self.add_list(f"{empty}/{kind}", api, [])
+
+    def foundry_hub(self, rid: str, project_id: str) -> dict[str, Any]:
+        """An AI Foundry hub (a workspace of kind Hub): managed network, private endpoint, customer-managed key."""
+        uai_ws = self.ids["identity:workspace"]
+        return _tracked(
+            rid,
+            _WS_TYPE,
+            "eastus2",
+            {
+                "friendlyName": "Secure AI Foundry hub",
+                "description": "Shared hub for the support agents",
+                "storageAccount": self.ids["storage:good"],
+                "keyVault": self.ids["vault:good"],
+                "containerRegistry": self.ids["acr:good"],
+                "applicationInsights": f"{self.rg('rg-ml-secure')}/providers/Microsoft.Insights/components/appi-hub",
+                "hbiWorkspace": True,
+                "encryption": {
+                    "status": "Enabled",
+                    "identity": {"userAssignedIdentity": uai_ws},
+                    "keyVaultProperties": {
+                        "keyVaultArmId": self.ids["vault:good"],
+                        "keyIdentifier": "https://kv-secure-ml.vault.azure.net/keys/ws-cmk/4f1c2a9e8b7d6c5e4f3a2b1c0d9e8f7a",
+                        "identityClientId": "",
+                    },
+                },
+                "publicNetworkAccess": "Disabled",
+                "managedNetwork": self.workspace_managed_network(),
+                "privateEndpointConnections": [
+                    {**pe, "id": f"{rid}/privateEndpointConnections/pe-hub-secure", "name": "pe-hub-secure"}
+                    for pe in self.workspace_private_endpoints(rid)
+                ],
+                "privateLinkCount": 1,
+                "systemDatastoresAuthMode": "Identity",
+                "workspaceHubConfig": {
+                    "defaultWorkspaceResourceGroup": self.rg("rg-ml-secure"),
+                    "additionalWorkspaceStorageAccounts": [],
+                },
+                "associatedWorkspaces": [project_id],
+                "enableDataIsolation": True,
+                "provisioningState": "Succeeded",
+                "workspaceId": "6a5b4c3d-2e1f-4a9b-8c7d-6e5f4a3b2c1d",
+                "tenantId": TENANT_ID,
+                "storageHnsEnabled": False,
+            },
+            tags={"env": "prod"},
+            identity={
+                "type": "SystemAssigned,UserAssigned",
+                "principalId": "a1a1a1a1-0000-4000-8000-00000000000d",
+                "tenantId": TENANT_ID,
+                "userAssignedIdentities": {
+                    uai_ws: _uai("a1a1a1a1-0000-4000-8000-000000000002", "c1c1c1c1-0000-4000-8000-000000000002")
+                },
+            },
+            sku={"name": "Basic", "tier": "Basic"},
+            kind="Hub",
+        )
+
+    def foundry_hub_project(self, rid: str, hub_id: str) -> dict[str, Any]:
+        """A hub-based project: it names its hub and shares the hub's storage, vault, network and key."""
+        return _tracked(
+            rid,
+            _WS_TYPE,
+            "eastus2",
+            {
+                "friendlyName": "Support agents",
+                "hubResourceId": hub_id,
+                "storageAccount": self.ids["storage:good"],
+                "keyVault": self.ids["vault:good"],
+                "applicationInsights": f"{self.rg('rg-ml-secure')}/providers/Microsoft.Insights/components/appi-hub",
+                "publicNetworkAccess": "Disabled",
+                "systemDatastoresAuthMode": "Identity",
+                "discoveryUrl": "https://eastus2.api.azureml.ms/discovery",
+                "enableDataIsolation": True,
+                "provisioningState": "Succeeded",
+                "workspaceId": "7b6c5d4e-3f2a-4b1c-9d8e-7f6a5b4c3d2e",
+                "tenantId": TENANT_ID,
+                "v1LegacyMode": False,
+            },
+            tags={"env": "prod"},
+            identity={
+                "type": "SystemAssigned",
+                "principalId": "a1a1a1a1-0000-4000-8000-00000000000e",
+                "tenantId": TENANT_ID,
+            },
+            sku={"name": "Basic", "tier": "Basic"},
+            kind="Project",
+        )
 
     def secure_workspace(self, rid: str) -> dict[str, Any]:
         uai_ws = self.ids["identity:workspace"]
@@ -871,10 +974,47 @@ class _Builder:
         )
 
     def online_deployment(self, ws_id: str, eid: str, ep: _OnlineEndpoint, location: str, good: bool) -> None:
+        """One deployment per endpoint: the secure ones serve a registry model on two instances and collect their
+        inputs and outputs; the open ones run one instance, collect nothing, and one bakes its model into the image."""
         name = _deployment_name(ep.name)
         did = f"{eid}/deployments/{name}"
         self.ids[f"online_deployment:{ep.name}/{name}"] = did
         self.expect("azure.ml.no_secrets_in_configuration", name, FAIL if _leaks(ep.env) else PASS)
+        model_in_image = ep.name == "embed-open-ep"
+        for check in (
+            "online_deployment_data_collection",
+            "online_deployment_monitored",
+            "online_deployment_redundant",
+        ):
+            self.expect(f"azure.ml.{check}", name, PASS if good else FAIL)
+        self.expect("azure.ml.deployment_registered_model", name, FAIL if model_in_image else PASS)
+        props: dict[str, Any] = {
+            "endpointComputeType": "Managed",
+            "description": "blue deployment",
+            "model": f"azureml://registries/mlr-shared/models/{ep.name.split('-')[0]}-model/versions/3",
+            "environmentId": "azureml://registries/azureml/environments/sklearn-1.5/versions/12",
+            "environmentVariables": {"LOG_LEVEL": "INFO", **ep.env},
+            "codeConfiguration": {"codeId": f"{ws_id}/codes/score/versions/1", "scoringScript": "score.py"},
+            "instanceType": "Standard_DS3_v2",
+            "scaleSettings": {"scaleType": "Default"},
+            "requestSettings": {"requestTimeout": "PT5S", "maxConcurrentRequestsPerInstance": 1},
+            "livenessProbe": {
+                "initialDelay": "PT10M",
+                "period": "PT10S",
+                "timeout": "PT2S",
+                "successThreshold": 1,
+                "failureThreshold": 30,
+            },
+            "appInsightsEnabled": good,
+            "egressPublicNetworkAccess": "Disabled" if good else "Enabled",
+            "dataCollector": self.data_collector() if good else None,
+            "properties": {},
+            "provisioningState": "Succeeded",
+        }
+        if model_in_image:
+            # Bring-your-own-container: no model asset, the weights ship inside the image.
+            del props["model"], props["codeConfiguration"]
+            props["environmentId"] = f"{ws_id}/environments/embed-open-image/versions/4"
         self.add_list(
             f"{eid}/deployments",
             API_VERSIONS["ml"],
@@ -883,39 +1023,26 @@ class _Builder:
                     did,
                     f"{_WS_TYPE}/onlineEndpoints/deployments",
                     location,
-                    {
-                        "endpointComputeType": "Managed",
-                        "description": "blue deployment",
-                        "model": f"azureml://registries/mlr-shared/models/{ep.name.split('-')[0]}-model/versions/3",
-                        "environmentId": "azureml://registries/azureml/environments/sklearn-1.5/versions/12",
-                        "environmentVariables": {"LOG_LEVEL": "INFO", **ep.env},
-                        "codeConfiguration": {
-                            "codeId": f"{ws_id}/codes/score/versions/1",
-                            "scoringScript": "score.py",
-                        },
-                        "instanceType": "Standard_DS3_v2",
-                        "scaleSettings": {"scaleType": "Default"},
-                        "requestSettings": {"requestTimeout": "PT5S", "maxConcurrentRequestsPerInstance": 1},
-                        "livenessProbe": {
-                            "initialDelay": "PT10M",
-                            "period": "PT10S",
-                            "timeout": "PT2S",
-                            "successThreshold": 1,
-                            "failureThreshold": 30,
-                        },
-                        "appInsightsEnabled": good,
-                        "egressPublicNetworkAccess": "Disabled" if good else "Enabled",
-                        "dataCollector": None,
-                        "properties": {},
-                        "provisioningState": "Succeeded",
-                    },
+                    props,
                     tags={},
                     identity=None,
-                    sku={"name": "Default", "tier": "Standard", "capacity": 1},
+                    sku={"name": "Default", "tier": "Standard", "capacity": 2 if good else 1},
                     kind="Managed",
                 )
             ],
         )
+
+    @staticmethod
+    def data_collector() -> dict[str, Any]:
+        """Inputs and outputs collected to the workspace's default data store, hourly."""
+        return {
+            "collections": {
+                "model_inputs": {"dataCollectionMode": "Enabled", "samplingRate": 1.0},
+                "model_outputs": {"dataCollectionMode": "Enabled", "samplingRate": 1.0},
+            },
+            "requestLogging": {"captureHeaders": ["x-request-id"]},
+            "rollingRate": "Hour",
+        }
 
     def batch_endpoint(self, ws_id: str, location: str) -> None:
         """One batch endpoint per workspace (no publicNetworkAccess on batch endpoints)."""
@@ -960,6 +1087,17 @@ class _Builder:
             # JSON inside a string: the database settings, password included, in one variable.
             variables["DB_CONFIG"] = json.dumps({"host": "10.20.0.5", "user": "scorer", "password": _BATCH_DB_PASSWORD})
         self.expect("azure.ml.no_secrets_in_configuration", name, FAIL if _leaks(variables) else PASS)
+        # The open workspace scores with a pickle straight from its data store, not a registered model.
+        model: dict[str, Any] = (
+            {"referenceType": "Id", "assetId": f"{ws_id}/models/scorer/versions/2"}
+            if good
+            else {
+                "referenceType": "DataPath",
+                "datastoreId": f"{ws_id}/datastores/workspaceblobstore",
+                "path": "models/scorer/model.pkl",
+            }
+        )
+        self.expect("azure.ml.deployment_registered_model", name, PASS if good else FAIL)
         self.add_list(
             f"{bid}/deployments",
             api,
@@ -970,7 +1108,7 @@ class _Builder:
                     location,
                     {
                         "description": "nightly scoring deployment",
-                        "model": {"referenceType": "Id", "assetId": f"{ws_id}/models/scorer/versions/2"},
+                        "model": model,
                         "compute": f"{ws_id}/computes/batch-cluster",
                         "codeConfiguration": {
                             "codeId": f"{ws_id}/codes/batch-score/versions/1",
@@ -996,6 +1134,139 @@ class _Builder:
                 )
             ],
         )
+
+    def workspace_connections(self) -> None:
+        """Connections of the workspaces and the AI Foundry hub: Entra ID to Azure OpenAI from the hub; a key to AI
+        Search from its project; a PAT to Git (no identity would do) and a SAS URL to blob storage from the open
+        workspace."""
+        api = API_VERSIONS["ml"]
+        good, bad = self.ids["workspace:good"], self.ids["workspace:bad"]
+        hub, project = self.ids["workspace:hub"], self.ids["workspace:project"]
+        search = f"{self.rg('rg-ai')}/providers/Microsoft.Search/searchServices/srch-secure"
+        aoai = f"{self.rg('rg-ai')}/providers/{_AI_ACCOUNT_TYPE}/aoai-secure"  # listed later, in cognitive()
+        connections: dict[str, list[tuple[str, str, str, str, str | None]]] = {
+            good: [],
+            hub: [("hub-aoai", "AAD", "AzureOpenAI", "https://aoai-secure.openai.azure.com/", aoai)],
+            project: [
+                ("proj-search-key", "ApiKey", "CognitiveSearch", "https://srch-secure.search.windows.net", search)
+            ],
+            bad: [
+                ("git-pat", "PAT", "Git", "https://github.com/contoso/fraud-models", None),
+                (
+                    "train-sas",
+                    "SAS",
+                    "AzureBlob",
+                    f"https://stopenml.blob.core.windows.net/train?{_BLOB_SAS}",
+                    self.ids["storage:bad"],
+                ),
+            ],
+        }
+        verdicts = {
+            "hub-aoai": (PASS, PASS),
+            "proj-search-key": (FAIL, PASS),
+            "git-pat": (PASS, PASS),
+            "train-sas": (FAIL, FAIL),
+        }
+        for ws, items in connections.items():
+            listed = []
+            for name, auth, category, target, resource in items:
+                metadata = {"ApiType": "Azure", "ResourceId": resource} if resource else {}
+                cid = f"{ws}/connections/{name}"
+                self.ids[f"ml_connection:{name}"] = cid
+                listed.append(
+                    {
+                        "id": cid,
+                        "name": name,
+                        "type": f"{_WS_TYPE}/connections",
+                        "systemData": dict(_SYSTEM_DATA),
+                        "properties": {
+                            "authType": auth,
+                            "category": category,
+                            "target": target,
+                            "isSharedToAll": True,
+                            "sharedUserList": [],
+                            "metadata": metadata,
+                            "useWorkspaceManagedIdentity": auth == "AAD",
+                            "createdByWorkspaceArmId": ws,
+                            "group": "AzureAI" if category in ("AzureOpenAI", "CognitiveSearch") else "Azure",
+                        },
+                    }
+                )
+                identity, secrets = verdicts[name]
+                self.expect("azure.ml.connection_identity_auth", name, identity)
+                self.expect("azure.ml.no_secrets_in_configuration", name, secrets)
+            self.add_list(f"{ws}/connections", api, listed)
+
+    def schedules(self) -> None:
+        """Model monitors on the secure workspace's deployments (named by ARM id and by azureml:<endpoint>:
+        <deployment>); the open workspace schedules only its nightly batch scoring."""
+        api = API_VERSIONS["ml"]
+        good, bad = self.ids["workspace:good"], self.ids["workspace:bad"]
+        chat = self.ids["online_deployment:chat-secure-ep/chat-secure-blue"]
+        monitors = [
+            self.schedule(good, "chat-secure-monitor", self.monitor_action(chat)),
+            self.schedule(
+                good, "embed-secure-monitor", self.monitor_action("azureml:embed-secure-ep:embed-secure-blue")
+            ),
+        ]
+        batch = {
+            "actionType": "InvokeBatchEndpoint",
+            "endpointInvocationDefinition": {
+                "endpoint": f"{bad}/batchEndpoints/batch-mlw-open",
+                "deployment": "nightly-open",
+            },
+        }
+        self.add_list(f"{good}/schedules", api, monitors)
+        self.add_list(f"{bad}/schedules", api, [self.schedule(bad, "nightly-scoring", batch)])
+        for empty in (self.ids["workspace:hub"], self.ids["workspace:project"]):
+            self.add_list(f"{empty}/schedules", api, [])
+
+    @staticmethod
+    def monitor_action(deployment: str) -> dict[str, Any]:
+        return {
+            "actionType": "CreateMonitor",
+            "monitorDefinition": {
+                "computeConfiguration": {
+                    "computeType": "ServerlessSpark",
+                    "instanceType": "standard_e4s_v3",
+                    "runtimeVersion": "3.4",
+                    "computeIdentity": {"computeIdentityType": "AmlToken"},
+                },
+                "monitoringTarget": {"taskType": "Classification", "deploymentId": deployment},
+                "signals": {
+                    "data-drift": {"signalType": "DataDrift", "mode": "Enabled"},
+                    "prediction-drift": {"signalType": "PredictionDrift", "mode": "Enabled"},
+                    "data-quality": {"signalType": "DataQuality", "mode": "Enabled"},
+                },
+                "alertNotificationSettings": {"emailNotificationSettings": {"emails": ["ml-oncall@contoso.com"]}},
+            },
+        }
+
+    @staticmethod
+    def schedule(ws: str, name: str, action: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": f"{ws}/schedules/{name}",
+            "name": name,
+            "type": f"{_WS_TYPE}/schedules",
+            "systemData": dict(_SYSTEM_DATA),
+            "properties": {
+                "displayName": name,
+                "description": "",
+                "properties": {},
+                "tags": {},
+                "isEnabled": True,
+                "trigger": {
+                    "triggerType": "Recurrence",
+                    "frequency": "Day",
+                    "interval": 1,
+                    "schedule": {"hours": [3], "minutes": [0]},
+                    "startTime": "2026-03-10T03:00:00",
+                    "timeZone": "UTC",
+                },
+                "action": action,
+                "provisioningState": "Succeeded",
+            },
+        }
 
     def computes(self, good_id: str, bad_id: str) -> None:
         """A locked-down instance and an exposed cluster sharing the open endpoint's identity."""

@@ -3,10 +3,12 @@ secrets)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from checks._verdicts import flag_true, in_allowed_region, no_secrets, setting_is
 from checks.azure._common import (
+    connection_auth,
     diagnostic_settings,
     effective,
     identity_principals,
@@ -14,7 +16,7 @@ from checks.azure._common import (
     private_endpoint,
 )
 from cspm_ai.doc import ABSENT, display, get, is_set, shown
-from cspm_ai.model import Resource, Severity, Verdict, errored, failed, passed
+from cspm_ai.model import Resource, Severity, Verdict, errored, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
 
 WORKSPACE = "azure.ml.workspace"
@@ -23,7 +25,10 @@ ONLINE_DEPLOYMENT = "azure.ml.online_deployment"
 BATCH_ENDPOINT = "azure.ml.batch_endpoint"
 BATCH_DEPLOYMENT = "azure.ml.batch_deployment"
 COMPUTE = "azure.ml.compute"
+CONNECTION = "azure.ml.connection"
+SCHEDULE = "azure.ml.schedule"
 REGISTRY = "azure.ml.registry"
+STORAGE = "azure.storage.account"
 ML_TYPES = (
     WORKSPACE,
     ONLINE_ENDPOINT,
@@ -31,6 +36,8 @@ ML_TYPES = (
     BATCH_ENDPOINT,
     BATCH_DEPLOYMENT,
     COMPUTE,
+    CONNECTION,
+    SCHEDULE,
     REGISTRY,
 )
 # Compute types whose nodes Azure ML creates and manages (the rest are attached, managed elsewhere).
@@ -46,6 +53,32 @@ ATTACHED_COMPUTE = (
     "DataLakeAnalytics",
     "SynapseSpark",
 )
+
+
+def is_project(ws: Resource) -> bool:
+    """An AI Foundry hub-based project: a workspace of kind Project that names its hub."""
+    kind = get(ws.config, "kind")
+    return isinstance(kind, str) and kind.lower() == "project" and is_set(get(ws.config, "properties.hubResourceId"))
+
+
+def inherited(ws: Resource, ctx: CheckContext, what: str, judge: Callable[[Resource], Verdict]) -> Verdict:
+    """`judge` on the workspace, or, for a hub-based project, on its hub (a project inherits the hub's network,
+    private endpoints, encryption and storage); a hub the scan did not collect is MANUAL."""
+    if not is_project(ws):
+        return judge(ws)
+    hub_id = get(ws.config, "properties.hubResourceId")
+    hubs = [r for r in ctx.related(ws, "in_hub") if r.type == WORKSPACE]
+    if not hubs:
+        return manual(
+            f"{ws.name} is an AI Foundry project whose hub {hub_id} is not in the inventory; attest the hub's {what}.",
+            **{"properties.hubResourceId": hub_id},
+        )
+    verdict = judge(hubs[0])
+    return Verdict(
+        verdict.status,
+        f"{ws.name} is an AI Foundry project and inherits its hub's {what}: {verdict.message}",
+        {"properties.hubResourceId": hub_id, **{f"in_hub.{k}": v for k, v in verdict.evidence.items()}},
+    )
 
 
 @check(
@@ -83,7 +116,12 @@ def workspace_public_network_disabled(ws: Resource, ctx: CheckContext) -> Verdic
 )
 def workspace_managed_network_isolation(ws: Resource, ctx: CheckContext) -> Verdict:
     """PASS for isolationMode AllowOnlyApprovedOutbound, and for AllowInternetOutbound (isolated inbound,
-    but the message says outbound internet stays open); Disabled or absent (no managed network) FAIL."""
+    but the message says outbound internet stays open); Disabled or absent (no managed network) FAIL. An AI Foundry
+    hub-based project (kind Project) is judged by its hub's managed network, which its computes run in."""
+    return inherited(ws, ctx, "managed network", _managed_network)
+
+
+def _managed_network(ws: Resource) -> Verdict:
     path = "properties.managedNetwork.isolationMode"
     mode = get(ws.config, path)
     evidence = {path: shown(mode)}
@@ -119,7 +157,11 @@ def workspace_managed_network_isolation(ws: Resource, ctx: CheckContext) -> Verd
 )
 def workspace_cmk_encryption(ws: Resource, ctx: CheckContext) -> Verdict:
     """PASS when properties.encryption.status is Enabled and keyVaultProperties.keyIdentifier names a key;
-    absent encryption = Microsoft-managed keys."""
+    absent encryption = Microsoft-managed keys. A hub-based project is judged by its hub's encryption."""
+    return inherited(ws, ctx, "encryption", _cmk_encryption)
+
+
+def _cmk_encryption(ws: Resource) -> Verdict:
     status = get(ws.config, "properties.encryption.status")
     key = get(ws.config, "properties.encryption.keyVaultProperties.keyIdentifier")
     evidence = {
@@ -156,8 +198,9 @@ def workspace_cmk_encryption(ws: Resource, ctx: CheckContext) -> Verdict:
 )
 def workspace_private_endpoint(ws: Resource, ctx: CheckContext) -> Verdict:
     """PASS when a properties.privateEndpointConnections item has privateLinkServiceConnectionState.status
-    Approved; absent or empty = no private endpoint."""
-    return private_endpoint(ws)
+    Approved; absent or empty = no private endpoint. A hub-based project is reached through its hub's private
+    endpoint, so it is judged by the hub's."""
+    return inherited(ws, ctx, "private endpoints", private_endpoint)
 
 
 @check(
@@ -437,9 +480,9 @@ def separate_identities(ws: Resource, ctx: CheckContext) -> Verdict:
 
 @check(
     id="azure.ml.no_secrets_in_configuration",
-    resource_types=(ONLINE_DEPLOYMENT, BATCH_DEPLOYMENT, COMPUTE),
+    resource_types=(ONLINE_DEPLOYMENT, BATCH_DEPLOYMENT, COMPUTE, CONNECTION),
     severity=Severity.CRITICAL,
-    title="Machine Learning deployments and computes hold no credentials or secrets",
+    title="Machine Learning deployments, computes and connections hold no credentials or secrets",
     checklist=("MS-4",),
     remediation="Rotate the exposed credential now and store it in Azure Key Vault (`az keyvault secret set "
     "--vault-name <vault> --name <name> --file <file>`); give the deployment or compute a managed identity "
@@ -449,14 +492,17 @@ def separate_identities(ws: Resource, ctx: CheckContext) -> Verdict:
     "<deployment.yml> --resource-group <rg> --workspace-name <ws>`); a compute instance's setup scripts are "
     "fixed at creation, so recreate it with `az ml compute delete --name <ci> --resource-group <rg> "
     "--workspace-name <ws>` and `az ml compute create --file <compute.yml> --resource-group <rg> "
-    "--workspace-name <ws>` whose scripts read the secret with `az keyvault secret show`.",
+    "--workspace-name <ws>` whose scripts read the secret with `az keyvault secret show`; a connection: recreate it "
+    "with `az ml connection create --file <connection.yml> --resource-group <rg> --workspace-name <ws>` keeping "
+    "the key in its credentials (never in the target URL or metadata), or with identity access.",
     reads=("<redactions>",),
 )
 def no_secrets_in_configuration(resource: Resource, ctx: CheckContext) -> Verdict:
     """FAIL when the redactor removed secret-looking values before storage: deployments'
     properties.environmentVariables, compute instances' properties.properties.setupScripts (base64 scriptData,
-    decoded and searched), tags and names; the evidence names each path and kind, never the value. No
-    redactions (no environment variables or scripts, or none secret-looking) PASS."""
+    decoded and searched), connections' properties.target (a SAS URL) and properties.metadata, tags and names;
+    the evidence names each path and kind, never the value. No redactions (no environment variables or scripts,
+    or none secret-looking) PASS; ARM never returns a connection's credentials themselves."""
     return no_secrets(resource)
 
 
@@ -475,3 +521,244 @@ def resource_in_allowed_region(resource: Resource, ctx: CheckContext) -> Verdict
     """PASS inside the configured allowed regions (ARM location, lower-cased without spaces), FAIL outside;
     no configured list = MANUAL attestation."""
     return in_allowed_region(resource, ctx)
+
+
+@check(
+    id="azure.ml.connection_identity_auth",
+    resource_types=CONNECTION,
+    severity=Severity.MEDIUM,
+    title="Workspace and AI Foundry hub connections use Microsoft Entra ID where the target accepts it",
+    checklist=("CL-08",),
+    remediation="Grant the workspace's managed identity a data role on the target (e.g. `az role assignment create "
+    '--assignee <identity principal id> --role "Cognitive Services OpenAI User" --scope <target ARM id>`), then '
+    "recreate the connection with `auth_type: aad` in its YAML: `az ml connection create --file <connection.yml> "
+    "--resource-group <rg> --workspace-name <ws>`, and rotate the key it held.",
+    reads=("properties.authType", "properties.category", "properties.target"),
+)
+def connection_identity_auth(connection: Resource, ctx: CheckContext) -> Verdict:
+    """PASS for authType AAD or ManagedIdentity, or None (no credential); a stored credential (ApiKey, AccountKey,
+    SAS, PAT, UsernamePassword, AccessKey, CustomKeys, ServicePrincipal, OAuth2) FAILs where the category's target
+    accepts Microsoft Entra ID and PASSes where it does not; absent authType (required) FAILs."""
+    return connection_auth(connection)
+
+
+def _model_reference(deployment: Resource) -> tuple[str, Any]:
+    """The model a deployment serves and the config path it is read at: online deployments name it in
+    properties.model, batch deployments in properties.model.assetId (referenceType Id) or by a data path."""
+    model = get(deployment.config, "properties.model")
+    if isinstance(model, dict):
+        kind = get(model, "referenceType")
+        if kind not in (ABSENT, None, "Id"):
+            return f"properties.model.referenceType {kind}", model
+        return "properties.model.assetId", get(model, "assetId")
+    return "properties.model", model
+
+
+def _registered_version(reference: Any) -> str | None:
+    """'registry' or 'workspace' when the reference names one version of a registered model, else None."""
+    if not isinstance(reference, str):
+        return None
+    parts = reference.strip("/").split("/")
+    lowered = [p.lower() for p in parts]
+    if len(parts) < 4 or lowered[-2] != "versions" or lowered[-4] != "models" or not parts[-1]:
+        return None
+    if reference.startswith("azureml://registries/"):
+        return "registry"
+    if reference.lower().startswith("/subscriptions/") and "workspaces" in lowered:
+        return "workspace"
+    return None
+
+
+@check(
+    id="azure.ml.deployment_registered_model",
+    resource_types=(ONLINE_DEPLOYMENT, BATCH_DEPLOYMENT),
+    severity=Severity.MEDIUM,
+    title="Machine Learning deployments serve a registered, versioned model",
+    checklist=("MS-1",),
+    remediation="Register the model (`az ml model create --name <model> --version <n> --path <artifact> "
+    "--registry-name <registry>`, or `--workspace-name <ws>`), then point the deployment at that version: "
+    "`model: azureml://registries/<registry>/models/<model>/versions/<n>` in its YAML and `az ml "
+    "online-deployment update --file <deployment.yml> --resource-group <rg> --workspace-name <ws>` "
+    "(batch: `az ml batch-deployment update`).",
+    reads=("properties.model", "properties.model.assetId", "properties.model.referenceType"),
+)
+def deployment_registered_model(deployment: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when the model is one version of a registered model: "azureml://registries/<r>/models/<m>/versions/<v>"
+    (a registry) or ".../workspaces/<ws>/models/<m>/versions/<v>" (the workspace's model registry); both are
+    immutable, versioned assets. A data path (batch referenceType DataPath or OutputPath), a reference without a
+    version, or an absent model (the model is baked into the container image or fetched at start) FAIL."""
+    path, reference = _model_reference(deployment)
+    evidence = {path: shown(reference)}
+    source = _registered_version(reference)
+    if source is not None:
+        return passed(f"{deployment.name} serves registered model version {reference} from a {source}.", **evidence)
+    if reference is ABSENT or reference is None:
+        return failed(
+            f"{deployment.name} names no model (absent), so what it serves comes from its container image or code, "
+            "outside any registry.",
+            **evidence,
+        )
+    return failed(
+        f"{deployment.name} has {path} {display(reference) if isinstance(reference, str) else 'set'}, not one "
+        "version of a registered model, so what it serves is not a versioned, immutable asset.",
+        **evidence,
+    )
+
+
+# The data collector's collections an online deployment needs for inference monitoring (names as the SDK writes).
+COLLECTIONS = ("model_inputs", "model_outputs")
+
+
+@check(
+    id="azure.ml.online_deployment_data_collection",
+    resource_types=ONLINE_DEPLOYMENT,
+    severity=Severity.MEDIUM,
+    title="Online deployments collect model inputs and outputs",
+    checklist=("MS-3",),
+    remediation="Add to the deployment YAML `data_collector: {collections: {model_inputs: {enabled: 'True'}, "
+    "model_outputs: {enabled: 'True'}}}`, log them in the scoring script with the azureml-ai-monitoring "
+    "Collector, and run `az ml online-deployment update --file <deployment.yml> --resource-group <rg> "
+    "--workspace-name <ws>`.",
+    reads=("properties.dataCollector.collections",),
+)
+def online_deployment_data_collection(deployment: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when properties.dataCollector.collections has model_inputs and model_outputs with dataCollectionMode
+    Enabled (absent mode = Enabled, the API default for a listed collection); a collection Disabled or missing
+    FAILs; dataCollector absent or null = nothing collected."""
+    collector = get(deployment.config, "properties.dataCollector")
+    collections = get(collector, "collections")
+    if not isinstance(collections, dict):
+        return failed(
+            f"{deployment.name} has properties.dataCollector {display(collector)}, so no inference inputs or "
+            "outputs are captured for monitoring.",
+            **{"properties.dataCollector.collections": shown(collections)},
+        )
+    modes = {name: shown(get(collections, f"{name}.dataCollectionMode")) for name in COLLECTIONS}
+    missing = [name for name in COLLECTIONS if not _collected(collections.get(name))]
+    evidence = {"properties.dataCollector.collections": sorted(collections), "dataCollectionMode": modes}
+    if missing:
+        return failed(f"{deployment.name} does not collect {' or '.join(missing)}.", **evidence)
+    return passed(f"{deployment.name} collects its model inputs and outputs.", **evidence)
+
+
+def _collected(collection: Any) -> bool:
+    mode = effective(get(collection, "dataCollectionMode"), "Enabled")
+    return isinstance(collection, dict) and str(mode).lower() == "enabled"
+
+
+def _monitors(deployment: Resource, ctx: CheckContext) -> list[Resource]:
+    ctx.resources(SCHEDULE, account=deployment.account)  # a blind schedule list makes it ERROR, never a FAIL
+    return [
+        r
+        for r in ctx.referrers(deployment, "monitors")
+        if r.type == SCHEDULE and get(r.config, "properties.action.actionType") == "CreateMonitor"
+    ]
+
+
+@check(
+    id="azure.ml.online_deployment_monitored",
+    resource_types=ONLINE_DEPLOYMENT,
+    severity=Severity.MEDIUM,
+    title="Online deployments have an enabled model monitor",
+    checklist=("MS-3",),
+    remediation="Create a monitor: `az ml schedule create --file <monitor.yml> --resource-group <rg> "
+    "--workspace-name <ws>` with `create_monitor.monitoring_target.endpoint_deployment_id: "
+    "azureml:<endpoint>:<deployment>` and data drift, prediction drift and data quality signals, alerting "
+    "to the owners.",
+    reads=(
+        "monitors<-properties.action.monitorDefinition.monitoringTarget.deploymentId",
+        "monitors<-properties.isEnabled",
+    ),
+)
+def online_deployment_monitored(deployment: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when a workspace schedule with action CreateMonitor names this deployment as its monitoring target
+    (by ARM id or azureml:<endpoint>:<deployment>) and is enabled (isEnabled absent = true); none FAILs, and a
+    failed schedule list makes it ERROR. The schedule list holds enabled schedules only (its default view)."""
+    monitors = _monitors(deployment, ctx)
+    enabled = [m for m in monitors if get(m.config, "properties.isEnabled") is not False]
+    evidence = {"monitors": [m.name for m in monitors], "enabled": [m.name for m in enabled]}
+    if enabled:
+        return passed(f"{deployment.name} is watched by model monitor {enabled[0].name}.", **evidence)
+    if monitors:
+        return failed(f"{deployment.name} has model monitor {monitors[0].name}, but it is disabled.", **evidence)
+    return failed(f"{deployment.name} has no model monitor, so drift and data quality go unwatched.", **evidence)
+
+
+def _instances(deployment: Resource) -> tuple[Any, str]:
+    """The fewest instances the deployment runs and the path that says so: minInstances under target-utilization
+    scaling, else sku.capacity (absent = 1, the service default instance count)."""
+    if str(get(deployment.config, "properties.scaleSettings.scaleType")).lower() == "targetutilization":
+        return get(deployment.config, "properties.scaleSettings.minInstances"), "properties.scaleSettings.minInstances"
+    return get(deployment.config, "sku.capacity"), "sku.capacity"
+
+
+@check(
+    id="azure.ml.online_deployment_redundant",
+    resource_types=ONLINE_DEPLOYMENT,
+    severity=Severity.MEDIUM,
+    title="Online deployments run at least two instances",
+    checklist=("PH-4",),
+    remediation="Run `az ml online-deployment update --name <deployment> --endpoint-name <endpoint> "
+    "--resource-group <rg> --workspace-name <ws> --set instance_count=2` (or min_instances: 2 under "
+    "target-utilization scaling), so one instance failing or being upgraded leaves the model served.",
+    reads=("sku.capacity", "properties.scaleSettings.scaleType", "properties.scaleSettings.minInstances"),
+)
+def online_deployment_redundant(deployment: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when the deployment runs at least two instances: scaleSettings.minInstances under TargetUtilization
+    scaling (absent = 1), else sku.capacity (absent = 1). One instance FAILs: a node failure or an OS upgrade takes
+    the model down."""
+    count, path = _instances(deployment)
+    value = 1 if count is ABSENT or count is None else count
+    evidence = {path: shown(count)}
+    if not isinstance(value, int) or isinstance(value, bool):
+        return failed(f"{deployment.name} has {path} {display(count)}, not an instance count.", **evidence)
+    if value >= 2:
+        return passed(f"{deployment.name} runs at least {value} instances ({path}).", **evidence)
+    note = " (absent means 1)" if count is ABSENT or count is None else ""
+    return failed(f"{deployment.name} runs {value} instance{note} ({path}), a single point of failure.", **evidence)
+
+
+# Storage SKUs that keep a copy in the paired region.
+GEO_REDUNDANT = ("Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS")
+
+
+def _geo_redundant_storage(ws: Resource, ctx: CheckContext) -> Verdict:
+    accounts = [r for r in ctx.related(ws, "uses_storage") if r.type == STORAGE]
+    named = get(ws.config, "properties.storageAccount")
+    if not accounts:
+        return manual(
+            f"{ws.name} stores its artifacts in {display(named)}, which is not in the inventory; attest its "
+            "redundancy.",
+            **{"properties.storageAccount": shown(named)},
+        )
+    account = accounts[0]
+    sku = get(account.config, "sku.name")
+    evidence = {"properties.storageAccount": account.uid, "uses_storage.sku.name": shown(sku)}
+    if sku in GEO_REDUNDANT:
+        return passed(
+            f"{ws.name} keeps its artifacts in {account.name}, replicated to another region ({sku}).", **evidence
+        )
+    zonal = " (zone-redundant, but in one region)" if sku == "Standard_ZRS" else ""
+    return failed(
+        f"{ws.name} keeps its models and data in {account.name} with sku {display(sku)}{zonal}, so a regional "
+        "outage loses them.",
+        **evidence,
+    )
+
+
+@check(
+    id="azure.ml.workspace_storage_geo_redundant",
+    resource_types=WORKSPACE,
+    severity=Severity.MEDIUM,
+    title="Machine Learning workspaces keep their artifacts in geo-redundant storage",
+    checklist=("PH-4",),
+    remediation="Run `az storage account update --name <account> --resource-group <rg> --sku Standard_RAGZRS` "
+    "(or Standard_GRS/RAGRS/GZRS) on the workspace's storage account, so models, datasets and run outputs "
+    "survive a regional outage.",
+    reads=("properties.storageAccount", "uses_storage.sku.name"),
+)
+def workspace_storage_geo_redundant(ws: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when the workspace's storage account (uses_storage) has a geo-redundant sku: Standard_GRS, RAGRS,
+    GZRS or RAGZRS; LRS and ZRS (one region) FAIL. A storage account the scan did not collect is MANUAL. A
+    hub-based project is judged by its hub's storage."""
+    return inherited(ws, ctx, "storage", lambda hub: _geo_redundant_storage(hub, ctx))

@@ -78,6 +78,9 @@ KINDS: tuple[ArmKind, ...] = (
     _child("azure.ml.batch_endpoint", "batchEndpoints", "azure.ml.workspace", "in_workspace"),
     _child("azure.ml.batch_deployment", "deployments", "azure.ml.batch_endpoint", "in_endpoint"),
     _child("azure.ml.compute", "computes", "azure.ml.workspace", "in_workspace"),
+    _child("azure.ml.connection", "connections", "azure.ml.workspace", "in_workspace"),
+    # The list's default view holds enabled schedules only; model monitors are schedules with a CreateMonitor action.
+    _child("azure.ml.schedule", "schedules", "azure.ml.workspace", "in_workspace"),
     ArmKind(ML_REGISTRY, "/subscriptions/{subscription}" + ML + "/registries", ML_API),
     ArmKind(COGNITIVE_ACCOUNT, "/subscriptions/{subscription}" + COGNITIVE, COGNITIVE_API, diagnostics=True),
     _child("azure.cognitive.deployment", "deployments", COGNITIVE_ACCOUNT, "in_account", COGNITIVE_API),
@@ -184,7 +187,26 @@ def _arm_type(namespace_type: str) -> str:
     return rf"(?i)^(/subscriptions/[^/]+/resourceGroups/[^/]+/providers/{namespace_type}/[^/]+)/?$"
 
 
-_CONNECTIONS = {"azure.cognitive.connection", "azure.cognitive.project_connection"}
+_CONNECTIONS = {"azure.cognitive.connection", "azure.cognitive.project_connection", "azure.ml.connection"}
+_ONLINE_DEPLOYMENT_ID = re.compile(
+    r"(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+"
+    r"/onlineEndpoints/[^/]+/deployments/[^/]+$"
+)
+
+
+def _monitored_deployment(target: Any) -> str | None:
+    """The online deployment a model monitor watches: its ARM id, or "azureml:<endpoint>:<deployment>" (how the
+    CLI and SDK name one in the monitor's workspace)."""
+    if not isinstance(target, str):
+        return None
+    if _ONLINE_DEPLOYMENT_ID.match(target):
+        return target
+    parts = target.split(":")
+    if len(parts) == 3 and parts[0] == "azureml" and all(p and "/" not in p for p in parts[1:]):
+        return f"{PARENT}/onlineEndpoints/{parts[1]}/deployments/{parts[2]}"
+    return None
+
+
 # Where a connection names the Azure resource it reaches (AzureOpenAI, AIServices, CognitiveSearch, storage...).
 _CONNECTION_TARGET = ("properties.metadata.ResourceId", "properties.metadata.resourceId")
 
@@ -208,6 +230,15 @@ RELATIONS: tuple[Link, ...] = (
         "azure.authorization.role_definition",
         {"azure.authorization.role_assignment"},
         paths=("properties.roleDefinitionId",),
+    ),
+    # An AI Foundry hub-based project names its hub (a workspace of kind Hub).
+    link("in_hub", ML_WORKSPACE, _WORKSPACE, paths=("properties.hubResourceId",)),
+    link(
+        "monitors",
+        "azure.ml.online_deployment",
+        {"azure.ml.schedule"},
+        paths=("properties.action.monitorDefinition.monitoringTarget.deploymentId",),
+        value=_monitored_deployment,
     ),
     # A deployment names its content filter (RAI policy) by name, under its own account.
     link(

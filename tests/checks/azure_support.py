@@ -252,6 +252,14 @@ BASE: dict[str, dict[str, Any]] = {
             "model": f"{WS_ID}/models/churn/versions/3",
             "egressPublicNetworkAccess": "Disabled",
             "appInsightsEnabled": True,
+            "dataCollector": {
+                "collections": {
+                    "model_inputs": {"dataCollectionMode": "Enabled", "samplingRate": 1.0},
+                    "model_outputs": {"dataCollectionMode": "Enabled", "samplingRate": 1.0},
+                },
+                "requestLogging": {"captureHeaders": []},
+                "rollingRate": "Hour",
+            },
             "provisioningState": "Succeeded",
         },
     },

@@ -64,7 +64,7 @@ def everything(arm: ArmReader) -> dict[str, list[dict[str, Any]]]:
     """Every list the collector reads in prod, walked the way the collector walks it."""
     found = {name: arm.list(*sub_list(name)) for name in SUB_LISTS}
     ml = API_VERSIONS["ml"]
-    for kind in ("onlineEndpoints", "batchEndpoints", "computes"):
+    for kind in ("onlineEndpoints", "batchEndpoints", "computes", "connections", "schedules"):
         found[kind] = [i for ws in found["workspaces"] for i in arm.list(f"{ws['id']}/{kind}", ml)]
     found["deployments"] = [d for ep in found["onlineEndpoints"] for d in arm.list(f"{ep['id']}/deployments", ml)]
     found["batchDeployments"] = [d for ep in found["batchEndpoints"] for d in arm.list(f"{ep['id']}/deployments", ml)]
@@ -92,14 +92,16 @@ def type_of_id(rid: str) -> tuple[str, str]:
 def test_paging_follows_next_link_across_pages(estate: tuple[AzureEstateManifest, ArmReader]) -> None:
     manifest, arm = estate
     workspaces = arm.list(*sub_list("workspaces"))
-    assert [w["name"] for w in workspaces] == ["mlw-secure", "mlw-open"]
+    assert [w["name"] for w in workspaces] == ["mlw-secure", "mlw-open", "hub-secure", "proj-secure"]
+    assert [w["kind"] for w in workspaces] == ["Default", "Default", "Hub", "Project"]
     for ws in workspaces:
         endpoints = arm.list(f"{ws['id']}/onlineEndpoints", API_VERSIONS["ml"])
-        assert len(endpoints) == 2
+        assert len(endpoints) == (2 if ws["kind"] == "Default" else 0)
     assert {(w["location"], w["id"].split("/")[4]) for w in workspaces} == {
         ("eastus2", "rg-ml-secure"),
         ("westeurope", "rg-ml-open"),
     }
+    assert workspaces[3]["properties"]["hubResourceId"] == workspaces[2]["id"]
     assert manifest.resource_ids["workspace:good"] == workspaces[0]["id"]
 
 
@@ -112,7 +114,7 @@ def test_next_links_are_absolute_on_the_endpoint_with_skip_and_skip_token() -> N
             arm.list(f"{ws['id']}/onlineEndpoints", API_VERSIONS["ml"])
         queries = [parse_qs(urlsplit(c.request.url).query) for c in rsps.calls]
         assert all(c.request.url.startswith("https://management.azure.com/") for c in rsps.calls)
-    assert sum("$skip" in q for q in queries) == 1
+    assert sum("$skip" in q for q in queries) == 3
     assert sum("$skipToken" in q for q in queries) == 2
     assert all(q["api-version"] == [API_VERSIONS["ml"]] for q in queries)
 
@@ -133,6 +135,8 @@ def test_every_item_has_the_arm_envelope_and_an_id_matching_its_type(
         "raiPolicies",
         "aiConnections",
         "projectConnections",
+        "connections",
+        "schedules",
     }
     for kind, items in found.items():
         assert items, kind
@@ -317,7 +321,7 @@ def test_throttle_retries_after_retry_after_and_yields_the_same_items() -> None:
         # Every other route is fine unfired; only the workspace pages had to be.
         rsps.assert_all_requests_are_fired = False
     assert throttled == plain
-    assert statuses == [429, 200, 200]
+    assert statuses == [429, 200, 200, 200, 200]  # the throttled first page, then the four pages
     assert elapsed >= 1.0
 
 
@@ -326,7 +330,7 @@ def test_sovereign_endpoint_keeps_next_links_on_it() -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         manifest = register_azure_estate(rsps, arm_endpoint=usgov)
         assert manifest.arm_endpoint == usgov
-        assert len(reader(usgov).list(*sub_list("workspaces"))) == 2
+        assert len(reader(usgov).list(*sub_list("workspaces"))) == 4
         assert all(c.request.url.startswith(usgov) for c in rsps.calls)
 
 

@@ -12,6 +12,7 @@ import pytest
 from collectors.kernel import Record, to_resource
 from tests import secret_shapes
 from tests.checks.azure_support import (
+    RG_ID,
     UAI_SERVE,
     UAI_TRAIN,
     WS_ID,
@@ -130,6 +131,120 @@ def workspace_with(
             .link(endpoint, "in_workspace", ws)
             .link(deployment, "in_endpoint", endpoint)
         )
+
+    return build
+
+
+SAS = (
+    "sv=2022-11-02&ss=b&srt=co&sp=rl&se=2026-12-31T00:00:00Z&sig=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWprbG1ub3A%3D"
+)
+HUB_ID = f"{RG_ID}/providers/Microsoft.MachineLearningServices/workspaces/hub-ml"
+PROJECT_OF_HUB = {"kind": "Project", "properties.hubResourceId": HUB_ID}
+CONNECTION = declare_type(
+    "azure.ml.connection",
+    {
+        "id": f"{WS_ID}/connections/aoai",
+        "name": "aoai",
+        "type": "Microsoft.MachineLearningServices/workspaces/connections",
+        "systemData": {
+            "createdBy": "ml-platform@contoso.com",
+            "createdByType": "User",
+            "createdAt": "2025-03-01T09:00:00Z",
+        },
+        "properties": {
+            "authType": "AAD",
+            "category": "AzureOpenAI",
+            "target": "https://contoso-aoai.openai.azure.com/",
+            "isSharedToAll": True,
+            "sharedUserList": [],
+            "metadata": {
+                "ApiType": "Azure",
+                "ApiVersion": "2024-10-21",
+                "ResourceId": f"{RG_ID}/providers/Microsoft.CognitiveServices/accounts/contoso-aoai",
+            },
+            "useWorkspaceManagedIdentity": False,
+        },
+    },
+    uid=f"{WS_ID}/connections/{{name}}",
+    name="aoai",
+)
+SCHEDULE = declare_type(
+    "azure.ml.schedule",
+    {
+        "id": f"{WS_ID}/schedules/churn-drift",
+        "name": "churn-drift",
+        "type": "Microsoft.MachineLearningServices/workspaces/schedules",
+        "systemData": {
+            "createdBy": "ml-platform@contoso.com",
+            "createdByType": "User",
+            "createdAt": "2025-03-01T09:00:00Z",
+        },
+        "properties": {
+            "displayName": "churn-drift",
+            "isEnabled": True,
+            "trigger": {"triggerType": "Recurrence", "frequency": "Day", "interval": 1, "timeZone": "UTC"},
+            "action": {
+                "actionType": "CreateMonitor",
+                "monitorDefinition": {
+                    "computeConfiguration": {
+                        "computeType": "ServerlessSpark",
+                        "instanceType": "standard_e4s_v3",
+                        "runtimeVersion": "3.4",
+                        "computeIdentity": {"computeIdentityType": "AmlToken"},
+                    },
+                    "monitoringTarget": {
+                        "taskType": "Classification",
+                        "deploymentId": f"{WS_ID}/onlineEndpoints/churn-ep/deployments/blue",
+                    },
+                    "signals": {"drift": {"signalType": "DataDrift", "mode": "Enabled"}},
+                },
+            },
+            "provisioningState": "Succeeded",
+        },
+    },
+    uid=f"{WS_ID}/schedules/{{name}}",
+    name="churn-drift",
+)
+
+
+def in_hub(hub_changes: dict[str, Any] | None = None, storage: str | None = None) -> Callable[[], Estate]:
+    """A hub-based project and its hub (the base workspace, kind Hub, varied by `hub_changes`), with the hub's
+    storage account of sku `storage` when given."""
+
+    def build() -> Estate:
+        hub = make(WS, {"kind": "Hub", **(hub_changes or {})}, name="hub-ml")
+        project = make(
+            WS, {**PROJECT_OF_HUB, "properties.managedNetwork": DROP, "properties.encryption": DROP}, name="proj-ml"
+        )
+        estate = Estate(project).add(hub).link(project, "in_hub", hub)
+        if storage:
+            account = make("azure.storage.account", {"sku.name": storage})
+            estate.add(account).link(hub, "uses_storage", account)
+        return estate
+
+    return build
+
+
+def monitored(changes: dict[str, Any] | None = None) -> Callable[[], Estate]:
+    """The base deployment with one schedule (a model monitor unless `changes` say otherwise) naming it."""
+
+    def build() -> Estate:
+        deployment = make(DEP)
+        schedule = make(SCHEDULE, changes)
+        return Estate(deployment).add(schedule).link(schedule, "monitors", deployment)
+
+    return build
+
+
+def schedules_unlisted() -> Estate:
+    return Estate(make(DEP)).fail(collection_error(SCHEDULE, region="eastus", operation="ListSchedules"))
+
+
+def with_storage(sku: str) -> Callable[[], Estate]:
+    def build() -> Estate:
+        ws = make(WS)
+        account = make("azure.storage.account", {"sku.name": sku})
+        return Estate(ws).add(account).link(ws, "uses_storage", account)
 
     return build
 
@@ -547,6 +662,226 @@ CASES: list[Case] = [
         "tag",
         stored(DEP, {"tags": {"AZURE_OPENAI_KEY": secret_shapes.AZURE_OPENAI_KEY}}),
         says="of kind secret_by_name",
+    ),
+    # MS-4 connections: a SAS URL in the target, a key in the metadata
+    Case("azure.ml.no_secrets_in_configuration", PASS, "connection-clean", stored(CONNECTION)),
+    Case(
+        "azure.ml.no_secrets_in_configuration",
+        FAIL,
+        "connection-sas-url",
+        stored(
+            CONNECTION,
+            {
+                "properties.category": "AzureBlob",
+                "properties.authType": "None",
+                "properties.target": f"https://st.blob.core.windows.net/train?{SAS}",
+            },
+        ),
+        says="azure_sas_signature",
+    ),
+    # AI Foundry hub-based projects inherit the hub's network, private endpoints, encryption and storage
+    Case(
+        "azure.ml.workspace_managed_network_isolation",
+        PASS,
+        "project-inherits-hub",
+        in_hub(),
+        says="inherits its hub's managed network",
+    ),
+    Case(
+        "azure.ml.workspace_managed_network_isolation",
+        FAIL,
+        "project-of-an-open-hub",
+        in_hub({"properties.managedNetwork": DROP}),
+        says="hub-ml has properties.managedNetwork.isolationMode <absent>",
+    ),
+    Case(
+        "azure.ml.workspace_managed_network_isolation",
+        MANUAL,
+        "project-hub-not-collected",
+        one(WS, PROJECT_OF_HUB, name="proj-ml"),
+        says="not in the inventory",
+    ),
+    Case("azure.ml.workspace_cmk_encryption", PASS, "project-inherits-hub", in_hub(), says="inherits its hub's"),
+    Case(
+        "azure.ml.workspace_cmk_encryption",
+        FAIL,
+        "project-of-a-hub-without-cmk",
+        in_hub({"properties.encryption": DROP}),
+    ),
+    Case("azure.ml.workspace_private_endpoint", PASS, "project-inherits-hub", in_hub()),
+    Case(
+        "azure.ml.workspace_private_endpoint",
+        FAIL,
+        "project-of-a-hub-without-one",
+        in_hub({"properties.privateEndpointConnections": []}),
+        says="hub-ml has no private endpoint connections",
+    ),
+    # CL-08 workspace and hub connections
+    Case("azure.ml.connection_identity_auth", PASS, "entra", one(CONNECTION), says="Microsoft Entra ID"),
+    Case(
+        "azure.ml.connection_identity_auth",
+        FAIL,
+        "api-key-to-azure-openai",
+        one(CONNECTION, {"properties.authType": "ApiKey"}),
+        says="where Microsoft Entra ID",
+    ),
+    Case(
+        "azure.ml.connection_identity_auth",
+        FAIL,
+        "account-key-to-adls",
+        one(CONNECTION, {"properties.authType": "AccountKey", "properties.category": "ADLSGen2"}),
+    ),
+    Case(
+        "azure.ml.connection_identity_auth",
+        PASS,
+        "pat-to-git",
+        one(
+            CONNECTION,
+            {
+                "properties.authType": "PAT",
+                "properties.category": "Git",
+                "properties.target": "https://github.com/contoso",
+            },
+        ),
+        says="accepts no Microsoft Entra token",
+    ),
+    Case(
+        "azure.ml.connection_identity_auth",
+        FAIL,
+        "auth-absent",
+        one(CONNECTION, {"properties.authType": DROP}),
+        says="(required)",
+    ),
+    # MS-1 registered, versioned models
+    Case("azure.ml.deployment_registered_model", PASS, "workspace-model", one(DEP), says="from a workspace"),
+    Case(
+        "azure.ml.deployment_registered_model",
+        PASS,
+        "registry-model",
+        one(DEP, {"properties.model": "azureml://registries/mlreg-prod/models/churn/versions/4"}),
+        says="from a registry",
+    ),
+    Case(
+        "azure.ml.deployment_registered_model",
+        FAIL,
+        "model-absent",
+        one(DEP, {"properties.model": DROP}),
+        says="names no model (absent)",
+    ),
+    Case(
+        "azure.ml.deployment_registered_model",
+        FAIL,
+        "label-not-version",
+        one(DEP, {"properties.model": "azureml://registries/mlreg-prod/models/churn/labels/latest"}),
+        says="not one version",
+    ),
+    Case("azure.ml.deployment_registered_model", PASS, "batch-asset", one(BATCH_DEP)),
+    Case(
+        "azure.ml.deployment_registered_model",
+        FAIL,
+        "batch-data-path",
+        one(
+            BATCH_DEP,
+            {
+                "properties.model": {
+                    "referenceType": "DataPath",
+                    "datastoreId": f"{WS_ID}/datastores/workspaceblobstore",
+                    "path": "models/scorer/model.pkl",
+                }
+            },
+        ),
+        says="referenceType DataPath",
+    ),
+    # MS-3 inference data collection and model monitors
+    Case("azure.ml.online_deployment_data_collection", PASS, "inputs-and-outputs", one(DEP), says="collects"),
+    Case(
+        "azure.ml.online_deployment_data_collection",
+        PASS,
+        "mode-absent-means-enabled",
+        one(DEP, {"properties.dataCollector.collections.model_inputs.dataCollectionMode": DROP}),
+    ),
+    Case(
+        "azure.ml.online_deployment_data_collection",
+        FAIL,
+        "outputs-disabled",
+        one(DEP, {"properties.dataCollector.collections.model_outputs.dataCollectionMode": "Disabled"}),
+        says="does not collect model_outputs",
+    ),
+    Case(
+        "azure.ml.online_deployment_data_collection",
+        FAIL,
+        "absent",
+        one(DEP, {"properties.dataCollector": DROP}),
+        says="<absent>",
+    ),
+    Case("azure.ml.online_deployment_monitored", PASS, "monitored", monitored(), says="churn-drift"),
+    Case(
+        "azure.ml.online_deployment_monitored",
+        FAIL,
+        "monitor-disabled",
+        monitored({"properties.isEnabled": False}),
+        says="disabled",
+    ),
+    Case(
+        "azure.ml.online_deployment_monitored",
+        FAIL,
+        "batch-schedule-is-no-monitor",
+        monitored({"properties.action": {"actionType": "InvokeBatchEndpoint", "endpointInvocationDefinition": {}}}),
+        says="no model monitor",
+    ),
+    Case("azure.ml.online_deployment_monitored", FAIL, "none", one(DEP), says="no model monitor"),
+    Case("azure.ml.online_deployment_monitored", ERROR, "schedules-unlisted", schedules_unlisted),
+    # PH-4 redundant serving and geo-redundant artifacts
+    Case("azure.ml.online_deployment_redundant", PASS, "two-instances", one(DEP), says="at least 2"),
+    Case("azure.ml.online_deployment_redundant", FAIL, "one-instance", one(DEP, {"sku.capacity": 1})),
+    Case(
+        "azure.ml.online_deployment_redundant",
+        FAIL,
+        "capacity-absent",
+        one(DEP, {"sku": DROP}),
+        says="absent means 1",
+    ),
+    Case(
+        "azure.ml.online_deployment_redundant",
+        PASS,
+        "autoscale-min-three",
+        one(
+            DEP,
+            {"sku.capacity": 1, "properties.scaleSettings": {"scaleType": "TargetUtilization", "minInstances": 3}},
+        ),
+        says="minInstances",
+    ),
+    Case(
+        "azure.ml.online_deployment_redundant",
+        FAIL,
+        "autoscale-min-one",
+        one(
+            DEP,
+            {"sku.capacity": 3, "properties.scaleSettings": {"scaleType": "TargetUtilization", "minInstances": 1}},
+        ),
+    ),
+    Case("azure.ml.workspace_storage_geo_redundant", PASS, "ragzrs", with_storage("Standard_RAGZRS")),
+    Case(
+        "azure.ml.workspace_storage_geo_redundant",
+        FAIL,
+        "zrs",
+        with_storage("Standard_ZRS"),
+        says="zone-redundant, but in one region",
+    ),
+    Case("azure.ml.workspace_storage_geo_redundant", FAIL, "lrs", with_storage("Standard_LRS")),
+    Case(
+        "azure.ml.workspace_storage_geo_redundant",
+        MANUAL,
+        "storage-not-collected",
+        one(WS),
+        says="not in the inventory",
+    ),
+    Case(
+        "azure.ml.workspace_storage_geo_redundant",
+        PASS,
+        "project-inherits-hub-storage",
+        in_hub(storage="Standard_GRS"),
+        says="inherits its hub's storage",
     ),
 ]
 

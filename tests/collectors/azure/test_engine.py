@@ -42,7 +42,7 @@ def test_every_recorded_route_is_read_once_through_paging(collected: Any) -> Non
     result, manifest, called = collected
     assert {path for path, _ in azure_routes()} <= called
     by_type = Counter(r.type for r in result.resources)
-    assert by_type["azure.ml.workspace"] == 2 and by_type["azure.ml.online_endpoint"] == 4
+    assert by_type["azure.ml.workspace"] == 4 and by_type["azure.ml.online_endpoint"] == 4
     assert by_type["azure.keyvault.key"] == 2 and by_type["azure.subscription"] == 2
 
 
@@ -53,8 +53,9 @@ def test_relations_link_children_keys_and_roles(collected: Any) -> None:
         assert kinds[kind] >= 1, kind
     stored = {r.uid for r in result.resources}
     keys = [r for r in result.relations if r.kind == "encrypted_by"]
-    # Both the workspace (by ARM id) and the AI services account (by vault URI) reach a stored key.
-    assert len(keys) == 2 and all(r.dst in stored for r in keys)
+    # The workspaces (by ARM id: the secure one and the AI Foundry hub share a key) and the AI services account (by
+    # vault URI) reach the two stored keys.
+    assert len({r.dst for r in keys}) == 2 and len(keys) == 3 and all(r.dst in stored for r in keys)
 
 
 def test_a_denied_subscription_is_an_error_per_kind_and_the_rest_is_scanned(collected: Any) -> None:
@@ -184,3 +185,15 @@ def test_children_without_a_location_are_recorded_where_their_parent_is(collecte
     aoai_key = f"{manifest.resource_ids['cognitive:bad']}/connections/aoai-key"
     assert (aoai_key, "connects_to", manifest.resource_ids["cognitive:good"]) in links
     assert (aoai_key, "in_account", manifest.resource_ids["cognitive:bad"]) in links
+
+
+def test_a_model_monitor_names_its_deployment_by_id_or_by_endpoint_and_deployment(collected: Any) -> None:
+    result, manifest, _ = collected
+    monitors = {(r.src.rsplit("/", 1)[1], r.dst) for r in result.relations if r.kind == "monitors"}
+    assert monitors == {
+        ("chat-secure-monitor", manifest.resource_ids["online_deployment:chat-secure-ep/chat-secure-blue"]),
+        # "azureml:embed-secure-ep:embed-secure-blue", resolved in the monitor's own workspace.
+        ("embed-secure-monitor", manifest.resource_ids["online_deployment:embed-secure-ep/embed-secure-blue"]),
+    }
+    hub = {(r.src, r.dst) for r in result.relations if r.kind == "in_hub"}
+    assert hub == {(manifest.resource_ids["workspace:project"], manifest.resource_ids["workspace:hub"])}
