@@ -55,6 +55,7 @@ API_VERSIONS: dict[str, str] = {
     "security": "2024-01-01",
     "policy": "2023-04-01",
     "consumption": "2023-05-01",
+    "search": "2025-05-01",
     "diagnostics": "2021-05-01-preview",
 }
 
@@ -346,6 +347,7 @@ class _Builder:
         self.workspaces()
         self.ml_registry()
         self.cognitive()
+        self.search_services()
         self.authorization()
         self.security_policy_budgets()
         self.denied_subscription()
@@ -1804,6 +1806,97 @@ class _Builder:
             },
         }
 
+    def search_services(self) -> None:
+        """The AI Search services the Foundry projects retrieve from: one locked down, one left at its defaults."""
+        st = "Microsoft.Search/searchServices"
+        good_id = f"{self.rg('rg-ai')}/providers/{st}/srch-secure"
+        bad_id = f"{self.rg('rg-ai-dev')}/providers/{st}/srch-open"
+        self.ids["search:good"], self.ids["search:bad"] = good_id, bad_id
+        good = _tracked(
+            good_id,
+            st,
+            "eastus2",
+            {
+                "replicaCount": 3,
+                "partitionCount": 1,
+                "endpoint": "https://srch-secure.search.windows.net",
+                "status": "running",
+                "statusDetails": "",
+                "hostingMode": "default",
+                "computeType": "default",
+                "provisioningState": "succeeded",
+                "publicNetworkAccess": "disabled",
+                "networkRuleSet": {"ipRules": [], "bypass": "AzureServices"},
+                "dataExfiltrationProtections": [],
+                "encryptionWithCmk": {"enforcement": "Enabled", "encryptionComplianceStatus": "Compliant"},
+                "disableLocalAuth": True,
+                "authOptions": None,
+                "semanticSearch": "standard",
+                "privateEndpointConnections": [
+                    {
+                        "id": f"{good_id}/privateEndpointConnections/pe-srch-secure",
+                        "name": "pe-srch-secure",
+                        "type": f"{st}/privateEndpointConnections",
+                        "properties": {
+                            "privateEndpoint": {"id": self.network_id("privateEndpoints/pe-srch-secure")},
+                            "privateLinkServiceConnectionState": {
+                                "status": "Approved",
+                                "description": "Auto-approved",
+                                "actionsRequired": "None",
+                            },
+                            "groupId": "searchService",
+                            "provisioningState": "Succeeded",
+                        },
+                    }
+                ],
+                "sharedPrivateLinkResources": [],
+                "eTag": "W/\"datetime'2026-03-02T09%3A40%3A11.1234567Z'\"",
+                "upgradeAvailable": "notAvailable",
+            },
+            tags={"env": "prod"},
+            identity={
+                "type": "SystemAssigned",
+                "principalId": "a1a1a1a1-0000-4000-8000-00000000000f",
+                "tenantId": TENANT_ID,
+            },
+            sku={"name": "standard"},
+        )
+        bad = _tracked(
+            bad_id,
+            st,
+            "westeurope",
+            {
+                "replicaCount": 1,
+                "partitionCount": 1,
+                "endpoint": "https://srch-open.search.windows.net",
+                "status": "running",
+                "statusDetails": "",
+                "hostingMode": "default",
+                "provisioningState": "succeeded",
+                "publicNetworkAccess": "enabled",
+                "networkRuleSet": {"ipRules": [], "bypass": "None"},
+                "encryptionWithCmk": {"enforcement": "Unspecified", "encryptionComplianceStatus": "Compliant"},
+                "disableLocalAuth": False,
+                "authOptions": {"apiKeyOnly": {}},
+                "semanticSearch": "free",
+                "privateEndpointConnections": [],
+                "sharedPrivateLinkResources": [],
+                "upgradeAvailable": "notAvailable",
+            },
+            tags={"env": "dev", "owner": AZURE_HOSTILE_STRINGS[1]},
+            sku={"name": "basic"},
+        )
+        self.add_list(f"/subscriptions/{self.sub}/providers/{st}", API_VERSIONS["search"], [good, bad])
+        for check in (
+            "service_public_network_disabled",
+            "service_local_auth_disabled",
+            "service_cmk_enforced",
+            "service_private_endpoint",
+            "service_replicas",
+        ):
+            self.expect(f"azure.search.{check}", "srch-secure", PASS)
+            self.expect(f"azure.search.{check}", "srch-open", FAIL)
+
     def authorization(self) -> None:
         self.role_assignments()
         self.role_definitions()
@@ -2074,6 +2167,7 @@ def _subscription_lists(sub: str) -> list[tuple[str, str]]:
             ("Microsoft.Security/pricings", "security"),
             ("Microsoft.Authorization/policyAssignments", "policy"),
             ("Microsoft.Consumption/budgets", "consumption"),
+            ("Microsoft.Search/searchServices", "search"),
         )
     ]
 

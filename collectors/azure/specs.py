@@ -88,6 +88,7 @@ KINDS: tuple[ArmKind, ...] = (
     _child(COGNITIVE_PROJECT, "projects", COGNITIVE_ACCOUNT, "in_account", COGNITIVE_API),
     _child("azure.cognitive.connection", "connections", COGNITIVE_ACCOUNT, "in_account", COGNITIVE_API),
     _child("azure.cognitive.project_connection", "connections", COGNITIVE_PROJECT, "in_project", COGNITIVE_API),
+    ArmKind(SEARCH_SERVICE, "/subscriptions/{subscription}/providers/Microsoft.Search/searchServices", "2025-05-01"),
     ArmKind("azure.keyvault.vault", "/subscriptions/{subscription}/providers/Microsoft.KeyVault/vaults", "2023-07-01"),
     ArmKind(
         "azure.keyvault.key",
@@ -254,6 +255,13 @@ RELATIONS: tuple[Link, ...] = (
         _CONNECTIONS,
         paths=_CONNECTION_TARGET,
         pattern=_arm_type(r"Microsoft\.CognitiveServices/accounts"),
+    ),
+    link(
+        "connects_to",
+        SEARCH_SERVICE,
+        _CONNECTIONS,
+        paths=_CONNECTION_TARGET,
+        pattern=_arm_type(r"Microsoft\.Search/searchServices"),
     ),
     link(
         "connects_to",

@@ -35,6 +35,7 @@ SUB_LISTS = {
     "pricings": ("Microsoft.Security/pricings", API_VERSIONS["security"]),
     "policy_assignments": ("Microsoft.Authorization/policyAssignments", API_VERSIONS["policy"]),
     "budgets": ("Microsoft.Consumption/budgets", API_VERSIONS["consumption"]),
+    "search": ("Microsoft.Search/searchServices", API_VERSIONS["search"]),
 }
 ENVELOPE = {"id", "name", "type", "properties"}
 TRACKED = ENVELOPE | {"location", "tags", "systemData"}

@@ -185,6 +185,9 @@ def test_children_without_a_location_are_recorded_where_their_parent_is(collecte
     aoai_key = f"{manifest.resource_ids['cognitive:bad']}/connections/aoai-key"
     assert (aoai_key, "connects_to", manifest.resource_ids["cognitive:good"]) in links
     assert (aoai_key, "in_account", manifest.resource_ids["cognitive:bad"]) in links
+    # A project connection to the AI Search service it retrieves from, by the ResourceId in its metadata.
+    search_entra = f"{manifest.resource_ids['foundry_project:agents-prod']}/connections/search-entra"
+    assert (search_entra, "connects_to", manifest.resource_ids["search:good"]) in links
 
 
 def test_a_model_monitor_names_its_deployment_by_id_or_by_endpoint_and_deployment(collected: Any) -> None:
