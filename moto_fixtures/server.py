@@ -1,4 +1,8 @@
-"""A moto server process with cspm-ai's extensions, per-request latency, throttling and AccessDenied injection."""
+"""A moto server process with cspm-ai's extensions, per-request latency, throttling and AccessDenied injection.
+
+With `read_cache` on, a read repeated while nothing was written is answered from memory instead of
+by moto again, so a benchmark measures the scanner's CPU and not the mock's.
+"""
 
 from __future__ import annotations
 
@@ -23,10 +27,21 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import parse_qs
 
-__all__ = ["FAULTS_PATH", "STATS_PATH", "FaultInjector", "main", "running_server", "serve"]
+__all__ = [
+    "CACHE_PATH",
+    "FAULTS_PATH",
+    "STATS_PATH",
+    "FaultInjector",
+    "ReadCache",
+    "is_read",
+    "main",
+    "running_server",
+    "serve",
+]
 
 STATS_PATH = "/_cspm/stats"
 FAULTS_PATH = "/_cspm/faults"
+CACHE_PATH = "/_cspm/cache"
 _READY_TIMEOUT_S = 60.0
 _STOP_TIMEOUT_S = 10.0
 _DEFAULT_ACCOUNT = "123456789012"
@@ -40,6 +55,12 @@ _SIGNING_TO_BOTOCORE = {
     "email": "ses",
     "states": "stepfunctions",
     "execute-api": "apigateway",
+}
+# Signing names shared by several botocore services (Bedrock's control plane and Agents for Bedrock sign
+# as "bedrock"): a REST request is matched against each one's routes in turn.
+_SHARED_SIGNING = {
+    "bedrock": ("bedrock", "bedrock-agent"),
+    "bedrock-agentcore": ("bedrock-agentcore-control", "bedrock-agentcore"),
 }
 _REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 503: "Service Unavailable"}
 
@@ -59,6 +80,145 @@ class _Operation:
         return f"{self.service}:{self.name}"
 
 
+# Operations that only read; a few real ones outside these prefixes (ReceiveMessage) are simply not cached.
+_READ_PREFIXES = ("Describe", "Get", "List", "Search", "BatchGet", "Lookup", "Head")
+# Query-string parameters of a presigned request that change with every signing.
+_SIGNING_QUERY = frozenset(
+    {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-Security-Token",
+     "X-Amz-Signature", "X-Amz-SignedHeaders"}
+)  # fmt: skip
+# Request headers that change with every send of the same call: signing, time, SDK bookkeeping.
+_VOLATILE_HEADERS = frozenset(
+    {"HTTP_AUTHORIZATION", "HTTP_X_AMZ_DATE", "HTTP_X_AMZ_SECURITY_TOKEN", "HTTP_X_AMZ_CONTENT_SHA256",
+     "HTTP_USER_AGENT", "HTTP_X_AMZ_USER_AGENT", "HTTP_AMZ_SDK_INVOCATION_ID", "HTTP_AMZ_SDK_REQUEST",
+     "HTTP_X_AMZN_TRACE_ID", "HTTP_CONNECTION", "HTTP_ACCEPT_ENCODING", "HTTP_CONTENT_LENGTH"}
+)  # fmt: skip
+
+
+def is_read(operation_name: str) -> bool:
+    """Whether an operation only reads (Describe*, Get*, List*, Search*, ...), by AWS's naming."""
+    return operation_name.startswith(_READ_PREFIXES)
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    """The request body, put back so moto can read it again."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    if length <= 0:
+        return b""
+    body: bytes = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _scope_key(environ: dict[str, Any]) -> str:
+    """Access key, region and service of the signature, without its date or signature."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if "Credential=" in auth:
+        scope = auth.split("Credential=", 1)[1].split(",", 1)[0]
+    else:
+        scope = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0]
+    parts = scope.split("/")
+    return "/".join(parts[:1] + parts[2:4]) if len(parts) == 5 else scope
+
+
+class ReadCache:
+    """Answers of read operations, keyed by what the request asks (operation, parameters, account,
+    region), not by its signature or time: the same call signed again is the same read.
+
+    Any other operation empties it, so an answer is never older than the last write.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._answers: dict[tuple[Any, ...], tuple[str, list[tuple[str, str]], bytes]] = {}
+        self._generation = 0
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(operation: _Operation, environ: dict[str, Any]) -> tuple[Any, ...]:
+        query = sorted(
+            (name, value)
+            for name, values in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
+            if name not in _SIGNING_QUERY
+            for value in values
+        )
+        headers = sorted(
+            (name, str(value))
+            for name, value in environ.items()
+            if name.startswith("HTTP_") and name not in _VOLATILE_HEADERS
+        )
+        return (
+            operation.key,
+            _scope_key(environ),
+            environ.get("REQUEST_METHOD", "GET"),
+            environ.get("PATH_INFO", ""),
+            tuple(query),
+            environ.get("CONTENT_TYPE", ""),
+            tuple(headers),
+            _body(environ),
+        )
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+            self._generation += 1
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {"entries": len(self._answers), "hits": self.hits, "misses": self.misses}
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self.hits = self.misses = 0
+
+    def serve(
+        self, app: WsgiApp, operation: _Operation, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Answer a read from memory, or from `app` and remember it; anything else empties the cache first."""
+        if not is_read(operation.name):
+            self.clear()
+            return app(environ, start_response)
+        key = self.key(operation, environ)
+        with self._lock:
+            answer = self._answers.get(key)
+            generation = self._generation
+            if answer is not None:
+                self.hits += 1
+            else:
+                self.misses += 1
+        if answer is None:
+            answer = _capture(app, environ)
+            status = int(answer[0].split(" ", 1)[0])
+            with self._lock:
+                # A write that landed while moto answered may have changed what it would answer now.
+                if status < 500 and generation == self._generation:
+                    self._answers[key] = answer
+        status_line, headers, body = answer
+        start_response(status_line, list(headers))
+        return [body]
+
+
+def _capture(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Run a WSGI app to the end and keep its status, headers and whole body."""
+    chunks: list[bytes] = []
+    started: dict[str, Any] = {}
+
+    def recording(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        started["status"], started["headers"] = status, list(headers)
+        return chunks.append
+
+    result = app(environ, recording)
+    try:
+        for chunk in result:
+            chunks.append(chunk)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return started["status"], started["headers"], b"".join(chunks)
+
+
 class FaultInjector:
     """WSGI middleware: delay, count, deny and throttle AWS requests before moto sees them."""
 
@@ -69,10 +229,12 @@ class FaultInjector:
         throttle_rate: float = 0.0,
         deny: Sequence[str] = (),
         seed: int = 0,
+        read_cache: bool = False,
     ) -> None:
         if not 0.0 <= throttle_rate <= 1.0:
             raise ValueError("throttle_rate must be within [0, 1]")
         self.app = app
+        self.cache = ReadCache() if read_cache else None
         self.latency_s = max(latency_ms, 0.0) / 1000.0
         self.throttle_rate = throttle_rate
         # IAM action names are case-insensitive; patterns may use * and ? like IAM.
@@ -88,12 +250,16 @@ class FaultInjector:
         if path.startswith("/_cspm/"):
             return self._control(environ, start_response, path)
         if path.startswith("/moto-api"):
+            if self.cache is not None:
+                self.cache.clear()  # a reset or a state change behind the API's back
             return self.app(environ, start_response)
         if self.latency_s:
             # Sleeping in the handler thread lets concurrent requests overlap, as on a network.
             time.sleep(self.latency_s)
         operation = identify(environ)
         if operation is None:
+            if self.cache is not None and environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
+                self.cache.clear()
             return self.app(environ, start_response)
         with self._lock:
             self.calls[operation.key] += 1
@@ -107,6 +273,8 @@ class FaultInjector:
             return _respond(start_response, *_access_denied(operation, environ))
         if throttled:
             return _respond(start_response, *_throttling(operation))
+        if self.cache is not None:
+            return self.cache.serve(self.app, operation, environ, start_response)
         return self.app(environ, start_response)
 
     def _is_denied(self, operation: _Operation) -> bool:
@@ -116,8 +284,10 @@ class FaultInjector:
     def _control(self, environ: dict[str, Any], start_response: StartResponse, path: str) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         json_type = {"Content-Type": "application/json"}
-        if path not in (STATS_PATH, FAULTS_PATH):
+        if path not in (STATS_PATH, FAULTS_PATH, CACHE_PATH):
             return _respond(start_response, 404, json_type, b'{"error": "not found"}')
+        if path == CACHE_PATH:
+            return _respond(start_response, 200, json_type, json.dumps(self._cache_control(method)).encode())
         with self._lock:
             if method == "DELETE":
                 self.calls.clear()
@@ -132,6 +302,15 @@ class FaultInjector:
                     "denied": dict(sorted(self.denied.items())),
                 }
         return _respond(start_response, 200, json_type, json.dumps(body).encode())
+
+    def _cache_control(self, method: str) -> dict[str, Any]:
+        """GET: the read cache's counts; DELETE: empty it and zero them."""
+        if self.cache is None:
+            return {"enabled": False}
+        if method == "DELETE":
+            self.cache.clear()
+            self.cache.reset_stats()
+        return {"enabled": True, **self.cache.stats()}
 
 
 def _respond(start_response: StartResponse, status: int, headers: dict[str, str], body: bytes) -> list[bytes]:
@@ -178,13 +357,11 @@ def _form_action(environ: dict[str, Any]) -> str | None:
     action = parse_qs(environ.get("QUERY_STRING", "")).get("Action")
     if action:
         return action[0]
-    content_type = environ.get("CONTENT_TYPE", "")
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    if "x-www-form-urlencoded" not in content_type or length <= 0:
+    if "x-www-form-urlencoded" not in environ.get("CONTENT_TYPE", ""):
         return None
-    body: bytes = environ["wsgi.input"].read(length)
-    # Put the body back so moto can read it again.
-    environ["wsgi.input"] = io.BytesIO(body)
+    body = _body(environ)
+    if not body:
+        return None
     form_action = parse_qs(body.decode("utf-8", "replace")).get("Action")
     return form_action[0] if form_action else None
 
@@ -217,7 +394,11 @@ def identify(environ: dict[str, Any]) -> _Operation | None:
         action = _form_action(environ)
         if action:
             return _Operation(signing, action, protocol)
-    name = _rest_operation(botocore_service, environ) or environ.get("REQUEST_METHOD", "GET")
+    candidates = _SHARED_SIGNING.get(signing, (botocore_service,))
+    name = next(
+        (found for candidate in candidates if (found := _rest_operation(candidate, environ))),
+        environ.get("REQUEST_METHOD", "GET"),
+    )
     return _Operation(signing, name, protocol)
 
 
@@ -305,6 +486,7 @@ def serve(
     deny: Sequence[str] = (),
     seed: int = 0,
     ready: IO[str] | None = None,
+    read_cache: bool = False,
 ) -> None:
     """Run the server in this thread until SIGTERM/SIGINT; print "ready <port>" once listening."""
     from moto.moto_server.werkzeug_app import (
@@ -323,6 +505,7 @@ def serve(
         throttle_rate=throttle_rate,
         deny=deny,
         seed=seed,
+        read_cache=read_cache,
     )
 
     class QuietHandler(MotoRequestHandler):
@@ -360,6 +543,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="service:Operation to answer with AccessDenied (comma separated or repeated; * and ? allowed)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for choosing throttled requests")
+    parser.add_argument(
+        "--read-cache",
+        action="store_true",
+        help="answer a repeated read from memory until the next write (keeps moto's CPU out of benchmarks)",
+    )
     return parser.parse_args(argv)
 
 
@@ -374,6 +562,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         throttle_rate=args.throttle_rate,
         deny=deny,
         seed=args.seed,
+        read_cache=args.read_cache,
     )
 
 
@@ -389,6 +578,7 @@ def running_server(
     deny: Sequence[str] = (),
     port: int | None = None,
     seed: int = 0,
+    read_cache: bool = False,
 ) -> Iterator[str]:
     """Start `python -m moto_fixtures.server` in a subprocess; yield its endpoint URL; stop it."""
     command = [
@@ -406,6 +596,8 @@ def running_server(
     ]
     for pattern in deny:
         command += ["--deny", pattern]
+    if read_cache:
+        command.append("--read-cache")
     env = dict(os.environ)
     # The child must import this package from the same tree, installed or not.
     package_root = str(Path(__file__).resolve().parent.parent)

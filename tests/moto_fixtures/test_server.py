@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
 import json
 import random
 import socket
@@ -10,14 +13,16 @@ import time
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from moto_fixtures.estate import build_aws_estate
-from moto_fixtures.server import FAULTS_PATH, STATS_PATH, running_server
+from moto_fixtures.server import CACHE_PATH, FAULTS_PATH, STATS_PATH, ReadCache, identify, is_read, running_server
 
 pytestmark = pytest.mark.server
 
@@ -204,3 +209,154 @@ def test_a_server_that_cannot_start_reports_why() -> None:
         with pytest.raises(RuntimeError, match="did not start"):
             with running_server(port=busy):
                 pass
+
+
+# ------------------------------------------------------------------ the read cache
+
+
+def signed_environ(service: str, method: str, region: str = "us-east-1", **params: Any) -> dict[str, Any]:
+    """The WSGI environ of a real botocore request, signed as a scanner would send it; nothing is sent."""
+    captured: list[Any] = []
+
+    def keep(request: Any, **_: Any) -> Any:
+        captured.append(request)
+        return AWSResponse(request.url, 200, {}, None)  # stop botocore before the network
+
+    api = SESSION.client(service, region_name=region, endpoint_url="http://127.0.0.1:9", config=NO_RETRY)
+    api.meta.events.register("before-send", keep)
+    with contextlib.suppress(Exception):  # the empty answer does not parse; the request is what matters
+        getattr(api, method)(**params)
+    request = captured[0]
+    url = urlsplit(request.url)
+    body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+    headers = {name: value.decode() if isinstance(value, bytes) else value for name, value in request.headers.items()}
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": request.method,
+        "PATH_INFO": url.path,
+        "QUERY_STRING": url.query,
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": headers.pop("Content-Type", ""),
+        "wsgi.input": io.BytesIO(body),
+        "HTTP_HOST": url.netloc,
+    }
+    headers.pop("Content-Length", None)
+    environ.update({"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()})
+    return environ
+
+
+class CountingApp:
+    """A WSGI app that answers each request with how many it has answered."""
+
+    def __init__(self, status: str = "200 OK") -> None:
+        self.answered = 0
+        self.status = status
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        environ["wsgi.input"].read()  # as moto does: the cache must have put the body back
+        self.answered += 1
+        start_response(self.status, [("Content-Type", "application/json")])
+        return [json.dumps({"answer": self.answered}).encode()]
+
+
+def call(cache: ReadCache, app: CountingApp, environ: dict[str, Any]) -> tuple[str, Any]:
+    operation = identify(environ)
+    assert operation is not None
+    statuses: list[str] = []
+    body = b"".join(cache.serve(app, operation, environ, lambda status, headers: statuses.append(status)))
+    return statuses[0], json.loads(body)
+
+
+def test_is_read_by_operation_name() -> None:
+    assert all(is_read(name) for name in ("ListTags", "DescribeModel", "GetRole", "Search", "BatchGetTraces"))
+    assert not any(is_read(name) for name in ("CreateModel", "DeleteModel", "TagResource", "PutBucketPolicy", "POST"))
+
+
+def test_read_cache_answers_the_same_read_signed_again_from_memory() -> None:
+    cache, app = ReadCache(), CountingApp()
+    first = signed_environ("sagemaker", "describe_model", ModelName="m")
+    time.sleep(1.1)  # a new X-Amz-Date and signature
+    again = signed_environ("sagemaker", "describe_model", ModelName="m")
+    assert first["HTTP_AUTHORIZATION"] != again["HTTP_AUTHORIZATION"]
+    assert call(cache, app, first) == ("200 OK", {"answer": 1})
+    assert call(cache, app, again) == ("200 OK", {"answer": 1})
+    assert app.answered == 1 and cache.stats() == {"entries": 1, "hits": 1, "misses": 1}
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "params", "other_params", "other_region"),
+    [
+        # JSON protocol: parameters in the body.
+        ("sagemaker", "describe_model", {"ModelName": "m"}, {"ModelName": "n"}, "eu-west-1"),
+        # Query protocol: parameters in a form body.
+        ("iam", "get_role", {"RoleName": "a"}, {"RoleName": "b"}, None),
+        # REST: parameters in the path and query string.
+        ("bedrock-agent", "list_agent_action_groups", {"agentId": "A1", "agentVersion": "1"},
+         {"agentId": "A2", "agentVersion": "1"}, "eu-west-1"),
+        ("s3", "get_bucket_policy", {"Bucket": "one"}, {"Bucket": "two"}, None),
+    ],
+)  # fmt: skip
+def test_read_cache_keys_on_operation_parameters_and_region(
+    service: str, method: str, params: dict[str, Any], other_params: dict[str, Any], other_region: str | None
+) -> None:
+    cache, app = ReadCache(), CountingApp()
+    assert call(cache, app, signed_environ(service, method, **params))[1] == {"answer": 1}
+    assert call(cache, app, signed_environ(service, method, **params))[1] == {"answer": 1}
+    assert call(cache, app, signed_environ(service, method, **other_params))[1] == {"answer": 2}
+    if other_region:
+        assert call(cache, app, signed_environ(service, method, region=other_region, **params))[1] == {"answer": 3}
+
+
+def test_read_cache_is_emptied_by_any_write_and_never_keeps_server_errors() -> None:
+    cache, app = ReadCache(), CountingApp()
+    listing = functools.partial(signed_environ, "sagemaker", "list_models")
+    assert call(cache, app, listing())[1] == {"answer": 1}
+    assert call(cache, app, signed_environ("sagemaker", "delete_model", ModelName="m"))[1] == {"answer": 2}
+    assert call(cache, app, listing())[1] == {"answer": 3}
+    assert call(cache, app, listing())[1] == {"answer": 3}
+    failing = CountingApp("503 Service Unavailable")
+    assert call(cache, failing, signed_environ("kms", "list_keys")) == ("503 Service Unavailable", {"answer": 1})
+    assert call(cache, failing, signed_environ("kms", "list_keys")) == ("503 Service Unavailable", {"answer": 2})
+
+
+def test_read_cache_drops_an_answer_a_concurrent_write_may_have_outdated() -> None:
+    cache = ReadCache()
+
+    class WriteDuringRead(CountingApp):
+        def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            if self.answered == 0:
+                cache.clear()  # another thread's write lands while moto composes this answer
+            return super().__call__(environ, start_response)
+
+    app = WriteDuringRead()
+    listing = functools.partial(signed_environ, "sagemaker", "list_endpoints")
+    assert call(cache, app, listing())[1] == {"answer": 1}
+    assert call(cache, app, listing())[1] == {"answer": 2}
+    assert call(cache, app, listing())[1] == {"answer": 2}
+
+
+def test_shared_signing_names_are_told_apart_by_route() -> None:
+    # Agents for Bedrock signs as "bedrock" and AgentCore's control plane as "bedrock-agentcore".
+    agents = identify(signed_environ("bedrock-agent", "list_agents"))
+    runtimes = identify(signed_environ("bedrock-agentcore-control", "list_agent_runtimes"))
+    guardrails = identify(signed_environ("bedrock", "list_guardrails"))
+    assert agents is not None and runtimes is not None and guardrails is not None
+    assert (agents.key, runtimes.key, guardrails.key) == (
+        "bedrock:ListAgents",
+        "bedrock-agentcore:ListAgentRuntimes",
+        "bedrock:ListGuardrails",
+    )
+
+
+def test_server_read_cache_serves_repeats_and_sees_writes() -> None:
+    with running_server(read_cache=True) as url:
+        sm = client(url, "sagemaker")
+        assert sm.list_models()["Models"] == []
+        assert sm.list_models()["Models"] == []
+        assert get_json(url + CACHE_PATH) == {"enabled": True, "entries": 1, "hits": 1, "misses": 1}
+        sm.create_model(ModelName="fresh", ExecutionRoleArn="arn:aws:iam::123456789012:role/r")
+        assert [m["ModelName"] for m in sm.list_models()["Models"]] == ["fresh"]
+        # Cached answers are still delayed, counted and subject to faults like any other.
+        assert get_json(url + STATS_PATH)["sagemaker:ListModels"] == 3
+        assert get_json(url + CACHE_PATH, method="DELETE") == {"enabled": True, "entries": 0, "hits": 0, "misses": 0}
+    with running_server() as url:
+        assert get_json(url + CACHE_PATH) == {"enabled": False}
