@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint docs bench bench-gcp clean
+.PHONY: demo test lint docs bench bench-gcp bench-vs-prowler clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,21 @@ bench: $(STAMP)
 
 bench-gcp: $(STAMP)
 	NO_GCE_CHECK=true $(PY) -m benchmarks.gcp_latency
+
+# Prowler lives in a venv of its own, pinned to the version the README's table was measured with: it is
+# what cspm-ai is compared with, never one of its dependencies. ARGS passes options (ARGS=--scale).
+PROWLER_VENV ?= .venv-prowler
+PROWLER_VERSION ?= 5.46.0
+PROWLER_STAMP := $(PROWLER_VENV)/.installed-$(PROWLER_VERSION)
+
+$(PROWLER_STAMP):
+	test -x $(PROWLER_VENV)/bin/python || $(PYTHON) -m venv $(PROWLER_VENV)
+	$(PROWLER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PROWLER_VENV)/bin/python -m pip install --quiet 'prowler==$(PROWLER_VERSION)'
+	touch $(PROWLER_STAMP)
+
+bench-vs-prowler: $(STAMP) $(PROWLER_STAMP)
+	AWS_EC2_METADATA_DISABLED=true $(PY) -m benchmarks.vs_prowler --prowler $(PROWLER_VENV)/bin/prowler $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache report.html report.json

@@ -13,7 +13,7 @@ from botocore.config import Config
 
 from moto_fixtures.extensions import install
 
-__all__ = ["KINDS", "build_bulk_estate", "plan"]
+__all__ = ["BENCH_KINDS", "KINDS", "build_bulk_estate", "plan"]
 
 # Creation order matters: endpoint configs name models, endpoints name endpoint configs.
 KINDS: tuple[str, ...] = ("model", "endpoint_config", "endpoint", "notebook_instance", "training_job", "processing_job")
@@ -25,13 +25,30 @@ _TRUST = {
 }
 
 
-def plan(per_region: int) -> dict[str, int]:
+# The issue's benchmark estate: 100 of each per region, 300 of each over three regions.
+BENCH_KINDS: tuple[str, ...] = ("model", "endpoint_config", "endpoint", "notebook_instance", "training_job")
+
+
+def _ordered(kinds: Sequence[str]) -> tuple[str, ...]:
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown kinds {unknown}; known: {', '.join(KINDS)}")
+    if not kinds:
+        raise ValueError("at least one kind is needed")
+    return tuple(kind for kind in KINDS if kind in kinds)
+
+
+def plan(per_region: int, kinds: Sequence[str] = KINDS) -> dict[str, int]:
     """How many of each kind one region gets; endpoints never outnumber configs, configs never models."""
     if per_region < 0:
         raise ValueError("per_region must not be negative")
-    counts = dict.fromkeys(KINDS, per_region // len(KINDS))
+    chosen = _ordered(kinds)
+    parents = {"endpoint": "endpoint_config", "endpoint_config": "model"}
+    if any(kind in chosen and parent not in chosen for kind, parent in parents.items()):
+        raise ValueError("endpoints need endpoint configs, and endpoint configs need models")
+    counts = dict.fromkeys(chosen, per_region // len(chosen))
     # The remainder goes to the kinds that need no parent, first.
-    for kind in KINDS[: per_region % len(KINDS)]:
+    for kind in chosen[: per_region % len(chosen)]:
         counts[kind] += 1
     return counts
 
@@ -117,8 +134,10 @@ def build_bulk_estate(
     regions: Sequence[str] = ("us-east-1", "eu-west-1", "ap-southeast-2"),
     per_region: int = 500,
     session: boto3.Session | None = None,
+    kinds: Sequence[str] = KINDS,
 ) -> int:
-    """Create per_region SageMaker resources in each region (a mix of KINDS); return how many were created."""
+    """Create per_region SageMaker resources in each region (a mix of `kinds`); return how many were created."""
+    counts = plan(per_region, kinds)
     install()
     session = session or boto3.Session()
     if not regions:
@@ -140,7 +159,6 @@ def build_bulk_estate(
     except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
         pass
 
-    counts = plan(per_region)
     # One client per region, shared by the workers (botocore clients are thread-safe); a pool
     # as large as the worker count so concurrent calls do not queue for connections.
     config = Config(max_pool_connections=_WORKERS, retries={"mode": "standard", "max_attempts": 10})
@@ -156,7 +174,7 @@ def build_bulk_estate(
             created += 1
 
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-        for kind in KINDS:
+        for kind in counts:
             # Each kind finishes everywhere before its dependants start.
             futures = [
                 pool.submit(run, creators[region][kind], index) for region in regions for index in range(counts[kind])
