@@ -62,6 +62,8 @@ class Settings(BaseModel):
     allowed_regions: list[str] | None = None
     # The exceptions file every scan applies unless --mutelist names another.
     mutelist: Path | None = None
+    # Apprise URLs every scan notifies of new failures and regressions (besides any --notify).
+    notify: list[str] = Field(default_factory=list)
     # Pages one list may take on any cloud (collectors.kernel.MAX_PAGES); a longer list is an ERROR, not cut short.
     max_pages: int = Field(default=10_000, ge=1)
     aws: AwsSettings = Field(default_factory=AwsSettings)

@@ -8,9 +8,12 @@ lives only while its collector runs, inside its own mock.
 from __future__ import annotations
 
 import os
+import random
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -37,12 +40,16 @@ _DEMO_ENV = {
     "AWS_EC2_METADATA_DISABLED": "true",
 }
 _DROP = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+# moto names what it creates at random (key ids, VPCs, role ids) and stamps it with the time: the demo fixes
+# both, so two runs of the same day build the same AWS estate and only a drift shows as a change.
+DEMO_SEED = 2026
 
 
 def require_demo_extra() -> None:
     """Stop with one line naming the extra when the simulators are missing: they are the `demo` extra,
     left out of a plain install because only the demo and the tests need them."""
     try:
+        import freezegun  # noqa: F401
         import moto  # noqa: F401
         import responses  # noqa: F401
     except ImportError as exc:
@@ -80,31 +87,58 @@ class _Simulated:
 
 
 @contextmanager
-def _aws_estate() -> Iterator[Collector]:
-    from moto import mock_aws
+def _repeatable() -> Iterator[None]:
+    """moto's random names, uuid4 and the clock fixed for the AWS estate: today at 00:00 UTC, one seed."""
+    import freezegun
+    from moto.moto_api._internal import mock_random
 
-    from collectors.aws import aws_collector
-    from moto_fixtures.estate import build_aws_estate
-    from moto_fixtures.extensions import install
-
-    env = {k: v for k, v in os.environ.items() if k not in _DROP and not k.startswith("AWS_ENDPOINT_URL_")}
-    env.update(_DEMO_ENV)
-    with mock.patch.dict(os.environ, env, clear=True), mock_aws():
-        install()
-        manifest = build_aws_estate(regions=DEMO_REGIONS)
-        yield aws_collector(regions=manifest.regions)
+    rng = random.Random(DEMO_SEED)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    mock_random.seed(DEMO_SEED)
+    with freezegun.freeze_time(today), mock.patch("uuid.uuid4", lambda: uuid.UUID(int=rng.getrandbits(128), version=4)):
+        yield
 
 
-@contextmanager
-def _azure_estate() -> Iterator[Collector]:
-    import responses
+def _aws_estate(drift: bool) -> Callable[[], Any]:
+    @contextmanager
+    def simulate() -> Iterator[Collector]:
+        from moto import mock_aws
 
-    from collectors.azure import ArmReader, AzureEngine
-    from moto_fixtures.azure_estate import register_azure_estate
+        from collectors.aws import aws_collector
+        from moto_fixtures.estate import build_aws_estate
+        from moto_fixtures.extensions import install
 
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
-        manifest = register_azure_estate(replay, denied_subscription=False)
-        yield AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint), identity="demo@contoso.com")
+        env = {k: v for k, v in os.environ.items() if k not in _DROP and not k.startswith("AWS_ENDPOINT_URL_")}
+        env.update(_DEMO_ENV)
+        with mock.patch.dict(os.environ, env, clear=True), _repeatable(), mock_aws():
+            install()
+            manifest = build_aws_estate(regions=DEMO_REGIONS)
+            if drift:
+                from moto_fixtures.drift import drift_aws_estate
+
+                drift_aws_estate(manifest)
+            yield aws_collector(regions=manifest.regions)
+
+    return simulate
+
+
+def _azure_estate(drift: bool) -> Callable[[], Any]:
+    @contextmanager
+    def simulate() -> Iterator[Collector]:
+        import responses
+
+        from collectors.azure import ArmReader, AzureEngine
+        from moto_fixtures.azure_estate import register_azure_estate
+
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+            manifest = register_azure_estate(replay, denied_subscription=False)
+            if drift:
+                from moto_fixtures.drift import drift_azure_estate
+
+                drift_azure_estate(replay, manifest)
+            yield AzureEngine(ArmReader(DemoCredential(), manifest.arm_endpoint), identity="demo@contoso.com")
+
+    return simulate
 
 
 @contextmanager
@@ -125,10 +159,19 @@ def _gcp_estate() -> Iterator[Collector]:
         )
 
 
-def run_demo(inventory: Inventory, progress: ProgressCallback | None = None) -> ScanRecord:
+def run_demo(inventory: Inventory, progress: ProgressCallback | None = None, drift: bool = False) -> ScanRecord:
+    """Scan the three simulated estates; with `drift`, as `moto_fixtures.drift` changed them."""
     from cspm_ai.scan import run_scan
 
-    collectors = [_Simulated("aws", _aws_estate), _Simulated("azure", _azure_estate), _Simulated("gcp", _gcp_estate)]
+    collectors = [
+        _Simulated("aws", _aws_estate(drift)),
+        _Simulated("azure", _azure_estate(drift)),
+        _Simulated("gcp", _gcp_estate),
+    ]
     return run_scan(
-        inventory, collectors, allowed_regions=DEMO_ALLOWED_REGIONS, progress=progress, options={"demo": True}
+        inventory,
+        collectors,
+        allowed_regions=DEMO_ALLOWED_REGIONS,
+        progress=progress,
+        options={"demo": True, "drift": drift},
     )

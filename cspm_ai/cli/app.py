@@ -144,3 +144,17 @@ MutelistOpt = Annotated[
     Optional[Path],
     typer.Option("--mutelist", help="YAML file of exceptions (accepted risks) to mark muted; see the README."),
 ]
+FailOnNewOpt = Annotated[
+    Optional[Severity],
+    typer.Option(
+        "--fail-on-new",
+        help="Exit 1 when an unmuted FAIL of this severity or worse was not failing in the previous comparable scan.",
+    ),
+]
+NotifyOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--notify",
+        help="Apprise URL to send new failures and regressions to (repeatable; json://, slack://, mailto://, …).",
+    ),
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ from cspm_ai.errors import ConfigError, OutputError
 from cspm_ai.model import SEVERITY_ORDER, Finding, Severity, Status
 
 if TYPE_CHECKING:
-    from cspm_ai.history import ScanDiff
+    from cspm_ai.history import FindingChange, ScanDiff
     from cspm_ai.inventory import Inventory
     from cspm_ai.model import ScanRecord
     from cspm_ai.mutelist import Mutelist
@@ -82,6 +82,7 @@ class _Run:
     directory: Path
     inventory: Inventory
     mutelist: Mutelist | None = None
+    notify: list[str] = field(default_factory=list)
 
 
 def _prepare(
@@ -90,13 +91,25 @@ def _prepare(
     format: str | None,
     default_db: Callable[[], str] | None = None,
     mutelist: Path | None = None,
+    notify: Sequence[str] | None = None,
 ) -> _Run:
     settings = _settings()
     formats = _formats(format, settings)
     rules = _mutelist(mutelist, settings)
+    targets = _notify_targets(notify, settings)
     directory = _output_dir(output_dir, settings)
     url = db or (default_db() if default_db else None)
-    return _Run(settings, _console(), formats, directory, _open_inventory(url, settings), rules)
+    return _Run(settings, _console(), formats, directory, _open_inventory(url, settings), rules, targets)
+
+
+def _notify_targets(urls: Sequence[str] | None, settings: Settings) -> list[str]:
+    """--notify URLs and the config file's, checked before any long work starts."""
+    targets = list(dict.fromkeys([*settings.notify, *(urls or ())]))
+    if targets:
+        from cspm_ai.notify import check_urls
+
+        check_urls(targets)
+    return targets
 
 
 def _mutelist(path: Path | None, settings: Settings) -> Mutelist | None:
@@ -145,12 +158,78 @@ def _write_reports(
     return write_reports(report, output_dir, formats)
 
 
-def _finish_scan(run: _Run, scan: ScanRecord, fail_on: Severity | None) -> None:
-    """Write the reports, print the summary, and exit 1 when --fail-on is met."""
+def _finish_scan(
+    run: _Run, scan: ScanRecord, fail_on: Severity | None = None, fail_on_new: Severity | None = None
+) -> None:
+    """Write the reports, print the summary and what changed, notify, and exit 1 when --fail-on or
+    --fail-on-new is met. A failed notification is a warning: it changes neither the result nor the exit code."""
     findings = run.inventory.findings(scan.id)
-    paths = _write_reports(run.inventory, scan, run.directory, run.formats)
+    changes = _changes(run.inventory, scan)
+    paths = _write_reports(run.inventory, scan, run.directory, run.formats, changes=changes)
     _print_summary(run.console, scan, findings, paths)
-    raise typer.Exit(_fail_on(findings, fail_on))
+    _print_changes(run.console, changes)
+    failures = _new_failures(changes, findings)
+    if run.notify:
+        _notify(run, scan, changes, failures)
+    raise typer.Exit(max(_fail_on(findings, fail_on), _fail_on_new(failures, fail_on_new)))
+
+
+def _new_failures(changes: ScanDiff, findings: Sequence[Finding]) -> list[FindingChange]:
+    """Unmuted failures that were not failing in the previous comparable scan (with none, every unmuted
+    failure), most severe first: what --fail-on-new judges and notifications list."""
+    from cspm_ai.history import finding_state
+
+    if changes.from_scan is not None:
+        return [c for c in changes.new_or_regressed() if not c.muted]
+    from cspm_ai.history import FindingChange
+
+    fresh = [
+        FindingChange(**vars(finding_state(f)), previous_status=None)
+        for f in findings
+        if f.status == Status.FAIL and not f.muted
+    ]
+    return sorted(fresh, key=lambda c: (SEVERITY_ORDER[c.severity], c.check_id, c.resource_uid, c.id))
+
+
+def _fail_on_new(failures: Sequence[FindingChange], threshold: Severity | None) -> int:
+    if threshold is None:
+        return 0
+    limit = SEVERITY_ORDER[threshold]
+    return 1 if any(SEVERITY_ORDER[f.severity] <= limit for f in failures) else 0
+
+
+def _print_changes(console: Console, changes: ScanDiff) -> None:
+    from rich.text import Text
+
+    if changes.from_scan is None:
+        console.print(Text(f"Since the last scan: nothing to compare with. {changes.note or ''}".rstrip()))
+        return
+    c = changes.counts
+    console.print(
+        Text(
+            f"Since scan {changes.from_scan.id}: {c.new_failures} new failure(s), {c.regressed} regressed, "
+            f"{c.resolved} resolved, {c.newly_error} newly ERROR, {c.no_longer_seen} no longer seen; "
+            f"resources {c.resources_added} added, {c.resources_removed} removed, {c.resources_changed} changed "
+            "(`cspm-ai diff` for details)."
+        )
+    )
+
+
+def _notify(run: _Run, scan: ScanRecord, changes: ScanDiff, failures: Sequence[FindingChange]) -> None:
+    from rich.text import Text
+
+    from cspm_ai.notify import build_message, send
+
+    if not failures:
+        run.console.print(Text("No new failure or regression: nothing to notify."))
+        return
+    since = run.inventory.get_scan(changes.from_scan.id) if changes.from_scan is not None else None
+    warn = _console(stderr=True)
+    for delivery in send(run.notify, build_message(scan, failures, since)):
+        if delivery.ok:
+            run.console.print(Text(f"notified {delivery.target}"))
+        else:
+            warn.print(f"warning: notification to {delivery.target} failed: {delivery.reason}", style="yellow")
 
 
 def _fail_on(findings: Sequence[Finding], threshold: Severity | None) -> int:

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from cspm_ai.cli.app import DbOpt, FailOnOpt, FormatOpt, MutelistOpt, OutOpt, app, scan_app
-from cspm_ai.cli.output import _print_summary, _progress
-from cspm_ai.cli.runs import _fail_on, _finish_scan, _prepare, _split, _write_reports
+from cspm_ai.cli.app import DbOpt, FailOnNewOpt, FailOnOpt, FormatOpt, MutelistOpt, NotifyOpt, OutOpt, app, scan_app
+from cspm_ai.cli.output import _progress
+from cspm_ai.cli.runs import _finish_scan, _prepare, _split
 from cspm_ai.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -32,12 +32,14 @@ def scan_aws(
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=256, help="Concurrent API calls.")] = None,
     fail_on: FailOnOpt = None,
     mutelist: MutelistOpt = None,
+    fail_on_new: FailOnNewOpt = None,
+    notify: NotifyOpt = None,
 ) -> None:
     """Scan one AWS account's SageMaker estate and what surrounds it."""
     from collectors.aws import aws_collector
     from cspm_ai.scan import run_scan
 
-    run = _prepare(db, output_dir, format, mutelist=mutelist)
+    run = _prepare(db, output_dir, format, mutelist=mutelist, notify=notify)
     settings, console, inventory = run.settings, run.console, run.inventory
     allowed = _split(allowed_regions) or settings.allowed_regions
     pool = workers or settings.aws.workers
@@ -58,7 +60,7 @@ def scan_aws(
             mutelist=run.mutelist,
             options={"profile": profile, "regions": list(collector.regions), "workers": pool},
         )
-    _finish_scan(run, scan, fail_on)
+    _finish_scan(run, scan, fail_on, fail_on_new)
 
 
 @scan_app.command("azure")
@@ -85,12 +87,14 @@ def scan_azure(
     ] = None,
     fail_on: FailOnOpt = None,
     mutelist: MutelistOpt = None,
+    fail_on_new: FailOnNewOpt = None,
+    notify: NotifyOpt = None,
 ) -> None:
     """Scan Azure subscriptions' Machine Learning and AI services and what surrounds them."""
     from collectors.azure import azure_collector
     from cspm_ai.scan import run_scan
 
-    run = _prepare(db, output_dir, format, mutelist=mutelist)
+    run = _prepare(db, output_dir, format, mutelist=mutelist, notify=notify)
     file = run.settings.azure
     allowed = _split(allowed_regions) or run.settings.allowed_regions
     chosen = _split(subscriptions) or file.subscriptions
@@ -113,7 +117,7 @@ def scan_azure(
             mutelist=run.mutelist,
             options={"cloud": cloud_name, "subscriptions": chosen, "workers": pool},
         )
-    _finish_scan(run, scan, fail_on)
+    _finish_scan(run, scan, fail_on, fail_on_new)
 
 
 @scan_app.command("gcp")
@@ -165,13 +169,15 @@ def scan_gcp(
     ] = None,
     fail_on: FailOnOpt = None,
     mutelist: MutelistOpt = None,
+    fail_on_new: FailOnNewOpt = None,
+    notify: NotifyOpt = None,
 ) -> None:
     """Scan Google Cloud projects' Vertex AI and Workbench estate and what surrounds it."""
     from collectors.gcp import gcp_collector, parse_api_endpoints
     from collectors.gcp.engine import LOCATION
     from cspm_ai.scan import run_scan
 
-    run = _prepare(db, output_dir, format, mutelist=mutelist)
+    run = _prepare(db, output_dir, format, mutelist=mutelist, notify=notify)
     allowed = _split(allowed_regions) or run.settings.allowed_regions
     mistyped = [r for r in allowed or () if not LOCATION.match(r)]
     if mistyped:
@@ -204,7 +210,7 @@ def scan_gcp(
             mutelist=run.mutelist,
             options={"projects": collector.projects(), "organization": org, "locations": where, "workers": pool},
         )
-    _finish_scan(run, scan, fail_on)
+    _finish_scan(run, scan, fail_on, fail_on_new)
 
 
 @app.command(rich_help_panel="Scan")
@@ -217,17 +223,26 @@ def demo(
         ),
     ] = None,
     format: FormatOpt = None,
+    drift: Annotated[
+        bool,
+        typer.Option(
+            "--drift",
+            help="Scan the estates as changed since the plain demo (fixed, new, deleted and unreadable resources, "
+            "an in-place model swap, a new model version), so a second run shows what changed.",
+        ),
+    ] = False,
+    fail_on: FailOnOpt = None,
+    fail_on_new: FailOnNewOpt = None,
+    notify: NotifyOpt = None,
 ) -> None:
     """Run the whole path offline against a simulated AI estate with good and bad resources."""
     from cspm_ai.demo import demo_database_url, require_demo_extra, run_demo
 
     require_demo_extra()  # before any database is opened or directory made
-    run = _prepare(db, output_dir, format, default_db=demo_database_url)
-    with _progress(run.console, "Scanning the demo estate") as progress:
-        scan = run_demo(run.inventory, progress=progress)
-    findings = run.inventory.findings(scan.id)
-    paths = _write_reports(run.inventory, scan, run.directory, run.formats)
-    _print_summary(run.console, scan, findings, paths)
+    run = _prepare(db, output_dir, format, default_db=demo_database_url, notify=notify)
+    with _progress(run.console, "Scanning the demo estate" + (" (drifted)" if drift else "")) as progress:
+        scan = run_demo(run.inventory, progress=progress, drift=drift)
+    _finish_scan(run, scan, fail_on, fail_on_new)
 
 
 @app.command(rich_help_panel="Scan")
@@ -238,17 +253,16 @@ def evaluate(
     format: FormatOpt = None,
     fail_on: FailOnOpt = None,
     mutelist: MutelistOpt = None,
+    fail_on_new: FailOnNewOpt = None,
 ) -> None:
     """Re-run today's checks on a stored scan (no cloud calls) and rewrite its reports.
 
-    Without --mutelist the scan keeps the exceptions it was evaluated with.
+    Without --mutelist the scan keeps the exceptions it was evaluated with. Checks that judge history
+    compare it with the comparable scan before it.
     """
     from cspm_ai.scan import reevaluate
 
     run = _prepare(db, output_dir, format, mutelist=mutelist)
     record = run.inventory.get_scan(scan)
-    findings = reevaluate(run.inventory, record, run.mutelist)
-    record = run.inventory.get_scan(record.id)
-    paths = _write_reports(run.inventory, record, run.directory, run.formats)
-    _print_summary(run.console, record, findings, paths)
-    raise typer.Exit(_fail_on(findings, fail_on))
+    reevaluate(run.inventory, record, run.mutelist)
+    _finish_scan(run, run.inventory.get_scan(record.id), fail_on, fail_on_new)
