@@ -185,11 +185,12 @@ class _Builder:
         self.expect_execution_roles()
         self.iam_users()
 
-    def create_role(self, name: str, trust: dict[str, Any], description: str) -> None:
+    def create_role(self, name: str, trust: dict[str, Any], description: str, max_session: int = 3600) -> None:
         self.client("iam").create_role(
             RoleName=name,
             AssumeRolePolicyDocument=json.dumps(trust),
             Description=description,
+            MaxSessionDuration=max_session,
             Tags=[{"Key": "team", "Value": "ml-platform"}],
         )
         self.ids[name] = self.role_arn(name)
@@ -285,7 +286,8 @@ class _Builder:
         )
 
     def iam_admin_role(self) -> None:
-        """Bad: admin, assumable by a whole AWS account, shared by training and inference."""
+        """Bad: admin, assumable by a whole AWS account without MFA for twelve-hour sessions, shared by training and
+        inference."""
         bad_trust = {
             "Version": "2012-10-17",
             "Statement": [
@@ -301,7 +303,7 @@ class _Builder:
                 },
             ],
         }
-        self.create_role("bad-shared-admin-role", bad_trust, self.text("Shared admin role", 1))
+        self.create_role("bad-shared-admin-role", bad_trust, self.text("Shared admin role", 1), max_session=43200)
         self.client("iam").attach_role_policy(
             RoleName="bad-shared-admin-role",
             PolicyArn=f"arn:{self.partition}:iam::aws:policy/AdministratorAccess",
@@ -331,14 +333,19 @@ class _Builder:
         )
 
     def expect_execution_roles(self) -> None:
-        for role, admin, trust_ok in (
-            ("good-training-role", PASS, PASS),
-            ("good-inference-role", PASS, PASS),
-            ("good-studio-role", PASS, PASS),
-            ("bad-shared-admin-role", FAIL, FAIL),
+        for role, status in (
+            ("good-training-role", PASS),
+            ("good-inference-role", PASS),
+            ("good-studio-role", PASS),
+            ("bad-shared-admin-role", FAIL),
         ):
-            self.expect("aws.iam.execution_role_not_admin", role, admin)
-            self.expect("aws.iam.execution_role_trust_sagemaker_only", role, trust_ok)
+            for check in (
+                "aws.iam.execution_role_not_admin",
+                "aws.iam.execution_role_trust_sagemaker_only",
+                "aws.iam.role_session_duration",
+                "aws.iam.deploy_export_requires_mfa",
+            ):
+                self.expect(check, role, status)
         self.expect("aws.iam.role_not_shared_training_inference", "good-training-role", PASS)
         self.expect("aws.iam.role_not_shared_training_inference", "good-inference-role", PASS)
         self.expect("aws.iam.role_not_shared_training_inference", "bad-shared-admin-role", FAIL)
@@ -346,7 +353,8 @@ class _Builder:
         self.expect("aws.iam.training_role_cannot_deploy", "bad-shared-admin-role", FAIL)
 
     def iam_users(self) -> None:
-        """One user with a long-lived key that reaches SageMaker, one federated-style user without keys."""
+        """One user with a long-lived key that reaches SageMaker and can deploy without MFA, one federated-style user
+        without keys who deploys only with MFA."""
         iam = self.client("iam")
         iam.create_user(UserName="bad-ai-user", Tags=[{"Key": "team", "Value": "ml-platform"}])
         iam.put_user_policy(
@@ -374,12 +382,23 @@ class _Builder:
                             "Effect": "Allow",
                             "Action": ["sagemaker:Describe*", "sagemaker:List*"],
                             "Resource": "*",
-                        }
+                        },
+                        {
+                            "Sid": "DeployWithMfa",
+                            "Effect": "Allow",
+                            "Action": ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"],
+                            "Resource": f"arn:aws:sagemaker:*:{self.account_id}:endpoint/*",
+                            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+                        },
                     ],
                 }
             ),
         )
-        for check in ("aws.iam.user_no_access_keys_for_ai", "aws.iam.user_no_bedrock_api_keys"):
+        for check in (
+            "aws.iam.user_no_access_keys_for_ai",
+            "aws.iam.user_no_bedrock_api_keys",
+            "aws.iam.deploy_export_requires_mfa",
+        ):
             self.expect(check, "bad-ai-user", FAIL)
             self.expect(check, "good-ai-user", PASS)
 
@@ -1241,7 +1260,12 @@ class _Builder:
                     }
                 ),
             )
-            for check in ("aws.iam.execution_role_not_admin", "aws.iam.execution_role_trust_sagemaker_only"):
+            for check in (
+                "aws.iam.execution_role_not_admin",
+                "aws.iam.execution_role_trust_sagemaker_only",
+                "aws.iam.role_session_duration",
+                "aws.iam.deploy_export_requires_mfa",
+            ):
                 self.expect(check, name, PASS)
         self.expect("aws.iam.role_not_shared_across_agents", "good-bedrock-role", PASS)
         self.expect("aws.iam.role_not_shared_across_agents", "bad-shared-admin-role", FAIL)

@@ -30,6 +30,7 @@ class Statement:
     principal: Any
     not_principal: Any
     conditional: bool
+    condition: Any = None  # the Condition block as written (operators to {key: value})
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def _statement(index: int, item: dict[str, Any]) -> Statement:
         principal=item.get("Principal"),
         not_principal=item.get("NotPrincipal"),
         conditional=bool(item.get("Condition")),
+        condition=item.get("Condition"),
     )
 
 
@@ -229,3 +231,76 @@ def service_grants(sources: list[PolicySource], service: str) -> list[Grant]:
             elif stmt.not_actions is not None and not any(_covers_service(p, service) for p in stmt.not_actions):
                 found.append(Grant(source, stmt, f"{service} actions through NotAction {list(stmt.not_actions)}"))
     return found
+
+
+_TRUE = ("true",)
+_FALSE = ("false",)
+_LESS = ("NumericLessThan", "NumericLessThanEquals")
+
+
+def _is(value: Any, wanted: tuple[str, ...]) -> bool:
+    """Every value of a condition test (a bool, a string or a list of them) is one of `wanted`."""
+    items = value if isinstance(value, list) else [value]
+    return bool(items) and all(str(v).lower() in wanted for v in items)
+
+
+def _tests(condition: Any) -> list[tuple[str, str, str, Any]]:
+    """(operator, key, lower-cased key, value) of each test of a Condition block (keys are case-insensitive)."""
+    if not isinstance(condition, dict):
+        return []
+    return [
+        (str(operator), str(key), str(key).lower(), value)
+        for operator, tests in condition.items()
+        if isinstance(tests, dict)
+        for key, value in tests.items()
+    ]
+
+
+def step_up_condition(condition: Any) -> str | None:
+    """What in an Allow's Condition makes the grant need MFA or expire, as written; None when nothing does.
+
+    MFA: Bool aws:MultiFactorAuthPresent true, or NumericLessThan(Equals) aws:MultiFactorAuthAge. The IfExists
+    forms do not count: a request signed with an access key carries no MFA key at all, and IfExists lets it
+    through. Expiry: DateLessThan(Equals) aws:CurrentTime, or NumericLessThan(Equals) aws:EpochTime.
+    """
+    for operator, key, lower, value in _tests(condition):
+        if (
+            (operator == "Bool" and lower == "aws:multifactorauthpresent" and _is(value, _TRUE))
+            or (operator in _LESS and lower in ("aws:multifactorauthage", "aws:epochtime"))
+            or (operator in ("DateLessThan", "DateLessThanEquals") and lower == "aws:currenttime")
+        ):
+            return f"{operator} {key} {value}"
+    return None
+
+
+def denies_without_mfa(condition: Any) -> str | None:
+    """What in a Deny's Condition makes it deny every request made without MFA; None when nothing does.
+
+    BoolIfExists aws:MultiFactorAuthPresent false, or Null aws:MultiFactorAuthAge (or ...Present) true. A plain
+    Bool ... false does not count: requests signed with an access key lack the key, so it never denies them.
+    """
+    for operator, key, lower, value in _tests(condition):
+        absent = operator == "Null" and lower in ("aws:multifactorauthage", "aws:multifactorauthpresent")
+        if (operator == "BoolIfExists" and lower == "aws:multifactorauthpresent" and _is(value, _FALSE)) or (
+            absent and _is(value, _TRUE)
+        ):
+            return f"{operator} {key} {value}"
+    return None
+
+
+def covers_resource(stmt: Statement, resource: str) -> bool:
+    """Whether the statement's Resource (or NotResource) applies to `resource`; a pattern naming objects under a
+    bucket prefix (`arn:aws:s3:::b/models/*`) applies to the bucket's objects (`arn:aws:s3:::b/*`)."""
+
+    def matches(pattern: str) -> bool:
+        stem = resource.rstrip("*")
+        return wildcard_match(pattern, resource) or (
+            resource.endswith("/*") and pattern.lower().startswith(stem.lower())
+        )
+
+    if stmt.resources is not None:
+        return any(matches(p) for p in stmt.resources)
+    if stmt.not_resources is not None:
+        # Excluded only when a NotResource pattern takes in the whole of `resource`.
+        return not any(wildcard_match(p, resource) for p in stmt.not_resources)
+    return False

@@ -1,4 +1,5 @@
-"""IAM checks: AI execution roles (privilege, trust, separation) and users' long-lived keys and Bedrock API keys."""
+"""IAM checks: AI execution roles (privilege, trust, separation, sessions), users' long-lived keys and Bedrock API
+keys, and step-up (MFA or an expiring grant) before deploying AI models or exporting AI data."""
 
 from __future__ import annotations
 
@@ -17,13 +18,18 @@ from checks.aws._common import (
 from checks.aws._policy import (
     Grant,
     PolicySource,
+    Statement,
+    action_covered,
     action_grants,
+    covers_resource,
+    denies_without_mfa,
     full_service_grants,
     service_grants,
     statements,
+    step_up_condition,
     unreadable,
 )
-from cspm_ai.doc import as_list, get, is_set, shown
+from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
 
@@ -47,6 +53,23 @@ DEPLOY_ACTIONS = (
     "sagemaker:DeleteEndpoint",
 )
 _ADMIN_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$")
+# ZT-3 step-up: calls that put a model or an agent into service (or take one out) ...
+STEP_UP_DEPLOY = (
+    *DEPLOY_ACTIONS,
+    "bedrock:CreateAgentAlias",
+    "bedrock:UpdateAgentAlias",
+    "bedrock:CreateProvisionedModelThroughput",
+    "bedrock-agentcore:CreateAgentRuntime",
+    "bedrock-agentcore:UpdateAgentRuntime",
+)
+# ... and reading objects out of the AI data buckets (training data, model artifacts, captured requests, logs).
+EXPORT_ACTION = "s3:GetObject"
+BUCKET = "aws.s3.bucket"
+# The calls that start a session of a role.
+ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity")
+# AWS's default MaxSessionDuration, and the longest session an AI role that people assume should hand out.
+DEFAULT_SESSION_SECONDS = 3600
+MAX_SESSION_SECONDS = 3600
 
 
 def _inline(principal: Resource, key: str, prefix: str = "", owner: str = "") -> list[PolicySource]:
@@ -413,3 +436,197 @@ def user_no_bedrock_api_keys(user: Resource, ctx: CheckContext) -> Verdict:
     never = [k for k in keys.values() if k["ExpirationDate"] == "never"]
     tail = f", {len(never)} of which never expire(s)" if never else ""
     return failed(f"{user.name} holds {len(keys)} live long-term Bedrock API key(s){tail}.", **keys)
+
+
+# -- ZT-3: sessions and step-up ------------------------------------------------------------------------------
+
+TRUST = "AssumeRolePolicyDocument"
+
+
+def _people(principal: Any) -> list[str]:
+    """The principals of a trust statement other than AWS services: accounts, users, roles, federated identities."""
+    if not isinstance(principal, dict):
+        return [f"Principal {principal}"]
+    return [f"{kind} {value}" for kind, values in principal.items() if kind != "Service" for value in as_list(values)]
+
+
+def _assumed_by_people(role: Resource) -> list[tuple[Statement, list[str]]] | None:
+    """The trust policy's Allow statements that let someone other than an AWS service start a session, each with
+    those principals; None when the policy cannot be read."""
+    stmts = statements(get(role.config, TRUST))
+    if stmts is None:
+        return None
+    found: list[tuple[Statement, list[str]]] = []
+    for stmt in stmts:
+        if stmt.effect != "Allow" or not any(action_covered(stmt, a) for a in ASSUME_ACTIONS):
+            continue
+        if stmt.not_principal is not None:
+            found.append((stmt, ["everyone outside a NotPrincipal"]))
+        elif people := _people(stmt.principal):
+            found.append((stmt, people))
+    return found
+
+
+def _trust_evidence(people: list[tuple[Statement, list[str]]]) -> dict[str, Any]:
+    return {f"{TRUST}.Statement.{stmt.index}.Principal": who for stmt, who in people}
+
+
+def _unreadable_trust(role: Resource) -> Verdict:
+    return failed(
+        f"{role.name} has no readable AssumeRolePolicyDocument to judge.", **{TRUST: shown(get(role.config, TRUST))}
+    )
+
+
+@check(
+    id="aws.iam.role_session_duration",
+    resource_types=ROLE,
+    severity=Severity.LOW,
+    title=f"AI roles that people can assume hand out sessions of at most {MAX_SESSION_SECONDS // 3600} hour",
+    checklist=("ZT-3",),
+    remediation=f"Run `aws iam update-role --role-name <role> --max-session-duration {MAX_SESSION_SECONDS}`; "
+    "people who need longer re-authenticate (and re-pass MFA) instead of holding one long session.",
+    reads=("MaxSessionDuration", "AssumeRolePolicyDocument"),
+)
+def role_session_duration(role: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when MaxSessionDuration (read from ListRoles) is at most 3600 seconds, or when only AWS services can
+    assume the role (MaxSessionDuration bounds the sessions people and tools request; a service renews its own
+    short credentials); absent = AWS's default, 3600; an unreadable trust policy fails."""
+    people = _assumed_by_people(role)
+    if people is None:
+        return _unreadable_trust(role)
+    duration = get(role.config, "MaxSessionDuration")
+    evidence = {"MaxSessionDuration": shown(duration), **_trust_evidence(people)}
+    if not people:
+        return passed(f"{role.name} can be assumed only by AWS services, so no person holds one of its sessions.")
+    value = DEFAULT_SESSION_SECONDS if duration is ABSENT or duration is None else duration
+    note = f" (absent means the default {DEFAULT_SESSION_SECONDS})" if duration is ABSENT or duration is None else ""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return failed(f"{role.name} has an unreadable MaxSessionDuration {display(duration)}.", **evidence)
+    who = people[0][1][0]
+    if value > MAX_SESSION_SECONDS:
+        return failed(
+            f"{role.name}, which {who} can assume, hands out sessions of up to {value} seconds{note}, more than "
+            f"{MAX_SESSION_SECONDS}.",
+            **evidence,
+        )
+    return passed(
+        f"{role.name}, which {who} can assume, hands out sessions of at most {value} seconds{note}.", **evidence
+    )
+
+
+def _ungated(sources: list[PolicySource], action: str, resource: str = "*") -> list[Grant]:
+    """Grants of `action` on `resource` that need neither MFA nor an expiry, unless a Deny takes away every
+    request made without MFA."""
+    for source in sources:
+        for stmt in statements(source.document) or ():
+            if (
+                stmt.effect == "Deny"
+                and action_covered(stmt, action)
+                and covers_resource(stmt, resource)
+                and denies_without_mfa(stmt.condition)
+            ):
+                return []
+    grants = [g for g in action_grants(sources, action) if resource == "*" or covers_resource(g.statement, resource)]
+    return [g for g in grants if step_up_condition(g.statement.condition) is None]
+
+
+def _step_up_gaps(principal: Resource, ctx: CheckContext, sources: list[PolicySource]) -> dict[str, Grant]:
+    """What the principal can do without MFA or an expiring grant: each deploy call, and reading each AI data
+    bucket's objects, with the first grant allowing it."""
+    gaps: dict[str, Grant] = {}
+    for action in STEP_UP_DEPLOY:
+        if found := _ungated(sources, action):
+            gaps[action] = found[0]
+    for bucket in ctx.resources(BUCKET, account=principal.account):
+        if found := _ungated(sources, EXPORT_ACTION, f"{bucket.uid}/*"):
+            gaps[f"{EXPORT_ACTION} on {bucket.name}"] = found[0]
+    return gaps
+
+
+def _gap_evidence(gaps: dict[str, Grant]) -> dict[str, list[str]]:
+    """Each ungated statement, with what it lets the principal do."""
+    evidence: dict[str, list[str]] = {}
+    for what, grant in gaps.items():
+        evidence.setdefault(grant.where(), []).append(what)
+    return evidence
+
+
+def _role_step_up(role: Resource, gaps: dict[str, Grant], people: list[tuple[Statement, list[str]]]) -> Verdict:
+    """A role that can deploy or export without a gated grant: the trust policy decides whether people need MFA."""
+    what, grant = next(iter(gaps.items()))
+    evidence: dict[str, Any] = {**_trust_evidence(people), **_gap_evidence(gaps)}
+    open_doors = [(stmt, who) for stmt, who in people if step_up_condition(stmt.condition) is None]
+    for stmt, _ in people:
+        if gate := step_up_condition(stmt.condition):
+            evidence[f"{TRUST}.Statement.{stmt.index}.Condition"] = gate
+    if not open_doors:
+        return passed(
+            f"{role.name} can call {what}, but whoever assumes it must present MFA or hold an expiring grant.",
+            **evidence,
+        )
+    who = [w for _, names in open_doors for w in names]
+    if all(w.startswith("Federated ") for w in who):
+        return manual(
+            f"{role.name} can call {what} and is assumed through {', '.join(who)}, whose MFA IAM cannot see; "
+            "attest that the identity provider requires MFA for this role.",
+            **evidence,
+        )
+    return failed(
+        f"{role.name} can be assumed by {who[0]} without MFA, and then {grant.describe()} ({what}).", **evidence
+    )
+
+
+@check(
+    id="aws.iam.deploy_export_requires_mfa",
+    resource_types=(USER, ROLE),
+    severity=Severity.MEDIUM,
+    title="Deploying AI models and exporting AI data need MFA or an expiring grant",
+    checklist=("ZT-3",),
+    remediation="Add to the Allow statements of deploy calls (sagemaker:CreateEndpoint, UpdateEndpoint, "
+    "bedrock:CreateAgentAlias, ...) and of s3:GetObject on AI data buckets the condition "
+    '`"Bool": {"aws:MultiFactorAuthPresent": "true"}` (or a `DateLessThan` on `aws:CurrentTime` for a temporary '
+    'grant), or attach a Deny of them with `"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}`; for a '
+    "role people assume, put the MFA condition on its trust policy (`aws iam update-assume-role-policy`).",
+    reads=(
+        "UserPolicyList",
+        "RolePolicyList",
+        "attached_policy.Document",
+        "member_of.GroupPolicyList",
+        "AssumeRolePolicyDocument",
+        "<aws.s3.bucket>",
+    ),
+)
+def deploy_export_requires_mfa(principal: Resource, ctx: CheckContext) -> Verdict:
+    """FAIL when a user, or a role people can assume without MFA, may deploy (SageMaker endpoints, Bedrock agent
+    aliases and provisioned throughput, AgentCore runtimes) or read objects of an AI data bucket through an Allow
+    with neither an MFA condition (Bool aws:MultiFactorAuthPresent true, aws:MultiFactorAuthAge) nor an expiry
+    (aws:CurrentTime, aws:EpochTime), and no Deny takes away requests made without MFA; a role only AWS services
+    assume passes; a role assumed only through federation is MANUAL (the identity provider holds the MFA)."""
+    people: list[tuple[Statement, list[str]]] = []
+    if principal.type == ROLE:
+        found = _assumed_by_people(principal)
+        if found is None:
+            return _unreadable_trust(principal)
+        if not found:
+            return passed(f"{principal.name} can be assumed only by AWS services, so no person acts through it.")
+        people = found
+        sources, missing = _role_policies(principal, ctx)
+    else:
+        sources, missing = _user_policies(principal, ctx)
+    broken = unreadable(sources)
+    if broken:
+        return _unjudgeable(principal, broken)
+    gaps = _step_up_gaps(principal, ctx, sources)
+    if gaps and principal.type == ROLE:
+        return _role_step_up(principal, gaps, people)
+    if gaps:
+        what, grant = next(iter(gaps.items()))
+        return failed(
+            f"{principal.name} can call {what} without MFA or an expiry: {grant.describe()}.", **_gap_evidence(gaps)
+        )
+    if missing:
+        return _unseen_policies(principal, missing, "cannot deploy or export without MFA or an expiring grant")
+    return passed(
+        f"{principal.name} cannot deploy AI models or read AI data buckets without MFA or an expiring grant.",
+        policies_read=[s.label for s in sources],
+    )

@@ -306,6 +306,8 @@ class AwsEngine:
         """One extra read's value (ABSENT when the answer lacks what it picks); a child list read in full."""
         service = read.service or service
         params = self._params(service, region, read.operation, read.params, config, "the stored configuration")
+        if read.match is not None:
+            return self._matching(service, region, read, params, config)
         if read.paginate:
             value: Any = self._paginate(service, region, read.operation, params, read.paginate, read.page_size)
             if read.each is not None:
@@ -320,6 +322,18 @@ class AwsEngine:
             except ValueError:
                 pass  # keep the text: a check can still say it could not parse it
         return value
+
+    def _matching(
+        self, service: str, region: str, read: Read, params: Mapping[str, Any], config: Mapping[str, Any]
+    ) -> Any:
+        """The item of a list shared by every resource (called once) whose `match` field is the resource's own."""
+        assert read.match is not None
+        items = self._list_once(service, region, read.operation, params, read.paginate or "", read.page_size)
+        mine = config.get(read.match)
+        found = next((i for i in items if isinstance(i, dict) and mine is not None and i.get(read.match) == mine), None)
+        if found is None:
+            return ABSENT
+        return get(found, read.pick) if read.pick else found
 
     def _child(self, service: str, region: str, read: Read, parent: Mapping[str, Any], item: Any) -> Any:
         """A child list item read in full (an action group's Get), from the item's fields over its parent's."""

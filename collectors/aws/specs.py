@@ -31,6 +31,10 @@ class Read:
     # its templates filled from the item over the parent's config.
     each: Read | None = None
     service: str | None = None  # another service's call (CloudWatch metrics of Bedrock); None = the kind's
+    # A field only another list call returns (ListRoles' MaxSessionDuration, which GetAccountAuthorizationDetails
+    # lacks): the list (`paginate` items, the same parameters for every resource) is called once, and each resource
+    # takes the item whose `match` field equals its own; no such item merges nothing.
+    match: str | None = None
 
 
 @dataclass(frozen=True)
@@ -596,6 +600,18 @@ IAM: tuple[ListSpec, ...] = (
         name="{RoleName}",
         tags=TAGS_IN_CONFIG,
         keep="referenced",
+        reads=(
+            # GetAccountAuthorizationDetails lacks MaxSessionDuration; one ListRoles pass serves every role.
+            Read(
+                "list_roles",
+                {},
+                paginate="Roles",
+                page_size=1000,
+                match="RoleName",
+                pick="MaxSessionDuration",
+                into="MaxSessionDuration",
+            ),
+        ),
     ),
     ListSpec(
         type="aws.iam.user",

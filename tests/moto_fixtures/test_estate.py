@@ -176,11 +176,7 @@ def _resource_exists(estate: Estate, check: str, name: str) -> bool:
     """IAM, KMS, S3 and EC2 resources; raises ClientError for some that do not exist."""
     service = check.split(".")[1]
     if service == "iam":
-        iam = estate.client("iam")
-        if check.startswith("aws.iam.user_"):
-            iam.get_user(UserName=name)
-        else:
-            iam.get_role(RoleName=name)
+        return _principal_exists(estate, check, name)
     elif service == "kms":
         return any(_key_exists(estate, region, name) for region in estate.manifest.regions)
     elif service == "s3":
@@ -198,6 +194,15 @@ def _resource_exists(estate: Estate, check: str, name: str) -> bool:
             for r in REGIONS
         )
     return True
+
+
+def _principal_exists(estate: Estate, check: str, name: str) -> bool:
+    """A user or role of one of the types the check judges."""
+    iam = estate.client("iam")
+    [spec] = [c for c in all_checks("aws") if c.id == check]
+    users = {u["UserName"] for u in iam.list_users()["Users"]} if "aws.iam.user" in spec.resource_types else set()
+    roles = {r["RoleName"] for r in iam.list_roles()["Roles"]} if "aws.iam.role" in spec.resource_types else set()
+    return name in users | roles
 
 
 def _key_exists(estate: Estate, region: str, key_id: str) -> bool:
@@ -467,6 +472,17 @@ def test_iam_roles_and_users(estate: Estate) -> None:
     assert {"good-training-role", "good-inference-role", "good-studio-role", "bad-shared-admin-role"} <= {
         r["RoleName"] for r in details
     }
+
+
+def test_roles_people_assume_and_step_up(estate: Estate) -> None:
+    iam = estate.client("iam")
+    durations = {r["RoleName"]: r["MaxSessionDuration"] for r in iam.list_roles()["Roles"]}
+    assert durations["bad-shared-admin-role"] == 43200 and durations["good-training-role"] == 3600
+    document = iam.get_user_policy(UserName="good-ai-user", PolicyName="sagemaker-read")["PolicyDocument"]
+    [deploy] = [s for s in document["Statement"] if "sagemaker:CreateEndpoint" in s["Action"]]
+    assert deploy["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    bad = iam.get_user_policy(UserName="bad-ai-user", PolicyName="sagemaker-full")["PolicyDocument"]
+    assert [s.get("Condition") for s in bad["Statement"]] == [None]
 
 
 def test_kms_keys(estate: Estate) -> None:

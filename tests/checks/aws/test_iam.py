@@ -138,6 +138,24 @@ def trust(principal: Any, **extra: Any) -> dict[str, Any]:
 
 
 CREDENTIALS = "ServiceSpecificCredentials"
+UPL = "UserPolicyList"
+OTHER_ACCOUNT = "arn:aws:iam::444455556666:root"
+SAML = f"arn:aws:iam::{ACCOUNT}:saml-provider/corp-idp"
+MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+DEPLOY = ["sagemaker:CreateEndpoint", "sagemaker:CreateEndpointConfig", "sagemaker:UpdateEndpoint"]
+# AWS's documented "force MFA" statement: deny everything but managing one's own MFA device to a request without MFA.
+FORCE_MFA = {
+    "Sid": "DenyAllExceptListedIfNoMFA",
+    "Effect": "Deny",
+    "NotAction": ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetUser", "iam:ListMFADevices"],
+    "Resource": "*",
+    "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+}
+
+
+def beside_bucket(build: Callable[[], Estate]) -> Callable[[], Estate]:
+    """The principal's estate with the AI data bucket acme-ml-artifacts collected beside it."""
+    return lambda: build().add(make("aws.s3.bucket"))
 
 
 def api_key(**changes: Any) -> dict[str, Any]:
@@ -474,6 +492,196 @@ CASES: list[Case] = [
         says="group legacy-admins",
     ),
     Case("aws.iam.user_no_access_keys_for_ai", ERROR, "group-unreadable", user(groups=[({}, [])], failed_group=True)),
+    # ZT-3: sessions people hold
+    Case("aws.iam.role_session_duration", PASS, "service-only", role(), says="only by AWS services"),
+    Case(
+        "aws.iam.role_session_duration",
+        PASS,
+        "service-only-long",
+        role({"MaxSessionDuration": 43200}),
+        says="only by AWS services",
+    ),
+    Case(
+        "aws.iam.role_session_duration",
+        PASS,
+        "people-default",
+        role(trust({"AWS": OTHER_ACCOUNT})),
+        says="absent means the default 3600",
+    ),
+    Case(
+        "aws.iam.role_session_duration",
+        PASS,
+        "people-one-hour",
+        role({**trust({"AWS": OTHER_ACCOUNT}), "MaxSessionDuration": 3600}),
+    ),
+    Case(
+        "aws.iam.role_session_duration",
+        FAIL,
+        "people-twelve-hours",
+        role({**trust({"AWS": OTHER_ACCOUNT}), "MaxSessionDuration": 43200}),
+        says="43200 seconds",
+    ),
+    Case(
+        "aws.iam.role_session_duration",
+        FAIL,
+        "saml-four-hours",
+        role({**trust({"Federated": SAML}, Action="sts:AssumeRoleWithSAML"), "MaxSessionDuration": 14400}),
+        says=f"Federated {SAML}",
+    ),
+    Case(
+        "aws.iam.role_session_duration",
+        FAIL,
+        "not-principal",
+        role(
+            {
+                TRUST: doc({"Effect": "Allow", "NotPrincipal": {"AWS": OTHER_ACCOUNT}, "Action": "sts:AssumeRole"}),
+                "MaxSessionDuration": 7200,
+            }
+        ),
+        says="everyone outside a NotPrincipal",
+    ),
+    Case(
+        "aws.iam.role_session_duration",
+        PASS,
+        "tag-session-only",
+        role({**trust({"AWS": OTHER_ACCOUNT}, Action="sts:TagSession"), "MaxSessionDuration": 43200}),
+    ),
+    Case("aws.iam.role_session_duration", FAIL, "trust-unreadable", role({TRUST: "{not json"}), says="no readable"),
+    Case(
+        "aws.iam.role_session_duration",
+        FAIL,
+        "duration-unreadable",
+        role({**trust({"AWS": OTHER_ACCOUNT}), "MaxSessionDuration": "3600"}),
+        says="unreadable MaxSessionDuration",
+    ),
+    # ZT-3: step-up before deploying or exporting
+    Case("aws.iam.deploy_export_requires_mfa", PASS, "user-no-policies", user(), says="cannot deploy"),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        FAIL,
+        "user-sagemaker-star",
+        user(inline(allow("sagemaker:*"), key="UserPolicyList")),
+        says="sagemaker:CreateEndpoint without MFA",
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        PASS,
+        "user-deploy-with-mfa",
+        user(inline(allow(DEPLOY, Condition=MFA), key="UserPolicyList")),
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        PASS,
+        "user-deploy-mfa-age",
+        user(inline(allow(DEPLOY, Condition={"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}), key=UPL)),
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        FAIL,
+        "user-deploy-mfa-if-exists",
+        user(inline(allow(DEPLOY, Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}), key=UPL)),
+        says="without MFA",
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        PASS,
+        "user-deploy-expiring",
+        user(inline(allow(DEPLOY, Condition={"DateLessThan": {"aws:CurrentTime": "2025-07-01T00:00:00Z"}}), key=UPL)),
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        PASS,
+        "user-force-mfa-deny",
+        user(inline(allow("sagemaker:*"), FORCE_MFA, key=UPL)),
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        FAIL,
+        "user-deny-plain-bool",
+        user(
+            inline(
+                allow("sagemaker:*"),
+                {**FORCE_MFA, "Condition": {"Bool": {"aws:MultiFactorAuthPresent": False}}},
+                key=UPL,
+            )
+        ),
+        says="without MFA",
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        FAIL,
+        "user-bedrock-alias",
+        user(inline(allow("bedrock:CreateAgentAlias"), key=UPL)),
+        says="bedrock:CreateAgentAlias",
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        FAIL,
+        "group-deploys",
+        user(groups=[(inline(allow("sagemaker:UpdateEndpoint"), key="GroupPolicyList"), [])]),
+        says="group group-0",
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        FAIL,
+        "user-reads-ai-bucket",
+        beside_bucket(user(inline(allow("s3:GetObject", "arn:aws:s3:::acme-ml-artifacts/models/*"), key=UPL))),
+        says="s3:GetObject on acme-ml-artifacts",
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        PASS,
+        "user-reads-other-bucket",
+        beside_bucket(user(inline(allow("s3:GetObject", "arn:aws:s3:::team-reports/*"), key=UPL))),
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        PASS,
+        "user-reads-ai-bucket-with-mfa",
+        beside_bucket(user(inline(allow("s3:GetObject", "*", Condition=MFA), key=UPL))),
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        MANUAL,
+        "user-policy-not-collected",
+        user(attached=[], groups=None, group_names=["legacy-admins"]),
+        says="group legacy-admins",
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        PASS,
+        "service-role-admin",
+        role(missing_attached=[ADMIN]),
+        says="only by AWS services",
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        FAIL,
+        "people-role-deploys",
+        role({**trust({"AWS": OTHER_ACCOUNT}), **inline(allow("sagemaker:*"))}),
+        says=f"AWS {OTHER_ACCOUNT} without MFA",
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        PASS,
+        "people-role-mfa-trust",
+        role({**trust({"AWS": OTHER_ACCOUNT}, Condition=MFA), **inline(allow("sagemaker:*"))}),
+        says="must present MFA",
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        MANUAL,
+        "saml-role-deploys",
+        role({**trust({"Federated": SAML}, Action="sts:AssumeRoleWithSAML"), **inline(allow("sagemaker:*"))}),
+        says="attest that the identity provider requires MFA",
+    ),
+    Case(
+        "aws.iam.deploy_export_requires_mfa",
+        PASS,
+        "people-role-read-only",
+        role({**trust({"AWS": OTHER_ACCOUNT}), **inline(allow(["sagemaker:Describe*", "sagemaker:List*"]))}),
+    ),
+    Case("aws.iam.deploy_export_requires_mfa", FAIL, "role-trust-unreadable", role({TRUST: 42}), says="no readable"),
 ]
 
 
@@ -509,4 +717,17 @@ def test_bedrock_api_key_evidence_names_the_key_its_age_and_expiry() -> None:
             "age_days": 92,
             "ExpirationDate": "never",
         }
+    }
+
+
+def test_step_up_evidence_names_each_ungated_statement_and_what_it_allows() -> None:
+    finding = run(next(c for c in CASES if c.label == "people-role-deploys"))
+    assert finding.evidence == {
+        "AssumeRolePolicyDocument.Statement.0.Principal": [f"AWS {OTHER_ACCOUNT}"],
+        "RolePolicyList.0.PolicyDocument.Statement.0": [
+            "sagemaker:CreateEndpoint",
+            "sagemaker:UpdateEndpoint",
+            "sagemaker:CreateEndpointConfig",
+            "sagemaker:DeleteEndpoint",
+        ],
     }

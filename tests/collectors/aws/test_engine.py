@@ -204,3 +204,30 @@ def test_names_and_tag_keys_are_redacted_like_configuration(small_estate: dict[s
     assert TAG_KEY_SECRET not in json.dumps([model.name, model.config, model.tags])
     assert {"path": "name", "kind": "aws_access_key_id"} in model.redactions
     assert {"path": "tags", "kind": "github_token"} in model.redactions
+
+
+def test_a_field_only_list_roles_returns_is_read_in_one_pass_for_every_role(small_estate: dict[str, str]) -> None:
+    # GetAccountAuthorizationDetails lacks MaxSessionDuration: one ListRoles pass serves every role.
+    long_lived = boto3.client("iam").create_role(
+        RoleName="sm-long", AssumeRolePolicyDocument=TRUST, MaxSessionDuration=43200
+    )["Role"]["Arn"]
+    boto3.client("sagemaker").create_model(
+        ModelName="clf-2", ExecutionRoleArn=long_lived, PrimaryContainer={"Image": "img"}
+    )
+    calls: list[str] = []
+    session = boto3.Session()
+    session.events.register("before-call.iam.ListRoles", lambda **_: calls.append("ListRoles"))
+    result = _collect(session)
+    durations = {r.name: r.config.get("MaxSessionDuration") for r in result.resources if r.type == "aws.iam.role"}
+    assert durations == {"sm-exec": 3600, "sm-long": 43200}
+    assert calls == ["ListRoles"] and result.errors == []
+
+
+def test_a_denied_shared_list_is_an_error_on_each_resource_it_serves(small_estate: dict[str, str]) -> None:
+    session = boto3.Session()
+    session.events.register("before-call.iam.ListRoles", _denying("iam:ListRoles"))
+    result = _collect(session)
+    [role] = [r for r in result.resources if r.type == "aws.iam.role"]
+    [error] = result.errors
+    assert (error.operation, error.resource_uid) == ("ListRoles", role.uid)
+    assert "MaxSessionDuration" not in role.config
