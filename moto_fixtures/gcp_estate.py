@@ -77,6 +77,11 @@ ORG_POLICY_CONSTRAINTS: tuple[str, ...] = (
     "ainotebooks.restrictPublicIp",
     "compute.vmExternalIpAccess",
     "vertexai.allowedModels",
+    "ainotebooks.requireAutoUpgradeSchedule",
+    "ainotebooks.restrictVpcNetworks",
+    "ainotebooks.accessMode",
+    "ainotebooks.environmentOptions",
+    "gcp.restrictTLSVersion",
 )
 
 HOSTILE_ENDPOINT_NAME = '<script>alert("ep")</script>'
@@ -96,7 +101,13 @@ VERTEX_COLLECTIONS: tuple[str, ...] = (
     "trainingPipelines",
     "featurestores",
     "modelDeploymentMonitoringJobs",
+    "reasoningEngines",
+    "tuningJobs",
+    "indexEndpoints",
 )
+# Collections Cloud Asset Inventory does not index here: the collector lists them where the search found other
+# AI resources of the project.
+UNSEARCHED: tuple[str, ...] = ("reasoningEngines", "tuningJobs")
 AI_ASSET_TYPES: dict[str, str] = {
     "endpoints": "aiplatform.googleapis.com/Endpoint",
     "models": "aiplatform.googleapis.com/Model",
@@ -105,6 +116,7 @@ AI_ASSET_TYPES: dict[str, str] = {
     "trainingPipelines": "aiplatform.googleapis.com/TrainingPipeline",
     "featurestores": "aiplatform.googleapis.com/Featurestore",
     "modelDeploymentMonitoringJobs": "aiplatform.googleapis.com/ModelDeploymentMonitoringJob",
+    "indexEndpoints": "aiplatform.googleapis.com/IndexEndpoint",
     "instances": "notebooks.googleapis.com/Instance",
 }
 PROJECT_ASSET_TYPE = "cloudresourcemanager.googleapis.com/Project"
@@ -121,6 +133,14 @@ WORKBENCH_ACTIVE, WORKBENCH_HEALTHY, PD_BALANCED, GVNIC = 3, 1, 3, 2
 SCC_INHERITED, SCC_ENABLED, SCC_DISABLED = 1, 2, 3
 CURRENT_SPEND, FORECASTED_SPEND, CALENDAR_MONTH, INCLUDE_ALL_CREDITS = 1, 2, 1, 1
 LOG_ADMIN_READ, LOG_DATA_WRITE, LOG_DATA_READ = 1, 2, 3
+MODEL_SOURCE_CUSTOM, MODEL_SOURCE_GENIE = 2, 5
+# Model Armor (modelarmor_v1) and Sensitive Data Protection (dlp_v2) enums.
+ARMOR_AI_PLATFORM, ARMOR_ENABLED, ARMOR_DISABLED = 1, 1, 2
+ARMOR_MEDIUM_AND_ABOVE, ARMOR_HIGH = 2, 3
+RAI_SEXUALLY_EXPLICIT, RAI_HATE_SPEECH, RAI_HARASSMENT, RAI_DANGEROUS = 2, 3, 6, 17
+ARMOR_INSPECT_ONLY, ARMOR_INSPECT_AND_BLOCK = 1, 2
+DLP_RUNNING = 1
+TERRAFORM_LABEL = {"goog-terraform-provisioned": "true"}
 
 # Deterministic fakes shaped like the real thing so secret detectors fire.
 _FAKES = random.Random(20261122)
@@ -171,7 +191,10 @@ _CLEAN_STARTUP_SCRIPT = (
     'curl -sf -H "Authorization: Bearer $(gcloud auth print-access-token)" '
     "https://llm-gateway.internal.example.com/v1/models\n"
 )
+# An agent's deployment env with a GitHub token pasted in.
+_AGENT_GITHUB_TOKEN = "ghp_" + _fake(_ALNUM, 36)
 _PLANTED = (
+    _AGENT_GITHUB_TOKEN,
     _HF_TOKEN,
     _OPENAI_API_KEY,
     _WANDB_API_KEY,
@@ -304,6 +327,13 @@ class _Builder:
         self.crypto_keys: dict[str, dict[str, Any]] = {}
         self.access_policies: list[dict[str, Any]] = []
         self.perimeters: dict[str, list[dict[str, Any]]] = {}
+        self.floor_settings: dict[str, dict[str, Any] | None] = {}  # None: the Model Armor API is disabled
+        self.armor_templates: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.buckets: dict[str, dict[str, Any]] = {}
+        self.bq_datasets: dict[tuple[str, str], dict[str, Any]] = {}
+        self.discovery_configs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.networks: dict[tuple[str, str], dict[str, Any]] = {}
+        self.firewalls: dict[str, list[dict[str, Any]]] = {}
         self.cai_projects: list[dict[str, Any]] = []
         self.cai_org_extra: list[tuple[str, dict[str, Any]]] = []  # resources seen only at org scope
         self.expected: dict[tuple[str, str], str] = {}
@@ -361,6 +391,10 @@ class _Builder:
         self.security_center()
         self.billing()
         self.access_context()
+        self.model_armor()
+        self.data_stores()
+        self.sensitive_data_protection()
+        self.compute()
 
     def resource_manager(self) -> None:
         self.folder()
@@ -448,11 +482,16 @@ class _Builder:
             "bindings": [
                 {
                     "role": "roles/aiplatform.user",
-                    "members": [
-                        f"serviceAccount:{prod_sa}",
-                        f"serviceAccount:{trainer}",
-                        "group:ml-engineers@example.com",
-                    ],
+                    "members": [f"serviceAccount:{prod_sa}", f"serviceAccount:{trainer}"],
+                },
+                {
+                    "role": "roles/aiplatform.user",
+                    "members": ["group:ml-engineers@example.com"],
+                    "condition": {
+                        "title": "jit-deploy-window",
+                        "description": "Just-in-time deploy access granted by the change process",
+                        "expression": "request.time < timestamp('2026-06-30T18:00:00.000Z')",
+                    },
                 },
                 {
                     "role": "roles/aiplatform.viewer",
@@ -471,7 +510,7 @@ class _Builder:
                         f"serviceAccount:{trainer}",
                     ],
                 },
-                {"role": "roles/owner", "members": ["group:cloud-admins@example.com"]},
+                {"role": "roles/owner", "members": [f"serviceAccount:{self.sa_email(PROD_PROJECT_ID, 'terraform')}"]},
             ],
             "auditConfigs": [
                 {"service": "allServices", "auditLogConfigs": [{"logType": LOG_ADMIN_READ}]},
@@ -499,6 +538,8 @@ class _Builder:
                     ],
                 },
                 {"role": "roles/owner", "members": ["user:dev-lead@example.com"]},
+                # Anyone in the company may call the sandbox's models.
+                {"role": "roles/aiplatform.user", "members": ["domain:example.com"]},
             ],
         }
         self.iam_policies[DENIED_PROJECT_ID] = {
@@ -518,6 +559,11 @@ class _Builder:
                     "gcp.billing.budget_alerts": PASS,
                     "gcp.accesscontext.vertex_in_perimeter": PASS,
                     "gcp.project.incident_response_playbooks": MANUAL,
+                    "gcp.project.training_blast_radius": MANUAL,
+                    "gcp.iam.deploy_export_grants_expire": PASS,
+                    "gcp.orgpolicy.vertex_workbench_constraints": PASS,
+                    "gcp.orgpolicy.tls_versions_restricted": PASS,
+                    "gcp.iam.predict_not_public": PASS,
                 },
             ),
             (
@@ -529,6 +575,11 @@ class _Builder:
                     "gcp.billing.budget_alerts": FAIL,
                     "gcp.accesscontext.vertex_in_perimeter": FAIL,
                     "gcp.project.incident_response_playbooks": MANUAL,
+                    "gcp.project.training_blast_radius": MANUAL,
+                    "gcp.iam.deploy_export_grants_expire": FAIL,
+                    "gcp.orgpolicy.vertex_workbench_constraints": FAIL,
+                    "gcp.orgpolicy.tls_versions_restricted": FAIL,
+                    "gcp.iam.predict_not_public": FAIL,
                 },
             ),
         ):
@@ -559,7 +610,7 @@ class _Builder:
         return item
 
     def deployed(
-        self, project: str, region: str, dm_id: str, model_id: str, display: str, sa: str | None
+        self, project: str, region: str, dm_id: str, model_id: str, display: str, sa: str | None, replicas: int = 1
     ) -> dict[str, Any]:
         dm: dict[str, Any] = {
             "id": dm_id,
@@ -569,7 +620,7 @@ class _Builder:
             "createTime": "2026-03-02T10:05:00.000Z",
             "dedicatedResources": {
                 "machineSpec": {"machineType": "n1-standard-4"},
-                "minReplicaCount": 1,
+                "minReplicaCount": replicas,
                 "maxReplicaCount": 3,
             },
             "enableAccessLogging": True,
@@ -588,6 +639,7 @@ class _Builder:
         key: str | None,
         env: list[dict[str, str]] | None = None,
         description: str | None = None,
+        lineage: dict[str, str] | None = None,
     ) -> None:
         item: dict[str, Any] = {
             "name": f"{self.loc(project, region)}/models/{mid}",
@@ -606,6 +658,8 @@ class _Builder:
             },
             "etag": f"AMEw9yM{mid[-6:]}",
             "labels": {"team": "ml-platform"},
+            "modelSourceInfo": {"sourceType": MODEL_SOURCE_CUSTOM},
+            **(lineage or {}),
             **_TIMES,
         }
         if env:
@@ -625,7 +679,15 @@ class _Builder:
         )
 
     def dataset(
-        self, project: str, region: str, did: str, display: str, *, key: str | None, description: str | None = None
+        self,
+        project: str,
+        region: str,
+        did: str,
+        display: str,
+        *,
+        key: str | None,
+        description: str | None = None,
+        terraform: bool = False,
     ) -> None:
         item: dict[str, Any] = {
             "name": f"{self.loc(project, region)}/datasets/{did}",
@@ -640,12 +702,15 @@ class _Builder:
             item["description"] = description
         if key:
             item["encryptionSpec"] = {"kmsKeyName": key}
+        if terraform:
+            item["labels"] = dict(TERRAFORM_LABEL)
         self.put(project, region, "datasets", item)
         self.expect_all(
             display,
             {
                 "gcp.vertex.resource_cmek": PASS if key else FAIL,
                 "gcp.vertex.resource_in_allowed_region": self.region_verdict(region),
+                "gcp.vertex.provisioned_by_terraform": PASS if terraform else FAIL,
             },
         )
 
@@ -757,14 +822,14 @@ class _Builder:
             },
         )
 
-    def featurestore(self, project: str, region: str, fid: str, *, key: str | None) -> None:
+    def featurestore(self, project: str, region: str, fid: str, *, key: str | None, terraform: bool = False) -> None:
         item: dict[str, Any] = {
             "name": f"{self.loc(project, region)}/featurestores/{fid}",
             "etag": f"AMEw9yF{fid[-4:]}",
             "onlineServingConfig": {"scaling": {"minNodeCount": 1, "maxNodeCount": 3}},
             "state": FEATURESTORE_STABLE,
             "onlineStorageTtlDays": 30,
-            "labels": {"team": "ml-platform"},
+            "labels": {"team": "ml-platform", **(TERRAFORM_LABEL if terraform else {})},
             **_TIMES,
         }
         if key:
@@ -775,6 +840,7 @@ class _Builder:
             {
                 "gcp.vertex.resource_cmek": PASS if key else FAIL,
                 "gcp.vertex.resource_in_allowed_region": self.region_verdict(region),
+                "gcp.vertex.provisioned_by_terraform": PASS if terraform else FAIL,
             },
         )
 
@@ -830,6 +896,7 @@ class _Builder:
         self.prod_training(prod)
         self.prod_featurestores(prod)
         self.prod_monitoring_jobs(prod, secure, public)
+        self.prod_generative(prod)
         self.expect_prod_service_accounts(prod)
 
     def prod_placement(self) -> _Placement:
@@ -853,9 +920,11 @@ class _Builder:
             prod.us,
             "4567890123456789012",
             "fraud-ep-private",
-            labels={"env": "prod", "team": "fraud"},
+            labels={"env": "prod", "team": "fraud", **TERRAFORM_LABEL},
             deployedModels=[
-                self.deployed(prod.project, prod.us, "1122334455667788990", "998877", "fraud-v1", prod.serving)
+                self.deployed(
+                    prod.project, prod.us, "1122334455667788990", "998877", "fraud-v1", prod.serving, replicas=2
+                )
             ],
             trafficSplit={"1122334455667788990": 100},
             encryptionSpec={"kmsKeyName": prod.key_us},
@@ -877,6 +946,11 @@ class _Builder:
                 "gcp.vertex.dedicated_service_account": PASS,
                 "gcp.vertex.endpoint_request_logging": PASS,
                 "gcp.vertex.endpoint_monitored": PASS,
+                "gcp.vertex.endpoint_calls_authenticated": PASS,
+                "gcp.compute.inference_network_separated": PASS,
+                "gcp.vertex.provisioned_by_terraform": PASS,
+                "gcp.vertex.endpoint_min_replicas": PASS,
+                "gcp.vertex.deployed_models_lineage": PASS,
             },
         )
         public = self.endpoint(
@@ -895,6 +969,11 @@ class _Builder:
                 "gcp.vertex.dedicated_service_account": FAIL,
                 "gcp.vertex.endpoint_request_logging": FAIL,
                 "gcp.vertex.endpoint_monitored": FAIL,
+                "gcp.vertex.endpoint_calls_authenticated": PASS,
+                "gcp.compute.inference_network_separated": FAIL,
+                "gcp.vertex.provisioned_by_terraform": FAIL,
+                "gcp.vertex.endpoint_min_replicas": FAIL,
+                "gcp.vertex.deployed_models_lineage": FAIL,
             },
         )
         return secure, public
@@ -916,6 +995,11 @@ class _Builder:
                 "gcp.vertex.dedicated_service_account": PASS,
                 "gcp.vertex.endpoint_request_logging": FAIL,
                 "gcp.vertex.endpoint_monitored": FAIL,
+                "gcp.vertex.endpoint_calls_authenticated": FAIL,
+                "gcp.compute.inference_network_separated": FAIL,
+                "gcp.vertex.provisioned_by_terraform": FAIL,
+                "gcp.vertex.endpoint_min_replicas": PASS,
+                "gcp.vertex.deployed_models_lineage": PASS,
             },
         )
         self.endpoint(
@@ -939,6 +1023,11 @@ class _Builder:
                 "gcp.vertex.dedicated_service_account": PASS,
                 "gcp.vertex.endpoint_request_logging": FAIL,
                 "gcp.vertex.endpoint_monitored": FAIL,
+                "gcp.vertex.endpoint_calls_authenticated": PASS,
+                "gcp.compute.inference_network_separated": FAIL,
+                "gcp.vertex.provisioned_by_terraform": FAIL,
+                "gcp.vertex.endpoint_min_replicas": FAIL,
+                "gcp.vertex.deployed_models_lineage": PASS,
             },
         )
 
@@ -949,6 +1038,8 @@ class _Builder:
             "998877",
             "fraud-classifier",
             key=prod.key_us,
+            # Trained by fraud-pipeline, which uploaded it to the registry.
+            lineage={"trainingPipeline": f"{self.loc(prod.project, prod.us)}/trainingPipelines/7777000011112222"},
             env=[{"name": "HF_TOKEN", "value": _HF_TOKEN}, {"name": "LOG_LEVEL", "value": "info"}],
         )
         self.model(
@@ -981,6 +1072,7 @@ class _Builder:
             "776655",
             "recs-ranker-eu",
             key=prod.key_eu,
+            lineage={"pipelineJob": f"{self.loc(prod.project, prod.eu)}/pipelineJobs/recs-train-20260301"},
             env=[
                 {"name": "MAX_TOKENS", "value": "4096"},
                 {"name": "KMS_KEY_NAME", "value": prod.key_eu},
@@ -989,7 +1081,7 @@ class _Builder:
         )
 
     def prod_datasets(self, prod: _Placement) -> None:
-        self.dataset(prod.project, prod.us, "3344556677", "transactions", key=prod.key_us)
+        self.dataset(prod.project, prod.us, "3344556677", "transactions", key=prod.key_us, terraform=True)
         self.dataset(
             prod.project, prod.us, "4455667788", "support-tickets", key=None, description=GCP_HOSTILE_STRINGS[2]
         )
@@ -1049,7 +1141,7 @@ class _Builder:
         )
 
     def prod_featurestores(self, prod: _Placement) -> None:
-        self.featurestore(prod.project, prod.us, "fraud_features", key=prod.key_us)
+        self.featurestore(prod.project, prod.us, "fraud_features", key=prod.key_us, terraform=True)
         self.featurestore(prod.project, prod.eu, "recs_features_eu", key=None)
 
     def prod_monitoring_jobs(self, prod: _Placement, secure: dict[str, Any], public: dict[str, Any]) -> None:
@@ -1103,6 +1195,11 @@ class _Builder:
                 "gcp.vertex.dedicated_service_account": FAIL,
                 "gcp.vertex.endpoint_request_logging": FAIL,
                 "gcp.vertex.endpoint_monitored": FAIL,
+                "gcp.vertex.endpoint_calls_authenticated": PASS,
+                "gcp.compute.inference_network_separated": FAIL,
+                "gcp.vertex.provisioned_by_terraform": FAIL,
+                "gcp.vertex.endpoint_min_replicas": FAIL,
+                "gcp.vertex.deployed_models_lineage": FAIL,
             },
         )
         self.model(p, us, "112233", "scratch-model", key=None)
@@ -1134,8 +1231,9 @@ class _Builder:
         number = PROJECT_NUMBERS[p]
 
         def instance(
-            zone: str, name: str, owner: str, sa: str, public_ip_disabled: bool, startup_script: str
+            zone: str, name: str, owner: str, sa: str, public_ip_disabled: bool, startup_script: str, network: str
         ) -> dict[str, Any]:
+            terraform = network == "ml-vpc"  # the platform team's instances come from Terraform
             region = zone[:-2]
             setup: dict[str, Any] = {
                 "machineType": "e2-standard-4",
@@ -1158,8 +1256,8 @@ class _Builder:
                 },
                 "networkInterfaces": [
                     {
-                        "network": f"projects/{p}/global/networks/ml-vpc",
-                        "subnet": f"projects/{p}/regions/{region}/subnetworks/ml-{region}",
+                        "network": f"projects/{p}/global/networks/{network}",
+                        "subnet": f"projects/{p}/regions/{region}/subnetworks/{network}-{region}",
                         "nicType": GVNIC,
                     }
                 ],
@@ -1184,7 +1282,11 @@ class _Builder:
                 "healthInfo": {"jupyterlab_status": "1"},
                 "id": f"9f8e7d6c-5b4a-4321-9876-{self.hex(12)}",
                 "gceSetup": setup,
-                "labels": {"consumer-project-id": number, "notebooks-product": "workbench-instances"},
+                "labels": {
+                    "consumer-project-id": number,
+                    "notebooks-product": "workbench-instances",
+                    **(TERRAFORM_LABEL if terraform else {}),
+                },
                 **_TIMES,
             }
             self.notebooks.setdefault((p, zone), []).append(item)
@@ -1196,13 +1298,15 @@ class _Builder:
                     "gcp.notebooks.no_secrets_in_configuration": (
                         FAIL if any(secret in startup_script for secret in _PLANTED) else PASS
                     ),
+                    "gcp.vertex.provisioned_by_terraform": PASS if terraform else FAIL,
                 },
             )
             return item
 
         alice_sa, bob_sa = self.sa_email(p, "vertex-trainer"), self.default_sa(p)
-        instance("us-central1-a", "wb-alice", "alice@example.com", alice_sa, True, _CLEAN_STARTUP_SCRIPT)
-        instance("europe-west4-b", "wb-eu-bob", "bob@example.com", bob_sa, False, _LEAKY_STARTUP_SCRIPT)
+        instance("us-central1-a", "wb-alice", "alice@example.com", alice_sa, True, _CLEAN_STARTUP_SCRIPT, "ml-vpc")
+        # Bob's instance sits on the project's default network, whose default rules admit SSH and RDP from anywhere.
+        instance("europe-west4-b", "wb-eu-bob", "bob@example.com", bob_sa, False, _LEAKY_STARTUP_SCRIPT, "default")
 
     def service_accounts(self) -> None:
         self.prod_service_accounts()
@@ -1231,6 +1335,14 @@ class _Builder:
             _service_account(p, self.sa_email(p, "ci-deployer"), "CI deployer", "104729384756102938404"),
             _service_account(p, self.sa_email(p, "bq-exporter"), "BigQuery exporter", "104729384756102938405"),
             _service_account(p, self.sa_email(p, "cspm-scanner"), "CSPM read-only scanner", "104729384756102938406"),
+            _service_account(
+                p,
+                self.sa_email(p, "support-agent"),
+                "Support agent runtime",
+                "104729384756102938408",
+                "Runs the support-agent reasoning engine",
+            ),
+            _service_account(p, self.sa_email(p, "terraform"), "Terraform", "104729384756102938409"),
             _service_account(
                 p,
                 self.sa_email(p, "dataflow-runner"),
@@ -1324,6 +1436,22 @@ class _Builder:
             },
             "iam.automaticIamGrantsForDefaultServiceAccounts": {"rules": [{"enforce": True}]},
             "compute.vmExternalIpAccess": {"rules": [{"denyAll": True}]},
+            "ainotebooks.restrictPublicIp": {"rules": [{"enforce": True}]},
+            "ainotebooks.disableRootAccess": {"rules": [{"enforce": True}]},
+            "ainotebooks.requireAutoUpgradeSchedule": {"rules": [{"enforce": True}]},
+            "vertexai.allowedModels": {
+                "rules": [
+                    {
+                        "values": {
+                            "allowedValues": [
+                                "publishers/google/models/gemini-2.5-flash:predict",
+                                "publishers/google/models/text-embedding-005:predict",
+                            ]
+                        }
+                    }
+                ]
+            },
+            "gcp.restrictTLSVersion": {"rules": [{"values": {"deniedValues": ["TLS_VERSION_1", "TLS_VERSION_1_1"]}}]},
         }
         dev: dict[str, dict[str, Any]] = {
             "compute.vmExternalIpAccess": {"rules": [{"allowAll": True}]},
@@ -1449,6 +1577,503 @@ class _Builder:
             },
         ]
 
+    # ---- generative AI: Agent Engine, tuning, Vector Search
+
+    def prod_generative(self, prod: _Placement) -> None:
+        self.reasoning_engines(prod)
+        self.tuning_jobs(prod)
+        self.index_endpoints(prod)
+
+    def reasoning_engine(
+        self,
+        prod: _Placement,
+        eid: str,
+        display: str,
+        *,
+        bucket: str,
+        sa: str | None,
+        key: str | None,
+        env: list[dict[str, str]],
+        terraform: bool,
+    ) -> None:
+        package = f"gs://{bucket}/{display}"
+        deployment: dict[str, Any] = {"env": env, "minInstances": 1, "maxInstances": 10, "containerConcurrency": 9}
+        spec: dict[str, Any] = {
+            "packageSpec": {
+                "pickleObjectGcsUri": f"{package}/agent_engine.pkl",
+                "dependencyFilesGcsUri": f"{package}/dependencies.tar.gz",
+                "requirementsGcsUri": f"{package}/requirements.txt",
+                "pythonVersion": "3.12",
+            },
+            "deploymentSpec": deployment,
+            "classMethods": [{"name": "query", "api_mode": "", "parameters": {"type": "object"}}],
+            "agentFramework": "google-adk",
+        }
+        if sa:
+            spec["serviceAccount"] = sa
+        item: dict[str, Any] = {
+            "name": f"{self.loc(prod.project, prod.us)}/reasoningEngines/{eid}",
+            "displayName": display,
+            "description": f"{display} on Vertex AI Agent Engine",
+            "spec": spec,
+            "etag": f"AMEw9yR{eid[-6:]}",
+            **_TIMES,
+        }
+        if key:
+            item["encryptionSpec"] = {"kmsKeyName": key}
+        if terraform:
+            item["labels"] = dict(TERRAFORM_LABEL)
+        self.put(prod.project, prod.us, "reasoningEngines", item)
+        self.expect_all(
+            display,
+            {
+                "gcp.vertex.resource_cmek": PASS if key else FAIL,
+                "gcp.vertex.dedicated_service_account": PASS if sa else FAIL,
+                "gcp.vertex.no_secrets_in_configuration": self.secrets_verdict(env),
+                "gcp.vertex.resource_in_allowed_region": self.region_verdict(prod.us),
+                "gcp.vertex.provisioned_by_terraform": PASS if terraform else FAIL,
+            },
+        )
+
+    def reasoning_engines(self, prod: _Placement) -> None:
+        agent = self.sa_email(prod.project, "support-agent")
+        self.reasoning_engine(
+            prod,
+            "2468013579246801357",
+            "support-agent",
+            bucket=f"{prod.project}-agents",
+            sa=agent,
+            key=prod.key_us,
+            env=[{"name": "LOG_LEVEL", "value": "info"}],
+            terraform=True,
+        )
+        # A proof of concept deployed from a laptop: the Agent Engine service agent, Google's key, a token pasted in.
+        self.reasoning_engine(
+            prod,
+            "1357924680135792468",
+            "triage-agent-poc",
+            bucket=f"{prod.project}-scratch",
+            sa=None,
+            key=None,
+            env=[{"name": "GITHUB_TOKEN", "value": _AGENT_GITHUB_TOKEN}],
+            terraform=False,
+        )
+        self.expect_all(
+            agent, {"gcp.iam.no_basic_roles_for_ai_service_accounts": PASS, "gcp.iam.no_user_managed_keys": PASS}
+        )
+
+    def tuning_jobs(self, prod: _Placement) -> None:
+        loc = self.loc(prod.project, prod.us)
+        good: dict[str, Any] = {
+            "name": f"{loc}/tuningJobs/3141592653589793238",
+            "baseModel": "gemini-2.5-flash",
+            "supervisedTuningSpec": {
+                "trainingDatasetUri": f"gs://{prod.project}-training/support/train.jsonl",
+                "validationDatasetUri": f"gs://{prod.project}-training/support/validation.jsonl",
+                "hyperParameters": {"epochCount": "4", "learningRateMultiplier": 1},
+            },
+            "tunedModelDisplayName": "support-gemini-tuned",
+            "description": "support-tune-v2",
+            "state": JOB_STATE_SUCCEEDED,
+            "startTime": "2026-04-02T08:00:00Z",
+            "endTime": "2026-04-02T09:30:00Z",
+            "labels": {"team": "support"},
+            "tunedModel": {"model": f"{loc}/models/221100@1"},
+            "tuningDataStats": {
+                "supervisedTuningDataStats": {"tuningDatasetExampleCount": "1200", "tuningStepCount": "300"}
+            },
+            "encryptionSpec": {"kmsKeyName": prod.key_us},
+            **_TIMES,
+        }
+        bad: dict[str, Any] = {
+            "name": f"{loc}/tuningJobs/2718281828459045235",
+            "baseModel": "gemini-2.5-flash",
+            "supervisedTuningSpec": {"trainingDatasetUri": f"gs://{prod.project}-scratch/tuning/train.jsonl"},
+            "tunedModelDisplayName": "support-tune-adhoc",
+            "state": JOB_STATE_FAILED,
+            "startTime": "2026-04-01T08:00:00Z",
+            "endTime": "2026-04-01T08:05:00Z",
+            "error": {"code": 3, "message": "Training dataset has 12 examples; at least 16 are required."},
+            **_TIMES,
+        }
+        for item, key in ((good, True), (bad, False)):
+            self.put(prod.project, prod.us, "tuningJobs", item)
+            self.expect_all(
+                item["name"].rsplit("/", 1)[-1],
+                {
+                    "gcp.vertex.resource_cmek": PASS if key else FAIL,
+                    "gcp.vertex.resource_in_allowed_region": self.region_verdict(prod.us),
+                },
+            )
+        # The tuned model the good job registered: a Model Registry entry without artifacts or a container.
+        tuned: dict[str, Any] = {
+            "name": f"{loc}/models/221100",
+            "displayName": "support-gemini-tuned",
+            "versionId": "1",
+            "versionAliases": ["default"],
+            "versionCreateTime": "2026-04-02T09:30:00Z",
+            "versionUpdateTime": "2026-04-02T09:30:00Z",
+            "modelSourceInfo": {"sourceType": MODEL_SOURCE_GENIE},
+            "encryptionSpec": {"kmsKeyName": prod.key_us},
+            "etag": "AMEw9yM221100",
+            **_TIMES,
+        }
+        self.put(prod.project, prod.us, "models", tuned)
+        self.expect_all(
+            "support-gemini-tuned",
+            {
+                "gcp.vertex.resource_cmek": PASS,
+                "gcp.vertex.resource_in_allowed_region": self.region_verdict(prod.us),
+                "gcp.vertex.no_secrets_in_configuration": PASS,
+            },
+        )
+
+    def index_endpoints(self, prod: _Placement) -> None:
+        loc = self.loc(prod.project, prod.us)
+        number = PROJECT_NUMBERS[prod.project]
+        private: dict[str, Any] = {
+            "name": f"{loc}/indexEndpoints/8642097531864209753",
+            "displayName": "docs-index-psc",
+            "deployedIndexes": [
+                {
+                    "id": "docs_v3",
+                    "index": f"{loc}/indexes/1122001122",
+                    "displayName": "docs-v3",
+                    "createTime": "2026-03-05T10:00:00Z",
+                    "privateEndpoints": {
+                        "serviceAttachment": f"projects/k8a1b2c3d4e5f-tp/regions/{prod.us}/serviceAttachments/ie-8642"
+                    },
+                    "indexSyncTime": "2026-05-20T16:00:00Z",
+                    "dedicatedResources": {
+                        "machineSpec": {"machineType": "e2-standard-16"},
+                        "minReplicaCount": 2,
+                        "maxReplicaCount": 4,
+                    },
+                }
+            ],
+            "etag": "AMEw9yI864209",
+            "labels": {"team": "search", **TERRAFORM_LABEL},
+            "privateServiceConnectConfig": {"enablePrivateServiceConnect": True, "projectAllowlist": [prod.project]},
+            "encryptionSpec": {"kmsKeyName": prod.key_us},
+            **_TIMES,
+        }
+        public: dict[str, Any] = {
+            "name": f"{loc}/indexEndpoints/9753108642975310864",
+            "displayName": "docs-index-public",
+            "deployedIndexes": [
+                {
+                    "id": "docs_v2",
+                    "index": f"{loc}/indexes/1122003344",
+                    "displayName": "docs-v2",
+                    "createTime": "2026-02-05T10:00:00Z",
+                    "indexSyncTime": "2026-05-20T16:00:00Z",
+                    "automaticResources": {"minReplicaCount": 1, "maxReplicaCount": 2},
+                }
+            ],
+            "etag": "AMEw9yI975310",
+            "labels": {"team": "search"},
+            "publicEndpointEnabled": True,
+            "publicEndpointDomainName": f"9753108642.{prod.us}-{number}.vdb.vertexai.goog",
+            **_TIMES,
+        }
+        for item, good in ((private, True), (public, False)):
+            self.put(prod.project, prod.us, "indexEndpoints", item)
+            self.expect_all(
+                item["displayName"],
+                {
+                    "gcp.vertex.index_endpoint_private": PASS if good else FAIL,
+                    "gcp.vertex.resource_cmek": PASS if good else FAIL,
+                    "gcp.vertex.resource_in_allowed_region": self.region_verdict(prod.us),
+                    "gcp.vertex.provisioned_by_terraform": PASS if good else FAIL,
+                },
+            )
+
+    # ---- Model Armor
+
+    def model_armor(self) -> None:
+        p = PROD_PROJECT_ID
+        rai = [
+            {"filterType": RAI_HATE_SPEECH, "confidenceLevel": ARMOR_MEDIUM_AND_ABOVE},
+            {"filterType": RAI_DANGEROUS, "confidenceLevel": ARMOR_MEDIUM_AND_ABOVE},
+            {"filterType": RAI_HARASSMENT, "confidenceLevel": ARMOR_MEDIUM_AND_ABOVE},
+            {"filterType": RAI_SEXUALLY_EXPLICIT, "confidenceLevel": ARMOR_HIGH},
+        ]
+        screening = {
+            "raiSettings": {"raiFilters": rai},
+            "sdpSettings": {"basicConfig": {"filterEnforcement": ARMOR_ENABLED}},
+            "piAndJailbreakFilterSettings": {
+                "filterEnforcement": ARMOR_ENABLED,
+                "confidenceLevel": ARMOR_MEDIUM_AND_ABOVE,
+            },
+            "maliciousUriFilterSettings": {"filterEnforcement": ARMOR_ENABLED},
+        }
+        self.floor_settings[p] = {
+            "name": f"projects/{PROJECT_NUMBERS[p]}/locations/global/floorSetting",
+            "createTime": "2026-01-12T10:00:00.000000Z",
+            "updateTime": "2026-03-02T10:00:00.000000Z",
+            "filterConfig": copy.deepcopy(screening),
+            "enableFloorSettingEnforcement": True,
+            "integratedServices": [ARMOR_AI_PLATFORM],
+            "aiPlatformFloorSetting": {"inspectAndBlock": True, "enableCloudLogging": True},
+            "floorSettingMetadata": {"multiLanguageDetection": {"enableMultiLanguageDetection": True}},
+        }
+        self.expect("gcp.modelarmor.floor_setting_enforced", f"Model Armor floor setting ({p})", PASS)
+        # The sandbox never enabled the Model Armor API: nothing screens its prompts.
+        self.floor_settings[DEV_PROJECT_ID] = None
+        self.expect("gcp.modelarmor.floor_setting_enforced", f"Model Armor floor setting ({DEV_PROJECT_ID})", FAIL)
+
+        def template(name: str, config: dict[str, Any], enforcement: int) -> dict[str, Any]:
+            return {
+                "name": f"projects/{p}/locations/us-central1/templates/{name}",
+                "createTime": "2026-01-15T10:00:00.000000Z",
+                "updateTime": "2026-03-02T10:00:00.000000Z",
+                "labels": {"team": "ml-platform"},
+                "filterConfig": config,
+                "templateMetadata": {
+                    "logTemplateOperations": True,
+                    "logSanitizeOperations": True,
+                    "enforcementType": enforcement,
+                },
+            }
+
+        log_only = {
+            "raiSettings": {"raiFilters": [{"filterType": RAI_HATE_SPEECH, "confidenceLevel": ARMOR_HIGH}]},
+            "piAndJailbreakFilterSettings": {"filterEnforcement": ARMOR_DISABLED},
+        }
+        self.armor_templates[(p, "us-central1")] = [
+            template("prompt-shield", copy.deepcopy(screening), ARMOR_INSPECT_AND_BLOCK),
+            template("chat-log-only", log_only, ARMOR_INSPECT_ONLY),
+        ]
+        self.expect("gcp.modelarmor.template_filters", "prompt-shield", PASS)
+        self.expect("gcp.modelarmor.template_filters", "chat-log-only", FAIL)
+
+    # ---- the data stores AI resources read and write
+
+    def bucket(
+        self,
+        project: str,
+        name: str,
+        *,
+        location: str,
+        location_type: str,
+        versioned: bool,
+        labels: dict[str, str] | None,
+        sdp: bool = False,
+    ) -> None:
+        item: dict[str, Any] = {
+            "kind": "storage#bucket",
+            "selfLink": f"https://www.googleapis.com/storage/v1/b/{name}",
+            "id": name,
+            "name": name,
+            "projectNumber": PROJECT_NUMBERS[project],
+            "generation": "1709546400123456",
+            "metageneration": "4",
+            "location": location,
+            "storageClass": "STANDARD",
+            "etag": "CAQ=",
+            "timeCreated": "2024-03-04T10:00:00.123Z",
+            "updated": "2026-02-01T10:00:00.456Z",
+            "softDeletePolicy": {"retentionDurationSeconds": "604800", "effectiveTime": "2024-03-04T10:00:00.123Z"},
+            "iamConfiguration": {
+                "bucketPolicyOnly": {"enabled": True, "lockedTime": "2024-06-02T10:00:00.123Z"},
+                "uniformBucketLevelAccess": {"enabled": True, "lockedTime": "2024-06-02T10:00:00.123Z"},
+                "publicAccessPrevention": "enforced",
+            },
+            "locationType": location_type,
+            "rpo": "DEFAULT",
+        }
+        if versioned:
+            item["versioning"] = {"enabled": True}
+        if labels:
+            item["labels"] = labels
+        self.buckets[name] = item
+        self.expect_all(
+            name,
+            {
+                "gcp.storage.bucket_classified": PASS if "data-classification" in (labels or {}) or sdp else FAIL,
+                "gcp.storage.bucket_multi_region": PASS if location_type != "region" else FAIL,
+                "gcp.storage.bucket_versioning": PASS if versioned else FAIL,
+            },
+        )
+
+    def bq_dataset(
+        self, project: str, dataset: str, *, location: str, labels: dict[str, str] | None, sdp: bool
+    ) -> None:
+        item: dict[str, Any] = {
+            "kind": "bigquery#dataset",
+            "etag": "h2Ub6k9bQ4mR1mXyK1uBvA==",
+            "id": f"{project}:{dataset}",
+            "selfLink": f"https://bigquery.googleapis.com/bigquery/v2/projects/{project}/datasets/{dataset}",
+            "datasetReference": {"datasetId": dataset, "projectId": project},
+            "access": [
+                {"role": "WRITER", "specialGroup": "projectWriters"},
+                {"role": "OWNER", "specialGroup": "projectOwners"},
+                {"role": "READER", "specialGroup": "projectReaders"},
+            ],
+            "creationTime": "1709546400123",
+            "lastModifiedTime": "1772445600456",
+            "location": location,
+            "type": "DEFAULT",
+            "maxTimeTravelHours": "168",
+        }
+        if labels:
+            item["labels"] = labels
+        self.bq_datasets[(project, dataset)] = item
+        self.expect("gcp.bigquery.dataset_classified", f"{project}.{dataset}", PASS if labels or sdp else FAIL)
+
+    def data_stores(self) -> None:
+        p, d = PROD_PROJECT_ID, DEV_PROJECT_ID
+        classified = {"data-classification": "confidential", "team": "ml-platform"}
+        self.bucket(
+            p, f"{p}-artifacts", location="NAM4", location_type="dual-region", versioned=True, labels=classified
+        )
+        self.bucket(p, f"{p}-agents", location="US", location_type="multi-region", versioned=True, labels=classified)
+        # No label, but a Sensitive Data Protection discovery config profiles it (see below).
+        self.bucket(
+            p, f"{p}-training", location="US-CENTRAL1", location_type="region", versioned=True, labels=None, sdp=True
+        )
+        self.bucket(
+            p, f"{p}-scratch", location="US-CENTRAL1", location_type="region", versioned=False, labels={"team": "ml"}
+        )
+        self.bucket(d, f"{d}-artifacts", location="US-CENTRAL1", location_type="region", versioned=False, labels=None)
+        self.bq_dataset(p, "ml", location="US", labels={"data-classification": "restricted"}, sdp=True)
+        self.bq_dataset(p, "logging", location="us-central1", labels=None, sdp=True)
+        self.bq_dataset(d, "ml", location="US", labels=None, sdp=False)
+
+    def sensitive_data_protection(self) -> None:
+        p = PROD_PROJECT_ID
+        self.discovery_configs[(p, "global")] = [
+            {
+                "name": f"projects/{p}/locations/global/discoveryConfigs/ai-data-profiles",
+                "displayName": "AI data profiles",
+                "inspectTemplates": [f"projects/{p}/locations/global/inspectTemplates/ai-pii"],
+                "actions": [
+                    {
+                        "exportData": {
+                            "profileTable": {"projectId": p, "datasetId": "dlp_profiles", "tableId": "profiles"}
+                        }
+                    },
+                    {"publishToScc": {}},
+                ],
+                "targets": [
+                    {
+                        "cloudStorageTarget": {
+                            "filter": {
+                                "collection": {
+                                    "includeRegexes": {
+                                        "patterns": [
+                                            {"cloudStorageRegex": {"bucketNameRegex": f"{p}-(training|datasets)"}}
+                                        ]
+                                    }
+                                }
+                            },
+                            "generationCadence": {"refreshFrequency": 3},
+                        }
+                    },
+                    {"bigQueryTarget": {"filter": {"otherTables": {}}, "cadence": {"refreshFrequency": 3}}},
+                ],
+                "createTime": "2026-01-20T10:00:00.000000Z",
+                "updateTime": "2026-01-20T10:00:00.000000Z",
+                "lastRunTime": "2026-05-20T03:00:00.000000Z",
+                "status": DLP_RUNNING,
+            }
+        ]
+
+    # ---- Compute Engine: the VPC networks AI resources are attached to, and their firewall rules
+
+    def compute(self) -> None:
+        p = PROD_PROJECT_ID
+        base = f"https://www.googleapis.com/compute/v1/projects/{p}"
+
+        def network(name: str, nid: str, *, custom: bool, open_to_internet: bool) -> None:
+            item: dict[str, Any] = {
+                "kind": "compute#network",
+                "id": nid,
+                "creationTimestamp": "2024-02-03T01:02:03.456-08:00",
+                "name": name,
+                "selfLink": f"{base}/global/networks/{name}",
+                "selfLinkWithId": f"{base}/global/networks/{nid}",
+                "autoCreateSubnetworks": not custom,
+                "subnetworks": [f"{base}/regions/us-central1/subnetworks/{name}-us-central1"],
+                "routingConfig": {"routingMode": "REGIONAL"},
+                "networkFirewallPolicyEnforcementOrder": "AFTER_CLASSIC_FIREWALL",
+                "mtu": 1460,
+            }
+            if custom:
+                item["peerings"] = [
+                    {
+                        "name": "servicenetworking-googleapis-com",
+                        "network": "https://www.googleapis.com/compute/v1/projects/k8a1b2c3d4e5f-tp/global/networks/"
+                        "servicenetworking",
+                        "state": "ACTIVE",
+                        "stateDetails": "[2024-02-03T01:10:00.000-08:00]: Connected.",
+                        "autoCreateRoutes": True,
+                        "exchangeSubnetRoutes": True,
+                        "stackType": "IPV4_ONLY",
+                    }
+                ]
+            self.networks[(p, name)] = item
+            self.expect("gcp.compute.ai_network_no_internet_ingress", name, FAIL if open_to_internet else PASS)
+
+        network("ml-vpc", "5551234567890123456", custom=True, open_to_internet=False)
+        network("default", "5550987654321098765", custom=False, open_to_internet=True)
+
+        def rule(name: str, net: str, ranges: list[str], allowed: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+            return {
+                "kind": "compute#firewall",
+                "id": str(7770000000000000000 + len(name)),
+                "creationTimestamp": "2024-02-03T01:05:00.000-08:00",
+                "name": name,
+                "network": f"{base}/global/networks/{net}",
+                "priority": 1000,
+                "sourceRanges": ranges,
+                "allowed": allowed,
+                "direction": "INGRESS",
+                "logConfig": {"enable": False},
+                "disabled": False,
+                "selfLink": f"{base}/global/firewalls/{name}",
+                **extra,
+            }
+
+        self.firewalls[p] = [
+            rule(
+                "ml-vpc-allow-internal", "ml-vpc", ["10.20.0.0/16"], [{"IPProtocol": "tcp", "ports": ["443", "8080"]}]
+            ),
+            rule(
+                "ml-vpc-allow-iap-ssh",
+                "ml-vpc",
+                ["35.235.240.0/20"],
+                [{"IPProtocol": "tcp", "ports": ["22"]}],
+                targetTags=["notebook-instance"],
+            ),
+            # Opened for a demo once; disabled since, so it admits nothing.
+            rule(
+                "ml-vpc-open-jupyter",
+                "ml-vpc",
+                ["0.0.0.0/0"],
+                [{"IPProtocol": "tcp", "ports": ["8888"]}],
+                disabled=True,
+            ),
+            rule(
+                "default-allow-ssh", "default", ["0.0.0.0/0"], [{"IPProtocol": "tcp", "ports": ["22"]}], priority=65534
+            ),
+            rule(
+                "default-allow-rdp",
+                "default",
+                ["0.0.0.0/0"],
+                [{"IPProtocol": "tcp", "ports": ["3389"]}],
+                priority=65534,
+            ),
+            rule(
+                "default-allow-internal",
+                "default",
+                ["10.128.0.0/9"],
+                [{"IPProtocol": "tcp", "ports": ["0-65535"]}, {"IPProtocol": "udp", "ports": ["0-65535"]}],
+                priority=65534,
+            ),
+        ]
+        self.firewalls[DEV_PROJECT_ID] = []
+
     # ---- Cloud Asset Inventory view of the AI resources
 
     def cai_result(self, project: str, location: str, collection: str, item: dict[str, Any]) -> dict[str, Any]:
@@ -1479,6 +2104,8 @@ class _Builder:
         """The AI resources of one project (None: the whole organization), as searchAllResources results."""
         results: list[dict[str, Any]] = []
         for (pid, region, collection), items in self.vertex.items():
+            if collection in UNSEARCHED:
+                continue
             if project is None or pid == project:
                 results.extend(self.cai_result(pid, region, collection, item) for item in items)
         for (pid, zone), items in self.notebooks.items():
@@ -1504,7 +2131,8 @@ class _Router:
         self.page_size = page_size
         self.throttle = throttle
         self.seen: dict[tuple[str, str, str], int] = {}
-        self.host = re.compile(r"([a-z0-9-]+)\." + re.escape(universe_domain))
+        # <service>.<universe>, or a regional endpoint <service>.<location>.rep.<universe> (Model Armor).
+        self.host = re.compile(r"([a-z0-9-]+(?:\.[a-z0-9-]+\.rep)?)\." + re.escape(universe_domain))
         by_number = {number: pid for pid, number in PROJECT_NUMBERS.items()}
         self.ids = {**by_number, **{pid: pid for pid in PROJECT_NUMBERS}}
 
@@ -1633,7 +2261,13 @@ class _Router:
                 "billingbudgets": self.budgets,
                 "cloudkms": self.kms,
                 "accesscontextmanager": self.access_context,
+                "storage": self.storage,
+                "bigquery": self.bigquery,
+                "dlp": self.dlp,
+                "compute": self.compute,
             }.get(svc)
+            if svc == "modelarmor" or re.fullmatch(r"modelarmor\.[a-z0-9-]+\.rep", svc):
+                handler = self.model_armor
         if handler is None:
             raise self.unknown(request.url)
         return handler(svc, path, query, request)
@@ -1857,6 +2491,115 @@ class _Router:
             raise _not_found(f"{path[4:]} not found.")
         return copy.deepcopy(key)
 
+    def service_disabled(self, pid: str, service: str, title: str) -> _Reply:
+        """Google's answer when an API is not enabled in the project."""
+        number = PROJECT_NUMBERS[pid]
+        return _Reply(
+            403,
+            _error(
+                403,
+                "PERMISSION_DENIED",
+                (
+                    f"{title} API has not been used in project {number} before or it is disabled. Enable it by "
+                    f"visiting https://console.developers.google.com/apis/api/{service}/overview?project={number} "
+                    "then retry. If you enabled this API recently, wait a few minutes for the action to propagate "
+                    "to our systems and retry."
+                ),
+                [
+                    _error_info(
+                        "SERVICE_DISABLED",
+                        "googleapis.com",
+                        service=service,
+                        consumer=f"projects/{number}",
+                        serviceTitle=f"{title} API",
+                        activationUrl=f"https://console.developers.google.com/apis/api/{service}/overview?project={number}",
+                    )
+                ],
+            ),
+        )
+
+    def model_armor(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
+        """The floor setting on the global host; templates on modelarmor.<location>.rep only."""
+        host_location = svc.split(".")[1] if svc.endswith(".rep") else "global"
+        if match := re.fullmatch(r"/v1/projects/([^/]+)/locations/global/floorSetting", path):
+            pid = self.project(match.group(1))
+            self.deny(pid, "modelarmor", "modelarmor.floorSettings.get", path[4:])
+            setting = self.b.floor_settings.get(pid)
+            if setting is None:
+                raise self.service_disabled(pid, "modelarmor.googleapis.com", "Model Armor")
+            return copy.deepcopy(setting)
+        if match := re.fullmatch(r"/v1/projects/([^/]+)/locations/([^/]+)/templates", path):
+            token, location = match.groups()
+            pid = self.project(token)
+            self.deny(pid, "modelarmor", "modelarmor.templates.list", f"projects/{token}/locations/{location}")
+            if location != host_location:
+                raise _Reply(
+                    400,
+                    _error(
+                        400,
+                        "INVALID_ARGUMENT",
+                        f"Location {location} is not served here; use modelarmor.{location}.rep.{self.universe}.",
+                    ),
+                )
+            if self.b.floor_settings.get(pid) is None:
+                raise self.service_disabled(pid, "modelarmor.googleapis.com", "Model Armor")
+            return self.page(path, query, "templates", self.b.armor_templates.get((pid, location), []))
+        raise self.unknown(request.url)
+
+    def storage(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
+        match = re.fullmatch(r"/storage/v1/b/([^/]+)", path)
+        if not match:
+            raise self.unknown(request.url)
+        bucket = self.b.buckets.get(match.group(1))
+        if bucket is None:
+            raise _Reply(404, _error(404, "NOT_FOUND", "The specified bucket does not exist."))
+        return copy.deepcopy(bucket)
+
+    def bigquery(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
+        match = re.fullmatch(r"/bigquery/v2/projects/([^/]+)/datasets/([^/]+)", path)
+        if not match:
+            raise self.unknown(request.url)
+        token, dataset = match.groups()
+        pid = self.project(token)
+        self.deny(pid, "bigquery", "bigquery.datasets.get", f"projects/{token}/datasets/{dataset}")
+        item = self.b.bq_datasets.get((pid, dataset))
+        if item is None:
+            raise _not_found(f"Not found: Dataset {pid}:{dataset}")
+        return copy.deepcopy(item)
+
+    def dlp(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
+        match = re.fullmatch(r"/v2/projects/([^/]+)/locations/([^/]+)/discoveryConfigs", path)
+        if not match:
+            raise self.unknown(request.url)
+        token, location = match.groups()
+        pid = self.project(token)
+        self.deny(pid, "dlp", "dlp.jobTriggers.list", f"projects/{token}/locations/{location}")
+        if pid == DEV_PROJECT_ID:
+            raise self.service_disabled(pid, "dlp.googleapis.com", "Sensitive Data Protection (DLP)")
+        return self.page(path, query, "discoveryConfigs", self.b.discovery_configs.get((pid, location), []))
+
+    def compute(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
+        if match := re.fullmatch(r"/compute/v1/projects/([^/]+)/global/networks/([^/]+)", path):
+            token, name = match.groups()
+            pid = self.project(token)
+            self.deny(pid, "compute", "compute.networks.get", path[len("/compute/v1/") :])
+            network = self.b.networks.get((pid, name))
+            if network is None:
+                raise _not_found(f"The resource 'projects/{token}/global/networks/{name}' was not found")
+            return copy.deepcopy(network)
+        if match := re.fullmatch(r"/compute/v1/projects/([^/]+)/global/firewalls", path):
+            pid = self.project(match.group(1))
+            self.deny(pid, "compute", "compute.firewalls.list", path[len("/compute/v1/") :])
+            # Compute Engine pages with maxResults, not pageSize.
+            paging = {"pageSize": query.get("maxResults", []), "pageToken": query.get("pageToken", [])}
+            extra = {
+                "kind": "compute#firewallList",
+                "id": f"projects/{pid}/global/firewalls",
+                "selfLink": f"https://www.googleapis.com/compute/v1/projects/{pid}/global/firewalls",
+            }
+            return self.page(path, paging, "items", self.b.firewalls.get(pid, []), extra)
+        raise self.unknown(request.url)
+
     def access_context(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
         if path == "/v1/accessPolicies":
             parent = (query.get("parent") or [""])[0]
@@ -1890,7 +2633,7 @@ def register_gcp_estate(
     assert page_size >= 1, page_size
     builder = _build(denied_project)
     router = _Router(builder, universe_domain, page_size, throttle)
-    url = re.compile(r"https://[a-z0-9-]+\." + re.escape(universe_domain) + r"/.*")
+    url = re.compile(r"https://[a-z0-9-]+(?:\.[a-z0-9-]+\.rep)?\." + re.escape(universe_domain) + r"/.*")
     rsps.add_callback(responses.GET, url, callback=router)
     rsps.add_callback(responses.POST, url, callback=router)
     return GcpEstateManifest(

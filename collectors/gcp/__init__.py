@@ -1,4 +1,5 @@
-"""Google Cloud collector: Vertex AI, Workbench and the IAM, keys, policies and billing around them."""
+"""Google Cloud collector: Vertex AI, Workbench, Model Armor and the IAM, keys, data stores, networks, policies and
+billing around them."""
 
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ APIS = (
     "cloudkms",
     "accesscontextmanager",
     "notebooks",
+    "modelarmor",
+    "dlp",
+    "compute",
+    "storage",
+    "bigquery",
 )
 
 

@@ -1,11 +1,13 @@
 """Google API reads: the generated clients over REST, raw REST where no client speaks it, one retry policy.
 
 Vertex AI, Cloud Asset Inventory, Resource Manager, Org Policy, Cloud KMS,
-Workbench, Billing and Security Command Center are read through their
-`google-cloud-*` clients with `transport="rest"`. IAM admin and Access
-Context Manager have no Python client that speaks REST (google-cloud-iam's
-admin client is gRPC only; google-cloud-access-context-manager ships only
-types), so those few GETs go through google-auth's `AuthorizedSession`.
+Workbench, Billing, Security Command Center, Model Armor, Sensitive Data
+Protection and Compute Engine are read through their `google-cloud-*` clients
+with `transport="rest"`. IAM admin and Access Context Manager have no Python
+client that speaks REST (google-cloud-iam's admin client is gRPC only;
+google-cloud-access-context-manager ships only types), and Cloud Storage's and
+BigQuery's JSON APIs have only hand-written clients with transports of their
+own, so those few GETs go through google-auth's `AuthorizedSession`.
 
 Every answer is turned into the proto3 JSON mapping (lowerCamelCase, enum
 names, defaults omitted), whatever encoding the server used. Both kinds of
@@ -21,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from collectors.gcp.specs import Read
 from collectors.gcp.transport import ATTEMPT_TIMEOUT, NETWORK_ATTEMPTS, RETRY_DEADLINE, BoundedAdapter, ReadRetry
@@ -31,16 +34,24 @@ RAW_PAGE_SIZE = 100  # serviceAccounts.list, accessPolicies.list and servicePeri
 
 
 class GoogleFailure(ReadFailure):
-    """A read that failed: the permission it needed, the status, and Google's message."""
+    """A read that failed: the permission it needed, the status, Google's message and, when Google sent one, the
+    ErrorInfo reason ("SERVICE_DISABLED", "IAM_PERMISSION_DENIED")."""
 
-    def __init__(self, read: Read, status: int | None, code: str, message: str) -> None:
+    def __init__(self, read: Read, status: int | None, code: str, message: str, reason: str | None = None) -> None:
         super().__init__(read.api, read.permission, code, message, status)
         self.read = read
+        self.reason = reason
+
+    @property
+    def service_disabled(self) -> bool:
+        """The API is not enabled in the project: a fact about the project (the feature is off), not a blind read."""
+        return self.reason == "SERVICE_DISABLED"
 
 
 @dataclass(frozen=True)
 class Endpoints:
-    """Where each API is reached: `<api>.<universe>`, Vertex AI on `<location>-aiplatform.<universe>`.
+    """Where each API is reached: `<api>.<universe>`, Vertex AI on `<location>-aiplatform.<universe>`, Model Armor's
+    regional resources on `modelarmor.<location>.rep.<universe>`.
 
     `overrides` maps an API ("aiplatform", "cloudasset", ...) to a host or URL for private or
     sovereign endpoints; "{location}" in it is replaced by the Vertex AI location.
@@ -52,8 +63,13 @@ class Endpoints:
     def host(self, api: str, location: str | None = None) -> str:
         template = self.overrides.get(api)
         if template is None:
-            regional = api == "aiplatform" and location not in (None, "global")
-            template = f"{{location}}-{api}.{self.universe_domain}" if regional else f"{api}.{self.universe_domain}"
+            regional = location not in (None, "global")
+            if api == "aiplatform" and regional:
+                template = f"{{location}}-{api}.{self.universe_domain}"
+            elif api == "modelarmor" and regional:
+                template = f"{api}.{{location}}.rep.{self.universe_domain}"
+            else:
+                template = f"{api}.{self.universe_domain}"
         return template.format(location=location or "")
 
     def url(self, api: str, path: str) -> str:
@@ -80,6 +96,9 @@ _MODULES = {
     "billingbudgets": "google.cloud.billing.budgets_v1",
     "cloudkms": "google.cloud.kms_v1",
     "notebooks": "google.cloud.notebooks_v2",
+    "modelarmor": "google.cloud.modelarmor_v1",
+    "dlp": "google.cloud.dlp_v2",
+    "compute": "google.cloud.compute_v1",
 }
 
 
@@ -167,7 +186,7 @@ class GoogleApis:
             ) from exc
         except exceptions.GoogleAPICallError as exc:
             status, message = _google_error(exc)
-            raise GoogleFailure(read, exc.code, status, message) from exc
+            raise GoogleFailure(read, exc.code, status, message, getattr(exc, "reason", None)) from exc
         except (exceptions.GoogleAPIError, auth_exceptions.GoogleAuthError, RequestException) as exc:
             raise GoogleFailure(read, None, type(exc).__name__, _first_line(exc)) from exc
         except ParseError as exc:
@@ -227,8 +246,16 @@ class GoogleApis:
 
         return self._guard(read, pages)
 
-    def _raw_page(self, url: str, key: str, query: dict[str, str]) -> dict[str, Any]:
-        """One page of a REST list, its items checked to be a list of objects."""
+    def raw_get(self, read: Read, **path: str) -> dict[str, Any]:
+        """One resource through a REST read of a single resource (Cloud Storage, BigQuery); `path` fills the
+        read's path template, each value percent-encoded as one path segment."""
+        if read.path is None or not read.single:
+            raise TypeError(f"{read.rest} is not a REST read of one resource")
+        url = self.endpoints.url(read.api, read.path.format(**{k: quote(v, safe="") for k, v in path.items()}))
+        return self._guard(read, lambda: self.retry(self._raw_json)(url, {}))
+
+    def _raw_json(self, url: str, query: dict[str, str]) -> dict[str, Any]:
+        """One REST answer, checked to be a JSON object."""
         from google.api_core import exceptions
         from google.protobuf.json_format import ParseError
 
@@ -241,6 +268,13 @@ class GoogleApis:
             raise ParseError("the answer was not JSON") from exc
         if not isinstance(body, dict):
             raise ParseError("the answer was not a JSON object")
+        return body
+
+    def _raw_page(self, url: str, key: str, query: dict[str, str]) -> dict[str, Any]:
+        """One page of a REST list, its items checked to be a list of objects."""
+        from google.protobuf.json_format import ParseError
+
+        body = self._raw_json(url, query)
         items = body.get(key)
         # An item of the wrong shape dropped here would read as "none": a PASS on garbage.
         if items is not None and (not isinstance(items, list) or not all(isinstance(v, dict) for v in items)):

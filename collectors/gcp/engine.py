@@ -23,22 +23,35 @@ from collectors import ProgressCallback
 from collectors.gcp.api import GoogleApis, GoogleFailure
 from collectors.gcp.specs import (
     AI_ASSET_TYPES,
+    ARMOR_FLOOR,
+    ARMOR_TEMPLATE,
+    BQ_DATASET,
+    BUCKET,
     BUDGET,
     CAI_PAGE_SIZE,
     CRYPTO_KEY,
+    DISCOVERY_CONFIG,
     GET_BILLING_INFO,
+    GET_BUCKET,
     GET_CRYPTO_KEY,
+    GET_DATASET,
     GET_EFFECTIVE_POLICY,
+    GET_FLOOR_SETTING,
     GET_FOLDER,
     GET_IAM_POLICY,
+    GET_NETWORK,
     GET_PROJECT,
     LIST_ACCESS_POLICIES,
+    LIST_ARMOR_TEMPLATES,
     LIST_BUDGETS,
+    LIST_DISCOVERY_CONFIGS,
+    LIST_FIREWALLS,
     LIST_PERIMETERS,
     LIST_SCC_SERVICES,
     LIST_SERVICE_ACCOUNT_KEYS,
     LIST_SERVICE_ACCOUNTS,
     LIST_WORKBENCH_INSTANCES,
+    NETWORK,
     ORG_POLICY,
     ORG_POLICY_CONSTRAINTS,
     PERIMETER,
@@ -54,6 +67,7 @@ from collectors.gcp.specs import (
     Read,
     VertexKind,
     crypto_key_of,
+    network_of,
 )
 from collectors.kernel import GLOBAL, Record, Reference, Store, Target, scopes_of
 from collectors.pool import TaskGroup
@@ -66,7 +80,11 @@ from cspm_ai.model import CollectionResult
 # legacy ids such as "example.com:proj" are accepted too).
 PROJECT_ID = re.compile(r"^(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 LOCATION = re.compile(r"^[a-z]+(?:-[a-z]+)+\d+(?:-[a-z])?$|^global$")
-_FETCHED = (SERVICE_ACCOUNT, CRYPTO_KEY)
+_FETCHED = (SERVICE_ACCOUNT, CRYPTO_KEY, BUCKET, BQ_DATASET, NETWORK)
+# Kinds listed per project and AI location besides the Vertex AI ones (blind with them when the search fails).
+_REGIONAL = (ARMOR_TEMPLATE, DISCOVERY_CONFIG)
+PAGE_SIZE = 100  # the largest page the Model Armor, Sensitive Data Protection and Workbench lists take
+FIREWALL_PAGE_SIZE = 500  # Compute Engine's maxResults ceiling
 
 
 def check_scope(projects: Sequence[str] | None, organization: str | None, locations: Sequence[str] | None) -> None:
@@ -141,6 +159,9 @@ class GcpEngine:
         self._project_extra: dict[str, dict[str, Any]] = {}
         self._project_failures: dict[str, list[GoogleFailure]] = {}
         self._listed_accounts: dict[str, tuple[str, dict[str, Any]]] = {}
+        # The project a referenced store or network was named by (a failed read of it is recorded there).
+        self._referrers: dict[str, str] = {}
+        self._firewalls: dict[str, list[dict[str, Any]] | GoogleFailure] = {}
         check_scope(self.requested, organization, locations)
         if not self.requested and not self.organization:
             raise ConfigError(
@@ -271,15 +292,24 @@ class GcpEngine:
             )
         except GoogleFailure as failure:
             for project in projects:
-                for rtype in (*(k.type for k in VERTEX_KINDS), WORKBENCH):
+                for rtype in (*(k.type for k in VERTEX_KINDS), WORKBENCH, *_REGIONAL):
                     self._fail(failure, project, rtype)
             return
         regions, zones = self._ai_locations(found, scope, projects)
         for project, location in sorted(regions):
             for kind in VERTEX_KINDS:
                 tasks.submit(self._vertex, kind, project, location)
+            tasks.submit(self._armor_templates, project, location)
+            tasks.submit(self._discovery_configs, project, location)
         for project, zone in sorted(zones):
             tasks.submit(self._workbench, project, zone)
+        # Kinds the search cannot find are listed in the locations asked for as well.
+        for project in projects:
+            seen = {location for p, location in regions if p == project}
+            for location in sorted((self.locations or set()) - seen):
+                for kind in VERTEX_KINDS:
+                    if not kind.searchable:
+                        tasks.submit(self._vertex, kind, project, location)
 
     def _vertex(self, kind: VertexKind, project: str, location: str) -> None:
         try:
@@ -304,6 +334,49 @@ class GcpEngine:
             return
         for item in items:
             self._put(WORKBENCH, project, zone, item, api="notebooks")
+
+    def _armor_templates(self, project: str, location: str) -> None:
+        """Model Armor templates on the location's regional host; none when the API is off in the project."""
+        try:
+            items = self.apis.list(
+                LIST_ARMOR_TEMPLATES,
+                {"parent": f"projects/{project}/locations/{location}", "page_size": PAGE_SIZE},
+                location=location,
+            )
+        except GoogleFailure as failure:
+            if not failure.service_disabled:
+                self._fail(failure, project, ARMOR_TEMPLATE, location)
+            return
+        for item in items:
+            self._put(ARMOR_TEMPLATE, project, location, item, api="modelarmor")
+
+    def _floor_setting(self, project: str) -> None:
+        """The project's Model Armor floor setting; with the API disabled, a record saying so (Model Armor
+        cannot screen anything there), not a blind read."""
+        name = f"projects/{project}/locations/global/floorSetting"
+        try:
+            item = self.apis.get(GET_FLOOR_SETTING, {"name": name})
+        except GoogleFailure as failure:
+            if not failure.service_disabled:
+                self._fail(failure, project, ARMOR_FLOOR)
+                return
+            item = {"name": name, "apiDisabled": True}
+        shown = f"Model Armor floor setting ({project})"
+        self._put(ARMOR_FLOOR, project, GLOBAL, {"name": name, **item}, api="modelarmor", name=shown)
+
+    def _discovery_configs(self, project: str, location: str) -> None:
+        """Sensitive Data Protection discovery configs of the project in one location; none when the API is off."""
+        parent = f"projects/{project}/locations/{location}"
+        if not self._store.claim(f"dlp:{parent}"):
+            return
+        try:
+            items = self.apis.list(LIST_DISCOVERY_CONFIGS, {"parent": parent, "page_size": PAGE_SIZE})
+        except GoogleFailure as failure:
+            if not failure.service_disabled:
+                self._fail(failure, project, DISCOVERY_CONFIG, location)
+            return
+        for item in items:
+            self._put(DISCOVERY_CONFIG, project, location, item, api="dlp")
 
     # -- around the AI resources --------------------------------------------------------------
 
@@ -415,7 +488,23 @@ class GcpEngine:
 
     # -- second round: what the AI resources name ------------------------------------------------
 
-    def _resolve(self, _source: Record, ref: Reference) -> Target:
+    def _project_id(self, token: str) -> str:
+        """A project id from an id or a number of a scanned project (an unknown number stays a number)."""
+        by_number = {p.number: p.id for p in self._projects.values() if p.number}
+        return by_number.get(token, token)
+
+    def _resolve(self, source: Record, ref: Reference) -> Target:
+        if ref.target == BUCKET:
+            uid = f"//storage.googleapis.com/projects/_/buckets/{ref.value}"
+            self._referrers.setdefault(uid, source.account)
+            return Target(uid, GLOBAL, ref.value)
+        if ref.target == BQ_DATASET:
+            project, _, dataset = ref.value.rpartition(".")
+            return Target(f"//bigquery.googleapis.com/projects/{project}/datasets/{dataset}", GLOBAL, ref.value)
+        if ref.target == NETWORK:
+            _, token, _, _, name = ref.value.split("/")
+            ident = f"projects/{self._project_id(token)}/global/networks/{name}"
+            return Target(f"//compute.googleapis.com/{ident}", GLOBAL, ident)
         if ref.target == SERVICE_ACCOUNT:
             listed = self._listed_accounts.get(ref.value.lower())
             if listed is None:
@@ -447,16 +536,86 @@ class GcpEngine:
             return
         self._put(CRYPTO_KEY, project, target.region, item, api="cloudkms")
 
+    def _bucket(self, target: Target) -> None:
+        """A Cloud Storage bucket an AI resource reads or writes, recorded under its own project."""
+        try:
+            item = self.apis.raw_get(GET_BUCKET, bucket=target.ident)
+        except GoogleFailure as failure:
+            account = self._referrers.get(target.uid, "")
+            self._store.fail_referenced(failure, account=account, region=GLOBAL, resource_type=BUCKET, uid=target.uid)
+            return
+        account = self._project_id(str(item.get("projectNumber") or "")) or self._referrers.get(target.uid, "")
+        region = str(item.get("location") or GLOBAL).lower()
+        labels = item.get("labels") if isinstance(item.get("labels"), dict) else {}
+        tags = {str(k): str(v) for k, v in (labels or {}).items()}
+        self._store.put(Record(BUCKET, account, region, target.uid, target.ident, item, tags))
+
+    def _dataset(self, target: Target) -> None:
+        """A BigQuery dataset an AI resource reads or writes (training data, request-response logs)."""
+        project, _, dataset = target.ident.rpartition(".")
+        try:
+            item = self.apis.raw_get(GET_DATASET, project=project, dataset=dataset)
+        except GoogleFailure as failure:
+            self._store.fail_referenced(
+                failure, account=project, region=GLOBAL, resource_type=BQ_DATASET, uid=target.uid
+            )
+            return
+        region = str(item.get("location") or GLOBAL).lower()
+        labels = item.get("labels") if isinstance(item.get("labels"), dict) else {}
+        tags = {str(k): str(v) for k, v in (labels or {}).items()}
+        self._store.put(Record(BQ_DATASET, project, region, target.uid, target.ident, item, tags))
+
+    def _network(self, tasks: TaskGroup, target: Target) -> None:
+        """A VPC network AI resources are attached to; its project's firewall rules are listed once."""
+        _, project, _, _, name = target.ident.split("/")
+        try:
+            item = self.apis.get(GET_NETWORK, {"project": project, "network": name})
+        except GoogleFailure as failure:
+            self._store.fail_referenced(failure, account=project, region=GLOBAL, resource_type=NETWORK, uid=target.uid)
+            return
+        self._store.put(Record(NETWORK, project, GLOBAL, target.uid, name, item))
+        if self._store.claim(f"firewalls:{project}"):
+            tasks.submit(self._firewall_rules, project)
+
+    def _firewall_rules(self, project: str) -> None:
+        try:
+            rules: list[dict[str, Any]] | GoogleFailure = self.apis.list(
+                LIST_FIREWALLS, {"project": project, "max_results": FIREWALL_PAGE_SIZE}
+            )
+        except GoogleFailure as failure:
+            rules = failure
+        with self._lock:
+            self._firewalls[project] = rules
+
     def _fetch_round(self, tasks: TaskGroup) -> bool:
         wanted = self._store.referenced(RELATIONS, self._resolve, _FETCHED)
         for target in sorted(wanted.get(SERVICE_ACCOUNT, ()), key=lambda t: t.ident.lower()):
             tasks.submit(self._service_account, tasks, target.ident)
         for target in sorted(wanted.get(CRYPTO_KEY, ()), key=lambda t: t.ident):
             tasks.submit(self._crypto_key, target)
+        for target in sorted(wanted.get(BUCKET, ()), key=lambda t: t.ident):
+            tasks.submit(self._bucket, target)
+        for target in sorted(wanted.get(BQ_DATASET, ()), key=lambda t: t.ident):
+            tasks.submit(self._dataset, target)
+        for target in sorted(wanted.get(NETWORK, ()), key=lambda t: t.ident):
+            tasks.submit(self._network, tasks, target)
         tasks.wait()
         return bool(wanted)
 
     # -- assembling -------------------------------------------------------------------------------
+
+    def _finish_networks(self) -> None:
+        """Each network gets the VPC firewall rules of its project that apply to it; when the rules could not be
+        listed, the network cannot be judged."""
+        for record in self._store.records():
+            if record.type != NETWORK:
+                continue
+            rules = self._firewalls.get(record.account, [])
+            if isinstance(rules, GoogleFailure):
+                self._fail(rules, record.account, NETWORK, uid=record.uid)
+                continue
+            own = network_of(record.config.get("selfLink")) or record.uid.removeprefix("//compute.googleapis.com/")
+            self._store.merge(record.uid, "firewalls", [r for r in rules if network_of(r.get("network")) == own])
 
     def _finish_projects(self) -> None:
         """Each project's own reads join its configuration, and its resources link to it; a failed
@@ -497,6 +656,8 @@ class GcpEngine:
                     tasks.submit(self._org_policy, project, constraint)
                 tasks.submit(self._scc, project)
                 tasks.submit(self._billing, tasks, project)
+                tasks.submit(self._floor_setting, project)
+                tasks.submit(self._discovery_configs, project, GLOBAL)
                 if self.organization is None:
                     tasks.submit(self._discover, tasks, f"projects/{project}", [project])
             if self.organization is not None:
@@ -504,6 +665,7 @@ class GcpEngine:
             tasks.wait()
             while self._fetch_round(tasks):
                 pass
+        self._finish_networks()
         self._finish_projects()
         result = self._store.result(RELATIONS, self._resolve, [])
         result.scopes = scopes_of("gcp", chosen, self.identity, result.resources, region_of)

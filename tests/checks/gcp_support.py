@@ -67,6 +67,11 @@ TYPES: dict[str, tuple[str, str, str]] = {
         "b1c2d3e4-0000-1111-2222-333344445555",
         "global",
     ),
+    "gcp.dlp.discovery_config": (
+        f"projects/{PROJECT_ID}/locations/global/discoveryConfigs/{{name}}",
+        "ai-data",
+        "global",
+    ),
 }
 # Cloud Asset Inventory service prefix of each type, for the full resource name used as uid.
 SERVICE_HOST = {
@@ -78,6 +83,7 @@ SERVICE_HOST = {
     "gcp.accesscontext.perimeter": "accesscontextmanager",
     "gcp.scc.settings": "securitycenter",
     "gcp.billing.budget": "billingbudgets",
+    "gcp.dlp.discovery_config": "dlp",
 }
 
 _TIMES = {"createTime": "2025-01-10T12:00:00.123456Z", "updateTime": "2025-01-11T09:00:00Z"}
@@ -363,6 +369,37 @@ BASE: dict[str, dict[str, Any]] = {
             "monitoringNotificationChannels": [f"projects/{PROJECT_ID}/notificationChannels/1357924680"]
         },
     },
+}
+
+
+# Sensitive Data Protection profiles the data stores of the storage and BigQuery checks alike.
+BASE["gcp.dlp.discovery_config"] = {
+    "name": f"projects/{PROJECT_ID}/locations/global/discoveryConfigs/ai-data",
+    "displayName": "AI data profiles",
+    "inspectTemplates": [f"projects/{PROJECT_ID}/locations/global/inspectTemplates/ai-pii"],
+    "actions": [{"publishToScc": {}}],
+    "targets": [
+        {
+            "cloudStorageTarget": {
+                "filter": {
+                    "collection": {
+                        "includeRegexes": {"patterns": [{"cloudStorageRegex": {"bucketNameRegex": "ml-prod-art"}}]}
+                    }
+                },
+                "generationCadence": {"refreshFrequency": "UPDATE_FREQUENCY_MONTHLY"},
+            }
+        },
+        {
+            "bigQueryTarget": {
+                "filter": {"otherTables": {}},
+                "cadence": {"refreshFrequency": "UPDATE_FREQUENCY_MONTHLY"},
+            }
+        },
+    ],
+    "createTime": "2025-01-20T10:00:00Z",
+    "updateTime": "2025-01-20T10:00:00Z",
+    "lastRunTime": "2025-05-20T03:00:00Z",
+    "status": "RUNNING",
 }
 
 

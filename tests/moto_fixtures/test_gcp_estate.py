@@ -19,10 +19,11 @@ from google.auth.credentials import AnonymousCredentials
 from checks.gcp.orgpolicy import AI_CONSTRAINTS
 from collectors.kernel import Record, to_resource
 from cspm_ai.engine import EvaluationSettings, Snapshot, evaluate
-from cspm_ai.model import Resource
+from cspm_ai.model import Relation, Resource
 from cspm_ai.registry import REGISTRY
 from moto_fixtures.gcp_estate import (
     AI_ASSET_TYPES,
+    PROJECT_NUMBERS,
     VERTEX_COLLECTIONS,
     GcpEstateManifest,
     register_gcp_estate,
@@ -44,6 +45,23 @@ BOTH_VERDICTS = (
     "gcp.kms.key_rotation",
     "gcp.logging.vertex_data_access_audit_logs",
     "gcp.scc.enabled",
+    "gcp.orgpolicy.tls_versions_restricted",
+    "gcp.iam.predict_not_public",
+    "gcp.vertex.endpoint_calls_authenticated",
+    "gcp.compute.ai_network_no_internet_ingress",
+    "gcp.compute.inference_network_separated",
+    "gcp.iam.deploy_export_grants_expire",
+    "gcp.vertex.provisioned_by_terraform",
+    "gcp.orgpolicy.vertex_workbench_constraints",
+    "gcp.vertex.endpoint_min_replicas",
+    "gcp.storage.bucket_multi_region",
+    "gcp.storage.bucket_versioning",
+    "gcp.vertex.deployed_models_lineage",
+    "gcp.modelarmor.floor_setting_enforced",
+    "gcp.modelarmor.template_filters",
+    "gcp.storage.bucket_classified",
+    "gcp.bigquery.dataset_classified",
+    "gcp.vertex.index_endpoint_private",
 )
 
 
@@ -250,6 +268,7 @@ def test_manifest_covers_every_check_with_both_verdicts(estate: GcpEstateManifes
         verdicts = {v for (cid, _), v in estate.expected.items() if cid == check_id}
         assert {"PASS", "FAIL"} <= verdicts, check_id
     assert estate.expected[("gcp.project.incident_response_playbooks", PROD)] == "MANUAL"
+    assert estate.expected[("gcp.project.training_blast_radius", PROD)] == "MANUAL"
     assert estate.allowed_regions == ("us-central1",)
     assert len(estate.secrets) >= 2 and all(len(s) > 20 for s in estate.secrets)
 
@@ -278,7 +297,44 @@ _VERTEX_TYPES = {
     "trainingPipelines": "training_pipeline",
     "featurestores": "featurestore",
     "modelDeploymentMonitoringJobs": "model_monitoring_job",
+    "reasoningEngines": "reasoning_engine",
+    "tuningJobs": "tuning_job",
+    "indexEndpoints": "index_endpoint",
 }
+# The answers whose enums the checks read, turned from the GAPIC clients' integers back to names as the collector's
+# clients do (a message class per collection).
+_NAMED = {
+    "models": ("aiplatform_v1", "Model"),
+    "modelDeploymentMonitoringJobs": ("aiplatform_v1", "ModelDeploymentMonitoringJob"),
+}
+
+
+def _named(module: str, message: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A REST item parsed into its generated message and written back in the proto3 JSON mapping: enums by name."""
+    import importlib
+
+    from google.protobuf.json_format import MessageToDict, ParseDict
+
+    cls = getattr(importlib.import_module(f"google.cloud.{module}"), message)
+    return MessageToDict(ParseDict(item, cls.pb(cls()), ignore_unknown_fields=True))
+
+
+def _stores(node: Any, buckets: set[str], datasets: set[str]) -> None:
+    """The Cloud Storage buckets and BigQuery datasets an AI resource names (gs:// and bq:// URIs, Google's own
+    schema bucket aside)."""
+    if isinstance(node, dict):
+        for value in node.values():
+            _stores(value, buckets, datasets)
+    elif isinstance(node, list):
+        for value in node:
+            _stores(value, buckets, datasets)
+    elif isinstance(node, str) and node.startswith("gs://"):
+        bucket = node[len("gs://") :].split("/", 1)[0]
+        if bucket != "google-cloud-aiplatform":
+            buckets.add(bucket)
+    elif isinstance(node, str) and node.startswith("bq://"):
+        project, dataset = node[len("bq://") :].split(".")[:2]
+        datasets.add(f"{project}.{dataset}")
 
 
 class _Collector:
@@ -286,6 +342,10 @@ class _Collector:
 
     def __init__(self) -> None:
         self.out: list[Resource] = []
+        self.relations: list[Relation] = []
+        self.buckets: set[str] = set()
+        self.datasets: set[str] = set()
+        self.networks: set[str] = set()
 
     def add(
         self, project: str, region: str, rtype: str, uid: str, config: dict[str, Any], name: str | None = None
@@ -325,16 +385,14 @@ class _Collector:
 
     def vertex(self, pid: str, regions: set[str], identities: set[str], keys: set[str]) -> None:
         """Every Vertex AI collection in each region; notes the identities and CMEK keys they use."""
-        from google.cloud import aiplatform_v1
-
         for region in sorted(regions):
             for collection in VERTEX_COLLECTIONS:
                 for item in _list(
                     f"https://{region}-aiplatform.googleapis.com/v1/projects/{pid}/locations/{region}/{collection}",
                     collection,
                 ):
-                    if collection == "modelDeploymentMonitoringJobs":
-                        item["state"] = aiplatform_v1.JobState(item["state"]).name
+                    if collection in _NAMED:
+                        item = _named(*_NAMED[collection], item)
                     self.add(
                         pid,
                         region,
@@ -345,6 +403,17 @@ class _Collector:
                     identities.update(_vertex_identities(item))
                     if "kmsKeyName" in item.get("encryptionSpec", {}):
                         keys.add(item["encryptionSpec"]["kmsKeyName"])
+                    _stores(item, self.buckets, self.datasets)
+                    self.networks.update(_vertex_networks(item))
+                    for dm in item.get("deployedModels", []):
+                        model = dm["model"].split("@", 1)[0]
+                        self.relations.append(
+                            Relation(
+                                f"//aiplatform.googleapis.com/{item['name']}",
+                                "serves_model",
+                                f"//aiplatform.googleapis.com/{model}",
+                            )
+                        )
 
     def notebooks(self, pid: str, zones: set[str], identities: set[str]) -> None:
         for zone in sorted(zones):
@@ -353,6 +422,7 @@ class _Collector:
             ):
                 self.add(pid, zone, "gcp.notebooks.instance", f"//notebooks.googleapis.com/{item['name']}", item)
                 identities.update(sa["email"] for sa in item["gceSetup"].get("serviceAccounts", []))
+                self.networks.update(nic["network"] for nic in item["gceSetup"].get("networkInterfaces", []))
 
     def service_accounts(self, pid: str, identities: set[str]) -> None:
         """The service accounts AI resources run as, with their user-managed keys."""
@@ -414,6 +484,90 @@ class _Collector:
                 budget,
             )
 
+    def model_armor(self, pid: str, regions: set[str]) -> None:
+        """The floor setting (a note when the API is off) and the templates of each AI region."""
+        answer = requests.get(f"https://modelarmor.googleapis.com/v1/projects/{pid}/locations/global/floorSetting")
+        if answer.status_code == 403:
+            assert answer.json()["error"]["details"][0]["reason"] == "SERVICE_DISABLED"
+            floor: dict[str, Any] = {"name": f"projects/{pid}/locations/global/floorSetting", "apiDisabled": True}
+        else:
+            floor = _named("modelarmor_v1", "FloorSetting", answer.json())
+        self.add(
+            pid,
+            "global",
+            "gcp.modelarmor.floor_setting",
+            f"//modelarmor.googleapis.com/{floor['name']}",
+            floor,
+            name=f"Model Armor floor setting ({pid})",
+        )
+        for region in sorted(regions):
+            url = f"https://modelarmor.{region}.rep.googleapis.com/v1/projects/{pid}/locations/{region}/templates"
+            if requests.get(url).status_code == 403:
+                continue  # the API is off: no templates
+            for item in _list(url, "templates"):
+                template = _named("modelarmor_v1", "Template", item)
+                self.add(
+                    pid, region, "gcp.modelarmor.template", f"//modelarmor.googleapis.com/{item['name']}", template
+                )
+
+    def discovery_configs(self, pid: str, locations: set[str]) -> None:
+        for location in sorted(locations | {"global"}):
+            url = f"https://dlp.googleapis.com/v2/projects/{pid}/locations/{location}/discoveryConfigs"
+            if requests.get(url).status_code == 403:
+                continue  # the API is off: no discovery configs
+            for item in _list(url, "discoveryConfigs"):
+                config = _named("dlp_v2", "DiscoveryConfig", item)
+                self.add(pid, location, "gcp.dlp.discovery_config", f"//dlp.googleapis.com/{item['name']}", config)
+
+    def data_stores(self) -> None:
+        """The buckets and datasets the AI resources named, under their own projects."""
+        numbers = {number: pid for pid, number in PROJECT_NUMBERS.items()}
+        for bucket in sorted(self.buckets):
+            item = requests.get(f"https://storage.googleapis.com/storage/v1/b/{bucket}").json()
+            self.add(
+                numbers[item["projectNumber"]],
+                item["location"].lower(),
+                "gcp.storage.bucket",
+                f"//storage.googleapis.com/projects/_/buckets/{bucket}",
+                item,
+                name=bucket,
+            )
+        for name in sorted(self.datasets):
+            project, dataset = name.split(".")
+            item = requests.get(
+                f"https://bigquery.googleapis.com/bigquery/v2/projects/{project}/datasets/{dataset}"
+            ).json()
+            self.add(
+                project,
+                item["location"].lower(),
+                "gcp.bigquery.dataset",
+                f"//bigquery.googleapis.com/projects/{project}/datasets/{dataset}",
+                item,
+                name=name,
+            )
+
+    def networks_and_firewalls(self) -> None:
+        """Each network the AI resources use, with its project's firewall rules on it."""
+        numbers = {number: pid for pid, number in PROJECT_NUMBERS.items()}
+        wanted = {}
+        for value in self.networks:
+            _, token, _, _, name = value.split("/")
+            wanted[(numbers.get(token, token), name)] = None
+        for project, name in sorted(wanted):
+            network = requests.get(
+                f"https://compute.googleapis.com/compute/v1/projects/{project}/global/networks/{name}"
+            ).json()
+            rules = _list(f"https://compute.googleapis.com/compute/v1/projects/{project}/global/firewalls", "items")
+            network["firewalls"] = [r for r in rules if r["network"] == network["selfLink"]]
+            self.add(
+                project,
+                "global",
+                "gcp.compute.network",
+                f"//compute.googleapis.com/projects/{project}/global/networks/{name}",
+                network,
+                name=name,
+            )
+
     def perimeters(self, organization_id: str) -> None:
         for policy in _list(
             "https://accesscontextmanager.googleapis.com/v1/accessPolicies",
@@ -433,19 +587,30 @@ class _Collector:
                 )
 
 
+def _vertex_networks(item: dict[str, Any]) -> set[str]:
+    """The VPC networks a Vertex AI resource is attached to (endpoints, jobs, pipelines)."""
+    found = {
+        item.get("network"),
+        item.get("jobSpec", {}).get("network"),
+        item.get("trainingTaskInputs", {}).get("network"),
+    }
+    return {n for n in found if n}
+
+
 def _vertex_identities(item: dict[str, Any]) -> set[str]:
     """The service accounts a Vertex AI resource runs as (deployed models, custom jobs, pipelines)."""
     identities = {dm["serviceAccount"] for dm in item.get("deployedModels", []) if "serviceAccount" in dm}
     for sa in (
         item.get("jobSpec", {}).get("serviceAccount"),
         item.get("trainingTaskInputs", {}).get("serviceAccount"),
+        item.get("spec", {}).get("serviceAccount"),
     ):
         if sa:
             identities.add(sa)
     return identities
 
 
-def _collect(manifest: GcpEstateManifest) -> list[Resource]:
+def _collect(manifest: GcpEstateManifest) -> tuple[list[Resource], list[Relation]]:
     collector = _Collector()
     budgets_seen = False
     for pid in (manifest.prod_project_id, manifest.dev_project_id):
@@ -466,21 +631,25 @@ def _collect(manifest: GcpEstateManifest) -> list[Resource]:
         collector.crypto_keys(pid, keys)
         collector.org_policies(pid)
         collector.security_center(pid, number)
+        collector.model_armor(pid, regions)
+        collector.discovery_configs(pid, regions)
         if not budgets_seen:
             budgets_seen = True
             collector.budgets(billing["billingAccountName"])
     collector.perimeters(manifest.organization_id)
-    return collector.out
+    collector.data_stores()
+    collector.networks_and_firewalls()
+    return collector.out, collector.relations
 
 
 def test_expected_is_what_the_checks_conclude(estate: GcpEstateManifest) -> None:
     load_gcp_checks()
-    resources = _collect(estate)
+    resources, relations = _collect(estate)
     settings = EvaluationSettings(
         scan_started_at=datetime(2026, 6, 1, tzinfo=UTC), allowed_regions=frozenset(estate.allowed_regions)
     )
     gcp_checks = [spec for cid, spec in REGISTRY.items() if cid.startswith("gcp.")]
-    findings = evaluate(Snapshot(resources, [], []), gcp_checks, settings)
+    findings = evaluate(Snapshot(resources, relations, []), gcp_checks, settings)
     got = {
         (f.check_id, f.resource_name): f.status.value
         for f in findings

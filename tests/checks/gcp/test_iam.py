@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.checks.conftest import FAIL, MANUAL, PASS, Case, Estate, assert_case
+from tests.checks.conftest import DROP, FAIL, MANUAL, PASS, Case, Estate, assert_case
 from tests.checks.gcp_support import SERVING_SA, make, one
 
 PROJECT = "gcp.project"
@@ -20,6 +20,9 @@ USER_KEY = {
     "keyType": "USER_MANAGED",
 }
 BINDINGS = "iamPolicy.bindings"
+SERVICE_GRANT = {"role": "roles/aiplatform.user", "members": [f"serviceAccount:{SERVING_SA}"]}
+ML_GRANT = {"role": "roles/aiplatform.user", "members": ["group:ml@example.com"]}
+EXPIRING = {"title": "jit-deploy", "expression": "request.time < timestamp('2025-07-01T00:00:00Z')"}
 
 
 def sa_with(
@@ -81,6 +84,90 @@ CASES: list[Case] = [
     Case("gcp.iam.no_user_managed_keys", PASS, "absent", one(SA), says="no user-managed keys"),
     Case("gcp.iam.no_user_managed_keys", FAIL, "one-key", one(SA, {"keys": [USER_KEY]}), says="0123456789abcdef"),
     Case("gcp.iam.no_user_managed_keys", FAIL, "disabled-key", one(SA, {"keys": [{**USER_KEY, "disabled": True}]})),
+    # ZT-1
+    Case("gcp.iam.predict_not_public", PASS, "named-callers", one(PROJECT), says="named principals"),
+    Case(
+        "gcp.iam.predict_not_public",
+        FAIL,
+        "domain",
+        one(PROJECT, {BINDINGS: [{"role": "roles/aiplatform.user", "members": ["domain:example.com"]}]}),
+        says="domain:example.com",
+    ),
+    Case(
+        "gcp.iam.predict_not_public",
+        FAIL,
+        "all-authenticated-custom-role",
+        one(
+            PROJECT,
+            {BINDINGS: [{"role": "projects/ml-prod-4521/roles/predictor", "members": ["allAuthenticatedUsers"]}]},
+        ),
+        says="allAuthenticatedUsers",
+    ),
+    Case(
+        "gcp.iam.predict_not_public",
+        PASS,
+        "public-viewer-only",
+        one(PROJECT, {BINDINGS: [{"role": "roles/aiplatform.viewer", "members": ["allAuthenticatedUsers"]}]}),
+    ),
+    Case(
+        "gcp.iam.predict_not_public", MANUAL, "policy-not-collected", one(PROJECT, {"iamPolicy": DROP}), says="by hand"
+    ),
+    # ZT-3
+    Case(
+        "gcp.iam.deploy_export_grants_expire",
+        PASS,
+        "time-bound",
+        one(PROJECT, {BINDINGS: [SERVICE_GRANT, {**ML_GRANT, "condition": EXPIRING}]}),
+        says="1 time-bound grant",
+    ),
+    Case(
+        "gcp.iam.deploy_export_grants_expire",
+        PASS,
+        "service-accounts-only",
+        one(PROJECT, {BINDINGS: [SERVICE_GRANT]}),
+        says="0 time-bound",
+    ),
+    Case(
+        "gcp.iam.deploy_export_grants_expire",
+        FAIL,
+        "standing-group",
+        one(PROJECT, {BINDINGS: [ML_GRANT]}),
+        says="group:ml@example.com",
+    ),
+    Case(
+        "gcp.iam.deploy_export_grants_expire",
+        FAIL,
+        "owner",
+        one(PROJECT),
+        says="group:cloud-admins@example.com roles/owner",
+    ),
+    Case(
+        "gcp.iam.deploy_export_grants_expire",
+        FAIL,
+        "condition-without-expiry",
+        one(
+            PROJECT,
+            {
+                BINDINGS: [
+                    {
+                        **ML_GRANT,
+                        "condition": {
+                            "title": "only-us",
+                            "expression": "resource.name.startsWith('projects/ml-prod-4521/locations/us')",
+                        },
+                    }
+                ]
+            },
+        ),
+        says="no expiry",
+    ),
+    Case(
+        "gcp.iam.deploy_export_grants_expire",
+        MANUAL,
+        "policy-not-collected",
+        one(PROJECT, {"iamPolicy": DROP}),
+        says="by hand",
+    ),
 ]
 
 

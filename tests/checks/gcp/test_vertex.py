@@ -22,10 +22,14 @@ from tests.checks.conftest import (
 )
 from tests.checks.gcp_support import (
     DEFAULT_SA,
+    ENCRYPTION,
     ENDPOINT_NAME,
+    LOC,
     NETWORK,
     PROJECT_ID,
+    REGION,
     collection_error,
+    declare_type,
     make,
     one,
 )
@@ -38,6 +42,86 @@ MON = "gcp.vertex.model_monitoring_job"
 NB = "gcp.notebooks.instance"
 US = frozenset({"us-central1"})
 PUBLIC = {"privateServiceConnectConfig": DROP}
+AGENT_SA = f"support-agent@{PROJECT_ID}.iam.gserviceaccount.com"
+TERRAFORM = {"goog-terraform-provisioned": "true"}
+_TIMES = {"createTime": "2025-01-10T12:00:00.123456Z", "updateTime": "2025-01-11T09:00:00Z"}
+
+RE = declare_type(
+    "gcp.vertex.reasoning_engine",
+    {
+        "name": f"{LOC}/reasoningEngines/2468013579246801357",
+        "displayName": "support-agent",
+        "description": "Answers support tickets",
+        "spec": {
+            "packageSpec": {
+                "pickleObjectGcsUri": "gs://ml-prod-agents/support-agent/agent_engine.pkl",
+                "requirementsGcsUri": "gs://ml-prod-agents/support-agent/requirements.txt",
+                "pythonVersion": "3.12",
+            },
+            "deploymentSpec": {"env": [{"name": "LOG_LEVEL", "value": "info"}], "minInstances": 1, "maxInstances": 10},
+            "serviceAccount": AGENT_SA,
+            "agentFramework": "google-adk",
+        },
+        "etag": "AMEw9yR801357",
+        "encryptionSpec": ENCRYPTION,
+        "labels": TERRAFORM,
+        **_TIMES,
+    },
+    uid=f"{LOC}/reasoningEngines/{{name}}",
+    name="2468013579246801357",
+    region=REGION,
+)
+TUNING = declare_type(
+    "gcp.vertex.tuning_job",
+    {
+        "name": f"{LOC}/tuningJobs/3141592653589793238",
+        "baseModel": "gemini-2.5-flash",
+        "supervisedTuningSpec": {
+            "trainingDatasetUri": "gs://ml-prod-training/support/train.jsonl",
+            "hyperParameters": {"epochCount": "4", "learningRateMultiplier": 1},
+        },
+        "tunedModelDisplayName": "support-gemini-tuned",
+        "state": "JOB_STATE_SUCCEEDED",
+        "tunedModel": {"model": f"{LOC}/models/221100@1"},
+        "encryptionSpec": ENCRYPTION,
+        **_TIMES,
+    },
+    uid=f"{LOC}/tuningJobs/{{name}}",
+    name="3141592653589793238",
+    region=REGION,
+)
+INDEX = declare_type(
+    "gcp.vertex.index_endpoint",
+    {
+        "name": f"{LOC}/indexEndpoints/8642097531864209753",
+        "displayName": "docs-index",
+        "deployedIndexes": [
+            {
+                "id": "docs_v3",
+                "index": f"{LOC}/indexes/1122001122",
+                "privateEndpoints": {"serviceAttachment": f"projects/x-tp/regions/{REGION}/serviceAttachments/ie-1"},
+                "dedicatedResources": {
+                    "machineSpec": {"machineType": "e2-standard-16"},
+                    "minReplicaCount": 2,
+                    "maxReplicaCount": 4,
+                },
+            }
+        ],
+        "etag": "AMEw9yI864209",
+        "labels": TERRAFORM,
+        "privateServiceConnectConfig": {"enablePrivateServiceConnect": True, "projectAllowlist": [PROJECT_ID]},
+        "encryptionSpec": ENCRYPTION,
+        **_TIMES,
+    },
+    uid=f"{LOC}/indexEndpoints/{{name}}",
+    name="8642097531864209753",
+    region=REGION,
+)
+INDEX_PUBLIC = {
+    "privateServiceConnectConfig": DROP,
+    "publicEndpointEnabled": True,
+    "publicEndpointDomainName": "1.us-central1-123456789012.vdb.vertexai.goog",
+}
 
 
 def stored(rtype: str, changes: Mapping[str, Any] | None = None, **kw: Any) -> Callable[[], Estate]:
@@ -76,6 +160,33 @@ def monitored(*jobs: dict[str, object]) -> Callable[[], Estate]:
     return build
 
 
+def serving(
+    model_changes: Mapping[str, Any] | None = None,
+    *,
+    linked: bool = True,
+    endpoint_changes: Mapping[str, Any] | None = None,
+    tuned_by: bool = False,
+    models_unlisted: bool = False,
+) -> Callable[[], Estate]:
+    """An endpoint, the registry model it serves (unless `linked` is false: then the registry has no such model),
+    and its project."""
+
+    def build() -> Estate:
+        ep = make(EP, endpoint_changes)
+        estate = Estate(ep).add(make("gcp.project"))
+        if linked:
+            model = make(MODEL, model_changes)
+            estate.add(model).link(ep, "serves_model", model)
+            if tuned_by:
+                job = make(TUNING, {"tunedModel.model": f"{LOC}/models/998877@1"})
+                estate.add(job).link(job, "produces_model", model)
+        if models_unlisted:
+            estate.fail(collection_error(MODEL, region=REGION, operation="aiplatform.models.list"))
+        return estate
+
+    return build
+
+
 def monitoring_unlisted() -> Estate:
     return Estate(make(EP)).fail(
         collection_error(MON, region="us-central1", operation="ListModelDeploymentMonitoringJobs")
@@ -97,7 +208,7 @@ CASES: list[Case] = [
     # CL-03
     *[
         Case("gcp.vertex.resource_cmek", PASS, t.split(".")[-1], one(t), says="vertex-cmek")
-        for t in (EP, "gcp.vertex.model", "gcp.vertex.dataset", JOB, PIPE, "gcp.vertex.featurestore")
+        for t in (EP, "gcp.vertex.model", "gcp.vertex.dataset", JOB, PIPE, "gcp.vertex.featurestore", RE, TUNING, INDEX)
     ],
     *[
         Case(
@@ -107,7 +218,7 @@ CASES: list[Case] = [
             one(t, {"encryptionSpec": DROP}),
             says="absent means a Google-managed key",
         )
-        for t in (EP, "gcp.vertex.model", "gcp.vertex.dataset", JOB, PIPE, "gcp.vertex.featurestore")
+        for t in (EP, "gcp.vertex.model", "gcp.vertex.dataset", JOB, PIPE, "gcp.vertex.featurestore", RE, TUNING, INDEX)
     ],
     # CL-01 jobs
     Case("gcp.vertex.job_on_vpc", PASS, "job-network", one(JOB), says="ml-vpc"),
@@ -320,6 +431,209 @@ CASES: list[Case] = [
         allowed_regions=US,
     ),
     Case("gcp.vertex.resource_in_allowed_region", MANUAL, "unconfigured", one(MON), says="attest"),
+    Case("gcp.vertex.resource_in_allowed_region", PASS, "tuning-job", one(TUNING), allowed_regions=US),
+    # CL-02 Agent Engine
+    Case("gcp.vertex.dedicated_service_account", PASS, "agent", with_project(lambda: make(RE)), says=AGENT_SA),
+    Case(
+        "gcp.vertex.dedicated_service_account",
+        PASS,
+        "agent-identity",
+        with_project(lambda: make(RE, {"spec.serviceAccount": DROP, "spec.identityType": "AGENT_IDENTITY"})),
+        says="own agent identity",
+    ),
+    Case(
+        "gcp.vertex.dedicated_service_account",
+        FAIL,
+        "agent-service-agent",
+        with_project(lambda: make(RE, {"spec.serviceAccount": DROP})),
+        says="spec.serviceAccount",
+    ),
+    Case(
+        "gcp.vertex.dedicated_service_account",
+        FAIL,
+        "agent-default-compute",
+        with_project(lambda: make(RE, {"spec.serviceAccount": DEFAULT_SA})),
+        says="default service",
+    ),
+    # MS-4 Agent Engine
+    Case("gcp.vertex.no_secrets_in_configuration", PASS, "agent-env", stored(RE)),
+    Case(
+        "gcp.vertex.no_secrets_in_configuration",
+        FAIL,
+        "agent-env-token",
+        stored(RE, {"spec.deploymentSpec.env": env_list(GITHUB_TOKEN="ghp_r7x2lm9qv4tz8kp1wn6yb3hc5jd0fs2ga7ek")}),
+        says="secret-looking",
+    ),
+    # ZT-1
+    Case("gcp.vertex.endpoint_calls_authenticated", PASS, "psc", one(EP), says="IAM authorizes"),
+    Case("gcp.vertex.endpoint_calls_authenticated", PASS, "public", one(EP, PUBLIC), says="network absent"),
+    Case(
+        "gcp.vertex.endpoint_calls_authenticated",
+        FAIL,
+        "vpc-peered",
+        one(EP, {**PUBLIC, "network": NETWORK}),
+        says="without Google credentials",
+    ),
+    # CL-01 Vector Search
+    Case("gcp.vertex.index_endpoint_private", PASS, "psc", one(INDEX), says="Private Service Connect"),
+    Case(
+        "gcp.vertex.index_endpoint_private",
+        PASS,
+        "vpc-peering",
+        one(INDEX, {"privateServiceConnectConfig": DROP, "network": NETWORK}),
+        says="ml-vpc",
+    ),
+    Case(
+        "gcp.vertex.index_endpoint_private",
+        PASS,
+        "legacy-psc-flag",
+        one(INDEX, {"privateServiceConnectConfig": DROP, "enablePrivateServiceConnect": True}),
+    ),
+    Case("gcp.vertex.index_endpoint_private", FAIL, "public", one(INDEX, INDEX_PUBLIC), says="from the internet"),
+    Case(
+        "gcp.vertex.index_endpoint_private",
+        FAIL,
+        "nothing-set",
+        one(INDEX, {"privateServiceConnectConfig": DROP}),
+        says="absent means false",
+    ),
+    # PH-1
+    Case("gcp.vertex.provisioned_by_terraform", PASS, "agent", one(RE), says="Terraform manages it"),
+    Case(
+        "gcp.vertex.provisioned_by_terraform",
+        PASS,
+        "workbench",
+        one(NB, {"labels": {"goog-terraform-provisioned": "true", "team": "ml"}}),
+    ),
+    Case("gcp.vertex.provisioned_by_terraform", FAIL, "endpoint-unlabelled", one(EP), says="absent means"),
+    Case(
+        "gcp.vertex.provisioned_by_terraform",
+        FAIL,
+        "attribution-off",
+        one(INDEX, {"labels": {"goog-terraform-provisioned": "false"}}),
+        says="'false'",
+    ),
+    Case("gcp.vertex.provisioned_by_terraform", FAIL, "no-labels", one(RE, {"labels": DROP})),
+    # PH-4
+    Case(
+        "gcp.vertex.endpoint_min_replicas",
+        PASS,
+        "two",
+        one(EP, {"deployedModels.0.dedicatedResources.minReplicaCount": 2}),
+        says="two or more replicas",
+    ),
+    Case(
+        "gcp.vertex.endpoint_min_replicas",
+        PASS,
+        "automatic",
+        one(
+            EP,
+            {
+                "deployedModels.0.dedicatedResources": DROP,
+                "deployedModels.0.automaticResources": {"minReplicaCount": 3, "maxReplicaCount": 5},
+            },
+        ),
+    ),
+    Case(
+        "gcp.vertex.endpoint_min_replicas",
+        PASS,
+        "nothing-deployed",
+        one(EP, {"deployedModels": DROP}),
+        says="nothing is served",
+    ),
+    Case("gcp.vertex.endpoint_min_replicas", FAIL, "one", one(EP), says="minReplicaCount 1"),
+    Case(
+        "gcp.vertex.endpoint_min_replicas",
+        FAIL,
+        "absent",
+        one(EP, {"deployedModels.0.dedicatedResources.minReplicaCount": DROP}),
+        says="absent means 0",
+    ),
+    Case(
+        "gcp.vertex.endpoint_min_replicas",
+        MANUAL,
+        "resource-pool",
+        one(
+            EP,
+            {
+                "deployedModels.0.dedicatedResources": DROP,
+                "deployedModels.0.sharedResources": f"{LOC}/deploymentResourcePools/shared-pool",
+            },
+        ),
+        says="attest",
+    ),
+    # MS-1
+    Case(
+        "gcp.vertex.deployed_models_lineage",
+        PASS,
+        "training-pipeline",
+        serving({"trainingPipeline": f"{LOC}/trainingPipelines/7777000011112222"}),
+        says="recorded lineage",
+    ),
+    Case(
+        "gcp.vertex.deployed_models_lineage",
+        PASS,
+        "pipeline-job",
+        serving({"pipelineJob": f"{LOC}/pipelineJobs/fraud-train-20250301"}),
+    ),
+    Case(
+        "gcp.vertex.deployed_models_lineage",
+        PASS,
+        "copied-from-central-registry",
+        serving({"originalModelInfo": {"model": "projects/ml-registry-1/locations/us-central1/models/42@3"}}),
+    ),
+    Case("gcp.vertex.deployed_models_lineage", PASS, "tuned", serving(tuned_by=True)),
+    Case(
+        "gcp.vertex.deployed_models_lineage",
+        PASS,
+        "model-garden",
+        serving({"modelSourceInfo": {"sourceType": "MODEL_GARDEN"}}),
+    ),
+    Case(
+        "gcp.vertex.deployed_models_lineage",
+        PASS,
+        "nothing-deployed",
+        one(EP, {"deployedModels": DROP}),
+        says="nothing is served",
+    ),
+    Case("gcp.vertex.deployed_models_lineage", FAIL, "bare-upload", serving(), says="bare upload"),
+    Case(
+        "gcp.vertex.deployed_models_lineage",
+        FAIL,
+        "custom-upload",
+        serving({"modelSourceInfo": {"sourceType": "CUSTOM"}}),
+        says="provenance is unknown",
+    ),
+    Case(
+        "gcp.vertex.deployed_models_lineage",
+        FAIL,
+        "no-version",
+        serving(endpoint_changes={"deployedModels.0.modelVersionId": DROP}),
+        says="no Model Registry version",
+    ),
+    Case(
+        "gcp.vertex.deployed_models_lineage",
+        FAIL,
+        "not-in-registry",
+        serving(linked=False),
+        says="not in the Model Registry listing",
+    ),
+    Case(
+        "gcp.vertex.deployed_models_lineage",
+        MANUAL,
+        "other-project",
+        serving(
+            linked=False,
+            endpoint_changes={"deployedModels.0.model": "projects/999000111222/locations/us-central1/models/5"},
+        ),
+        says="attest",
+    ),
+    Case(
+        "gcp.vertex.deployed_models_lineage",
+        ERROR,
+        "models-unlisted",
+        serving(linked=False, models_unlisted=True),
+    ),
 ]
 
 

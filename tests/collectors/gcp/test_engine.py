@@ -112,10 +112,42 @@ def test_only_the_service_accounts_ai_runs_as_are_collected_with_their_keys(by_p
 def test_relations_link_workloads_to_identities_keys_endpoints_and_projects(by_projects: Any) -> None:
     result, _, _ = by_projects
     kinds = {r.kind for r in result.relations}
-    assert kinds == {"in_project", "uses_service_account", "encrypted_by", "monitors"}
+    assert kinds == {
+        "in_project",
+        "uses_service_account",
+        "encrypted_by",
+        "monitors",
+        "serves_model",
+        "produces_model",
+        "uses_bucket",
+        "uses_dataset",
+        "in_network",
+    }
     stored = {r.uid for r in result.resources}
-    keys = [r for r in result.relations if r.kind == "encrypted_by"]
-    assert keys and all(r.dst in stored for r in keys)
+    # Every relation to a supporting kind the collector fetches lands on a stored resource: keys, buckets,
+    # datasets and networks are read because an AI resource names them.
+    fetched = [r for r in result.relations if r.kind in ("encrypted_by", "uses_bucket", "uses_dataset", "in_network")]
+    assert fetched and all(r.dst in stored for r in fetched)
+    by_kind = {kind: {(r.src, r.dst) for r in result.relations if r.kind == kind} for kind in kinds}
+    vertex = "//aiplatform.googleapis.com/projects/123456789012/locations/us-central1"
+    assert (f"{vertex}/endpoints/4567890123456789012", f"{vertex}/models/998877") in by_kind["serves_model"]
+    assert (f"{vertex}/tuningJobs/3141592653589793238", f"{vertex}/models/221100") in by_kind["produces_model"]
+    assert (
+        f"{vertex}/reasoningEngines/2468013579246801357",
+        "//storage.googleapis.com/projects/_/buckets/ml-prod-4521-agents",
+    ) in by_kind["uses_bucket"]
+    assert (
+        f"{vertex}/endpoints/4567890123456789012",
+        "//bigquery.googleapis.com/projects/ml-prod-4521/datasets/logging",
+    ) in by_kind["uses_dataset"]
+    # A network named by project number (an endpoint) and by project id (Workbench) is one network.
+    ml_vpc = "//compute.googleapis.com/projects/ml-prod-4521/global/networks/ml-vpc"
+    assert {src for src, dst in by_kind["in_network"] if dst == ml_vpc} >= {
+        f"{vertex}/endpoints/6789012345678901234",
+        "//notebooks.googleapis.com/projects/ml-prod-4521/locations/us-central1-a/instances/wb-alice",
+    }
+    # Google's own schema buckets are named in schema and task-definition URIs, never read.
+    assert not [r for r in result.relations if "google-cloud-aiplatform" in r.dst]
 
 
 def test_secret_env_values_are_redacted_and_the_place_recorded(by_projects: Any) -> None:

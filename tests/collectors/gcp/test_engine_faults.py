@@ -477,9 +477,16 @@ def test_a_list_longer_than_max_pages_is_error_not_cut_short(clean: Scanned, tmp
     }
     assert {f.status for f in blind} == {Status.ERROR}
     # A verdict that depended on a failed list is ERROR, never another one. A resource no longer seen is of a kind
-    # reported blind in its project, or a service account or key read only because an unseen AI resource named it.
+    # reported blind in its project, or a service account, key, bucket, dataset or network read only because an
+    # unseen AI resource named it.
     before, after = statuses(clean), statuses(capped)
     assert {after[k] for k in before.keys() & after.keys() if before[k] != after[k]} == {Status.ERROR}
     lost = {(clean.findings[k].account, clean.findings[k].resource_type) for k in before.keys() - after.keys()}
-    named = {"gcp.iam.service_account", "gcp.kms.crypto_key"}
+    named = {
+        "gcp.iam.service_account",
+        "gcp.kms.crypto_key",
+        "gcp.storage.bucket",
+        "gcp.bigquery.dataset",
+        "gcp.compute.network",
+    }
     assert lost and {(a, t) for a, t in lost if t not in named} <= {(f.account, f.resource_type) for f in blind}

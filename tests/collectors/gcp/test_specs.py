@@ -37,8 +37,10 @@ def read_problems(reads: Iterable[Read]) -> Iterator[str]:
             problem = _client_problem(read)
             if problem is not None:
                 yield problem
-        elif not read.path or not read.items:
+        elif not read.path or (not read.items and not read.single):
             yield f"{read.rest}: a REST read needs a path and the key of its items"
+        elif read.single and read.items:
+            yield f"{read.rest}: a REST read of one resource has no items key"
 
 
 def vertex_problems(kinds: Iterable[VertexKind]) -> Iterator[str]:
@@ -86,6 +88,7 @@ def test_the_lint_finds_each_kind_of_mistake() -> None:
         ),
         Read("nosuchapi", "v1.nomodule", "nosuchapi.things.list", client="ThingsClient", method="list_things"),
         Read("iam", "v1.noitems", "iam.serviceAccounts.list", path="v1/projects/{project}/serviceAccounts"),
+        Read("storage", "v1.bothways", "storage.buckets.get", path="storage/v1/b/{bucket}", items="items", single=True),
     )
     # Workbench instances are not a Vertex AI kind: another asset type, listed through another API.
     kinds = (VertexKind("gcp.vertex.endpoint", "notebooks.googleapis.com/Instance", specs.LIST_WORKBENCH_INSTANCES),)
@@ -98,6 +101,7 @@ def test_the_lint_finds_each_kind_of_mistake() -> None:
         "v1.noclient: google.cloud.aiplatform_v1 has no client class EndpointClient",
         "v1.nomodule: nosuchapi has no client module",
         "v1.noitems: a REST read needs a path and the key of its items",
+        "v1.bothways: a REST read of one resource has no items key",
         "gcp.vertex.endpoint: asset type notebooks.googleapis.com/Instance is not aiplatform.googleapis.com/...",
         "gcp.vertex.endpoint: listed through notebooks, not aiplatform",
         "usesKey: the relation kind is not snake_case",
