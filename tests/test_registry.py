@@ -31,6 +31,8 @@ class Contract:
     always_manual: str
     error_case: str | None = None
     remediation_names: str | None = None  # the CLI each remediation must show
+    # Checks MANUAL by design until an analysis lands (ZT-4 beyond AWS waits for the attack-path analysis).
+    manual_until: tuple[str, ...] = ()
 
 
 CONTRACTS = {
@@ -67,10 +69,36 @@ CONTRACTS = {
         error_case="azure.security.defender_for_ai_present",
     ),
     "gcp": Contract(
-        ("CL-01", "CL-02", "CL-03", "CL-05", "CL-06", "CL-07", "CL-08", "CL-09", "CL-10", "CL-11", "CL-12", "MS-3"),
+        (
+            "CL-01",
+            "CL-02",
+            "CL-03",
+            "CL-04",
+            "CL-05",
+            "CL-06",
+            "CL-07",
+            "CL-08",
+            "CL-09",
+            "CL-10",
+            "CL-11",
+            "CL-12",
+            "ZT-1",
+            "ZT-2",
+            "ZT-3",
+            "ZT-4",
+            "PH-1",
+            "PH-3",
+            "PH-4",
+            "MS-1",
+            "MS-2",
+            "MS-3",
+            "MS-4",
+            "DP-1",
+        ),
         "gcp.project.incident_response_playbooks",
         error_case="gcp.vertex.endpoint_monitored",
         remediation_names="gcloud",
+        manual_until=("gcp.project.training_blast_radius",),
     ),
 }
 
@@ -152,7 +180,8 @@ def test_every_checklist_item_of_a_provider_has_a_check(provider: str, item: str
 @pytest.mark.parametrize("spec", CHECKS, ids=_ids(CHECKS))
 def test_every_check_has_pass_and_fail_cases(spec: CheckSpec) -> None:
     seen = CASE_STATUSES.get(spec.id, set())
-    if spec.id == CONTRACTS[spec.provider].always_manual:
+    contract = CONTRACTS[spec.provider]
+    if spec.id == contract.always_manual or spec.id in contract.manual_until:
         assert Status.MANUAL in seen
     else:
         assert {Status.PASS, Status.FAIL} <= seen, f"{spec.id} is tested for {sorted(seen)} only"
