@@ -143,6 +143,8 @@ _PLANTED = (
     *(form for secret in _SCRIPT_SECRETS for form in _base64_forms(secret)),
 )
 
+# The Microsoft cloud security benchmark initiative (a built-in policy set definition, tenant-wide GUID).
+MCSB_INITIATIVE = "1f3afdf9-d0c9-4c3d-847f-89da613e70a8"
 # Built-in role definitions (tenant-wide GUIDs).
 OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 AML_DATA_SCIENTIST_ROLE = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
@@ -2054,40 +2056,167 @@ class _Builder:
         self.expect("azure.security.defender_for_ai_present", self.sub, FAIL)
 
     def policy_assignments(self) -> None:
+        """The benchmark initiative on the subscription, its sandbox resource groups excluded; a remediating AI
+        built-in on the AI resource group; a location rule (no AI definition) on the AI sandbox group."""
         sub_scope = f"/subscriptions/{self.sub}"
         pa = "Microsoft.Authorization/policyAssignments"
         paid = f"{sub_scope}/providers/{pa}/SecurityCenterBuiltIn"
         self.ids["policy_assignment"] = paid
-        self.add_list(
-            f"{sub_scope}/providers/{pa}",
-            API_VERSIONS["policy"],
-            [
-                {
-                    "id": paid,
-                    "name": "SecurityCenterBuiltIn",
-                    "type": pa,
-                    "properties": {
-                        "displayName": "ASC Default (subscription: " + self.sub + ")",
-                        "description": "Microsoft cloud security benchmark " + AZURE_HOSTILE_STRINGS[0],
-                        "policyDefinitionId": (
-                            "/providers/Microsoft.Authorization/policySetDefinitions/1f3afdf9-d0c9-4c3d-847f-89da613e70a8"
-                        ),
-                        "definitionVersion": "57.*.*",
-                        "scope": sub_scope,
-                        "notScopes": [],
-                        "parameters": {},
-                        "metadata": {
-                            "assignedBy": "Security Center",
-                            "createdBy": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-                            "createdOn": "2026-03-02T10:00:00.0000000Z",
-                        },
-                        "enforcementMode": "Default",
-                        "nonComplianceMessages": [],
-                    },
-                }
-            ],
-        )
+        benchmark = {
+            "id": paid,
+            "name": "SecurityCenterBuiltIn",
+            "type": pa,
+            "properties": {
+                "displayName": "ASC Default (subscription: " + self.sub + ")",
+                "description": "Microsoft cloud security benchmark " + AZURE_HOSTILE_STRINGS[0],
+                "policyDefinitionId": f"/providers/Microsoft.Authorization/policySetDefinitions/{MCSB_INITIATIVE}",
+                "definitionVersion": "57.*.*",
+                "scope": sub_scope,
+                "notScopes": [self.rg("rg-ml-open"), self.rg("rg-ai-dev")],
+                "parameters": {},
+                "metadata": {
+                    "assignedBy": "Security Center",
+                    "createdBy": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                    "createdOn": "2026-03-02T10:00:00.0000000Z",
+                },
+                "enforcementMode": "Default",
+                "nonComplianceMessages": [],
+            },
+        }
+        builtin = "/providers/Microsoft.Authorization/policyDefinitions"
+        local_auth = {
+            "id": f"{self.rg('rg-ai')}/providers/{pa}/ai-disable-local-auth",
+            "name": "ai-disable-local-auth",
+            "type": pa,
+            "location": "eastus2",
+            "identity": {
+                "type": "SystemAssigned",
+                "principalId": "a1a1a1a1-0000-4000-8000-000000000010",
+                "tenantId": TENANT_ID,
+            },
+            "properties": {
+                "displayName": "Configure Cognitive Services accounts to disable local authentication methods",
+                "policyDefinitionId": f"{builtin}/14de9e63-1b31-492e-a5a3-c3f7fd57f555",
+                "definitionVersion": "1.*.*",
+                "scope": self.rg("rg-ai"),
+                "notScopes": [],
+                "parameters": {"effect": {"value": "Modify"}},
+                "enforcementMode": "Default",
+                "nonComplianceMessages": [{"message": "AI services accounts must use Microsoft Entra ID only."}],
+            },
+        }
+        locations = {
+            "id": f"{self.rg('rg-ai-dev')}/providers/{pa}/allowed-locations",
+            "name": "allowed-locations",
+            "type": pa,
+            "properties": {
+                "displayName": "Allowed locations",
+                "policyDefinitionId": f"{builtin}/e56962a6-4747-49cd-b67b-bf8b01975c4c",
+                "definitionVersion": "1.*.*",
+                "scope": self.rg("rg-ai-dev"),
+                "notScopes": [],
+                "parameters": {"listOfAllowedLocations": {"value": ["westeurope", "northeurope"]}},
+                "enforcementMode": "Default",
+                "nonComplianceMessages": [],
+            },
+        }
+        self.add_list(f"{sub_scope}/providers/{pa}", API_VERSIONS["policy"], [benchmark, local_auth, locations])
         self.expect("azure.policy.assignments_monitor_compliance", self.sub, PASS)
+        self.benchmark_initiative()
+        for name in ("mlw-secure", "hub-secure", "proj-secure", "aoai-secure", "srch-secure"):
+            self.expect("azure.policy.ai_resources_watched", name, PASS)
+        for name in ("mlw-open", "ais-open", "srch-open"):
+            self.expect("azure.policy.ai_resources_watched", name, FAIL)
+
+    def benchmark_initiative(self) -> None:
+        """The benchmark initiative, read because an assignment names it. Abridged: the real one has about 220
+        members; these are the shape, with AI members whose effect is a parameter, fixed, or left to the
+        definition's default, and members for other services."""
+        rid = f"/providers/Microsoft.Authorization/policySetDefinitions/{MCSB_INITIATIVE}"
+        builtin = "/providers/Microsoft.Authorization/policyDefinitions"
+
+        def member(guid: str, reference: str, group: str, effect: str | None) -> dict[str, Any]:
+            parameters = {"effect": {"value": f"[parameters('{effect}')]"}} if effect else {}
+            return {
+                "policyDefinitionId": f"{builtin}/{guid}",
+                "definitionVersion": "1.*.*",
+                "policyDefinitionReferenceId": reference,
+                "parameters": parameters,
+                "groupNames": [f"Azure_Security_Benchmark_v3.0_{group}"],
+            }
+
+        def parameter(default: str, allowed: list[str], name: str) -> dict[str, Any]:
+            return {
+                "type": "string",
+                "defaultValue": default,
+                "allowedValues": allowed,
+                "metadata": {"displayName": name},
+            }
+
+        self.add(
+            rid,
+            API_VERSIONS["policy"],
+            {
+                "properties": {
+                    "displayName": "Microsoft cloud security benchmark",
+                    "policyType": "BuiltIn",
+                    "description": "The Microsoft cloud security benchmark initiative: the policies behind the "
+                    "benchmark's recommendations.",
+                    "metadata": {"version": "57.56.0", "category": "Security Center"},
+                    "version": "57.56.0",
+                    "parameters": {
+                        "mlPrivateLinkEffect": parameter(
+                            "Audit", ["Audit", "Disabled"], "Azure Machine Learning workspaces should use private link"
+                        ),
+                        "aiRestrictNetworkEffect": parameter(
+                            "Audit",
+                            ["Audit", "Deny", "Disabled"],
+                            "Azure AI Services resources should restrict network access",
+                        ),
+                        "mlCmkEffect": parameter(
+                            "Disabled",
+                            ["Audit", "Deny", "Disabled"],
+                            "Azure Machine Learning workspaces should be encrypted with a customer-managed key",
+                        ),
+                        "keysExpirationSetEffect": parameter(
+                            "Audit", ["Audit", "Deny", "Disabled"], "Key Vault keys should have an expiration date"
+                        ),
+                    },
+                    "policyDefinitions": [
+                        member(
+                            "152b15f7-8e1f-4c1f-ab71-8c010ba5dbc0",
+                            "keysExpirationSet",
+                            "DP-6",
+                            "keysExpirationSetEffect",
+                        ),
+                        member("45e05259-1eb5-4f70-9574-baf73e9d219b", "mlPrivateLink", "NS-2", "mlPrivateLinkEffect"),
+                        member("ba769a63-b8cc-4b2d-abf6-ac33c7204be8", "mlCmk", "DP-5", "mlCmkEffect"),
+                        member(
+                            "037eea7a-bd0a-46c5-9a66-03aea78705d3",
+                            "aiRestrictNetwork",
+                            "NS-2",
+                            "aiRestrictNetworkEffect",
+                        ),
+                        member("71ef260a-8f18-47b7-abcb-62d0673d94dc", "aiDisableLocalAuth", "IM-1", None),
+                        member("b4330a05-a843-4bc8-bf9a-cacce50c67f4", "searchResourceLogs", "LT-3", None),
+                        member("ee980b6d-0eca-4501-8d54-f6290fd512c3", "searchPublicNetworkAccess", "NS-2", None),
+                    ],
+                    "policyDefinitionGroups": [
+                        {
+                            "name": group,
+                            "additionalMetadataId": f"/providers/Microsoft.PolicyInsights/policyMetadata/{group}",
+                        }
+                        for group in (
+                            f"Azure_Security_Benchmark_v3.0_{g}" for g in ("DP-5", "DP-6", "IM-1", "LT-3", "NS-2")
+                        )
+                    ],
+                    "versions": ["57.56.0", "57.55.0"],
+                },
+                "id": rid,
+                "type": "Microsoft.Authorization/policySetDefinitions",
+                "name": MCSB_INITIATIVE,
+            },
+        )
 
     def budgets(self) -> None:
         sub_scope = f"/subscriptions/{self.sub}"

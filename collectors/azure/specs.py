@@ -125,6 +125,13 @@ KINDS: tuple[ArmKind, ...] = (
         "/subscriptions/{subscription}/providers/Microsoft.Authorization/policyAssignments",
         "2023-04-01",
     ),
+    # The initiatives policy assignments assign (built-in ones live at the tenant root), read to see their members.
+    ArmKind(
+        "azure.policy.set_definition",
+        "/providers/Microsoft.Authorization/policySetDefinitions/{set}",
+        "2023-04-01",
+        fetch="referenced",
+    ),
     ArmKind(
         "azure.consumption.budget",
         "/subscriptions/{subscription}/providers/Microsoft.Consumption/budgets",
@@ -269,6 +276,13 @@ RELATIONS: tuple[Link, ...] = (
         _CONNECTIONS,
         paths=_CONNECTION_TARGET,
         pattern=_arm_type(r"Microsoft\.Storage/storageAccounts"),
+    ),
+    link(
+        "assigns_policy_set",
+        "azure.policy.set_definition",
+        {"azure.policy.assignment"},
+        paths=("properties.policyDefinitionId",),
+        pattern=r"(?i)^(.*/providers/Microsoft\.Authorization/policySetDefinitions/[^/]+)$",
     ),
     # User-assigned managed identities are keys of this map, on any resource that may have one.
     link(
