@@ -85,3 +85,39 @@ def no_secrets(resource: Resource) -> Verdict:
         "in its configuration (redacted before storage).",
         **evidence,
     )
+
+
+def what_serves(config: Any, paths: tuple[str, ...]) -> dict[str, Any]:
+    """The values at `paths` that say what a serving resource serves (model, artifacts, image, code)."""
+    return {path: shown(get(config, path)) for path in paths}
+
+
+def not_patched_in_place(
+    resource: Resource, ctx: CheckContext, paths: tuple[str, ...], kind: str, instead: str
+) -> Verdict:
+    """PH-2 from history: FAIL when what `resource` serves (`paths`) differs from what the previous comparable
+    scan stored under the same id; PASS when it is the same, or new since then; MANUAL with no earlier scan.
+
+    `kind` names the resource ("online deployment"), `instead` the immutable way ("a new deployment").
+    """
+    since = ctx.previous_scan_started_at
+    if since is None:
+        return manual(
+            f"{resource.name}: no earlier scan of these accounts is stored, so whether this {kind} was changed in "
+            "place can only be judged from the next scan on."
+        )
+    when = since.strftime("%Y-%m-%d %H:%M UTC")
+    now = what_serves(resource.config, paths)
+    before = ctx.previous(resource.uid)
+    if before is None:
+        return passed(f"{resource.name} is a new {kind} since the previous scan ({when}).", **now)
+    then = what_serves(before.config, paths)
+    changed = [p for p in paths if now[p] != then[p]]
+    if not changed:
+        return passed(f"{resource.name} serves what it served in the previous scan ({when}).", **now)
+    first = changed[0]
+    return failed(
+        f"{resource.name} now serves {first} {display(now[first])} where the previous scan ({when}) found "
+        f"{display(then[first])}: the {kind} was changed in place instead of deploying {instead}.",
+        **{p: {"before": then[p], "after": now[p]} for p in changed},
+    )

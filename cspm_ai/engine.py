@@ -34,9 +34,20 @@ class Unseen(Exception):
 
 
 @dataclass(frozen=True)
+class PreviousScan:
+    """A read-only view of the previous comparable scan: its start and the resources history checks read."""
+
+    scan_id: str
+    started_at: datetime
+    resources: dict[str, Resource] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class EvaluationSettings:
     scan_started_at: datetime
     allowed_regions: frozenset[str] | None = None
+    # None: no earlier comparable scan is stored (checks that need history report MANUAL).
+    previous: PreviousScan | None = None
 
 
 @dataclass
@@ -96,6 +107,15 @@ class _Context:
     @property
     def allowed_regions(self) -> frozenset[str] | None:
         return self._settings.allowed_regions
+
+    @property
+    def previous_scan_started_at(self) -> datetime | None:
+        previous = self._settings.previous
+        return previous.started_at if previous is not None else None
+
+    def previous(self, uid: str) -> Resource | None:
+        previous = self._settings.previous
+        return previous.resources.get(uid) if previous is not None else None
 
     def get(self, uid: str) -> Resource | None:
         if uid in self._snap.uid_errors:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cspm_ai.errors import ConfigError
 from cspm_ai.logsafe import scrub
+from cspm_ai.model import Status
 
 if TYPE_CHECKING:
     from cspm_ai.history import FindingChange
@@ -64,7 +65,7 @@ def _html(value: object) -> str:
 
 def build_message(scan: ScanRecord, failures: Sequence[FindingChange], since: ScanRecord | None) -> Message:
     """The summary of `failures` (new failures and regressions, most severe first) after `scan`."""
-    regressed = sum(1 for f in failures if f.previous_status is not None)
+    regressed = sum(1 for f in failures if f.previous_status is Status.PASS)
     title = (
         f"cspm-ai: {len(failures) - regressed} new failure(s), {regressed} regression(s) in scan {scan.id[:8]}"
         if since is not None

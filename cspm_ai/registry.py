@@ -56,6 +56,16 @@ class CheckContext(Protocol):
         self, resource_type: str, *, account: str | None = None, region: str | None = None
     ) -> list[Resource]: ...
 
+    @property
+    def previous_scan_started_at(self) -> datetime | None:
+        """When the previous comparable scan started; None when there is none (a history check is MANUAL)."""
+        ...
+
+    def previous(self, uid: str) -> Resource | None:
+        """The resource as the previous comparable scan stored it (only the types the check declared in
+        `history_types`), or None when that scan did not have it."""
+        ...
+
 
 CheckFunc = Callable[[Resource, CheckContext], Verdict]
 
@@ -71,6 +81,13 @@ class CheckSpec:
     func: CheckFunc = field(repr=False, compare=False)
     reads: tuple[str, ...] = ()  # the config paths (or related kinds) that decide it, for the catalogue
     description: str = ""
+    # The resource types whose earlier version the check compares with (`ctx.previous`): a check that
+    # needs history cannot be judged from one scan (a single-scan demo has no PASS or FAIL for it).
+    history_types: tuple[str, ...] = ()
+
+    @property
+    def needs_history(self) -> bool:
+        return bool(self.history_types)
 
     @property
     def provider(self) -> str:
@@ -108,7 +125,16 @@ def _content_version(spec: CheckSpec) -> str:
         source = inspect.getsource(spec.func)
     except (OSError, TypeError):  # no source shipped: fall back to the compiled code
         source = spec.func.__code__.co_code.hex()
-    meta = [spec.id, spec.resource_types, spec.severity.value, spec.title, spec.checklist, spec.remediation, spec.reads]
+    meta = [
+        spec.id,
+        spec.resource_types,
+        spec.severity.value,
+        spec.title,
+        spec.checklist,
+        spec.remediation,
+        spec.reads,
+        *([spec.history_types] if spec.history_types else []),
+    ]
     return hashlib.sha256(repr((meta, source)).encode("utf-8")).hexdigest()[:16]
 
 
@@ -121,6 +147,7 @@ def check(
     checklist: Iterable[str],
     remediation: str,
     reads: Iterable[str] = (),
+    history_types: Iterable[str] = (),
 ) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check function under `id` with its metadata."""
 
@@ -138,6 +165,7 @@ def check(
             func=func,
             reads=tuple(reads),
             description=" ".join((func.__doc__ or "").split()),
+            history_types=tuple(history_types),
         )
         return func
 

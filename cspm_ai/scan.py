@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 from collectors import Collector, ProgressCallback
 from cspm_ai import __version__
-from cspm_ai.engine import EvaluationSettings, Snapshot, evaluate
+from cspm_ai.engine import EvaluationSettings, PreviousScan, Snapshot, evaluate
 from cspm_ai.inventory import Inventory
-from cspm_ai.model import CollectionResult, Finding, Reevaluation, ScanRecord
+from cspm_ai.model import CollectionResult, Finding, Reevaluation, ScanRecord, Scope
 from cspm_ai.mutelist import Mutelist, apply_mutelist, exception_rules
 from cspm_ai.registry import all_checks
 
@@ -25,14 +25,31 @@ def _merge(results: Sequence[CollectionResult]) -> CollectionResult:
 
 
 def evaluate_snapshot(
-    snapshot: Snapshot, providers: Sequence[str], started_at: datetime, allowed_regions: Sequence[str] | None
+    snapshot: Snapshot,
+    providers: Sequence[str],
+    started_at: datetime,
+    allowed_regions: Sequence[str] | None,
+    previous: PreviousScan | None = None,
 ) -> list[Finding]:
     settings = EvaluationSettings(
         scan_started_at=started_at,
         allowed_regions=frozenset(allowed_regions) if allowed_regions else None,
+        previous=previous,
     )
     checks = [c for c in all_checks() if c.provider in providers]
     return evaluate(snapshot, checks, settings)
+
+
+def previous_view(
+    inventory: Inventory, providers: Sequence[str], scopes: Sequence[Scope], started_at: datetime
+) -> PreviousScan | None:
+    """What checks that need history read of the previous comparable scan (only the types they declare)."""
+    earlier = inventory.previous_comparable(providers, scopes, started_at)
+    if earlier is None:
+        return None
+    types = {t for c in all_checks() if c.provider in providers for t in c.history_types}
+    resources = inventory.resources_of(earlier.id, types)
+    return PreviousScan(earlier.id, earlier.started_at, {r.uid: r for r in resources})
 
 
 def run_scan(
@@ -59,7 +76,8 @@ def run_scan(
     )
     result = _merge([c.collect(progress) for c in collectors])
     snapshot = Snapshot(result.resources, result.relations, result.errors)
-    findings = evaluate_snapshot(snapshot, providers, scan.started_at, allowed_regions)
+    previous = previous_view(inventory, providers, result.scopes, scan.started_at)
+    findings = evaluate_snapshot(snapshot, providers, scan.started_at, allowed_regions, previous)
     findings, exceptions = apply_mutelist(findings, mutelist, scan.started_at)
     status = "incomplete" if result.errors else "complete"
     inventory.finish_scan(
@@ -76,7 +94,8 @@ def reevaluate(inventory: Inventory, scan: ScanRecord, mutelist: Mutelist | None
     its SHA-256) replaced which exceptions.
     """
     snapshot = inventory.snapshot(scan.id)
-    findings = evaluate_snapshot(snapshot, scan.providers, scan.started_at, scan.allowed_regions)
+    previous = previous_view(inventory, scan.providers, scan.scopes, scan.started_at)
+    findings = evaluate_snapshot(snapshot, scan.providers, scan.started_at, scan.allowed_regions, previous)
     rules = mutelist if mutelist is not None else exception_rules(scan.exceptions)
     findings, exceptions = apply_mutelist(findings, rules, scan.started_at)
     source = mutelist.source if mutelist is not None else None

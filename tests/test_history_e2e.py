@@ -145,3 +145,16 @@ def test_the_notification_lists_the_new_failures_and_regressions(runs: Runs, dif
     assert f"{diff['counts']['regressed']} regression(s)" in body["title"]
     for f in expected[:20]:
         assert any(f["check_id"] in line and f["resource_name"] in line for line in listed), f["check_id"]
+
+
+def test_ph2_from_history_manual_first_then_fail_in_place_and_pass_for_a_new_deployment(runs: Runs) -> None:
+    check = "azure.ml.online_deployment_immutable"
+
+    def verdicts(report: Path) -> dict[str, str]:
+        findings = json.loads((report / "report.json").read_text())["findings"]
+        return {f["resource_name"]: f["status"] for f in findings if f["check_id"] == check}
+
+    assert set(verdicts(runs.first).values()) == {"MANUAL"}
+    second = verdicts(runs.second)
+    assert second["chat-secure-blue"] == "FAIL" and second[drift.AZURE_NEW_DEPLOYMENT] == "PASS"
+    assert {v for k, v in second.items() if k not in ("chat-secure-blue", drift.AZURE_NEW_DEPLOYMENT)} == {"PASS"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from checks._verdicts import flag_true, in_allowed_region, no_secrets, setting_is
+from checks._verdicts import flag_true, in_allowed_region, no_secrets, not_patched_in_place, setting_is
 from checks.azure._common import (
     connection_auth,
     diagnostic_settings,
@@ -716,6 +716,35 @@ def online_deployment_redundant(deployment: Resource, ctx: CheckContext) -> Verd
         return passed(f"{deployment.name} runs at least {value} instances ({path}).", **evidence)
     note = " (absent means 1)" if count is ABSENT or count is None else ""
     return failed(f"{deployment.name} runs {value} instance{note} ({path}), a single point of failure.", **evidence)
+
+
+# What an online deployment serves: the model, the environment (image) and the scoring code.
+DEPLOYMENT_SERVES = (
+    "properties.model",
+    "properties.environmentId",
+    "properties.codeConfiguration.codeId",
+    "properties.codeConfiguration.scoringScript",
+)
+
+
+@check(
+    id="azure.ml.online_deployment_immutable",
+    resource_types=ONLINE_DEPLOYMENT,
+    severity=Severity.MEDIUM,
+    title="Online deployments are never patched in place: a new model version gets a new deployment",
+    checklist=("PH-2",),
+    remediation="Deploy a new model version as a new deployment under the endpoint (`az ml online-deployment "
+    "create --name green ...`), shift traffic to it (`az ml online-endpoint update --traffic 'green=100'`), "
+    "then delete the old one; do not `az ml online-deployment update` the model, environment or code of a "
+    "deployment that serves traffic.",
+    reads=DEPLOYMENT_SERVES,
+    history_types=(ONLINE_DEPLOYMENT,),
+)
+def online_deployment_immutable(deployment: Resource, ctx: CheckContext) -> Verdict:
+    """Judged against the previous comparable scan: FAIL when the same deployment (ARM id) now serves another
+    model, environment or scoring code (an in-place update); PASS when they are unchanged or the deployment is
+    new since then (the immutable way to release a version). MANUAL when no earlier scan is stored."""
+    return not_patched_in_place(deployment, ctx, DEPLOYMENT_SERVES, "online deployment", "a new deployment")
 
 
 # Storage SKUs that keep a copy in the paired region.

@@ -19,12 +19,12 @@ import json
 import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
 from collectors import declared_types
-from cspm_ai.engine import EvaluationSettings, Snapshot, evaluate
+from cspm_ai.engine import EvaluationSettings, PreviousScan, Snapshot, evaluate
 from cspm_ai.model import CollectionError, Finding, Relation, Resource, Status
 from cspm_ai.registry import REGISTRY, all_checks
 
@@ -775,6 +775,8 @@ class Estate:
     resources: list[Resource] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
     errors: list[CollectionError] = field(default_factory=list)
+    # The resources of the previous comparable scan a history check reads; None: no earlier scan is stored.
+    previous: list[Resource] | None = None
 
     def __post_init__(self) -> None:
         self.resources.append(self.target)
@@ -863,7 +865,10 @@ def run(case: Case) -> Finding:
     """Evaluate the case's check through the engine and return the finding on the target."""
     all_checks()
     estate = case.build()
-    settings = EvaluationSettings(scan_started_at=SCAN_AT, allowed_regions=case.allowed_regions)
+    previous = None
+    if estate.previous is not None:
+        previous = PreviousScan("previous-scan", SCAN_AT - timedelta(days=1), {r.uid: r for r in estate.previous})
+    settings = EvaluationSettings(scan_started_at=SCAN_AT, allowed_regions=case.allowed_regions, previous=previous)
     findings = evaluate(
         Snapshot(estate.resources, estate.relations, estate.errors), [REGISTRY[case.check_id]], settings
     )

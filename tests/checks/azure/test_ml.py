@@ -253,6 +253,17 @@ def uai(*ids: str) -> dict[str, object]:
     return {"type": "UserAssigned", "userAssignedIdentities": {i: {"principalId": "p", "clientId": "c"} for i in ids}}
 
 
+def redeployed(before: Mapping[str, Any] | None, now: Mapping[str, Any] | None = None) -> Callable[[], Estate]:
+    """An online deployment, and the previous scan with the same deployment configured `before` (None: the
+    previous scan did not have it)."""
+
+    def build() -> Estate:
+        previous = [] if before is None else [make(DEP, before)]
+        return Estate(make(DEP, now), previous=previous)
+
+    return build
+
+
 def computes_unlisted() -> Estate:
     return Estate(make(WS)).fail(collection_error(COMPUTE, region="eastus", operation="ListComputes"))
 
@@ -882,6 +893,34 @@ CASES: list[Case] = [
         "project-inherits-hub-storage",
         in_hub(storage="Standard_GRS"),
         says="inherits its hub's storage",
+    ),
+    Case(
+        "azure.ml.online_deployment_immutable",
+        FAIL,
+        "model-swapped-in-place",
+        redeployed({"properties.model": "azureml://registries/r/models/churn/versions/2"}),
+        says="changed in place",
+    ),
+    Case(
+        "azure.ml.online_deployment_immutable",
+        FAIL,
+        "environment-swapped-in-place",
+        redeployed(
+            {"properties.environmentId": "azureml://registries/azureml/environments/sklearn/versions/1"},
+            {"properties.environmentId": "azureml://registries/azureml/environments/sklearn/versions/2"},
+        ),
+        says="properties.environmentId",
+    ),
+    Case("azure.ml.online_deployment_immutable", PASS, "unchanged", redeployed({}), says="serves what it served"),
+    Case(
+        "azure.ml.online_deployment_immutable", PASS, "new-deployment", redeployed(None), says="new online deployment"
+    ),
+    Case(
+        "azure.ml.online_deployment_immutable",
+        MANUAL,
+        "no-earlier-scan",
+        one(DEP),
+        says="no earlier scan",
     ),
 ]
 
