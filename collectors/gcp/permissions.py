@@ -16,8 +16,9 @@ def required_permissions() -> list[str]:
 def role_definition() -> dict[str, object]:
     return {
         "title": "cspm-ai reader",
-        "description": "Reads what cspm-ai audits: Vertex AI, Workbench, and the IAM, Cloud KMS, organization "
-        "policy, VPC Service Controls, Security Command Center and budgets around them. Read only.",
+        "description": "Reads what cspm-ai audits: Vertex AI, Workbench, Model Armor, and the IAM, Cloud KMS, "
+        "Cloud Storage, BigQuery, Sensitive Data Protection, VPC networks, organization policy, VPC Service "
+        "Controls, Security Command Center and budgets around them. Read only.",
         "stage": "GA",
         "includedPermissions": required_permissions(),
     }
