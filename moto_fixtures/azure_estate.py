@@ -56,6 +56,7 @@ API_VERSIONS: dict[str, str] = {
     "policy": "2023-04-01",
     "consumption": "2023-05-01",
     "search": "2025-05-01",
+    "deployments": "2025-04-01",
     "diagnostics": "2021-05-01-preview",
 }
 
@@ -350,6 +351,7 @@ class _Builder:
         self.ml_registry()
         self.cognitive()
         self.search_services()
+        self.deployment_history()
         self.authorization()
         self.security_policy_budgets()
         self.denied_subscription()
@@ -1582,6 +1584,14 @@ class _Builder:
             kind="AIServices",
         )
         bad["etag"] = '"0a000b00-0000-0200-0000-66a1b2c40000"'
+        # Deployed from a template in April, then changed by hand in the portal.
+        bad["systemData"].update(
+            {
+                "lastModifiedAt": "2026-05-20T16:40:03.7654321Z",
+                "lastModifiedBy": "dev@contoso.com",
+                "lastModifiedByType": "User",
+            }
+        )
         return bad
 
     def ai_deployments(self) -> None:
@@ -1855,7 +1865,8 @@ class _Builder:
                 "eTag": "W/\"datetime'2026-03-02T09%3A40%3A11.1234567Z'\"",
                 "upgradeAvailable": "notAvailable",
             },
-            tags={"env": "prod"},
+            # Terraform writes through the API, not ARM deployments: its provenance shows only as this tag.
+            tags={"env": "prod", "managed-by": "terraform"},
             identity={
                 "type": "SystemAssigned",
                 "principalId": "a1a1a1a1-0000-4000-8000-00000000000f",
@@ -1898,6 +1909,84 @@ class _Builder:
         ):
             self.expect(f"azure.search.{check}", "srch-secure", PASS)
             self.expect(f"azure.search.{check}", "srch-open", FAIL)
+
+    def deployment_history(self) -> None:
+        """Each resource group holding AI resources has its deployment history read: templates wrote the secure
+        workspaces, hub, project, registry and OpenAI account; the open AI services account was deployed, then
+        changed by hand; the open workspace and search service were never deployed."""
+        api = API_VERSIONS["deployments"]
+        ids = self.ids
+        ml = f"{self.rg('rg-ml-secure')}/providers/Microsoft.MachineLearningServices"
+        histories = {
+            "rg-ml-secure": [
+                self.deployment(
+                    "rg-ml-secure",
+                    "ml-platform-20260302",
+                    "Succeeded",
+                    "2026-03-02T09:20:41.5550001Z",
+                    [
+                        ids["storage:good"],
+                        ids["vault:good"],
+                        ids["workspace:good"],
+                        f"{ids['workspace:good']}/computes/ci-secure",
+                        ids["workspace:hub"],
+                        ids["workspace:project"],
+                        f"{ml}/registries/mlr-shared",
+                    ],
+                ),
+                # An earlier run that failed validation wrote nothing.
+                self.deployment("rg-ml-secure", "ml-platform-20260301", "Failed", "2026-03-01T17:02:11.0000001Z", []),
+            ],
+            "rg-ml-open": [
+                self.deployment(
+                    "rg-ml-open", "storage-open", "Succeeded", "2026-03-05T11:00:00.0000001Z", [ids["storage:bad"]]
+                )
+            ],
+            "rg-ai": [
+                self.deployment(
+                    "rg-ai",
+                    "ai-services",
+                    "Succeeded",
+                    "2026-03-02T09:25:00.0000001Z",
+                    [ids["cognitive:good"], f"{ids['cognitive:good']}/deployments/gpt-4o-prod"],
+                )
+            ],
+            "rg-ai-dev": [
+                self.deployment(
+                    "rg-ai-dev", "ai-dev-sandbox", "Succeeded", "2026-04-11T12:05:00.0000001Z", [ids["cognitive:bad"]]
+                )
+            ],
+        }
+        for group, deployments in histories.items():
+            self.add_list(f"{self.rg(group)}/providers/Microsoft.Resources/deployments", api, deployments)
+        check = "azure.resources.ai_resource_deployed_by_iac"
+        for name in ("mlw-secure", "hub-secure", "proj-secure", "mlr-shared", "aoai-secure", "srch-secure"):
+            self.expect(check, name, PASS)
+        for name in ("mlw-open", "ais-open", "srch-open"):
+            self.expect(check, name, FAIL)
+
+    def deployment(self, group: str, name: str, state: str, at: str, outputs: list[str]) -> dict[str, Any]:
+        """A resource group deployment as ARM lists it: what the template wrote is in outputResources."""
+        namespaces = sorted({rid.split("/providers/")[1].split("/")[0] for rid in outputs})
+        return {
+            "id": f"{self.rg(group)}/providers/Microsoft.Resources/deployments/{name}",
+            "name": name,
+            "type": "Microsoft.Resources/deployments",
+            "tags": {"pipeline": "ml-platform-infra"} if group.startswith("rg-ml") else {},
+            "properties": {
+                "templateHash": str(10911584915271183512 + len(name)),
+                "parameters": {"environment": {"type": "String", "value": "dev" if "dev" in group else "prod"}},
+                "mode": "Incremental",
+                "provisioningState": state,
+                "timestamp": at,
+                "duration": "PT4M31.2208765S",
+                "correlationId": f"5c4b3a29-0000-4000-8000-{len(outputs):06d}{len(name):06d}",
+                "providers": [{"namespace": ns, "resourceTypes": []} for ns in namespaces],
+                "dependencies": [],
+                "outputResources": [{"id": rid} for rid in outputs],
+                "validationLevel": "Template",
+            },
+        }
 
     def authorization(self) -> None:
         self.role_assignments()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -207,3 +208,14 @@ def connection_auth(connection: Resource) -> Verdict:
         "no Microsoft Entra token, so a stored credential is the only way in.",
         **evidence,
     )
+
+
+def arm_time(value: Any) -> datetime | None:
+    """An ARM timestamp ("2026-03-02T09:15:27.1234567Z") as an aware datetime; None when it is not one."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

@@ -125,6 +125,15 @@ KINDS: tuple[ArmKind, ...] = (
         "/subscriptions/{subscription}/providers/Microsoft.Authorization/policyAssignments",
         "2023-04-01",
     ),
+    # Deployment history (ARM and Bicep deployments) of the resource groups that hold AI resources: what a template
+    # created or last changed is in each deployment's outputResources. ARM keeps the latest 800 per group.
+    ArmKind(
+        "azure.resources.deployment",
+        "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Resources/deployments",
+        "2025-04-01",
+        fetch="group",
+        groups_of=DEPLOYED_TYPES,
+    ),
     # The initiatives policy assignments assign (built-in ones live at the tenant root), read to see their members.
     ArmKind(
         "azure.policy.set_definition",
@@ -276,6 +285,21 @@ RELATIONS: tuple[Link, ...] = (
         _CONNECTIONS,
         paths=_CONNECTION_TARGET,
         pattern=_arm_type(r"Microsoft\.Storage/storageAccounts"),
+    ),
+    *(
+        link(
+            "deploys",
+            target,
+            {"azure.resources.deployment"},
+            paths=("properties.outputResources.id",),
+            pattern=_arm_type(namespace_type),
+        )
+        for target, namespace_type in (
+            (ML_WORKSPACE, r"Microsoft\.MachineLearningServices/workspaces"),
+            (ML_REGISTRY, r"Microsoft\.MachineLearningServices/registries"),
+            (COGNITIVE_ACCOUNT, r"Microsoft\.CognitiveServices/accounts"),
+            (SEARCH_SERVICE, r"Microsoft\.Search/searchServices"),
+        )
     ),
     link(
         "assigns_policy_set",

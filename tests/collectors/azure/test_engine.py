@@ -200,3 +200,15 @@ def test_a_model_monitor_names_its_deployment_by_id_or_by_endpoint_and_deploymen
     }
     hub = {(r.src, r.dst) for r in result.relations if r.kind == "in_hub"}
     assert hub == {(manifest.resource_ids["workspace:project"], manifest.resource_ids["workspace:hub"])}
+
+
+def test_deployment_history_is_read_in_the_resource_groups_that_hold_ai_resources(collected: Any) -> None:
+    result, manifest, called = collected
+    listed = sorted(p.split("/")[4] for p in called if p.endswith("/providers/Microsoft.Resources/deployments"))
+    # Groups of workspaces, registries, AI services accounts and search services; none for the groups that hold only
+    # vaults, storage or networks, and none in the denied subscription, where nothing was listed.
+    assert listed == ["rg-ai", "rg-ai-dev", "rg-ml-open", "rg-ml-secure"]
+    deploys = {(r.src.rsplit("/", 1)[1], r.dst.rsplit("/", 1)[1]) for r in result.relations if r.kind == "deploys"}
+    # Only whole AI resources: the storage account, vault and compute the same template wrote are not AI kinds.
+    assert ("ml-platform-20260302", "mlw-secure") in deploys and ("ai-dev-sandbox", "ais-open") in deploys
+    assert not [dst for _, dst in deploys if dst in ("ci-secure", "stsecureml", "kv-secure-ml", "gpt-4o-prod")]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
+import pytest
+
 from collectors import declared_types
 from collectors.azure.arm import rbac_action
 from collectors.azure.specs import DIAGNOSTICS_API, KINDS, ML_API, RELATIONS, SUBSCRIPTIONS_API, ArmKind, sample_path
@@ -72,6 +74,15 @@ def test_the_exception_is_exactly_the_relations_to_what_is_not_collected() -> No
     outside = {(rule.kind, rule.target) for rule in RELATIONS if rule.target not in stored}
     # Once managed identities are collected (or the relation goes), the exception goes too.
     assert outside == NOT_COLLECTED == {("uses_identity", "azure.managedidentity.identity")}
+
+
+def test_a_kind_listed_per_resource_group_names_the_types_whose_groups_it_reads() -> None:
+    path = "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Resources/deployments"
+    with pytest.raises(ValueError, match="names the types whose groups it reads"):
+        ArmKind("azure.resources.deployment", path, "2025-04-01", fetch="group")
+    with pytest.raises(ValueError, match="names the types whose groups it reads"):
+        ArmKind("azure.resources.deployment", path, "2025-04-01", groups_of=("azure.ml.workspace",))
+    assert [k.type for k in KINDS if k.fetch == "group"] == ["azure.resources.deployment"]
 
 
 # A fixed name where the key's name belongs: the path ends in an instance, not in the type it reads.
