@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint docs bench bench-gcp bench-vs-prowler clean
+.PHONY: demo test lint docs bench bench-gcp bench-vs-prowler bench-history clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ $(PROWLER_STAMP):
 
 bench-vs-prowler: $(STAMP) $(PROWLER_STAMP)
 	AWS_EC2_METADATA_DISABLED=true $(PY) -m benchmarks.vs_prowler --prowler $(PROWLER_VENV)/bin/prowler $(ARGS)
+
+# diff of two 10,000-finding scans on SQLite and PostgreSQL, and the trend over 100 scans (about a minute).
+bench-history: $(STAMP)
+	$(PY) -m benchmarks.history
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache report.html report.json
