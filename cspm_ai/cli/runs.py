@@ -142,13 +142,15 @@ def _write_reports(
     output_dir: Path,
     formats: Sequence[str],
     changes: ScanDiff | None = None,
+    findings: Sequence[Finding] | None = None,
 ) -> list[Path]:
+    """Write the scan's reports; `findings`, when the caller has just loaded them, saves loading them again."""
     from cspm_ai.report import build_report
     from reports import write_reports
 
     report = build_report(
         scan,
-        inventory.findings(scan.id),
+        findings if findings is not None else inventory.findings(scan.id),
         inventory.errors(scan.id),
         __version__,
         inventory.attestations(),
@@ -165,7 +167,7 @@ def _finish_scan(
     --fail-on-new is met. A failed notification is a warning: it changes neither the result nor the exit code."""
     findings = run.inventory.findings(scan.id)
     changes = _changes(run.inventory, scan)
-    paths = _write_reports(run.inventory, scan, run.directory, run.formats, changes=changes)
+    paths = _write_reports(run.inventory, scan, run.directory, run.formats, changes=changes, findings=findings)
     _print_summary(run.console, scan, findings, paths)
     _print_changes(run.console, changes)
     failures = _new_failures(changes, findings)

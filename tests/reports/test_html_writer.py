@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -516,3 +517,27 @@ def test_attestations_show_both_times_scope_revocations_and_why_some_do_not_appl
     assert any("Revoked before the scan started, on 2024-05-01 11:00 UTC by Ana: wrong" in r for r in reasons)
     assert any("Scoped to nothing this scan read" in r and "azure sub-1" in r for r in reasons)
     assert "started 2024-05-01 12:00:00 UTC" in " ".join(soup.find(id="attestations").get_text(" ").split())
+
+
+# The findings table's loop as the template wrote it before finding_rows_html took over: the reference the
+# Python writer must match byte for byte, under the page's own Jinja settings.
+JINJA_ROWS = Path(__file__).with_name("finding_rows_reference.html.j2")
+
+
+@pytest.mark.parametrize("which", ["report", "hostile_report", "governed_report"])
+def test_finding_rows_are_what_the_jinja_loop_wrote(which: str, request: pytest.FixtureRequest) -> None:
+    from reports.html_writer import _environment, _finding_row, finding_rows_html
+
+    chosen: Report = request.getfixturevalue(which)
+    varied = [
+        *chosen.findings,
+        # Tags, a mute without a reason, and neither evidence nor compliance.
+        chosen.findings[0].model_copy(
+            update={"resource_tags": {"team": "<ml>", "cost's": '"a&b"'}, "muted": True, "mute_reason": None}
+        ),
+        chosen.findings[-1].model_copy(update={"evidence": {}, "compliance": {}, "remediation": ""}),
+    ]
+    rows = [_finding_row(f) for f in varied]
+    expected = _environment().from_string(JINJA_ROWS.read_text()).render(rows=rows)
+    assert finding_rows_html(rows) == expected
+    assert finding_rows_html([]) == ""
