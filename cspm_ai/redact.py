@@ -187,6 +187,7 @@ _NOT_SECRET_LAST_WORDS = frozenset({"id", "ids", "date", "time", "timestamp", "u
 # An ARN naming a secret, parameter or key is a reference to where a secret lives, whole: its
 # `secret:<name>` tail is not a `name: value` assignment.
 _VAULT_ARN = re.compile(r"^arn:aws[a-z-]*:(?:secretsmanager|ssm|kms):[^\s]*$")
+_VAULT_ARN_IN_TEXT = re.compile(r"\barn:aws[a-z-]*:(?:secretsmanager|ssm|kms):[^\s\"'\\,;&|<>]*")
 # `NAME=value`, `export NAME="value"`, `NAME: value` in scripts and command lines.
 _ASSIGNMENT = re.compile(
     r"(?P<name>\b[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>\s*[=:]\s*|\s+)(?P<q>[\"']?)(?P<value>[^\s\"';&|]+)(?P=q)"
@@ -407,7 +408,14 @@ def _resuming(pattern: re.Pattern[str], text: str, replace: Callable[[re.Match[s
     secret may hold JSON that is (`"db_config": "{\\"password\\": ...}"`)."""
     parts: list[str] = []
     pos = 0
+    # A reference to a vault, wherever it stands, holds no assignment (`...:secret:<name>` is its name).
+    references = [ref.span() for ref in _VAULT_ARN_IN_TEXT.finditer(text)]
     while (m := pattern.search(text, pos)) is not None:
+        inside = next((end for start, end in references if start <= m.start("name") < end), None)
+        if inside is not None:
+            parts.append(text[pos:inside])
+            pos = inside
+            continue
         if "value" in pattern.groupindex and _VAULT_ARN.match(m.group("value") or ""):
             parts.append(text[pos : m.end()])  # a reference to a vault, whatever it is assigned to
             pos = m.end()
