@@ -187,6 +187,9 @@ _NOT_SECRET_LAST_WORDS = frozenset({"id", "ids", "date", "time", "timestamp", "u
 # An ARN naming a secret, parameter or key is a reference to where a secret lives, whole: its
 # `secret:<name>` tail is not a `name: value` assignment.
 _VAULT_ARN = re.compile(r"^arn:aws[a-z-]*:(?:secretsmanager|ssm|kms):[^\s]*$")
+# Objects that point at a secret in a vault (Vertex AI `secretEnv[].secretRef`, Kubernetes
+# `valueFrom.secretKeyRef`): `{"secret": "hf-token", "version": "3"}` names the secret.
+_REFERENCE_PARENTS = frozenset({"secretRef", "secretKeyRef", "secret_ref", "secretKeySelector"})
 _VAULT_ARN_IN_TEXT = re.compile(r"\barn:aws[a-z-]*:(?:secretsmanager|ssm|kms):[^\s\"'\\,;&|<>]*")
 # `NAME=value`, `export NAME="value"`, `NAME: value` in scripts and command lines.
 _ASSIGNMENT = re.compile(
@@ -501,6 +504,8 @@ def _redact(node: Any, path: str, key: str | None, walk: _Walk, depth: int = 0) 
         out: dict[Any, Any] = {}
         for k, v in node.items():
             name = pair_name if (k == value_key and pair_name) else str(k)
+            if key in _REFERENCE_PARENTS:
+                name = ""  # a vault reference's fields name the secret, not hold it: judged by shape only
             key = _redact_key(k, path, walk) if depth else k
             out[key] = _redact(v, f"{path}.{key}" if path else str(key), name, walk, depth + 1)
         return out

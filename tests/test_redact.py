@@ -645,3 +645,12 @@ def test_a_vault_reference_is_kept_whole_but_a_credential_inside_one_is_not() ->
     planted = "arn:aws:secretsmanager:us-east-1:111122223333:secret:AKIAIOSFODNN7EXAMPLE"
     cleaned, found = redact({"ref": planted})
     assert "AKIAIOSFODNN7EXAMPLE" not in cleaned["ref"] and found == [Redaction("ref", "aws_access_key_id")]
+
+
+def test_a_secret_reference_object_names_the_secret_and_is_kept_but_a_credential_in_it_is_not() -> None:
+    document = {"secretEnv": [{"name": "HF_TOKEN", "secretRef": {"secret": "hf-token-prod", "version": "3"}}]}
+    assert redact(document) == (document, [])
+    token = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+    leaked = {"env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "creds", "key": token}}}]}
+    cleaned, found = redact(leaked)
+    assert token not in repr(cleaned) and [r.kind for r in found] == ["huggingface_token"]
