@@ -1648,7 +1648,7 @@ class _Builder:
         self.expect("aws.cloudtrail.bedrock_data_events", self.account_id, FAIL)
 
     def build_threat_detection(self) -> None:
-        """GuardDuty, Security Hub and an AWS Config recorder, in the first region only."""
+        """GuardDuty, Security Hub, an AWS Config recorder and rules for the AI services, in the first region only."""
         region = self.primary
         detector_tags = {"team": "security"}
         if self.hostile:
@@ -1667,11 +1667,30 @@ class _Builder:
         )
         config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": self.ids["trail_bucket"]})
         config.start_configuration_recorder(ConfigurationRecorderName="default")
+        # Managed rules watching SageMaker and Bedrock where the recorder runs; the other region has neither.
+        for name, identifier, types in (
+            ("sagemaker-notebook-no-direct-internet-access", "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS", None),
+            (
+                "sagemaker-endpoint-configuration-kms-key-configured",
+                "SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED",
+                ["AWS::SageMaker::EndpointConfig"],
+            ),
+            ("bedrock-data-source-encryption-enabled", "BEDROCK_DATA_SOURCE_ENCRYPTION_ENABLED", None),
+        ):
+            rule: dict[str, Any] = {
+                "ConfigRuleName": name,
+                "Description": self.text(f"{identifier} on AI resources"),
+                "Source": {"Owner": "AWS", "SourceIdentifier": identifier},
+            }
+            if types:
+                rule["Scope"] = {"ComplianceResourceTypes": types}
+            config.put_config_rule(ConfigRule=rule)
         for scanned in self.regions:
             status = PASS if scanned == region else FAIL
             self.expect("aws.guardduty.enabled", scanned, status)
             self.expect("aws.securityhub.enabled", scanned, status)
             self.expect("aws.config.recorder_all_resources", scanned, status)
+            self.expect("aws.config.rules_cover_ai_services", scanned, status)
 
     def build_cost_controls(self) -> None:
         """A SageMaker budget with an alert and a Cost Explorer anomaly monitor."""

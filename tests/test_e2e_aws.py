@@ -198,6 +198,8 @@ def test_a_bare_account_fails_the_account_controls(tmp_path: Path) -> None:
         ("aws.guardduty.enabled", "eu-west-1"): Status.FAIL,
         ("aws.securityhub.enabled", "eu-west-1"): Status.FAIL,
         ("aws.config.recorder_all_resources", "eu-west-1"): Status.FAIL,
+        # No AI service is used there, so no AWS Config rule needs to evaluate one.
+        ("aws.config.rules_cover_ai_services", "eu-west-1"): Status.PASS,
         # Nothing uses Bedrock here: its region-wide settings and its data events are not required, so they pass.
         ("aws.bedrock.model_invocation_logging", "eu-west-1"): Status.PASS,
         ("aws.bedrock.invocation_logs_protected", "eu-west-1"): Status.PASS,

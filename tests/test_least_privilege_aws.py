@@ -45,7 +45,12 @@ UNVERIFIABLE_NAMESPACES = frozenset({"guardduty", "securityhub", "bedrock", "age
 # Checks of other services that judge what those services hold: whether a region uses Bedrock, which agents
 # share a role. Unable to see it, they are ERROR here, as they should be.
 READS_UNVERIFIABLE = frozenset(
-    {"aws.ec2.vpc_bedrock_endpoints", "aws.cloudtrail.bedrock_data_events", "aws.iam.role_not_shared_across_agents"}
+    {
+        "aws.ec2.vpc_bedrock_endpoints",
+        "aws.cloudtrail.bedrock_data_events",
+        "aws.iam.role_not_shared_across_agents",
+        "aws.config.rules_cover_ai_services",
+    }
 )
 
 
@@ -133,3 +138,6 @@ def test_enforcement_is_real_a_missing_action_is_an_error_naming_it(
     assert notebook_checks and all(f.status is Status.ERROR for f in notebook_checks)
     others = [f for f in findings if f.resource_type != "aws.sagemaker.notebook_instance" and not unverifiable(f)]
     assert others and all(f.status is not Status.ERROR for f in others)
+    # A region-wide check that asks which AI services a region uses cannot tell without the notebooks either.
+    [rules] = [f for f in findings if f.check_id == "aws.config.rules_cover_ai_services"]
+    assert rules.status is Status.ERROR and "sagemaker:ListNotebookInstances" in rules.message

@@ -135,8 +135,9 @@ class AwsEngine:
         if page_size is None or not client.can_paginate(op):
             return [self._invoke(service, region, op, params)]
         pages: list[dict[str, Any]] = []
+        sized = {"PageSize": page_size} if page_size else {}  # UNSIZED (0): the API takes no page size
         with self._reading(service, client, op):
-            for page in client.get_paginator(op).paginate(**params, PaginationConfig={"PageSize": page_size}):
+            for page in client.get_paginator(op).paginate(**params, PaginationConfig=sized):
                 pages.append(page)
                 if len(pages) > self.max_pages:
                     break

@@ -37,6 +37,10 @@ class Read:
     match: str | None = None
 
 
+# The page size of a list that pages by token but takes no page size (DescribeConfigRules).
+UNSIZED = 0
+
+
 @dataclass(frozen=True)
 class Tags:
     """Where a kind's tags are: at `path` of its config, or of the answer of `read` (a call made per
@@ -66,7 +70,7 @@ class ListSpec:
     uid: str
     name: str
     list_params: Mapping[str, Any] = field(default_factory=dict)
-    page_size: int | None = 100  # None: the operation does not page
+    page_size: int | None = 100  # None: the operation does not page; UNSIZED: it pages, but takes no size
     describe_op: str | None = None
     describe_params: Mapping[str, str] = field(default_factory=dict)
     describe_key: str | None = None  # take this key of the describe answer
@@ -538,6 +542,18 @@ ACCOUNT_SERVICES: tuple[ListSpec, ...] = (
                 pick="ConfigurationRecordersStatus.0",
             ),
         ),
+    ),
+    # Every rule of the region: the account's own and those a conformance pack (CreatedBy
+    # config-conforms.amazonaws.com), Security Hub or an organization deployed, which DescribeConfigRules lists too.
+    ListSpec(
+        type="aws.config.rule",
+        service="config",
+        scope="regional",
+        list_op="describe_config_rules",
+        list_key="ConfigRules",
+        page_size=UNSIZED,
+        uid="{ConfigRuleArn}",
+        name="{ConfigRuleName}",
     ),
     ListSpec(
         type="aws.budgets.budget",

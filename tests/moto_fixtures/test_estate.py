@@ -93,7 +93,12 @@ def test_manifest_covers_every_check_with_pass_or_fail(estate: Estate) -> None:
 
 def test_region_scoped_services_pass_only_in_the_first_region(estate: Estate) -> None:
     expected = estate.manifest.expected
-    for check in ("aws.guardduty.enabled", "aws.securityhub.enabled", "aws.config.recorder_all_resources"):
+    for check in (
+        "aws.guardduty.enabled",
+        "aws.securityhub.enabled",
+        "aws.config.recorder_all_resources",
+        "aws.config.rules_cover_ai_services",
+    ):
         assert expected[(check, PRIMARY)] == "PASS"
         assert expected[(check, SECONDARY)] == "FAIL"
     assert estate.client("guardduty").list_detectors()["DetectorIds"]
@@ -107,6 +112,9 @@ def test_region_scoped_services_pass_only_in_the_first_region(estate: Estate) ->
         "recording"
     ]
     assert estate.client("config", SECONDARY).describe_configuration_recorders()["ConfigurationRecorders"] == []
+    rules = {r["Source"]["SourceIdentifier"] for r in estate.client("config").describe_config_rules()["ConfigRules"]}
+    assert {"SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS", "BEDROCK_DATA_SOURCE_ENCRYPTION_ENABLED"} <= rules
+    assert estate.client("config", SECONDARY).describe_config_rules()["ConfigRules"] == []
 
 
 def resource_exists(estate: Estate, check: str, name: str) -> bool:
@@ -632,6 +640,7 @@ def test_scanner_calls_answer(estate: Estate) -> None:
         ("guardduty", "list_detectors", {}),
         ("config", "describe_configuration_recorders", {}),
         ("config", "describe_configuration_recorder_status", {}),
+        ("config", "describe_config_rules", {}),
         ("bedrock", "get_model_invocation_logging_configuration", {}),
         ("bedrock", "list_enforced_guardrails_configuration", {}),
         ("bedrock", "list_guardrails", {}),

@@ -231,3 +231,18 @@ def test_a_denied_shared_list_is_an_error_on_each_resource_it_serves(small_estat
     [error] = result.errors
     assert (error.operation, error.resource_uid) == ("ListRoles", role.uid)
     assert "MaxSessionDuration" not in role.config
+
+
+def test_a_list_that_takes_no_page_size_is_still_read_to_its_last_page(small_estate: dict[str, str]) -> None:
+    # DescribeConfigRules answers 25 rules a page and refuses a page size.
+    config = boto3.client("config")
+    for i in range(30):
+        source = {"Owner": "AWS", "SourceIdentifier": "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS"}
+        config.put_config_rule(ConfigRule={"ConfigRuleName": f"ai-rule-{i:02d}", "Source": source})
+    pages: list[dict[str, Any]] = []
+    session = boto3.Session()
+    session.events.register("before-call.config.DescribeConfigRules", lambda params, **_: pages.append(params))
+    result = _collect(session)
+    rules = sorted(r.name for r in result.resources if r.type == "aws.config.rule")
+    assert rules == [f"ai-rule-{i:02d}" for i in range(30)]
+    assert len(pages) == 2 and result.errors == []
