@@ -141,22 +141,29 @@ def _azure_estate(drift: bool) -> Callable[[], Any]:
     return simulate
 
 
-@contextmanager
-def _gcp_estate() -> Iterator[Collector]:
-    import responses
-    from google.auth.credentials import AnonymousCredentials
+def _gcp_estate(drift: bool) -> Callable[[], Any]:
+    @contextmanager
+    def simulate() -> Iterator[Collector]:
+        import responses
+        from google.auth.credentials import AnonymousCredentials
 
-    from collectors.gcp import GcpEngine, GoogleApis
-    from moto_fixtures.gcp_estate import register_gcp_estate
+        from collectors.gcp import GcpEngine, GoogleApis
+        from moto_fixtures.gcp_estate import register_gcp_estate
 
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
-        manifest = register_gcp_estate(replay, denied_project=False)
-        # Anonymous: no token is requested from anywhere.
-        yield GcpEngine(
-            GoogleApis(AnonymousCredentials()),
-            organization=manifest.organization_id,
-            identity="demo-scanner@ml-prod-4521.iam.gserviceaccount.com",
-        )
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as replay:
+            manifest = register_gcp_estate(replay, denied_project=False)
+            if drift:
+                from moto_fixtures.drift import drift_gcp_estate
+
+                drift_gcp_estate(replay)
+            # Anonymous: no token is requested from anywhere.
+            yield GcpEngine(
+                GoogleApis(AnonymousCredentials()),
+                organization=manifest.organization_id,
+                identity="demo-scanner@ml-prod-4521.iam.gserviceaccount.com",
+            )
+
+    return simulate
 
 
 def run_demo(inventory: Inventory, progress: ProgressCallback | None = None, drift: bool = False) -> ScanRecord:
@@ -166,7 +173,7 @@ def run_demo(inventory: Inventory, progress: ProgressCallback | None = None, dri
     collectors = [
         _Simulated("aws", _aws_estate(drift)),
         _Simulated("azure", _azure_estate(drift)),
-        _Simulated("gcp", _gcp_estate),
+        _Simulated("gcp", _gcp_estate(drift)),
     ]
     return run_scan(
         inventory,

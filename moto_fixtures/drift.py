@@ -11,6 +11,10 @@ and a new endpoint config the good endpoint was switched to (PH-2 PASS).
 Azure (the recorded answers): one online deployment now serves another model version under the same
 deployment (in place, PH-2 FAIL); another endpoint gained a `green` deployment of the new version (PH-2
 PASS); and the bad workspace's computes can no longer be listed (403), so they are unreadable, not gone.
+
+Google Cloud (the recorded answers): the private fraud endpoint's deployed model now serves version 2 of its
+model under the same deployed model id (in place, PH-2 FAIL); the recommendations endpoint gained a second
+deployed model with version 2 beside the first (PH-2 PASS).
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ NEW_VERSION_ENDPOINT_CONFIG: Final = "good-endpoint-config-v2"
 AZURE_SWAPPED_ENDPOINT: Final = "chat-secure-ep"
 AZURE_NEW_VERSION_ENDPOINT: Final = "embed-secure-ep"
 AZURE_NEW_DEPLOYMENT: Final = "green"
+GCP_SWAPPED_ENDPOINT: Final = "4567890123456789012"
+GCP_NEW_VERSION_ENDPOINT: Final = "7890123456789012345"
+GCP_NEW_DEPLOYED_MODEL: Final = "3344556677889900113"
 
 
 def drift_aws_estate(manifest: EstateManifest, session: boto3.Session | None = None) -> None:
@@ -141,3 +148,21 @@ def drift_azure_estate(replay: Any, manifest: AzureEstateManifest) -> None:
             }
         }
     )
+
+
+def drift_gcp_estate(replay: Any) -> None:
+    """Change the Google Cloud estate `register_gcp_estate` answers from (its router's tables)."""
+    routers = [r.callback for r in replay.registered() if hasattr(getattr(r, "callback", None), "b")]
+    if not routers:
+        raise LookupError("no Google Cloud estate is registered")
+    endpoints = {
+        item["name"].rsplit("/", 1)[1]: item
+        for (_, _, collection), items in routers[0].b.vertex.items()
+        if collection == "endpoints"
+        for item in items
+    }
+    endpoints[GCP_SWAPPED_ENDPOINT]["deployedModels"][0]["modelVersionId"] = "2"
+    grown = endpoints[GCP_NEW_VERSION_ENDPOINT]
+    new = copy.deepcopy(grown["deployedModels"][0])
+    new.update(id=GCP_NEW_DEPLOYED_MODEL, modelVersionId="2", displayName=f"{new['displayName']}-next")
+    grown["deployedModels"].append(new)

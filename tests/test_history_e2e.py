@@ -112,6 +112,11 @@ def test_every_kind_of_change_shows(diff: dict[str, Any]) -> None:
     # Two demo runs of the same day build the same estate: only what the drift changed differs (the bad
     # KMS key is named by its id).
     expected = {"good-ai-artifacts-123456789012", drift.SWAPPED_MODEL, "good-endpoint", "chat-secure-blue"}
+    gcp = {x["uid"].rsplit("/", 1)[1]: x["name"] for x in r["changed"] if x["provider"] == "gcp"}
+    assert set(gcp) == {drift.GCP_SWAPPED_ENDPOINT, drift.GCP_NEW_VERSION_ENDPOINT}
+    assert changed[gcp[drift.GCP_SWAPPED_ENDPOINT]] == ["deployedModels[0].modelVersionId"]
+    assert changed[gcp[drift.GCP_NEW_VERSION_ENDPOINT]] == ["deployedModels[1]"]
+    expected |= set(gcp.values())
     assert expected <= set(changed)
     assert [paths for name, paths in changed.items() if name not in expected] == [["KeyRotationEnabled"]]
     assert changed[drift.SWAPPED_MODEL] == ["PrimaryContainer.ModelDataUrl"]
@@ -158,3 +163,16 @@ def test_ph2_from_history_manual_first_then_fail_in_place_and_pass_for_a_new_dep
     second = verdicts(runs.second)
     assert second["chat-secure-blue"] == "FAIL" and second[drift.AZURE_NEW_DEPLOYMENT] == "PASS"
     assert {v for k, v in second.items() if k not in ("chat-secure-blue", drift.AZURE_NEW_DEPLOYMENT)} == {"PASS"}
+
+
+def test_ph2_on_google_cloud_fails_a_swapped_deployed_model_and_passes_a_new_one(runs: Runs) -> None:
+    check = "gcp.vertex.endpoint_deployed_models_immutable"
+
+    def verdicts(report: Path) -> dict[str, str]:
+        findings = json.loads((report / "report.json").read_text())["findings"]
+        return {f["resource_uid"].rsplit("/", 1)[1]: f["status"] for f in findings if f["check_id"] == check}
+
+    assert set(verdicts(runs.first).values()) == {"MANUAL"}
+    second = verdicts(runs.second)
+    assert second[drift.GCP_SWAPPED_ENDPOINT] == "FAIL" and second[drift.GCP_NEW_VERSION_ENDPOINT] == "PASS"
+    assert {v for k, v in second.items() if k != drift.GCP_SWAPPED_ENDPOINT} == {"PASS"}

@@ -621,3 +621,61 @@ def deployed_models_lineage(ep: Resource, ctx: CheckContext) -> Verdict:
             **evidence,
         )
     return passed(f"{ep.name} serves only registry versions with recorded lineage.", **evidence)
+
+
+def _served_models(endpoint: Resource) -> dict[str, dict[str, Any]]:
+    """Each deployed model's id -> what it serves (the model and its version)."""
+    served: dict[str, dict[str, Any]] = {}
+    for deployed in as_list(get(endpoint.config, "deployedModels")):
+        if isinstance(deployed, dict) and is_set(deployed.get("id")):
+            served[str(deployed["id"])] = {
+                "model": shown(get(deployed, "model")),
+                "modelVersionId": shown(get(deployed, "modelVersionId")),
+            }
+    return served
+
+
+@check(
+    id="gcp.vertex.endpoint_deployed_models_immutable",
+    resource_types=ENDPOINT,
+    severity=Severity.MEDIUM,
+    title="Endpoints never change what a deployed model serves: a new model version is a new deployed model",
+    checklist=("PH-2",),
+    remediation="Deploy the new model version as a new deployed model (`gcloud ai endpoints deploy-model ENDPOINT "
+    "--model=MODEL@VERSION --traffic-split=...`), move traffic to it, then undeploy the old one; do not "
+    "redeploy another model or version under an existing deployed model id.",
+    reads=("deployedModels[].id", "deployedModels[].model", "deployedModels[].modelVersionId"),
+    history_types=(ENDPOINT,),
+)
+def endpoint_deployed_models_immutable(endpoint: Resource, ctx: CheckContext) -> Verdict:
+    """Judged against the previous comparable scan: FAIL when a deployed model id the endpoint had then now serves
+    another model or model version (changed in place); PASS when every deployed model id that remains serves what
+    it did, however many new ones were added (the immutable way). MANUAL when no earlier scan is stored."""
+    since = ctx.previous_scan_started_at
+    if since is None:
+        return manual(
+            f"{endpoint.name}: no earlier scan of these projects is stored, so whether a deployed model was "
+            "swapped in place can only be judged from the next scan on."
+        )
+    when = since.strftime("%Y-%m-%d %H:%M UTC")
+    now = _served_models(endpoint)
+    before = ctx.previous(endpoint.uid)
+    if before is None:
+        return passed(f"{endpoint.name} is a new endpoint since the previous scan ({when}).", deployedModels=now)
+    then = _served_models(before)
+    swapped = {i: {"before": then[i], "after": now[i]} for i in now if i in then and then[i] != now[i]}
+    if swapped:
+        first, change = next(iter(swapped.items()))
+        return failed(
+            f"{endpoint.name}'s deployed model {first} now serves {display(change['after']['model'])} version "
+            f"{display(change['after']['modelVersionId'])} where the previous scan ({when}) found "
+            f"{display(change['before']['model'])} version {display(change['before']['modelVersionId'])}: "
+            "changed in place instead of deployed as a new deployed model.",
+            **{f"deployedModels[{i}]": c for i, c in swapped.items()},
+        )
+    added = sorted(set(now) - set(then))
+    note = f"; {len(added)} deployed model(s) added since" if added else ""
+    return passed(
+        f"{endpoint.name}'s deployed models serve what they served in the previous scan ({when}){note}.",
+        deployedModels=now,
+    )

@@ -193,6 +193,20 @@ def monitoring_unlisted() -> Estate:
     )
 
 
+def redeployed(before: list[dict[str, Any]] | None, now: list[dict[str, Any]]) -> Callable[[], Estate]:
+    """An endpoint serving `now`, and the previous scan's same endpoint serving `before` (None: not there)."""
+
+    def build() -> Estate:
+        previous = [] if before is None else [make(EP, {"deployedModels": before})]
+        return Estate(make(EP, {"deployedModels": now}), previous=previous)
+
+    return build
+
+
+def deployed(ident: str, model: str = "998877", version: str = "1") -> dict[str, Any]:
+    return {"id": ident, "model": f"{LOC}/models/{model}", "modelVersionId": version, "displayName": "fraud"}
+
+
 CASES: list[Case] = [
     # CL-01 endpoints
     Case("gcp.vertex.endpoint_private", PASS, "psc", one(EP), says="Private Service Connect"),
@@ -633,6 +647,48 @@ CASES: list[Case] = [
         ERROR,
         "models-unlisted",
         serving(linked=False, models_unlisted=True),
+    ),
+    Case(
+        "gcp.vertex.endpoint_deployed_models_immutable",
+        FAIL,
+        "version-swapped-in-place",
+        redeployed([deployed("111")], [deployed("111", version="2")]),
+        says="changed in place",
+    ),
+    Case(
+        "gcp.vertex.endpoint_deployed_models_immutable",
+        FAIL,
+        "model-swapped-in-place",
+        redeployed([deployed("111"), deployed("222")], [deployed("111"), deployed("222", model="445566")]),
+        says="deployed model 222",
+    ),
+    Case(
+        "gcp.vertex.endpoint_deployed_models_immutable",
+        PASS,
+        "new-version-as-new-deployed-model",
+        redeployed([deployed("111")], [deployed("111"), deployed("333", version="2")]),
+        says="1 deployed model(s) added",
+    ),
+    Case(
+        "gcp.vertex.endpoint_deployed_models_immutable",
+        PASS,
+        "old-version-undeployed",
+        redeployed([deployed("111"), deployed("333", version="2")], [deployed("333", version="2")]),
+        says="serve what they served",
+    ),
+    Case(
+        "gcp.vertex.endpoint_deployed_models_immutable",
+        PASS,
+        "new-endpoint",
+        redeployed(None, [deployed("111")]),
+        says="new endpoint",
+    ),
+    Case(
+        "gcp.vertex.endpoint_deployed_models_immutable",
+        MANUAL,
+        "no-earlier-scan",
+        one(EP),
+        says="no earlier scan",
     ),
 ]
 
