@@ -47,3 +47,26 @@ def test_evidence_keeps_json_types(report: Report) -> None:
     finding = next(f for f in doc["findings"] if "SubnetId" in f["evidence"])
     assert finding["evidence"] == {"DirectInternetAccess": "Enabled", "SubnetId": None}
     assert finding["muted"] is False and finding["mute_reason"] is None
+
+
+def test_writes_what_json_dumps_of_the_model_wrote(
+    report: Report,
+    hostile_report: Report,
+    finding_factory: Callable[..., Finding],
+    scan_factory: Callable[..., ScanRecord],
+) -> None:
+    # pydantic's serialiser replaced json.dumps(model_dump(mode="json"), indent=2, ensure_ascii=False): same text.
+    odd = finding_factory(
+        message='naïve café – ✓ \u2028 tab\there \x01 nul-free "quoted" back\\slash </script>',
+        evidence={"n": 3, "f": 0.25, "big": 2**63, "none": None, "nested": {"list": [1, "ü", {"x": False}]}, "": ""},
+    )
+    with_odd = build_report(scan_factory(), [odd], [], "9.9.9")
+    for chosen in (report, hostile_report, with_odd):
+        assert render_json(chosen) == json.dumps(chosen.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_a_float_with_an_exponent_keeps_its_value(
+    finding_factory: Callable[..., Finding], scan_factory: Callable[..., ScanRecord]
+) -> None:
+    tiny = build_report(scan_factory(), [finding_factory(evidence={"rate": 1e-05, "huge": 1e16})], [], "9.9.9")
+    assert json.loads(render_json(tiny))["findings"][0]["evidence"] == {"rate": 1e-05, "huge": 1e16}
