@@ -57,6 +57,7 @@ API_VERSIONS: dict[str, str] = {
     "consumption": "2023-05-01",
     "search": "2025-05-01",
     "deployments": "2025-04-01",
+    "schedules": "2020-10-01",
     "diagnostics": "2021-05-01-preview",
 }
 
@@ -149,8 +150,12 @@ MCSB_INITIATIVE = "1f3afdf9-d0c9-4c3d-847f-89da613e70a8"
 # Built-in role definitions (tenant-wide GUIDs).
 OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 AML_DATA_SCIENTIST_ROLE = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
+READER_ROLE = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+COGNITIVE_CONTRIBUTOR_ROLE = "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"
 OWNER_ASSIGNMENT = "3c1d9a7e-5b2f-4e8a-9c6d-0a1b2c3d4e5f"
 DATA_SCIENTIST_ASSIGNMENT = "7a2e4c6b-1d3f-4a5b-8c9d-e0f1a2b3c4d5"
+READER_ASSIGNMENT = "9c8d7e6f-2a3b-4c5d-8e9f-a0b1c2d3e4f5"
+OPERATOR_ASSIGNMENT = "1e2f3a4b-5c6d-4e7f-8a9b-c0d1e2f3a4b5"
 
 _SYSTEM_DATA = {
     "createdAt": "2026-03-02T09:15:27.1234567Z",
@@ -2013,10 +2018,90 @@ class _Builder:
             "Group",
             "fraud data science team",
         )
-        self.ids["role_assignment:owner"], self.ids["role_assignment:data_scientist"] = owner["id"], scientist["id"]
-        self.add_list(f"{sub_scope}/providers/{ra}", api, [owner, scientist])
+        reader = self.role_assignment(
+            sub_scope,
+            READER_ASSIGNMENT,
+            READER_ROLE,
+            "7a7a7a7a-0000-4000-8000-00000000007a",
+            "Group",
+            "security auditors",
+        )
+        # Made by Privileged Identity Management when an eligible engineer activated the role, for eight hours.
+        operator = self.role_assignment(
+            self.ids["cognitive:good"],
+            OPERATOR_ASSIGNMENT,
+            COGNITIVE_CONTRIBUTOR_ROLE,
+            "8b8b8b8b-0000-4000-8000-00000000008b",
+            "User",
+            "",
+        )
+        operator["properties"]["description"] = None
+        self.ids.update(
+            {
+                "role_assignment:owner": owner["id"],
+                "role_assignment:data_scientist": scientist["id"],
+                "role_assignment:reader": reader["id"],
+                "role_assignment:operator": operator["id"],
+            }
+        )
+        self.add_list(f"{sub_scope}/providers/{ra}", api, [owner, scientist, reader, operator])
         self.expect("azure.authorization.no_broad_privileged_roles", OWNER_ASSIGNMENT, FAIL)
-        self.expect("azure.authorization.no_broad_privileged_roles", DATA_SCIENTIST_ASSIGNMENT, PASS)
+        for passing in (DATA_SCIENTIST_ASSIGNMENT, READER_ASSIGNMENT, OPERATOR_ASSIGNMENT):
+            self.expect("azure.authorization.no_broad_privileged_roles", passing, PASS)
+        self.schedule_instances([owner, scientist, reader, operator])
+
+    def schedule_instances(self, assignments: list[dict[str, Any]]) -> None:
+        """Privileged Identity Management's view of the active assignments: the operator's activation ends after
+        eight hours; the owner's and the data scientists' are standing (no end)."""
+        sub_scope = f"/subscriptions/{self.sub}"
+        instances = []
+        for ra in assignments:
+            props = ra["properties"]
+            activated = ra["name"] == OPERATOR_ASSIGNMENT
+            instance_props: dict[str, Any] = {
+                "scope": props["scope"],
+                "roleDefinitionId": props["roleDefinitionId"],
+                "principalId": props["principalId"],
+                "principalType": props["principalType"],
+                "roleAssignmentScheduleId": f"{props['scope']}/providers/Microsoft.Authorization/"
+                f"RoleAssignmentSchedules/{ra['name']}",
+                "originRoleAssignmentId": ra["id"],
+                "status": "Provisioned",
+                "startDateTime": "2026-06-11T08:00:00.000Z" if activated else "2026-03-02T09:30:00.123Z",
+                "endDateTime": "2026-06-11T16:00:00.000Z" if activated else None,
+                "assignmentType": "Activated" if activated else "Assigned",
+                "memberType": "Direct",
+                "createdOn": "2026-06-11T08:00:00.000Z" if activated else "2026-03-02T09:30:00.123Z",
+                "condition": None,
+                "conditionVersion": None,
+            }
+            if activated:
+                instance_props["linkedRoleEligibilityScheduleId"] = (
+                    f"{props['scope']}/providers/Microsoft.Authorization/RoleEligibilitySchedules/"
+                    "4d3c2b1a-0000-4000-8000-0000000000e1"
+                )
+                instance_props["linkedRoleEligibilityScheduleInstanceId"] = (
+                    f"{props['scope']}/providers/Microsoft.Authorization/RoleEligibilityScheduleInstances/"
+                    "4d3c2b1a-0000-4000-8000-0000000000e2"
+                )
+            instances.append(
+                {
+                    "properties": instance_props,
+                    "name": ra["name"],
+                    "id": f"{sub_scope}/providers/Microsoft.Authorization/RoleAssignmentScheduleInstances/{ra['name']}",
+                    "type": "Microsoft.Authorization/RoleAssignmentScheduleInstances",
+                }
+            )
+        self.add_list(
+            f"{sub_scope}/providers/Microsoft.Authorization/roleAssignmentScheduleInstances",
+            API_VERSIONS["schedules"],
+            instances,
+        )
+        check = "azure.authorization.deploy_export_roles_time_bound"
+        self.expect(check, OWNER_ASSIGNMENT, FAIL)
+        self.expect(check, DATA_SCIENTIST_ASSIGNMENT, FAIL)
+        self.expect(check, READER_ASSIGNMENT, PASS)
+        self.expect(check, OPERATOR_ASSIGNMENT, PASS)
 
     def role_assignment(
         self, scope: str, name: str, role: str, principal: str, ptype: str, desc: str
@@ -2044,7 +2129,7 @@ class _Builder:
         }
 
     def role_definitions(self) -> None:
-        """The two built-in roles the assignments name, read one by one."""
+        """The built-in roles the assignments name, read one by one."""
         api = API_VERSIONS["authorization"]
         rd = "Microsoft.Authorization/roleDefinitions"
         for role, role_name, desc, actions, data_actions in (
@@ -2069,6 +2154,24 @@ class _Builder:
                     "Microsoft.MachineLearningServices/workspaces/*/write",
                 ],
                 ["Microsoft.MachineLearningServices/workspaces/*"],
+            ),
+            (READER_ROLE, "Reader", "View all resources, but does not allow you to make any changes.", ["*/read"], []),
+            (
+                COGNITIVE_CONTRIBUTOR_ROLE,
+                "Cognitive Services Contributor",
+                "Lets you create, read, update, delete and manage keys of Cognitive Services.",
+                [
+                    "Microsoft.Authorization/*/read",
+                    "Microsoft.CognitiveServices/*",
+                    "Microsoft.Features/features/read",
+                    "Microsoft.Insights/alertRules/*",
+                    "Microsoft.Insights/diagnosticSettings/*",
+                    "Microsoft.Insights/metrics/read",
+                    "Microsoft.Resources/deployments/*",
+                    "Microsoft.Resources/subscriptions/resourceGroups/read",
+                    "Microsoft.Support/*",
+                ],
+                [],
             ),
         ):
             rid = f"/subscriptions/{self.sub}/providers/{rd}/{role}"
@@ -2386,6 +2489,7 @@ def _subscription_lists(sub: str) -> list[tuple[str, str]]:
             ("Microsoft.Authorization/policyAssignments", "policy"),
             ("Microsoft.Consumption/budgets", "consumption"),
             ("Microsoft.Search/searchServices", "search"),
+            ("Microsoft.Authorization/roleAssignmentScheduleInstances", "schedules"),
         )
     ]
 

@@ -1,11 +1,14 @@
-"""Role assignment checks: no broad privileged roles over the scopes that hold AI resources."""
+"""Role assignment checks: no broad privileged roles over the scopes that hold AI resources, and no standing grant of
+the roles that deploy models or export AI credentials."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from cspm_ai.doc import display, get, is_set, shown
-from cspm_ai.model import Resource, Severity, Verdict, errored, failed, passed
+from cspm_ai.doc import as_list, display, get, is_set, shown
+from cspm_ai.engine import Unseen
+from cspm_ai.model import Resource, Severity, Verdict, errored, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
 
 ASSIGNMENT = "azure.authorization.role_assignment"
@@ -85,3 +88,168 @@ def no_broad_privileged_roles(assignment: Resource, ctx: CheckContext) -> Verdic
             **evidence,
         )
     return passed(f"{assignment.name} grants {role} only on the single resource {scope}.", **evidence)
+
+
+INSTANCE = "azure.authorization.role_assignment_schedule_instance"
+# The AI resources a deploy or export grant matters on.
+AI_TYPES = ("azure.ml.workspace", "azure.ml.registry", "azure.cognitive.account", "azure.search.service")
+# Control-plane actions that deploy a model or hand out the credentials to export models and data.
+DEPLOY_ACTIONS = (
+    "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/write",
+    "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments/write",
+    "Microsoft.CognitiveServices/accounts/deployments/write",
+)
+EXPORT_ACTIONS = (
+    "Microsoft.MachineLearningServices/workspaces/listKeys/action",
+    "Microsoft.MachineLearningServices/workspaces/datastores/listSecrets/action",
+    "Microsoft.MachineLearningServices/workspaces/connections/listsecrets/action",
+    "Microsoft.CognitiveServices/accounts/listKeys/action",
+    "Microsoft.Search/searchServices/listAdminKeys/action",
+)
+# Built-in roles known to grant deploy and export, for an assignment whose definition was not collected.
+DEPLOYING_ROLES = {
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+}
+
+
+def _matches(pattern: Any, action: str) -> bool:
+    """An RBAC action pattern ("*" matches any run of characters, "/" included) against an action, ignoring case."""
+    if not isinstance(pattern, str) or not pattern:
+        return False
+    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
+    return re.fullmatch(regex, action, re.IGNORECASE) is not None
+
+
+def _granted(definition: Resource) -> list[str]:
+    """The deploy and export actions a role definition grants: allowed by a permission's actions and not removed
+    by that permission's notActions."""
+    found = []
+    for permission in as_list(get(definition.config, "properties.permissions")):
+        actions, not_actions = as_list(get(permission, "actions")), as_list(get(permission, "notActions"))
+        for action in (*DEPLOY_ACTIONS, *EXPORT_ACTIONS):
+            if any(_matches(a, action) for a in actions) and not any(_matches(n, action) for n in not_actions):
+                found.append(action)
+    return list(dict.fromkeys(found))
+
+
+def _ai_under(scope: str, account: str, ctx: CheckContext) -> list[Resource]:
+    """The AI resources an assignment at `scope` reaches: those under it; a management group's or the root's, all
+    of the subscription's (its assignments are listed because they apply here). A kind that could not be listed
+    matters only when no listed AI resource is reached: then it raises Unseen (ERROR), never "no AI here"."""
+    lowered = scope.rstrip("/").lower()
+    everything = lowered in ("", "/") or lowered.startswith("/providers/microsoft.management/managementgroups/")
+    reached: list[Resource] = []
+    blind: Unseen | None = None
+    for rtype in AI_TYPES:
+        try:
+            listed = ctx.resources(rtype, account=account)
+        except Unseen as err:
+            blind = blind or err
+            continue
+        reached += [
+            r for r in listed if everything or r.uid.lower() == lowered or r.uid.lower().startswith(lowered + "/")
+        ]
+    if blind is not None and not reached:
+        raise blind
+    return reached
+
+
+def _expiring(assignment: Resource, ctx: CheckContext) -> list[Resource]:
+    """The assignment's schedule instances that end (Privileged Identity Management activations or time-bound
+    assignments)."""
+    ctx.resources(INSTANCE, account=assignment.account)  # a blind schedule list makes it ERROR, never a FAIL
+    return [i for i in ctx.referrers(assignment, "schedules") if is_set(get(i.config, "properties.endDateTime"))]
+
+
+def _deploy_export(assignment: Resource, ctx: CheckContext) -> tuple[list[str] | None, dict[str, Any]]:
+    """What deploy or export actions the assigned role grants (None: its definition was not read and it is not a
+    well-known deploying role)."""
+    definition_id = get(assignment.config, "properties.roleDefinitionId")
+    evidence: dict[str, Any] = {"properties.roleDefinitionId": shown(definition_id)}
+    definitions = [d for d in ctx.related(assignment, "assigns_role") if d.type == DEFINITION]
+    if definitions:
+        evidence["assigns_role.properties.roleName"] = shown(get(definitions[0].config, "properties.roleName"))
+        return _granted(definitions[0]), evidence
+    guid = definition_id.rstrip("/").rsplit("/", 1)[-1].lower() if is_set(definition_id) else ""
+    if guid in DEPLOYING_ROLES:
+        evidence["assigns_role.properties.roleName"] = DEPLOYING_ROLES[guid]
+        return ["*"], evidence
+    return None, evidence
+
+
+@check(
+    id="azure.authorization.deploy_export_roles_time_bound",
+    resource_types=ASSIGNMENT,
+    severity=Severity.HIGH,
+    title="Roles that deploy models or export AI credentials are activated for a limited time, not standing",
+    checklist=("ZT-3",),
+    remediation="Make the role eligible instead of active through Privileged Identity Management, with MFA and an "
+    "approval or justification on activation and a short maximum duration: `az rest --method put --url "
+    "<scope>/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/<guid>?api-version=2020-10-01 "
+    '--body \'{"properties":{"principalId":"<id>","roleDefinitionId":"<role id>","requestType":"AdminAssign",'
+    '"scheduleInfo":{"expiration":{"type":"AfterDuration","duration":"P365D"}}}}\'`, then remove the standing '
+    "assignment: `az role assignment delete --ids <assignment ARM id>`.",
+    reads=(
+        "properties.roleDefinitionId",
+        "properties.scope",
+        "assigns_role.properties.permissions",
+        "schedules<-properties.endDateTime",
+        "schedules<-properties.assignmentType",
+    ),
+)
+def deploy_export_roles_time_bound(assignment: Resource, ctx: CheckContext) -> Verdict:
+    """For an assignment whose role grants a deploy action (Machine Learning online or batch deployments, AI
+    services deployments) or an export action (listKeys of workspaces, AI services and search, datastore and
+    connection secrets), by its definition's actions less notActions (Owner and Contributor by GUID when the
+    definition was not read), over a scope that holds an AI resource: PASS when a Privileged Identity Management
+    schedule instance of it has an endDateTime (an activation or time-bound assignment); FAIL when none does
+    (standing: trusted until someone removes it). A condition narrows what a standing assignment grants but does not
+    make it expire, so it does not pass. Roles granting neither, or scopes without AI resources, PASS; a definition
+    not read that is not a well-known role is MANUAL; a failed schedule list is ERROR."""
+    granted, evidence = _deploy_export(assignment, ctx)
+    scope = get(assignment.config, "properties.scope")
+    scope = scope if is_set(scope) else assignment.uid.split("/providers/Microsoft.Authorization/")[0]
+    evidence["properties.scope"] = scope
+    if granted is None:
+        return manual(
+            f"{assignment.name} assigns role {display(evidence['properties.roleDefinitionId'])}, whose definition "
+            "was not read; attest whether it deploys or exports and how long it lasts.",
+            **evidence,
+        )
+    evidence["deploy_export_actions"] = granted
+    if not granted:
+        return passed(f"{assignment.name} grants no deploy or export action on AI resources.", **evidence)
+    reached = _ai_under(scope, assignment.account, ctx)
+    evidence["ai_resources"] = len(reached)
+    if not reached:
+        return passed(
+            f"{assignment.name} grants deploy or export only at {scope}, which holds no AI resource.", **evidence
+        )
+    expiring = _expiring(assignment, ctx)
+    evidence["schedules<-"] = [
+        {
+            "assignmentType": shown(get(i.config, "properties.assignmentType")),
+            "endDateTime": get(i.config, "properties.endDateTime"),
+        }
+        for i in expiring
+    ]
+    if expiring:
+        ends = min(str(get(i.config, "properties.endDateTime")) for i in expiring)
+        kind = get(expiring[0].config, "properties.assignmentType")
+        return passed(
+            f"{assignment.name} grants deploy or export on AI resources only until {ends} ({display(kind)}).",
+            **evidence,
+        )
+    condition = (
+        " (its condition narrows it but does not make it expire)"
+        if is_set(get(assignment.config, "properties.condition"))
+        else ""
+    )
+    more = f" and {len(granted) - 1} more deploy or export action(s)" if len(granted) > 1 else ""
+    return failed(
+        f"{assignment.name} grants {granted[0]}{more} at {scope}, which holds AI resources, to "
+        f"{display(get(assignment.config, 'properties.principalType'))} "
+        f"{display(get(assignment.config, 'properties.principalId'))} as a standing assignment with no end{condition}.",
+        **evidence,
+    )

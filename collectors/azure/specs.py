@@ -111,6 +111,13 @@ KINDS: tuple[ArmKind, ...] = (
         "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments",
         "2022-04-01",
     ),
+    # Privileged Identity Management: every active role assignment as a schedule instance, with its assignment type
+    # (Assigned, or Activated from an eligibility) and end time (none: standing).
+    ArmKind(
+        "azure.authorization.role_assignment_schedule_instance",
+        "/subscriptions/{subscription}" + AUTHORIZATION + "/roleAssignmentScheduleInstances",
+        "2020-10-01",
+    ),
     ArmKind(
         "azure.authorization.role_definition",
         "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{definition}",
@@ -307,6 +314,12 @@ RELATIONS: tuple[Link, ...] = (
         {"azure.policy.assignment"},
         paths=("properties.policyDefinitionId",),
         pattern=r"(?i)^(.*/providers/Microsoft\.Authorization/policySetDefinitions/[^/]+)$",
+    ),
+    link(
+        "schedules",
+        "azure.authorization.role_assignment",
+        {"azure.authorization.role_assignment_schedule_instance"},
+        paths=("properties.originRoleAssignmentId",),
     ),
     # User-assigned managed identities are keys of this map, on any resource that may have one.
     link(

@@ -36,6 +36,7 @@ SUB_LISTS = {
     "policy_assignments": ("Microsoft.Authorization/policyAssignments", API_VERSIONS["policy"]),
     "budgets": ("Microsoft.Consumption/budgets", API_VERSIONS["consumption"]),
     "search": ("Microsoft.Search/searchServices", API_VERSIONS["search"]),
+    "schedule_instances": ("Microsoft.Authorization/roleAssignmentScheduleInstances", API_VERSIONS["schedules"]),
 }
 ENVELOPE = {"id", "name", "type", "properties"}
 TRACKED = ENVELOPE | {"location", "tags", "systemData"}
@@ -127,6 +128,7 @@ def test_every_item_has_the_arm_envelope_and_an_id_matching_its_type(
     found = everything(arm)
     untracked = {
         "role_assignments",
+        "schedule_instances",
         "pricings",
         "policy_assignments",
         "budgets",

@@ -16,10 +16,11 @@ from tests.checks.azure_support import (
     UAA,
     WS_ID,
     collection_error,
+    declare_type,
     make,
     one,
 )
-from tests.checks.conftest import DROP, ERROR, FAIL, PASS, Case, Estate, assert_case
+from tests.checks.conftest import DROP, ERROR, FAIL, MANUAL, PASS, Case, Estate, assert_case
 
 ASSIGNMENT = "azure.authorization.role_assignment"
 DEFINITION = "azure.authorization.role_definition"
@@ -57,6 +58,99 @@ def assigned(
 
 
 AI_SCIENTIST = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
+ASSIGNMENT_GUID = "b0f43c54-e787-4862-89b1-a653fa9cf747"
+INSTANCE = declare_type(
+    "azure.authorization.role_assignment_schedule_instance",
+    {
+        "id": f"{SUB}/providers/Microsoft.Authorization/RoleAssignmentScheduleInstances/{ASSIGNMENT_GUID}",
+        "name": "b0f43c54-e787-4862-89b1-a653fa9cf747",
+        "type": "Microsoft.Authorization/RoleAssignmentScheduleInstances",
+        "properties": {
+            "scope": WS_ID,
+            "roleDefinitionId": f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{AI_SCIENTIST}",
+            "principalId": "ce2ce14e-85d7-4629-bdbc-454d0519d987",
+            "principalType": "Group",
+            "roleAssignmentScheduleId": f"{WS_ID}/providers/Microsoft.Authorization/RoleAssignmentSchedules/"
+            "c9e264ff-3133-4776-a81a-ebc7c33c8ec6",
+            "originRoleAssignmentId": f"{WS_ID}/providers/Microsoft.Authorization/roleAssignments/"
+            "b0f43c54-e787-4862-89b1-a653fa9cf747",
+            "status": "Provisioned",
+            "startDateTime": "2025-05-30T08:00:00Z",
+            "endDateTime": "2025-05-30T16:00:00Z",
+            "linkedRoleEligibilityScheduleId": f"{WS_ID}/providers/Microsoft.Authorization/RoleEligibilitySchedules/"
+            "0f2e3d4c-5b6a-4978-8877-665544332211",
+            "assignmentType": "Activated",
+            "memberType": "Direct",
+            "createdOn": "2025-05-30T08:00:00Z",
+        },
+    },
+    uid=f"{SUB}/providers/Microsoft.Authorization/RoleAssignmentScheduleInstances/{{name}}",
+    name="b0f43c54-e787-4862-89b1-a653fa9cf747",
+    is_global=True,
+)
+ML_DEPLOYER = {
+    "properties.roleName": "AzureML Data Scientist",
+    "properties.permissions": [
+        {
+            "actions": [
+                "Microsoft.MachineLearningServices/workspaces/*/read",
+                "Microsoft.MachineLearningServices/workspaces/*/action",
+                "Microsoft.MachineLearningServices/workspaces/*/delete",
+                "Microsoft.MachineLearningServices/workspaces/*/write",
+            ],
+            "notActions": [
+                "Microsoft.MachineLearningServices/workspaces/delete",
+                "Microsoft.MachineLearningServices/workspaces/write",
+                "Microsoft.MachineLearningServices/workspaces/computes/*/write",
+                "Microsoft.MachineLearningServices/workspaces/computes/*/delete",
+                "Microsoft.Authorization/*/write",
+                "Microsoft.MachineLearningServices/workspaces/listKeys/action",
+            ],
+            "dataActions": [],
+            "notDataActions": [],
+        }
+    ],
+}
+READ_ONLY = {
+    "properties.roleName": "Reader",
+    "properties.permissions": [{"actions": ["*/read"], "notActions": [], "dataActions": [], "notDataActions": []}],
+}
+ZT3 = "azure.authorization.deploy_export_roles_time_bound"
+
+
+def granted(
+    definition: dict[str, Any] | None,
+    *,
+    instance: dict[str, Any] | None = None,
+    assignment: dict[str, Any] | None = None,
+    scope: str = WS_ID,
+    ai: bool = True,
+    instances_failed: bool = False,
+) -> Callable[[], Estate]:
+    """A role assignment at `scope` of a role (a collected definition varied by `definition`, or none collected when
+    None), with the workspace when `ai`, and one schedule instance of it varied by `instance` when given."""
+
+    def build() -> Estate:
+        target = make(
+            ASSIGNMENT,
+            {"properties.scope": scope, **(assignment or {})},
+            uid=f"{scope}/providers/Microsoft.Authorization/roleAssignments/b0f43c54-e787-4862-89b1-a653fa9cf747",
+        )
+        estate = Estate(target)
+        if definition is not None:
+            role = make(DEFINITION, definition, name=AI_SCIENTIST)
+            estate.add(role).link(target, "assigns_role", role)
+        if ai:
+            estate.add(make("azure.ml.workspace"))
+        if instance is not None:
+            schedule = make(INSTANCE, instance)
+            estate.add(schedule).link(schedule, "schedules", target)
+        if instances_failed:
+            estate.fail(collection_error(INSTANCE, operation="ListRoleAssignmentScheduleInstances"))
+        return estate
+
+    return build
+
 
 CASES: list[Case] = [
     # CL-02 RBAC
@@ -122,6 +216,71 @@ CASES: list[Case] = [
         "definition-describe-failed",
         assigned(OWNER, SUB, linked=True, describe_failed=True),
     ),
+    # ZT-3 deploy and export roles are activated for a limited time
+    Case(ZT3, PASS, "activated-until", granted(ML_DEPLOYER, instance={}), says="only until 2025-05-30T16:00:00Z"),
+    Case(
+        ZT3,
+        FAIL,
+        "standing",
+        granted(ML_DEPLOYER, instance={"properties.endDateTime": None, "properties.assignmentType": "Assigned"}),
+        says="standing assignment with no end",
+    ),
+    Case(ZT3, FAIL, "no-schedule-instance", granted(ML_DEPLOYER), says="onlineEndpoints/deployments/write"),
+    Case(
+        ZT3,
+        FAIL,
+        "condition-does-not-expire",
+        granted(
+            ML_DEPLOYER,
+            assignment={
+                "properties.condition": "@Resource[Microsoft.MachineLearningServices/workspaces:name] "
+                "StringEquals 'mlw-prod'",
+                "properties.conditionVersion": "2.0",
+            },
+        ),
+        says="does not make it expire",
+    ),
+    Case(ZT3, FAIL, "owner-on-subscription", granted({}, scope=SUB), says="which holds AI resources"),
+    Case(
+        ZT3, FAIL, "owner-not-read", granted(None, assignment={"properties.roleDefinitionId": role(OWNER)}, scope=SUB)
+    ),
+    Case(ZT3, PASS, "read-only", granted(READ_ONLY), says="grants no deploy or export"),
+    Case(
+        ZT3,
+        PASS,
+        "deploy-and-keys-removed-by-not-actions",
+        granted(
+            {
+                "properties.permissions": [
+                    {
+                        "actions": ["Microsoft.MachineLearningServices/*", "Microsoft.CognitiveServices/*"],
+                        "notActions": [
+                            "Microsoft.MachineLearningServices/workspaces/*/deployments/write",
+                            "Microsoft.MachineLearningServices/*/listKeys/action",
+                            "Microsoft.MachineLearningServices/*/listsecrets/action",
+                            "Microsoft.CognitiveServices/accounts/deployments/write",
+                            "Microsoft.CognitiveServices/accounts/listKeys/action",
+                        ],
+                    }
+                ]
+            }
+        ),
+    ),
+    Case(
+        ZT3,
+        PASS,
+        "no-ai-under-scope",
+        granted({}, scope=f"{SUB}/resourceGroups/rg-network", ai=True),
+        says="holds no AI resource",
+    ),
+    Case(
+        ZT3,
+        MANUAL,
+        "unknown-role-not-read",
+        granted(None, assignment={"properties.roleDefinitionId": role("0c0c0c0c-1111-2222-3333-444455556666")}),
+        says="was not read",
+    ),
+    Case(ZT3, ERROR, "schedules-unlisted", granted(ML_DEPLOYER, instances_failed=True)),
 ]
 
 

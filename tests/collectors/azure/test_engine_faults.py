@@ -51,6 +51,7 @@ COGNITIVE_FAMILY = (
     "azure.cognitive.project_connection",
 )
 STARTED = datetime(2026, 6, 11, tzinfo=UTC)
+ZT3 = "azure.authorization.deploy_export_roles_time_bound"
 ALLOWED = ["eastus2"]
 
 # One route's registrations: the keyword arguments register_azure_estate passes to `responses.add`.
@@ -187,7 +188,14 @@ def test_throttling_that_never_ends_is_retried_a_bounded_number_of_times_then_er
     # The AI services account named the key it encrypts with; unread, that key is not fetched either, nor is what
     # is listed under the accounts (deployments, content filters, projects, connections).
     unread = ("azure.keyvault.key", *COGNITIVE_FAMILY)
-    assert _without(throttled.findings, *unread) == _without(baseline.findings, *unread)
+    # The operator's role assignment is scoped to the unread account: whether its grant reaches an AI resource is
+    # unknown, so it is ERROR, not the PASS of the recorded estate.
+    operator = (ZT3, baseline.manifest.resource_ids["role_assignment:operator"])
+    assert baseline.by_key()[operator][0] == "PASS" and throttled.by_key()[operator][0] == "ERROR"
+    assert "TooManyRequests" in throttled.by_key()[operator][1]
+    assert {k: v for k, v in _without(throttled.findings, *unread).items() if k != operator} == {
+        k: v for k, v in _without(baseline.findings, *unread).items() if k != operator
+    }
 
 
 # -- denials ---------------------------------------------------------------------------------------------------
@@ -605,9 +613,14 @@ def test_a_listed_item_whose_id_is_not_an_arm_id_is_error_and_nothing_is_read_un
     blind = [f for f in renamed.findings if f.resource_uid.endswith(":global:azure.ml.workspace")]
     assert blind and {f.status for f in blind} == {Status.ERROR}
     assert all(".attacker.example.net/loot" in f.message for f in blind)
-    # Only the renamed workspace and what lives under it are unread; everything else is judged as before.
-    kept = {k: v for k, v in renamed.by_key().items() if not k[1].endswith(":global:azure.ml.workspace")}
-    assert kept == {k: v for k, v in baseline.by_key().items() if not k[1].startswith(open_ws)}
+    # Only the renamed workspace and what lives under it are unread; everything else is judged as before, but for
+    # the data scientists' grant on the other workspace: with the workspace list blind, it is ERROR.
+    scientists = (ZT3, baseline.manifest.resource_ids["role_assignment:data_scientist"])
+    assert renamed.by_key()[scientists][0] == "ERROR"
+    kept = {
+        k: v for k, v in renamed.by_key().items() if not k[1].endswith(":global:azure.ml.workspace") and k != scientists
+    }
+    assert kept == {k: v for k, v in baseline.by_key().items() if not k[1].startswith(open_ws) and k != scientists}
 
 
 def test_fault_plans_register_the_estate_unchanged_when_clean(baseline: Scanned) -> None:
