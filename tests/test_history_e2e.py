@@ -176,3 +176,16 @@ def test_ph2_on_google_cloud_fails_a_swapped_deployed_model_and_passes_a_new_one
     second = verdicts(runs.second)
     assert second[drift.GCP_SWAPPED_ENDPOINT] == "FAIL" and second[drift.GCP_NEW_VERSION_ENDPOINT] == "PASS"
     assert {v for k, v in second.items() if k != drift.GCP_SWAPPED_ENDPOINT} == {"PASS"}
+
+
+def test_ph2_on_aws_fails_a_model_replaced_in_place_and_passes_a_new_endpoint_config(runs: Runs) -> None:
+    check = "aws.sagemaker.endpoint_config_models_immutable"
+
+    def verdicts(report: Path) -> dict[str, str]:
+        findings = json.loads((report / "report.json").read_text())["findings"]
+        return {f["resource_name"]: f["status"] for f in findings if f["check_id"] == check}
+
+    assert set(verdicts(runs.first).values()) == {"MANUAL"}
+    second = verdicts(runs.second)
+    assert second[drift.SWAPPED_ENDPOINT_CONFIG] == "FAIL" and second[drift.NEW_VERSION_ENDPOINT_CONFIG] == "PASS"
+    assert second["good-endpoint-config"] == "PASS"

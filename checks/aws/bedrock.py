@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks._verdicts import no_secrets
+from checks._verdicts import no_secrets, not_patched_in_place
 from checks.aws._common import (
     BEDROCK_SETTINGS,
     KMS_KEY,
     bedrock_use,
+    classification_tag,
     describe_use,
     judge_customer_key,
     keys_for,
@@ -647,17 +648,6 @@ def knowledge_base_data_source_kms_encryption(kb: Resource, ctx: CheckContext) -
     return passed(f"{kb.name} ingests with customer keys: {'; '.join(why for _, why in judged)}.", **evidence)
 
 
-CLASSIFICATION_TAG = "classification"
-
-
-def _classification(bucket: Resource) -> str | None:
-    """The value of a tag whose key names a classification (DataClassification, data-classification, ...)."""
-    for key, value in bucket.tags.items():
-        if CLASSIFICATION_TAG in key.lower().replace("-", "").replace("_", "") and value.strip():
-            return f"{key}={value}"
-    return None
-
-
 def _bucket_of(source: Any) -> str | None:
     arn = get(source, "dataSourceConfiguration.s3Configuration.bucketArn")
     return arn.rsplit(":", 1)[-1] if is_set(arn) else None
@@ -688,7 +678,7 @@ def knowledge_base_sources_classified(kb: Resource, ctx: CheckContext) -> Verdic
             **{"dataSources.*.dataSourceConfiguration.type": others},
         )
     found = {b.name: b for b in ctx.related(kb, "uses_bucket") if b.type == BUCKET}
-    labels = {name: (_classification(found[name]) if name in found else None) for name in buckets}
+    labels = {name: (classification_tag(found[name]) if name in found else None) for name in buckets}
     evidence = {
         f"uses_bucket[{name}].classification": shown(label) if name in found else "<not in inventory>"
         for name, label in labels.items()
@@ -803,3 +793,24 @@ def no_secrets_in_configuration(resource: Resource, ctx: CheckContext) -> Verdic
     """FAIL when the redactor removed secret-looking values (environment variables, hyperparameters, instructions)
     from the stored configuration; no redactions passes."""
     return no_secrets(resource)
+
+
+@check(
+    id="aws.bedrock.provisioned_throughput_immutable",
+    resource_types=PROVISIONED_THROUGHPUT,
+    severity=Severity.MEDIUM,
+    title="Provisioned throughput is never pointed at another model in place",
+    checklist=("PH-2",),
+    remediation="Buy provisioned throughput for the new custom model version and move callers to its ARN, then "
+    "release the old one; do not `aws bedrock update-provisioned-model-throughput --desired-model-id` a "
+    "throughput that serves traffic.",
+    reads=("modelArn", "desiredModelArn"),
+    history_types=(PROVISIONED_THROUGHPUT,),
+)
+def provisioned_throughput_immutable(throughput: Resource, ctx: CheckContext) -> Verdict:
+    """Judged against the previous comparable scan: FAIL when the same provisioned throughput now serves (or is
+    being moved to) another model (UpdateProvisionedModelThroughput swaps the model behind an unchanged ARN);
+    PASS when unchanged or new since then. MANUAL when no earlier scan is stored."""
+    return not_patched_in_place(
+        throughput, ctx, ("modelArn", "desiredModelArn"), "provisioned throughput", "new provisioned throughput"
+    )

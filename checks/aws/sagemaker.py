@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from checks._verdicts import flag_true, in_allowed_region, no_secrets, setting_is
+from checks._verdicts import flag_true, in_allowed_region, no_secrets, setting_is, what_serves
 from checks.aws._common import GENAI_TYPES, is_true, judge_customer_key, require_listed
 from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Status, Verdict, failed, manual, passed
@@ -766,3 +766,59 @@ def no_secrets_in_configuration(resource: Resource, ctx: CheckContext) -> Verdic
 def resource_in_allowed_region(resource: Resource, ctx: CheckContext) -> Verdict:
     """PASS inside the configured allowed regions, FAIL outside; no configured list = MANUAL attestation."""
     return in_allowed_region(resource, ctx)
+
+
+# What a model serves: its image, its artifacts, the model package it comes from, its containers.
+MODEL_SERVES = (
+    "PrimaryContainer.Image",
+    "PrimaryContainer.ModelDataUrl",
+    "PrimaryContainer.ModelDataSource",
+    "PrimaryContainer.ModelPackageName",
+    "Containers",
+)
+
+
+@check(
+    id="aws.sagemaker.endpoint_config_models_immutable",
+    resource_types=ENDPOINT_CONFIG,
+    severity=Severity.MEDIUM,
+    title="Endpoint configs keep serving the models they were created with: a new version gets a new config",
+    checklist=("PH-2",),
+    remediation="Release a new model version as a new model and a new endpoint config (`aws sagemaker "
+    "create-model`, `create-endpoint-config`), then `aws sagemaker update-endpoint --endpoint-config-name` (a "
+    "blue/green deployment); never delete and re-create a served model under its name with other artifacts.",
+    reads=tuple(f"uses_model -> {path}" for path in MODEL_SERVES),
+    history_types=(ENDPOINT_CONFIG, MODEL),
+)
+def endpoint_config_models_immutable(config: Resource, ctx: CheckContext) -> Verdict:
+    """Judged against the previous comparable scan. Endpoint configs are immutable, but the models they name are
+    named, not pinned: FAIL when a model the config served then now has another image, artifacts, model package
+    or containers under the same name (deleted and re-created in place). PASS when they are unchanged, or the
+    config is new since then (how a new version is released). MANUAL when no earlier scan is stored."""
+    since = ctx.previous_scan_started_at
+    if since is None:
+        return manual(
+            f"{config.name}: no earlier scan of this account is stored, so whether its models were swapped in "
+            "place can only be judged from the next scan on."
+        )
+    when = since.strftime("%Y-%m-%d %H:%M UTC")
+    if ctx.previous(config.uid) is None:
+        return passed(f"{config.name} is a new endpoint config since the previous scan ({when}).")
+    swapped: dict[str, Any] = {}
+    for model in ctx.related(config, "uses_model"):
+        before = ctx.previous(model.uid)
+        if before is None:
+            continue
+        now, then = what_serves(model.config, MODEL_SERVES), what_serves(before.config, MODEL_SERVES)
+        for path in MODEL_SERVES:
+            if now[path] != then[path]:
+                swapped[f"{model.name}.{path}"] = {"before": then[path], "after": now[path]}
+    if swapped:
+        first, change = next(iter(swapped.items()))
+        return failed(
+            f"{config.name} serves model {first} {display(change['after'])} where the previous scan ({when}) found "
+            f"{display(change['before'])}: the model was replaced in place under its name instead of released as "
+            "a new model and endpoint config.",
+            **swapped,
+        )
+    return passed(f"{config.name} serves the same model artifacts as in the previous scan ({when}).")

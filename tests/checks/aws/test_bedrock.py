@@ -11,7 +11,7 @@ CloudWatch ListMetrics of AWS/Bedrock Invocations).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -186,6 +186,8 @@ IMPORTED = declare_type(
     uid=f"{_BR}:imported-model/{{name}}",
     name="llama-support",
 )
+
+OTHER_MODEL = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/amazon.titan-text-express-v1:0:8k/other"
 
 THROUGHPUT = declare_type(
     "aws.bedrock.provisioned_throughput",
@@ -483,6 +485,16 @@ def content(strengths: dict[str, tuple[str, str]], drop: str | None = None) -> d
 
 ONE_REGION = frozenset({REGION})
 CROSS_REGION = [{"modelArn": FOUNDATION.format(region=r)} for r in ("us-east-1", "us-east-2", "us-west-2")]
+
+
+def throughput_since(before: Mapping[str, Any] | None) -> Callable[[], Estate]:
+    """The provisioned throughput, and the previous scan's same throughput as `before` (None: not there)."""
+
+    def build() -> Estate:
+        return Estate(make(THROUGHPUT), previous=[] if before is None else [make(THROUGHPUT, before)])
+
+    return build
+
 
 CASES: list[Case] = [
     # CL-05, MS-3 model invocation logging
@@ -977,6 +989,16 @@ CASES: list[Case] = [
         "agent-instruction-with-password",
         one(AGENT, redactions=({"path": "instruction", "kind": "password"},)),
     ),
+    Case(
+        "aws.bedrock.provisioned_throughput_immutable",
+        FAIL,
+        "model-swapped-in-place",
+        throughput_since({"modelArn": OTHER_MODEL, "desiredModelArn": OTHER_MODEL}),
+        says="changed in place",
+    ),
+    Case("aws.bedrock.provisioned_throughput_immutable", PASS, "unchanged", throughput_since({}), says="serves what"),
+    Case("aws.bedrock.provisioned_throughput_immutable", PASS, "new", throughput_since(None), says="new provisioned"),
+    Case("aws.bedrock.provisioned_throughput_immutable", MANUAL, "no-earlier-scan", one(THROUGHPUT), says="no earlier"),
 ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -187,6 +187,20 @@ SERVERLESS = [
     }
 ]
 ONE = frozenset({"us-east-1"})
+
+
+def served(before: Mapping[str, Any] | None, config_existed: bool = True) -> Callable[[], Estate]:
+    """An endpoint config serving churn-model; the previous scan had the config (unless not `config_existed`)
+    and the model as `before` (None: not the model)."""
+
+    def build() -> Estate:
+        config, model = make(EPC), make(MODEL)
+        previous = ([make(EPC)] if config_existed else []) + ([make(MODEL, before)] if before is not None else [])
+        estate = Estate(config, previous=previous).add(model)
+        return estate.link(config, "uses_model", model)
+
+    return build
+
 
 CASES: list[Case] = [
     # CL-01 notebooks
@@ -607,6 +621,29 @@ CASES: list[Case] = [
         allowed_regions=ONE,
         says="eu-central-1",
     ),
+    Case(
+        "aws.sagemaker.endpoint_config_models_immutable",
+        FAIL,
+        "model-artifacts-replaced-in-place",
+        served({"PrimaryContainer.ModelPackageName": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/churn/2"}),
+        says="replaced in place",
+    ),
+    Case(
+        "aws.sagemaker.endpoint_config_models_immutable",
+        FAIL,
+        "model-image-replaced-in-place",
+        served({"PrimaryContainer.Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.5-1"}),
+        says="PrimaryContainer.Image",
+    ),
+    Case("aws.sagemaker.endpoint_config_models_immutable", PASS, "unchanged", served({}), says="same model artifacts"),
+    Case(
+        "aws.sagemaker.endpoint_config_models_immutable",
+        PASS,
+        "new-config-for-a-new-version",
+        served(None, config_existed=False),
+        says="new endpoint config",
+    ),
+    Case("aws.sagemaker.endpoint_config_models_immutable", MANUAL, "no-earlier-scan", one(EPC), says="no earlier scan"),
 ]
 
 
