@@ -58,6 +58,7 @@ API_VERSIONS: dict[str, str] = {
     "search": "2025-05-01",
     "deployments": "2025-04-01",
     "schedules": "2020-10-01",
+    "purview": "2021-07-01",
     "diagnostics": "2021-05-01-preview",
 }
 
@@ -151,6 +152,9 @@ MCSB_INITIATIVE = "1f3afdf9-d0c9-4c3d-847f-89da613e70a8"
 OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 AML_DATA_SCIENTIST_ROLE = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
 READER_ROLE = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+BLOB_READER_ROLE = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+PURVIEW_PRINCIPAL = "3c3c3c3c-0000-4000-8000-00000000003c"
+PURVIEW_ASSIGNMENT = "6d5c4b3a-0000-4000-8000-0000000000d1"
 COGNITIVE_CONTRIBUTOR_ROLE = "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68"
 OWNER_ASSIGNMENT = "3c1d9a7e-5b2f-4e8a-9c6d-0a1b2c3d4e5f"
 DATA_SCIENTIST_ASSIGNMENT = "7a2e4c6b-1d3f-4a5b-8c9d-e0f1a2b3c4d5"
@@ -401,12 +405,52 @@ class _Builder:
     def storage_and_registries(self) -> None:
         self.storage_accounts()
         self.container_registries()
+        self.purview()
+
+    def purview(self) -> None:
+        """The Microsoft Purview account that classifies the estate's data; its identity reads the secure storage."""
+        pv_type = "Microsoft.Purview/accounts"
+        rid = f"{self.rg('rg-governance')}/providers/{pv_type}/pv-contoso"
+        self.ids["purview"] = rid
+        account = _tracked(
+            rid,
+            pv_type,
+            "eastus2",
+            {
+                "cloudConnectors": {},
+                "createdAt": "2026-02-10T08:00:00.0000000Z",
+                "createdBy": "data-governance@contoso.com",
+                "createdByObjectId": "3b3b3b3b-0000-4000-8000-00000000003b",
+                "endpoints": {
+                    "catalog": "https://pv-contoso.purview.azure.com/catalog",
+                    "guardian": "https://pv-contoso.purview.azure.com/guardian",
+                    "scan": "https://pv-contoso.purview.azure.com/scan",
+                },
+                "friendlyName": "pv-contoso",
+                "managedResourceGroupName": "managed-rg-pv-contoso",
+                "managedResources": {},
+                "privateEndpointConnections": [],
+                "provisioningState": "Succeeded",
+                "publicNetworkAccess": "Enabled",
+            },
+            tags={"owner": "data-governance"},
+            identity={"type": "SystemAssigned", "principalId": PURVIEW_PRINCIPAL, "tenantId": TENANT_ID},
+            sku={"name": "Standard", "capacity": 1},
+        )
+        self.add_list(f"/subscriptions/{self.sub}/providers/{pv_type}", API_VERSIONS["purview"], [account])
 
     def storage_accounts(self) -> None:
         sa_type = "Microsoft.Storage/storageAccounts"
         accounts = []
         for logical, rg, location, name, tls, tags in (
-            ("storage:good", "rg-ml-secure", "eastus2", "stsecureml", "TLS1_2", {"env": "prod"}),
+            (
+                "storage:good",
+                "rg-ml-secure",
+                "eastus2",
+                "stsecureml",
+                "TLS1_2",
+                {"env": "prod", "DataClassification": "Confidential"},
+            ),
             (
                 "storage:bad",
                 "rg-ml-open",
@@ -467,6 +511,7 @@ class _Builder:
                 )
             )
             self.expect("azure.storage.account_tls12_https_only", name, PASS if good else FAIL)
+            self.expect("azure.storage.account_classified", name, PASS if good else FAIL)
         self.add_list(f"/subscriptions/{self.sub}/providers/{sa_type}", API_VERSIONS["storage"], accounts)
 
     def container_registries(self) -> None:
@@ -2036,6 +2081,15 @@ class _Builder:
             "",
         )
         operator["properties"]["description"] = None
+        # Purview scans the secure storage with its managed identity.
+        purview = self.role_assignment(
+            self.ids["storage:good"],
+            PURVIEW_ASSIGNMENT,
+            BLOB_READER_ROLE,
+            PURVIEW_PRINCIPAL,
+            "ServicePrincipal",
+            "Purview scanning",
+        )
         self.ids.update(
             {
                 "role_assignment:owner": owner["id"],
@@ -2044,11 +2098,11 @@ class _Builder:
                 "role_assignment:operator": operator["id"],
             }
         )
-        self.add_list(f"{sub_scope}/providers/{ra}", api, [owner, scientist, reader, operator])
+        self.add_list(f"{sub_scope}/providers/{ra}", api, [owner, scientist, reader, operator, purview])
         self.expect("azure.authorization.no_broad_privileged_roles", OWNER_ASSIGNMENT, FAIL)
-        for passing in (DATA_SCIENTIST_ASSIGNMENT, READER_ASSIGNMENT, OPERATOR_ASSIGNMENT):
+        for passing in (DATA_SCIENTIST_ASSIGNMENT, READER_ASSIGNMENT, OPERATOR_ASSIGNMENT, PURVIEW_ASSIGNMENT):
             self.expect("azure.authorization.no_broad_privileged_roles", passing, PASS)
-        self.schedule_instances([owner, scientist, reader, operator])
+        self.schedule_instances([owner, scientist, reader, operator, purview])
 
     def schedule_instances(self, assignments: list[dict[str, Any]]) -> None:
         """Privileged Identity Management's view of the active assignments: the operator's activation ends after
@@ -2102,6 +2156,7 @@ class _Builder:
         self.expect(check, DATA_SCIENTIST_ASSIGNMENT, FAIL)
         self.expect(check, READER_ASSIGNMENT, PASS)
         self.expect(check, OPERATOR_ASSIGNMENT, PASS)
+        self.expect(check, PURVIEW_ASSIGNMENT, PASS)
 
     def role_assignment(
         self, scope: str, name: str, role: str, principal: str, ptype: str, desc: str
@@ -2156,6 +2211,16 @@ class _Builder:
                 ["Microsoft.MachineLearningServices/workspaces/*"],
             ),
             (READER_ROLE, "Reader", "View all resources, but does not allow you to make any changes.", ["*/read"], []),
+            (
+                BLOB_READER_ROLE,
+                "Storage Blob Data Reader",
+                "Allows for read access to Azure Storage blob containers and data",
+                [
+                    "Microsoft.Storage/storageAccounts/blobServices/containers/read",
+                    "Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action",
+                ],
+                ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"],
+            ),
             (
                 COGNITIVE_CONTRIBUTOR_ROLE,
                 "Cognitive Services Contributor",
@@ -2490,6 +2555,7 @@ def _subscription_lists(sub: str) -> list[tuple[str, str]]:
             ("Microsoft.Consumption/budgets", "consumption"),
             ("Microsoft.Search/searchServices", "search"),
             ("Microsoft.Authorization/roleAssignmentScheduleInstances", "schedules"),
+            ("Microsoft.Purview/accounts", "purview"),
         )
     ]
 

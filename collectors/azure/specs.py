@@ -101,6 +101,10 @@ KINDS: tuple[ArmKind, ...] = (
         "/subscriptions/{subscription}/providers/Microsoft.Storage/storageAccounts",
         "2023-05-01",
     ),
+    # Microsoft Purview, the data classification service: whose identity can read which storage (DP-1).
+    ArmKind(
+        "azure.purview.account", "/subscriptions/{subscription}/providers/Microsoft.Purview/accounts", "2021-07-01"
+    ),
     ArmKind(
         "azure.containerregistry.registry",
         "/subscriptions/{subscription}/providers/Microsoft.ContainerRegistry/registries",
@@ -240,6 +244,13 @@ _KEY_PROPERTIES = "properties.encryption.keyVaultProperties"
 
 RELATIONS: tuple[Link, ...] = (
     link("uses_storage", "azure.storage.account", _WORKSPACE, paths=("properties.storageAccount",)),
+    # An AI services account's own storage (speech and language data, batch files).
+    link(
+        "uses_storage",
+        "azure.storage.account",
+        {COGNITIVE_ACCOUNT},
+        paths=("properties.userOwnedStorage.resourceId",),
+    ),
     link("uses_key_vault", "azure.keyvault.vault", _WORKSPACE, paths=("properties.keyVault",)),
     link(
         "uses_container_registry",

@@ -443,7 +443,7 @@ BASE: dict[str, dict[str, Any]] = {
         "location": LOCATION,
         "kind": "StorageV2",
         "sku": {"name": "Standard_ZRS", "tier": "Standard"},
-        "tags": {},
+        "tags": {"DataClassification": "Confidential"},
         "identity": {"type": "None"},
         "properties": {
             "minimumTlsVersion": "TLS1_2",

@@ -37,6 +37,7 @@ SUB_LISTS = {
     "budgets": ("Microsoft.Consumption/budgets", API_VERSIONS["consumption"]),
     "search": ("Microsoft.Search/searchServices", API_VERSIONS["search"]),
     "schedule_instances": ("Microsoft.Authorization/roleAssignmentScheduleInstances", API_VERSIONS["schedules"]),
+    "purview": ("Microsoft.Purview/accounts", API_VERSIONS["purview"]),
 }
 ENVELOPE = {"id", "name", "type", "properties"}
 TRACKED = ENVELOPE | {"location", "tags", "systemData"}
