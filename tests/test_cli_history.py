@@ -66,7 +66,8 @@ def store(db: str, day: int, resources: list[Resource], findings: list[Finding],
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("COLUMNS", "200")  # tables are compared whole, whatever the terminal running the tests
     return f"sqlite:///{tmp_path / 'inventory.db'}"
 
 
@@ -188,7 +189,10 @@ def test_diff_from_a_later_scan_is_refused(
     assert code == 2 and "did not start before" in err and "hint:" in err
 
 
-def test_prune_keep_and_older_than(capsys: pytest.CaptureFixture[str], db: str) -> None:
+def test_prune_keep_and_older_than(
+    capsys: pytest.CaptureFixture[str], db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # the listed ids are compared whole
     scans = [store(db, day, [notebook(NB, "Disabled")], [verdict(NB, Status.PASS)]) for day in range(4)]
     code, out, _ = run_main(capsys, "prune", "--db", db, "--keep", "2", "--dry-run")
     assert code == 0 and "Would delete 2 scan(s)" in out and scans[0].id in out and scans[1].id in out

@@ -242,7 +242,8 @@ def prune(
 
 def _print_scans(console: Console, verb: str, scans: Sequence[ScanRecord]) -> None:
     table = Table(title=f"{verb} {len(scans)} scan(s)")
-    for col in ("id", "started", "status", "accounts"):
+    table.add_column("id", no_wrap=True)  # what `cspm-ai diff --from` takes: never cut
+    for col in ("started", "status", "accounts"):
         table.add_column(col)
     for s in scans:
         table.add_row(
