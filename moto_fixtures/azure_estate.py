@@ -2512,6 +2512,9 @@ class _Builder:
             ],
         )
         self.expect("azure.consumption.budget_alerts", self.sub, PASS)
+        # The open cluster and the open chat endpoint share one identity: a compromised training job holds the
+        # production inference identity.
+        self.expect("azure.subscription.assume_breach_review", self.sub, FAIL)
 
     def denied_subscription(self) -> None:
         """Every resource read in the second subscription: 403 AuthorizationFailed, or empty when allowed."""

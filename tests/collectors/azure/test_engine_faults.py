@@ -52,6 +52,7 @@ COGNITIVE_FAMILY = (
 )
 STARTED = datetime(2026, 6, 11, tzinfo=UTC)
 ZT3 = "azure.authorization.deploy_export_roles_time_bound"
+ZT4 = "azure.subscription.assume_breach_review"
 ALLOWED = ["eastus2"]
 
 # One route's registrations: the keyword arguments register_azure_estate passes to `responses.add`.
@@ -520,11 +521,18 @@ def test_a_list_longer_than_max_pages_is_error_not_cut_short(baseline: Scanned) 
     # (The secure workspace and the AI Foundry hub both name one key.)
     [ws_key] = {r.dst for r in baseline.result.relations if r.src in workspaces and r.kind == "encrypted_by"}
 
+    # The subscription's assume-breach review starts from its workspaces: unlisted, it is ERROR.
+    review = (ZT4, f"/subscriptions/{PROD_SUBSCRIPTION_ID}")
+    assert capped.by_key()[review][0] == "ERROR"
+
     def rest(scanned: Scanned) -> dict[tuple[str, str], tuple[str, str]]:
         return {
             k: v
             for k, v in scanned.by_key().items()
-            if not k[1].startswith(workspaces) and k[1] != ws_key and not k[1].endswith(":global:azure.ml.workspace")
+            if not k[1].startswith(workspaces)
+            and k[1] != ws_key
+            and not k[1].endswith(":global:azure.ml.workspace")
+            and k != review
         }
 
     assert rest(capped) == rest(baseline)
@@ -615,12 +623,18 @@ def test_a_listed_item_whose_id_is_not_an_arm_id_is_error_and_nothing_is_read_un
     assert all(".attacker.example.net/loot" in f.message for f in blind)
     # Only the renamed workspace and what lives under it are unread; everything else is judged as before, but for
     # the data scientists' grant on the other workspace: with the workspace list blind, it is ERROR.
+    # The same goes for the subscription's assume-breach review, which starts from the workspaces.
     scientists = (ZT3, baseline.manifest.resource_ids["role_assignment:data_scientist"])
-    assert renamed.by_key()[scientists][0] == "ERROR"
+    review = (ZT4, f"/subscriptions/{PROD_SUBSCRIPTION_ID}")
+    assert renamed.by_key()[scientists][0] == renamed.by_key()[review][0] == "ERROR"
     kept = {
-        k: v for k, v in renamed.by_key().items() if not k[1].endswith(":global:azure.ml.workspace") and k != scientists
+        k: v
+        for k, v in renamed.by_key().items()
+        if not k[1].endswith(":global:azure.ml.workspace") and k not in (scientists, review)
     }
-    assert kept == {k: v for k, v in baseline.by_key().items() if not k[1].startswith(open_ws) and k != scientists}
+    assert kept == {
+        k: v for k, v in baseline.by_key().items() if not k[1].startswith(open_ws) and k not in (scientists, review)
+    }
 
 
 def test_fault_plans_register_the_estate_unchanged_when_clean(baseline: Scanned) -> None:
