@@ -302,7 +302,7 @@ def test_the_probes_see_a_violation_when_there_is_one(browser: Any, tmp_path: Pa
     # Without this, a broken probe would pass every page above.
     page = tmp_path / "violating.html"
     page.write_text(
-        "<!doctype html><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\">"
+        '<!doctype html><meta http-equiv="Content-Security-Policy" content="default-src \'none\'">'
         "<p>x</p><script>document.title = 'ran';</script>"
     )
     _open(browser, page)
