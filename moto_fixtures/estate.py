@@ -1622,6 +1622,7 @@ class _Builder:
         self.build_trail()
         self.build_threat_detection()
         self.build_cost_controls()
+        self.build_classification()
 
     def build_trail(self) -> None:
         region = self.primary
@@ -1725,6 +1726,27 @@ class _Builder:
         )["MonitorArn"]
         self.ids["anomaly_monitor_arn"] = monitor_arn
         self.expect("aws.budgets.cost_alerts", self.account_id, PASS)
+
+    def build_classification(self) -> None:
+        """Macie in the first region: a daily classification job over the good bucket and automated discovery off,
+        so the bad bucket is read by nothing; Macie stays off in the other regions."""
+        macie = self.client("macie2")
+        macie.enable_macie(findingPublishingFrequency="FIFTEEN_MINUTES", status="ENABLED")
+        macie.update_automated_discovery_configuration(status="DISABLED")
+        macie.create_classification_job(
+            clientToken="good-ai-data-daily",
+            jobType="SCHEDULED",
+            name="good-ai-data-daily",
+            description=self.text("Daily sensitive data discovery over the AI artifacts bucket"),
+            scheduleFrequency={"dailySchedule": {}},
+            s3JobDefinition={
+                "bucketDefinitions": [{"accountId": self.account_id, "buckets": [self.ids["good_bucket"]]}]
+            },
+        )
+        good, bad = self.ids["good_bucket"], self.ids["bad_bucket"]
+        for check in ("aws.s3.bucket_classification_tag", "aws.macie.bucket_sensitive_data_discovery"):
+            self.expect(check, good, PASS)
+            self.expect(check, bad, FAIL)
 
     # ------------------------------------------------------------------ everything
 

@@ -13,6 +13,7 @@ import string
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from types import ModuleType
 from typing import Any, cast
 
 from moto.bedrock.exceptions import ResourceNotFoundException as BedrockNotFound
@@ -38,8 +39,13 @@ from moto.kms.models import KmsBackend, kms_backends
 from moto.kms.responses import KmsResponse, _assert_default_policy
 from moto.logs.exceptions import InvalidParameterException as LogsInvalidParameter
 from moto.logs.responses import LogsResponse
+from moto.macie2 import urls as macie_urls
+from moto.macie2.exceptions import AccessDeniedException as MacieAccessDenied
+from moto.macie2.exceptions import ValidationException as MacieValidation
+from moto.macie2.models import MacieBackend
+from moto.macie2.responses import MacieResponse
 from moto.rds.models import DBCluster
-from moto.s3.models import PublicAccessBlock, S3Backend
+from moto.s3.models import PublicAccessBlock, S3Backend, s3_backends
 from moto.sagemaker.exceptions import (
     ResourceInUseException,
     ResourceNotFound,
@@ -55,8 +61,8 @@ __all__ = ["install", "installed", "uninstall"]
 _LOCK = threading.Lock()
 # A class attribute, not a module flag, so a re-imported module still sees the patch.
 _MARK = "_cspm_ai_extensions"
-# What each patch replaced: (class, attribute) -> (had its own attribute, previous value).
-_ORIGINALS: dict[tuple[type, str], tuple[bool, Any]] = {}
+# What each patch replaced: (class or module, attribute) -> (had its own attribute, previous value).
+_ORIGINALS: dict[tuple[type | ModuleType, str], tuple[bool, Any]] = {}
 _MARKED: list[type] = []
 
 # Real SageMaker List* calls default to 10 results a page and refuse more than 100.
@@ -84,8 +90,8 @@ def _install_rds() -> None:
 
 
 def install() -> None:
-    """Patch moto's SageMaker, Bedrock, AgentCore, Cost Explorer, IAM, KMS, S3, CloudWatch Logs and RDS classes;
-    safe to call any number of times."""
+    """Patch moto's SageMaker, Bedrock, AgentCore, Cost Explorer, IAM, KMS, S3, CloudWatch Logs, RDS and Macie
+    classes; safe to call any number of times."""
     with _LOCK:
         _install_sagemaker_responses()
         _install_sagemaker_backend()
@@ -98,6 +104,7 @@ def install() -> None:
         _install_s3()
         _install_logs()
         _install_rds()
+        _install_macie()
 
 
 def installed() -> bool:
@@ -122,7 +129,7 @@ def uninstall() -> None:
 # --------------------------------------------------------------------------- helpers
 
 
-def _patch(cls: type, name: str, replacement: Any) -> None:
+def _patch(cls: type | ModuleType, name: str, replacement: Any) -> None:
     _ORIGINALS[(cls, name)] = (name in cls.__dict__, cls.__dict__.get(name))
     setattr(cls, name, replacement)
 
@@ -1989,3 +1996,177 @@ def _rds_cluster_init(self: DBCluster, *args: Any, **kwargs: Any) -> None:
         kms = kms_backends[backend.account_id][backend.region_name]
         key_id = kms.get_key_id_from_alias("alias/aws/rds")
         self.kms_key_id = f"arn:{backend.partition}:kms:{backend.region_name}:{backend.account_id}:key/{key_id}"
+
+
+# --------------------------------------------------------------------------- Amazon Macie
+
+
+class _MacieNotEnabled(MacieAccessDenied):
+    """What every Macie call answers where Macie is off (a 401 AccessDeniedException, "Macie is not enabled.").
+    moto enables Macie in every region of a new account; a real account starts with it off."""
+
+    code = 401
+
+    def __init__(self) -> None:
+        super().__init__("Macie is not enabled.")
+
+
+class _MacieState:
+    """What moto's Macie backend lacks: classification jobs and the automated sensitive data discovery status."""
+
+    def __init__(self) -> None:
+        self.jobs: list[dict[str, Any]] = []
+        self.automated_discovery = "DISABLED"
+
+
+def _macie_state(backend: MacieBackend) -> _MacieState:
+    state = backend.__dict__.get("_cspm_state")
+    if state is None:
+        state = _MacieState()
+        backend.__dict__["_cspm_state"] = state
+    return state
+
+
+def _macie_backend_init(self: MacieBackend, *args: Any, **kwargs: Any) -> None:
+    _original(MacieBackend, "__init__")(self, *args, **kwargs)
+    self.macie_session = None
+
+
+def _macie_enabled(response: MacieResponse) -> MacieBackend:
+    backend = response.macie_backend
+    if backend.macie_session is None:
+        raise _MacieNotEnabled()
+    return backend
+
+
+def _macie_get_macie_session(self: MacieResponse) -> str:
+    _macie_enabled(self)
+    return str(_original(MacieResponse, "get_macie_session")(self))
+
+
+def _macie_iso(value: datetime.datetime) -> str:
+    return _aware(value).isoformat().replace("+00:00", "Z")
+
+
+def _macie_create_classification_job(self: MacieResponse) -> str:
+    backend = _macie_enabled(self)
+    params = _rest_params(self)
+    definition = params.get("s3JobDefinition") or {}
+    if definition.get("bucketCriteria") or not definition.get("bucketDefinitions"):
+        raise MacieValidation("only jobs that list their buckets in bucketDefinitions are simulated")
+    if params.get("jobType") not in ("ONE_TIME", "SCHEDULED"):
+        raise MacieValidation("jobType must be ONE_TIME or SCHEDULED")
+    job_id = _stable_id(
+        backend.account_id, backend.region_name, "job", params["name"], length=32, alphabet="0123456789abcdef"
+    )
+    job = {
+        "jobId": job_id,
+        "jobArn": f"arn:{get_partition(backend.region_name)}:macie2:{backend.region_name}:{backend.account_id}"
+        f":classification-job/{job_id}",
+        "jobType": params["jobType"],
+        "name": params["name"],
+        "createdAt": utcnow(),
+        "buckets": {(d["accountId"], name) for d in definition["bucketDefinitions"] for name in d.get("buckets", [])},
+    }
+    _macie_state(backend).jobs.append(job)
+    return json.dumps({"jobArn": job["jobArn"], "jobId": job_id})
+
+
+def _macie_update_automated_discovery_configuration(self: MacieResponse) -> str:
+    backend = _macie_enabled(self)
+    status = _rest_params(self).get("status")
+    if status not in ("ENABLED", "DISABLED"):
+        raise MacieValidation("status must be ENABLED or DISABLED")
+    _macie_state(backend).automated_discovery = status
+    return json.dumps({})
+
+
+def _macie_get_automated_discovery_configuration(self: MacieResponse) -> str:
+    return json.dumps({"status": _macie_state(_macie_enabled(self)).automated_discovery})
+
+
+def _macie_job_details(state: _MacieState, account: str, bucket: str) -> dict[str, Any]:
+    jobs = [j for j in state.jobs if (account, bucket) in j["buckets"]]
+    details: dict[str, Any] = {
+        "isDefinedInJob": "TRUE" if jobs else "FALSE",
+        "isMonitoredByJob": "TRUE" if any(j["jobType"] == "SCHEDULED" for j in jobs) else "FALSE",
+    }
+    if jobs:
+        details.update(lastJobId=jobs[-1]["jobId"], lastJobRunTime=_macie_iso(jobs[-1]["createdAt"]))
+    return details
+
+
+_MACIE_CRITERIA_FIELDS = {"bucketName", "accountId"}
+
+
+def _macie_matches(criteria: dict[str, Any], metadata: dict[str, Any]) -> bool:
+    """DescribeBuckets criteria on bucketName and accountId (eq, neq, prefix); others are not simulated."""
+    for field_name, test in criteria.items():
+        if field_name not in _MACIE_CRITERIA_FIELDS or not set(test) <= {"eq", "neq", "prefix"}:
+            raise MacieValidation(f"criteria on {field_name} ({sorted(test)}) are not simulated")
+        value = metadata[field_name]
+        if "eq" in test and value not in test["eq"]:
+            return False
+        if "neq" in test and value in test["neq"]:
+            return False
+        if "prefix" in test and not value.startswith(test["prefix"]):
+            return False
+    return True
+
+
+def _macie_describe_buckets(self: MacieResponse) -> str:
+    """Macie's bucket inventory of the region: the account's S3 buckets there, each with whether automated
+    sensitive data discovery monitors it and which classification jobs analyse it (jobDetails)."""
+    backend = _macie_enabled(self)
+    params = _rest_params(self)
+    state = _macie_state(backend)
+    s3 = s3_backends[backend.account_id][get_partition(backend.region_name)]
+    monitored = "MONITORED" if state.automated_discovery == "ENABLED" else "NOT_MONITORED"
+    inventory = []
+    for bucket in sorted(s3.buckets.values(), key=lambda b: b.name):
+        if bucket.region_name != backend.region_name:
+            continue
+        tags = s3.tagger.list_tags_for_resource(bucket.arn)["Tags"]
+        metadata = {
+            "accountId": backend.account_id,
+            "bucketArn": bucket.arn,
+            "bucketCreatedAt": _macie_iso(bucket.creation_date),
+            "bucketName": bucket.name,
+            "region": bucket.region_name,
+            "automatedDiscoveryMonitoringStatus": monitored,
+            "jobDetails": _macie_job_details(state, backend.account_id, bucket.name),
+            "lastUpdated": _macie_iso(utcnow()),
+            "tags": [{"key": t["Key"], "value": t["Value"]} for t in tags],
+        }
+        if _macie_matches(params.get("criteria") or {}, metadata):
+            inventory.append(metadata)
+    page, token = _page(
+        inventory,
+        params.get("nextToken"),
+        params.get("maxResults"),
+        default=50,
+        maximum=50,
+        error=MacieValidation,
+        token_error=MacieValidation,
+    )
+    return json.dumps({"buckets": page, **({"nextToken": token} if token else {})})
+
+
+_MACIE_ROUTES = {
+    "{0}/jobs$": MacieResponse.dispatch,
+    "{0}/datasources/s3$": MacieResponse.dispatch,
+    "{0}/automated-discovery/configuration$": MacieResponse.dispatch,
+}
+
+
+def _install_macie() -> None:
+    if not _mark_once(MacieResponse):
+        return
+    _patch(MacieBackend, "__init__", _macie_backend_init)
+    _patch(MacieResponse, "get_macie_session", _macie_get_macie_session)
+    _patch(MacieResponse, "create_classification_job", _macie_create_classification_job)
+    _patch(MacieResponse, "describe_buckets", _macie_describe_buckets)
+    _patch(MacieResponse, "update_automated_discovery_configuration", _macie_update_automated_discovery_configuration)
+    _patch(MacieResponse, "get_automated_discovery_configuration", _macie_get_automated_discovery_configuration)
+    # moto routes a service's requests by the URL paths its module lists; these operations have none.
+    _patch(macie_urls, "url_paths", {**macie_urls.url_paths, **_MACIE_ROUTES})

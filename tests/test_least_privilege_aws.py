@@ -36,12 +36,14 @@ MOTO_ACTION_NAMES = (
     ("budgets:ViewBudget", "budgets:DescribeNotificationsForBudget"),
 )
 # moto cannot check SigV4 signatures of these REST-JSON services under enforcement (it answers
-# SignatureDoesNotMatch whatever the policy: always for GuardDuty and Security Hub, for most calls of Bedrock,
+# SignatureDoesNotMatch whatever the policy: always for GuardDuty, Security Hub and Macie, for most calls of Bedrock,
 # Agents for Bedrock and AgentCore); tests/test_e2e_aws.py proves their calls are in the policy.
 # Their reads fail, so the checks of these services (and findings on their resources) are not judged here.
-MOTO_UNVERIFIABLE = frozenset({"guardduty", "securityhub", "bedrock", "bedrock-agent", "bedrock-agentcore-control"})
+MOTO_UNVERIFIABLE = frozenset(
+    {"guardduty", "securityhub", "bedrock", "bedrock-agent", "bedrock-agentcore-control", "macie2"}
+)
 # The same services as check ids and resource types name them (`aws.<namespace>.<rest>`).
-UNVERIFIABLE_NAMESPACES = frozenset({"guardduty", "securityhub", "bedrock", "agentcore"})
+UNVERIFIABLE_NAMESPACES = frozenset({"guardduty", "securityhub", "bedrock", "agentcore", "macie"})
 # Checks of other services that judge what those services hold: whether a region uses Bedrock, which agents
 # share a role. Unable to see it, they are ERROR here, as they should be.
 READS_UNVERIFIABLE = frozenset(

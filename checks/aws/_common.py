@@ -1,4 +1,5 @@
-"""Helpers shared by the AWS checks: value tests, key judgements, scope guards, Bedrock use, ages and masks."""
+"""Helpers shared by the AWS checks: value tests, key judgements, scope guards, Bedrock use, classification tags,
+ages and masks."""
 
 from __future__ import annotations
 
@@ -88,6 +89,15 @@ def describe_use(evidence: dict[str, Any]) -> str:
             return "CloudWatch holds its AWS/Bedrock Invocations metrics from the last two weeks"
         return f"it holds {short_type(key).replace('_', ' ')} {value[0]}"
     return "nothing shows Bedrock in use there"
+
+
+def classification_tag(resource: Resource) -> str | None:
+    """`key=value` of a tag whose key names a data classification (DataClassification, data-classification,
+    classification, ...) and whose value is not blank; None when there is none."""
+    for key, value in resource.tags.items():
+        if "classification" in key.lower().replace("-", "").replace("_", "") and value.strip():
+            return f"{key}={value}"
+    return None
 
 
 def _key_matches(ref: str, key: Resource) -> bool:

@@ -15,6 +15,7 @@ from checks.aws._common import (
     BEDROCK_SETTINGS,
     KMS_KEY,
     bedrock_use,
+    classification_tag,
     describe_use,
     judge_customer_key,
     keys_for,
@@ -647,17 +648,6 @@ def knowledge_base_data_source_kms_encryption(kb: Resource, ctx: CheckContext) -
     return passed(f"{kb.name} ingests with customer keys: {'; '.join(why for _, why in judged)}.", **evidence)
 
 
-CLASSIFICATION_TAG = "classification"
-
-
-def _classification(bucket: Resource) -> str | None:
-    """The value of a tag whose key names a classification (DataClassification, data-classification, ...)."""
-    for key, value in bucket.tags.items():
-        if CLASSIFICATION_TAG in key.lower().replace("-", "").replace("_", "") and value.strip():
-            return f"{key}={value}"
-    return None
-
-
 def _bucket_of(source: Any) -> str | None:
     arn = get(source, "dataSourceConfiguration.s3Configuration.bucketArn")
     return arn.rsplit(":", 1)[-1] if is_set(arn) else None
@@ -688,7 +678,7 @@ def knowledge_base_sources_classified(kb: Resource, ctx: CheckContext) -> Verdic
             **{"dataSources.*.dataSourceConfiguration.type": others},
         )
     found = {b.name: b for b in ctx.related(kb, "uses_bucket") if b.type == BUCKET}
-    labels = {name: (_classification(found[name]) if name in found else None) for name in buckets}
+    labels = {name: (classification_tag(found[name]) if name in found else None) for name in buckets}
     evidence = {
         f"uses_bucket[{name}].classification": shown(label) if name in found else "<not in inventory>"
         for name, label in labels.items()

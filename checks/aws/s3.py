@@ -1,9 +1,11 @@
-"""S3 checks for buckets that AI resources read or write: encryption, TLS, versioning, replication, public access."""
+"""S3 checks for buckets that AI resources read or write: encryption, TLS, versioning, replication, public access,
+classification."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from checks.aws._common import classification_tag
 from checks.aws._policy import parse_document
 from cspm_ai.doc import ABSENT, as_list, display, get, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
@@ -187,3 +189,28 @@ def bucket_public_access_block(bucket: Resource, ctx: CheckContext) -> Verdict:
             f"{bucket.name} does not block public access: {', '.join(off)} not true (absent means false).", **evidence
         )
     return passed(f"{bucket.name} blocks all public access at the bucket level.", **evidence)
+
+
+@check(
+    id="aws.s3.bucket_classification_tag",
+    resource_types=BUCKET,
+    severity=Severity.LOW,
+    title="AI data buckets carry a data classification tag",
+    checklist=("DP-1",),
+    remediation="Tag the bucket with its class: `aws s3api put-bucket-tagging --bucket <bucket> --tagging "
+    "'TagSet=[{Key=DataClassification,Value=<public|internal|confidential|restricted>}]'` (the call replaces the "
+    "tag set: list the bucket's other tags too), and have Macie confirm the class (aws.macie.bucket_sensitive_data_"
+    "discovery).",
+    reads=("Tags",),
+)
+def bucket_classification_tag(bucket: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when a tag whose key names a classification (DataClassification, data-classification, ...) has a value:
+    someone labelled the data, which is not checked against what the bucket holds (Macie's check is); no such tag
+    (Tags absent = no tags) = unclassified. Only buckets AI resources read or write are collected."""
+    label = classification_tag(bucket)
+    if label is None:
+        keys = sorted(bucket.tags)
+        return failed(
+            f"{bucket.name} has no data classification tag (tag keys: {', '.join(keys) or 'none'}).", tags=keys
+        )
+    return passed(f"{bucket.name} is labelled {label}.", classification=label)

@@ -76,6 +76,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _absent(failure: ReadFailure, codes: frozenset[str], message: str | None) -> bool:
+    """Whether a failed call means "not configured" (a fact) rather than a blind spot."""
+    return failure.code in codes and (message is None or message.lower() in failure.message.lower())
+
+
 class AwsFailure(ReadFailure):
     """A failed AWS call, named by its API operation."""
 
@@ -235,7 +240,7 @@ class AwsEngine:
         try:
             items = self._list_once(spec.service, region, spec.list_op, params, spec.list_key, spec.page_size)
         except AwsFailure as failure:
-            if failure.code not in spec.absent_codes:
+            if not _absent(failure, spec.absent_codes, spec.absent_message):
                 self._fail(failure, region if spec.scope == "regional" else GLOBAL, spec.type)
             return
         for item in items:
@@ -352,7 +357,7 @@ class AwsEngine:
             try:
                 value = self._read(service, region, read, record.config)
             except AwsFailure as failure:
-                if failure.code not in read.absent_codes:
+                if not _absent(failure, read.absent_codes, read.absent_message):
                     self._fail(failure, record.region, rtype, record.uid)
                 continue
             if value is ABSENT:

@@ -23,6 +23,7 @@ class Read:
     into: str | None = None  # config key for the answer; None merges its top-level keys
     pick: str | None = None  # keep only this (dotted) path of the answer
     absent_codes: frozenset[str] = frozenset()  # codes meaning "not configured", not a failure
+    absent_message: str | None = None  # words the message of an absent code must hold too (see ListSpec)
     paginate: str | None = None  # result key to concatenate across pages
     page_size: int | None = None
     parse_json: bool = False  # policy documents arrive as JSON strings
@@ -78,6 +79,9 @@ class ListSpec:
     tags: Tags | None = None
     # Codes of the list call meaning "service not enabled here": no resource, no error.
     absent_codes: frozenset[str] = frozenset()
+    # Words the message must hold as well, where a service answers "off" and "denied" with one code (Macie:
+    # AccessDeniedException "Macie is not enabled." when it is off, the same code when a permission is missing).
+    absent_message: str | None = None
     # "referenced": keep only resources that a kept resource points at (IAM roles used by AI).
     keep: Literal["all", "referenced"] = "all"
     derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # reshape before storing
@@ -216,16 +220,21 @@ AGENTCORE_REGIONS = frozenset(
 
 
 @cache
-def bedrock_regions() -> frozenset[str]:
-    """The regions of every partition where botocore's endpoint data offers Amazon Bedrock."""
+def offered_regions(service: str) -> frozenset[str]:
+    """The regions of every partition where botocore's endpoint data offers `service`."""
     import botocore.session
 
     session = botocore.session.get_session()
     return frozenset(
         region
         for partition in session.get_available_partitions()
-        for region in session.get_available_regions("bedrock", partition)
+        for region in session.get_available_regions(service, partition)
     )
+
+
+def bedrock_regions() -> frozenset[str]:
+    """The regions where Amazon Bedrock is offered."""
+    return offered_regions("bedrock")
 
 
 def _bedrock_agents_regions() -> frozenset[str]:
@@ -587,6 +596,50 @@ ACCOUNT_SERVICES: tuple[ListSpec, ...] = (
 )
 
 
+def _macie_regions() -> frozenset[str]:
+    return offered_regions("macie2")
+
+
+# Amazon Macie answers AccessDeniedException "Macie is not enabled." to every call where it is off.
+_MACIE_OFF_CODES = frozenset({"AccessDeniedException"})
+_MACIE_OFF = "Macie is not enabled"
+
+MACIE: tuple[ListSpec, ...] = (
+    # One per region where Macie is on (status ENABLED or PAUSED); none where it is off.
+    ListSpec(
+        type="aws.macie.session",
+        service="macie2",
+        scope="regional",
+        list_op="get_macie_session",
+        list_key="",
+        page_size=None,
+        uid="arn:{partition}:macie2:{region}:{account}:session",
+        name="{region}",
+        regions=_macie_regions,
+        absent_codes=_MACIE_OFF_CODES,
+        absent_message=_MACIE_OFF,
+    ),
+    # Macie's inventory of the region's buckets (DescribeBuckets): whether automated sensitive data discovery
+    # monitors each one, and whether classification jobs analyse it (jobDetails, Macie's own reading of every job,
+    # criteria-based ones included). Kept only for the buckets AI resources use (an S3 bucket names its entry).
+    ListSpec(
+        type="aws.macie.bucket",
+        service="macie2",
+        scope="regional",
+        list_op="describe_buckets",
+        list_key="buckets",
+        page_size=50,
+        uid="arn:{partition}:macie2:{region}:{account}:bucket/{bucketName}",
+        name="{bucketName}",
+        keep="referenced",
+        ref_uid="arn:{partition}:macie2:{region}:{account}:bucket/{ref}",
+        regions=_macie_regions,
+        absent_codes=_MACIE_OFF_CODES,
+        absent_message=_MACIE_OFF,
+    ),
+)
+
+
 def _default_policy_document(policy: dict[str, Any]) -> dict[str, Any]:
     versions = policy.get("PolicyVersionList") or []
     default = next((v for v in versions if v.get("IsDefaultVersion")), None)
@@ -685,7 +738,7 @@ IAM: tuple[ListSpec, ...] = (
     ),
 )
 
-LIST_SPECS: tuple[ListSpec, ...] = SAGEMAKER + BEDROCK + BEDROCK_AGENTS + AGENTCORE + ACCOUNT_SERVICES + IAM
+LIST_SPECS: tuple[ListSpec, ...] = SAGEMAKER + BEDROCK + BEDROCK_AGENTS + AGENTCORE + ACCOUNT_SERVICES + MACIE + IAM
 
 
 def _bucket_region(constraint: str | None) -> str:
@@ -1025,4 +1078,6 @@ RELATIONS: tuple[Link, ...] = (
     # IAM principals and their managed policies and groups (GetAccountAuthorizationDetails shapes).
     link("attached_policy", "aws.iam.policy", {"aws.iam.role", "aws.iam.user", "aws.iam.group"}, keys=("PolicyArn",)),
     link("member_of", "aws.iam.group", {"aws.iam.user"}, keys=("GroupList",)),
+    # A bucket's entry in Macie's inventory of its region, by the bucket's name.
+    link("classified_by", "aws.macie.bucket", {"aws.s3.bucket"}, paths=("Bucket",)),
 )

@@ -190,7 +190,7 @@ def _resource_exists(estate: Estate, check: str, name: str) -> bool:
         return _principal_exists(estate, check, name)
     elif service == "kms":
         return any(_key_exists(estate, region, name) for region in estate.manifest.regions)
-    elif service == "s3":
+    elif service in ("s3", "macie"):
         estate.client("s3").head_bucket(Bucket=name)
     elif check.startswith("aws.ec2.vpc_"):
         return any(
@@ -544,6 +544,23 @@ def test_buckets(estate: Estate) -> None:
         assert caught.value.response["Error"]["Code"] == code
 
 
+def test_macie_classifies_only_the_good_bucket_and_only_in_the_first_region(estate: Estate) -> None:
+    ids = estate.manifest.ids
+    macie = estate.client("macie2")
+    assert macie.get_macie_session()["status"] == "ENABLED"
+    assert macie.get_automated_discovery_configuration()["status"] == "DISABLED"
+    inventory = {b["bucketName"]: b for b in macie.describe_buckets()["buckets"]}
+    assert inventory[ids["good_bucket"]]["jobDetails"]["isMonitoredByJob"] == "TRUE"
+    assert inventory[ids["bad_bucket"]]["jobDetails"] == {"isDefinedInJob": "FALSE", "isMonitoredByJob": "FALSE"}
+    assert {b["automatedDiscoveryMonitoringStatus"] for b in inventory.values()} == {"NOT_MONITORED"}
+    with pytest.raises(ClientError) as off:
+        estate.client("macie2", SECONDARY).get_macie_session()
+    assert (off.value.response["Error"]["Code"], off.value.response["Error"]["Message"]) == (
+        "AccessDeniedException",
+        "Macie is not enabled.",
+    )
+
+
 def test_network(estate: Estate) -> None:
     ec2 = estate.client("ec2")
     ids = estate.manifest.ids
@@ -613,6 +630,7 @@ def test_scanner_calls_answer(estate: Estate) -> None:
     global_calls: list[tuple[str, str, dict[str, Any]]] = [
         ("sts", "get_caller_identity", {}),
         ("iam", "get_account_authorization_details", {}),
+        ("iam", "list_roles", {}),
         ("iam", "list_access_keys", {"UserName": "bad-ai-user"}),
         ("iam", "get_access_key_last_used", {"AccessKeyId": ids["bad_user_access_key_id"]}),
         ("kms", "describe_key", {"KeyId": good_key}),
@@ -629,6 +647,9 @@ def test_scanner_calls_answer(estate: Estate) -> None:
         ("budgets", "describe_budgets", {"AccountId": account}),
         ("budgets", "describe_notifications_for_budget", {"AccountId": account, "BudgetName": "ai-gpu-monthly"}),
         ("ce", "get_anomaly_monitors", {}),
+        # Macie is on in the first region only (elsewhere it answers "Macie is not enabled.", see above).
+        ("macie2", "get_macie_session", {}),
+        ("macie2", "describe_buckets", {}),
         # The collector reads a trail's selectors in its home region (moto, like the docs, wants that).
         ("cloudtrail", "get_event_selectors", {"TrailName": trail_arn}),
     ]

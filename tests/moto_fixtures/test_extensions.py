@@ -769,6 +769,69 @@ def rds_cluster_keys() -> None:
     assert SESSION.client("kms").describe_key(KeyId=managed)["KeyMetadata"]["KeyManager"] == "AWS"
 
 
+@scenario
+def macie_is_off_until_enabled() -> None:
+    # A new account has Macie off: every call answers AccessDeniedException "Macie is not enabled.".
+    macie = SESSION.client("macie2")
+    try:
+        answer: Any = macie.get_macie_session()
+    except ClientError as off:
+        answer = off.response["Error"]
+    assert answer == {"Code": "AccessDeniedException", "Message": "Macie is not enabled."}
+    assert error_code(lambda: macie.describe_buckets()) == "AccessDeniedException"
+    macie.enable_macie()
+    assert macie.get_macie_session()["status"] == "ENABLED"
+    assert error_code(lambda: SESSION.client("macie2", region_name="eu-west-1").get_macie_session()) == (
+        "AccessDeniedException"
+    )
+
+
+@scenario
+def macie_bucket_inventory() -> None:
+    s3, macie = SESSION.client("s3"), SESSION.client("macie2")
+    for name in ("ai-data", "ai-logs", "reports"):
+        s3.create_bucket(Bucket=name)
+    s3.put_bucket_tagging(Bucket="ai-data", Tagging={"TagSet": [{"Key": "DataClassification", "Value": "internal"}]})
+    SESSION.client("s3", region_name="eu-west-1").create_bucket(
+        Bucket="elsewhere", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    macie.enable_macie()
+    daily = macie.create_classification_job(
+        clientToken="t1",
+        jobType="SCHEDULED",
+        name="daily",
+        scheduleFrequency={"dailySchedule": {}},
+        s3JobDefinition={"bucketDefinitions": [{"accountId": ACCOUNT, "buckets": ["ai-data"]}]},
+    )
+    assert re.fullmatch(r"[0-9a-f]{32}", daily["jobId"])
+    assert daily["jobArn"] == f"arn:aws:macie2:{REGION}:{ACCOUNT}:classification-job/{daily['jobId']}"
+    macie.create_classification_job(
+        clientToken="t2",
+        jobType="ONE_TIME",
+        name="once",
+        s3JobDefinition={"bucketDefinitions": [{"accountId": ACCOUNT, "buckets": ["ai-logs"]}]},
+    )
+    # The region's buckets only, each with what analyses it.
+    inventory = {b["bucketName"]: b for b in macie.describe_buckets(maxResults=50)["buckets"]}
+    assert sorted(inventory) == ["ai-data", "ai-logs", "reports"]
+    assert inventory["ai-data"]["jobDetails"]["isMonitoredByJob"] == "TRUE"
+    assert inventory["ai-data"]["jobDetails"]["lastJobId"] == daily["jobId"]
+    assert inventory["ai-data"]["tags"] == [{"key": "DataClassification", "value": "internal"}]
+    assert inventory["ai-logs"]["jobDetails"]["isDefinedInJob"] == "TRUE"
+    assert inventory["ai-logs"]["jobDetails"]["isMonitoredByJob"] == "FALSE"
+    assert inventory["reports"]["jobDetails"] == {"isDefinedInJob": "FALSE", "isMonitoredByJob": "FALSE"}
+    assert inventory["ai-data"]["bucketArn"] == "arn:aws:s3:::ai-data" and inventory["ai-data"]["region"] == REGION
+    assert {b["automatedDiscoveryMonitoringStatus"] for b in inventory.values()} == {"NOT_MONITORED"}
+    macie.update_automated_discovery_configuration(status="ENABLED")
+    assert macie.get_automated_discovery_configuration()["status"] == "ENABLED"
+    one = macie.describe_buckets(criteria={"bucketName": {"eq": ["reports"]}})["buckets"]
+    assert [(b["bucketName"], b["automatedDiscoveryMonitoringStatus"]) for b in one] == [("reports", "MONITORED")]
+    first = macie.describe_buckets(maxResults=2)
+    assert len(first["buckets"]) == 2
+    rest = macie.describe_buckets(maxResults=2, nextToken=first["nextToken"])
+    assert [b["bucketName"] for b in rest["buckets"]] == ["reports"] and "nextToken" not in rest
+
+
 # --------------------------------------------------------------------------- running the scenarios
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.checks.conftest import DROP, FAIL, PASS, Case, assert_case, one, run
+from tests.checks.aws.test_bedrock import tagged
+from tests.checks.conftest import DROP, FAIL, PASS, Case, Estate, assert_case, one, run
 
 BUCKET = "aws.s3.bucket"
 PAB = "PublicAccessBlockConfiguration"
@@ -74,6 +75,34 @@ CASES: list[Case] = [
         one(BUCKET, {f"{PAB}.BlockPublicPolicy": False, f"{PAB}.RestrictPublicBuckets": DROP}),
         says="BlockPublicPolicy, RestrictPublicBuckets",
     ),
+    # DP-1: a classification label on the data store
+    Case(
+        "aws.s3.bucket_classification_tag",
+        PASS,
+        "labelled",
+        lambda: Estate(tagged(BUCKET, {"team": "ml", "DataClassification": "confidential"})),
+        says="DataClassification=confidential",
+    ),
+    Case(
+        "aws.s3.bucket_classification_tag",
+        PASS,
+        "snake-case-key",
+        lambda: Estate(tagged(BUCKET, {"data_classification": "restricted"})),
+    ),
+    Case(
+        "aws.s3.bucket_classification_tag",
+        FAIL,
+        "other-tags",
+        lambda: Estate(tagged(BUCKET, {"team": "ml", "cost-center": "42"})),
+        says="tag keys: cost-center, team",
+    ),
+    Case(
+        "aws.s3.bucket_classification_tag",
+        FAIL,
+        "blank-label",
+        lambda: Estate(tagged(BUCKET, {"DataClassification": " "})),
+    ),
+    Case("aws.s3.bucket_classification_tag", FAIL, "no-tags", one(BUCKET, {"Tags": DROP}), says="tag keys: none"),
 ]
 
 

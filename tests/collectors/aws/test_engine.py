@@ -246,3 +246,31 @@ def test_a_list_that_takes_no_page_size_is_still_read_to_its_last_page(small_est
     rules = sorted(r.name for r in result.resources if r.type == "aws.config.rule")
     assert rules == [f"ai-rule-{i:02d}" for i in range(30)]
     assert len(pages) == 2 and result.errors == []
+
+
+def test_macie_off_is_absence_but_a_denied_macie_call_is_a_failure(small_estate: dict[str, str]) -> None:
+    # Macie answers AccessDeniedException both when it is off ("Macie is not enabled.") and when a permission is
+    # missing: only the first is a fact.
+    result = _collect()
+    assert not [r for r in result.resources if r.type.startswith("aws.macie.")] and result.errors == []
+    session = boto3.Session()
+    session.events.register("before-call.macie2.GetMacieSession", _denying("macie2:GetMacieSession"))
+    [error] = _collect(session).errors
+    assert (error.operation, error.code, error.resource_type) == (
+        "GetMacieSession",
+        "AccessDeniedException",
+        "aws.macie.session",
+    )
+
+
+def test_macie_inventory_is_kept_only_for_buckets_ai_resources_use(small_estate: dict[str, str]) -> None:
+    boto3.client("s3").create_bucket(Bucket="finance-reports")
+    boto3.client("macie2").enable_macie()
+    result = _collect()
+    [session] = [r for r in result.resources if r.type == "aws.macie.session"]
+    assert session.config["status"] == "ENABLED" and session.name == "us-east-1"
+    [entry] = [r for r in result.resources if r.type == "aws.macie.bucket"]
+    assert entry.name == "ml-artifacts" and entry.uid == "arn:aws:macie2:us-east-1:123456789012:bucket/ml-artifacts"
+    assert ("arn:aws:s3:::ml-artifacts", "classified_by", entry.uid) in {
+        (r.src, r.kind, r.dst) for r in result.relations
+    }
