@@ -24,8 +24,9 @@ def role_definition() -> dict[str, object]:
     return {
         "Name": "cspm-ai reader",
         "IsCustom": True,
-        "Description": "Reads what cspm-ai audits: Azure Machine Learning, Azure AI services and the "
-        "identities, keys, storage, logging, Defender, Policy and budgets around them. Read only.",
+        "Description": "Reads what cspm-ai audits: Azure Machine Learning and AI Foundry, Azure AI services "
+        "and AI Search, and the identities (with Privileged Identity Management schedules), keys, storage, "
+        "Purview, logging, Defender, Policy, deployment history and budgets around them. Read only.",
         "Actions": required_actions(),
         "NotActions": [],
         "DataActions": [],
