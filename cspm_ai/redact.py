@@ -190,6 +190,8 @@ _VAULT_ARN = re.compile(r"^arn:aws[a-z-]*:(?:secretsmanager|ssm|kms):[^\s]*$")
 # Objects that point at a secret in a vault (Vertex AI `secretEnv[].secretRef`, Kubernetes
 # `valueFrom.secretKeyRef`): `{"secret": "hf-token", "version": "3"}` names the secret.
 _REFERENCE_PARENTS = frozenset({"secretRef", "secretKeyRef", "secret_ref", "secretKeySelector"})
+# Field names that say nothing by themselves; under a secret-like parent they hold its secret.
+_GENERIC_FIELDS = frozenset({"key", "value", "primary", "secondary", "primarykey", "secondarykey"})
 _VAULT_ARN_IN_TEXT = re.compile(r"\barn:aws[a-z-]*:(?:secretsmanager|ssm|kms):[^\s\"'\\,;&|<>]*")
 # `NAME=value`, `export NAME="value"`, `NAME: value` in scripts and command lines.
 _ASSIGNMENT = re.compile(
@@ -506,6 +508,8 @@ def _redact(node: Any, path: str, key: str | None, walk: _Walk, depth: int = 0) 
             name = pair_name if (k == value_key and pair_name) else str(k)
             if key in _REFERENCE_PARENTS:
                 name = ""  # a vault reference's fields name the secret, not hold it: judged by shape only
+            elif key and str(k).lower() in _GENERIC_FIELDS and _secret_name(key):
+                name = f"{key}_{k}"  # `"credentials": {"key": ...}`: the field is as secret as its parent
             key = _redact_key(k, path, walk) if depth else k
             out[key] = _redact(v, f"{path}.{key}" if path else str(key), name, walk, depth + 1)
         return out

@@ -654,3 +654,11 @@ def test_a_secret_reference_object_names_the_secret_and_is_kept_but_a_credential
     leaked = {"env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "creds", "key": token}}}]}
     cleaned, found = redact(leaked)
     assert token not in repr(cleaned) and [r.kind for r in found] == ["huggingface_token"]
+
+
+def test_a_generic_field_under_a_secret_like_parent_holds_its_secret() -> None:
+    key = "c4f1a9e27b3d8e6f0a5c2b9d4e7f1a3c"
+    connection = {"properties": {"authType": "ApiKey", "credentials": {"key": key}}}
+    cleaned, found = redact(connection)
+    assert key not in repr(cleaned) and found == [Redaction("properties.credentials.key", "secret_by_name")]
+    assert redact({"metadata": {"key": key}}) == ({"metadata": {"key": key}}, [])
