@@ -47,6 +47,8 @@ _RUNTIME_OPENAI_KEY = "sk-proj-" + _fake(string.ascii_letters + string.digits, 4
 _VECTOR_DB_PASSWORD = "Vx-" + _fake(string.ascii_letters + string.digits, 21) + "!"
 
 _IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-training:2.1.0-gpu-py310"
+# What Terraform's provider default_tags put on every good Bedrock resource (Bedrock spells tags in lower case).
+_TERRAFORM_TAGS = ({"key": "ManagedBy", "value": "terraform"},)
 _INFERENCE_IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-inference:2.1.0-gpu-py310"
 _SAGEMAKER_TRUST = {
     "Version": "2012-10-17",
@@ -164,12 +166,14 @@ class _Builder:
         return tags
 
     @staticmethod
-    def sagemaker_tags(classification: str) -> list[dict[str, str]]:
-        # SageMaker tag values only allow letters, digits, spaces and _.:/=+-@.
-        return [
+    def sagemaker_tags(classification: str, managed_by: str | None = "terraform") -> list[dict[str, str]]:
+        # SageMaker tag values only allow letters, digits, spaces and _.:/=+-@. The good estate is Terraform's
+        # (its provider's default_tags say so), but for what a CloudFormation stack serves (see good_serving_stack).
+        tags = [
             {"Key": "team", "Value": "ml-platform"},
             {"Key": "DataClassification", "Value": classification},
         ]
+        return tags + ([{"Key": "ManagedBy", "Value": managed_by}] if managed_by else [])
 
     def role_arn(self, name: str) -> str:
         return f"arn:{self.partition}:iam::{self.account_id}:role/{name}"
@@ -875,28 +879,55 @@ class _Builder:
             if secrets is not None:
                 self.expect("aws.sagemaker.no_secrets_in_configuration", model, secrets)
 
-    def sagemaker_endpoint_configs(self, env: _SageMakerEnv) -> None:
-        env.sm.create_endpoint_config(
-            EndpointConfigName="good-endpoint-config",
-            ProductionVariants=[
-                {
-                    "VariantName": "primary",
-                    "ModelName": "good-model",
-                    "InitialInstanceCount": 2,
-                    "InstanceType": "ml.m5.xlarge",
-                    "InitialVariantWeight": 1.0,
-                }
-            ],
-            KmsKeyId=env.good_key,
-            DataCaptureConfig={
-                "EnableCapture": True,
-                "InitialSamplingPercentage": 20,
-                "DestinationS3Uri": f"s3://{env.good_bucket}/data-capture/",
-                "KmsKeyId": env.good_key,
-                "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+    def good_serving_stack(self, env: _SageMakerEnv) -> None:
+        """The good endpoint and its config come from a CloudFormation stack (as a CDK or SAM deployment makes
+        them): AWS tags both with the stack's aws:cloudformation:stack-id."""
+        tags = self.sagemaker_tags("confidential", managed_by=None)
+        template = {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Resources": {
+                "ServingConfig": {
+                    "Type": "AWS::SageMaker::EndpointConfig",
+                    "Properties": {
+                        "EndpointConfigName": "good-endpoint-config",
+                        "ProductionVariants": [
+                            {
+                                "VariantName": "primary",
+                                "ModelName": "good-model",
+                                "InitialInstanceCount": 2,
+                                "InstanceType": "ml.m5.xlarge",
+                                "InitialVariantWeight": 1.0,
+                            }
+                        ],
+                        "KmsKeyId": env.good_key,
+                        "DataCaptureConfig": {
+                            "EnableCapture": True,
+                            "InitialSamplingPercentage": 20,
+                            "DestinationS3Uri": f"s3://{env.good_bucket}/data-capture/",
+                            "KmsKeyId": env.good_key,
+                            "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+                        },
+                        "Tags": tags,
+                    },
+                },
+                "ServingEndpoint": {
+                    "Type": "AWS::SageMaker::Endpoint",
+                    "DependsOn": "ServingConfig",
+                    "Properties": {
+                        "EndpointName": "good-endpoint",
+                        "EndpointConfigName": "good-endpoint-config",
+                        "Tags": tags,
+                    },
+                },
             },
-            Tags=env.confidential,
+        }
+        stack = self.client("cloudformation", env.region).create_stack(
+            StackName="good-serving-stack", TemplateBody=json.dumps(template)
         )
+        self.ids["serving_stack_id"] = stack["StackId"]
+
+    def sagemaker_endpoint_configs(self, env: _SageMakerEnv) -> None:
+        self.good_serving_stack(env)
         env.sm.create_endpoint_config(
             EndpointConfigName="bad-endpoint-config",
             ProductionVariants=[
@@ -914,10 +945,7 @@ class _Builder:
         self.expect("aws.sagemaker.endpoint_config_instance_redundancy", "bad-endpoint-config", FAIL)
 
     def sagemaker_endpoints(self, env: _SageMakerEnv) -> None:
-        """Endpoints, and the data-quality monitor of the good one."""
-        env.sm.create_endpoint(
-            EndpointName="good-endpoint", EndpointConfigName="good-endpoint-config", Tags=env.confidential
-        )
+        """The bad endpoint (the good one is the serving stack's), and the data-quality monitor of the good one."""
         env.sm.create_endpoint(EndpointName="bad-endpoint", EndpointConfigName="bad-endpoint-config")
 
         env.sm.create_data_quality_job_definition(
@@ -1202,7 +1230,8 @@ class _Builder:
                 "ThreadsPerCore": 1,
             }
             extra = {"VpcConfig": vpc} if vpc else {}
-            env.sm.create_cluster(ClusterName=name, InstanceGroups=[group], Tags=env.confidential, **extra)
+            tags = env.confidential if vpc else self.sagemaker_tags("confidential", managed_by=None)
+            env.sm.create_cluster(ClusterName=name, InstanceGroups=[group], Tags=tags, **extra)
         self.expect("aws.sagemaker.cluster_in_vpc", "good-hyperpod-cluster", PASS)
         self.expect("aws.sagemaker.cluster_in_vpc", "bad-hyperpod-cluster", FAIL)
 
@@ -1290,7 +1319,7 @@ class _Builder:
             blockedInputMessaging="Sorry, I cannot help with that.",
             blockedOutputsMessaging="Sorry, I cannot answer that.",
             kmsKeyId=self.ids["good_key_arn"],
-            tags=[{"key": "team", "value": "ml-platform"}],
+            tags=[{"key": "team", "value": "ml-platform"}, *_TERRAFORM_TAGS],
         )
         bedrock.create_guardrail(
             name="bad-guardrail",
@@ -1367,7 +1396,10 @@ class _Builder:
                 **({"importedModelKmsKeyId": env.good_key} if good else {}),
             )
             bedrock.create_provisioned_model_throughput(
-                modelUnits=1, provisionedModelName=f"{prefix}-provisioned-throughput", modelId=f"{prefix}-custom-model"
+                modelUnits=1,
+                provisionedModelName=f"{prefix}-provisioned-throughput",
+                modelId=f"{prefix}-custom-model",
+                **({"tags": list(_TERRAFORM_TAGS)} if good else {}),
             )
             status = PASS if good else FAIL
             self.expect("aws.bedrock.custom_model_kms_encryption", f"{prefix}-custom-model", status)
@@ -1382,7 +1414,12 @@ class _Builder:
             # A US cross-region profile: requests also go to us-east-2 and us-west-2.
             ("bad-inference-profile", f"arn:aws:bedrock:{self.primary}:{self.account_id}:inference-profile/us.{model}"),
         ):
-            bedrock.create_inference_profile(inferenceProfileName=name, modelSource={"copyFrom": source})
+            good = name.startswith("good")
+            bedrock.create_inference_profile(
+                inferenceProfileName=name,
+                modelSource={"copyFrom": source},
+                **({"tags": list(_TERRAFORM_TAGS)} if good else {}),
+            )
         self.expect("aws.bedrock.inference_profile_allowed_regions", "good-inference-profile", PASS)
         self.expect("aws.bedrock.inference_profile_allowed_regions", "bad-inference-profile", FAIL)
 
@@ -1418,7 +1455,7 @@ class _Builder:
             customerEncryptionKeyArn=env.good_key,
             idleSessionTTLInSeconds=600,
             guardrailConfiguration={"guardrailIdentifier": guardrail, "guardrailVersion": "1"},
-            tags={"team": "ml-platform"},
+            tags={"team": "ml-platform", "ManagedBy": "terraform"},
         )["agent"]["agentId"]
         bad = agents.create_agent(
             agentName="bad-agent",
@@ -1483,6 +1520,7 @@ class _Builder:
                         },
                     },
                 },
+                **({"tags": {"ManagedBy": "terraform"}} if good else {}),
             )["knowledgeBase"]["knowledgeBaseId"]
             bucket = env.good_bucket if good else env.bad_bucket
             agents.create_data_source(
@@ -1520,7 +1558,7 @@ class _Builder:
                 roleArn=role,
                 networkConfiguration=network,
                 environmentVariables={"LOG_LEVEL": "INFO"} if good else {"OPENAI_API_KEY": _RUNTIME_OPENAI_KEY},
-                tags={"team": "ml-platform"},
+                tags={"team": "ml-platform", **({"ManagedBy": "terraform"} if good else {})},
             )
             authorizer: dict[str, Any] = (
                 {
@@ -1536,12 +1574,16 @@ class _Builder:
                 if good
                 else {"authorizerType": "NONE"}
             )
-            control.create_gateway(name=f"{prefix}-tool-gateway", roleArn=role, protocolType="MCP", **authorizer)
+            managed = {"tags": {"ManagedBy": "terraform"}} if good else {}
+            control.create_gateway(
+                name=f"{prefix}-tool-gateway", roleArn=role, protocolType="MCP", **authorizer, **managed
+            )
             control.create_memory(
                 name=f"{prefix}_agent_memory",
                 eventExpiryDuration=30,
                 memoryExecutionRoleArn=role,
                 **({"encryptionKeyArn": env.good_key} if good else {}),
+                **managed,
             )
             status = PASS if good else FAIL
             self.expect("aws.agentcore.runtime_in_vpc", f"{prefix}_agent_runtime", status)
@@ -1585,6 +1627,40 @@ class _Builder:
             ],
         )
 
+    def expect_provenance(self) -> None:
+        """PH-1: every good AI resource comes from Terraform (its ManagedBy tag) or the serving stack; every bad
+        one was made by hand. Jobs and the models they make are not judged."""
+        sagemaker = (
+            "notebook",
+            "domain",
+            "user-profile",
+            "model",
+            "endpoint-config",
+            "endpoint",
+            "feature-group",
+            "hyperpod-cluster",
+            *(f"notebook-{region}" for region in self.regions[1:]),
+        )
+        for name in sagemaker:
+            self.expect("aws.sagemaker.resource_managed_by_iac", f"good-{name}", PASS)
+            self.expect("aws.sagemaker.resource_managed_by_iac", f"bad-{name}", FAIL)
+        for name, status in (("ai-model-registry", PASS), ("good-endpoint-monitor", PASS)):
+            self.expect("aws.sagemaker.resource_managed_by_iac", name, status)
+        for name in ("bad-pending-package-model", "bad-shared-sg-model"):
+            self.expect("aws.sagemaker.resource_managed_by_iac", name, FAIL)
+        for name in (
+            "{}-guardrail",
+            "{}-agent",
+            "{}-knowledge-base",
+            "{}-inference-profile",
+            "{}-provisioned-throughput",
+            "{}_agent_runtime",
+            "{}-tool-gateway",
+            "{}_agent_memory",
+        ):
+            self.expect("aws.bedrock.resource_managed_by_iac", name.format("good"), PASS)
+            self.expect("aws.bedrock.resource_managed_by_iac", name.format("bad"), FAIL)
+
     # ------------------------------------------------------------------ secondary regions
 
     def build_secondary_region(self, region: str, index: int) -> None:
@@ -1607,6 +1683,7 @@ class _Builder:
             KmsKeyId=key_arn,
             DirectInternetAccess="Disabled",
             RootAccess="Disabled",
+            Tags=self.sagemaker_tags("internal"),
         )
         sm.create_notebook_instance(
             NotebookInstanceName=f"bad-notebook-{region}",
@@ -1762,6 +1839,7 @@ class _Builder:
         self.build_bedrock(self.sagemaker_env(good_net, bad_net))
         for index, region in enumerate(self.regions[1:], start=1):
             self.build_secondary_region(region, index)
+        self.expect_provenance()
         self.build_account_services()
         return EstateManifest(
             account_id=self.account_id,

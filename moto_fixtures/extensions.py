@@ -51,7 +51,13 @@ from moto.sagemaker.exceptions import (
     ResourceNotFound,
     ValidationError,
 )
-from moto.sagemaker.models import SageMakerModelBackend
+from moto.sagemaker.models import (
+    FakeEndpoint,
+    FakeEndpointConfig,
+    FakeSagemakerNotebookInstance,
+    Model,
+    SageMakerModelBackend,
+)
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 from moto.utilities.utils import get_partition
@@ -91,7 +97,7 @@ def _install_rds() -> None:
 
 def install() -> None:
     """Patch moto's SageMaker, Bedrock, AgentCore, Cost Explorer, IAM, KMS, S3, CloudWatch Logs, RDS and Macie
-    classes; safe to call any number of times."""
+    classes, and what its CloudFormation makes of SageMaker resources; safe to call any number of times."""
     with _LOCK:
         _install_sagemaker_responses()
         _install_sagemaker_backend()
@@ -105,6 +111,7 @@ def install() -> None:
         _install_logs()
         _install_rds()
         _install_macie()
+        _install_cloudformation()
 
 
 def installed() -> bool:
@@ -2170,3 +2177,38 @@ def _install_macie() -> None:
     _patch(MacieResponse, "get_automated_discovery_configuration", _macie_get_automated_discovery_configuration)
     # moto routes a service's requests by the URL paths its module lists; these operations have none.
     _patch(macie_urls, "url_paths", {**macie_urls.url_paths, **_MACIE_ROUTES})
+
+
+# --------------------------------------------------------------------------- CloudFormation
+
+# The SageMaker types moto's CloudFormation creates, with the property a template names each resource by.
+_CFN_SAGEMAKER: tuple[tuple[type, str], ...] = (
+    (FakeEndpointConfig, "EndpointConfigName"),
+    (FakeEndpoint, "EndpointName"),
+    (Model, "ModelName"),
+    (FakeSagemakerNotebookInstance, "NotebookInstanceName"),
+)
+
+
+def _cfn_create_tagged(cls: type, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any) -> Any:
+    """moto's creation, then the tags CloudFormation puts on every resource of a stack (moto adds them only to EC2)."""
+    created = _original(cls, "create_from_cloudformation_json").__get__(None, cls)
+    resource = created(resource_name, cloudformation_json, *args, **kwargs)
+    stack_id = kwargs.get("StackId")
+    if stack_id:
+        resource.tags = [
+            *resource.tags,
+            {"Key": "aws:cloudformation:stack-name", "Value": str(stack_id).split("/")[1]},
+            {"Key": "aws:cloudformation:stack-id", "Value": str(stack_id)},
+            {"Key": "aws:cloudformation:logical-id", "Value": str(kwargs.get("LogicalId"))},
+        ]
+    return resource
+
+
+def _install_cloudformation() -> None:
+    for cls, name_property in _CFN_SAGEMAKER:
+        if not _mark_once(cls):
+            continue
+        # A template names the resource, as AWS allows; moto ignores the name and makes one up.
+        _patch(cls, "cloudformation_name_type", staticmethod(functools.partial(str, name_property)))
+        _patch(cls, "create_from_cloudformation_json", classmethod(_cfn_create_tagged))

@@ -1,5 +1,5 @@
 """Helpers shared by the AWS checks: value tests, key judgements, scope guards, Bedrock use, classification tags,
-ages and masks."""
+IaC provenance, ages and masks."""
 
 from __future__ import annotations
 
@@ -98,6 +98,52 @@ def classification_tag(resource: Resource) -> str | None:
         if "classification" in key.lower().replace("-", "").replace("_", "") and value.strip():
             return f"{key}={value}"
     return None
+
+
+# PH-1. CloudFormation tags every resource it creates (so also CDK, SAM and Service Catalog, which deploy through
+# it) with aws:cloudformation:stack-id; no one else can set an aws: tag, so the tag shows a stack made it.
+CFN_STACK_TAG = "aws:cloudformation:stack-id"
+# Tools that tag only by convention (Terraform's default_tags, OpenTofu, Pulumi): a ManagedBy-style tag naming the
+# tool, or terraform=true as terraform-aws-modules' examples write it. Anyone can set such a tag: weaker evidence.
+IAC_TOOLS = ("terraform", "opentofu", "pulumi", "cloudformation", "cdk", "crossplane")
+_MANAGED_BY_KEYS = frozenset({"managedby", "provisionedby", "iac", "iactool"})
+
+
+def _normal_key(key: str) -> str:
+    return "".join(c for c in key.lower() if c.isalnum())
+
+
+def iac_provenance(resource: Resource) -> tuple[str, dict[str, str]] | None:
+    """What in the resource's tags says infrastructure as code made it (a phrase, and the deciding tags); None
+    when nothing does."""
+    stack = resource.tags.get(CFN_STACK_TAG, "").strip()
+    if stack:
+        parts = stack.split("/")
+        return f"was created by CloudFormation stack {parts[1] if len(parts) > 2 else stack}", {
+            f"tags.{CFN_STACK_TAG}": stack
+        }
+    for key, value in resource.tags.items():
+        normal, said = _normal_key(key), value.strip().lower()
+        if (normal in _MANAGED_BY_KEYS and any(tool in said for tool in IAC_TOOLS)) or (
+            normal == "terraform" and said in ("true", "yes", "1")
+        ):
+            return f"is tagged {key}={value}, the convention of an IaC tool (a tag anyone may set)", {
+                f"tags.{key}": value
+            }
+    return None
+
+
+def judge_iac(resource: Resource) -> Verdict:
+    """PH-1 on a resource's tags: PASS when they show IaC made it (`iac_provenance`), FAIL otherwise."""
+    found = iac_provenance(resource)
+    if found is not None:
+        phrase, evidence = found
+        return passed(f"{resource.name} {phrase}.", **evidence)
+    return failed(
+        f"{resource.name} has no {CFN_STACK_TAG} tag and no tag naming an IaC tool, so it was made outside "
+        "infrastructure as code (the console, the CLI or an SDK script).",
+        tags=sorted(resource.tags),
+    )
 
 
 def _key_matches(ref: str, key: Resource) -> bool:

@@ -18,6 +18,7 @@ from checks.aws._common import (
     classification_tag,
     describe_use,
     judge_customer_key,
+    judge_iac,
     keys_for,
     require_listed,
 )
@@ -814,3 +815,39 @@ def provisioned_throughput_immutable(throughput: Resource, ctx: CheckContext) ->
     return not_patched_in_place(
         throughput, ctx, ("modelArn", "desiredModelArn"), "provisioned throughput", "new provisioned throughput"
     )
+
+
+# PH-1: the long-lived Bedrock and AgentCore infrastructure. Customization and import jobs are runs, and the custom
+# and imported models they make are their outputs: their provenance is the job's.
+IAC_TYPES = (
+    GUARDRAIL,
+    AGENT,
+    KNOWLEDGE_BASE,
+    INFERENCE_PROFILE,
+    PROVISIONED_THROUGHPUT,
+    "aws.agentcore.runtime",
+    "aws.agentcore.gateway",
+    "aws.agentcore.memory",
+)
+
+
+@check(
+    id="aws.bedrock.resource_managed_by_iac",
+    resource_types=IAC_TYPES,
+    severity=Severity.LOW,
+    title="Bedrock and AgentCore infrastructure is created by infrastructure as code",
+    checklist=("PH-1",),
+    remediation="Bring the resource under IaC: import it into a CloudFormation stack (AWS::Bedrock::Agent, "
+    "Guardrail, KnowledgeBase, ApplicationInferenceProfile; AWS::BedrockAgentCore::Runtime, Gateway, Memory) or "
+    "Terraform (an `import` block, with the provider's `default_tags` setting ManagedBy=terraform), change it only "
+    "through reviewed pull requests, and deny console and SDK creation (an SCP or IAM condition on `aws:CalledVia` "
+    "cloudformation.amazonaws.com).",
+    reads=("<tags>",),
+)
+def resource_managed_by_iac(resource: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when the resource carries aws:cloudformation:stack-id (CloudFormation sets it on everything a stack,
+    CDK, SAM or Service Catalog creates; no one else can set aws: tags) or, weaker, a ManagedBy-style tag naming an
+    IaC tool (Terraform, OpenTofu, Pulumi tag by convention, and anyone may set such a tag); FAIL with neither.
+    Jobs and the models they make are not judged. That the code was reviewed, or the resource not changed since,
+    is not shown."""
+    return judge_iac(resource)

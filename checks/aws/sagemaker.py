@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from checks._verdicts import flag_true, in_allowed_region, no_secrets, setting_is, what_serves
-from checks.aws._common import GENAI_TYPES, is_true, judge_customer_key, require_listed
+from checks.aws._common import GENAI_TYPES, is_true, judge_customer_key, judge_iac, require_listed
 from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Status, Verdict, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
@@ -822,3 +822,40 @@ def endpoint_config_models_immutable(config: Resource, ctx: CheckContext) -> Ver
             **swapped,
         )
     return passed(f"{config.name} serves the same model artifacts as in the previous scan ({when}).")
+
+
+# PH-1: the long-lived SageMaker infrastructure. Training, processing and transform jobs and registered model
+# versions are runs of pipelines, not infrastructure: their provenance is the pipeline's (MS-1 judges models').
+IAC_TYPES = (
+    NOTEBOOK,
+    DOMAIN,
+    "aws.sagemaker.user_profile",
+    MODEL,
+    ENDPOINT_CONFIG,
+    ENDPOINT,
+    "aws.sagemaker.model_package_group",
+    MONITORING_SCHEDULE,
+    "aws.sagemaker.feature_group",
+    CLUSTER,
+)
+
+
+@check(
+    id="aws.sagemaker.resource_managed_by_iac",
+    resource_types=IAC_TYPES,
+    severity=Severity.LOW,
+    title="SageMaker infrastructure is created by infrastructure as code",
+    checklist=("PH-1",),
+    remediation="Bring the resource under IaC: import it into a CloudFormation stack (`aws cloudformation "
+    "create-change-set --change-set-type IMPORT --resources-to-import ...`) or Terraform (an `import` block, with "
+    "the provider's `default_tags` setting ManagedBy=terraform), change it only through reviewed pull requests, "
+    "and deny console and SDK creation (an SCP or IAM condition on `aws:CalledVia` cloudformation.amazonaws.com).",
+    reads=("<tags>",),
+)
+def resource_managed_by_iac(resource: Resource, ctx: CheckContext) -> Verdict:
+    """PASS when the resource carries aws:cloudformation:stack-id (CloudFormation sets it on everything a stack,
+    CDK, SAM or Service Catalog creates; no one else can set aws: tags) or, weaker, a ManagedBy-style tag naming an
+    IaC tool (Terraform, OpenTofu, Pulumi tag by convention, and anyone may set such a tag); FAIL with neither, as
+    for a resource made from the console, the CLI or an SDK script. Jobs and model versions are not judged. That
+    the code was reviewed, or the resource not changed since, is not shown."""
+    return judge_iac(resource)

@@ -346,6 +346,26 @@ def test_training_processing_and_transform_jobs(estate: Estate) -> None:
     assert "KmsKeyId" not in bad_transform["TransformOutput"]
 
 
+def test_the_good_endpoint_comes_from_a_cloudformation_stack_and_the_rest_from_terraform(estate: Estate) -> None:
+    sm = estate.client("sagemaker")
+    stack_id = estate.manifest.ids["serving_stack_id"]
+    for arn in (
+        sm.describe_endpoint(EndpointName="good-endpoint")["EndpointArn"],
+        sm.describe_endpoint_config(EndpointConfigName="good-endpoint-config")["EndpointConfigArn"],
+    ):
+        tags = {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=arn)["Tags"]}
+        assert tags["aws:cloudformation:stack-id"] == stack_id and "ManagedBy" not in tags
+    resources = estate.client("cloudformation").describe_stack_resources(StackName=stack_id)["StackResources"]
+    assert sorted(r["PhysicalResourceId"].rsplit("/", 1)[-1] for r in resources) == [
+        "good-endpoint",
+        "good-endpoint-config",
+    ]
+    model = sm.describe_model(ModelName="good-model")["ModelArn"]
+    assert {"Key": "ManagedBy", "Value": "terraform"} in sm.list_tags(ResourceArn=model)["Tags"]
+    bad = sm.describe_model(ModelName="bad-model")["ModelArn"]
+    assert sm.list_tags(ResourceArn=bad)["Tags"] == []
+
+
 def test_feature_groups_and_tags(estate: Estate) -> None:
     sm = estate.client("sagemaker")
     good = sm.describe_feature_group(FeatureGroupName="good-feature-group")

@@ -832,6 +832,54 @@ def macie_bucket_inventory() -> None:
     assert [b["bucketName"] for b in rest["buckets"]] == ["reports"] and "nextToken" not in rest
 
 
+@scenario
+def cloudformation_names_and_tags_sagemaker_resources() -> None:
+    # A template names its resources; CloudFormation tags each with the stack that made it.
+    sm().create_model(ModelName="served", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    variant = {
+        "VariantName": "primary",
+        "ModelName": "served",
+        "InitialInstanceCount": 1,
+        "InstanceType": "ml.m5.large",
+    }
+    template = {
+        "Resources": {
+            "Config": {
+                "Type": "AWS::SageMaker::EndpointConfig",
+                "Properties": {
+                    "EndpointConfigName": "stack-config",
+                    "ProductionVariants": [variant],
+                    "Tags": [{"Key": "team", "Value": "ml"}],
+                },
+            },
+            "Endpoint": {
+                "Type": "AWS::SageMaker::Endpoint",
+                "DependsOn": "Config",
+                "Properties": {"EndpointName": "stack-endpoint", "EndpointConfigName": "stack-config"},
+            },
+        }
+    }
+    stack = SESSION.client("cloudformation").create_stack(StackName="serving", TemplateBody=json.dumps(template))
+    config = sm().describe_endpoint_config(EndpointConfigName="stack-config")["EndpointConfigArn"]
+    assert sm().list_tags(ResourceArn=config)["Tags"] == [
+        {"Key": "team", "Value": "ml"},
+        {"Key": "aws:cloudformation:stack-name", "Value": "serving"},
+        {"Key": "aws:cloudformation:stack-id", "Value": stack["StackId"]},
+        {"Key": "aws:cloudformation:logical-id", "Value": "Config"},
+    ]
+    endpoint = sm().describe_endpoint(EndpointName="stack-endpoint")["EndpointArn"]
+    tags = {t["Key"]: t["Value"] for t in sm().list_tags(ResourceArn=endpoint)["Tags"]}
+    assert tags == {
+        "aws:cloudformation:stack-name": "serving",
+        "aws:cloudformation:stack-id": stack["StackId"],
+        "aws:cloudformation:logical-id": "Endpoint",
+    }
+    # A resource made by a call, not a stack, carries none of them.
+    sm().create_endpoint_config(EndpointConfigName="by-hand", ProductionVariants=[variant])
+    by_hand = sm().describe_endpoint_config(EndpointConfigName="by-hand")["EndpointConfigArn"]
+    assert sm().list_tags(ResourceArn=by_hand)["Tags"] == []
+
+
 # --------------------------------------------------------------------------- running the scenarios
 
 

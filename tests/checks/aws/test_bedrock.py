@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.checks.aws.test_agentcore import RUNTIME as AGENTCORE_RUNTIME
 from tests.checks.conftest import (
     ACCOUNT,
     DROP,
@@ -369,6 +370,8 @@ CLUSTER = declare_type(
 )
 
 NOT_USED = {"loggingConfig": DROP, "enforcedGuardrails": DROP, "invocationMetrics": DROP}
+BEDROCK_IAC = "aws.bedrock.resource_managed_by_iac"
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/support-agents/7f3e2d1c-0b9a-4876-a5b4-c3d2e1f0a9b8"
 AWS_KEY = {"KeyManager": "AWS", "Description": "Default key that protects my Bedrock data"}
 
 
@@ -999,6 +1002,28 @@ CASES: list[Case] = [
     Case("aws.bedrock.provisioned_throughput_immutable", PASS, "unchanged", throughput_since({}), says="serves what"),
     Case("aws.bedrock.provisioned_throughput_immutable", PASS, "new", throughput_since(None), says="new provisioned"),
     Case("aws.bedrock.provisioned_throughput_immutable", MANUAL, "no-earlier-scan", one(THROUGHPUT), says="no earlier"),
+    # PH-1: provenance from tags
+    Case(
+        BEDROCK_IAC,
+        PASS,
+        "agent-from-a-stack",
+        lambda: Estate(tagged(AGENT, {"aws:cloudformation:stack-id": STACK_ID})),
+        says="CloudFormation stack support-agents",
+    ),
+    Case(
+        BEDROCK_IAC,
+        PASS,
+        "runtime-from-terraform",
+        lambda: Estate(tagged(AGENTCORE_RUNTIME, {"ManagedBy": "terraform"})),
+    ),
+    Case(
+        BEDROCK_IAC,
+        FAIL,
+        "guardrail-from-the-console",
+        lambda: Estate(tagged(GUARDRAIL, {"team": "ml"})),
+        says="made outside infrastructure as code",
+    ),
+    Case(BEDROCK_IAC, FAIL, "throughput-untagged", one(THROUGHPUT), says="no aws:cloudformation:stack-id tag"),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,6 +26,20 @@ from tests.checks.conftest import (
     make,
     one,
 )
+
+IAC = "aws.sagemaker.resource_managed_by_iac"
+# What CloudFormation adds to everything a stack creates (CDK and SAM deploy through it).
+CFN_TAGS = {
+    "aws:cloudformation:stack-name": "ml-serving",
+    "aws:cloudformation:stack-id": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/ml-serving/"
+    "0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+    "aws:cloudformation:logical-id": "ChurnEndpoint",
+}
+
+
+def with_tags(rtype: str, tags: dict[str, str]) -> Callable[[], Estate]:
+    return lambda: Estate(dataclasses.replace(make(rtype), tags=tags))
+
 
 NB = "aws.sagemaker.notebook_instance"
 LCC = "aws.sagemaker.notebook_lifecycle_config"
@@ -644,6 +659,15 @@ CASES: list[Case] = [
         says="new endpoint config",
     ),
     Case("aws.sagemaker.endpoint_config_models_immutable", MANUAL, "no-earlier-scan", one(EPC), says="no earlier scan"),
+    # PH-1: provenance from tags
+    Case(IAC, PASS, "cloudformation-stack", with_tags(EP, CFN_TAGS), says="CloudFormation stack ml-serving"),
+    Case(IAC, PASS, "terraform-default-tags", with_tags(NB, {"ManagedBy": "Terraform", "team": "ml"}), says="a tag"),
+    Case(IAC, PASS, "terraform-modules-convention", with_tags(MODEL, {"Terraform": "true"})),
+    Case(IAC, PASS, "pulumi", with_tags(DOMAIN, {"managed-by": "pulumi"})),
+    Case(IAC, FAIL, "console-made", with_tags(EPC, {"team": "ml"}), says="made outside infrastructure as code"),
+    Case(IAC, FAIL, "untagged", one(NB), says="made outside infrastructure as code"),
+    Case(IAC, FAIL, "managed-by-a-person", with_tags(MODEL, {"ManagedBy": "alice"})),
+    Case(IAC, FAIL, "stack-name-alone", with_tags(EP, {"stack": "ml-serving", "terraform": "false"})),
 ]
 
 
