@@ -1771,7 +1771,8 @@ class _Builder:
             self.expect("aws.config.rules_cover_ai_services", scanned, status)
 
     def build_cost_controls(self) -> None:
-        """A SageMaker budget with an alert and a Cost Explorer anomaly monitor."""
+        """A SageMaker budget with an alert, an anomaly monitor that alerts the FinOps team, and one that alerts no
+        one."""
         # Budgets and Cost Explorer are global services answered from us-east-1.
         self.client("budgets", "us-east-1").create_budget(
             AccountId=self.account_id,
@@ -1794,15 +1795,38 @@ class _Builder:
                 }
             ],
         )
-        monitor_arn = self.client("ce", "us-east-1").create_anomaly_monitor(
-            AnomalyMonitor={
-                "MonitorName": self.text("ai-services-spend"),
-                "MonitorType": "DIMENSIONAL",
-                "MonitorDimension": "SERVICE",
-            }
+        ce = self.client("ce", "us-east-1")
+        monitor_name = self.text("ai-services-spend")
+        monitor_arn = ce.create_anomaly_monitor(
+            AnomalyMonitor={"MonitorName": monitor_name, "MonitorType": "DIMENSIONAL", "MonitorDimension": "SERVICE"}
         )["MonitorArn"]
         self.ids["anomaly_monitor_arn"] = monitor_arn
+        ce.create_anomaly_subscription(
+            AnomalySubscription={
+                "SubscriptionName": "ai-spend-alerts",
+                "MonitorArnList": [monitor_arn],
+                "Subscribers": [{"Type": "EMAIL", "Address": "ml-finops@example.com"}],
+                "Frequency": "DAILY",
+                "ThresholdExpression": {
+                    "Dimensions": {
+                        "Key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
+                        "Values": ["100"],
+                        "MatchOptions": ["GREATER_THAN_OR_EQUAL"],
+                    }
+                },
+            }
+        )
+        # The ML team's own monitor finds anomalies in its tagged spend, and tells no one.
+        self.ids["silent_monitor_arn"] = ce.create_anomaly_monitor(
+            AnomalyMonitor={
+                "MonitorName": "bad-ml-team-spend",
+                "MonitorType": "CUSTOM",
+                "MonitorSpecification": {"Tags": {"Key": "team", "Values": ["ml-platform"]}},
+            }
+        )["MonitorArn"]
         self.expect("aws.budgets.cost_alerts", self.account_id, PASS)
+        self.expect("aws.ce.anomaly_monitor_alerts", monitor_name, PASS)
+        self.expect("aws.ce.anomaly_monitor_alerts", "bad-ml-team-spend", FAIL)
 
     def build_classification(self) -> None:
         """Macie in the first region: a daily classification job over the good bucket and automated discovery off,

@@ -979,12 +979,66 @@ def _ce_delete_anomaly_monitor(self: CostExplorerResponse) -> str:
     return json.dumps({})
 
 
+def _ce_subscriptions(backend: CostExplorerBackend) -> dict[str, dict[str, Any]]:
+    subscriptions = backend.__dict__.get("_cspm_anomaly_subscriptions")
+    if subscriptions is None:
+        subscriptions = {}
+        backend.__dict__["_cspm_anomaly_subscriptions"] = subscriptions
+    return subscriptions
+
+
+def _ce_create_anomaly_subscription(self: CostExplorerResponse) -> str:
+    params = json.loads(self.body or "{}")
+    spec = dict(params.get("AnomalySubscription") or {})
+    missing = [k for k in ("SubscriptionName", "MonitorArnList", "Subscribers", "Frequency") if not spec.get(k)]
+    if missing:
+        raise _ce_validation(f"AnomalySubscription requires {', '.join(missing)}")
+    if spec["Frequency"] not in ("DAILY", "IMMEDIATE", "WEEKLY"):
+        raise _ce_validation("Frequency must be DAILY, IMMEDIATE or WEEKLY")
+    if spec["Frequency"] == "IMMEDIATE" and any(s.get("Type") != "SNS" for s in spec["Subscribers"]):
+        raise _ce_validation("IMMEDIATE alerts go to SNS topics only")
+    backend = self.ce_backend
+    monitors = _ce_monitors(backend)
+    if any(arn not in monitors for arn in spec["MonitorArnList"]):
+        raise JsonRESTError("UnknownMonitorException", "Cost anomaly monitor does not exist for the account")
+    arn = f"arn:{self.partition}:ce::{backend.account_id}:anomalysubscription/{uuid.uuid4()}"
+    _ce_subscriptions(backend)[arn] = {"SubscriptionArn": arn, "AccountId": backend.account_id, **spec}
+    tags = params.get("ResourceTags")
+    if tags:
+        backend.tag_resource(arn, tags)
+    return json.dumps({"SubscriptionArn": arn})
+
+
+def _ce_get_anomaly_subscriptions(self: CostExplorerResponse) -> str:
+    params = json.loads(self.body or "{}")
+    selected = list(_ce_subscriptions(self.ce_backend).values())
+    if params.get("SubscriptionArnList"):
+        selected = [s for s in selected if s["SubscriptionArn"] in params["SubscriptionArnList"]]
+    if params.get("MonitorArn"):
+        selected = [s for s in selected if params["MonitorArn"] in s["MonitorArnList"]]
+    page, token = _page(
+        selected,
+        params.get("NextPageToken"),
+        params.get("MaxResults"),
+        default=100,
+        maximum=None,
+        error=_ce_validation,
+        token_error=lambda message: JsonRESTError("InvalidNextTokenException", message),
+    )
+    body: dict[str, Any] = {"AnomalySubscriptions": page}
+    if token:
+        body["NextPageToken"] = token
+    return json.dumps(body)
+
+
 def _install_ce() -> None:
     if not _mark_once(CostExplorerResponse):
         return
     _patch(CostExplorerResponse, "create_anomaly_monitor", _ce_create_anomaly_monitor)
     _patch(CostExplorerResponse, "get_anomaly_monitors", _ce_get_anomaly_monitors)
     _patch(CostExplorerResponse, "delete_anomaly_monitor", _ce_delete_anomaly_monitor)
+    _patch(CostExplorerResponse, "create_anomaly_subscription", _ce_create_anomaly_subscription)
+    _patch(CostExplorerResponse, "get_anomaly_subscriptions", _ce_get_anomaly_subscriptions)
 
 
 # --------------------------------------------------------------------------- IAM

@@ -593,6 +593,17 @@ ACCOUNT_SERVICES: tuple[ListSpec, ...] = (
         uid="{MonitorArn}",
         name="{MonitorName}",
     ),
+    # Who hears of an anomaly: each subscription names its monitors (MonitorArnList) and subscribers.
+    ListSpec(
+        type="aws.ce.anomaly_subscription",
+        service="ce",
+        scope="global",
+        list_op="get_anomaly_subscriptions",
+        list_key="AnomalySubscriptions",
+        page_size=100,
+        uid="{SubscriptionArn}",
+        name="{SubscriptionName}",
+    ),
 )
 
 

@@ -192,6 +192,8 @@ def _resource_exists(estate: Estate, check: str, name: str) -> bool:
         return any(_key_exists(estate, region, name) for region in estate.manifest.regions)
     elif service in ("s3", "macie"):
         estate.client("s3").head_bucket(Bucket=name)
+    elif service == "ce":
+        return name in {m["MonitorName"] for m in estate.client("ce").get_anomaly_monitors()["AnomalyMonitors"]}
     elif check.startswith("aws.ec2.vpc_"):
         return any(
             estate.client("ec2", r).describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [name]}])["Vpcs"]
@@ -624,7 +626,10 @@ def test_account_services(estate: Estate) -> None:
     )
     assert notifications["Notifications"][0]["Threshold"] == 80
     monitors = estate.client("ce").get_anomaly_monitors()["AnomalyMonitors"]
-    assert [m["MonitorArn"] for m in monitors] == [estate.manifest.ids["anomaly_monitor_arn"]]
+    ids = estate.manifest.ids
+    assert [m["MonitorArn"] for m in monitors] == [ids["anomaly_monitor_arn"], ids["silent_monitor_arn"]]
+    [subscription] = estate.client("ce").get_anomaly_subscriptions()["AnomalySubscriptions"]
+    assert subscription["MonitorArnList"] == [ids["anomaly_monitor_arn"]] and subscription["Subscribers"]
 
 
 def test_hostile_strings_sit_where_aws_allows_them(estate: Estate) -> None:
@@ -667,6 +672,7 @@ def test_scanner_calls_answer(estate: Estate) -> None:
         ("budgets", "describe_budgets", {"AccountId": account}),
         ("budgets", "describe_notifications_for_budget", {"AccountId": account, "BudgetName": "ai-gpu-monthly"}),
         ("ce", "get_anomaly_monitors", {}),
+        ("ce", "get_anomaly_subscriptions", {}),
         # Macie is on in the first region only (elsewhere it answers "Macie is not enabled.", see above).
         ("macie2", "get_macie_session", {}),
         ("macie2", "describe_buckets", {}),

@@ -880,6 +880,32 @@ def cloudformation_names_and_tags_sagemaker_resources() -> None:
     assert sm().list_tags(ResourceArn=by_hand)["Tags"] == []
 
 
+@scenario
+def cost_anomaly_subscriptions() -> None:
+    ce = SESSION.client("ce")
+    monitor = ce.create_anomaly_monitor(
+        AnomalyMonitor={"MonitorName": "services", "MonitorType": "DIMENSIONAL", "MonitorDimension": "SERVICE"}
+    )["MonitorArn"]
+    email = {"Type": "EMAIL", "Address": "finops@example.com"}
+    arn = ce.create_anomaly_subscription(
+        AnomalySubscription={
+            "SubscriptionName": "alerts",
+            "MonitorArnList": [monitor],
+            "Subscribers": [email],
+            "Frequency": "DAILY",
+        }
+    )["SubscriptionArn"]
+    assert re.fullmatch(rf"arn:aws:ce::{ACCOUNT}:anomalysubscription/[0-9a-f-]{{36}}", arn)
+    [listed] = ce.get_anomaly_subscriptions()["AnomalySubscriptions"]
+    assert (listed["SubscriptionArn"], listed["MonitorArnList"], listed["Subscribers"]) == (arn, [monitor], [email])
+    assert ce.get_anomaly_subscriptions(MonitorArn=f"{monitor[:-4]}ffff")["AnomalySubscriptions"] == []
+    unknown = {**listed, "MonitorArnList": [f"{monitor[:-4]}ffff"], "SubscriptionName": "x"}
+    del unknown["SubscriptionArn"], unknown["AccountId"]
+    assert error_code(lambda: ce.create_anomaly_subscription(AnomalySubscription=unknown)) == "UnknownMonitorException"
+    immediate = {**unknown, "MonitorArnList": [monitor], "Frequency": "IMMEDIATE"}
+    assert error_code(lambda: ce.create_anomaly_subscription(AnomalySubscription=immediate)) == "ValidationException"
+
+
 # --------------------------------------------------------------------------- running the scenarios
 
 
