@@ -12,7 +12,7 @@ import re
 import string
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import ModuleType
 from typing import Any, cast
 
@@ -28,6 +28,7 @@ from moto.bedrockagentcorecontrol.models import Gateway, Memory
 from moto.ce.models import CostExplorerBackend
 from moto.ce.responses import CostExplorerResponse
 from moto.core.exceptions import JsonRESTError
+from moto.core.resource_tagging import TaggedResource
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult
 from moto.core.utils import utcnow
 from moto.iam.aws_managed_policies import aws_managed_policies_data
@@ -878,10 +879,37 @@ def _sm_get_resource_from_arn(self: SageMakerModelBackend, arn: str) -> Any:
     return resource
 
 
+def _sm_iter_tagged_resources(self: SageMakerModelBackend) -> Iterator[TaggedResource]:
+    """What the Tagging API's GetResources lists: moto's kinds, and the user profiles and monitoring
+    schedules these extensions keep (GetResources reads every SageMaker resource type)."""
+    yield from _original(SageMakerModelBackend, "iter_tagged_resources")(self)
+    state = _sm_state(self)
+    kept: list[tuple[str, _UserProfile | _MonitoringSchedule]] = [
+        *(("sagemaker:user-profile", p) for p in state.user_profiles.values()),
+        *(("sagemaker:monitoring-schedule", m) for m in state.monitoring_schedules.values()),
+    ]
+    for resource_type, resource in kept:
+        yield TaggedResource(
+            arn=resource.arn, tags={t["Key"]: t["Value"] for t in resource.tags}, resource_type=resource_type
+        )
+
+
+def _endpoint_config_arn(self: FakeEndpointConfig) -> str:
+    return str(self.endpoint_config_arn)
+
+
+def _ignore_arn(self: FakeEndpointConfig, value: object) -> None:
+    """moto's constructor sets its ARN as a one-element tuple; the property answers the real ARN instead."""
+
+
 def _install_sagemaker_backend() -> None:
     if not _mark_once(SageMakerModelBackend):
         return
     _patch(SageMakerModelBackend, "_get_resource_from_arn", _sm_get_resource_from_arn)
+    _patch(SageMakerModelBackend, "iter_tagged_resources", _sm_iter_tagged_resources)
+    # However an endpoint config was made (CreateEndpointConfig, CloudFormation), its ARN is a string, so the
+    # Tagging API's GetResources names the resource and not "('arn:...',)".
+    _patch(FakeEndpointConfig, "arn", property(_endpoint_config_arn, _ignore_arn))
 
 
 # --------------------------------------------------------------------------- Cost Explorer

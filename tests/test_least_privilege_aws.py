@@ -25,8 +25,9 @@ from moto_fixtures.extensions import install
 REGIONS = ("us-east-1",)
 
 # moto authorises some calls under another action than the one AWS checks: it takes S3's encryption,
-# replication and public-access-block reads for s3:ListBucket (its ACTION_MAP lacks them), and budget
-# reads under the operation's name instead of budgets:ViewBudget. The shipped policy holds the real
+# replication and public-access-block reads for s3:ListBucket (its ACTION_MAP lacks them), budget
+# reads under the operation's name instead of budgets:ViewBudget, and the Tagging API's GetResources
+# under its endpoint prefix (tagging) instead of its IAM prefix (tag). The shipped policy holds the real
 # names; for moto's enforcement each real name is also granted under moto's name, and only then.
 MOTO_ACTION_NAMES = (
     ("s3:GetEncryptionConfiguration", "s3:ListBucket"),
@@ -34,6 +35,7 @@ MOTO_ACTION_NAMES = (
     ("s3:GetBucketPublicAccessBlock", "s3:ListBucket"),
     ("budgets:ViewBudget", "budgets:DescribeBudgets"),
     ("budgets:ViewBudget", "budgets:DescribeNotificationsForBudget"),
+    ("tag:GetResources", "tagging:GetResources"),
 )
 # moto cannot check SigV4 signatures of these REST-JSON services under enforcement (it answers
 # SignatureDoesNotMatch whatever the policy: always for GuardDuty, Security Hub and Macie, for most calls of Bedrock,

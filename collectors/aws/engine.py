@@ -30,6 +30,7 @@ from collectors.aws.specs import (
     ListSpec,
     Read,
     ReferencedSpec,
+    TagIndex,
     Tags,
 )
 from collectors.kernel import GLOBAL, MAX_PAGES, ReadFailure, Record, Reference, Store, Target
@@ -107,6 +108,7 @@ class AwsEngine:
         self._lock = threading.Lock()
         self._store = Store("aws")
         self._calls: dict[tuple[Any, ...], Future[list[Any]]] = {}
+        self._indexes: dict[tuple[Any, ...], Future[dict[str, Any]]] = {}
         self._by_name: dict[tuple[str, str, str], str] = {}
 
     # -- calls ---------------------------------------------------------------------------------
@@ -368,10 +370,41 @@ class AwsEngine:
             elif isinstance(value, dict):
                 record.config.update(value)
 
+    def _tag_index(self, service: str, region: str, index: TagIndex) -> dict[str, Any]:
+        """Lower-cased ARN -> tags, from one list of the region shared by every resource that asks."""
+        read = index.read
+        service = read.service or service
+        params = render(dict(read.params), self._values(region, {}))
+        signature = (service, region, read.operation, repr(sorted(params.items())))
+        with self._lock:
+            future = self._indexes.get(signature)
+            owner = future is None
+            if future is None:
+                future = self._indexes[signature] = Future()
+        if owner:
+            try:
+                items = self._list_once(service, region, read.operation, params, read.paginate or "", read.page_size)
+                found = {
+                    str(item[index.arn]).lower(): item.get(index.tags)
+                    for item in items
+                    if isinstance(item, dict) and isinstance(item.get(index.arn), str)
+                }
+                future.set_result(found)
+            except BaseException as exc:
+                future.set_exception(exc)
+        return future.result()
+
     def _apply_tags(self, service: str, region: str, rtype: str, tags: Tags | None, record: Record) -> None:
         if tags is None:
             return
-        if tags.read is not None:
+        if tags.index is not None:
+            try:
+                # ARNs name resources case-insensitively where it matters (SageMaker lower-cases names).
+                found = self._tag_index(service, region, tags.index).get(record.uid.lower(), [])
+            except AwsFailure as failure:
+                self._fail(failure, record.region, rtype, record.uid)
+                return
+        elif tags.read is not None:
             try:
                 found = self._read(service, region, tags.read, {**record.config, "uid": record.uid})
             except AwsFailure as failure:

@@ -26,6 +26,7 @@ _PREFIX = {
     "ce": "ce",
     "bedrock-agent": "bedrock",
     "bedrock-agentcore-control": "bedrock-agentcore",
+    "resourcegroupstaggingapi": "tag",
 }
 
 # Calls made outside the declarations: identity and the enabled-region lookup.
@@ -55,9 +56,16 @@ def collector_calls() -> Iterator[tuple[str, str]]:
             yield spec.service, spec.list_op
         if spec.describe_op:
             yield spec.service, spec.describe_op
-        tag_reads = (spec.tags.read,) if spec.tags and spec.tags.read else ()
-        for read in (*spec.reads, *tag_reads):
+        for read in (*spec.reads, *_tag_reads(spec)):
             yield from _read_calls(spec.service, read)
+
+
+def _tag_reads(spec: ListSpec | ReferencedSpec) -> Iterator[Read]:
+    """The call a kind's tags come from: one per resource, or one list for the region."""
+    if spec.tags is not None and spec.tags.read is not None:
+        yield spec.tags.read
+    if spec.tags is not None and spec.tags.index is not None:
+        yield spec.tags.index.read
 
 
 def _read_calls(service: str, read: Read) -> Iterator[tuple[str, str]]:

@@ -6,6 +6,7 @@ stored config, plus {account}, {region}, {partition} and, for tag reads, {uid}.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -43,20 +44,48 @@ UNSIZED = 0
 
 
 @dataclass(frozen=True)
+class TagIndex:
+    """The tags of every resource of a region in one paged list, read once and shared by every resource
+    (the Resource Groups Tagging API's GetResources), instead of one call per resource.
+
+    `read` lists items (its `paginate` key); each names a resource by its `arn` field and holds its tags
+    at `tags`. A resource the list does not name has no tags (GetResources lists every resource that
+    has or had tags). The list failing is an ERROR for every resource whose tags it would have given.
+    """
+
+    read: Read
+    arn: str = "ResourceARN"
+    tags: str = "Tags"
+
+
+@dataclass(frozen=True)
 class Tags:
-    """Where a kind's tags are: at `path` of its config, or of the answer of `read` (a call made per
-    resource), as a list of {key, value} objects (field names as the API spells them) or a map."""
+    """Where a kind's tags are: at `path` of its config, of the answer of `read` (a call made per
+    resource), or in `index` (one list for the whole region), as a list of {key, value} objects (field
+    names as the API spells them) or a map."""
 
     path: str = "Tags"
     key: str = "Key"
     value: str = "Value"
     read: Read | None = None
+    index: TagIndex | None = None
 
 
 # The config holds a Tags list of {Key, Value} (IAM, EC2, S3 after GetBucketTagging).
 TAGS_IN_CONFIG = Tags()
-# SageMaker: ListTags(ResourceArn), 100 a page.
-SAGEMAKER_TAGS = Tags(read=Read("list_tags", {"ResourceArn": "{uid}"}, paginate="Tags", page_size=100))
+# SageMaker: the Tagging API's GetResources, 100 resources a page, for the whole region; GetResources reads
+# every SageMaker resource type (one ListTags(ResourceArn) per resource before: half of a scan's calls).
+SAGEMAKER_TAGS = Tags(
+    index=TagIndex(
+        Read(
+            "get_resources",
+            {"ResourceTypeFilters": ["sagemaker"]},
+            service="resourcegroupstaggingapi",
+            paginate="ResourceTagMappingList",
+            page_size=100,
+        )
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -219,9 +248,11 @@ AGENTCORE_REGIONS = frozenset(
 )  # fmt: skip
 
 
+_OFFERED_LOCK = threading.Lock()
+
+
 @cache
-def offered_regions(service: str) -> frozenset[str]:
-    """The regions of every partition where botocore's endpoint data offers `service`."""
+def _offered_regions(service: str) -> frozenset[str]:
     import botocore.session
 
     session = botocore.session.get_session()
@@ -230,6 +261,14 @@ def offered_regions(service: str) -> frozenset[str]:
         for partition in session.get_available_partitions()
         for region in session.get_available_regions(service, partition)
     )
+
+
+def offered_regions(service: str) -> frozenset[str]:
+    """The regions of every partition where botocore's endpoint data offers `service`."""
+    # Computed once per service: every kind of it asks in every region at once, and unguarded each of those
+    # calls loaded botocore's endpoint data again before the first had cached it (a second of CPU a scan).
+    with _OFFERED_LOCK:
+        return _offered_regions(service)
 
 
 def bedrock_regions() -> frozenset[str]:

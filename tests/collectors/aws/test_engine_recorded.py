@@ -56,7 +56,10 @@ from cspm_ai.registry import all_checks
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 SAGEMAKER_HOST = f"api.sagemaker.{REGION}.amazonaws.com"
+TAGGING_HOST = f"tagging.{REGION}.amazonaws.com"
 RECORDINGS = Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "sagemaker"
+# The Resource Groups Tagging API's GetResources answer: the tags of the recorded SageMaker resources.
+TAG_RECORDING = Path(__file__).resolve().parents[2] / "fixtures" / "aws" / "tagging" / "GetResources.json"
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole-20240501T101500"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1f4c2a9e-7b3d-4e8a-9c61-5d2b0e8f3a47"
@@ -106,6 +109,7 @@ RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$"
 
 
 _SAGEMAKER_MODEL = botocore.session.get_session().get_service_model("sagemaker")
+_TAGGING_MODEL = botocore.session.get_session().get_service_model("resourcegroupstaggingapi")
 _API_NAMES = {xform_name(op): op for op in _SAGEMAKER_MODEL.operation_names}
 
 
@@ -300,8 +304,6 @@ def _not_found(operation: str, body: Mapping[str, Any]) -> str:
     """
     if operation == "DescribeModel":
         return f'Could not find model "arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/{body.get("ModelName")}".'
-    if operation == "ListTags":
-        return f"Could not find resource {body.get('ResourceArn')}"
     return "Requested resource not found."
 
 
@@ -310,7 +312,9 @@ class SageMakerReplay:
     """Answers SageMaker requests from recordings as real HTTP responses, and checks each request."""
 
     recordings: dict[str, list[dict[str, Any]]]
+    tag_recordings: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    tag_calls: list[dict[str, Any]] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -320,6 +324,24 @@ class SageMakerReplay:
             session.events.register(f"before-send.sagemaker.{operation}", self.answer)
         # Consulted after the per-operation handlers: catches SageMaker calls that have no recording.
         session.events.register("before-send.sagemaker", self.unrecorded)
+        session.events.register("before-send.resource-groups-tagging-api.GetResources", self.answer_tags)
+
+    def answer_tags(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        """GetResources from its recording, its request checked as SageMaker's are."""
+        body = json.loads(_text(request.body) or "{}")
+        operation = _TAGGING_MODEL.operation_model("GetResources")
+        problems = [f"GetResources: {p}" for p in shape_problems(body, operation.input_shape)]
+        if urlsplit(request.url).hostname != TAGGING_HOST:
+            problems.append(f"GetResources: sent to {request.url}, not {TAGGING_HOST}")
+        if _text(request.headers.get("X-Amz-Target")) != "ResourceGroupsTaggingAPI_20170126.GetResources":
+            problems.append(f"GetResources: X-Amz-Target is {request.headers.get('X-Amz-Target')!r}")
+        with self._lock:
+            self.tag_calls.append(body)
+            self.violations.extend(problems)
+        for exchange in self.tag_recordings:
+            if exchange["request"] == body and not problems:
+                return self.reply(request, 200, exchange["response"])
+        return self.error(request, "InvalidParameterException", "; ".join(problems) or "GetResources is not recorded")
 
     def answer(self, request: AWSPreparedRequest, event_name: str, **_: Any) -> AWSResponse:
         operation = event_name.rsplit(".", 1)[-1]
@@ -436,9 +458,14 @@ def _plant_in_moto() -> None:
     sm.create_notebook_instance(NotebookInstanceName="moto-decoy-notebook", InstanceType="ml.t3.medium", RoleArn=ROLE)
 
 
+def load_tag_recordings() -> list[dict[str, Any]]:
+    recorded: list[dict[str, Any]] = json.loads(TAG_RECORDING.read_text())
+    return recorded
+
+
 def _scan(recordings: dict[str, list[dict[str, Any]]]) -> Scanned:
     """One collection and evaluation, inside an active mock_aws with the moto extensions installed."""
-    replay = SageMakerReplay(recordings)
+    replay = SageMakerReplay(recordings, load_tag_recordings())
     session = boto3.Session()
     replay.install(session)
     collector = aws_collector(session=AwsSession(boto_session=session), regions=[REGION])
@@ -495,9 +522,19 @@ def test_the_recordings_are_in_the_real_api_shape() -> None:
     listed_jobs = {j["TrainingJobName"] for j in _recorded("ListTrainingJobs", MaxResults=100)["TrainingJobSummaries"]}
     assert {e["request"]["ModelName"] for e in recordings["DescribeModel"]} == listed_models
     assert {e["request"]["TrainingJobName"] for e in recordings["DescribeTrainingJob"]} == listed_jobs
-    assert len({e["request"]["ResourceArn"] for e in recordings["ListTags"]}) == 4
+    # GetResources names the tagged ones of those resources (it lists resources that have or had tags).
+    get_resources = _TAGGING_MODEL.operation_model("GetResources")
+    [tags] = load_tag_recordings()
+    assert list(shape_problems(tags["request"], get_resources.input_shape)) == []
+    assert list(shape_problems(tags["response"], get_resources.output_shape)) == []
+    described = {
+        e["response"][arn]
+        for operation, arn in (("DescribeModel", "ModelArn"), ("DescribeTrainingJob", "TrainingJobArn"))
+        for e in recordings[operation]
+    }
+    assert {m["ResourceARN"] for m in tags["response"]["ResourceTagMappingList"]} < described
     # The secrets the tests look for are the ones the recordings hold.
-    text = "".join(path.read_text() for path in RECORDINGS.glob("*.json"))
+    text = "".join(path.read_text() for path in [*RECORDINGS.glob("*.json"), TAG_RECORDING])
     assert all(secret in text for secret in PLANTED_SECRETS.values())
 
 
@@ -552,15 +589,17 @@ def test_every_sagemaker_call_was_answered_from_the_recordings(scanned: Scanned)
     assert scanned.result.errors == []
     called = {operation for operation, _ in scanned.calls}
     sagemaker_lists = {api_name(s.list_op) for s in LIST_SPECS if s.service == "sagemaker"}
-    assert called == sagemaker_lists | {"DescribeModel", "DescribeTrainingJob", "ListTags"}
+    assert called == sagemaker_lists | {"DescribeModel", "DescribeTrainingJob"}
     lists = [(operation, body) for operation, body in scanned.calls if operation.startswith("List")]
     assert lists and all(body["MaxResults"] == 100 for _, body in lists)
-    # One describe per listed resource, one ListTags per resource: nothing asked twice.
+    # One describe per listed resource: nothing asked twice.
     bodies = [json.dumps([operation, body], sort_keys=True) for operation, body in scanned.calls]
     assert len(bodies) == len(set(bodies))
-    assert sorted(b["ResourceArn"].rsplit("/", 1)[-1] for op, b in scanned.calls if op == "ListTags") == sorted(
-        EXPECTED_REDACTIONS
-    )
+    assert sorted(
+        b.get("ModelName") or b["TrainingJobName"] for op, b in scanned.calls if op.startswith("Describe")
+    ) == (sorted(EXPECTED_REDACTIONS))
+    # And the tags of all of them in one GetResources of the region, not a ListTags each.
+    assert scanned.replay.tag_calls == [{"ResourceTypeFilters": ["sagemaker"], "ResourcesPerPage": 100}]
 
 
 # --------------------------------------------------------------------------- what the collector stores
@@ -766,7 +805,7 @@ def test_no_sagemaker_finding_is_an_error(scanned: Scanned) -> None:
 # --------------------------------------------------------------------------- tags and relations
 
 
-def test_tags_from_list_tags_land_in_resource_tags(scanned: Scanned) -> None:
+def test_tags_from_get_resources_land_in_resource_tags(scanned: Scanned) -> None:
     assert scanned.resource(ISOLATED_MODEL).tags == {
         "project": "fraud-detection",
         "owner": "ml-platform@example.com",

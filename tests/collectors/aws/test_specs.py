@@ -42,6 +42,8 @@ def operations(spec: ListSpec | ReferencedSpec) -> Iterator[tuple[str, str, str]
         yield from _read_operations("read", spec.service, read)
     if spec.tags is not None and spec.tags.read is not None:
         yield "tag read", spec.service, spec.tags.read.operation
+    if spec.tags is not None and spec.tags.index is not None:
+        yield from _read_operations("tag index", spec.service, spec.tags.index.read)
 
 
 def spec_problems(specs: Iterable[ListSpec | ReferencedSpec]) -> Iterator[str]:
