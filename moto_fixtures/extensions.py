@@ -2207,6 +2207,7 @@ def _macie_describe_buckets(self: MacieResponse) -> str:
     """Macie's bucket inventory of the region: the account's S3 buckets there, each with whether automated
     sensitive data discovery monitors it and which classification jobs analyse it (jobDetails)."""
     backend = _macie_enabled(self)
+    session = backend.macie_session or {}
     params = _rest_params(self)
     state = _macie_state(backend)
     s3 = s3_backends[backend.account_id][get_partition(backend.region_name)]
@@ -2224,7 +2225,8 @@ def _macie_describe_buckets(self: MacieResponse) -> str:
             "region": bucket.region_name,
             "automatedDiscoveryMonitoringStatus": monitored,
             "jobDetails": _macie_job_details(state, backend.account_id, bucket.name),
-            "lastUpdated": _macie_iso(utcnow()),
+            # When Macie last read the bucket's metadata: its daily refresh, not each request.
+            "lastUpdated": _macie_iso(max(_aware(bucket.creation_date), _aware(session["createdAt"]))),
             "tags": [{"key": t["Key"], "value": t["Value"]} for t in tags],
         }
         if _macie_matches(params.get("criteria") or {}, metadata):

@@ -814,6 +814,8 @@ def macie_bucket_inventory() -> None:
     # The region's buckets only, each with what analyses it.
     inventory = {b["bucketName"]: b for b in macie.describe_buckets(maxResults=50)["buckets"]}
     assert sorted(inventory) == ["ai-data", "ai-logs", "reports"]
+    # Macie refreshes its inventory daily: asking again gives the same answer, lastUpdated included.
+    assert macie.describe_buckets()["buckets"] == list(inventory.values())
     assert inventory["ai-data"]["jobDetails"]["isMonitoredByJob"] == "TRUE"
     assert inventory["ai-data"]["jobDetails"]["lastJobId"] == daily["jobId"]
     assert inventory["ai-data"]["tags"] == [{"key": "DataClassification", "value": "internal"}]
