@@ -359,6 +359,17 @@ class Store:
         with self._lock:
             return bool(self._errors)
 
+    def errors(self) -> list[CollectionError]:
+        with self._lock:
+            return list(self._errors)
+
+    def absorb(self, records: Iterable[Record], errors: Iterable[CollectionError]) -> None:
+        """Take in what another store collected (a worker process's share of a scan)."""
+        with self._lock:
+            for record in records:
+                self._records[self._key(record.uid)] = record
+            self._errors.extend(errors)
+
     # -- references --
 
     def referenced(self, rules: Sequence[Link], resolve: Resolver, fetchable: Iterable[str]) -> dict[str, list[Target]]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from collectors.aws.engine import AwsEngine
 from collectors.aws.session import AwsSession
 from collectors.kernel import MAX_PAGES
+from cspm_ai.executor import LocalProcessExecutor
 
 
 def aws_collector(
@@ -16,13 +17,18 @@ def aws_collector(
     workers: int = 32,
     session: AwsSession | None = None,
     max_pages: int = MAX_PAGES,
+    processes: int = 1,
 ) -> AwsEngine:
-    """A ready collector: credentials checked, identity known, regions validated."""
+    """A ready collector: credentials checked, identity known, regions validated.
+
+    With `processes` > 1, regions are collected in that many worker processes at once (see AwsEngine).
+    """
     aws = session or AwsSession(profile=profile, pool_size=workers)
     if regions:
         aws.check_region_names(regions)
     aws.resolve_identity()
-    return AwsEngine(aws, aws.resolve_regions(regions), workers=workers, max_pages=max_pages)
+    executor = LocalProcessExecutor(processes) if processes > 1 else None
+    return AwsEngine(aws, aws.resolve_regions(regions), workers=workers, max_pages=max_pages, executor=executor)
 
 
 __all__ = ["AwsEngine", "AwsSession", "aws_collector"]

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -36,7 +37,8 @@ from collectors.aws.specs import (
 from collectors.kernel import GLOBAL, MAX_PAGES, ReadFailure, Record, Reference, Store, Target
 from collectors.pool import TaskGroup
 from cspm_ai.doc import ABSENT, get
-from cspm_ai.model import CollectionResult, Scope
+from cspm_ai.executor import Executor
+from cspm_ai.model import CollectionError, CollectionResult, Scope
 
 # Error codes of a describe whose resource does not exist (EC2 answers "<Kind>ID.NotFound").
 _NOT_FOUND = frozenset(
@@ -93,18 +95,52 @@ class AwsFailure(ReadFailure):
         return self.code in _NOT_FOUND or self.code.endswith(".NotFound")
 
 
+@dataclass(frozen=True)
+class Part:
+    """One worker process's share of phase one: what it needs to rebuild the session and what to list."""
+
+    profile: str | None
+    account: str
+    partition: str
+    identity: str
+    scan_regions: tuple[str, ...]
+    regions: tuple[str, ...]
+    with_global: bool
+    workers: int
+    max_pages: int
+
+
+def collect_part(part: Part) -> tuple[list[Record], list[CollectionError]]:
+    """Phase one of `part` in this (worker) process: its records and failed reads, for the parent to absorb."""
+    session = AwsSession(profile=part.profile, pool_size=part.workers)
+    session.restore_identity(part.account, part.partition, part.identity)
+    engine = AwsEngine(session, part.scan_regions, part.workers, max_pages=part.max_pages)
+    with TaskGroup(part.workers) as tasks:
+        engine._declare(tasks, part.regions, part.with_global)
+        tasks.wait()
+    return engine._store.records(), engine._store.errors()
+
+
 class AwsEngine:
     """Collects one AWS account across `regions`, `workers` calls at a time."""
 
     provider = "aws"
 
     def __init__(
-        self, session: AwsSession, regions: Iterable[str], workers: int = 32, *, max_pages: int = MAX_PAGES
+        self,
+        session: AwsSession,
+        regions: Iterable[str],
+        workers: int = 32,
+        *,
+        max_pages: int = MAX_PAGES,
+        executor: Executor | None = None,
     ) -> None:
         self.session = session
         self.regions = tuple(regions)
         self.workers = workers
         self.max_pages = max_pages
+        # Where phase one's regions run: None (or a session a worker cannot rebuild) keeps them in threads here.
+        self.executor = executor
         self._lock = threading.Lock()
         self._store = Store("aws")
         self._calls: dict[tuple[Any, ...], Future[list[Any]]] = {}
@@ -569,13 +605,45 @@ class AwsEngine:
         ]
         return [account, *regions]
 
-    def collect(self, progress: ProgressCallback | None = None) -> CollectionResult:
+    def _declare(self, tasks: TaskGroup, regions: Iterable[str], with_global: bool) -> None:
+        """Phase one for `regions`' regional kinds and, if `with_global`, the global ones."""
         global_region = GLOBAL_ENDPOINT_REGION.get(self.session.partition, "us-east-1")
-        with TaskGroup(self.workers, progress) as tasks:
-            for spec in LIST_SPECS:
-                for region in self.regions if spec.scope == "regional" else (global_region,):
+        chosen = tuple(regions)
+        for spec in LIST_SPECS:
+            if spec.scope == "regional":
+                for region in chosen:
                     tasks.submit(self._list_kind, tasks, spec, region)
-            tasks.wait()
+            elif with_global:
+                tasks.submit(self._list_kind, tasks, spec, global_region)
+
+    def _parts(self) -> list[Part]:
+        """Phase one split by region for worker processes; the global kinds go with the first region."""
+        return [
+            Part(
+                profile=self.session.profile,
+                account=self.session.account,
+                partition=self.session.partition,
+                identity=self.session.identity,
+                scan_regions=self.regions,
+                regions=(region,),
+                with_global=index == 0,
+                workers=self.workers,
+                max_pages=self.max_pages,
+            )
+            for index, region in enumerate(self.regions)
+        ]
+
+    def collect(self, progress: ProgressCallback | None = None) -> CollectionResult:
+        parts = self._parts()
+        with TaskGroup(self.workers, progress) as tasks:
+            if self.executor is not None and self.session.portable and len(parts) > 1:
+                # Each region's declared kinds in a process of its own (several cores, one GIL each); what
+                # they reference is then fetched here, across regions, exactly as in one process.
+                for records, errors in self.executor.map(collect_part, parts):
+                    self._store.absorb(records, errors)
+            else:
+                self._declare(tasks, self.regions, with_global=True)
+                tasks.wait()
             while self._fetch_round(tasks):
                 pass
         self._index_names()

@@ -57,6 +57,10 @@ class AwsSession:
         self._config = client_config(pool_size)
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
+        self.profile = profile
+        # A session made from a profile (or the default chain) can be made again in a worker process;
+        # one handed a boto3 session (credentials of its own) cannot.
+        self.portable = boto_session is None
         self.account = ""
         self.partition = "aws"
         self.identity = ""
@@ -100,6 +104,10 @@ class AwsSession:
         self.account = answer["Account"]
         self.partition = arn.split(":")[1] if arn.startswith("arn:") else "aws"
         self.identity = arn
+
+    def restore_identity(self, account: str, partition: str, identity: str) -> None:
+        """Take the identity the parent process resolved, instead of asking STS again."""
+        self.account, self.partition, self.identity = account, partition, identity
 
     def known_regions(self) -> list[str]:
         return sorted(self._boto.get_available_regions("sagemaker", partition_name=self.partition))

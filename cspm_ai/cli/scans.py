@@ -30,6 +30,15 @@ def scan_aws(
     output_dir: OutOpt = None,
     format: FormatOpt = None,
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=256, help="Concurrent API calls.")] = None,
+    processes: Annotated[
+        Optional[int],
+        typer.Option(
+            "--processes",
+            min=1,
+            max=64,
+            help="Worker processes collecting regions at once (default 1: every region in this process).",
+        ),
+    ] = None,
     fail_on: FailOnOpt = None,
     mutelist: MutelistOpt = None,
     fail_on_new: FailOnNewOpt = None,
@@ -48,6 +57,7 @@ def scan_aws(
         regions=_split(regions) or settings.aws.regions,
         workers=pool,
         max_pages=settings.max_pages,
+        processes=processes or 1,
     )
     if allowed:
         collector.session.resolve_regions(allowed)  # an unknown allowed region is a typo: say so
