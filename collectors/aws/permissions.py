@@ -8,6 +8,7 @@ proves each one is allowed, so a new call without a permission fails CI.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 import botocore.session
 
@@ -33,12 +34,18 @@ _PREFIX = {
 _FIXED = (("sts", "get_caller_identity"), ("ec2", "describe_regions"))
 
 
-def _api_name(service: str, method: str) -> str:
+@cache
+def _operations(service: str) -> dict[str, str]:
+    """boto3 method name -> API operation name; each service model is loaded once (loading is slow)."""
     model = botocore.session.get_session().get_service_model(service)
-    for name in model.operation_names:
-        if botocore.xform_name(name) == method:
-            return name
-    raise KeyError(f"{service} has no operation {method}")
+    return {botocore.xform_name(name): name for name in model.operation_names}
+
+
+def _api_name(service: str, method: str) -> str:
+    try:
+        return _operations(service)[method]
+    except KeyError:
+        raise KeyError(f"{service} has no operation {method}") from None
 
 
 def iam_action(service: str, method: str) -> str:
