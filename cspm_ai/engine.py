@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from cspm_ai.model import (
     GLOBAL,
@@ -23,6 +24,9 @@ from cspm_ai.model import (
     Verdict,
 )
 from cspm_ai.registry import CheckSpec
+
+if TYPE_CHECKING:
+    from cspm_ai.attack_paths import AttackGraph
 
 
 class Unseen(Exception):
@@ -63,6 +67,7 @@ class Snapshot:
     incoming: dict[tuple[str, str], list[str]] = field(init=False)
     uid_errors: dict[str, CollectionError] = field(init=False)
     scope_errors: dict[str, list[CollectionError]] = field(init=False)
+    _attack_graph: AttackGraph | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.by_uid = {r.uid: r for r in self.resources}
@@ -81,6 +86,15 @@ class Snapshot:
                 self.uid_errors.setdefault(err.resource_uid, err)
             elif err.resource_type:
                 self.scope_errors[err.resource_type].append(err)
+
+    @property
+    def attack_graph(self) -> AttackGraph:
+        """The attack graph of the snapshot, built the first time it is asked for and kept."""
+        if self._attack_graph is None:
+            from cspm_ai.attack_paths import build
+
+            self._attack_graph = build(self)
+        return self._attack_graph
 
     def scope_error(self, resource_type: str, account: str | None, region: str | None) -> CollectionError | None:
         """The list failure (if any) that blinds `resource_type` in this account and region."""
@@ -116,6 +130,10 @@ class _Context:
     def previous(self, uid: str) -> Resource | None:
         previous = self._settings.previous
         return previous.resources.get(uid) if previous is not None else None
+
+    @property
+    def attack_paths(self) -> AttackGraph:
+        return self._snap.attack_graph
 
     def get(self, uid: str) -> Resource | None:
         if uid in self._snap.uid_errors:

@@ -28,9 +28,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cspm_ai.model import Resource, Severity, Verdict
+
+if TYPE_CHECKING:
+    from cspm_ai.attack_paths import AttackGraph
 
 CHECK_ID = re.compile(r"^(aws|azure|gcp)\.[a-z0-9_]+\.[a-z0-9_]+$")
 
@@ -64,6 +67,12 @@ class CheckContext(Protocol):
     def previous(self, uid: str) -> Resource | None:
         """The resource as the previous comparable scan stored it (only the types the check declared in
         `history_types`), or None when that scan did not have it."""
+        ...
+
+    @property
+    def attack_paths(self) -> AttackGraph:
+        """The scan's attack graph (`cspm_ai.attack_paths`): what each identity can become and reach, with the
+        policies that allow it. Built once per scan, when a check first asks."""
         ...
 
 

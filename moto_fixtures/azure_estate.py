@@ -160,6 +160,31 @@ OWNER_ASSIGNMENT = "3c1d9a7e-5b2f-4e8a-9c6d-0a1b2c3d4e5f"
 DATA_SCIENTIST_ASSIGNMENT = "7a2e4c6b-1d3f-4a5b-8c9d-e0f1a2b3c4d5"
 READER_ASSIGNMENT = "9c8d7e6f-2a3b-4c5d-8e9f-a0b1c2d3e4f5"
 OPERATOR_ASSIGNMENT = "1e2f3a4b-5c6d-4e7f-8a9b-c0d1e2f3a4b5"
+CONTRIBUTOR_ROLE = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+# ZT-4: the open cluster's (and open endpoint's) identity holds Contributor over the secure team's resource group and
+# reads its confidential storage; the secure instance's identity reads only that storage.
+SHARED_CONTRIBUTOR_ASSIGNMENT = "2f3e4d5c-6b7a-4c8d-9e0f-a1b2c3d4e5f6"
+SHARED_READER_ASSIGNMENT = "4a5b6c7d-8e9f-4a0b-8c1d-e2f3a4b5c6d7"
+CI_READER_ASSIGNMENT = "5b6c7d8e-9f0a-4b1c-9d2e-f3a4b5c6d7e8"
+SHARED_PRINCIPAL = "e4e4e4e4-0000-4000-8000-000000000001"
+CI_PRINCIPAL = "a1a1a1a1-0000-4000-8000-000000000003"
+
+# The notActions of the built-in roles that have any (Contributor may not assign roles).
+_NOT_ACTIONS = {
+    CONTRIBUTOR_ROLE: [
+        "Microsoft.Authorization/*/Delete",
+        "Microsoft.Authorization/*/Write",
+        "Microsoft.Authorization/elevateAccess/Action",
+        "Microsoft.Blueprint/blueprintAssignments/write",
+        "Microsoft.Blueprint/blueprintAssignments/delete",
+        "Microsoft.Compute/galleries/share/action",
+        "Microsoft.Purview/consents/write",
+        "Microsoft.Purview/consents/delete",
+        "Microsoft.Resources/deploymentStacks/manageDenySetting/action",
+        "Microsoft.Subscription/cancel/action",
+        "Microsoft.Subscription/enable/action",
+    ]
+}
 
 _SYSTEM_DATA = {
     "createdAt": "2026-03-02T09:15:27.1234567Z",
@@ -951,9 +976,7 @@ class _Builder:
             "type": "UserAssigned",
             "tenantId": TENANT_ID,
             "userAssignedIdentities": {
-                self.ids["identity:shared"]: _uai(
-                    "e4e4e4e4-0000-4000-8000-000000000001", "f5f5f5f5-0000-4000-8000-000000000001"
-                )
+                self.ids["identity:shared"]: _uai(SHARED_PRINCIPAL, "f5f5f5f5-0000-4000-8000-000000000001")
             },
         }
 
@@ -1425,9 +1448,7 @@ class _Builder:
                 "type": "UserAssigned",
                 "tenantId": TENANT_ID,
                 "userAssignedIdentities": {
-                    self.ids["identity:compute"]: _uai(
-                        "a1a1a1a1-0000-4000-8000-000000000003", "c1c1c1c1-0000-4000-8000-000000000003"
-                    )
+                    self.ids["identity:compute"]: _uai(CI_PRINCIPAL, "c1c1c1c1-0000-4000-8000-000000000003")
                 },
             },
             sku={"name": "Basic", "tier": "Basic"},
@@ -2098,11 +2119,62 @@ class _Builder:
                 "role_assignment:operator": operator["id"],
             }
         )
-        self.add_list(f"{sub_scope}/providers/{ra}", api, [owner, scientist, reader, operator, purview])
+        identities = self.identity_assignments()
+        self.add_list(f"{sub_scope}/providers/{ra}", api, [owner, scientist, reader, operator, purview, *identities])
         self.expect("azure.authorization.no_broad_privileged_roles", OWNER_ASSIGNMENT, FAIL)
-        for passing in (DATA_SCIENTIST_ASSIGNMENT, READER_ASSIGNMENT, OPERATOR_ASSIGNMENT, PURVIEW_ASSIGNMENT):
+        self.expect("azure.authorization.no_broad_privileged_roles", SHARED_CONTRIBUTOR_ASSIGNMENT, FAIL)
+        for passing in (
+            DATA_SCIENTIST_ASSIGNMENT,
+            READER_ASSIGNMENT,
+            OPERATOR_ASSIGNMENT,
+            PURVIEW_ASSIGNMENT,
+            SHARED_READER_ASSIGNMENT,
+            CI_READER_ASSIGNMENT,
+        ):
             self.expect("azure.authorization.no_broad_privileged_roles", passing, PASS)
-        self.schedule_instances([owner, scientist, reader, operator, purview])
+        self.schedule_instances([owner, scientist, reader, operator, purview, *identities])
+
+    def identity_assignments(self) -> list[dict[str, Any]]:
+        """ZT-4: the roles the AI managed identities hold, and what each identity's attack paths conclude. The open
+        cluster and the open endpoint share an identity with Contributor over the secure team's resource group
+        (it can redeploy the production endpoints there) that also reads the confidential storage (the open endpoint
+        takes public traffic); the secure instance's identity reads only that storage."""
+        shared = self.role_assignment(
+            self.rg("rg-ml-secure"),
+            SHARED_CONTRIBUTOR_ASSIGNMENT,
+            CONTRIBUTOR_ROLE,
+            SHARED_PRINCIPAL,
+            "ServicePrincipal",
+            "open cluster pipeline",
+        )
+        shared_reader = self.role_assignment(
+            self.ids["storage:good"],
+            SHARED_READER_ASSIGNMENT,
+            BLOB_READER_ROLE,
+            SHARED_PRINCIPAL,
+            "ServicePrincipal",
+            "open endpoint reads features",
+        )
+        ci_reader = self.role_assignment(
+            self.ids["storage:good"], CI_READER_ASSIGNMENT, BLOB_READER_ROLE, CI_PRINCIPAL, "ServicePrincipal", ""
+        )
+        blast, exposed = (
+            "azure.authorization.ai_identity_blast_radius",
+            "azure.authorization.exposed_ai_identity_sensitive_data",
+        )
+        for name, blast_status, exposed_status in (
+            ("aml-open-cluster", FAIL, FAIL),
+            ("chat-open-ep", FAIL, FAIL),
+            ("ci-secure", PASS, PASS),
+            ("chat-secure-ep", PASS, PASS),
+            ("ais-open", PASS, PASS),
+            ("aoai-secure", PASS, PASS),
+        ):
+            self.expect(blast, name, blast_status)
+            self.expect(exposed, name, exposed_status)
+        for name in ("mlw-secure", "mlw-open", "hub-secure", "proj-secure", "embed-secure-ep", "batch-mlw-secure"):
+            self.expect(blast, name, PASS)
+        return [shared, shared_reader, ci_reader]
 
     def schedule_instances(self, assignments: list[dict[str, Any]]) -> None:
         """Privileged Identity Management's view of the active assignments: the operator's activation ends after
@@ -2157,6 +2229,9 @@ class _Builder:
         self.expect(check, READER_ASSIGNMENT, PASS)
         self.expect(check, OPERATOR_ASSIGNMENT, PASS)
         self.expect(check, PURVIEW_ASSIGNMENT, PASS)
+        self.expect(check, SHARED_CONTRIBUTOR_ASSIGNMENT, FAIL)
+        self.expect(check, SHARED_READER_ASSIGNMENT, PASS)
+        self.expect(check, CI_READER_ASSIGNMENT, PASS)
 
     def role_assignment(
         self, scope: str, name: str, role: str, principal: str, ptype: str, desc: str
@@ -2212,6 +2287,14 @@ class _Builder:
             ),
             (READER_ROLE, "Reader", "View all resources, but does not allow you to make any changes.", ["*/read"], []),
             (
+                CONTRIBUTOR_ROLE,
+                "Contributor",
+                "Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, "
+                "manage assignments in Azure Blueprints, or share image galleries.",
+                ["*"],
+                [],
+            ),
+            (
                 BLOB_READER_ROLE,
                 "Storage Blob Data Reader",
                 "Allows for read access to Azure Storage blob containers and data",
@@ -2254,7 +2337,12 @@ class _Builder:
                         "description": desc,
                         "assignableScopes": ["/"],
                         "permissions": [
-                            {"actions": actions, "notActions": [], "dataActions": data_actions, "notDataActions": []}
+                            {
+                                "actions": actions,
+                                "notActions": _NOT_ACTIONS.get(role, []),
+                                "dataActions": data_actions,
+                                "notDataActions": [],
+                            }
                         ],
                         "createdOn": "2015-02-02T21:55:09.8806423Z",
                         "updatedOn": "2025-11-04T19:22:37.6520814Z",

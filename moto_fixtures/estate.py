@@ -667,12 +667,13 @@ class _Builder:
         for check in ("aws.ec2.vpc_sagemaker_endpoints", "aws.ec2.vpc_bedrock_endpoints"):
             self.expect(check, good_net["vpc_id"], PASS)
             self.expect(check, bad_net["vpc_id"], FAIL)
-        for group in (training_sg, inference_sg, studio_sg):
+        # A security group is named by its GroupName (its sg- id is in its uid).
+        for group in ("good-training-sg", "good-inference-sg", "good-studio-sg"):
             self.expect("aws.ec2.security_group_no_public_ingress", group, PASS)
-        self.expect("aws.ec2.security_group_no_public_ingress", open_sg, FAIL)
-        self.expect("aws.ec2.security_group_training_inference_separation", training_sg, PASS)
-        self.expect("aws.ec2.security_group_training_inference_separation", inference_sg, PASS)
-        self.expect("aws.ec2.security_group_training_inference_separation", open_sg, FAIL)
+        self.expect("aws.ec2.security_group_no_public_ingress", "bad-open-sg", FAIL)
+        self.expect("aws.ec2.security_group_training_inference_separation", "good-training-sg", PASS)
+        self.expect("aws.ec2.security_group_training_inference_separation", "good-inference-sg", PASS)
+        self.expect("aws.ec2.security_group_training_inference_separation", "bad-open-sg", FAIL)
         return good_net, bad_net
 
     # ------------------------------------------------------------------ SageMaker (primary region)
@@ -806,6 +807,11 @@ class _Builder:
             Tags=env.confidential,
         )
         packages: dict[str, str] = {}
+        # The approved version is what good-training-job wrote (S3OutputPath/<job>/output/model.tar.gz): its lineage.
+        artifacts = {
+            "Approved": f"s3://{env.good_bucket}/training-output/good-training-job/output/model.tar.gz",
+            "PendingManualApproval": f"s3://{env.good_bucket}/models/fraud/pendingmanualapproval/model.tar.gz",
+        }
         for status in ("Approved", "PendingManualApproval"):
             packages[status] = env.sm.create_model_package(
                 ModelPackageGroupName="ai-model-registry",
@@ -815,7 +821,7 @@ class _Builder:
                     "Containers": [
                         {
                             "Image": env.inference_image,
-                            "ModelDataUrl": f"s3://{env.good_bucket}/models/fraud/{status.lower()}/model.tar.gz",
+                            "ModelDataUrl": artifacts[status],
                         }
                     ],
                     "SupportedContentTypes": ["application/json"],
@@ -842,7 +848,8 @@ class _Builder:
             ExecutionRoleArn=env.bad_role,
             PrimaryContainer={
                 "Image": env.inference_image,
-                "ModelDataUrl": f"s3://{env.bad_bucket}/models/fraud/model.tar.gz",
+                # What bad-training-job wrote: the model's lineage leads to that job.
+                "ModelDataUrl": f"s3://{env.bad_bucket}/training-output/bad-training-job/output/model.tar.gz",
                 "Environment": {
                     "AWS_ACCESS_KEY_ID": _MODEL_ACCESS_KEY_ID,
                     "AWS_SECRET_ACCESS_KEY": _MODEL_SECRET_KEY,
@@ -1671,7 +1678,7 @@ class _Builder:
         self.ids[f"vpc-{region}"] = network["vpc_id"]
         group = self.security_group(network, f"good-studio-sg-{region}", "Studio notebooks")
         self.closed_ingress(network, group)
-        self.expect("aws.ec2.security_group_no_public_ingress", group, PASS)
+        self.expect("aws.ec2.security_group_no_public_ingress", f"good-studio-sg-{region}", PASS)
         key_arn = self.build_key(region, f"good-ai-key-{region}", rotate=True)
         sm = self.client("sagemaker", region)
         sm.create_notebook_instance(
@@ -1851,6 +1858,27 @@ class _Builder:
 
     # ------------------------------------------------------------------ everything
 
+    def expect_attack_paths(self) -> None:
+        """ZT-4: the admin role every bad resource runs as can raise its own permissions and redeploy every endpoint,
+        and the bad notebooks and Studio domain, open to the internet, reach the confidential bucket through it; the
+        good roles reach only their own team's bucket and keys."""
+        self.expect("aws.iam.ai_identity_blast_radius", "bad-shared-admin-role", FAIL)
+        for role in (
+            "good-training-role",
+            "good-inference-role",
+            "good-studio-role",
+            "good-bedrock-role",
+            "good-agentcore-role",
+            "good-agent-tool-role",
+        ):
+            self.expect("aws.iam.ai_identity_blast_radius", role, PASS)
+        exposed = "aws.iam.exposed_ai_identity_sensitive_data"
+        for suffix in ("", *(f"-{region}" for region in self.regions[1:])):
+            self.expect(exposed, f"bad-notebook{suffix}", FAIL)
+            self.expect(exposed, f"good-notebook{suffix}", PASS)
+        self.expect(exposed, "bad-domain", FAIL)
+        self.expect(exposed, "good-domain", PASS)
+
     def build(self) -> EstateManifest:
         self.build_buckets()
         self.ids["good_key_arn"] = self.build_key(self.primary, "good-ai-key", rotate=True)
@@ -1864,6 +1892,7 @@ class _Builder:
         for index, region in enumerate(self.regions[1:], start=1):
             self.build_secondary_region(region, index)
         self.expect_provenance()
+        self.expect_attack_paths()
         self.build_account_services()
         return EstateManifest(
             account_id=self.account_id,

@@ -395,6 +395,7 @@ class _Builder:
         self.data_stores()
         self.sensitive_data_protection()
         self.compute()
+        self.expect_attack_paths()
 
     def resource_manager(self) -> None:
         self.folder()
@@ -548,6 +549,32 @@ class _Builder:
             "bindings": [{"role": "roles/owner", "members": ["group:partner-admins@example.com"]}],
         }
 
+    def expect_attack_paths(self) -> None:
+        """ZT-4: Editor lets the trainer and the default compute account mint keys for the Terraform account (Owner) and
+        redeploy every production endpoint, and aiplatform.user lets the serving account redeploy them; the public
+        endpoint and the Workbench instance with an external IP run as the default account, which reads the
+        confidential buckets and the restricted dataset. The support agent's account holds no project role."""
+        p, d = PROD_PROJECT_ID, DEV_PROJECT_ID
+        blast = "gcp.iam.ai_identity_blast_radius"
+        for email, status in (
+            (self.sa_email(p, "vertex-trainer"), FAIL),
+            (self.sa_email(p, "vertex-serving"), FAIL),
+            (self.default_sa(p), FAIL),
+            (self.sa_email(p, "support-agent"), PASS),
+            (self.default_sa(d), PASS),
+        ):
+            self.expect(blast, email, status)
+        exposed = "gcp.iam.exposed_ai_identity_sensitive_data"
+        for name, status in (
+            ("churn-ep-public", FAIL),
+            ("wb-eu-bob", FAIL),
+            ("recs-ep-eu", PASS),
+            ("fraud-ep-private", PASS),
+            ("dev-playground-ep", PASS),
+            ("wb-alice", PASS),
+        ):
+            self.expect(exposed, name, status)
+
     def expect_projects(self) -> None:
         for pid, verdicts in (
             (
@@ -559,7 +586,7 @@ class _Builder:
                     "gcp.billing.budget_alerts": PASS,
                     "gcp.accesscontext.vertex_in_perimeter": PASS,
                     "gcp.project.incident_response_playbooks": MANUAL,
-                    "gcp.project.training_blast_radius": MANUAL,
+                    "gcp.project.training_blast_radius": FAIL,
                     "gcp.iam.deploy_export_grants_expire": PASS,
                     "gcp.orgpolicy.vertex_workbench_constraints": PASS,
                     "gcp.orgpolicy.tls_versions_restricted": PASS,
@@ -575,7 +602,7 @@ class _Builder:
                     "gcp.billing.budget_alerts": FAIL,
                     "gcp.accesscontext.vertex_in_perimeter": FAIL,
                     "gcp.project.incident_response_playbooks": MANUAL,
-                    "gcp.project.training_blast_radius": MANUAL,
+                    "gcp.project.training_blast_radius": PASS,
                     "gcp.iam.deploy_export_grants_expire": FAIL,
                     "gcp.orgpolicy.vertex_workbench_constraints": FAIL,
                     "gcp.orgpolicy.tls_versions_restricted": FAIL,
@@ -783,6 +810,7 @@ class _Builder:
         sa: str | None,
         network: str | None,
         env: list[dict[str, str]] | None = None,
+        dataset: str | None = None,
     ) -> None:
         container: dict[str, Any] = {"imageUri": f"us-docker.pkg.dev/{project}/train/{display}:v1"}
         if env:
@@ -811,6 +839,9 @@ class _Builder:
         if key:
             item["encryptionSpec"] = {"kmsKeyName": key}
             item["modelToUpload"]["encryptionSpec"] = {"kmsKeyName": key}
+        if dataset:
+            # The managed dataset it trains on, by bare id in its own project and location.
+            item["inputDataConfig"] = {"datasetId": dataset, "fractionSplit": {"trainingFraction": 0.8}}
         self.put(project, region, "trainingPipelines", item)
         self.expect_all(
             display,
@@ -1122,6 +1153,7 @@ class _Builder:
             key=prod.key_us,
             sa=prod.trainer,
             network=prod.vpc,
+            dataset="3344556677",
         )
         self.pipeline(
             prod.project,

@@ -31,8 +31,6 @@ class Contract:
     always_manual: str
     error_case: str | None = None
     remediation_names: str | None = None  # the CLI each remediation must show
-    # Checks MANUAL by design until an analysis lands (ZT-4 beyond AWS waits for the attack-path analysis).
-    manual_until: tuple[str, ...] = ()
 
 
 CONTRACTS = {
@@ -98,7 +96,6 @@ CONTRACTS = {
         "gcp.project.incident_response_playbooks",
         error_case="gcp.vertex.endpoint_monitored",
         remediation_names="gcloud",
-        manual_until=("gcp.project.training_blast_radius",),
     ),
 }
 
@@ -181,7 +178,7 @@ def test_every_checklist_item_of_a_provider_has_a_check(provider: str, item: str
 def test_every_check_has_pass_and_fail_cases(spec: CheckSpec) -> None:
     seen = CASE_STATUSES.get(spec.id, set())
     contract = CONTRACTS[spec.provider]
-    if spec.id == contract.always_manual or spec.id in contract.manual_until:
+    if spec.id == contract.always_manual:
         assert Status.MANUAL in seen
     else:
         assert {Status.PASS, Status.FAIL} <= seen, f"{spec.id} is tested for {sorted(seen)} only"

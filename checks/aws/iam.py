@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from checks._attack_paths import identity_team, judge_exposed, judge_identity
 from checks.aws._common import (
     INFERENCE_TYPES,
     TRAINING_TYPES,
@@ -15,7 +16,7 @@ from checks.aws._common import (
     require_listed,
     short_type,
 )
-from checks.aws._policy import (
+from cspm_ai.aws_policy import (
     Grant,
     PolicySource,
     Statement,
@@ -630,3 +631,85 @@ def deploy_export_requires_mfa(principal: Resource, ctx: CheckContext) -> Verdic
         f"{principal.name} cannot deploy AI models or read AI data buckets without MFA or an expiring grant.",
         policies_read=[s.label for s in sources],
     )
+
+
+# -- ZT-4: blast radius and attack paths ----------------------------------------------------------------------
+
+NOTEBOOK = "aws.sagemaker.notebook_instance"
+DOMAIN = "aws.sagemaker.domain"
+
+
+@check(
+    id="aws.iam.ai_identity_blast_radius",
+    resource_types=ROLE,
+    severity=Severity.HIGH,
+    title="A compromised AI execution role cannot change production endpoints, reach other teams' data or raise its "
+    "own permissions",
+    checklist=("ZT-4",),
+    remediation="Scope the role to its own team's buckets and keys (`aws iam put-role-policy` with bucket and key "
+    "ARNs, no `*`), remove sagemaker:UpdateEndpoint/DeleteEndpoint and iam:PassRole, iam:Put*Policy and "
+    "iam:Attach*Policy, narrow trust policies that let it assume other roles (`aws iam update-assume-role-policy`), "
+    "and add explicit Denies or bucket and key policy conditions (`aws:PrincipalTag/team`) for what it must never "
+    "reach; `cspm-ai paths --from <role ARN>` lists every path.",
+    reads=(
+        "RolePolicyList",
+        "attached_policy.Document",
+        "PermissionsBoundary",
+        "AssumeRolePolicyDocument",
+        "<aws.s3.bucket>.Policy",
+        "<aws.kms.key>.Policy",
+        "uses_role<-",
+        "Tags",
+    ),
+)
+def ai_identity_blast_radius(role: Resource, ctx: CheckContext) -> Verdict:
+    """Evaluates the role's identity policies together with bucket policies, key policies and the trust policies of
+    the other roles (`cspm_ai.attack_paths.aws`: explicit Deny wins, a permissions boundary in the inventory limits,
+    conditional Allows count). FAIL when a path, through every role it can assume or pass, leads to a SageMaker
+    endpoint, Bedrock agent or AgentCore runtime not tagged as non-production that it can update or delete, to a
+    bucket or key tagged with another team (team or owner tag; with no team of its own, to those of two teams), or to
+    more permissions (changing its own or any principal's policies, passing any role); the evidence names each policy
+    statement. A role no AI resource runs as PASSes; a managed policy not in the inventory makes a clean result
+    MANUAL."""
+    graph = ctx.attack_paths
+    workloads = graph.workloads_of(role.uid)
+    if not workloads:
+        return passed(f"{role.name} is not the execution role of any AI resource in the scan.", workloads=[])
+    verdict = judge_identity(graph, role.uid, f"{role.name}", identity_team(graph, role.uid))
+    evidence = {"runs": [graph.label(w) for w in workloads], **verdict.evidence}
+    return Verdict(verdict.status, verdict.message, evidence)
+
+
+def _exposure(resource: Resource) -> dict[str, str] | None:
+    """The settings that make a notebook or Studio domain reachable from the internet; None when they do not."""
+    if resource.type == NOTEBOOK:
+        access = get(resource.config, "DirectInternetAccess")
+        value = "Enabled" if access is ABSENT or access is None else access
+        return {"DirectInternetAccess": str(value)} if value != "Disabled" else None
+    mode = get(resource.config, "AppNetworkAccessType")
+    value = "PublicInternetOnly" if mode is ABSENT or mode is None else mode
+    return {"AppNetworkAccessType": str(value)} if value != "VpcOnly" else None
+
+
+@check(
+    id="aws.iam.exposed_ai_identity_sensitive_data",
+    resource_types=(NOTEBOOK, DOMAIN),
+    severity=Severity.CRITICAL,
+    title="No internet-reachable notebook or Studio domain runs as an identity that reaches sensitive data",
+    checklist=("ZT-4",),
+    remediation="Take the notebook or domain off the internet (recreate the notebook with "
+    "`--direct-internet-access Disabled` in a private subnet; `aws sagemaker update-domain --domain-id <id> "
+    "--app-network-access-type VpcOnly`), or give it a role without access to buckets classified as sensitive "
+    "(`aws sagemaker update-notebook-instance --role-arn <narrow role>`); `cspm-ai paths --from <ARN>` lists "
+    "the paths.",
+    reads=("DirectInternetAccess", "AppNetworkAccessType", "uses_role", "<aws.s3.bucket>.Tags"),
+)
+def exposed_ai_identity_sensitive_data(resource: Resource, ctx: CheckContext) -> Verdict:
+    """Internet-reachable: a notebook instance with DirectInternetAccess Enabled (absent = the default, Enabled), a
+    Studio domain with AppNetworkAccessType PublicInternetOnly (absent = the default). Sensitive: a bucket whose
+    classification tag (DataClassification, ...) names anything but public data. FAIL when such a resource's
+    execution role (a domain's default one) can read or write a sensitive bucket, directly or through the roles it
+    can become, the path as evidence; PASS when it is not reachable or reaches no sensitive bucket; MANUAL when the
+    role's reach is not fully known."""
+    ctx.related(resource, "uses_role")  # a role that could not be read makes this ERROR, not a PASS
+    return judge_exposed(ctx.attack_paths, resource, _exposure(resource))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.aws._common import classification_tag
-from checks.aws._policy import parse_document
+from cspm_ai.aws_policy import parse_document
 from cspm_ai.doc import ABSENT, as_list, display, get, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, passed
 from cspm_ai.registry import CheckContext, check

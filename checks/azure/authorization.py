@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cspm_ai.doc import as_list, display, get, is_set, shown
+from checks._attack_paths import judge_exposed, judge_workload
+from cspm_ai.doc import ABSENT, as_list, display, get, is_set, shown
 from cspm_ai.engine import Unseen
 from cspm_ai.model import Resource, Severity, Verdict, errored, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
@@ -253,3 +254,108 @@ def deploy_export_roles_time_bound(assignment: Resource, ctx: CheckContext) -> V
         f"{display(get(assignment.config, 'properties.principalId'))} as a standing assignment with no end{condition}.",
         **evidence,
     )
+
+
+# -- ZT-4: blast radius and attack paths ----------------------------------------------------------------------
+
+SUBSCRIPTION = "azure.subscription"
+# The AI resources that run as a managed identity.
+IDENTITY_TYPES = (
+    "azure.ml.workspace",
+    "azure.ml.compute",
+    "azure.ml.online_endpoint",
+    "azure.ml.batch_endpoint",
+    "azure.cognitive.account",
+)
+EXPOSED_TYPES = ("azure.ml.online_endpoint", "azure.ml.compute", "azure.cognitive.account")
+
+
+def _subscription_tags(resource: Resource, ctx: CheckContext) -> dict[str, str]:
+    """The tags of the resource's subscription (a team tag there is the fallback team of its identities)."""
+    found = [s for s in ctx.resources(SUBSCRIPTION) if s.account == resource.account]
+    return dict(found[0].tags) if found else {}
+
+
+@check(
+    id="azure.authorization.ai_identity_blast_radius",
+    resource_types=IDENTITY_TYPES,
+    severity=Severity.HIGH,
+    title="A compromised AI managed identity cannot change production endpoints, reach other teams' data or raise "
+    "its own permissions",
+    checklist=("ZT-4",),
+    remediation="Give the resource its own user-assigned identity (`az identity create`) with task roles on its own "
+    'resources only: `az role assignment create --assignee <principal id> --role "Storage Blob Data Reader" '
+    "--scope <its storage account id>`; remove Owner, Contributor and User Access Administrator and any assignment "
+    "over other teams' resource groups (`az role assignment delete --ids <assignment id>`); "
+    "`cspm-ai paths --from <resource id>` lists every path.",
+    reads=(
+        "identity",
+        "<azure.authorization.role_assignment>",
+        "assigns_role.properties.permissions",
+        "<azure.keyvault.vault>.properties.accessPolicies",
+        "tags",
+    ),
+)
+def ai_identity_blast_radius(resource: Resource, ctx: CheckContext) -> Verdict:
+    """Evaluates the role assignments of the resource's managed identities (system- and user-assigned) at every scope,
+    with their definitions' actions and dataActions less notActions, Key Vault access policies, and what the
+    identity can become (assigning user-assigned identities, submitting jobs to workspaces whose clusters run as
+    other identities) (`cspm_ai.attack_paths.azure`). FAIL when a path leads to an online or batch endpoint or AI
+    services account not tagged as non-production that it can write, to a storage account or key tagged with another
+    team (team or owner tag; with no team of its own or of its subscription, to those of two teams), or to
+    roleAssignments/write; the evidence names each assignment. A resource with no identity PASSes; a role definition
+    that was not read makes a clean result MANUAL; a failed role assignment list is ERROR."""
+    ctx.resources(ASSIGNMENT, account=resource.account)  # a blind assignment list makes this ERROR
+    return judge_workload(ctx.attack_paths, resource, _subscription_tags(resource, ctx))
+
+
+def _public(resource: Resource) -> dict[str, str] | None:
+    """The settings that make an endpoint, compute or AI services account reachable from the internet."""
+    if resource.type == "azure.ml.compute":
+        path = "properties.properties.enableNodePublicIp"
+        value = get(resource.config, path)
+        if value is False:
+            return None
+        return {path: "true (absent: the default)" if value is ABSENT else str(value).lower()}
+    access = get(resource.config, "properties.publicNetworkAccess")
+    value = "Enabled" if access is ABSENT or access is None else str(access)
+    if value.lower() != "enabled":
+        return None
+    if resource.type == "azure.cognitive.account":
+        default = get(resource.config, "properties.networkAcls.defaultAction")
+        if isinstance(default, str) and default.lower() == "deny":
+            return None
+    return {"properties.publicNetworkAccess": value}
+
+
+@check(
+    id="azure.authorization.exposed_ai_identity_sensitive_data",
+    resource_types=EXPOSED_TYPES,
+    severity=Severity.CRITICAL,
+    title="No internet-reachable endpoint, compute or AI services account runs as an identity that reaches sensitive "
+    "data",
+    checklist=("ZT-4",),
+    remediation="Close public access (`az ml online-endpoint update --name <e> --set public_network_access=disabled`, "
+    "recreate computes with `--enable-node-public-ip false` in a subnet, `az cognitiveservices account update "
+    "--custom-domain ... --public-network-access Disabled`), or remove the identity's data roles on storage "
+    "classified as sensitive (`az role assignment delete --ids <assignment id>`); `cspm-ai paths --from <resource id>` "
+    "lists the paths.",
+    reads=(
+        "properties.publicNetworkAccess",
+        "properties.properties.enableNodePublicIp",
+        "properties.networkAcls.defaultAction",
+        "identity",
+        "<azure.authorization.role_assignment>",
+        "<azure.storage.account>.tags",
+    ),
+)
+def exposed_ai_identity_sensitive_data(resource: Resource, ctx: CheckContext) -> Verdict:
+    """Internet-reachable: an online endpoint with properties.publicNetworkAccess Enabled (absent = Enabled), a compute
+    with properties.properties.enableNodePublicIp true (absent = true), an AI services account with public network
+    access and a network ACL that does not deny by default. Sensitive: a storage account whose classification tag
+    names anything but public data. FAIL when such a resource's identity can read or write sensitive storage (blob
+    data roles, or listKeys with shared key access on), directly or through identities it can become; the path is the
+    evidence. PASS when it is not reachable or reaches nothing sensitive; MANUAL when a role definition was not read;
+    ERROR when the role assignments could not be listed."""
+    ctx.resources(ASSIGNMENT, account=resource.account)
+    return judge_exposed(ctx.attack_paths, resource, _public(resource))

@@ -1,10 +1,11 @@
-"""Subscription-level checks: incident response playbooks for AI scenarios (no API can show them), and the
-assume-breach review of what a compromised training job can reach."""
+"""Subscription-level checks: incident response playbooks for AI scenarios (no API can show them), and what a
+compromised training job can reach (the attack graph)."""
 
 from __future__ import annotations
 
+from checks._attack_paths import judge_workload
 from checks.azure._common import identity_principals
-from cspm_ai.model import Resource, Severity, Verdict, failed, manual, passed
+from cspm_ai.model import Resource, Severity, Status, Verdict, failed, manual, passed
 from cspm_ai.registry import CheckContext, check
 
 SUBSCRIPTION = "azure.subscription"
@@ -34,6 +35,7 @@ def incident_response_playbooks(subscription: Resource, ctx: CheckContext) -> Ve
 WORKSPACE = "azure.ml.workspace"
 COMPUTE = "azure.ml.compute"
 SERVING = ("azure.ml.online_endpoint", "azure.ml.online_deployment")
+ASSIGNMENT = "azure.authorization.role_assignment"
 
 
 def _shared_identity(subscription: Resource, ctx: CheckContext) -> tuple[Resource, Resource, str] | None:
@@ -56,18 +58,26 @@ def _shared_identity(subscription: Resource, ctx: CheckContext) -> tuple[Resourc
     title="A compromised training job cannot reach production inference or other teams' data",
     checklist=("ZT-4",),
     remediation="Give training computes and online endpoints separate user-assigned identities (`az identity create "
-    "--name <ws>-training|<ws>-serving --resource-group <rg>`), keep training in its own workspace or managed "
-    "network without write access to production endpoints and other teams' data stores, and attest the review: "
-    '`cspm-ai attest ZT-4 --by "<name, role>" --evidence <review document> --expires <YYYY-MM-DD> --provider '
-    "azure --account <subscription id>`.",
-    reads=("azure.ml.workspace", "azure.ml.compute.identity", "azure.ml.online_endpoint.identity"),
+    "--name <ws>-training|<ws>-serving --resource-group <rg>`), and give the training identity task roles on its "
+    'own team\'s data only (`az role assignment create --assignee <principal id> --role "Storage Blob Data Reader" '
+    "--scope <storage account id>`), with no write access to production endpoints, other teams' data stores or "
+    "role assignments (`az role assignment delete --ids <assignment id>`); `cspm-ai paths --from <compute id>` "
+    "lists every path.",
+    reads=(
+        "azure.ml.workspace",
+        "azure.ml.compute.identity",
+        "azure.ml.online_endpoint.identity",
+        "<azure.authorization.role_assignment>",
+    ),
 )
 def assume_breach_review(subscription: Resource, ctx: CheckContext) -> Verdict:
-    """An account-level check, MANUAL until the attack-path analysis: what a compromised training job can reach
-    (networks, identities, data) needs that analysis or a person's review. What the inventory already shows
-    decides: a compute and an online endpoint or deployment running as the same identity FAIL (training code holds
-    the production inference identity); a subscription without Machine Learning workspaces PASSes (no training
-    runs there). A failed workspace, compute or endpoint list makes it ERROR."""
+    """What a compromised training job can reach, from the attack graph (`cspm_ai.attack_paths.azure`): FAIL when a
+    compute (where training runs) and an online endpoint or deployment run as the same identity (training code holds
+    the production inference identity), or when a compute's identity has a path to a production endpoint it can
+    change, another team's storage or key, or role assignments (as `azure.authorization.ai_identity_blast_radius`
+    judges it), the first such path as evidence; MANUAL when a role definition on the way was not read; PASS when no
+    compute has such a path, or the subscription has no Machine Learning workspace (no training runs there). A failed
+    workspace, compute, endpoint or role assignment list makes it ERROR."""
     workspaces = ctx.resources(WORKSPACE, account=subscription.account)
     if not workspaces:
         return passed(
@@ -80,13 +90,23 @@ def assume_breach_review(subscription: Resource, ctx: CheckContext) -> Verdict:
         return failed(
             f"{subscription.name} has compute {compute.name} and {serving.type.rsplit('.', 1)[-1]} {serving.name} "
             f"running as the same identity {identity}, so a compromised training job holds the production "
-            "inference identity (the full attack-path analysis is still to come).",
+            "inference identity.",
             shared_identity=identity,
             shared_by=[compute.uid, serving.uid],
         )
-    return manual(
-        f"{subscription.name} has {len(workspaces)} Machine Learning workspace(s); until the attack-path analysis "
-        "lands, attest that a compromised training job cannot reach production inference or other teams' data.",
-        workspaces=sorted(w.name for w in workspaces),
-        evidence_required=["identities of training and serving", "network paths between them", "data store access"],
+    ctx.resources(ASSIGNMENT, account=subscription.account)
+    computes = sorted(ctx.resources(COMPUTE, account=subscription.account), key=lambda r: r.uid)
+    verdicts = [(c, judge_workload(ctx.attack_paths, c, dict(subscription.tags))) for c in computes]
+    for status in (Status.FAIL, Status.MANUAL):
+        for compute, verdict in verdicts:
+            if verdict.status is status:
+                return Verdict(
+                    status,
+                    f"In {subscription.name}, {verdict.message}",
+                    {"compute": compute.uid, **verdict.evidence},
+                )
+    return passed(
+        f"{subscription.name} has {len(computes)} compute(s), none of whose identities has a path to a production "
+        "endpoint, another team's data or role assignments.",
+        computes=[c.name for c in computes],
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from checks._attack_paths import identity_team, judge_exposed, judge_identity
 from checks.gcp._common import project_of
 from cspm_ai.doc import as_list, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, manual, passed
@@ -218,3 +219,92 @@ def deploy_export_grants_expire(project: Resource, ctx: CheckContext) -> Verdict
         standingGrants=[],
         timeBoundGrants=bounded,
     )
+
+
+# -- ZT-4: blast radius and attack paths ----------------------------------------------------------------------
+
+EXPOSED_TYPES = ("gcp.vertex.endpoint", "gcp.notebooks.instance")
+
+
+def _project_labels(resource: Resource, ctx: CheckContext) -> dict[str, str]:
+    """The labels of the resource's project (a team label there is the fallback team of its service accounts)."""
+    project = project_of(resource, ctx)
+    if project is not None:
+        ctx.get(project.uid)  # raises Unseen when the project's IAM policy could not be read
+    labels = get(project.config, "labels") if project is not None else None
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+
+@check(
+    id="gcp.iam.ai_identity_blast_radius",
+    resource_types=SERVICE_ACCOUNT,
+    severity=Severity.HIGH,
+    title="A compromised AI service account cannot change production endpoints, reach other teams' data or raise "
+    "its own permissions",
+    checklist=("ZT-4",),
+    remediation="Grant the service account predefined roles on its own resources only (`gcloud storage buckets "
+    "add-iam-policy-binding gs://<its bucket> --member=serviceAccount:<email> --role=roles/storage.objectViewer`), "
+    "then remove project-wide grants that reach endpoints, other teams' data or other service accounts: `gcloud "
+    "projects remove-iam-policy-binding <project> --member=serviceAccount:<email> --role=roles/editor` (likewise "
+    "roles/aiplatform.user, roles/iam.serviceAccountUser, roles/iam.serviceAccountTokenCreator); "
+    "`cspm-ai paths --from <email>` lists every path.",
+    reads=("email", "gcp.project:iamPolicy.bindings", "<gcp.bigquery.dataset>.access", "labels"),
+)
+def ai_identity_blast_radius(sa: Resource, ctx: CheckContext) -> Verdict:
+    """Evaluates the project IAM policies (conditional bindings count), BigQuery dataset access lists and who can
+    impersonate whom (token creation, key creation, setIamPolicy on service accounts, actAs with a permission that
+    creates a workload) (`cspm_ai.attack_paths.gcp`). FAIL when a path, through every service account it can
+    become, leads to a Vertex AI endpoint not labelled as non-production that it can deploy to or change, to a bucket,
+    dataset or key labelled with another team (team or owner label; with no team of its own, of its workloads or of
+    its project, to those of two teams), or to setIamPolicy on a project; the evidence names each binding. MANUAL
+    when a custom role (whose permissions are not read) is on the way of a clean result; a project IAM policy that
+    could not be read makes it ERROR."""
+    labels = _project_labels(sa, ctx)  # a project whose IAM policy could not be read makes this ERROR
+    graph = ctx.attack_paths
+    return judge_identity(graph, sa.uid, sa.name, identity_team(graph, sa.uid, labels))
+
+
+def _public(resource: Resource) -> dict[str, str] | None:
+    """The settings that make a Vertex AI endpoint or Workbench instance reachable from the internet (proto3 JSON
+    omits false and empty values: absence is the public default)."""
+    if resource.type == "gcp.notebooks.instance":
+        return (
+            None if get(resource.config, "gceSetup.disablePublicIp") is True else {"gceSetup.disablePublicIp": "false"}
+        )
+    if get(resource.config, "privateServiceConnectConfig.enablePrivateServiceConnect") is True:
+        return None
+    if is_set(get(resource.config, "network")):
+        return None
+    return {"network": "absent", "privateServiceConnectConfig": "absent"}
+
+
+@check(
+    id="gcp.iam.exposed_ai_identity_sensitive_data",
+    resource_types=EXPOSED_TYPES,
+    severity=Severity.CRITICAL,
+    title="No internet-reachable Vertex AI endpoint or Workbench instance runs as a service account that reaches "
+    "sensitive data",
+    checklist=("ZT-4",),
+    remediation="Serve the endpoint through Private Service Connect or a peered network and create Workbench "
+    "instances with `--no-public-ip` (`gcloud workbench instances create ... --disable-public-ip`), or run them as a "
+    "service account without access to data labelled sensitive (`gcloud projects remove-iam-policy-binding <project> "
+    "--member=serviceAccount:<email> --role=roles/editor`); `cspm-ai paths --from <resource name>` lists the paths.",
+    reads=(
+        "network",
+        "privateServiceConnectConfig",
+        "gceSetup.disablePublicIp",
+        "uses_service_account",
+        "gcp.project:iamPolicy.bindings",
+        "<gcp.storage.bucket>.labels",
+    ),
+)
+def exposed_ai_identity_sensitive_data(resource: Resource, ctx: CheckContext) -> Verdict:
+    """Internet-reachable: a Vertex AI endpoint with neither Private Service Connect nor a peered network (its
+    public endpoint), a Workbench instance without gceSetup.disablePublicIp (absent = false: it has an external IP).
+    Sensitive: a bucket or dataset whose classification label names anything but public data. FAIL when the service
+    account such a resource runs as can read or write sensitive data, directly or through service accounts it can
+    impersonate; the path is the evidence. PASS when it is not reachable or reaches nothing sensitive; MANUAL when a
+    custom role is on the way; a project IAM policy that could not be read makes it ERROR."""
+    _project_labels(resource, ctx)
+    ctx.related(resource, "uses_service_account")
+    return judge_exposed(ctx.attack_paths, resource, _public(resource))

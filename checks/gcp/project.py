@@ -1,8 +1,10 @@
-"""Project-level attestations that no API setting can show (yet)."""
+"""Project-level checks: the attestation no API setting can show, and what a compromised training job can reach."""
 
 from __future__ import annotations
 
-from cspm_ai.model import Resource, Severity, Verdict, manual
+from checks._attack_paths import judge_workload
+from cspm_ai.doc import get
+from cspm_ai.model import Resource, Severity, Status, Verdict, manual, passed
 from cspm_ai.registry import CheckContext, check
 
 
@@ -23,25 +25,44 @@ def incident_response_playbooks(project: Resource, ctx: CheckContext) -> Verdict
     return manual(f"{project.name} needs an attestation that AI incident response playbooks exist and were exercised.")
 
 
+TRAINING_TYPES = ("gcp.vertex.custom_job", "gcp.vertex.training_pipeline", "gcp.vertex.tuning_job")
+
+
 @check(
     id="gcp.project.training_blast_radius",
     resource_types="gcp.project",
-    severity=Severity.INFO,
+    severity=Severity.HIGH,
     title="A compromised training job cannot reach production inference or other teams' data",
     checklist=("ZT-4",),
     remediation="Run training in its own project (or at least under its own service account) with no "
-    "roles/aiplatform.user or admin grant on the serving project (`gcloud projects get-iam-policy <serving "
-    "project> --flatten=bindings[].members --filter=bindings.members:<training sa>`), read-only access to its own "
-    "buckets and datasets, and no network path to serving endpoints; record the review as an attestation.",
-    reads=(),
+    "roles/aiplatform.user, admin or basic role on the serving project (`gcloud projects remove-iam-policy-binding "
+    "<serving project> --member=serviceAccount:<training sa> --role=roles/editor`), read-only access to its own "
+    "buckets and datasets, and no role that impersonates other service accounts; `cspm-ai paths --from <training "
+    "sa>` lists every path.",
+    reads=("gcp.vertex.custom_job", "gcp.vertex.training_pipeline", "gcp.vertex.tuning_job", "iamPolicy.bindings"),
 )
 def training_blast_radius(project: Resource, ctx: CheckContext) -> Verdict:
-    """Always MANUAL until the attack-path analysis lands: whether a training job's identity and network can reach
-    serving endpoints or other teams' data needs the paths through IAM grants (project, folder, organization and
-    resource policies), service account impersonation and networks joined together, which no single API shows.
-    The parts an API shows are judged elsewhere: dedicated service accounts (CL-02) and the separation of training
-    and serving networks (ZT-2)."""
-    return manual(
-        f"{project.name} needs an attestation that its training jobs cannot reach production inference or other "
-        "teams' data; the automated attack-path analysis for Google Cloud is not there yet."
+    """From the attack graph (`cspm_ai.attack_paths.gcp`): FAIL when a custom job, training pipeline or tuning job
+    of the project runs as a service account with a path to a Vertex AI endpoint not labelled as non-production that
+    it can deploy to, another team's bucket, dataset or key, or setIamPolicy on a project (as
+    `gcp.iam.ai_identity_blast_radius` judges it), the first path as evidence; MANUAL when a custom role is on the
+    way; PASS when no training job has such a path, or the project runs no training. A failed list of a training kind
+    makes it ERROR. Network paths (training and serving on one VPC) are ZT-2's."""
+    jobs = sorted(
+        (job for rtype in TRAINING_TYPES for job in ctx.resources(rtype, account=project.account)),
+        key=lambda r: r.uid,
+    )
+    if not jobs:
+        return passed(f"{project.name} runs no Vertex AI training job, so none can be compromised here.", jobs=0)
+    labels = get(project.config, "labels")
+    fallback = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+    verdicts = [(job, judge_workload(ctx.attack_paths, job, fallback)) for job in jobs]
+    for status in (Status.FAIL, Status.MANUAL):
+        for job, verdict in verdicts:
+            if verdict.status is status:
+                return Verdict(status, f"In {project.name}, {verdict.message}", {"job": job.uid, **verdict.evidence})
+    return passed(
+        f"{project.name} has {len(jobs)} training job(s), none of whose service accounts has a path to a production "
+        "endpoint, another team's data or a project's IAM policy.",
+        jobs=[j.name for j in jobs],
     )

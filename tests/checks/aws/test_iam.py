@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from tests.checks.conftest import (
     FAIL,
     MANUAL,
     PASS,
+    ROLE_ARN,
     Case,
     Estate,
     assert_case,
@@ -731,3 +733,214 @@ def test_step_up_evidence_names_each_ungated_statement_and_what_it_allows() -> N
             "sagemaker:DeleteEndpoint",
         ],
     }
+
+
+# -- ZT-4: blast radius and attack paths ----------------------------------------------------------------------
+
+BLAST = "aws.iam.ai_identity_blast_radius"
+EXPOSED = "aws.iam.exposed_ai_identity_sensitive_data"
+TRAINING = "aws.sagemaker.training_job"
+BUCKET = "aws.s3.bucket"
+ENDPOINT_ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/churn-endpoint"
+PAYMENTS = "arn:aws:s3:::payments-ledger"
+
+
+def tagged(resource: Any, **tags: str) -> Any:
+    return replace(resource, tags=tags)
+
+
+def bucket(name: str, changes: dict[str, Any] | None = None, **tags: str) -> Any:
+    return tagged(make(BUCKET, {"Policy": DROP, **(changes or {})}, name=name), **tags)
+
+
+def radius(
+    *statements: dict[str, Any],
+    extra: tuple[Any, ...] = (),
+    role_tags: dict[str, str] | None = None,
+    changes: dict[str, Any] | None = None,
+    runs: bool = True,
+    missing: list[str] = (),
+) -> Callable[[], Estate]:
+    """The ML team's training role (with the base policy on its own bucket, and `statements`), the resources it might
+    reach (its own bucket, `extra`), and a training job running as it."""
+
+    def build() -> Estate:
+        config: dict[str, Any] = {**(inline(*statements) if statements else {}), **(changes or {})}
+        if missing:
+            config["AttachedManagedPolicies"] = [{"PolicyName": "gone", "PolicyArn": arn} for arn in missing]
+        target = tagged(make(ROLE, config), **(role_tags if role_tags is not None else {"team": "ml"}))
+        estate = Estate(target).add(bucket("acme-ml-artifacts", team="ml"), *extra)
+        for arn in missing:
+            estate.link(target, "attached_policy", arn)
+        if runs:
+            job = make(TRAINING)
+            estate.add(job).link(job, "uses_role", target)
+        return estate
+
+    return build
+
+
+def admin_role_trusting(principal: str, kind: str = "AWS") -> Any:
+    return make(
+        ROLE,
+        {
+            TRUST: doc({"Effect": "Allow", "Principal": {kind: principal}, "Action": "sts:AssumeRole"}),
+            "RolePolicyList": [{"PolicyName": "admin", "PolicyDocument": doc(allow("*"))}],
+        },
+        name="deploy-admin",
+    )
+
+
+def notebook(access: Any, *stores: Any, statements: tuple[dict[str, Any], ...] = ()) -> Callable[[], Estate]:
+    """A notebook (DirectInternetAccess `access`) running as the base role, which reads acme-ml-artifacts."""
+
+    def build() -> Estate:
+        target = make("aws.sagemaker.notebook_instance", {"DirectInternetAccess": access})
+        role = make(ROLE, inline(*statements) if statements else {})
+        estate = Estate(target).add(role, *stores).link(target, "uses_role", role)
+        return estate
+
+    return build
+
+
+CASES += [
+    Case(BLAST, PASS, "own-team-only", radius(), says="all within team ml"),
+    Case(BLAST, PASS, "not-an-execution-role", radius(allow("*"), runs=False), says="not the execution role"),
+    Case(
+        BLAST,
+        FAIL,
+        "changes-production-endpoint",
+        radius(allow("sagemaker:UpdateEndpoint"), extra=(make("aws.sagemaker.endpoint"),)),
+        says="sagemaker:UpdateEndpoint on endpoint churn-endpoint",
+    ),
+    Case(
+        BLAST,
+        PASS,
+        "endpoint-tagged-dev",
+        radius(allow("sagemaker:UpdateEndpoint"), extra=(tagged(make("aws.sagemaker.endpoint"), env="dev"),)),
+    ),
+    Case(
+        BLAST,
+        FAIL,
+        "reads-other-teams-bucket",
+        radius(allow("s3:GetObject", f"{PAYMENTS}/*"), extra=(bucket("payments-ledger", team="payments"),)),
+        says="s3:GetObject on bucket payments-ledger tagged team=payments",
+    ),
+    Case(
+        BLAST,
+        PASS,
+        "explicit-deny-wins",
+        radius(
+            allow("s3:*"),
+            deny(["s3:GetObject", "s3:PutObject"], f"{PAYMENTS}/*"),
+            extra=(bucket("payments-ledger", team="payments"),),
+        ),
+    ),
+    Case(
+        BLAST,
+        FAIL,
+        "bucket-policy-grants",
+        radius(
+            extra=(
+                bucket(
+                    "payments-ledger",
+                    {
+                        "Policy": doc(
+                            {
+                                "Sid": "LetMlRead",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/sm-execution"},
+                                "Action": "s3:GetObject",
+                                "Resource": f"{PAYMENTS}/*",
+                            }
+                        )
+                    },
+                    team="payments",
+                ),
+            )
+        ),
+        says="via the bucket policy of payments-ledger statement 0",
+    ),
+    Case(
+        BLAST,
+        FAIL,
+        "no-team-spans-two-teams",
+        radius(allow("s3:GetObject"), extra=(bucket("payments-ledger", team="payments"),), role_tags={}),
+    ),
+    Case(
+        BLAST,
+        FAIL,
+        "puts-its-own-policy",
+        radius(allow("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/sm-execution")),
+        says="iam:PutRolePolicy",
+    ),
+    Case(
+        BLAST,
+        FAIL,
+        "assumes-an-admin-role",
+        radius(extra=(admin_role_trusting(f"arn:aws:iam::{ACCOUNT}:role/sm-execution"),)),
+        says="can become role deploy-admin",
+    ),
+    Case(
+        BLAST,
+        PASS,
+        "trust-of-account-needs-its-own-grant",
+        radius(extra=(admin_role_trusting(f"arn:aws:iam::{ACCOUNT}:root"),)),
+    ),
+    Case(
+        BLAST,
+        FAIL,
+        "passes-a-role-it-runs-code-as",
+        radius(
+            allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/deploy-admin"),
+            allow("sagemaker:CreateTrainingJob"),
+            extra=(admin_role_trusting("sagemaker.amazonaws.com", "Service"),),
+        ),
+        says="iam:PassRole",
+    ),
+    Case(BLAST, MANUAL, "managed-policy-not-read", radius(missing=[f"arn:aws:iam::{ACCOUNT}:policy/gone"])),
+    Case(
+        EXPOSED,
+        FAIL,
+        "internet-notebook-reads-confidential",
+        notebook(DROP, bucket("acme-ml-artifacts", DataClassification="confidential")),
+        says="DirectInternetAccess Enabled",
+    ),
+    Case(
+        EXPOSED,
+        PASS,
+        "private-notebook",
+        notebook("Disabled", bucket("acme-ml-artifacts", DataClassification="confidential")),
+    ),
+    Case(
+        EXPOSED,
+        PASS,
+        "internet-notebook-public-data",
+        notebook("Enabled", bucket("acme-ml-artifacts", DataClassification="public")),
+        says="reaches no data store classified as sensitive",
+    ),
+    Case(
+        EXPOSED,
+        ERROR,
+        "role-unreadable",
+        lambda: notebook("Enabled")().fail(collection_error(ROLE, uid=ROLE_ARN)),
+    ),
+]
+
+
+def test_blast_radius_evidence_is_the_path_with_policy_statement_and_tags() -> None:
+    finding = run(next(c for c in CASES if c.label == "reads-other-teams-bucket"))
+    path = finding.evidence["paths"][0]
+    assert path["path"] == (
+        "role sm-execution, via inline policy extra statement 0, can s3:GetObject on bucket payments-ledger tagged "
+        "team=payments."
+    )
+    assert path["hops"][0]["grants"] == [
+        {"access": "read", "action": "s3:GetObject", "via": "inline policy extra statement 0"}
+    ]
+    assert finding.evidence["identity_team"] == "ml"
+
+
+def test_a_notebook_path_starts_at_the_notebook() -> None:
+    finding = run(next(c for c in CASES if c.label == "internet-notebook-reads-confidential"))
+    assert finding.evidence["paths"][0]["path"].startswith("notebook instance research-nb runs as role sm-execution;")

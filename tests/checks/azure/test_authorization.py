@@ -12,8 +12,10 @@ from tests.checks.azure_support import (
     OWNER,
     READER,
     RG_ID,
+    ST_ID,
     SUB,
     UAA,
+    UAI_TRAIN,
     WS_ID,
     collection_error,
     declare_type,
@@ -287,3 +289,176 @@ CASES: list[Case] = [
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_check(case: Case) -> None:
     assert_case(case)
+
+
+# -- ZT-4: blast radius and attack paths ----------------------------------------------------------------------
+
+BLAST = "azure.authorization.ai_identity_blast_radius"
+EXPOSED = "azure.authorization.exposed_ai_identity_sensitive_data"
+TRAIN_PRINCIPAL = "11111111-1111-4111-8111-111111111111"
+BLOB_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+READER_PERMISSIONS = [
+    {
+        "actions": ["Microsoft.Storage/storageAccounts/blobServices/containers/read"],
+        "notActions": [],
+        "dataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"],
+        "notDataActions": [],
+    }
+]
+CONTRIBUTOR_PERMISSIONS = [{"actions": ["*"], "notActions": ["Microsoft.Authorization/*/Write"]}]
+UAA_PERMISSIONS = [{"actions": ["*/read", "Microsoft.Authorization/*"], "notActions": []}]
+TRAIN_IDENTITY = {"type": "UserAssigned", "userAssignedIdentities": {UAI_TRAIN: {"principalId": TRAIN_PRINCIPAL}}}
+OTHER_ST = f"{RG_ID}/providers/Microsoft.Storage/storageAccounts/stpayments"
+
+
+def runs_as_train(
+    *grants: tuple[str, str, list[dict[str, Any]] | None],
+    rtype: str = "azure.ml.compute",
+    changes: dict[str, Any] | None = None,
+    extra: tuple[Any, ...] = (),
+    unlisted: bool = False,
+) -> Callable[[], Estate]:
+    """A resource running as the training identity, which holds each (role guid, scope, permissions) grant (its
+    definition collected when permissions are given), with the workspace's storage and `extra` around it."""
+
+    def build() -> Estate:
+        target = make(rtype, {"identity": TRAIN_IDENTITY, **(changes or {})})
+        estate = Estate(target).add(make("azure.subscription"), make("azure.storage.account"), *extra)
+        for i, (guid, scope, permissions) in enumerate(grants):
+            assignment = make(
+                ASSIGNMENT,
+                {
+                    "properties.roleDefinitionId": role(guid),
+                    "properties.principalId": TRAIN_PRINCIPAL,
+                    "properties.principalType": "ServicePrincipal",
+                    "properties.scope": scope,
+                },
+                name=f"ra-{i}",
+            )
+            estate.add(assignment)
+            if permissions is not None:
+                definition = make(
+                    DEFINITION, {"properties.roleName": f"role-{i}", "properties.permissions": permissions}, name=guid
+                )
+                estate.add(definition).link(assignment, "assigns_role", definition)
+        if unlisted:
+            estate.fail(collection_error(ASSIGNMENT, operation="List"))
+        return estate
+
+    return build
+
+
+def payments_storage() -> Any:
+    return make("azure.storage.account", {"tags": {"team": "payments"}}, name="stpayments", uid=OTHER_ST)
+
+
+def vault_with_access_policy() -> tuple[Any, Any]:
+    vault = make(
+        "azure.keyvault.vault",
+        {
+            "properties.enableRbacAuthorization": False,
+            "properties.accessPolicies": [
+                {"tenantId": "t", "objectId": TRAIN_PRINCIPAL, "permissions": {"keys": ["get", "unwrapKey"]}}
+            ],
+        },
+    )
+    key = make("azure.keyvault.key", {"tags": {"team": "payments"}})
+    return vault, key
+
+
+CASES += [
+    Case(
+        BLAST,
+        PASS,
+        "reads-its-own-storage",
+        runs_as_train((BLOB_READER, ST_ID, READER_PERMISSIONS)),
+        says="1 data store(s) and key(s) reached",
+    ),
+    Case(BLAST, PASS, "no-identity", one("azure.ml.compute", {"identity": DROP}), says="runs as no identity"),
+    Case(
+        BLAST,
+        FAIL,
+        "contributor-over-serving",
+        runs_as_train((CONTRIBUTOR, RG_ID, CONTRIBUTOR_PERMISSIONS), extra=(make("azure.ml.online_endpoint"),)),
+        says="onlineEndpoints/write on online endpoint churn-ep",
+    ),
+    Case(
+        BLAST,
+        PASS,
+        "serving-tagged-staging",
+        runs_as_train(
+            (CONTRIBUTOR, WS_ID, CONTRIBUTOR_PERMISSIONS),
+            extra=(make("azure.ml.online_endpoint", {"tags": {"environment": "staging"}}),),
+        ),
+    ),
+    Case(
+        BLAST,
+        FAIL,
+        "assigns-roles",
+        runs_as_train((UAA, SUB, UAA_PERMISSIONS)),
+        says="roleAssignments/write",
+    ),
+    Case(
+        BLAST,
+        FAIL,
+        "reads-other-teams-storage",
+        runs_as_train(
+            (BLOB_READER, OTHER_ST, READER_PERMISSIONS),
+            changes={"tags": {"team": "ml"}},
+            extra=(payments_storage(),),
+        ),
+        says="storage account stpayments tagged team=payments",
+    ),
+    Case(
+        BLAST,
+        FAIL,
+        "vault-access-policy-on-other-teams-key",
+        runs_as_train(changes={"tags": {"team": "ml"}}, extra=vault_with_access_policy()),
+        says="via access policy 0 of vault kv-ml-prod",
+    ),
+    Case(
+        BLAST,
+        MANUAL,
+        "definition-not-read",
+        runs_as_train(("0c0c0c0c-0000-4000-8000-00000000000c", RG_ID, None)),
+        says="was not read",
+    ),
+    Case(BLAST, ERROR, "assignments-unlisted", runs_as_train(unlisted=True)),
+    Case(
+        EXPOSED,
+        FAIL,
+        "public-endpoint-reads-confidential",
+        runs_as_train(
+            (BLOB_READER, ST_ID, READER_PERMISSIONS),
+            rtype="azure.ml.online_endpoint",
+            changes={"properties.publicNetworkAccess": "Enabled"},
+        ),
+        says="DataClassification=Confidential",
+    ),
+    Case(
+        EXPOSED,
+        PASS,
+        "private-endpoint",
+        runs_as_train((BLOB_READER, ST_ID, READER_PERMISSIONS), rtype="azure.ml.online_endpoint"),
+        says="not reachable from the internet",
+    ),
+    Case(
+        EXPOSED,
+        PASS,
+        "public-compute-reaches-nothing-sensitive",
+        runs_as_train(changes={"properties.properties.enableNodePublicIp": DROP}),
+        says="enableNodePublicIp true (absent: the default)",
+    ),
+    Case(EXPOSED, ERROR, "assignments-unlisted", runs_as_train(unlisted=True, rtype="azure.ml.online_endpoint")),
+]
+
+
+def test_the_path_names_the_assignment_its_role_and_scope() -> None:
+    from tests.checks.conftest import run
+
+    finding = run(next(c for c in CASES if c.label == "reads-other-teams-storage"))
+    assert finding.evidence["paths"][0]["path"] == (
+        "managed identity id-ml-training, via role assignment ra-0 (role-0) at storageAccounts/stpayments, can "
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read on storage account stpayments tagged "
+        "team=payments."
+    )

@@ -1,5 +1,5 @@
-"""Subscription-wide checks: what only an attestation can answer (AI playbooks), and the assume-breach review, which
-the inventory decides where it already shows the answer."""
+"""Subscription-wide checks: what only an attestation can answer (AI playbooks), and what a compromised training job
+can reach (the attack graph)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,23 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.checks.azure_support import UAI_SERVE, UAI_TRAIN, collection_error, make, one
+from tests.checks.azure_support import CONTRIBUTOR, RG_ID, SUB, UAI_SERVE, UAI_TRAIN, collection_error, make, one
 from tests.checks.conftest import ERROR, FAIL, MANUAL, PASS, Case, Estate, assert_case
 
 SUBSCRIPTION = "azure.subscription"
 ZT4 = "azure.subscription.assume_breach_review"
 
 
-def ml_estate(compute_identity: str, endpoint_identity: str, *, unlisted: str | None = None) -> Callable[[], Estate]:
+def ml_estate(
+    compute_identity: str,
+    endpoint_identity: str,
+    *,
+    unlisted: str | None = None,
+    contributor_at: str | None = None,
+) -> Callable[[], Estate]:
     """The subscription with a workspace, a compute and an online endpoint running as the given user-assigned
-    identities, and a failed list of `unlisted` when given."""
+    identities, the compute's identity holding Contributor at `contributor_at` when given, and a failed list of
+    `unlisted` when given."""
 
     def build() -> Estate:
         identity = {"type": "UserAssigned", "userAssignedIdentities": {compute_identity: {"principalId": "p1"}}}
@@ -26,6 +33,18 @@ def ml_estate(compute_identity: str, endpoint_identity: str, *, unlisted: str | 
             make("azure.ml.compute", {"identity": identity}),
             make("azure.ml.online_endpoint", {"identity": serving}),
         )
+        if contributor_at:
+            definition = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{CONTRIBUTOR}"
+            estate.add(
+                make(
+                    "azure.authorization.role_assignment",
+                    {
+                        "properties.principalId": "p1",
+                        "properties.scope": contributor_at,
+                        "properties.roleDefinitionId": definition,
+                    },
+                )
+            )
         if unlisted:
             estate.fail(collection_error(unlisted, region="eastus", operation="List"))
         return estate
@@ -42,8 +61,21 @@ CASES: list[Case] = [
     Case(
         "azure.subscription.incident_response_playbooks", MANUAL, "attestation", one(SUBSCRIPTION), says="attestation"
     ),
-    # ZT-4: MANUAL until the attack-path analysis, but what the inventory shows decides
-    Case(ZT4, MANUAL, "separate-identities", ml_estate(UAI_TRAIN, UAI_SERVE), says="until the attack-path analysis"),
+    # ZT-4: a shared identity, or the attack paths of the computes' identities
+    Case(ZT4, PASS, "separate-identities", ml_estate(UAI_TRAIN, UAI_SERVE), says="none of whose identities"),
+    Case(
+        ZT4,
+        FAIL,
+        "training-can-redeploy-serving",
+        ml_estate(UAI_TRAIN, UAI_SERVE, contributor_at=RG_ID),
+        says="onlineEndpoints/write on online endpoint churn-ep",
+    ),
+    Case(
+        ZT4,
+        ERROR,
+        "assignments-unlisted",
+        ml_estate(UAI_TRAIN, UAI_SERVE, unlisted="azure.authorization.role_assignment"),
+    ),
     Case(
         ZT4,
         FAIL,

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from checks.aws._policy import (
+from cspm_ai.aws_policy import (
     PolicySource,
     action_grants,
     full_service_grants,

@@ -1,5 +1,7 @@
 """Reading IAM policy documents: statements, Action/NotAction and Resource wildcards, Allow and Deny.
 
+Shared by the AWS checks and the attack-path analysis (`cspm_ai.attack_paths`), which sits below the checks.
+
 The evaluation is deliberately conservative for a posture check: a conditional
 Allow still counts as a grant (it holds in some request context), while only an
 unconditional Deny on every resource counts as taking a grant away.
