@@ -128,6 +128,16 @@ def errored(message: str, **evidence: Any) -> Verdict:
 
 
 @dataclass(frozen=True)
+class AffectedResource:
+    """An AI resource a finding on a supporting resource (a role, key, bucket, network) bears on: one that uses
+    it, directly or through its lineage (the endpoint serving a model trained with that role)."""
+
+    uid: str
+    type: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Finding:
     """One check's result on one resource, with everything a report shows."""
 
@@ -151,6 +161,8 @@ class Finding:
     mute_reason: str | None = None
     # The resource's tags (redacted), so owners can be found and findings routed.
     resource_tags: dict[str, str] = field(default_factory=dict)
+    # For a supporting resource, the AI resources it affects (serving ones first); empty for AI resources.
+    affects: tuple[AffectedResource, ...] = ()
 
 
 @dataclass(frozen=True)

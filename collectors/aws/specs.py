@@ -855,7 +855,8 @@ REFERENCED: Mapping[str, ReferencedSpec] = {
             batch_param="GroupIds",
             id_is_list=True,
             uid="arn:{partition}:ec2:{region}:{account}:security-group/{GroupId}",
-            name="{GroupId}",
+            # Its human name (the id stays in the uid, and reports show it beside the name).
+            name="{GroupName}",
             ref_uid="arn:{partition}:ec2:{region}:{account}:security-group/{ref}",
             tags=TAGS_IN_CONFIG,
         ),
@@ -1090,6 +1091,14 @@ RELATIONS: tuple[Link, ...] = (
         {"aws.bedrock.provisioned_throughput"},
         keys=("modelArn",),
         pattern=_BEDROCK_MODEL_ARN % "imported-model",
+    ),
+    # Lineage: a custom model names the customization job that made it (GetCustomModel's jobArn).
+    link(
+        "produced_by",
+        "aws.bedrock.model_customization_job",
+        {"aws.bedrock.custom_model"},
+        keys=("jobArn",),
+        pattern=_BEDROCK_MODEL_ARN % "model-customization-job",
     ),
     link(
         "stores_vectors_in",

@@ -32,6 +32,7 @@ TUNING_JOB = "gcp.vertex.tuning_job"
 INDEX_ENDPOINT = "gcp.vertex.index_endpoint"
 ENDPOINT = "gcp.vertex.endpoint"
 MODEL = "gcp.vertex.model"
+TRAINING_PIPELINE = "gcp.vertex.training_pipeline"
 ARMOR_TEMPLATE = "gcp.modelarmor.template"
 ARMOR_FLOOR = "gcp.modelarmor.floor_setting"
 BUCKET = "gcp.storage.bucket"
@@ -309,6 +310,7 @@ _VERTEX_TYPES = frozenset(kind.type for kind in VERTEX_KINDS)
 _AI_TYPES = _VERTEX_TYPES | {WORKBENCH}
 
 _MODEL_VERSION = re.compile(r"^(projects/[^/]+/locations/[^/]+/models/[^/@]+)(?:@.*)?$")
+_TRAINING_PIPELINE = r"^(projects/[^/]+/locations/[^/]+/trainingPipelines/[^/]+)$"
 _BUCKET_URI = r"^gs://([a-z0-9][a-z0-9._-]*[a-z0-9])(?:/.*)?$"
 _NETWORK_NAME = re.compile(r"(?:^|/)(projects/[^/]+/global/networks/[^/]+)$")
 
@@ -376,6 +378,9 @@ RELATIONS: tuple[Link, ...] = (
     # Lineage: the registry models an endpoint serves, and the model a tuning job produced.
     link("serves_model", MODEL, {ENDPOINT}, paths=("deployedModels.model",), value=_model),
     link("produces_model", MODEL, {TUNING_JOB}, paths=("tunedModel.model",), value=_model),
+    # A registry model names the training pipeline that uploaded it, and the model it was copied from.
+    link("produced_by", TRAINING_PIPELINE, {MODEL}, paths=("trainingPipeline",), pattern=_TRAINING_PIPELINE),
+    link("copied_from", MODEL, {MODEL}, paths=("originalModelInfo.model",), value=_model),
     # The data stores AI resources read and write.
     link("uses_bucket", BUCKET, _AI_TYPES, keys=_STORE_KEYS, pattern=_BUCKET_URI),
     link("uses_dataset", BQ_DATASET, _AI_TYPES, keys=_STORE_KEYS, value=bigquery_dataset),

@@ -120,3 +120,21 @@ def test_the_lint_finds_each_kind_of_mistake() -> None:
         "uses_thing: target aws.nothing.stored is not a type the collector stores",
         "uses_thing: source aws.sagemaker.not_a_kind is not a type the collector stores",
     ]
+
+
+def test_a_custom_model_names_the_customization_job_that_produced_it() -> None:
+    from collectors.kernel import Reference, references
+
+    job = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/fraud-tune/abc123"
+    config = {"modelArn": "arn:aws:bedrock:us-east-1:123456789012:custom-model/fraud", "jobArn": job, "jobName": "x"}
+    found = references(RELATIONS, "aws.bedrock.custom_model", config)
+    assert Reference("produced_by", "aws.bedrock.model_customization_job", job) in found
+    # Only a customization job's ARN: an import job's is not one.
+    imported = {**config, "jobArn": "arn:aws:bedrock:us-east-1:123456789012:model-import-job/abc"}
+    assert [r for r in references(RELATIONS, "aws.bedrock.custom_model", imported) if r.kind == "produced_by"] == []
+
+
+def test_a_security_group_is_named_by_its_group_name_and_keeps_its_id_in_the_uid() -> None:
+    spec = REFERENCED["aws.ec2.security_group"]
+    assert spec.name == "{GroupName}"
+    assert spec.uid.endswith(":security-group/{GroupId}")

@@ -108,3 +108,19 @@ def test_the_lint_finds_each_kind_of_mistake() -> None:
         "uses_thing: target gcp.nothing.stored is not a type the collector stores",
         "uses_thing: source gcp.vertex.not_a_kind is not a type the collector stores",
     ]
+
+
+def test_a_registry_model_names_the_pipeline_that_uploaded_it_and_the_model_it_was_copied_from() -> None:
+    from collectors.kernel import Reference, references
+
+    loc = "projects/42/locations/us-central1"
+    config = {
+        "name": f"{loc}/models/7",
+        "trainingPipeline": f"{loc}/trainingPipelines/99",
+        "originalModelInfo": {"model": "projects/43/locations/us-central1/models/8@2"},
+    }
+    assert set(references(RELATIONS, "gcp.vertex.model", config)) >= {
+        Reference("produced_by", "gcp.vertex.training_pipeline", f"{loc}/trainingPipelines/99"),
+        Reference("copied_from", "gcp.vertex.model", "projects/43/locations/us-central1/models/8"),
+    }
+    assert [r for r in references(RELATIONS, "gcp.vertex.model", {"trainingPipeline": "not-a-name"})] == []
