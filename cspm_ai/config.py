@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 
 from platformdirs import user_config_dir
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cspm_ai.errors import ConfigError
 
@@ -53,6 +53,36 @@ class GcpSettings(BaseModel):
     workers: int = Field(default=16, ge=1, le=256)
 
 
+class DistributedSettings(BaseModel):
+    """Distributed mode (the `distributed` extra): the broker, and the bounds of a scan in parts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Scans run on the fleet without --distributed.
+    enabled: bool = False
+    # redis://host:6379/0 or amqp://user@host:5672//; the inventory (`db`) must be PostgreSQL.
+    broker: str | None = None
+    # The longest a scan may take: parts not stored by then are ERROR for their account.
+    deadline: str = "6h"
+    # Deliveries of one part before it is ERROR for its account (a failed collection, a worker that died).
+    attempts: int = Field(default=3, ge=1, le=20)
+    # The longest one part may run on a worker before it is stopped (and retried while attempts remain).
+    part_time_limit: str = "1h"
+    # Pool processes of `cspm-ai worker` (default: one per core).
+    concurrency: int | None = Field(default=None, ge=1, le=256)
+
+    @field_validator("deadline", "part_time_limit")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from cspm_ai.distributed.model import parse_duration
+
+        try:
+            parse_duration(value)
+        except ConfigError as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -69,6 +99,7 @@ class Settings(BaseModel):
     aws: AwsSettings = Field(default_factory=AwsSettings)
     azure: AzureSettings = Field(default_factory=AzureSettings)
     gcp: GcpSettings = Field(default_factory=GcpSettings)
+    distributed: DistributedSettings = Field(default_factory=DistributedSettings)
 
 
 def default_config_path() -> Path:

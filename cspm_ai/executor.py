@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from typing import Protocol, TypeVar
 
-__all__ = ["EXECUTORS", "Executor", "InlineExecutor", "LocalProcessExecutor", "make_executor"]
+__all__ = ["EXECUTORS", "Executor", "InlineExecutor", "LocalProcessExecutor", "Unfinished", "make_executor"]
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -29,6 +29,16 @@ class Executor(Protocol):
     name: str
 
     def map(self, task: Callable[[P], R], parts: Sequence[P]) -> list[R]: ...
+
+
+class Unfinished(Exception):
+    """An executor that waits only so long (the fleet's, `cspm_ai.distributed.fleet.CeleryExecutor`) stopped
+    waiting with parts not done: the results it has, by part index, and the indexes it does not."""
+
+    def __init__(self, results: dict[int, object], missing: Sequence[int]) -> None:
+        super().__init__(f"{len(missing)} of {len(results) + len(missing)} part(s) did not finish in time")
+        self.results = results
+        self.missing = list(missing)
 
 
 class InlineExecutor:

@@ -1,17 +1,39 @@
-"""One scan, start to finish: collect, store atomically, evaluate, and re-evaluate stored scans."""
+"""One scan, start to finish: collect, store atomically, evaluate, and re-evaluate stored scans.
+
+A scan of several accounts can also run in parts (`run_partitioned_scan`): each part, one account,
+is collected and stored by a task an `Executor` runs (here, in local processes, or on the fleet's
+workers), and the final step evaluates what the parts stored, once every part is in or the scan's
+deadline has passed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timezone
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from datetime import datetime, timedelta, timezone
 
 from collectors import Collector, ProgressCallback
 from cspm_ai import __version__
+from cspm_ai.distributed.model import PartState, ScanPart
 from cspm_ai.engine import EvaluationSettings, PreviousScan, Snapshot, evaluate
+from cspm_ai.executor import Executor
 from cspm_ai.inventory import Inventory
-from cspm_ai.model import CollectionResult, Finding, Reevaluation, ScanRecord, Scope
+from cspm_ai.model import CollectionError, CollectionResult, Finding, Reevaluation, ScanRecord, Scope
 from cspm_ai.mutelist import Mutelist, apply_mutelist, exception_rules
 from cspm_ai.registry import all_checks
+
+# When set (a scheduled run), every scan begun in this context appends its id: how the runner learns
+# which scan the command it ran stored.
+began_scans: ContextVar[list[str] | None] = ContextVar("began_scans", default=None)
+# How long a distributed scan may take unless told otherwise; parts not stored by then are ERROR.
+DEFAULT_DEADLINE = timedelta(hours=6)
+DEFAULT_ATTEMPTS = 3
+
+
+def _began(scan_id: str) -> None:
+    ids = began_scans.get()
+    if ids is not None:
+        ids.append(scan_id)
 
 
 def _merge(results: Sequence[CollectionResult]) -> CollectionResult:
@@ -74,6 +96,7 @@ def run_scan(
         options=options or {},
         started_at=datetime.now(timezone.utc),
     )
+    _began(scan.id)
     result = _merge([c.collect(progress) for c in collectors])
     snapshot = Snapshot(result.resources, result.relations, result.errors)
     previous = previous_view(inventory, providers, result.scopes, scan.started_at)
@@ -111,3 +134,82 @@ def reevaluate(inventory: Inventory, scan: ScanRecord, mutelist: Mutelist | None
     )
     inventory.replace_findings(scan.id, findings, exceptions, record)
     return findings
+
+
+def run_partitioned_scan(
+    inventory: Inventory,
+    providers: Sequence[str],
+    plan: Callable[[str], Sequence[ScanPart]],
+    executor: Executor,
+    *,
+    allowed_regions: Sequence[str] | None = None,
+    options: dict[str, object] | None = None,
+    mutelist: Mutelist | None = None,
+    deadline: timedelta = DEFAULT_DEADLINE,
+    attempts: int = DEFAULT_ATTEMPTS,
+) -> ScanRecord:
+    """A scan in parts: `plan(scan_id)` gives one part per account, `executor` runs `collect_and_store` on each
+    (every part stores its own rows), then `finish_partitioned_scan` evaluates what was stored.
+
+    The scan's exceptions are stored with it before any part runs, so whichever process finishes it
+    (this one, or the fleet's sweep if this one dies) applies the same ones.
+    """
+    from cspm_ai.distributed.parts import collect_and_store
+
+    scan = inventory.begin_scan(
+        providers=providers,
+        tool_version=__version__,
+        allowed_regions=list(allowed_regions) if allowed_regions else None,
+        options={**(options or {}), "distributed": executor.name},
+        started_at=datetime.now(timezone.utc),
+    )
+    _began(scan.id)
+    parts = list(plan(scan.id))
+    _, outcomes = apply_mutelist([], mutelist, scan.started_at)
+    inventory.create_parts(
+        scan.id, parts, max_attempts=attempts, deadline=scan.started_at + deadline, exceptions=outcomes
+    )
+    reason = "did not finish before the scan's deadline"
+    try:
+        executor.map(collect_and_store, parts)
+    except Exception as exc:  # noqa: BLE001  (a part's task that died: the final step records it as ERROR)
+        from cspm_ai.executor import Unfinished
+
+        if not isinstance(exc, Unfinished):
+            reason = f"its task failed: {type(exc).__name__}: {exc}"
+    return finish_partitioned_scan(inventory, scan.id, reason)
+
+
+def _unfinished_errors(reason: str) -> Callable[[PartState], tuple[list[CollectionError], Scope, str]]:
+    from cspm_ai.distributed.parts import scope_errors
+
+    def errors_for(state: PartState) -> tuple[list[CollectionError], Scope, str]:
+        last = f"; the last attempt's error: {state.error}" if state.error else ""
+        message = f"{state.key} {reason} ({state.attempts} attempt(s) started{last})"
+        return (
+            scope_errors(state.provider, state.account, "PartUnfinished", message),
+            Scope(state.provider, state.account, (), ""),
+            message,
+        )
+
+    return errors_for
+
+
+def finish_partitioned_scan(
+    inventory: Inventory, scan_id: str, reason: str = "did not finish before the scan's deadline"
+) -> ScanRecord:
+    """The final step of a scan in parts: parts still missing become ERROR for their account (`reason` says
+    why), then the stored snapshot is evaluated, its exceptions applied and the scan closed, complete only
+    when nothing failed. Idempotent: a scan already finished is returned as it is."""
+    inventory.give_up_unfinished(scan_id, _unfinished_errors(reason))
+    scan = inventory.get_scan(scan_id)
+    if scan.finished_at is not None:
+        return scan
+    snapshot = inventory.snapshot(scan_id)
+    scopes = inventory.part_scopes(scan_id)
+    previous = previous_view(inventory, scan.providers, scopes, scan.started_at)
+    findings = evaluate_snapshot(snapshot, scan.providers, scan.started_at, scan.allowed_regions, previous)
+    findings, exceptions = apply_mutelist(findings, exception_rules(scan.exceptions), scan.started_at)
+    status = "incomplete" if snapshot.errors else "complete"
+    inventory.close_scan(scan_id, findings, scopes=scopes, exceptions=exceptions, status=status)
+    return inventory.get_scan(scan_id)

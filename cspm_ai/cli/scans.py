@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from cspm_ai.cli.app import DbOpt, FailOnNewOpt, FailOnOpt, FormatOpt, MutelistOpt, NotifyOpt, OutOpt, app, scan_app
+from cspm_ai.cli.fleet import BrokerOpt, DistributedOpt, fleet_for, scan_on_fleet
 from cspm_ai.cli.output import _progress
 from cspm_ai.cli.runs import _finish_scan, _prepare, _split
 from cspm_ai.errors import ConfigError
@@ -43,6 +44,8 @@ def scan_aws(
     mutelist: MutelistOpt = None,
     fail_on_new: FailOnNewOpt = None,
     notify: NotifyOpt = None,
+    distributed: DistributedOpt = False,
+    broker: BrokerOpt = None,
 ) -> None:
     """Scan one AWS account's SageMaker estate and what surrounds it."""
     from collectors.aws import aws_collector
@@ -50,6 +53,7 @@ def scan_aws(
 
     run = _prepare(db, output_dir, format, mutelist=mutelist, notify=notify)
     settings, console, inventory = run.settings, run.console, run.inventory
+    fleet = fleet_for(run, distributed, broker)
     allowed = _split(allowed_regions) or settings.allowed_regions
     pool = workers or settings.aws.workers
     collector = aws_collector(
@@ -61,6 +65,18 @@ def scan_aws(
     )
     if allowed:
         collector.session.resolve_regions(allowed)  # an unknown allowed region is a typo: say so
+    if fleet is not None:
+        part = {"profile": profile or settings.aws.profile, "regions": list(collector.regions), "workers": pool}
+        scan = scan_on_fleet(
+            run,
+            fleet,
+            "aws",
+            [collector.session.account],
+            {**part, "max_pages": settings.max_pages},
+            allowed_regions=allowed,
+            options={"profile": profile, "regions": list(collector.regions), "workers": pool},
+        )
+        _finish_scan(run, scan, fail_on, fail_on_new)
     with _progress(console, f"Scanning AWS {collector.session.account}") as progress:
         scan = run_scan(
             inventory,
@@ -99,12 +115,15 @@ def scan_azure(
     mutelist: MutelistOpt = None,
     fail_on_new: FailOnNewOpt = None,
     notify: NotifyOpt = None,
+    distributed: DistributedOpt = False,
+    broker: BrokerOpt = None,
 ) -> None:
     """Scan Azure subscriptions' Machine Learning and AI services and what surrounds them."""
     from collectors.azure import azure_collector
     from cspm_ai.scan import run_scan
 
     run = _prepare(db, output_dir, format, mutelist=mutelist, notify=notify)
+    fleet = fleet_for(run, distributed, broker)
     file = run.settings.azure
     allowed = _split(allowed_regions) or run.settings.allowed_regions
     chosen = _split(subscriptions) or file.subscriptions
@@ -118,6 +137,18 @@ def scan_azure(
         workers=pool,
         max_pages=run.settings.max_pages,
     )
+    if fleet is not None:
+        endpoint = collector.reader.endpoint
+        scan = scan_on_fleet(
+            run,
+            fleet,
+            "azure",
+            collector.subscriptions(),
+            {"cloud": cloud_name, "arm_endpoint": endpoint, "workers": pool, "max_pages": run.settings.max_pages},
+            allowed_regions=allowed,
+            options={"cloud": cloud_name, "subscriptions": chosen, "workers": pool},
+        )
+        _finish_scan(run, scan, fail_on, fail_on_new)
     with _progress(run.console, "Scanning Azure") as progress:
         scan = run_scan(
             run.inventory,
@@ -181,6 +212,8 @@ def scan_gcp(
     mutelist: MutelistOpt = None,
     fail_on_new: FailOnNewOpt = None,
     notify: NotifyOpt = None,
+    distributed: DistributedOpt = False,
+    broker: BrokerOpt = None,
 ) -> None:
     """Scan Google Cloud projects' Vertex AI and Workbench estate and what surrounds it."""
     from collectors.gcp import gcp_collector, parse_api_endpoints
@@ -188,6 +221,7 @@ def scan_gcp(
     from cspm_ai.scan import run_scan
 
     run = _prepare(db, output_dir, format, mutelist=mutelist, notify=notify)
+    fleet = fleet_for(run, distributed, broker)
     allowed = _split(allowed_regions) or run.settings.allowed_regions
     mistyped = [r for r in allowed or () if not LOCATION.match(r)]
     if mistyped:
@@ -211,6 +245,24 @@ def scan_gcp(
         workers=pool,
         max_pages=run.settings.max_pages,
     )
+    if fleet is not None:
+        part = {
+            "organization": org,
+            "locations": where,
+            "impersonate_service_account": impersonate_service_account or file.impersonate_service_account,
+            "universe_domain": universe_domain or file.universe_domain,
+            "api_endpoints": parse_api_endpoints(api_endpoint or file.api_endpoints),
+        }
+        scan = scan_on_fleet(
+            run,
+            fleet,
+            "gcp",
+            collector.projects(),
+            {**part, "workers": pool, "max_pages": run.settings.max_pages},
+            allowed_regions=allowed,
+            options={"projects": collector.projects(), "organization": org, "locations": where, "workers": pool},
+        )
+        _finish_scan(run, scan, fail_on, fail_on_new)
     with _progress(run.console, "Scanning Google Cloud") as progress:
         scan = run_scan(
             run.inventory,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from cspm_ai import history
+from cspm_ai.distributed.model import Claim, PartState, ScanPart, Schedule, ScheduleRun
 from cspm_ai.engine import Snapshot
 from cspm_ai.inventory import queries
 from cspm_ai.inventory.database import (
@@ -224,6 +225,134 @@ class Inventory:
             if dry_run or not chosen:
                 return chosen, {}
             return chosen, queries.delete_scans(session, [s.id for s in chosen])
+
+    # ------------------------------------------------------------ distributed scans
+
+    def create_parts(
+        self,
+        scan_id: str,
+        parts: Sequence[ScanPart],
+        *,
+        max_attempts: int,
+        deadline: datetime,
+        exceptions: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """Record a distributed scan's parts, its deadline and the exceptions its final step applies."""
+        with disk_full_is_an_inventory_error(self.engine, "Nothing was stored."), self._write.begin() as session:
+            queries.create_parts(
+                session, scan_id, parts, max_attempts=max_attempts, deadline=deadline, exceptions=exceptions
+            )
+
+    def claim_part(self, scan_id: str, key: str, worker: str) -> Claim:
+        """Count this delivery of a part (committed at once) and say whether to collect it."""
+        with self._write.begin() as session:
+            return queries.claim_part(session, scan_id, key, worker, datetime.now(UTC))
+
+    def release_part(self, scan_id: str, key: str, error: str) -> None:
+        with self._write.begin() as session:
+            queries.release_part(session, scan_id, key, error)
+
+    def store_part(self, scan_id: str, key: str, result: CollectionResult) -> bool:
+        """Store one part's collection in one transaction, replacing an earlier delivery's; False if too late."""
+        left = f"Part {key} of scan {scan_id} was not stored."
+        with disk_full_is_an_inventory_error(self.engine, left), self._write.begin() as session:
+            return queries.store_part_results(session, scan_id, key, result, datetime.now(UTC))
+
+    def fail_part(self, scan_id: str, key: str, errors: Sequence[CollectionError], scope: Scope, message: str) -> bool:
+        """Give a part up as ERROR for its scope; False when it was already stored or given up."""
+        with self._write.begin() as session:
+            return queries.fail_part(session, scan_id, key, errors, scope, message)
+
+    def give_up_unfinished(
+        self, scan_id: str, errors_for: Callable[[PartState], tuple[list[CollectionError], Scope, str]]
+    ) -> list[str]:
+        with self._write.begin() as session:
+            return queries.give_up_unfinished(session, scan_id, errors_for)
+
+    def part_states(self, scan_id: str) -> list[PartState]:
+        with self._read() as session:
+            return queries.part_states(session, scan_id)
+
+    def part_scopes(self, scan_id: str) -> list[Scope]:
+        with self._read() as session:
+            return queries.part_scopes(session, scan_id)
+
+    def close_scan(
+        self,
+        scan_id: str,
+        findings: Sequence[Finding],
+        *,
+        scopes: Sequence[Scope],
+        exceptions: Sequence[Mapping[str, Any]],
+        status: str,
+    ) -> bool:
+        """Store a distributed scan's findings and close it; False when another process closed it first."""
+        left = f"Scan {scan_id} stays marked incomplete; evaluate it again once there is room."
+        with disk_full_is_an_inventory_error(self.engine, left), self._write.begin() as session:
+            return queries.close_scan(
+                session,
+                scan_id,
+                findings,
+                scopes=scopes,
+                exceptions=exceptions,
+                status=status,
+                finished_at=datetime.now(UTC),
+            )
+
+    def unfinished_distributed_scans(self, *, overdue_at: datetime | None = None) -> list[str]:
+        with self._read() as session:
+            return queries.unfinished_distributed_scans(session, overdue_at=overdue_at)
+
+    # ------------------------------------------------------------------ schedules
+
+    def add_schedule(
+        self, name: str, command: Sequence[str], *, interval_seconds: int | None = None, cron: str | None = None
+    ) -> Schedule:
+        with disk_full_is_an_inventory_error(self.engine, "The schedule was not added."), self._write.begin() as s:
+            return queries.add_schedule(
+                s, name, command, interval_seconds=interval_seconds, cron=cron, now=datetime.now(UTC)
+            )
+
+    def schedules(self) -> list[Schedule]:
+        with self._read() as session:
+            return queries.list_schedules(session)
+
+    def schedule(self, name: str) -> Schedule:
+        with self._read() as session:
+            return queries.get_schedule(session, name)
+
+    def remove_schedule(self, name: str) -> Schedule:
+        with self._write.begin() as session:
+            return queries.remove_schedule(session, name)
+
+    def start_run(self, name: str, *, mode: str, runner: str, lease: timedelta) -> ScheduleRun:
+        """Take the schedule's overlap lock (a `running` run) or record a `skipped` run; committed at once."""
+        with disk_full_is_an_inventory_error(self.engine, "The run was not started."), self._write.begin() as s:
+            return queries.start_run(s, name, mode=mode, runner=runner, now=datetime.now(UTC), lease=lease)
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        status: str,
+        scan_id: str | None = None,
+        exit_code: int | None = None,
+        message: str | None = None,
+    ) -> None:
+        with self._write.begin() as session:
+            queries.finish_run(
+                session,
+                run_id,
+                status=status,
+                now=datetime.now(UTC),
+                scan_id=scan_id,
+                exit_code=exit_code,
+                message=message,
+            )
+
+    def schedule_runs(self, name: str, limit: int = 20) -> list[ScheduleRun]:
+        with self._read() as session:
+            return queries.schedule_runs(session, name, limit)
 
     def close(self) -> None:
         """Close the engine's pooled connections."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Text, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from cspm_ai.distributed.model import Claim, PartState, ScanPart, Schedule, ScheduleRun, part_key
 from cspm_ai.engine import Snapshot
 from cspm_ai.errors import ConfigError, NotFoundError
 from cspm_ai.history import FindingState, ResourceState
@@ -23,7 +24,10 @@ from cspm_ai.inventory.schema import (
     ReevaluationRow,
     RelationRow,
     ResourceRow,
+    ScanPartRow,
     ScanRow,
+    ScheduleRow,
+    ScheduleRunRow,
 )
 from cspm_ai.model import (
     Attestation,
@@ -105,27 +109,7 @@ def store_scan_results(
     resources = list(unique.values())
     earliest = _earliest_scans(session, scan_id, resources)
     started = scan.started_at
-    _insert(
-        session,
-        ResourceRow,
-        (
-            {
-                "scan_id": scan_id,
-                "provider": r.provider,
-                "account": r.account,
-                "region": r.region,
-                "resource_type": r.type,
-                "uid": r.uid,
-                "name": r.name,
-                "tags": dict(r.tags),
-                "config": r.config,
-                "redactions": [dict(item) for item in r.redactions],
-                "first_seen": min(earliest.get((r.provider, r.uid), started), started),
-                "last_seen": started,
-            }
-            for r in resources
-        ),
-    )
+    _insert(session, ResourceRow, (_resource_row(scan_id, r, earliest, started) for r in resources))
     _insert(
         session,
         RelationRow,
@@ -134,30 +118,9 @@ def store_scan_results(
             for rel in dict.fromkeys(result.relations)
         ),
     )
-    _insert(
-        session,
-        CollectionErrorRow,
-        (
-            {
-                "scan_id": scan_id,
-                "provider": e.provider,
-                "account": e.account,
-                "region": e.region,
-                "service": e.service,
-                "operation": e.operation,
-                "code": e.code,
-                "message": e.message,
-                "resource_type": e.resource_type,
-                "resource_uid": e.resource_uid,
-            }
-            for e in result.errors
-        ),
-    )
+    _insert(session, CollectionErrorRow, (_error_row(scan_id, e) for e in result.errors))
     _insert_findings(session, scan_id, findings)
-    scan.scopes = [
-        {"provider": s.provider, "account": s.account, "regions": list(s.regions), "identity": s.identity}
-        for s in result.scopes
-    ]
+    scan.scopes = [_scope_json(s) for s in result.scopes]
     scan.exceptions = [dict(e) for e in exceptions]
     scan.finished_at = finished
     scan.status = status
@@ -762,3 +725,497 @@ def _utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"naive datetime {value.isoformat()} cannot be stored; pass an aware datetime")
     return value.astimezone(UTC)
+
+
+# --------------------------------------------------------------------------- distributed scans
+
+
+def create_parts(
+    session: Session,
+    scan_id: str,
+    parts: Sequence[ScanPart],
+    *,
+    max_attempts: int,
+    deadline: datetime,
+    exceptions: Sequence[Mapping[str, Any]] = (),
+) -> None:
+    """Record a distributed scan's parts (queued), its deadline and the exceptions its evaluation will apply."""
+    scan = _scan_row(session, scan_id)
+    scan.deadline = _utc(deadline)
+    scan.exceptions = [dict(e) for e in exceptions]
+    for part in parts:
+        session.add(
+            ScanPartRow(
+                scan_id=scan_id,
+                key=part.key,
+                provider=part.provider,
+                account=part.account,
+                spec=part.to_message(),
+                status="queued",
+                attempts=0,
+                max_attempts=max_attempts,
+                scopes=[],
+            )
+        )
+    session.flush()
+
+
+def _lock_scan(session: Session, scan_id: str) -> ScanRow:
+    """The scan row, locked until the transaction ends: the writes of one scan's parts and its final step
+    happen one at a time (SQLite's write transactions already do)."""
+    row = session.scalars(select(ScanRow).where(ScanRow.id == scan_id).with_for_update()).first()
+    if row is None:
+        raise NotFoundError(f"No stored scan has the id '{scan_id}'.", hint=LIST_HINT)
+    return row
+
+
+def _part_row(session: Session, scan_id: str, key: str) -> ScanPartRow:
+    row = session.scalars(select(ScanPartRow).where(ScanPartRow.scan_id == scan_id, ScanPartRow.key == key)).first()
+    if row is None:
+        raise NotFoundError(f"Scan {scan_id} has no part {key!r}.", hint=LIST_HINT)
+    return row
+
+
+def claim_part(session: Session, scan_id: str, key: str, worker: str, now: datetime) -> Claim:
+    """Count a delivery of a part and say whether to collect it (see `Claim`); the caller commits."""
+    scan = _lock_scan(session, scan_id)
+    part = _part_row(session, scan_id, key)
+    if scan.finished_at is not None:
+        return Claim("late", part.attempts, part.max_attempts)
+    if part.status in ("stored", "error"):
+        return Claim("already", part.attempts, part.max_attempts)
+    if part.attempts >= part.max_attempts:
+        return Claim("exhausted", part.attempts, part.max_attempts)
+    part.attempts += 1
+    part.status = "running"
+    part.worker = worker
+    part.started_at = _utc(now)
+    session.flush()
+    return Claim("run", part.attempts, part.max_attempts)
+
+
+def release_part(session: Session, scan_id: str, key: str, error: str) -> None:
+    """An attempt failed and another will follow: the part is queued again, with why."""
+    _lock_scan(session, scan_id)
+    part = _part_row(session, scan_id, key)
+    if part.status == "running":
+        part.status = "queued"
+        part.error = error
+    session.flush()
+
+
+def store_part_results(session: Session, scan_id: str, key: str, result: CollectionResult, now: datetime) -> bool:
+    """Store one part's collection under the scan, replacing whatever an earlier delivery of it stored.
+
+    False (nothing written) when the part was already given up or its scan finished. A resource another
+    part stored too (a shared budget, a key in another account) is kept once: the copy of the part that
+    owns its account wins, else the first stored. Relations and errors already stored are not repeated.
+    """
+    scan = _lock_scan(session, scan_id)
+    part = _part_row(session, scan_id, key)
+    if scan.finished_at is not None or part.status not in ("running", "queued"):
+        return False
+    for model in (ResourceRow, RelationRow, CollectionErrorRow):
+        session.execute(delete(model).where(model.scan_id == scan_id, model.part == key))
+    resources = _resources_to_store(session, scan_id, key, result.resources)
+    earliest = _earliest_scans(session, scan_id, resources)
+    _insert(
+        session,
+        ResourceRow,
+        ({**_resource_row(scan_id, r, earliest, scan.started_at), "part": key} for r in resources),
+    )
+    relations = _new_relations(session, scan_id, list(dict.fromkeys(result.relations)))
+    _insert(
+        session,
+        RelationRow,
+        ({"scan_id": scan_id, "src_uid": r.src, "kind": r.kind, "dst_uid": r.dst, "part": key} for r in relations),
+    )
+    errors = _new_errors(session, scan_id, list(dict.fromkeys(result.errors)))
+    _insert(session, CollectionErrorRow, ({**_error_row(scan_id, e), "part": key} for e in errors))
+    part.status = "stored"
+    part.finished_at = _utc(now)
+    part.error = None
+    part.scopes = [_scope_json(s) for s in result.scopes]
+    part.resources = len(result.resources)
+    part.errors = len(result.errors)
+    session.flush()
+    return True
+
+
+def fail_part(
+    session: Session, scan_id: str, key: str, errors: Sequence[CollectionError], scope: Scope, message: str
+) -> bool:
+    """Give a part up: its `errors` (its scope blind, kind by kind) replace whatever it stored. False when the
+    part was already stored or given up, or its scan finished."""
+    scan = _lock_scan(session, scan_id)
+    part = _part_row(session, scan_id, key)
+    if scan.finished_at is not None or part.status in ("stored", "error"):
+        return False
+    _give_up(session, scan_id, part, errors, scope, message)
+    return True
+
+
+def _give_up(
+    session: Session,
+    scan_id: str,
+    part: ScanPartRow,
+    errors: Sequence[CollectionError],
+    scope: Scope,
+    message: str,
+) -> None:
+    for model in (ResourceRow, RelationRow, CollectionErrorRow):
+        session.execute(delete(model).where(model.scan_id == scan_id, model.part == part.key))
+    _insert(session, CollectionErrorRow, ({**_error_row(scan_id, e), "part": part.key} for e in errors))
+    part.status = "error"
+    part.error = message
+    part.finished_at = datetime.now(UTC)
+    part.scopes = [_scope_json(scope)]
+    part.resources = 0
+    part.errors = len(errors)
+    session.flush()
+
+
+def give_up_unfinished(
+    session: Session, scan_id: str, errors_for: Callable[[PartState], tuple[list[CollectionError], Scope, str]]
+) -> list[str]:
+    """Give up every part of the scan not yet stored or given up (its deadline passed, or its executor gave
+    up on it); `errors_for` says what each one records. The keys given up."""
+    scan = _lock_scan(session, scan_id)
+    if scan.finished_at is not None:
+        return []
+    given: list[str] = []
+    for part in session.scalars(
+        select(ScanPartRow).where(ScanPartRow.scan_id == scan_id, ScanPartRow.status.in_(("queued", "running")))
+    ):
+        errors, scope, message = errors_for(_part_state(part))
+        _give_up(session, scan_id, part, errors, scope, message)
+        given.append(part.key)
+    return given
+
+
+def part_states(session: Session, scan_id: str) -> list[PartState]:
+    """A scan's parts, in the order they were planned (none for a one-process scan)."""
+    rows = session.scalars(select(ScanPartRow).where(ScanPartRow.scan_id == scan_id).order_by(ScanPartRow.id))
+    return [_part_state(row) for row in rows]
+
+
+def part_scopes(session: Session, scan_id: str) -> list[Scope]:
+    """The scopes a distributed scan's parts covered, in plan order."""
+    rows = session.scalars(select(ScanPartRow.scopes).where(ScanPartRow.scan_id == scan_id).order_by(ScanPartRow.id))
+    return [scope for raw in rows for scope in _scopes(raw)]
+
+
+def close_scan(
+    session: Session,
+    scan_id: str,
+    findings: Sequence[Finding],
+    *,
+    scopes: Sequence[Scope],
+    exceptions: Sequence[Mapping[str, Any]],
+    status: str,
+    finished_at: datetime,
+) -> bool:
+    """A distributed scan's final step: its findings, scopes and exceptions stored and its row closed.
+    False (nothing written) when another process closed it first."""
+    if status not in SCAN_STATUSES:
+        raise ValueError(f"scan status must be one of {SCAN_STATUSES}, not {status!r}")
+    scan = _lock_scan(session, scan_id)
+    if scan.finished_at is not None:
+        return False
+    session.execute(delete(FindingRow).where(FindingRow.scan_id == scan_id))
+    _insert_findings(session, scan_id, findings)
+    scan.scopes = [_scope_json(s) for s in scopes]
+    scan.exceptions = [dict(e) for e in exceptions]
+    scan.status = status
+    scan.finished_at = _utc(finished_at)
+    session.flush()
+    return True
+
+
+def unfinished_distributed_scans(session: Session, *, overdue_at: datetime | None = None) -> list[str]:
+    """Distributed scans not finished yet (with `overdue_at`, only those whose deadline is before it)."""
+    query = select(ScanRow.id).where(ScanRow.finished_at.is_(None), ScanRow.deadline.is_not(None))
+    if overdue_at is not None:
+        query = query.where(ScanRow.deadline < _utc(overdue_at))
+    return list(session.scalars(query.order_by(ScanRow.started_at)))
+
+
+def _resources_to_store(session: Session, scan_id: str, key: str, resources: Sequence[Resource]) -> list[Resource]:
+    """A part's resources less those another part of the scan already stored and keeps (see
+    `store_part_results`); the other part's copy is deleted where this part's wins."""
+    unique: dict[str, Resource] = {}
+    for resource in resources:
+        unique.setdefault(resource.uid, resource)
+    chosen: list[Resource] = []
+    existing: dict[str, tuple[int, str, str, str | None]] = {}
+    for uids in _batches(list(unique), LOOKUP_BATCH):
+        for row in session.execute(
+            select(ResourceRow.uid, ResourceRow.id, ResourceRow.provider, ResourceRow.account, ResourceRow.part).where(
+                ResourceRow.scan_id == scan_id, ResourceRow.uid.in_(uids)
+            )
+        ):
+            existing[row.uid] = (row.id, row.provider, row.account, row.part)
+    replaced: list[int] = []
+    for uid, resource in unique.items():
+        found = existing.get(uid)
+        if found is None:
+            chosen.append(resource)
+            continue
+        row_id, provider, account, other = found
+        theirs = other == part_key(provider, account)
+        mine = key == part_key(resource.provider, resource.account)
+        if mine and not theirs:
+            replaced.append(row_id)
+            chosen.append(resource)
+    for ids in _batches(replaced, LOOKUP_BATCH):
+        session.execute(delete(ResourceRow).where(ResourceRow.id.in_(ids)))
+    return chosen
+
+
+def _new_relations(session: Session, scan_id: str, relations: Sequence[Relation]) -> list[Relation]:
+    stored: set[tuple[str, str, str]] = set()
+    for sources in _batches(sorted({r.src for r in relations}), LOOKUP_BATCH):
+        stored.update(
+            session.execute(
+                select(RelationRow.src_uid, RelationRow.kind, RelationRow.dst_uid).where(
+                    RelationRow.scan_id == scan_id, RelationRow.src_uid.in_(sources)
+                )
+            ).tuples()
+        )
+    return [r for r in relations if (r.src, r.kind, r.dst) not in stored]
+
+
+def _new_errors(session: Session, scan_id: str, errors: Sequence[CollectionError]) -> list[CollectionError]:
+    stored = set(_errors(session, scan_id)) if errors else set()
+    return [e for e in errors if e not in stored]
+
+
+def _resource_row(
+    scan_id: str, r: Resource, earliest: Mapping[tuple[str, str], datetime], started: datetime
+) -> dict[str, Any]:
+    return {
+        "scan_id": scan_id,
+        "provider": r.provider,
+        "account": r.account,
+        "region": r.region,
+        "resource_type": r.type,
+        "uid": r.uid,
+        "name": r.name,
+        "tags": dict(r.tags),
+        "config": r.config,
+        "redactions": [dict(item) for item in r.redactions],
+        "first_seen": min(earliest.get((r.provider, r.uid), started), started),
+        "last_seen": started,
+    }
+
+
+def _error_row(scan_id: str, e: CollectionError) -> dict[str, Any]:
+    return {
+        "scan_id": scan_id,
+        "provider": e.provider,
+        "account": e.account,
+        "region": e.region,
+        "service": e.service,
+        "operation": e.operation,
+        "code": e.code,
+        "message": e.message,
+        "resource_type": e.resource_type,
+        "resource_uid": e.resource_uid,
+    }
+
+
+def _scope_json(s: Scope) -> dict[str, Any]:
+    return {"provider": s.provider, "account": s.account, "regions": list(s.regions), "identity": s.identity}
+
+
+def _part_state(row: ScanPartRow) -> PartState:
+    return PartState(
+        key=row.key,
+        provider=row.provider,
+        account=row.account,
+        status=row.status,
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        worker=row.worker,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        error=row.error,
+        resources=row.resources,
+        errors=row.errors,
+    )
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+def add_schedule(
+    session: Session,
+    name: str,
+    command: Sequence[str],
+    *,
+    interval_seconds: int | None,
+    cron: str | None,
+    now: datetime,
+) -> Schedule:
+    if session.scalars(select(ScheduleRow.id).where(ScheduleRow.name == name)).first() is not None:
+        raise ConfigError(
+            f"A schedule named {name!r} already exists.",
+            f"Pick another name, or `cspm-ai schedule remove {name}` first.",
+        )
+    row = ScheduleRow(
+        id=str(uuid.uuid4()),
+        name=name,
+        interval_seconds=interval_seconds,
+        cron=cron,
+        command=list(command),
+        created_at=_utc(now),
+    )
+    session.add(row)
+    session.flush()
+    return _schedule(row, None)
+
+
+def list_schedules(session: Session) -> list[Schedule]:
+    """Every schedule, by name, each with its latest run."""
+    rows = session.scalars(select(ScheduleRow).order_by(ScheduleRow.name)).all()
+    return [_schedule(row, _latest_run(session, row)) for row in rows]
+
+
+def get_schedule(session: Session, name: str) -> Schedule:
+    row = _schedule_row(session, name)
+    return _schedule(row, _latest_run(session, row))
+
+
+def remove_schedule(session: Session, name: str) -> Schedule:
+    """Delete a schedule and the record of its runs (the scans they stored stay)."""
+    row = _schedule_row(session, name)
+    removed = _schedule(row, _latest_run(session, row))
+    session.execute(delete(ScheduleRunRow).where(ScheduleRunRow.schedule_id == row.id))
+    session.delete(row)
+    session.flush()
+    return removed
+
+
+def start_run(session: Session, name: str, *, mode: str, runner: str, now: datetime, lease: timedelta) -> ScheduleRun:
+    """Take the schedule's lock for a run, or record that the run was skipped because the previous one still
+    holds it. A held lock past its lease (its runner died) is recorded as abandoned and taken over."""
+    schedule = session.scalars(select(ScheduleRow).where(ScheduleRow.name == name).with_for_update()).first()
+    if schedule is None:
+        raise _no_schedule(name)
+    held = session.scalars(
+        select(ScheduleRunRow).where(ScheduleRunRow.schedule_id == schedule.id, ScheduleRunRow.status == "running")
+    ).first()
+    started = _utc(now)
+    if held is not None and held.expires_at > started:
+        skipped = ScheduleRunRow(
+            schedule_id=schedule.id,
+            started_at=started,
+            finished_at=started,
+            expires_at=started,
+            status="skipped",
+            mode=mode,
+            runner=runner,
+            scan_id=None,
+            message=f"run {held.id} (started {held.started_at:%Y-%m-%d %H:%M:%S} UTC by {held.runner}) is still going",
+        )
+        session.add(skipped)
+        session.flush()
+        return _run(skipped, name)
+    if held is not None:
+        held.status = "abandoned"
+        held.finished_at = started
+        held.message = f"its runner did not finish before {held.expires_at:%Y-%m-%d %H:%M:%S} UTC"
+        session.flush()
+    run = ScheduleRunRow(
+        schedule_id=schedule.id,
+        started_at=started,
+        expires_at=started + lease,
+        status="running",
+        mode=mode,
+        runner=runner,
+    )
+    session.add(run)
+    session.flush()
+    return _run(run, name)
+
+
+def finish_run(
+    session: Session,
+    run_id: int,
+    *,
+    status: str,
+    now: datetime,
+    scan_id: str | None = None,
+    exit_code: int | None = None,
+    message: str | None = None,
+) -> None:
+    """Record how a run ended and release the schedule's lock (unless the run was already taken over)."""
+    run = session.get(ScheduleRunRow, run_id, with_for_update=True)
+    if run is None or run.status != "running":
+        return
+    run.status = status
+    run.finished_at = _utc(now)
+    run.scan_id = scan_id
+    run.exit_code = exit_code
+    run.message = message
+    session.flush()
+
+
+def schedule_runs(session: Session, name: str, limit: int = 20) -> list[ScheduleRun]:
+    """A schedule's runs, newest first."""
+    row = _schedule_row(session, name)
+    runs = session.scalars(
+        select(ScheduleRunRow)
+        .where(ScheduleRunRow.schedule_id == row.id)
+        .order_by(ScheduleRunRow.started_at.desc(), ScheduleRunRow.id.desc())
+        .limit(limit)
+    )
+    return [_run(run, name) for run in runs]
+
+
+def _no_schedule(name: str) -> NotFoundError:
+    return NotFoundError(f"No schedule is named {name!r}.", hint="run `cspm-ai schedule list` to see them")
+
+
+def _schedule_row(session: Session, name: str) -> ScheduleRow:
+    row = session.scalars(select(ScheduleRow).where(ScheduleRow.name == name)).first()
+    if row is None:
+        raise _no_schedule(name)
+    return row
+
+
+def _latest_run(session: Session, row: ScheduleRow) -> ScheduleRun | None:
+    run = session.scalars(
+        select(ScheduleRunRow)
+        .where(ScheduleRunRow.schedule_id == row.id)
+        .order_by(ScheduleRunRow.started_at.desc(), ScheduleRunRow.id.desc())
+        .limit(1)
+    ).first()
+    return None if run is None else _run(run, row.name)
+
+
+def _schedule(row: ScheduleRow, last: ScheduleRun | None) -> Schedule:
+    return Schedule(
+        id=row.id,
+        name=row.name,
+        command=tuple(row.command),
+        created_at=row.created_at,
+        interval_seconds=row.interval_seconds,
+        cron=row.cron,
+        last_run=last,
+    )
+
+
+def _run(row: ScheduleRunRow, name: str) -> ScheduleRun:
+    return ScheduleRun(
+        id=row.id,
+        schedule=name,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        status=row.status,
+        mode=row.mode,
+        runner=row.runner,
+        scan_id=row.scan_id,
+        exit_code=row.exit_code,
+        message=row.message,
+    )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -36,6 +37,11 @@ NAMING_CONVENTION = {
 }
 
 SCAN_STATUSES = ("complete", "incomplete")
+# A distributed scan's part: queued, being collected (by `worker`), stored, or given up as ERROR for its scope.
+PART_STATUSES = ("queued", "running", "stored", "error")
+# A scheduled run: going, finished (its scan stored, whatever its exit code), failed before a scan was stored,
+# skipped because the schedule's previous run was still going, or abandoned (its runner died; found stale).
+RUN_STATUSES = ("running", "done", "failed", "skipped", "abandoned")
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -93,6 +99,8 @@ class ScanRow(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     # The exceptions (mutes) the scan's evaluation applied, each with its status and match count.
     exceptions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, server_default="[]")
+    # A distributed scan's deadline: parts not stored by then are ERROR for their scope and the scan incomplete.
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     # Its re-evaluations, oldest first (read-only here: rows are appended by `replace_findings`).
     reevaluations: Mapped[list[ReevaluationRow]] = relationship(
         order_by="ReevaluationRow.id", lazy="selectin", viewonly=True
@@ -121,6 +129,8 @@ class ResourceRow(Base):
     redactions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    # The key of the distributed scan part that stored it (NULL in a one-process scan).
+    part: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class RelationRow(Base):
@@ -135,6 +145,7 @@ class RelationRow(Base):
     src_uid: Mapped[str] = mapped_column(Text, nullable=False)
     kind: Mapped[str] = mapped_column(String(64), nullable=False)
     dst_uid: Mapped[str] = mapped_column(Text, nullable=False)
+    part: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class FindingRow(Base):
@@ -183,6 +194,7 @@ class CollectionErrorRow(Base):
     message: Mapped[str] = mapped_column(Text, nullable=False)
     resource_type: Mapped[str | None] = mapped_column(String(255), nullable=True)
     resource_uid: Mapped[str | None] = mapped_column(Text, nullable=True)
+    part: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class ReevaluationRow(Base):
@@ -247,3 +259,92 @@ class AttestationRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     revoked_by: Mapped[str | None] = mapped_column(Text, nullable=True)
     revocation_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ScanPartRow(Base):
+    """One part of a distributed scan: an account, subscription or project collected by one task.
+
+    `attempts` counts deliveries that started collecting it, so a part whose worker dies every time
+    (redelivered by late acknowledgement) is given up as ERROR after a bounded number, never looped.
+    """
+
+    __tablename__ = "scan_parts"
+    __table_args__ = (
+        UniqueConstraint("scan_id", "key", name="uq_scan_parts_scan_id_key"),
+        CheckConstraint("status IN ('queued', 'running', 'stored', 'error')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scan_id: Mapped[str] = _scan_fk()
+    # "<provider>:<account>", e.g. "azure:11111111-2222-3333-4444-555555555555".
+    key: Mapped[str] = mapped_column(String(255), nullable=False)
+    provider: Mapped[str] = mapped_column(String(32), nullable=False)
+    account: Mapped[str] = mapped_column(String(255), nullable=False)
+    # The part as sent to a worker: collector settings without secrets.
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    max_attempts: Mapped[int] = mapped_column(Integer, nullable=False)
+    # "<host>:<pid>" of the process collecting it (the last one that started).
+    worker: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Why it is ERROR (or why the last attempt failed).
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The scopes its collection covered ([{"provider", "account", "regions", "identity"}]).
+    scopes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, server_default="[]")
+    resources: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    errors: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+
+
+class ScheduleRow(Base):
+    """A scan run on a schedule: every `interval_seconds`, or at the times of a five-field `cron` line."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (
+        UniqueConstraint("name", name="uq_schedules_name"),
+        CheckConstraint("(interval_seconds IS NULL) <> (cron IS NULL)", name="one_timing"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    interval_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cron: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # The scan command, as typed after `--`: ["scan", "aws", "--regions", "eu-west-1"].
+    command: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class ScheduleRunRow(Base):
+    """One run of a schedule. At most one run of a schedule is `running` (a unique partial index):
+    that row is the lock that keeps two runs from overlapping; a run that finds it held is `skipped`."""
+
+    __tablename__ = "schedule_runs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('running', 'done', 'failed', 'skipped', 'abandoned')",
+            name="status",
+        ),
+        Index("ix_schedule_runs_schedule_id_started_at", "schedule_id", "started_at"),
+        Index(
+            "uq_schedule_runs_one_running",
+            "schedule_id",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    schedule_id: Mapped[str] = mapped_column(String(36), ForeignKey("schedules.id", ondelete="CASCADE"), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # While running: when the lock is considered abandoned (its runner died without finishing).
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    # "distributed" (the scheduler) or "process" (`cspm-ai schedule run`, from cron or a timer).
+    mode: Mapped[str] = mapped_column(String(16), nullable=False)
+    runner: Mapped[str] = mapped_column(String(255), nullable=False)
+    scan_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)

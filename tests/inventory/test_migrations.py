@@ -17,7 +17,18 @@ from cspm_ai.inventory.schema import Base
 
 from .conftest import T0, make_finding, make_result
 
-TABLES = {"scans", "resources", "relations", "findings", "collection_errors", "attestations", "scan_reevaluations"}
+TABLES = {
+    "scans",
+    "resources",
+    "relations",
+    "findings",
+    "collection_errors",
+    "attestations",
+    "scan_reevaluations",
+    "scan_parts",
+    "schedules",
+    "schedule_runs",
+}
 
 
 def test_upgrade_creates_the_declared_schema(database_url: str) -> None:
