@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 # One stamp per install, so a repeated target does not run pip again: the demo needs only the
-# `demo` extra; tests, lint, docs and benchmarks get everything.
+# `demo` extra; tests, lint, docs and benchmarks get everything (the distributed tests need Celery).
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
@@ -12,7 +12,7 @@ DEMO_STAMP := $(VENV)/.installed-demo
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[demo,test]'
+	$(PY) -m pip install --quiet -e '.[demo,test,distributed]'
 	touch $(STAMP)
 
 $(DEMO_STAMP): pyproject.toml
