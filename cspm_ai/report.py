@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -32,6 +32,9 @@ from cspm_ai.model import (
     Severity,
     Status,
 )
+
+if TYPE_CHECKING:
+    from cspm_ai.lineage import Lineage
 
 SCHEMA_VERSION: Final = "1"
 TOOL_NAME: Final = "cspm-ai"
@@ -153,6 +156,14 @@ class Summary(_Model):
     by_checklist: dict[ChecklistId, StatusCounts]
 
 
+class AffectedOut(_Model):
+    """An AI resource a finding on a supporting resource bears on (it uses the resource, or its lineage does)."""
+
+    uid: str
+    type: str
+    name: str
+
+
 class FindingOut(_Model):
     id: str
     check_id: str
@@ -173,6 +184,9 @@ class FindingOut(_Model):
     muted: bool = False
     mute_reason: str | None = None
     resource_tags: dict[str, str] = Field(default_factory=dict)
+    # Added beside the contract: for a finding on a supporting resource (role, key, bucket, network...), the AI
+    # resources it affects, serving ones first.
+    affects: list[AffectedOut] = Field(default_factory=list)
 
 
 class ErrorOut(_Model):
@@ -233,6 +247,41 @@ class UnappliedAttestationOut(AttestationRecordOut):
     reason: Literal["not_yet_in_force", "revoked", "out_of_scope"]
 
 
+LineageStage = Literal[
+    "serving", "deployment", "model", "package", "producer", "data", "platform", "control", "key", "identity", "network"
+]
+
+
+class LineageNodeOut(_Model):
+    uid: str
+    type: str  # empty for a resource a relation names that the scan did not collect
+    name: str
+    provider: Provider
+    account: str
+    region: str
+    stage: LineageStage
+    collected: bool = True
+
+
+class LineageEdgeOut(_Model):
+    src: str
+    kind: str
+    dst: str
+
+
+class LineageOut(_Model):
+    """One serving resource and what it is made of (`cspm_ai.lineage`): nodes in stage order, the root first."""
+
+    root: str
+    provider: Provider
+    account: str
+    region: str
+    type: str
+    name: str
+    nodes: list[LineageNodeOut]
+    edges: list[LineageEdgeOut]
+
+
 class Report(_Model):
     schema_version: Literal["1"] = SCHEMA_VERSION
     tool: ToolInfo
@@ -252,6 +301,8 @@ class Report(_Model):
     # built without history), and the FAIL counts of this scan and the comparable ones before it.
     changes: ScanDiff | None = None
     trend: list[TrendPoint] = Field(default_factory=list)
+    # Added beside the contract: the lineage of every AI serving resource (empty when built without the inventory).
+    lineage: list[LineageOut] = Field(default_factory=list)
 
 
 def build_report(
@@ -262,11 +313,12 @@ def build_report(
     attestations: Sequence[Attestation] = (),
     changes: ScanDiff | None = None,
     trend: Sequence[TrendPoint] = (),
+    lineage: Sequence[Lineage] = (),
 ) -> Report:
     """Build the report value for one scan: summary counts, findings in report order, errors.
 
     Attestations turn MANUAL findings of their items PASS or FAIL as of the scan's start. `changes` and
-    `trend` (from `cspm_ai.history`) are carried as they are.
+    `trend` (from `cspm_ai.history`) and `lineage` (from `cspm_ai.lineage`) are carried as they are.
     """
     attested = apply_attestations(findings, attestations, scan.started_at)
     applied, not_applied = attestations_out(attestations, scan)
@@ -283,6 +335,7 @@ def build_report(
         exceptions=[ExceptionOut.model_validate(e) for e in scan.exceptions],
         changes=changes,
         trend=list(trend),
+        lineage=[LineageOut.model_validate(item.as_json()) for item in lineage],
     )
 
 
@@ -432,6 +485,7 @@ def _finding_out(f: Finding) -> FindingOut:
         muted=f.muted,
         mute_reason=f.mute_reason,
         resource_tags={k: f.resource_tags[k] for k in sorted(f.resource_tags)},
+        affects=[AffectedOut(uid=a.uid, type=a.type, name=a.name) for a in f.affects],
     )
 
 

@@ -18,10 +18,12 @@ from markupsafe import Markup
 
 from cspm_ai.checklist import checklist
 from cspm_ai.history import FindingChange
+from cspm_ai.lineage import short_id
 from cspm_ai.model import Severity, Status
 from cspm_ai.report import STATUS_ORDER, ErrorOut, FindingOut, Report, rfc3339
 from reports.charts import checklist_sparklines, severity_chart
 from reports.diff_writer import FINDING_SECTIONS, change_label, path_label
+from reports.lineage_drawing import NODE_HEIGHT, NODE_WIDTH, drawings, failing_by_resource
 
 TEMPLATE = "report.html.j2"
 SCRIPT = "filter.js"
@@ -34,6 +36,10 @@ SEVERITIES: tuple[Severity, ...] = tuple(Severity)
 MAX_BANNER_REASONS = 8
 # Rows each "Since the last scan" table shows; report.json's `changes` lists them all.
 CHANGE_ROWS = 100
+# Lineage drawings the page shows (report.json's `lineage` has every serving resource's).
+MAX_LINEAGE_DRAWINGS = 200
+# AI resources a finding's details name as affected (report.json's `affects` lists them all).
+AFFECTS_SHOWN = 10
 # The count cards of "Since the last scan": (counts field, label, card class).
 CHANGE_CARDS = (
     ("new_failures", "New failures", "status-fail"),
@@ -65,6 +71,7 @@ class FindingRow:
     evidence: list[EvidenceRow]
     search: str  # lower-cased text the search box matches against
     checklist_attr: str  # space-separated checklist ids, read by the filter script
+    ident: str | None = None  # the id shown beside a human name that differs from it (a security group's sg-...)
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,9 @@ def render_html(report: Report) -> str:
         change_rows=CHANGE_ROWS,
         change_label=change_label,
         path_label=path_label,
+        lineage_drawings=drawings(report.lineage, failing_by_resource(report.findings), MAX_LINEAGE_DRAWINGS),
+        node_width=NODE_WIDTH,
+        node_height=NODE_HEIGHT,
         chart=severity_chart(report.trend),
         sparklines=checklist_sparklines(report.trend, {**report.checklist_titles, **_titles()}),
     )
@@ -211,12 +221,15 @@ def _finding_row(f: FindingOut) -> FindingRow:
         f.region,
         f.id,
         *(f"{k}={v}" for k, v in f.resource_tags.items()),
+        # A finding on a role or network is found by the names of the AI resources it affects.
+        *(a.name for a in f.affects),
     )
     return FindingRow(
         finding=f,
         evidence=[EvidenceRow(str(k), _json_text(v)) for k, v in f.evidence.items()],
         search=" ".join(searchable).lower(),
         checklist_attr=" ".join(f.checklist),
+        ident=short_id(f.resource_uid, f.resource_name),
     )
 
 
@@ -240,6 +253,8 @@ def finding_rows_html(rows: Sequence[FindingRow]) -> str:
         status, severity = f.status.value, f.severity.value
         title, check_id, message = _escape(f.title), _escape(f.check_id), _escape(f.message)
         resource_name, resource_type = _escape(f.resource_name), _escape(f.resource_type)
+        ident = row.ident
+        shown_name = f'{resource_name} <span class="mono ident">({_escape(ident)})</span>' if ident else resource_name
         add(
             f'      <tbody class="finding" data-status="{_escape(status)}" data-severity="{_escape(severity)}" '
             f'data-provider="{_escape(f.provider)}" data-checklist="{_escape(row.checklist_attr)}" '
@@ -254,7 +269,7 @@ def finding_rows_html(rows: Sequence[FindingRow]) -> str:
             "          </td>\n"
             f'          <td><span class="badge sev-{_escape(severity)}">{_escape(severity.upper())}</span></td>\n'
             f'          <td><span class="check-title">{title}</span><span class="sub mono">{check_id}</span></td>\n'
-            f'          <td>{resource_name}<span class="sub mono">{resource_type}</span></td>\n'
+            f'          <td>{shown_name}<span class="sub mono">{resource_type}</span>{_affects_line(f)}</td>\n'
             f'          <td>{_escape(f.provider)} · <span class="mono">{_escape(f.account)}</span>'
             f'<span class="sub">{_escape(f.region)}</span></td>\n'
             "          <td>" + "".join(f'<span class="tag">{_escape(item)}</span>' for item in f.checklist) + "</td>\n"
@@ -267,12 +282,14 @@ def finding_rows_html(rows: Sequence[FindingRow]) -> str:
             "                <dl>\n"
             f"                  <dt>Message</dt><dd>{message}</dd>\n"
             f'                  <dt>Resource</dt><dd class="mono">{_escape(f.resource_uid)}</dd>\n'
-            f"                  <dt>Resource name</dt><dd>{resource_name}</dd>\n"
+            f"                  <dt>Resource name</dt><dd>{shown_name}</dd>\n"
             f'                  <dt>Resource type</dt><dd class="mono">{resource_type}</dd>\n'
             f'                  <dt>Check</dt><dd class="mono">{check_id}</dd>\n'
             f'                  <dt>Finding id</dt><dd class="mono">{_escape(f.id)}</dd>\n'
             f"                  <dt>Muted</dt><dd>{_muted_text(f)}</dd>\n"
         )
+        if f.affects:
+            add(f"<dt>Affects</dt><dd>{_affects_list(f)}</dd>")
         if f.resource_tags:
             tags = "".join(
                 f'<span class="tag">{_escape(key)}={_escape(value)}</span> ' for key, value in f.resource_tags.items()
@@ -288,6 +305,24 @@ def finding_rows_html(rows: Sequence[FindingRow]) -> str:
         _add_compliance(add, f.compliance)
         add("              </div>\n            </details>\n          </td>\n        </tr>\n      </tbody>\n")
     return "".join(out)
+
+
+def _affects_line(f: FindingOut) -> str:
+    """Under a supporting resource's name: the first AI resource it affects, and how many more."""
+    if not f.affects:
+        return ""
+    first = f.affects[0]
+    more = f" and {len(f.affects) - 1} more" if len(f.affects) > 1 else ""
+    return f'<span class="sub affects">affects {_escape(first.name)}{more}</span>'
+
+
+def _affects_list(f: FindingOut) -> str:
+    shown = "".join(
+        f'<span class="tag">{_escape(a.name)} <span class="mono">{_escape(a.type)}</span></span> '
+        for a in f.affects[:AFFECTS_SHOWN]
+    )
+    rest = len(f.affects) - AFFECTS_SHOWN
+    return shown + (f"and {rest} more (report.json lists every one)" if rest > 0 else "")
 
 
 def _muted_text(f: FindingOut) -> str:

@@ -145,6 +145,7 @@ def _write_reports(
     findings: Sequence[Finding] | None = None,
 ) -> list[Path]:
     """Write the scan's reports; `findings`, when the caller has just loaded them, saves loading them again."""
+    from cspm_ai.lineage import lineage_graph
     from cspm_ai.report import build_report
     from reports import write_reports
 
@@ -156,6 +157,7 @@ def _write_reports(
         inventory.attestations(),
         changes=changes if changes is not None else _changes(inventory, scan),
         trend=inventory.trend(scan),
+        lineage=lineage_graph(inventory.snapshot(scan.id)).lineages(),
     )
     return write_reports(report, output_dir, formats)
 

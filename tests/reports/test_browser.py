@@ -22,7 +22,8 @@ import pytest
 from cspm_ai.compliance import frameworks
 from cspm_ai.framework_report import build_framework_report
 from cspm_ai.history import ResourceState, ScanContents, TrendPoint, diff_scans, finding_state
-from cspm_ai.model import Finding, ScanRecord, Severity, Status
+from cspm_ai.lineage import Lineage, build_graph
+from cspm_ai.model import Finding, Relation, Resource, ScanRecord, Severity, Status
 from cspm_ai.report import Report, build_report
 from reports import render_html
 from reports.framework_writer import render_framework_html
@@ -166,10 +167,35 @@ def scan_page(findings: list[Finding], tmp_path_factory: pytest.TempPathFactory)
         )
         for n in range(6)
     ]
-    report = build_report(scan, findings, [], "1.2.3", changes=changes, trend=trend)
+    report = build_report(scan, findings, [], "1.2.3", changes=changes, trend=trend, lineage=_lineage())
     page = tmp_path_factory.mktemp("page") / "report.html"
     page.write_text(render_html(report))
     return page, report
+
+
+LINEAGE_ENDPOINT = "aws:res/endpoint"
+HOSTILE_MODEL = '<b onmouseover="alert(1)">model</b>'
+
+
+def _lineage() -> list[Lineage]:
+    """An endpoint, its config and model (hostile name), and the role nb06 (FAIL in `findings`) the model runs as."""
+
+    def resource(rtype: str, uid: str, name: str) -> Resource:
+        return Resource("aws", "123456789012", "us-east-1", rtype, uid, name, {})
+
+    resources = [
+        resource("aws.sagemaker.endpoint", LINEAGE_ENDPOINT, "fraud-endpoint"),
+        resource("aws.sagemaker.endpoint_config", "aws:res/config", "fraud-config"),
+        resource("aws.sagemaker.model", "aws:res/model", HOSTILE_MODEL),
+        resource("aws.iam.role", "aws:res/nb06", "nb06"),
+    ]
+    relations = [
+        Relation(LINEAGE_ENDPOINT, "uses_endpoint_config", "aws:res/config"),
+        Relation("aws:res/config", "uses_model", "aws:res/model"),
+        Relation("aws:res/model", "uses_role", "aws:res/nb06"),
+        Relation("aws:res/model", "uses_bucket", "arn:aws:s3:::gone"),
+    ]
+    return build_graph(resources, relations).lineages()
 
 
 def _shown(driver: Any) -> list[str]:
@@ -260,6 +286,44 @@ def test_the_trend_chart_is_drawn(browser: Any, scan_page: tuple[Path, Report]) 
     sparks = browser.find_elements("css selector", "#checklist-trend svg.spark polyline")
     assert len(sparks) == 2 and all(s.size["width"] > 0 for s in sparks)
     assert browser.find_element("id", "change-counts").is_displayed()
+    _assert_clean(browser)
+
+
+def test_the_lineage_drawing_is_drawn_with_its_failing_node_marked(
+    browser: Any, scan_page: tuple[Path, Report], tmp_path: Path
+) -> None:
+    page, report = scan_page
+    _open(browser, page)
+    figure = browser.find_element("css selector", "figure.lineage")
+    assert figure.get_attribute("data-root") == LINEAGE_ENDPOINT
+    svg = figure.find_element("css selector", "svg.lineage-svg")
+    assert svg.is_displayed() and svg.size["width"] > 600 and svg.size["height"] > 40
+    nodes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('figure.lineage g.lineage-node')).map(function (g) {"
+        " var b = g.querySelector('rect').getBBox();"
+        " return [g.getAttribute('data-uid'), g.getAttribute('class'), b.width, b.height,"
+        " getComputedStyle(g.querySelector('rect')).stroke]; })"
+    )
+    assert [n[0] for n in nodes] == [node.uid for node in report.lineage[0].nodes]
+    assert all(width > 0 and height > 0 for _, _, width, height, _ in nodes)
+    failing = [uid for uid, cls, *_ in nodes if "failing" in cls.split()]
+    assert failing == ["aws:res/nb06"]
+    # The failing node's outline is the FAIL colour, not the others' grey; the bucket not collected is dashed.
+    strokes = {uid: stroke for uid, _, _, _, stroke in nodes}
+    assert strokes["aws:res/nb06"] != strokes["aws:res/config"]
+    assert [uid for uid, cls, *_ in nodes if "missing" in cls.split()] == ["arn:aws:s3:::gone"]
+    assert len(browser.find_elements("css selector", "figure.lineage path.lineage-edge")) == 4
+    # The hostile name is text, not markup, and the text version names every link for screen readers.
+    assert browser.find_elements("css selector", "figure.lineage b") == []
+    labels = browser.execute_script(
+        "return Array.from(document.querySelectorAll('figure.lineage text.lineage-label')).map(t => t.textContent)"
+    )
+    assert "fraud-endpoint" in labels and any(label.startswith("<b onmouseover") for label in labels)
+    listed = figure.find_element("css selector", ".visually-hidden").get_attribute("textContent")
+    assert "fraud-config uses model " + HOSTILE_MODEL in listed and "1 failing finding" in listed
+    assert "Lineage of fraud-endpoint" in svg.find_element("css selector", "title").get_attribute("textContent")
+    text = _pdf_text(browser, tmp_path)
+    assert "fraud-endpoint" in text and "FAIL" in text and "Identities" in text
     _assert_clean(browser)
 
 

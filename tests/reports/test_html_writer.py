@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup, Tag
 
 from cspm_ai.checklist import checklist
 from cspm_ai.model import Finding, ScanRecord
-from cspm_ai.report import Report, build_report
+from cspm_ai.report import AffectedOut, Report, build_report
 from reports import render_html, render_json
 
 # Elements that fetch, embed or navigate: none may appear in the page.
@@ -536,6 +536,20 @@ def test_finding_rows_are_what_the_jinja_loop_wrote(which: str, request: pytest.
             update={"resource_tags": {"team": "<ml>", "cost's": '"a&b"'}, "muted": True, "mute_reason": None}
         ),
         chosen.findings[-1].model_copy(update={"evidence": {}, "compliance": {}, "remediation": ""}),
+        # A supporting resource named by its human name (its id shown beside), affecting one AI resource, and
+        # one affecting more than the details show.
+        chosen.findings[0].model_copy(
+            update={
+                "resource_uid": "arn:aws:ec2:us-east-1:123456789012:security-group/sg-0a1",
+                "resource_name": "open-<sg>",
+                "affects": [AffectedOut(uid="u", type="aws.sagemaker.endpoint", name="<ep>")],
+            }
+        ),
+        chosen.findings[-1].model_copy(
+            update={
+                "affects": [AffectedOut(uid=f"u{i}", type="aws.sagemaker.model", name=f"model-{i}&") for i in range(12)]
+            }
+        ),
     ]
     rows = [_finding_row(f) for f in varied]
     expected = _environment().from_string(JINJA_ROWS.read_text()).render(rows=rows)

@@ -18,7 +18,7 @@ def test_keys_follow_the_contract_order(report: Report) -> None:
     assert list(doc["summary"]["by_severity"]) == ["critical", "high", "medium", "low", "info"]
     assert list(doc["findings"][0])[:4] == ["id", "check_id", "title", "status"]
     # Contract fields first, in contract order; added fields come after them.
-    assert list(doc["findings"][0])[-3:] == ["muted", "mute_reason", "resource_tags"]
+    assert list(doc["findings"][0])[-4:] == ["muted", "mute_reason", "resource_tags", "affects"]
 
 
 def test_indent_two_and_trailing_newline(report: Report) -> None:
