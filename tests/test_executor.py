@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -27,7 +28,12 @@ def fail_on_three(part: int) -> int:
 
 
 @pytest.mark.parametrize("start_method", ["fork", "spawn"])
-def test_processes_return_results_in_part_order_from_other_processes(start_method: str) -> None:
+def test_processes_return_results_in_part_order_from_other_processes(
+    start_method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A spawned worker imports this module by its name (tests.test_executor): the repository root must be on
+    # the path it inherits, whatever directory pytest was started from.
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
     executor = LocalProcessExecutor(processes=2, start_method=start_method)
     # The first part takes longest, so results arrive out of order; map still returns them in order.
     results = executor.map(slow_then_describe, [0.4, 0.0, 0.1])
