@@ -2,7 +2,7 @@
 
 Cloud SDKs, SQLAlchemy and moto are imported inside the commands that need
 them, so `--help` and `--version` stay instant. The commands live in one
-module per group (scans, reports, history, evidence); importing them registers them.
+module per group (scans, reports, history, evidence, fleet, schedule); importing them registers them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from cspm_ai.cli.output import _print_summary, _report_error, _report_usage, saf
 from cspm_ai.errors import CspmError
 
 # Importing a command module registers its commands; this order is the order of `--help`.
-for _module in ("scans", "reports", "history", "paths", "evidence"):
+for _module in ("scans", "reports", "history", "paths", "evidence", "fleet", "schedule"):
     importlib.import_module(f"cspm_ai.cli.{_module}")
 
 __all__ = ["_print_summary", "app", "main", "safe_text"]
