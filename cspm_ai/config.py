@@ -70,6 +70,9 @@ class DistributedSettings(BaseModel):
     part_time_limit: str = "1h"
     # Pool processes of `cspm-ai worker` (default: one per core).
     concurrency: int | None = Field(default=None, ge=1, le=256)
+    # The fleet's queues are QUEUES.parts and QUEUES.schedules: two fleets (say staging and production) can
+    # share one broker under two names. The scans, workers and scheduler of one fleet use the same.
+    queues: str = Field(default="cspm-ai", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
     @field_validator("deadline", "part_time_limit")
     @classmethod

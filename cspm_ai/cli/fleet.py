@@ -64,7 +64,7 @@ def _app(settings: Settings, broker: str | None, inventory: Inventory) -> Any:
     url = fleet.check_broker_url(broker or settings.distributed.broker)
     database = fleet.check_fleet_inventory(inventory)
     _, limit = _durations(settings)
-    celery = fleet.make_app(url, database, part_time_limit_s=limit)
+    celery = fleet.make_app(url, database, part_time_limit_s=limit, queues=settings.distributed.queues)
     fleet.check_broker(celery)
     return celery
 

@@ -31,8 +31,10 @@ from cspm_ai.inventory import Inventory
 if TYPE_CHECKING:
     from celery import Celery
 
-QUEUE_PARTS = "cspm-ai.parts"
-QUEUE_SCHEDULES = "cspm-ai.schedules"
+# The fleet's queues are PREFIX.parts and PREFIX.schedules; two fleets sharing one broker use two prefixes.
+DEFAULT_QUEUES = "cspm-ai"
+QUEUE_PARTS = f"{DEFAULT_QUEUES}.parts"
+QUEUE_SCHEDULES = f"{DEFAULT_QUEUES}.schedules"
 TASK_COLLECT = "cspm_ai.collect_part"
 TASK_RUN_SCHEDULE = "cspm_ai.run_schedule"
 TASK_FINISH_OVERDUE = "cspm_ai.finish_overdue_scans"
@@ -96,10 +98,19 @@ def check_fleet_inventory(inventory: Inventory) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def make_app(broker: str, database: str, *, part_time_limit_s: int = DEFAULT_PART_TIME_LIMIT_S) -> Celery:
-    """A Celery app for this fleet: JSON messages, late acknowledgement, results in the inventory's database."""
+def make_app(
+    broker: str,
+    database: str,
+    *,
+    part_time_limit_s: int = DEFAULT_PART_TIME_LIMIT_S,
+    queues: str = DEFAULT_QUEUES,
+) -> Celery:
+    """A Celery app for this fleet: JSON messages, late acknowledgement, results in the inventory's database,
+    queues named `queues`.parts and `queues`.schedules."""
     require_celery()
     from celery import Celery
+
+    parts, schedules = f"{queues}.parts", f"{queues}.schedules"
 
     app = Celery("cspm-ai", broker=broker, backend=f"db+{database}", set_as_current=False)
     app.conf.update(
@@ -112,10 +123,10 @@ def make_app(broker: str, database: str, *, part_time_limit_s: int = DEFAULT_PAR
         task_reject_on_worker_lost=True,
         task_acks_on_failure_or_timeout=True,
         worker_prefetch_multiplier=1,
-        task_default_queue=QUEUE_PARTS,
+        task_default_queue=parts,
         task_routes={
-            TASK_RUN_SCHEDULE: {"queue": QUEUE_SCHEDULES},
-            TASK_FINISH_OVERDUE: {"queue": QUEUE_SCHEDULES},
+            TASK_RUN_SCHEDULE: {"queue": schedules},
+            TASK_FINISH_OVERDUE: {"queue": schedules},
         },
         task_time_limit=part_time_limit_s,
         broker_transport_options={"visibility_timeout": part_time_limit_s + 300},
@@ -128,6 +139,7 @@ def make_app(broker: str, database: str, *, part_time_limit_s: int = DEFAULT_PAR
     )
     app.conf.cspm_ai_database = database
     app.conf.cspm_ai_broker = broker
+    app.conf.cspm_ai_queues = (parts, schedules)
     _register_tasks(app)
     return app
 
@@ -280,7 +292,7 @@ def run_worker(app: Celery, *, concurrency: int, loglevel: str = "INFO") -> None
         [
             "worker",
             f"--concurrency={concurrency}",
-            f"--queues={QUEUE_PARTS}",
+            f"--queues={app.conf.cspm_ai_queues[0]}",
             f"--loglevel={loglevel}",
             f"--hostname=cspm-ai-worker-{os.getpid()}@%h",
             "--prefetch-multiplier=1",
@@ -302,7 +314,7 @@ def run_scheduler(app: Celery, *, concurrency: int = 4, loglevel: str = "INFO") 
             f"--scheduler={InventoryScheduler.__module__}:{InventoryScheduler.__qualname__}",
             "--pool=threads",
             f"--concurrency={concurrency}",
-            f"--queues={QUEUE_SCHEDULES}",
+            f"--queues={app.conf.cspm_ai_queues[1]}",
             f"--loglevel={loglevel}",
             f"--hostname=cspm-ai-scheduler-{os.getpid()}@%h",
             "--without-mingle",
