@@ -16,13 +16,25 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cspm_ai.errors import ConfigError
 
+# The role `scan aws --organization` assumes in each member account: what the shipped StackSet template creates.
+DEFAULT_MEMBER_ROLE = "CspmAiAuditRole"
+
 
 class AwsSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """`scan aws` fallbacks; the organization's are checked by the collector like the options they stand in for."""
+
+    # TOML readily holds account ids as numbers; they are the same ids.
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
     profile: str | None = None
     regions: list[str] | None = None
     workers: int = Field(default=32, ge=1, le=256)
+    # Scan every active account of the organization (`--organization`), through `member_role`.
+    organization: bool = False
+    member_role: str | None = None
+    external_id: str | None = None
+    accounts: list[str] | None = None
+    exclude_accounts: list[str] | None = None
 
 
 class AzureSettings(BaseModel):

@@ -27,14 +27,14 @@ from moto.bedrockagent.responses import AgentsforBedrockResponse
 from moto.bedrockagentcorecontrol.models import Gateway, Memory
 from moto.ce.models import CostExplorerBackend
 from moto.ce.responses import CostExplorerResponse
-from moto.core.exceptions import JsonRESTError
+from moto.core.exceptions import AccessDeniedError, JsonRESTError
 from moto.core.resource_tagging import TaggedResource
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult
 from moto.core.utils import utcnow
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.iam.exceptions import LimitExceededException as IAMLimitExceeded
 from moto.iam.exceptions import ValidationError as IAMValidationError
-from moto.iam.models import AWSManagedPolicy, IAMBackend, ManagedPolicy
+from moto.iam.models import AWSManagedPolicy, IAMBackend, ManagedPolicy, iam_backends
 from moto.iam.responses import IamResponse
 from moto.kms.models import KmsBackend, kms_backends
 from moto.kms.responses import KmsResponse, _assert_default_policy
@@ -45,6 +45,8 @@ from moto.macie2.exceptions import AccessDeniedException as MacieAccessDenied
 from moto.macie2.exceptions import ValidationException as MacieValidation
 from moto.macie2.models import MacieBackend
 from moto.macie2.responses import MacieResponse
+from moto.organizations.exceptions import AWSOrganizationsNotInUseException
+from moto.organizations.models import OrganizationsBackend
 from moto.rds.models import DBCluster
 from moto.s3.models import PublicAccessBlock, S3Backend, s3_backends
 from moto.sagemaker.exceptions import (
@@ -61,6 +63,7 @@ from moto.sagemaker.models import (
 )
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
+from moto.sts.models import STSBackend
 from moto.utilities.utils import get_partition
 
 __all__ = ["install", "installed", "uninstall"]
@@ -113,6 +116,7 @@ def install() -> None:
         _install_rds()
         _install_macie()
         _install_cloudformation()
+        _install_sts()
 
 
 def installed() -> bool:
@@ -2248,6 +2252,60 @@ _MACIE_ROUTES = {
     "{0}/datasources/s3$": MacieResponse.dispatch,
     "{0}/automated-discovery/configuration$": MacieResponse.dispatch,
 }
+
+
+# --------------------------------------------------------------------------- STS
+
+
+def _required_external_id(trust: Any) -> str | None:
+    """The sts:ExternalId a role's trust policy requires (StringEquals), if any."""
+    try:
+        document = json.loads(trust) if isinstance(trust, str) else trust
+    except ValueError:
+        return None
+    statements = document.get("Statement", []) if isinstance(document, dict) else []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        condition = statement.get("Condition", {}) if isinstance(statement, dict) else {}
+        value = condition.get("StringEquals", {}).get("sts:ExternalId") if isinstance(condition, dict) else None
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _sts_assume_role(self: STSBackend, **kwargs: Any) -> Any:
+    """moto hands out credentials for any role ARN, even of a role that does not exist. AWS denies it:
+    AccessDenied "User: <caller> is not authorized to perform: sts:AssumeRole on resource: <role>", the same
+    answer as for a trust policy that does not name the caller or an ExternalId that does not match."""
+    role_arn = str(kwargs["role_arn"])
+    parts = role_arn.split(":")
+    partition = get_partition(str(kwargs["region_name"]))
+    caller = f"arn:{partition}:iam::{self.account_id}:user/cspm-ai"
+    denied = AccessDeniedError(caller, f"sts:AssumeRole on resource: {role_arn}")
+    if len(parts) < 6:
+        raise denied
+    roles = [r for r in iam_backends[parts[4]][partition].get_roles() if r.arn == role_arn]
+    if not roles:
+        raise denied
+    required = _required_external_id(roles[0].assume_role_policy_document)
+    if required is not None and kwargs.get("external_id") != required:
+        raise denied
+    return _original(STSBackend, "assume_role")(self, **kwargs)
+
+
+def _org_list_accounts(self: OrganizationsBackend, **kwargs: Any) -> Any:
+    """moto lists no accounts for an account outside any organization; AWS answers
+    AWSOrganizationsNotInUseException "Your account is not a member of an organization."."""
+    if self.org is None:
+        raise AWSOrganizationsNotInUseException
+    return _original(OrganizationsBackend, "list_accounts")(self, **kwargs)
+
+
+def _install_sts() -> None:
+    """AssumeRole of a role that is not there, and Organizations outside an organization, answer as AWS does."""
+    if not _mark_once(STSBackend):
+        return
+    _patch(STSBackend, "assume_role", _sts_assume_role)
+    _patch(OrganizationsBackend, "list_accounts", _org_list_accounts)
 
 
 def _install_macie() -> None:

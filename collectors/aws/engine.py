@@ -641,11 +641,21 @@ class AwsEngine:
                 # they reference is then fetched here, across regions, exactly as in one process.
                 for records, errors in self.executor.map(collect_part, parts):
                     self._store.absorb(records, errors)
-            else:
-                self._declare(tasks, self.regions, with_global=True)
-                tasks.wait()
-            while self._fetch_round(tasks):
-                pass
+                while self._fetch_round(tasks):
+                    pass
+                return self._result()
+            return self.collect_in(tasks)
+
+    def collect_in(self, tasks: TaskGroup) -> CollectionResult:
+        """The whole collection on a pool shared with other accounts' engines (an organization scan): `tasks.wait`
+        then waits for their calls too, which delays this account's rounds but changes none of its results."""
+        self._declare(tasks, self.regions, with_global=True)
+        tasks.wait()
+        while self._fetch_round(tasks):
+            pass
+        return self._result()
+
+    def _result(self) -> CollectionResult:
         self._index_names()
         scope = Scope(
             provider="aws", account=self.session.account, regions=self.regions, identity=self.session.identity

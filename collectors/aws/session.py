@@ -73,6 +73,11 @@ class AwsSession:
             return self._clients[key]
 
     @property
+    def botocore_session(self) -> Any:
+        """The botocore session under the boto3 one (its loader can be shared with other accounts' sessions)."""
+        return self._boto._session  # noqa: SLF001
+
+    @property
     def home_region(self) -> str:
         return self._boto.region_name or "us-east-1"
 

@@ -9,11 +9,12 @@ import typer
 from cspm_ai.cli.app import DbOpt, FailOnNewOpt, FailOnOpt, FormatOpt, MutelistOpt, NotifyOpt, OutOpt, app, scan_app
 from cspm_ai.cli.fleet import BrokerOpt, DistributedOpt, fleet_for, scan_on_fleet
 from cspm_ai.cli.output import _progress
-from cspm_ai.cli.runs import _finish_scan, _prepare, _split
+from cspm_ai.cli.runs import _finish_scan, _prepare, _Run, _split
+from cspm_ai.config import DEFAULT_MEMBER_ROLE
 from cspm_ai.errors import ConfigError
 
 if TYPE_CHECKING:
-    pass
+    from cspm_ai.model import Severity
 
 
 @scan_app.command("aws")
@@ -46,16 +47,76 @@ def scan_aws(
     notify: NotifyOpt = None,
     distributed: DistributedOpt = False,
     broker: BrokerOpt = None,
+    organization: Annotated[
+        bool,
+        typer.Option(
+            "--organization",
+            help="Scan every active account of the AWS organization (run from the management account or a "
+            "delegated administrator), each through --member-role.",
+        ),
+    ] = False,
+    member_role: Annotated[
+        Optional[str],
+        typer.Option(
+            "--member-role",
+            help=f"Role assumed in each member account with --organization (default: {DEFAULT_MEMBER_ROLE}, "
+            "the role of cspm_ai/permissions/aws-member-role.stackset.yaml).",
+        ),
+    ] = None,
+    external_id: Annotated[
+        Optional[str], typer.Option("--external-id", help="ExternalId the member role's trust policy requires.")
+    ] = None,
+    accounts: Annotated[
+        Optional[str],
+        typer.Option("--accounts", help="With --organization: only these comma-separated account ids."),
+    ] = None,
+    exclude_accounts: Annotated[
+        Optional[str],
+        typer.Option("--exclude-accounts", help="With --organization: skip these comma-separated account ids."),
+    ] = None,
 ) -> None:
-    """Scan one AWS account's SageMaker estate and what surrounds it."""
+    """Scan one AWS account's SageMaker estate and what surrounds it, or every account of an organization."""
     from collectors.aws import aws_collector
     from cspm_ai.scan import run_scan
 
     run = _prepare(db, output_dir, format, mutelist=mutelist, notify=notify)
     settings, console, inventory = run.settings, run.console, run.inventory
-    fleet = fleet_for(run, distributed, broker)
     allowed = _split(allowed_regions) or settings.allowed_regions
     pool = workers or settings.aws.workers
+    file = settings.aws
+    org_only = [
+        name
+        for name, value in (
+            ("--member-role", member_role),
+            ("--external-id", external_id),
+            ("--accounts", accounts),
+            ("--exclude-accounts", exclude_accounts),
+        )
+        if value is not None
+    ]
+    if organization or file.organization:
+        if distributed or settings.distributed.enabled:
+            raise ConfigError(
+                "--organization does not run on the fleet yet.",
+                "Omit --distributed (or set distributed.enabled = false) to scan the organization in this process.",
+            )
+        _scan_organization(
+            run,
+            profile=profile or file.profile,
+            regions=_split(regions) or file.regions,
+            allowed=allowed,
+            workers=pool,
+            member_role=member_role or file.member_role or DEFAULT_MEMBER_ROLE,
+            external_id=external_id or file.external_id,
+            accounts=_split(accounts) or file.accounts or [],
+            exclude_accounts=_split(exclude_accounts) or file.exclude_accounts or [],
+            fail_on=fail_on,
+            fail_on_new=fail_on_new,
+        )
+        return
+    if org_only:
+        raise ConfigError(f"{', '.join(org_only)} only apply with --organization.", "Add --organization, or omit them.")
+    fleet = fleet_for(run, distributed, broker)
     collector = aws_collector(
         profile=profile or settings.aws.profile,
         regions=_split(regions) or settings.aws.regions,
@@ -85,6 +146,57 @@ def scan_aws(
             progress=progress,
             mutelist=run.mutelist,
             options={"profile": profile, "regions": list(collector.regions), "workers": pool},
+        )
+    _finish_scan(run, scan, fail_on, fail_on_new)
+
+
+def _scan_organization(
+    run: _Run,
+    *,
+    profile: str | None,
+    regions: list[str] | None,
+    allowed: list[str] | None,
+    workers: int,
+    member_role: str,
+    external_id: str | None,
+    accounts: list[str],
+    exclude_accounts: list[str],
+    fail_on: Severity | None,
+    fail_on_new: Severity | None,
+) -> None:
+    """`scan aws --organization`: every chosen active account of the organization in one scan."""
+    from collectors.aws import organization_collector
+    from cspm_ai.scan import run_scan
+
+    collector = organization_collector(
+        profile=profile,
+        regions=regions,
+        workers=workers,
+        max_pages=run.settings.max_pages,
+        member_role=member_role,
+        external_id=external_id,
+        accounts=accounts,
+        exclude_accounts=exclude_accounts,
+    )
+    if allowed:
+        collector.session.resolve_regions(allowed)  # an unknown allowed region is a typo: say so
+    chosen = [a.id for a in collector.accounts]
+    options: dict[str, object] = {
+        "profile": profile,
+        "regions": regions,
+        "workers": workers,
+        "organization": True,
+        "member_role": member_role,
+        "accounts": chosen,
+    }
+    with _progress(run.console, f"Scanning {len(chosen)} AWS accounts of the organization") as progress:
+        scan = run_scan(
+            run.inventory,
+            [collector],
+            allowed_regions=allowed,
+            progress=progress,
+            mutelist=run.mutelist,
+            options=options,
         )
     _finish_scan(run, scan, fail_on, fail_on_new)
 

@@ -1,0 +1,146 @@
+"""Organization scans in moto: every active account through the member role, one scan, a member whose role cannot
+be assumed blind (and only that one), --accounts and --exclude-accounts, and bad input as typed errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from collectors import declared_types
+from collectors.aws import organization_collector
+from collectors.aws.organization import Account, check_account_ids, check_role_name, select
+from collectors.aws.session import AwsSession
+from cspm_ai.config import DEFAULT_MEMBER_ROLE
+from cspm_ai.errors import ConfigError, CredentialsError
+from cspm_ai.model import CollectionResult
+from moto_fixtures.organization import MemberSpec, OrganizationManifest, build_organization
+
+MEMBERS = (
+    MemberSpec("prod", notebooks=("a", "b")),
+    MemberSpec("dev"),
+    MemberSpec("sandbox", role=False),
+    MemberSpec("partner", external_id="s3cret-id"),
+)
+
+
+@dataclass
+class Org:
+    manifest: OrganizationManifest
+    session: boto3.Session
+
+    def collect(self, **options: object) -> CollectionResult:
+        aws = AwsSession(boto_session=self.session)
+        collector = organization_collector(session=aws, regions=["us-east-1"], workers=8, **options)  # type: ignore[arg-type]
+        return collector.collect()
+
+
+@pytest.fixture(scope="module")
+def org() -> Iterator[Org]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+            patch.delenv(name, raising=False)
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        with mock_aws():
+            session = boto3.Session(region_name="us-east-1")
+            yield Org(build_organization(session, MEMBERS), session)
+
+
+def notebooks(result: CollectionResult) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for r in result.resources:
+        if r.type == "aws.sagemaker.notebook_instance":
+            found.setdefault(r.account, set()).add(r.name)
+    return found
+
+
+def test_every_active_account_is_scanned_and_a_member_without_the_role_is_blind(org: Org) -> None:
+    m = org.manifest
+    result = org.collect()
+    prod, dev, sandbox, partner = (m.id_of(n) for n in ("prod", "dev", "sandbox", "partner"))
+    # Each resource carries its account; the management account is read with the caller's own credentials.
+    assert notebooks(result) == {prod: {"prod-a", "prod-b"}, dev: {"dev-nb"}}
+    accounts = {r.account for r in result.resources if r.type == "aws.account"}
+    assert accounts == {m.management, prod, dev}
+    assert {s.account for s in result.scopes} == {m.management, prod, dev, sandbox, partner}
+    # The sandbox has no member role; the partner's trust policy requires an ExternalId this scan did not pass.
+    assert {e.account for e in result.errors} == {sandbox, partner}
+    sandbox_errors = [e for e in result.errors if e.account == sandbox]
+    assert {e.resource_type for e in sandbox_errors} == declared_types("aws")
+    first = sandbox_errors[0]
+    assert (first.service, first.operation, first.code) == ("sts", "AssumeRole", "AccessDenied")
+    assert f"arn:aws:iam::{sandbox}:role/{DEFAULT_MEMBER_ROLE}" in first.message
+    assert "not authorized" in first.message and first.resource_uid is None
+
+
+def test_the_external_id_opens_the_partner_and_accounts_narrow_the_scan(org: Org) -> None:
+    m = org.manifest
+    partner = m.id_of("partner")
+    result = org.collect(accounts=[partner], external_id="s3cret-id")
+    assert result.errors == []
+    assert notebooks(result) == {partner: {"partner-nb"}}
+    assert {s.account for s in result.scopes} == {partner}
+
+
+def test_excluded_accounts_are_not_scanned(org: Org) -> None:
+    m = org.manifest
+    left_out = [m.id_of("sandbox"), m.id_of("partner"), m.id_of("prod")]
+    result = org.collect(exclude_accounts=left_out)
+    assert result.errors == []
+    assert {s.account for s in result.scopes} == {m.management, m.id_of("dev")}
+
+
+def test_another_member_role_name_is_assumed_in_each_member(org: Org) -> None:
+    m = org.manifest
+    # AWS creates OrganizationAccountAccessRole in every account CreateAccount makes: every member opens with it.
+    result = org.collect(member_role="OrganizationAccountAccessRole", accounts=[m.id_of("sandbox")])
+    assert result.errors == [] and {s.account for s in result.scopes} == {m.id_of("sandbox")}
+
+
+def test_an_account_not_in_the_organization_is_named(org: Org) -> None:
+    with pytest.raises(ConfigError, match="999999999999") as raised:
+        org.collect(accounts=["999999999999"])
+    assert "list-accounts" in raised.value.hint
+
+
+def test_an_account_outside_any_organization_is_told_to_scan_alone(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "444455556666")  # moto's caller: an account no organization holds
+    with pytest.raises(ConfigError, match="444455556666 is not in an AWS organization") as raised:
+        organization_collector(session=AwsSession(boto_session=boto3.Session()), regions=["us-east-1"])
+    assert "Omit --organization" in raised.value.hint
+
+
+def test_a_caller_denied_listing_accounts_gets_the_management_policy_named() -> None:
+    from botocore.stub import Stubber
+
+    aws = AwsSession(boto_session=boto3.Session(region_name="us-east-1"))
+    aws.restore_identity("111122223333", "aws", "arn:aws:iam::111122223333:user/auditor")
+    client = aws.client("organizations", "us-east-1")
+    with Stubber(client) as stub:
+        stub.add_client_error("list_accounts", "AccessDeniedException", "You don't have permissions to access this.")
+        from collectors.aws.organization import list_accounts
+
+        with pytest.raises(CredentialsError, match="auditor may not list") as raised:
+            list_accounts(aws)
+    assert "aws-organization-policy.json" in raised.value.hint
+
+
+def test_selection_and_names_are_checked_before_any_call() -> None:
+    accounts = [Account("111111111111", "a"), Account("222222222222", "b")]
+    assert [a.id for a in select(accounts, only=["222222222222"])] == ["222222222222"]
+    assert [a.id for a in select(accounts, exclude=["222222222222"])] == ["111111111111"]
+    with pytest.raises(ConfigError, match="--exclude-accounts names 333333333333"):
+        select(accounts, exclude=["333333333333"])
+    with pytest.raises(ConfigError, match="No account"):
+        select(accounts, exclude=["111111111111", "222222222222"])
+    with pytest.raises(ConfigError, match="'12345'"):
+        check_account_ids(["12345"], "--accounts")
+    with pytest.raises(ConfigError, match="not an IAM role name"):
+        check_role_name("arn:aws:iam::111111111111:role/CspmAiAuditRole")
+    assert check_role_name("audit/CspmAiAuditRole") == "audit/CspmAiAuditRole"
