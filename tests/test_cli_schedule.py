@@ -125,3 +125,24 @@ def test_a_run_that_finds_the_previous_one_going_is_recorded_as_skipped(database
         assert held.status == "running"
         assert run_schedule(inventory, "nightly", mode="process", invoke=scan).status == "done"
         assert [r.status for r in inventory.schedule_runs("nightly", limit=2)] == ["done", "abandoned"]
+
+
+def test_the_readme_fleet_settings_load_and_its_schedule_commands_parse(tmp_path: Path) -> None:
+    from cspm_ai.config import load_settings
+    from cspm_ai.distributed.schedules import check_command, check_cron, parse_every
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Fleet and schedules", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "config.toml").write_text(example)
+    settings = load_settings(tmp_path / "config.toml")
+    assert settings.distributed.enabled and settings.distributed.broker and settings.distributed.queues == "cspm-ai"
+    adds = [line.split() for line in section.splitlines() if line.startswith("cspm-ai schedule add ")]
+    assert len(adds) == 2
+    for words in adds:
+        timing = words[words.index("--cron") + 1 : words.index("--cron") + 6] if "--cron" in words else []
+        if timing:
+            check_cron(" ".join(timing).strip('"'))
+        else:
+            parse_every(words[words.index("--every") + 1])
+        check_command(words[words.index("--") + 1 :])
