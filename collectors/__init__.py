@@ -25,9 +25,9 @@ class Collector(Protocol):
 def declared_types(provider: str) -> frozenset[str]:
     """Every resource type the provider's collector can store: what checks may be written against."""
     if provider == "aws":
-        from collectors.aws.specs import LIST_SPECS, REFERENCED
+        from collectors.aws.specs import LIST_SPECS, ORGANIZATION, REFERENCED
 
-        return frozenset({"aws.account", "aws.region", *(s.type for s in LIST_SPECS), *REFERENCED})
+        return frozenset({"aws.account", "aws.region", *(s.type for s in (*LIST_SPECS, *ORGANIZATION)), *REFERENCED})
     if provider == "azure":
         from collectors.azure.specs import KINDS
 

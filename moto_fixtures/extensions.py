@@ -46,7 +46,7 @@ from moto.macie2.exceptions import ValidationException as MacieValidation
 from moto.macie2.models import MacieBackend
 from moto.macie2.responses import MacieResponse
 from moto.organizations.exceptions import AWSOrganizationsNotInUseException
-from moto.organizations.models import OrganizationsBackend
+from moto.organizations.models import FakeDelegatedAdministrator, OrganizationsBackend
 from moto.rds.models import DBCluster
 from moto.s3.models import PublicAccessBlock, S3Backend, s3_backends
 from moto.sagemaker.exceptions import (
@@ -2306,6 +2306,10 @@ def _install_sts() -> None:
         return
     _patch(STSBackend, "assume_role", _sts_assume_role)
     _patch(OrganizationsBackend, "list_accounts", _org_list_accounts)
+    # Security Hub takes a delegated administrator (EnableOrganizationAdminAccount registers it under this
+    # principal); moto knows only some of the services that do.
+    supported = FakeDelegatedAdministrator.SUPPORTED_SERVICES
+    _patch(FakeDelegatedAdministrator, "SUPPORTED_SERVICES", [*supported, "securityhub.amazonaws.com"])
 
 
 def _install_macie() -> None:

@@ -63,8 +63,31 @@ def trust_policy(management: str, external_id: str | None) -> dict[str, object]:
     return {"Version": "2012-10-17", "Statement": [statement]}
 
 
-def build_organization(session: boto3.Session, members: tuple[MemberSpec, ...]) -> OrganizationManifest:
-    """The organization, inside an active `mock_aws()`; `session` is the management account's."""
+def region_fence(regions: tuple[str, ...]) -> dict[str, object]:
+    """The SCP that keeps SageMaker and Bedrock in `regions`."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": ["sagemaker:*", "bedrock:*"],
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:RequestedRegion": list(regions)}},
+            }
+        ],
+    }
+
+
+def build_organization(
+    session: boto3.Session,
+    members: tuple[MemberSpec, ...],
+    *,
+    ai_regions: tuple[str, ...] = (),
+    delegated: tuple[tuple[str, str], ...] = (),
+) -> OrganizationManifest:
+    """The organization, inside an active `mock_aws()`; `session` is the management account's. With `ai_regions`,
+    an SCP attached to the root keeps AI services there; `delegated` registers (service principal, member name)
+    delegated administrators."""
     install()
     org = session.client("organizations", region_name=REGION)
     org.create_organization(FeatureSet="ALL")
@@ -105,4 +128,15 @@ def build_organization(session: boto3.Session, members: tuple[MemberSpec, ...]) 
                 DirectInternetAccess="Enabled",
             )
         manifest.notebooks[account] = [f"{spec.name}-{n}" for n in spec.notebooks]
+    if ai_regions:
+        root = org.list_roots()["Roots"][0]["Id"]
+        policy = org.create_policy(
+            Content=json.dumps(region_fence(ai_regions)),
+            Description="AI services only in the allowed regions",
+            Name="ai-regions",
+            Type="SERVICE_CONTROL_POLICY",
+        )["Policy"]["PolicySummary"]["Id"]
+        org.attach_policy(PolicyId=policy, TargetId=root)
+    for principal, name in delegated:
+        org.register_delegated_administrator(AccountId=manifest.members[name], ServicePrincipal=principal)
     return manifest

@@ -29,7 +29,8 @@ def org() -> Iterator[OrganizationManifest]:
         patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
         with mock_aws():
-            yield build_organization(boto3.Session(region_name="us-east-1"), MEMBERS)
+            session = boto3.Session(region_name="us-east-1")
+            yield build_organization(session, MEMBERS, ai_regions=("us-east-1",))
 
 
 def run(*args: str) -> int:
@@ -79,6 +80,12 @@ def test_the_organization_is_one_scan_and_the_member_without_the_role_is_error(
         if f["check_id"] == "aws.sagemaker.notebook_direct_internet_access" and f["status"] == "FAIL"
     }
     assert notebook_fails == {prod, dev}
+    # What the organization enforces: an SCP keeps AI in us-east-1 (CL-09); no delegated administrators (CL-10).
+    org_checks = {f["check_id"]: f["status"] for f in report["findings"] if f["resource_type"].startswith("aws.org")}
+    assert org_checks == {
+        "aws.organizations.scp_restricts_ai_regions": "PASS",
+        "aws.organizations.security_services_delegated": "FAIL",
+    }
 
 
 def test_accounts_and_exclusions_narrow_it_and_the_config_file_stands_in_for_the_options(

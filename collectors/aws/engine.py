@@ -26,6 +26,7 @@ from collectors.aws.session import AwsSession
 from collectors.aws.specs import (
     GLOBAL_ENDPOINT_REGION,
     LIST_SPECS,
+    ORGANIZATION,
     REFERENCED,
     RELATIONS,
     ListSpec,
@@ -44,7 +45,7 @@ from cspm_ai.model import CollectionError, CollectionResult, Scope
 _NOT_FOUND = frozenset(
     {"NoSuchBucket", "NotFoundException", "ResourceNotFound", "ResourceNotFoundException", "DBClusterNotFoundFault"}
 )
-_BY_TYPE: dict[str, ListSpec | ReferencedSpec] = {**{s.type: s for s in LIST_SPECS}, **REFERENCED}
+_BY_TYPE: dict[str, ListSpec | ReferencedSpec] = {**{s.type: s for s in (*LIST_SPECS, *ORGANIZATION)}, **REFERENCED}
 
 
 class _Template(dict[str, Any]):
@@ -134,9 +135,13 @@ class AwsEngine:
         *,
         max_pages: int = MAX_PAGES,
         executor: Executor | None = None,
+        kinds: tuple[ListSpec, ...] | None = None,
     ) -> None:
         self.session = session
         self.regions = tuple(regions)
+        # Only these kinds (the organization's own), without the account and region scope resources that the
+        # account's own collection gives; None: every declared kind of one account.
+        self.kinds = kinds
         self.workers = workers
         self.max_pages = max_pages
         # Where phase one's regions run: None (or a session a worker cannot rebuild) keeps them in threads here.
@@ -609,7 +614,7 @@ class AwsEngine:
         """Phase one for `regions`' regional kinds and, if `with_global`, the global ones."""
         global_region = GLOBAL_ENDPOINT_REGION.get(self.session.partition, "us-east-1")
         chosen = tuple(regions)
-        for spec in LIST_SPECS:
+        for spec in LIST_SPECS if self.kinds is None else self.kinds:
             if spec.scope == "regional":
                 for region in chosen:
                     tasks.submit(self._list_kind, tasks, spec, region)
@@ -657,6 +662,8 @@ class AwsEngine:
 
     def _result(self) -> CollectionResult:
         self._index_names()
+        if self.kinds is not None:
+            return self._store.result(RELATIONS, self._resolve, [], [])
         scope = Scope(
             provider="aws", account=self.session.account, regions=self.regions, identity=self.session.identity
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from collectors import ProgressCallback, declared_types
 from collectors.aws.engine import AwsEngine
 from collectors.aws.session import AwsSession
+from collectors.aws.specs import ORGANIZATION
 from collectors.kernel import GLOBAL, MAX_PAGES
 from collectors.pool import TaskGroup
 from cspm_ai.config import DEFAULT_MEMBER_ROLE
@@ -143,6 +144,11 @@ def blind_account(account: str, role_arn: str, code: str, message: str, operatio
     )
 
 
+def member_types() -> frozenset[str]:
+    """The kinds an account's own collection reads (the organization's kinds are read once, where the scan runs)."""
+    return declared_types("aws") - {spec.type for spec in ORGANIZATION}
+
+
 def account_errors(error: CollectionError) -> list[CollectionError]:
     """Every kind is blind in an account that could not be read, so every check is ERROR there, never PASS."""
     return [
@@ -156,7 +162,7 @@ def account_errors(error: CollectionError) -> list[CollectionError]:
             error.message,
             resource_type=rtype,
         )
-        for rtype in sorted(declared_types("aws"))
+        for rtype in sorted(member_types())
     ]
 
 
@@ -203,7 +209,7 @@ class OrganizationCollector:
         regions: Sequence[str] | None = None,
         workers: int = 32,
         max_pages: int = MAX_PAGES,
-        organization: Callable[[], AwsEngine] | None = None,
+        read_organization: bool = True,
     ) -> None:
         self.session = session
         self.accounts = tuple(accounts)
@@ -213,7 +219,7 @@ class OrganizationCollector:
         self.workers = workers
         self.max_pages = max_pages
         # The organization's own kinds (its policies, delegated administrators), read where the scan runs.
-        self._organization = organization
+        self.read_organization = read_organization
         self._lock = threading.Lock()
 
     def role_arn(self, account: str) -> str:
@@ -264,8 +270,9 @@ class OrganizationCollector:
         with TaskGroup(self.workers, progress) as tasks:
             with ThreadPoolExecutor(max_workers=min(ACCOUNTS_AT_ONCE, len(self.accounts) or 1)) as accounts:
                 futures = [accounts.submit(self._collect_member, tasks, a) for a in self.accounts]
-                if self._organization is not None:
-                    futures.append(accounts.submit(self._organization().collect_in, tasks))
+                if self.read_organization:
+                    engine = AwsEngine(self.session, (), self.workers, max_pages=self.max_pages, kinds=ORGANIZATION)
+                    futures.append(accounts.submit(engine.collect_in, tasks))
                 results = [f.result() for f in futures]
         for result in results:
             merged.resources.extend(result.resources)

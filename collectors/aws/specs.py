@@ -790,6 +790,78 @@ IAM: tuple[ListSpec, ...] = (
 
 LIST_SPECS: tuple[ListSpec, ...] = SAGEMAKER + BEDROCK + BEDROCK_AGENTS + AGENTCORE + ACCOUNT_SERVICES + MACIE + IAM
 
+# Organizations' list calls return at most 20 items a page.
+ORGANIZATIONS_PAGE = 20
+# The services whose delegated administrators CL-10 reads: config key -> service principal.
+DELEGATED_SERVICES = {
+    "GuardDutyDelegatedAdministrators": "guardduty.amazonaws.com",
+    "SecurityHubDelegatedAdministrators": "securityhub.amazonaws.com",
+}
+
+
+def _policy_content(config: dict[str, Any]) -> dict[str, Any]:
+    """DescribePolicy's Content is the policy document as a JSON string: stored as an object (kept as text
+    when it does not parse, so a check can say so)."""
+    import json
+
+    content = config.get("Content")
+    if isinstance(content, str):
+        try:
+            return {**config, "Content": json.loads(content)}
+        except ValueError:
+            return config
+    return config
+
+
+# What an organization scan reads of the organization itself, once, where it runs (the management account or a
+# delegated administrator): never by a one-account scan, since a member account may not call Organizations.
+ORGANIZATION: tuple[ListSpec, ...] = (
+    ListSpec(
+        type="aws.organizations.organization",
+        service="organizations",
+        scope="global",
+        list_op="describe_organization",
+        list_key="Organization",
+        page_size=None,
+        uid="{Arn}",
+        name="{Id}",
+        reads=tuple(
+            Read(
+                "list_delegated_administrators",
+                {"ServicePrincipal": principal},
+                into=key,
+                paginate="DelegatedAdministrators",
+                page_size=ORGANIZATIONS_PAGE,
+            )
+            for key, principal in DELEGATED_SERVICES.items()
+        ),
+    ),
+    ListSpec(
+        type="aws.organizations.policy",
+        service="organizations",
+        scope="global",
+        list_op="list_policies",
+        list_key="Policies",
+        list_params={"Filter": "SERVICE_CONTROL_POLICY"},
+        page_size=ORGANIZATIONS_PAGE,
+        describe_op="describe_policy",
+        describe_params={"PolicyId": "{Id}"},
+        describe_key="Policy",
+        uid="{PolicySummary[Arn]}",
+        name="{PolicySummary[Name]}",
+        reads=(
+            Read(
+                "list_targets_for_policy",
+                {"PolicyId": "{PolicySummary[Id]}"},
+                into="Targets",
+                paginate="Targets",
+                page_size=ORGANIZATIONS_PAGE,
+            ),
+        ),
+        derive=_policy_content,
+    ),
+)
+
 
 def _bucket_region(constraint: str | None) -> str:
     # GetBucketLocation answers None for us-east-1 and the legacy "EU" for eu-west-1.

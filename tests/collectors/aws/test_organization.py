@@ -49,7 +49,10 @@ def org() -> Iterator[Org]:
         patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
         with mock_aws():
             session = boto3.Session(region_name="us-east-1")
-            yield Org(build_organization(session, MEMBERS), session)
+            manifest = build_organization(
+                session, MEMBERS, ai_regions=("us-east-1",), delegated=(("guardduty.amazonaws.com", "prod"),)
+            )
+            yield Org(manifest, session)
 
 
 def notebooks(result: CollectionResult) -> dict[str, set[str]]:
@@ -72,11 +75,30 @@ def test_every_active_account_is_scanned_and_a_member_without_the_role_is_blind(
     # The sandbox has no member role; the partner's trust policy requires an ExternalId this scan did not pass.
     assert {e.account for e in result.errors} == {sandbox, partner}
     sandbox_errors = [e for e in result.errors if e.account == sandbox]
-    assert {e.resource_type for e in sandbox_errors} == declared_types("aws")
+    assert {e.resource_type for e in sandbox_errors} == declared_types("aws") - {
+        "aws.organizations.organization",
+        "aws.organizations.policy",
+    }
     first = sandbox_errors[0]
     assert (first.service, first.operation, first.code) == ("sts", "AssumeRole", "AccessDenied")
     assert f"arn:aws:iam::{sandbox}:role/{DEFAULT_MEMBER_ROLE}" in first.message
     assert "not authorized" in first.message and first.resource_uid is None
+
+
+def test_the_organization_itself_is_read_once_where_the_scan_runs(org: Org) -> None:
+    m = org.manifest
+    result = org.collect(accounts=[m.id_of("dev")])
+    kinds = [r for r in result.resources if r.type.startswith("aws.organizations.")]
+    assert {r.account for r in kinds} == {m.management} and result.errors == []
+    [organization] = [r for r in kinds if r.type == "aws.organizations.organization"]
+    assert [a["Id"] for a in organization.config["GuardDutyDelegatedAdministrators"]] == [m.id_of("prod")]
+    assert organization.config["SecurityHubDelegatedAdministrators"] == []
+    policies = {r.name: r for r in kinds if r.type == "aws.organizations.policy"}
+    assert set(policies) == {"FullAWSAccess", "ai-regions"}
+    fence = policies["ai-regions"].config
+    # DescribePolicy's Content arrives as a JSON string and is stored as the document.
+    assert fence["Content"]["Statement"][0]["Condition"]["StringNotEquals"]["aws:RequestedRegion"] == ["us-east-1"]
+    assert [t["Type"] for t in fence["Targets"]] == ["ROOT"]
 
 
 def test_the_external_id_opens_the_partner_and_accounts_narrow_the_scan(org: Org) -> None:
