@@ -2,8 +2,9 @@
 
 Built from the management account (moto's default account) the way a user would: CreateOrganization,
 CreateAccount, then, through the OrganizationAccountAccessRole AWS puts in each account it creates, the
-member role (as the StackSet would) and a notebook instance. A member left without the role is one the
-scan cannot enter (moto_fixtures.extensions makes AssumeRole of a missing role AccessDenied, as AWS does).
+member role (with the trust policy of the shipped StackSet template) and a notebook instance. A member left
+without the role is one the scan cannot enter (moto_fixtures.extensions makes AssumeRole of a missing role
+AccessDenied, as AWS does).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def member_session(session: boto3.Session, account: str, role: str = ACCESS_ROLE
 
 
 def trust_policy(management: str, external_id: str | None) -> dict[str, object]:
+    """The member role's trust policy, as the StackSet template writes it."""
     statement: dict[str, object] = {
         "Effect": "Allow",
         "Principal": {"AWS": f"arn:aws:iam::{management}:root"},
@@ -100,6 +102,8 @@ def build_organization(
         inside = member_session(session, account)
         iam = inside.client("iam")
         if spec.role:
+            # Through IAM rather than a stack of the template: moto's CloudFormation stores role policies in a shape
+            # its GetAccountAuthorizationDetails cannot serialise (test_permissions.py deploys the template itself).
             iam.create_role(
                 RoleName=DEFAULT_MEMBER_ROLE,
                 AssumeRolePolicyDocument=json.dumps(trust_policy(management, spec.external_id)),
