@@ -8,6 +8,8 @@ estate, on SQLite.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import signal
 import threading
@@ -20,7 +22,7 @@ from sqlalchemy import text
 from cspm_ai.cli import main
 from cspm_ai.errors import NotFoundError
 from cspm_ai.inventory import Inventory
-from tests.distributed.conftest import ORGANIZATION, Fleet, wait_for
+from tests.distributed.conftest import ORGANIZATION, REDIS, Fleet, wait_for
 
 pytestmark = pytest.mark.postgres
 
@@ -46,20 +48,29 @@ Reference = tuple[set[tuple[str, str, str]], dict[str, int]]
 
 
 @pytest.fixture(scope="session")
-def references() -> dict[str, Reference]:
-    """The one-process scans already made this session, by provider (each is made once)."""
-    return {}
+def references(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the one-process scans of this run are kept, shared by the pytest processes of one `-n` run (each is
+    made once, under a lock)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "fleet-references"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
-def reference(references: dict[str, Reference], tmp_path: Path, argv: list[str]) -> Reference:
+def reference(references: Path, argv: list[str]) -> Reference:
     """The one-process scan of the same estate (its own SQLite inventory, so no history differs): its findings
     and how many rows of each kind it stored."""
-    if argv[1] not in references:
-        url = f"sqlite:///{tmp_path / (argv[1] + '-reference.db')}"
-        assert run_cli([*argv, "--db", url, "--output-dir", str(tmp_path / "reference")]) == 0
-        scan, found = findings_of(url)
-        references[argv[1]] = (found, row_counts(url, scan.id))
-    return references[argv[1]]
+    stored = references / f"{argv[1]}.json"
+    with (references / f"{argv[1]}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not stored.is_file():
+            url = f"sqlite:///{references / (argv[1] + '-reference.db')}"
+            assert run_cli([*argv, "--db", url, "--output-dir", str(references / argv[1])]) == 0
+            scan, found = findings_of(url)
+            stored.write_text(json.dumps({"findings": sorted(found), "counts": row_counts(url, scan.id)}))
+    data = json.loads(stored.read_text())
+    return {(i, status, message) for i, status, message in data["findings"]}, data["counts"]
 
 
 def on_fleet(fleet: Fleet, tmp_path: Path, argv: list[str], *extra: str) -> int:
@@ -87,9 +98,10 @@ def row_counts(url: str, scan_id: str) -> dict[str, int]:
 
 
 @pytest.mark.usefixtures("estates")
-def test_the_fleet_finds_what_one_process_finds(fleet: Fleet, tmp_path: Path, references: dict[str, Reference]) -> None:
-    for argv in (GCP_SCAN, AZURE_SCAN):
-        expected, counts = reference(references, tmp_path, argv)
+def test_the_fleet_finds_what_one_process_finds(fleet: Fleet, tmp_path: Path, references: Path) -> None:
+    # Both clouds on one broker; the other broker's worth is in delivery, not in the cloud.
+    for argv in (GCP_SCAN, AZURE_SCAN) if fleet.broker == REDIS else (GCP_SCAN,):
+        expected, counts = reference(references, argv)
         assert on_fleet(fleet, tmp_path, argv) == 0
         scan, found = findings_of(fleet.db)
         assert found == expected
@@ -116,9 +128,9 @@ def _running_part(url: str, key: str) -> tuple[str, int] | None:
 
 @pytest.mark.usefixtures("estates")
 def test_a_part_whose_worker_is_killed_is_redelivered_and_stored_once(
-    fleet: Fleet, tmp_path: Path, references: dict[str, Reference]
+    fleet: Fleet, tmp_path: Path, references: Path
 ) -> None:
-    expected, reference_counts = reference(references, tmp_path, GCP_SCAN)
+    expected, reference_counts = reference(references, GCP_SCAN)
     # The dev project's part waits 4 s before collecting: long enough to be killed while it runs.
     fleet.set_faults("ml-dev-7781=slow:4")
     codes: list[int] = []
@@ -176,7 +188,7 @@ def test_a_part_that_keeps_failing_is_error_for_its_project_after_bounded_attemp
 def test_a_stuck_part_blocks_no_other_and_its_scan_is_incomplete_at_the_deadline(
     redis_fleet: Fleet, tmp_path: Path, config_file: Any
 ) -> None:
-    config_file(redis_fleet.config(deadline="8s"))
+    config_file(redis_fleet.config(deadline="12s"))
     redis_fleet.set_faults("ml-dev-7781=hang")
     stuck: list[int] = []
 
