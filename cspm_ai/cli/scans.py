@@ -95,6 +95,11 @@ def scan_aws(
         if value is not None
     ]
     if organization or file.organization:
+        if processes is not None and processes > 1:
+            raise ConfigError(
+                "--processes does not apply with --organization.",
+                "Omit --processes: the organization's accounts are collected at once on the --workers pool.",
+            )
         if distributed or settings.distributed.enabled:
             raise ConfigError(
                 "--organization does not run on the fleet yet.",

@@ -166,3 +166,50 @@ def test_selection_and_names_are_checked_before_any_call() -> None:
     with pytest.raises(ConfigError, match="not an IAM role name"):
         check_role_name("arn:aws:iam::111111111111:role/CspmAiAuditRole")
     assert check_role_name("audit/CspmAiAuditRole") == "audit/CspmAiAuditRole"
+
+
+def test_members_are_read_under_the_read_only_policy_and_the_caller_under_it_and_the_management_policy(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    from importlib.resources import files
+    from typing import Any
+
+    import botocore
+
+    import collectors.aws.organization as organization
+    from collectors.aws.permissions import iam_action
+
+    def recorder(into: set[str]) -> Any:
+        def record(model: Any, **_: Any) -> None:
+            into.add(iam_action(model.service_model.service_name, botocore.xform_name(model.name)))
+
+        return record
+
+    member_calls: set[str] = set()
+    caller_calls: set[str] = set()
+    signed_in = organization._refreshing_session
+
+    def recording(*args: Any) -> Any:
+        session, arn = signed_in(*args)
+        session.events.register("before-call.*.*", recorder(member_calls))
+        return session, arn
+
+    monkeypatch.setattr(organization, "_refreshing_session", recording)
+    caller = recorder(caller_calls)
+    org.session.events.register("before-call.*.*", caller)
+    try:
+        org.collect(accounts=[org.manifest.management, org.manifest.id_of("dev")])
+    finally:
+        org.session.events.unregister("before-call.*.*", caller)
+
+    def shipped(name: str) -> set[str]:
+        document = json.loads(files("cspm_ai").joinpath(f"permissions/{name}").read_text())
+        return {
+            a for s in document["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        }
+
+    readonly, management = shipped("aws-readonly-policy.json"), shipped("aws-organization-policy.json")
+    assert "sagemaker:ListNotebookInstances" in member_calls and member_calls <= readonly
+    assert {"organizations:ListAccounts", "sts:AssumeRole", "organizations:DescribePolicy"} <= caller_calls
+    assert caller_calls <= readonly | management
