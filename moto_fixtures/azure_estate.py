@@ -17,6 +17,7 @@ import copy
 import json
 import random
 import string
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -962,11 +963,12 @@ class _Builder:
             kind="Default",
         )
 
-    def system_identity(self) -> dict[str, Any]:
-        """The system-assigned identity of the endpoints that have no identity of their own to share."""
+    def system_identity(self, owner: str) -> dict[str, Any]:
+        """The system-assigned identity of an endpoint that has no identity of its own to share. Azure creates one
+        service principal per resource, so each has its own principalId."""
         return {
             "type": "SystemAssigned",
-            "principalId": "d3d3d3d3-0000-4000-8000-000000000001",
+            "principalId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"system-assigned:{owner}")),
             "tenantId": TENANT_ID,
         }
 
@@ -982,7 +984,6 @@ class _Builder:
 
     def online_endpoint_specs(self) -> tuple[list[_OnlineEndpoint], list[_OnlineEndpoint]]:
         """The secure workspace's online endpoints, then the open workspace's."""
-        sys_ident = self.system_identity()
         # Look-alikes only: an endpoint URL, a token budget, a key's name.
         look_alikes = {
             "AZURE_OPENAI_ENDPOINT": "https://aoai-secure.openai.azure.com/",
@@ -990,8 +991,17 @@ class _Builder:
             "CMK_KEY_NAME": "ws-cmk",
         }
         secure = [
-            _OnlineEndpoint("chat-secure-ep", "Disabled", "AADToken", sys_ident, look_alikes, {"env": "prod"}),
-            _OnlineEndpoint("embed-secure-ep", "Disabled", "AADToken", sys_ident, {}, {"env": "prod"}),
+            _OnlineEndpoint(
+                "chat-secure-ep",
+                "Disabled",
+                "AADToken",
+                self.system_identity("chat-secure-ep"),
+                look_alikes,
+                {"env": "prod"},
+            ),
+            _OnlineEndpoint(
+                "embed-secure-ep", "Disabled", "AADToken", self.system_identity("embed-secure-ep"), {}, {"env": "prod"}
+            ),
         ]
         exposed = [
             _OnlineEndpoint(
@@ -1002,7 +1012,14 @@ class _Builder:
                 {"OPENAI_API_KEY": _OPENAI_API_KEY, "PGPASSWORD": _PGPASSWORD, "AZURE_OPENAI_KEY": _AZURE_OPENAI_KEY},
                 {"owner": AZURE_HOSTILE_STRINGS[0], "api_key": _TAG_API_KEY},
             ),
-            _OnlineEndpoint("embed-open-ep", "Disabled", "Key", sys_ident, {}, {"formula": AZURE_HOSTILE_STRINGS[2]}),
+            _OnlineEndpoint(
+                "embed-open-ep",
+                "Disabled",
+                "Key",
+                self.system_identity("embed-open-ep"),
+                {},
+                {"formula": AZURE_HOSTILE_STRINGS[2]},
+            ),
         ]
         return secure, exposed
 
@@ -1148,7 +1165,7 @@ class _Builder:
                         "keys": None,
                     },
                     tags={},
-                    identity=self.system_identity(),
+                    identity=self.system_identity(batch),
                     sku={"name": "Default", "tier": "Free"},
                 )
             ],

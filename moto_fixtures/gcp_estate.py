@@ -572,6 +572,7 @@ class _Builder:
             ("fraud-ep-private", PASS),
             ("dev-playground-ep", PASS),
             ("wb-alice", PASS),
+            (HOSTILE_ENDPOINT_NAME, PASS),
         ):
             self.expect(exposed, name, status)
 

@@ -111,7 +111,10 @@ def test_to_a_bucket_by_name_lists_every_identity_and_workload_that_reaches_it(
     assert sources == {ADMIN: 1, ROLE: 2, NOTEBOOK: 3}
 
 
-def test_the_table_names_each_path_and_keeps_hostile_tags_inert(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_table_names_each_path_and_keeps_hostile_tags_inert(
+    db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # a terminal wide enough that no cell wraps
     code, out, _ = run_main(capsys, "paths", "--to", BUCKET, "--db", db)
     assert code == 0
     assert "3 attack path(s) to bucket payments-ledger" in out

@@ -147,7 +147,7 @@ def test_the_demo_has_a_verdict_for_every_checklist_item_and_shows_both_where_an
     assert verdicts["CL-11"] == {Status.MANUAL}
 
 
-def test_the_assume_breach_review_names_the_attack_path_analysis_it_waits_for(
+def test_the_assume_breach_review_names_the_identity_training_and_inference_share(
     demo: tuple[ScanRecord, list[Finding]],
 ) -> None:
     _, findings = demo
@@ -157,4 +157,5 @@ def test_the_assume_breach_review_names_the_attack_path_analysis_it_waits_for(
         PROD_SUBSCRIPTION_ID: Status.FAIL,
         DENIED_SUBSCRIPTION_ID: Status.PASS,
     }
-    assert "attack-path analysis" in reviews[PROD_SUBSCRIPTION_ID].message
+    message = reviews[PROD_SUBSCRIPTION_ID].message
+    assert "uai-open-shared" in message and "compromised training job" in message

@@ -124,8 +124,8 @@ def test_hostile_names_and_labels_render_as_text(scanned: ScannedGcp) -> None:
     assert_hostile_text_is_inert(scanned.reports["html"], scanned.manifest.hostile_strings)
 
 
-# Items no Google Cloud API shows: MANUAL by design (CL-11), or until the attack-path analysis lands (ZT-4).
-MANUAL_ON_GCP = {"CL-11", "ZT-4"}
+# Items no Google Cloud API shows: MANUAL by design (incident-response playbooks).
+MANUAL_ON_GCP = {"CL-11"}
 # Judged from scan history on every cloud, by its own issue.
 NOT_A_GCP_CHECK = {"PH-2"}
 

@@ -87,10 +87,16 @@ def test_the_gate_fails_only_on_what_is_new(runs: Runs, diff: dict[str, Any]) ->
         if f["severity"] in ("critical", "high") and not f["muted"]
     ]
     assert new_high, "the drift adds high failures"
-    # The same gate at critical passes: the drift adds no new critical failure.
-    assert not [f for f in new_high if f["severity"] == "critical"]
-    code, _ = _cli("evaluate", "--db", runs.db, "--output-dir", str(runs.second), "--fail-on-new", "critical")
-    assert code == 0
+    # At critical, only what is new counts: the drifted notebook, open to the internet and running as a role that
+    # reads sensitive data, trips the gate; the critical failures both scans share do not.
+    new_critical = {(f["check_id"], f["resource_name"]) for f in new_high if f["severity"] == "critical"}
+    assert new_critical == {("aws.iam.exposed_ai_identity_sensitive_data", drift.DRIFT_NOTEBOOK)}
+    still = {
+        (f["check_id"], f["resource_name"]) for f in diff["findings"]["still_failing"] if f["severity"] == "critical"
+    }
+    assert still and not still & new_critical
+    code, out = _cli("evaluate", "--db", runs.db, "--output-dir", str(runs.second), "--fail-on-new", "critical")
+    assert code == 1, out[-2000:]
 
 
 def test_every_kind_of_change_shows(diff: dict[str, Any]) -> None:

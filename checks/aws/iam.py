@@ -8,6 +8,7 @@ from typing import Any
 
 from checks._attack_paths import identity_team, judge_exposed, judge_identity
 from checks.aws._common import (
+    GENAI_TYPES,
     INFERENCE_TYPES,
     TRAINING_TYPES,
     age_days,
@@ -16,6 +17,7 @@ from checks.aws._common import (
     require_listed,
     short_type,
 )
+from checks.aws.sagemaker import SAGEMAKER_TYPES
 from cspm_ai.aws_policy import (
     Grant,
     PolicySource,
@@ -46,6 +48,8 @@ SERVICE_PRINCIPALS = {
 }
 # Agents that act with their role's permissions: a role two of them share gives each the other's rights.
 AGENT_TYPES = ("aws.bedrock.agent", "aws.agentcore.runtime")
+# Every kind that can run as an execution role: SageMaker, Bedrock and AgentCore resources, and agents' tools.
+ROLE_USER_TYPES = (*SAGEMAKER_TYPES, *GENAI_TYPES, "aws.lambda.function")
 BEDROCK_API_KEYS = "bedrock.amazonaws.com"
 DEPLOY_ACTIONS = (
     "sagemaker:CreateEndpoint",
@@ -671,6 +675,9 @@ def ai_identity_blast_radius(role: Resource, ctx: CheckContext) -> Verdict:
     more permissions (changing its own or any principal's policies, passing any role); the evidence names each policy
     statement. A role no AI resource runs as PASSes; a managed policy not in the inventory makes a clean result
     MANUAL."""
+    # Which AI resources run as the role (and so its team, and whether it is an AI identity at all) cannot be
+    # answered while one of them may be unread: ERROR naming that read, as for the other role-usage checks.
+    require_listed(ctx, ROLE_USER_TYPES, role.account)
     graph = ctx.attack_paths
     workloads = graph.workloads_of(role.uid)
     if not workloads:

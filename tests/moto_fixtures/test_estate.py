@@ -131,7 +131,9 @@ def resource_exists(estate: Estate, check: str, name: str) -> bool:
         return name == manifest.account_id
     if service in REGION_WIDE:
         return name in manifest.regions
-    if service == "sagemaker":
+    [spec] = [c for c in all_checks("aws") if c.id == check]
+    if service == "sagemaker" or all(t.startswith("aws.sagemaker.") for t in spec.resource_types):
+        # Some checks named after the identity judge the SageMaker resources that run as it.
         return _sagemaker_resource_exists(estate, check, name)
     if service in ("bedrock", "agentcore"):
         return _genai_resource_exists(estate, name)
@@ -203,11 +205,11 @@ def _resource_exists(estate: Estate, check: str, name: str) -> bool:
             for r in REGIONS
         )
     else:
+        # A finding names a security group by its group name (its sg- id beside it), so the manifest does too.
         return any(
-            estate.client("ec2", r).describe_security_groups(Filters=[{"Name": "group-id", "Values": [name]}])[
-                "SecurityGroups"
-            ]
+            estate.client("ec2", r).describe_security_groups(Filters=[{"Name": by, "Values": [name]}])["SecurityGroups"]
             for r in REGIONS
+            for by in ("group-name", "group-id")
         )
     return True
 

@@ -271,7 +271,7 @@ def test_manifest_covers_every_check_with_both_verdicts(estate: GcpEstateManifes
         verdicts = {v for (cid, _), v in estate.expected.items() if cid == check_id}
         assert {"PASS", "FAIL"} <= verdicts, check_id
     assert estate.expected[("gcp.project.incident_response_playbooks", PROD)] == "MANUAL"
-    assert estate.expected[("gcp.project.training_blast_radius", PROD)] == "MANUAL"
+    assert estate.expected[("gcp.project.training_blast_radius", PROD)] == "FAIL"
     assert estate.allowed_regions == ("us-central1",)
     assert len(estate.secrets) >= 2 and all(len(s) > 20 for s in estate.secrets)
 
@@ -448,6 +448,17 @@ class _Collector:
                     name=sa["email"],
                 )
         assert identities <= {sa["email"] for sa in accounts}
+
+    def runs_as(self) -> None:
+        """The service account each workload runs as (the attack paths start from these)."""
+        accounts = {r.config["email"]: r.uid for r in self.out if r.type == "gcp.iam.service_account"}
+        for resource in self.out:
+            emails = _vertex_identities(resource.config)
+            emails |= {sa["email"] for sa in resource.config.get("gceSetup", {}).get("serviceAccounts", [])}
+            if isinstance(resource.config.get("serviceAccount"), str):
+                emails.add(resource.config["serviceAccount"])
+            for email in sorted(emails & accounts.keys()):
+                self.relations.append(Relation(resource.uid, "uses_service_account", accounts[email]))
 
     def crypto_keys(self, pid: str, keys: set[str]) -> None:
         for key in sorted(keys):
@@ -642,6 +653,7 @@ def _collect(manifest: GcpEstateManifest) -> tuple[list[Resource], list[Relation
     collector.perimeters(manifest.organization_id)
     collector.data_stores()
     collector.networks_and_firewalls()
+    collector.runs_as()
     return collector.out, collector.relations
 
 

@@ -119,6 +119,7 @@ def test_relations_link_workloads_to_identities_keys_endpoints_and_projects(by_p
         "monitors",
         "serves_model",
         "produces_model",
+        "produced_by",
         "uses_bucket",
         "uses_dataset",
         "in_network",
@@ -132,6 +133,8 @@ def test_relations_link_workloads_to_identities_keys_endpoints_and_projects(by_p
     vertex = "//aiplatform.googleapis.com/projects/123456789012/locations/us-central1"
     assert (f"{vertex}/endpoints/4567890123456789012", f"{vertex}/models/998877") in by_kind["serves_model"]
     assert (f"{vertex}/tuningJobs/3141592653589793238", f"{vertex}/models/221100") in by_kind["produces_model"]
+    # A model names the training pipeline that made it (its lineage's producer).
+    assert by_kind["produced_by"] == {(f"{vertex}/models/998877", f"{vertex}/trainingPipelines/7777000011112222")}
     assert (
         f"{vertex}/reasoningEngines/2468013579246801357",
         "//storage.googleapis.com/projects/_/buckets/ml-prod-4521-agents",
