@@ -1,17 +1,25 @@
 """The fleet under test: the real brokers on this machine, a PostgreSQL database of its own, real worker
-processes (`cspm-ai worker` with the recorded estates), and the scanning CLI in this process."""
+processes (`cspm-ai worker` with the recorded estates), and the scanning CLI in this process.
+
+The workers are started once per run and shared by the pytest processes of `-n`: the first that needs a
+broker's fleet starts it, a test holds the fleet alone while it runs (a lock), and the last pytest process to
+finish stops the workers and drops the database (a count of users in a state file, under a lock)."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -44,21 +52,92 @@ def _unreachable(what: str, exc: BaseException) -> None:
     pytest.skip(reason)
 
 
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on `path`, across the pytest processes of one run."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
-def fleet_database() -> Iterator[str]:
-    """A PostgreSQL database for the fleet tests alone (Celery's result tables live in it too)."""
+def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by the pytest processes of this run (`-n`): the parent of each one's base temp."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "fleet"
+    shared.mkdir(exist_ok=True)
+    return shared
+
+
+def _pid_alive(pid: int) -> bool:
     try:
-        admin = _admin_connection("postgres")
-    except psycopg.OperationalError as exc:
-        _unreachable(f"PostgreSQL on {PG_HOST}:{PG_PORT}", exc)
-    name = f"cspm_fleet_{os.getpid()}_{int(time.time())}"
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+class SharedState:
+    """The run's fleet state (`state.json`): the database, each broker's worker pids, and how many pytest
+    processes use them. Read and written under `state.lock`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / "state.json"
+        self.lock = folder / "state.lock"
+
+    def read(self) -> dict[str, Any]:
+        return json.loads(self.path.read_text()) if self.path.is_file() else {}
+
+    def write(self, state: dict[str, Any]) -> None:
+        self.path.write_text(json.dumps(state))
+
+
+@pytest.fixture(scope="session")
+def fleet_database(shared_dir: Path) -> Iterator[str]:
+    """A PostgreSQL database for the fleet tests alone (Celery's result tables live in it too), shared by the
+    run's pytest processes; the last one to finish stops the fleets' workers and drops it."""
+    shared = SharedState(shared_dir)
+    with locked(shared.lock):
+        state = shared.read()
+        if not state:
+            try:
+                admin = _admin_connection("postgres")
+            except psycopg.OperationalError as exc:
+                _unreachable(f"PostgreSQL on {PG_HOST}:{PG_PORT}", exc)
+            name = f"cspm_fleet_{os.getpid()}_{int(time.time())}"
+            with admin:
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            state = {"database": name, "users": 0, "workers": {}}
+        state["users"] += 1
+        shared.write(state)
     try:
-        yield name
+        yield str(state["database"])
     finally:
-        with _admin_connection("postgres") as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        with locked(shared.lock):
+            state = shared.read()
+            state["users"] -= 1
+            if state["users"] <= 0:
+                for workers in dict(state["workers"]).values():
+                    for pid, _log in workers:
+                        _kill_group(int(pid))
+                with _admin_connection("postgres") as admin:
+                    admin.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                            sql.Identifier(str(state["database"]))
+                        )
+                    )
+                shared.path.unlink()
+            else:
+                shared.write(state)
 
 
 def empty_database(name: str) -> None:
@@ -97,37 +176,43 @@ def estates(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @dataclass
 class Process:
-    """A `cspm-ai worker` (or scheduler) process of the test, in a process group of its own."""
+    """A `cspm-ai worker` (or scheduler) process, in a process group of its own, writing to a log file (another
+    pytest process of the run may be the one reading it)."""
 
-    popen: subprocess.Popen[str]
-    lines: list[str] = field(default_factory=list)
-    ready: threading.Event = field(default_factory=threading.Event)
+    pid: int
+    log: Path
+    popen: subprocess.Popen[bytes] | None = None
 
-    def read(self) -> None:
-        assert self.popen.stderr is not None
-        for line in self.popen.stderr:
-            self.lines.append(line.rstrip("\n"))
-            if " ready." in line:
-                self.ready.set()
+    @property
+    def lines(self) -> list[str]:
+        return self.log.read_text(errors="replace").splitlines() if self.log.is_file() else []
+
+    def is_ready(self) -> bool:
+        return any(" ready." in line for line in self.lines)
+
+    def alive(self) -> bool:
+        if self.popen is not None:
+            return self.popen.poll() is None
+        return _pid_alive(self.pid)
 
     def stop(self) -> None:
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        self.popen.wait(timeout=30)
+        _kill_group(self.pid)
+        if self.popen is not None:
+            self.popen.wait(timeout=30)
 
 
 @dataclass
 class Fleet:
-    """Two `cspm-ai worker` processes (one pool process each) on one broker, started once for the session and
-    shared by the tests (`reset` between them): queues and a database of this session's own, so another
-    pytest process's fleet never takes its parts. Faults are written to a file the workers read per part."""
+    """Two `cspm-ai worker` processes (one pool process each) on one broker, started once for the run and shared
+    by its tests (`reset` between them), on queues and a database of the run's own, so another run's fleet never
+    takes its parts. Faults are written to a file the workers read per part."""
 
     broker: str
     db: str
     queues: str
     workdir: Path
-    processes: list[Process] = field(default_factory=list)
     workers: list[Process] = field(default_factory=list)
+    processes: list[Process] = field(default_factory=list)
 
     @property
     def faults_file(self) -> Path:
@@ -145,7 +230,9 @@ class Fleet:
     def set_faults(self, faults: str) -> None:
         self.faults_file.write_text(faults)
 
-    def start(self, kind: str = "worker", extra: Sequence[str] = (), config: Path | None = None) -> Process:
+    def start(
+        self, kind: str = "worker", extra: Sequence[str] = (), config: Path | None = None, log: Path | None = None
+    ) -> Process:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CSPM_")}
         env.update(
             {
@@ -158,18 +245,18 @@ class Fleet:
         )
         command = [sys.executable, "-m", "tests.distributed.estate_worker", kind, "--broker", self.broker]
         command += ["--db", self.db, *extra]
-        popen = subprocess.Popen(
-            command,
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        process = Process(popen)
-        threading.Thread(target=process.read, daemon=True).start()
+        log = log or self.workdir / f"{kind}-{len(self.processes)}-{time.monotonic_ns()}.log"
+        with log.open("wb") as output:
+            popen = subprocess.Popen(
+                command,
+                cwd=REPO,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=output,
+                start_new_session=True,
+            )
+        process = Process(popen.pid, log, popen)
         self.processes.append(process)
         return process
 
@@ -181,10 +268,13 @@ class Fleet:
 
     @staticmethod
     def wait_ready(processes: Sequence[Process]) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
         for process in processes:
-            if not process.ready.wait(READY_TIMEOUT_S):
-                process.stop()
-                raise AssertionError("a fleet process did not start:\n" + "\n".join(process.lines[-40:]))
+            while not process.is_ready():
+                if time.monotonic() > deadline or not process.alive():
+                    process.stop()
+                    raise AssertionError("a fleet process did not start:\n" + "\n".join(process.lines[-40:]))
+                time.sleep(0.1)
 
     def held(self) -> list[str]:
         """Lines where a pool process found another part's results still in memory as it began a part."""
@@ -195,20 +285,13 @@ class Fleet:
         self.set_faults("")
         empty_broker(self.broker, (f"{self.queues}.parts", f"{self.queues}.schedules"))
         for process in self.workers:
-            assert process.popen.poll() is None, "a worker stopped:\n" + "\n".join(process.lines[-40:])
+            assert process.alive(), "a worker stopped:\n" + "\n".join(process.lines[-40:])
 
-    def stop(self) -> None:
+    def stop_own(self) -> None:
+        """The processes this test started itself (a scheduler); the workers outlive it."""
         for process in self.processes:
-            process.stop()
-
-
-@pytest.fixture(scope="session")
-def fleets(fleet_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Fleet]]:
-    """This session's fleets, one per broker, started when a test first needs one."""
-    started: dict[str, Fleet] = {}
-    yield started
-    for running in started.values():
-        running.stop()
+            if process not in self.workers:
+                process.stop()
 
 
 @pytest.fixture
@@ -225,52 +308,51 @@ def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[st
     return write
 
 
-def _fleet(
-    name: str,
-    fleets: dict[str, Fleet],
-    fleet_database: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    config_file: Callable[[str], Path],
-) -> Iterator[Fleet]:
+def _fleet(name: str, fleet_database: str, shared_dir: Path, config_file: Callable[[str], Path]) -> Iterator[Fleet]:
+    """The run's fleet on broker `name`, held by this test alone; started if no pytest process of the run has."""
     url = BROKERS[name]
     db = f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{fleet_database}"
-    queues = f"cspm-test-{os.getpid()}-{name}"
-    empty_broker(url, (f"{queues}.parts", f"{queues}.schedules"))
-    empty_database(fleet_database)
-    if name not in fleets:
-        fleets[name] = Fleet(url, db, queues, tmp_path_factory.mktemp(f"fleet-{name}"))
-        fleets[name].start_workers(2)
-    running = fleets[name]
-    running.reset()
-    config_file(running.config(deadline="120s"))
-    try:
-        yield running
-        assert running.held() == [], "a worker held another part's results as it began a part"
-    finally:
+    queues = f"cspm-test-{hashlib.sha256(str(shared_dir).encode()).hexdigest()[:12]}-{name}"
+    workdir = shared_dir / name
+    workdir.mkdir(exist_ok=True)
+    shared = SharedState(shared_dir)
+    with locked(shared_dir / "use.lock"):
+        running = Fleet(url, db, queues, workdir)
+        empty_broker(url, (f"{queues}.parts", f"{queues}.schedules"))
+        empty_database(fleet_database)
+        with locked(shared.lock):
+            state = shared.read()
+            known = [Process(int(pid), workdir / str(log)) for pid, log in state["workers"].get(name, [])]
+            if known and all(p.alive() for p in known):
+                running.workers = known
+            else:
+                for process in known:
+                    process.stop()
+                running.start_workers(2)
+                state["workers"][name] = [[p.pid, p.log.name] for p in running.workers]
+                shared.write(state)
         running.reset()
+        config_file(running.config(deadline="120s"))
+        try:
+            yield running
+            assert running.held() == [], "a worker held another part's results as it began a part"
+        finally:
+            running.stop_own()
+            running.reset()
 
 
 @pytest.fixture(params=sorted(BROKERS))
 def fleet(
-    request: pytest.FixtureRequest,
-    fleets: dict[str, Fleet],
-    fleet_database: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    config_file: Callable[[str], Path],
+    request: pytest.FixtureRequest, fleet_database: str, shared_dir: Path, config_file: Callable[[str], Path]
 ) -> Iterator[Fleet]:
-    """The session's fleet on each broker in turn (for the guarantees that depend on the broker)."""
-    yield from _fleet(str(request.param), fleets, fleet_database, tmp_path_factory, config_file)
+    """The run's fleet on each broker in turn (for the guarantees that depend on the broker)."""
+    yield from _fleet(str(request.param), fleet_database, shared_dir, config_file)
 
 
 @pytest.fixture
-def redis_fleet(
-    fleets: dict[str, Fleet],
-    fleet_database: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    config_file: Callable[[str], Path],
-) -> Iterator[Fleet]:
-    """The session's fleet on Redis (for the guarantees the broker plays no part in)."""
-    yield from _fleet("redis", fleets, fleet_database, tmp_path_factory, config_file)
+def redis_fleet(fleet_database: str, shared_dir: Path, config_file: Callable[[str], Path]) -> Iterator[Fleet]:
+    """The run's fleet on Redis (for the guarantees the broker plays no part in)."""
+    yield from _fleet("redis", fleet_database, shared_dir, config_file)
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> object:
