@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from cspm_ai.model import (
     GLOBAL,
-    AffectedResource,
     CollectionError,
     Finding,
     Relation,
@@ -216,21 +215,8 @@ def _error_verdict(err: CollectionError, what: str) -> Verdict:
 
 
 def evaluate(snapshot: Snapshot, checks: Iterable[CheckSpec], settings: EvaluationSettings) -> list[Finding]:
-    """Run every check on every resource of its types; one finding per (check, resource). A finding on a
-    supporting resource (a role, key, bucket, network) names the AI resources it affects."""
-    findings = _evaluate(snapshot, checks, settings)
-    affected = affected_resources(snapshot)
-    return [replace(f, affects=affected[f.resource_uid]) if f.resource_uid in affected else f for f in findings]
-
-
-def affected_resources(snapshot: Snapshot) -> dict[str, tuple[AffectedResource, ...]]:
-    """For each supporting resource AI resources use (directly or through their lineage), those AI resources."""
-    from cspm_ai.lineage import SCOPE_TYPES, is_ai, lineage_graph
-
-    supporting = {r.uid for r in snapshot.resources if not is_ai(r.type) and r.type not in SCOPE_TYPES}
-    if not supporting:
-        return {}
-    return {uid: users for uid, users in lineage_graph(snapshot).affected().items() if uid in supporting}
+    """Run every check on every resource of its types; one finding per (check, resource)."""
+    return _evaluate(snapshot, checks, settings)
 
 
 def _evaluate(snapshot: Snapshot, checks: Iterable[CheckSpec], settings: EvaluationSettings) -> list[Finding]:

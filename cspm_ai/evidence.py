@@ -4,6 +4,7 @@
     manifest.sig    Ed25519 signature of manifest.json's exact bytes (signed bundles only)
     signer.pub      the signer's public key, PEM (signed bundles only)
     report/...      report.json and report.html, as `cspm-ai report` writes them
+    bom/bom.cdx.json the AI bill of materials (CycloneDX 1.6 JSON), as `cspm-ai bom` writes it
     compliance/...  the per-framework report of every shipped framework, JSON and HTML
     inventory/...   every evaluated resource's stored (redacted) configuration, and relations
     checks.json     the check catalogue, each check with its content version
@@ -612,9 +613,11 @@ def bundle_contents(inventory: Any, scan: Any) -> BundleContents:
     `inventory` is a `cspm_ai.inventory.Inventory`; `scan` its `ScanRecord`.
     """
     from cspm_ai.attestation import Standing, standing_for_scan
+    from cspm_ai.bom import build_bom, render_bom
     from cspm_ai.catalogue import catalogue_json
     from cspm_ai.compliance import frameworks
     from cspm_ai.framework_report import build_framework_report
+    from cspm_ai.lineage import lineage_graph
     from cspm_ai.registry import all_checks
     from cspm_ai.report import AttestationRecordOut, attestation_fields, build_report
     from reports import render_html, render_json
@@ -623,16 +626,21 @@ def bundle_contents(inventory: Any, scan: Any) -> BundleContents:
     findings = inventory.findings(scan.id)
     errors = inventory.errors(scan.id)
     attestations = inventory.attestations()
-    report = build_report(scan, findings, errors, __version__, attestations)
+    snapshot = inventory.snapshot(scan.id)
+    graph = lineage_graph(snapshot)
+    report = build_report(
+        scan, graph.with_affects(findings), errors, __version__, attestations, lineage=graph.lineages()
+    )
     out: dict[str, bytes] = {
         "report/report.json": render_json(report).encode("utf-8"),
         "report/report.html": render_html(report).encode("utf-8"),
+        # The AI bill of materials (CycloneDX 1.6), as `cspm-ai bom` writes it.
+        "bom/bom.cdx.json": render_bom(build_bom(scan, snapshot, graph, report.findings)).encode("utf-8"),
     }
     for framework in frameworks().values():
         fw_report = build_framework_report(framework, scan, findings, errors, __version__, attestations)
         for name, text in render_framework(fw_report, ("json", "html")):
             out[f"compliance/{name}"] = text.encode("utf-8")
-    snapshot = inventory.snapshot(scan.id)
     evaluated = {f.resource_uid for f in findings}
     resources = [
         {
@@ -732,6 +740,8 @@ verified: the bundle is unsigned, or no --public-key was given (a signature that
 holds only under the bundle's own signer.pub proves nothing about who made it).
 
   report/           the scan's report.json (the JSON contract) and report.html
+  bom/              the AI bill of materials of the scanned estate (CycloneDX 1.6
+                    JSON): models, data stores, endpoints and how they depend
   compliance/       one report per framework, control by control (JSON and HTML)
   inventory/        every collected resource's configuration as stored (secrets
                     redacted before storage) and the relations between them

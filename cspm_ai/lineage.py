@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Literal
 
 import networkx as nx
 
-from cspm_ai.model import AffectedResource, Relation, Resource
+from cspm_ai.model import AffectedResource, Finding, Relation, Resource
 
 
 class Stage(StrEnum):
@@ -388,12 +388,12 @@ def _node_json(node: Node) -> dict[str, Any]:
 
 def _strings(doc: Mapping[str, Any], paths: Iterable[str]) -> Iterator[str]:
     for path in paths:
-        for value in _values_at(doc, path):
+        for value in values_at(doc, path):
             if isinstance(value, str) and value:
                 yield value
 
 
-def _values_at(doc: Any, path: str) -> list[Any]:
+def values_at(doc: Any, path: str) -> list[Any]:
     """Every value at a dotted path, descending into lists on the way."""
     nodes: list[Any] = [doc]
     for part in path.split("."):
@@ -486,7 +486,8 @@ class LineageGraph:
         return [self.of(root) for root in self.roots]
 
     def affected(self) -> dict[str, tuple[AffectedResource, ...]]:
-        """For each resource some AI resource reaches, the AI resources that reach it: serving ones first."""
+        """For each supporting resource (a role, key, bucket, network; not an AI resource, account or project)
+        some AI resource reaches, the AI resources that reach it: serving ones first."""
         found: dict[str, set[str]] = {}
         for uid, node in self.nodes.items():
             if not (node.collected and is_ai(node.type)):
@@ -499,7 +500,14 @@ class LineageGraph:
                 for u in sorted(users, key=lambda u: _affected_order(self.nodes[u]))
             )
             for uid, users in found.items()
+            if not is_ai(self.nodes[uid].type) and self.nodes[uid].type not in SCOPE_TYPES
         }
+
+    def with_affects(self, findings: Iterable[Finding]) -> list[Finding]:
+        """The findings, each on a supporting resource naming the AI resources it affects. Worked out from the
+        scan's relations whenever a report is built, so a stored scan's reports carry it too."""
+        affected = self.affected()
+        return [replace(f, affects=affected[f.resource_uid]) if f.resource_uid in affected else f for f in findings]
 
 
 def _node_order(node: Node) -> tuple[int, str, str, str]:

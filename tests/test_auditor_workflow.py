@@ -704,6 +704,69 @@ def test_the_bundle_holds_what_an_auditor_needs(exported: Exported, audited: Aud
     assert manifest["signature"]["algorithm"] == "Ed25519"
 
 
+def test_a_stored_scans_report_names_what_each_supporting_resource_affects(audited: Audited) -> None:
+    # report.json here was rewritten by `cspm-ai report` from the stored scan: the context is worked out from
+    # the stored relations, not carried in memory from the scan.
+    findings = audited.report_json()["findings"]
+    supporting = [f for f in findings if f["resource_type"] in {"gcp.iam.service_account", "gcp.kms.crypto_key"}]
+    affected = [f for f in supporting if f["affects"]]
+    assert affected, "no finding on a service account or key names the AI resources it affects"
+    from cspm_ai.lineage import is_ai
+
+    assert all(is_ai(a["type"]) and a["name"] for f in affected for a in f["affects"])
+    # AI resources themselves name nothing they affect.
+    assert not [f for f in findings if f["resource_type"].startswith("gcp.vertex.") and f["affects"]]
+
+
+def test_the_bundle_carries_the_ai_bill_of_materials(exported: Exported, audited: Audited) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    with zipfile.ZipFile(exported.bundle) as z:
+        text = z.read("bom/bom.cdx.json").decode("utf-8")
+        report = json.loads(z.read("report/report.json"))
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    bom = json.loads(text)
+    # Every serving resource the report draws is a service of the BOM, and the models are ML components.
+    assert {s["bom-ref"] for s in bom["services"]} == {item["root"] for item in report["lineage"]}
+    models = {c["name"]: c for c in bom["components"] if c["type"] == "machine-learning-model"}
+    fraud = models["fraud-classifier"]["modelCard"]
+    # Trained by fraud-pipeline on the transactions dataset (a join on its bare datasetId), version 1.
+    assert models["fraud-classifier"]["version"] == "1"
+    datasets = {c["bom-ref"]: c["name"] for c in bom["components"] if c["type"] == "data"}
+    assert "transactions" in {datasets[d["ref"]] for d in fraud["modelParameters"]["datasets"]}
+    assert {p["name"]: p["value"] for p in fraud["properties"]}["cspm-ai:produced_by"] == "fraud-pipeline"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "file", "marker"),
+    [
+        ("cyclonedx-json", "bom.cdx.json", '"specVersion": "1.6"'),
+        ("json", "lineage.json", '"cspm-ai-lineage/1"'),
+        ("html", "lineage.html", '<figure class="lineage"'),
+    ],
+)
+def test_the_bom_command_writes_each_format(
+    audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str, file: str, marker: str
+) -> None:
+    assert run("bom", "--db", audited.db, "--output-dir", str(tmp_path), "--format", fmt) == 0
+    out = capsys.readouterr().out
+    assert f"wrote {tmp_path / file}" in out and "AI serving resource(s)" in out
+    assert marker in (tmp_path / file).read_text()
+    assert_no_secret_in(audited.manifest.secrets, {file: (tmp_path / file).read_bytes()})
+
+
+def test_a_bad_bom_request_is_one_line_error(
+    audited: Audited, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("bom", "--db", audited.db, "--output-dir", str(tmp_path), "--format", "spdx") == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["error: Unknown BOM format 'spdx'.", "hint: Choose from: cyclonedx-json, json, html."]
+    assert run("bom", "--db", audited.db, "--output-dir", str(tmp_path), "--scan", "deadbeefdeadbeef") == 2
+    assert "No stored scan" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_no_planted_secret_reaches_the_bundle(exported: Exported, audited: Audited) -> None:
     # Members are stored uncompressed, so the raw archive bytes are the files' bytes.
     with zipfile.ZipFile(exported.bundle) as z:

@@ -53,6 +53,7 @@ READS_UNVERIFIABLE = frozenset(
         "aws.ec2.vpc_bedrock_endpoints",
         "aws.cloudtrail.bedrock_data_events",
         "aws.iam.role_not_shared_across_agents",
+        "aws.iam.ai_identity_blast_radius",
         "aws.config.rules_cover_ai_services",
     }
 )

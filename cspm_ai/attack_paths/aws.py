@@ -254,14 +254,11 @@ def _matches(stmt: Statement, who: _Principal) -> str | None:
     return None
 
 
-def _resource_policy(
-    document: Any, who: _Principal, action: str, resource: str
-) -> tuple[str | None, Statement | None, bool]:
-    """(how it names the role, the statement, denied) for `action` on `resource` under a resource policy."""
+def _resource_policy(applicable: list[Statement], who: _Principal) -> tuple[str | None, Statement | None, bool]:
+    """(how it names the role, the statement, denied) under a resource policy's statements that apply to the
+    action and resource asked about (`_Builder.applicable`)."""
     found: tuple[str | None, Statement | None] = (None, None)
-    for stmt in statements(document) or ():
-        if not action_covered(stmt, action) or not covers_resource(stmt, resource):
-            continue
+    for stmt in applicable:
         how = _matches(stmt, who)
         if how is None:
             continue
@@ -284,6 +281,26 @@ class _Builder:
                 self.policies[arn] = policy
         self.principals = [_principal(r, self.policies, graph) for r in snapshot.by_type.get(ROLE, ())]
         self.roles = {p.arn: p for p in self.principals}
+        # Each resource and trust policy parsed once (a role is evaluated against every bucket, key and role).
+        self.parsed: dict[str, list[Statement]] = {}
+        self.applying: dict[tuple[str, str, str, str], list[Statement]] = {}
+
+    def policy(self, resource: Resource, key: str) -> list[Statement]:
+        """The statements of a policy document in the resource's config (none when absent or unreadable)."""
+        cache_key = f"{resource.uid}\x00{key}"
+        if cache_key not in self.parsed:
+            self.parsed[cache_key] = statements(get(resource.config, key)) or []
+        return self.parsed[cache_key]
+
+    def applicable(self, resource: Resource, key: str, action: str, target: str) -> list[Statement]:
+        """The statements of a resource policy that apply to `action` on `target`: the same for every role, so
+        worked out once per (resource, action) rather than once per role."""
+        cache_key = (resource.uid, key, action, target)
+        if cache_key not in self.applying:
+            self.applying[cache_key] = [
+                s for s in self.policy(resource, key) if action_covered(s, action) and covers_resource(s, target)
+            ]
+        return self.applying[cache_key]
 
     def build(self) -> None:
         for principal in self.principals:
@@ -346,11 +363,10 @@ class _Builder:
     def stores(self, who: _Principal) -> None:
         for bucket in self.snap.by_type.get(BUCKET, ()):
             objects = f"{bucket.uid}/*"
-            policy = get(bucket.config, "Policy")
             for access, action in STORE_ACTIONS:
                 if who.denied(action, objects):
                     continue
-                how, stmt, denied = _resource_policy(policy, who, action, objects)
+                how, stmt, denied = _resource_policy(self.applicable(bucket, "Policy", action, objects), who)
                 if denied:
                     continue
                 own = who.allowed(action, objects)
@@ -370,7 +386,7 @@ class _Builder:
         for key in self.snap.by_type.get(KMS_KEY, ()):
             if who.denied(KEY_ACTION, key.uid):
                 continue
-            how, stmt, denied = _resource_policy(get(key.config, "Policy"), who, KEY_ACTION, key.uid)
+            how, stmt, denied = _resource_policy(self.applicable(key, "Policy", KEY_ACTION, key.uid), who)
             if denied or stmt is None:
                 continue  # a key policy that names neither the role nor its account lets nobody in
             own = who.allowed(KEY_ACTION, key.uid)
@@ -390,7 +406,7 @@ class _Builder:
         for target in self.principals:
             if target.arn == who.arn:
                 continue
-            for stmt in statements(get(target.resource.config, "AssumeRolePolicyDocument")) or ():
+            for stmt in self.policy(target.resource, "AssumeRolePolicyDocument"):
                 if stmt.effect != "Allow" or not action_covered(stmt, ASSUME):
                     continue
                 how = _matches(stmt, who)
@@ -429,7 +445,7 @@ class _Builder:
             passing = who.allowed(PASS_ROLE, target.arn)
             if passing is None:
                 continue
-            for stmt in statements(get(target.resource.config, "AssumeRolePolicyDocument")) or ():
+            for stmt in self.policy(target.resource, "AssumeRolePolicyDocument"):
                 services = as_list(get(stmt.principal, "Service")) if isinstance(stmt.principal, dict) else []
                 usable = [s for s in services if s in creates]
                 if stmt.effect == "Allow" and usable:

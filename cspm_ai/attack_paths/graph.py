@@ -148,7 +148,7 @@ class AttackGraph:
         # with why: a check must not PASS them on what it could not see.
         self.unknowns: dict[str, list[str]] = {}
         self._resources: dict[str, Resource] = {}
-        self._moves: Any = None
+        self._moves: tuple[nx.DiGraph, nx.DiGraph] | None = None
 
     # -- building ------------------------------------------------------------------------------------------
 
@@ -235,11 +235,14 @@ class AttackGraph:
     def _path(self, uids: list[str]) -> AttackPath:
         return AttackPath(tuple(self._hop(a, b) for a, b in zip(uids, uids[1:], strict=False)))
 
-    def _movement(self) -> Any:
-        """The graph without runs_as edges: what an identity can do, never through a target's own role."""
+    def _movement(self) -> tuple[nx.DiGraph, nx.DiGraph]:
+        """The graph without runs_as edges (what an identity can do, never through a target's own role), and its
+        reverse; built once after the last edge is added."""
         if self._moves is None:
-            graph = self.graph
-            self._moves = nx.subgraph_view(graph, filter_edge=lambda u, v: graph[u][v]["kind"] != RUNS_AS)
+            moves = nx.DiGraph()
+            moves.add_nodes_from(self.graph)
+            moves.add_edges_from((u, v) for u, v, kind in self.graph.edges(data="kind") if kind != RUNS_AS)
+            self._moves = (moves, moves.reverse(copy=True))
         return self._moves
 
     # -- queries ---------------------------------------------------------------------------------------------
@@ -249,7 +252,7 @@ class AttackGraph:
         an identity through what it can become. Ordered by target kind, then target uid."""
         if uid not in self.graph:
             return []
-        moves = self._movement()
+        moves = self._movement()[0]
         starts = [(i, [uid, i]) for i in self.identities_of(uid)] or [(uid, [uid])]
         best: dict[str, list[str]] = {}
         for start, prefix in starts:
@@ -266,10 +269,10 @@ class AttackGraph:
         """One shortest path from every identity and workload that reaches `uid`."""
         if uid not in self.graph:
             return []
-        moves = self._movement()
+        backwards = self._movement()[1]
         found: list[AttackPath] = []
         seen: set[str] = set()
-        for origin, route in nx.single_source_shortest_path(moves.reverse(copy=False), uid).items():
+        for origin, route in nx.single_source_shortest_path(backwards, uid).items():
             forward = list(reversed(route))
             if origin != uid:
                 found.append(self._path(forward))

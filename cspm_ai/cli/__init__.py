@@ -19,7 +19,7 @@ from cspm_ai.cli.output import _print_summary, _report_error, _report_usage, saf
 from cspm_ai.errors import CspmError
 
 # Importing a command module registers its commands; this order is the order of `--help`.
-for _module in ("scans", "reports", "history", "paths", "evidence", "fleet", "schedule"):
+for _module in ("scans", "reports", "bom", "history", "paths", "evidence", "fleet", "schedule"):
     importlib.import_module(f"cspm_ai.cli.{_module}")
 
 __all__ = ["_print_summary", "app", "main", "safe_text"]

@@ -149,15 +149,16 @@ def _write_reports(
     from cspm_ai.report import build_report
     from reports import write_reports
 
+    graph = lineage_graph(inventory.snapshot(scan.id))
     report = build_report(
         scan,
-        findings if findings is not None else inventory.findings(scan.id),
+        graph.with_affects(findings if findings is not None else inventory.findings(scan.id)),
         inventory.errors(scan.id),
         __version__,
         inventory.attestations(),
         changes=changes if changes is not None else _changes(inventory, scan),
         trend=inventory.trend(scan),
-        lineage=lineage_graph(inventory.snapshot(scan.id)).lineages(),
+        lineage=graph.lineages(),
     )
     return write_reports(report, output_dir, formats)
 
