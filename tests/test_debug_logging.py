@@ -7,6 +7,7 @@ import logging
 import re
 from pathlib import Path
 
+import boto3
 import pytest
 from moto import mock_aws
 
@@ -231,6 +232,24 @@ def test_a_debug_scan_with_an_assumed_role_profile_logs_no_session(
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
     with mock_aws():
+        # The role the profile assumes exists and trusts the account, as AWS requires.
+        boto3.client(
+            "iam", region_name="us-east-1", aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY
+        ).create_role(
+            RoleName="auditor",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )
         code = run(
             "--debug",
             "scan",

@@ -66,7 +66,11 @@ def scp_restricts_ai_regions(org: Resource, ctx: CheckContext) -> Verdict:
     fences: dict[str, list[str]] = {}
     targets: dict[str, list[str]] = {}
     for policy in ctx.resources(POLICY, account=org.account):
-        attached = [str(t.get("Name") or t.get("TargetId")) for t in as_list(get(policy.config, "Targets")) if t]
+        attached = [
+            str(t.get("Name") or t.get("TargetId"))
+            for t in as_list(get(policy.config, "Targets"))
+            if isinstance(t, dict) and (t.get("Name") or t.get("TargetId"))
+        ]
         if not attached:
             continue
         for statement in as_list(get(policy.config, "Content.Statement")):

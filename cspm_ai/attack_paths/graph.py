@@ -149,6 +149,7 @@ class AttackGraph:
         self.unknowns: dict[str, list[str]] = {}
         self._resources: dict[str, Resource] = {}
         self._moves: tuple[nx.DiGraph, nx.DiGraph] | None = None
+        self._from: dict[str, list[AttackPath]] = {}
 
     # -- building ------------------------------------------------------------------------------------------
 
@@ -193,6 +194,7 @@ class AttackGraph:
         elif grant not in data["grants"]:
             data["grants"].append(grant)
         self._moves = None
+        self._from.clear()
 
     def unknown(self, uid: str, why: str) -> None:
         reasons = self.unknowns.setdefault(uid, [])
@@ -252,6 +254,8 @@ class AttackGraph:
         an identity through what it can become. Ordered by target kind, then target uid."""
         if uid not in self.graph:
             return []
+        if uid in self._from:  # checks ask the reach and the unknowns of one identity, each through this
+            return list(self._from[uid])
         moves = self._movement()[0]
         starts = [(i, [uid, i]) for i in self.identities_of(uid)] or [(uid, [uid])]
         best: dict[str, list[str]] = {}
@@ -263,7 +267,8 @@ class AttackGraph:
         for identity, prefix in starts:
             if len(prefix) > 1:
                 best.setdefault(identity, prefix)
-        return self._ordered(self._path(route) for route in best.values())
+        self._from[uid] = self._ordered(self._path(route) for route in best.values())
+        return list(self._from[uid])
 
     def paths_to(self, uid: str) -> list[AttackPath]:
         """One shortest path from every identity and workload that reaches `uid`."""
