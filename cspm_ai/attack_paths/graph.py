@@ -150,6 +150,7 @@ class AttackGraph:
         self._resources: dict[str, Resource] = {}
         self._moves: tuple[nx.DiGraph, nx.DiGraph] | None = None
         self._from: dict[str, list[AttackPath]] = {}
+        self._hops: dict[tuple[str, str], Hop] = {}
 
     # -- building ------------------------------------------------------------------------------------------
 
@@ -178,6 +179,8 @@ class AttackGraph:
                     node.tags,
                 )
                 existing["node"] = node
+                self._hops.clear()  # paths and hops name nodes: none may keep the old one
+                self._from.clear()
             return node
         tags = labels.tags_of(resource) if resource is not None else {}
         node = Node(uid, label, frozenset({kind}), provider, account, resource.type if resource else None, tags)
@@ -195,6 +198,7 @@ class AttackGraph:
             data["grants"].append(grant)
         self._moves = None
         self._from.clear()
+        self._hops.pop((src, dst), None)  # its grants changed; other hops keep theirs
 
     def unknown(self, uid: str, why: str) -> None:
         reasons = self.unknowns.setdefault(uid, [])
@@ -231,8 +235,13 @@ class AttackGraph:
         return sorted(u for u in self.graph.predecessors(uid) if self.graph[u][uid]["kind"] == RUNS_AS)
 
     def _hop(self, src: str, dst: str) -> Hop:
-        data = self.graph[src][dst]
-        return Hop(self.graph.nodes[src]["node"], self.graph.nodes[dst]["node"], data["kind"], tuple(data["grants"]))
+        hop = self._hops.get((src, dst))
+        if hop is None:  # one Hop per edge: every path through it shares it
+            data = self.graph[src][dst]
+            nodes = self.graph.nodes
+            hop = Hop(nodes[src]["node"], nodes[dst]["node"], data["kind"], tuple(data["grants"]))
+            self._hops[(src, dst)] = hop
+        return hop
 
     def _path(self, uids: list[str]) -> AttackPath:
         return AttackPath(tuple(self._hop(a, b) for a, b in zip(uids, uids[1:], strict=False)))
