@@ -44,6 +44,8 @@ class AzureSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subscriptions: list[str] | None = None
+    # Every enabled subscription under this management group (`--management-group`); not with `subscriptions`.
+    management_group: str | None = None
     cloud: str = "public"
     arm_endpoint: str | None = None
     workers: int = Field(default=16, ge=1, le=256)

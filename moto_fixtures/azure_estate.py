@@ -34,6 +34,7 @@ __all__ = [
     "AzureEstateManifest",
     "azure_routes",
     "register_azure_estate",
+    "register_management_groups",
 ]
 
 PASS = "PASS"
@@ -2695,6 +2696,100 @@ def register_azure_estate(
             match=[matchers.query_param_matcher(query)],
         )
     return manifest
+
+
+# The management groups `register_management_groups` replays. MANAGEMENT_GROUP holds the prod subscription in a
+# nested group and a disabled one in another (with an empty group under it); the denied subscription is in
+# RESEARCH_GROUP, with one the identity cannot list at all. Reading FORBIDDEN_GROUP is refused.
+MANAGEMENT_GROUP = "mg-ai"
+RESEARCH_GROUP = "mg-research"
+FORBIDDEN_GROUP = "mg-finance"
+RETIRED_SUBSCRIPTION_ID = "77777777-6666-5555-4444-333333333333"
+HIDDEN_SUBSCRIPTION_ID = "55555555-4444-3333-2222-111111111111"
+_MG_API = "2020-05-01"
+_MG = "/providers/Microsoft.Management/managementGroups"
+
+
+def _descendant(uid: str, display: str, parent: str) -> dict[str, Any]:
+    kind = "Microsoft.Management/managementGroups" + ("/subscriptions" if uid.startswith("/subscriptions/") else "")
+    return {
+        "id": uid,
+        "type": kind,
+        "name": uid.rsplit("/", 1)[1],
+        "properties": {"displayName": display, "parent": {"id": f"{_MG}/{parent}"}},
+    }
+
+
+def register_management_groups(rsps: responses.RequestsMock, *, arm_endpoint: str = DEFAULT_ARM_ENDPOINT) -> None:
+    """Register the descendants of MANAGEMENT_GROUP (two pages) and RESEARCH_GROUP, the refused FORBIDDEN_GROUP,
+    and a subscriptions list that adds the disabled RETIRED_SUBSCRIPTION_ID. Register before
+    `register_azure_estate`: responses answers the first call with the first registration that matches (a scan
+    lists subscriptions once)."""
+    endpoint = arm_endpoint.rstrip("/")
+    path = f"{_MG}/{MANAGEMENT_GROUP}/descendants"
+    first = [
+        _descendant(f"{_MG}/mg-ai-prod", "AI production", MANAGEMENT_GROUP),
+        _descendant(f"/subscriptions/{PROD_SUBSCRIPTION_ID}", "prod", "mg-ai-prod"),
+        _descendant(f"{_MG}/mg-ai-retired", "AI retired", MANAGEMENT_GROUP),
+    ]
+    second = [
+        _descendant(f"/subscriptions/{RETIRED_SUBSCRIPTION_ID}", "ml-2023", "mg-ai-retired"),
+        _descendant(f"{_MG}/mg-ai-archive", "AI archive", "mg-ai-retired"),
+    ]
+    token = "eyJuZXh0IjoibWctYWktcmV0aXJlZCJ9"
+    pages = [
+        (
+            {"api-version": _MG_API},
+            {"value": first, "nextLink": f"{endpoint}{path}?api-version={_MG_API}&$skiptoken={token}"},
+        ),
+        ({"api-version": _MG_API, "$skiptoken": token}, {"value": second, "nextLink": None}),
+    ]
+    for query, body in pages:
+        rsps.add(responses.GET, f"{endpoint}{path}", json=body, match=[matchers.query_param_matcher(query)])
+    research = [
+        _descendant(f"/subscriptions/{DENIED_SUBSCRIPTION_ID}", "research-sandbox", RESEARCH_GROUP),
+        _descendant(f"/subscriptions/{HIDDEN_SUBSCRIPTION_ID}", "research-gpu", RESEARCH_GROUP),
+    ]
+    rsps.add(
+        responses.GET,
+        f"{endpoint}{_MG}/{RESEARCH_GROUP}/descendants",
+        json={"value": research, "nextLink": None},
+        match=[matchers.query_param_matcher({"api-version": _MG_API})],
+    )
+    action = rbac_action(path)
+    refused = {
+        "error": {
+            "code": "AuthorizationFailed",
+            "message": (
+                "The client 'cspm-reader@contoso.com' with object id '0c0c0c0c-0000-4000-8000-00000000000c' does not "
+                f"have authorization to perform action '{action}' over scope '{_MG}/{FORBIDDEN_GROUP}' or the scope "
+                "is invalid. If access was recently granted, please refresh your credentials."
+            ),
+        }
+    }
+    rsps.add(
+        responses.GET,
+        f"{endpoint}{_MG}/{FORBIDDEN_GROUP}/descendants",
+        json=refused,
+        status=403,
+        match=[matchers.query_param_matcher({"api-version": _MG_API})],
+    )
+    builder, _ = _build(arm_endpoint)
+    listed = next(r.body for r in builder.routes if r.path == "/subscriptions")
+    retired = {
+        **copy.deepcopy(listed["value"][0]),
+        "id": f"/subscriptions/{RETIRED_SUBSCRIPTION_ID}",
+        "subscriptionId": RETIRED_SUBSCRIPTION_ID,
+        "displayName": "ml-2023",
+        "state": "Disabled",
+        "tags": {},
+    }
+    rsps.add(
+        responses.GET,
+        f"{endpoint}/subscriptions",
+        json={"value": [*listed["value"], retired], "count": {"type": "Total", "value": 3}},
+        match=[matchers.query_param_matcher({"api-version": API_VERSIONS["subscriptions"]})],
+    )
 
 
 def azure_routes() -> list[tuple[str, str]]:

@@ -184,6 +184,7 @@ def test_the_file_applies_where_no_option_is_given(tmp_path: Path, received: dic
     assert run("--config", config, "scan", "gcp", *storage(tmp_path)) == 2
     assert received["azure"] == {
         "subscriptions": ["11111111-2222-3333-4444-555555555555"],
+        "management_group": None,
         "cloud": "usgov",
         "arm_endpoint": "https://management.usgovcloudapi.net",
         "workers": 4,
@@ -222,6 +223,7 @@ def test_an_option_beats_the_file(tmp_path: Path, received: dict[str, dict[str, 
     assert run("--config", config, "scan", "gcp", *gcp_args, *storage(tmp_path)) == 2
     assert received["azure"] == {
         "subscriptions": ["a", "b"],
+        "management_group": None,
         "cloud": "china",
         "arm_endpoint": "https://arm.example",
         "workers": 2,
@@ -244,6 +246,7 @@ def test_without_file_or_option_the_defaults_hold(tmp_path: Path, received: dict
     assert run("scan", "gcp", *storage(tmp_path)) == 2
     assert received["azure"] == {
         "subscriptions": None,
+        "management_group": None,
         "cloud": "public",
         "arm_endpoint": None,
         "workers": 16,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from collectors.azure.arm import CLOUDS, ArmFailure, ArmReader
-from collectors.azure.engine import AzureEngine
+from collectors.azure.engine import AzureEngine, check_management_group
 from collectors.kernel import MAX_PAGES
 from cspm_ai.errors import ConfigError, CredentialsError
 
@@ -54,12 +54,22 @@ def _identity(credential: Any, endpoint: str) -> str:
 def azure_collector(
     *,
     subscriptions: Sequence[str] | None = None,
+    management_group: str | None = None,
     cloud: str = "public",
     arm_endpoint: str | None = None,
     workers: int = 16,
     max_pages: int = MAX_PAGES,
 ) -> AzureEngine:
-    """A ready collector: signed in, subscriptions resolved (each one asked for must be visible)."""
+    """A ready collector: signed in, subscriptions resolved (each one asked for must be visible; a management group's
+    listed with its descendants)."""
+    if management_group and subscriptions:
+        raise ConfigError(
+            "--subscriptions and --management-group cannot be used together.",
+            "Pass one of them (or set one of subscriptions and management_group in [azure]): "
+            "--management-group scans every subscription under the group.",
+        )
+    if management_group:
+        check_management_group(management_group)  # a typo is reported before any sign-in
     if cloud not in CLOUDS:
         raise ConfigError(f"Unknown Azure cloud {cloud!r}.", f"Choose one of: {', '.join(CLOUDS)}.")
     endpoint = (arm_endpoint or CLOUDS[cloud].arm_endpoint).rstrip("/")
@@ -72,6 +82,7 @@ def azure_collector(
     engine = AzureEngine(
         ArmReader(credential, endpoint, max_pages=max_pages),
         subscriptions,
+        management_group=management_group,
         identity=_identity(credential, endpoint),
         workers=workers,
     )

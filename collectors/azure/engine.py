@@ -13,6 +13,7 @@ error on the resource that holds it, never a path or URL to read.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,8 @@ from collectors import ProgressCallback
 from collectors.azure.arm import ArmFailure, ArmReader, is_arm_id, rbac_action
 from collectors.azure.specs import (
     BY_TYPE,
+    DESCENDANTS_API,
+    DESCENDANTS_PATH,
     DIAGNOSTICS_API,
     DIAGNOSTICS_PATH,
     KINDS,
@@ -40,6 +43,25 @@ _FETCHED = tuple(kind.type for kind in KINDS if kind.fetch == "referenced")
 # AI services accounts name their key by vault URI and key name (the RELATIONS rule that builds it); every other
 # reference to a fetched kind is the ARM id it is fetched by.
 _KEY_BY_VAULT_URI = frozenset({"azure.cognitive.account"})
+# A management group id: up to 90 letters, digits, hyphens, underscores, periods and parentheses, not ending in a
+# period (Azure's own rule); it becomes a segment of the path read, so nothing else may pass.
+_MANAGEMENT_GROUP = re.compile(r"^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$")
+_GROUP_ID_PREFIX = "/providers/microsoft.management/managementgroups/"
+# Subscription states whose resources are gone or frozen (a `--management-group` scan skips them); Warned and
+# PastDue subscriptions still run their resources and are scanned.
+_RETIRED_STATES = frozenset({"disabled", "deleted"})
+_DESCENDANTS_ACTION = rbac_action(DESCENDANTS_PATH.format(group="x"))
+
+
+def check_management_group(group: str) -> str:
+    """The management group's id (its full ARM id is accepted too), or a ConfigError before any sign-in."""
+    bare = group[len(_GROUP_ID_PREFIX) :] if group.lower().startswith(_GROUP_ID_PREFIX) else group
+    if not _MANAGEMENT_GROUP.match(bare):
+        raise ConfigError(
+            f"{group!r} is not a management group id.",
+            "Pass the group's ID (not its display name) as `az account management-group list` shows it, e.g. mg-ai.",
+        )
+    return bare
 
 
 def location_of(item: dict[str, Any]) -> str:
@@ -73,11 +95,13 @@ class AzureEngine:
         reader: ArmReader,
         subscriptions: Sequence[str] | None = None,
         *,
+        management_group: str | None = None,
         identity: str = "",
         workers: int = 16,
     ) -> None:
         self.reader = reader
         self.requested = list(subscriptions) if subscriptions else None
+        self.management_group = check_management_group(management_group) if management_group else None
         self.identity = identity
         self.workers = workers
         self._store = Store("azure", case_insensitive=True)
@@ -87,7 +111,11 @@ class AzureEngine:
     # -- discovery -------------------------------------------------------------------------
 
     def subscriptions(self) -> list[str]:
-        """The subscriptions to scan: those asked for (each must be readable), else every readable one."""
+        """The subscriptions to scan: those asked for (each must be readable), those under the management group,
+        else every readable one. Resolved once."""
+        if self._subscriptions:
+            return list(self._subscriptions)
+        members = self._group_members() if self.management_group else None
         try:
             listed = self.reader.list(SUBSCRIPTIONS_PATH, SUBSCRIPTIONS_API)
         except ArmFailure as failure:
@@ -96,7 +124,18 @@ class AzureEngine:
                 "Check the identity's sign-in (`az login`) and its Reader role.",
             ) from failure
         readable = {str(s.get("subscriptionId")): s for s in listed if s.get("subscriptionId")}
-        if self.requested is None:
+        if members is not None:
+            # One the identity cannot list is still scanned: its reads fail as ERROR findings, never a silent gap.
+            states = {sid.lower(): str(s.get("state") or "").lower() for sid, s in readable.items()}
+            as_listed = {sid.lower(): sid for sid in readable}
+            kept = [m for m in members if states.get(m.lower()) not in _RETIRED_STATES]
+            chosen = sorted(as_listed.get(m.lower(), m) for m in kept)
+            if not chosen:
+                raise ConfigError(
+                    f"Management group {self.management_group} holds no enabled subscription.",
+                    "Check the group id; disabled and deleted subscriptions are not scanned.",
+                )
+        elif self.requested is None:
             chosen = sorted(readable)
         else:
             unknown = [s for s in self.requested if s.lower() not in {r.lower() for r in readable}]
@@ -108,6 +147,26 @@ class AzureEngine:
             chosen = self.requested
         self._subscriptions = {s: readable.get(s, {"subscriptionId": s}) for s in chosen}
         return chosen
+
+    def _group_members(self) -> list[str]:
+        """Every subscription under the management group, at any depth (ARM lists descendants flat)."""
+        group = str(self.management_group)
+        try:
+            descendants = self.reader.list(DESCENDANTS_PATH.format(group=group), DESCENDANTS_API)
+        except ArmFailure as failure:
+            raise ConfigError(
+                f"Cannot list management group {group}: {failure.code}: {' '.join(failure.message.split())}",
+                f"Check the group id, and grant the identity {_DESCENDANTS_ACTION} on the group "
+                "(Reader there covers it).",
+            ) from failure
+        members: dict[str, str] = {}
+        for item in descendants:
+            uid = item.get("id")
+            # A subscription reads "/subscriptions/<id>", a nested group "/providers/Microsoft.Management/...".
+            parts = uid.split("/") if is_arm_id(uid) else []
+            if len(parts) == 3 and parts[1].lower() == "subscriptions":
+                members.setdefault(parts[2].lower(), parts[2])
+        return list(members.values())
 
     def _list(
         self, tasks: TaskGroup, kind: ArmKind, subscription: str, path: str, region: str, parent: str | None

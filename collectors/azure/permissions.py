@@ -8,11 +8,12 @@ named from comes from the kinds' own path templates (`sample_path`).
 from __future__ import annotations
 
 from collectors.azure.arm import rbac_action
-from collectors.azure.specs import DIAGNOSTICS_PATH, KINDS, SUBSCRIPTIONS_PATH, sample_path
+from collectors.azure.specs import DESCENDANTS_PATH, DIAGNOSTICS_PATH, KINDS, SUBSCRIPTIONS_PATH, sample_path
 
 
 def required_actions() -> list[str]:
-    actions = {rbac_action(SUBSCRIPTIONS_PATH)}
+    # The descendants list is read only with --management-group; the role names it so one role serves both.
+    actions = {rbac_action(SUBSCRIPTIONS_PATH), rbac_action(DESCENDANTS_PATH.format(group="x"))}
     for kind in KINDS:
         actions.add(rbac_action(sample_path(kind)))
         if kind.diagnostics:

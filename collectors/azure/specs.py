@@ -27,6 +27,9 @@ DIAGNOSTICS_PATH = "{id}/providers/Microsoft.Insights/diagnosticSettings"
 DIAGNOSTICS_API = "2021-05-01-preview"
 SUBSCRIPTIONS_PATH = "/subscriptions"
 SUBSCRIPTIONS_API = "2022-12-01"
+# Every management group and subscription under a management group, at any depth (`--management-group`).
+DESCENDANTS_PATH = "/providers/Microsoft.Management/managementGroups/{group}/descendants"
+DESCENDANTS_API = "2020-05-01"
 COGNITIVE = "/providers/Microsoft.CognitiveServices/accounts"
 # Projects and connections of AI services accounts (AI Foundry) are in the API from 2025-06-01; every kind of the
 # family reads at it, so an account, its deployments, RAI policies, projects and connections agree.

@@ -214,6 +214,13 @@ def scan_azure(
             "--subscriptions", help="Comma-separated subscription ids (default: every one the identity can read)."
         ),
     ] = None,
+    management_group: Annotated[
+        Optional[str],
+        typer.Option(
+            "--management-group",
+            help="Management group id: scan every enabled subscription under it, at any depth.",
+        ),
+    ] = None,
     allowed_regions: Annotated[
         Optional[str],
         typer.Option("--allowed-regions", help="Locations where AI data may live (CL-09); without it CL-09 is MANUAL."),
@@ -243,17 +250,24 @@ def scan_azure(
     fleet = fleet_for(run, distributed, broker)
     file = run.settings.azure
     allowed = _split(allowed_regions) or run.settings.allowed_regions
-    chosen = _split(subscriptions) or file.subscriptions
+    chosen = _split(subscriptions)
+    group = management_group
+    if chosen is None and group is None:  # options win over the file, as a pair: one scope or the other
+        chosen, group = file.subscriptions, file.management_group
     cloud_name = cloud or file.cloud
     pool = workers or file.workers
     # The collector checks the cloud name and endpoint, wherever they came from.
     collector = azure_collector(
         subscriptions=chosen,
+        management_group=group,
         cloud=cloud_name,
         arm_endpoint=arm_endpoint or file.arm_endpoint,
         workers=pool,
         max_pages=run.settings.max_pages,
     )
+    options: dict[str, object] = {"cloud": cloud_name, "subscriptions": chosen, "workers": pool}
+    if group:
+        options.update(management_group=group, subscriptions=list(collector.subscriptions()))
     if fleet is not None:
         endpoint = collector.reader.endpoint
         scan = scan_on_fleet(
@@ -263,7 +277,7 @@ def scan_azure(
             collector.subscriptions(),
             {"cloud": cloud_name, "arm_endpoint": endpoint, "workers": pool, "max_pages": run.settings.max_pages},
             allowed_regions=allowed,
-            options={"cloud": cloud_name, "subscriptions": chosen, "workers": pool},
+            options=options,
         )
         _finish_scan(run, scan, fail_on, fail_on_new)
     with _progress(run.console, "Scanning Azure") as progress:
@@ -273,7 +287,7 @@ def scan_azure(
             allowed_regions=allowed,
             progress=progress,
             mutelist=run.mutelist,
-            options={"cloud": cloud_name, "subscriptions": chosen, "workers": pool},
+            options=options,
         )
     _finish_scan(run, scan, fail_on, fail_on_new)
 
