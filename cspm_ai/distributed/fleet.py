@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from cspm_ai.distributed.model import PartSummary, ScanPart, Schedule
-from cspm_ai.distributed.parts import collect_and_store, worker_name
+from cspm_ai.distributed.parts import collect_and_store, preload_clients, worker_name
 from cspm_ai.errors import ConfigError, CspmError
 from cspm_ai.executor import Unfinished
 from cspm_ai.inventory import Inventory
@@ -286,8 +286,10 @@ class CeleryExecutor:
 
 
 def run_worker(app: Celery, *, concurrency: int, loglevel: str = "INFO") -> None:
-    """`cspm-ai worker`: a Celery worker taking scan parts, `concurrency` pool processes."""
+    """`cspm-ai worker`: a Celery worker taking scan parts, `concurrency` pool processes, forked after the cloud
+    client libraries are imported (`preload_clients`)."""
     prepare_results(app)
+    preload_clients()
     app.worker_main(
         [
             "worker",

@@ -215,3 +215,13 @@ def test_a_stuck_part_blocks_no_other_and_its_scan_is_incomplete_at_the_deadline
         "gcp:ml-dev-7781": "error",
     }
     assert "deadline" in (parts["gcp:ml-dev-7781"].error or "")
+
+
+def test_a_worker_imports_the_cloud_client_libraries_before_it_forks_its_pool() -> None:
+    import sys
+
+    from collectors.gcp.api import _MODULES
+    from cspm_ai.distributed.parts import preload_clients
+
+    assert preload_clients() == []
+    assert all(module in sys.modules for module in _MODULES.values())
