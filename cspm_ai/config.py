@@ -54,11 +54,13 @@ class AzureSettings(BaseModel):
 class GcpSettings(BaseModel):
     """`scan gcp` fallbacks, checked by the collector like the options they stand in for."""
 
-    # TOML readily holds `organization = 123456789012` as a number; it is the same id.
+    # TOML readily holds `organization = 123456789012` (or a folder) as a number; it is the same id.
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
     projects: list[str] | None = None
     organization: str | None = None
+    # Every active project under this folder, at any depth (`--folder`); not with `projects` or `organization`.
+    folder: str | None = None
     locations: list[str] | None = None
     impersonate_service_account: str | None = None
     universe_domain: str | None = None

@@ -36,8 +36,11 @@ __all__ = [
     "DEFAULT_UNIVERSE_DOMAIN",
     "DENIED_PROJECT_ID",
     "DEV_PROJECT_ID",
+    "FOLDER_ID",
+    "FORBIDDEN_FOLDER_ID",
     "GCP_HOSTILE_STRINGS",
     "ORGANIZATION_ID",
+    "PARTNER_FOLDER_ID",
     "PROD_PROJECT_ID",
     "GcpEstateManifest",
     "register_gcp_estate",
@@ -50,6 +53,8 @@ MANUAL = "MANUAL"
 DEFAULT_UNIVERSE_DOMAIN = "googleapis.com"
 ORGANIZATION_ID = "222233334444"
 FOLDER_ID = "111122223333"
+PARTNER_FOLDER_ID = "555566667777"  # under FOLDER_ID; holds the denied project
+FORBIDDEN_FOLDER_ID = "999900001111"  # searching it is refused
 PROD_PROJECT_ID = "ml-prod-4521"
 DEV_PROJECT_ID = "ml-dev-7781"
 DENIED_PROJECT_ID = "ml-denied-9001"
@@ -414,6 +419,23 @@ class _Builder:
             "updateTime": "2024-02-01T10:00:00.000Z",
             "etag": 'W/"f0ld3r11"',
         }
+        self.folders[PARTNER_FOLDER_ID] = {
+            "name": f"folders/{PARTNER_FOLDER_ID}",
+            "parent": f"folders/{FOLDER_ID}",
+            "displayName": "ml-partners",
+            "state": FOLDER_ACTIVE,
+            "createTime": "2024-06-11T09:00:00.000Z",
+            "updateTime": "2024-06-11T09:00:00.000Z",
+            "etag": 'W/"f0ld3r55"',
+        }
+
+    def folder_chain(self, parent: str) -> list[str]:
+        """The folders above a resource whose parent is `parent`, nearest first (Cloud Asset Inventory's `folders`)."""
+        chain: list[str] = []
+        while parent.startswith("folders/"):
+            chain.append(parent)
+            parent = self.folders[parent.removeprefix("folders/")]["parent"]
+        return chain
 
     def resource_manager_projects(self) -> None:
         specs: tuple[tuple[str, str, str, dict[str, str], int], ...] = (
@@ -425,7 +447,13 @@ class _Builder:
                 PROJECT_ACTIVE,
             ),
             (DEV_PROJECT_ID, f"organizations/{ORGANIZATION_ID}", "ML dev sandbox", {"env": "dev"}, PROJECT_ACTIVE),
-            (DENIED_PROJECT_ID, f"folders/{FOLDER_ID}", "ML partner share", {"env": "partner"}, PROJECT_ACTIVE),
+            (
+                DENIED_PROJECT_ID,
+                f"folders/{PARTNER_FOLDER_ID}",
+                "ML partner share",
+                {"env": "partner"},
+                PROJECT_ACTIVE,
+            ),
             (DELETED_PROJECT_ID, f"organizations/{ORGANIZATION_ID}", "ML 2020 pilot", {}, PROJECT_DELETE_REQUESTED),
         )
         for pid, parent, display, labels, state in specs:
@@ -449,7 +477,7 @@ class _Builder:
         if state == PROJECT_DELETE_REQUESTED:
             project["deleteTime"] = "2026-04-01T00:00:00.000Z"
         self.projects[pid] = project
-        folders = [f"folders/{FOLDER_ID}"] if parent.startswith("folders/") else []
+        folders = self.folder_chain(parent)
         result: dict[str, Any] = {
             "name": f"//cloudresourcemanager.googleapis.com/projects/{number}",
             "assetType": PROJECT_ASSET_TYPE,
@@ -2125,7 +2153,7 @@ class _Builder:
             "updateTime": item["updateTime"].split(".")[0] + "Z",
         }
         if self.projects[project]["parent"].startswith("folders/"):
-            result["folders"] = [self.projects[project]["parent"]]
+            result["folders"] = self.folder_chain(self.projects[project]["parent"])
         if item.get("labels"):
             result["labels"] = item["labels"]
         key = (item.get("encryptionSpec") or {}).get("kmsKeyName")
@@ -2325,13 +2353,19 @@ class _Router:
                 )
             results = self.b.cai_projects + self.b.cai_ai_results(None)
         elif kind == "folders":
-            if ident != FOLDER_ID:
+            if ident == FORBIDDEN_FOLDER_ID:
+                raise _Reply(
+                    403,
+                    _error(
+                        403,
+                        "PERMISSION_DENIED",
+                        f"The caller does not have permission on {scope}.",
+                        [_error_info("IAM_PERMISSION_DENIED", "cloudasset.googleapis.com", permission=perm)],
+                    ),
+                )
+            if ident not in self.b.folders:
                 raise _not_found(f"Folder {ident} not found.")
-            results = [
-                r
-                for r in self.b.cai_projects + self.b.cai_ai_results(None)
-                if f"folders/{FOLDER_ID}" in r.get("folders", ())
-            ]
+            results = [r for r in self.b.cai_projects + self.b.cai_ai_results(None) if scope in r.get("folders", ())]
         else:
             pid = self.project(ident)
             self.deny(pid, "cloudasset", perm, f"projects/{ident}")

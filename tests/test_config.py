@@ -193,6 +193,7 @@ def test_the_file_applies_where_no_option_is_given(tmp_path: Path, received: dic
     assert received["gcp"] == {
         "projects": ["ml-prod-4521", "ml-dev-7781"],
         "organization": "123456789012",
+        "folder": None,
         "locations": ["us-central1"],
         "impersonate_service_account": "cspm@ml-prod-4521.iam.gserviceaccount.com",
         "universe_domain": "googleapis.com",
@@ -232,6 +233,7 @@ def test_an_option_beats_the_file(tmp_path: Path, received: dict[str, dict[str, 
     assert received["gcp"] == {
         "projects": ["ml-other-0001"],
         "organization": "999",
+        "folder": None,
         "locations": ["europe-west4"],
         "impersonate_service_account": "other@ml-other-0001.iam.gserviceaccount.com",
         "universe_domain": "example-sovereign.goog",

@@ -108,6 +108,7 @@ def gcp_collector(
     *,
     projects: Sequence[str] | None = None,
     organization: str | None = None,
+    folder: str | None = None,
     locations: Sequence[str] | None = None,
     impersonate_service_account: str | None = None,
     universe_domain: str | None = None,
@@ -115,10 +116,11 @@ def gcp_collector(
     workers: int = 16,
     max_pages: int = MAX_PAGES,
 ) -> GcpEngine:
-    """A ready collector: credentials found, projects resolved (an organization's through Cloud Asset Inventory)."""
-    check_scope(projects, organization, locations)  # a typo is reported before any sign-in
+    """A ready collector: credentials found, projects resolved (an organization's or a folder's through Cloud Asset
+    Inventory)."""
+    check_scope(projects, organization, locations, folder)  # a typo is reported before any sign-in
     credentials, default_project, identity = credential_factory(impersonate_service_account)
-    if not projects and not organization and default_project:
+    if not projects and not organization and not folder and default_project:
         projects = [default_project]
     issued_in = getattr(credentials, "universe_domain", None) or DEFAULT_UNIVERSE
     universe = universe_domain or issued_in
@@ -130,7 +132,13 @@ def gcp_collector(
         )
     apis = GoogleApis(credentials, Endpoints(universe, dict(api_endpoints or {})), workers=workers, max_pages=max_pages)
     engine = GcpEngine(
-        apis, projects=projects, organization=organization, locations=locations, identity=identity, workers=workers
+        apis,
+        projects=projects,
+        organization=organization,
+        folder=folder,
+        locations=locations,
+        identity=identity,
+        workers=workers,
     )
     engine.projects()
     return engine

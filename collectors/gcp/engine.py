@@ -1,7 +1,7 @@
 """The one Google Cloud collection engine: projects x locations x kinds on a bounded pool.
 
-Projects come from `--projects` or, for an organization, from Cloud Asset
-Inventory. Cloud Asset Inventory also says where each project has AI
+Projects come from `--projects` or, for an organization or a folder (at any
+depth), from Cloud Asset Inventory. Cloud Asset Inventory also says where each project has AI
 resources, so Vertex AI is listed only in the locations that hold some
 (on their regional hosts) instead of in every Google region. Then come the
 project's IAM policy, organization policies, Security Command Center,
@@ -87,8 +87,25 @@ PAGE_SIZE = 100  # the largest page the Model Armor, Sensitive Data Protection a
 FIREWALL_PAGE_SIZE = 500  # Compute Engine's maxResults ceiling
 
 
-def check_scope(projects: Sequence[str] | None, organization: str | None, locations: Sequence[str] | None) -> None:
-    """Reject malformed project ids, organization ids and locations before any call is made."""
+def check_scope(
+    projects: Sequence[str] | None,
+    organization: str | None,
+    locations: Sequence[str] | None,
+    folder: str | None = None,
+) -> None:
+    """Reject malformed project ids, organization and folder ids and locations, and a folder with another scope,
+    before any call is made."""
+    if folder is not None and (projects or organization is not None):
+        raise ConfigError(
+            "--folder cannot be used with --projects or --organization.",
+            "Pass one scope (or set one of folder, projects and organization in [gcp]): --folder scans every "
+            "active project under the folder, at any depth.",
+        )
+    if folder is not None and not folder.removeprefix("folders/").isdigit():
+        raise ConfigError(
+            f"{folder!r} is not a folder id.",
+            "Pass the numeric id `gcloud resource-manager folders list` shows, e.g. 123456789012.",
+        )
     bad = [p for p in projects or () if not PROJECT_ID.match(p)]
     if bad:
         raise ConfigError(
@@ -133,7 +150,7 @@ class _Project:
 
 
 class GcpEngine:
-    """Collects the chosen projects (or an organization's), `workers` reads at a time."""
+    """Collects the chosen projects (or an organization's, or a folder's), `workers` reads at a time."""
 
     provider = "gcp"
 
@@ -143,6 +160,7 @@ class GcpEngine:
         *,
         projects: Sequence[str] | None = None,
         organization: str | None = None,
+        folder: str | None = None,
         locations: Sequence[str] | None = None,
         identity: str = "",
         workers: int = 16,
@@ -150,6 +168,7 @@ class GcpEngine:
         self.apis = apis
         self.requested = list(projects) if projects else None
         self.organization = organization.removeprefix("organizations/") if organization else None
+        self.folder = folder.removeprefix("folders/") if folder else None
         self.locations = {region_of(loc) for loc in locations} if locations else None
         self.identity = identity
         self.workers = workers
@@ -162,13 +181,20 @@ class GcpEngine:
         # The project a referenced store or network was named by (a failed read of it is recorded there).
         self._referrers: dict[str, str] = {}
         self._firewalls: dict[str, list[dict[str, Any]] | GoogleFailure] = {}
-        check_scope(self.requested, organization, locations)
-        if not self.requested and not self.organization:
+        check_scope(self.requested, organization, locations, folder)
+        if not self.requested and not self.organization and not self.folder:
             raise ConfigError(
                 "No Google Cloud project to scan.",
-                "Pass --projects a,b or --organization <id> (or set a default project with "
+                "Pass --projects a,b, --organization <id> or --folder <id> (or set a default project with "
                 "`gcloud config set project`).",
             )
+
+    @property
+    def scope(self) -> str | None:
+        """The organization or folder whose projects are scanned (searched in Cloud Asset Inventory), if any."""
+        if self.organization is not None:
+            return f"organizations/{self.organization}"
+        return f"folders/{self.folder}" if self.folder is not None else None
 
     def _fail(
         self, failure: GoogleFailure, account: str, rtype: str, region: str = GLOBAL, uid: str | None = None
@@ -183,25 +209,25 @@ class GcpEngine:
     # -- projects ---------------------------------------------------------------------------
 
     def projects(self) -> list[str]:
-        """The projects to scan: those asked for, else every active project of the organization."""
+        """The projects to scan: those asked for, else every active project of the organization or under the
+        folder (Cloud Asset Inventory's search of a folder covers its folders too)."""
         if self._projects:
             return list(self._projects)
-        if self.organization is None:
+        scope = self.scope
+        if scope is None:
             self._projects = {p: _Project(p) for p in dict.fromkeys(self.requested or ())}
             return list(self._projects)
+        where = f"folder {self.folder}" if self.organization is None else f"organization {self.organization}"
         try:
             found = self.apis.list(
                 SEARCH_RESOURCES,
-                {
-                    "scope": f"organizations/{self.organization}",
-                    "asset_types": [PROJECT_ASSET_TYPE],
-                    "page_size": CAI_PAGE_SIZE,
-                },
+                {"scope": scope, "asset_types": [PROJECT_ASSET_TYPE], "page_size": CAI_PAGE_SIZE},
             )
         except GoogleFailure as failure:
             raise ConfigError(
-                f"Cannot list the projects of organization {self.organization}: {failure.code}: {failure.message}",
-                "Grant the scanning identity roles/cloudasset.viewer on the organization, or pass --projects.",
+                f"Cannot list the projects of {where}: {failure.code}: {' '.join(failure.message.split())}",
+                f"Grant the scanning identity roles/cloudasset.viewer ({SEARCH_RESOURCES.permission}) on the "
+                + ("organization, or pass --projects." if self.folder is None else "folder, and check its id."),
             ) from failure
         active: dict[str, _Project] = {}
         for result in found:
@@ -217,6 +243,8 @@ class GcpEngine:
                     "Check the ids, or drop --organization.",
                 )
             active = {p: active[p] for p in self.requested}
+        if not active and self.folder is not None:
+            raise ConfigError(f"Folder {self.folder} holds no active project.", "Check the folder id.")
         self._projects = dict(sorted(active.items()))
         return list(self._projects)
 
@@ -658,10 +686,11 @@ class GcpEngine:
                 tasks.submit(self._billing, tasks, project)
                 tasks.submit(self._floor_setting, project)
                 tasks.submit(self._discovery_configs, project, GLOBAL)
-                if self.organization is None:
+                if self.scope is None:
                     tasks.submit(self._discover, tasks, f"projects/{project}", [project])
-            if self.organization is not None:
-                tasks.submit(self._discover, tasks, f"organizations/{self.organization}", chosen)
+            if self.scope is not None:
+                # One search of the organization or folder says where all its projects hold AI resources.
+                tasks.submit(self._discover, tasks, self.scope, chosen)
             tasks.wait()
             while self._fetch_round(tasks):
                 pass

@@ -305,6 +305,13 @@ def scan_gcp(
             help="Organization id: scan every active project in it (found with Cloud Asset Inventory).",
         ),
     ] = None,
+    folder: Annotated[
+        Optional[str],
+        typer.Option(
+            "--folder",
+            help="Folder id: scan every active project under it, at any depth (found with Cloud Asset Inventory).",
+        ),
+    ] = None,
     locations: Annotated[
         Optional[str],
         typer.Option(
@@ -361,14 +368,21 @@ def scan_gcp(
             "Use region names such as us-central1 or europe-west4.",
         )
     file = run.settings.gcp
-    org = organization or file.organization
+    chosen = _split(projects)
+    if folder is not None:  # one scope: the file's projects and organization do not narrow it
+        org = organization
+    elif chosen is not None or organization is not None:  # and the file's folder does not widen these
+        chosen, org = chosen or file.projects, organization or file.organization
+    else:
+        chosen, org, folder = file.projects, file.organization, file.folder
     where = _split(locations) or file.locations
     pool = workers or file.workers
     # The collector checks project ids, the organization and locations (check_scope), and
     # parse_api_endpoints the overrides, wherever they came from.
     collector = gcp_collector(
-        projects=_split(projects) or file.projects,
+        projects=chosen,
         organization=org,
+        folder=folder,
         locations=where,
         impersonate_service_account=impersonate_service_account or file.impersonate_service_account,
         universe_domain=universe_domain or file.universe_domain,
@@ -376,6 +390,14 @@ def scan_gcp(
         workers=pool,
         max_pages=run.settings.max_pages,
     )
+    options: dict[str, object] = {
+        "projects": collector.projects(),
+        "organization": org,
+        "locations": where,
+        "workers": pool,
+    }
+    if folder is not None:
+        options["folder"] = folder
     if fleet is not None:
         part = {
             "organization": org,
@@ -391,7 +413,7 @@ def scan_gcp(
             collector.projects(),
             {**part, "workers": pool, "max_pages": run.settings.max_pages},
             allowed_regions=allowed,
-            options={"projects": collector.projects(), "organization": org, "locations": where, "workers": pool},
+            options=options,
         )
         _finish_scan(run, scan, fail_on, fail_on_new)
     with _progress(run.console, "Scanning Google Cloud") as progress:
@@ -401,7 +423,7 @@ def scan_gcp(
             allowed_regions=allowed,
             progress=progress,
             mutelist=run.mutelist,
-            options={"projects": collector.projects(), "organization": org, "locations": where, "workers": pool},
+            options=options,
         )
     _finish_scan(run, scan, fail_on, fail_on_new)
 
