@@ -10,9 +10,11 @@ Each configuration is run as a user runs it, as whole processes: the one-process
 `cspm-ai scan gcp --projects … --distributed` into one PostgreSQL database, Redis as the broker. It prints
 projects per minute of the whole scan (start-up, planning, the final evaluation and the reports included) and
 of its parts on the workers (first part started to last part stored, from the inventory), the latter's
-speed-up over one worker, and the peak resident memory of each worker's pool process (VmHWM). A benchmark,
-not a test: `make bench-fleet` (about two minutes on 2 cores; PostgreSQL and Redis on this machine, as the
-distributed tests use).
+speed-up over one worker, the peak resident memory (VmHWM) of each worker's main process and of its pool
+process, and the load average as each configuration starts (the machine may be shared). A benchmark,
+not a test: `make bench-fleet` (about a minute and a half on 2 cores; PostgreSQL and Redis on this machine, as
+the distributed tests use). `make bench-fleet ARGS="--rounds 3"` runs every configuration three times, in turn,
+and reports the medians: on a shared machine one run of each is at the mercy of what else runs then.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import contextlib
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -168,9 +171,9 @@ def parts_phase(db: str) -> float:
 
 def on_fleet(
     workers: int, projects: Sequence[str], latency_ms: int, db: str, work: Path
-) -> tuple[float, float, list[float]]:
+) -> tuple[float, float, list[tuple[float, float]]]:
     """Wall time of one distributed scan on `workers` fresh workers, the time its parts took on the workers, and
-    each worker pool process's peak RSS."""
+    each worker's peak RSS (its main process, its pool process)."""
     config = work / "fleet.toml"
     config.write_text(f'[distributed]\nqueues = "{QUEUES}"\ndeadline = "30m"\n')
     env = _env(config)
@@ -194,7 +197,7 @@ def on_fleet(
         peaks = []
         for popen, _log in started:
             pool = [p for p in _group_pids(popen.pid) if p != popen.pid]
-            peaks.append(max((_peak_rss_mb(p) for p in pool), default=0.0))
+            peaks.append((_peak_rss_mb(popen.pid), max((_peak_rss_mb(p) for p in pool), default=0.0)))
         return elapsed, parts_phase(db), peaks
     finally:
         for popen, log in started:
@@ -212,34 +215,50 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=24)
     parser.add_argument("--latency-ms", type=int, default=40)
     parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="run every configuration this many times, in turn; report the medians"
+    )
     args = parser.parse_args()
     projects = [_bench_id(n) for n in range(1, args.projects + 1)]
-    rows: list[tuple[str, float, str, str, str]] = []
+    counts = [int(w) for w in args.workers.split(",")]
+    runs: dict[str, list[tuple[float, float, float, list[tuple[float, float]]]]] = {}
     with tempfile.TemporaryDirectory(prefix="cspm-bench-fleet-") as folder, database() as db:
         work = Path(folder)
         (work / "one.toml").write_text("")
-        one = _command(args.latency_ms, "scan", "gcp", "--projects", ",".join(projects))
-        one += ["--db", f"sqlite:///{work / 'one.db'}", "--output-dir", str(work / "one")]
-        single = _timed(one, _env(work / "one.toml"))
-        rows.append(("one process", single, "", "", ""))
-        first: float | None = None
-        for count in (int(w) for w in args.workers.split(",")):
-            elapsed, parts, peaks = on_fleet(count, projects, args.latency_ms, db, work)
-            first = first or parts
-            per_minute = f"{args.projects / parts * 60:.0f} ({first / parts:.2f}x)"
-            rows.append(
-                (f"{count} worker(s)", elapsed, per_minute, f"{parts:.1f} s", ", ".join(f"{p:.0f}" for p in peaks))
-            )
-    print(f"{args.projects} Google Cloud projects, {args.latency_ms} ms per API call, {os.cpu_count()} cores")
+        for _round in range(args.rounds):
+            # One round runs every configuration once, so a load that comes and goes touches each alike.
+            one = _command(args.latency_ms, "scan", "gcp", "--projects", ",".join(projects))
+            one += ["--db", f"sqlite:///{work / 'one.db'}", "--output-dir", str(work / "one")]
+            load = os.getloadavg()[0]
+            runs.setdefault("one process", []).append((load, _timed(one, _env(work / "one.toml")), 0.0, []))
+            for count in counts:
+                load = os.getloadavg()[0]
+                elapsed, parts, peaks = on_fleet(count, projects, args.latency_ms, db, work)
+                runs.setdefault(f"{count} worker(s)", []).append((load, elapsed, parts, peaks))
+    print(
+        f"{args.projects} Google Cloud projects, {args.latency_ms} ms per API call, {os.cpu_count()} cores, "
+        f"{args.rounds} round(s) (medians; each run's time on the workers in brackets)"
+    )
     print()
     print(
-        "| run | wall time | projects per minute (whole scan) | parts on the workers | projects per minute "
-        "on the workers (vs 1 worker) | peak RSS per worker pool process (MB) |"
+        "| run | load average at start | wall time | projects per minute (whole scan) | parts on the workers | "
+        "projects per minute on the workers (vs 1 worker) | peak RSS per worker, main / pool process (MB) |"
     )
-    print("|---|---:|---:|---:|---:|---|")
-    for name, elapsed, per_minute, parts, peaks in rows:
+    print("|---|---:|---:|---:|---:|---:|---|")
+    first: float | None = None
+    for name, done in runs.items():
+        loads = ", ".join(f"{r[0]:.2f}" for r in done)
+        elapsed = statistics.median(r[1] for r in done)
         whole = f"{args.projects / elapsed * 60:.0f}"
-        print(f"| {name} | {elapsed:.1f} s | {whole} | {parts} | {per_minute} | {peaks} |")
+        if name == "one process":
+            print(f"| {name} | {loads} | {elapsed:.1f} s | {whole} |  |  |  |")
+            continue
+        parts = statistics.median(r[2] for r in done)
+        first = first or parts
+        each = f" ({', '.join(f'{r[2]:.1f}' for r in done)})" if len(done) > 1 else ""
+        per_minute = f"{args.projects / parts * 60:.0f} ({first / parts:.2f}x)"
+        memory = ", ".join(f"{main:.0f} / {pool:.0f}" for main, pool in done[-1][3])
+        print(f"| {name} | {loads} | {elapsed:.1f} s | {whole} | {parts:.1f} s{each} | {per_minute} | {memory} |")
 
 
 if __name__ == "__main__":
