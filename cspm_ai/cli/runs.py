@@ -6,7 +6,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -165,7 +165,7 @@ def _write_reports(
 
 def _finish_scan(
     run: _Run, scan: ScanRecord, fail_on: Severity | None = None, fail_on_new: Severity | None = None
-) -> None:
+) -> NoReturn:
     """Write the reports, print the summary and what changed, notify, and exit 1 when --fail-on or
     --fail-on-new is met. A failed notification is a warning: it changes neither the result nor the exit code."""
     findings = run.inventory.findings(scan.id)

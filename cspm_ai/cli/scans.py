@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
@@ -14,6 +14,7 @@ from cspm_ai.config import DEFAULT_MEMBER_ROLE
 from cspm_ai.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collectors import Collector
     from cspm_ai.model import Severity
 
 
@@ -77,10 +78,9 @@ def scan_aws(
 ) -> None:
     """Scan one AWS account's SageMaker estate and what surrounds it, or every account of an organization."""
     from collectors.aws import aws_collector
-    from cspm_ai.scan import run_scan
 
     run = _prepare(db, output_dir, format, mutelist=mutelist, notify=notify)
-    settings, console, inventory = run.settings, run.console, run.inventory
+    settings = run.settings
     allowed = _split(allowed_regions) or settings.allowed_regions
     pool = workers or settings.aws.workers
     file = settings.aws
@@ -131,6 +131,7 @@ def scan_aws(
     )
     if allowed:
         collector.session.resolve_regions(allowed)  # an unknown allowed region is a typo: say so
+    options: dict[str, object] = {"profile": profile, "regions": list(collector.regions), "workers": pool}
     if fleet is not None:
         part = {"profile": profile or settings.aws.profile, "regions": list(collector.regions), "workers": pool}
         scan = scan_on_fleet(
@@ -140,19 +141,10 @@ def scan_aws(
             [collector.session.account],
             {**part, "max_pages": settings.max_pages},
             allowed_regions=allowed,
-            options={"profile": profile, "regions": list(collector.regions), "workers": pool},
+            options=options,
         )
         _finish_scan(run, scan, fail_on, fail_on_new)
-    with _progress(console, f"Scanning AWS {collector.session.account}") as progress:
-        scan = run_scan(
-            inventory,
-            [collector],
-            allowed_regions=allowed,
-            progress=progress,
-            mutelist=run.mutelist,
-            options={"profile": profile, "regions": list(collector.regions), "workers": pool},
-        )
-    _finish_scan(run, scan, fail_on, fail_on_new)
+    _scan_here(run, collector, f"Scanning AWS {collector.session.account}", allowed, options, fail_on, fail_on_new)
 
 
 def _scan_organization(
@@ -171,7 +163,6 @@ def _scan_organization(
 ) -> None:
     """`scan aws --organization`: every chosen active account of the organization in one scan."""
     from collectors.aws import organization_collector
-    from cspm_ai.scan import run_scan
 
     collector = organization_collector(
         profile=profile,
@@ -194,16 +185,8 @@ def _scan_organization(
         "member_role": member_role,
         "accounts": chosen,
     }
-    with _progress(run.console, f"Scanning {len(chosen)} AWS accounts of the organization") as progress:
-        scan = run_scan(
-            run.inventory,
-            [collector],
-            allowed_regions=allowed,
-            progress=progress,
-            mutelist=run.mutelist,
-            options=options,
-        )
-    _finish_scan(run, scan, fail_on, fail_on_new)
+    label = f"Scanning {len(chosen)} AWS accounts of the organization"
+    _scan_here(run, collector, label, allowed, options, fail_on, fail_on_new)
 
 
 @scan_app.command("azure")
@@ -244,7 +227,6 @@ def scan_azure(
 ) -> None:
     """Scan Azure subscriptions' Machine Learning and AI services and what surrounds them."""
     from collectors.azure import azure_collector
-    from cspm_ai.scan import run_scan
 
     run = _prepare(db, output_dir, format, mutelist=mutelist, notify=notify)
     fleet = fleet_for(run, distributed, broker)
@@ -280,16 +262,7 @@ def scan_azure(
             options=options,
         )
         _finish_scan(run, scan, fail_on, fail_on_new)
-    with _progress(run.console, "Scanning Azure") as progress:
-        scan = run_scan(
-            run.inventory,
-            [collector],
-            allowed_regions=allowed,
-            progress=progress,
-            mutelist=run.mutelist,
-            options=options,
-        )
-    _finish_scan(run, scan, fail_on, fail_on_new)
+    _scan_here(run, collector, "Scanning Azure", allowed, options, fail_on, fail_on_new)
 
 
 @scan_app.command("gcp")
@@ -356,7 +329,6 @@ def scan_gcp(
     """Scan Google Cloud projects' Vertex AI and Workbench estate and what surrounds it."""
     from collectors.gcp import gcp_collector, parse_api_endpoints
     from collectors.gcp.engine import LOCATION
-    from cspm_ai.scan import run_scan
 
     run = _prepare(db, output_dir, format, mutelist=mutelist, notify=notify)
     fleet = fleet_for(run, distributed, broker)
@@ -416,16 +388,7 @@ def scan_gcp(
             options=options,
         )
         _finish_scan(run, scan, fail_on, fail_on_new)
-    with _progress(run.console, "Scanning Google Cloud") as progress:
-        scan = run_scan(
-            run.inventory,
-            [collector],
-            allowed_regions=allowed,
-            progress=progress,
-            mutelist=run.mutelist,
-            options=options,
-        )
-    _finish_scan(run, scan, fail_on, fail_on_new)
+    _scan_here(run, collector, "Scanning Google Cloud", allowed, options, fail_on, fail_on_new)
 
 
 @app.command(rich_help_panel="Scan")
@@ -481,3 +444,27 @@ def evaluate(
     record = run.inventory.get_scan(scan)
     reevaluate(run.inventory, record, run.mutelist)
     _finish_scan(run, run.inventory.get_scan(record.id), fail_on, fail_on_new)
+
+
+def _scan_here(
+    run: _Run,
+    collector: Collector,
+    label: str,
+    allowed: list[str] | None,
+    options: dict[str, object],
+    fail_on: Severity | None,
+    fail_on_new: Severity | None,
+) -> NoReturn:
+    """Collect and evaluate in this process (not on the fleet), then write, print and exit as every scan does."""
+    from cspm_ai.scan import run_scan
+
+    with _progress(run.console, label) as progress:
+        scan = run_scan(
+            run.inventory,
+            [collector],
+            allowed_regions=allowed,
+            progress=progress,
+            mutelist=run.mutelist,
+            options=options,
+        )
+    _finish_scan(run, scan, fail_on, fail_on_new)
