@@ -359,23 +359,46 @@ def load_snapshot(session: Session, scan_id: str) -> Snapshot:
     return Snapshot(resources=resources, relations=relations, errors=_errors(session, scan_id))
 
 
+# The columns every read of findings needs, and the fields they make (a Finding's and a FindingState's alike).
+_FINDING_HEAD = (
+    FindingRow.finding_id,
+    FindingRow.check_id,
+    FindingRow.title,
+    FindingRow.status,
+    FindingRow.severity,
+    FindingRow.provider,
+    FindingRow.account,
+    FindingRow.region,
+    FindingRow.resource_type,
+    FindingRow.resource_uid,
+    FindingRow.resource_name,
+    FindingRow.message,
+)
+
+
+def _finding_head(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.finding_id,
+        "check_id": row.check_id,
+        "title": row.title,
+        "status": Status(row.status),
+        "severity": Severity(row.severity),
+        "provider": row.provider,
+        "account": row.account,
+        "region": row.region,
+        "resource_type": row.resource_type,
+        "resource_uid": row.resource_uid,
+        "resource_name": row.resource_name,
+        "message": row.message,
+    }
+
+
 def load_findings(session: Session, scan_id: str) -> list[Finding]:
     """A scan's findings in the order they were stored."""
     _scan_row(session, scan_id)
     rows = session.execute(
         select(
-            FindingRow.finding_id,
-            FindingRow.check_id,
-            FindingRow.title,
-            FindingRow.status,
-            FindingRow.severity,
-            FindingRow.provider,
-            FindingRow.account,
-            FindingRow.region,
-            FindingRow.resource_type,
-            FindingRow.resource_uid,
-            FindingRow.resource_name,
-            FindingRow.message,
+            *_FINDING_HEAD,
             FindingRow.checklist,
             FindingRow.compliance,
             FindingRow.remediation,
@@ -389,18 +412,7 @@ def load_findings(session: Session, scan_id: str) -> list[Finding]:
     )
     return [
         Finding(
-            id=row.finding_id,
-            check_id=row.check_id,
-            title=row.title,
-            status=Status(row.status),
-            severity=Severity(row.severity),
-            provider=row.provider,
-            account=row.account,
-            region=row.region,
-            resource_type=row.resource_type,
-            resource_uid=row.resource_uid,
-            resource_name=row.resource_name,
-            message=row.message,
+            **_finding_head(row),
             checklist=tuple(row.checklist),
             compliance={framework: list(ids) for framework, ids in row.compliance.items()},
             remediation=row.remediation,
@@ -480,38 +492,16 @@ def load_finding_states(session: Session, scan_id: str) -> list[FindingState]:
     """A scan's findings, only the columns a comparison reads."""
     rows = session.execute(
         select(
-            FindingRow.finding_id,
-            FindingRow.check_id,
-            FindingRow.title,
-            FindingRow.status,
-            FindingRow.severity,
-            FindingRow.provider,
-            FindingRow.account,
-            FindingRow.region,
-            FindingRow.resource_type,
-            FindingRow.resource_uid,
-            FindingRow.resource_name,
-            FindingRow.message,
+            *_FINDING_HEAD,
             FindingRow.muted,
         ).where(FindingRow.scan_id == scan_id)
     )
     return [
         FindingState(
-            id=r[0],
-            check_id=r[1],
-            title=r[2],
-            status=Status(r[3]),
-            severity=Severity(r[4]),
-            provider=r[5],
-            account=r[6],
-            region=r[7],
-            resource_type=r[8],
-            resource_uid=r[9],
-            resource_name=r[10],
-            message=r[11],
-            muted=bool(r[12]),
+            **_finding_head(row),
+            muted=bool(row.muted),
         )
-        for r in rows
+        for row in rows
     ]
 
 
