@@ -750,15 +750,7 @@ class _Builder:
                 "containerRegistry": self.ids["acr:good"],
                 "applicationInsights": f"{self.rg('rg-ml-secure')}/providers/Microsoft.Insights/components/appi-hub",
                 "hbiWorkspace": True,
-                "encryption": {
-                    "status": "Enabled",
-                    "identity": {"userAssignedIdentity": uai_ws},
-                    "keyVaultProperties": {
-                        "keyVaultArmId": self.ids["vault:good"],
-                        "keyIdentifier": "https://kv-secure-ml.vault.azure.net/keys/ws-cmk/4f1c2a9e8b7d6c5e4f3a2b1c0d9e8f7a",
-                        "identityClientId": "",
-                    },
-                },
+                "encryption": self.secure_workspace_encryption(),
                 "publicNetworkAccess": "Disabled",
                 "managedNetwork": self.workspace_managed_network(),
                 "privateEndpointConnections": [
@@ -837,15 +829,7 @@ class _Builder:
                 "containerRegistry": self.ids["acr:good"],
                 "applicationInsights": f"{insights}/appi-mlw-secure",
                 "hbiWorkspace": True,
-                "encryption": {
-                    "status": "Enabled",
-                    "identity": {"userAssignedIdentity": uai_ws},
-                    "keyVaultProperties": {
-                        "keyVaultArmId": self.ids["vault:good"],
-                        "keyIdentifier": "https://kv-secure-ml.vault.azure.net/keys/ws-cmk/4f1c2a9e8b7d6c5e4f3a2b1c0d9e8f7a",
-                        "identityClientId": "",
-                    },
-                },
+                "encryption": self.secure_workspace_encryption(),
                 "publicNetworkAccess": "Disabled",
                 "allowPublicAccessWhenBehindVnet": False,
                 "managedNetwork": self.workspace_managed_network(),
@@ -963,6 +947,18 @@ class _Builder:
             sku={"name": "Basic", "tier": "Basic"},
             kind="Default",
         )
+
+    def secure_workspace_encryption(self) -> dict[str, Any]:
+        """The customer-managed key the secure workspace and the secure hub share, through the workspace identity."""
+        return {
+            "status": "Enabled",
+            "identity": {"userAssignedIdentity": self.ids["identity:workspace"]},
+            "keyVaultProperties": {
+                "keyVaultArmId": self.ids["vault:good"],
+                "keyIdentifier": "https://kv-secure-ml.vault.azure.net/keys/ws-cmk/4f1c2a9e8b7d6c5e4f3a2b1c0d9e8f7a",
+                "identityClientId": "",
+            },
+        }
 
     def system_identity(self, owner: str) -> dict[str, Any]:
         """The system-assigned identity of an endpoint that has no identity of its own to share. Azure creates one
