@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import ModuleType
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from moto.bedrock.exceptions import ResourceNotFoundException as BedrockNotFound
 from moto.bedrock.exceptions import ValidationException as BedrockValidation
@@ -404,13 +404,21 @@ class _SageMakerState:
         self.next_home_uid = 200001
 
 
-def _sm_state(backend: SageMakerModelBackend) -> _SageMakerState:
-    # Kept in the instance dict so moto's reset(), which empties __dict__, forgets it too.
-    state = backend.__dict__.get("_cspm_state")
+_T = TypeVar("_T")
+
+
+def _backend_state(backend: object, key: str, make: Callable[[], _T]) -> _T:
+    """An extension's state for one moto backend, kept in the backend's instance dict so that moto's reset(),
+    which empties __dict__, forgets it too."""
+    state = backend.__dict__.get(key)
     if state is None:
-        state = _SageMakerState()
-        backend.__dict__["_cspm_state"] = state
-    return state
+        state = make()
+        backend.__dict__[key] = state
+    return cast(_T, state)
+
+
+def _sm_state(backend: SageMakerModelBackend) -> _SageMakerState:
+    return _backend_state(backend, "_cspm_state", _SageMakerState)
 
 
 def _feature_group(backend: SageMakerModelBackend, name_or_arn: str) -> Any:
@@ -947,11 +955,7 @@ class _AnomalyMonitor:
 
 
 def _ce_monitors(backend: CostExplorerBackend) -> dict[str, _AnomalyMonitor]:
-    monitors = backend.__dict__.get("_cspm_anomaly_monitors")
-    if monitors is None:
-        monitors = {}
-        backend.__dict__["_cspm_anomaly_monitors"] = monitors
-    return monitors
+    return _backend_state(backend, "_cspm_anomaly_monitors", dict)
 
 
 def _ce_validation(message: str) -> JsonRESTError:
@@ -1012,11 +1016,7 @@ def _ce_delete_anomaly_monitor(self: CostExplorerResponse) -> str:
 
 
 def _ce_subscriptions(backend: CostExplorerBackend) -> dict[str, dict[str, Any]]:
-    subscriptions = backend.__dict__.get("_cspm_anomaly_subscriptions")
-    if subscriptions is None:
-        subscriptions = {}
-        backend.__dict__["_cspm_anomaly_subscriptions"] = subscriptions
-    return subscriptions
+    return _backend_state(backend, "_cspm_anomaly_subscriptions", dict)
 
 
 def _ce_create_anomaly_subscription(self: CostExplorerResponse) -> str:
@@ -1324,11 +1324,7 @@ def BedrockConflict(message: str) -> JsonRESTError:  # noqa: N802 (raised like m
 
 
 def _bedrock_state(backend: BedrockBackend) -> _BedrockState:
-    state = backend.__dict__.get("_cspm_state")
-    if state is None:
-        state = _BedrockState()
-        backend.__dict__["_cspm_state"] = state
-    return state
+    return _backend_state(backend, "_cspm_state", _BedrockState)
 
 
 def _bedrock_arn(backend: BedrockBackend, kind: str, ident: str) -> str:
@@ -1743,11 +1739,7 @@ class _AgentsState:
 
 
 def _agents_state(backend: AgentsforBedrockBackend) -> _AgentsState:
-    state = backend.__dict__.get("_cspm_state")
-    if state is None:
-        state = _AgentsState()
-        backend.__dict__["_cspm_state"] = state
-    return state
+    return _backend_state(backend, "_cspm_state", _AgentsState)
 
 
 # GetAgent members CreateAgent accepts and moto's Agent does not keep.
@@ -1987,11 +1979,7 @@ _CREDENTIALS_PER_SERVICE = 2
 
 
 def _iam_credentials(backend: IAMBackend) -> list[dict[str, Any]]:
-    credentials = backend.__dict__.get("_cspm_service_credentials")
-    if credentials is None:
-        credentials = []
-        backend.__dict__["_cspm_service_credentials"] = credentials
-    return credentials
+    return _backend_state(backend, "_cspm_service_credentials", list)
 
 
 def _iam_credential_listing(credential: dict[str, Any]) -> dict[str, Any]:
@@ -2113,11 +2101,7 @@ class _MacieState:
 
 
 def _macie_state(backend: MacieBackend) -> _MacieState:
-    state = backend.__dict__.get("_cspm_state")
-    if state is None:
-        state = _MacieState()
-        backend.__dict__["_cspm_state"] = state
-    return state
+    return _backend_state(backend, "_cspm_state", _MacieState)
 
 
 def _macie_backend_init(self: MacieBackend, *args: Any, **kwargs: Any) -> None:
