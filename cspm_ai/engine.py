@@ -216,10 +216,6 @@ def _error_verdict(err: CollectionError, what: str) -> Verdict:
 
 def evaluate(snapshot: Snapshot, checks: Iterable[CheckSpec], settings: EvaluationSettings) -> list[Finding]:
     """Run every check on every resource of its types; one finding per (check, resource)."""
-    return _evaluate(snapshot, checks, settings)
-
-
-def _evaluate(snapshot: Snapshot, checks: Iterable[CheckSpec], settings: EvaluationSettings) -> list[Finding]:
     ctx = _Context(snapshot, settings)
     findings: list[Finding] = []
     for check in checks:

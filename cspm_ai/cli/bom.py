@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -12,6 +12,10 @@ from cspm_ai.cli.app import DbOpt, OutOpt, app
 from cspm_ai.cli.output import _console
 from cspm_ai.cli.runs import _open_inventory, _output_dir, _settings
 from cspm_ai.errors import ConfigError
+
+if TYPE_CHECKING:
+    from cspm_ai.inventory import Inventory
+    from cspm_ai.model import ScanRecord
 
 
 @app.command(rich_help_panel="Inventory and reports")
@@ -45,15 +49,12 @@ def bom(
         console.print(f"wrote {path}", soft_wrap=True)
 
 
-def _render(inventory: object, record: object, format: str) -> tuple[str, str]:
+def _render(inventory: Inventory, record: ScanRecord, format: str) -> tuple[str, str]:
     """The chosen format's text, and one line saying what it holds."""
     from cspm_ai.bom import build_bom, lineage_document, render_bom
-    from cspm_ai.inventory import Inventory
     from cspm_ai.lineage import lineage_graph
-    from cspm_ai.model import ScanRecord
     from reports.lineage_drawing import failing_by_resource
 
-    assert isinstance(inventory, Inventory) and isinstance(record, ScanRecord)
     snapshot = inventory.snapshot(record.id)
     findings = inventory.findings(record.id)
     graph = lineage_graph(snapshot)
