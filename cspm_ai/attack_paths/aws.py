@@ -170,15 +170,22 @@ class _Principal:
             self._by_action[action] = (allows, denies)
         return self._by_action[action]
 
+    def has_allow(self, action: str) -> bool:
+        """Whether any Allow of the role's policies names `action` (on some resource)."""
+        return bool(self._for(action)[0])
+
     def denied(self, action: str, resource: str) -> bool:
         return any(covers_resource(s, resource) for s in self._for(action)[1])
 
     def allowed(self, action: str, resource: str) -> tuple[PolicySource, Statement] | None:
         """The first Allow of `action` on `resource`, unless a Deny or the boundary takes it away."""
-        allows, denies = self._for(action)
-        if not allows or any(covers_resource(s, resource) for s in denies):
+        if not self._for(action)[0] or self.denied(action, resource):
             return None
-        grant = next(((src, s) for src, s in allows if covers_resource(s, resource)), None)
+        return self.granted(action, resource)
+
+    def granted(self, action: str, resource: str) -> tuple[PolicySource, Statement] | None:
+        """`allowed` for a caller that has already found no Deny of `action` on `resource`."""
+        grant = next(((src, s) for src, s in self._for(action)[0] if covers_resource(s, resource)), None)
         if grant is not None and not self.bounded(action, resource):
             return None
         return grant
@@ -297,8 +304,13 @@ class _Builder:
         worked out once per (resource, action) rather than once per role."""
         cache_key = (resource.uid, key, action, target)
         if cache_key not in self.applying:
+            # A conditional Deny never counts (`_resource_policy`), so it is not kept.
             self.applying[cache_key] = [
-                s for s in self.policy(resource, key) if action_covered(s, action) and covers_resource(s, target)
+                s
+                for s in self.policy(resource, key)
+                if not (s.effect == "Deny" and s.conditional)
+                and action_covered(s, action)
+                and covers_resource(s, target)
             ]
         return self.applying[cache_key]
 
@@ -364,12 +376,13 @@ class _Builder:
         for bucket in self.snap.by_type.get(BUCKET, ()):
             objects = f"{bucket.uid}/*"
             for access, action in STORE_ACTIONS:
-                if who.denied(action, objects):
-                    continue
-                how, stmt, denied = _resource_policy(self.applicable(bucket, "Policy", action, objects), who)
+                applicable = self.applicable(bucket, "Policy", action, objects)
+                if not (applicable or who.has_allow(action)) or who.denied(action, objects):
+                    continue  # nothing grants it, or the role's own Deny takes it away
+                how, stmt, denied = _resource_policy(applicable, who)
                 if denied:
                     continue
-                own = who.allowed(action, objects)
+                own = who.granted(action, objects)
                 same_account = bucket.account == who.account
                 if own is not None and (same_account or how is not None):
                     via = _via(*own) + (
