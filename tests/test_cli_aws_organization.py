@@ -111,6 +111,8 @@ def test_accounts_and_exclusions_narrow_it_and_the_config_file_stands_in_for_the
         (("--organization", "--member-role", "arn:aws:iam::1:role/x"), "not an IAM role name"),
         (("--member-role", "Audit"), "--member-role only apply with --organization"),
         (("--organization", "--processes", "2"), "--processes does not apply with --organization"),
+        # On the fleet it needs what every distributed scan needs, checked before any cloud call.
+        (("--organization", "--distributed"), "Distributed mode needs"),
     ],
 )
 def test_bad_input_is_one_error_line_and_a_hint(

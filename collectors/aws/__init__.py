@@ -8,6 +8,7 @@ from collectors.aws.engine import AwsEngine
 from collectors.aws.organization import DEFAULT_MEMBER_ROLE, OrganizationCollector, list_accounts, select
 from collectors.aws.session import AwsSession
 from collectors.kernel import MAX_PAGES
+from cspm_ai.errors import CredentialsError
 from cspm_ai.executor import LocalProcessExecutor
 
 
@@ -69,11 +70,61 @@ def organization_collector(
     )
 
 
+def member_collector(
+    account: str,
+    *,
+    home_account: str,
+    collect_home: bool = True,
+    profile: str | None = None,
+    regions: Sequence[str] | None = None,
+    workers: int = 32,
+    session: AwsSession | None = None,
+    max_pages: int = MAX_PAGES,
+    member_role: str = DEFAULT_MEMBER_ROLE,
+    external_id: str | None = None,
+) -> OrganizationCollector:
+    """One account of an organization scan, as one part of it on a worker: the member signed into through its
+    role with this process's own credentials (or read with them when they are the account's own), exactly as
+    the one-process scan signs into it. `home_account` is the account the scan runs from (the management
+    account or a delegated administrator): its part, alone, also reads the organization's own kinds, and reads
+    the account itself only when `collect_home` (it was not excluded).
+    """
+    from collectors.aws.organization import Account, check_role_name
+
+    check_role_name(member_role)
+    aws = session or AwsSession(profile=profile, pool_size=workers)
+    if regions:
+        aws.check_region_names(regions)
+    aws.resolve_identity()
+    home = account == home_account
+    if aws.account != home_account and (home or aws.account != account):
+        reach = f"{home_account} (the account the organization scan runs from)"
+        raise CredentialsError(
+            f"This worker's AWS credentials reach account {aws.account}, not "
+            + (reach if home else f"{reach} nor {account} (the member this part reads)")
+            + ".",
+            f"Give the workers credentials of account {home_account} (the management account or the delegated "
+            f"administrator the scan runs from): they assume role {member_role} in each member account"
+            + ("." if home else f"; or account {account}'s own."),
+        )
+    return OrganizationCollector(
+        aws,
+        [Account(account, "")] if collect_home or not home else [],
+        member_role=member_role,
+        external_id=external_id,
+        regions=regions,
+        workers=workers,
+        max_pages=max_pages,
+        read_organization=home,
+    )
+
+
 __all__ = [
     "DEFAULT_MEMBER_ROLE",
     "AwsEngine",
     "AwsSession",
     "OrganizationCollector",
     "aws_collector",
+    "member_collector",
     "organization_collector",
 ]

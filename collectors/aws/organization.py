@@ -222,6 +222,25 @@ class OrganizationCollector:
         self.read_organization = read_organization
         self._lock = threading.Lock()
 
+    def part_accounts(self) -> list[str]:
+        """The accounts of this scan's parts on the fleet: each chosen account, and the account the scan runs from
+        even when it was excluded (its part alone reads the organization's own kinds, as `collect` does once)."""
+        chosen = [a.id for a in self.accounts]
+        return chosen if self.session.account in chosen else [self.session.account, *chosen]
+
+    def part_settings(self) -> dict[str, Any]:
+        """What a worker needs to read any one of `part_accounts` as this collector would
+        (`collectors.aws.member_collector`), with its own credentials: names and ids, never a secret."""
+        return {
+            "home_account": self.session.account,
+            "collect_home": any(a.id == self.session.account for a in self.accounts),
+            "member_role": self.member_role,
+            "external_id": self.external_id,
+            "regions": list(self.requested_regions) if self.requested_regions else None,
+            "workers": self.workers,
+            "max_pages": self.max_pages,
+        }
+
     def role_arn(self, account: str) -> str:
         return f"arn:{self.session.partition}:iam::{account}:role/{self.member_role}"
 

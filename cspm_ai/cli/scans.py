@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 import typer
 
 from cspm_ai.cli.app import DbOpt, FailOnNewOpt, FailOnOpt, FormatOpt, MutelistOpt, NotifyOpt, OutOpt, app, scan_app
-from cspm_ai.cli.fleet import BrokerOpt, DistributedOpt, fleet_for, scan_on_fleet
+from cspm_ai.cli.fleet import BrokerOpt, DistributedOpt, Fleet, fleet_for, scan_on_fleet
 from cspm_ai.cli.output import _progress
 from cspm_ai.cli.runs import _finish_scan, _prepare, _Run, _split
 from cspm_ai.config import DEFAULT_MEMBER_ROLE
@@ -100,13 +100,9 @@ def scan_aws(
                 "--processes does not apply with --organization.",
                 "Omit --processes: the organization's accounts are collected at once on the --workers pool.",
             )
-        if distributed or settings.distributed.enabled:
-            raise ConfigError(
-                "--organization does not run on the fleet yet.",
-                "Omit --distributed (or set distributed.enabled = false) to scan the organization in this process.",
-            )
         _scan_organization(
             run,
+            fleet_for(run, distributed, broker),
             profile=profile or file.profile,
             regions=_split(regions) or file.regions,
             allowed=allowed,
@@ -149,6 +145,7 @@ def scan_aws(
 
 def _scan_organization(
     run: _Run,
+    fleet: Fleet | None,
     *,
     profile: str | None,
     regions: list[str] | None,
@@ -161,7 +158,8 @@ def _scan_organization(
     fail_on: Severity | None,
     fail_on_new: Severity | None,
 ) -> None:
-    """`scan aws --organization`: every chosen active account of the organization in one scan."""
+    """`scan aws --organization`: every chosen active account of the organization in one scan; on the fleet, one
+    part per account, each signed into by a worker with its own credentials."""
     from collectors.aws import organization_collector
 
     collector = organization_collector(
@@ -185,6 +183,12 @@ def _scan_organization(
         "member_role": member_role,
         "accounts": chosen,
     }
+    if fleet is not None:
+        part = {**collector.part_settings(), "profile": profile}
+        scan = scan_on_fleet(
+            run, fleet, "aws", collector.part_accounts(), part, allowed_regions=allowed, options=options
+        )
+        _finish_scan(run, scan, fail_on, fail_on_new)
     label = f"Scanning {len(chosen)} AWS accounts of the organization"
     _scan_here(run, collector, label, allowed, options, fail_on, fail_on_new)
 

@@ -90,6 +90,21 @@ def preload_clients() -> list[str]:
 def build_collector(part: ScanPart) -> Collector:
     """The collector of one part, signed in with this process's own credentials."""
     s = part.settings
+    if part.provider == "aws" and s.get("home_account"):
+        from collectors.aws import member_collector
+
+        # One account of an organization scan (see `organization_part_settings`).
+        return member_collector(
+            part.account,
+            home_account=str(s["home_account"]),
+            collect_home=bool(s.get("collect_home", True)),
+            profile=s.get("profile"),
+            regions=s.get("regions"),
+            workers=int(s.get("workers", 32)),
+            max_pages=int(s.get("max_pages", 10_000)),
+            member_role=str(s["member_role"]),
+            external_id=s.get("external_id"),
+        )
     if part.provider == "aws":
         from collectors.aws import aws_collector
 

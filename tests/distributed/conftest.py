@@ -219,6 +219,11 @@ class Fleet:
         return self.workdir / "faults"
 
     @property
+    def aws_endpoint_file(self) -> Path:
+        """The moto server the workers' AWS parts call (see estate_worker), written by the test that starts it."""
+        return self.workdir / "aws-endpoint"
+
+    @property
     def worker_config(self) -> Path:
         return self.workdir / "worker.toml"
 
@@ -239,6 +244,7 @@ class Fleet:
                 "PYTHONPATH": str(REPO),
                 "PYTHONUNBUFFERED": "1",
                 "CSPM_TEST_FAULTS_FILE": str(self.faults_file),
+                "CSPM_TEST_AWS_ENDPOINT_FILE": str(self.aws_endpoint_file),
                 "CSPM_AI_CONFIG": str(config or self.worker_config),
                 "COLUMNS": "200",
             }
@@ -283,6 +289,7 @@ class Fleet:
     def reset(self) -> None:
         """Between tests: no faults, nothing queued, both workers still running."""
         self.set_faults("")
+        self.aws_endpoint_file.unlink(missing_ok=True)
         empty_broker(self.broker, (f"{self.queues}.parts", f"{self.queues}.schedules"))
         for process in self.workers:
             assert process.alive(), "a worker stopped:\n" + "\n".join(process.lines[-40:])

@@ -8,6 +8,10 @@ serves every test) makes chosen parts misbehave, by the account they collect:
 the pool process with SIGKILL (as the kernel's out-of-memory killer would), `fail` raises, `hang` never
 returns.
 
+AWS is a moto server process rather than a recording (an organization's accounts are entered through
+AssumeRole): the file named by `CSPM_TEST_AWS_ENDPOINT_FILE` holds its URL, written by the test that uses
+it, and an AWS part reads it as it starts, as a worker's environment would give it `AWS_ENDPOINT_URL`.
+
 As each part starts collecting, the pool process checks that it holds no other part's results (no
 `CollectionResult` is alive in it) and prints `HELD n result(s)` on standard error if it does: the
 fleet tests assert no worker ever printed it.
@@ -29,10 +33,12 @@ from google.auth.credentials import AnonymousCredentials
 
 import collectors.azure
 import collectors.gcp
-from collectors import ProgressCallback
+from collectors import Collector, ProgressCallback
 from collectors.azure import AzureEngine
 from collectors.gcp import GcpEngine
 from cspm_ai.demo import DemoCredential
+from cspm_ai.distributed import parts
+from cspm_ai.distributed.model import ScanPart
 from cspm_ai.model import CollectionResult
 from moto_fixtures.azure_estate import register_azure_estate
 from moto_fixtures.gcp_estate import register_gcp_estate
@@ -80,6 +86,13 @@ def register_estates(replay: responses.RequestsMock) -> None:
     register_gcp_estate(replay, denied_project=True)
 
 
+def aws_endpoint() -> None:
+    """Point this process's AWS clients at the test's moto server, when one is named."""
+    path = Path(os.environ.get("CSPM_TEST_AWS_ENDPOINT_FILE", ""))
+    if path.name and path.is_file():
+        os.environ["AWS_ENDPOINT_URL"] = path.read_text().strip()
+
+
 def patch_collectors(setattr: Callable[[Any, str, Any], None] = setattr) -> None:
     """Credential factories that need no sign-in, and the faults of `CSPM_TEST_FAULTS_FILE` (read when a part
     collects); `setattr` is pytest's monkeypatch.setattr in a test, so it is undone afterwards."""
@@ -97,6 +110,15 @@ def patch_collectors(setattr: Callable[[Any, str, Any], None] = setattr) -> None
 
     setattr(GcpEngine, "collect", gcp)
     setattr(AzureEngine, "collect", azure)
+    build = parts.build_collector
+
+    def build_collector(part: ScanPart) -> Collector:
+        if part.provider == "aws":
+            aws_endpoint()
+            misbehave(part.account)
+        return build(part)
+
+    setattr(parts, "build_collector", build_collector)
 
 
 def main(argv: list[str]) -> Any:

@@ -11,13 +11,13 @@ import pytest
 from moto import mock_aws
 
 from collectors import declared_types
-from collectors.aws import organization_collector
+from collectors.aws import member_collector, organization_collector
 from collectors.aws.organization import Account, check_account_ids, check_role_name, select
 from collectors.aws.session import AwsSession
 from cspm_ai.config import DEFAULT_MEMBER_ROLE
 from cspm_ai.errors import ConfigError, CredentialsError
 from cspm_ai.model import CollectionResult
-from moto_fixtures.organization import MemberSpec, OrganizationManifest, build_organization
+from moto_fixtures.organization import MemberSpec, OrganizationManifest, build_organization, member_session
 
 MEMBERS = (
     MemberSpec("prod", notebooks=("a", "b")),
@@ -123,6 +123,57 @@ def test_another_member_role_name_is_assumed_in_each_member(org: Org) -> None:
     # AWS creates OrganizationAccountAccessRole in every account CreateAccount makes: every member opens with it.
     result = org.collect(member_role="OrganizationAccountAccessRole", accounts=[m.id_of("sandbox")])
     assert result.errors == [] and {s.account for s in result.scopes} == {m.id_of("sandbox")}
+
+
+def _comparable(result: CollectionResult) -> tuple[set[str], set[tuple[str, str, str]], set[str]]:
+    return (
+        {r.uid for r in result.resources},
+        {(e.account, e.resource_type or "", e.message) for e in result.errors},
+        {s.account for s in result.scopes},
+    )
+
+
+@pytest.mark.parametrize("narrowed", [{}, {"exclude_accounts": ["123456789012"], "external_id": "s3cret-id"}])
+def test_the_fleet_parts_of_an_organization_read_what_the_whole_scan_reads(
+    org: Org, narrowed: dict[str, object]
+) -> None:
+    """Each part read alone, as a worker would with the management account's credentials, and merged: the same
+    resources, errors and scopes as the organization read in one go; the organization's own kinds read once, in
+    the part of the account the scan runs from (even when that account itself is excluded)."""
+    aws = AwsSession(boto_session=org.session)
+    whole = organization_collector(session=aws, regions=["us-east-1"], workers=8, **narrowed)  # type: ignore[arg-type]
+    settings = whole.part_settings()
+    assert settings["home_account"] == org.manifest.management
+    assert settings["collect_home"] == (not narrowed)
+    assert org.manifest.management in whole.part_accounts()
+    merged = CollectionResult()
+    for account in whole.part_accounts():
+        options = {k: v for k, v in settings.items() if k != "home_account"}
+        part = member_collector(account, home_account=org.manifest.management, session=aws, **options)  # type: ignore[arg-type]
+        result = part.collect()
+        if account != org.manifest.management:
+            assert not [r for r in result.resources if r.type.startswith("aws.organizations.")]
+        merged.resources.extend(result.resources)
+        merged.errors.extend(result.errors)
+        merged.scopes.extend(result.scopes)
+    assert _comparable(merged) == _comparable(whole.collect())
+    assert sum(1 for r in merged.resources if r.type == "aws.organizations.organization") == 1
+
+
+def test_a_worker_reads_a_member_with_the_management_accounts_credentials_or_the_members_own(org: Org) -> None:
+    m = org.manifest
+    dev, prod = m.id_of("dev"), m.id_of("prod")
+    as_dev = AwsSession(boto_session=member_session(org.session, dev))
+    # The member's own credentials read it directly.
+    own = member_collector(dev, home_account=m.management, session=as_dev, regions=["us-east-1"]).collect()
+    assert own.errors == [] and notebooks(own) == {dev: {"dev-nb"}}
+    # Another member's credentials read neither that member nor the organization: one typed error saying whose.
+    for account, needle in ((prod, f"nor {prod}"), (m.management, "scan runs from).")):
+        with pytest.raises(CredentialsError, match=f"reach account {dev}, not {m.management}") as raised:
+            member_collector(account, home_account=m.management, session=as_dev, regions=["us-east-1"])
+        assert needle in raised.value.message
+        assert f"credentials of account {m.management}" in raised.value.hint
+        assert f"assume role {DEFAULT_MEMBER_ROLE}" in raised.value.hint
 
 
 def test_an_account_not_in_the_organization_is_named(org: Org) -> None:
