@@ -3,7 +3,6 @@
 The estate is the recorded Google Cloud estate's production project, served as `--projects` distinct
 projects (bench-01, bench-02, …: every id and project number in the requests and answers rewritten, so each
 project's resources are its own) with `--latency-ms` added to every API call, as a distant API would.
-AWS Organizations does not run on the fleet yet, so the organization here is Google Cloud's.
 
 Each configuration is run as a user runs it, as whole processes: the one-process scan
 (`cspm-ai scan gcp --projects …` into SQLite), then `cspm-ai worker --concurrency 1` × N and
