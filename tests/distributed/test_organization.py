@@ -68,36 +68,35 @@ def test_the_fleet_scans_an_organization_as_one_process_does(
 ) -> None:
     org = aws.manifest
     prod, sandbox = org.id_of("prod"), org.id_of("sandbox")
-    for narrowed in ((), ("--exclude-accounts", org.management)):
-        argv = [*SCAN, *narrowed]
-        reference = f"sqlite:///{tmp_path / 'reference.db'}"
-        assert run_cli([*argv, "--db", reference, "--output-dir", str(tmp_path / "reference")]) == 0
-        expected_scan, expected = findings_of(reference)
-        assert on_fleet(redis_fleet, tmp_path, argv) == 0
-        scan, found = findings_of(redis_fleet.db)
-        assert found == expected
-        assert row_counts(redis_fleet.db, scan.id) == row_counts(reference, expected_scan.id)
-        assert scan.status == expected_scan.status == "incomplete"  # the member without the role
-        with Inventory.open(redis_fleet.db) as inventory:
-            parts = {p.key: p for p in inventory.part_states(scan.id)}
-            findings = inventory.findings(scan.id)
-        # One part per account; the management account's also reads the organization (even when excluded).
-        assert set(parts) == {f"aws:{a}" for a in (org.management, prod, sandbox)}
-        assert {(p.status, p.attempts) for p in parts.values()} == {("stored", 1)}
-        blind = [f for f in findings if f.status.value == "ERROR"]
-        assert {f.account for f in blind} == {sandbox}
-        assert all(f"role/{DEFAULT_MEMBER_ROLE}" in f.message for f in blind)
-        # What the organization says (read once, in the management account's part): an SCP fences AI in.
-        fenced = [f.status.value for f in findings if f.check_id == "aws.organizations.scp_restricts_ai_regions"]
-        assert fenced == ["PASS"]
-        assert {s.account for s in scan.scopes} == ({prod, sandbox} if narrowed else {org.management, prod, sandbox})
+    reference = f"sqlite:///{tmp_path / 'reference.db'}"
+    assert run_cli([*SCAN, "--db", reference, "--output-dir", str(tmp_path / "reference")]) == 0
+    expected_scan, expected = findings_of(reference)
+    assert on_fleet(redis_fleet, tmp_path, SCAN) == 0
+    scan, found = findings_of(redis_fleet.db)
+    assert found == expected
+    assert row_counts(redis_fleet.db, scan.id) == row_counts(reference, expected_scan.id)
+    assert scan.status == expected_scan.status == "incomplete"  # the member without the role
+    assert {s.account for s in scan.scopes} == {org.management, prod, sandbox}
+    with Inventory.open(redis_fleet.db) as inventory:
+        parts = {p.key: p for p in inventory.part_states(scan.id)}
+        findings = inventory.findings(scan.id)
+    assert set(parts) == {f"aws:{a}" for a in (org.management, prod, sandbox)}
+    assert {(p.status, p.attempts) for p in parts.values()} == {("stored", 1)}
+    blind = [f for f in findings if f.status.value == "ERROR"]
+    assert {f.account for f in blind} == {sandbox}
+    assert all(f"role/{DEFAULT_MEMBER_ROLE}" in f.message for f in blind)
+    # What the organization says, read once (in the management account's part): an SCP fences AI in.
+    fenced = [f.status.value for f in findings if f.check_id == "aws.organizations.scp_restricts_ai_regions"]
+    assert fenced == ["PASS"]
 
 
 def test_the_scheduler_runs_a_scheduled_organization_scan_on_the_workers(
     aws: Organization, redis_fleet: Fleet, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Scheduled without the management account itself: its part still reads the organization, once."""
     fleet = redis_fleet
-    command = [*SCAN, "--output-dir", str(tmp_path / "reports")]
+    org = aws.manifest
+    command = [*SCAN, "--exclude-accounts", org.management, "--output-dir", str(tmp_path / "reports")]
     assert run_cli(["schedule", "add", "nightly-org", "--every", "24h", "--db", fleet.db, "--", *command]) == 0
     assert "added schedule nightly-org: every 1d: cspm-ai scan aws --organization" in capsys.readouterr().out
     with Inventory.open(fleet.db) as inventory, inventory.engine.begin() as connection:
@@ -122,6 +121,9 @@ def test_the_scheduler_runs_a_scheduled_organization_scan_on_the_workers(
     with Inventory.open(fleet.db) as inventory:
         parts = inventory.part_states(run.scan_id)  # type: ignore[attr-defined]
         scan = inventory.get_scan(run.scan_id)  # type: ignore[attr-defined]
+        fenced = [f.status.value for f in inventory.findings(scan.id) if f.check_id.startswith("aws.organizations.")]
     assert len(parts) == 3 and {p.status for p in parts} == {"stored"}
     assert scan.status == "incomplete" and scan.finished_at is not None
+    assert {s.account for s in scan.scopes} == {org.id_of("prod"), org.id_of("sandbox")}
+    assert sorted(fenced) == ["FAIL", "PASS"]  # no delegated administrators; the SCP
     assert (tmp_path / "reports" / "report.json").is_file()
