@@ -124,3 +124,37 @@ def test_bad_input_is_one_error_line_and_a_hint(
     assert code == 2 and "Traceback" not in err
     assert len(lines) == 2 and lines[0].startswith("error: ") and lines[1].startswith("hint: "), lines
     assert needle in lines[0]
+
+
+def test_the_organizations_parts_on_local_processes_find_what_one_process_finds(
+    org: OrganizationManifest, tmp_path: Path
+) -> None:
+    """The parts the fleet's workers run (one per account, each signed into on its own) are the same parts any
+    executor runs: here two local processes, into SQLite, against the one-process organization scan."""
+    from collectors.aws import organization_collector
+    from cspm_ai.distributed.parts import plan_parts
+    from cspm_ai.executor import LocalProcessExecutor
+    from cspm_ai.inventory import Inventory
+    from cspm_ai.scan import run_partitioned_scan, run_scan
+
+    collector = organization_collector(regions=["us-east-1"], workers=8)
+    found: dict[str, set[tuple[str, str, str]]] = {}
+    for name in ("one", "parts"):
+        url = f"sqlite:///{tmp_path / name}.db"
+        with Inventory.open(url) as inventory:
+            if name == "one":
+                scan = run_scan(inventory, [collector], allowed_regions=["us-east-1"])
+            else:
+                accounts, settings = collector.part_accounts(), collector.part_settings()
+                scan = run_partitioned_scan(
+                    inventory,
+                    ["aws"],
+                    lambda scan_id: plan_parts(scan_id, "aws", accounts, settings, inventory=url),  # noqa: B023
+                    LocalProcessExecutor(2),
+                    allowed_regions=["us-east-1"],
+                )
+                assert {p.status for p in inventory.part_states(scan.id)} == {"stored"}
+            assert scan.status == "incomplete"  # the sandbox, without the member role
+            found[name] = {(f.id, f.status.value, f.message) for f in inventory.findings(scan.id)}
+    assert found["parts"] == found["one"]
+    assert {status for _id, status, message in found["one"] if org.id_of("sandbox") in message} == {"ERROR"}
