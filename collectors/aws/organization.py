@@ -230,7 +230,8 @@ class OrganizationCollector:
 
     def part_settings(self) -> dict[str, Any]:
         """What a worker needs to read any one of `part_accounts` as this collector would
-        (`collectors.aws.member_collector`), with its own credentials: names and ids, never a secret."""
+        (`collectors.aws.member_collector`), with its own credentials: names and ids, never a secret (an ExternalId
+        is not one, AWS says: it guards against a confused deputy and authenticates nothing)."""
         return {
             "home_account": self.session.account,
             "collect_home": any(a.id == self.session.account for a in self.accounts),
