@@ -10,16 +10,23 @@ import string
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 
 from moto_fixtures.extensions import install
 
-__all__ = ["EstateManifest", "HOSTILE_STRINGS", "build_aws_estate"]
+__all__ = ["AccountControls", "EstateManifest", "HOSTILE_STRINGS", "build_account_controls", "build_aws_estate"]
 
 PASS = "PASS"
 FAIL = "FAIL"
+
+# The account-wide controls an estate's account has: "mixed" (a multi-region trail of management events only, a
+# budget and cost anomaly monitors, and GuardDuty, Security Hub and AWS Config in the first region alone),
+# "complete" (the trail also records Bedrock's data events, and the three services run in every region of the
+# account) or "lax" (a trail of the first region only, nothing alerting on spend; the three services as in
+# "mixed").
+AccountControls = Literal["mixed", "complete", "lax"]
 
 HOSTILE_STRINGS: tuple[str, ...] = (
     "<script>alert(1)</script>",
@@ -50,6 +57,29 @@ _IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-training:2.1.0-gpu
 # What Terraform's provider default_tags put on every good Bedrock resource (Bedrock spells tags in lower case).
 _TERRAFORM_TAGS = ({"key": "ManagedBy", "value": "terraform"},)
 _INFERENCE_IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-inference:2.1.0-gpu-py310"
+TRAINING_JOB_CHECKS = (
+    "aws.sagemaker.training_job_in_vpc",
+    "aws.sagemaker.training_job_network_isolation",
+    "aws.sagemaker.training_job_volume_encryption",
+    "aws.sagemaker.training_job_output_encryption",
+    "aws.sagemaker.training_job_intercontainer_encryption",
+    "aws.sagemaker.no_secrets_in_configuration",
+)
+# A complete account's trail: every management event, and the data events of Bedrock's agents, knowledge bases
+# and guardrails.
+_MANAGEMENT_AND_BEDROCK_DATA = [
+    {"Name": "Management", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]},
+    {
+        "Name": "BedrockData",
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {
+                "Field": "resources.type",
+                "Equals": ["AWS::Bedrock::AgentAlias", "AWS::Bedrock::KnowledgeBase", "AWS::Bedrock::Guardrail"],
+            },
+        ],
+    },
+]
 _SAGEMAKER_TRUST = {
     "Version": "2012-10-17",
     "Statement": [
@@ -108,13 +138,27 @@ class _SageMakerEnv:
 
 
 class _Builder:
-    def __init__(self, session: boto3.Session, regions: Sequence[str], hostile: bool) -> None:
+    def __init__(
+        self,
+        session: boto3.Session,
+        regions: Sequence[str],
+        hostile: bool,
+        *,
+        bad: bool = True,
+        controls: AccountControls = "mixed",
+        account_regions: Sequence[str] = (),
+    ) -> None:
         if not regions:
             raise ValueError("build_aws_estate needs at least one region")
         self.session = session
         self.regions = tuple(regions)
         self.primary = self.regions[0]
         self.hostile = hostile
+        # Without the bad resources the account is well configured throughout (every finding PASS).
+        self.bad = bad
+        self.controls = controls
+        # The regions the account's controls are judged in (a scan's regions): the estate's and any more.
+        self.account_regions = tuple(dict.fromkeys((*self.regions, *account_regions)))
         self.expected: dict[tuple[str, str], str] = {}
         self.ids: dict[str, str] = {}
         self.secrets: list[str] = [
@@ -148,6 +192,10 @@ class _Builder:
         if previous is not None and previous != status:
             raise ValueError(f"conflicting expectation for {check_id} on {resource_name}")
         self.expected[(check_id, resource_name)] = status
+
+    def sides(self) -> tuple[bool, ...]:
+        """Good (True) and bad (False), or only good when the estate leaves the bad resources out."""
+        return (True, False) if self.bad else (True,)
 
     def text(self, benign: str, index: int = 0) -> str:
         """A description: carries a hostile string when the estate is hostile."""
@@ -184,7 +232,8 @@ class _Builder:
         self.iam_training_role()
         self.iam_inference_role()
         self.iam_studio_role()
-        self.iam_admin_role()
+        if self.bad:
+            self.iam_admin_role()
         self.iam_service_roles()
         self.expect_execution_roles()
         self.iam_users()
@@ -337,12 +386,8 @@ class _Builder:
         )
 
     def expect_execution_roles(self) -> None:
-        for role, status in (
-            ("good-training-role", PASS),
-            ("good-inference-role", PASS),
-            ("good-studio-role", PASS),
-            ("bad-shared-admin-role", FAIL),
-        ):
+        roles = [("good-training-role", PASS), ("good-inference-role", PASS), ("good-studio-role", PASS)]
+        for role, status in roles + ([("bad-shared-admin-role", FAIL)] if self.bad else []):
             for check in (
                 "aws.iam.execution_role_not_admin",
                 "aws.iam.execution_role_trust_sagemaker_only",
@@ -352,13 +397,27 @@ class _Builder:
                 self.expect(check, role, status)
         self.expect("aws.iam.role_not_shared_training_inference", "good-training-role", PASS)
         self.expect("aws.iam.role_not_shared_training_inference", "good-inference-role", PASS)
-        self.expect("aws.iam.role_not_shared_training_inference", "bad-shared-admin-role", FAIL)
         self.expect("aws.iam.training_role_cannot_deploy", "good-training-role", PASS)
-        self.expect("aws.iam.training_role_cannot_deploy", "bad-shared-admin-role", FAIL)
+        if self.bad:
+            self.expect("aws.iam.role_not_shared_training_inference", "bad-shared-admin-role", FAIL)
+            self.expect("aws.iam.training_role_cannot_deploy", "bad-shared-admin-role", FAIL)
 
     def iam_users(self) -> None:
         """One user with a long-lived key that reaches SageMaker and can deploy without MFA, one federated-style user
         without keys who deploys only with MFA."""
+        if self.bad:
+            self.bad_ai_user()
+        self.good_ai_user()
+        for check in (
+            "aws.iam.user_no_access_keys_for_ai",
+            "aws.iam.user_no_bedrock_api_keys",
+            "aws.iam.deploy_export_requires_mfa",
+        ):
+            if self.bad:
+                self.expect(check, "bad-ai-user", FAIL)
+            self.expect(check, "good-ai-user", PASS)
+
+    def bad_ai_user(self) -> None:
         iam = self.client("iam")
         iam.create_user(UserName="bad-ai-user", Tags=[{"Key": "team", "Value": "ml-platform"}])
         iam.put_user_policy(
@@ -374,6 +433,9 @@ class _Builder:
         api_key = iam.create_service_specific_credential(UserName="bad-ai-user", ServiceName="bedrock.amazonaws.com")
         self.secrets.append(api_key["ServiceSpecificCredential"]["ServiceCredentialSecret"])
         self.ids["bad_user_access_key_id"] = key["AccessKeyId"]
+
+    def good_ai_user(self) -> None:
+        iam = self.client("iam")
         iam.create_user(UserName="good-ai-user", Tags=[{"Key": "team", "Value": "ml-platform"}])
         iam.put_user_policy(
             UserName="good-ai-user",
@@ -398,17 +460,11 @@ class _Builder:
                 }
             ),
         )
-        for check in (
-            "aws.iam.user_no_access_keys_for_ai",
-            "aws.iam.user_no_bedrock_api_keys",
-            "aws.iam.deploy_export_requires_mfa",
-        ):
-            self.expect(check, "bad-ai-user", FAIL)
-            self.expect(check, "good-ai-user", PASS)
 
     # ------------------------------------------------------------------ KMS
 
-    def build_key(self, region: str, label: str, rotate: bool) -> str:
+    def build_key(self, region: str, label: str, rotate: bool, judged: bool = True) -> str:
+        """A customer managed key; `judged` when AI resources use it (the KMS checks judge only those)."""
         kms = self.client("kms", region)
         metadata = kms.create_key(
             Description=self.text(f"{label} customer managed key"),
@@ -419,8 +475,9 @@ class _Builder:
         if rotate:
             kms.enable_key_rotation(KeyId=metadata["KeyId"])
         kms.create_alias(AliasName=f"alias/{label}", TargetKeyId=metadata["KeyId"])
-        self.expect("aws.kms.key_customer_managed", metadata["KeyId"], PASS)
-        self.expect("aws.kms.key_rotation_enabled", metadata["KeyId"], PASS if rotate else FAIL)
+        if judged:
+            self.expect("aws.kms.key_customer_managed", metadata["KeyId"], PASS)
+            self.expect("aws.kms.key_rotation_enabled", metadata["KeyId"], PASS if rotate else FAIL)
         return str(metadata["Arn"])
 
     # ------------------------------------------------------------------ S3
@@ -437,18 +494,21 @@ class _Builder:
         replica = f"good-ai-artifacts-replica-{self.account_id}"
         bad = f"bad-ai-artifacts-{self.account_id}"
         trail = f"cloudtrail-logs-{self.account_id}"
-        self.ids.update(good_bucket=good, replica_bucket=replica, bad_bucket=bad, trail_bucket=trail)
+        self.ids.update(good_bucket=good, replica_bucket=replica, trail_bucket=trail)
         replica_region = self.regions[1] if len(self.regions) > 1 else self.primary
         self.create_bucket(good, self.primary)
         self.create_bucket(replica, replica_region)
-        self.create_bucket(bad, self.primary)
+        if self.bad:
+            self.ids["bad_bucket"] = bad
+            self.create_bucket(bad, self.primary)
         self.create_bucket(trail, self.primary)
 
     def configure_buckets(self) -> None:
         self.encrypt_and_replicate_good_bucket()
         self.lock_down_good_bucket()
-        # A new bucket gets Block Public Access by default; the bad bucket has had it removed.
-        self.client("s3").delete_public_access_block(Bucket=self.ids["bad_bucket"])
+        if self.bad:
+            # A new bucket gets Block Public Access by default; the bad bucket has had it removed.
+            self.client("s3").delete_public_access_block(Bucket=self.ids["bad_bucket"])
         self.trail_bucket_policy()
         self.expect_buckets()
 
@@ -570,7 +630,7 @@ class _Builder:
         )
 
     def expect_buckets(self) -> None:
-        good, bad = self.ids["good_bucket"], self.ids["bad_bucket"]
+        good, bad = self.ids["good_bucket"], self.ids.get("bad_bucket", "")
         for check, good_status in (
             ("aws.s3.bucket_sse_kms", PASS),
             ("aws.s3.bucket_secure_transport", PASS),
@@ -579,7 +639,8 @@ class _Builder:
             ("aws.s3.bucket_public_access_block", PASS),
         ):
             self.expect(check, good, good_status)
-            self.expect(check, bad, FAIL)
+            if self.bad:
+                self.expect(check, bad, FAIL)
 
     # ------------------------------------------------------------------ EC2
 
@@ -644,11 +705,11 @@ class _Builder:
                 TagSpecifications=[{"ResourceType": "vpc-endpoint", "Tags": self.ec2_tags(f"{service}-endpoint")}],
             )
 
-    def build_primary_networks(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """A VPC with SageMaker endpoints and closed security groups, and one open to the internet without."""
+    def build_primary_networks(self) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """A VPC with SageMaker endpoints and closed security groups, and (with the bad resources) one open to the
+        internet without."""
         good_net = self.build_network(self.primary, "", with_endpoints=True, cidr="10.0.0.0/16")
-        bad_net = self.build_network(self.primary, "", with_endpoints=False, cidr="10.1.0.0/16")
-        self.ids.update(good_vpc=good_net["vpc_id"], bad_vpc=bad_net["vpc_id"])
+        self.ids.update(good_vpc=good_net["vpc_id"])
         training_sg = self.security_group(good_net, "good-training-sg", "Training jobs")
         inference_sg = self.security_group(good_net, "good-inference-sg", "Inference models")
         studio_sg = self.security_group(good_net, "good-studio-sg", "Studio and notebooks")
@@ -656,6 +717,17 @@ class _Builder:
         for group in (training_sg, inference_sg, studio_sg, endpoint_sg):
             self.closed_ingress(good_net, group)
         self.vpc_endpoints(good_net, self.primary, endpoint_sg)
+        for check in ("aws.ec2.vpc_sagemaker_endpoints", "aws.ec2.vpc_bedrock_endpoints"):
+            self.expect(check, good_net["vpc_id"], PASS)
+        # A security group is named by its GroupName (its sg- id is in its uid).
+        for group in ("good-training-sg", "good-inference-sg", "good-studio-sg"):
+            self.expect("aws.ec2.security_group_no_public_ingress", group, PASS)
+        self.expect("aws.ec2.security_group_training_inference_separation", "good-training-sg", PASS)
+        self.expect("aws.ec2.security_group_training_inference_separation", "good-inference-sg", PASS)
+        if not self.bad:
+            return good_net, None
+        bad_net = self.build_network(self.primary, "", with_endpoints=False, cidr="10.1.0.0/16")
+        self.ids.update(bad_vpc=bad_net["vpc_id"])
         open_sg = self.security_group(bad_net, "bad-open-sg", "Open to the internet")
         bad_net["ec2"].authorize_security_group_ingress(
             GroupId=open_sg,
@@ -665,36 +737,32 @@ class _Builder:
             ],
         )
         for check in ("aws.ec2.vpc_sagemaker_endpoints", "aws.ec2.vpc_bedrock_endpoints"):
-            self.expect(check, good_net["vpc_id"], PASS)
             self.expect(check, bad_net["vpc_id"], FAIL)
-        # A security group is named by its GroupName (its sg- id is in its uid).
-        for group in ("good-training-sg", "good-inference-sg", "good-studio-sg"):
-            self.expect("aws.ec2.security_group_no_public_ingress", group, PASS)
         self.expect("aws.ec2.security_group_no_public_ingress", "bad-open-sg", FAIL)
-        self.expect("aws.ec2.security_group_training_inference_separation", "good-training-sg", PASS)
-        self.expect("aws.ec2.security_group_training_inference_separation", "good-inference-sg", PASS)
         self.expect("aws.ec2.security_group_training_inference_separation", "bad-open-sg", FAIL)
         return good_net, bad_net
 
     # ------------------------------------------------------------------ SageMaker (primary region)
 
-    def sagemaker_env(self, good_net: dict[str, Any], bad_net: dict[str, Any]) -> _SageMakerEnv:
+    def sagemaker_env(self, good_net: dict[str, Any], bad_net: dict[str, Any] | None) -> _SageMakerEnv:
+        """What the primary region's resources are built from; the bad half's fields are empty without it."""
         region = self.primary
+        bad = bad_net or {"vpc_id": "", "subnets": []}
         return _SageMakerEnv(
             region=region,
             sm=self.client("sagemaker", region),
             good_key=self.ids["good_key_arn"],
-            bad_key=self.ids["bad_key_arn"],
+            bad_key=self.ids.get("bad_key_arn", ""),
             good_bucket=self.ids["good_bucket"],
-            bad_bucket=self.ids["bad_bucket"],
+            bad_bucket=self.ids.get("bad_bucket", ""),
             good_vpc=good_net["vpc_id"],
-            bad_vpc=bad_net["vpc_id"],
+            bad_vpc=bad["vpc_id"],
             good_subnets=good_net["subnets"],
-            bad_subnets=bad_net["subnets"],
+            bad_subnets=bad["subnets"],
             training_sg=self.ids["good-training-sg"],
             inference_sg=self.ids["good-inference-sg"],
             studio_sg=self.ids["good-studio-sg"],
-            open_sg=self.ids["bad-open-sg"],
+            open_sg=self.ids.get("bad-open-sg", ""),
             training_role=self.role_arn("good-training-role"),
             inference_role=self.role_arn("good-inference-role"),
             studio_role=self.role_arn("good-studio-role"),
@@ -704,7 +772,7 @@ class _Builder:
             confidential=self.sagemaker_tags("confidential"),
         )
 
-    def build_sagemaker(self, good_net: dict[str, Any], bad_net: dict[str, Any]) -> None:
+    def build_sagemaker(self, good_net: dict[str, Any], bad_net: dict[str, Any] | None) -> None:
         env = self.sagemaker_env(good_net, bad_net)
         self.sagemaker_lifecycle_configs(env)
         self.sagemaker_notebooks(env)
@@ -730,13 +798,13 @@ class _Builder:
             "huggingface-cli login --token $HF_TOKEN\n"
         )
         self.secrets.append("AKIA" + "Q" * 16)
-        for name, script in (("good-notebook-lifecycle", good_script), ("bad-notebook-lifecycle", bad_script)):
+        scripts = (("good-notebook-lifecycle", good_script, PASS), ("bad-notebook-lifecycle", bad_script, FAIL))
+        for name, script, status in scripts[: 2 if self.bad else 1]:
             env.sm.create_notebook_instance_lifecycle_config(
                 NotebookInstanceLifecycleConfigName=name,
                 OnStart=[{"Content": base64.b64encode(script.encode()).decode()}],
             )
-        self.expect("aws.sagemaker.no_secrets_in_configuration", "good-notebook-lifecycle", PASS)
-        self.expect("aws.sagemaker.no_secrets_in_configuration", "bad-notebook-lifecycle", FAIL)
+            self.expect("aws.sagemaker.no_secrets_in_configuration", name, status)
 
     def sagemaker_notebooks(self, env: _SageMakerEnv) -> None:
         env.sm.create_notebook_instance(
@@ -751,13 +819,15 @@ class _Builder:
             RootAccess="Disabled",
             Tags=env.confidential,
         )
+        self.expect_notebook("good-notebook", PASS)
+        if not self.bad:
+            return
         env.sm.create_notebook_instance(
             NotebookInstanceName="bad-notebook",
             InstanceType="ml.t3.medium",
             RoleArn=env.bad_role,
             LifecycleConfigName="bad-notebook-lifecycle",
         )
-        self.expect_notebook("good-notebook", PASS)
         self.expect_notebook("bad-notebook", FAIL)
 
     def sagemaker_domains(self, env: _SageMakerEnv) -> None:
@@ -772,6 +842,18 @@ class _Builder:
             KmsKeyId=env.good_key,
             Tags=env.confidential,
         )["DomainArn"]
+        good_domain_id = good_domain.rsplit("/", 1)[1]
+        self.ids.update(good_domain_id=good_domain_id)
+        env.sm.create_user_profile(
+            DomainId=good_domain_id,
+            UserProfileName="good-user-profile",
+            UserSettings={"ExecutionRole": env.studio_role, "SecurityGroups": [env.studio_sg]},
+            Tags=env.confidential,
+        )
+        self.expect("aws.sagemaker.domain_vpc_only", "good-domain", PASS)
+        self.expect("aws.sagemaker.domain_kms_encryption", "good-domain", PASS)
+        if not self.bad:
+            return
         bad_domain = env.sm.create_domain(
             DomainName="bad-domain",
             AuthMode="IAM",
@@ -780,23 +862,14 @@ class _Builder:
             VpcId=env.bad_vpc,
             AppNetworkAccessType="PublicInternetOnly",
         )["DomainArn"]
-        good_domain_id = good_domain.rsplit("/", 1)[1]
         bad_domain_id = bad_domain.rsplit("/", 1)[1]
-        self.ids.update(good_domain_id=good_domain_id, bad_domain_id=bad_domain_id)
-        env.sm.create_user_profile(
-            DomainId=good_domain_id,
-            UserProfileName="good-user-profile",
-            UserSettings={"ExecutionRole": env.studio_role, "SecurityGroups": [env.studio_sg]},
-            Tags=env.confidential,
-        )
+        self.ids.update(bad_domain_id=bad_domain_id)
         env.sm.create_user_profile(
             DomainId=bad_domain_id,
             UserProfileName="bad-user-profile",
             UserSettings={"ExecutionRole": env.bad_role},
         )
-        self.expect("aws.sagemaker.domain_vpc_only", "good-domain", PASS)
         self.expect("aws.sagemaker.domain_vpc_only", "bad-domain", FAIL)
-        self.expect("aws.sagemaker.domain_kms_encryption", "good-domain", PASS)
         self.expect("aws.sagemaker.domain_kms_encryption", "bad-domain", FAIL)
 
     def sagemaker_model_registry(self, env: _SageMakerEnv) -> dict[str, str]:
@@ -843,6 +916,27 @@ class _Builder:
             EnableNetworkIsolation=True,
             Tags=env.confidential,
         )
+        if self.bad:
+            self.bad_models(env, packages)
+        for model, isolation, in_vpc, approved, secrets in (
+            ("good-model", PASS, PASS, PASS, PASS),
+            *(
+                (
+                    ("bad-model", FAIL, FAIL, FAIL, FAIL),
+                    ("bad-pending-package-model", PASS, PASS, FAIL, None),
+                    ("bad-shared-sg-model", PASS, PASS, FAIL, None),
+                )
+                if self.bad
+                else ()
+            ),
+        ):
+            self.expect("aws.sagemaker.model_network_isolation", model, isolation)
+            self.expect("aws.sagemaker.model_in_vpc", model, in_vpc)
+            self.expect("aws.sagemaker.model_from_approved_package", model, approved)
+            if secrets is not None:
+                self.expect("aws.sagemaker.no_secrets_in_configuration", model, secrets)
+
+    def bad_models(self, env: _SageMakerEnv, packages: dict[str, str]) -> None:
         env.sm.create_model(
             ModelName="bad-model",
             ExecutionRoleArn=env.bad_role,
@@ -874,17 +968,6 @@ class _Builder:
             VpcConfig={"SecurityGroupIds": [env.open_sg], "Subnets": env.bad_subnets},
             EnableNetworkIsolation=True,
         )
-        for model, isolation, in_vpc, approved, secrets in (
-            ("good-model", PASS, PASS, PASS, PASS),
-            ("bad-model", FAIL, FAIL, FAIL, FAIL),
-            ("bad-pending-package-model", PASS, PASS, FAIL, None),
-            ("bad-shared-sg-model", PASS, PASS, FAIL, None),
-        ):
-            self.expect("aws.sagemaker.model_network_isolation", model, isolation)
-            self.expect("aws.sagemaker.model_in_vpc", model, in_vpc)
-            self.expect("aws.sagemaker.model_from_approved_package", model, approved)
-            if secrets is not None:
-                self.expect("aws.sagemaker.no_secrets_in_configuration", model, secrets)
 
     def good_serving_stack(self, env: _SageMakerEnv) -> None:
         """The good endpoint and its config come from a CloudFormation stack (as a CDK or SAM deployment makes
@@ -935,6 +1018,10 @@ class _Builder:
 
     def sagemaker_endpoint_configs(self, env: _SageMakerEnv) -> None:
         self.good_serving_stack(env)
+        self.expect("aws.sagemaker.endpoint_config_kms_encryption", "good-endpoint-config", PASS)
+        self.expect("aws.sagemaker.endpoint_config_instance_redundancy", "good-endpoint-config", PASS)
+        if not self.bad:
+            return
         env.sm.create_endpoint_config(
             EndpointConfigName="bad-endpoint-config",
             ProductionVariants=[
@@ -946,14 +1033,13 @@ class _Builder:
                 }
             ],
         )
-        self.expect("aws.sagemaker.endpoint_config_kms_encryption", "good-endpoint-config", PASS)
         self.expect("aws.sagemaker.endpoint_config_kms_encryption", "bad-endpoint-config", FAIL)
-        self.expect("aws.sagemaker.endpoint_config_instance_redundancy", "good-endpoint-config", PASS)
         self.expect("aws.sagemaker.endpoint_config_instance_redundancy", "bad-endpoint-config", FAIL)
 
     def sagemaker_endpoints(self, env: _SageMakerEnv) -> None:
         """The bad endpoint (the good one is the serving stack's), and the data-quality monitor of the good one."""
-        env.sm.create_endpoint(EndpointName="bad-endpoint", EndpointConfigName="bad-endpoint-config")
+        if self.bad:
+            env.sm.create_endpoint(EndpointName="bad-endpoint", EndpointConfigName="bad-endpoint-config")
 
         env.sm.create_data_quality_job_definition(
             JobDefinitionName="good-endpoint-data-quality",
@@ -999,10 +1085,10 @@ class _Builder:
             },
             Tags=env.confidential,
         )
-        self.expect("aws.sagemaker.endpoint_data_capture", "good-endpoint", PASS)
-        self.expect("aws.sagemaker.endpoint_data_capture", "bad-endpoint", FAIL)
-        self.expect("aws.sagemaker.endpoint_monitoring_schedule", "good-endpoint", PASS)
-        self.expect("aws.sagemaker.endpoint_monitoring_schedule", "bad-endpoint", FAIL)
+        for check in ("aws.sagemaker.endpoint_data_capture", "aws.sagemaker.endpoint_monitoring_schedule"):
+            self.expect(check, "good-endpoint", PASS)
+            if self.bad:
+                self.expect(check, "bad-endpoint", FAIL)
 
     def sagemaker_training_jobs(self, env: _SageMakerEnv) -> None:
         env.sm.create_training_job(
@@ -1036,6 +1122,12 @@ class _Builder:
             RetryStrategy={"MaximumRetryAttempts": 2},
             Tags=env.confidential,
         )
+        for check in TRAINING_JOB_CHECKS:
+            self.expect(check, "good-training-job", PASS)
+        if self.bad:
+            self.bad_training_jobs(env)
+
+    def bad_training_jobs(self, env: _SageMakerEnv) -> None:
         env.sm.create_training_job(
             TrainingJobName="bad-training-job",
             AlgorithmSpecification={"TrainingImage": env.training_image, "TrainingInputMode": "File"},
@@ -1062,15 +1154,7 @@ class _Builder:
             StoppingCondition={"MaxRuntimeInSeconds": 3600},
             EnableNetworkIsolation=True,
         )
-        for check in (
-            "aws.sagemaker.training_job_in_vpc",
-            "aws.sagemaker.training_job_network_isolation",
-            "aws.sagemaker.training_job_volume_encryption",
-            "aws.sagemaker.training_job_output_encryption",
-            "aws.sagemaker.training_job_intercontainer_encryption",
-            "aws.sagemaker.no_secrets_in_configuration",
-        ):
-            self.expect(check, "good-training-job", PASS)
+        for check in TRAINING_JOB_CHECKS:
             self.expect(check, "bad-training-job", FAIL)
         self.expect("aws.sagemaker.training_job_in_vpc", "bad-shared-sg-training-job", PASS)
         self.expect("aws.sagemaker.training_job_network_isolation", "bad-shared-sg-training-job", PASS)
@@ -1121,6 +1205,16 @@ class _Builder:
             StoppingCondition={"MaxRuntimeInSeconds": 3600},
             Tags=env.confidential,
         )
+        checks = (
+            "aws.sagemaker.processing_job_in_vpc",
+            "aws.sagemaker.processing_job_network_isolation",
+            "aws.sagemaker.processing_job_encryption",
+            "aws.sagemaker.no_secrets_in_configuration",
+        )
+        for check in checks:
+            self.expect(check, "good-processing-job", PASS)
+        if not self.bad:
+            return
         env.sm.create_processing_job(
             ProcessingJobName="bad-processing-job",
             ProcessingResources={
@@ -1143,13 +1237,7 @@ class _Builder:
             },
             StoppingCondition={"MaxRuntimeInSeconds": 3600},
         )
-        for check in (
-            "aws.sagemaker.processing_job_in_vpc",
-            "aws.sagemaker.processing_job_network_isolation",
-            "aws.sagemaker.processing_job_encryption",
-            "aws.sagemaker.no_secrets_in_configuration",
-        ):
-            self.expect(check, "good-processing-job", PASS)
+        for check in checks:
             self.expect(check, "bad-processing-job", FAIL)
 
     def sagemaker_transform_jobs(self, env: _SageMakerEnv) -> None:
@@ -1167,6 +1255,9 @@ class _Builder:
             Environment={"BATCH_SIZE": "64"},
             Tags=env.confidential,
         )
+        self.expect("aws.sagemaker.transform_job_encryption", "good-transform-job", PASS)
+        if not self.bad:
+            return
         env.sm.create_transform_job(
             TransformJobName="bad-transform-job",
             ModelName="bad-model",
@@ -1178,7 +1269,6 @@ class _Builder:
             TransformOutput={"S3OutputPath": f"s3://{env.bad_bucket}/batch/output/"},
             TransformResources={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1},
         )
-        self.expect("aws.sagemaker.transform_job_encryption", "good-transform-job", PASS)
         self.expect("aws.sagemaker.transform_job_encryption", "bad-transform-job", FAIL)
 
     def sagemaker_feature_groups(self, env: _SageMakerEnv) -> None:
@@ -1201,6 +1291,8 @@ class _Builder:
             Description=self.text("Fraud features"),
             Tags=env.confidential,
         )
+        if not self.bad:
+            return
         # The bad group's offline store uses the AWS managed key: encrypted, but not with a key
         # the account controls (the one FAIL for aws.kms.key_customer_managed).
         aws_key = self.client("kms", env.region).describe_key(KeyId="alias/aws/sagemaker")["KeyMetadata"]
@@ -1221,10 +1313,11 @@ class _Builder:
 
     def sagemaker_clusters(self, env: _SageMakerEnv) -> None:
         """HyperPod clusters: one whose nodes sit in the good VPC, one left on the service network."""
-        for name, vpc in (
+        clusters = (
             ("good-hyperpod-cluster", {"SecurityGroupIds": [env.training_sg], "Subnets": env.good_subnets}),
             ("bad-hyperpod-cluster", None),
-        ):
+        )
+        for name, vpc in clusters[: 2 if self.bad else 1]:
             group = {
                 "InstanceGroupName": "workers",
                 "InstanceType": "ml.p5.48xlarge",
@@ -1239,8 +1332,7 @@ class _Builder:
             extra = {"VpcConfig": vpc} if vpc else {}
             tags = env.confidential if vpc else self.sagemaker_tags("confidential", managed_by=None)
             env.sm.create_cluster(ClusterName=name, InstanceGroups=[group], Tags=tags, **extra)
-        self.expect("aws.sagemaker.cluster_in_vpc", "good-hyperpod-cluster", PASS)
-        self.expect("aws.sagemaker.cluster_in_vpc", "bad-hyperpod-cluster", FAIL)
+            self.expect("aws.sagemaker.cluster_in_vpc", name, PASS if vpc else FAIL)
 
     def expect_notebook(self, name: str, status: str) -> None:
         for check in (
@@ -1304,7 +1396,8 @@ class _Builder:
             ):
                 self.expect(check, name, PASS)
         self.expect("aws.iam.role_not_shared_across_agents", "good-bedrock-role", PASS)
-        self.expect("aws.iam.role_not_shared_across_agents", "bad-shared-admin-role", FAIL)
+        if self.bad:
+            self.expect("aws.iam.role_not_shared_across_agents", "bad-shared-admin-role", FAIL)
 
     def bedrock_guardrails(self) -> str:
         """A guardrail with strong filters (enforced on the region), and one that screens little."""
@@ -1328,6 +1421,15 @@ class _Builder:
             kmsKeyId=self.ids["good_key_arn"],
             tags=[{"key": "team", "value": "ml-platform"}, *_TERRAFORM_TAGS],
         )
+        checks = (
+            "aws.bedrock.guardrail_prompt_attack_filter",
+            "aws.bedrock.guardrail_content_filters",
+            "aws.bedrock.guardrail_sensitive_information_filter",
+        )
+        for check in checks:
+            self.expect(check, "good-guardrail", PASS)
+        if not self.bad:
+            return str(good["guardrailId"])
         bedrock.create_guardrail(
             name="bad-guardrail",
             contentPolicyConfig={
@@ -1339,12 +1441,7 @@ class _Builder:
             blockedInputMessaging="Blocked.",
             blockedOutputsMessaging="Blocked.",
         )
-        for check in (
-            "aws.bedrock.guardrail_prompt_attack_filter",
-            "aws.bedrock.guardrail_content_filters",
-            "aws.bedrock.guardrail_sensitive_information_filter",
-        ):
-            self.expect(check, "good-guardrail", PASS)
+        for check in checks:
             self.expect(check, "bad-guardrail", FAIL)
         return str(good["guardrailId"])
 
@@ -1374,7 +1471,7 @@ class _Builder:
         """Customization jobs (and the custom models they make), imported models, provisioned throughput, and
         application inference profiles."""
         bedrock = self.client("bedrock")
-        for good in (True, False):
+        for good in self.sides():
             prefix = "good" if good else "bad"
             extra: dict[str, Any] = (
                 {
@@ -1416,19 +1513,18 @@ class _Builder:
                 "aws.bedrock.provisioned_throughput_model_kms_encryption", f"{prefix}-provisioned-throughput", status
             )
         model = "anthropic.claude-3-5-sonnet-20240620-v1:0"
-        for name, source in (
+        profiles = (
             ("good-inference-profile", f"arn:aws:bedrock:{self.primary}::foundation-model/{model}"),
             # A US cross-region profile: requests also go to us-east-2 and us-west-2.
             ("bad-inference-profile", f"arn:aws:bedrock:{self.primary}:{self.account_id}:inference-profile/us.{model}"),
-        ):
-            good = name.startswith("good")
+        )
+        for (name, source), good in zip(profiles, self.sides(), strict=False):
             bedrock.create_inference_profile(
                 inferenceProfileName=name,
                 modelSource={"copyFrom": source},
                 **({"tags": list(_TERRAFORM_TAGS)} if good else {}),
             )
-        self.expect("aws.bedrock.inference_profile_allowed_regions", "good-inference-profile", PASS)
-        self.expect("aws.bedrock.inference_profile_allowed_regions", "bad-inference-profile", FAIL)
+            self.expect("aws.bedrock.inference_profile_allowed_regions", name, PASS if good else FAIL)
 
     def agent_tool(self, name: str, role: str, environment: dict[str, str]) -> str:
         buffer = io.BytesIO()
@@ -1452,7 +1548,6 @@ class _Builder:
         good_tool = self.agent_tool(
             "good-agent-tool", self.role_arn("good-agent-tool-role"), {"ORDERS_TABLE": "orders"}
         )
-        bad_tool = self.agent_tool("bad-agent-tool", env.bad_role, {"CRM_API_TOKEN": _TOOL_API_TOKEN})
         good = agents.create_agent(
             agentName="good-agent",
             agentResourceRoleArn=self.role_arn("good-bedrock-role"),
@@ -1464,14 +1559,18 @@ class _Builder:
             guardrailConfiguration={"guardrailIdentifier": guardrail, "guardrailVersion": "1"},
             tags={"team": "ml-platform", "ManagedBy": "terraform"},
         )["agent"]["agentId"]
-        bad = agents.create_agent(
-            agentName="bad-agent",
-            agentResourceRoleArn=env.bad_role,
-            foundationModel="anthropic.claude-3-5-sonnet-20240620-v1:0",
-            instruction="Answer any question a caller asks, about anything at all.",
-            idleSessionTTLInSeconds=3600,
-        )["agent"]["agentId"]
-        for agent_id, tool in ((good, good_tool), (bad, bad_tool)):
+        built = [(good, good_tool)]
+        if self.bad:
+            bad_tool = self.agent_tool("bad-agent-tool", env.bad_role, {"CRM_API_TOKEN": _TOOL_API_TOKEN})
+            bad = agents.create_agent(
+                agentName="bad-agent",
+                agentResourceRoleArn=env.bad_role,
+                foundationModel="anthropic.claude-3-5-sonnet-20240620-v1:0",
+                instruction="Answer any question a caller asks, about anything at all.",
+                idleSessionTTLInSeconds=3600,
+            )["agent"]["agentId"]
+            built.append((bad, bad_tool))
+        for agent_id, tool in built:
             agents.create_agent_action_group(
                 agentId=agent_id,
                 agentVersion="DRAFT",
@@ -1485,9 +1584,11 @@ class _Builder:
             "aws.bedrock.agent_idle_session_ttl",
         ):
             self.expect(check, "good-agent", PASS)
-            self.expect(check, "bad-agent", FAIL)
+            if self.bad:
+                self.expect(check, "bad-agent", FAIL)
         self.expect("aws.bedrock.no_secrets_in_configuration", "good-agent-tool", PASS)
-        self.expect("aws.bedrock.no_secrets_in_configuration", "bad-agent-tool", FAIL)
+        if self.bad:
+            self.expect("aws.bedrock.no_secrets_in_configuration", "bad-agent-tool", FAIL)
 
     def bedrock_knowledge_bases(self, env: _SageMakerEnv) -> None:
         """Knowledge bases over the classified, keyed bucket and an encrypted Aurora store, and over the bad
@@ -1495,7 +1596,7 @@ class _Builder:
         rds, agents = self.client("rds"), self.client("bedrock-agent")
         embeddings = f"arn:aws:bedrock:{self.primary}::foundation-model/amazon.titan-embed-text-v2:0"
         secrets = f"arn:aws:secretsmanager:{self.primary}:{self.account_id}:secret"
-        for good in (True, False):
+        for good in self.sides():
             prefix = "good" if good else "bad"
             cluster = rds.create_db_cluster(
                 DBClusterIdentifier=f"{prefix}-kb-vectors",
@@ -1548,7 +1649,7 @@ class _Builder:
         a gateway that checks tokens and one open to anyone, a memory under a customer key and one without."""
         control = self.client("bedrock-agentcore-control")
         image = f"{self.account_id}.dkr.ecr.{self.primary}.amazonaws.com/support-agent:1"
-        for good in (True, False):
+        for good in self.sides():
             prefix = "good" if good else "bad"
             role = self.role_arn("good-agentcore-role") if good else env.bad_role
             network = (
@@ -1612,6 +1713,9 @@ class _Builder:
             self.expect(check, self.primary, PASS)
             if region:
                 self.expect(check, region, FAIL)
+            # Where the account has no AI at all, nothing calls Bedrock: its region-wide settings are not needed.
+            for idle in self.account_regions[len(self.regions) :]:
+                self.expect(check, idle, PASS)
         if region is None:
             return
         self.client("logs", region).create_log_group(logGroupName="/aws/bedrock/metadata-only")
@@ -1650,10 +1754,11 @@ class _Builder:
         )
         for name in sagemaker:
             self.expect("aws.sagemaker.resource_managed_by_iac", f"good-{name}", PASS)
-            self.expect("aws.sagemaker.resource_managed_by_iac", f"bad-{name}", FAIL)
+            if self.bad:
+                self.expect("aws.sagemaker.resource_managed_by_iac", f"bad-{name}", FAIL)
         for name, status in (("ai-model-registry", PASS), ("good-endpoint-monitor", PASS)):
             self.expect("aws.sagemaker.resource_managed_by_iac", name, status)
-        for name in ("bad-pending-package-model", "bad-shared-sg-model"):
+        for name in ("bad-pending-package-model", "bad-shared-sg-model") if self.bad else ():
             self.expect("aws.sagemaker.resource_managed_by_iac", name, FAIL)
         for name in (
             "{}-guardrail",
@@ -1666,7 +1771,8 @@ class _Builder:
             "{}_agent_memory",
         ):
             self.expect("aws.bedrock.resource_managed_by_iac", name.format("good"), PASS)
-            self.expect("aws.bedrock.resource_managed_by_iac", name.format("bad"), FAIL)
+            if self.bad:
+                self.expect("aws.bedrock.resource_managed_by_iac", name.format("bad"), FAIL)
 
     # ------------------------------------------------------------------ secondary regions
 
@@ -1692,20 +1798,21 @@ class _Builder:
             RootAccess="Disabled",
             Tags=self.sagemaker_tags("internal"),
         )
-        sm.create_notebook_instance(
-            NotebookInstanceName=f"bad-notebook-{region}",
-            InstanceType="ml.t3.medium",
-            RoleArn=self.role_arn("bad-shared-admin-role"),
-        )
         self.expect_notebook(f"good-notebook-{region}", PASS)
-        self.expect_notebook(f"bad-notebook-{region}", FAIL)
+        if self.bad:
+            sm.create_notebook_instance(
+                NotebookInstanceName=f"bad-notebook-{region}",
+                InstanceType="ml.t3.medium",
+                RoleArn=self.role_arn("bad-shared-admin-role"),
+            )
+            self.expect_notebook(f"bad-notebook-{region}", FAIL)
 
     # ------------------------------------------------------------------ account services
 
     def build_account_services(self) -> None:
         self.build_trail()
         self.build_threat_detection()
-        self.build_cost_controls()
+        self.build_cost_controls(silent_monitor=self.bad)
         self.build_classification()
 
     def build_trail(self) -> None:
@@ -1714,27 +1821,47 @@ class _Builder:
         trail_tags = [{"Key": "team", "Value": "security"}]
         if self.hostile:
             trail_tags.append({"Key": "Owner", "Value": HOSTILE_STRINGS[0]})
+        # A lax account's trail records its first region alone.
+        multi_region = self.controls != "lax"
         ct.create_trail(
-            Name="good-multi-region-trail",
+            Name="good-multi-region-trail" if multi_region else "bad-single-region-trail",
             S3BucketName=self.ids["trail_bucket"],
-            IsMultiRegionTrail=True,
+            IsMultiRegionTrail=multi_region,
             IncludeGlobalServiceEvents=True,
             EnableLogFileValidation=True,
             KmsKeyId=self.ids["good_key_arn"],
             TagsList=trail_tags,
         )
-        ct.put_event_selectors(
-            TrailName="good-multi-region-trail",
-            EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}],
+        trail = "good-multi-region-trail" if multi_region else "bad-single-region-trail"
+        if self.controls == "complete":
+            ct.put_event_selectors(TrailName=trail, AdvancedEventSelectors=_MANAGEMENT_AND_BEDROCK_DATA)
+        else:
+            ct.put_event_selectors(
+                TrailName=trail,
+                EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}],
+            )
+        ct.start_logging(Name=trail)
+        self.expect("aws.cloudtrail.multi_region_trail", self.account_id, PASS if multi_region else FAIL)
+        # Management events only, but for a complete account's: the agents', knowledge bases' and guardrails' data
+        # events go unrecorded.
+        self.expect(
+            "aws.cloudtrail.bedrock_data_events", self.account_id, PASS if self.controls == "complete" else FAIL
         )
-        ct.start_logging(Name="good-multi-region-trail")
-        self.expect("aws.cloudtrail.multi_region_trail", self.account_id, PASS)
-        # Management events only: the agents', knowledge bases' and guardrails' data events go unrecorded.
-        self.expect("aws.cloudtrail.bedrock_data_events", self.account_id, FAIL)
 
     def build_threat_detection(self) -> None:
-        """GuardDuty, Security Hub, an AWS Config recorder and rules for the AI services, in the first region only."""
-        region = self.primary
+        """GuardDuty, Security Hub, an AWS Config recorder and rules for the AI services: in the first region only,
+        or in every region of a complete account."""
+        covered = self.account_regions if self.controls == "complete" else (self.primary,)
+        for region in covered:
+            self.threat_detection_in(region)
+        for scanned in self.account_regions:
+            status = PASS if scanned in covered else FAIL
+            self.expect("aws.guardduty.enabled", scanned, status)
+            self.expect("aws.securityhub.enabled", scanned, status)
+            self.expect("aws.config.recorder_all_resources", scanned, status)
+            self.expect("aws.config.rules_cover_ai_services", scanned, status)
+
+    def threat_detection_in(self, region: str) -> None:
         detector_tags = {"team": "security"}
         if self.hostile:
             detector_tags["Owner"] = HOSTILE_STRINGS[1]
@@ -1770,16 +1897,17 @@ class _Builder:
             if types:
                 rule["Scope"] = {"ComplianceResourceTypes": types}
             config.put_config_rule(ConfigRule=rule)
-        for scanned in self.regions:
-            status = PASS if scanned == region else FAIL
-            self.expect("aws.guardduty.enabled", scanned, status)
-            self.expect("aws.securityhub.enabled", scanned, status)
-            self.expect("aws.config.recorder_all_resources", scanned, status)
-            self.expect("aws.config.rules_cover_ai_services", scanned, status)
 
-    def build_cost_controls(self) -> None:
-        """A SageMaker budget with an alert, an anomaly monitor that alerts the FinOps team, and one that alerts no
-        one."""
+    def build_cost_controls(self, silent_monitor: bool) -> None:
+        """A SageMaker budget with an alert, an anomaly monitor that alerts the FinOps team and, with
+        `silent_monitor`, one that alerts no one; a lax account has none of them, so nothing alerts on its spend."""
+        self.expect("aws.budgets.cost_alerts", self.account_id, FAIL if self.controls == "lax" else PASS)
+        if self.controls == "lax":
+            return
+        self.ai_budget()
+        self.anomaly_monitors(silent_monitor)
+
+    def ai_budget(self) -> None:
         # Budgets and Cost Explorer are global services answered from us-east-1.
         self.client("budgets", "us-east-1").create_budget(
             AccountId=self.account_id,
@@ -1802,6 +1930,8 @@ class _Builder:
                 }
             ],
         )
+
+    def anomaly_monitors(self, silent: bool) -> None:
         ce = self.client("ce", "us-east-1")
         monitor_name = self.text("ai-services-spend")
         monitor_arn = ce.create_anomaly_monitor(
@@ -1823,6 +1953,9 @@ class _Builder:
                 },
             }
         )
+        self.expect("aws.ce.anomaly_monitor_alerts", monitor_name, PASS)
+        if not silent:
+            return
         # The ML team's own monitor finds anomalies in its tagged spend, and tells no one.
         self.ids["silent_monitor_arn"] = ce.create_anomaly_monitor(
             AnomalyMonitor={
@@ -1831,8 +1964,6 @@ class _Builder:
                 "MonitorSpecification": {"Tags": {"Key": "team", "Values": ["ml-platform"]}},
             }
         )["MonitorArn"]
-        self.expect("aws.budgets.cost_alerts", self.account_id, PASS)
-        self.expect("aws.ce.anomaly_monitor_alerts", monitor_name, PASS)
         self.expect("aws.ce.anomaly_monitor_alerts", "bad-ml-team-spend", FAIL)
 
     def build_classification(self) -> None:
@@ -1851,10 +1982,10 @@ class _Builder:
                 "bucketDefinitions": [{"accountId": self.account_id, "buckets": [self.ids["good_bucket"]]}]
             },
         )
-        good, bad = self.ids["good_bucket"], self.ids["bad_bucket"]
         for check in ("aws.s3.bucket_classification_tag", "aws.macie.bucket_sensitive_data_discovery"):
-            self.expect(check, good, PASS)
-            self.expect(check, bad, FAIL)
+            self.expect(check, self.ids["good_bucket"], PASS)
+            if self.bad:
+                self.expect(check, self.ids["bad_bucket"], FAIL)
 
     # ------------------------------------------------------------------ everything
 
@@ -1862,7 +1993,8 @@ class _Builder:
         """ZT-4: the admin role every bad resource runs as can raise its own permissions and redeploy every endpoint,
         and the bad notebooks and Studio domain, open to the internet, reach the confidential bucket through it; the
         good roles reach only their own team's bucket and keys."""
-        self.expect("aws.iam.ai_identity_blast_radius", "bad-shared-admin-role", FAIL)
+        if self.bad:
+            self.expect("aws.iam.ai_identity_blast_radius", "bad-shared-admin-role", FAIL)
         for role in (
             "good-training-role",
             "good-inference-role",
@@ -1874,15 +2006,18 @@ class _Builder:
             self.expect("aws.iam.ai_identity_blast_radius", role, PASS)
         exposed = "aws.iam.exposed_ai_identity_sensitive_data"
         for suffix in ("", *(f"-{region}" for region in self.regions[1:])):
-            self.expect(exposed, f"bad-notebook{suffix}", FAIL)
+            if self.bad:
+                self.expect(exposed, f"bad-notebook{suffix}", FAIL)
             self.expect(exposed, f"good-notebook{suffix}", PASS)
-        self.expect(exposed, "bad-domain", FAIL)
+        if self.bad:
+            self.expect(exposed, "bad-domain", FAIL)
         self.expect(exposed, "good-domain", PASS)
 
     def build(self) -> EstateManifest:
         self.build_buckets()
         self.ids["good_key_arn"] = self.build_key(self.primary, "good-ai-key", rotate=True)
-        self.ids["bad_key_arn"] = self.build_key(self.primary, "bad-ai-key", rotate=False)
+        if self.bad:
+            self.ids["bad_key_arn"] = self.build_key(self.primary, "bad-ai-key", rotate=False)
         self.configure_buckets()
         self.build_iam()
 
@@ -1894,6 +2029,31 @@ class _Builder:
         self.expect_provenance()
         self.expect_attack_paths()
         self.build_account_services()
+        return self.manifest()
+
+    def build_controls(self, silent_monitor: bool) -> EstateManifest:
+        """An account without AI workloads: its trail's bucket and key, the AWS Config role, and the account-wide
+        services (a management account kept for governance, where the organization's cost monitors live)."""
+        trail = f"cloudtrail-logs-{self.account_id}"
+        self.ids["trail_bucket"] = trail
+        self.create_bucket(trail, self.primary)
+        self.trail_bucket_policy()
+        self.ids["good_key_arn"] = self.build_key(self.primary, "audit-log-key", rotate=True, judged=False)
+        self.iam_service_roles()
+        self.build_trail()
+        self.build_threat_detection()
+        self.build_cost_controls(silent_monitor)
+        for check in (
+            "aws.bedrock.model_invocation_logging",
+            "aws.bedrock.invocation_logs_protected",
+            "aws.bedrock.guardrail_in_region",
+            "aws.bedrock.enforced_guardrail",
+        ):
+            for region in self.account_regions:  # nothing calls Bedrock here, so none of them is needed
+                self.expect(check, region, PASS)
+        return self.manifest()
+
+    def manifest(self) -> EstateManifest:
         return EstateManifest(
             account_id=self.account_id,
             regions=self.regions,
@@ -1908,7 +2068,32 @@ def build_aws_estate(
     session: boto3.Session | None = None,
     regions: Sequence[str] = ("us-east-1", "eu-west-1"),
     hostile: bool = True,
+    *,
+    bad: bool = True,
+    controls: AccountControls = "mixed",
+    account_regions: Sequence[str] = (),
 ) -> EstateManifest:
-    """Create the estate under an active mock_aws (or against AWS_ENDPOINT_URL) and describe it."""
+    """Create the estate under an active mock_aws (or against AWS_ENDPOINT_URL) and describe it.
+
+    Without `bad` only the good resources are made (a well configured account); `controls` says how well the
+    account-wide services are set up; `account_regions` adds regions (to `regions`) the account is judged in
+    without AI resources there."""
     install()
-    return _Builder(session or boto3.Session(), regions, hostile).build()
+    builder = _Builder(
+        session or boto3.Session(), regions, hostile, bad=bad, controls=controls, account_regions=account_regions
+    )
+    return builder.build()
+
+
+def build_account_controls(
+    session: boto3.Session | None = None,
+    regions: Sequence[str] = ("us-east-1", "eu-west-1"),
+    controls: AccountControls = "complete",
+    silent_monitor: bool = False,
+) -> EstateManifest:
+    """An account with no AI workloads and its account-wide services set up as `controls` says (with
+    `silent_monitor`, a cost anomaly monitor that alerts no one beside the one that alerts), under an active
+    mock_aws; its manifest describes what each check should conclude."""
+    install()
+    builder = _Builder(session or boto3.Session(), regions, hostile=False, bad=False, controls=controls)
+    return builder.build_controls(silent_monitor)
