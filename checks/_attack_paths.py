@@ -19,7 +19,8 @@ from typing import Any
 from cspm_ai.attack_paths import AttackGraph, AttackPath
 from cspm_ai.attack_paths import labels as tag_labels
 from cspm_ai.attack_paths.graph import READ, STORE, WRITE
-from cspm_ai.model import Resource, Verdict, failed, manual, passed
+from cspm_ai.model import Resource, Status, Verdict, failed, manual, passed
+from cspm_ai.registry import CheckContext
 
 MAX_PATHS = 10  # paths kept as evidence; the CLI (`cspm-ai paths --from`) lists every one
 
@@ -69,6 +70,16 @@ def blast_radius(graph: AttackGraph, uid: str, team: str | None) -> tuple[list[A
         "paths": [p.as_evidence() for p in bad[:MAX_PATHS]],
     }
     return bad, evidence
+
+
+def unless_unread(ctx: CheckContext, verdict: Verdict) -> Verdict:
+    """`verdict`, unless it is not a FAIL and a resource policy could not be read (`AttackGraph.unread_policies`):
+    that policy may grant anything, so the check is ERROR naming the failed read (`ctx.get` raises it). A FAIL
+    stands: its path exists whatever else is granted."""
+    if verdict.status is not Status.FAIL:
+        for uid in ctx.attack_paths.unread_policies:
+            ctx.get(uid)
+    return verdict
 
 
 def judge_identity(graph: AttackGraph, uid: str, subject: str, team: str | None) -> Verdict:

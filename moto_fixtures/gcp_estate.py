@@ -335,6 +335,11 @@ class _Builder:
         self.floor_settings: dict[str, dict[str, Any] | None] = {}  # None: the Model Armor API is disabled
         self.armor_templates: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.buckets: dict[str, dict[str, Any]] = {}
+        # IAM policies beside the projects': of the organization and folders ("folders/<id>"), of each bucket,
+        # and of each service account (by e-mail).
+        self.ancestor_policies: dict[str, dict[str, Any]] = {}
+        self.bucket_policies: dict[str, dict[str, Any]] = {}
+        self.account_policies: dict[str, dict[str, Any]] = {}
         self.bq_datasets: dict[tuple[str, str], dict[str, Any]] = {}
         self.discovery_configs: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.networks: dict[tuple[str, str], dict[str, Any]] = {}
@@ -400,6 +405,7 @@ class _Builder:
         self.data_stores()
         self.sensitive_data_protection()
         self.compute()
+        self.resource_iam_policies()
         self.expect_attack_paths()
 
     def resource_manager(self) -> None:
@@ -577,18 +583,77 @@ class _Builder:
             "bindings": [{"role": "roles/owner", "members": ["group:partner-admins@example.com"]}],
         }
 
+    def resource_iam_policies(self) -> None:
+        """Grants made outside the project policies, which the attack paths must see: the platform folder lets the
+        serving account read every bucket below it (the scratch bucket of team ml among them), the agents bucket
+        lets the trainer read it, and the trainer's own policy lets the support agent mint its tokens (the trainer
+        holds Editor: a way to more permissions). The organization grants only people, one binding with a
+        condition."""
+        p = PROD_PROJECT_ID
+        self.ancestor_policies[f"organizations/{ORGANIZATION_ID}"] = {
+            "version": 3,
+            "etag": "BwYe0rg0AAE=",
+            "bindings": [
+                {"role": "roles/resourcemanager.organizationAdmin", "members": ["group:cloud-admins@example.com"]},
+                {"role": "roles/iam.securityReviewer", "members": ["group:security-auditors@example.com"]},
+                {
+                    "role": "roles/storage.objectViewer",
+                    "members": ["group:incident-responders@example.com"],
+                    "condition": {
+                        "title": "break-glass-2026",
+                        "description": "Incident response access, reviewed quarterly",
+                        "expression": "request.time < timestamp('2026-12-31T00:00:00.000Z')",
+                    },
+                },
+            ],
+        }
+        self.ancestor_policies[f"folders/{FOLDER_ID}"] = {
+            "version": 1,
+            "etag": "BwYe0f1dAAE=",
+            "bindings": [
+                {
+                    "role": "roles/storage.objectViewer",
+                    "members": [f"serviceAccount:{self.sa_email(p, 'vertex-serving')}"],
+                },
+                {"role": "roles/aiplatform.viewer", "members": ["group:ml-platform@example.com"]},
+            ],
+        }
+        self.ancestor_policies[f"folders/{PARTNER_FOLDER_ID}"] = {
+            "version": 1,
+            "etag": "BwYe0f1dAFU=",
+            "bindings": [{"role": "roles/viewer", "members": ["group:partner-admins@example.com"]}],
+        }
+        agents = self.bucket_policies[f"{p}-agents"]
+        agents["etag"] = "CAI="
+        agents["bindings"].append(
+            {"role": "roles/storage.objectViewer", "members": [f"serviceAccount:{self.sa_email(p, 'vertex-trainer')}"]}
+        )
+        self.account_policies[self.sa_email(p, "vertex-trainer")] = {
+            "version": 1,
+            "etag": "BwYe5atrAAE=",
+            "bindings": [
+                {
+                    "role": "roles/iam.serviceAccountTokenCreator",
+                    "members": [f"serviceAccount:{self.sa_email(p, 'support-agent')}"],
+                }
+            ],
+        }
+
     def expect_attack_paths(self) -> None:
         """ZT-4: Editor lets the trainer and the default compute account mint keys for the Terraform account (Owner) and
         redeploy every production endpoint, and aiplatform.user lets the serving account redeploy them; the public
         endpoint and the Workbench instance with an external IP run as the default account, which reads the
-        confidential buckets and the restricted dataset. The support agent's account holds no project role."""
+        confidential buckets and the restricted dataset. The support agent's account holds no project role, but the
+        trainer's own IAM policy lets it mint the trainer's tokens (and so reach what Editor reaches); the platform
+        folder's grant lets the serving account, which the public European endpoint runs as, read the confidential
+        buckets (`resource_iam_policies`)."""
         p, d = PROD_PROJECT_ID, DEV_PROJECT_ID
         blast = "gcp.iam.ai_identity_blast_radius"
         for email, status in (
             (self.sa_email(p, "vertex-trainer"), FAIL),
             (self.sa_email(p, "vertex-serving"), FAIL),
             (self.default_sa(p), FAIL),
-            (self.sa_email(p, "support-agent"), PASS),
+            (self.sa_email(p, "support-agent"), FAIL),
             (self.default_sa(d), PASS),
         ):
             self.expect(blast, email, status)
@@ -596,7 +661,7 @@ class _Builder:
         for name, status in (
             ("churn-ep-public", FAIL),
             ("wb-eu-bob", FAIL),
-            ("recs-ep-eu", PASS),
+            ("recs-ep-eu", FAIL),
             ("fraud-ep-private", PASS),
             ("dev-playground-ep", PASS),
             ("wb-alice", PASS),
@@ -1948,6 +2013,20 @@ class _Builder:
         if labels:
             item["labels"] = labels
         self.buckets[name] = item
+        # Uniform bucket-level access: the project's basic roles through the convenience members, as created.
+        self.bucket_policies[name] = {
+            "kind": "storage#policy",
+            "resourceId": f"projects/_/buckets/{name}",
+            "version": 1,
+            "etag": "CAE=",
+            "bindings": [
+                {
+                    "role": "roles/storage.legacyBucketOwner",
+                    "members": [f"projectEditor:{project}", f"projectOwner:{project}"],
+                },
+                {"role": "roles/storage.legacyBucketReader", "members": [f"projectViewer:{project}"]},
+            ],
+        }
         self.expect_all(
             name,
             {
@@ -2306,6 +2385,8 @@ class _Router:
         if method == "POST":
             if svc == "cloudresourcemanager":
                 handler = self.get_iam_policy
+            elif svc == "iam":
+                handler = self.account_iam_policy
         elif svc == "cloudasset":
             handler = self.search_all_resources
         elif svc == "cloudresourcemanager":
@@ -2393,12 +2474,22 @@ class _Router:
         raise self.unknown(request.url)
 
     def get_iam_policy(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
-        match = re.fullmatch(r"/v3/projects/([^/:]+):getIamPolicy", path)
-        if not match:
+        if match := re.fullmatch(r"/v3/((?:folders|organizations)/[^/:]+):getIamPolicy", path):
+            known = self.b.ancestor_policies.get(match.group(1))
+            if known is None:
+                raise _Reply(
+                    403,
+                    _error(403, "PERMISSION_DENIED", f"The caller does not have permission on {match.group(1)}."),
+                )
+            policy = copy.deepcopy(known)
+        elif match := re.fullmatch(r"/v3/projects/([^/:]+):getIamPolicy", path):
+            pid = self.project(match.group(1))
+            self.deny(
+                pid, "cloudresourcemanager", "resourcemanager.projects.getIamPolicy", f"projects/{match.group(1)}"
+            )
+            policy = copy.deepcopy(self.b.iam_policies[pid])
+        else:
             raise self.unknown(request.url)
-        pid = self.project(match.group(1))
-        self.deny(pid, "cloudresourcemanager", "resourcemanager.projects.getIamPolicy", f"projects/{match.group(1)}")
-        policy = copy.deepcopy(self.b.iam_policies[pid])
         try:
             wanted = int(json.loads(request.body or b"{}").get("options", {}).get("requestedPolicyVersion", 0))
         except (ValueError, AttributeError):
@@ -2483,6 +2574,19 @@ class _Router:
             keys = [k for k in self.b.keys.get(email, []) if not types or k["keyType"] in types]
             return {"keys": copy.deepcopy(keys)} if keys else {}
         raise self.unknown(request.url)
+
+    def account_iam_policy(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
+        """IAM admin's getIamPolicy of one service account (a POST; the version asked in the query)."""
+        match = re.fullmatch(r"/v1/projects/([^/]+)/serviceAccounts/([^/:]+):getIamPolicy", path)
+        if not match:
+            raise self.unknown(request.url)
+        token, email = match.groups()
+        pid = self.project(token)
+        self.deny(pid, "iam", "iam.serviceAccounts.getIamPolicy", f"projects/{token}/serviceAccounts/{email}")
+        if not any(sa["email"] == email for sa in self.b.accounts.get(pid, [])):
+            raise _not_found(f"Service account projects/{token}/serviceAccounts/{email} does not exist.")
+        # A service account nobody was granted anything on has an empty policy: only its etag.
+        return copy.deepcopy(self.b.account_policies.get(email, {"etag": "ACAB"}))
 
     def org_policy(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
         match = re.fullmatch(r"/v2/projects/([^/]+)/policies/([^/:]+):getEffectivePolicy", path)
@@ -2614,12 +2718,15 @@ class _Router:
         raise self.unknown(request.url)
 
     def storage(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:
-        match = re.fullmatch(r"/storage/v1/b/([^/]+)", path)
+        match = re.fullmatch(r"/storage/v1/b/([^/]+)(/iam)?", path)
         if not match:
             raise self.unknown(request.url)
         bucket = self.b.buckets.get(match.group(1))
         if bucket is None:
             raise _Reply(404, _error(404, "NOT_FOUND", "The specified bucket does not exist."))
+        if match.group(2):
+            # Asked for version 3, a policy without conditions still answers as version 1.
+            return copy.deepcopy(self.b.bucket_policies[match.group(1)])
         return copy.deepcopy(bucket)
 
     def bigquery(self, svc: str, path: str, query: dict[str, list[str]], request: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from checks._attack_paths import identity_team, judge_exposed, judge_identity
+from checks._attack_paths import identity_team, judge_exposed, judge_identity, unless_unread
 from checks.gcp._common import project_of
 from cspm_ai.doc import as_list, get, is_set, shown
 from cspm_ai.model import Resource, Severity, Verdict, failed, manual, passed
@@ -124,36 +124,44 @@ def _bindings(project: Resource) -> list[Any] | None:
     remediation="Grant prediction to the callers that need it (a service account or group) with "
     "roles/aiplatform.user, then remove the broad grant: `gcloud projects remove-iam-policy-binding <p> "
     "--member=domain:<domain> --role=roles/aiplatform.user` (likewise for allUsers or allAuthenticatedUsers).",
-    reads=("iamPolicy.bindings",),
+    reads=("iamPolicy.bindings", "ancestorIamPolicies"),
 )
 def predict_not_public(project: Resource, ctx: CheckContext) -> Verdict:
     """Vertex AI has no public v1 IAM policy on an endpoint: who may call predict on the project's endpoints is
-    decided by the project IAM policy (and policies inherited from folders and the organization, which this scan
-    does not read). FAIL when a binding of iamPolicy.bindings gives allUsers, allAuthenticatedUsers or a domain:
+    decided by the project IAM policy and the policies it inherits from its folders and organization
+    (ancestorIamPolicies). FAIL when a binding of any of them gives allUsers, allAuthenticatedUsers or a domain:
     member a role that carries aiplatform.endpoints.predict (roles/owner, roles/editor, roles/aiplatform.admin,
     roles/aiplatform.user) or a custom role (whose permissions the policy does not show); conditional bindings count.
     PASS otherwise, the evidence listing who may predict. No IAM policy collected: MANUAL."""
     bindings = _bindings(project)
     if bindings is None:
         return manual(f"{project.name}'s IAM policy was not collected; review who may call predict by hand.")
+    levels = [(None, bindings)] + [
+        (str(get(a, "resource", "")), as_list(get(a, "iamPolicy.bindings")))
+        for a in as_list(get(project.config, "ancestorIamPolicies"))
+    ]
     callers: dict[str, list[str]] = {}
     broad: list[dict[str, Any]] = []
-    for binding in bindings:
-        role = get(binding, "role")
-        if role not in PREDICT_ROLES and not _custom(role):
-            continue
-        for member in (str(m) for m in as_list(get(binding, "members"))):
-            callers.setdefault(str(role), []).append(member)
-            if _broad(member):
-                grant = {"role": role, "member": member}
-                if is_set(get(binding, "condition.title")):
-                    grant["condition"] = get(binding, "condition.title")
-                broad.append(grant)
+    for inherited_from, level in levels:
+        for binding in level:
+            role = get(binding, "role")
+            if role not in PREDICT_ROLES and not _custom(role):
+                continue
+            for member in (str(m) for m in as_list(get(binding, "members"))):
+                callers.setdefault(str(role), []).append(member)
+                if _broad(member):
+                    grant = {"role": role, "member": member}
+                    if inherited_from:
+                        grant["inheritedFrom"] = inherited_from
+                    if is_set(get(binding, "condition.title")):
+                        grant["condition"] = get(binding, "condition.title")
+                    broad.append(grant)
     if broad:
         first = broad[0]
+        source = f" (inherited from {first['inheritedFrom']})" if "inheritedFrom" in first else ""
         return failed(
-            f"{project.name} grants {first['role']} to {first['member']}, so anyone in that population may call "
-            f"its Vertex AI endpoints ({len(broad)} broad grant(s)).",
+            f"{project.name} grants {first['role']} to {first['member']}{source}, so anyone in that population may "
+            f"call its Vertex AI endpoints ({len(broad)} broad grant(s)).",
             broadGrants=broad,
             predictCallers=callers,
         )
@@ -248,20 +256,31 @@ def _project_labels(resource: Resource, ctx: CheckContext) -> dict[str, str]:
     "projects remove-iam-policy-binding <project> --member=serviceAccount:<email> --role=roles/editor` (likewise "
     "roles/aiplatform.user, roles/iam.serviceAccountUser, roles/iam.serviceAccountTokenCreator); "
     "`cspm-ai paths --from <email>` lists every path.",
-    reads=("email", "gcp.project:iamPolicy.bindings", "<gcp.bigquery.dataset>.access", "labels"),
+    reads=(
+        "email",
+        "iamPolicy.bindings",
+        "gcp.project:iamPolicy.bindings",
+        "gcp.project:ancestorIamPolicies",
+        "<gcp.storage.bucket>.iamPolicy.bindings",
+        "<gcp.bigquery.dataset>.access",
+        "labels",
+    ),
 )
 def ai_identity_blast_radius(sa: Resource, ctx: CheckContext) -> Verdict:
-    """Evaluates the project IAM policies (conditional bindings count), BigQuery dataset access lists and who can
-    impersonate whom (token creation, key creation, setIamPolicy on service accounts, actAs with a permission that
-    creates a workload) (`cspm_ai.attack_paths.gcp`). FAIL when a path, through every service account it can
-    become, leads to a Vertex AI endpoint not labelled as non-production that it can deploy to or change, to a bucket,
+    """Evaluates the project IAM policies with those inherited from folders and the organization (conditional
+    bindings count, named as conditional), bucket IAM policies, BigQuery dataset access lists and who can impersonate
+    whom (token creation, key creation, setIamPolicy on service accounts, granted on a project or on the account
+    itself, and actAs with a permission that creates a workload) (`cspm_ai.attack_paths.gcp`). FAIL when a path,
+    through every service account it can become, leads to a Vertex AI endpoint not labelled as non-production that
+    it can deploy to or change, to a bucket,
     dataset or key labelled with another team (team or owner label; with no team of its own, of its workloads or of
-    its project, to those of two teams), or to setIamPolicy on a project; the evidence names each binding. MANUAL
-    when a custom role (whose permissions are not read) is on the way of a clean result; a project IAM policy that
-    could not be read makes it ERROR."""
+    its project, to those of two teams), or to setIamPolicy on a project; the evidence names each binding and the
+    level it was made at. MANUAL when a custom role (whose permissions are not read) is on the way of a clean
+    result; a project IAM policy (or one it inherits) that could not be read makes it ERROR, and so does, short of a
+    FAIL, a bucket or service account IAM policy that could not be read."""
     labels = _project_labels(sa, ctx)  # a project whose IAM policy could not be read makes this ERROR
     graph = ctx.attack_paths
-    return judge_identity(graph, sa.uid, sa.name, identity_team(graph, sa.uid, labels))
+    return unless_unread(ctx, judge_identity(graph, sa.uid, sa.name, identity_team(graph, sa.uid, labels)))
 
 
 def _public(resource: Resource) -> dict[str, str] | None:
@@ -295,6 +314,8 @@ def _public(resource: Resource) -> dict[str, str] | None:
         "gceSetup.disablePublicIp",
         "uses_service_account",
         "gcp.project:iamPolicy.bindings",
+        "gcp.project:ancestorIamPolicies",
+        "<gcp.storage.bucket>.iamPolicy.bindings",
         "<gcp.storage.bucket>.labels",
     ),
 )
@@ -304,7 +325,8 @@ def exposed_ai_identity_sensitive_data(resource: Resource, ctx: CheckContext) ->
     Sensitive: a bucket or dataset whose classification label names anything but public data. FAIL when the service
     account such a resource runs as can read or write sensitive data, directly or through service accounts it can
     impersonate; the path is the evidence. PASS when it is not reachable or reaches nothing sensitive; MANUAL when a
-    custom role is on the way; a project IAM policy that could not be read makes it ERROR."""
+    custom role is on the way; a project IAM policy (or one it inherits) that could not be read makes it ERROR, and
+    so does, short of a FAIL, a bucket or service account IAM policy that could not be read."""
     _project_labels(resource, ctx)
     ctx.related(resource, "uses_service_account")
-    return judge_exposed(ctx.attack_paths, resource, _public(resource))
+    return unless_unread(ctx, judge_exposed(ctx.attack_paths, resource, _public(resource)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks._attack_paths import judge_workload
+from checks._attack_paths import judge_workload, unless_unread
 from cspm_ai.doc import get
 from cspm_ai.model import Resource, Severity, Status, Verdict, manual, passed
 from cspm_ai.registry import CheckContext, check
@@ -39,7 +39,15 @@ TRAINING_TYPES = ("gcp.vertex.custom_job", "gcp.vertex.training_pipeline", "gcp.
     "<serving project> --member=serviceAccount:<training sa> --role=roles/editor`), read-only access to its own "
     "buckets and datasets, and no role that impersonates other service accounts; `cspm-ai paths --from <training "
     "sa>` lists every path.",
-    reads=("gcp.vertex.custom_job", "gcp.vertex.training_pipeline", "gcp.vertex.tuning_job", "iamPolicy.bindings"),
+    reads=(
+        "gcp.vertex.custom_job",
+        "gcp.vertex.training_pipeline",
+        "gcp.vertex.tuning_job",
+        "iamPolicy.bindings",
+        "ancestorIamPolicies",
+        "<gcp.storage.bucket>.iamPolicy.bindings",
+        "<gcp.iam.service_account>.iamPolicy.bindings",
+    ),
 )
 def training_blast_radius(project: Resource, ctx: CheckContext) -> Verdict:
     """From the attack graph (`cspm_ai.attack_paths.gcp`): FAIL when a custom job, training pipeline or tuning job
@@ -47,7 +55,8 @@ def training_blast_radius(project: Resource, ctx: CheckContext) -> Verdict:
     it can deploy to, another team's bucket, dataset or key, or setIamPolicy on a project (as
     `gcp.iam.ai_identity_blast_radius` judges it), the first path as evidence; MANUAL when a custom role is on the
     way; PASS when no training job has such a path, or the project runs no training. A failed list of a training kind
-    makes it ERROR. Network paths (training and serving on one VPC) are ZT-2's."""
+    makes it ERROR, and so does, short of a FAIL, a bucket or service account IAM policy that could not be read.
+    Network paths (training and serving on one VPC) are ZT-2's."""
     jobs = sorted(
         (job for rtype in TRAINING_TYPES for job in ctx.resources(rtype, account=project.account)),
         key=lambda r: r.uid,
@@ -60,9 +69,11 @@ def training_blast_radius(project: Resource, ctx: CheckContext) -> Verdict:
     for status in (Status.FAIL, Status.MANUAL):
         for job, verdict in verdicts:
             if verdict.status is status:
-                return Verdict(status, f"In {project.name}, {verdict.message}", {"job": job.uid, **verdict.evidence})
-    return passed(
+                found = Verdict(status, f"In {project.name}, {verdict.message}", {"job": job.uid, **verdict.evidence})
+                return unless_unread(ctx, found)
+    clean = passed(
         f"{project.name} has {len(jobs)} training job(s), none of whose service accounts has a path to a production "
         "endpoint, another team's data or a project's IAM policy.",
         jobs=[j.name for j in jobs],
     )
+    return unless_unread(ctx, clean)

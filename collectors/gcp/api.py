@@ -246,20 +246,21 @@ class GoogleApis:
 
         return self._guard(read, pages)
 
-    def raw_get(self, read: Read, **path: str) -> dict[str, Any]:
-        """One resource through a REST read of a single resource (Cloud Storage, BigQuery); `path` fills the
-        read's path template, each value percent-encoded as one path segment."""
+    def raw_get(self, read: Read, params: Mapping[str, str] | None = None, **path: str) -> dict[str, Any]:
+        """One resource through a REST read of a single resource (Cloud Storage, BigQuery, an IAM policy);
+        `path` fills the read's path template, each value percent-encoded as one path segment."""
         if read.path is None or not read.single:
             raise TypeError(f"{read.rest} is not a REST read of one resource")
         url = self.endpoints.url(read.api, read.path.format(**{k: quote(v, safe="") for k, v in path.items()}))
-        return self._guard(read, lambda: self.retry(self._raw_json)(url, {}))
+        return self._guard(read, lambda: self.retry(self._raw_json)(url, dict(params or {}), read.verb))
 
-    def _raw_json(self, url: str, query: dict[str, str]) -> dict[str, Any]:
-        """One REST answer, checked to be a JSON object."""
+    def _raw_json(self, url: str, query: dict[str, str], verb: str = "GET") -> dict[str, Any]:
+        """One REST answer, checked to be a JSON object (a POST read sends an empty request body)."""
         from google.api_core import exceptions
         from google.protobuf.json_format import ParseError
 
-        response = self._raw_session().get(url, params=query, timeout=self.attempt_timeout)
+        payload: dict[str, Any] | None = {} if verb == "POST" else None
+        response = self._raw_session().request(verb, url, params=query, json=payload, timeout=self.attempt_timeout)
         if response.status_code >= 400:
             raise exceptions.from_http_response(response)
         try:

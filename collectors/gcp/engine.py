@@ -4,11 +4,13 @@ Projects come from `--projects` or, for an organization or a folder (at any
 depth), from Cloud Asset Inventory. Cloud Asset Inventory also says where each project has AI
 resources, so Vertex AI is listed only in the locations that hold some
 (on their regional hosts) instead of in every Google region. Then come the
-project's IAM policy, organization policies, Security Command Center,
-billing and budgets; in a second round, what the AI resources name: the
-service accounts they run as (with their user-managed keys) and their Cloud
-KMS keys. Every failed read becomes a `CollectionError` naming the IAM
-permission it needed.
+project's IAM policy and those it inherits (of the folders above it and of
+its organization, each read once however many projects share it),
+organization policies, Security Command Center, billing and budgets; in a
+second round, what the AI resources name: the service accounts they run as
+(with their user-managed keys and their own IAM policies), their Cloud KMS
+keys and the buckets they use (with their IAM policies). Every failed read
+becomes a `CollectionError` naming the IAM permission it needed.
 """
 
 from __future__ import annotations
@@ -33,14 +35,18 @@ from collectors.gcp.specs import (
     DISCOVERY_CONFIG,
     GET_BILLING_INFO,
     GET_BUCKET,
+    GET_BUCKET_IAM_POLICY,
     GET_CRYPTO_KEY,
     GET_DATASET,
     GET_EFFECTIVE_POLICY,
     GET_FLOOR_SETTING,
     GET_FOLDER,
+    GET_FOLDER_IAM_POLICY,
     GET_IAM_POLICY,
     GET_NETWORK,
+    GET_ORGANIZATION_IAM_POLICY,
     GET_PROJECT,
+    GET_SERVICE_ACCOUNT_IAM_POLICY,
     LIST_ACCESS_POLICIES,
     LIST_ARMOR_TEMPLATES,
     LIST_BUDGETS,
@@ -83,6 +89,8 @@ LOCATION = re.compile(r"^[a-z]+(?:-[a-z]+)+\d+(?:-[a-z])?$|^global$")
 _FETCHED = (SERVICE_ACCOUNT, CRYPTO_KEY, BUCKET, BQ_DATASET, NETWORK)
 # Kinds listed per project and AI location besides the Vertex AI ones (blind with them when the search fails).
 _REGIONAL = (ARMOR_TEMPLATE, DISCOVERY_CONFIG)
+# IAM policy version 3: conditional bindings come with their conditions (a lower version is refused for them).
+POLICY_VERSION = 3
 PAGE_SIZE = 100  # the largest page the Model Armor, Sensitive Data Protection and Workbench lists take
 FIREWALL_PAGE_SIZE = 500  # Compute Engine's maxResults ceiling
 
@@ -181,6 +189,10 @@ class GcpEngine:
         # The project a referenced store or network was named by (a failed read of it is recorded there).
         self._referrers: dict[str, str] = {}
         self._firewalls: dict[str, list[dict[str, Any]] | GoogleFailure] = {}
+        # The parent of each project ("projects/<id>") and folder read, and the IAM policy of each folder and
+        # organization above a project; a failed read in their place.
+        self._parents: dict[str, str | GoogleFailure] = {}
+        self._ancestor_policies: dict[str, dict[str, Any] | GoogleFailure] = {}
         check_scope(self.requested, organization, locations, folder)
         if not self.requested and not self.organization and not self.folder:
             raise ConfigError(
@@ -256,10 +268,11 @@ class GcpEngine:
             return
         self._put(PROJECT, project, GLOBAL, item, api="cloudresourcemanager", name=project)
         number = str(item.get("name", "")).removeprefix("projects/")
+        parent = str(item.get("parent") or "")
         with self._lock:
             self._projects[project].number = number or None
-        if self.organization is None:
-            self._ancestry(tasks, project, str(item.get("parent") or ""))
+            self._parents[f"projects/{project}"] = parent
+        self._ancestry(tasks, project, parent)
 
     def _project_read(self, project: str, key: str, read: Read, request: dict[str, Any]) -> None:
         """A read whose answer becomes key `key` of the project's configuration."""
@@ -273,20 +286,57 @@ class GcpEngine:
             self._project_extra.setdefault(project, {})[key] = answer
 
     def _ancestry(self, tasks: TaskGroup, project: str, parent: str) -> None:
-        """Walk folders up to the organization, whose service perimeters are then listed once."""
+        """Walk folders up to the organization, whose service perimeters are then listed once; the IAM policy of
+        each folder and of the organization on the way is read once, whatever the number of projects below."""
         if parent.startswith("organizations/"):
-            tasks.submit(self._perimeters, parent.removeprefix("organizations/"))
+            if self.organization is None:  # an organization scan lists its perimeters from the start
+                tasks.submit(self._perimeters, parent.removeprefix("organizations/"))
+            if self._store.claim(f"iam:{parent}"):
+                tasks.submit(self._ancestor_policy, GET_ORGANIZATION_IAM_POLICY, parent)
         elif parent.startswith("folders/") and self._store.claim(parent):
             tasks.submit(self._folder, tasks, project, parent)
+            tasks.submit(self._ancestor_policy, GET_FOLDER_IAM_POLICY, parent)
 
     def _folder(self, tasks: TaskGroup, project: str, folder: str) -> None:
         try:
             item = self.apis.get(GET_FOLDER, {"name": folder})
         except GoogleFailure as failure:
-            # Without the organization its perimeters cannot be listed.
+            # Without the organization its perimeters cannot be listed, nor the policies above inherited.
             self._fail(failure, project, PERIMETER)
+            with self._lock:
+                self._parents[folder] = failure
             return
-        self._ancestry(tasks, project, str(item.get("parent") or ""))
+        parent = str(item.get("parent") or "")
+        with self._lock:
+            self._parents[folder] = parent
+        self._ancestry(tasks, project, parent)
+
+    def _ancestor_policy(self, read: Read, name: str) -> None:
+        """The IAM policy of a folder or organization, which every project below it inherits."""
+        policy: dict[str, Any] | GoogleFailure
+        try:
+            policy = self.apis.get(read, {"resource": name, "options": {"requested_policy_version": POLICY_VERSION}})
+        except GoogleFailure as failure:
+            policy = failure
+        with self._lock:
+            self._ancestor_policies[name] = policy
+
+    def _inherited(self, project: str) -> tuple[list[dict[str, Any]], list[GoogleFailure]]:
+        """The IAM policies a project inherits, nearest first ({"resource": "folders/1", "iamPolicy": ...}), and
+        the failed reads that leave some of them unknown."""
+        policies: list[dict[str, Any]] = []
+        failures: list[GoogleFailure] = []
+        parent = self._parents.get(f"projects/{project}")
+        while isinstance(parent, str) and parent.startswith(("folders/", "organizations/")):
+            policy = self._ancestor_policies.get(parent)
+            if isinstance(policy, GoogleFailure):
+                failures.append(policy)
+            elif policy is not None:
+                policies.append({"resource": parent, "iamPolicy": policy})
+            parent = self._parents.get(parent) if parent.startswith("folders/") else None
+        if isinstance(parent, GoogleFailure):
+            failures.append(parent)  # a folder whose parent is unknown: the policies above it are unknown too
+        return policies, failures
 
     # -- discovery ----------------------------------------------------------------------------
 
@@ -551,6 +601,21 @@ class GcpEngine:
         project, account = listed
         record = self._put(SERVICE_ACCOUNT, project, GLOBAL, account, api="iam", name=account["email"])
         tasks.submit(self._keys, record)
+        tasks.submit(self._account_policy, record)
+
+    def _account_policy(self, record: Record) -> None:
+        """Who may act as the service account: the IAM policy written on it (token creators, users, admins)."""
+        try:
+            policy = self.apis.raw_get(
+                GET_SERVICE_ACCOUNT_IAM_POLICY,
+                {"options.requestedPolicyVersion": str(POLICY_VERSION)},
+                project=str(record.config.get("projectId") or record.account),
+                email=str(record.config["email"]),
+            )
+        except GoogleFailure as failure:
+            self._fail(failure, record.account, SERVICE_ACCOUNT, uid=record.uid)
+            return
+        self._store.merge(record.uid, "iamPolicy", policy)
 
     def _crypto_key(self, target: Target) -> None:
         parts = target.ident.split("/")
@@ -564,8 +629,9 @@ class GcpEngine:
             return
         self._put(CRYPTO_KEY, project, target.region, item, api="cloudkms")
 
-    def _bucket(self, target: Target) -> None:
-        """A Cloud Storage bucket an AI resource reads or writes, recorded under its own project."""
+    def _bucket(self, tasks: TaskGroup, target: Target) -> None:
+        """A Cloud Storage bucket an AI resource reads or writes, recorded under its own project, then its IAM
+        policy."""
         try:
             item = self.apis.raw_get(GET_BUCKET, bucket=target.ident)
         except GoogleFailure as failure:
@@ -576,7 +642,18 @@ class GcpEngine:
         region = str(item.get("location") or GLOBAL).lower()
         labels = item.get("labels") if isinstance(item.get("labels"), dict) else {}
         tags = {str(k): str(v) for k, v in (labels or {}).items()}
-        self._store.put(Record(BUCKET, account, region, target.uid, target.ident, item, tags))
+        record = self._store.put(Record(BUCKET, account, region, target.uid, target.ident, item, tags))
+        tasks.submit(self._bucket_policy, record)
+
+    def _bucket_policy(self, record: Record) -> None:
+        try:
+            policy = self.apis.raw_get(
+                GET_BUCKET_IAM_POLICY, {"optionsRequestedPolicyVersion": str(POLICY_VERSION)}, bucket=record.name
+            )
+        except GoogleFailure as failure:
+            self._fail(failure, record.account, BUCKET, uid=record.uid)
+            return
+        self._store.merge(record.uid, "iamPolicy", policy)
 
     def _dataset(self, target: Target) -> None:
         """A BigQuery dataset an AI resource reads or writes (training data, request-response logs)."""
@@ -622,7 +699,7 @@ class GcpEngine:
         for target in sorted(wanted.get(CRYPTO_KEY, ()), key=lambda t: t.ident):
             tasks.submit(self._crypto_key, target)
         for target in sorted(wanted.get(BUCKET, ()), key=lambda t: t.ident):
-            tasks.submit(self._bucket, target)
+            tasks.submit(self._bucket, tasks, target)
         for target in sorted(wanted.get(BQ_DATASET, ()), key=lambda t: t.ident):
             tasks.submit(self._dataset, target)
         for target in sorted(wanted.get(NETWORK, ()), key=lambda t: t.ident):
@@ -652,6 +729,10 @@ class GcpEngine:
         for project, record in projects.items():
             for key, value in self._project_extra.get(project, {}).items():
                 self._store.merge(record.uid, key, value)
+            inherited, failures = self._inherited(project)
+            self._store.merge(record.uid, "ancestorIamPolicies", inherited)
+            if failures:  # an inherited policy not read leaves the project's effective policy unknown
+                self._project_failures.setdefault(project, []).extend(failures)
             number = self._projects[project].number
             if number:
                 self._store.merge(
@@ -677,7 +758,7 @@ class GcpEngine:
                     project,
                     "iamPolicy",
                     GET_IAM_POLICY,
-                    {"resource": f"projects/{project}", "options": {"requested_policy_version": 3}},
+                    {"resource": f"projects/{project}", "options": {"requested_policy_version": POLICY_VERSION}},
                 )
                 tasks.submit(self._service_accounts, project)
                 for constraint in ORG_POLICY_CONSTRAINTS:

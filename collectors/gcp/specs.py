@@ -59,6 +59,7 @@ class Read:
     path: str | None = None
     items: str | None = None
     single: bool = False
+    verb: str = "GET"  # the HTTP method of a raw read (IAM admin's getIamPolicy is a POST)
 
     def __post_init__(self) -> None:
         if (self.client is None) == (self.path is None):
@@ -73,8 +74,8 @@ def _raw(api: str, rest: str, permission: str, path: str, items: str) -> Read:
     return Read(api, rest, permission, path=path, items=items)
 
 
-def _raw_get(api: str, rest: str, permission: str, path: str) -> Read:
-    return Read(api, rest, permission, path=path, single=True)
+def _raw_get(api: str, rest: str, permission: str, path: str, verb: str = "GET") -> Read:
+    return Read(api, rest, permission, path=path, single=True, verb=verb)
 
 
 SEARCH_RESOURCES = _client(
@@ -97,6 +98,21 @@ GET_IAM_POLICY = _client(
 GET_FOLDER = _client(
     "cloudresourcemanager", "v3.folders.get", "resourcemanager.folders.get", "FoldersClient", "get_folder"
 )
+# The IAM policies a project inherits: those of the folders above it and of its organization.
+GET_FOLDER_IAM_POLICY = _client(
+    "cloudresourcemanager",
+    "v3.folders.getIamPolicy",
+    "resourcemanager.folders.getIamPolicy",
+    "FoldersClient",
+    "get_iam_policy",
+)
+GET_ORGANIZATION_IAM_POLICY = _client(
+    "cloudresourcemanager",
+    "v3.organizations.getIamPolicy",
+    "resourcemanager.organizations.getIamPolicy",
+    "OrganizationsClient",
+    "get_iam_policy",
+)
 LIST_SERVICE_ACCOUNTS = _raw(
     "iam",
     "v1.projects.serviceAccounts.list",
@@ -106,6 +122,14 @@ LIST_SERVICE_ACCOUNTS = _raw(
 )
 LIST_SERVICE_ACCOUNT_KEYS = _raw(
     "iam", "v1.projects.serviceAccounts.keys.list", "iam.serviceAccountKeys.list", "v1/{name}/keys", "keys"
+)
+# Who may act as a service account (token creators, users, admins) is written on the account itself.
+GET_SERVICE_ACCOUNT_IAM_POLICY = _raw_get(
+    "iam",
+    "v1.projects.serviceAccounts.getIamPolicy",
+    "iam.serviceAccounts.getIamPolicy",
+    "v1/projects/{project}/serviceAccounts/{email}:getIamPolicy",
+    verb="POST",
 )
 GET_EFFECTIVE_POLICY = _client(
     "orgpolicy", "v2.policies.getEffectivePolicy", "orgpolicy.policy.get", "OrgPolicyClient", "get_effective_policy"
@@ -158,6 +182,9 @@ GET_FLOOR_SETTING = _client(
 # Cloud Storage and BigQuery speak JSON APIs that no generated REST client covers (google-cloud-storage and
 # google-cloud-bigquery are hand-written clients with their own transports and retries).
 GET_BUCKET = _raw_get("storage", "storage.v1.buckets.get", "storage.buckets.get", "storage/v1/b/{bucket}")
+GET_BUCKET_IAM_POLICY = _raw_get(
+    "storage", "storage.v1.buckets.getIamPolicy", "storage.buckets.getIamPolicy", "storage/v1/b/{bucket}/iam"
+)
 GET_DATASET = _raw_get(
     "bigquery",
     "bigquery.v2.datasets.get",
@@ -257,8 +284,11 @@ READS: tuple[Read, ...] = (
     GET_PROJECT,
     GET_IAM_POLICY,
     GET_FOLDER,
+    GET_FOLDER_IAM_POLICY,
+    GET_ORGANIZATION_IAM_POLICY,
     LIST_SERVICE_ACCOUNTS,
     LIST_SERVICE_ACCOUNT_KEYS,
+    GET_SERVICE_ACCOUNT_IAM_POLICY,
     GET_EFFECTIVE_POLICY,
     LIST_SCC_SERVICES,
     GET_BILLING_INFO,
@@ -270,6 +300,7 @@ READS: tuple[Read, ...] = (
     LIST_ARMOR_TEMPLATES,
     GET_FLOOR_SETTING,
     GET_BUCKET,
+    GET_BUCKET_IAM_POLICY,
     GET_DATASET,
     LIST_DISCOVERY_CONFIGS,
     GET_NETWORK,

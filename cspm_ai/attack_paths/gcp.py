@@ -1,24 +1,33 @@
-"""Google Cloud attack paths: service accounts and every member of the project IAM policies, through their roles.
+"""Google Cloud attack paths: service accounts and every member of the IAM policies, through their roles.
 
 What is evaluated:
 
-- the IAM policy of each scanned project (`iamPolicy.bindings`, version 3, conditional bindings counted with
-  their condition named), whose grants reach every resource of the project: Vertex AI endpoints (deploy, undeploy,
-  update, delete), Cloud Storage buckets (objects get and create), BigQuery datasets (tables getData and
-  updateData), Cloud KMS keys (useToDecrypt) and the project's service accounts;
-- BigQuery dataset access lists (`access`: READER, WRITER, OWNER and roles for users, groups, service accounts,
-  domains and IAM members), the one resource policy the collector already reads;
+- the IAM policy of each scanned project (`iamPolicy.bindings`, version 3) and those it inherits from the folders
+  above it and its organization (`ancestorIamPolicies`), whose grants reach every resource of the project: Vertex
+  AI endpoints (deploy, undeploy, update, delete), Cloud Storage buckets (objects get and create), BigQuery datasets
+  (tables getData and updateData), Cloud KMS keys (useToDecrypt) and the project's service accounts; each grant
+  names the level it was made at ("binding 0 (roles/storage.objectViewer) of folder folders/123, inherited by
+  project p");
+- resource policies: the IAM policy of each Cloud Storage bucket (reaching that bucket; the projectOwner,
+  projectEditor and projectViewer convenience members stand for the project's basic roles, already followed through
+  the project policy) and BigQuery dataset access lists (`access`: READER, WRITER, OWNER and roles for users,
+  groups, service accounts, domains and IAM members);
 - who can impersonate whom: iam.serviceAccounts.getAccessToken, signBlob, signJwt, implicitDelegation,
-  serviceAccountKeys.create and setIamPolicy on the project's service accounts, and iam.serviceAccounts.actAs
-  together with a permission to create something that runs as a service account (Vertex AI custom jobs, Compute
-  Engine instances, Workbench instances, Cloud Functions, Cloud Run);
+  serviceAccountKeys.create and setIamPolicy granted on a project (reaching its service accounts) or in a service
+  account's own IAM policy (reaching that account: roles/iam.serviceAccountTokenCreator, for one), and
+  iam.serviceAccounts.actAs (roles/iam.serviceAccountUser) together with a permission, on some scanned project, to
+  create something that runs as a service account (Vertex AI custom jobs, Compute Engine instances, Workbench
+  instances, Cloud Functions, Cloud Run); a path then goes on with the grants of the account it becomes;
 - can raise its own permissions: resourcemanager.projects.setIamPolicy.
 
-Roles are expanded from a table of the predefined roles whose permissions these paths follow (`ROLES`); a
-predefined role not in it is taken to grant none of them, and a custom role (its permissions are not read) leaves
-the member's reach unknown. Not evaluated: IAM policies of the organization, folders, buckets and service
-accounts (not read by the collector), IAM deny policies, Privileged Access Manager grants and Workload Identity
-Federation pools.
+A binding with an IAM condition counts as a grant, as a conditional Allow does on AWS (some request meets the
+condition), and its evidence says it is conditional and names the condition. Roles are expanded from a table of
+the predefined roles whose permissions these paths follow (`ROLES`); a predefined role not in it is taken to grant
+none of them, and a custom role (its permissions are not read) leaves the member's reach unknown. A bucket or
+service account whose IAM policy could not be read is listed in `AttackGraph.unread_policies`: no identity's reach
+is known in full while one is. Not evaluated: IAM deny policies, Privileged Access Manager grants, Workload Identity
+Federation pools, and the IAM policies of service accounts no AI resource runs as (not read by the collector; grants
+on them made at the project, folder or organization are followed).
 """
 
 from __future__ import annotations
@@ -152,6 +161,11 @@ def role_grants(role: str, permission: str) -> bool | None:
     )
 
 
+# Bucket policy members standing for the project's basic roles (followed through the project policy already).
+CONVENIENCE_MEMBERS = ("projectOwner:", "projectEditor:", "projectViewer:")
+ANCESTOR_KINDS = {"folders": "folder", "organizations": "organization"}
+
+
 @dataclass(frozen=True)
 class _Binding:
     member: str  # the identity node uid
@@ -160,11 +174,22 @@ class _Binding:
     via: str
 
 
+def _via(index: int, role: str, where: str, binding: Any) -> str:
+    """Where a grant is written, and its condition: a conditional binding counts (some request meets it), said so."""
+    condition = get(binding, "condition")
+    named = get(condition, "title") if is_set(get(condition, "title")) else get(condition, "expression")
+    if not isinstance(condition, dict) or not condition:
+        return f"binding {index} ({role}) of {where}"
+    conditional = f"with condition {named} (conditional: counted, as some requests meet it)"
+    return f"binding {index} ({role}) of {where} {conditional}"
+
+
 class _Builder:
     def __init__(self, snapshot: Snapshot, graph: AttackGraph) -> None:
         self.snap = snapshot
         self.graph = graph
         self.accounts: dict[str, str] = {}  # e-mail (lower) -> identity node uid
+        self.creators: set[str] = set()  # members that can create a workload running as a service account
         # project -> type -> resources
         self.by_project: dict[str, dict[str, list[Resource]]] = {}
         for resource in snapshot.resources:
@@ -179,14 +204,22 @@ class _Builder:
                 sa.uid, f"service account {sa.name}", IDENTITY, provider="gcp", account=sa.account, resource=sa
             )
         self.workloads()
-        for project in self.snap.by_type.get(PROJECT, ()):
-            self.project(project, self.bindings(project))
+        projects = [(project, self.bindings(project)) for project in self.snap.by_type.get(PROJECT, ())]
+        for _, bindings in projects:
+            self.creators |= {m for permission in RUNS_AN_ACCOUNT for m in self._granted(bindings, permission)}
+        for project, bindings in projects:
+            self.project(project, bindings)
         for dataset in self.snap.by_type.get(DATASET, ()):
             self.dataset_access(dataset)
+        for bucket in self.snap.by_type.get(BUCKET, ()):
+            self.bucket_policy(bucket)
+        for sa in self.snap.by_type.get(SERVICE_ACCOUNT, ()):
+            self.account_policy(sa)
 
     # -- identities ------------------------------------------------------------------------------------------
 
     def member(self, member: str, account: str) -> str:
+        """The identity node of an IAM member (created the first time it is named)."""
         kind, _, value = member.partition(":")
         if kind == "serviceAccount" and value.lower() in self.accounts:
             return self.accounts[value.lower()]
@@ -211,19 +244,33 @@ class _Builder:
             self.graph.add_edge(resource.uid, rel.dst, RUNS_AS, Grant(RUN, ACT_AS, "the service account it runs as"))
 
     def bindings(self, project: Resource) -> list[_Binding]:
+        """The project's own bindings, then those it inherits from its folders (nearest first) and organization."""
+        policies = [(f"project {project.account}", get(project.config, "iamPolicy"))]
+        for ancestor in as_list(get(project.config, "ancestorIamPolicies")):
+            name = str(get(ancestor, "resource", ""))
+            kind = ANCESTOR_KINDS.get(name.split("/", 1)[0], "ancestor")
+            policies.append((f"{kind} {name}, inherited by project {project.account}", get(ancestor, "iamPolicy")))
         found: list[_Binding] = []
-        for i, binding in enumerate(as_list(get(project.config, "iamPolicy.bindings"))):
-            role = str(get(binding, "role", ""))
-            title = get(binding, "condition.title")
-            condition = f" with condition {title}" if is_set(title) else ""
-            via = f"binding {i} ({role}) of project {project.account}{condition}"
-            for member in (str(m) for m in as_list(get(binding, "members"))):
-                node = self.member(member, project.account)
-                if role_grants(role, ACT_AS) is None:
-                    self.graph.unknown(node, f"custom role {role} on project {project.account} is not read")
-                    continue
-                found.append(_Binding(node, role, project.account, via))
+        for where, policy in policies:
+            for i, binding in enumerate(as_list(get(policy, "bindings"))):
+                role = str(get(binding, "role", ""))
+                via = _via(i, role, where, binding)
+                for node in self._members(binding, role, where, project.account):
+                    found.append(_Binding(node, role, project.account, via))
         return found
+
+    def _members(self, binding: Any, role: str, where: str, account: str) -> list[str]:
+        """The identity nodes a binding grants `role` to; a custom role makes each one's reach unknown instead."""
+        nodes: list[str] = []
+        for member in (str(m) for m in as_list(get(binding, "members"))):
+            if member.startswith(CONVENIENCE_MEMBERS):
+                continue
+            node = self.member(member, account)
+            if role_grants(role, ACT_AS) is None:
+                self.graph.unknown(node, f"custom role {role} on {where} is not read")
+                continue
+            nodes.append(node)
+        return nodes
 
     # -- what the project's grants reach ----------------------------------------------------------------------
 
@@ -282,20 +329,53 @@ class _Builder:
         found |= {sa.uid for sa in self.by_project.get(project.account, {}).get(SERVICE_ACCOUNT, ())}
         return sorted(found)
 
-    def impersonation(self, project: Resource, bindings: list[_Binding]) -> None:
-        accounts = self._accounts_of(project)
-        creators = {m for permission in RUNS_AN_ACCOUNT for m in self._granted(bindings, permission)}
+    def _impersonators(self, bindings: list[_Binding]) -> dict[str, tuple[str, _Binding]]:
+        """Each member the bindings let act as a service account, with the permission and the binding."""
         holders: dict[str, tuple[str, _Binding]] = {}
         for permission in IMPERSONATE:
             for member, binding in self._granted(bindings, permission).items():
                 holders.setdefault(member, (permission, binding))
         for member, binding in self._granted(bindings, ACT_AS).items():
-            if member in creators:
+            if member in self.creators:
                 holders.setdefault(member, (ACT_AS, binding))
-        for member, (permission, binding) in holders.items():
+        return holders
+
+    def impersonation(self, project: Resource, bindings: list[_Binding]) -> None:
+        accounts = self._accounts_of(project)
+        for member, (permission, binding) in self._impersonators(bindings).items():
             for account in accounts:
                 if account != member:
                     self.graph.add_edge(member, account, BECOMES, Grant(BECOME, permission, binding.via))
+
+    # -- resource policies ---------------------------------------------------------------------------------
+
+    def _policy_bindings(self, resource: Resource, where: str) -> list[_Binding] | None:
+        """The bindings of a bucket's or service account's own IAM policy; None when it could not be read."""
+        if resource.uid in self.snap.uid_errors and not isinstance(get(resource.config, "iamPolicy"), dict):
+            self.graph.unread_policies.append(resource.uid)
+            return None
+        found: list[_Binding] = []
+        for i, binding in enumerate(as_list(get(resource.config, "iamPolicy.bindings"))):
+            role = str(get(binding, "role", ""))
+            via = _via(i, role, where, binding)
+            for node in self._members(binding, role, where, resource.account):
+                found.append(_Binding(node, role, resource.account, via))
+        return found
+
+    def bucket_policy(self, bucket: Resource) -> None:
+        """Grants on the bucket itself reach that bucket only."""
+        bindings = self._policy_bindings(bucket, f"bucket {bucket.name}")
+        for access, permission in STORE_PERMISSIONS[BUCKET]:
+            for member, binding in self._granted(bindings or (), permission).items():
+                self._target(bucket, STORE)
+                self.graph.add_edge(member, bucket.uid, REACHES, Grant(access, permission, binding.via))
+
+    def account_policy(self, sa: Resource) -> None:
+        """Grants on a service account itself: who can become it (token creators, users who can run a workload)."""
+        bindings = self._policy_bindings(sa, f"service account {sa.name}")
+        for member, (permission, binding) in self._impersonators(bindings or []).items():
+            if member != sa.uid:
+                self.graph.add_edge(member, sa.uid, BECOMES, Grant(BECOME, permission, binding.via))
 
     def dataset_access(self, dataset: Resource) -> None:
         for i, entry in enumerate(as_list(get(dataset.config, "access"))):

@@ -147,6 +147,9 @@ class AttackGraph:
         # Identities whose reach is not fully known (a role definition or managed policy not read, a custom role),
         # with why: a check must not PASS them on what it could not see.
         self.unknowns: dict[str, list[str]] = {}
+        # Resources whose own IAM policy could not be read (Google buckets and service accounts): it may grant any
+        # identity anything on them, so no identity's reach is known in full; a check must not PASS while one is.
+        self.unread_policies: list[str] = []
         self._resources: dict[str, Resource] = {}
         self._moves: tuple[nx.DiGraph, nx.DiGraph] | None = None
         self._from: dict[str, list[AttackPath]] = {}

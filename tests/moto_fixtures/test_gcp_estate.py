@@ -371,6 +371,18 @@ class _Collector:
         billing: dict[str, Any] = requests.get(
             f"https://cloudbilling.googleapis.com/v1/projects/{pid}/billingInfo"
         ).json()
+        inherited = []  # the folders' and the organization's policies, nearest first
+        parent = project["parent"]
+        while parent.startswith(("folders/", "organizations/")):
+            above = requests.post(
+                f"https://cloudresourcemanager.googleapis.com/v3/{parent}:getIamPolicy",
+                json={"options": {"requestedPolicyVersion": 3}},
+            )
+            assert above.status_code == 200, (parent, above.text)
+            inherited.append({"resource": parent, "iamPolicy": above.json()})
+            if parent.startswith("organizations/"):
+                break
+            parent = requests.get(f"https://cloudresourcemanager.googleapis.com/v3/{parent}").json()["parent"]
         self.add(
             pid,
             "global",
@@ -379,6 +391,7 @@ class _Collector:
             {
                 **project,
                 "iamPolicy": policy,
+                "ancestorIamPolicies": inherited,
                 "billingInfo": billing,
                 "defaultComputeServiceAccount": f"{number}-compute@developer.gserviceaccount.com",
             },
@@ -444,7 +457,14 @@ class _Collector:
                     "global",
                     "gcp.iam.service_account",
                     f"//iam.googleapis.com/{sa['name']}",
-                    {**sa, "keys": sa_keys},
+                    {
+                        **sa,
+                        "keys": sa_keys,
+                        "iamPolicy": requests.post(
+                            f"https://iam.googleapis.com/v1/{sa['name']}:getIamPolicy",
+                            params={"options.requestedPolicyVersion": 3},
+                        ).json(),
+                    },
                     name=sa["email"],
                 )
         assert identities <= {sa["email"] for sa in accounts}
@@ -538,6 +558,10 @@ class _Collector:
         numbers = {number: pid for pid, number in PROJECT_NUMBERS.items()}
         for bucket in sorted(self.buckets):
             item = requests.get(f"https://storage.googleapis.com/storage/v1/b/{bucket}").json()
+            item["iamPolicy"] = requests.get(
+                f"https://storage.googleapis.com/storage/v1/b/{bucket}/iam",
+                params={"optionsRequestedPolicyVersion": 3},
+            ).json()
             self.add(
                 numbers[item["projectNumber"]],
                 item["location"].lower(),

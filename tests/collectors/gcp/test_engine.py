@@ -4,6 +4,7 @@ throttling, permissions, universes and endpoints, and reads that go wrong."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from importlib.resources import files
@@ -28,6 +29,9 @@ class UniverseCredentials(AnonymousCredentials):
     def __init__(self, universe: str) -> None:
         super().__init__()
         self._universe_domain = universe
+
+
+TRAINER = "vertex-trainer@ml-prod-4521.iam.gserviceaccount.com"
 
 
 def collect(
@@ -107,6 +111,56 @@ def test_only_the_service_accounts_ai_runs_as_are_collected_with_their_keys(by_p
     trainer = accounts["vertex-trainer@ml-prod-4521.iam.gserviceaccount.com"]
     assert trainer.config["keys"] and all("privateKeyData" not in k for k in trainer.config["keys"])
     assert all("keyTypes=USER_MANAGED" in url for _, url, _ in calls if url.split("?")[0].endswith("/keys"))
+
+
+def test_inherited_bucket_and_account_iam_policies_are_read_once_each_and_stored_whole(by_projects: Any) -> None:
+    result, _, calls = by_projects
+    reads = [
+        (method, url.split("?")[0], url)
+        for method, url, status in calls
+        if status == 200 and (":getIamPolicy" in url or url.split("?")[0].endswith("/iam"))
+    ]
+    counted = Counter((method, bare) for method, bare, _ in reads)
+    assert set(counted.values()) == {1}  # no policy is read twice
+    # Production sits in the platform folder, development right under the organization: one read of each.
+    resource_manager = "https://cloudresourcemanager.googleapis.com/v3/"
+    assert {bare for _, bare, _ in reads if bare.startswith(resource_manager)} == {
+        f"{resource_manager}{name}:getIamPolicy"
+        for name in (
+            "folders/111122223333",
+            "organizations/222233334444",
+            "projects/ml-prod-4521",
+            "projects/ml-dev-7781",
+        )
+    }
+    projects = {r.account: r.config for r in result.resources if r.type == "gcp.project"}
+    assert [a["resource"] for a in projects["ml-prod-4521"]["ancestorIamPolicies"]] == [
+        "folders/111122223333",
+        "organizations/222233334444",
+    ]
+    organization = projects["ml-dev-7781"]["ancestorIamPolicies"][0]
+    assert organization["resource"] == "organizations/222233334444"
+    assert organization["iamPolicy"]["version"] == 3 and organization["iamPolicy"]["etag"]
+    assert {b.get("condition", {}).get("title") for b in organization["iamPolicy"]["bindings"]} >= {"break-glass-2026"}
+
+    buckets = {r.name: r.config for r in result.resources if r.type == "gcp.storage.bucket"}
+    bucket_reads = [url for _, bare, url in reads if bare.endswith("/iam")]
+    assert len(bucket_reads) == len(buckets) and all("optionsRequestedPolicyVersion=3" in u for u in bucket_reads)
+    assert all(c["iamPolicy"]["resourceId"] == f"projects/_/buckets/{name}" for name, c in buckets.items())
+    agents = buckets["ml-prod-4521-agents"]["iamPolicy"]["bindings"]
+    assert {"role": "roles/storage.objectViewer", "members": [f"serviceAccount:{TRAINER}"]} in agents
+
+    accounts = {r.name: r.config for r in result.resources if r.type == "gcp.iam.service_account"}
+    account_reads = [(method, url) for method, bare, url in reads if bare.startswith("https://iam.googleapis.com/")]
+    assert len(account_reads) == len(accounts)
+    assert all(m == "POST" and "options.requestedPolicyVersion=3" in u for m, u in account_reads)
+    assert all(c["iamPolicy"]["etag"] for c in accounts.values())
+    assert accounts[TRAINER]["iamPolicy"]["bindings"] == [
+        {
+            "role": "roles/iam.serviceAccountTokenCreator",
+            "members": ["serviceAccount:support-agent@ml-prod-4521.iam.gserviceaccount.com"],
+        }
+    ]
 
 
 def test_relations_link_workloads_to_identities_keys_endpoints_and_projects(by_projects: Any) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -499,3 +500,41 @@ def test_a_list_longer_than_max_pages_is_error_not_cut_short(clean: Scanned, tmp
         "gcp.compute.network",
     }
     assert lost and {(a, t) for a, t in lost if t not in named} <= {(f.account, f.resource_type) for f in blind}
+
+
+def test_iam_policies_that_cannot_be_read_are_error_and_never_pass(clean: Scanned, tmp_path: Path) -> None:
+    """A folder's, a bucket's and a service account's IAM policy denied: each read once, each an error on what it
+    leaves unknown (every project below the folder, the bucket, the account), and no clean verdict over them."""
+    denied = google_error(403, "PERMISSION_DENIED", "The caller does not have permission")
+    trainer = "vertex-trainer@ml-prod-4521.iam.gserviceaccount.com"
+    folder = Fault("POST", r"/v3/folders/111122223333:getIamPolicy", denied, status=403)
+    bucket = Fault("GET", r"/storage/v1/b/ml-prod-4521-agents/iam\?", denied, status=403)
+    account = Fault("POST", rf"/serviceAccounts/{re.escape(quote(trainer))}:getIamPolicy", denied, status=403)
+    hurt = scan(tmp_path / "inventory.db", [folder, bucket, account])
+
+    # Once each: the folder above two of the projects is read once, and a denial is not retried.
+    assert [len(f.hit_at) for f in (folder, bucket, account)] == [1, 1, 1]
+    assert hurt.scan.status == "incomplete"
+    prod, third = uid_of(hurt, "cloudresourcemanager", PROD), uid_of(hurt, "cloudresourcemanager", THIRD)
+    bucket_uid = "//storage.googleapis.com/projects/_/buckets/ml-prod-4521-agents"
+    trainer_uid = f"//iam.googleapis.com/projects/{PROD}/serviceAccounts/{trainer}"
+    assert {(e.account, e.resource_type, e.operation, e.resource_uid, e.code) for e in hurt.errors} == {
+        (PROD, "gcp.project", "resourcemanager.folders.getIamPolicy", prod, "PERMISSION_DENIED"),
+        (THIRD, "gcp.project", "resourcemanager.folders.getIamPolicy", third, "PERMISSION_DENIED"),
+        (PROD, "gcp.storage.bucket", "storage.buckets.getIamPolicy", bucket_uid, "PERMISSION_DENIED"),
+        (PROD, "gcp.iam.service_account", "iam.serviceAccounts.getIamPolicy", trainer_uid, "PERMISSION_DENIED"),
+    }
+    # The project under the organization alone still has what it inherits; the others' inherited policies are
+    # not half-stored.
+    assert [a["resource"] for a in hurt.configs[uid_of(hurt, "cloudresourcemanager", DEV)]["ancestorIamPolicies"]] == [
+        "organizations/222233334444"
+    ]
+
+    before, after = statuses(clean), statuses(hurt)
+    changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    assert changed and all(now == Status.ERROR for _, now in changed.values())
+    # The development account's clean blast radius waits on the policies that could not be read.
+    dev_default = uid_of(hurt, "/serviceAccounts/", "210987654321-compute@developer.gserviceaccount.com")
+    verdict = hurt.findings[("gcp.iam.ai_identity_blast_radius", dev_default)]
+    assert before[("gcp.iam.ai_identity_blast_radius", dev_default)] == Status.PASS
+    assert verdict.status == Status.ERROR and "getIamPolicy" in verdict.message
