@@ -1,8 +1,9 @@
 """The offline demo: the real scan path against simulated estates of good and bad resources.
 
-AWS runs against an in-process moto estate; Azure and Google Cloud against
-recorded API responses replayed under the real SDK clients. Each estate
-lives only while its collector runs, inside its own mock.
+AWS runs against an in-process moto organization (a management account and two members, one well configured
+and one not; see moto_fixtures/demo_organization.py), scanned the way `scan aws --organization` scans one;
+Azure and Google Cloud against recorded API responses replayed under the real SDK clients. Each estate lives
+only while its collector runs, inside its own mock.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 from platformdirs import user_data_dir
@@ -25,6 +26,9 @@ from cspm_ai.errors import CspmError
 from cspm_ai.files import private_directory
 from cspm_ai.inventory import Inventory
 from cspm_ai.model import CollectionResult, ScanRecord
+
+if TYPE_CHECKING:
+    from moto_fixtures.demo_organization import DemoOrganization
 
 DEMO_REGIONS = ("us-east-1", "eu-west-1")
 # Outside each demo's residency policy on purpose, so CL-09 shows FAILs: eu-west-1 on AWS,
@@ -40,8 +44,8 @@ _DEMO_ENV = {
     "AWS_EC2_METADATA_DISABLED": "true",
 }
 _DROP = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
-# moto names what it creates at random (key ids, VPCs, role ids) and stamps it with the time: the demo fixes
-# both, so two runs of the same day build the same AWS estate and only a drift shows as a change.
+# moto names what it creates at random (account ids, key ids, VPCs, role ids) and stamps it with the time: the
+# demo fixes both, so two runs of the same day build the same AWS estate and only a drift shows as a change.
 DEMO_SEED = 2026
 
 
@@ -99,25 +103,33 @@ def _repeatable() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def aws_demo_organization(drift: bool = False) -> Iterator[tuple[DemoOrganization, Collector]]:
+    """The demo's AWS organization, built in moto (drifted with `drift`), and the collector `scan aws
+    --organization` builds for it from the management account's credentials; both live inside the mock."""
+    import boto3
+    from moto import mock_aws
+
+    from collectors.aws import AwsSession, organization_collector
+    from moto_fixtures.demo_organization import build_demo_organization
+
+    env = {k: v for k, v in os.environ.items() if k not in _DROP and not k.startswith("AWS_ENDPOINT_URL_")}
+    env.update(_DEMO_ENV)
+    with mock.patch.dict(os.environ, env, clear=True), _repeatable(), mock_aws():
+        organization = build_demo_organization(DEMO_REGIONS)
+        if drift:
+            from moto_fixtures.drift import drift_aws_estate
+
+            drift_aws_estate(organization.sandbox, organization.sandbox_session)
+        collector = organization_collector(session=AwsSession(boto_session=boto3.Session()), regions=DEMO_REGIONS)
+        yield organization, collector
+
+
 def _aws_estate(drift: bool) -> Callable[[], Any]:
     @contextmanager
     def simulate() -> Iterator[Collector]:
-        from moto import mock_aws
-
-        from collectors.aws import aws_collector
-        from moto_fixtures.estate import build_aws_estate
-        from moto_fixtures.extensions import install
-
-        env = {k: v for k, v in os.environ.items() if k not in _DROP and not k.startswith("AWS_ENDPOINT_URL_")}
-        env.update(_DEMO_ENV)
-        with mock.patch.dict(os.environ, env, clear=True), _repeatable(), mock_aws():
-            install()
-            manifest = build_aws_estate(regions=DEMO_REGIONS)
-            if drift:
-                from moto_fixtures.drift import drift_aws_estate
-
-                drift_aws_estate(manifest)
-            yield aws_collector(regions=manifest.regions)
+        with aws_demo_organization(drift) as (_, collector):
+            yield collector
 
     return simulate
 

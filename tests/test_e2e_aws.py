@@ -195,7 +195,8 @@ def test_every_api_call_is_allowed_by_the_shipped_policy(scanned: ScannedEstate)
     assert all(a.split(":")[1].startswith(("Describe", "Get", "List", "View")) for a in needed)
 
 
-# Checklist items the one-account demo cannot show both ways, and why.
+# Checklist items one account cannot show both ways, and why (the demo's organization shows the account-wide checks
+# both ways too: tests/test_demo_organization.py).
 ONE_SIDED = {
     # No API shows incident response playbooks or their exercises: MANUAL until someone attests them.
     "CL-11": {Status.MANUAL},
@@ -204,10 +205,10 @@ ONE_SIDED = {
 FROM_HISTORY = {"PH-2"}
 
 
-def test_the_demo_judges_every_checklist_item_and_shows_both_verdicts_wherever_an_api_can(
+def test_one_account_judges_every_checklist_item_and_shows_both_verdicts_wherever_an_api_can(
     scanned: ScannedEstate,
 ) -> None:
-    """The AWS demo's verdicts (this estate, judged with the demo's allowed regions) cover every checklist item but
+    """This one-account estate's verdicts, judged with the demo's allowed regions, cover every checklist item but
     the history one, with a PASS and a FAIL for every item an API can show in one account."""
     from cspm_ai.checklist import checklist
     from cspm_ai.demo import DEMO_ALLOWED_REGIONS

@@ -77,6 +77,13 @@ def _names(items: list[dict[str, Any]], key: str = "resource_name") -> set[str]:
     return {item[key] for item in items}
 
 
+def _sandbox(runs: Runs) -> str:
+    """The demo organization's badly configured member, where the drift happens: the account of bad-notebook."""
+    findings = json.loads((runs.first / "report.json").read_text())["findings"]
+    (account,) = {f["account"] for f in findings if f["resource_name"] == "bad-notebook"}
+    return str(account)
+
+
 def test_the_gate_fails_only_on_what_is_new(runs: Runs, diff: dict[str, Any]) -> None:
     # The first run has nothing to compare with: every critical failure is new, so the gate trips.
     assert runs.codes[0] == 1, runs.outputs[0][-2000:]
@@ -99,10 +106,20 @@ def test_the_gate_fails_only_on_what_is_new(runs: Runs, diff: dict[str, Any]) ->
     assert code == 1, out[-2000:]
 
 
-def test_every_kind_of_change_shows(diff: dict[str, Any]) -> None:
+def test_every_kind_of_change_shows(runs: Runs, diff: dict[str, Any]) -> None:
     f, r = diff["findings"], diff["resources"]
+    sandbox = _sandbox(runs)
+    bucket = f"good-ai-artifacts-{sandbox}"
     assert drift.DRIFT_NOTEBOOK in _names(f["new_failures"])
-    assert "good-ai-artifacts-123456789012" in _names(f["regressed"])
+    assert bucket in _names(f["regressed"])
+    # Every AWS change is in the sandbox: the organization's well configured accounts did not drift.
+    changed_aws = [
+        x
+        for kind in ("new_failures", "regressed", "resolved", "no_longer_seen")
+        for x in f[kind]
+        if x["provider"] == "aws"
+    ] + [x for kind in ("added", "removed", "changed") for x in r[kind] if x["provider"] == "aws"]
+    assert {x["account"] for x in changed_aws} == {sandbox}
     assert "aws.kms.key_rotation_enabled" in _names(f["resolved"], "check_id")
     assert f["still_failing"]
     assert {x["check_id"] for x in f["newly_error"]} >= {"azure.ml.compute_no_public_ip"}
@@ -117,7 +134,7 @@ def test_every_kind_of_change_shows(diff: dict[str, Any]) -> None:
     changed = {x["name"]: [p["path"] for p in x["paths"]] for x in r["changed"]}
     # Two demo runs of the same day build the same estate: only what the drift changed differs (the bad
     # KMS key is named by its id).
-    expected = {"good-ai-artifacts-123456789012", drift.SWAPPED_MODEL, "good-endpoint", "chat-secure-blue"}
+    expected = {bucket, drift.SWAPPED_MODEL, "good-endpoint", "chat-secure-blue"}
     gcp = {x["uid"].rsplit("/", 1)[1]: x["name"] for x in r["changed"] if x["provider"] == "gcp"}
     assert set(gcp) == {drift.GCP_SWAPPED_ENDPOINT, drift.GCP_NEW_VERSION_ENDPOINT}
     assert changed[gcp[drift.GCP_SWAPPED_ENDPOINT]] == ["deployedModels[0].modelVersionId"]
