@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -304,6 +305,18 @@ def _key_name(name: str) -> bool:
     )
 
 
+# What every name `is_secret` can say yes to holds, lower-cased: a secret word or suffix, the last word of a
+# secret pair, or "key". Names are parts of the text, so text holding none of these names no secret.
+_NAME_PARTS = _SECRET_WORDS | set(_SECRET_SUFFIXES) | {second for _first, second in _SECRET_PAIRS} | {"key"}
+# Without the parts that hold a shorter one ("password" holds "pass"): the same answer, fewer searches.
+_SECRET_NAME_PARTS = tuple(sorted(p for p in _NAME_PARTS if not any(q != p and q in p for q in _NAME_PARTS)))
+
+
+def _may_name_secret(text: str) -> bool:
+    lowered = text.lower()
+    return any(part in lowered for part in _SECRET_NAME_PARTS)
+
+
 def is_secret(name: str, value: str) -> bool:
     """Whether `value`, stored or written under `name`, is a secret judged by its name."""
     if _secret_name(name):
@@ -314,9 +327,29 @@ def is_secret(name: str, value: str) -> bool:
 Hit = Callable[[str], str]
 
 
+# Short texts recur across a scan's documents (field names, states, instance types, a shared role's ARN):
+# their answers are remembered, within a bound on how many and how long.
+_CACHED_TEXT = 512
+
+
 def redact_text(text: str, on_hit: Callable[[str], None] | None = None) -> str:
     """Text with every credential removed; `on_hit(kind)` is told of each kind found."""
+    if len(text) > _CACHED_TEXT:
+        return _redact_text(text, on_hit)
+    cleaned, kinds = _redacted_short(text)
+    if on_hit is not None:
+        for kind in kinds:
+            on_hit(kind)
+    return cleaned
 
+
+@functools.lru_cache(maxsize=16384)
+def _redacted_short(text: str) -> tuple[str, tuple[str, ...]]:
+    kinds: list[str] = []
+    return _redact_text(text, kinds.append), tuple(kinds)
+
+
+def _redact_text(text: str, on_hit: Callable[[str], None] | None) -> str:
     def hit(kind: str) -> str:
         if on_hit is not None:
             on_hit(kind)
@@ -329,6 +362,8 @@ def redact_text(text: str, on_hit: Callable[[str], None] | None = None) -> str:
     text = _URL_PASSWORD.sub(lambda m: m.group("head") + hit("url_password"), text)
     text = _AUTHORIZATION.sub(lambda m: _authorization(m, hit), text)
     text = _BEARER.sub(lambda m: _credential(m, hit, "bearer_token"), text)
+    if not _may_name_secret(text):
+        return text  # no name in it can be secret-like, so no name/value form below can redact anything
     text = _resuming(_JSON_PAIR, text, lambda m: _named_value(m, hit))
     text = _resuming(_XML_PAIR, text, lambda m: _named_value(m, hit))
     text = _resuming(_JSON_MEMBER, text, lambda m: _named_value(m, hit))

@@ -662,3 +662,32 @@ def test_a_generic_field_under_a_secret_like_parent_holds_its_secret() -> None:
     cleaned, found = redact(connection)
     assert key not in repr(cleaned) and found == [Redaction("properties.credentials.key", "secret_by_name")]
     assert redact({"metadata": {"key": key}}) == ({"metadata": {"key": key}}, [])
+
+
+# ----------------------------------------------------------------------------- what makes redaction fast stays exact
+
+
+@pytest.mark.parametrize(("name", "value", "secret", "kind_by_name", "kind_in_script"), SAMPLE_PARAMS)
+def test_the_fast_path_changes_no_answer(
+    name: str, value: str, secret: str | None, kind_by_name: str, kind_in_script: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text holding no secret-name part skips the name/value passes: every answer is the one without the skip."""
+    from cspm_ai import redact as module
+
+    texts = [f"export {name}={value}", json.dumps({name: value}), f"<{name}>{value}</{name}>", f"{name}: {value}"]
+    if module.is_secret(name, value):
+        assert module._may_name_secret(name)
+    fast = [(redact_text(t, (kinds := []).append), kinds) for t in texts]
+    monkeypatch.setattr(module, "_may_name_secret", lambda _text: True)
+    module._redacted_short.cache_clear()
+    assert [(redact_text(t, (kinds := []).append), kinds) for t in texts] == fast
+    module._redacted_short.cache_clear()
+
+
+def test_a_remembered_text_reports_its_kinds_every_time() -> None:
+    text = f"DB_PASSWORD={FAKE_SECRET}"
+    first: list[str] = []
+    again: list[str] = []
+    assert redact_text(text, first.append) == redact_text(text, again.append)
+    assert redact_text(text) == "DB_PASSWORD=[REDACTED:secret_assignment]"
+    assert first == again == ["secret_assignment"]
