@@ -8,7 +8,9 @@ deadline has passed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 
@@ -28,6 +30,22 @@ began_scans: ContextVar[list[str] | None] = ContextVar("began_scans", default=No
 # How long a distributed scan may take unless told otherwise; parts not stored by then are ERROR.
 DEFAULT_DEADLINE = timedelta(hours=6)
 DEFAULT_ATTEMPTS = 3
+# The cyclic garbage collector's thresholds while a scan runs in this process (Python's are 700, 10, 10).
+SCAN_GC_THRESHOLDS = (50_000, 20, 100)
+
+
+@contextmanager
+def scan_gc() -> Iterator[None]:
+    """Fewer cyclic collections while a scan runs: a scan builds hundreds of thousands of objects that live
+    until its reports are written (documents, findings), and every full collection walks them all again
+    though none is garbage (about 2 s of a 1,500-resource scan's 10 s of CPU). Reference counting still
+    frees everything acyclic at once, and young cycles are still collected; the thresholds come back after."""
+    before = gc.get_threshold()
+    gc.set_threshold(*SCAN_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _began(scan_id: str) -> None:

@@ -460,15 +460,16 @@ def _scan_here(
     fail_on_new: Severity | None,
 ) -> NoReturn:
     """Collect and evaluate in this process (not on the fleet), then write, print and exit as every scan does."""
-    from cspm_ai.scan import run_scan
+    from cspm_ai.scan import run_scan, scan_gc
 
-    with _progress(run.console, label) as progress:
-        scan = run_scan(
-            run.inventory,
-            [collector],
-            allowed_regions=allowed,
-            progress=progress,
-            mutelist=run.mutelist,
-            options=options,
-        )
-    _finish_scan(run, scan, fail_on, fail_on_new)
+    with scan_gc():
+        with _progress(run.console, label) as progress:
+            scan = run_scan(
+                run.inventory,
+                [collector],
+                allowed_regions=allowed,
+                progress=progress,
+                mutelist=run.mutelist,
+                options=options,
+            )
+        _finish_scan(run, scan, fail_on, fail_on_new)
