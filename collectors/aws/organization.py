@@ -22,7 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from collectors import ProgressCallback, declared_types
 from collectors.aws.engine import AwsEngine
-from collectors.aws.session import AwsSession
+from collectors.aws.session import AwsSession, new_boto_session
 from collectors.aws.specs import ORGANIZATION
 from collectors.kernel import GLOBAL, MAX_PAGES
 from collectors.pool import TaskGroup
@@ -169,7 +169,7 @@ def account_errors(error: CollectionError) -> list[CollectionError]:
 def _refreshing_session(sts: Any, params: dict[str, Any], source: AwsSession) -> tuple[boto3.Session, str]:
     """A boto3 session on the role's credentials, assumed again before they expire (a long scan outlives them).
 
-    It shares the caller's loader, so each service model is parsed once for the organization, not per account."""
+    It reads service models through the process's shared loader, so each is parsed once, not per account."""
     from botocore.credentials import RefreshableCredentials
     from botocore.session import get_session
 
@@ -190,8 +190,7 @@ def _refreshing_session(sts: Any, params: dict[str, Any], source: AwsSession) ->
     botocore_session = get_session()
     botocore_session._credentials = credentials  # noqa: SLF001  (botocore's documented way to inject refreshers)
     botocore_session.set_config_variable("region", source.home_region)
-    botocore_session.register_component("data_loader", source.botocore_session.get_component("data_loader"))
-    return boto3.Session(botocore_session=botocore_session), arn[0]
+    return new_boto_session(botocore_session=botocore_session), arn[0]
 
 
 class OrganizationCollector:

@@ -4,6 +4,7 @@ clients configured for throttling. Credentials and identity failures are tested 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -66,3 +67,28 @@ def test_the_home_region_is_the_sessions_or_us_east_1(monkeypatch: pytest.Monkey
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     monkeypatch.delenv("AWS_REGION", raising=False)
     assert AwsSession(boto_session=offline(None)).home_region == "us-east-1"
+
+
+def test_the_sessions_of_one_process_parse_each_service_model_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A worker makes a session for every account it scans: they share one loader, so SageMaker's model is
+    parsed once in the process, not once an account; a session on another data path keeps a loader of its own."""
+    first, second = AwsSession(), AwsSession()
+    loader = first.botocore_session.get_component("data_loader")
+    assert second.botocore_session.get_component("data_loader") is loader
+    first.known_regions()
+    read: list[str] = []
+    original = loader.file_loader.load_file
+
+    def load_file(path: str) -> Any:
+        read.append(path)
+        return original(path)
+
+    monkeypatch.setattr(loader.file_loader, "load_file", load_file)
+    assert AwsSession().known_regions() == first.known_regions()
+    assert read == []
+    assert len(loader.search_paths) == len(set(loader.search_paths))  # boto3's data folder once, not per session
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+    own = AwsSession().botocore_session.get_component("data_loader")
+    assert own is not loader and str(tmp_path) in own.search_paths
