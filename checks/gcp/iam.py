@@ -115,6 +115,15 @@ def _bindings(project: Resource) -> list[Any] | None:
     return as_list(get(policy, "bindings")) if isinstance(policy, dict) else None
 
 
+def _levels(project: Resource, own: list[Any]) -> list[tuple[str | None, list[Any]]]:
+    """The project's own bindings (None: written on the project), then those it inherits from each folder above it
+    and its organization, nearest first (ancestorIamPolicies), by where they are written."""
+    return [(None, own)] + [
+        (str(get(a, "resource", "")), as_list(get(a, "iamPolicy.bindings")))
+        for a in as_list(get(project.config, "ancestorIamPolicies"))
+    ]
+
+
 @check(
     id="gcp.iam.predict_not_public",
     resource_types="gcp.project",
@@ -136,13 +145,9 @@ def predict_not_public(project: Resource, ctx: CheckContext) -> Verdict:
     bindings = _bindings(project)
     if bindings is None:
         return manual(f"{project.name}'s IAM policy was not collected; review who may call predict by hand.")
-    levels = [(None, bindings)] + [
-        (str(get(a, "resource", "")), as_list(get(a, "iamPolicy.bindings")))
-        for a in as_list(get(project.config, "ancestorIamPolicies"))
-    ]
     callers: dict[str, list[str]] = {}
     broad: list[dict[str, Any]] = []
-    for inherited_from, level in levels:
+    for inherited_from, level in _levels(project, bindings):
         for binding in level:
             role = get(binding, "role")
             if role not in PREDICT_ROLES and not _custom(role):
@@ -184,41 +189,46 @@ def predict_not_public(project: Resource, ctx: CheckContext) -> Verdict:
     "<p> --member=group:<group> --role=roles/aiplatform.user --condition=None`; issue the grants through a "
     "just-in-time access process (Privileged Access Manager). Basic roles cannot take conditions: move people "
     "off roles/owner and roles/editor.",
-    reads=("iamPolicy.bindings",),
+    reads=("iamPolicy.bindings", "ancestorIamPolicies"),
 )
 def deploy_export_grants_expire(project: Resource, ctx: CheckContext) -> Verdict:
     """ZT-3 asks that no one is trusted indefinitely for sensitive operations. FAIL when a person (user:, group:,
     domain:, or a workforce principal://, principalSet:// member) holds a role of iamPolicy.bindings that can deploy
     models to endpoints or export models and datasets (roles/owner, roles/editor, roles/aiplatform.admin,
     roles/aiplatform.user, roles/ml.admin, roles/ml.developer) without an expiry condition (condition.expression
-    bounding request.time from above); PASS when every such grant expires (or there is none). Service accounts are
-    workloads, not sessions, and are judged by CL-02. What this proves: standing deploy and export access is absent
-    from the project policy; inherited folder and organization grants and step-up (re-authentication) are not in any
-    API this scan reads. No IAM policy collected: MANUAL."""
+    bounding request.time from above), in the project policy or one it inherits from its folders and organization
+    (ancestorIamPolicies); PASS when every such grant expires (or there is none). Service accounts are workloads, not
+    sessions, and are judged by CL-02. What this proves: standing deploy and export access is absent from the
+    policies that govern the project; step-up (re-authentication) is not in any API this scan reads. No IAM policy
+    collected: MANUAL."""
     bindings = _bindings(project)
     if bindings is None:
         return manual(f"{project.name}'s IAM policy was not collected; review deploy and export grants by hand.")
     standing: list[dict[str, Any]] = []
     bounded: list[dict[str, Any]] = []
-    for binding in bindings:
-        role = get(binding, "role")
-        if role not in DEPLOY_EXPORT_ROLES:
-            continue
-        expression = get(binding, "condition.expression")
-        expires = isinstance(expression, str) and EXPIRY.search(expression) is not None
-        for member in (str(m) for m in as_list(get(binding, "members"))):
-            if not member.startswith(HUMAN_PREFIXES):
+    for inherited_from, level in _levels(project, bindings):
+        for binding in level:
+            role = get(binding, "role")
+            if role not in DEPLOY_EXPORT_ROLES:
                 continue
-            grant: dict[str, Any] = {"role": role, "member": member}
-            if expires:
-                bounded.append({**grant, "condition": shown(expression)})
-            else:
-                standing.append(grant)
+            expression = get(binding, "condition.expression")
+            expires = isinstance(expression, str) and EXPIRY.search(expression) is not None
+            for member in (str(m) for m in as_list(get(binding, "members"))):
+                if not member.startswith(HUMAN_PREFIXES):
+                    continue
+                grant: dict[str, Any] = {"role": role, "member": member}
+                if inherited_from:
+                    grant["inheritedFrom"] = inherited_from
+                if expires:
+                    bounded.append({**grant, "condition": shown(expression)})
+                else:
+                    standing.append(grant)
     if standing:
         first = standing[0]
+        source = f" (inherited from {first['inheritedFrom']})" if "inheritedFrom" in first else ""
         return failed(
-            f"{project.name} gives {first['member']} {first['role']} with no expiry, one of {len(standing)} standing "
-            "deploy or export grant(s) to people.",
+            f"{project.name} gives {first['member']} {first['role']}{source} with no expiry, one of {len(standing)} "
+            "standing deploy or export grant(s) to people.",
             standingGrants=standing,
             timeBoundGrants=bounded,
         )

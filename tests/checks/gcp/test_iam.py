@@ -157,6 +157,24 @@ CASES: list[Case] = [
     Case(
         "gcp.iam.deploy_export_grants_expire",
         FAIL,
+        "standing-group-inherited-from-a-folder",
+        one(
+            PROJECT,
+            {
+                BINDINGS: [SERVICE_GRANT],
+                "ancestorIamPolicies": [
+                    {
+                        "resource": "folders/111122223333",
+                        "iamPolicy": {"version": 1, "etag": "BwYe0f1dAAE=", "bindings": [ML_GRANT]},
+                    }
+                ],
+            },
+        ),
+        says="group:ml@example.com roles/aiplatform.user (inherited from folders/111122223333) with no expiry",
+    ),
+    Case(
+        "gcp.iam.deploy_export_grants_expire",
+        FAIL,
         "standing-group",
         one(PROJECT, {BINDINGS: [ML_GRANT]}),
         says="group:ml@example.com",
