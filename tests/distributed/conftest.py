@@ -73,11 +73,18 @@ def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether `pid` runs; a zombie (killed, not yet reaped by the pytest process that started it) does not."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return False
-    return True
+    except OSError:  # no /proc here: a zombie counts as running
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _kill_group(pid: int) -> None:
@@ -205,14 +212,18 @@ class Process:
 class Fleet:
     """Two `cspm-ai worker` processes (one pool process each) on one broker, started once for the run and shared
     by its tests (`reset` between them), on queues and a database of the run's own, so another run's fleet never
-    takes its parts. Faults are written to a file the workers read per part."""
+    takes its parts. Faults are written to a file the workers read per part. A worker a test kills whole
+    (`kill_worker`) is replaced when the test ends (`replace_worker`), so every test finds two."""
 
+    name: str
     broker: str
     db: str
     queues: str
     workdir: Path
+    shared: SharedState
     workers: list[Process] = field(default_factory=list)
     processes: list[Process] = field(default_factory=list)
+    killed: list[Process] = field(default_factory=list)
 
     @property
     def faults_file(self) -> Path:
@@ -272,6 +283,34 @@ class Fleet:
         self.wait_ready(started)
         self.workers = started
 
+    def worker_of(self, pool_pid: int) -> Process:
+        """The worker whose pool process is `pool_pid` (a worker's pool processes are in its process group)."""
+        group = os.getpgid(pool_pid)
+        return next(worker for worker in self.workers if worker.pid == group)
+
+    def kill_worker(self, worker: Process) -> None:
+        """SIGKILL a whole worker, its main process and its pool processes at once, as when its machine dies: its
+        connection to the broker drops with it. It is replaced when the test ends."""
+        os.killpg(worker.pid, signal.SIGKILL)
+        self.killed.append(worker)
+
+    def replace_worker(self, pid: int) -> Process:
+        """A new worker in place of worker `pid` (stopped first if it still runs), here and in the run's state."""
+        old = next(worker for worker in self.workers if worker.pid == pid)
+        old.stop()
+        new = self.start("worker", ("--concurrency", "1"))
+        self.wait_ready([new])
+        self.workers[self.workers.index(old)] = new
+        with locked(self.shared.lock):
+            state = self.shared.read()
+            state["workers"][self.name] = [[p.pid, p.log.name] for p in self.workers]
+            self.shared.write(state)
+        return new
+
+    def replace_killed(self) -> None:
+        while self.killed:
+            self.replace_worker(self.killed.pop().pid)
+
     @staticmethod
     def wait_ready(processes: Sequence[Process]) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
@@ -324,7 +363,7 @@ def _fleet(name: str, fleet_database: str, shared_dir: Path, config_file: Callab
     workdir.mkdir(exist_ok=True)
     shared = SharedState(shared_dir)
     with locked(shared_dir / "use.lock"):
-        running = Fleet(url, db, queues, workdir)
+        running = Fleet(name, url, db, queues, workdir, shared)
         empty_broker(url, (f"{queues}.parts", f"{queues}.schedules"))
         empty_database(fleet_database)
         with locked(shared.lock):
@@ -344,6 +383,7 @@ def _fleet(name: str, fleet_database: str, shared_dir: Path, config_file: Callab
             yield running
             assert running.held() == [], "a worker held another part's results as it began a part"
         finally:
+            running.replace_killed()
             running.stop_own()
             running.reset()
 
@@ -360,6 +400,12 @@ def fleet(
 def redis_fleet(fleet_database: str, shared_dir: Path, config_file: Callable[[str], Path]) -> Iterator[Fleet]:
     """The run's fleet on Redis (for the guarantees the broker plays no part in)."""
     yield from _fleet("redis", fleet_database, shared_dir, config_file)
+
+
+@pytest.fixture
+def rabbitmq_fleet(fleet_database: str, shared_dir: Path, config_file: Callable[[str], Path]) -> Iterator[Fleet]:
+    """The run's fleet on RabbitMQ (for what only RabbitMQ does: requeue a dropped connection's tasks at once)."""
+    yield from _fleet("rabbitmq", fleet_database, shared_dir, config_file)
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> object:

@@ -150,6 +150,37 @@ def test_a_part_whose_worker_is_killed_is_redelivered_and_stored_once(
     assert row_counts(fleet.db, scan_id) == reference_counts
 
 
+@pytest.mark.usefixtures("estates")
+def test_a_part_whose_whole_worker_is_killed_is_redelivered_to_the_other_at_once_on_rabbitmq(
+    rabbitmq_fleet: Fleet, tmp_path: Path, references: Path
+) -> None:
+    """The worker's main process and its pool die together, as when its machine dies: RabbitMQ requeues the
+    part as the connection drops, the other worker stores it, and the scan is the one-process scan. (Redis
+    redelivers only after its visibility timeout, minutes later: see the README.)"""
+    fleet = rabbitmq_fleet
+    expected, reference_counts = reference(references, GCP_SCAN)
+    # The dev project's part waits 5 s before collecting: it is killed as soon as it is seen running.
+    fleet.set_faults("ml-dev-7781=slow:5")
+    codes: list[int] = []
+    scanning = threading.Thread(target=lambda: codes.append(on_fleet(fleet, tmp_path, GCP_SCAN)))
+    scanning.start()
+    scan_id, pool_pid = wait_for(lambda: _running_part(fleet.db, "gcp:ml-dev-7781"), 60, "the slow part to start")  # type: ignore[misc]
+    lost = fleet.worker_of(pool_pid)
+    (survivor,) = [worker for worker in fleet.workers if worker is not lost]
+    fleet.kill_worker(lost)
+    fleet.set_faults("")  # after the kill, so the first attempt cannot finish; the redelivery collects at once
+    scanning.join(timeout=60)
+    assert codes == [0]
+    assert not lost.alive() and survivor.alive()
+    scan, found = findings_of(fleet.db, scan_id)
+    assert found == expected
+    assert row_counts(fleet.db, scan_id) == reference_counts
+    with Inventory.open(fleet.db) as inventory:
+        dev = next(p for p in inventory.part_states(scan_id) if p.key == "gcp:ml-dev-7781")
+    assert dev.status == "stored" and dev.attempts == 2 and dev.worker is not None
+    assert os.getpgid(int(dev.worker.rsplit(":", 1)[1])) == survivor.pid
+
+
 def _parts(url: str, scan_id: str) -> dict[str, Any]:
     with Inventory.open(url) as inventory:
         return {p.key: p for p in inventory.part_states(scan_id)}
