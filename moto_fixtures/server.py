@@ -80,6 +80,9 @@ class _Operation:
         return f"{self.service}:{self.name}"
 
 
+# Calls that hand out credentials change nothing a read answers (reads are keyed by account, not key): they
+# neither empty the read cache nor are cached.
+_SIGN_INS = frozenset({"sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity"})
 # Operations that only read; a few real ones outside these prefixes (ReceiveMessage) are simply not cached.
 _READ_PREFIXES = ("Describe", "Get", "List", "Search", "BatchGet", "Lookup", "Head")
 # Query-string parameters of a presigned request that change with every signing.
@@ -111,14 +114,21 @@ def _body(environ: dict[str, Any]) -> bytes:
 
 
 def _scope_key(environ: dict[str, Any]) -> str:
-    """Access key, region and service of the signature, without its date or signature."""
+    """Who asks, region and service of the signature, without its date or signature. Who asks is the account the
+    access key belongs to (a role assumed again has a new key, and reads the same), except for STS, whose
+    GetCallerIdentity answers which key it is."""
+    from moto.iam.models import get_account_id_from
+
     auth = environ.get("HTTP_AUTHORIZATION", "")
     if "Credential=" in auth:
         scope = auth.split("Credential=", 1)[1].split(",", 1)[0]
     else:
         scope = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0]
     parts = scope.split("/")
-    return "/".join(parts[:1] + parts[2:4]) if len(parts) == 5 else scope
+    if len(parts) != 5:
+        return scope
+    who = parts[0] if parts[3] == "sts" else get_account_id_from(parts[0])
+    return "/".join([who, *parts[2:4]])
 
 
 class ReadCache:
@@ -175,7 +185,10 @@ class ReadCache:
     def serve(
         self, app: WsgiApp, operation: _Operation, environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
-        """Answer a read from memory, or from `app` and remember it; anything else empties the cache first."""
+        """Answer a read from memory, or from `app` and remember it; anything else but a sign-in empties the cache
+        first."""
+        if operation.key in _SIGN_INS:
+            return app(environ, start_response)
         if not is_read(operation.name):
             self.clear()
             return app(environ, start_response)

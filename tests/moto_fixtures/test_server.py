@@ -360,3 +360,32 @@ def test_server_read_cache_serves_repeats_and_sees_writes() -> None:
         assert get_json(url + CACHE_PATH, method="DELETE") == {"enabled": True, "entries": 0, "hits": 0, "misses": 0}
     with running_server() as url:
         assert get_json(url + CACHE_PATH) == {"enabled": False}
+
+
+def test_server_read_cache_keys_reads_by_account_so_a_role_assumed_again_reads_from_memory() -> None:
+    """A role assumed again signs with a new key: its reads of the same account are the same reads, and signing
+    in changes nothing a read answers; who the caller is stays each key's own answer."""
+    with running_server(read_cache=True) as url:
+        client(url, "iam").create_role(RoleName="scanner", AssumeRolePolicyDocument="{}")
+        assert client(url, "sagemaker").list_models()["Models"] == []
+        callers = []
+        for name in ("first", "second"):
+            creds = client(url, "sts").assume_role(
+                RoleArn="arn:aws:iam::123456789012:role/scanner", RoleSessionName=name
+            )["Credentials"]
+            keys = {
+                "aws_access_key_id": creds["AccessKeyId"],
+                "aws_secret_access_key": creds["SecretAccessKey"],
+                "aws_session_token": creds["SessionToken"],
+            }
+            assumed = SESSION._session.create_client(  # noqa: SLF001  (one parsed model for the test's clients)
+                "sagemaker", region_name="us-east-1", endpoint_url=url, config=NO_RETRY, **keys
+            )
+            assert assumed.list_models()["Models"] == []
+            sts = SESSION._session.create_client(  # noqa: SLF001
+                "sts", region_name="us-east-1", endpoint_url=url, config=NO_RETRY, **keys
+            )
+            callers.append(sts.get_caller_identity()["Arn"].rsplit("/", 1)[1])
+        assert callers == ["first", "second"]
+        stats = get_json(url + CACHE_PATH)
+        assert (stats["hits"], stats["misses"]) == (2, 3)  # the two callers' identities are read, not shared
