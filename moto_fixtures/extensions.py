@@ -441,14 +441,37 @@ def _sm_create_model(self: SageMakerResponse) -> ActionResult:
     return result
 
 
-def _sm_describe_model(self: SageMakerResponse) -> ActionResult:
-    body = _result_dict(_original(SageMakerResponse, "describe_model")(self))
-    # Real DescribeModel omits VpcConfig and Containers when they were not given.
+def _model_description(model: Model) -> dict[str, Any]:
+    """A model as real DescribeModel answers: VpcConfig and Containers left out when they were not given."""
+    body = dict(model.response_object)
     if not body.get("VpcConfig"):
         body.pop("VpcConfig", None)
     if not body.get("Containers"):
         body.pop("Containers", None)
     body["EnableNetworkIsolation"] = bool(body.get("EnableNetworkIsolation", False))
+    return body
+
+
+def _sm_describe_model(self: SageMakerResponse) -> ActionResult:
+    return ActionResult(_model_description(self.sagemaker_backend.describe_model(self._get_param("ModelName"))))
+
+
+def _sm_search(self: SageMakerResponse) -> ActionResult:
+    """Search: moto's, plus the Model resource it lacks. A record is a `ModelDashboardModel` whose `Model` (the
+    `Model` data type) holds every field of DescribeModel and the model's Tags (its Endpoints, monitoring
+    schedules and model card, all optional, are left out); 10 records a page unless MaxResults (at most 100)."""
+    if self._get_param("Resource") != "Model":
+        return cast(ActionResult, _original(SageMakerResponse, "search")(self))
+    if self._get_param("SearchExpression"):
+        raise ValidationError("This fixture's Search of models takes no SearchExpression.")
+    models = _sorted(
+        self.sagemaker_backend._models.values(), lambda m: _aware(m.creation_time), self._get_param("SortOrder")
+    )
+    page, token = _sm_page(models, self)
+    results = [{"Model": {"Model": {**_model_description(m), "Tags": list(m.tags or [])}}} for m in page]
+    body: dict[str, Any] = {"Results": results}
+    if token:
+        body["NextToken"] = token
     return ActionResult(body)
 
 
@@ -826,6 +849,7 @@ _SAGEMAKER_RESPONSE_PATCHES: dict[str, Callable[..., Any]] = {
     "create_model": _sm_create_model,
     "describe_model": _sm_describe_model,
     "list_models": _sm_list_models,
+    "search": _sm_search,
     "create_training_job": _sm_create_training_job,
     "create_processing_job": _sm_create_processing_job,
     "describe_transform_job": _sm_describe_transform_job,

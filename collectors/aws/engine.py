@@ -311,6 +311,14 @@ class AwsEngine:
         where = region if spec.scope == "regional" else GLOBAL
         config: dict[str, Any] = dict(item) if isinstance(item, dict) else {"item": item}
         failed: AwsFailure | None = None
+        if spec.list_record:
+            record_body = get(item, spec.list_record)
+            if not isinstance(record_body, dict):
+                listed = self._api_name(self.session.client(spec.service, region), spec.list_op)
+                message = f"a {listed} result lacks the {spec.list_record} object"
+                self._fail(self._malformed(spec.service, region, spec.list_op, message), where, spec.type)
+                return
+            config = dict(record_body)
         if spec.describe_op:
             try:
                 config = self._describe(spec, region, item)

@@ -104,6 +104,9 @@ class ListSpec:
     describe_op: str | None = None
     describe_params: Mapping[str, str] = field(default_factory=dict)
     describe_key: str | None = None  # take this key of the describe answer
+    # Each listed item holds the whole resource at this path (SageMaker Search's {"Model": {"Model": {...}}}):
+    # no describe.
+    list_record: str | None = None
     reads: tuple[Read, ...] = ()
     tags: Tags | None = None
     # Codes of the list call meaning "service not enabled here": no resource, no error.
@@ -202,7 +205,23 @@ SAGEMAKER: tuple[ListSpec, ...] = (
         name="{UserProfileName}",
         tags=SAGEMAKER_TAGS,
     ),
-    _sagemaker("model", "Model", "Models"),
+    # Search's record of a model (a ModelDashboardModel) holds the model (the `Model` data type: every field
+    # of DescribeModel) with its tags, 100 models a call (one DescribeModel per model before). The tags are
+    # taken from it and dropped from the configuration, which is DescribeModel's answer, as before.
+    ListSpec(
+        type="aws.sagemaker.model",
+        service="sagemaker",
+        scope="regional",
+        list_op="search",
+        list_key="Results",
+        list_params={"Resource": "Model"},
+        list_record="Model.Model",
+        uid="{ModelArn}",
+        name="{ModelName}",
+        tags=TAGS_IN_CONFIG,
+        derive=lambda config: {k: v for k, v in config.items() if k != "Tags"},
+        ref_uid="arn:{partition}:sagemaker:{region}:{account}:model/{ref_lower}",
+    ),
     _sagemaker("endpoint_config", "EndpointConfig", "EndpointConfigs"),
     _sagemaker("endpoint", "Endpoint", "Endpoints"),
     _sagemaker("training_job", "TrainingJob", "TrainingJobSummaries"),

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from collectors.aws.specs import LIST_SPECS, ListSpec
+from cspm_ai.doc import get
 from cspm_ai.registry import all_checks
 from moto_fixtures.estate import (
     HOSTILE_STRINGS,
@@ -148,7 +149,10 @@ def _sagemaker_names(estate: Estate, spec: ListSpec, region: str) -> set[str]:
     sm = estate.client("sagemaker", region)
     pages = sm.get_paginator(spec.list_op).paginate(**spec.list_params)
     field = spec.name.strip("{}")
-    return {item.get(field) for page in pages for item in page[spec.list_key]}
+    items = [item for page in pages for item in page[spec.list_key]]
+    if spec.list_record:  # a Search record holds the resource one level down
+        items = [get(item, spec.list_record) for item in items]
+    return {item.get(field) for item in items}
 
 
 def _sagemaker_resource_exists(estate: Estate, check: str, name: str) -> bool:

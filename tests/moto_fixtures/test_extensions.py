@@ -129,6 +129,32 @@ def model_without_vpc_has_no_vpc_config() -> None:
 
 
 @scenario
+def search_models_holds_each_description_and_its_tags() -> None:
+    """Search(Resource="Model"): each record a ModelDashboardModel whose Model is DescribeModel's answer plus Tags,
+    in pages of MaxResults."""
+    client = sm()
+    for index in range(3):
+        client.create_model(
+            ModelName=f"searched-{index}",
+            ExecutionRoleArn=ROLE,
+            PrimaryContainer={"Image": IMAGE},
+            Tags=[{"Key": "n", "Value": str(index)}],
+        )
+    first = client.search(Resource="Model", MaxResults=2)
+    rest = client.search(Resource="Model", MaxResults=2, NextToken=first["NextToken"])
+    assert "NextToken" not in rest
+    records = [r["Model"] for r in first["Results"] + rest["Results"]]
+    assert all(set(r) == {"Model"} for r in records)
+    for record in (r["Model"] for r in records):
+        described = client.describe_model(ModelName=record["ModelName"])
+        described.pop("ResponseMetadata")
+        assert {k: v for k, v in record.items() if k != "Tags"} == described
+        assert record["Tags"] == [{"Key": "n", "Value": record["ModelName"].rsplit("-", 1)[1]}]
+    assert sorted(r["Model"]["ModelName"] for r in records) == ["searched-0", "searched-1", "searched-2"]
+    assert client.search(Resource="TrainingJob")["Results"] == []  # moto's own resources still answer
+
+
+@scenario
 def training_job_environment() -> None:
     create_training_job("with-env", Environment={"PASSWORD": "x"})
     assert sm().describe_training_job(TrainingJobName="with-env")["Environment"] == {"PASSWORD": "x"}

@@ -374,7 +374,7 @@ class SageMakerReplay:
             problems.append(f"{operation}: sent to {request.url}, not {SAGEMAKER_HOST}")
         if _text(request.headers.get("X-Amz-Target")) != f"SageMaker.{operation}":
             problems.append(f"{operation}: X-Amz-Target is {request.headers.get('X-Amz-Target')!r}")
-        if operation.startswith("List") and body.get("MaxResults") != 100:
+        if operation.startswith(("List", "Search")) and body.get("MaxResults") != 100:
             problems.append(f"{operation}: MaxResults is {body.get('MaxResults', '<absent>')!r}, not 100")
         return problems
 
@@ -499,6 +499,10 @@ def _recorded(operation: str, **request: Any) -> dict[str, Any]:
     return answer
 
 
+def _searched_models() -> dict[str, Any]:
+    return _recorded("Search", Resource="Model", MaxResults=100)
+
+
 # --------------------------------------------------------------------------- the recordings themselves
 
 
@@ -517,10 +521,15 @@ def test_the_recordings_are_in_the_real_api_shape() -> None:
                 f"{operation}[{i}] response {p}" for p in shape_problems(exchange["response"], model.output_shape)
             ]
     assert problems == []
-    # The files hold the describe answers of what their list answers name, and the tags of each.
-    listed_models = {m["ModelName"] for m in _recorded("ListModels", MaxResults=100)["Models"]}
+    # The files hold the describe answers of what their list answers name, and the tags of each. A model's
+    # Search record (a ModelDashboardModel) holds the `Model` data type: DescribeModel's answer and its Tags.
+    searched = {r["Model"]["Model"]["ModelName"]: r["Model"]["Model"] for r in _searched_models()["Results"]}
     listed_jobs = {j["TrainingJobName"] for j in _recorded("ListTrainingJobs", MaxResults=100)["TrainingJobSummaries"]}
-    assert {e["request"]["ModelName"] for e in recordings["DescribeModel"]} == listed_models
+    assert {e["request"]["ModelName"] for e in recordings["DescribeModel"]} == set(searched)
+    for exchange in recordings["DescribeModel"]:
+        record = dict(searched[exchange["request"]["ModelName"]])
+        record.pop("Tags", None)
+        assert record == exchange["response"]
     assert {e["request"]["TrainingJobName"] for e in recordings["DescribeTrainingJob"]} == listed_jobs
     # GetResources names the tagged ones of those resources (it lists resources that have or had tags).
     get_resources = _TAGGING_MODEL.operation_model("GetResources")
@@ -589,16 +598,18 @@ def test_every_sagemaker_call_was_answered_from_the_recordings(scanned: Scanned)
     assert scanned.result.errors == []
     called = {operation for operation, _ in scanned.calls}
     sagemaker_lists = {api_name(s.list_op) for s in LIST_SPECS if s.service == "sagemaker"}
-    assert called == sagemaker_lists | {"DescribeModel", "DescribeTrainingJob"}
-    lists = [(operation, body) for operation, body in scanned.calls if operation.startswith("List")]
+    # Models come whole from Search (with their tags): no DescribeModel.
+    assert "Search" in sagemaker_lists
+    assert called == sagemaker_lists | {"DescribeTrainingJob"}
+    lists = [(operation, body) for operation, body in scanned.calls if operation.startswith(("List", "Search"))]
     assert lists and all(body["MaxResults"] == 100 for _, body in lists)
     # One describe per listed resource: nothing asked twice.
     bodies = [json.dumps([operation, body], sort_keys=True) for operation, body in scanned.calls]
     assert len(bodies) == len(set(bodies))
-    assert sorted(
-        b.get("ModelName") or b["TrainingJobName"] for op, b in scanned.calls if op.startswith("Describe")
-    ) == (sorted(EXPECTED_REDACTIONS))
-    # And the tags of all of them in one GetResources of the region, not a ListTags each.
+    assert sorted(b["TrainingJobName"] for op, b in scanned.calls if op.startswith("Describe")) == sorted(
+        (SECURE_JOB, LEAKY_JOB)
+    )
+    # And the tags of the rest in one GetResources of the region, not a ListTags each.
     assert scanned.replay.tag_calls == [{"ResourceTypeFilters": ["sagemaker"], "ResourcesPerPage": 100}]
 
 
@@ -805,7 +816,7 @@ def test_no_sagemaker_finding_is_an_error(scanned: Scanned) -> None:
 # --------------------------------------------------------------------------- tags and relations
 
 
-def test_tags_from_get_resources_land_in_resource_tags(scanned: Scanned) -> None:
+def test_tags_from_search_and_get_resources_land_in_resource_tags(scanned: Scanned) -> None:
     assert scanned.resource(ISOLATED_MODEL).tags == {
         "project": "fraud-detection",
         "owner": "ml-platform@example.com",
@@ -836,29 +847,15 @@ def test_relations_come_from_the_recorded_shape_and_reach_moto_resources(scanned
 # --------------------------------------------------------------------------- failures in the wire format
 
 
-def test_a_model_deleted_between_list_and_describe_is_an_error_not_a_pass(moto_estate: None) -> None:
-    """ListModels still names a model whose DescribeModel answers the real ValidationException."""
+def test_a_search_record_without_its_model_is_an_error_not_a_skip(moto_estate: None) -> None:
+    """A Search result that lacks the Model object it should hold fails the read; the others are still judged."""
     recordings = load_recordings()
-    ghost = "deleted-model-2024-05-03"
-    recordings["ListModels"][0]["response"]["Models"].append(
-        {
-            "ModelName": ghost,
-            "ModelArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/{ghost}",
-            "CreationTime": 1714700000.5,
-        }
-    )
+    recordings["Search"][0]["response"]["Results"].append({"Model": {"Endpoints": []}})
     rescanned = _scan(recordings)
     assert rescanned.replay.violations == []
     [error] = rescanned.result.errors
-    assert (error.operation, error.code, error.resource_type) == (
-        "DescribeModel",
-        "ValidationException",
-        "aws.sagemaker.model",
-    )
-    assert error.resource_uid == f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model/{ghost}"
-    isolation = rescanned.verdict("aws.sagemaker.model_network_isolation", ghost)
-    assert isolation.status == Status.ERROR
-    assert "Could not find model" in isolation.evidence["error.message"]
+    assert (error.operation, error.code, error.resource_type) == ("Search", "MalformedResponse", "aws.sagemaker.model")
+    assert "lacks the Model.Model object" in error.message
     assert rescanned.verdict("aws.sagemaker.model_network_isolation", ISOLATED_MODEL).status == Status.PASS
 
 
