@@ -295,16 +295,18 @@ def denies_without_mfa(condition: Any) -> str | None:
 def covers_resource(stmt: Statement, resource: str) -> bool:
     """Whether the statement's Resource (or NotResource) applies to `resource`; a pattern naming objects under a
     bucket prefix (`arn:aws:s3:::b/models/*`) applies to the bucket's objects (`arn:aws:s3:::b/*`)."""
+    return _covers(stmt.resources, stmt.not_resources, resource)
 
-    def matches(pattern: str) -> bool:
-        stem = resource.rstrip("*")
-        return wildcard_match(pattern, resource) or (
-            resource.endswith("/*") and pattern.lower().startswith(stem.lower())
-        )
 
-    if stmt.resources is not None:
-        return any(matches(p) for p in stmt.resources)
-    if stmt.not_resources is not None:
+@lru_cache(maxsize=1 << 18)
+def _covers(resources: tuple[str, ...] | None, not_resources: tuple[str, ...] | None, resource: str) -> bool:
+    # Remembered by value: the roles of an estate hold the same policies (and each role its own parsed copy), and
+    # the attack paths ask every role about every bucket, key and role.
+    if resources is not None:
+        stem = resource.rstrip("*").lower()
+        objects = resource.endswith("/*")
+        return any(wildcard_match(p, resource) or (objects and p.lower().startswith(stem)) for p in resources)
+    if not_resources is not None:
         # Excluded only when a NotResource pattern takes in the whole of `resource`.
-        return not any(wildcard_match(p, resource) for p in stmt.not_resources)
+        return not any(wildcard_match(p, resource) for p in not_resources)
     return False
