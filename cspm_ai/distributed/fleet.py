@@ -185,12 +185,14 @@ def process_inventory(database: str) -> Inventory:
 
 def _register_tasks(app: Celery) -> None:
     database = str(app.conf.cspm_ai_database)
+    # shared=False: by default Celery lends a task to every app made later in the process, so a second app (a
+    # scheduler's, a test's) would run this one's function against this one's database.
 
-    @app.task(name=TASK_COLLECT)
+    @app.task(name=TASK_COLLECT, shared=False)
     def collect_part(message: dict[str, Any]) -> dict[str, Any]:
         return collect_and_store(ScanPart.from_message(message), process_inventory(database)).to_message()
 
-    @app.task(name=TASK_RUN_SCHEDULE, acks_late=False, ignore_result=True)
+    @app.task(name=TASK_RUN_SCHEDULE, acks_late=False, ignore_result=True, shared=False)
     def run_schedule(name: str) -> None:
         from cspm_ai.distributed.schedules import LEASE_MARGIN
         from cspm_ai.distributed.schedules import run_schedule as run
@@ -200,7 +202,7 @@ def _register_tasks(app: Celery) -> None:
         extra = ("--distributed", "--broker", broker)
         run(process_inventory(database), name, mode="distributed", extra=extra, lease=lease)
 
-    @app.task(name=TASK_FINISH_OVERDUE, acks_late=False, ignore_result=True)
+    @app.task(name=TASK_FINISH_OVERDUE, acks_late=False, ignore_result=True, shared=False)
     def finish_overdue_scans() -> None:
         finish_overdue(process_inventory(database))
 

@@ -160,3 +160,15 @@ def test_the_fleet_gives_each_pool_process_one_message_at_a_time(
     assert "--prefetch-multiplier=1" in args
     assert "--concurrency=2" in args
     assert f"--queues={fleet.QUEUE_PARTS}" in args
+
+
+def test_each_app_runs_its_own_tasks_against_its_own_database(tmp_path: Path) -> None:
+    """A second app in one process (a scheduler's, a test's) must not run the first app's task function, which
+    stores into the first app's database."""
+    first = fleet.make_app(NO_BROKER, f"sqlite:///{tmp_path / 'one.db'}")
+    second = fleet.make_app(NO_BROKER, f"sqlite:///{tmp_path / 'two.db'}")
+    for name in (fleet.TASK_COLLECT, fleet.TASK_RUN_SCHEDULE, fleet.TASK_FINISH_OVERDUE):
+        ours, theirs = first.tasks[name], second.tasks[name]
+        assert ours is not theirs
+        cells = [c.cell_contents for c in theirs.run.__closure__ or () if isinstance(c.cell_contents, str)]
+        assert cells == [f"sqlite:///{tmp_path / 'two.db'}"]
