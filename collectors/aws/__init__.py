@@ -12,6 +12,18 @@ from cspm_ai.errors import CredentialsError
 from cspm_ai.executor import LocalProcessExecutor
 
 
+def _signed_in(
+    session: AwsSession | None, profile: str | None, workers: int, regions: Sequence[str] | None
+) -> AwsSession:
+    """The session the scan runs with (the given one, or the profile's), the regions asked for checked by name
+    and the caller's identity resolved: what every AWS collector needs before its first read."""
+    aws = session or AwsSession(profile=profile, pool_size=workers)
+    if regions:
+        aws.check_region_names(regions)
+    aws.resolve_identity()
+    return aws
+
+
 def aws_collector(
     *,
     profile: str | None = None,
@@ -25,10 +37,7 @@ def aws_collector(
 
     With `processes` > 1, regions are collected in that many worker processes at once (see AwsEngine).
     """
-    aws = session or AwsSession(profile=profile, pool_size=workers)
-    if regions:
-        aws.check_region_names(regions)
-    aws.resolve_identity()
+    aws = _signed_in(session, profile, workers, regions)
     executor = LocalProcessExecutor(processes) if processes > 1 else None
     return AwsEngine(aws, aws.resolve_regions(regions), workers=workers, max_pages=max_pages, executor=executor)
 
@@ -54,10 +63,7 @@ def organization_collector(
     check_role_name(member_role)
     only = check_account_ids(accounts, "--accounts")
     exclude = check_account_ids(exclude_accounts, "--exclude-accounts")
-    aws = session or AwsSession(profile=profile, pool_size=workers)
-    if regions:
-        aws.check_region_names(regions)
-    aws.resolve_identity()
+    aws = _signed_in(session, profile, workers, regions)
     chosen = select(list_accounts(aws), only, exclude)
     return OrganizationCollector(
         aws,
@@ -92,10 +98,7 @@ def member_collector(
     from collectors.aws.organization import Account, check_role_name
 
     check_role_name(member_role)
-    aws = session or AwsSession(profile=profile, pool_size=workers)
-    if regions:
-        aws.check_region_names(regions)
-    aws.resolve_identity()
+    aws = _signed_in(session, profile, workers, regions)
     home = account == home_account
     if aws.account != home_account and (home or aws.account != account):
         reach = f"{home_account} (the account the organization scan runs from)"

@@ -93,7 +93,7 @@ def build_collector(part: ScanPart) -> Collector:
     if part.provider == "aws" and s.get("home_account"):
         from collectors.aws import member_collector
 
-        # One account of an organization scan (see `organization_part_settings`).
+        # One account of an organization scan (see `OrganizationCollector.part_settings`).
         return member_collector(
             part.account,
             home_account=str(s["home_account"]),
