@@ -91,6 +91,8 @@ _FETCHED = (SERVICE_ACCOUNT, CRYPTO_KEY, BUCKET, BQ_DATASET, NETWORK)
 _REGIONAL = (ARMOR_TEMPLATE, DISCOVERY_CONFIG)
 # IAM policy version 3: conditional bindings come with their conditions (a lower version is refused for them).
 POLICY_VERSION = 3
+# How each JSON API names the policy version it is asked for.
+POLICY_VERSION_PARAM = {"iam": "options.requestedPolicyVersion", "storage": "optionsRequestedPolicyVersion"}
 PAGE_SIZE = 100  # the largest page the Model Armor, Sensitive Data Protection and Workbench lists take
 FIREWALL_PAGE_SIZE = 500  # Compute Engine's maxResults ceiling
 
@@ -605,15 +607,18 @@ class GcpEngine:
 
     def _account_policy(self, record: Record) -> None:
         """Who may act as the service account: the IAM policy written on it (token creators, users, admins)."""
+        project = str(record.config.get("projectId") or record.account)
+        self._resource_policy(
+            record, GET_SERVICE_ACCOUNT_IAM_POLICY, project=project, email=str(record.config["email"])
+        )
+
+    def _resource_policy(self, record: Record, read: Read, **path: str) -> None:
+        """The IAM policy written on a bucket or service account, kept as its `iamPolicy`; a failed read is an
+        error of that resource alone."""
         try:
-            policy = self.apis.raw_get(
-                GET_SERVICE_ACCOUNT_IAM_POLICY,
-                {"options.requestedPolicyVersion": str(POLICY_VERSION)},
-                project=str(record.config.get("projectId") or record.account),
-                email=str(record.config["email"]),
-            )
+            policy = self.apis.raw_get(read, {POLICY_VERSION_PARAM[read.api]: str(POLICY_VERSION)}, **path)
         except GoogleFailure as failure:
-            self._fail(failure, record.account, SERVICE_ACCOUNT, uid=record.uid)
+            self._fail(failure, record.account, record.type, uid=record.uid)
             return
         self._store.merge(record.uid, "iamPolicy", policy)
 
@@ -646,14 +651,7 @@ class GcpEngine:
         tasks.submit(self._bucket_policy, record)
 
     def _bucket_policy(self, record: Record) -> None:
-        try:
-            policy = self.apis.raw_get(
-                GET_BUCKET_IAM_POLICY, {"optionsRequestedPolicyVersion": str(POLICY_VERSION)}, bucket=record.name
-            )
-        except GoogleFailure as failure:
-            self._fail(failure, record.account, BUCKET, uid=record.uid)
-            return
-        self._store.merge(record.uid, "iamPolicy", policy)
+        self._resource_policy(record, GET_BUCKET_IAM_POLICY, bucket=record.name)
 
     def _dataset(self, target: Target) -> None:
         """A BigQuery dataset an AI resource reads or writes (training data, request-response logs)."""
