@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -416,3 +417,30 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> obje
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def run_due_schedule(fleet: Fleet, tmp_path: Path, name: str, timeout: float) -> Any:
+    """Make every stored schedule due (added long ago, never run), start `cspm-ai scheduler` on the fleet, and
+    return schedule `name`'s first finished run (the scheduler's last lines if none finishes in time)."""
+    from sqlalchemy import update
+
+    from cspm_ai.inventory import Inventory
+    from cspm_ai.inventory.schema import ScheduleRow
+
+    with Inventory.open(fleet.db) as inventory, inventory.engine.begin() as connection:
+        connection.execute(update(ScheduleRow).values(created_at=datetime.now(UTC) - timedelta(days=2)))
+    config = tmp_path / "scheduler.toml"
+    config.write_text(fleet.config(deadline="60s"))
+    scheduler = fleet.start("scheduler", config=config)
+    try:
+
+        def finished_run() -> object:
+            with Inventory.open(fleet.db) as inventory:
+                runs = inventory.schedule_runs(name)
+            return runs[0] if runs and runs[0].status != "running" else None
+
+        return wait_for(finished_run, timeout, "the scheduled run to finish")
+    except AssertionError:
+        raise AssertionError("\n".join(scheduler.lines[-60:])) from None
+    finally:
+        scheduler.stop()

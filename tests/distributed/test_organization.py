@@ -12,20 +12,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from unittest import mock
 
 import boto3
 import pytest
-from sqlalchemy import update
 
 from cspm_ai.config import DEFAULT_MEMBER_ROLE
 from cspm_ai.inventory import Inventory
-from cspm_ai.inventory.schema import ScheduleRow
 from moto_fixtures.organization import MemberSpec, OrganizationManifest, build_organization
 from moto_fixtures.server import running_server
-from tests.distributed.conftest import Fleet, wait_for
+from tests.distributed.conftest import Fleet, run_due_schedule
 from tests.distributed.test_fleet import findings_of, on_fleet, row_counts, run_cli
 
 pytestmark = pytest.mark.postgres
@@ -99,24 +96,7 @@ def test_the_scheduler_runs_a_scheduled_organization_scan_on_the_workers(
     command = [*SCAN, "--exclude-accounts", org.management, "--output-dir", str(tmp_path / "reports")]
     assert run_cli(["schedule", "add", "nightly-org", "--every", "24h", "--db", fleet.db, "--", *command]) == 0
     assert "added schedule nightly-org: every 1d: cspm-ai scan aws --organization" in capsys.readouterr().out
-    with Inventory.open(fleet.db) as inventory, inventory.engine.begin() as connection:
-        # Added two days ago and never run: due the moment the scheduler starts.
-        connection.execute(update(ScheduleRow).values(created_at=datetime.now(UTC) - timedelta(days=2)))
-    config = tmp_path / "scheduler.toml"
-    config.write_text(fleet.config(deadline="60s"))
-    scheduler = fleet.start("scheduler", config=config)
-    try:
-
-        def finished_run() -> object:
-            with Inventory.open(fleet.db) as inventory:
-                runs = inventory.schedule_runs("nightly-org")
-            return runs[0] if runs and runs[0].status != "running" else None
-
-        run = wait_for(finished_run, 90, "the scheduled run to finish")
-    except AssertionError:
-        raise AssertionError("\n".join(scheduler.lines[-60:])) from None
-    finally:
-        scheduler.stop()
+    run = run_due_schedule(fleet, tmp_path, "nightly-org", 90)
     assert run.status == "done" and run.mode == "distributed" and run.scan_id, run  # type: ignore[attr-defined]
     with Inventory.open(fleet.db) as inventory:
         parts = inventory.part_states(run.scan_id)  # type: ignore[attr-defined]

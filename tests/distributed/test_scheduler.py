@@ -3,15 +3,13 @@ the scan runs on the fleet's two workers, is stored in PostgreSQL, and the run i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
 
 from cspm_ai.inventory import Inventory
-from cspm_ai.inventory.schema import ScheduleRow
-from tests.distributed.conftest import ORGANIZATION, Fleet, wait_for
+from tests.distributed.conftest import ORGANIZATION, Fleet, run_due_schedule
 
 pytestmark = pytest.mark.postgres
 
@@ -21,24 +19,7 @@ def test_the_scheduler_runs_a_due_schedule_on_the_workers(redis_fleet: Fleet, tm
     command = ["scan", "gcp", "--organization", ORGANIZATION, "--output-dir", str(tmp_path / "reports")]
     with Inventory.open(fleet.db) as inventory:
         inventory.add_schedule("hourly", command, interval_seconds=3600)
-        # Added two hours ago and never run: due the moment the scheduler starts.
-        with inventory.engine.begin() as connection:
-            connection.execute(update(ScheduleRow).values(created_at=datetime.now(UTC) - timedelta(hours=2)))
-    config = tmp_path / "scheduler.toml"
-    config.write_text(fleet.config(deadline="60s"))
-    scheduler = fleet.start("scheduler", config=config)
-    try:
-
-        def finished_run() -> object:
-            with Inventory.open(fleet.db) as inventory:
-                runs = inventory.schedule_runs("hourly")
-            return runs[0] if runs and runs[0].status != "running" else None
-
-        run = wait_for(finished_run, 60, "the scheduled run to finish")
-    except AssertionError:
-        raise AssertionError("\n".join(scheduler.lines[-60:])) from None
-    finally:
-        scheduler.stop()
+    run = run_due_schedule(fleet, tmp_path, "hourly", 60)
     assert run.status == "done" and run.mode == "distributed" and run.scan_id, run  # type: ignore[attr-defined]
     with Inventory.open(fleet.db) as inventory:
         parts = inventory.part_states(run.scan_id)  # type: ignore[attr-defined]
