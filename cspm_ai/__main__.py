@@ -1,5 +1,5 @@
 """`python -m cspm_ai` runs the CLI."""
 
-from cspm_ai.cli import main
+from cspm_ai.cli import run
 
-main()  # main() exits with the command's code
+run()  # exits with the command's code

@@ -336,6 +336,15 @@ def test_clean_scan_prints_a_summary_and_writes_both_reports(clean: ScannedServe
     assert (clean.out / "report.json").stat().st_size > 0 and (clean.out / "report.html").stat().st_size > 0
 
 
+def test_clean_scan_closes_its_database(clean: ScannedServer) -> None:
+    """The executable skips the interpreter's teardown (`cspm_ai.cli.run`) but still closes the database:
+    SQLite folds its write-ahead log back in and leaves no -wal or -shm file beside it."""
+    database = Path(clean.db.removeprefix("sqlite:///"))
+    assert database.stat().st_size > 0
+    assert not database.with_name(database.name + "-wal").exists()
+    assert not database.with_name(database.name + "-shm").exists()
+
+
 def test_clean_scan_prints_the_scan_id_whole(clean: ScannedServer) -> None:
     assert clean.scan_id in clean.result.stdout
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -40,6 +42,16 @@ _SQLITE_BEGIN = "cspm_sqlite_begin"
 _ALEMBIC_LOCK = threading.Lock()
 # PostgreSQL's SQLSTATE for disk_full ("could not extend file ...: No space left on device").
 _PG_DISK_FULL = "53100"
+# Every engine this process opened, closed at exit even when the interpreter's teardown is skipped
+# (`cspm_ai.cli.run`): a SQLite database then folds its write-ahead log back in and leaves no -wal or -shm
+# file beside it, and a PostgreSQL server sees its connections closed rather than dropped.
+_OPEN_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_engines() -> None:
+    for engine in list(_OPEN_ENGINES):
+        engine.dispose()
 
 
 def default_database_url() -> str:
@@ -83,6 +95,7 @@ def open_database(url: str | None = None) -> Engine:
     except BaseException:
         engine.dispose()
         raise
+    _OPEN_ENGINES.add(engine)
     return engine
 
 
