@@ -17,7 +17,15 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from typing import Protocol, TypeVar
 
-__all__ = ["EXECUTORS", "Executor", "InlineExecutor", "LocalProcessExecutor", "Unfinished", "make_executor"]
+__all__ = [
+    "EXECUTORS",
+    "Executor",
+    "InlineExecutor",
+    "LocalProcessExecutor",
+    "Unfinished",
+    "make_executor",
+    "usable_cores",
+]
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -50,6 +58,14 @@ class InlineExecutor:
         return [task(part) for part in parts]
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container's or taskset's share, not the whole machine's)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # no affinity call on this platform (macOS, Windows)
+        return os.cpu_count() or 1
+
+
 def _start_method() -> str:
     # fork starts a worker in milliseconds with every module already imported (no second import of boto3,
     # SQLAlchemy, ...: CPU a scan would otherwise spend once per worker); where there is no fork, spawn.
@@ -69,7 +85,7 @@ class LocalProcessExecutor:
     def __init__(self, processes: int | None = None, start_method: str | None = None) -> None:
         if processes is not None and processes < 1:
             raise ValueError("processes must be at least 1")
-        self.processes = processes or os.cpu_count() or 1
+        self.processes = processes or usable_cores()
         self.start_method = start_method or _start_method()
 
     def map(self, task: Callable[[P], R], parts: Sequence[P]) -> list[R]:

@@ -380,3 +380,17 @@ def test_the_demo_without_its_extra_says_which_to_install_and_writes_nothing(tmp
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "cspm-ai[demo]" in errors[0], result.stderr
     assert not database.exists() and not output.exists()
+
+
+@pytest.mark.parametrize(("cores", "expected"), [(1, 1), (2, 2), (3, 3), (16, 4)])
+def test_aws_regions_are_collected_in_one_process_per_core_at_most_four_unless_told(
+    tmp_path: Path, received: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch, cores: int, expected: int
+) -> None:
+    monkeypatch.setattr(aws, "usable_cores", lambda: cores)
+    assert run("scan", "aws", *storage(tmp_path)) == 2
+    assert received["aws"]["processes"] == expected
+    config = str(write_config(tmp_path, "[aws]\nprocesses = 1\n"))
+    assert run("--config", config, "scan", "aws", *storage(tmp_path)) == 2
+    assert received["aws"]["processes"] == 1
+    assert run("--config", config, "scan", "aws", "--processes", "3", *storage(tmp_path)) == 2
+    assert received["aws"]["processes"] == 3

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cspm_ai.executor import InlineExecutor, LocalProcessExecutor, make_executor
+from cspm_ai.executor import InlineExecutor, LocalProcessExecutor, make_executor, usable_cores
 
 
 def describe(part: int) -> tuple[int, int]:
@@ -67,7 +67,7 @@ def test_make_executor_by_name() -> None:
     assert make_executor("inline").name == "inline"
     made = make_executor("processes", 3)
     assert isinstance(made, LocalProcessExecutor) and made.processes == 3
-    assert LocalProcessExecutor().processes == (os.cpu_count() or 1)
+    assert LocalProcessExecutor().processes == usable_cores() == len(os.sched_getaffinity(0))
     with pytest.raises(ValueError, match="unknown executor 'celery'"):
         make_executor("celery")
     with pytest.raises(ValueError, match="at least 1"):

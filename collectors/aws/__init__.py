@@ -9,7 +9,16 @@ from collectors.aws.organization import DEFAULT_MEMBER_ROLE, OrganizationCollect
 from collectors.aws.session import AwsSession
 from collectors.kernel import MAX_PAGES
 from cspm_ai.errors import CredentialsError
-from cspm_ai.executor import LocalProcessExecutor
+from cspm_ai.executor import LocalProcessExecutor, usable_cores
+
+# `scan aws` without --processes collects its regions in one process per usable core, up to this many: past
+# it the collection waits on the API more than on the CPU, and every process holds its own clients and pages.
+MAX_DEFAULT_PROCESSES = 4
+
+
+def default_processes() -> int:
+    """Worker processes `scan aws` collects regions in when not told (1 on one core: no worker at all)."""
+    return min(usable_cores(), MAX_DEFAULT_PROCESSES)
 
 
 def _signed_in(

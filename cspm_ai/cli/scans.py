@@ -39,7 +39,8 @@ def scan_aws(
             "--processes",
             min=1,
             max=64,
-            help="Worker processes collecting regions at once (default 1: every region in this process).",
+            help="Worker processes collecting regions at once (default: one per core, at most 4; 1 keeps every "
+            "region in this process).",
         ),
     ] = None,
     fail_on: FailOnOpt = None,
@@ -77,7 +78,7 @@ def scan_aws(
     ] = None,
 ) -> None:
     """Scan one AWS account's SageMaker estate and what surrounds it, or every account of an organization."""
-    from collectors.aws import aws_collector
+    from collectors.aws import aws_collector, default_processes
 
     run = _prepare(db, output_dir, format, mutelist=mutelist, notify=notify)
     settings = run.settings
@@ -123,7 +124,7 @@ def scan_aws(
         regions=_split(regions) or settings.aws.regions,
         workers=pool,
         max_pages=settings.max_pages,
-        processes=processes or 1,
+        processes=processes or file.processes or default_processes(),
     )
     if allowed:
         collector.session.resolve_regions(allowed)  # an unknown allowed region is a typo: say so
