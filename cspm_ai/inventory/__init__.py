@@ -42,6 +42,9 @@ class Inventory:
         self.engine = engine
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(for_writing(engine), expire_on_commit=False)
+        # The findings `finish_scan` just stored, kept for one `findings` call: a scan's reports then need not
+        # read back thousands of rows it has only just written.
+        self._just_stored: tuple[str, Sequence[Finding]] | None = None
 
     @classmethod
     def open(cls, url: str | None = None) -> Self:
@@ -92,6 +95,7 @@ class Inventory:
                 status=status,
                 exceptions=exceptions,
             )
+        self._just_stored = (scan_id, findings)
         return self.get_scan(scan_id)
 
     def replace_findings(
@@ -104,6 +108,7 @@ class Inventory:
         """Replace a scan's findings (and, when given, the exceptions applied) after re-evaluating it,
         appending `reevaluation` to the scan's history in the same transaction."""
         kept = f"Scan {scan_id} keeps the findings it had."
+        self._just_stored = None
         with disk_full_is_an_inventory_error(self.engine, kept), self._write.begin() as session:
             queries.replace_findings(session, scan_id, findings, exceptions, reevaluation)
 
@@ -151,6 +156,10 @@ class Inventory:
             return queries.load_snapshot(session, scan_id)
 
     def findings(self, scan_id: str) -> list[Finding]:
+        """A scan's findings in the order they were stored (the ones just stored are not read back)."""
+        just_stored, self._just_stored = self._just_stored, None
+        if just_stored is not None and just_stored[0] == scan_id:
+            return queries.findings_as_stored(just_stored[1])
         with self._read() as session:
             return queries.load_findings(session, scan_id)
 
@@ -220,6 +229,7 @@ class Inventory:
         """Delete old scans in one transaction, never the latest complete scan of any account; the scans
         chosen and how many rows of each table went (nothing is deleted with `dry_run`)."""
         left = "Nothing was deleted."
+        self._just_stored = None
         with disk_full_is_an_inventory_error(self.engine, left), self._write.begin() as session:
             chosen = history.prune_selection(queries.scan_heads(session), keep=keep, older_than=older_than)
             if dry_run or not chosen:
@@ -288,6 +298,7 @@ class Inventory:
     ) -> bool:
         """Store a distributed scan's findings and close it; False when another process closed it first."""
         left = f"Scan {scan_id} stays marked incomplete; evaluate it again once there is room."
+        self._just_stored = None
         with disk_full_is_an_inventory_error(self.engine, left), self._write.begin() as session:
             return queries.close_scan(
                 session,

@@ -207,13 +207,13 @@ def _parse_url(raw: str) -> URL:
 def _create_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
         _create_sqlite_file(url)
-        engine = create_engine(url, json_serializer=_json_dumps)
+        engine = create_engine(url, json_serializer=json_text)
         _configure_sqlite(engine)
         return engine
     connect_args: dict[str, Any] = {}
     if url.get_driver_name() == "psycopg" and "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True, json_serializer=_json_dumps)
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True, json_serializer=json_text)
 
 
 def _create_sqlite_file(url: URL) -> None:
@@ -249,7 +249,7 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _json_dumps(value: Any) -> str:
+def json_text(value: Any) -> str:
     # Unescaped unicode keeps stored documents greppable with plain SQL (LIKE '%é%').
     return json.dumps(value, ensure_ascii=False, default=_json_default)
 

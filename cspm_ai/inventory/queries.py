@@ -15,6 +15,7 @@ from cspm_ai.distributed.model import Claim, PartState, ScanPart, Schedule, Sche
 from cspm_ai.engine import Snapshot
 from cspm_ai.errors import ConfigError, NotFoundError
 from cspm_ai.history import FindingState, ResourceState
+from cspm_ai.inventory.database import json_text
 from cspm_ai.inventory.schema import (
     SCAN_STATUSES,
     AttestationRow,
@@ -693,6 +694,38 @@ def _insert_findings(session: Session, scan_id: str, findings: Iterable[Finding]
             for f in unique.values()
         ),
     )
+
+
+def findings_as_stored(findings: Iterable[Finding]) -> list[Finding]:
+    """What `load_findings` reads back once `_insert_findings` has stored `findings`, without reading it: the
+    first finding of each id, in order, every JSON column as its stored text decodes."""
+    unique: dict[str, Finding] = {}
+    for finding in findings:
+        unique.setdefault(finding.id, finding)
+    return [
+        Finding(
+            id=f.id,
+            check_id=f.check_id,
+            title=f.title,
+            status=Status(f.status),
+            severity=Severity(f.severity),
+            provider=f.provider,
+            account=f.account,
+            region=f.region,
+            resource_type=f.resource_type,
+            resource_uid=f.resource_uid,
+            resource_name=f.resource_name,
+            message=f.message,
+            checklist=tuple(f.checklist),
+            compliance={framework: list(ids) for framework, ids in f.compliance.items()},
+            remediation=f.remediation,
+            evidence=json.loads(json_text(f.evidence)),
+            muted=f.muted,
+            mute_reason=f.mute_reason,
+            resource_tags=dict(f.resource_tags or {}),
+        )
+        for f in unique.values()
+    ]
 
 
 def _insert(session: Session, model: type[Base], rows: Iterable[dict[str, Any]]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import overload
 
 import pytest
@@ -53,13 +53,62 @@ def test_round_trip(inventory: Inventory) -> None:
     assert snapshot.relations == result.relations[:2]  # the duplicate edge is stored once
     assert snapshot.errors == result.errors
     assert inventory.errors(scan.id) == result.errors
-    assert inventory.findings(scan.id) == findings
+    assert inventory.findings(scan.id) == findings  # the findings just stored, not read back
+    assert inventory.findings(scan.id) == findings  # read back from the database
     assert inventory.scan_counts(scan.id) == {"PASS": 1, "FAIL": 1, "MANUAL": 0, "ERROR": 0}
 
     with Session(inventory.engine) as session:
         row = session.execute(select(ResourceRow).where(ResourceRow.uid == NOTEBOOK)).scalar_one()
         assert row.first_seen == row.last_seen == utc(T0)
         assert row.last_seen.tzinfo is UTC
+
+
+def test_the_findings_just_stored_are_what_reading_them_back_gives(
+    inventory: Inventory, open_inventory: Callable[[], Inventory]
+) -> None:
+    """`findings` right after `finish_scan` is served without reading the rows back: it must be exactly what
+    another process reading the database gets, whatever JSON makes of the evidence."""
+    odd = make_finding(
+        ROLE,
+        "aws.iam.role_check",
+        Status.FAIL,
+        evidence={
+            "When": datetime(2026, 6, 1, 12, 0, tzinfo=UTC),
+            "Day": T0.date(),
+            "Ports": (443, 8443),
+            3: "a number as a key",
+            "Ratio": 0.1,
+            "Nested": [{"é": ("x", None)}, True],
+        },
+        checklist=("CL-01", "ZT-4"),
+        resource_tags={"team": "ml"},
+        muted=True,
+        mute_reason="accepted",
+    )
+    findings = [make_finding(), odd, make_finding(message="the same id again: only the first is stored")]
+    scan = inventory.begin_scan(providers=["aws"], tool_version="0.1.0", started_at=T0)
+    inventory.finish_scan(scan.id, make_result(), findings, status="complete", finished_at=T0)
+
+    served = inventory.findings(scan.id)
+    read_back = open_inventory().findings(scan.id)
+    assert served == read_back == inventory.findings(scan.id)
+    assert [f.id for f in served] == [findings[0].id, odd.id]
+    assert served[1].evidence == {
+        "When": "2026-06-01T12:00:00+00:00",
+        "Day": "2026-06-01",
+        "Ports": [443, 8443],
+        "3": "a number as a key",
+        "Ratio": 0.1,
+        "Nested": [{"é": ["x", None]}, True],
+    }
+
+
+def test_findings_replaced_after_a_scan_are_read_back(inventory: Inventory) -> None:
+    scan = inventory.begin_scan(providers=["aws"], tool_version="0.1.0", started_at=T0)
+    inventory.finish_scan(scan.id, make_result(), [make_finding()], status="complete", finished_at=T0)
+    replaced = [make_finding(status=Status.FAIL, message="re-evaluated")]
+    inventory.replace_findings(scan.id, replaced)
+    assert inventory.findings(scan.id) == replaced
 
 
 def test_no_allowed_regions_is_sql_null(inventory: Inventory) -> None:
