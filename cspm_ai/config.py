@@ -29,7 +29,7 @@ class AwsSettings(BaseModel):
     profile: str | None = None
     regions: list[str] | None = None
     workers: int = Field(default=32, ge=1, le=256)
-    # Worker processes collecting regions at once (`--processes`); unset: one per core, at most 4.
+    # Worker processes collecting regions at once (`--processes`); unset: two per core, at most 4.
     processes: int | None = Field(default=None, ge=1, le=64)
     # Scan every active account of the organization (`--organization`), through `member_role`.
     organization: bool = False

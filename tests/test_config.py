@@ -382,8 +382,8 @@ def test_the_demo_without_its_extra_says_which_to_install_and_writes_nothing(tmp
     assert not database.exists() and not output.exists()
 
 
-@pytest.mark.parametrize(("cores", "expected"), [(1, 1), (2, 2), (3, 3), (16, 4)])
-def test_aws_regions_are_collected_in_one_process_per_core_at_most_four_unless_told(
+@pytest.mark.parametrize(("cores", "expected"), [(1, 2), (2, 4), (3, 4), (16, 4)])
+def test_aws_regions_are_collected_in_two_processes_per_core_at_most_four_unless_told(
     tmp_path: Path, received: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch, cores: int, expected: int
 ) -> None:
     monkeypatch.setattr(aws, "usable_cores", lambda: cores)

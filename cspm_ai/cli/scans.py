@@ -39,7 +39,7 @@ def scan_aws(
             "--processes",
             min=1,
             max=64,
-            help="Worker processes collecting regions at once (default: one per core, at most 4; 1 keeps every "
+            help="Worker processes collecting regions at once (default: two per core, at most 4; 1 keeps every "
             "region in this process).",
         ),
     ] = None,
