@@ -652,12 +652,22 @@ class AwsEngine:
             if self.executor is not None and self.session.portable and len(parts) > 1:
                 # Each region's declared kinds in a process of its own (several cores, one GIL each); what
                 # they reference is then fetched here, across regions, exactly as in one process.
+                self._load_service_models()
                 for records, errors in self.executor.map(collect_part, parts):
                     self._store.absorb(records, errors)
                 while self._fetch_round(tasks):
                     pass
                 return self._result()
             return self.collect_in(tasks)
+
+    def _load_service_models(self) -> None:
+        """Load every service's model here, once, before worker processes start: forked workers inherit the
+        loaded models instead of each parsing the same JSON again (about a third of a region's CPU)."""
+        from collectors.aws.permissions import collector_calls
+
+        region = self.regions[0]
+        for service, method in sorted(set(collector_calls())):
+            self.session.client(service, region).can_paginate(method)
 
     def collect_in(self, tasks: TaskGroup) -> CollectionResult:
         """The whole collection on a pool shared with other accounts' engines (an organization scan): `tasks.wait`
