@@ -82,11 +82,19 @@ class LocalProcessExecutor:
 
     name = "processes"
 
-    def __init__(self, processes: int | None = None, start_method: str | None = None) -> None:
+    def __init__(
+        self,
+        processes: int | None = None,
+        start_method: str | None = None,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> None:
         if processes is not None and processes < 1:
             raise ValueError("processes must be at least 1")
         self.processes = processes or usable_cores()
         self.start_method = start_method or _start_method()
+        # Work for this process while its workers run (it would only wait), called once they have all
+        # started: never while a worker is being forked, which would copy it half done.
+        self.meanwhile = meanwhile
 
     def map(self, task: Callable[[P], R], parts: Sequence[P]) -> list[R]:
         workers = min(self.processes, len(parts))
@@ -96,8 +104,16 @@ class LocalProcessExecutor:
         context = multiprocessing.get_context(self.start_method)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures: list[Future[R]] = [pool.submit(task, part) for part in parts]
+            if self.meanwhile is not None and _all_started(pool, workers):
+                self.meanwhile()
             wait(futures)
         return [future.result() for future in futures]
+
+
+def _all_started(pool: ProcessPoolExecutor, workers: int) -> bool:
+    """Whether every worker process of `pool` exists (with fork they are all started at the first submit)."""
+    processes = getattr(pool, "_processes", None)  # the pool's own record; absent, assume not
+    return processes is not None and len(processes) >= workers
 
 
 EXECUTORS: dict[str, Callable[[int | None], Executor]] = {

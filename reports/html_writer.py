@@ -197,6 +197,11 @@ def _error_cause(e: ErrorOut) -> str:
     return f"{where}: {e.service} {e.operation} failed with {e.code}."
 
 
+def load_template() -> None:
+    """Compile the page's template now (`render_html` then finds it compiled)."""
+    _environment().get_template(TEMPLATE)
+
+
 @cache
 def _environment() -> Environment:
     return Environment(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from pathlib import Path
@@ -72,3 +73,17 @@ def test_make_executor_by_name() -> None:
         make_executor("celery")
     with pytest.raises(ValueError, match="at least 1"):
         LocalProcessExecutor(processes=0)
+
+
+def test_meanwhile_runs_here_once_every_worker_has_started() -> None:
+    calls: list[tuple[int, int]] = []
+
+    def meanwhile() -> None:
+        calls.append((os.getpid(), len(multiprocessing.active_children())))
+
+    executor = LocalProcessExecutor(processes=2, meanwhile=meanwhile)
+    assert [value for value, _ in executor.map(describe, [1, 2, 3])] == [1, 4, 9]
+    assert calls == [(os.getpid(), 2)]
+    # One part runs here, with no worker to wait for: nothing runs meanwhile.
+    assert LocalProcessExecutor(processes=2, meanwhile=meanwhile).map(describe, [4]) == [(16, os.getpid())]
+    assert len(calls) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from collectors.aws.engine import AwsEngine
 from collectors.aws.organization import DEFAULT_MEMBER_ROLE, OrganizationCollector, list_accounts, select
@@ -43,13 +43,15 @@ def aws_collector(
     session: AwsSession | None = None,
     max_pages: int = MAX_PAGES,
     processes: int = 1,
+    meanwhile: Callable[[], object] | None = None,
 ) -> AwsEngine:
     """A ready collector: credentials checked, identity known, regions validated.
 
-    With `processes` > 1, regions are collected in that many worker processes at once (see AwsEngine).
+    With `processes` > 1, regions are collected in that many worker processes at once (see AwsEngine), and
+    `meanwhile` is called here while they run.
     """
     aws = _signed_in(session, profile, workers, regions)
-    executor = LocalProcessExecutor(processes) if processes > 1 else None
+    executor = LocalProcessExecutor(processes, meanwhile=meanwhile) if processes > 1 else None
     return AwsEngine(aws, aws.resolve_regions(regions), workers=workers, max_pages=max_pages, executor=executor)
 
 

@@ -136,6 +136,20 @@ def _changes(inventory: Inventory, scan: ScanRecord) -> ScanDiff:
     return inventory.diff(previous, scan, note=note)
 
 
+def load_for_finishing() -> None:
+    """Import and compile what evaluating a scan and writing its reports need (the checks, the report
+    models, the HTML template): called while a scan's regions are collected in worker processes, when
+    this process would only wait, so that none of it waits for the collection to end."""
+    from cspm_ai.history import diff_scans  # noqa: F401
+    from cspm_ai.lineage import lineage_graph  # noqa: F401
+    from cspm_ai.registry import all_checks
+    from cspm_ai.report import build_report  # noqa: F401
+    from reports.html_writer import load_template
+
+    all_checks()
+    load_template()
+
+
 def _write_reports(
     inventory: Inventory,
     scan: ScanRecord,

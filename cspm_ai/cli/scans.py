@@ -9,7 +9,7 @@ import typer
 from cspm_ai.cli.app import DbOpt, FailOnNewOpt, FailOnOpt, FormatOpt, MutelistOpt, NotifyOpt, OutOpt, app, scan_app
 from cspm_ai.cli.fleet import BrokerOpt, DistributedOpt, Fleet, fleet_for, scan_on_fleet
 from cspm_ai.cli.output import _progress
-from cspm_ai.cli.runs import _finish_scan, _prepare, _Run, _split
+from cspm_ai.cli.runs import _finish_scan, _prepare, _Run, _split, load_for_finishing
 from cspm_ai.config import DEFAULT_MEMBER_ROLE
 from cspm_ai.errors import ConfigError
 
@@ -125,6 +125,7 @@ def scan_aws(
         workers=pool,
         max_pages=settings.max_pages,
         processes=processes or file.processes or default_processes(),
+        meanwhile=load_for_finishing,
     )
     if allowed:
         collector.session.resolve_regions(allowed)  # an unknown allowed region is a typo: say so

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from unittest import mock
 
 import boto3
@@ -81,3 +83,34 @@ def test_a_session_with_its_own_credentials_stays_in_one_process(server: str) ->
         assert collector.executor is not None and not session.portable
         with mock.patch.object(LocalProcessExecutor, "map", side_effect=AssertionError("forked")):
             assert collector.collect().resources
+
+
+def test_workers_inherit_every_service_model_and_the_parent_works_meanwhile(
+    server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The service models are parsed once, here, before the workers are forked (each would otherwise parse the
+    same JSON again), and `meanwhile` runs here once every worker has started."""
+    from botocore.loaders import JSONFileLoader
+
+    parsed = tmp_path / "parsed.txt"
+    original = JSONFileLoader.load_file
+
+    def recorded(self: JSONFileLoader, file_path: str) -> object:
+        with parsed.open("a") as out:
+            out.write(f"{os.getpid()} {file_path}\n")
+        return original(self, file_path)
+
+    monkeypatch.setattr(JSONFileLoader, "load_file", recorded)
+    seen: list[tuple[int, int]] = []
+
+    def meanwhile() -> None:
+        seen.append((os.getpid(), len(multiprocessing.active_children())))
+
+    with mock.patch.dict(os.environ, {**FAKE, "AWS_ENDPOINT_URL": server}):
+        collector = aws_collector(regions=list(REGIONS), processes=2, meanwhile=meanwhile)
+        result = collector.collect()
+    assert result.resources
+    loads = [line.split(" ", 1) for line in parsed.read_text().splitlines()] if parsed.exists() else []
+    in_workers = [path for pid, path in loads if int(pid) != os.getpid() and "service-2" in path]
+    assert in_workers == []
+    assert seen == [(os.getpid(), 2)]
