@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from collectors.aws.engine import AwsEngine
 from collectors.aws.organization import DEFAULT_MEMBER_ROLE, OrganizationCollector, list_accounts, select
+from collectors.aws.permissions import collector_calls
 from collectors.aws.session import AwsSession
 from collectors.kernel import MAX_PAGES
 from cspm_ai.errors import CredentialsError
@@ -51,8 +52,17 @@ def aws_collector(
     `meanwhile` is called here while they run.
     """
     aws = _signed_in(session, profile, workers, regions)
-    executor = LocalProcessExecutor(processes, meanwhile=meanwhile) if processes > 1 else None
-    return AwsEngine(aws, aws.resolve_regions(regions), workers=workers, max_pages=max_pages, executor=executor)
+    engine = AwsEngine(aws, aws.resolve_regions(regions), workers=workers, max_pages=max_pages)
+    if processes > 1:
+
+        def while_regions_are_collected() -> None:
+            # The services only this process reads (what the regions' kinds reference), then the caller's work.
+            engine.load_service_models(collector_calls())
+            if meanwhile is not None:
+                meanwhile()
+
+        engine.executor = LocalProcessExecutor(processes, meanwhile=while_regions_are_collected)
+    return engine
 
 
 def organization_collector(

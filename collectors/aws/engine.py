@@ -22,6 +22,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from collectors import ProgressCallback
+from collectors.aws.permissions import region_worker_calls
 from collectors.aws.session import AwsSession
 from collectors.aws.specs import (
     GLOBAL_ENDPOINT_REGION,
@@ -652,7 +653,7 @@ class AwsEngine:
             if self.executor is not None and self.session.portable and len(parts) > 1:
                 # Each region's declared kinds in a process of its own (several cores, one GIL each); what
                 # they reference is then fetched here, across regions, exactly as in one process.
-                self._load_service_models()
+                self.load_service_models(region_worker_calls())
                 for records, errors in self.executor.map(collect_part, parts):
                     self._store.absorb(records, errors)
                 while self._fetch_round(tasks):
@@ -660,13 +661,12 @@ class AwsEngine:
                 return self._result()
             return self.collect_in(tasks)
 
-    def _load_service_models(self) -> None:
-        """Load every service's model here, once, before worker processes start: forked workers inherit the
-        loaded models instead of each parsing the same JSON again (about a third of a region's CPU)."""
-        from collectors.aws.permissions import collector_calls
-
+    def load_service_models(self, calls: Iterable[tuple[str, str]]) -> None:
+        """Load the models of the services `calls` use (and their paginators) in this process now. Before
+        region workers are forked: each then inherits them instead of parsing the same JSON again (about a
+        third of a region's CPU)."""
         region = self.regions[0]
-        for service, method in sorted(set(collector_calls())):
+        for service, method in sorted(set(calls)):
             self.session.client(service, region).can_paginate(method)
 
     def collect_in(self, tasks: TaskGroup) -> CollectionResult:

@@ -61,6 +61,11 @@ def collector_calls() -> Iterator[tuple[str, str]]:
     yield from _spec_calls([*LIST_SPECS, *REFERENCED.values()])
 
 
+def region_worker_calls() -> Iterator[tuple[str, str]]:
+    """What a region's worker process calls: its declared kinds, their reads and tags (phase one)."""
+    yield from _spec_calls(list(LIST_SPECS))
+
+
 def organization_calls() -> Iterator[tuple[str, str]]:
     """What an organization scan calls besides each account's collection: the account list and the organization's
     own kinds (AssumeRole, scoped to the member role, is a statement of its own)."""
