@@ -112,6 +112,19 @@ class Part:
     max_pages: int
 
 
+def _independent(reads: tuple[Read, ...]) -> bool:
+    """Whether `reads` may run at once and be merged after: none is conditional or merges keys it does not
+    name, and none's parameters (or matched field) name a key another read writes."""
+    if any(read.when is not None or read.into is None for read in reads):
+        return False
+    written = {read.into for read in reads if read.into}
+    return not any(
+        ("{" + key) in repr(read) or read.match == key or (read.each is not None and read.each.match == key)
+        for read in reads
+        for key in written
+    )
+
+
 def collect_part(part: Part) -> tuple[list[Record], list[CollectionError]]:
     """Phase one of `part` in this (worker) process: its records and failed reads, for the parent to absorb."""
     session = AwsSession(profile=part.profile, pool_size=part.workers)
@@ -406,19 +419,28 @@ class AwsEngine:
         for read in reads:
             if read.when is not None and not read.when(record.config):
                 continue
-            try:
-                value = self._read(service, region, read, record.config)
-            except AwsFailure as failure:
-                if not _absent(failure, read.absent_codes, read.absent_message):
-                    self._fail(failure, record.region, rtype, record.uid)
-                continue
-            if value is ABSENT:
-                continue
-            value = _plain(value)
-            if read.into:
-                record.config[read.into] = value
-            elif isinstance(value, dict):
-                record.config.update(value)
+            self._merge_read(rtype, read, self._outcome(service, region, read, record.config), record)
+
+    def _outcome(self, service: str, region: str, read: Read, config: Mapping[str, Any]) -> Any:
+        """A read's value, ABSENT, or the AwsFailure it met."""
+        try:
+            return self._read(service, region, read, config)
+        except AwsFailure as failure:
+            return failure
+
+    def _merge_read(self, rtype: str, read: Read, outcome: Any, record: Record) -> None:
+        """Put a read's outcome into the record: its value where the read says, or its failure as an error."""
+        if isinstance(outcome, AwsFailure):
+            if not _absent(outcome, read.absent_codes, read.absent_message):
+                self._fail(outcome, record.region, rtype, record.uid)
+            return
+        if outcome is ABSENT:
+            return
+        value = _plain(outcome)
+        if read.into:
+            record.config[read.into] = value
+        elif isinstance(value, dict):
+            record.config.update(value)
 
     def _tag_index(self, service: str, region: str, index: TagIndex) -> dict[str, Any]:
         """Lower-cased ARN -> tags, from one list of the region shared by every resource that asks."""
@@ -523,14 +545,15 @@ class AwsEngine:
                 if spec.batch_param:
                     chunk = list(ids.items())
                     for start in range(0, len(chunk), spec.batch_size):
-                        tasks.submit(self._fetch_batch, spec, region, dict(chunk[start : start + spec.batch_size]))
+                        batch = dict(chunk[start : start + spec.batch_size])
+                        tasks.submit(self._fetch_batch, tasks, spec, region, batch)
                 else:
                     for ident, uid in ids.items():
-                        tasks.submit(self._fetch_one, spec, region, ident, uid)
+                        tasks.submit(self._fetch_one, tasks, spec, region, ident, uid)
         tasks.wait()
         return bool(wanted)
 
-    def _fetch_batch(self, spec: ReferencedSpec, region: str, ids: dict[str, str]) -> None:
+    def _fetch_batch(self, tasks: TaskGroup, spec: ReferencedSpec, region: str, ids: dict[str, str]) -> None:
         assert spec.batch_param is not None
         try:
             found = self._paginate(
@@ -540,7 +563,7 @@ class AwsEngine:
             if failure.not_found and len(ids) > 1:
                 # One deleted id fails the whole batch; ask for each so the rest are still seen.
                 for ident, uid in ids.items():
-                    self._fetch_batch(spec, region, {ident: uid})
+                    self._fetch_batch(tasks, spec, region, {ident: uid})
                 return
             for uid in ids.values():
                 self._store.fail_referenced(
@@ -556,9 +579,9 @@ class AwsEngine:
                 self._fail(malformed, region, spec.type, uid)
             return
         for item in found:
-            self._finish_referenced(spec, region, dict(item))
+            self._finish_referenced(tasks, spec, region, dict(item))
 
-    def _fetch_one(self, spec: ReferencedSpec, region: str, ident: str, uid: str) -> None:
+    def _fetch_one(self, tasks: TaskGroup, spec: ReferencedSpec, region: str, ident: str, uid: str) -> None:
         try:
             answer = self._invoke(spec.service, region, spec.describe_op, {spec.id_param: ident})
         except AwsFailure as failure:
@@ -577,17 +600,44 @@ class AwsEngine:
             self._fail(malformed, region, spec.type, uid)
             return
         config = {spec.id_param: ident, **_plain(body)} if not spec.result_key else _plain(body)
-        record = self._finish_referenced(spec, region, config)
-        if record.uid != uid:
-            self._store.alias(uid, record.uid)
+        stored_as = self._finish_referenced(tasks, spec, region, config)
+        if stored_as != uid:
+            self._store.alias(uid, stored_as)
 
-    def _finish_referenced(self, spec: ReferencedSpec, region: str, config: dict[str, Any]) -> Record:
+    def _finish_referenced(self, tasks: TaskGroup, spec: ReferencedSpec, region: str, config: dict[str, Any]) -> str:
+        """Read a referenced resource's extra reads and tags and store it; its uid. Reads that do not depend on
+        one another run as tasks of their own (a referenced kind is often fetched alone, at the end of a scan,
+        where its reads one after the other would be the scan's longest chain); their answers are merged in
+        their declared order, exactly as one after the other."""
         config = _plain(config)
         home = spec.region_of(config) if spec.region_of else region
         record = self._record(spec.type, home, home, config, spec.uid, spec.name)
-        self._apply_reads(spec.service, home, spec.type, spec.reads, record)
-        self._apply_tags(spec.service, home, spec.type, spec.tags, record)
-        return self._store.put(record)
+        if len(spec.reads) > 1 and _independent(spec.reads):
+            self._read_at_once(tasks, spec, home, record)
+        else:
+            self._apply_reads(spec.service, home, spec.type, spec.reads, record)
+            self._apply_tags(spec.service, home, spec.type, spec.tags, record)
+            self._store.put(record)
+        return record.uid
+
+    def _read_at_once(self, tasks: TaskGroup, spec: ReferencedSpec, region: str, record: Record) -> None:
+        """Each read as a task; the last to finish merges every answer in order, then tags and stores the record."""
+        outcomes: list[Any] = [None] * len(spec.reads)
+        left = [len(spec.reads)]
+
+        def read_one(index: int, read: Read) -> None:
+            outcomes[index] = self._outcome(spec.service, region, read, record.config)
+            with self._lock:
+                left[0] -= 1
+                last = left[0] == 0
+            if last:
+                for done, outcome in zip(spec.reads, outcomes, strict=True):
+                    self._merge_read(spec.type, done, outcome, record)
+                self._apply_tags(spec.service, region, spec.type, spec.tags, record)
+                self._store.put(record)
+
+        for index, read in enumerate(spec.reads):
+            tasks.submit(read_one, index, read)
 
     # -- assembling the result -------------------------------------------------------------------
 

@@ -274,3 +274,51 @@ def test_macie_inventory_is_kept_only_for_buckets_ai_resources_use(small_estate:
     assert ("arn:aws:s3:::ml-artifacts", "classified_by", entry.uid) in {
         (r.src, r.kind, r.dst) for r in result.relations
     }
+
+
+def test_a_referenced_resources_independent_reads_run_at_once_and_merge_as_in_turn(
+    small_estate: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A referenced bucket's reads need nothing but its name: each runs as a task of its own (two are seen in
+    flight together), and what is stored is exactly what reading them one after the other stores."""
+    import threading
+
+    import collectors.aws.engine as engine
+
+    s3 = boto3.client("s3")
+    s3.put_bucket_versioning(Bucket="ml-artifacts", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_tagging(Bucket="ml-artifacts", Tagging={"TagSet": [{"Key": "team", "Value": "ml"}]})
+
+    def bucket(result: CollectionResult) -> tuple[object, ...]:
+        found = next(r for r in result.resources if r.type == "aws.s3.bucket")
+        return found.uid, found.config, found.tags, sorted(repr(e) for e in result.errors)
+
+    with monkeypatch.context() as one_by_one:
+        one_by_one.setattr(engine, "_independent", lambda reads: False)
+        in_turn = bucket(_collect())
+
+    together = threading.Barrier(2, timeout=10)
+    read = engine.AwsEngine._read
+
+    def meeting(self: engine.AwsEngine, service: str, region: str, spec_read: Any, config: Any) -> Any:
+        if spec_read.operation in ("get_bucket_versioning", "get_bucket_tagging"):
+            together.wait()  # both reads must be in flight at once, or this times out
+        return read(self, service, region, spec_read, config)
+
+    monkeypatch.setattr(engine.AwsEngine, "_read", meeting)
+    at_once = bucket(_collect())
+    assert at_once == in_turn
+    assert at_once[1]["Versioning"]["Status"] == "Enabled" and at_once[2] == {"team": "ml"}
+
+
+def test_reads_run_at_once_only_when_none_depends_on_another() -> None:
+    from collectors.aws.engine import _independent
+    from collectors.aws.specs import REFERENCED, Read
+
+    assert _independent(REFERENCED["aws.s3.bucket"].reads)
+    named = Read("get_a", {"Id": "{Id}"}, into="A")
+    assert _independent((named, Read("get_b", {"Id": "{Id}"}, into="B")))
+    assert not _independent((named, Read("get_b", {"Arn": "{A.Arn}"}, into="B")))  # needs A's answer
+    assert not _independent((named, Read("get_b", {"Id": "{Id}"})))  # merges keys it does not name
+    assert not _independent((named, Read("get_b", {"Id": "{Id}"}, into="B", when=lambda c: "A" in c)))
+    assert not _independent((named, Read("list_b", {}, into="B", paginate="Items", match="A")))
