@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -661,10 +662,15 @@ def _earliest_scans(session: Session, scan_id: str, resources: Sequence[Resource
     return earliest
 
 
-def _insert_findings(session: Session, scan_id: str, findings: Iterable[Finding]) -> None:
+def _first_of_each_id(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings a scan stores: the first of each id, in order."""
     unique: dict[str, Finding] = {}
     for finding in findings:
         unique.setdefault(finding.id, finding)
+    return list(unique.values())
+
+
+def _insert_findings(session: Session, scan_id: str, findings: Iterable[Finding]) -> None:
     _insert(
         session,
         FindingRow,
@@ -691,7 +697,7 @@ def _insert_findings(session: Session, scan_id: str, findings: Iterable[Finding]
                 "mute_reason": f.mute_reason,
                 "resource_tags": dict(f.resource_tags),
             }
-            for f in unique.values()
+            for f in _first_of_each_id(findings)
         ),
     )
 
@@ -699,32 +705,18 @@ def _insert_findings(session: Session, scan_id: str, findings: Iterable[Finding]
 def findings_as_stored(findings: Iterable[Finding]) -> list[Finding]:
     """What `load_findings` reads back once `_insert_findings` has stored `findings`, without reading it: the
     first finding of each id, in order, every JSON column as its stored text decodes."""
-    unique: dict[str, Finding] = {}
-    for finding in findings:
-        unique.setdefault(finding.id, finding)
     return [
-        Finding(
-            id=f.id,
-            check_id=f.check_id,
-            title=f.title,
+        replace(
+            f,
             status=Status(f.status),
             severity=Severity(f.severity),
-            provider=f.provider,
-            account=f.account,
-            region=f.region,
-            resource_type=f.resource_type,
-            resource_uid=f.resource_uid,
-            resource_name=f.resource_name,
-            message=f.message,
             checklist=tuple(f.checklist),
             compliance={framework: list(ids) for framework, ids in f.compliance.items()},
-            remediation=f.remediation,
             evidence=json.loads(json_text(f.evidence)),
-            muted=f.muted,
-            mute_reason=f.mute_reason,
             resource_tags=dict(f.resource_tags or {}),
+            affects=(),  # not stored
         )
-        for f in unique.values()
+        for f in _first_of_each_id(findings)
     ]
 
 
