@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -17,6 +18,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from string import Formatter
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -114,15 +116,32 @@ class Part:
 
 def _independent(reads: tuple[Read, ...]) -> bool:
     """Whether `reads` may run at once and be merged after: none is conditional or merges keys it does not
-    name, and none's parameters (or matched field) name a key another read writes."""
+    name, and none's templates (or matched field) name a key another read writes."""
     if any(read.when is not None or read.into is None for read in reads):
         return False
-    written = {read.into for read in reads if read.into}
-    return not any(
-        ("{" + key) in repr(read) or read.match == key or (read.each is not None and read.each.match == key)
-        for read in reads
-        for key in written
-    )
+    written = {read.into for read in reads}
+    return not any(written & _named_keys(read) for read in reads)
+
+
+def _named_keys(read: Read) -> set[str]:
+    """The configuration keys a read's "{Field}" templates and `match` name, its child read's included
+    ("{Role.Arn}" names Role)."""
+    named = {read.match} if read.match else set()
+    for text in _template_texts(read.params):
+        named |= {re.split(r"[.\[]", field, maxsplit=1)[0] for _, field, _, _ in Formatter().parse(text) if field}
+    return named | (_named_keys(read.each) if read.each is not None else set())
+
+
+def _template_texts(template: Any) -> Iterator[str]:
+    """Every string inside a template, as `render` walks it."""
+    if isinstance(template, str):
+        yield template
+    elif isinstance(template, list):
+        for item in template:
+            yield from _template_texts(item)
+    elif isinstance(template, dict):
+        for value in template.values():
+            yield from _template_texts(value)
 
 
 def collect_part(part: Part) -> tuple[list[Record], list[CollectionError]]:
