@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from collectors.aws.engine import AwsEngine
 from collectors.aws.organization import DEFAULT_MEMBER_ROLE, OrganizationCollector, list_accounts, select
-from collectors.aws.permissions import collector_calls
+from collectors.aws.permissions import referenced_calls
 from collectors.aws.session import AwsSession
 from collectors.kernel import MAX_PAGES
 from cspm_ai.errors import CredentialsError
@@ -57,7 +57,7 @@ def aws_collector(
 
         def while_regions_are_collected() -> None:
             # The services only this process reads (what the regions' kinds reference), then the caller's work.
-            engine.load_service_models(collector_calls())
+            engine.load_service_models(referenced_calls())
             if meanwhile is not None:
                 meanwhile()
 

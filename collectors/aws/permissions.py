@@ -58,12 +58,18 @@ def iam_action(service: str, method: str) -> str:
 def collector_calls() -> Iterator[tuple[str, str]]:
     """Every (service, boto3 method) the collector's declarations can call in one account."""
     yield from _FIXED
-    yield from _spec_calls([*LIST_SPECS, *REFERENCED.values()])
+    yield from region_worker_calls()
+    yield from referenced_calls()
 
 
 def region_worker_calls() -> Iterator[tuple[str, str]]:
     """What a region's worker process calls: its declared kinds, their reads and tags (phase one)."""
     yield from _spec_calls(list(LIST_SPECS))
+
+
+def referenced_calls() -> Iterator[tuple[str, str]]:
+    """What the scanning process calls after its region workers: the kinds they reference."""
+    yield from _spec_calls(list(REFERENCED.values()))
 
 
 def organization_calls() -> Iterator[tuple[str, str]]:
