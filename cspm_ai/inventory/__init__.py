@@ -202,8 +202,18 @@ class Inventory:
         note: str | None = None,
     ) -> history.ScanDiff:
         """What changed from `older` (None: nothing to compare with) to `newer`, and what expires soon."""
+        if older is None:
+            # With nothing to compare with, the diff reads only the newer scan's own record (what expires
+            # soon is judged at its time), so its findings and resources are not loaded.
+            return history.diff_scans(
+                None,
+                history.ScanContents(scan=newer, findings=(), resources=(), errors=()),
+                attestations=self.attestations(),
+                expiring_days=expiring_days,
+                note=note,
+            )
         return history.diff_scans(
-            self.scan_contents(older) if older is not None else None,
+            self.scan_contents(older),
             self.scan_contents(newer),
             attestations=self.attestations(),
             expiring_days=expiring_days,

@@ -60,6 +60,17 @@ def test_diff_of_two_stored_scans(inventory: Inventory) -> None:
     assert [(p.path, p.before, p.after) for p in changed.paths] == [("DirectInternetAccess", "Disabled", "Enabled")]
 
 
+def test_a_diff_with_nothing_to_compare_is_what_the_whole_newer_scan_gives(inventory: Inventory) -> None:
+    from cspm_ai.history import diff_scans
+
+    scan = store(inventory, 0, {"DirectInternetAccess": "Enabled"}, {NOTEBOOK: Status.FAIL, OTHER: Status.PASS})
+    loaded = inventory.scan_contents(scan)
+    assert loaded.findings and loaded.resources  # the rows the shortcut leaves unread exist
+    expected = diff_scans(None, loaded, attestations=inventory.attestations(), note="first")
+    assert inventory.diff(None, scan, note="first") == expected
+    assert expected.from_scan is None and expected.to_scan.id == scan.id and expected.note == "first"
+
+
 def test_trend_follows_the_comparable_series(inventory: Inventory) -> None:
     store(inventory, 0, {}, {NOTEBOOK: Status.FAIL})
     store(inventory, 1, {}, {NOTEBOOK: Status.FAIL}, account="999999999999")
