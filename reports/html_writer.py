@@ -14,7 +14,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, meta, select_autoescape
 from markupsafe import Markup
 
 from cspm_ai.checklist import checklist
@@ -198,8 +198,18 @@ def _error_cause(e: ErrorOut) -> str:
 
 
 def load_template() -> None:
-    """Compile the page's template now (`render_html` then finds it compiled)."""
-    _environment().get_template(TEMPLATE)
+    """Compile the page's template and every template it imports or includes, now: `render_html` then
+    finds them all compiled (an imported template is otherwise compiled when the page first renders)."""
+    environment = _environment()
+    pending, seen = [TEMPLATE], set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        environment.get_template(name)
+        source, _, _ = environment.loader.get_source(environment, name)  # type: ignore[union-attr]
+        pending.extend(n for n in meta.find_referenced_templates(environment.parse(source)) if n is not None)
 
 
 @cache

@@ -555,3 +555,30 @@ def test_finding_rows_are_what_the_jinja_loop_wrote(which: str, request: pytest.
     expected = _environment().from_string(JINJA_ROWS.read_text()).render(rows=rows)
     assert finding_rows_html(rows) == expected
     assert finding_rows_html([]) == ""
+
+
+def test_load_template_compiles_every_template_the_page_renders(
+    report: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the scanning process compiles while its region workers collect: rendering then compiles nothing.
+    from jinja2 import Environment
+
+    from reports import html_writer
+
+    html_writer._environment.cache_clear()
+    expected = render_html(report)
+    html_writer._environment.cache_clear()
+    html_writer.load_template()
+    compiled: list[str | None] = []
+    real_compile = Environment.compile
+
+    def counting_compile(self: Environment, source: Any, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return real_compile(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(Environment, "compile", counting_compile)
+    assert render_html(report) == expected
+    assert compiled == []
+    html_writer._environment.cache_clear()
+    render_html(report)
+    assert {"report.html.j2", "_governance.html.j2", "_lineage.html.j2"} <= set(compiled)
