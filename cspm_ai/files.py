@@ -12,7 +12,8 @@ from __future__ import annotations
 import errno
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 PRIVATE_FILE_MODE = 0o600
@@ -88,31 +89,40 @@ def temporary_beside(path: Path) -> Path:
     return path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
 
 
-def replace_together(outputs: Sequence[tuple[Path, bytes]]) -> list[Path]:
+def replace_together(outputs: Iterable[tuple[Path, bytes]]) -> list[Path]:
     """Write every output, then put them all in place; return their paths.
 
     Each output is written to a private temporary file beside its target and flushed to disk;
     only when all of them are written are they renamed onto their targets. A write that fails
     (a full disk, a quota, permissions) therefore leaves every target as it was, and removes
     the temporary files: the previous set of files stays whole and consistent. Raises
-    `WriteFailed` naming the target whose write failed.
+    `WriteFailed` naming the first target whose write failed.
+
+    `outputs` may be a generator that renders each output when asked: an output is written and
+    flushed by a thread of its own while the next is rendered (writing and flushing wait on the
+    disk without holding the interpreter), and a generator that raises leaves every target as it was too.
     """
-    staged: list[tuple[Path, Path]] = []
+    pending: list[tuple[Path, Path, Future[None]]] = []
     try:
-        for target, data in outputs:
-            temp = temporary_beside(target)
-            try:
-                write_new_file(temp, data)
-            except OSError as exc:
-                raise WriteFailed(target, exc) from exc
-            staged.append((temp, target))
-        for temp, target in staged:
+        # Leaving the pool waits for every write, so nothing is renamed or removed while one is running.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="write") as writer:
+            for target, data in outputs:
+                temp = temporary_beside(target)
+                pending.append((temp, target, writer.submit(write_new_file, temp, data)))
+        for _, target, future in pending:
+            if isinstance(failure := future.exception(), OSError):
+                raise WriteFailed(target, failure) from failure
+            if failure is not None:
+                raise failure
+        for temp, target, _ in pending:
             try:
                 os.replace(temp, target)
             except OSError as exc:
                 raise WriteFailed(target, exc) from exc
     except BaseException:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
+        # Only the files written here: a write that failed removed its own (or never created one).
+        for temp, _, future in pending:
+            if future.done() and future.exception() is None:
+                temp.unlink(missing_ok=True)
         raise
-    return [target for _, target in staged]
+    return [target for _, target, _ in pending]

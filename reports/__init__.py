@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -51,20 +51,21 @@ def write_reports(report: Report, output_dir: Path, formats: Iterable[str]) -> l
             f"unknown report format: {', '.join(unknown)}",
             hint=f"choose from: {', '.join(FORMATS)}",
         )
-    # Render everything before touching the disk, so a failure leaves no partial set.
-    return write_outputs(Path(output_dir), [(FORMATS[f], _RENDERERS[f](report)) for f in wanted])
+    # Each format is rendered as its turn comes, while the one before is written: nothing is put in place
+    # before every one is rendered and written, so a failure leaves no partial set.
+    return write_outputs(Path(output_dir), ((FORMATS[f], _RENDERERS[f](report)) for f in wanted))
 
 
-def write_outputs(directory: Path, rendered: Sequence[tuple[str, str]]) -> list[Path]:
+def write_outputs(directory: Path, rendered: Iterable[tuple[str, str]]) -> list[Path]:
     """Write each (file name, text) into `directory` (0600 files; 0700 if the directory is new), all or none.
 
     Every file is written and flushed beside its target before any is renamed into place, so a full
-    disk or any other failure leaves the previous set whole: never a new report.json beside an old
-    report.html.
+    disk or any other failure (a generator of texts that raises, too) leaves the previous set whole:
+    never a new report.json beside an old report.html.
     """
     _ensure_directory(directory)
     try:
-        return replace_together([(directory / name, text.encode("utf-8")) for name, text in rendered])
+        return replace_together((directory / name, text.encode("utf-8")) for name, text in rendered)
     except WriteFailed as failed:
         raise OutputError(
             f"cannot write {failed.path}: {reason(failed.error)}",

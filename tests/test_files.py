@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,40 @@ def test_a_full_disk_leaves_every_target_as_it_was(tmp_path: Path, monkeypatch: 
         "two": "old two",
         "three": "old three",
     }
+
+
+def test_a_rendering_that_fails_leaves_every_target_as_it_was(tmp_path: Path) -> None:
+    (tmp_path / "one").write_text("old one")
+
+    def outputs() -> Iterator[tuple[Path, bytes]]:
+        yield tmp_path / "one", b"new one"
+        raise RuntimeError("the second output could not be rendered")
+
+    with pytest.raises(RuntimeError, match="could not be rendered"):
+        replace_together(outputs())
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"one": "old one"}
+
+
+def test_an_output_is_written_while_the_next_is_rendered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Writing the first output finishes only once the second is being rendered: one after the other, the
+    # first write would wait for ever (here: fail after ten seconds).
+    second_rendered = threading.Event()
+    real_write = files.write_new_file
+
+    def write(path: Path, data: bytes) -> None:
+        if data == b"1":
+            assert second_rendered.wait(10), "the second output was not rendered while the first was written"
+        real_write(path, data)
+
+    monkeypatch.setattr(files, "write_new_file", write)
+
+    def outputs() -> Iterator[tuple[Path, bytes]]:
+        yield tmp_path / "one", b"1"
+        second_rendered.set()
+        yield tmp_path / "two", b"2"
+
+    assert replace_together(outputs()) == [tmp_path / "one", tmp_path / "two"]
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"one": "1", "two": "2"}
 
 
 def test_evidence_bundles_and_their_directory_are_private(tmp_path: Path, umask: Callable[[int], object]) -> None:
