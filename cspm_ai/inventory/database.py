@@ -15,12 +15,25 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from cspm_ai.errors import InventoryError
 from cspm_ai.files import create_private_file, private_directory
+from cspm_ai.inventory.schema import Base
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -64,8 +77,6 @@ def default_database_url() -> str:
 
 def open_database(url: str | None = None) -> Engine:
     """Validate `url`, connect, and run `alembic upgrade head` in place; `None` means the default file."""
-    from alembic.util import CommandError
-
     raw = url if url is not None else default_database_url()
     parsed = _parse_url(raw)
     shown = parsed.render_as_string(hide_password=True)
@@ -86,7 +97,7 @@ def open_database(url: str | None = None) -> Engine:
             hint = SQLITE_HINT if sqlite else SERVER_HINT
         reason = _one_line(exc.orig if exc.orig is not None else exc, parsed.password)
         raise InventoryError(f"Cannot open database {shown}: {reason}", hint=hint) from exc
-    except (SQLAlchemyError, CommandError) as exc:
+    except (SQLAlchemyError, MigrationRefused) as exc:
         engine.dispose()
         raise InventoryError(
             f"Cannot migrate database {shown}: {_one_line(exc, parsed.password)}",
@@ -140,25 +151,60 @@ def for_writing(engine: Engine) -> Engine:
     return engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
 
 
+# The latest migration. A database stamped with it is opened without loading Alembic, and an empty database
+# is given the declared schema and this stamp at once (tests/inventory/test_migrations.py proves that both
+# are what running every migration gives, on SQLite and PostgreSQL).
+SCHEMA_HEAD = "0006"
+
+# Alembic's own version table, as `alembic upgrade` creates it.
+_VERSION_TABLE = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+
+
+class MigrationRefused(Exception):
+    """Alembic cannot migrate the database (stamped by a newer cspm-ai, say)."""
+
+
 def upgrade_database(engine: Engine) -> None:
-    """Run `alembic upgrade head` on `engine` in one transaction, keeping existing data.
+    """Bring `engine`'s schema to the latest migration in one transaction, keeping existing data.
 
-    A database already at head is only read, so opening it never waits for a running scan.
+    A database already at head is only read, so opening it never waits for a running scan. An empty
+    database is given the declared schema, stamped at head; any other runs `alembic upgrade head`.
     """
-    from alembic import command
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
+    with engine.connect() as connection:
+        if stamped_revisions(connection) == {SCHEMA_HEAD}:
+            return
+    with _ALEMBIC_LOCK, for_writing(engine).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
+        if not inspect(connection).get_table_names():
+            Base.metadata.create_all(connection)
+            _VERSION_TABLE.create(connection)
+            connection.execute(_VERSION_TABLE.insert().values(version_num=SCHEMA_HEAD))
+            return
+        _alembic_upgrade(connection)
 
-    with migration_config() as config:
-        heads = set(ScriptDirectory.from_config(config).get_heads())
-        with engine.connect() as connection:
-            if set(MigrationContext.configure(connection).get_current_heads()) == heads:
-                return
-        with _ALEMBIC_LOCK, for_writing(engine).begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
-            config.attributes["connection"] = connection
+
+def stamped_revisions(connection: Connection) -> set[str] | None:
+    """The revisions the database is stamped with; None when it has no version table."""
+    if not inspect(connection).has_table(_VERSION_TABLE.name):
+        return None
+    return {str(row[0]) for row in connection.execute(select(_VERSION_TABLE.c.version_num))}
+
+
+def _alembic_upgrade(connection: Connection) -> None:
+    from alembic import command
+    from alembic.util import CommandError
+
+    with migration_config(connection) as config:
+        try:
             command.upgrade(config, "head")
+        except CommandError as exc:
+            raise MigrationRefused(str(exc)) from exc
 
 
 @contextmanager

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, inspect, text
 
 from cspm_ai.errors import InventoryError
 from cspm_ai.inventory import Inventory
-from cspm_ai.inventory.database import migration_config, open_database, upgrade_database
+from cspm_ai.inventory.database import (
+    SCHEMA_HEAD,
+    migration_config,
+    open_database,
+    stamped_revisions,
+    upgrade_database,
+)
 from cspm_ai.inventory.schema import Base
 
 from .conftest import T0, make_finding, make_result
@@ -31,8 +41,78 @@ TABLES = {
 }
 
 
-def test_upgrade_creates_the_declared_schema(database_url: str) -> None:
+def _migrated(database_url: str) -> Engine:
+    """The empty database at `database_url` migrated by running every shipped migration (`open_database`
+    gives an empty database the declared schema at once instead)."""
+    engine = create_engine(database_url)
+    with engine.begin() as connection, migration_config(connection) as config:
+        command.upgrade(config, "head")
+    return engine
+
+
+def _schema(engine: Engine) -> dict[str, object]:
+    """Everything a database's schema declares, table by table, as the inspector reads it back."""
+    insp = inspect(engine)
+    return {
+        table: {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], c.get("default"), c.get("autoincrement"))
+                for c in insp.get_columns(table)
+            ],
+            "primary key": insp.get_pk_constraint(table),
+            "indexes": sorted((i["name"], tuple(i["column_names"]), i["unique"]) for i in insp.get_indexes(table)),
+            "unique": sorted((u["name"], tuple(u["column_names"])) for u in insp.get_unique_constraints(table)),
+            "foreign keys": sorted(
+                (f["name"], tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
+                + tuple(sorted(f.get("options", {}).items()))
+                for f in insp.get_foreign_keys(table)
+            ),
+            "checks": sorted((c["name"], c["sqltext"]) for c in insp.get_check_constraints(table)),
+        }
+        for table in sorted(insp.get_table_names())
+    }
+
+
+def test_an_empty_database_is_given_what_every_migration_builds(database_url: str) -> None:
     engine = open_database(database_url)
+    try:
+        given = _schema(engine)
+        with engine.connect() as connection:
+            assert stamped_revisions(connection) == {SCHEMA_HEAD}
+        with engine.begin() as connection:
+            Base.metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE alembic_version"))
+    finally:
+        engine.dispose()
+    migrated = _migrated(database_url)
+    try:
+        assert _schema(migrated) == given
+        with migrated.connect() as connection:
+            assert stamped_revisions(connection) == {SCHEMA_HEAD}
+    finally:
+        migrated.dispose()
+
+
+def test_schema_head_is_the_latest_migration() -> None:
+    with migration_config() as config:
+        assert ScriptDirectory.from_config(config).get_heads() == [SCHEMA_HEAD]
+
+
+def test_a_database_at_head_is_opened_without_loading_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{(tmp_path / 'inventory.db').as_posix()}"
+    code = (
+        "import sys\n"
+        "from cspm_ai.inventory.database import open_database\n"
+        f"open_database({url!r}).dispose()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    for _ in ("empty", "at head"):
+        opened = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert opened.stdout.strip() == "[]"
+
+
+def test_migrations_create_the_declared_schema(database_url: str) -> None:
+    engine = _migrated(database_url)
     try:
         with engine.connect() as connection:
             assert set(inspect(connection).get_table_names()) == TABLES | {"alembic_version"}
@@ -42,7 +122,7 @@ def test_upgrade_creates_the_declared_schema(database_url: str) -> None:
 
 
 def test_constraint_and_index_names_follow_the_convention(database_url: str) -> None:
-    engine = open_database(database_url)
+    engine = _migrated(database_url)
     try:
         insp = inspect(engine)
         assert insp.get_pk_constraint("scans")["name"] == "pk_scans"
