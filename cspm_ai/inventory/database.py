@@ -47,6 +47,7 @@ SERVER_FULL_HINT = "Free some space on the database server's disk (or raise its 
 # How long a SQLite connection waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
+SQLITE_PAGE_SIZE = 16_384
 # Serialises concurrent first-time migrations of one PostgreSQL database.
 _MIGRATION_LOCK_ID = 0x637370_6D6169  # "cspmai"
 # Execution option read by the SQLite "begin" hook; see `for_writing`.
@@ -284,6 +285,9 @@ def _configure_sqlite(engine: Engine) -> None:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys = ON")
+            # A new database's pages: 16 KiB rather than 4 KiB, a quarter of the reads and writes for a scan's
+            # documents (an existing database keeps the size it has).
+            cursor.execute(f"PRAGMA page_size = {SQLITE_PAGE_SIZE}")
             # Readers never block the writer; an in-memory database stays "memory".
             cursor.execute("PRAGMA journal_mode = WAL")
         finally:
@@ -296,8 +300,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def json_text(value: Any) -> str:
-    # Unescaped unicode keeps stored documents greppable with plain SQL (LIKE '%é%').
-    return json.dumps(value, ensure_ascii=False, default=_json_default)
+    return _JSON_ENCODER.encode(value)
 
 
 def _json_default(value: Any) -> str:
@@ -305,6 +308,12 @@ def _json_default(value: Any) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} value {value!r} cannot be stored as JSON")
+
+
+# What json.dumps(value, ensure_ascii=False, default=_json_default) writes, without building an encoder for
+# each of a scan's tens of thousands of JSON values. Unescaped unicode keeps stored documents greppable with
+# plain SQL (LIKE '%é%').
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_json_default)
 
 
 def _one_line(exc: BaseException, password: str | None) -> str:

@@ -3,6 +3,7 @@ and a full disk."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sqlite3
@@ -23,8 +24,11 @@ from cspm_ai.inventory.database import (
     SERVER_HINT,
     SQLITE_FULL_HINT,
     SQLITE_HINT,
+    SQLITE_PAGE_SIZE,
     URL_HINT,
+    _json_default,
     is_disk_full,
+    json_text,
     open_database,
 )
 from cspm_ai.model import CollectionResult
@@ -120,8 +124,35 @@ def test_sqlite_connection_settings(tmp_path: Path) -> None:
             assert connection.scalar(text("PRAGMA foreign_keys")) == 1
             assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
             assert connection.scalar(text("PRAGMA busy_timeout")) >= 10_000
+            assert connection.scalar(text("PRAGMA page_size")) == SQLITE_PAGE_SIZE
     finally:
         engine.dispose()
+
+
+def test_an_existing_sqlite_inventory_keeps_its_page_size(tmp_path: Path) -> None:
+    path = tmp_path / "inventory.db"
+    with sqlite3.connect(path) as made_elsewhere:
+        made_elsewhere.execute("CREATE TABLE kept (x)")
+    engine = open_database(f"sqlite:///{path.as_posix()}")
+    try:
+        with engine.connect() as connection:
+            assert connection.scalar(text("PRAGMA page_size")) == 4096  # SQLite's default, as it was made
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"Name": "résumé-研究", "Tags": [{"Key": "k", "Value": None}], "n": 1.5, "ok": True},
+        {"When": datetime(2026, 12, 4, 15, 0, tzinfo=UTC), "Day": datetime(2026, 12, 4).date()},
+        {1: "int key", "nested": [[], {}, ["a\u2028b", "\x00"]]},
+        [],
+        "text",
+    ],
+)
+def test_json_text_writes_what_json_dumps_writes(value: Any) -> None:
+    assert json_text(value) == json.dumps(value, ensure_ascii=False, default=_json_default)
 
 
 def test_deleting_a_scan_cascades(inventory: Inventory) -> None:
