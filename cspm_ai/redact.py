@@ -284,6 +284,9 @@ def _words(name: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(name)]
 
 
+# Whether a name names a secret depends on the name alone, and a scan's documents repeat the same few hundred
+# field names tens of thousands of times: the answers are remembered (within a bound: names come from the cloud).
+@functools.lru_cache(maxsize=4096)
 def _secret_name(name: str) -> bool:
     words = _words(name)
     if words and words[-1] in _NOT_SECRET_LAST_WORDS:
@@ -294,6 +297,7 @@ def _secret_name(name: str) -> bool:
     return secret and not _NOT_SECRET_NAME.search(name)
 
 
+@functools.lru_cache(maxsize=4096)
 def _key_name(name: str) -> bool:
     """`AZURE_OPENAI_KEY`, `signingKey`: a name of two or more words whose last is a plain "key"."""
     words = _words(name)
