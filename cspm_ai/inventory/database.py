@@ -77,7 +77,7 @@ def default_database_url() -> str:
 
 
 def open_database(url: str | None = None) -> Engine:
-    """Validate `url`, connect, and run `alembic upgrade head` in place; `None` means the default file."""
+    """Validate `url`, connect, and bring the schema to the latest migration in place; `None` means the default file."""
     raw = url if url is not None else default_database_url()
     parsed = _parse_url(raw)
     shown = parsed.render_as_string(hide_password=True)
