@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from cspm_ai import history
 from cspm_ai.distributed.model import Claim, PartState, ScanPart, Schedule, ScheduleRun
@@ -46,6 +47,12 @@ class Inventory:
         # read back thousands of rows it has only just written.
         self._just_stored: tuple[str, Sequence[Finding]] | None = None
 
+    def _writing(self) -> AbstractContextManager[Session]:
+        """A write transaction. Every write ends the handover of the findings `finish_scan` just stored (which
+        sets it again once its own write is done): after a write, findings are read from the database."""
+        self._just_stored = None
+        return self._write.begin()
+
     @classmethod
     def open(cls, url: str | None = None) -> Self:
         """Open (and migrate) the database at `url`, or the default SQLite file when `None`."""
@@ -61,7 +68,7 @@ class Inventory:
         started_at: datetime | None = None,
     ) -> ScanRecord:
         """Record a new "incomplete" scan and commit it at once."""
-        with disk_full_is_an_inventory_error(self.engine, "Nothing was stored."), self._write.begin() as session:
+        with disk_full_is_an_inventory_error(self.engine, "Nothing was stored."), self._writing() as session:
             return queries.create_scan(
                 session,
                 providers=providers,
@@ -85,7 +92,7 @@ class Inventory:
         Should the transaction fail, the scan keeps the "incomplete" row `begin_scan` committed.
         """
         left = f"Scan {scan_id} stays marked incomplete; scan again once there is room."
-        with disk_full_is_an_inventory_error(self.engine, left), self._write.begin() as session:
+        with disk_full_is_an_inventory_error(self.engine, left), self._writing() as session:
             queries.store_scan_results(
                 session,
                 scan_id,
@@ -108,14 +115,13 @@ class Inventory:
         """Replace a scan's findings (and, when given, the exceptions applied) after re-evaluating it,
         appending `reevaluation` to the scan's history in the same transaction."""
         kept = f"Scan {scan_id} keeps the findings it had."
-        self._just_stored = None
-        with disk_full_is_an_inventory_error(self.engine, kept), self._write.begin() as session:
+        with disk_full_is_an_inventory_error(self.engine, kept), self._writing() as session:
             queries.replace_findings(session, scan_id, findings, exceptions, reevaluation)
 
     def add_attestation(self, attestation: Attestation, content: bytes | None = None) -> None:
         """Record an attestation (with the evidence file's bytes, when it is a file)."""
         unrecorded = "The attestation was not recorded."
-        with disk_full_is_an_inventory_error(self.engine, unrecorded), self._write.begin() as session:
+        with disk_full_is_an_inventory_error(self.engine, unrecorded), self._writing() as session:
             queries.add_attestation(session, attestation, content)
 
     def attestations(self) -> list[Attestation]:
@@ -131,7 +137,7 @@ class Inventory:
     def revoke_attestation(self, attestation_id: str, revocation: Revocation) -> None:
         """Record a revocation (refused if the attestation already has one: revocations are kept)."""
         unrecorded = "The revocation was not recorded; the attestation stays in force."
-        with disk_full_is_an_inventory_error(self.engine, unrecorded), self._write.begin() as session:
+        with disk_full_is_an_inventory_error(self.engine, unrecorded), self._writing() as session:
             queries.revoke_attestation(session, attestation_id, revocation)
 
     def attestation_evidence(self, attestation_id: str) -> bytes | None:
@@ -239,8 +245,7 @@ class Inventory:
         """Delete old scans in one transaction, never the latest complete scan of any account; the scans
         chosen and how many rows of each table went (nothing is deleted with `dry_run`)."""
         left = "Nothing was deleted."
-        self._just_stored = None
-        with disk_full_is_an_inventory_error(self.engine, left), self._write.begin() as session:
+        with disk_full_is_an_inventory_error(self.engine, left), self._writing() as session:
             chosen = history.prune_selection(queries.scan_heads(session), keep=keep, older_than=older_than)
             if dry_run or not chosen:
                 return chosen, {}
@@ -258,35 +263,35 @@ class Inventory:
         exceptions: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         """Record a distributed scan's parts, its deadline and the exceptions its final step applies."""
-        with disk_full_is_an_inventory_error(self.engine, "Nothing was stored."), self._write.begin() as session:
+        with disk_full_is_an_inventory_error(self.engine, "Nothing was stored."), self._writing() as session:
             queries.create_parts(
                 session, scan_id, parts, max_attempts=max_attempts, deadline=deadline, exceptions=exceptions
             )
 
     def claim_part(self, scan_id: str, key: str, worker: str) -> Claim:
         """Count this delivery of a part (committed at once) and say whether to collect it."""
-        with self._write.begin() as session:
+        with self._writing() as session:
             return queries.claim_part(session, scan_id, key, worker, datetime.now(UTC))
 
     def release_part(self, scan_id: str, key: str, error: str) -> None:
-        with self._write.begin() as session:
+        with self._writing() as session:
             queries.release_part(session, scan_id, key, error)
 
     def store_part(self, scan_id: str, key: str, result: CollectionResult) -> bool:
         """Store one part's collection in one transaction, replacing an earlier delivery's; False if too late."""
         left = f"Part {key} of scan {scan_id} was not stored."
-        with disk_full_is_an_inventory_error(self.engine, left), self._write.begin() as session:
+        with disk_full_is_an_inventory_error(self.engine, left), self._writing() as session:
             return queries.store_part_results(session, scan_id, key, result, datetime.now(UTC))
 
     def fail_part(self, scan_id: str, key: str, errors: Sequence[CollectionError], scope: Scope, message: str) -> bool:
         """Give a part up as ERROR for its scope; False when it was already stored or given up."""
-        with self._write.begin() as session:
+        with self._writing() as session:
             return queries.fail_part(session, scan_id, key, errors, scope, message)
 
     def give_up_unfinished(
         self, scan_id: str, errors_for: Callable[[PartState], tuple[list[CollectionError], Scope, str]]
     ) -> list[str]:
-        with self._write.begin() as session:
+        with self._writing() as session:
             return queries.give_up_unfinished(session, scan_id, errors_for)
 
     def part_states(self, scan_id: str) -> list[PartState]:
@@ -308,8 +313,7 @@ class Inventory:
     ) -> bool:
         """Store a distributed scan's findings and close it; False when another process closed it first."""
         left = f"Scan {scan_id} stays marked incomplete; evaluate it again once there is room."
-        self._just_stored = None
-        with disk_full_is_an_inventory_error(self.engine, left), self._write.begin() as session:
+        with disk_full_is_an_inventory_error(self.engine, left), self._writing() as session:
             return queries.close_scan(
                 session,
                 scan_id,
@@ -329,7 +333,7 @@ class Inventory:
     def add_schedule(
         self, name: str, command: Sequence[str], *, interval_seconds: int | None = None, cron: str | None = None
     ) -> Schedule:
-        with disk_full_is_an_inventory_error(self.engine, "The schedule was not added."), self._write.begin() as s:
+        with disk_full_is_an_inventory_error(self.engine, "The schedule was not added."), self._writing() as s:
             return queries.add_schedule(
                 s, name, command, interval_seconds=interval_seconds, cron=cron, now=datetime.now(UTC)
             )
@@ -343,12 +347,12 @@ class Inventory:
             return queries.get_schedule(session, name)
 
     def remove_schedule(self, name: str) -> Schedule:
-        with self._write.begin() as session:
+        with self._writing() as session:
             return queries.remove_schedule(session, name)
 
     def start_run(self, name: str, *, mode: str, runner: str, lease: timedelta) -> ScheduleRun:
         """Take the schedule's overlap lock (a `running` run) or record a `skipped` run; committed at once."""
-        with disk_full_is_an_inventory_error(self.engine, "The run was not started."), self._write.begin() as s:
+        with disk_full_is_an_inventory_error(self.engine, "The run was not started."), self._writing() as s:
             return queries.start_run(s, name, mode=mode, runner=runner, now=datetime.now(UTC), lease=lease)
 
     def finish_run(
@@ -360,7 +364,7 @@ class Inventory:
         exit_code: int | None = None,
         message: str | None = None,
     ) -> None:
-        with self._write.begin() as session:
+        with self._writing() as session:
             queries.finish_run(
                 session,
                 run_id,
