@@ -111,6 +111,18 @@ def test_findings_replaced_after_a_scan_are_read_back(inventory: Inventory) -> N
     assert inventory.findings(scan.id) == replaced
 
 
+def test_any_write_after_a_scan_makes_its_findings_read_back(
+    inventory: Inventory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scan = inventory.begin_scan(providers=["aws"], tool_version="0.1.0", started_at=T0)
+    inventory.finish_scan(scan.id, make_result(), [make_finding()], status="complete", finished_at=T0)
+    inventory.begin_scan(providers=["aws"], tool_version="0.1.0", started_at=T0)  # a write of another kind
+    handed_over: list[object] = []
+    monkeypatch.setattr(queries, "findings_as_stored", lambda found: handed_over.append(found) or [])
+    assert inventory.findings(scan.id) == [make_finding()]
+    assert handed_over == []
+
+
 def test_no_allowed_regions_is_sql_null(inventory: Inventory) -> None:
     scan = inventory.begin_scan(providers=["aws"], tool_version="0.1.0", started_at=T0)
     assert inventory.get_scan(scan.id).allowed_regions is None
