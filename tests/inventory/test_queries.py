@@ -118,7 +118,12 @@ def test_any_write_after_a_scan_makes_its_findings_read_back(
     inventory.finish_scan(scan.id, make_result(), [make_finding()], status="complete", finished_at=T0)
     inventory.begin_scan(providers=["aws"], tool_version="0.1.0", started_at=T0)  # a write of another kind
     handed_over: list[object] = []
-    monkeypatch.setattr(queries, "findings_as_stored", lambda found: handed_over.append(found) or [])
+
+    def hand_over(found: object) -> list[object]:
+        handed_over.append(found)
+        return []
+
+    monkeypatch.setattr(queries, "findings_as_stored", hand_over)
     assert inventory.findings(scan.id) == [make_finding()]
     assert handed_over == []
 
