@@ -126,7 +126,7 @@ def worker(
     concurrency: Annotated[
         Optional[int],
         typer.Option(
-            "--concurrency", min=1, max=256, help="Parts collected at once, one per process (default: cores)."
+            "--concurrency", min=1, max=256, help="Parts collected at once, one per process (default: usable cores)."
         ),
     ] = None,
 ) -> None:
@@ -134,9 +134,8 @@ def worker(
 
     It reads each account with this machine's own credentials; credentials never travel in tasks.
     """
-    import os
-
     from cspm_ai.distributed import fleet
+    from cspm_ai.executor import usable_cores
 
     settings = _settings()
     inventory = _open_inventory(db, settings)
@@ -144,7 +143,7 @@ def worker(
         celery = _app(settings, broker, inventory)
     finally:
         inventory.close()
-    fleet.run_worker(celery, concurrency=concurrency or settings.distributed.concurrency or os.cpu_count() or 1)
+    fleet.run_worker(celery, concurrency=concurrency or settings.distributed.concurrency or usable_cores())
 
 
 @app.command(rich_help_panel="Distributed")
